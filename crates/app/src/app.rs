@@ -1,0 +1,462 @@
+//! Block flow: stateless checks for the whole block (signatures batch-verified), then each
+//! transaction on its own overlay, then one commit.
+//!
+//! Only transactions that succeed enter a block. A proposer drops a transaction that fails
+//! ([`ExecMode::Build`]); a validator refuses a block that holds one ([`ExecMode::Verify`]), so a
+//! refused transaction never changes the state root — not even by a fee.
+
+use crate::genesis::{Genesis, Params, CHAIN_ID_KEY, PARAMS_KEY};
+use crate::modules::auth::{AuthRead, AuthWrite};
+use crate::modules::bank::{self, BankRead, BankWrite};
+use crate::modules::{Handler, TxContext};
+use crate::state::{Committed, ExecError, Overlay, StateRead};
+use borsh::{BorshDeserialize, BorshSerialize};
+use computefi_store::{BlockRecord, Store, StoreError};
+use computefi_types::{
+    Address, AssetId, Block, ErrorCode, Event, Hash, Header, Receipt, SignedTx, TxError, TxStatus,
+};
+use std::sync::{Mutex, RwLock};
+
+/// Version of the state layout and rules. A node refuses to open a store written by another.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+const META_PROTOCOL: &str = "protocol_version";
+const META_CHAIN_ID: &str = "chain_id";
+const META_GENESIS_HASH: &str = "genesis_hash";
+const META_GENESIS_TIME: &str = "genesis_time_ms";
+
+/// What the store keeps for a block: the block and its block-level events.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct StoredBlock {
+    /// The block.
+    pub block: Block,
+    /// Events of the block as a whole.
+    pub events: Vec<Event>,
+}
+
+/// Whether failing transactions are dropped (building a proposal) or fail the block (checking
+/// a peer's block).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExecMode {
+    /// Drop transactions that fail, recording why.
+    Build,
+    /// Any failing transaction makes the block invalid.
+    Verify,
+}
+
+/// Header fields chosen by the proposer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockInput {
+    /// Height, `last + 1`.
+    pub height: u64,
+    /// Block time in ms, later than the previous block's.
+    pub time_ms: u64,
+    /// Proposer id.
+    pub proposer: Address,
+}
+
+/// A block executed but not committed.
+#[derive(Clone, Debug)]
+pub struct BlockExecution {
+    /// The block with its app hash.
+    pub block: Block,
+    /// One receipt per included transaction.
+    pub receipts: Vec<Receipt>,
+    /// Block-level events.
+    pub events: Vec<Event>,
+    /// Transactions dropped while building, with the reason.
+    pub rejected: Vec<(Hash, TxError)>,
+    writes: computefi_store::WriteSet,
+}
+
+/// Failures of the app as a whole (not of one transaction).
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A block from a peer breaks the rules.
+    #[error("invalid block at height {height}: {why}")]
+    InvalidBlock {
+        /// Height of the block.
+        height: u64,
+        /// Which rule it breaks.
+        why: String,
+    },
+    /// Stored data does not decode.
+    #[error("stored state is damaged: {0}; restore the home directory from a backup or re-sync it")]
+    Corrupt(String),
+    /// The genesis file is wrong.
+    #[error("invalid genesis: {0}; fix the genesis file and run init again")]
+    Genesis(String),
+    /// The store was written by another protocol version.
+    #[error("the store was written by protocol version {stored}, this binary runs version {binary}; run the matching binary or start from a new home")]
+    ProtocolVersion {
+        /// Version in the store.
+        stored: u32,
+        /// Version of this binary.
+        binary: u32,
+    },
+    /// No genesis in the store.
+    #[error("the store holds no genesis; run `computefi init` first")]
+    NotInitialized,
+}
+
+impl From<ExecError> for AppError {
+    fn from(e: ExecError) -> Self {
+        match e {
+            ExecError::Storage(s) => AppError::Store(s),
+            ExecError::Corrupt(c) => AppError::Corrupt(c),
+            ExecError::Rejected(t) => AppError::Corrupt(format!("unexpected refusal outside a transaction: {t}")),
+        }
+    }
+}
+
+/// The last committed block, as far as the next block needs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LastBlock {
+    /// Height (0 for genesis).
+    pub height: u64,
+    /// Block hash ([`Hash::ZERO`] for genesis).
+    pub hash: Hash,
+    /// Block time (genesis time for genesis).
+    pub time_ms: u64,
+    /// State root after it.
+    pub app_hash: Hash,
+}
+
+/// The state machine over one store.
+pub struct App {
+    store: Store,
+    chain_id: String,
+    params: Params,
+    last: RwLock<LastBlock>,
+    commit_lock: Mutex<()>,
+}
+
+impl App {
+    /// Writes `genesis` into an empty store as version 0.
+    pub fn init(store: Store, genesis: &Genesis) -> Result<App, AppError> {
+        genesis.validate().map_err(AppError::Genesis)?;
+        if store.latest_version().is_some() {
+            return Err(AppError::Genesis("the store already holds a chain; use a new home".into()));
+        }
+        let writes = {
+            let base = Committed(&store);
+            let mut o = Overlay::new(&base);
+            genesis.apply(&mut o)?;
+            o.write_set()
+        };
+        let genesis_json = serde_json::to_vec(genesis).map_err(|e| AppError::Genesis(e.to_string()))?;
+        store.put_meta(META_PROTOCOL, &PROTOCOL_VERSION.to_le_bytes())?;
+        store.put_meta(META_CHAIN_ID, genesis.chain_id.as_bytes())?;
+        store.put_meta(META_GENESIS_HASH, &computefi_types::sha256(&genesis_json).0)?;
+        store.put_meta(META_GENESIS_TIME, &genesis.genesis_time_ms.to_le_bytes())?;
+        store.commit(0, &writes, None)?;
+        App::open(store)
+    }
+
+    /// Opens a store that holds a chain.
+    pub fn open(store: Store) -> Result<App, AppError> {
+        let Some(latest) = store.latest_version() else { return Err(AppError::NotInitialized) };
+        let stored = store
+            .get_meta(META_PROTOCOL)?
+            .and_then(|b| <[u8; 4]>::try_from(b.as_slice()).ok())
+            .map(u32::from_le_bytes)
+            .ok_or_else(|| AppError::Corrupt("protocol version missing".into()))?;
+        if stored != PROTOCOL_VERSION {
+            return Err(AppError::ProtocolVersion { stored, binary: PROTOCOL_VERSION });
+        }
+        let committed = Committed(&store);
+        let chain_id: String =
+            committed.get(CHAIN_ID_KEY)?.ok_or_else(|| AppError::Corrupt("chain id missing".into()))?;
+        let params: Params =
+            committed.get(PARAMS_KEY)?.ok_or_else(|| AppError::Corrupt("params missing".into()))?;
+        let last = if latest == 0 {
+            let time_ms = store
+                .get_meta(META_GENESIS_TIME)?
+                .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
+                .map(u64::from_le_bytes)
+                .ok_or_else(|| AppError::Corrupt("genesis time missing".into()))?;
+            LastBlock { height: 0, hash: Hash::ZERO, time_ms, app_hash: Hash(store.root_hash(0)?) }
+        } else {
+            let stored = read_block(&store, latest)?
+                .ok_or_else(|| AppError::Corrupt(format!("block {latest} missing")))?;
+            let h = &stored.block.header;
+            if h.app_hash.0 != store.root_hash(latest)? {
+                return Err(AppError::Corrupt(format!("block {latest}: header app hash differs from the stored root")));
+            }
+            LastBlock { height: latest, hash: h.hash(), time_ms: h.time_ms, app_hash: h.app_hash }
+        };
+        Ok(App { store, chain_id, params, last: RwLock::new(last), commit_lock: Mutex::new(()) })
+    }
+
+    /// The chain id.
+    pub fn chain_id(&self) -> &str {
+        &self.chain_id
+    }
+
+    /// The chain parameters.
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// The store (read access for queries and proofs).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The last committed block.
+    pub fn last(&self) -> LastBlock {
+        *self.last.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Stateless checks of one transaction, signature included.
+    pub fn check_stateless(&self, tx: &SignedTx) -> Result<(), TxError> {
+        self.check_envelope(tx)?;
+        tx.verify_signature()
+    }
+
+    /// Stateless checks other than the signature: bounds, chain id, each message's own checks.
+    fn check_envelope(&self, tx: &SignedTx) -> Result<(), TxError> {
+        tx.check_bounds()?;
+        if tx.tx.chain_id != self.chain_id {
+            let shown: String = tx.tx.chain_id.chars().take(64).collect();
+            return Err(TxError::new(
+                ErrorCode::WrongChainId,
+                format!("transaction is for {shown:?}, this chain is {:?}", self.chain_id),
+            ));
+        }
+        let ctx = self.context(tx, 0, 0);
+        for (i, msg) in tx.tx.msgs.iter().enumerate() {
+            msg.check_stateless(&ctx).map_err(|e| e.at_msg(i))?;
+        }
+        Ok(())
+    }
+
+    /// Stateless checks of many transactions, with one batch verification for all signatures;
+    /// only when the batch fails is each signature checked alone to find the bad ones.
+    pub fn check_stateless_batch(&self, txs: &[SignedTx]) -> Vec<Result<(), TxError>> {
+        let mut results: Vec<Result<(), TxError>> = txs.iter().map(|tx| self.check_envelope(tx)).collect();
+        let mut batch = ed25519_consensus::batch::Verifier::new();
+        for (tx, r) in txs.iter().zip(results.iter_mut()) {
+            if r.is_ok() {
+                *r = tx.queue_signature(&mut batch);
+            }
+        }
+        if batch.verify(rand_core::OsRng).is_err() {
+            for (tx, r) in txs.iter().zip(results.iter_mut()) {
+                if r.is_ok() {
+                    *r = tx.verify_signature();
+                }
+            }
+        }
+        results
+    }
+
+    fn context(&self, tx: &SignedTx, height: u64, time_ms: u64) -> TxContext {
+        TxContext { sender: tx.tx.sender(), height, time_ms, tx_hash: tx.hash() }
+    }
+
+    /// Runs one transaction on a child of `parent`, merging its writes only on success.
+    fn execute_tx(&self, parent: &mut Overlay<'_>, tx: &SignedTx, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
+        let writes = {
+            let mut o = Overlay::new(&*parent);
+            let sender = ctx.sender;
+            let next = o.next_nonce(&sender)?;
+            if tx.tx.nonce < next {
+                return Err(TxError::new(ErrorCode::NonceReused, format!("{sender}: nonce {} used, next is {next}", tx.tx.nonce)).into());
+            }
+            if tx.tx.nonce > next {
+                return Err(TxError::new(ErrorCode::NonceFuture, format!("{sender}: nonce {}, next is {next}", tx.tx.nonce)).into());
+            }
+            let fee = tx.tx.fee;
+            if fee < self.params.min_fee {
+                return Err(TxError::new(ErrorCode::FeeTooLow, format!("fee {fee}, minimum {}", self.params.min_fee)).into());
+            }
+            let native = AssetId::native();
+            let held = o.balance(&sender, &native)?;
+            if held < fee {
+                return Err(TxError::new(ErrorCode::InsufficientFee, format!("{sender} holds {held} CFI, fee is {fee}")).into());
+            }
+            o.set_next_nonce(&sender, next.saturating_add(1));
+            o.transfer(&sender, &bank::fee_collector(), &native, fee)?;
+            let mut events = vec![bank::event::fee(&sender, fee)];
+            for (i, msg) in tx.tx.msgs.iter().enumerate() {
+                let more = msg.execute(&mut o, ctx).map_err(|e| match e {
+                    ExecError::Rejected(t) => ExecError::Rejected(t.at_msg(i)),
+                    other => other,
+                })?;
+                events.extend(more);
+            }
+            if events.len() > computefi_types::limits::TX_EVENTS_MAX {
+                return Err(TxError::new(ErrorCode::TxFieldTooLarge, format!("{} events", events.len())).into());
+            }
+            (o.into_writes(), events)
+        };
+        parent.merge(writes.0);
+        Ok(writes.1)
+    }
+
+    /// Executes `txs` as the block `input` on top of the last committed block, without
+    /// committing. In [`ExecMode::Build`] failing transactions are dropped; in
+    /// [`ExecMode::Verify`] one failure fails the block.
+    pub fn execute_block(&self, input: &BlockInput, txs: Vec<SignedTx>, mode: ExecMode) -> Result<BlockExecution, AppError> {
+        let last = self.last();
+        let invalid = |why: String| AppError::InvalidBlock { height: input.height, why };
+        if input.height != last.height.saturating_add(1) {
+            return Err(invalid(format!("height {} does not follow {}", input.height, last.height)));
+        }
+        if input.time_ms <= last.time_ms {
+            return Err(invalid(format!("time {} ms is not after the previous block's {} ms", input.time_ms, last.time_ms)));
+        }
+        if txs.len() > computefi_types::limits::BLOCK_TXS_MAX {
+            return Err(invalid(format!("{} transactions", txs.len())));
+        }
+        let stateless = self.check_stateless_batch(&txs);
+        let base = Committed(&self.store);
+        let mut block = Overlay::new(&base);
+        let (mut included, mut receipts, mut rejected) = (Vec::new(), Vec::new(), Vec::new());
+        let mut fees = computefi_types::Amount::ZERO;
+        for (tx, check) in txs.into_iter().zip(stateless) {
+            let ctx = self.context(&tx, input.height, input.time_ms);
+            let outcome = check.map_err(ExecError::Rejected).and_then(|()| self.execute_tx(&mut block, &tx, &ctx));
+            match outcome {
+                Ok(events) => {
+                    fees = fees.checked_add(tx.tx.fee).unwrap_or(fees);
+                    receipts.push(Receipt {
+                        tx_hash: ctx.tx_hash,
+                        height: input.height,
+                        index: u32::try_from(included.len()).unwrap_or(u32::MAX),
+                        status: TxStatus::Committed,
+                        sender: ctx.sender,
+                        fee: tx.tx.fee,
+                        events,
+                    });
+                    included.push(tx);
+                }
+                Err(ExecError::Rejected(e)) if mode == ExecMode::Build => rejected.push((ctx.tx_hash, e)),
+                Err(ExecError::Rejected(e)) => return Err(invalid(format!("transaction {} is refused: {e}", ctx.tx_hash))),
+                Err(other) => return Err(other.into()),
+            }
+        }
+        let writes = block.write_set();
+        let app_hash = Hash(self.store.compute_root(input.height, &writes)?);
+        let header = Header {
+            chain_id: self.chain_id.clone(),
+            height: input.height,
+            time_ms: input.time_ms,
+            prev_hash: last.hash,
+            proposer: input.proposer,
+            txs_hash: Block::txs_hash_of(&included),
+            app_hash,
+        };
+        let events = vec![Event::new("block.summary")
+            .with("height", input.height)
+            .with("txs", included.len())
+            .with("fees", fees)];
+        Ok(BlockExecution { block: Block { header, txs: included }, receipts, events, rejected, writes })
+    }
+
+    /// Executes a block received from a peer and checks that its header is exactly the one this
+    /// node computes.
+    pub fn verify_block(&self, block: &Block) -> Result<BlockExecution, AppError> {
+        let h = &block.header;
+        let invalid = |why: String| AppError::InvalidBlock { height: h.height, why };
+        if h.chain_id != self.chain_id {
+            return Err(invalid(format!("chain id {:?} is not {:?}", h.chain_id, self.chain_id)));
+        }
+        let input = BlockInput { height: h.height, time_ms: h.time_ms, proposer: h.proposer };
+        let exec = self.execute_block(&input, block.txs.clone(), ExecMode::Verify)?;
+        let ours = &exec.block.header;
+        if ours.prev_hash != h.prev_hash {
+            return Err(invalid(format!("previous hash {} is not {}", h.prev_hash, ours.prev_hash)));
+        }
+        if ours.txs_hash != h.txs_hash {
+            return Err(invalid("transactions hash does not match the transactions".into()));
+        }
+        if ours.app_hash != h.app_hash {
+            return Err(invalid(format!("app hash {} differs from the computed {}", h.app_hash, ours.app_hash)));
+        }
+        Ok(exec)
+    }
+
+    /// Commits an executed block with its commit certificate in one durable store transaction.
+    pub fn commit(&self, exec: &BlockExecution, certificate: Vec<u8>) -> Result<(), AppError> {
+        let _guard = self.commit_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let header = &exec.block.header;
+        let last = self.last();
+        if header.height != last.height.saturating_add(1) || header.prev_hash != last.hash {
+            return Err(AppError::InvalidBlock { height: header.height, why: format!("does not extend the last committed block {}", last.height) });
+        }
+        let stored = StoredBlock { block: exec.block.clone(), events: exec.events.clone() };
+        let record = BlockRecord {
+            height: header.height,
+            block_hash: header.hash().0,
+            block_bytes: borsh::to_vec(&stored).unwrap_or_default(),
+            certificate,
+            receipts: exec.receipts.iter().map(|r| (r.tx_hash.0, borsh::to_vec(r).unwrap_or_default())).collect(),
+        };
+        let root = self.store.commit(header.height, &exec.writes, Some(&record))?;
+        if root != header.app_hash.0 {
+            return Err(AppError::Corrupt(format!("height {}: committed root differs from the executed app hash", header.height)));
+        }
+        *self.last.write().unwrap_or_else(|p| p.into_inner()) =
+            LastBlock { height: header.height, hash: header.hash(), time_ms: header.time_ms, app_hash: header.app_hash };
+        Ok(())
+    }
+
+    /// Admission check for the mempool against the committed state: stateless checks with the
+    /// signature, then nonce, fee and, when the nonce is the next one, a dry run of the messages.
+    /// Nonces up to `nonce_gap_max` ahead are admitted to wait for the ones before them.
+    pub fn check_tx(&self, tx: &SignedTx, expected_nonce: u64, nonce_gap_max: u64) -> Result<(), TxError> {
+        self.check_stateless(tx)?;
+        let n = tx.tx.nonce;
+        if n < expected_nonce {
+            return Err(TxError::new(ErrorCode::NonceReused, format!("{}: nonce {n} used, next is {expected_nonce}", tx.tx.sender())));
+        }
+        if n > expected_nonce.saturating_add(nonce_gap_max) {
+            return Err(TxError::new(ErrorCode::NonceFuture, format!("{}: nonce {n}, next is {expected_nonce}, at most {nonce_gap_max} ahead may wait", tx.tx.sender())));
+        }
+        let committed_next = self.next_nonce(&tx.tx.sender()).map_err(internal)?;
+        if n == committed_next {
+            self.dry_run(tx).map(|_| ())
+        } else if tx.tx.fee < self.params.min_fee {
+            Err(TxError::new(ErrorCode::FeeTooLow, format!("fee {}, minimum {}", tx.tx.fee, self.params.min_fee)))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Executes one transaction on a throwaway overlay over the committed state, as the next
+    /// block would, and returns its events. The signature is not checked here.
+    pub fn dry_run(&self, tx: &SignedTx) -> Result<Vec<Event>, TxError> {
+        self.check_envelope(tx)?;
+        let last = self.last();
+        let base = Committed(&self.store);
+        let mut o = Overlay::new(&base);
+        let ctx = self.context(tx, last.height.saturating_add(1), last.time_ms.saturating_add(1));
+        self.execute_tx(&mut o, tx, &ctx).map_err(|e| match e {
+            ExecError::Rejected(t) => t,
+            other => internal(other),
+        })
+    }
+
+    /// The account's next nonce in the committed state.
+    pub fn next_nonce(&self, account: &Address) -> Result<u64, ExecError> {
+        Committed(&self.store).next_nonce(account)
+    }
+}
+
+/// A node-side failure while checking a transaction: reported as such, never as the sender's fault.
+fn internal(e: ExecError) -> TxError {
+    TxError::new(ErrorCode::NodeUnavailable, e.to_string())
+}
+
+/// Reads a stored block.
+pub fn read_block(store: &Store, height: u64) -> Result<Option<StoredBlock>, AppError> {
+    match store.block_bytes(height)? {
+        None => Ok(None),
+        Some(bytes) => borsh::from_slice(&bytes).map(Some).map_err(|e| AppError::Corrupt(format!("block {height}: {e}"))),
+    }
+}

@@ -1,0 +1,136 @@
+//! The genesis file: chain id, parameters, initial balances of the native token and the
+//! validators. It is JSON with unknown fields refused, so a typo is an error, not a default.
+
+use crate::modules::assets::{AssetInfo, AssetsWrite};
+use crate::modules::bank::BankWrite;
+use crate::state::{ExecError, StateWrite};
+use borsh::{BorshDeserialize, BorshSerialize};
+use computefi_types::address::NATIVE_SYMBOL;
+use computefi_types::{Address, Amount, AssetId, PublicKey};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// Chain parameters (changed later only by governance).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// Smallest fee a transaction may pay, in base units of CFI.
+    pub min_fee: Amount,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params { min_fee: Amount(1_000) }
+    }
+}
+
+/// An initial native balance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisBalance {
+    /// The account.
+    pub address: Address,
+    /// CFI in base units.
+    pub amount: Amount,
+}
+
+/// A validator at genesis.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisValidator {
+    /// A name for people.
+    pub name: String,
+    /// ed25519 consensus public key (hex).
+    pub public_key: PublicKey,
+    /// Voting power, more than zero.
+    pub power: u64,
+}
+
+/// The genesis file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Genesis {
+    /// Chain id, 1–64 bytes.
+    pub chain_id: String,
+    /// Genesis time in ms since the Unix epoch; the first block must be later.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub genesis_time_ms: u64,
+    /// Parameters.
+    #[serde(default)]
+    pub params: Params,
+    /// Initial CFI balances.
+    pub balances: Vec<GenesisBalance>,
+    /// The validator set.
+    pub validators: Vec<GenesisValidator>,
+}
+
+/// Key of the parameters.
+pub const PARAMS_KEY: &str = "chain/params";
+/// Key of the chain id.
+pub const CHAIN_ID_KEY: &str = "chain/id";
+/// Key of the validator set.
+pub const VALIDATORS_KEY: &str = "consensus/validators";
+
+/// Most validators in a genesis.
+pub const GENESIS_VALIDATORS_MAX: usize = 128;
+/// Most initial balances in a genesis.
+pub const GENESIS_BALANCES_MAX: usize = 100_000;
+
+impl Genesis {
+    /// Checks the file before anything is written; the error names the field and the fix.
+    pub fn validate(&self) -> Result<(), String> {
+        let id = &self.chain_id;
+        if id.is_empty() || id.len() > computefi_types::limits::CHAIN_ID_BYTES_MAX {
+            return Err(format!("chain_id {id:?} must have 1-64 bytes"));
+        }
+        if !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.') {
+            return Err(format!("chain_id {id:?} may use only letters, digits, '-', '_' and '.'"));
+        }
+        if self.validators.is_empty() || self.validators.len() > GENESIS_VALIDATORS_MAX {
+            return Err(format!("validators: need 1 to {GENESIS_VALIDATORS_MAX}, found {}", self.validators.len()));
+        }
+        let mut keys = BTreeSet::new();
+        for v in &self.validators {
+            if v.power == 0 {
+                return Err(format!("validator {:?} has power 0; give it power 1 or more", v.name));
+            }
+            if !keys.insert(v.public_key) {
+                return Err(format!("validator {:?} repeats a public key; each validator needs its own key", v.name));
+            }
+        }
+        if self.balances.len() > GENESIS_BALANCES_MAX {
+            return Err(format!("balances: at most {GENESIS_BALANCES_MAX} entries"));
+        }
+        self.total_supply().map(|_| ())
+    }
+
+    /// Sum of initial balances.
+    pub fn total_supply(&self) -> Result<Amount, String> {
+        self.balances.iter().try_fold(Amount::ZERO, |acc, b| {
+            acc.checked_add(b.amount).ok_or_else(|| "balances: the total overflows 2^128-1".to_string())
+        })
+    }
+
+    /// Writes the genesis state.
+    pub fn apply<S: StateWrite + Sized>(&self, state: &mut S) -> Result<(), ExecError> {
+        state.put(CHAIN_ID_KEY.to_string(), &self.chain_id);
+        state.put(PARAMS_KEY.to_string(), &self.params);
+        state.put(VALIDATORS_KEY.to_string(), &self.validators);
+        let native = AssetId::native();
+        let mut supply = Amount::ZERO;
+        for b in &self.balances {
+            state.credit(&b.address, &native, b.amount)?;
+            supply = supply.checked_add(b.amount).ok_or_else(|| ExecError::Corrupt("genesis supply overflows".into()))?;
+        }
+        state.put_asset(&AssetInfo {
+            id: native,
+            issuer: Address([0; 20]),
+            symbol: NATIVE_SYMBOL.to_string(),
+            name: "ComputeFi".to_string(),
+            decimals: 6,
+            max_supply: Some(supply.max(Amount(1))),
+            supply,
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,17 @@
+//! The ComputeFi state machine. [`App`] runs whole blocks: every transaction is checked without
+//! state first (bounds, chain id, batch-verified signatures), then executed on its own overlay
+//! over the block's overlay; a transaction that fails is dropped whole. A block's writes reach the
+//! store in one commit, and the resulting JMT root is the block's app hash.
+//!
+//! Module order is fixed and explicit: `auth` (nonce) → `bank` (fee) → the messages in order,
+//! each handled by its module ([`modules::Handler`]).
+
+pub mod app;
+pub mod genesis;
+pub mod modules;
+pub mod query;
+pub mod state;
+
+pub use app::{App, AppError, BlockExecution, BlockInput, ExecMode, StoredBlock, PROTOCOL_VERSION};
+pub use genesis::{Genesis, GenesisBalance, GenesisValidator, Params};
+pub use state::ExecError;

@@ -1,0 +1,48 @@
+//! The ledger's modules. Each has the same files: `mod.rs` (what it is, its invariants),
+//! `state.rs` (its keys and read/write extension traits), `exec.rs` (its message handlers) and,
+//! where it emits them, `event.rs`.
+
+pub mod assets;
+pub mod auth;
+pub mod bank;
+
+use crate::state::{ExecError, Overlay};
+use computefi_types::{Address, Event, Hash, TxError};
+
+/// What a message handler knows about the transaction it runs in.
+#[derive(Clone, Debug)]
+pub struct TxContext {
+    /// The signer's account.
+    pub sender: Address,
+    /// Height of the block being executed.
+    pub height: u64,
+    /// Block time from the header, in ms.
+    pub time_ms: u64,
+    /// Hash of the transaction.
+    pub tx_hash: Hash,
+}
+
+/// A message handler in two steps, so cheap checks run before any state is touched.
+pub trait Handler {
+    /// Checks that need no state (sizes, zero amounts, formats).
+    fn check_stateless(&self, ctx: &TxContext) -> Result<(), TxError>;
+    /// Checks against state and applies the change to `state`; on error the caller drops
+    /// `state` and nothing is kept.
+    fn execute(&self, state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError>;
+}
+
+impl Handler for computefi_types::Msg {
+    fn check_stateless(&self, ctx: &TxContext) -> Result<(), TxError> {
+        match self {
+            computefi_types::Msg::Bank(m) => m.check_stateless(ctx),
+            computefi_types::Msg::Assets(m) => m.check_stateless(ctx),
+        }
+    }
+
+    fn execute(&self, state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
+        match self {
+            computefi_types::Msg::Bank(m) => m.execute(state, ctx),
+            computefi_types::Msg::Assets(m) => m.execute(state, ctx),
+        }
+    }
+}

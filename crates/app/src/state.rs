@@ -1,0 +1,141 @@
+//! State access for the modules: a read trait over the committed store, and a transactional
+//! [`Overlay`] that collects writes in order and is either merged into its parent or dropped.
+//!
+//! Keys are readable strings (`bank/balance/<account>/<asset>`) so that a proof names what it
+//! proves; values are borsh. Each module owns its key functions in its own `state.rs` and other
+//! modules call its read/write extension traits, never its keys.
+//!
+//! # Invariants
+//! - Nothing reaches the store until the node commits a whole block.
+//! - A message that fails leaves its overlay unmerged: no partial write survives.
+
+use computefi_store::{Store, StoreError, WriteSet};
+use std::collections::BTreeMap;
+
+/// Why execution could not go on: the transaction was refused, or the node's storage failed.
+/// A storage failure is never turned into a refusal (that would make nodes disagree).
+#[derive(Debug)]
+pub enum ExecError {
+    /// The transaction is refused; nothing it did is kept.
+    Rejected(computefi_types::TxError),
+    /// Reading local storage failed; the block cannot be executed on this node.
+    Storage(StoreError),
+    /// A stored value does not decode: local state is damaged.
+    Corrupt(String),
+}
+
+impl From<computefi_types::TxError> for ExecError {
+    fn from(e: computefi_types::TxError) -> Self {
+        ExecError::Rejected(e)
+    }
+}
+
+impl From<StoreError> for ExecError {
+    fn from(e: StoreError) -> Self {
+        ExecError::Storage(e)
+    }
+}
+
+impl std::fmt::Display for ExecError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExecError::Rejected(e) => write!(f, "{e}"),
+            ExecError::Storage(e) => write!(f, "storage failure: {e}"),
+            ExecError::Corrupt(what) => write!(f, "stored state does not decode: {what}"),
+        }
+    }
+}
+
+impl std::error::Error for ExecError {}
+
+/// Reading raw state.
+pub trait StateRead {
+    /// The raw value at `key`.
+    fn get_raw(&self, key: &str) -> Result<Option<Vec<u8>>, ExecError>;
+
+    /// The value at `key`, decoded with borsh.
+    fn get<T: borsh::BorshDeserialize>(&self, key: &str) -> Result<Option<T>, ExecError>
+    where
+        Self: Sized,
+    {
+        match self.get_raw(key)? {
+            None => Ok(None),
+            Some(bytes) => borsh::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| ExecError::Corrupt(format!("{key}: {e}"))),
+        }
+    }
+}
+
+/// Writing raw state.
+pub trait StateWrite: StateRead {
+    /// Sets `key` to `value`.
+    fn put_raw(&mut self, key: String, value: Vec<u8>);
+    /// Removes `key`.
+    fn delete(&mut self, key: String);
+
+    /// Sets `key` to the borsh encoding of `value`.
+    fn put<T: borsh::BorshSerialize>(&mut self, key: String, value: &T)
+    where
+        Self: Sized,
+    {
+        // Encoding into a Vec cannot fail for our types.
+        self.put_raw(key, borsh::to_vec(value).unwrap_or_default());
+    }
+}
+
+/// The latest committed state of a store.
+pub struct Committed<'a>(pub &'a Store);
+
+impl StateRead for Committed<'_> {
+    fn get_raw(&self, key: &str) -> Result<Option<Vec<u8>>, ExecError> {
+        Ok(self.0.get_latest(key.as_bytes())?)
+    }
+}
+
+/// Writes layered over a parent state; reads see the writes first.
+pub struct Overlay<'a> {
+    parent: &'a dyn StateRead,
+    writes: BTreeMap<String, Option<Vec<u8>>>,
+}
+
+impl<'a> Overlay<'a> {
+    /// An empty overlay over `parent`.
+    pub fn new(parent: &'a dyn StateRead) -> Overlay<'a> {
+        Overlay { parent, writes: BTreeMap::new() }
+    }
+
+    /// The writes collected so far, to merge into a parent overlay.
+    pub fn into_writes(self) -> BTreeMap<String, Option<Vec<u8>>> {
+        self.writes
+    }
+
+    /// Applies writes collected by a child overlay.
+    pub fn merge(&mut self, writes: BTreeMap<String, Option<Vec<u8>>>) {
+        self.writes.extend(writes);
+    }
+
+    /// The writes as the store's write set.
+    pub fn write_set(&self) -> WriteSet {
+        self.writes.iter().map(|(k, v)| (k.as_bytes().to_vec(), v.clone())).collect()
+    }
+}
+
+impl StateRead for Overlay<'_> {
+    fn get_raw(&self, key: &str) -> Result<Option<Vec<u8>>, ExecError> {
+        match self.writes.get(key) {
+            Some(v) => Ok(v.clone()),
+            None => self.parent.get_raw(key),
+        }
+    }
+}
+
+impl StateWrite for Overlay<'_> {
+    fn put_raw(&mut self, key: String, value: Vec<u8>) {
+        self.writes.insert(key, Some(value));
+    }
+
+    fn delete(&mut self, key: String) {
+        self.writes.insert(key, None);
+    }
+}

@@ -1,0 +1,1 @@
+//! Consensus wiring (owned by the consensus work in progress).

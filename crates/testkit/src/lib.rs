@@ -1,0 +1,233 @@
+//! `TestChain`: whole blocks through the real [`App`] and the real store, with consensus mocked
+//! (one proposer, blocks one second apart, no sockets). Module tests and property tests drive the
+//! ledger through it, so what they test is what a node commits.
+
+use computefi_app::{App, AppError, BlockExecution, BlockInput, ExecMode, Genesis, GenesisBalance, GenesisValidator, Params};
+use computefi_store::Store;
+use computefi_types::{Address, Amount, AssetId, Block, Hash, Msg, PublicKey, Receipt, SignedTx, Tx, TxError};
+use ed25519_consensus::SigningKey;
+use std::collections::BTreeMap;
+use tempfile::TempDir;
+
+/// Chain id of every test chain.
+pub const CHAIN_ID: &str = "computefi-test";
+/// Genesis time of every test chain (2026-01-01T00:00:00Z).
+pub const GENESIS_TIME_MS: u64 = 1_767_225_600_000;
+/// CFI each named test account holds at genesis.
+pub const GENESIS_BALANCE: Amount = Amount(1_000_000_000_000);
+/// Fee every test transaction pays (the default minimum).
+pub const FEE: Amount = Amount(1_000);
+
+/// A deterministic test key: the same name gives the same key in every run.
+#[derive(Clone)]
+pub struct TestAccount {
+    /// The name it was made from.
+    pub name: String,
+    /// Its signing key.
+    pub key: SigningKey,
+    /// Its address.
+    pub address: Address,
+}
+
+impl TestAccount {
+    /// The account derived from `name`.
+    pub fn named(name: &str) -> TestAccount {
+        let seed = computefi_types::sha256(format!("computefi/test-account/{name}").as_bytes());
+        let key = SigningKey::from(seed.0);
+        let address = Address::from_public_key(&PublicKey::from_signing_key(&key));
+        TestAccount { name: name.to_string(), key, address }
+    }
+
+    /// The public key.
+    pub fn public_key(&self) -> PublicKey {
+        PublicKey::from_signing_key(&self.key)
+    }
+}
+
+/// The outcome of one block.
+#[derive(Debug)]
+pub struct BlockOutcome {
+    /// The committed block.
+    pub block: Block,
+    /// Receipts of the included transactions.
+    pub receipts: Vec<Receipt>,
+    /// Transactions left out, with the reason.
+    pub rejected: Vec<(Hash, TxError)>,
+}
+
+/// A chain in a temporary directory, driven block by block.
+pub struct TestChain {
+    app: App,
+    dir: TempDir,
+    proposer: Address,
+    local_nonce: BTreeMap<Address, u64>,
+}
+
+impl TestChain {
+    /// A chain whose genesis funds `alice`, `bob` and `carol` with [`GENESIS_BALANCE`] CFI.
+    pub fn new() -> TestChain {
+        TestChain::with_accounts(&["alice", "bob", "carol"])
+    }
+
+    /// A chain whose genesis funds each named account.
+    pub fn with_accounts(names: &[&str]) -> TestChain {
+        TestChain::from_genesis(&TestChain::genesis(names))
+    }
+
+    /// The genesis [`TestChain::with_accounts`] uses.
+    pub fn genesis(names: &[&str]) -> Genesis {
+        let validator = TestAccount::named("validator-0");
+        Genesis {
+            chain_id: CHAIN_ID.to_string(),
+            genesis_time_ms: GENESIS_TIME_MS,
+            params: Params::default(),
+            balances: names
+                .iter()
+                .map(|n| GenesisBalance { address: TestAccount::named(n).address, amount: GENESIS_BALANCE })
+                .collect(),
+            validators: vec![GenesisValidator { name: "validator-0".into(), public_key: validator.public_key(), power: 1 }],
+        }
+    }
+
+    /// A chain from any genesis.
+    pub fn from_genesis(genesis: &Genesis) -> TestChain {
+        let dir = tempfile::tempdir().expect("a temporary directory for the test store");
+        let store = Store::open(&dir.path().join("state.redb")).expect("a new store opens");
+        let app = App::init(store, genesis).expect("the test genesis is valid");
+        TestChain { app, dir, proposer: TestAccount::named("validator-0").address, local_nonce: BTreeMap::new() }
+    }
+
+    /// The app, for queries.
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+
+    /// The last committed height.
+    pub fn height(&self) -> u64 {
+        self.app.last().height
+    }
+
+    /// The state root after the last committed block.
+    pub fn app_hash(&self) -> Hash {
+        self.app.last().app_hash
+    }
+
+    /// One balance.
+    pub fn balance(&self, who: &Address, asset: &AssetId) -> Amount {
+        self.app.balance(who, asset).expect("the test store reads")
+    }
+
+    /// CFI balance.
+    pub fn native_balance(&self, who: &Address) -> Amount {
+        self.balance(who, &AssetId::native())
+    }
+
+    /// An asset's recorded supply (zero if it does not exist).
+    pub fn supply(&self, asset: &AssetId) -> Amount {
+        self.app.asset(asset).expect("the test store reads").map(|a| a.supply).unwrap_or(Amount::ZERO)
+    }
+
+    /// A transaction signed by `who` with its next nonce (counting transactions already signed
+    /// for the coming block) and the standard fee.
+    pub fn tx(&mut self, who: &TestAccount, msgs: Vec<Msg>) -> SignedTx {
+        let committed = self.app.next_nonce(&who.address).expect("the test store reads");
+        let nonce = *self.local_nonce.get(&who.address).unwrap_or(&committed).max(&committed);
+        self.local_nonce.insert(who.address, nonce + 1);
+        self.tx_with(who, nonce, FEE, msgs)
+    }
+
+    /// A transaction with an explicit nonce and fee.
+    pub fn tx_with(&self, who: &TestAccount, nonce: u64, fee: Amount, msgs: Vec<Msg>) -> SignedTx {
+        Tx { chain_id: CHAIN_ID.to_string(), signer: who.public_key(), nonce, fee, msgs, memo: String::new() }.sign(&who.key)
+    }
+
+    fn next_input(&self) -> BlockInput {
+        let last = self.app.last();
+        BlockInput { height: last.height + 1, time_ms: last.time_ms + 1_000, proposer: self.proposer }
+    }
+
+    /// Builds a block from `txs` as a proposer would (failing transactions are left out), then
+    /// checks it as a validator would and commits it.
+    pub fn produce(&mut self, txs: Vec<SignedTx>) -> BlockOutcome {
+        let exec = self.app.execute_block(&self.next_input(), txs, ExecMode::Build).expect("a proposal builds");
+        self.finish(exec)
+    }
+
+    fn finish(&mut self, exec: BlockExecution) -> BlockOutcome {
+        let verified = self.app.verify_block(&exec.block).expect("the proposer's own block verifies");
+        assert_eq!(verified.block, exec.block, "verification recomputes the same block");
+        self.app.commit(&verified, Vec::new()).expect("the block commits");
+        self.local_nonce.clear();
+        BlockOutcome { block: exec.block, receipts: exec.receipts, rejected: exec.rejected }
+    }
+
+    /// Runs one transaction in its own block: its receipt, or the error that kept it out.
+    pub fn deliver(&mut self, tx: SignedTx) -> Result<Receipt, TxError> {
+        let mut out = self.produce(vec![tx]);
+        match (out.receipts.pop(), out.rejected.pop()) {
+            (Some(r), None) => Ok(r),
+            (None, Some((_, e))) => Err(e),
+            other => panic!("one transaction gives one outcome, got {other:?}"),
+        }
+    }
+
+    /// Checks and commits a block made elsewhere (as a validator receiving it).
+    pub fn apply(&mut self, block: &Block) -> Result<(), AppError> {
+        let exec = self.app.verify_block(block)?;
+        self.app.commit(&exec, Vec::new())?;
+        self.local_nonce.clear();
+        Ok(())
+    }
+
+    /// Closes the store and opens it again, as a node restart would.
+    pub fn restart(self) -> TestChain {
+        let TestChain { app, dir, proposer, .. } = self;
+        drop(app);
+        let store = Store::open(&dir.path().join("state.redb")).expect("the store reopens");
+        let app = App::open(store).expect("the app reopens");
+        TestChain { app, dir, proposer, local_nonce: BTreeMap::new() }
+    }
+}
+
+impl Default for TestChain {
+    fn default() -> Self {
+        TestChain::new()
+    }
+}
+
+/// Message builders, so tests read as what they do.
+pub mod msgs {
+    use computefi_types::{Address, Amount, AssetId, AssetsMsg, BankMsg, Msg, Output};
+
+    /// `bank.send`.
+    pub fn send(to: &Address, asset: &AssetId, amount: u128) -> Msg {
+        Msg::Bank(BankMsg::Send { to: *to, asset: *asset, amount: Amount(amount) })
+    }
+
+    /// `bank.multi_send`.
+    pub fn multi_send(outputs: &[(&Address, &AssetId, u128)]) -> Msg {
+        Msg::Bank(BankMsg::MultiSend {
+            outputs: outputs.iter().map(|(to, asset, a)| Output { to: **to, asset: **asset, amount: Amount(*a) }).collect(),
+        })
+    }
+
+    /// `assets.create`.
+    pub fn create(symbol: &str, decimals: u8, max_supply: Option<u128>) -> Msg {
+        Msg::Assets(AssetsMsg::Create {
+            symbol: symbol.into(),
+            name: format!("{symbol} token"),
+            decimals,
+            max_supply: max_supply.map(Amount),
+        })
+    }
+
+    /// `assets.mint`.
+    pub fn mint(asset: &AssetId, to: &Address, amount: u128) -> Msg {
+        Msg::Assets(AssetsMsg::Mint { asset: *asset, to: *to, amount: Amount(amount) })
+    }
+
+    /// `assets.burn`.
+    pub fn burn(asset: &AssetId, amount: u128) -> Msg {
+        Msg::Assets(AssetsMsg::Burn { asset: *asset, amount: Amount(amount) })
+    }
+}

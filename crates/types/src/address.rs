@@ -1,0 +1,241 @@
+//! Ids shown to people: bech32m strings with one human-readable prefix per kind of id, so an
+//! asset id pasted where an account is expected is refused instead of burning funds.
+//!
+//! | kind | prefix | bytes |
+//! |---|---|---|
+//! | account | `cfi` | first 20 bytes of sha256(ed25519 public key) |
+//! | validator | `cfivalcons` | first 20 bytes of sha256(consensus public key) |
+//! | asset | `cfiasset` | first 20 bytes of sha256("computefi/asset" ‖ issuer ‖ symbol) |
+
+use borsh::{BorshDeserialize, BorshSerialize};
+use bech32::{Bech32m, Hrp};
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::str::FromStr;
+
+/// The kinds of id, each with its own bech32m prefix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AddressKind {
+    /// A user account.
+    Account,
+    /// A validator's consensus key.
+    Validator,
+    /// A fungible asset.
+    Asset,
+}
+
+impl AddressKind {
+    /// The bech32m human-readable prefix.
+    pub const fn prefix(self) -> &'static str {
+        match self {
+            AddressKind::Account => "cfi",
+            AddressKind::Validator => "cfivalcons",
+            AddressKind::Asset => "cfiasset",
+        }
+    }
+
+    const fn noun(self) -> &'static str {
+        match self {
+            AddressKind::Account => "account address",
+            AddressKind::Validator => "validator address",
+            AddressKind::Asset => "asset id",
+        }
+    }
+}
+
+/// Why a string is not an id of the expected kind.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseIdError {
+    /// Not bech32m at all, or a bad checksum.
+    #[error("invalid {noun} {shown:?}: not a bech32m string with a valid checksum; copy it exactly as printed (it starts with `{prefix}1`)")]
+    Malformed {
+        /// What was expected.
+        noun: &'static str,
+        /// The expected prefix.
+        prefix: &'static str,
+        /// The start of the input.
+        shown: String,
+    },
+    /// Valid bech32m, but another kind of id.
+    #[error("wrong kind of id {shown:?}: expected an {noun} starting with `{prefix}1`, got prefix `{got}`")]
+    WrongPrefix {
+        /// What was expected.
+        noun: &'static str,
+        /// The expected prefix.
+        prefix: &'static str,
+        /// The prefix found.
+        got: String,
+        /// The start of the input.
+        shown: String,
+    },
+    /// Right prefix, wrong length.
+    #[error("invalid {noun} {shown:?}: it holds {len} bytes, an id holds 20")]
+    Length {
+        /// What was expected.
+        noun: &'static str,
+        /// Bytes found.
+        len: usize,
+        /// The start of the input.
+        shown: String,
+    },
+}
+
+fn encode20(kind: AddressKind, bytes: &[u8; 20]) -> String {
+    // The prefix is a constant known to be valid; encoding 20 bytes cannot exceed bech32's length.
+    let hrp = Hrp::parse_unchecked(kind.prefix());
+    bech32::encode::<Bech32m>(hrp, bytes).unwrap_or_default()
+}
+
+fn decode20(kind: AddressKind, s: &str) -> Result<[u8; 20], ParseIdError> {
+    let shown: String = s.chars().take(100).collect();
+    let (hrp, data) = bech32::decode(s).map_err(|_| ParseIdError::Malformed {
+        noun: kind.noun(),
+        prefix: kind.prefix(),
+        shown: shown.clone(),
+    })?;
+    // bech32::decode accepts bech32 and bech32m; require the m variant by re-encoding.
+    if hrp.as_str() != kind.prefix() {
+        return Err(ParseIdError::WrongPrefix {
+            noun: kind.noun(),
+            prefix: kind.prefix(),
+            got: hrp.to_string(),
+            shown,
+        });
+    }
+    let len = data.len();
+    let arr: [u8; 20] = data.try_into().map_err(|_| ParseIdError::Length {
+        noun: kind.noun(),
+        len,
+        shown: shown.clone(),
+    })?;
+    if encode20(kind, &arr) != s.to_ascii_lowercase() {
+        return Err(ParseIdError::Malformed {
+            noun: kind.noun(),
+            prefix: kind.prefix(),
+            shown,
+        });
+    }
+    Ok(arr)
+}
+
+fn hash20(parts: &[&[u8]]) -> [u8; 20] {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p);
+    }
+    let full: [u8; 32] = h.finalize().into();
+    let mut out = [0u8; 20];
+    out.copy_from_slice(&full[..20]);
+    out
+}
+
+macro_rules! bech32_id {
+    ($name:ident, $kind:expr, $doc:literal) => {
+        #[doc = $doc]
+        #[derive(
+            Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, BorshSerialize, BorshDeserialize,
+        )]
+        pub struct $name(pub [u8; 20]);
+
+        impl $name {
+            /// The kind of id this is.
+            pub const KIND: AddressKind = $kind;
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&encode20($kind, &self.0))
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({})", stringify!($name), self)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ParseIdError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                decode20($kind, s).map($name)
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.to_string())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <String as serde::Deserialize>::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+bech32_id!(Address, AddressKind::Account, "An account address (`cfi1…`).");
+bech32_id!(AssetId, AddressKind::Asset, "A fungible asset id (`cfiasset1…`).");
+
+impl Address {
+    /// The account controlled by `key`.
+    pub fn from_public_key(key: &PublicKey) -> Address {
+        Address(hash20(&[&key.0]))
+    }
+}
+
+impl AssetId {
+    /// The id of the asset `symbol` created by `issuer`: one issuer cannot create one symbol twice.
+    pub fn derive(issuer: &Address, symbol: &str) -> AssetId {
+        AssetId(hash20(&[b"computefi/asset", &issuer.0, symbol.as_bytes()]))
+    }
+
+    /// The native token (`CFI`): pays fees; its id is derived from the zero address.
+    pub fn native() -> AssetId {
+        AssetId::derive(&Address([0; 20]), NATIVE_SYMBOL)
+    }
+}
+
+/// Symbol of the native token.
+pub const NATIVE_SYMBOL: &str = "CFI";
+
+/// An ed25519 public key (32 bytes), as carried in transactions.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, BorshSerialize, BorshDeserialize)]
+pub struct PublicKey(pub [u8; 32]);
+
+impl PublicKey {
+    /// The key from a signing key.
+    pub fn from_signing_key(sk: &ed25519_consensus::SigningKey) -> PublicKey {
+        PublicKey(sk.verification_key().to_bytes())
+    }
+
+    /// The validator address (`cfivalcons1…`) of a consensus key.
+    pub fn validator_address(&self) -> String {
+        encode20(AddressKind::Validator, &hash20(&[&self.0]))
+    }
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PublicKey({})", hex::encode(self.0))
+    }
+}
+
+impl serde::Serialize for PublicKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(self.0))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PublicKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <String as serde::Deserialize>::deserialize(d)?;
+        let bytes = hex::decode(&s).map_err(serde::de::Error::custom)?;
+        let arr: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| serde::de::Error::custom("a public key is 32 bytes (64 hex characters)"))?;
+        Ok(PublicKey(arr))
+    }
+}

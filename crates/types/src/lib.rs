@@ -1,0 +1,28 @@
+//! Wire and identity types of the ComputeFi ledger: hashes, addresses, amounts, transactions,
+//! blocks, events and error codes. Nothing here does I/O.
+//!
+//! # Invariants
+//! - Every encoding that reaches consensus or storage is borsh, which is deterministic: one value,
+//!   one byte string. Golden hashes in the tests pin the layouts.
+//! - Every decoder of outside bytes checks a size limit before decoding
+//!   ([`limits`]); decoding never panics.
+
+pub mod address;
+pub mod amount;
+pub mod block;
+pub mod error;
+pub mod event;
+pub mod hash;
+pub mod limits;
+pub mod msg;
+pub mod serde_str;
+pub mod tx;
+
+pub use address::{Address, AddressKind, AssetId, PublicKey};
+pub use amount::Amount;
+pub use block::{Block, Header};
+pub use error::{ErrorCode, TxError};
+pub use event::Event;
+pub use hash::{sha256, Hash};
+pub use msg::{AssetsMsg, BankMsg, Msg, Output};
+pub use tx::{Receipt, SignedTx, Tx, TxStatus};

@@ -1,4 +1,10 @@
 //! The ComputeFi node: consensus by Malachite BFT, the mempool, the HTTP API and metrics.
 
+pub mod api;
+pub mod chain;
 pub mod consensus;
+pub mod home;
 pub mod ledger;
+pub mod mempool;
+pub mod metrics;
+pub mod run;

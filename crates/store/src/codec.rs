@@ -94,9 +94,8 @@ pub(crate) fn receipt_key(height: u64, index: u32) -> [u8; 12] {
 
 /// Height inside a `receipts` key / `tx_index` value.
 pub(crate) fn height_of_receipt_key(bytes: &[u8]) -> Result<u64, String> {
-    let arr: [u8; 12] = bytes
-        .try_into()
-        .map_err(|_| format!("receipt locator has {} bytes, expected 12", bytes.len()))?;
+    let arr: [u8; 12] =
+        bytes.try_into().map_err(|_| format!("receipt locator has {} bytes, expected 12", bytes.len()))?;
     let mut height = [0u8; 8];
     height.copy_from_slice(&arr[..8]);
     Ok(u64::from_be_bytes(height))
@@ -112,15 +111,12 @@ pub(crate) fn receipt(tx_hash: &Hash32, receipt: &[u8]) -> Vec<u8> {
 
 /// Decodes a `receipts` value into `(tx hash, receipt bytes)`.
 pub(crate) fn decode_receipt(bytes: &[u8]) -> Result<(Hash32, Vec<u8>), String> {
-    let (hash, rest) = bytes
-        .split_first_chunk::<32>()
-        .ok_or_else(|| "receipt entry shorter than a tx hash".to_string())?;
+    let (hash, rest) =
+        bytes.split_first_chunk::<32>().ok_or_else(|| "receipt entry shorter than a tx hash".to_string())?;
     Ok((*hash, rest.to_vec()))
 }
 
 /// Reads a 32-byte hash stored as a byte slice.
 pub(crate) fn hash32(bytes: &[u8], what: &str) -> Result<Hash32, String> {
-    bytes
-        .try_into()
-        .map_err(|_| format!("{what} has {} bytes, expected 32", bytes.len()))
+    bytes.try_into().map_err(|_| format!("{what} has {} bytes, expected 32", bytes.len()))
 }

@@ -11,9 +11,9 @@ pub enum StoreError {
     Open {
         /// Path of the database file.
         path: PathBuf,
-        /// The underlying redb error.
+        /// The underlying redb error (boxed to keep `StoreError` small).
         #[source]
-        source: redb::DatabaseError,
+        source: Box<redb::DatabaseError>,
     },
     /// The file is damaged (failed checksums, truncation, inconsistent tables or undecodable data).
     #[error("the store at {path} is damaged: {detail}; it will not be used: restore it from a backup or delete it and resync the node")]
@@ -40,9 +40,9 @@ pub enum StoreError {
         path: PathBuf,
         /// The operation that failed.
         op: &'static str,
-        /// The underlying redb error.
+        /// The underlying redb error (boxed to keep `StoreError` small).
         #[source]
-        source: redb::Error,
+        source: Box<redb::Error>,
     },
     /// A read asked for a version that is not committed yet.
     #[error("version {requested} is not committed (latest committed: {latest:?}); read a committed version")]

@@ -51,18 +51,10 @@ pub fn verify_proof(proof: &StateProof, expected_root: &Hash32) -> Result<(), St
     }
     check_len("proof length in bytes", proof.proof.len(), PROOF_BYTES_MAX)?;
     let merkle: SparseMerkleProof<Sha256> =
-        borsh::from_slice(&proof.proof).map_err(|e| StoreError::ProofMalformed {
-            detail: e.to_string(),
-        })?;
+        borsh::from_slice(&proof.proof).map_err(|e| StoreError::ProofMalformed { detail: e.to_string() })?;
     merkle
-        .verify(
-            RootHash(*expected_root),
-            KeyHash::with::<Sha256>(&proof.key),
-            proof.value.as_deref(),
-        )
-        .map_err(|e| StoreError::ProofInvalid {
-            detail: format!("{e:#}"),
-        })
+        .verify(RootHash(*expected_root), KeyHash::with::<Sha256>(&proof.key), proof.value.as_deref())
+        .map_err(|e| StoreError::ProofInvalid { detail: format!("{e:#}") })
 }
 
 fn check_len(what: &'static str, len: usize, max: usize) -> Result<(), StoreError> {
@@ -97,12 +89,9 @@ mod hex_opt_bytes {
         }
     }
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<Vec<u8>>, D::Error> {
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
         let text = <Option<String> as Deserialize>::deserialize(d)?;
-        text.map(|t| hex::decode(t).map_err(serde::de::Error::custom))
-            .transpose()
+        text.map(|t| hex::decode(t).map_err(serde::de::Error::custom)).transpose()
     }
 }
 

@@ -17,19 +17,18 @@ use std::sync::Mutex;
 use jmt::storage::{NibblePath, NodeKey, TreeUpdateBatch};
 use jmt::{JellyfishMerkleTree, KeyHash};
 use redb::{
-    Builder, Database, DatabaseError, Key, ReadOnlyTable, ReadTransaction, ReadableDatabase,
-    ReadableTable, StorageError, TableDefinition, TableError, TableHandle, Value, WriteTransaction,
+    Builder, Database, DatabaseError, Key, ReadOnlyTable, ReadTransaction, ReadableDatabase, ReadableTable,
+    StorageError, TableDefinition, TableError, TableHandle, Value, WriteTransaction,
 };
 use sha2::Sha256;
 
 use crate::tables::{self, INFO_EARLIEST, INFO_FORMAT, INFO_LATEST};
 use crate::tree::{value_at, NodeCache, ReadFault, TreeView};
 use crate::{
-    codec, BlockRecord, Hash32, StateProof, StoreError, WriteSet, BLOCK_BYTES_MAX,
-    CERTIFICATE_BYTES_MAX, FORMAT_VERSION, KEY_BYTES_MAX, META_NAME_BYTES_MAX,
-    META_VALUE_BYTES_MAX, NODE_CACHE_ENTRIES_MAX, RECEIPTS_PER_BLOCK_MAX, RECEIPT_BYTES_MAX,
-    REDB_CACHE_BYTES, SCAN_ENTRIES_MAX, VALUE_BYTES_MAX, WRITES_PER_VERSION_MAX,
-    WRITE_SET_BYTES_MAX,
+    codec, BlockRecord, Hash32, StateProof, StoreError, WriteSet, BLOCK_BYTES_MAX, CERTIFICATE_BYTES_MAX,
+    FORMAT_VERSION, KEY_BYTES_MAX, META_NAME_BYTES_MAX, META_VALUE_BYTES_MAX, NODE_CACHE_ENTRIES_MAX,
+    RECEIPTS_PER_BLOCK_MAX, RECEIPT_BYTES_MAX, REDB_CACHE_BYTES, SCAN_ENTRIES_MAX, VALUE_BYTES_MAX,
+    WRITES_PER_VERSION_MAX, WRITE_SET_BYTES_MAX,
 };
 
 /// In-memory stand-in for "no version committed yet". `u64::MAX` is jmt's pre-genesis version
@@ -91,14 +90,24 @@ impl Store {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| StoreError::Open {
                 path: path.to_path_buf(),
-                source: DatabaseError::from(e),
+                source: Box::new(DatabaseError::from(e)),
             })?;
         }
-        let db = Builder::new()
-            .set_cache_size(REDB_CACHE_BYTES)
-            .set_check_integrity_on_open(true)
-            .create(path)
-            .map_err(|e| open_error(path, e))?;
+        let mut builder = Builder::new();
+        builder.set_cache_size(REDB_CACHE_BYTES).set_check_integrity_on_open(true);
+        // redb would initialise an existing empty file as a new database; a store file that
+        // lost all its bytes must not silently become an empty chain.
+        let db = match std::fs::metadata(path) {
+            Ok(meta) if meta.len() == 0 => {
+                return Err(StoreError::Corrupted {
+                    path: path.to_path_buf(),
+                    detail: "the file exists but is empty (0 bytes)".to_string(),
+                })
+            }
+            Ok(_) => builder.open(path),
+            Err(_) => builder.create(path),
+        }
+        .map_err(|e| open_error(path, e))?;
         let store = Store {
             db,
             path: path.to_path_buf(),
@@ -161,6 +170,7 @@ impl Store {
 
     /// Up to `limit` entries of the latest state whose key starts with `prefix`, in ascending key
     /// order. `limit` may not exceed [`SCAN_ENTRIES_MAX`].
+    #[expect(clippy::type_complexity, reason = "the signature is the crate's documented API")]
     pub fn scan_prefix_latest(
         &self,
         prefix: &[u8],
@@ -170,9 +180,7 @@ impl Store {
         check_len("scan prefix length in bytes", prefix.len(), KEY_BYTES_MAX)?;
         let txn = self.read_txn()?;
         let latest = self.open_read(&txn, tables::LATEST)?;
-        let range = latest
-            .range::<&[u8]>(prefix..)
-            .map_err(self.db_err("scan latest state"))?;
+        let range = latest.range::<&[u8]>(prefix..).map_err(self.db_err("scan latest state"))?;
         let mut out = Vec::with_capacity(limit.min(64));
         for entry in range {
             if out.len() >= limit {
@@ -194,10 +202,7 @@ impl Store {
         self.check_committed(version)?;
         let earliest = self.earliest_version();
         if version < earliest {
-            return Err(StoreError::VersionPruned {
-                requested: version,
-                earliest,
-            });
+            return Err(StoreError::VersionPruned { requested: version, earliest });
         }
         let txn = self.read_txn()?;
         let roots = self.open_read(&txn, tables::ROOTS)?;
@@ -227,12 +232,7 @@ impl Store {
             }
         }
         let (root, batch) = self.compute_batch(version, writes)?;
-        *self.lock_prepared() = Some(Prepared {
-            version,
-            writes: writes.clone(),
-            root,
-            batch,
-        });
+        *self.lock_prepared() = Some(Prepared { version, writes: writes.clone(), root, batch });
         Ok(root)
     }
 
@@ -289,9 +289,7 @@ impl Store {
     pub fn height_of_block_hash(&self, hash: &Hash32) -> Result<Option<u64>, StoreError> {
         let txn = self.read_txn()?;
         let heights = self.open_read(&txn, tables::BLOCK_HEIGHTS)?;
-        let height = heights
-            .get(hash.as_slice())
-            .map_err(self.db_err("read block height"))?;
+        let height = heights.get(hash.as_slice()).map_err(self.db_err("read block height"))?;
         Ok(height.map(|h| h.value()))
     }
 
@@ -299,19 +297,14 @@ impl Store {
     pub fn receipt(&self, tx_hash: &Hash32) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
         let txn = self.read_txn()?;
         let index = self.open_read(&txn, tables::TX_INDEX)?;
-        let Some(locator) = index
-            .get(tx_hash.as_slice())
-            .map_err(self.db_err("read tx index"))?
-        else {
+        let Some(locator) = index.get(tx_hash.as_slice()).map_err(self.db_err("read tx index"))? else {
             return Ok(None);
         };
-        let height =
-            codec::height_of_receipt_key(locator.value()).map_err(|d| self.corrupted(d))?;
+        let height = codec::height_of_receipt_key(locator.value()).map_err(|d| self.corrupted(d))?;
         let receipts = self.open_read(&txn, tables::RECEIPTS)?;
-        let entry = receipts
-            .get(locator.value())
-            .map_err(self.db_err("read receipt"))?
-            .ok_or_else(|| self.corrupted(format!("tx index points at a missing receipt at height {height}")))?;
+        let entry = receipts.get(locator.value()).map_err(self.db_err("read receipt"))?.ok_or_else(|| {
+            self.corrupted(format!("tx index points at a missing receipt at height {height}"))
+        })?;
         let (_, receipt) = codec::decode_receipt(entry.value()).map_err(|d| self.corrupted(d))?;
         Ok(Some((height, receipt)))
     }
@@ -367,8 +360,7 @@ impl Store {
             let txn = self.db.begin_write().map_err(self.db_err("begin prune"))?;
             {
                 let mut info = self.open_write(&txn, tables::INFO)?;
-                info.insert(INFO_EARLIEST, earliest)
-                    .map_err(self.db_err("write earliest version"))?;
+                info.insert(INFO_EARLIEST, earliest).map_err(self.db_err("write earliest version"))?;
             }
             txn.commit().map_err(self.db_err("commit prune"))?;
             self.earliest.store(earliest, Ordering::Release);
@@ -382,10 +374,7 @@ impl Store {
             }
         }
         tracing::info!(earliest, nodes_removed, "pruned stale tree nodes");
-        Ok(PruneReport {
-            earliest_version: earliest,
-            nodes_removed,
-        })
+        Ok(PruneReport { earliest_version: earliest, nodes_removed })
     }
 
     /// Deletes up to [`PRUNE_NODES_PER_TXN_MAX`] nodes stale since a version `<= earliest`, in
@@ -424,9 +413,7 @@ impl Store {
     ) -> Result<(Hash32, TreeUpdateBatch), StoreError> {
         let txn = self.read_txn()?;
         let view = self.tree_view(&txn)?;
-        let value_set = writes
-            .iter()
-            .map(|(key, value)| (KeyHash::with::<Sha256>(key), value.clone()));
+        let value_set = writes.iter().map(|(key, value)| (KeyHash::with::<Sha256>(key), value.clone()));
         let (root, batch) = Tree::new(&view)
             .put_value_set(value_set, version)
             .map_err(|source| StoreError::Tree { version, source })?;
@@ -444,25 +431,17 @@ impl Store {
         batch: &TreeUpdateBatch,
     ) -> Result<(), StoreError> {
         let mut info = self.open_write(txn, tables::INFO)?;
-        let stored_latest = info
-            .get(INFO_LATEST)
-            .map_err(self.db_err("read latest version"))?
-            .map(|v| v.value());
+        let stored_latest =
+            info.get(INFO_LATEST).map_err(self.db_err("read latest version"))?.map(|v| v.value());
         let expected = stored_latest.map_or(0, |l| l.saturating_add(1));
         if version != expected {
-            return Err(StoreError::VersionOutOfOrder {
-                given: version,
-                expected,
-            });
+            return Err(StoreError::VersionOutOfOrder { given: version, expected });
         }
         self.write_tree(txn, version, batch)?;
         self.write_latest_state(txn, writes)?;
         let mut roots = self.open_write(txn, tables::ROOTS)?;
-        roots
-            .insert(version, root.as_slice())
-            .map_err(self.db_err("write root"))?;
-        info.insert(INFO_LATEST, version)
-            .map_err(self.db_err("write latest version"))?;
+        roots.insert(version, root.as_slice()).map_err(self.db_err("write root"))?;
+        info.insert(INFO_LATEST, version).map_err(self.db_err("write latest version"))?;
         if let Some(record) = record {
             self.write_record(txn, record)?;
         }
@@ -494,18 +473,14 @@ impl Store {
         let mut stale = self.open_write(txn, tables::STALE)?;
         for index in &batch.stale_node_index_batch {
             let key = codec::stale_key(index.stale_since_version, &codec::node_key(&index.node_key));
-            stale
-                .insert(key.as_slice(), ())
-                .map_err(self.db_err("write stale index"))?;
+            stale.insert(key.as_slice(), ()).map_err(self.db_err("write stale index"))?;
         }
         if let Some(previous) = version.checked_sub(1) {
             // jmt copies an unchanged root to the new version without marking the old root
             // stale; the previous root never belongs to this version's tree, so index it here
             // (a no-op when jmt already did).
             let key = codec::stale_key(version, &codec::node_key(&root_node_key(previous)));
-            stale
-                .insert(key.as_slice(), ())
-                .map_err(self.db_err("write stale index"))?;
+            stale.insert(key.as_slice(), ()).map_err(self.db_err("write stale index"))?;
         }
         Ok(())
     }
@@ -527,9 +502,8 @@ impl Store {
     fn write_record(&self, txn: &WriteTransaction, record: &BlockRecord) -> Result<(), StoreError> {
         let height = record.height;
         let mut heights = self.open_write(txn, tables::BLOCK_HEIGHTS)?;
-        if let Some(existing) = heights
-            .get(record.block_hash.as_slice())
-            .map_err(self.db_err("read block height"))?
+        if let Some(existing) =
+            heights.get(record.block_hash.as_slice()).map_err(self.db_err("read block height"))?
         {
             return Err(StoreError::DuplicateBlockHash {
                 block_hash: hex::encode(record.block_hash),
@@ -537,18 +511,14 @@ impl Store {
                 existing_height: existing.value(),
             });
         }
-        heights
-            .insert(record.block_hash.as_slice(), height)
-            .map_err(self.db_err("write block height"))?;
+        heights.insert(record.block_hash.as_slice(), height).map_err(self.db_err("write block height"))?;
         let by_height = [
             (tables::BLOCKS, record.block_bytes.as_slice()),
             (tables::BLOCK_HASHES, record.block_hash.as_slice()),
             (tables::CERTIFICATES, record.certificate.as_slice()),
         ];
         for (table, bytes) in by_height {
-            self.open_write(txn, table)?
-                .insert(height, bytes)
-                .map_err(self.db_err("write block record"))?;
+            self.open_write(txn, table)?.insert(height, bytes).map_err(self.db_err("write block record"))?;
         }
         self.write_receipts(txn, height, &record.receipts)
     }
@@ -563,10 +533,7 @@ impl Store {
         let mut by_position = self.open_write(txn, tables::RECEIPTS)?;
         let mut index = self.open_write(txn, tables::TX_INDEX)?;
         for (position, (tx_hash, receipt)) in receipts.iter().enumerate() {
-            if let Some(existing) = index
-                .get(tx_hash.as_slice())
-                .map_err(self.db_err("read tx index"))?
-            {
+            if let Some(existing) = index.get(tx_hash.as_slice()).map_err(self.db_err("read tx index"))? {
                 let existing_height =
                     codec::height_of_receipt_key(existing.value()).map_err(|d| self.corrupted(d))?;
                 return Err(StoreError::DuplicateTxHash {
@@ -581,9 +548,7 @@ impl Store {
             by_position
                 .insert(locator.as_slice(), codec::receipt(tx_hash, receipt).as_slice())
                 .map_err(self.db_err("write receipt"))?;
-            index
-                .insert(tx_hash.as_slice(), locator.as_slice())
-                .map_err(self.db_err("write tx index"))?;
+            index.insert(tx_hash.as_slice(), locator.as_slice()).map_err(self.db_err("write tx index"))?;
         }
         Ok(())
     }
@@ -591,11 +556,8 @@ impl Store {
     /// Creates the tables of a new file, or checks that an existing file is a store of our format.
     fn init_tables(&self) -> Result<(), StoreError> {
         let txn = self.read_txn()?;
-        let names: Vec<String> = txn
-            .list_tables()
-            .map_err(self.db_err("list tables"))?
-            .map(|t| t.name().to_string())
-            .collect();
+        let names: Vec<String> =
+            txn.list_tables().map_err(self.db_err("list tables"))?.map(|t| t.name().to_string()).collect();
         drop(txn);
         if names.is_empty() {
             return self.create_tables();
@@ -605,10 +567,7 @@ impl Store {
         }
         let txn = self.read_txn()?;
         let info = self.open_read(&txn, tables::INFO)?;
-        let format = info
-            .get(INFO_FORMAT)
-            .map_err(self.db_err("read format version"))?
-            .map(|v| v.value());
+        let format = info.get(INFO_FORMAT).map_err(self.db_err("read format version"))?.map(|v| v.value());
         if format != Some(FORMAT_VERSION) {
             return Err(self.not_a_store(format!("its format version is {format:?}")));
         }
@@ -620,8 +579,7 @@ impl Store {
         let txn = self.db.begin_write().map_err(self.db_err("begin create tables"))?;
         {
             let mut info = self.open_write(&txn, tables::INFO)?;
-            info.insert(INFO_FORMAT, FORMAT_VERSION)
-                .map_err(self.db_err("write format version"))?;
+            info.insert(INFO_FORMAT, FORMAT_VERSION).map_err(self.db_err("write format version"))?;
             self.open_write(&txn, tables::NODES)?;
             self.open_write(&txn, tables::VALUES)?;
             self.open_write(&txn, tables::STALE)?;
@@ -643,10 +601,7 @@ impl Store {
         let txn = self.read_txn()?;
         let info = self.open_read(&txn, tables::INFO)?;
         let read_info = |name: &str| -> Result<Option<u64>, StoreError> {
-            Ok(info
-                .get(name)
-                .map_err(self.db_err("read store info"))?
-                .map(|v| v.value()))
+            Ok(info.get(name).map_err(self.db_err("read store info"))?.map(|v| v.value()))
         };
         let latest = read_info(INFO_LATEST)?;
         let earliest = read_info(INFO_EARLIEST)?.unwrap_or(0);
@@ -666,16 +621,18 @@ impl Store {
         }
         if let Some(latest) = latest {
             if latest == NO_VERSION || earliest > latest {
-                return Err(self.corrupted(format!(
-                    "impossible versions: latest {latest}, earliest {earliest}"
-                )));
+                return Err(
+                    self.corrupted(format!("impossible versions: latest {latest}, earliest {earliest}"))
+                );
             }
             let stored = self.stored_root(&roots, latest)?;
             let view = self.tree_view(&txn)?;
             let tree_root = Tree::new(&view)
                 .get_root_hash_option(latest)
                 .map_err(|source| StoreError::Tree { version: latest, source })?
-                .ok_or_else(|| self.corrupted(format!("the tree root node of version {latest} is missing")))?;
+                .ok_or_else(|| {
+                    self.corrupted(format!("the tree root node of version {latest} is missing"))
+                })?;
             if tree_root.0 != stored {
                 return Err(self.corrupted(format!(
                     "the stored root of version {latest} is {} but the tree's root node hashes to {}",
@@ -727,8 +684,7 @@ impl Store {
 
     fn take_prepared(&self, version: u64, writes: &WriteSet) -> Option<(Hash32, TreeUpdateBatch)> {
         let prepared = self.lock_prepared().take()?;
-        (prepared.version == version && prepared.writes == *writes)
-            .then_some((prepared.root, prepared.batch))
+        (prepared.version == version && prepared.writes == *writes).then_some((prepared.root, prepared.batch))
     }
 
     fn lock_prepared(&self) -> std::sync::MutexGuard<'_, Option<Prepared>> {
@@ -739,20 +695,14 @@ impl Store {
     fn check_committed(&self, version: u64) -> Result<(), StoreError> {
         match self.latest_version() {
             Some(latest) if version <= latest => Ok(()),
-            latest => Err(StoreError::VersionNotCommitted {
-                requested: version,
-                latest,
-            }),
+            latest => Err(StoreError::VersionNotCommitted { requested: version, latest }),
         }
     }
 
     fn check_next(&self, version: u64) -> Result<(), StoreError> {
         let expected = self.latest_version().map_or(0, |l| l.saturating_add(1));
         if version != expected || version == NO_VERSION {
-            return Err(StoreError::VersionOutOfOrder {
-                given: version,
-                expected,
-            });
+            return Err(StoreError::VersionOutOfOrder { given: version, expected });
         }
         Ok(())
     }
@@ -797,42 +747,32 @@ impl Store {
     fn db_err<E: Into<redb::Error>>(&self, op: &'static str) -> impl FnOnce(E) -> StoreError + '_ {
         move |e| match e.into() {
             redb::Error::Corrupted(detail) => self.corrupted(detail),
-            source => StoreError::Db {
-                path: self.path.clone(),
-                op,
-                source,
-            },
+            source => StoreError::Db { path: self.path.clone(), op, source: Box::new(source) },
         }
     }
 
     fn corrupted(&self, detail: String) -> StoreError {
-        StoreError::Corrupted {
-            path: self.path.clone(),
-            detail,
-        }
+        StoreError::Corrupted { path: self.path.clone(), detail }
     }
 
     fn not_a_store(&self, detail: String) -> StoreError {
-        StoreError::NotAStore {
-            path: self.path.clone(),
-            expected: FORMAT_VERSION,
-            detail,
-        }
+        StoreError::NotAStore { path: self.path.clone(), expected: FORMAT_VERSION, detail }
     }
 }
 
-/// Classifies an error of redb's open: damage is [`StoreError::Corrupted`], the rest
-/// [`StoreError::Open`].
+/// Classifies an error of redb's open: damage (failed checksums, a file too short to hold its
+/// header, a wrong magic number) is [`StoreError::Corrupted`], the rest [`StoreError::Open`].
 fn open_error(path: &Path, e: DatabaseError) -> StoreError {
     match e {
-        DatabaseError::Storage(StorageError::Corrupted(detail)) => StoreError::Corrupted {
-            path: path.to_path_buf(),
-            detail,
-        },
-        source => StoreError::Open {
-            path: path.to_path_buf(),
-            source,
-        },
+        DatabaseError::Storage(StorageError::Corrupted(detail)) => {
+            StoreError::Corrupted { path: path.to_path_buf(), detail }
+        }
+        DatabaseError::Storage(StorageError::Io(io))
+            if matches!(io.kind(), std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::InvalidData) =>
+        {
+            StoreError::Corrupted { path: path.to_path_buf(), detail: io.to_string() }
+        }
+        source => StoreError::Open { path: path.to_path_buf(), source: Box::new(source) },
     }
 }
 
@@ -886,10 +826,7 @@ fn check_record(version: u64, record: Option<&BlockRecord>) -> Result<(), StoreE
         };
     };
     if record.height != version {
-        return Err(StoreError::RecordHeightMismatch {
-            version,
-            record_height: record.height,
-        });
+        return Err(StoreError::RecordHeightMismatch { version, record_height: record.height });
     }
     check_len("block length in bytes", record.block_bytes.len(), BLOCK_BYTES_MAX)?;
     check_len("certificate length in bytes", record.certificate.len(), CERTIFICATE_BYTES_MAX)?;

@@ -30,10 +30,7 @@ pub(crate) struct NodeCache {
 impl NodeCache {
     /// An empty cache holding at most `entries_max` nodes.
     pub(crate) fn new(entries_max: usize) -> Self {
-        Self {
-            entries: Mutex::new(BTreeMap::new()),
-            entries_max,
-        }
+        Self { entries: Mutex::new(BTreeMap::new()), entries_max }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<NodeKey, Node>> {
@@ -48,8 +45,7 @@ impl NodeCache {
 
     /// Offers a committed node; kept only if it is near the root.
     pub(crate) fn offer(&self, key: &NodeKey, node: &Node) {
-        if key.nibble_path().num_nibbles() > NODE_CACHE_DEPTH_NIBBLES_MAX || self.entries_max == 0
-        {
+        if key.nibble_path().num_nibbles() > NODE_CACHE_DEPTH_NIBBLES_MAX || self.entries_max == 0 {
             return;
         }
         let mut entries = self.lock();
@@ -75,11 +71,7 @@ impl<'a> TreeView<'a> {
         values: ReadOnlyTable<&'static [u8], &'static [u8]>,
         cache: &'a NodeCache,
     ) -> Self {
-        Self {
-            nodes,
-            values,
-            cache,
-        }
+        Self { nodes, values, cache }
     }
 }
 

@@ -26,10 +26,7 @@ fn fresh() -> (TempDir, Store) {
 }
 
 fn writes(entries: &[(&str, Option<&str>)]) -> WriteSet {
-    entries
-        .iter()
-        .map(|(k, v)| (k.as_bytes().to_vec(), v.map(|v| v.as_bytes().to_vec())))
-        .collect()
+    entries.iter().map(|(k, v)| (k.as_bytes().to_vec(), v.map(|v| v.as_bytes().to_vec()))).collect()
 }
 
 fn record(height: u64) -> BlockRecord {
@@ -61,17 +58,11 @@ fn commit_all(store: &Store, sets: &[WriteSet]) -> Vec<Hash32> {
 }
 
 fn get(store: &Store, key: &str, version: u64) -> Option<String> {
-    store
-        .get(key.as_bytes(), version)
-        .expect("versioned read")
-        .map(|v| String::from_utf8(v).expect("utf8"))
+    store.get(key.as_bytes(), version).expect("versioned read").map(|v| String::from_utf8(v).expect("utf8"))
 }
 
 fn get_latest(store: &Store, key: &str) -> Option<String> {
-    store
-        .get_latest(key.as_bytes())
-        .expect("latest read")
-        .map(|v| String::from_utf8(v).expect("utf8"))
+    store.get_latest(key.as_bytes()).expect("latest read").map(|v| String::from_utf8(v).expect("utf8"))
 }
 
 /// A store with a few hundred keys over four versions, closed again.
@@ -104,14 +95,7 @@ fn open_err(path: &Path) -> StoreError {
 #[test]
 fn a_value_written_at_version_one_and_overwritten_at_two_reads_back_per_version() {
     let (_dir, store) = fresh();
-    commit_all(
-        &store,
-        &[
-            writes(&[]),
-            writes(&[("k", Some("one"))]),
-            writes(&[("k", Some("two"))]),
-        ],
-    );
+    commit_all(&store, &[writes(&[]), writes(&[("k", Some("one"))]), writes(&[("k", Some("two"))])]);
     assert_eq!(get(&store, "k", 0), None);
     assert_eq!(get(&store, "k", 1).as_deref(), Some("one"));
     assert_eq!(get(&store, "k", 2).as_deref(), Some("two"));
@@ -205,10 +189,7 @@ fn an_inclusion_proof_verifies_against_its_root_and_fails_against_another_root()
     let (_dir, store) = fresh();
     let roots = commit_all(
         &store,
-        &[
-            writes(&[("a", Some("1")), ("b", Some("2")), ("c", Some("3"))]),
-            writes(&[("a", Some("10"))]),
-        ],
+        &[writes(&[("a", Some("1")), ("b", Some("2")), ("c", Some("3"))]), writes(&[("a", Some("10"))])],
     );
     let old = store.prove(b"a", 0).expect("prove v0");
     assert_eq!(old.value.as_deref(), Some(&b"1"[..]));
@@ -219,65 +200,40 @@ fn an_inclusion_proof_verifies_against_its_root_and_fails_against_another_root()
     assert_eq!(new.value.as_deref(), Some(&b"10"[..]));
     verify_proof(&new, &roots[1]).expect("inclusion at v1");
 
-    assert!(matches!(
-        verify_proof(&old, &roots[1]),
-        Err(StoreError::ProofRootMismatch { .. })
-    ));
+    assert!(matches!(verify_proof(&old, &roots[1]), Err(StoreError::ProofRootMismatch { .. })));
     // A proof relabelled with another root must not pass either.
-    let relabelled = StateProof {
-        root: roots[1],
-        ..old
-    };
-    assert!(matches!(
-        verify_proof(&relabelled, &roots[1]),
-        Err(StoreError::ProofInvalid { .. })
-    ));
+    let relabelled = StateProof { root: roots[1], ..old };
+    assert!(matches!(verify_proof(&relabelled, &roots[1]), Err(StoreError::ProofInvalid { .. })));
 }
 
 #[test]
 fn an_exclusion_proof_verifies_and_fails_when_it_claims_a_value() {
     let (_dir, store) = fresh();
-    let roots = commit_all(
-        &store,
-        &[writes(&[("a", Some("1")), ("b", Some("2")), ("c", Some("3"))])],
-    );
+    let roots = commit_all(&store, &[writes(&[("a", Some("1")), ("b", Some("2")), ("c", Some("3"))])]);
     let proof = store.prove(b"missing", 0).expect("prove");
     assert_eq!(proof.value, None);
     verify_proof(&proof, &roots[0]).expect("exclusion verifies");
-    let claims_value = StateProof {
-        value: Some(b"1".to_vec()),
-        ..proof.clone()
-    };
+    let claims_value = StateProof { value: Some(b"1".to_vec()), ..proof.clone() };
     assert!(verify_proof(&claims_value, &roots[0]).is_err());
-    let other_key = StateProof {
-        key: b"a".to_vec(),
-        ..proof
-    };
+    let other_key = StateProof { key: b"a".to_vec(), ..proof };
     assert!(verify_proof(&other_key, &roots[0]).is_err());
 }
 
 #[test]
 fn a_proof_with_a_tampered_value_or_any_flipped_proof_byte_fails() {
     let (_dir, store) = fresh();
-    let set: WriteSet = (0..200u32)
-        .map(|i| (format!("k{i}").into_bytes(), Some(format!("v{i}").into_bytes())))
-        .collect();
+    let set: WriteSet =
+        (0..200u32).map(|i| (format!("k{i}").into_bytes(), Some(format!("v{i}").into_bytes()))).collect();
     let roots = commit_all(&store, &[set]);
     for key in [&b"k17"[..], b"absent"] {
         let proof = store.prove(key, 0).expect("prove");
         verify_proof(&proof, &roots[0]).expect("untampered proof verifies");
-        let tampered = StateProof {
-            value: Some(b"v18".to_vec()),
-            ..proof.clone()
-        };
+        let tampered = StateProof { value: Some(b"v18".to_vec()), ..proof.clone() };
         assert!(verify_proof(&tampered, &roots[0]).is_err());
         for i in 0..proof.proof.len() {
             let mut flipped = proof.clone();
             flipped.proof[i] ^= 0x01;
-            assert!(
-                verify_proof(&flipped, &roots[0]).is_err(),
-                "a proof with byte {i} flipped verified"
-            );
+            assert!(verify_proof(&flipped, &roots[0]).is_err(), "a proof with byte {i} flipped verified");
         }
     }
 }
@@ -309,11 +265,7 @@ fn reopening_the_store_gives_the_same_latest_version_roots_records_and_meta() {
         store.put_meta("chain_id", b"computefi-1").expect("meta");
         commit_all(
             &store,
-            &[
-                writes(&[("a", Some("1"))]),
-                writes(&[("b", Some("2"))]),
-                writes(&[("a", None)]),
-            ],
+            &[writes(&[("a", Some("1"))]), writes(&[("b", Some("2"))]), writes(&[("a", None)])],
         )
     };
     let store = Store::open(&path).expect("reopen");
@@ -326,9 +278,7 @@ fn reopening_the_store_gives_the_same_latest_version_roots_records_and_meta() {
     assert_eq!(store.get_meta("chain_id").expect("meta").as_deref(), Some(&b"computefi-1"[..]));
     assert_eq!(store.block_bytes(2).expect("block"), Some(record(2).block_bytes));
     // The next version continues where the file left off.
-    store
-        .commit(3, &writes(&[("c", Some("3"))]), Some(&record(3)))
-        .expect("commit after reopen");
+    store.commit(3, &writes(&[("c", Some("3"))]), Some(&record(3))).expect("commit after reopen");
 }
 
 #[test]
@@ -409,10 +359,7 @@ fn the_root_of_a_fixed_write_set_matches_its_golden_value() {
     let root = store
         .commit(0, &writes(&[("alpha", Some("1")), ("beta", Some("2")), ("gamma", Some("3"))]), None)
         .expect("commit");
-    assert_eq!(
-        hex::encode(root),
-        "83e8ec8f743a109a079219d7789a8fa56cf9ffe644443fcd1da6dcb769debb5e"
-    );
+    assert_eq!(hex::encode(root), "83e8ec8f743a109a079219d7789a8fa56cf9ffe644443fcd1da6dcb769debb5e");
 }
 
 #[test]
@@ -510,10 +457,16 @@ fn a_truncated_store_file_is_refused_at_open() {
     file.set_len(len / 2).expect("truncate");
     drop(file);
     let err = open_err(&path);
-    assert!(
-        matches!(err, StoreError::Corrupted { .. } | StoreError::Open { .. }),
-        "{err}"
-    );
+    assert!(matches!(err, StoreError::Corrupted { .. }), "{err}");
+}
+
+#[test]
+fn a_store_file_truncated_to_nothing_is_refused_rather_than_started_afresh() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = populated_file(&dir);
+    std::fs::OpenOptions::new().write(true).open(&path).expect("open file").set_len(0).expect("truncate");
+    let err = open_err(&path);
+    assert!(matches!(err, StoreError::Corrupted { .. }), "{err}");
 }
 
 #[test]
@@ -521,7 +474,8 @@ fn a_file_that_is_not_a_redb_database_is_refused_at_open() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = db_path(&dir);
     std::fs::write(&path, vec![0x5Au8; 64 * 1024]).expect("write junk");
-    let _ = open_err(&path);
+    let err = open_err(&path);
+    assert!(matches!(err, StoreError::Corrupted { .. }), "{err}");
 }
 
 #[test]
@@ -547,9 +501,7 @@ fn pruning_keeps_proofs_of_later_versions_and_refuses_earlier_ones() {
     assert_eq!(store.root_hash(1).expect("root"), roots[1]);
     assert_eq!(get(&store, "k1", 1).as_deref(), Some("1/1"));
     // Committing on top of a pruned store still works, and the prune survives a reopen.
-    store
-        .commit(5, &writes(&[("k1", Some("new"))]), Some(&record(5)))
-        .expect("commit after prune");
+    store.commit(5, &writes(&[("k1", Some("new"))]), Some(&record(5))).expect("commit after prune");
     let path = store.path().to_path_buf();
     drop(store);
     let store = Store::open(&path).expect("reopen");

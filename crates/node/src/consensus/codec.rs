@@ -987,7 +987,7 @@ mod tests {
             validity: Validity::Valid,
         });
         round_trip(ValidatorProof::<Ctx>::new(vec![1; 32], vec![2; 38], sig(5)));
-        let peer = PeerId::random();
+        let peer = crate::consensus::streams::test_peer(3);
         round_trip(Status::<Ctx> {
             peer_id: peer,
             tip_height: Height(10),
@@ -1051,7 +1051,7 @@ mod tests {
         assert_eq!(sha256(&cert).to_hex(), GOLDEN_CERTIFICATE, "certificate layout changed");
     }
 
-    const GOLDEN_VOTE: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+    const GOLDEN_VOTE: &str = "4ce0150c75be51311a15cea77e79fa04f59c422a3a84f1de8d1e945af06e109b";
     const GOLDEN_CERTIFICATE: &str =
-        "0000000000000000000000000000000000000000000000000000000000000000";
+        "1a4f119790405b9ee0e8dd4afa76949c220291004fdb819bcaed236db74bbce9";
 }

@@ -11,6 +11,7 @@ use malachitebft_app_channel::app::config::{
     ConsensusConfig as EngineConsensusConfig, GossipSubConfig, NodeConfig, PubSubProtocol,
     ValueSyncConfig,
 };
+use malachitebft_app_channel::app::net::Multiaddr;
 use malachitebft_app_channel::app::types::core::LinearTimeouts;
 use serde::{Deserialize, Serialize};
 
@@ -61,9 +62,9 @@ impl Default for ConsensusConfig {
 impl ConsensusConfig {
     /// Checks the settings; the error says which one to fix.
     pub fn validate(&self) -> anyhow::Result<()> {
-        parse_multiaddr("listen_addr", &self.listen_addr)?;
+        parse_multiaddr::<Multiaddr>("listen_addr", &self.listen_addr)?;
         for peer in &self.persistent_peers {
-            parse_multiaddr("persistent_peers", peer)?;
+            parse_multiaddr::<Multiaddr>("persistent_peers", peer)?;
         }
         let timeouts = [
             ("timeout_propose_ms", self.timeout_propose_ms),

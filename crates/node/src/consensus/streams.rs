@@ -93,6 +93,7 @@ impl PartStreams {
     }
 
     /// Number of streams buffered.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.streams.len()
     }
@@ -217,6 +218,14 @@ pub fn to_stream(stream_id: StreamId, parts: Vec<ProposalPart>) -> Vec<StreamMes
     msgs
 }
 
+/// A peer id derived from `n`, for tests.
+#[cfg(test)]
+pub(crate) fn test_peer(n: u8) -> PeerId {
+    use malachitebft_app_channel::app::types::Keypair;
+    let key = Keypair::ed25519_from_bytes([n; 32]).expect("32 bytes are an ed25519 seed");
+    PeerId::from_bytes(&key.public().to_peer_id().to_bytes()).expect("a libp2p peer id")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,9 +257,9 @@ mod tests {
     fn a_stream_delivered_out_of_order_and_twice_reassembles_once() {
         let block: Bytes = (0..(PART_DATA_BYTES_MAX * 2 + 10)).map(|i| i as u8).collect();
         let mut msgs = stream(&block, 1);
-        assert_eq!(msgs.len(), 3 + 3 + 1);
+        assert_eq!(msgs.len(), 1 + 3 + 1 + 1, "init, three chunks, fin, end of stream");
         msgs.reverse();
-        let peer = PeerId::random();
+        let peer = test_peer(1);
         let mut streams = PartStreams::default();
         let mut done = Vec::new();
         for m in &msgs {
@@ -268,7 +277,7 @@ mod tests {
 
     #[test]
     fn streams_from_two_publishers_with_one_id_do_not_mix() {
-        let (a, b) = (PeerId::random(), PeerId::random());
+        let (a, b) = (test_peer(1), test_peer(2));
         let mut streams = PartStreams::default();
         let sa = stream(&Bytes::from_static(b"aaa"), 1);
         let sb = stream(&Bytes::from_static(b"bbb"), 1);
@@ -283,7 +292,7 @@ mod tests {
 
     #[test]
     fn hostile_streams_are_bounded() {
-        let peer = PeerId::random();
+        let peer = test_peer(1);
         let mut streams = PartStreams::default();
         let id = StreamId::new(Bytes::from_static(&[1]));
         let far = StreamMessage::new(id.clone(), STREAM_PARTS_MAX, StreamContent::Fin);

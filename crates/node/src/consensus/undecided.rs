@@ -273,6 +273,7 @@ impl UndecidedStore {
     }
 
     /// Number of entries held.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.entries.len()
     }

@@ -1,0 +1,166 @@
+//! `init`, `start` and `devnet`.
+
+use crate::keys::{Keyring, KeyringBackend, PassphraseSource};
+use crate::output::{print, Format};
+use anyhow::Context;
+use clap::Args;
+use computefi_app::GenesisBalance;
+use computefi_node::home::{init_home, Home, InitOptions, NodeConfig};
+use computefi_types::{Address, Amount};
+use serde_json::json;
+use std::path::PathBuf;
+
+/// Chain id of the devnet.
+pub const DEVNET_CHAIN_ID: &str = "computefi-devnet";
+/// Name of the devnet's funded key.
+pub const DEV_KEY: &str = "dev";
+/// CFI base units the dev account starts with (10^9 CFI at 6 decimals).
+pub const DEV_FUNDS: Amount = Amount(1_000_000_000_000_000);
+
+/// Options of `init`.
+#[derive(Args)]
+pub struct InitArgs {
+    /// Chain id.
+    #[arg(long, default_value = "computefi-local")]
+    chain_id: String,
+    /// Name of this node.
+    #[arg(long, default_value = "validator-0")]
+    moniker: String,
+    /// Fund an account at genesis: ADDRESS=AMOUNT (base units of CFI); repeatable.
+    #[arg(long = "fund", value_name = "ADDRESS=AMOUNT")]
+    fund: Vec<String>,
+    #[command(flatten)]
+    ports: PortArgs,
+}
+
+/// Listen addresses written into a new config.
+#[derive(Args, Clone)]
+pub struct PortArgs {
+    /// HTTP API listen address.
+    #[arg(long, default_value = "127.0.0.1:26657")]
+    api_listen: String,
+    /// Prometheus metrics listen address.
+    #[arg(long, default_value = "127.0.0.1:26660")]
+    metrics_listen: String,
+    /// Peer-to-peer listen address (multiaddr).
+    #[arg(long, default_value = "/ip4/127.0.0.1/tcp/26656")]
+    p2p_listen: String,
+    /// Target block interval in milliseconds.
+    #[arg(long, default_value_t = 1000)]
+    block_time_ms: u64,
+}
+
+/// Options of `devnet`.
+#[derive(Args)]
+pub struct DevnetArgs {
+    #[command(flatten)]
+    ports: PortArgs,
+}
+
+fn config_with(ports: &PortArgs) -> NodeConfig {
+    let mut config = NodeConfig::default();
+    config.api.listen = ports.api_listen.clone();
+    config.metrics.listen = ports.metrics_listen.clone();
+    config.consensus.listen_addr = ports.p2p_listen.clone();
+    config.consensus.block_time_ms = ports.block_time_ms;
+    config
+}
+
+fn parse_fund(s: &str) -> anyhow::Result<GenesisBalance> {
+    let (address, amount) = s
+        .split_once('=')
+        .with_context(|| format!("--fund {s:?}: write ADDRESS=AMOUNT, e.g. cfi1…=1000000"))?;
+    let address: Address = address.parse().with_context(|| format!("--fund {s:?}"))?;
+    let amount: Amount = amount.parse().with_context(|| format!("--fund {s:?}"))?;
+    Ok(GenesisBalance { address, amount })
+}
+
+#[allow(clippy::disallowed_methods)] // genesis time is chosen once, here, outside consensus
+fn now_ms() -> u64 {
+    computefi_node::chain::now_ms()
+}
+
+/// `computefi init`.
+pub fn init(home: &Option<PathBuf>, args: InitArgs, format: Format) -> anyhow::Result<()> {
+    let home = Home::new(crate::home_dir(home)?);
+    let balances = args.fund.iter().map(|f| parse_fund(f)).collect::<anyhow::Result<Vec<_>>>()?;
+    let options = InitOptions {
+        chain_id: args.chain_id.clone(),
+        moniker: args.moniker,
+        balances,
+        genesis_time_ms: now_ms(),
+        config: config_with(&args.ports),
+    };
+    let key = init_home(&home, options)?;
+    print(format, &json!({
+        "home": home.root().display().to_string(),
+        "chain_id": args.chain_id,
+        "validator_public_key": key,
+        "validator_address": key.validator_address(),
+    }));
+    Ok(())
+}
+
+fn logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,libp2p=warn,libp2p_gossipsub=error"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+fn run_node(home: &Home, format: Format, dev_account: Option<Address>) -> anyhow::Result<()> {
+    logging();
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let home_shown = home.root().display().to_string();
+    runtime.block_on(computefi_node::run::run(home, computefi_node::run::shutdown_signal(), |ready| {
+        let api = format!("http://{}", ready.api);
+        match format {
+            Format::Json => println!(
+                "{}",
+                json!({ "api": api, "chain_id": ready.chain_id, "height": ready.height.to_string(),
+                        "home": home_shown, "dev_account": dev_account.map(|a| a.to_string()) })
+            ),
+            Format::Text => {
+                println!("ComputeFi node running: chain {} from height {}", ready.chain_id, ready.height);
+                println!("API:         {api}");
+                println!("Home:        {home_shown}");
+                if let Some(dev) = dev_account {
+                    println!("Dev account: {dev} (key \"{DEV_KEY}\", --keyring-backend test: INSECURE, devnet only)");
+                    println!("Try:         computefi status");
+                    println!("             computefi keys add alice --keyring-backend test");
+                    println!("             computefi tx bank send --from {DEV_KEY} --keyring-backend test <ADDRESS> 1000000");
+                }
+                println!("Stop with Ctrl-C.");
+            }
+        }
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+    }))
+}
+
+/// `computefi start`.
+pub fn start(home: &Option<PathBuf>, format: Format) -> anyhow::Result<()> {
+    let home = Home::new(crate::home_dir(home)?);
+    run_node(&home, format, None)
+}
+
+/// `computefi devnet`: a home with a funded dev key (created once), then the node.
+pub fn devnet(home: &Option<PathBuf>, args: DevnetArgs, format: Format) -> anyhow::Result<()> {
+    let home = Home::new(crate::home_dir(home)?);
+    let keyring = Keyring::open(home.root(), KeyringBackend::Test, PassphraseSource::Env)?;
+    if !home.is_initialized() {
+        let dev = match keyring.show(DEV_KEY) {
+            Ok(info) => info,
+            Err(_) => keyring.add(DEV_KEY)?.0,
+        };
+        let options = InitOptions {
+            chain_id: DEVNET_CHAIN_ID.to_string(),
+            moniker: "devnet-validator".to_string(),
+            balances: vec![GenesisBalance { address: dev.address, amount: DEV_FUNDS }],
+            genesis_time_ms: now_ms(),
+            config: config_with(&args.ports),
+        };
+        init_home(&home, options)?;
+    }
+    let dev = keyring.show(DEV_KEY).ok().map(|k| k.address);
+    run_node(&home, format, dev)
+}

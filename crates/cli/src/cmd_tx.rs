@@ -1,0 +1,195 @@
+//! `tx bank …` and `tx assets …`: build, sign with a keyring key, broadcast.
+
+use crate::client::Client;
+use crate::cmd_keys::KeyringArgs;
+use crate::cmd_query::NodeArg;
+use crate::keys::Keyring;
+use crate::output::{print, Format};
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use computefi_types::{Address, Amount, AssetId, AssetsMsg, BankMsg, Msg, Output, PublicKey, Tx};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+
+/// Options shared by every transaction.
+#[derive(Args)]
+pub struct TxArgs {
+    /// Key that signs (a name in the keyring).
+    #[arg(long)]
+    from: String,
+    /// Fee in base units of CFI (default: the chain's minimum fee).
+    #[arg(long)]
+    fee: Option<Amount>,
+    /// `commit`: wait until the transaction is in a block (default); `sync`: return once accepted.
+    #[arg(long, default_value = "commit", value_parser = ["sync", "commit"])]
+    mode: String,
+    /// Free text attached to the transaction.
+    #[arg(long, default_value = "")]
+    memo: String,
+    /// Run the transaction against the latest state without broadcasting it.
+    #[arg(long)]
+    simulate: bool,
+    #[command(flatten)]
+    keyring: KeyringArgs,
+    #[command(flatten)]
+    node: NodeArg,
+}
+
+/// Transaction commands.
+#[derive(Subcommand)]
+pub enum TxCmd {
+    /// Balances and transfers.
+    #[command(subcommand)]
+    Bank(BankCmd),
+    /// Fungible assets.
+    #[command(subcommand)]
+    Assets(AssetsCmd),
+}
+
+/// `tx bank …`.
+#[derive(Subcommand)]
+pub enum BankCmd {
+    /// Send AMOUNT base units of an asset (CFI by default) to TO (an address or a key name).
+    Send {
+        /// Recipient: `cfi1…` or a key name.
+        to: String,
+        /// Amount in base units.
+        amount: Amount,
+        /// Asset id (default: CFI).
+        #[arg(long)]
+        asset: Option<AssetId>,
+        #[command(flatten)]
+        tx: TxArgs,
+    },
+    /// Send to several recipients at once: --to ADDRESS=AMOUNT, repeatable.
+    MultiSend {
+        /// ADDRESS=AMOUNT (base units), repeatable.
+        #[arg(long = "to", value_name = "ADDRESS=AMOUNT", required = true)]
+        outputs: Vec<String>,
+        /// Asset id for every output (default: CFI).
+        #[arg(long)]
+        asset: Option<AssetId>,
+        #[command(flatten)]
+        tx: TxArgs,
+    },
+}
+
+/// `tx assets …`.
+#[derive(Subcommand)]
+pub enum AssetsCmd {
+    /// Create an asset issued by --from.
+    Create {
+        /// Symbol: 2-12 of A-Z and 0-9, starting with a letter.
+        symbol: String,
+        /// Name.
+        #[arg(long)]
+        name: String,
+        /// Decimals shown by wallets (0-18).
+        #[arg(long, default_value_t = 6)]
+        decimals: u8,
+        /// Most base units that may ever exist (default: no cap).
+        #[arg(long)]
+        max_supply: Option<Amount>,
+        #[command(flatten)]
+        tx: TxArgs,
+    },
+    /// Mint AMOUNT base units of ASSET to TO (issuer only).
+    Mint {
+        /// Asset id.
+        asset: AssetId,
+        /// Recipient: `cfi1…` or a key name.
+        to: String,
+        /// Amount in base units.
+        amount: Amount,
+        #[command(flatten)]
+        tx: TxArgs,
+    },
+    /// Burn AMOUNT base units of ASSET from the issuer's balance (issuer only).
+    Burn {
+        /// Asset id.
+        asset: AssetId,
+        /// Amount in base units.
+        amount: Amount,
+        #[command(flatten)]
+        tx: TxArgs,
+    },
+}
+
+/// An address, or the address of a key in the keyring.
+fn resolve(keyring: &Keyring, who: &str) -> anyhow::Result<Address> {
+    match who.parse::<Address>() {
+        Ok(a) => Ok(a),
+        Err(parse_error) => keyring
+            .show(who)
+            .map(|k| k.address)
+            .map_err(|_| anyhow::anyhow!("{parse_error}; and no key named {who:?} is in the keyring")),
+    }
+}
+
+/// Runs a transaction command.
+pub fn run(home: &Option<PathBuf>, cmd: TxCmd, format: Format) -> anyhow::Result<()> {
+    let (args, build): (TxArgs, Box<dyn FnOnce(&Keyring) -> anyhow::Result<Vec<Msg>>>) = match cmd {
+        TxCmd::Bank(BankCmd::Send { to, amount, asset, tx }) => (
+            tx,
+            Box::new(move |k| {
+                let to = resolve(k, &to)?;
+                Ok(vec![Msg::Bank(BankMsg::Send { to, asset: asset.unwrap_or_else(AssetId::native), amount })])
+            }),
+        ),
+        TxCmd::Bank(BankCmd::MultiSend { outputs, asset, tx }) => (
+            tx,
+            Box::new(move |k| {
+                let asset = asset.unwrap_or_else(AssetId::native);
+                let outputs = outputs
+                    .iter()
+                    .map(|o| {
+                        let (to, amount) = o.split_once('=').with_context(|| format!("--to {o:?}: write ADDRESS=AMOUNT"))?;
+                        Ok(Output { to: resolve(k, to)?, asset, amount: amount.parse()? })
+                    })
+                    .collect::<anyhow::Result<Vec<_>>>()?;
+                Ok(vec![Msg::Bank(BankMsg::MultiSend { outputs })])
+            }),
+        ),
+        TxCmd::Assets(AssetsCmd::Create { symbol, name, decimals, max_supply, tx }) => (
+            tx,
+            Box::new(move |_| Ok(vec![Msg::Assets(AssetsMsg::Create { symbol, name, decimals, max_supply })])),
+        ),
+        TxCmd::Assets(AssetsCmd::Mint { asset, to, amount, tx }) => (
+            tx,
+            Box::new(move |k| Ok(vec![Msg::Assets(AssetsMsg::Mint { asset, to: resolve(k, &to)?, amount })])),
+        ),
+        TxCmd::Assets(AssetsCmd::Burn { asset, amount, tx }) => {
+            (tx, Box::new(move |_| Ok(vec![Msg::Assets(AssetsMsg::Burn { asset, amount })])))
+        }
+    };
+    let keyring = args.keyring.open(home)?;
+    let msgs = build(&keyring)?;
+    let result = sign_and_send(&keyring, &args, msgs)?;
+    print(format, &result);
+    Ok(())
+}
+
+fn sign_and_send(keyring: &Keyring, args: &TxArgs, msgs: Vec<Msg>) -> anyhow::Result<Value> {
+    let client = Client::new(&args.node.node);
+    let status = client.get("/status")?;
+    let chain_id = status["chain_id"].as_str().context("the node's /status has no chain_id")?.to_string();
+    let fee = match args.fee {
+        Some(f) => f,
+        None => status["min_fee"].as_str().unwrap_or("0").parse().context("the node's min_fee is not a number")?,
+    };
+    let key = keyring.signing_key(&args.from)?;
+    let signer = PublicKey::from_signing_key(&key);
+    let sender = Address::from_public_key(&signer);
+    let account = client.get(&format!("/accounts/{sender}"))?;
+    let nonce: u64 = account["next_nonce_pending"]
+        .as_str()
+        .or_else(|| account["next_nonce"].as_str())
+        .unwrap_or("0")
+        .parse()
+        .context("the node's account nonce is not a number")?;
+    let tx = Tx { chain_id, signer, nonce, fee, msgs, memo: args.memo.clone() }.sign(&key);
+    if args.simulate {
+        return client.post("/simulate", &json!({ "tx": tx }));
+    }
+    client.post("/txs", &json!({ "tx": tx, "mode": args.mode }))
+}

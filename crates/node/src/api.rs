@@ -1,0 +1,357 @@
+//! The HTTP API (axum). JSON in and out; amounts and heights as decimal strings; every error is
+//! `{"error": {"name", "message", "detail", "code"?}}` where `code` is the ledger's stable error
+//! code for refused transactions. The OpenAPI 3 document is served at `/openapi.json`.
+
+use crate::chain::{Chain, ChainEvent};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use computefi_types::{Address, AssetId, Hash, Receipt, SignedTx, TxError};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use utoipa::OpenApi;
+
+/// API settings from the node's configuration.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiConfig {
+    /// Listen address (loopback by default).
+    pub listen: String,
+    /// Largest request body, in bytes.
+    pub body_bytes_max: usize,
+    /// How long a `commit`-mode broadcast waits for its block, in ms.
+    pub commit_wait_ms: u64,
+    /// How long any request may take, in ms.
+    pub request_timeout_ms: u64,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            listen: "127.0.0.1:26657".into(),
+            body_bytes_max: 256 * 1024,
+            commit_wait_ms: 30_000,
+            request_timeout_ms: 40_000,
+        }
+    }
+}
+
+/// An error answer.
+pub struct ApiError {
+    status: StatusCode,
+    body: Value,
+}
+
+impl ApiError {
+    fn plain(status: StatusCode, name: &str, message: impl Into<String>) -> ApiError {
+        ApiError { status, body: json!({ "error": { "name": name, "message": message.into(), "detail": "" } }) }
+    }
+
+    fn not_found(what: String) -> ApiError {
+        ApiError::plain(StatusCode::NOT_FOUND, "not_found", what)
+    }
+
+    fn bad_request(message: String) -> ApiError {
+        ApiError::plain(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    fn internal(e: impl std::fmt::Display) -> ApiError {
+        ApiError::plain(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("the node failed: {e}"))
+    }
+}
+
+impl From<TxError> for ApiError {
+    fn from(e: TxError) -> ApiError {
+        let status = match e.code {
+            11 => StatusCode::SERVICE_UNAVAILABLE,
+            13 => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        ApiError { status, body: json!({ "error": e }) }
+    }
+}
+
+impl From<computefi_app::AppError> for ApiError {
+    fn from(e: computefi_app::AppError) -> ApiError {
+        ApiError::internal(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body)).into_response()
+    }
+}
+
+type ApiResult = Result<Json<Value>, ApiError>;
+
+fn parse<T: std::str::FromStr>(what: &str, s: &str) -> Result<T, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    s.parse().map_err(|e| ApiError::bad_request(format!("{what}: {e}")))
+}
+
+/// The node's API routes over `chain`.
+pub fn router(chain: Arc<Chain>, config: &ApiConfig) -> Router {
+    let commit_wait = Duration::from_millis(config.commit_wait_ms);
+    Router::new()
+        .route("/health", get(health))
+        .route("/status", get(status))
+        .route("/txs", post(broadcast))
+        .route("/simulate", post(simulate))
+        .route("/txs/{hash}", get(tx_by_hash))
+        .route("/accounts/{address}", get(account))
+        .route("/assets", get(assets))
+        .route("/assets/{id}", get(asset))
+        .route("/blocks/{height}", get(block))
+        .route("/proofs/{*key}", get(proof))
+        .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+        .fallback(|| async {
+            ApiError::not_found("no such route; the routes are listed in /openapi.json".into())
+        })
+        .with_state(AppState { chain, commit_wait })
+        .layer(RequestBodyLimitLayer::new(config.body_bytes_max))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_millis(config.request_timeout_ms),
+        ))
+}
+
+#[derive(Clone)]
+struct AppState {
+    chain: Arc<Chain>,
+    commit_wait: Duration,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "ComputeFi node API", description = "Ledger of compute hardware as real-world assets. Amounts and heights are decimal strings."),
+    paths(health, status, broadcast, simulate, tx_by_hash, account, assets, asset, block, proof)
+)]
+struct ApiDoc;
+
+/// Liveness.
+#[utoipa::path(get, path = "/health", responses((status = 200, description = "The node answers")))]
+async fn health() -> Json<Value> {
+    Json(json!({ "ok": true }))
+}
+
+/// Chain id, height, app hash, block time, whether catching up.
+#[utoipa::path(get, path = "/status", responses((status = 200, description = "Node and chain status")))]
+async fn status(State(s): State<AppState>) -> ApiResult {
+    let app = s.chain.app();
+    let last = app.last();
+    Ok(Json(json!({
+        "chain_id": app.chain_id(),
+        "height": last.height.to_string(),
+        "app_hash": last.app_hash,
+        "block_hash": last.hash,
+        "block_time_ms": last.time_ms.to_string(),
+        "catching_up": s.chain.catching_up(),
+        "pending_txs": s.chain.pending_count(),
+        "min_fee": app.params().min_fee,
+        "native_asset": AssetId::native(),
+        "protocol_version": computefi_app::PROTOCOL_VERSION,
+        "node_version": env!("CARGO_PKG_VERSION"),
+    })))
+}
+
+/// A transaction in a request: the JSON form, or the borsh bytes as hex.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TxRequest {
+    #[serde(default)]
+    tx: Option<Value>,
+    #[serde(default)]
+    tx_bytes: Option<String>,
+    #[serde(default)]
+    mode: Option<String>,
+}
+
+fn decode_request(body: &Bytes) -> Result<(SignedTx, Option<String>), ApiError> {
+    let req: TxRequest = serde_json::from_slice(body).map_err(|e| {
+        ApiError::from(TxError::new(
+            computefi_types::ErrorCode::MalformedTx,
+            format!("request body: {e}; send {{\"tx\": {{…}}}} or {{\"tx_bytes\": \"<hex>\"}}"),
+        ))
+    })?;
+    let tx = match (req.tx, req.tx_bytes) {
+        (Some(json), None) => SignedTx::decode_json(&json.to_string())?,
+        (None, Some(hex_bytes)) => {
+            let bytes = hex::decode(hex_bytes.trim()).map_err(|e| {
+                TxError::new(computefi_types::ErrorCode::MalformedTx, format!("tx_bytes is not hex: {e}"))
+            })?;
+            SignedTx::decode(&bytes)?
+        }
+        _ => {
+            return Err(ApiError::bad_request(
+                "give exactly one of `tx` (JSON) and `tx_bytes` (hex of the borsh bytes)".into(),
+            ))
+        }
+    };
+    Ok((tx, req.mode))
+}
+
+/// Broadcast a signed transaction. `mode`: `sync` (default) answers once the mempool accepted
+/// it; `commit` waits until it is in a committed block.
+#[utoipa::path(post, path = "/txs",
+    request_body(content = Object, description = "{\"tx\": <signed tx JSON>} or {\"tx_bytes\": \"<hex>\"}, with optional \"mode\": \"sync\" | \"commit\""),
+    responses(
+    (status = 200, description = "Accepted (sync) or committed (commit)"),
+    (status = 400, description = "Refused, with the ledger's error code"),
+    (status = 202, description = "Accepted but not committed within the wait")))]
+async fn broadcast(State(s): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+    let (tx, mode) = decode_request(&body)?;
+    let wait = match mode.as_deref() {
+        None | Some("sync") => false,
+        Some("commit") => true,
+        Some(other) => return Err(ApiError::bad_request(format!("mode {other:?}: use \"sync\" or \"commit\""))),
+    };
+    let mut events = s.chain.subscribe();
+    let chain = s.chain.clone();
+    let hash = tokio::task::spawn_blocking(move || chain.submit(tx)).await.map_err(ApiError::internal)??;
+    if !wait {
+        return Ok(Json(json!({ "hash": hash, "status": "pending" })).into_response());
+    }
+    let waited = tokio::time::timeout(s.commit_wait, async {
+        loop {
+            match events.recv().await {
+                Ok(ChainEvent::Committed { receipts, .. }) => {
+                    if let Some(r) = receipts.iter().find(|r| r.tx_hash == hash) {
+                        return Ok(r.clone());
+                    }
+                }
+                Ok(ChainEvent::Dropped { hash: h, error }) if h == hash => return Err(error),
+                Ok(_) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    if let Ok(Some(r)) = s.chain.app().receipt(&hash) {
+                        return Ok(r);
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                    return Err(TxError::new(computefi_types::ErrorCode::NodeUnavailable, "the node is stopping"))
+                }
+            }
+        }
+    })
+    .await;
+    match waited {
+        Ok(Ok(receipt)) => Ok(Json(committed(&receipt)).into_response()),
+        Ok(Err(e)) => Err(e.into()),
+        Err(_) => Ok((StatusCode::ACCEPTED, Json(json!({ "hash": hash, "status": "pending",
+            "message": "not committed within the wait; query GET /txs/{hash} later" })))
+            .into_response()),
+    }
+}
+
+fn committed(r: &Receipt) -> Value {
+    json!({ "hash": r.tx_hash, "status": "committed", "height": r.height.to_string(), "receipt": r })
+}
+
+/// Run a transaction against the latest state without committing it (the signature is not
+/// checked): its events, or the error it would meet.
+#[utoipa::path(post, path = "/simulate",
+    request_body(content = Object, description = "{\"tx\": <signed tx JSON>} or {\"tx_bytes\": \"<hex>\"}"),
+    responses(
+    (status = 200, description = "Events the transaction would emit"),
+    (status = 400, description = "The error it would meet")))]
+async fn simulate(State(s): State<AppState>, body: Bytes) -> ApiResult {
+    let (tx, _) = decode_request(&body)?;
+    let events = s.chain.app().dry_run(&tx)?;
+    Ok(Json(json!({ "ok": true, "events": events })))
+}
+
+/// A transaction by hash: its receipt once committed, or `pending`.
+#[utoipa::path(get, path = "/txs/{hash}", params(("hash" = String, Path, description = "64 hex characters")),
+    responses((status = 200, description = "Committed or pending"), (status = 404, description = "Unknown")))]
+async fn tx_by_hash(State(s): State<AppState>, Path(hash): Path<String>) -> ApiResult {
+    let hash: Hash = parse("transaction hash", &hash)?;
+    if let Some(r) = s.chain.app().receipt(&hash)? {
+        return Ok(Json(committed(&r)));
+    }
+    if s.chain.is_pending(&hash) {
+        return Ok(Json(json!({ "hash": hash, "status": "pending" })));
+    }
+    Err(ApiError::not_found(format!("no committed or pending transaction has hash {hash}")))
+}
+
+/// An account: non-zero balances, next nonce in the committed state, and `next_nonce_pending`
+/// (past this account's transactions waiting in the mempool) for the next transaction to sign.
+#[utoipa::path(get, path = "/accounts/{address}", params(("address" = String, Path, description = "cfi1…")),
+    responses((status = 200, description = "The account")))]
+async fn account(State(s): State<AppState>, Path(address): Path<String>) -> ApiResult {
+    let address: Address = parse("address", &address)?;
+    let view = s.chain.app().account(&address)?;
+    let pending = s.chain.next_nonce_pending(&address).map_err(ApiError::internal)?;
+    let mut value = serde_json::to_value(view).map_err(ApiError::internal)?;
+    value["next_nonce_pending"] = json!(pending.to_string());
+    Ok(Json(value))
+}
+
+/// All assets.
+#[utoipa::path(get, path = "/assets", responses((status = 200, description = "Assets by id")))]
+async fn assets(State(s): State<AppState>) -> ApiResult {
+    Ok(Json(json!({ "assets": s.chain.app().assets()? })))
+}
+
+/// One asset.
+#[utoipa::path(get, path = "/assets/{id}", params(("id" = String, Path, description = "cfiasset1…")),
+    responses((status = 200, description = "The asset"), (status = 404, description = "Unknown")))]
+async fn asset(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult {
+    let id: AssetId = parse("asset id", &id)?;
+    let info = s.chain.app().asset(&id)?.ok_or_else(|| ApiError::not_found(format!("no asset {id}")))?;
+    Ok(Json(serde_json::to_value(info).map_err(ApiError::internal)?))
+}
+
+/// A committed block (`latest` for the last one).
+#[utoipa::path(get, path = "/blocks/{height}", params(("height" = String, Path, description = "a height or `latest`")),
+    responses((status = 200, description = "The block"), (status = 404, description = "Not committed")))]
+async fn block(State(s): State<AppState>, Path(height): Path<String>) -> ApiResult {
+    let app = s.chain.app();
+    let height: u64 = if height == "latest" { app.last().height } else { parse("height", &height)? };
+    let stored = app.block(height)?.ok_or_else(|| {
+        ApiError::not_found(format!("no block at height {height}; the last committed height is {}", app.last().height))
+    })?;
+    let txs: Vec<Value> = stored.block.txs.iter().map(|t| json!({ "hash": t.hash(), "tx": t })).collect();
+    Ok(Json(json!({
+        "hash": stored.block.hash(),
+        "header": stored.block.header,
+        "txs": txs,
+        "events": stored.events,
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProofQuery {
+    height: Option<String>,
+}
+
+/// A proof of a state key's value (or absence) at a height, with that height's app hash.
+#[utoipa::path(get, path = "/proofs/{key}", params(("key" = String, Path, description = "state key, e.g. bank/balance/<address>/<asset>"),
+    ("height" = Option<String>, Query, description = "height (default: latest)")),
+    responses((status = 200, description = "The proof")))]
+async fn proof(State(s): State<AppState>, Path(key): Path<String>, Query(q): Query<ProofQuery>) -> ApiResult {
+    let app = s.chain.app();
+    let height = match q.height {
+        Some(h) => parse::<u64>("height", &h)?,
+        None => app.last().height,
+    };
+    if height > app.last().height {
+        return Err(ApiError::not_found(format!("height {height} is not committed yet")));
+    }
+    let proof = app.prove(&key, Some(height))?;
+    let app_hash = match app.block(height)? {
+        Some(b) => b.block.header.app_hash,
+        None => Hash(app.store().root_hash(height).map_err(ApiError::internal)?),
+    };
+    Ok(Json(json!({ "height": height.to_string(), "app_hash": app_hash, "proof": proof })))
+}

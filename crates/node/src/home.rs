@@ -1,0 +1,206 @@
+//! A node's home directory:
+//!
+//! ```text
+//! HOME/config.toml          node settings (unknown keys refused)
+//! HOME/genesis.json         the chain's genesis
+//! HOME/validator_key.json   this validator's consensus key (mode 0600)
+//! HOME/data/state.redb      state, blocks, receipts (one redb file)
+//! HOME/wal/                 the consensus write-ahead log
+//! ```
+
+use crate::api::ApiConfig;
+use crate::consensus::ConsensusConfig;
+use crate::mempool::MempoolConfig;
+use anyhow::{bail, Context};
+use computefi_app::{Genesis, GenesisBalance, GenesisValidator, Params};
+use computefi_types::PublicKey;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Prometheus settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Serve `/metrics` at all.
+    pub enabled: bool,
+    /// Listen address of the metrics endpoint (its own port).
+    pub listen: String,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        MetricsConfig { enabled: true, listen: "127.0.0.1:26660".into() }
+    }
+}
+
+/// `config.toml`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NodeConfig {
+    /// A name for this node in logs.
+    pub moniker: String,
+    /// HTTP API.
+    pub api: ApiConfig,
+    /// Prometheus metrics.
+    pub metrics: MetricsConfig,
+    /// Consensus and peers.
+    pub consensus: ConsensusConfig,
+    /// Pending transactions.
+    pub mempool: MempoolConfig,
+}
+
+/// The consensus key file.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidatorKeyFile {
+    /// Public key, hex.
+    pub public_key: PublicKey,
+    /// The 32-byte ed25519 seed, hex. Keep this file private.
+    pub secret_key: String,
+}
+
+/// Paths inside a home directory.
+#[derive(Clone, Debug)]
+pub struct Home {
+    root: PathBuf,
+}
+
+impl Home {
+    /// The home at `root`.
+    pub fn new(root: impl Into<PathBuf>) -> Home {
+        Home { root: root.into() }
+    }
+
+    /// The directory itself.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// `config.toml`.
+    pub fn config_path(&self) -> PathBuf {
+        self.root.join("config.toml")
+    }
+
+    /// `genesis.json`.
+    pub fn genesis_path(&self) -> PathBuf {
+        self.root.join("genesis.json")
+    }
+
+    /// `validator_key.json`.
+    pub fn validator_key_path(&self) -> PathBuf {
+        self.root.join("validator_key.json")
+    }
+
+    /// The store file.
+    pub fn store_path(&self) -> PathBuf {
+        self.root.join("data").join("state.redb")
+    }
+
+    /// Whether `init` has run here.
+    pub fn is_initialized(&self) -> bool {
+        self.config_path().exists() && self.genesis_path().exists()
+    }
+
+    /// Reads `config.toml`.
+    pub fn load_config(&self) -> anyhow::Result<NodeConfig> {
+        let path = self.config_path();
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}; run `computefi init --home {}` first", path.display(), self.root.display()))?;
+        toml::from_str(&text).with_context(|| format!("{} is not a valid node config; fix the named key", path.display()))
+    }
+
+    /// Writes `config.toml`.
+    pub fn save_config(&self, config: &NodeConfig) -> anyhow::Result<()> {
+        write_new(&self.config_path(), toml::to_string_pretty(config)?.as_bytes(), false)
+    }
+
+    /// Reads `genesis.json`.
+    pub fn load_genesis(&self) -> anyhow::Result<Genesis> {
+        let path = self.genesis_path();
+        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let genesis: Genesis = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a valid genesis file; fix the named field", path.display()))?;
+        genesis.validate().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        Ok(genesis)
+    }
+
+    /// Reads the consensus key seed.
+    pub fn load_validator_key(&self) -> anyhow::Result<[u8; 32]> {
+        let path = self.validator_key_path();
+        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let file: ValidatorKeyFile =
+            serde_json::from_str(&text).with_context(|| format!("{} is not a validator key file", path.display()))?;
+        let seed: [u8; 32] = hex::decode(&file.secret_key)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .with_context(|| format!("{}: secret_key must be 64 hex characters", path.display()))?;
+        let public = PublicKey::from_signing_key(&ed25519_consensus::SigningKey::from(seed));
+        if public != file.public_key {
+            bail!("{}: public_key does not match secret_key; restore the file from a backup", path.display());
+        }
+        Ok(seed)
+    }
+}
+
+/// Writes a file that must not exist yet (or may be replaced when `replace`), private when it
+/// holds a secret.
+pub fn write_new(path: &Path, bytes: &[u8], secret: bool) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if secret {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).with_context(|| format!("cannot write {}", path.display()))?;
+    std::io::Write::write_all(&mut file, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    file.sync_all().with_context(|| format!("cannot sync {}", path.display()))
+}
+
+/// What `init` needs.
+#[derive(Clone, Debug)]
+pub struct InitOptions {
+    /// Chain id.
+    pub chain_id: String,
+    /// Node name.
+    pub moniker: String,
+    /// Initial CFI balances.
+    pub balances: Vec<GenesisBalance>,
+    /// Genesis time in ms.
+    pub genesis_time_ms: u64,
+    /// Node settings to write.
+    pub config: NodeConfig,
+}
+
+/// Creates a home for a one-validator chain: config, a new consensus key, genesis.
+/// Refuses to touch a home that already holds a chain.
+pub fn init_home(home: &Home, options: InitOptions) -> anyhow::Result<PublicKey> {
+    if home.config_path().exists() || home.genesis_path().exists() || home.store_path().exists() {
+        bail!(
+            "{} already holds a node; use it with `computefi start --home {0}`, or choose another --home",
+            home.root().display()
+        );
+    }
+    let mut seed = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
+    let key = ed25519_consensus::SigningKey::from(seed);
+    let public_key = PublicKey::from_signing_key(&key);
+    let genesis = Genesis {
+        chain_id: options.chain_id,
+        genesis_time_ms: options.genesis_time_ms,
+        params: Params::default(),
+        balances: options.balances,
+        validators: vec![GenesisValidator { name: options.moniker.clone(), public_key, power: 1 }],
+    };
+    genesis.validate().map_err(|e| anyhow::anyhow!("invalid genesis: {e}"))?;
+    let key_file = ValidatorKeyFile { public_key, secret_key: hex::encode(seed) };
+    write_new(&home.validator_key_path(), serde_json::to_string_pretty(&key_file)?.as_bytes(), true)?;
+    write_new(&home.genesis_path(), serde_json::to_string_pretty(&genesis)?.as_bytes(), false)?;
+    let mut config = options.config;
+    config.moniker = options.moniker;
+    home.save_config(&config)?;
+    Ok(public_key)
+}

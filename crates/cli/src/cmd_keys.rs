@@ -45,11 +45,13 @@ pub enum KeysCmd {
     Add {
         /// Key name.
         name: String,
+        /// Shared options.
         #[command(flatten)]
         keyring: KeyringArgs,
     },
     /// List keys.
     List {
+        /// Shared options.
         #[command(flatten)]
         keyring: KeyringArgs,
     },
@@ -57,6 +59,7 @@ pub enum KeysCmd {
     Show {
         /// Key name.
         name: String,
+        /// Shared options.
         #[command(flatten)]
         keyring: KeyringArgs,
     },
@@ -67,6 +70,7 @@ pub enum KeysCmd {
         /// File holding the mnemonic.
         #[arg(long)]
         mnemonic_file: Option<PathBuf>,
+        /// Shared options.
         #[command(flatten)]
         keyring: KeyringArgs,
     },
@@ -74,6 +78,7 @@ pub enum KeysCmd {
     Export {
         /// Key name.
         name: String,
+        /// Shared options.
         #[command(flatten)]
         keyring: KeyringArgs,
     },
@@ -81,6 +86,7 @@ pub enum KeysCmd {
     Delete {
         /// Key name.
         name: String,
+        /// Shared options.
         #[command(flatten)]
         keyring: KeyringArgs,
     },

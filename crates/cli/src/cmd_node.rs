@@ -29,6 +29,7 @@ pub struct InitArgs {
     /// Fund an account at genesis: ADDRESS=AMOUNT (base units of CFI); repeatable.
     #[arg(long = "fund", value_name = "ADDRESS=AMOUNT")]
     fund: Vec<String>,
+    /// Shared options.
     #[command(flatten)]
     ports: PortArgs,
 }
@@ -53,6 +54,7 @@ pub struct PortArgs {
 /// Options of `devnet`.
 #[derive(Args)]
 pub struct DevnetArgs {
+    /// Shared options.
     #[command(flatten)]
     ports: PortArgs,
 }
@@ -101,14 +103,24 @@ pub fn init(home: &Option<PathBuf>, args: InitArgs, format: Format) -> anyhow::R
     Ok(())
 }
 
-fn logging() {
+/// Logs to stderr; `RUST_LOG` overrides the default. A solo validator with no peers has nobody
+/// to gossip to, so the network's "no peers subscribed" errors are expected and silenced there.
+fn logging(home: &Home) {
+    let solo = home.load_genesis().map(|g| g.validators.len() == 1).unwrap_or(false)
+        && home.load_config().map(|c| c.consensus.persistent_peers.is_empty()).unwrap_or(false);
+    let mut default = String::from(
+        "info,libp2p=warn,libp2p_gossipsub=error,arc_malachitebft_core_consensus=warn,arc_malachitebft_engine=warn",
+    );
+    if solo {
+        default.push_str(",arc_malachitebft_network=off");
+    }
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,libp2p=warn,libp2p_gossipsub=error"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
 fn run_node(home: &Home, format: Format, dev_account: Option<Address>) -> anyhow::Result<()> {
-    logging();
+    logging(home);
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let home_shown = home.root().display().to_string();
     runtime.block_on(computefi_node::run::run(home, computefi_node::run::shutdown_signal(), |ready| {

@@ -24,6 +24,7 @@ pub enum QueryCmd {
     Account {
         /// `cfi1…`.
         address: Address,
+        /// Shared options.
         #[command(flatten)]
         node: NodeArg,
     },
@@ -34,6 +35,7 @@ pub enum QueryCmd {
         /// Asset id (default: CFI).
         #[arg(long)]
         asset: Option<AssetId>,
+        /// Shared options.
         #[command(flatten)]
         node: NodeArg,
     },
@@ -41,6 +43,7 @@ pub enum QueryCmd {
     Tx {
         /// 64 hex characters.
         hash: Hash,
+        /// Shared options.
         #[command(flatten)]
         node: NodeArg,
     },
@@ -48,6 +51,7 @@ pub enum QueryCmd {
     Block {
         /// Height or `latest`.
         height: String,
+        /// Shared options.
         #[command(flatten)]
         node: NodeArg,
     },
@@ -55,11 +59,13 @@ pub enum QueryCmd {
     Asset {
         /// `cfiasset1…`.
         id: AssetId,
+        /// Shared options.
         #[command(flatten)]
         node: NodeArg,
     },
     /// All assets.
     Assets {
+        /// Shared options.
         #[command(flatten)]
         node: NodeArg,
     },
@@ -77,6 +83,7 @@ pub enum QueryCmd {
         /// Height (default: latest).
         #[arg(long)]
         height: Option<u64>,
+        /// Shared options.
         #[command(flatten)]
         node: NodeArg,
     },

@@ -27,10 +27,22 @@ pub struct TxArgs {
     #[arg(long, default_value = "")]
     memo: String,
     /// Run the transaction against the latest state without broadcasting it.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "sign_only")]
     simulate: bool,
+    /// Print the signed transaction (JSON and hex bytes) instead of broadcasting it; with
+    /// --chain-id, --nonce and --fee no node is contacted (offline signing).
+    #[arg(long)]
+    sign_only: bool,
+    /// Chain id to sign for (default: ask the node).
+    #[arg(long)]
+    chain_id: Option<String>,
+    /// Nonce to sign with (default: ask the node for the account's next one).
+    #[arg(long)]
+    nonce: Option<u64>,
+    /// Shared options.
     #[command(flatten)]
     keyring: KeyringArgs,
+    /// Shared options.
     #[command(flatten)]
     node: NodeArg,
 }
@@ -58,6 +70,7 @@ pub enum BankCmd {
         /// Asset id (default: CFI).
         #[arg(long)]
         asset: Option<AssetId>,
+        /// Shared options.
         #[command(flatten)]
         tx: TxArgs,
     },
@@ -69,6 +82,7 @@ pub enum BankCmd {
         /// Asset id for every output (default: CFI).
         #[arg(long)]
         asset: Option<AssetId>,
+        /// Shared options.
         #[command(flatten)]
         tx: TxArgs,
     },
@@ -90,6 +104,7 @@ pub enum AssetsCmd {
         /// Most base units that may ever exist (default: no cap).
         #[arg(long)]
         max_supply: Option<Amount>,
+        /// Shared options.
         #[command(flatten)]
         tx: TxArgs,
     },
@@ -101,6 +116,7 @@ pub enum AssetsCmd {
         to: String,
         /// Amount in base units.
         amount: Amount,
+        /// Shared options.
         #[command(flatten)]
         tx: TxArgs,
     },
@@ -110,6 +126,7 @@ pub enum AssetsCmd {
         asset: AssetId,
         /// Amount in base units.
         amount: Amount,
+        /// Shared options.
         #[command(flatten)]
         tx: TxArgs,
     },
@@ -171,8 +188,12 @@ pub fn run(home: &Option<PathBuf>, cmd: TxCmd, format: Format) -> anyhow::Result
 
 fn sign_and_send(keyring: &Keyring, args: &TxArgs, msgs: Vec<Msg>) -> anyhow::Result<Value> {
     let client = Client::new(&args.node.node);
-    let status = client.get("/status")?;
-    let chain_id = status["chain_id"].as_str().context("the node's /status has no chain_id")?.to_string();
+    let offline = args.chain_id.is_some() && args.fee.is_some() && args.nonce.is_some();
+    let status = if offline { Value::Null } else { client.get("/status")? };
+    let chain_id = match &args.chain_id {
+        Some(c) => c.clone(),
+        None => status["chain_id"].as_str().context("the node's /status has no chain_id")?.to_string(),
+    };
     let fee = match args.fee {
         Some(f) => f,
         None => status["min_fee"].as_str().unwrap_or("0").parse().context("the node's min_fee is not a number")?,
@@ -180,14 +201,22 @@ fn sign_and_send(keyring: &Keyring, args: &TxArgs, msgs: Vec<Msg>) -> anyhow::Re
     let key = keyring.signing_key(&args.from)?;
     let signer = PublicKey::from_signing_key(&key);
     let sender = Address::from_public_key(&signer);
-    let account = client.get(&format!("/accounts/{sender}"))?;
-    let nonce: u64 = account["next_nonce_pending"]
-        .as_str()
-        .or_else(|| account["next_nonce"].as_str())
-        .unwrap_or("0")
-        .parse()
-        .context("the node's account nonce is not a number")?;
+    let nonce = match args.nonce {
+        Some(n) => n,
+        None => {
+            let account = client.get(&format!("/accounts/{sender}"))?;
+            account["next_nonce_pending"]
+                .as_str()
+                .or_else(|| account["next_nonce"].as_str())
+                .unwrap_or("0")
+                .parse()
+                .context("the node's account nonce is not a number")?
+        }
+    };
     let tx = Tx { chain_id, signer, nonce, fee, msgs, memo: args.memo.clone() }.sign(&key);
+    if args.sign_only {
+        return Ok(json!({ "hash": tx.hash(), "tx": tx, "tx_bytes": hex::encode(tx.to_bytes()) }));
+    }
     if args.simulate {
         return client.post("/simulate", &json!({ "tx": tx }));
     }

@@ -314,8 +314,9 @@ impl PlainKeyFile {
 }
 
 fn cipher_key(passphrase: &str, salt: &[u8], params: KdfParams) -> Result<Zeroizing<[u8; 32]>> {
-    let argon_params = argon2::Params::new(params.memory_kib, params.iterations, params.parallelism, Some(32))
-        .map_err(|e| anyhow::anyhow!("invalid Argon2 parameters {params:?}: {e}"))?;
+    let argon_params =
+        argon2::Params::new(params.memory_kib, params.iterations, params.parallelism, Some(32))
+            .map_err(|e| anyhow::anyhow!("invalid Argon2 parameters {params:?}: {e}"))?;
     let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, argon_params);
     let mut key = Zeroizing::new([0u8; 32]);
     argon
@@ -340,7 +341,10 @@ pub(super) fn read_key_file(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>> {
     let file = match std::fs::File::open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e).with_context(|| format!("cannot open key file {}; check its permissions", path.display())),
+        Err(e) => {
+            return Err(e)
+                .with_context(|| format!("cannot open key file {}; check its permissions", path.display()))
+        }
     };
     let mut bytes = Zeroizing::new(Vec::new());
     file.take(KEY_FILE_BYTES_MAX.saturating_add(1))
@@ -391,9 +395,9 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("cannot create {}; check that the keyring directory is writable", path.display()))?;
+    let mut file = options.open(path).with_context(|| {
+        format!("cannot create {}; check that the keyring directory is writable", path.display())
+    })?;
     file.write_all(bytes)
         .and_then(|()| file.sync_all())
         .with_context(|| format!("cannot write {}; check free disk space", path.display()))
@@ -405,9 +409,9 @@ fn create_private_dir(dir: &Path) -> Result<()> {
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
-        .create(dir)
-        .with_context(|| format!("cannot create the keyring directory {}; check --home and its permissions", dir.display()))
+    builder.create(dir).with_context(|| {
+        format!("cannot create the keyring directory {}; check --home and its permissions", dir.display())
+    })
 }
 
 #[cfg(unix)]
@@ -440,12 +444,14 @@ mod tests {
     #[test]
     fn sealing_is_deterministic_given_salt_and_nonce_and_matches_the_golden_ciphertext() {
         // Golden value: pins Argon2id, XChaCha20-Poly1305 and the associated data. Regenerate only
-        // on purpose, since a change makes existing key files unreadable.
+        // on purpose, since a change makes existing key files unreadable. Cross-checked with an
+        // independent Python implementation (`cryptography`'s Argon2id and ChaCha20-Poly1305 under
+        // a hand-written HChaCha20).
         assert_eq!(sealed().cipher.ciphertext, sealed().cipher.ciphertext);
         assert_eq!(sealed().cipher.ciphertext, GOLDEN_CIPHERTEXT_HEX);
     }
 
-    const GOLDEN_CIPHERTEXT_HEX: &str = "TODO";
+    const GOLDEN_CIPHERTEXT_HEX: &str = "e2d51beb3b113fa3a2ed9a197638eb6df2c30ee5176aae84bf788be8bd236b6e4f10ff2f4930ec9cc077f0335b118a14868b1125fcbde01b4ff63d0a927aa01127c7ac6e9149d2f7fec950331998e2edc10c5fa4d9af31d1245537";
 
     #[test]
     fn open_returns_what_seal_encrypted() {

@@ -164,12 +164,15 @@ impl Keyring {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => {
-                return Err(e).with_context(|| format!("cannot list the keyring directory {}; check its permissions", self.dir.display()))
+                return Err(e).with_context(|| {
+                    format!("cannot list the keyring directory {}; check its permissions", self.dir.display())
+                })
             }
         };
         let mut keys = Vec::new();
         for entry in entries {
-            let entry = entry.with_context(|| format!("cannot list the keyring directory {}", self.dir.display()))?;
+            let entry =
+                entry.with_context(|| format!("cannot list the keyring directory {}", self.dir.display()))?;
             let file_name = entry.file_name();
             // Temp files (`.name.json.tmp-…`) and anything else that is not `<valid name>.json`
             // is not a key.
@@ -210,8 +213,9 @@ impl Keyring {
     /// Removes the key `name`. Asks nothing: confirming with the user is the caller's job.
     pub fn delete(&self, name: &str) -> Result<()> {
         let (path, _) = self.read(name)?;
-        std::fs::remove_file(&path)
-            .with_context(|| format!("cannot delete key file {}; check the directory's permissions", path.display()))
+        std::fs::remove_file(&path).with_context(|| {
+            format!("cannot delete key file {}; check the directory's permissions", path.display())
+        })
     }
 
     /// Refuses an invalid name or one already in use.
@@ -263,8 +267,9 @@ impl Keyring {
                 (file.take_mnemonic(), file.public_key())
             }
         };
-        let parsed = derive::parse_mnemonic(&phrase)
-            .with_context(|| format!("key file {} holds an invalid mnemonic; restore it from a backup", path.display()))?;
+        let parsed = derive::parse_mnemonic(&phrase).with_context(|| {
+            format!("key file {} holds an invalid mnemonic; restore it from a backup", path.display())
+        })?;
         let key = derive::signing_key_of(&parsed);
         if PublicKey::from_signing_key(&key) != stored {
             bail!(

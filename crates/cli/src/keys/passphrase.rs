@@ -51,7 +51,10 @@ impl PassphraseSource {
 fn read_file(path: &Path) -> Result<Zeroizing<String>> {
     use std::io::Read;
     let file = std::fs::File::open(path).with_context(|| {
-        format!("cannot open the passphrase file {}; check the path given with --passphrase-file", path.display())
+        format!(
+            "cannot open the passphrase file {}; check the path given with --passphrase-file",
+            path.display()
+        )
     })?;
     let mut bytes = Zeroizing::new(Vec::new());
     file.take(PASSPHRASE_FILE_BYTES_MAX.saturating_add(1))
@@ -64,7 +67,10 @@ fn read_file(path: &Path) -> Result<Zeroizing<String>> {
         );
     }
     let text = std::str::from_utf8(&bytes).map_err(|_| {
-        anyhow::anyhow!("the passphrase file {} is not UTF-8 text; write the passphrase as text", path.display())
+        anyhow::anyhow!(
+            "the passphrase file {} is not UTF-8 text; write the passphrase as text",
+            path.display()
+        )
     })?;
     let text = text.strip_suffix('\n').map_or(text, |t| t.strip_suffix('\r').unwrap_or(t));
     Ok(Zeroizing::new(text.to_owned()))

@@ -91,7 +91,8 @@ fn the_test_backend_stores_the_mnemonic_in_clear_and_says_it_is_insecure() {
     let keyring = fixture.keyring_without_passphrase(KeyringBackend::Test);
     keyring.import("alice", LEGAL).expect("import");
     let stored: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(keyring.dir().join("alice.json")).expect("read")).expect("json");
+        serde_json::from_slice(&std::fs::read(keyring.dir().join("alice.json")).expect("read"))
+            .expect("json");
     assert_eq!(stored["insecure"], serde_json::Value::Bool(true));
     assert_eq!(stored["mnemonic"], serde_json::Value::String(LEGAL.to_owned()));
 }
@@ -219,7 +220,8 @@ fn an_edited_address_or_public_key_is_detected() {
     let path = keyring.dir().join("alice.json");
     let original = std::fs::read_to_string(&path).expect("read");
 
-    std::fs::write(&path, original.replace(&alice.address.to_string(), &bob.address.to_string())).expect("write");
+    std::fs::write(&path, original.replace(&alice.address.to_string(), &bob.address.to_string()))
+        .expect("write");
     let err = keyring.show("alice").expect_err("edited address").to_string();
     assert!(err.contains("inconsistent"), "{err}");
 
@@ -242,8 +244,9 @@ fn a_renamed_key_file_is_refused_with_a_hint() {
 
 #[test]
 fn a_key_file_written_by_this_format_version_still_opens() {
-    // Conformance: a file written once by this code (test KDF parameters). If this fails, existing
-    // users' keys no longer open; change the format only with a new version and a reader for v1.
+    // Conformance: a file written by an independent Python implementation of the format in
+    // `keyfile` (test KDF parameters). If this fails, existing users' keys no longer open; change
+    // the format only with a new version and a reader for version 1.
     let fixture = Fixture::new();
     let keyring = fixture.file_keyring("correct horse");
     std::fs::create_dir_all(keyring.dir()).expect("mkdir");
@@ -252,8 +255,27 @@ fn a_key_file_written_by_this_format_version_still_opens() {
     assert_eq!(keyring.show("golden").expect("show").address.to_string(), GOLDEN_LEGAL_ADDRESS);
 }
 
-const GOLDEN_LEGAL_ADDRESS: &str = "TODO";
-const GOLDEN_KEY_FILE: &str = "TODO";
+const GOLDEN_LEGAL_ADDRESS: &str = "cfi18u8vmx7f5f22al03uasdu934szxm9kgxwd9yfm";
+const GOLDEN_KEY_FILE: &str = r#"{
+  "version": 1,
+  "name": "golden",
+  "address": "cfi18u8vmx7f5f22al03uasdu934szxm9kgxwd9yfm",
+  "public_key": "d7a4b4f45941ec7340354197f3948d13bd533182f24b8eb62321364194aafd8d",
+  "kdf": {
+    "algorithm": "argon2id",
+    "version": 19,
+    "memory_kib": 64,
+    "iterations": 1,
+    "parallelism": 1,
+    "salt": "000102030405060708090a0b0c0d0e0f"
+  },
+  "cipher": {
+    "algorithm": "xchacha20poly1305",
+    "nonce": "6465666768696a6b6c6d6e6f707172737475767778797a7b",
+    "ciphertext": "e97c9de04d1fab75ae01fcecbb7d9009c52894f1f19a6fa388416b9485ac16bb1ccef2abc81097a905e660829409dd190d922cfa5eb53d15d1c0856bb2a0bba7b858400d7abe60ae029a5bb29407de82bfe3e2ca4b8570161ed999"
+  }
+}
+"#;
 
 #[cfg(unix)]
 #[test]

@@ -63,6 +63,9 @@ pub(crate) struct AppParts<L> {
     pub block_time: Duration,
     pub undecided: UndecidedStore,
     pub network: mpsc::Sender<NetworkMsg<Ctx>>,
+    /// False for a sole validator with no peers configured: nobody needs its parts, and the
+    /// engine logs an error for every message published to no peer.
+    pub stream_parts: bool,
 }
 
 /// The state of the loop.
@@ -105,13 +108,7 @@ impl<L: Ledger> App<L> {
                 info!(height = %start, "consensus ready");
                 send(reply, (start, self.height_params()), "ConsensusReady");
             }
-            AppMsg::StartedRound {
-                height,
-                round,
-                proposer,
-                role,
-                reply_value,
-            } => {
+            AppMsg::StartedRound { height, round, proposer, role, reply_value } => {
                 debug!(%height, %round, %proposer, ?role, "started round");
                 self.current_height = height;
                 self.promote_pending(height).await;
@@ -119,35 +116,18 @@ impl<L: Ledger> App<L> {
                 let values = values.iter().map(|u| u.proposed_value()).collect();
                 send(reply_value, values, "StartedRound");
             }
-            AppMsg::GetValue {
-                height,
-                round,
-                timeout,
-                reply,
-            } => self.get_value(height, round, timeout, reply).await?,
-            AppMsg::ReceivedProposalPart {
-                from,
-                published_by,
-                part,
-                reply,
-            } => {
+            AppMsg::GetValue { height, round, timeout, reply } => {
+                self.get_value(height, round, timeout, reply).await?
+            }
+            AppMsg::ReceivedProposalPart { from, published_by, part, reply } => {
                 let value = self.received_part(published_by.unwrap_or(from), part).await;
                 send(reply, value, "ReceivedProposalPart");
             }
-            AppMsg::Decided {
-                certificate,
-                extensions: _,
-                reply,
-            } => {
+            AppMsg::Decided { certificate, extensions: _, reply } => {
                 self.decided(&certificate).await;
                 send(reply, (), "Decided");
             }
-            AppMsg::Finalized {
-                certificate,
-                extensions: _,
-                evidence,
-                reply,
-            } => {
+            AppMsg::Finalized { certificate, extensions: _, evidence, reply } => {
                 if !evidence.is_empty() {
                     warn!(height = %certificate.height, ?evidence, "misbehaviour observed");
                 }
@@ -156,32 +136,21 @@ impl<L: Ledger> App<L> {
             AppMsg::GetDecidedValues { range, reply } => {
                 send(reply, self.decided_values(range), "GetDecidedValues");
             }
-            AppMsg::ProcessSyncedValue {
-                height,
-                round,
-                proposer,
-                value_bytes,
-                reply,
-            } => {
+            AppMsg::ProcessSyncedValue { height, round, proposer, value_bytes, reply } => {
                 let outcome = self.synced_value(height, round, proposer, value_bytes);
                 send(reply, outcome, "ProcessSyncedValue");
             }
             AppMsg::GetHistoryMinHeight { reply } => {
                 send(reply, Height(self.p.ledger.earliest_height()), "GetHistoryMinHeight");
             }
-            AppMsg::RestreamProposal {
-                height,
-                round,
-                value_id,
-                ..
-            } => match self.p.undecided.find(height, &value_id) {
-                Some(u) => self.publish(&u).await?,
-                None => info!(%height, %round, %value_id, "no proposal to restream"),
-            },
+            AppMsg::RestreamProposal { height, round, value_id, .. } => {
+                match self.p.undecided.find(height, &value_id) {
+                    Some(u) => self.publish(&u).await?,
+                    None => info!(%height, %round, %value_id, "no proposal to restream"),
+                }
+            }
             AppMsg::ExtendVote { reply, .. } => send(reply, None, "ExtendVote"),
-            AppMsg::VerifyVoteExtensions {
-                extensions, reply, ..
-            } => {
+            AppMsg::VerifyVoteExtensions { extensions, reply, .. } => {
                 // Extensions are `()`: there is no content to refuse. Their signatures were
                 // checked by the engine already.
                 let verdicts: Vec<(ConsensusAddress, Result<(), VoteExtensionError>)> =
@@ -263,12 +232,8 @@ impl<L: Ledger> App<L> {
             "the ledger built a block of {} bytes, over the limit of {BLOCK_BYTES_MAX}",
             block_bytes.len()
         );
-        let init = super::context::ProposalInit {
-            height,
-            round,
-            pol_round: Round::Nil,
-            proposer: self.p.address,
-        };
+        let init =
+            super::context::ProposalInit { height, round, pol_round: Round::Nil, proposer: self.p.address };
         let signature = self.p.signer.sign_proposal_parts(&init, &block_bytes);
         self.p.undecided.insert(Undecided {
             height,
@@ -284,6 +249,9 @@ impl<L: Ledger> App<L> {
 
     /// Streams a proposal's parts under a fresh stream id.
     async fn publish(&mut self, u: &Undecided) -> anyhow::Result<()> {
+        if !self.p.stream_parts {
+            return Ok(());
+        }
         let Some(parts) = u.parts() else {
             debug!(height = %u.height, id = %u.id(), "a synced block has no parts to stream");
             return Ok(());
@@ -427,7 +395,10 @@ impl<L: Ledger> App<L> {
             return Err(format!("header height {} in a proposal for {}", header.height, u.height));
         }
         if header.proposer != u.proposer.0 {
-            return Err(format!("header proposer {} differs from the signer {}", header.proposer, u.proposer));
+            return Err(format!(
+                "header proposer {} differs from the signer {}",
+                header.proposer, u.proposer
+            ));
         }
         if header.chain_id != self.p.chain_id {
             return Err(format!("block of chain {:?}", header.chain_id));
@@ -536,10 +507,9 @@ impl<L: Ledger> App<L> {
         };
         match self.p.undecided.insert(u) {
             // A commit certificate proves a synced block: valid whatever this node thought of it.
-            Ok(u) => SyncedValueOutcome::Verdict(ProposedValue {
-                validity: Validity::Valid,
-                ..u.proposed_value()
-            }),
+            Ok(u) => {
+                SyncedValueOutcome::Verdict(ProposedValue { validity: Validity::Valid, ..u.proposed_value() })
+            }
             Err(e) => {
                 error!(%height, error = %format!("{e:#}"), "could not store a synced block");
                 SyncedValueOutcome::LocalTransientError

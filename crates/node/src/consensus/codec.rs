@@ -32,9 +32,9 @@ use malachitebft_app_channel::app::consensus::{LivenessMsg, ProposedValue, Signe
 use malachitebft_app_channel::app::streaming::{StreamContent, StreamId, StreamMessage};
 use malachitebft_app_channel::app::types::codec::{Codec, HasEncodedLen};
 use malachitebft_app_channel::app::types::core::{
-    CommitCertificate, CommitSignature, ExtendedCommitCertificate, ExtendedCommitSignature,
-    NilOrVal, PolkaCertificate, PolkaSignature, Round, RoundCertificate, RoundCertificateType,
-    RoundSignature, SignedMessage, ValidatorProof, Validity, VoteType,
+    CommitCertificate, CommitSignature, ExtendedCommitCertificate, ExtendedCommitSignature, NilOrVal,
+    PolkaCertificate, PolkaSignature, Round, RoundCertificate, RoundCertificateType, RoundSignature,
+    SignedMessage, ValidatorProof, Validity, VoteType,
 };
 use malachitebft_app_channel::app::types::sync::{RawDecidedValue, Request, Response, Status};
 use malachitebft_app_channel::app::types::PeerId;
@@ -42,8 +42,8 @@ use malachitebft_signing_ed25519::Signature;
 use malachitebft_sync::{ValueRequest, ValueResponse};
 
 use super::context::{
-    BlockId, ComputeFiContext as Ctx, ConsensusAddress, Height, Proposal, ProposalFin,
-    ProposalInit, ProposalPart, Vote,
+    BlockId, ComputeFiContext as Ctx, ConsensusAddress, Height, Proposal, ProposalFin, ProposalInit,
+    ProposalPart, Vote,
 };
 
 /// The format byte that opens every top-level encoding.
@@ -212,11 +212,7 @@ impl<'a> Reader<'a> {
 
     fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], CodecError> {
         if self.buf.len() < n {
-            return Err(CodecError::Truncated {
-                what,
-                needed: n,
-                left: self.buf.len(),
-            });
+            return Err(CodecError::Truncated { what, needed: n, left: self.buf.len() });
         }
         let (head, tail) = self.buf.split_at(n);
         self.buf = tail;
@@ -256,11 +252,7 @@ impl<'a> Reader<'a> {
         }
         let needed = n.saturating_mul(item_bytes_min);
         if needed > self.buf.len() {
-            return Err(CodecError::Truncated {
-                what,
-                needed,
-                left: self.buf.len(),
-            });
+            return Err(CodecError::Truncated { what, needed, left: self.buf.len() });
         }
         Ok(n)
     }
@@ -374,14 +366,7 @@ impl Encode for Vote {
             1 => Some(SignedMessage::new((), r.signature()?)),
             tag => return Err(CodecError::UnknownTag { what: "extension", tag }),
         };
-        Ok(Vote {
-            vote_type,
-            height,
-            round,
-            value,
-            validator,
-            extension,
-        })
+        Ok(Vote { vote_type, height, round, value, validator, extension })
     }
 }
 
@@ -473,9 +458,7 @@ impl Encode for ProposalPart {
                 let data = r.bytes("proposal part data", PART_DATA_BYTES_MAX)?;
                 Ok(ProposalPart::Data(Bytes::copy_from_slice(data)))
             }
-            2 => Ok(ProposalPart::Fin(ProposalFin {
-                signature: r.signature()?,
-            })),
+            2 => Ok(ProposalPart::Fin(ProposalFin { signature: r.signature()? })),
             tag => Err(CodecError::UnknownTag { what: "proposal part", tag }),
         }
     }
@@ -495,9 +478,7 @@ impl Encode for StreamMessage<ProposalPart> {
     }
 
     fn decode_from(r: &mut Reader<'_>) -> Result<Self, CodecError> {
-        let stream_id = StreamId::new(Bytes::copy_from_slice(
-            r.bytes("stream id", STREAM_ID_BYTES_MAX)?,
-        ));
+        let stream_id = StreamId::new(Bytes::copy_from_slice(r.bytes("stream id", STREAM_ID_BYTES_MAX)?));
         let sequence = r.u64("sequence")?;
         let content = match r.u8("stream content tag")? {
             0 => StreamContent::Data(ProposalPart::decode_from(r)?),
@@ -535,12 +516,7 @@ impl Encode for CommitCertificate<Ctx> {
         for _ in 0..n {
             commit_signatures.push(CommitSignature::new(r.address()?, r.signature()?));
         }
-        Ok(CommitCertificate {
-            height,
-            round,
-            value_id,
-            commit_signatures,
-        })
+        Ok(CommitCertificate { height, round, value_id, commit_signatures })
     }
 }
 
@@ -563,11 +539,7 @@ impl Encode for ExtendedCommitCertificate<Ctx> {
 
     fn decode_from(r: &mut Reader<'_>) -> Result<Self, CodecError> {
         let (height, round, value_id) = (r.height()?, r.round()?, r.hash()?);
-        let n = r.count(
-            "commit signatures",
-            CERTIFICATE_SIGNATURES_MAX,
-            SIGNATURE_ENTRY_BYTES + 1,
-        )?;
+        let n = r.count("commit signatures", CERTIFICATE_SIGNATURES_MAX, SIGNATURE_ENTRY_BYTES + 1)?;
         let mut commit_signatures = Vec::with_capacity(n);
         for _ in 0..n {
             let (address, signature) = (r.address()?, r.signature()?);
@@ -578,12 +550,7 @@ impl Encode for ExtendedCommitCertificate<Ctx> {
             };
             commit_signatures.push(ExtendedCommitSignature::new(address, signature, extension));
         }
-        Ok(ExtendedCommitCertificate {
-            height,
-            round,
-            value_id,
-            commit_signatures,
-        })
+        Ok(ExtendedCommitCertificate { height, round, value_id, commit_signatures })
     }
 }
 
@@ -604,12 +571,7 @@ impl Encode for PolkaCertificate<Ctx> {
         for _ in 0..n {
             polka_signatures.push(PolkaSignature::new(r.address()?, r.signature()?));
         }
-        Ok(PolkaCertificate {
-            height,
-            round,
-            value_id,
-            polka_signatures,
-        })
+        Ok(PolkaCertificate { height, round, value_id, polka_signatures })
     }
 }
 
@@ -637,28 +599,14 @@ impl Encode for RoundCertificate<Ctx> {
             1 => RoundCertificateType::Precommit,
             tag => return Err(CodecError::UnknownTag { what: "round certificate type", tag }),
         };
-        let n = r.count(
-            "round signatures",
-            CERTIFICATE_SIGNATURES_MAX,
-            SIGNATURE_ENTRY_BYTES + 2,
-        )?;
+        let n = r.count("round signatures", CERTIFICATE_SIGNATURES_MAX, SIGNATURE_ENTRY_BYTES + 2)?;
         let mut round_signatures = Vec::with_capacity(n);
         for _ in 0..n {
             let vote_type = r.vote_type()?;
             let value_id = r.nil_or_val()?;
-            round_signatures.push(RoundSignature::new(
-                vote_type,
-                value_id,
-                r.address()?,
-                r.signature()?,
-            ));
+            round_signatures.push(RoundSignature::new(vote_type, value_id, r.address()?, r.signature()?));
         }
-        Ok(RoundCertificate {
-            height,
-            round,
-            cert_type,
-            round_signatures,
-        })
+        Ok(RoundCertificate { height, round, cert_type, round_signatures })
     }
 }
 
@@ -725,14 +673,7 @@ impl Encode for ProposedValue<Ctx> {
             1 => Validity::Valid,
             tag => return Err(CodecError::UnknownTag { what: "validity", tag }),
         };
-        Ok(ProposedValue {
-            height,
-            round,
-            valid_round,
-            proposer,
-            value,
-            validity,
-        })
+        Ok(ProposedValue { height, round, valid_round, proposer, value, validity })
     }
 }
 
@@ -742,10 +683,7 @@ fn peer_id_to(w: &mut Writer, peer: &PeerId) {
 
 fn peer_id_from(r: &mut Reader<'_>) -> Result<PeerId, CodecError> {
     let bytes = r.bytes("peer id", PROOF_FIELD_BYTES_MAX)?;
-    PeerId::from_bytes(bytes).map_err(|e| CodecError::Invalid {
-        what: "peer id",
-        reason: e.to_string(),
-    })
+    PeerId::from_bytes(bytes).map_err(|e| CodecError::Invalid { what: "peer id", reason: e.to_string() })
 }
 
 impl Encode for Status<Ctx> {
@@ -756,11 +694,7 @@ impl Encode for Status<Ctx> {
     }
 
     fn decode_from(r: &mut Reader<'_>) -> Result<Self, CodecError> {
-        Ok(Status {
-            peer_id: peer_id_from(r)?,
-            tip_height: r.height()?,
-            history_min_height: r.height()?,
-        })
+        Ok(Status { peer_id: peer_id_from(r)?, tip_height: r.height()?, history_min_height: r.height()? })
     }
 }
 
@@ -808,8 +742,7 @@ impl Encode for Response<Ctx> {
                 let n = r.count("synced values", SYNC_VALUES_MAX, 4 + 49)?;
                 let mut values = Vec::with_capacity(n);
                 for _ in 0..n {
-                    let value_bytes =
-                        Bytes::copy_from_slice(r.bytes("synced value", BLOCK_BYTES_MAX)?);
+                    let value_bytes = Bytes::copy_from_slice(r.bytes("synced value", BLOCK_BYTES_MAX)?);
                     let certificate = ExtendedCommitCertificate::decode_from(r)?;
                     values.push(RawDecidedValue::new(value_bytes, certificate));
                 }
@@ -919,10 +852,7 @@ mod tests {
     #[test]
     fn consensus_messages_round_trip() {
         round_trip(SignedConsensusMsg::Vote(vote(VoteType::Prevote, NilOrVal::Nil)));
-        round_trip(SignedConsensusMsg::Vote(vote(
-            VoteType::Precommit,
-            NilOrVal::Val(hash(9)),
-        )));
+        round_trip(SignedConsensusMsg::Vote(vote(VoteType::Precommit, NilOrVal::Val(hash(9)))));
         let mut extended = vote(VoteType::Precommit, NilOrVal::Val(hash(9)));
         extended.message.extension = Some(SignedMessage::new((), sig(8)));
         round_trip(SignedConsensusMsg::Vote(extended));
@@ -988,11 +918,7 @@ mod tests {
         });
         round_trip(ValidatorProof::<Ctx>::new(vec![1; 32], vec![2; 38], sig(5)));
         let peer = crate::consensus::streams::test_peer(3);
-        round_trip(Status::<Ctx> {
-            peer_id: peer,
-            tip_height: Height(10),
-            history_min_height: Height(1),
-        });
+        round_trip(Status::<Ctx> { peer_id: peer, tip_height: Height(10), history_min_height: Height(1) });
         round_trip(Request::<Ctx>::ValueRequest(ValueRequest::new(Height(3)..=Height(8))));
         let cert = ExtendedCommitCertificate::from_commit_certificate_and_extensions(
             commit_certificate(),
@@ -1026,32 +952,22 @@ mod tests {
         w.u8(FORMAT_V1);
         encode_scope(&mut w, Height(1), Round::new(0), &hash(1));
         w.u32(u32::MAX);
-        assert!(matches!(
-            decode_certificate(&w.into_bytes()),
-            Err(CodecError::TooLong { .. })
-        ));
+        assert!(matches!(decode_certificate(&w.into_bytes()), Err(CodecError::TooLong { .. })));
     }
 
     /// Golden layouts: these hashes change only when an encoding changes, which breaks WAL replay
     /// and peers. Update them on purpose, never to make a test pass.
     #[test]
     fn encodings_match_the_golden_layouts() {
-        let vote = encode_message(&SignedConsensusMsg::Vote(vote(
-            VoteType::Precommit,
-            NilOrVal::Val(hash(9)),
-        )));
+        let vote =
+            encode_message(&SignedConsensusMsg::Vote(vote(VoteType::Precommit, NilOrVal::Val(hash(9)))));
         assert_eq!(vote.len(), 1 + 1 + 1 + 8 + 5 + 33 + 20 + 1 + 64);
-        assert_eq!(
-            sha256(&vote).to_hex(),
-            GOLDEN_VOTE,
-            "signed precommit layout changed"
-        );
+        assert_eq!(sha256(&vote).to_hex(), GOLDEN_VOTE, "signed precommit layout changed");
         let cert = encode_certificate(&commit_certificate());
         assert_eq!(cert.len(), 1 + 8 + 5 + 32 + 4 + 2 * (20 + 64));
         assert_eq!(sha256(&cert).to_hex(), GOLDEN_CERTIFICATE, "certificate layout changed");
     }
 
     const GOLDEN_VOTE: &str = "4ce0150c75be51311a15cea77e79fa04f59c422a3a84f1de8d1e945af06e109b";
-    const GOLDEN_CERTIFICATE: &str =
-        "1a4f119790405b9ee0e8dd4afa76949c220291004fdb819bcaed236db74bbce9";
+    const GOLDEN_CERTIFICATE: &str = "1a4f119790405b9ee0e8dd4afa76949c220291004fdb819bcaed236db74bbce9";
 }

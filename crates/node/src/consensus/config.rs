@@ -8,8 +8,7 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context as _};
 use computefi_types::limits::BLOCK_BYTES_MAX;
 use malachitebft_app_channel::app::config::{
-    ConsensusConfig as EngineConsensusConfig, GossipSubConfig, NodeConfig, PubSubProtocol,
-    ValueSyncConfig,
+    ConsensusConfig as EngineConsensusConfig, GossipSubConfig, NodeConfig, PubSubProtocol, ValueSyncConfig,
 };
 use malachitebft_app_channel::app::net::Multiaddr;
 use malachitebft_app_channel::app::types::core::LinearTimeouts;
@@ -150,18 +149,11 @@ impl EngineConfig {
             PubSubProtocol::GossipSub(GossipSubConfig::new(6, 12, 4, 2, false, true, true));
         consensus.p2p.rpc_max_size = byte_size(RPC_BYTES_MAX)?;
 
-        let mut value_sync = ValueSyncConfig {
-            enabled: config.value_sync,
-            ..ValueSyncConfig::default()
-        };
+        let mut value_sync = ValueSyncConfig { enabled: config.value_sync, ..ValueSyncConfig::default() };
         // A lagging node learns of the tip from status updates: a few seconds, not the default ten.
         value_sync.status_update_interval = Duration::from_secs(2);
         value_sync.max_response_size = byte_size(RPC_BYTES_MAX)?;
-        Ok(EngineConfig {
-            moniker,
-            consensus,
-            value_sync,
-        })
+        Ok(EngineConfig { moniker, consensus, value_sync })
     }
 }
 
@@ -215,15 +207,9 @@ mod tests {
         assert!(toml::from_str::<ConsensusConfig>("block_time = 5").is_err());
         let c: ConsensusConfig = toml::from_str("block_time_ms = 200").unwrap();
         assert_eq!(c.block_time_ms, 200);
-        let bad = ConsensusConfig {
-            listen_addr: "127.0.0.1:26656".into(),
-            ..ConsensusConfig::default()
-        };
+        let bad = ConsensusConfig { listen_addr: "127.0.0.1:26656".into(), ..ConsensusConfig::default() };
         assert!(bad.validate().is_err());
-        let slow = ConsensusConfig {
-            block_time_ms: 5_000,
-            ..ConsensusConfig::default()
-        };
+        let slow = ConsensusConfig { block_time_ms: 5_000, ..ConsensusConfig::default() };
         assert!(slow.validate().is_err());
     }
 }

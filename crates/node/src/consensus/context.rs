@@ -169,11 +169,8 @@ impl ValidatorSet {
         if validators.is_empty() {
             return Err(ValidatorSetError::Empty);
         }
-        validators.sort_by(|a, b| {
-            b.voting_power
-                .cmp(&a.voting_power)
-                .then_with(|| a.address.cmp(&b.address))
-        });
+        validators
+            .sort_by(|a, b| b.voting_power.cmp(&a.voting_power).then_with(|| a.address.cmp(&b.address)));
         let mut total: VotingPower = 0;
         for (i, v) in validators.iter().enumerate() {
             if v.voting_power == 0 {
@@ -182,14 +179,9 @@ impl ValidatorSet {
             if validators[..i].iter().any(|w| w.address == v.address) {
                 return Err(ValidatorSetError::Duplicate(v.address.to_string()));
             }
-            total = total
-                .checked_add(v.voting_power)
-                .ok_or(ValidatorSetError::PowerOverflow)?;
+            total = total.checked_add(v.voting_power).ok_or(ValidatorSetError::PowerOverflow)?;
         }
-        Ok(ValidatorSet {
-            validators: Arc::new(validators),
-            total_voting_power: total,
-        })
+        Ok(ValidatorSet { validators: Arc::new(validators), total_voting_power: total })
     }
 
     /// The validators, in canonical order.
@@ -318,10 +310,7 @@ impl core::Vote<ComputeFiContext> for Vote {
     }
 
     fn extend(self, extension: SignedExtension<ComputeFiContext>) -> Self {
-        Vote {
-            extension: Some(extension),
-            ..self
-        }
+        Vote { extension: Some(extension), ..self }
     }
 }
 
@@ -397,13 +386,7 @@ impl Context for ComputeFiContext {
         pol_round: Round,
         address: ConsensusAddress,
     ) -> Proposal {
-        Proposal {
-            height,
-            round,
-            value,
-            pol_round,
-            proposer: address,
-        }
+        Proposal { height, round, value, pol_round, proposer: address }
     }
 
     fn new_prevote(
@@ -449,10 +432,7 @@ mod tests {
 
     fn info(seed: u8, power: u64) -> ValidatorInfo {
         let sk = ed25519_consensus::SigningKey::from([seed; 32]);
-        ValidatorInfo {
-            public_key: LedgerKey(sk.verification_key().to_bytes()),
-            power,
-        }
+        ValidatorInfo { public_key: LedgerKey(sk.verification_key().to_bytes()), power }
     }
 
     #[test]
@@ -477,10 +457,7 @@ mod tests {
     #[test]
     fn bad_validator_sets_are_refused() {
         assert_eq!(ValidatorSet::from_ledger(&[]), Err(ValidatorSetError::Empty));
-        assert!(matches!(
-            ValidatorSet::from_ledger(&[info(1, 0)]),
-            Err(ValidatorSetError::ZeroPower(_))
-        ));
+        assert!(matches!(ValidatorSet::from_ledger(&[info(1, 0)]), Err(ValidatorSetError::ZeroPower(_))));
         assert!(matches!(
             ValidatorSet::from_ledger(&[info(1, 1), info(1, 1)]),
             Err(ValidatorSetError::Duplicate(_))

@@ -56,8 +56,8 @@ use malachitebft_app_channel::app::types::codec::Codec;
 use malachitebft_app_channel::app::types::core::ValidatorSet as _;
 use malachitebft_app_channel::app::types::Keypair;
 use malachitebft_app_channel::{
-    ConsensusContext, EngineBuilder, NetworkContext, NetworkIdentity, RequestContext, Signer,
-    SyncContext, WalContext,
+    ConsensusContext, EngineBuilder, NetworkContext, NetworkIdentity, RequestContext, Signer, SyncContext,
+    WalContext,
 };
 use tracing::{info, warn};
 
@@ -121,6 +121,8 @@ pub async fn run<L: Ledger>(
         .map_err(|e| anyhow!("starting the consensus engine: {e:#}"))?;
     info!(%address, height = ledger.committed_height() + 1, listen = %config.listen_addr, "consensus started");
 
+    let sole_validator = validator_set.count() == 1 && validator_set.get_by_address(&address).is_some();
+    let stream_parts = !(sole_validator && config.persistent_peers.is_empty());
     let mut app = App::new(AppParts {
         ledger,
         chain_id,
@@ -131,6 +133,7 @@ pub async fn run<L: Ledger>(
         block_time: config.block_time(),
         undecided,
         network: channels.network.clone(),
+        stream_parts,
     });
     let result = tokio::select! {
         r = app.run(&mut channels.consensus) => r,
@@ -164,12 +167,7 @@ async fn network_identity(
         .await
         .map_err(|e| anyhow!("signing the validator proof: {e}"))?;
     let proof_bytes = WireCodec.encode(&proof)?;
-    Ok(NetworkIdentity::new_validator(
-        moniker.to_string(),
-        keypair,
-        moniker.to_string(),
-        proof_bytes,
-    ))
+    Ok(NetworkIdentity::new_validator(moniker.to_string(), keypair, moniker.to_string(), proof_bytes))
 }
 
 #[cfg(test)]

@@ -17,14 +17,12 @@
 
 use async_trait::async_trait;
 use computefi_types::{sha256, Hash};
-use malachitebft_app_channel::app::types::core::{
-    SignedMessage, ValidatorProof, VoteExtensionScope,
-};
+use malachitebft_app_channel::app::types::core::{SignedMessage, ValidatorProof, VoteExtensionScope};
 use malachitebft_signing::{Error, Signer, VerificationResult, Verifier};
 use malachitebft_signing_ed25519::{PrivateKey, PublicKey, Signature};
 
 use super::codec::Writer;
-use super::context::{ComputeFiContext as Ctx, ProposalInit, Proposal, Vote};
+use super::context::{ComputeFiContext as Ctx, Proposal, ProposalInit, Vote};
 
 const VOTE_DOMAIN: &[u8] = b"computefi/consensus/vote/v1";
 const PROPOSAL_DOMAIN: &[u8] = b"computefi/consensus/proposal/v1";
@@ -104,9 +102,7 @@ pub struct ConsensusVerifier {
 impl ConsensusVerifier {
     /// A verifier for `chain_id`.
     pub fn new(chain_id: impl Into<String>) -> Self {
-        ConsensusVerifier {
-            chain_id: chain_id.into(),
-        }
+        ConsensusVerifier { chain_id: chain_id.into() }
     }
 }
 
@@ -146,10 +142,7 @@ impl Verifier<Ctx> for ConsensusVerifier {
         Ok(verdict(public_key, &bytes, signature))
     }
 
-    async fn verify_validator_proof(
-        &self,
-        proof: &ValidatorProof<Ctx>,
-    ) -> Result<VerificationResult, Error> {
+    async fn verify_validator_proof(&self, proof: &ValidatorProof<Ctx>) -> Result<VerificationResult, Error> {
         let public_key = proof
             .decoded_public_key()
             .map_err(|e| Error::from_source(format!("invalid key in validator proof: {e}")))?;
@@ -177,10 +170,7 @@ impl std::fmt::Debug for ConsensusSigner {
 impl ConsensusSigner {
     /// A signer for `chain_id` from an ed25519 seed.
     pub fn new(seed: [u8; 32], chain_id: impl Into<String>) -> Self {
-        ConsensusSigner {
-            key: PrivateKey::from(seed),
-            chain_id: chain_id.into(),
-        }
+        ConsensusSigner { key: PrivateKey::from(seed), chain_id: chain_id.into() }
     }
 
     /// The consensus public key.
@@ -233,10 +223,7 @@ mod tests {
     use malachitebft_app_channel::app::types::core::{Context as _, NilOrVal, Round};
 
     fn block_on<F: std::future::Future>(f: F) -> F::Output {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap()
-            .block_on(f)
+        tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
     }
 
     #[test]
@@ -250,9 +237,7 @@ mod tests {
         let same_chain = ConsensusVerifier::new("chain-a");
         let other_chain = ConsensusVerifier::new("chain-b");
         let ok = |v: &ConsensusVerifier, vote: &Vote| {
-            block_on(v.verify_signed_vote(vote, &signed.signature, &pk))
-                .unwrap()
-                .is_valid()
+            block_on(v.verify_signed_vote(vote, &signed.signature, &pk)).unwrap().is_valid()
         };
         assert!(ok(&same_chain, &vote));
         assert!(!ok(&other_chain, &vote));

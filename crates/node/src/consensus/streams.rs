@@ -70,12 +70,7 @@ impl PartStreams {
         if !self.streams.contains_key(&key) {
             self.evict_if_full();
             self.opened = self.opened.wrapping_add(1);
-            let buffer = Buffer {
-                parts: BTreeMap::new(),
-                end: None,
-                data_bytes: 0,
-                opened: self.opened,
-            };
+            let buffer = Buffer { parts: BTreeMap::new(), end: None, data_bytes: 0, opened: self.opened };
             self.streams.insert(key.clone(), buffer);
         }
         let result = match self.streams.get_mut(&key) {
@@ -100,11 +95,7 @@ impl PartStreams {
 
     fn evict_if_full(&mut self) {
         while self.streams.len() >= STREAMS_MAX {
-            let oldest = self
-                .streams
-                .iter()
-                .min_by_key(|(_, b)| b.opened)
-                .map(|(k, _)| k.clone());
+            let oldest = self.streams.iter().min_by_key(|(_, b)| b.opened).map(|(k, _)| k.clone());
             match oldest {
                 Some(k) => {
                     self.streams.remove(&k);
@@ -137,16 +128,11 @@ impl Buffer {
         }
         self.parts.insert(msg.sequence, msg.content);
         // Complete when the end is known and every sequence number up to it is present.
-        Ok(self
-            .end
-            .is_some_and(|end| self.parts.len() as u64 == end.saturating_add(1)))
+        Ok(self.end.is_some_and(|end| self.parts.len() as u64 == end.saturating_add(1)))
     }
 
     fn into_parts(self) -> Vec<ProposalPart> {
-        self.parts
-            .into_values()
-            .filter_map(StreamContent::into_data)
-            .collect()
+        self.parts.into_values().filter_map(StreamContent::into_data).collect()
     }
 }
 
@@ -180,11 +166,7 @@ pub fn assemble(parts: Vec<ProposalPart>) -> Result<AssembledProposal, ShapeErro
         match part {
             ProposalPart::Data(data) => block_bytes.extend_from_slice(&data),
             ProposalPart::Fin(fin) if iter.next().is_none() => {
-                return Ok(AssembledProposal {
-                    init,
-                    block_bytes: block_bytes.into(),
-                    fin,
-                })
+                return Ok(AssembledProposal { init, block_bytes: block_bytes.into(), fin })
             }
             ProposalPart::Fin(_) | ProposalPart::Init(_) => return Err(ShapeError::BadOrder),
         }
@@ -244,9 +226,7 @@ mod tests {
     }
 
     fn fin() -> ProposalFin {
-        ProposalFin {
-            signature: Signature::from_bytes([2; 64]),
-        }
+        ProposalFin { signature: Signature::from_bytes([2; 64]) }
     }
 
     fn stream(bytes: &Bytes, id: u8) -> Vec<StreamMessage<ProposalPart>> {

@@ -31,8 +31,7 @@ use tracing::warn;
 
 use super::codec::{CodecError, Reader, Writer, FORMAT_V1};
 use super::context::{
-    BlockId, ComputeFiContext as Ctx, ConsensusAddress, Height, ProposalFin, ProposalInit,
-    ProposalPart,
+    BlockId, ComputeFiContext as Ctx, ConsensusAddress, Height, ProposalFin, ProposalInit, ProposalPart,
 };
 use super::streams;
 
@@ -142,10 +141,8 @@ impl Undecided {
         };
         let block_bytes = Bytes::copy_from_slice(r.bytes("block", BLOCK_BYTES_MAX)?);
         r.finish()?;
-        let block = Block::decode(&block_bytes).map_err(|e| CodecError::Invalid {
-            what: "stored block",
-            reason: e.to_string(),
-        })?;
+        let block = Block::decode(&block_bytes)
+            .map_err(|e| CodecError::Invalid { what: "stored block", reason: e.to_string() })?;
         if block.hash() != id {
             return Err(CodecError::Invalid {
                 what: "stored block",

@@ -1,0 +1,83 @@
+//! The `computefi` command: run a node, a one-command devnet, and a wallet that signs and
+//! queries. The binary is a thin `main` over [`run`].
+
+pub mod client;
+pub mod cmd_keys;
+pub mod cmd_node;
+pub mod cmd_query;
+pub mod cmd_tx;
+pub mod keys;
+pub mod output;
+
+use clap::{Parser, Subcommand};
+use output::Format;
+use std::path::PathBuf;
+
+/// ComputeFi: a ledger for compute hardware as real-world assets.
+#[derive(Parser)]
+#[command(name = "computefi", version, about, propagate_version = true)]
+struct Cli {
+    /// Node home directory (default: $XDG_DATA_HOME/computefi, e.g. ~/.local/share/computefi).
+    #[arg(long, global = true, env = "COMPUTEFI_HOME")]
+    home: Option<PathBuf>,
+    /// Output format.
+    #[arg(short = 'o', long = "output", global = true, value_enum, default_value_t = Format::Text)]
+    output: Format,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a node home: config, validator key and a one-validator genesis.
+    Init(cmd_node::InitArgs),
+    /// Start the node of --home.
+    Start,
+    /// Start a local devnet: creates the home with a funded dev account if none exists, then starts it.
+    Devnet(cmd_node::DevnetArgs),
+    /// Chain id, height, app hash and block time of a running node.
+    Status(cmd_query::NodeArg),
+    /// Manage wallet keys.
+    #[command(subcommand)]
+    Keys(cmd_keys::KeysCmd),
+    /// Sign and broadcast a transaction.
+    #[command(subcommand)]
+    Tx(cmd_tx::TxCmd),
+    /// Read the ledger.
+    #[command(subcommand)]
+    Query(cmd_query::QueryCmd),
+    /// Check things offline.
+    #[command(subcommand)]
+    Verify(cmd_query::VerifyCmd),
+}
+
+/// The home to use: --home, or the XDG data directory.
+pub fn home_dir(home: &Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    match home {
+        Some(h) => Ok(h.clone()),
+        None => dirs::data_dir()
+            .map(|d| d.join("computefi"))
+            .ok_or_else(|| anyhow::anyhow!("no data directory is known for this user; pass --home DIR")),
+    }
+}
+
+/// Parses the command line, runs the command, and exits non-zero with a readable error.
+pub fn run() {
+    let cli = Cli::parse();
+    let format = cli.output;
+    let home = cli.home.clone();
+    let result = match cli.command {
+        Command::Init(args) => cmd_node::init(&home, args, format),
+        Command::Start => cmd_node::start(&home, format),
+        Command::Devnet(args) => cmd_node::devnet(&home, args, format),
+        Command::Status(args) => cmd_query::status(args, format),
+        Command::Keys(cmd) => cmd_keys::run(&home, cmd, format),
+        Command::Tx(cmd) => cmd_tx::run(&home, cmd, format),
+        Command::Query(cmd) => cmd_query::run(cmd, format),
+        Command::Verify(cmd) => cmd_query::verify(cmd, format),
+    };
+    if let Err(e) = result {
+        output::print_error(format, &e);
+        std::process::exit(1);
+    }
+}

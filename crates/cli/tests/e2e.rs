@@ -1,0 +1,246 @@
+//! End to end: the real `computefi` binary, a real node on loopback ports of its own, a real
+//! HTTP client. Every wait is bounded.
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_computefi");
+const WAIT: Duration = Duration::from_secs(60);
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Runs the CLI to completion; `Ok(stdout JSON)` on success, `Err(stderr)` on failure.
+fn cli(home: &Path, args: &[&str]) -> Result<Value, String> {
+    let out = Command::new(BIN)
+        .args(args)
+        .args(["--home", home.to_str().unwrap(), "-o", "json"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("the binary runs");
+    if out.status.success() {
+        Ok(serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?} printed non-JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))))
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).to_string())
+    }
+}
+
+struct Node {
+    child: Child,
+    api: String,
+    ready: Value,
+}
+
+impl Node {
+    /// Starts `computefi devnet` on fresh ports and waits for its ready line.
+    fn devnet(home: &Path, ports: &Ports) -> Node {
+        let mut child = Command::new(BIN)
+            .args(["devnet", "--home", home.to_str().unwrap(), "-o", "json", "--block-time-ms", "200"])
+            .args(["--api-listen", &format!("127.0.0.1:{}", ports.api)])
+            .args(["--metrics-listen", &format!("127.0.0.1:{}", ports.metrics)])
+            .args(["--p2p-listen", &format!("/ip4/127.0.0.1/tcp/{}", ports.p2p)])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the node starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("a ready line");
+        let ready: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("ready line {line:?}: {e}"));
+        let api = ready["api"].as_str().expect("the ready line names the API").to_string();
+        Node { child, api, ready }
+    }
+
+    fn get(&self, path: &str) -> (u16, Value) {
+        http(&self.api, "GET", path, None)
+    }
+
+    fn height(&self) -> u64 {
+        self.get("/status").1["height"].as_str().unwrap().parse().unwrap()
+    }
+
+    fn wait_for_height(&self, target: u64) {
+        let start = Instant::now();
+        while self.height() < target {
+            assert!(start.elapsed() < WAIT, "height {target} not reached in {WAIT:?}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// SIGTERM, then waits for a clean exit.
+    fn terminate(mut self) {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "the node exits cleanly on SIGTERM, got {status}");
+                return;
+            }
+            assert!(start.elapsed() < WAIT, "the node did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Ports {
+    api: u16,
+    metrics: u16,
+    p2p: u16,
+}
+
+fn http(base: &str, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into();
+    let url = format!("{base}{path}");
+    let mut response = match body {
+        Some(b) => agent.post(&url).send_json(b),
+        None if method == "GET" => agent.get(&url).call(),
+        None => agent.post(&url).send_empty(),
+    }
+    .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+    let status = response.status().as_u16();
+    let text = response.body_mut().read_to_string().unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+fn balance(node: &Node, address: &str) -> String {
+    let (_, account) = node.get(&format!("/accounts/{address}"));
+    account["balances"].as_array().unwrap().first().map(|b| b["amount"].as_str().unwrap().to_string()).unwrap_or_else(|| "0".into())
+}
+
+#[test]
+fn a_devnet_commits_a_transfer_refuses_a_tampered_signature_and_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let ports = Ports { api: free_port(), metrics: free_port(), p2p: free_port() };
+    let node = Node::devnet(home, &ports);
+    let dev = node.ready["dev_account"].as_str().expect("the devnet names its dev account").to_string();
+    node.wait_for_height(2);
+
+    // status over the CLI
+    let status = cli(home, &["status", "--node", &node.api]).unwrap();
+    assert_eq!(status["chain_id"], "computefi-devnet");
+    assert!(status["height"].as_str().unwrap().parse::<u64>().unwrap() >= 2);
+
+    // a transfer from the dev account to a new key
+    let bob = cli(home, &["keys", "add", "bob", "--keyring-backend", "test"]).unwrap();
+    let bob = bob["address"].as_str().unwrap().to_string();
+    let sent = cli(home, &["tx", "bank", "send", "--from", "dev", "--keyring-backend", "test", "--node", &node.api, &bob, "12345"]).unwrap();
+    assert_eq!(sent["status"], "committed", "{sent}");
+    let shown = cli(home, &["query", "balance", &bob, "--node", &node.api]).unwrap();
+    assert_eq!(shown["amount"], "12345");
+    let hash = sent["hash"].as_str().unwrap();
+    assert_eq!(cli(home, &["query", "tx", hash, "--node", &node.api]).unwrap()["status"], "committed");
+
+    // a tampered signature is refused over HTTP, naming the signature, and nothing moves
+    let signed = cli(home, &["tx", "bank", "send", "--from", "dev", "--keyring-backend", "test", "--node", &node.api, "--sign-only", &bob, "999"]).unwrap();
+    let mut tx = signed["tx"].clone();
+    let sig = tx["signature"].as_str().unwrap().to_string();
+    let flipped = format!("{}{}", if sig.starts_with('0') { "1" } else { "0" }, &sig[1..]);
+    tx["signature"] = json!(flipped);
+    let (dev_before, bob_before) = (balance(&node, &dev), balance(&node, &bob));
+    let (code, refused) = http(&node.api, "POST", "/txs", Some(&json!({ "tx": tx, "mode": "commit" })));
+    assert_eq!(code, 400, "{refused}");
+    assert_eq!(refused["error"]["code"], 6, "{refused}");
+    assert!(refused["error"]["message"].as_str().unwrap().contains("signature"));
+    let h = node.height();
+    node.wait_for_height(h + 2);
+    assert_eq!((balance(&node, &dev), balance(&node, &bob)), (dev_before, bob_before), "no balance moved");
+
+    // unknown fields and non-numeric amounts are refused with the malformed code
+    let mut odd = signed["tx"].clone();
+    odd["tx"]["fee"] = json!(1000);
+    let (code, body) = http(&node.api, "POST", "/txs", Some(&json!({ "tx": odd })));
+    assert_eq!((code, body["error"]["code"].clone()), (400, json!(1)), "{body}");
+    let (code, body) = http(&node.api, "POST", "/txs", Some(&json!({ "tx": signed["tx"], "extra": true })));
+    assert_eq!((code, body["error"]["code"].clone()), (400, json!(1)), "{body}");
+
+    // the signed-only transaction itself is valid and simulates cleanly
+    let (code, sim) = http(&node.api, "POST", "/simulate", Some(&json!({ "tx_bytes": signed["tx_bytes"] })));
+    assert_eq!(code, 200, "{sim}");
+
+    // a proof of bob's balance verifies offline against the block's app hash, and fails against another
+    let proof = cli(home, &["query", "proof", "--balance-of", &bob, "--node", &node.api]).unwrap();
+    let height = proof["height"].as_str().unwrap().to_string();
+    let header_hash = node.get(&format!("/blocks/{height}")).1["header"]["app_hash"].as_str().unwrap().to_string();
+    let file = home.join("proof.json");
+    std::fs::write(&file, proof.to_string()).unwrap();
+    let checked = cli(home, &["verify", "proof", "--file", file.to_str().unwrap(), "--app-hash", &header_hash]).unwrap();
+    assert_eq!(checked["valid"], true);
+    assert_eq!(checked["value_decoded"], "12345");
+    let wrong = "00".repeat(32);
+    assert!(cli(home, &["verify", "proof", "--file", file.to_str().unwrap(), "--app-hash", &wrong]).is_err());
+
+    // metrics on their own port, OpenAPI document
+    let (code, metrics) = http(&format!("http://127.0.0.1:{}", ports.metrics), "GET", "/metrics", None);
+    assert_eq!(code, 200);
+    assert!(metrics.as_str().unwrap().contains("computefi_block_height"));
+    let (code, openapi) = node.get("/openapi.json");
+    assert_eq!(code, 200);
+    assert!(openapi["openapi"].as_str().unwrap().starts_with("3."));
+    assert!(openapi["paths"]["/txs"].is_object());
+
+    // SIGTERM, then restart: the height and app hash are intact and blocks keep coming
+    let last = node.get("/status").1;
+    let (last_height, last_hash) = (last["height"].as_str().unwrap().to_string(), last["app_hash"].clone());
+    node.terminate();
+    let node = Node::devnet(home, &ports);
+    let resumed: u64 = node.ready["height"].as_str().unwrap().parse().unwrap();
+    assert!(resumed >= last_height.parse().unwrap(), "resumed at {resumed}, had {last_height}");
+    let (_, block) = node.get(&format!("/blocks/{last_height}"));
+    assert_eq!(block["header"]["app_hash"], last_hash, "the block seen before the stop is unchanged");
+    assert_eq!(balance(&node, &bob), "12345");
+    node.wait_for_height(resumed + 2);
+    node.terminate();
+}
+
+#[test]
+fn keys_are_encrypted_and_need_the_passphrase() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let pass = home.join("pass");
+    std::fs::write(&pass, "correct horse battery staple\n").unwrap();
+    let p = pass.to_str().unwrap();
+    let added = cli(home, &["keys", "add", "op", "--passphrase-file", p]).unwrap();
+    let mnemonic = added["mnemonic"].as_str().unwrap().to_string();
+    assert_eq!(mnemonic.split_whitespace().count(), 24);
+    let listed = cli(home, &["keys", "list"]).unwrap();
+    assert_eq!(listed["keys"][0]["address"], added["address"], "listing needs no passphrase");
+    let exported = cli(home, &["keys", "export", "op", "--passphrase-file", p]).unwrap();
+    assert_eq!(exported["mnemonic"], mnemonic.as_str());
+    let wrong = home.join("wrong");
+    std::fs::write(&wrong, "nope").unwrap();
+    let err = cli(home, &["keys", "export", "op", "--passphrase-file", wrong.to_str().unwrap()]).unwrap_err();
+    assert!(err.contains("passphrase"), "{err}");
+    let mfile = home.join("m");
+    std::fs::write(&mfile, &mnemonic).unwrap();
+    let imported = cli(home, &["keys", "import", "again", "--mnemonic-file", mfile.to_str().unwrap(), "--keyring-backend", "test"]).unwrap();
+    assert_eq!(imported["address"], added["address"], "the same mnemonic gives the same account");
+    for entry in std::fs::read_dir(home.join("keyring-file")).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        assert!(!text.contains(mnemonic.split_whitespace().nth(3).unwrap()), "no mnemonic word in the encrypted file");
+    }
+}
+
+#[test]
+fn a_bad_amount_or_address_on_the_command_line_is_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = cli(dir.path(), &["query", "balance", "cfiasset1qqqq"]).unwrap_err();
+    assert!(err.contains("invalid") || err.contains("wrong kind"), "{err}");
+    let err = cli(dir.path(), &["tx", "bank", "send", "--from", "x", "cfi1abc", "12.5"]).unwrap_err();
+    assert!(err.contains("decimal digits"), "{err}");
+}

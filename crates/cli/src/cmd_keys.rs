@@ -11,30 +11,17 @@ use std::path::PathBuf;
 #[derive(Args, Clone)]
 pub struct KeyringArgs {
     /// `file`: encrypted with a passphrase (default). `test`: plaintext, INSECURE, for devnets only.
-    #[arg(long, value_enum, default_value_t = Backend::File, env = "COMPUTEFI_KEYRING_BACKEND")]
-    pub keyring_backend: Backend,
+    #[arg(long, value_enum, default_value_t = KeyringBackend::File, env = "COMPUTEFI_KEYRING_BACKEND")]
+    pub keyring_backend: KeyringBackend,
     /// Read the passphrase from this file (else $COMPUTEFI_PASSPHRASE, else a prompt).
     #[arg(long)]
     pub passphrase_file: Option<PathBuf>,
 }
 
-/// Keyring backends on the command line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Backend {
-    /// Encrypted files.
-    File,
-    /// Plaintext files (insecure).
-    Test,
-}
-
 impl KeyringArgs {
     /// Opens the keyring under `home`.
     pub fn open(&self, home: &Option<PathBuf>) -> anyhow::Result<Keyring> {
-        let backend = match self.keyring_backend {
-            Backend::File => KeyringBackend::File,
-            Backend::Test => KeyringBackend::Test,
-        };
-        Keyring::open(&crate::home_dir(home)?, backend, passphrase_source(self.passphrase_file.clone()))
+        Keyring::open(&crate::home_dir(home)?, self.keyring_backend, passphrase_source(self.passphrase_file.clone()))
     }
 }
 
@@ -82,10 +69,13 @@ pub enum KeysCmd {
         #[command(flatten)]
         keyring: KeyringArgs,
     },
-    /// Delete a key from the keyring.
+    /// Delete a key from the keyring (its mnemonic is the only way back: export it first).
     Delete {
         /// Key name.
         name: String,
+        /// Confirm the deletion.
+        #[arg(long)]
+        yes: bool,
         /// Shared options.
         #[command(flatten)]
         keyring: KeyringArgs,
@@ -93,12 +83,7 @@ pub enum KeysCmd {
 }
 
 fn info_json(k: &KeyInfo) -> Value {
-    json!({
-        "name": k.name,
-        "address": k.address,
-        "public_key": k.public_key,
-        "backend": format!("{:?}", k.backend).to_lowercase(),
-    })
+    serde_json::to_value(k).unwrap_or(Value::Null)
 }
 
 fn read_mnemonic(file: Option<PathBuf>) -> anyhow::Result<String> {
@@ -139,7 +124,10 @@ pub fn run(home: &Option<PathBuf>, cmd: KeysCmd, format: Format) -> anyhow::Resu
             let mnemonic = keyring.open(home)?.export(&name)?;
             print(format, &json!({ "name": name, "mnemonic": mnemonic }));
         }
-        KeysCmd::Delete { name, keyring } => {
+        KeysCmd::Delete { name, yes, keyring } => {
+            if !yes {
+                anyhow::bail!("deleting key {name:?} cannot be undone without its mnemonic; run again with --yes to confirm");
+            }
             keyring.open(home)?.delete(&name)?;
             print(format, &json!({ "deleted": name }));
         }

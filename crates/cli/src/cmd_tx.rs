@@ -143,9 +143,12 @@ fn resolve(keyring: &Keyring, who: &str) -> anyhow::Result<Address> {
     }
 }
 
+/// Builds a command's messages once the keyring is open (key names may stand for addresses).
+type BuildMsgs = Box<dyn FnOnce(&Keyring) -> anyhow::Result<Vec<Msg>>>;
+
 /// Runs a transaction command.
 pub fn run(home: &Option<PathBuf>, cmd: TxCmd, format: Format) -> anyhow::Result<()> {
-    let (args, build): (TxArgs, Box<dyn FnOnce(&Keyring) -> anyhow::Result<Vec<Msg>>>) = match cmd {
+    let (args, build): (TxArgs, BuildMsgs) = match cmd {
         TxCmd::Bank(BankCmd::Send { to, amount, asset, tx }) => (
             tx,
             Box::new(move |k| {

@@ -1,6 +1,9 @@
 //! End to end: the real `computefi` binary, a real node on loopback ports of its own, a real
 //! HTTP client. Every wait is bounded.
 
+// Tests bound their waits by the wall clock; this is not consensus code.
+#![allow(clippy::disallowed_methods)]
+
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::path::Path;

@@ -2,10 +2,7 @@
 //! the integrity check at open. Run with
 //! `cargo run --release -p computefi-store --example store_bench -- [keys_prefill] [writes_per_block] [blocks]`.
 
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a benchmark measures wall time; this is not consensus code"
-)]
+#![allow(clippy::disallowed_methods, reason = "a benchmark measures wall time; this is not consensus code")]
 
 use std::time::{Duration, Instant};
 

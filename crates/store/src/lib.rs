@@ -47,8 +47,8 @@
 //!   checks this, checks every page checksum (redb integrity check) and reads every meta entry, and
 //!   refuses the file otherwise.
 //! - `state_latest` equals the tree's content at `latest` (same keys, same values).
-//! - Tree nodes are immutable once written (their key holds the version that wrote them), so any
-//!   node may be cached without invalidation.
+//! - Tree nodes are immutable once written: their key holds the version that wrote them, and only
+//!   [`Store::prune`] ever deletes one.
 //! - Versions below `earliest_version` have had their stale nodes pruned: proofs for them are
 //!   refused. Roots and the value history of every committed version stay readable.
 //!
@@ -116,8 +116,6 @@ pub const META_NAME_BYTES_MAX: usize = 128;
 pub const META_VALUE_BYTES_MAX: usize = 1 << 20;
 /// Largest encoded proof [`verify_proof`] will decode, in bytes (a full 256-sibling proof is ~17 KiB).
 pub const PROOF_BYTES_MAX: usize = 64 << 10;
-/// Most tree nodes held in the in-memory node cache.
-pub const NODE_CACHE_ENTRIES_MAX: usize = 8192;
 /// redb page cache size, in bytes.
 pub const REDB_CACHE_BYTES: usize = 256 << 20;
 /// The on-disk format this code writes and reads; bumped on any incompatible layout change.

@@ -23,12 +23,12 @@ use redb::{
 use sha2::Sha256;
 
 use crate::tables::{self, INFO_EARLIEST, INFO_FORMAT, INFO_LATEST};
-use crate::tree::{value_at, NodeCache, ReadFault, TreeView};
+use crate::tree::{value_at, ReadFault, TreeView};
 use crate::{
     codec, BlockRecord, Hash32, StateProof, StoreError, WriteSet, BLOCK_BYTES_MAX, CERTIFICATE_BYTES_MAX,
-    FORMAT_VERSION, KEY_BYTES_MAX, META_NAME_BYTES_MAX, META_VALUE_BYTES_MAX, NODE_CACHE_ENTRIES_MAX,
-    RECEIPTS_PER_BLOCK_MAX, RECEIPT_BYTES_MAX, REDB_CACHE_BYTES, SCAN_ENTRIES_MAX, VALUE_BYTES_MAX,
-    WRITES_PER_VERSION_MAX, WRITE_SET_BYTES_MAX,
+    FORMAT_VERSION, KEY_BYTES_MAX, META_NAME_BYTES_MAX, META_VALUE_BYTES_MAX, RECEIPTS_PER_BLOCK_MAX,
+    RECEIPT_BYTES_MAX, REDB_CACHE_BYTES, SCAN_ENTRIES_MAX, VALUE_BYTES_MAX, WRITES_PER_VERSION_MAX,
+    WRITE_SET_BYTES_MAX,
 };
 
 /// In-memory stand-in for "no version committed yet". `u64::MAX` is jmt's pre-genesis version
@@ -38,7 +38,7 @@ const NO_VERSION: u64 = u64::MAX;
 const PRUNE_NODES_PER_TXN_MAX: usize = 100_000;
 
 /// The JMT with SHA-256 over one read snapshot.
-type Tree<'a, 'b> = JellyfishMerkleTree<'a, TreeView<'b>, Sha256>;
+type Tree<'a> = JellyfishMerkleTree<'a, TreeView, Sha256>;
 
 /// A tree update computed by [`Store::compute_root`], kept so that the [`Store::commit`] of the
 /// same write set does not compute it again.
@@ -65,7 +65,6 @@ pub struct Store {
     path: PathBuf,
     latest: AtomicU64,
     earliest: AtomicU64,
-    cache: NodeCache,
     prepared: Mutex<Option<Prepared>>,
 }
 
@@ -80,7 +79,8 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// Opens the store at `path`, creating the file (and its parent directory) if absent.
+    /// Opens the store at `path`, creating the file (and its parent directory) if absent. An
+    /// existing empty file is refused rather than started afresh.
     ///
     /// Refuses a damaged file with [`StoreError::Corrupted`]: redb verifies every page checksum
     /// and the file length, then the store checks that the stored latest root equals the hash of
@@ -105,7 +105,8 @@ impl Store {
                 })
             }
             Ok(_) => builder.open(path),
-            Err(_) => builder.create(path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => builder.create(path),
+            Err(e) => Err(DatabaseError::from(e)),
         }
         .map_err(|e| open_error(path, e))?;
         let store = Store {
@@ -113,7 +114,6 @@ impl Store {
             path: path.to_path_buf(),
             latest: AtomicU64::new(NO_VERSION),
             earliest: AtomicU64::new(0),
-            cache: NodeCache::new(NODE_CACHE_ENTRIES_MAX),
             prepared: Mutex::new(None),
         };
         store.init_tables()?;
@@ -261,9 +261,6 @@ impl Store {
         }
         txn.commit().map_err(self.db_err("commit version"))?;
         self.latest.store(version, Ordering::Release);
-        for (key, node) in batch.node_batch.nodes() {
-            self.cache.offer(key, node);
-        }
         tracing::debug!(version, writes = writes.len(), root = %hex::encode(root), "committed");
         Ok(root)
     }
@@ -427,9 +424,10 @@ impl Store {
                 .filter_map(|(key, value)| Some((KeyHash::with::<Sha256>(key), value.clone()?)))
                 .collect();
             let (roots, batch) = tree.batch_put_value_sets(vec![puts], None, version).map_err(tree_error)?;
-            let root = roots.first().copied().ok_or_else(|| {
-                tree_error(anyhow::anyhow!("jmt returned no root for a one-version batch"))
-            })?;
+            let root = roots
+                .first()
+                .copied()
+                .ok_or_else(|| tree_error(anyhow::anyhow!("jmt returned no root for a one-version batch")))?;
             (root, batch)
         } else {
             let value_set = writes.iter().map(|(key, value)| (KeyHash::with::<Sha256>(key), value.clone()));
@@ -668,12 +666,8 @@ impl Store {
         Ok((latest, earliest))
     }
 
-    fn tree_view<'s>(&'s self, txn: &ReadTransaction) -> Result<TreeView<'s>, StoreError> {
-        Ok(TreeView::new(
-            self.open_read(txn, tables::NODES)?,
-            self.open_read(txn, tables::VALUES)?,
-            &self.cache,
-        ))
+    fn tree_view(&self, txn: &ReadTransaction) -> Result<TreeView, StoreError> {
+        Ok(TreeView::new(self.open_read(txn, tables::NODES)?, self.open_read(txn, tables::VALUES)?))
     }
 
     fn stored_root(

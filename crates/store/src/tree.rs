@@ -1,15 +1,13 @@
-//! The jmt [`TreeReader`] over one redb read transaction, and a small cache of upper tree nodes.
+//! The jmt [`TreeReader`] over one redb read transaction.
 //!
 //! # Invariants
 //!
 //! - A [`TreeView`] reads one redb snapshot: every node and value it returns belongs to versions
-//!   committed before the snapshot was taken.
-//! - The node cache holds only committed nodes. Nodes are immutable (their key carries the version
-//!   that wrote them), so the cache never needs invalidating; pruned nodes left in it are only
-//!   reachable through versions whose proofs are refused.
-
-use std::collections::BTreeMap;
-use std::sync::Mutex;
+//!   committed before the snapshot was taken, however many nodes one operation reads.
+//!
+//! There is no node cache of our own: measured on a 200k-key tree with 5,000-write blocks, a
+//! cache of the upper three tree levels changed neither root computation nor proof time, because
+//! redb's page cache already keeps those pages hot.
 
 use jmt::storage::{LeafNode, Node, NodeKey, TreeReader};
 use jmt::{KeyHash, OwnedValue, Version};
@@ -17,75 +15,28 @@ use redb::{ReadOnlyTable, ReadableTable};
 
 use crate::codec;
 
-/// Nodes at most this many nibbles below the root are cached: they are read by nearly every
-/// block, while deeper nodes are mostly read once.
-const NODE_CACHE_DEPTH_NIBBLES_MAX: usize = 3;
-
-/// A bounded cache of upper tree nodes, evicting the oldest versions first.
-pub(crate) struct NodeCache {
-    entries: Mutex<BTreeMap<NodeKey, Node>>,
-    entries_max: usize,
-}
-
-impl NodeCache {
-    /// An empty cache holding at most `entries_max` nodes.
-    pub(crate) fn new(entries_max: usize) -> Self {
-        Self { entries: Mutex::new(BTreeMap::new()), entries_max }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<NodeKey, Node>> {
-        // A panic while holding the lock cannot leave a half-written entry (inserts are atomic
-        // map operations), so a poisoned cache is still correct.
-        self.entries.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn get(&self, key: &NodeKey) -> Option<Node> {
-        self.lock().get(key).cloned()
-    }
-
-    /// Offers a committed node; kept only if it is near the root.
-    pub(crate) fn offer(&self, key: &NodeKey, node: &Node) {
-        if key.nibble_path().num_nibbles() > NODE_CACHE_DEPTH_NIBBLES_MAX || self.entries_max == 0 {
-            return;
-        }
-        let mut entries = self.lock();
-        entries.insert(key.clone(), node.clone());
-        // NodeKey orders by version first, so this drops the nodes of the oldest versions.
-        while entries.len() > self.entries_max {
-            entries.pop_first();
-        }
-    }
-}
-
 /// A read-only view of the tree at one redb snapshot.
-pub(crate) struct TreeView<'a> {
+pub(crate) struct TreeView {
     nodes: ReadOnlyTable<&'static [u8], &'static [u8]>,
     values: ReadOnlyTable<&'static [u8], &'static [u8]>,
-    cache: &'a NodeCache,
 }
 
-impl<'a> TreeView<'a> {
+impl TreeView {
     /// A view over the given tables of one read transaction.
     pub(crate) fn new(
         nodes: ReadOnlyTable<&'static [u8], &'static [u8]>,
         values: ReadOnlyTable<&'static [u8], &'static [u8]>,
-        cache: &'a NodeCache,
     ) -> Self {
-        Self { nodes, values, cache }
+        Self { nodes, values }
     }
 }
 
-impl TreeReader for TreeView<'_> {
+impl TreeReader for TreeView {
     fn get_node_option(&self, node_key: &NodeKey) -> anyhow::Result<Option<Node>> {
-        if let Some(node) = self.cache.get(node_key) {
-            return Ok(Some(node));
-        }
         let Some(bytes) = self.nodes.get(codec::node_key(node_key).as_slice())? else {
             return Ok(None);
         };
-        let node = codec::decode_node(bytes.value()).map_err(anyhow::Error::msg)?;
-        self.cache.offer(node_key, &node);
-        Ok(Some(node))
+        Ok(Some(codec::decode_node(bytes.value()).map_err(anyhow::Error::msg)?))
     }
 
     fn get_value_option(

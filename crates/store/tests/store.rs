@@ -10,10 +10,13 @@ use computefi_store::{
     SCAN_ENTRIES_MAX, VALUE_BYTES_MAX,
 };
 use proptest::prelude::*;
+use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
 /// The root of the empty tree (jmt's placeholder hash).
 const EMPTY_ROOT: Hash32 = *b"SPARSE_MERKLE_PLACEHOLDER_HASH__";
+/// The root of `{alpha: 1, beta: 2, gamma: 3}`.
+const GOLDEN_ROOT: &str = "83e8ec8f743a109a079219d7789a8fa56cf9ffe644443fcd1da6dcb769debb5e";
 
 fn db_path(dir: &TempDir) -> PathBuf {
     dir.path().join("state.redb")
@@ -90,6 +93,12 @@ fn open_err(path: &Path) -> StoreError {
         Ok(_) => panic!("a damaged store at {} was opened", path.display()),
         Err(e) => e,
     }
+}
+
+#[test]
+fn a_store_can_be_shared_between_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<Store>();
 }
 
 #[test]
@@ -353,13 +362,13 @@ fn compute_root_equals_the_root_commit_returns_and_writes_nothing() {
 
 #[test]
 fn the_root_of_a_fixed_write_set_matches_its_golden_value() {
-    // Pins the tree hashing and key hashing; change only on purpose, with a migration. The value
-    // was checked against an independent binary sparse-Merkle computation of the same three leaves.
+    // Pins the tree hashing and key hashing; change only on purpose, with a migration.
+    // `reference_root` recomputes the same value without jmt.
     let (_dir, store) = fresh();
     let root = store
         .commit(0, &writes(&[("alpha", Some("1")), ("beta", Some("2")), ("gamma", Some("3"))]), None)
         .expect("commit");
-    assert_eq!(hex::encode(root), "83e8ec8f743a109a079219d7789a8fa56cf9ffe644443fcd1da6dcb769debb5e");
+    assert_eq!(hex::encode(root), GOLDEN_ROOT);
 }
 
 #[test]
@@ -509,20 +518,62 @@ fn pruning_keeps_proofs_of_later_versions_and_refuses_earlier_ones() {
     assert_eq!(store.prune(3).expect("prune again").nodes_removed, 0);
 }
 
-/// A write set over a small key space, so versions overwrite and delete each other's keys.
+/// A write set over a small key space, so versions overwrite and delete each other's keys. Half
+/// the sets are puts only, which the store computes through jmt's batch path.
 fn arb_write_set() -> impl Strategy<Value = WriteSet> {
-    prop::collection::btree_map(
-        prop::collection::vec(0u8..4, 1..4),
-        prop::option::weighted(0.75, prop::collection::vec(any::<u8>(), 0..8)),
-        0..12,
-    )
+    let key = || prop::collection::vec(0u8..4, 1..4);
+    let value = || prop::collection::vec(any::<u8>(), 0..8);
+    prop_oneof![
+        prop::collection::btree_map(key(), value().prop_map(Some), 0..12),
+        prop::collection::btree_map(key(), prop::option::weighted(0.75, value()), 0..12),
+    ]
+}
+
+/// The state root computed independently of jmt, as the binary sparse Merkle tree the JMT is
+/// specified to hash like: one leaf alone in a subtree stands for it, an empty subtree is the
+/// placeholder, and an inner node is `sha256("JMT::IntrnalNode" ‖ left ‖ right)`.
+fn reference_root(state: &BTreeMap<Vec<u8>, Vec<u8>>) -> Hash32 {
+    fn sha(parts: &[&[u8]]) -> Hash32 {
+        let mut h = Sha256::new();
+        for p in parts {
+            h.update(p);
+        }
+        h.finalize().into()
+    }
+    fn bit(hash: &Hash32, depth: usize) -> bool {
+        hash[depth / 8] >> (7 - depth % 8) & 1 == 1
+    }
+    fn subtree(leaves: &[(Hash32, Hash32)], depth: usize) -> Hash32 {
+        match leaves {
+            [] => EMPTY_ROOT,
+            [(key, value)] => sha(&[b"JMT::LeafNode", key, value]),
+            _ => {
+                let split = leaves.partition_point(|(key, _)| !bit(key, depth));
+                let (left, right) = leaves.split_at(split);
+                sha(&[b"JMT::IntrnalNode", &subtree(left, depth + 1), &subtree(right, depth + 1)])
+            }
+        }
+    }
+    let mut leaves: Vec<(Hash32, Hash32)> = state.iter().map(|(k, v)| (sha(&[k]), sha(&[v]))).collect();
+    leaves.sort();
+    subtree(&leaves, 0)
+}
+
+#[test]
+fn the_reference_root_agrees_with_the_golden_root() {
+    let state: BTreeMap<Vec<u8>, Vec<u8>> = [("alpha", "1"), ("beta", "2"), ("gamma", "3")]
+        .iter()
+        .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
+        .collect();
+    assert_eq!(hex::encode(reference_root(&state)), GOLDEN_ROOT);
+    assert_eq!(reference_root(&BTreeMap::new()), EMPTY_ROOT);
 }
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
 
     #[test]
-    fn random_write_sets_read_back_like_a_btreemap_model_and_every_proof_verifies(
+    fn random_write_sets_read_back_like_a_btreemap_model_with_its_root_and_every_proof_verifies(
         sets in prop::collection::vec(arb_write_set(), 1..6)
     ) {
         let (_dir, store) = fresh();
@@ -542,6 +593,7 @@ proptest! {
                     None => model.remove(key),
                 };
             }
+            prop_assert_eq!(root, reference_root(&model), "root of version {} differs from the model's", v);
             history.push(model.clone());
         }
         let latest = store.latest_version().expect("latest");

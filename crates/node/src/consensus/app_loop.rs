@@ -325,7 +325,12 @@ impl<L: Ledger> App<L> {
             return None;
         }
         let block = match Block::decode(&a.block_bytes) {
-            Ok(b) => b,
+            Ok(b) if txs_match_header(&b) => b,
+            Ok(_) => {
+                warn!(proposer = %init.proposer, height = %init.height,
+                    "the proposer signed a block whose transactions do not match its header");
+                return None;
+            }
             Err(e) => {
                 warn!(proposer = %init.proposer, height = %init.height, error = %e,
                     "the proposer signed bytes that are not a block");
@@ -485,9 +490,10 @@ impl<L: Ledger> App<L> {
         value_bytes: Bytes,
     ) -> SyncedValueOutcome<Ctx> {
         let block = match Block::decode(&value_bytes) {
-            Ok(b) if b.header.height == height.0 => b,
+            Ok(b) if b.header.height == height.0 && txs_match_header(&b) => b,
             Ok(b) => {
-                warn!(%height, got = b.header.height, "a peer synced a block of the wrong height");
+                warn!(%height, got = b.header.height,
+                    "a peer synced a block of the wrong height or with transactions unlike its header");
                 return SyncedValueOutcome::PeerFault;
             }
             Err(e) => {
@@ -518,9 +524,241 @@ impl<L: Ledger> App<L> {
     }
 }
 
+/// Whether the transactions are those the header commits to. The value id is the header hash
+/// alone, so without this check two blocks with one id could differ in their transactions.
+fn txs_match_header(block: &Block) -> bool {
+    Block::txs_hash_of(&block.txs) == block.header.txs_hash
+}
+
 /// Replies to the engine; a dropped receiver only means the engine gave up waiting.
 fn send<T>(reply: Reply<T>, value: T, what: &'static str) {
     if reply.send(value).is_err() {
         warn!(message = what, "the engine no longer waits for this reply");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::consensus::codec::WireCodec;
+    use crate::consensus::context::{ProposalFin, ProposalInit, ProposalPart};
+    use crate::consensus::streams::test_peer;
+    use crate::consensus::tests::MemoryLedger;
+    use malachitebft_app_channel::app::streaming::StreamContent;
+    use malachitebft_app_channel::app::types::codec::Codec;
+    use malachitebft_app_channel::app::types::core::CommitSignature;
+    use malachitebft_app_channel::Signer as _;
+
+    const SEEDS: [[u8; 32]; 2] = [[1; 32], [2; 32]];
+
+    struct Fixture {
+        app: App<MemoryLedger>,
+        published: mpsc::Receiver<NetworkMsg<Ctx>>,
+        _home: tempfile::TempDir,
+    }
+
+    /// An app for the validator with seed `SEEDS[me]` in a two-validator set.
+    fn fixture(me: usize) -> Fixture {
+        let home = tempfile::tempdir().unwrap();
+        let ledger = Arc::new(MemoryLedger::new(&SEEDS));
+        let signer = ConsensusSigner::new(SEEDS[me], ledger.chain_id());
+        let (network, published) = mpsc::channel(64);
+        let app = App::new(AppParts {
+            chain_id: ledger.chain_id(),
+            address: ConsensusAddress::from_public_key(&signer.public_key()),
+            validator_set: ValidatorSet::from_ledger(&ledger.validators()).unwrap(),
+            timeouts: LinearTimeouts::default(),
+            block_time: Duration::from_millis(1),
+            undecided: UndecidedStore::open(&home.path().join("u.redb"), 0).unwrap(),
+            network,
+            stream_parts: true,
+            signer,
+            ledger,
+        });
+        Fixture { app, published, _home: home }
+    }
+
+    /// The seed index of the proposer of `height`, round 0.
+    fn proposer_of(app: &App<MemoryLedger>, height: u64) -> usize {
+        let p = app.p.validator_set.proposer(Height(height), Round::new(0)).address;
+        SEEDS
+            .iter()
+            .position(|s| ConsensusAddress::from_public_key(&ConsensusSigner::new(*s, "").public_key()) == p)
+            .unwrap()
+    }
+
+    /// The stream a proposer with `seed` would publish for `block`.
+    fn stream_of(seed: [u8; 32], block: &Block, round: u32) -> Vec<StreamMessage<ProposalPart>> {
+        let signer = ConsensusSigner::new(seed, "computefi-test");
+        let init = ProposalInit {
+            height: Height(block.header.height),
+            round: Round::new(round),
+            pol_round: Round::Nil,
+            proposer: ConsensusAddress::from_public_key(&signer.public_key()),
+        };
+        let bytes = Bytes::from(block.to_bytes());
+        let fin = ProposalFin { signature: signer.sign_proposal_parts(&init, &bytes) };
+        streams::to_stream(StreamId::new(Bytes::from_static(b"s")), streams::split(init, &bytes, fin))
+    }
+
+    fn block_by(app: &App<MemoryLedger>, seed: [u8; 32], height: u64) -> Block {
+        let proposer = ConsensusAddress::from_public_key(&ConsensusSigner::new(seed, "").public_key());
+        app.p.ledger.propose(height, proposer.0).unwrap()
+    }
+
+    async fn deliver(
+        app: &mut App<MemoryLedger>,
+        msgs: Vec<StreamMessage<ProposalPart>>,
+    ) -> Option<ProposedValue<Ctx>> {
+        let mut out = None;
+        for m in msgs {
+            out = app.received_part(test_peer(9), m).await.or(out);
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn a_signed_proposal_from_the_round_proposer_is_checked_and_stored() {
+        let mut f = fixture(0);
+        let proposer = proposer_of(&f.app, 1);
+        let block = block_by(&f.app, SEEDS[proposer], 1);
+        let value = deliver(&mut f.app, stream_of(SEEDS[proposer], &block, 0)).await.unwrap();
+        assert_eq!(value.value, BlockId(block.hash()));
+        assert_eq!(value.validity, Validity::Valid);
+        assert!(f.app.p.undecided.find(Height(1), &block.hash()).is_some());
+
+        // A block the ledger refuses is voted against, not dropped.
+        let mut bad = block_by(&f.app, SEEDS[proposer], 1);
+        bad.header.prev_hash = Hash([7; 32]);
+        let value = deliver(&mut f.app, stream_of(SEEDS[proposer], &bad, 1)).await;
+        // Round 1 has the other proposer: the stream is refused before any check.
+        assert!(value.is_none());
+        let value = deliver(&mut f.app, stream_of(SEEDS[proposer], &bad, 0)).await.unwrap();
+        assert_eq!(value.validity, Validity::Invalid);
+    }
+
+    #[tokio::test]
+    async fn forged_or_garbled_proposals_are_dropped() {
+        let mut f = fixture(0);
+        let proposer = proposer_of(&f.app, 1);
+        let other = 1 - proposer;
+        let block = block_by(&f.app, SEEDS[proposer], 1);
+        // Signed by a validator that is not the proposer of the round.
+        assert!(deliver(&mut f.app, stream_of(SEEDS[other], &block, 0)).await.is_none());
+        // Signed by the proposer, then tampered with.
+        let mut msgs = stream_of(SEEDS[proposer], &block, 0);
+        if let StreamContent::Data(ProposalPart::Data(d)) = &mut msgs[1].content {
+            let mut v = d.to_vec();
+            v[0] ^= 1;
+            *d = v.into();
+        }
+        assert!(deliver(&mut f.app, msgs).await.is_none());
+        // Signed garbage that is not a block.
+        let signer = ConsensusSigner::new(SEEDS[proposer], "computefi-test");
+        let init = ProposalInit {
+            height: Height(1),
+            round: Round::new(0),
+            pol_round: Round::Nil,
+            proposer: ConsensusAddress::from_public_key(&signer.public_key()),
+        };
+        let junk = Bytes::from_static(&[0xff; 40]);
+        let fin = ProposalFin { signature: signer.sign_proposal_parts(&init, &junk) };
+        let msgs =
+            streams::to_stream(StreamId::new(Bytes::from_static(b"j")), streams::split(init, &junk, fin));
+        assert!(deliver(&mut f.app, msgs).await.is_none());
+        assert_eq!(f.app.p.undecided.len(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_proposal_for_the_next_height_waits_for_that_height() {
+        let mut f = fixture(0);
+        let proposer = proposer_of(&f.app, 2);
+        let mut block = block_by(&f.app, SEEDS[proposer], 1);
+        block.header.height = 2;
+        assert!(deliver(&mut f.app, stream_of(SEEDS[proposer], &block, 0)).await.is_none());
+        assert_eq!(f.app.pending.len(), 1);
+        f.app.promote_pending(Height(2)).await;
+        assert!(f.app.pending.is_empty());
+        let held = f.app.p.undecided.at(Height(2), Round::new(0));
+        assert_eq!(held.len(), 1);
+        // The ledger is still at height 0, so it cannot accept a block at height 2.
+        assert_eq!(held[0].validity, Validity::Invalid);
+    }
+
+    #[tokio::test]
+    async fn the_proposer_offers_one_block_per_round_and_streams_it() {
+        let proposer = proposer_of(&fixture(0).app, 1);
+        let mut f = fixture(proposer);
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        f.app.get_value(Height(1), Round::new(0), Duration::from_secs(1), tx).await.unwrap();
+        let first = rx.await.unwrap();
+        let mut parts = Vec::new();
+        while let Ok(NetworkMsg::PublishProposalPart(m)) = f.published.try_recv() {
+            // What goes on the wire decodes back.
+            let bytes = WireCodec.encode(&m).unwrap();
+            parts.push(<WireCodec as Codec<StreamMessage<ProposalPart>>>::decode(&WireCodec, bytes).unwrap());
+        }
+        assert_eq!(parts.len(), 4, "init, one data chunk, fin, end of stream");
+        // Asked again (as after a restart), it offers the very same block.
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        f.app.get_value(Height(1), Round::new(0), Duration::from_secs(1), tx).await.unwrap();
+        assert_eq!(rx.await.unwrap().value, first.value);
+        // Another validator accepts the stream.
+        let mut g = fixture(1 - proposer);
+        let got = deliver(&mut g.app, parts).await.unwrap();
+        assert_eq!(got.value, first.value);
+        assert_eq!(got.validity, Validity::Valid);
+    }
+
+    #[tokio::test]
+    async fn a_decision_commits_the_block_and_serves_it_to_syncing_peers() {
+        let mut f = fixture(0);
+        let proposer = proposer_of(&f.app, 1);
+        let block = block_by(&f.app, SEEDS[proposer], 1);
+        deliver(&mut f.app, stream_of(SEEDS[proposer], &block, 0)).await.unwrap();
+        let certificate = CommitCertificate::<Ctx> {
+            height: Height(1),
+            round: Round::new(0),
+            value_id: block.hash(),
+            commit_signatures: vec![CommitSignature::new(
+                f.app.p.address,
+                f.app.p.signer.sign_vote(precommit_for(&block, f.app.p.address)).await.unwrap().signature,
+            )],
+        };
+        f.app.decided(&certificate).await;
+        assert_eq!(f.app.p.ledger.committed_height(), 1);
+        assert_eq!(f.app.p.undecided.len(), 0, "committed heights are pruned");
+        assert!(matches!(f.app.next_height(Height(1)), Next::Start(Height(2), _)));
+
+        let served = f.app.decided_values(Height(1)..=Height(u64::MAX));
+        assert_eq!(served.len(), 1);
+        assert_eq!(served[0].certificate.trim_vote_extensions(), certificate);
+
+        // A peer that lags replays it through value sync.
+        let mut g = fixture(1);
+        let outcome = g.app.synced_value(
+            Height(1),
+            Round::new(0),
+            block_proposer(&block),
+            served[0].value_bytes.clone(),
+        );
+        let SyncedValueOutcome::Verdict(v) = outcome else { panic!("{outcome:?}") };
+        assert_eq!(v.value, BlockId(block.hash()));
+        g.app.decided(&certificate).await;
+        assert_eq!(g.app.p.ledger.blocks()[0].0, block);
+
+        let junk =
+            g.app.synced_value(Height(2), Round::new(0), block_proposer(&block), Bytes::from_static(b"junk"));
+        assert!(matches!(junk, SyncedValueOutcome::PeerFault));
+    }
+
+    fn block_proposer(block: &Block) -> ConsensusAddress {
+        ConsensusAddress(block.header.proposer)
+    }
+
+    /// A precommit by `voter` for `block` in round 0.
+    fn precommit_for(block: &Block, voter: ConsensusAddress) -> crate::consensus::context::Vote {
+        use malachitebft_app_channel::app::types::core::{Context as _, NilOrVal};
+        Ctx.new_precommit(Height(block.header.height), Round::new(0), NilOrVal::Val(block.hash()), voter)
     }
 }

@@ -10,14 +10,14 @@ use super::*;
 use crate::ledger::ValidatorInfo;
 
 /// A ledger that keeps blocks in memory and checks only the chain links.
-struct MemoryLedger {
+pub(super) struct MemoryLedger {
     chain_id: String,
     validators: Vec<ValidatorInfo>,
     blocks: Mutex<Vec<(Block, Vec<u8>)>>,
 }
 
 impl MemoryLedger {
-    fn new(keys: &[[u8; 32]]) -> Self {
+    pub(super) fn new(keys: &[[u8; 32]]) -> Self {
         let validators = keys
             .iter()
             .map(|seed| ValidatorInfo {
@@ -30,7 +30,7 @@ impl MemoryLedger {
         MemoryLedger { chain_id: "computefi-test".into(), validators, blocks: Mutex::new(Vec::new()) }
     }
 
-    fn blocks(&self) -> Vec<(Block, Vec<u8>)> {
+    pub(super) fn blocks(&self) -> Vec<(Block, Vec<u8>)> {
         self.blocks.lock().unwrap().clone()
     }
 

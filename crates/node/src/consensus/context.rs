@@ -5,7 +5,7 @@
 //! | height | [`Height`] | `u64`, the block height; 0 is genesis |
 //! | address | [`ConsensusAddress`] | first 20 bytes of sha256(consensus key), as in `Header::proposer` |
 //! | value | [`BlockId`] | the block hash; the block itself travels in proposal parts |
-//! | value id | [`Hash`] | the same hash |
+//! | value id | [`Hash`](struct@Hash) | the same hash |
 //! | proposal part | [`ProposalPart`] | `Init`, then `Data` chunks of the block bytes, then `Fin` (signature) |
 //! | extension | `()` | vote extensions are not used |
 //! | signing | [`Ed25519`] | `ed25519-consensus`, ZIP-215 rules |

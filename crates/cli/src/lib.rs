@@ -2,9 +2,12 @@
 //! queries. The binary is a thin `main` over [`run`].
 
 pub mod client;
+pub mod cmd_bench;
 pub mod cmd_keys;
 pub mod cmd_node;
 pub mod cmd_query;
+pub mod cmd_replay;
+pub mod cmd_testnet;
 pub mod cmd_tx;
 pub mod keys;
 pub mod output;
@@ -35,6 +38,12 @@ enum Command {
     Start,
     /// Start a local devnet: creates the home with a funded dev account if none exists, then starts it.
     Devnet(cmd_node::DevnetArgs),
+    /// Write the homes of an N-validator network on loopback.
+    Testnet(cmd_testnet::TestnetArgs),
+    /// Re-execute every stored block from genesis into a fresh store and check every app hash.
+    Replay(cmd_replay::ReplayArgs),
+    /// Measure the ledger's throughput on this machine (signature ceiling, execution, end to end, commit).
+    Bench(cmd_bench::BenchArgs),
     /// Chain id, height, app hash and block time of a running node.
     Status(cmd_query::NodeArg),
     /// Manage wallet keys.
@@ -70,6 +79,9 @@ pub fn run() {
         Command::Init(args) => cmd_node::init(&home, args, format),
         Command::Start => cmd_node::start(&home, format),
         Command::Devnet(args) => cmd_node::devnet(&home, args, format),
+        Command::Testnet(args) => cmd_testnet::run(&home, args, format),
+        Command::Replay(args) => cmd_replay::run(&home, args, format),
+        Command::Bench(args) => cmd_bench::run(&home, args, format),
         Command::Status(args) => cmd_query::status(args, format),
         Command::Keys(cmd) => cmd_keys::run(&home, cmd, format),
         Command::Tx(cmd) => cmd_tx::run(&home, cmd, format),

@@ -119,7 +119,7 @@ pub async fn run<L: Ledger>(
         .build()
         .await
         .map_err(|e| anyhow!("starting the consensus engine: {e:#}"))?;
-    info!(%address, height = ledger.committed_height() + 1, listen = %config.listen_addr, "consensus started");
+    info!(%address, height = ledger.committed_height().saturating_add(1), listen = %config.listen_addr, "consensus started");
 
     let sole_validator = validator_set.count() == 1 && validator_set.get_by_address(&address).is_some();
     let stream_parts = !(sole_validator && config.persistent_peers.is_empty());

@@ -1,0 +1,8 @@
+//! End to end: the real `computefi` binary, real nodes on loopback ports of their own, a real
+//! HTTP client. Every wait is bounded. One test binary for the crate; scenarios are modules.
+
+// Tests bound their waits by the wall clock; this is not consensus code.
+#![allow(clippy::disallowed_methods)]
+
+mod devnet;
+mod support;

@@ -1,0 +1,123 @@
+//! Shared pieces of the end-to-end tests: run the binary, start and stop nodes, call the API.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_computefi");
+pub const WAIT: Duration = Duration::from_secs(60);
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Runs the CLI to completion; `Ok(stdout JSON)` on success, `Err(stderr)` on failure.
+pub fn cli(home: &Path, args: &[&str]) -> Result<Value, String> {
+    let out = Command::new(BIN)
+        .args(args)
+        .args(["--home", home.to_str().unwrap(), "-o", "json"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("the binary runs");
+    if out.status.success() {
+        Ok(serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?} printed non-JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))))
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).to_string())
+    }
+}
+
+pub struct Node {
+    pub child: Child,
+    pub api: String,
+    pub ready: Value,
+}
+
+impl Node {
+    /// Starts `computefi devnet` on fresh ports and waits for its ready line.
+    pub fn devnet(home: &Path, ports: &Ports) -> Node {
+        let mut child = Command::new(BIN)
+            .args(["devnet", "--home", home.to_str().unwrap(), "-o", "json", "--block-time-ms", "200"])
+            .args(["--api-listen", &format!("127.0.0.1:{}", ports.api)])
+            .args(["--metrics-listen", &format!("127.0.0.1:{}", ports.metrics)])
+            .args(["--p2p-listen", &format!("/ip4/127.0.0.1/tcp/{}", ports.p2p)])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the node starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("a ready line");
+        let ready: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("ready line {line:?}: {e}"));
+        let api = ready["api"].as_str().expect("the ready line names the API").to_string();
+        Node { child, api, ready }
+    }
+
+    pub fn get(&self, path: &str) -> (u16, Value) {
+        http(&self.api, "GET", path, None)
+    }
+
+    pub fn height(&self) -> u64 {
+        self.get("/status").1["height"].as_str().unwrap().parse().unwrap()
+    }
+
+    pub fn wait_for_height(&self, target: u64) {
+        let start = Instant::now();
+        while self.height() < target {
+            assert!(start.elapsed() < WAIT, "height {target} not reached in {WAIT:?}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// SIGTERM, then waits for a clean exit.
+    pub fn terminate(mut self) {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "the node exits cleanly on SIGTERM, got {status}");
+                return;
+            }
+            assert!(start.elapsed() < WAIT, "the node did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub struct Ports {
+    pub api: u16,
+    pub metrics: u16,
+    pub p2p: u16,
+}
+
+pub fn http(base: &str, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into();
+    let url = format!("{base}{path}");
+    let mut response = match body {
+        Some(b) => agent.post(&url).send_json(b),
+        None if method == "GET" => agent.get(&url).call(),
+        None => agent.post(&url).send_empty(),
+    }
+    .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+    let status = response.status().as_u16();
+    let text = response.body_mut().read_to_string().unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+pub fn balance(node: &Node, address: &str) -> String {
+    let (_, account) = node.get(&format!("/accounts/{address}"));
+    account["balances"].as_array().unwrap().first().map(|b| b["amount"].as_str().unwrap().to_string()).unwrap_or_else(|| "0".into())
+}
+

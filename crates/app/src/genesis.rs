@@ -3,6 +3,8 @@
 
 use crate::modules::assets::{AssetInfo, AssetsWrite};
 use crate::modules::bank::BankWrite;
+use crate::modules::identity::IdentityWrite;
+use crate::modules::registry::RegistryWrite;
 use crate::state::{ExecError, StateWrite};
 use borsh::{BorshDeserialize, BorshSerialize};
 use computefi_types::address::NATIVE_SYMBOL;
@@ -62,6 +64,12 @@ pub struct Genesis {
     pub balances: Vec<GenesisBalance>,
     /// The validator set.
     pub validators: Vec<GenesisValidator>,
+    /// Accounts that may grant identity claims (KYC, accredited, jurisdiction, sanctions-clear).
+    #[serde(default)]
+    pub claim_issuers: Vec<Address>,
+    /// Accounts approved to verify and appraise hardware titles.
+    #[serde(default)]
+    pub auditors: Vec<Address>,
 }
 
 /// Key of the parameters.
@@ -98,6 +106,9 @@ impl Genesis {
                 return Err(format!("validator {:?} repeats a public key; each validator needs its own key", v.name));
             }
         }
+        if self.claim_issuers.len() > GENESIS_VALIDATORS_MAX || self.auditors.len() > GENESIS_VALIDATORS_MAX {
+            return Err(format!("claim_issuers and auditors: at most {GENESIS_VALIDATORS_MAX} each"));
+        }
         if self.balances.len() > GENESIS_BALANCES_MAX {
             return Err(format!("balances: at most {GENESIS_BALANCES_MAX} entries"));
         }
@@ -116,6 +127,12 @@ impl Genesis {
         state.put(CHAIN_ID_KEY.to_string(), &self.chain_id);
         state.put(PARAMS_KEY.to_string(), &self.params);
         state.put(VALIDATORS_KEY.to_string(), &self.validators);
+        for issuer in &self.claim_issuers {
+            state.add_claim_issuer(issuer);
+        }
+        for auditor in &self.auditors {
+            state.add_auditor(auditor);
+        }
         let native = AssetId::native();
         let mut supply = Amount::ZERO;
         for b in &self.balances {

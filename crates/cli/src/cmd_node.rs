@@ -29,6 +29,12 @@ pub struct InitArgs {
     /// Fund an account at genesis: ADDRESS=AMOUNT (base units of CFI); repeatable.
     #[arg(long = "fund", value_name = "ADDRESS=AMOUNT")]
     fund: Vec<String>,
+    /// Register a claim issuer (may grant KYC and other claims); repeatable.
+    #[arg(long = "claim-issuer", value_name = "ADDRESS")]
+    claim_issuers: Vec<Address>,
+    /// Approve an auditor (may verify and appraise hardware titles); repeatable.
+    #[arg(long = "auditor", value_name = "ADDRESS")]
+    auditors: Vec<Address>,
     /// Shared options.
     #[command(flatten)]
     ports: PortArgs,
@@ -90,6 +96,8 @@ pub fn init(home: &Option<PathBuf>, args: InitArgs, format: Format) -> anyhow::R
         chain_id: args.chain_id.clone(),
         moniker: args.moniker,
         balances,
+        claim_issuers: args.claim_issuers,
+        auditors: args.auditors,
         genesis_time_ms: now_ms(),
         config: config_with(&args.ports),
     };
@@ -168,6 +176,10 @@ pub fn devnet(home: &Option<PathBuf>, args: DevnetArgs, format: Format) -> anyho
             chain_id: DEVNET_CHAIN_ID.to_string(),
             moniker: "devnet-validator".to_string(),
             balances: vec![GenesisBalance { address: dev.address, amount: DEV_FUNDS }],
+            // On a devnet the dev account plays every attestor role, so a newcomer can walk the
+            // whole pipeline alone (see `computefi demo`).
+            claim_issuers: vec![dev.address],
+            auditors: vec![dev.address],
             genesis_time_ms: now_ms(),
             config: config_with(&args.ports),
         };

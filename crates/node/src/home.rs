@@ -169,6 +169,10 @@ pub struct InitOptions {
     pub moniker: String,
     /// Initial CFI balances.
     pub balances: Vec<GenesisBalance>,
+    /// Accounts that may grant identity claims.
+    pub claim_issuers: Vec<computefi_types::Address>,
+    /// Accounts approved to verify and appraise titles.
+    pub auditors: Vec<computefi_types::Address>,
     /// Genesis time in ms.
     pub genesis_time_ms: u64,
     /// Node settings to write.
@@ -194,6 +198,8 @@ pub fn init_home(home: &Home, options: InitOptions) -> anyhow::Result<PublicKey>
         params: Params::default(),
         balances: options.balances,
         validators: vec![GenesisValidator { name: options.moniker.clone(), public_key, power: 1 }],
+        claim_issuers: options.claim_issuers,
+        auditors: options.auditors,
     };
     genesis.validate().map_err(|e| anyhow::anyhow!("invalid genesis: {e}"))?;
     let key_file = ValidatorKeyFile { public_key, secret_key: hex::encode(seed) };

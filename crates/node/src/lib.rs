@@ -3,6 +3,7 @@
 pub mod api;
 pub mod chain;
 pub mod consensus;
+pub mod evidence;
 pub mod home;
 pub mod ledger;
 pub mod mempool;

@@ -88,14 +88,15 @@ pub async fn run(
     let wait_stop = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stopped| *stopped).await;
     };
-    let router = api::router(chain.clone(), &config.api);
+    let evidence = crate::evidence::EvidenceLog::open(&crate::evidence::EvidenceLog::path_in(home.root()))?;
+    let router = api::router(chain.clone(), &config.api).layer(axum::Extension(evidence.clone()));
     let api_task = tokio::spawn(
         axum::serve(listener, router).with_graceful_shutdown(wait_stop(stop_rx.clone())).into_future(),
     );
     on_ready(&Ready { api: api_addr, chain_id: chain.app().chain_id().to_string(), height: chain.app().last().height });
     tracing::info!(api = %api_addr, chain_id = chain.app().chain_id(), "node started");
 
-    let consensus = crate::consensus::run(chain.clone(), config.consensus.clone(), seed, home.root(), wait_stop(stop_rx));
+    let consensus = crate::consensus::run(chain.clone(), config.consensus.clone(), seed, home.root(), evidence, wait_stop(stop_rx));
     tokio::pin!(consensus);
     let outcome = tokio::select! {
         r = &mut consensus => r.context("consensus stopped"),

@@ -18,6 +18,21 @@ pub const GENESIS_BALANCE: Amount = Amount(1_000_000_000_000);
 /// Fee every test transaction pays (the default minimum).
 pub const FEE: Amount = Amount(1_000);
 
+/// Name of the test chain's claim issuer.
+pub const ISSUER: &str = "issuer";
+/// Name of the test chain's approved auditor.
+pub const AUDITOR: &str = "auditor";
+
+/// The test chain's claim issuer.
+pub fn issuer() -> TestAccount {
+    TestAccount::named(ISSUER)
+}
+
+/// The test chain's approved auditor.
+pub fn auditor() -> TestAccount {
+    TestAccount::named(AUDITOR)
+}
+
 /// A deterministic test key: the same name gives the same key in every run.
 #[derive(Clone)]
 pub struct TestAccount {
@@ -74,7 +89,8 @@ impl TestChain {
         TestChain::from_genesis(&TestChain::genesis(names))
     }
 
-    /// The genesis [`TestChain::with_accounts`] uses.
+    /// The genesis [`TestChain::with_accounts`] uses: the named accounts, plus the claim issuer
+    /// [`issuer`] and the approved auditor [`auditor`], each funded with [`GENESIS_BALANCE`].
     pub fn genesis(names: &[&str]) -> Genesis {
         let validator = TestAccount::named("validator-0");
         Genesis {
@@ -83,9 +99,13 @@ impl TestChain {
             params: Params::default(),
             balances: names
                 .iter()
+                .copied()
+                .chain([ISSUER, AUDITOR])
                 .map(|n| GenesisBalance { address: TestAccount::named(n).address, amount: GENESIS_BALANCE })
                 .collect(),
             validators: vec![GenesisValidator { name: "validator-0".into(), public_key: validator.public_key(), power: 1 }],
+            claim_issuers: vec![issuer().address],
+            auditors: vec![auditor().address],
         }
     }
 

@@ -492,6 +492,7 @@ proptest! {
             // Nonces were counted for rejected transactions too: re-sync with the chain.
             let sum = |asset: &AssetId| -> u128 {
                 let mut holders: Vec<_> = people.iter().map(|p| p.address).collect();
+                holders.extend([computefi_testkit::issuer().address, computefi_testkit::auditor().address]);
                 holders.push(computefi_app::modules::bank::fee_collector());
                 holders.iter().map(|h| chain.balance(h, asset).0).sum()
             };

@@ -6,6 +6,7 @@
 //! | account | `cfi` | first 20 bytes of sha256(ed25519 public key) |
 //! | validator | `cfivalcons` | first 20 bytes of sha256(consensus public key) |
 //! | asset | `cfiasset` | first 20 bytes of sha256("computefi/asset" ‖ issuer ‖ symbol) |
+//! | title | `cfititle` | first 20 bytes of sha256("computefi/title" ‖ index as u64 big-endian) |
 
 use borsh::{BorshDeserialize, BorshSerialize};
 use bech32::{Bech32m, Hrp};
@@ -22,6 +23,8 @@ pub enum AddressKind {
     Validator,
     /// A fungible asset.
     Asset,
+    /// A hardware title.
+    Title,
 }
 
 impl AddressKind {
@@ -31,6 +34,7 @@ impl AddressKind {
             AddressKind::Account => "cfi",
             AddressKind::Validator => "cfivalcons",
             AddressKind::Asset => "cfiasset",
+            AddressKind::Title => "cfititle",
         }
     }
 
@@ -39,6 +43,7 @@ impl AddressKind {
             AddressKind::Account => "account address",
             AddressKind::Validator => "validator address",
             AddressKind::Asset => "asset id",
+            AddressKind::Title => "title id",
         }
     }
 }
@@ -178,6 +183,21 @@ macro_rules! bech32_id {
 
 bech32_id!(Address, AddressKind::Account, "An account address (`cfi1…`).");
 bech32_id!(AssetId, AddressKind::Asset, "A fungible asset id (`cfiasset1…`).");
+bech32_id!(TitleId, AddressKind::Title, "A hardware title id (`cfititle1…`).");
+
+impl TitleId {
+    /// The id of the `index`-th title registered on the ledger.
+    pub fn from_index(index: u64) -> TitleId {
+        TitleId(hash20(&[b"computefi/title", &index.to_be_bytes()]))
+    }
+}
+
+impl Address {
+    /// The account of a module (no key controls it): `name` is e.g. `"revenue"`.
+    pub fn module(name: &str) -> Address {
+        Address(hash20(&[b"computefi/module/", name.as_bytes()]))
+    }
+}
 
 impl Address {
     /// The account controlled by `key`.

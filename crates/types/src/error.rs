@@ -1,5 +1,6 @@
 //! Error codes a user sees. Codes are stable: a client may match on them, so a code is never
-//! reused or renumbered. Ranges: 1–999 transaction envelope, 1000s `bank`, 2000s `assets`.
+//! reused or renumbered. Ranges: 1–999 transaction envelope, 1000s `bank`, 2000s `assets`, 3000s `identity` and
+//! 3100s `compliance`, 4000s `registry`, 5000s `shares`, 6000s `revenue`.
 //! The message of each code says the cause and what to do; [`TxError::detail`] adds the values
 //! involved.
 
@@ -89,6 +90,103 @@ pub enum ErrorCode {
     /// A max supply of zero.
     #[error("invalid max supply: a max supply must be more than zero; leave it out for no cap")]
     InvalidMaxSupply = 2007,
+
+    /// not a claim issuer.
+    #[error("not a claim issuer: only a registered claim issuer may grant or revoke claims; sign with a registered issuer's key (see `computefi query claim-issuers`)")]
+    NotClaimIssuer = 3001,
+    /// invalid claim.
+    #[error("invalid claim: a jurisdiction claim needs a two-letter country code (e.g. DE) and other claims none; fix the claim")]
+    InvalidClaim = 3002,
+    /// claim expiry in the past.
+    #[error("claim expiry in the past: the expiry must be later than the current block time; choose a later expiry")]
+    ClaimExpiryPast = 3003,
+    /// no such claim.
+    #[error("no such claim: the signer has not granted this claim to this account; check the subject and claim type")]
+    ClaimNotFound = 3004,
+    /// invalid transfer rules.
+    #[error("invalid transfer rules: a list or code is out of bounds; the detail names it")]
+    InvalidRules = 3101,
+    /// asset frozen.
+    #[error("asset frozen: its issuer has frozen all transfers of this asset; ask the issuer to unfreeze it")]
+    AssetFrozen = 3102,
+    /// account frozen.
+    #[error("account frozen: the issuer has frozen this account's holding of the asset; ask the issuer to unfreeze it")]
+    AccountFrozen = 3103,
+    /// too many holders.
+    #[error("too many holders: the transfer would give the asset more holders than its rules allow; send to an existing holder")]
+    HoldersMaxExceeded = 3104,
+    /// holding limit exceeded.
+    #[error("holding limit exceeded: the receiver would hold more of the supply than the rules allow; send less")]
+    HoldingMaxExceeded = 3105,
+    /// transfer not allowed by the asset's rules.
+    #[error("transfer not allowed by the asset's rules: no requirement is met by sender and receiver; the detail names the failing conditions; get the missing claims from a trusted claim issuer")]
+    TransferNotAllowed = 3106,
+    /// not the controller.
+    #[error("not the controller: only the asset's controller may force a transfer; sign with the controller's key")]
+    NotController = 3107,
+    /// not frozen.
+    #[error("not frozen: there is no such freeze to lift")]
+    NotFrozen = 3108,
+    /// unknown title.
+    #[error("unknown title: no hardware title has this id; list titles with `computefi query titles`")]
+    UnknownTitle = 4001,
+    /// invalid title.
+    #[error("invalid title: a field of the title is empty or out of bounds; the detail names it")]
+    InvalidTitleSpec = 4002,
+    /// duplicate serial.
+    #[error("duplicate serial: a unit with this serial already backs a title (one unit cannot back two titles); check the serials")]
+    DuplicateSerial = 4003,
+    /// not an approved auditor.
+    #[error("not an approved auditor: only an approved auditor or appraiser may verify or appraise titles; sign with an approved auditor's key")]
+    NotAuditor = 4004,
+    /// not the holder.
+    #[error("not the holder: only the title's holder may transfer, pledge, fractionalise, redeem or retire it")]
+    NotTitleHolder = 4005,
+    /// not the operator.
+    #[error("not the operator: only the title's operator may change its status or insurance or authorise payers")]
+    NotOperator = 4006,
+    /// title pledged.
+    #[error("title pledged: the title is pledged to a lender; have the lien holder release it first")]
+    TitlePledged = 4007,
+    /// title locked.
+    #[error("title locked: the title is split into shares; recombine all shares first")]
+    TitleLocked = 4008,
+    /// title ended.
+    #[error("title ended: the title was redeemed or retired and can no longer change")]
+    TitleEnded = 4009,
+    /// status change not allowed.
+    #[error("status change not allowed: titles move registered -> verified -> active <-> degraded/offline; the detail names both states")]
+    BadStatusChange = 4010,
+    /// not the lien holder.
+    #[error("not the lien holder: only the account the title is pledged to may release it")]
+    NotLienHolder = 4011,
+    /// title not verified.
+    #[error("title not verified: an approved auditor must verify the title first")]
+    TitleNotVerified = 4012,
+    /// zero shares.
+    #[error("zero shares: a title must be split into at least 1 share")]
+    ZeroShares = 5001,
+    /// bad vault.
+    #[error("bad vault: a vault holds 1 to 32 distinct titles of one class; the detail says what is wrong")]
+    BadVault = 5002,
+    /// not a share token.
+    #[error("not a share token: this asset is not the share token of a title or vault")]
+    NotAVault = 5003,
+    /// not all shares.
+    #[error("not all shares: recombining needs every share of the vault in the signer's account")]
+    NotAllShares = 5004,
+    /// costs exceed income.
+    #[error("costs exceed income: declared costs are larger than the gross income, or nothing is left; check the amounts")]
+    CostsExceedIncome = 6001,
+    /// not a payer.
+    #[error("not a payer: only the title's operator or an authorised payer may deposit its income")]
+    NotPayer = 6002,
+    /// nothing to claim.
+    #[error("nothing to claim: this account has no unclaimed income for these shares and this asset")]
+    NothingToClaim = 6003,
+    /// too many income assets.
+    #[error("too many income assets: a vault pays income in at most 8 assets; pay in one it already uses")]
+    TooManyIncomeAssets = 6004,
 }
 
 impl ErrorCode {
@@ -127,6 +225,38 @@ impl ErrorCode {
             InvalidDecimals => "invalid_decimals",
             InvalidName => "invalid_name",
             InvalidMaxSupply => "invalid_max_supply",
+            NotClaimIssuer => "not_claim_issuer",
+            InvalidClaim => "invalid_claim",
+            ClaimExpiryPast => "claim_expiry_past",
+            ClaimNotFound => "claim_not_found",
+            InvalidRules => "invalid_rules",
+            AssetFrozen => "asset_frozen",
+            AccountFrozen => "account_frozen",
+            HoldersMaxExceeded => "holders_max_exceeded",
+            HoldingMaxExceeded => "holding_max_exceeded",
+            TransferNotAllowed => "transfer_not_allowed",
+            NotController => "not_controller",
+            NotFrozen => "not_frozen",
+            UnknownTitle => "unknown_title",
+            InvalidTitleSpec => "invalid_title_spec",
+            DuplicateSerial => "duplicate_serial",
+            NotAuditor => "not_auditor",
+            NotTitleHolder => "not_title_holder",
+            NotOperator => "not_operator",
+            TitlePledged => "title_pledged",
+            TitleLocked => "title_locked",
+            TitleEnded => "title_ended",
+            BadStatusChange => "bad_status_change",
+            NotLienHolder => "not_lien_holder",
+            TitleNotVerified => "title_not_verified",
+            ZeroShares => "zero_shares",
+            BadVault => "bad_vault",
+            NotAVault => "not_a_vault",
+            NotAllShares => "not_all_shares",
+            CostsExceedIncome => "costs_exceed_income",
+            NotPayer => "not_payer",
+            NothingToClaim => "nothing_to_claim",
+            TooManyIncomeAssets => "too_many_income_assets",
         }
     }
 }

@@ -10,19 +10,24 @@
 pub mod address;
 pub mod amount;
 pub mod block;
+pub mod compliance;
 pub mod error;
 pub mod event;
 pub mod hash;
 pub mod limits;
 pub mod msg;
 pub mod serde_str;
+pub mod title;
 pub mod tx;
 
-pub use address::{Address, AddressKind, AssetId, PublicKey};
+pub use address::{Address, AddressKind, AssetId, PublicKey, TitleId};
 pub use amount::Amount;
 pub use block::{Block, Header};
 pub use error::{ErrorCode, TxError};
 pub use event::Event;
 pub use hash::{sha256, Hash};
-pub use msg::{AssetsMsg, BankMsg, Msg, Output};
+pub use msg::{
+    AssetsMsg, BankMsg, ComplianceMsg, IdentityMsg, Msg, OperatingCosts, Output, RegistryMsg, RevenueMsg, RevenueTarget,
+    SharesMsg,
+};
 pub use tx::{Receipt, SignedTx, Tx, TxStatus};

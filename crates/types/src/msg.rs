@@ -3,7 +3,9 @@
 //!
 //! JSON shape: `{"module": "bank", "msg": {"send": {"to": "cfi1…", "asset": "cfiasset1…", "amount": "10"}}}`.
 
-use crate::{Address, Amount, AssetId};
+use crate::compliance::{Claim, ClaimType, TransferRules};
+use crate::title::{Insurance, TitleSpec, TitleStatus};
+use crate::{Address, Amount, AssetId, Hash, TitleId};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +17,16 @@ pub enum Msg {
     Bank(BankMsg),
     /// Fungible assets: create, mint, burn.
     Assets(AssetsMsg),
+    /// Claims granted by trusted claim issuers.
+    Identity(IdentityMsg),
+    /// Transfer rules, freezes and forced transfers of an asset.
+    Compliance(ComplianceMsg),
+    /// Hardware titles.
+    Registry(RegistryMsg),
+    /// Fractional shares of titles.
+    Shares(SharesMsg),
+    /// Income of titles paid to their share holders.
+    Revenue(RevenueMsg),
 }
 
 impl Msg {
@@ -23,6 +35,11 @@ impl Msg {
         match self {
             Msg::Bank(_) => "bank",
             Msg::Assets(_) => "assets",
+            Msg::Identity(_) => "identity",
+            Msg::Compliance(_) => "compliance",
+            Msg::Registry(_) => "registry",
+            Msg::Shares(_) => "shares",
+            Msg::Revenue(_) => "revenue",
         }
     }
 }
@@ -90,5 +107,231 @@ pub enum AssetsMsg {
         asset: AssetId,
         /// Amount in base units, more than zero.
         amount: Amount,
+    },
+}
+
+/// Messages of the `identity` module.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum IdentityMsg {
+    /// Grants `subject` a claim until `expires_at_ms` (block time); only a registered claim issuer
+    /// may. Granting again replaces the issuer's earlier claim of that type.
+    GrantClaim {
+        /// Who receives the claim.
+        subject: Address,
+        /// The claim.
+        claim: Claim,
+        /// Expiry in ms since the Unix epoch (block time).
+        #[serde(with = "crate::serde_str::u64_str")]
+        expires_at_ms: u64,
+    },
+    /// Revokes the signer's claim of a type on `subject`.
+    RevokeClaim {
+        /// Whose claim.
+        subject: Address,
+        /// Which type.
+        claim: ClaimType,
+    },
+}
+
+/// Messages of the `compliance` module.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ComplianceMsg {
+    /// Replaces an asset's transfer rules; only its issuer may.
+    SetRules {
+        /// The asset.
+        asset: AssetId,
+        /// The new rules.
+        rules: TransferRules,
+    },
+    /// Freezes an asset (no account given) or one account's holding; only the issuer may.
+    Freeze {
+        /// The asset.
+        asset: AssetId,
+        /// One account, or the whole asset when absent.
+        #[serde(default)]
+        account: Option<Address>,
+    },
+    /// Lifts a freeze; only the issuer may.
+    Unfreeze {
+        /// The asset.
+        asset: AssetId,
+        /// One account, or the whole asset when absent.
+        #[serde(default)]
+        account: Option<Address>,
+    },
+    /// Moves an amount between two accounts regardless of rules and freezes; only the asset's
+    /// controller may, and the transfer is recorded as forced.
+    ForceTransfer {
+        /// The asset.
+        asset: AssetId,
+        /// From whom.
+        from: Address,
+        /// To whom.
+        to: Address,
+        /// Amount in base units.
+        amount: Amount,
+    },
+}
+
+/// Messages of the `registry` module.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum RegistryMsg {
+    /// Registers a physical asset; the signer becomes its operator and first holder.
+    Register {
+        /// What it is.
+        spec: TitleSpec,
+    },
+    /// Marks a registered title verified; only an approved auditor may, with the hash of the
+    /// audit document.
+    Verify {
+        /// The title.
+        title: TitleId,
+        /// sha256 of the audit document.
+        document_hash: Hash,
+    },
+    /// Records an appraisal; only an approved auditor may.
+    Appraise {
+        /// The title.
+        title: TitleId,
+        /// Appraised value (base units of the valuation currency).
+        value: Amount,
+        /// Method (e.g. "DCF of lease income", "replacement cost").
+        method: String,
+        /// Date of the appraisal, ms since the Unix epoch.
+        #[serde(with = "crate::serde_str::u64_str")]
+        date_ms: u64,
+    },
+    /// Moves a title between active, degraded and offline; only its operator may.
+    SetStatus {
+        /// The title.
+        title: TitleId,
+        /// `active`, `degraded` or `offline`.
+        status: TitleStatus,
+    },
+    /// Replaces the insurance record; only the operator may.
+    SetInsurance {
+        /// The title.
+        title: TitleId,
+        /// The policy, or none.
+        #[serde(default)]
+        insurance: Option<Insurance>,
+    },
+    /// Gives the title to another account; only its holder may, and not while pledged or
+    /// fractionalised.
+    Transfer {
+        /// The title.
+        title: TitleId,
+        /// New holder.
+        to: Address,
+    },
+    /// Pledges the title to a lender; only its holder may.
+    Pledge {
+        /// The title.
+        title: TitleId,
+        /// Who holds the lien.
+        to: Address,
+    },
+    /// Releases a pledge; only the lien holder may.
+    Release {
+        /// The title.
+        title: TitleId,
+    },
+    /// The holder takes delivery of the hardware; the on-chain asset ends.
+    Redeem {
+        /// The title.
+        title: TitleId,
+        /// Delivery record (where, to whom, reference).
+        delivery: String,
+    },
+    /// The holder retires the hardware; the on-chain asset ends.
+    Retire {
+        /// The title.
+        title: TitleId,
+    },
+}
+
+/// Messages of the `shares` module.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum SharesMsg {
+    /// Splits one title, or a vault of several titles of one class, into `shares` share tokens
+    /// minted to the signer, who must hold every title; the titles are locked meanwhile.
+    Fractionalise {
+        /// Titles (1 to 32, one class).
+        titles: Vec<TitleId>,
+        /// Number of share tokens.
+        shares: Amount,
+        /// Symbol of the share token.
+        symbol: String,
+        /// Name of the share token.
+        name: String,
+    },
+    /// Burns every share token of a vault and unlocks its titles to the signer, who must hold all
+    /// of them.
+    Recombine {
+        /// The share token.
+        asset: AssetId,
+    },
+}
+
+/// What income is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevenueTarget {
+    /// One title (paid to its share holders when fractionalised, else to its holder).
+    Title(TitleId),
+    /// A vault, by its share token.
+    Vault(AssetId),
+}
+
+/// Operating costs declared with a deposit, deducted from gross income.
+#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OperatingCosts {
+    /// Electricity.
+    pub power: Amount,
+    /// Hosting and colocation.
+    pub hosting: Amount,
+    /// Maintenance and repairs.
+    pub maintenance: Amount,
+}
+
+/// Messages of the `revenue` module.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum RevenueMsg {
+    /// Deposits income earned by a title or vault: the signer (its operator or an authorised
+    /// payer) pays `gross − costs` in `asset`, which holders can claim pro rata.
+    Deposit {
+        /// Title or vault.
+        target: RevenueTarget,
+        /// Asset the income is paid in.
+        asset: AssetId,
+        /// Gross income.
+        gross: Amount,
+        /// Declared operating costs.
+        #[serde(default)]
+        costs: OperatingCosts,
+        /// Period the income is for, e.g. "2026-10".
+        #[serde(default)]
+        period: String,
+    },
+    /// Pays the signer what it has accrued as a holder of `shares` in `asset`.
+    Claim {
+        /// The share token.
+        shares: AssetId,
+        /// The income asset.
+        asset: AssetId,
+    },
+    /// Lets another account deposit income for a title; only the operator may.
+    AuthorizePayer {
+        /// The title.
+        title: TitleId,
+        /// The payer, or none to remove.
+        #[serde(default)]
+        payer: Option<Address>,
     },
 }

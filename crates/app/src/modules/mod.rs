@@ -1,13 +1,19 @@
-//! The ledger's modules. Each has the same files: `mod.rs` (what it is, its invariants),
+//! The ledger's modules, in the order a transaction meets them: auth, bank, assets, identity,
+//! compliance, registry, shares, revenue. Each has the same files: `mod.rs` (what it is, its invariants),
 //! `state.rs` (its keys and read/write extension traits), `exec.rs` (its message handlers) and,
 //! where it emits them, `event.rs`.
 
 pub mod assets;
 pub mod auth;
 pub mod bank;
+pub mod compliance;
+pub mod identity;
+pub mod registry;
+pub mod revenue;
+pub mod shares;
 
 use crate::state::{ExecError, Overlay};
-use computefi_types::{Address, Event, Hash, TxError};
+use computefi_types::{Address, Event, Hash, Msg, TxError};
 
 /// What a message handler knows about the transaction it runs in.
 #[derive(Clone, Debug)]
@@ -31,18 +37,28 @@ pub trait Handler {
     fn execute(&self, state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError>;
 }
 
-impl Handler for computefi_types::Msg {
+impl Handler for Msg {
     fn check_stateless(&self, ctx: &TxContext) -> Result<(), TxError> {
         match self {
-            computefi_types::Msg::Bank(m) => m.check_stateless(ctx),
-            computefi_types::Msg::Assets(m) => m.check_stateless(ctx),
+            Msg::Bank(m) => m.check_stateless(ctx),
+            Msg::Assets(m) => m.check_stateless(ctx),
+            Msg::Identity(m) => m.check_stateless(ctx),
+            Msg::Compliance(m) => m.check_stateless(ctx),
+            Msg::Registry(m) => m.check_stateless(ctx),
+            Msg::Shares(m) => m.check_stateless(ctx),
+            Msg::Revenue(m) => m.check_stateless(ctx),
         }
     }
 
     fn execute(&self, state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
         match self {
-            computefi_types::Msg::Bank(m) => m.execute(state, ctx),
-            computefi_types::Msg::Assets(m) => m.execute(state, ctx),
+            Msg::Bank(m) => m.execute(state, ctx),
+            Msg::Assets(m) => m.execute(state, ctx),
+            Msg::Identity(m) => m.execute(state, ctx),
+            Msg::Compliance(m) => m.execute(state, ctx),
+            Msg::Registry(m) => m.execute(state, ctx),
+            Msg::Shares(m) => m.execute(state, ctx),
+            Msg::Revenue(m) => m.execute(state, ctx),
         }
     }
 }

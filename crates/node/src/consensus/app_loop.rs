@@ -3,8 +3,8 @@
 //! # Message flow of a height
 //! `StartedRound` → (proposer) `GetValue` → build, store, reply, stream the parts; (others)
 //! `ReceivedProposalPart`… → reassemble, verify, check, store, reply → `Decided` → commit →
-//! `Finalized` → start the next height. A lagging node gets `ProcessSyncedValue` then `Decided`
-//! instead; its peers answer `GetDecidedValues` from the ledger.
+//! `Finalized` → record any equivocation it reports → start the next height. A lagging node gets
+//! `ProcessSyncedValue` then `Decided` instead; its peers answer `GetDecidedValues` from the ledger.
 //!
 //! # Invariants
 //! - A block is in the undecided store before its id is given to the engine (see `undecided`).
@@ -25,7 +25,7 @@ use anyhow::{anyhow, Context as _};
 use bytes::Bytes;
 use computefi_types::limits::BLOCK_BYTES_MAX;
 use computefi_types::{Block, Hash};
-use malachitebft_app_channel::app::consensus::{ProposedValue, VoteExtensionError};
+use malachitebft_app_channel::app::consensus::{MisbehaviorEvidence, ProposedValue, VoteExtensionError};
 use malachitebft_app_channel::app::engine::host::{HeightParams, Next, SyncedValueOutcome};
 use malachitebft_app_channel::app::streaming::{StreamId, StreamMessage};
 use malachitebft_app_channel::app::types::core::{
@@ -40,9 +40,11 @@ use tracing::{debug, error, info, warn};
 
 use super::codec::{decode_certificate, encode_certificate};
 use super::context::{BlockId, ComputeFiContext as Ctx, ConsensusAddress, Height, ValidatorSet};
+use super::misbehavior;
 use super::signing::{verify_proposal_parts, ConsensusSigner};
 use super::streams::{self, AssembledProposal, PartStreams};
 use super::undecided::{Undecided, UndecidedStore};
+use crate::evidence::EvidenceLog;
 use crate::ledger::Ledger;
 
 /// Most proposals for future heights held until their height starts.
@@ -62,6 +64,8 @@ pub(crate) struct AppParts<L> {
     pub timeouts: LinearTimeouts,
     pub block_time: Duration,
     pub undecided: UndecidedStore,
+    /// Where equivocation reported by the engine is recorded.
+    pub evidence: EvidenceLog,
     pub network: mpsc::Sender<NetworkMsg<Ctx>>,
     /// False for a sole validator with no peers configured: nobody needs its parts, and the
     /// engine logs an error for every message published to no peer.
@@ -129,7 +133,7 @@ impl<L: Ledger> App<L> {
             }
             AppMsg::Finalized { certificate, extensions: _, evidence, reply } => {
                 if !evidence.is_empty() {
-                    warn!(height = %certificate.height, ?evidence, "misbehaviour observed");
+                    self.record_evidence(certificate.height, &evidence).await;
                 }
                 send(reply, self.next_height(certificate.height), "Finalized");
             }
@@ -445,6 +449,22 @@ impl<L: Ledger> App<L> {
         }
     }
 
+    /// Checks and durably records the equivocation the engine saw while deciding `height`. A
+    /// failure to write is logged: evidence must never stop consensus.
+    async fn record_evidence(&self, height: Height, reported: &MisbehaviorEvidence<Ctx>) {
+        let records = misbehavior::collect(&self.p.chain_id, &self.p.validator_set, reported);
+        for e in &records {
+            warn!(%height, validator = %e.validator, kind = ?e.kind, at_height = e.height, round = e.round,
+                "equivocation: a validator signed two conflicting messages; recording the evidence");
+        }
+        let log = self.p.evidence.clone();
+        match tokio::task::spawn_blocking(move || log.record(&records)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => error!(%height, error = %format!("{e:#}"), "could not record evidence"),
+            Err(e) => error!(%height, error = %e, "recording evidence panicked"),
+        }
+    }
+
     /// What to do after `height` is finalized: go on if the ledger holds it, else redo it.
     fn next_height(&mut self, height: Height) -> Next<Ctx> {
         let params = self.height_params();
@@ -570,6 +590,7 @@ mod tests {
             timeouts: LinearTimeouts::default(),
             block_time: Duration::from_millis(1),
             undecided: UndecidedStore::open(&home.path().join("u.redb"), 0).unwrap(),
+            evidence: EvidenceLog::open(&home.path().join("evidence.redb")).unwrap(),
             network,
             stream_parts: true,
             signer,
@@ -750,6 +771,34 @@ mod tests {
         let junk =
             g.app.synced_value(Height(2), Round::new(0), block_proposer(&block), Bytes::from_static(b"junk"));
         assert!(matches!(junk, SyncedValueOutcome::PeerFault));
+    }
+
+    #[tokio::test]
+    async fn equivocation_reported_with_a_finalized_height_is_recorded_durably_and_once() {
+        use crate::consensus::tests::{equivocating_height, seed_address, Equivocation};
+        let Equivocation { certificate, evidence, equivocator } = equivocating_height("computefi-test", &SEEDS);
+        let f = fixture(1 - equivocator);
+        let Fixture { mut app, _home: home, .. } = f;
+        // Reported twice (as after a restart in the finalization window): stored once.
+        for _ in 0..2 {
+            let (reply, next) = tokio::sync::oneshot::channel();
+            let msg = AppMsg::Finalized {
+                certificate: certificate.clone(),
+                extensions: Default::default(),
+                evidence: evidence.clone(),
+                reply,
+            };
+            app.handle(msg).await.unwrap();
+            assert!(matches!(next.await.unwrap(), Next::Restart(Height(1), _)), "the ledger has not committed it");
+        }
+        drop(app);
+        let log = EvidenceLog::open(&home.path().join("evidence.redb")).unwrap();
+        let records = log.list(0, 10).unwrap();
+        assert_eq!(records.len(), 2, "one double proposal and one double prevote: {records:?}");
+        for e in &records {
+            assert_eq!(ConsensusAddress(e.validator), seed_address(&SEEDS[equivocator]));
+            crate::consensus::verify_evidence("computefi-test", e).unwrap();
+        }
     }
 
     fn block_proposer(block: &Block) -> ConsensusAddress {

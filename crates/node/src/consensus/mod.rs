@@ -11,6 +11,7 @@
 //! | `signing.rs` | what is signed, the signer and verifier |
 //! | `streams.rs` | proposal stream reassembly |
 //! | `undecided.rs` | durable store of blocks not yet committed |
+//! | `misbehavior.rs` | the engine's equivocation reports, checked and turned into evidence records |
 //! | `app_loop.rs` | the loop over the engine's messages |
 //! | `config.rs` | operator settings |
 //!
@@ -18,6 +19,8 @@
 //! - `wal/consensus.wal`: the engine's write-ahead log of the current height (votes, proposals,
 //!   timeouts). After a crash the engine replays it and re-signs nothing it did not sign before.
 //! - `wal/undecided.redb`: the blocks behind the value ids of the current height.
+//! - the [`EvidenceLog`] given to [`run`] (a node keeps it in `data/evidence.redb`): every checked
+//!   report of a validator signing two conflicting messages (see [`crate::evidence`]).
 //!
 //! # Restart
 //! A node restarted after a crash starts at `ledger.committed_height() + 1`; if the WAL holds
@@ -29,9 +32,11 @@
 //! ```no_run
 //! # async fn example(ledger: std::sync::Arc<impl computefi_node::ledger::Ledger>) -> anyhow::Result<()> {
 //! use computefi_node::consensus::{run, ConsensusConfig};
+//! use computefi_node::evidence::EvidenceLog;
 //! let seed = [7u8; 32]; // the validator's ed25519 consensus key seed
 //! let home = std::path::Path::new("/var/lib/computefi");
-//! run(ledger, ConsensusConfig::default(), seed, home, async {
+//! let evidence = EvidenceLog::open(&EvidenceLog::path_in(home))?;
+//! run(ledger, ConsensusConfig::default(), seed, home, evidence, async {
 //!     let _ = tokio::signal::ctrl_c().await;
 //! })
 //! .await
@@ -42,6 +47,7 @@ mod app_loop;
 pub mod codec;
 pub mod config;
 pub mod context;
+mod misbehavior;
 pub mod signing;
 mod streams;
 mod undecided;
@@ -64,7 +70,9 @@ use tracing::{info, warn};
 pub use codec::{decode_certificate, encode_certificate, CodecError, WireCodec};
 pub use config::ConsensusConfig;
 pub use context::{ComputeFiContext, ConsensusAddress, Height, ValidatorSet};
+pub use misbehavior::{verify_evidence, EvidenceError};
 
+use crate::evidence::EvidenceLog;
 use crate::ledger::Ledger;
 use app_loop::{App, AppParts};
 use config::EngineConfig;
@@ -75,7 +83,8 @@ use undecided::UndecidedStore;
 const ENGINE_STOP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Runs consensus for the validator whose ed25519 seed is `signing_key` until `shutdown`
-/// completes or the engine fails. Keeps its WAL under `home/wal`.
+/// completes or the engine fails. Keeps its WAL under `home/wal`; records the equivocation the
+/// engine reports in `evidence`.
 ///
 /// A node whose key is not in the ledger's validator set follows the chain without voting.
 ///
@@ -87,6 +96,7 @@ pub async fn run<L: Ledger>(
     config: ConsensusConfig,
     signing_key: [u8; 32],
     home: &Path,
+    evidence: EvidenceLog,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     config.validate()?;
@@ -132,6 +142,7 @@ pub async fn run<L: Ledger>(
         timeouts: config.timeouts(),
         block_time: config.block_time(),
         undecided,
+        evidence,
         network: channels.network.clone(),
         stream_parts,
     });

@@ -104,6 +104,10 @@ fn init_logging() {
     }
 }
 
+fn evidence_log(home: &std::path::Path) -> EvidenceLog {
+    EvidenceLog::open(&EvidenceLog::path_in(home)).unwrap()
+}
+
 fn fast_config(listen_addr: String, persistent_peers: Vec<String>) -> ConsensusConfig {
     ConsensusConfig {
         listen_addr,
@@ -160,7 +164,7 @@ async fn a_single_validator_decides_heights_and_resumes_after_restart() {
             let home = home.path().to_path_buf();
             async move {
                 let config = fast_config("/ip4/127.0.0.1/tcp/0".into(), vec![]);
-                run(ledger, config, seed, &home, async {
+                run(ledger, config, seed, &home, evidence_log(&home), async {
                     let _ = stopped.await;
                 })
                 .await
@@ -199,7 +203,7 @@ fn start_node(index: usize, seeds: &[[u8; 32]], ports: &[u16]) -> Node {
         let home = home.path().to_path_buf();
         let seed = seeds[index];
         async move {
-            run(ledger, config, seed, &home, async {
+            run(ledger, config, seed, &home, evidence_log(&home), async {
                 let _ = stopped.await;
             })
             .await
@@ -247,7 +251,7 @@ fn run_then_kill(ledger: Arc<MemoryLedger>, seed: [u8; 32], home: std::path::Pat
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     rt.spawn(async move {
         let config = fast_config("/ip4/127.0.0.1/tcp/0".into(), vec![]);
-        let _ = run(ledger, config, seed, &home, std::future::pending()).await;
+        let _ = run(ledger, config, seed, &home, evidence_log(&home), std::future::pending()).await;
     });
     std::thread::sleep(life);
     rt.shutdown_timeout(Duration::from_millis(200));
@@ -273,7 +277,7 @@ fn a_validator_killed_mid_height_resumes_from_its_wal() {
             let (ledger, home) = (ledger.clone(), home.path().to_path_buf());
             async move {
                 let config = fast_config("/ip4/127.0.0.1/tcp/0".into(), vec![]);
-                run(ledger, config, seed, &home, async {
+                run(ledger, config, seed, &home, evidence_log(&home), async {
                     let _ = stopped.await;
                 })
                 .await
@@ -284,4 +288,128 @@ fn a_validator_killed_mid_height_resumes_from_its_wal() {
         node.await.unwrap().unwrap();
     });
     assert_chain_is_sound(&ledger);
+}
+
+/// The consensus address of the validator with `seed`.
+pub(super) fn seed_address(seed: &[u8; 32]) -> ConsensusAddress {
+    ConsensusAddress::from_public_key(&ConsensusSigner::new(*seed, "").public_key())
+}
+
+/// What Malachite's consensus core finalized in [`equivocating_height`].
+pub(super) struct Equivocation {
+    /// The decision of height 1.
+    pub certificate: malachitebft_app_channel::app::types::core::CommitCertificate<ComputeFiContext>,
+    /// The misbehaviour the core reported with it.
+    pub evidence: malachitebft_app_channel::app::consensus::MisbehaviorEvidence<ComputeFiContext>,
+    /// The index in the seeds of the validator that equivocated.
+    pub equivocator: usize,
+}
+
+/// Runs Malachite's consensus core (the state machine the engine drives) through height 1 as one
+/// honest validator, with every peer message fed by hand and signed with the real keys: the
+/// proposer of round 0 signs two different blocks and prevotes for both, the others are honest.
+/// Returns what the core finalizes.
+pub(super) fn equivocating_height(chain_id: &str, seeds: &[[u8; 32]]) -> Equivocation {
+    use malachitebft_app_channel::app::consensus::{ConsensusMsg, Params, ProposedValue};
+    use malachitebft_app_channel::app::metrics::Metrics;
+    use malachitebft_app_channel::app::types::core::{
+        Context as _, NilOrVal, Round, SignedMessage, Validity, ValueOrigin, ValuePayload, VoteExtensionPolicy,
+    };
+    use malachitebft_core_consensus::{process, Effect, Input, Resumable, Resume, State};
+    use malachitebft_signing_ed25519::PrivateKey;
+    use signing::{proposal_sign_bytes, vote_sign_bytes};
+
+    let set = ValidatorSet::from_ledger(&MemoryLedger::new(seeds).validators()).unwrap();
+    let index_of = |a: ConsensusAddress| seeds.iter().position(|s| seed_address(s) == a).unwrap();
+    let equivocator = index_of(set.proposer(Height(1), Round::new(0)).address);
+    let me = (equivocator + 1) % seeds.len();
+    let keys: Vec<PrivateKey> = seeds.iter().map(|s| PrivateKey::from(*s)).collect();
+    let vote_by = |i: usize, vote: context::Vote| {
+        let signature = keys[i].sign(&vote_sign_bytes(chain_id, &vote));
+        SignedMessage::new(vote, signature)
+    };
+    let proposal_by = |i: usize, p: context::Proposal| {
+        let signature = keys[i].sign(&proposal_sign_bytes(chain_id, &p));
+        SignedMessage::new(p, signature)
+    };
+
+    let mut state = State::new(
+        ComputeFiContext,
+        Height(1),
+        set.clone(),
+        Params {
+            address: seed_address(&seeds[me]),
+            threshold_params: Default::default(),
+            value_payload: ValuePayload::ProposalAndParts,
+            enabled: true,
+        },
+        1000,
+        1000,
+    );
+    let metrics = Metrics::new();
+    let finalized = std::cell::RefCell::new(None);
+    let handle = |effect: Effect<ComputeFiContext>| -> Result<Resume<ComputeFiContext>, ()> {
+        Ok(match effect {
+            Effect::VerifySignature(signed, key, r) => {
+                let bytes = match &signed.message {
+                    ConsensusMsg::Vote(v) => vote_sign_bytes(chain_id, v),
+                    ConsensusMsg::Proposal(p) => proposal_sign_bytes(chain_id, p),
+                };
+                r.resume_with(key.verify(&bytes, &signed.signature).is_ok())
+            }
+            Effect::VerifyCommitCertificate(_, _, _, r) => r.resume_with(Ok(())),
+            Effect::SignVote(vote, r) => r.resume_with(vote_by(me, vote)),
+            Effect::SignProposal(p, r) => r.resume_with(proposal_by(me, p)),
+            Effect::Finalize(certificate, _, evidence, r) => {
+                *finalized.borrow_mut() = Some((certificate, evidence));
+                r.resume_with(())
+            }
+            _ => Resume::Continue,
+        })
+    };
+
+    let (good, evil) = (Hash([0xa1; 32]), Hash([0xb2; 32]));
+    let proposer = seed_address(&seeds[equivocator]);
+    let proposal = |value| ComputeFiContext.new_proposal(Height(1), Round::new(0), BlockId(value), Round::Nil, proposer);
+    let prevote = |i: usize, value| ComputeFiContext.new_prevote(Height(1), Round::new(0), NilOrVal::Val(value), seed_address(&seeds[i]));
+    let precommit = |i: usize, value| ComputeFiContext.new_precommit(Height(1), Round::new(0), NilOrVal::Val(value), seed_address(&seeds[i]));
+    let others: Vec<usize> = (0..seeds.len()).filter(|i| *i != me).collect();
+
+    let mut inputs = vec![
+        Input::StartHeight(Height(1), set, false, None, VoteExtensionPolicy::Disabled),
+        Input::Proposal(proposal_by(equivocator, proposal(good))),
+        Input::Proposal(proposal_by(equivocator, proposal(evil))),
+        Input::ProposedValue(
+            ProposedValue {
+                height: Height(1),
+                round: Round::new(0),
+                valid_round: Round::Nil,
+                proposer,
+                value: BlockId(good),
+                validity: Validity::Valid,
+            },
+            ValueOrigin::Consensus,
+        ),
+    ];
+    for &i in &others {
+        inputs.push(Input::Vote(vote_by(i, prevote(i, good))));
+        if i == equivocator {
+            inputs.push(Input::Vote(vote_by(i, prevote(i, evil))));
+        }
+    }
+    inputs.extend(others.iter().map(|&i| Input::Vote(vote_by(i, precommit(i, good)))));
+    for input in inputs {
+        if finalized.borrow().is_some() {
+            break;
+        }
+        let processed: Result<(), malachitebft_core_consensus::Error<ComputeFiContext>> = process!(
+            input: input,
+            state: &mut state,
+            metrics: &metrics,
+            with: effect => handle(effect)
+        );
+        processed.expect("the consensus core accepts every input");
+    }
+    let (certificate, evidence) = finalized.into_inner().expect("the honest validators decide height 1");
+    Equivocation { certificate, evidence, equivocator }
 }

@@ -3,6 +3,7 @@
 use super::event;
 use super::state::{AssetInfo, AssetsRead, AssetsWrite};
 use crate::modules::bank::BankWrite;
+use crate::modules::compliance::{self, Movement};
 use crate::modules::{Handler, TxContext};
 use crate::state::{ExecError, Overlay};
 use computefi_types::address::NATIVE_SYMBOL;
@@ -98,6 +99,7 @@ impl Handler for AssetsMsg {
                         .into());
                     }
                 }
+                compliance::check(&*state, asset, Movement::Issue, to, *amount, ctx.time_ms)?;
                 state.credit(to, asset, *amount)?;
                 info.supply = supply;
                 state.put_asset(&info);

@@ -1,7 +1,8 @@
 //! Handlers of `bank` messages.
 
 use super::event;
-use super::state::BankWrite;
+use super::state::{BankRead, BankWrite};
+use crate::modules::compliance::{self, Movement};
 use crate::modules::assets::AssetsRead;
 use crate::modules::{Handler, TxContext};
 use crate::state::{ExecError, Overlay};
@@ -26,6 +27,15 @@ fn send(
     amount: Amount,
 ) -> Result<Event, ExecError> {
     state.require_asset(asset)?;
+    let held = state.balance(&ctx.sender, asset)?;
+    if held < amount {
+        return Err(TxError::new(
+            ErrorCode::InsufficientBalance,
+            format!("{} holds {held} of {asset}, needs {amount}", ctx.sender),
+        )
+        .into());
+    }
+    compliance::check(&*state, asset, Movement::Transfer { from: &ctx.sender }, to, amount, ctx.time_ms)?;
     state.transfer(&ctx.sender, to, asset, amount)?;
     Ok(event::transfer(&ctx.sender, to, asset, amount))
 }

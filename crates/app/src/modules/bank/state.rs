@@ -13,25 +13,56 @@ pub fn balance_prefix(account: &Address) -> String {
     format!("bank/balance/{account}/")
 }
 
+/// Key of an asset's holder count.
+pub fn holders_key(asset: &AssetId) -> String {
+    format!("bank/holders/{asset}")
+}
+
+/// Prefix of the index of an asset's holders.
+pub fn holder_index_prefix(asset: &AssetId) -> String {
+    format!("bank/holder/{asset}/")
+}
+
 /// Reading balances.
 pub trait BankRead: StateRead + Sized {
     /// The account's balance of `asset` (zero when it holds none).
     fn balance(&self, account: &Address, asset: &AssetId) -> Result<Amount, ExecError> {
         Ok(self.get::<Amount>(&balance_key(account, asset))?.unwrap_or(Amount::ZERO))
     }
+
+    /// How many accounts hold a non-zero balance of `asset`.
+    fn holder_count(&self, asset: &AssetId) -> Result<u64, ExecError> {
+        Ok(self.get::<u64>(&holders_key(asset))?.unwrap_or(0))
+    }
 }
 impl<T: StateRead + Sized> BankRead for T {}
 
 /// Writing balances.
 pub trait BankWrite: StateWrite + BankRead {
-    /// Sets a balance; zero removes the entry.
-    fn set_balance(&mut self, account: &Address, asset: &AssetId, amount: Amount) {
+    /// Sets a balance; zero removes the entry. This is the one place balances change, so it
+    /// keeps the holder count and index, and lets `revenue` settle income accrued on the old
+    /// balance first (income earned before a transfer stays with the sender).
+    fn set_balance(&mut self, account: &Address, asset: &AssetId, amount: Amount) -> Result<(), ExecError> {
+        let before = self.balance(account, asset)?;
+        if before == amount {
+            return Ok(());
+        }
+        crate::modules::revenue::state::settle(self, asset, account, before)?;
         let key = balance_key(account, asset);
+        let index = format!("{}{account}", holder_index_prefix(asset));
+        let count = self.holder_count(asset)?;
         if amount.is_zero() {
             self.delete(key);
+            self.delete(index);
+            self.put(holders_key(asset), &count.saturating_sub(1));
         } else {
             self.put(key, &amount);
+            if before.is_zero() {
+                self.put(index, &true);
+                self.put(holders_key(asset), &count.saturating_add(1));
+            }
         }
+        Ok(())
     }
 
     /// Adds to a balance.
@@ -43,8 +74,7 @@ pub trait BankWrite: StateWrite + BankRead {
                 format!("{account} holds {now} of {asset}; adding {amount} overflows"),
             )
         })?;
-        self.set_balance(account, asset, next);
-        Ok(())
+        self.set_balance(account, asset, next)
     }
 
     /// Takes from a balance.
@@ -56,8 +86,7 @@ pub trait BankWrite: StateWrite + BankRead {
                 format!("{account} holds {now} of {asset}, needs {amount}"),
             )
         })?;
-        self.set_balance(account, asset, next);
-        Ok(())
+        self.set_balance(account, asset, next)
     }
 
     /// Moves `amount` of `asset` from one account to another.

@@ -1,0 +1,11 @@
+//! `identity`: claims (KYC, accredited, jurisdiction, sanctions-clear) granted to accounts by
+//! claim issuers registered at genesis (later by governance). Claims expire at a block time and
+//! can be revoked by the issuer who granted them.
+//!
+//! # Invariants
+//! - Only a registered claim issuer writes claims, and only its own.
+//! - A claim counts only while the block time is before its expiry.
+
+pub mod exec;
+pub mod state;
+pub use state::{ClaimRecord, IdentityRead, IdentityWrite};

@@ -1,0 +1,262 @@
+//! Handlers of `registry` messages.
+
+use super::state::{Appraisal, RegistryRead, RegistryWrite, Title, Verification, COUNT_KEY};
+use crate::modules::compliance::evaluate_requirements;
+use crate::modules::{Handler, TxContext};
+use crate::state::{ExecError, Overlay, StateWrite};
+use computefi_types::compliance::is_country_code;
+use computefi_types::title::*;
+use computefi_types::{ErrorCode, Event, RegistryMsg, TitleId, TxError};
+use std::collections::BTreeSet;
+
+fn bad_spec(why: String) -> TxError {
+    TxError::new(ErrorCode::InvalidTitleSpec, why)
+}
+
+fn text(field: &str, value: &str, required: bool) -> Result<(), TxError> {
+    if (required && value.is_empty()) || value.len() > TEXT_BYTES_MAX || value.chars().any(char::is_control) {
+        return Err(bad_spec(format!("{field}: 1 to {TEXT_BYTES_MAX} bytes of printable text")));
+    }
+    Ok(())
+}
+
+/// Serials: 1–64 of `A–Z a–z 0–9 . _ : -`.
+fn serial_is_valid(serial: &str) -> bool {
+    (1..=SERIAL_BYTES_MAX).contains(&serial.len())
+        && serial.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
+}
+
+fn check_spec(spec: &TitleSpec) -> Result<(), TxError> {
+    text("make", &spec.make, true)?;
+    text("model", &spec.model, true)?;
+    text("custodian", &spec.custodian, true)?;
+    text("location.site", &spec.location.site, true)?;
+    if !is_country_code(&spec.location.country) {
+        return Err(bad_spec("location.country: a two-letter ISO code such as DE".into()));
+    }
+    if spec.serials.is_empty() || spec.serials.len() > SERIALS_MAX {
+        return Err(bad_spec(format!("serials: 1 to {SERIALS_MAX}")));
+    }
+    if usize::try_from(spec.count).ok() != Some(spec.serials.len()) {
+        return Err(bad_spec(format!("count {} differs from {} serials (one serial per unit)", spec.count, spec.serials.len())));
+    }
+    if let Some(bad) = spec.serials.iter().find(|s| !serial_is_valid(s)) {
+        let shown: String = bad.chars().take(70).collect();
+        return Err(bad_spec(format!("serial {shown:?}: 1-64 of A-Z a-z 0-9 . _ : -")));
+    }
+    if spec.serials.iter().collect::<BTreeSet<_>>().len() != spec.serials.len() {
+        return Err(TxError::new(ErrorCode::DuplicateSerial, "a serial repeats within the title"));
+    }
+    if spec.capacity.is_empty() || spec.capacity.len() > CAPACITY_ITEMS_MAX || spec.capacity.iter().any(|c| c.milli == 0) {
+        return Err(bad_spec(format!("capacity: 1 to {CAPACITY_ITEMS_MAX} lines, each above zero")));
+    }
+    if spec.device_keys.len() > DEVICE_KEYS_MAX || spec.device_keys.iter().collect::<BTreeSet<_>>().len() != spec.device_keys.len() {
+        return Err(bad_spec(format!("device_keys: at most {DEVICE_KEYS_MAX}, no repeats")));
+    }
+    if let Some(i) = &spec.insurance {
+        text("insurance.insurer", &i.insurer, true)?;
+    }
+    spec.rules.check_bounds().map_err(|why| TxError::new(ErrorCode::InvalidRules, why))
+}
+
+fn refuse(code: ErrorCode, title: &Title, detail: &str) -> ExecError {
+    TxError::new(code, format!("title {}: {detail}", title.id)).into()
+}
+
+fn live(title: &Title) -> Result<(), ExecError> {
+    if title.status.is_final() {
+        return Err(refuse(ErrorCode::TitleEnded, title, &format!("{:?}", title.status)));
+    }
+    Ok(())
+}
+
+fn by_holder(title: &Title, ctx: &TxContext) -> Result<(), ExecError> {
+    live(title)?;
+    if title.holder != ctx.sender {
+        return Err(refuse(ErrorCode::NotTitleHolder, title, &format!("held by {}, not {}", title.holder, ctx.sender)));
+    }
+    Ok(())
+}
+
+fn movable(title: &Title) -> Result<(), ExecError> {
+    if title.locked_by.is_some() {
+        return Err(refuse(ErrorCode::TitleLocked, title, "split into shares"));
+    }
+    if let Some(lender) = title.lien {
+        return Err(refuse(ErrorCode::TitlePledged, title, &format!("pledged to {lender}")));
+    }
+    Ok(())
+}
+
+fn by_operator(title: &Title, ctx: &TxContext) -> Result<(), ExecError> {
+    live(title)?;
+    if title.operator != ctx.sender {
+        return Err(refuse(ErrorCode::NotOperator, title, &format!("operated by {}", title.operator)));
+    }
+    Ok(())
+}
+
+fn by_auditor(state: &Overlay<'_>, ctx: &TxContext) -> Result<(), ExecError> {
+    if !state.is_auditor(&ctx.sender)? {
+        return Err(TxError::new(ErrorCode::NotAuditor, format!("{} is not an approved auditor", ctx.sender)).into());
+    }
+    Ok(())
+}
+
+fn status_change_allowed(from: TitleStatus, to: TitleStatus) -> bool {
+    use TitleStatus::*;
+    matches!(
+        (from, to),
+        (Verified, Active) | (Active, Degraded) | (Active, Offline) | (Degraded, Active) | (Offline, Active) | (Degraded, Offline) | (Offline, Degraded)
+    )
+}
+
+fn event(kind: &str, title: &Title) -> Event {
+    Event::new(kind).with("title", title.id)
+}
+
+/// Frees the serials of an ended title so the hardware can be registered again later.
+fn free_serials(state: &mut Overlay<'_>, title: &Title) {
+    for serial in &title.spec.serials {
+        state.delete(super::state::serial_key(serial));
+    }
+}
+
+fn register(state: &mut Overlay<'_>, ctx: &TxContext, spec: &TitleSpec) -> Result<Vec<Event>, ExecError> {
+    for serial in &spec.serials {
+        if let Some(owner) = state.serial_owner(serial)? {
+            return Err(TxError::new(ErrorCode::DuplicateSerial, format!("serial {serial} already backs title {owner}")).into());
+        }
+    }
+    let index = state.title_count()?;
+    let id = TitleId::from_index(index);
+    let title = Title {
+        id,
+        spec: spec.clone(),
+        operator: ctx.sender,
+        holder: ctx.sender,
+        status: TitleStatus::Registered,
+        verification: None,
+        appraisal: None,
+        lien: None,
+        locked_by: None,
+        payer: None,
+        registered_height: ctx.height,
+        redemption: None,
+    };
+    for serial in &spec.serials {
+        state.put(super::state::serial_key(serial), &id);
+    }
+    state.put(COUNT_KEY.to_string(), &index.saturating_add(1));
+    state.put_title(&title);
+    Ok(vec![event("registry.registered", &title)
+        .with("operator", ctx.sender)
+        .with("class", format!("{:?}", spec.class))
+        .with("units", spec.count)])
+}
+
+impl Handler for RegistryMsg {
+    fn check_stateless(&self, _ctx: &TxContext) -> Result<(), TxError> {
+        match self {
+            RegistryMsg::Register { spec } => check_spec(spec),
+            RegistryMsg::Appraise { value, method, .. } => {
+                if value.is_zero() {
+                    return Err(TxError::new(ErrorCode::ZeroAmount, "appraised value"));
+                }
+                text("method", method, true)
+            }
+            RegistryMsg::SetInsurance { insurance: Some(i), .. } => text("insurance.insurer", &i.insurer, true),
+            RegistryMsg::Redeem { delivery, .. } => text("delivery", delivery, true),
+            _ => Ok(()),
+        }
+    }
+
+    fn execute(&self, state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
+        let id = match self {
+            RegistryMsg::Register { spec } => return register(state, ctx, spec),
+            RegistryMsg::Verify { title, .. }
+            | RegistryMsg::Appraise { title, .. }
+            | RegistryMsg::SetStatus { title, .. }
+            | RegistryMsg::SetInsurance { title, .. }
+            | RegistryMsg::Transfer { title, .. }
+            | RegistryMsg::Pledge { title, .. }
+            | RegistryMsg::Release { title }
+            | RegistryMsg::Redeem { title, .. }
+            | RegistryMsg::Retire { title } => *title,
+        };
+        let mut title = state.require_title(&id)?;
+        let event = match self {
+            RegistryMsg::Register { .. } => unreachable!("handled above"),
+            RegistryMsg::Verify { document_hash, .. } => {
+                by_auditor(state, ctx)?;
+                live(&title)?;
+                if title.status != TitleStatus::Registered {
+                    return Err(refuse(ErrorCode::BadStatusChange, &title, &format!("{:?} -> Verified", title.status)));
+                }
+                title.status = TitleStatus::Verified;
+                title.verification = Some(Verification { auditor: ctx.sender, document_hash: *document_hash, height: ctx.height });
+                event("registry.verified", &title).with("auditor", ctx.sender).with("document_hash", document_hash)
+            }
+            RegistryMsg::Appraise { value, method, date_ms, .. } => {
+                by_auditor(state, ctx)?;
+                live(&title)?;
+                title.appraisal = Some(Appraisal { value: *value, appraiser: ctx.sender, date_ms: *date_ms, method: method.clone() });
+                event("registry.appraised", &title).with("value", value).with("appraiser", ctx.sender)
+            }
+            RegistryMsg::SetStatus { status, .. } => {
+                by_operator(&title, ctx)?;
+                if !status_change_allowed(title.status, *status) {
+                    return Err(refuse(ErrorCode::BadStatusChange, &title, &format!("{:?} -> {status:?}", title.status)));
+                }
+                title.status = *status;
+                event("registry.status", &title).with("status", format!("{status:?}"))
+            }
+            RegistryMsg::SetInsurance { insurance, .. } => {
+                by_operator(&title, ctx)?;
+                title.spec.insurance = insurance.clone();
+                event("registry.insurance", &title)
+            }
+            RegistryMsg::Transfer { to, .. } => {
+                by_holder(&title, ctx)?;
+                movable(&title)?;
+                if *to == ctx.sender {
+                    return Err(TxError::new(ErrorCode::SelfTransfer, format!("title {id} to its holder")).into());
+                }
+                evaluate_requirements(&*state, &title.spec.rules, Some(&ctx.sender), to, ctx.time_ms)?;
+                title.holder = *to;
+                event("registry.transferred", &title).with("from", ctx.sender).with("to", to)
+            }
+            RegistryMsg::Pledge { to, .. } => {
+                by_holder(&title, ctx)?;
+                movable(&title)?;
+                title.lien = Some(*to);
+                event("registry.pledged", &title).with("lender", to)
+            }
+            RegistryMsg::Release { .. } => {
+                live(&title)?;
+                if title.lien != Some(ctx.sender) {
+                    return Err(refuse(ErrorCode::NotLienHolder, &title, &format!("{} holds no lien on it", ctx.sender)));
+                }
+                title.lien = None;
+                event("registry.released", &title).with("lender", ctx.sender)
+            }
+            RegistryMsg::Redeem { delivery, .. } => {
+                by_holder(&title, ctx)?;
+                movable(&title)?;
+                title.status = TitleStatus::Redeemed;
+                title.redemption = Some(delivery.clone());
+                free_serials(state, &title);
+                event("registry.redeemed", &title).with("holder", ctx.sender).with("delivery", delivery)
+            }
+            RegistryMsg::Retire { .. } => {
+                by_holder(&title, ctx)?;
+                movable(&title)?;
+                title.status = TitleStatus::Retired;
+                free_serials(state, &title);
+                event("registry.retired", &title).with("holder", ctx.sender)
+            }
+        };
+        state.put_title(&title);
+        Ok(vec![event])
+    }
+}

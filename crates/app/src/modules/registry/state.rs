@@ -1,0 +1,126 @@
+//! Keys and typed access of `registry`.
+
+use crate::state::{ExecError, StateRead, StateWrite};
+use borsh::{BorshDeserialize, BorshSerialize};
+use computefi_types::title::{TitleSpec, TitleStatus};
+use computefi_types::{Address, Amount, AssetId, ErrorCode, Hash, TitleId, TxError};
+use serde::{Deserialize, Serialize};
+
+/// An auditor's verification.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Verification {
+    /// Who verified.
+    pub auditor: Address,
+    /// sha256 of the audit document.
+    pub document_hash: Hash,
+    /// Height of the verification.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub height: u64,
+}
+
+/// An appraisal.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Appraisal {
+    /// Value in base units of the valuation currency.
+    pub value: Amount,
+    /// Who appraised.
+    pub appraiser: Address,
+    /// Date of the appraisal, ms.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub date_ms: u64,
+    /// Method.
+    pub method: String,
+}
+
+/// A hardware title as stored.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Title {
+    /// Id.
+    pub id: TitleId,
+    /// What the operator declared.
+    pub spec: TitleSpec,
+    /// Who runs the hardware (registers, reports status, deposits income).
+    pub operator: Address,
+    /// Who owns the title (the shares module account while fractionalised).
+    pub holder: Address,
+    /// Lifecycle state.
+    pub status: TitleStatus,
+    /// Auditor's verification.
+    pub verification: Option<Verification>,
+    /// Latest appraisal.
+    pub appraisal: Option<Appraisal>,
+    /// Lender the title is pledged to.
+    pub lien: Option<Address>,
+    /// The share token while fractionalised.
+    pub locked_by: Option<AssetId>,
+    /// An account allowed to deposit income besides the operator.
+    pub payer: Option<Address>,
+    /// Height of registration.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub registered_height: u64,
+    /// Delivery record once redeemed.
+    pub redemption: Option<String>,
+}
+
+/// Key of a title.
+pub fn title_key(id: &TitleId) -> String {
+    format!("{TITLE_PREFIX}{id}")
+}
+
+/// Prefix of all titles.
+pub const TITLE_PREFIX: &str = "registry/title/";
+/// Key of the number of titles ever registered.
+pub const COUNT_KEY: &str = "registry/count";
+
+/// Key of a serial's title.
+pub fn serial_key(serial: &str) -> String {
+    format!("registry/serial/{serial}")
+}
+
+/// Key marking an approved auditor.
+pub fn auditor_key(who: &Address) -> String {
+    format!("registry/auditor/{who}")
+}
+
+/// Reading titles.
+pub trait RegistryRead: StateRead + Sized {
+    /// A title, if it exists.
+    fn title(&self, id: &TitleId) -> Result<Option<Title>, ExecError> {
+        self.get(&title_key(id))
+    }
+
+    /// A title, or `UnknownTitle`.
+    fn require_title(&self, id: &TitleId) -> Result<Title, ExecError> {
+        self.title(id)?.ok_or_else(|| TxError::new(ErrorCode::UnknownTitle, format!("title {id}")).into())
+    }
+
+    /// The live title a serial backs.
+    fn serial_owner(&self, serial: &str) -> Result<Option<TitleId>, ExecError> {
+        self.get(&serial_key(serial))
+    }
+
+    /// Whether `who` is an approved auditor.
+    fn is_auditor(&self, who: &Address) -> Result<bool, ExecError> {
+        Ok(self.get_raw(&auditor_key(who))?.is_some())
+    }
+
+    /// How many titles were ever registered.
+    fn title_count(&self) -> Result<u64, ExecError> {
+        Ok(self.get::<u64>(COUNT_KEY)?.unwrap_or(0))
+    }
+}
+impl<T: StateRead + Sized> RegistryRead for T {}
+
+/// Writing titles.
+pub trait RegistryWrite: StateWrite + RegistryRead {
+    /// Stores a title.
+    fn put_title(&mut self, title: &Title) {
+        self.put(title_key(&title.id), title);
+    }
+
+    /// Approves an auditor.
+    fn add_auditor(&mut self, who: &Address) {
+        self.put(auditor_key(who), &true);
+    }
+}
+impl<T: StateWrite + Sized> RegistryWrite for T {}

@@ -1,0 +1,202 @@
+//! Handlers of `revenue` messages.
+
+use super::state::*;
+use crate::modules::assets::AssetsRead;
+use crate::modules::bank::{BankRead, BankWrite};
+use crate::modules::registry::{RegistryRead, RegistryWrite, Title};
+use crate::modules::shares::SharesRead;
+use crate::modules::{Handler, TxContext};
+use crate::state::{ExecError, Overlay, StateRead, StateWrite};
+use computefi_types::{Amount, AssetId, ErrorCode, Event, OperatingCosts, RevenueMsg, RevenueTarget, TxError};
+
+fn net_of(gross: Amount, costs: &OperatingCosts) -> Option<Amount> {
+    let total = costs.power.checked_add(costs.hosting)?.checked_add(costs.maintenance)?;
+    gross.checked_sub(total).filter(|n| !n.is_zero())
+}
+
+fn may_pay(title: &Title, ctx: &TxContext) -> Result<(), ExecError> {
+    if title.status.is_final() {
+        return Err(TxError::new(ErrorCode::TitleEnded, format!("title {} is {:?}; it earns no more income", title.id, title.status)).into());
+    }
+    if title.operator != ctx.sender && title.payer != Some(ctx.sender) {
+        return Err(TxError::new(
+            ErrorCode::NotPayer,
+            format!("title {} is operated by {}; {} is not authorised to pay", title.id, title.operator, ctx.sender),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Where a deposit goes: the share token to distribute over, or the title's holder directly.
+enum Payee {
+    Shares(AssetId),
+    Holder(computefi_types::Address),
+}
+
+fn payee(state: &Overlay<'_>, ctx: &TxContext, target: &RevenueTarget) -> Result<Payee, ExecError> {
+    match target {
+        RevenueTarget::Title(id) => {
+            let title = state.require_title(id)?;
+            may_pay(&title, ctx)?;
+            Ok(match title.locked_by {
+                Some(shares) => Payee::Shares(shares),
+                None => Payee::Holder(title.holder),
+            })
+        }
+        RevenueTarget::Vault(shares) => {
+            let vault = state.require_open_vault(shares)?;
+            for id in &vault.titles {
+                may_pay(&state.require_title(id)?, ctx)?;
+            }
+            Ok(Payee::Shares(*shares))
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn distribute(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    shares: &AssetId,
+    asset: &AssetId,
+    gross: Amount,
+    costs: &OperatingCosts,
+    net: Amount,
+    period: &str,
+) -> Result<Event, ExecError> {
+    let mut assets: Vec<AssetId> = state.get(&income_assets_key(shares))?.unwrap_or_default();
+    if !assets.contains(asset) {
+        if assets.len() >= INCOME_ASSETS_MAX {
+            return Err(TxError::new(ErrorCode::TooManyIncomeAssets, format!("{shares} already pays in {} assets", assets.len())).into());
+        }
+        assets.push(*asset);
+        state.put(income_assets_key(shares), &assets);
+    }
+    let supply = state.require_asset(shares)?.supply;
+    if supply.is_zero() {
+        return Err(ExecError::Corrupt(format!("open vault {shares} has no shares")));
+    }
+    let overflow = || -> ExecError { TxError::new(ErrorCode::AmountOverflow, format!("net {net} × {PRECISION}")).into() };
+    let mut pool: Pool = state.get(&pool_key(shares, asset))?.unwrap_or_default();
+    let numerator = net.0.checked_mul(PRECISION).and_then(|x| x.checked_add(pool.remainder.0)).ok_or_else(overflow)?;
+    pool.acc = pool.acc.checked_add(Amount(numerator / supply.0)).ok_or_else(overflow)?;
+    pool.remainder = Amount(numerator % supply.0);
+    let total_costs = Amount(gross.0 - net.0);
+    pool.gross = pool.gross.checked_add(gross).ok_or_else(overflow)?;
+    pool.costs = pool.costs.checked_add(total_costs).ok_or_else(overflow)?;
+    pool.net = pool.net.checked_add(net).ok_or_else(overflow)?;
+    let checkpoint = Checkpoint {
+        index: pool.checkpoints,
+        height: ctx.height,
+        time_ms: ctx.time_ms,
+        depositor: ctx.sender,
+        period: period.to_string(),
+        gross,
+        power: costs.power,
+        hosting: costs.hosting,
+        maintenance: costs.maintenance,
+        net,
+        supply,
+        acc: pool.acc,
+    };
+    state.put(checkpoint_key(shares, asset, pool.checkpoints), &checkpoint);
+    pool.checkpoints = pool.checkpoints.saturating_add(1);
+    state.put(pool_key(shares, asset), &pool);
+    Ok(Event::new("revenue.deposited")
+        .with("shares", shares)
+        .with("checkpoint", checkpoint.index)
+        .with("supply", supply))
+}
+
+fn deposit(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    target: &RevenueTarget,
+    asset: &AssetId,
+    gross: Amount,
+    costs: &OperatingCosts,
+    period: &str,
+) -> Result<Vec<Event>, ExecError> {
+    let net = net_of(gross, costs)
+        .ok_or_else(|| TxError::new(ErrorCode::CostsExceedIncome, format!("gross {gross}, costs {costs:?}")))?;
+    state.require_asset(asset)?;
+    let held = state.balance(&ctx.sender, asset)?;
+    if held < net {
+        return Err(TxError::new(ErrorCode::InsufficientBalance, format!("{} holds {held} of {asset}, the net income is {net}", ctx.sender)).into());
+    }
+    let head = Event::new("revenue.income")
+        .with("depositor", ctx.sender)
+        .with("asset", asset)
+        .with("gross", gross)
+        .with("power", costs.power)
+        .with("hosting", costs.hosting)
+        .with("maintenance", costs.maintenance)
+        .with("net", net)
+        .with("period", period);
+    match payee(state, ctx, target)? {
+        Payee::Holder(holder) => {
+            state.transfer(&ctx.sender, &holder, asset, net)?;
+            Ok(vec![head.with("paid_to", holder)])
+        }
+        Payee::Shares(shares) => {
+            state.transfer(&ctx.sender, &module_account(), asset, net)?;
+            let distributed = distribute(state, ctx, &shares, asset, gross, costs, net, period)?;
+            Ok(vec![head.with("paid_to", shares), distributed])
+        }
+    }
+}
+
+fn claim(state: &mut Overlay<'_>, ctx: &TxContext, shares: &AssetId, asset: &AssetId) -> Result<Vec<Event>, ExecError> {
+    let balance = state.balance(&ctx.sender, shares)?;
+    settle(state, shares, &ctx.sender, balance)?;
+    let key = holder_key(shares, asset, &ctx.sender);
+    let mut rec: HolderIncome = state.get(&key)?.unwrap_or_default();
+    if rec.owed.is_zero() {
+        return Err(TxError::new(ErrorCode::NothingToClaim, format!("{} in {asset} for {shares}", ctx.sender)).into());
+    }
+    let paid = rec.owed;
+    rec.owed = Amount::ZERO;
+    state.put(key, &rec);
+    let mut pool: Pool = state.get(&pool_key(shares, asset))?.unwrap_or_default();
+    pool.claimed = pool.claimed.checked_add(paid).ok_or_else(|| ExecError::Corrupt("claimed overflows".into()))?;
+    if pool.claimed > pool.net {
+        return Err(ExecError::Corrupt(format!("pool {shares}/{asset} would pay out more than deposited")));
+    }
+    state.put(pool_key(shares, asset), &pool);
+    state.transfer(&module_account(), &ctx.sender, asset, paid)?;
+    Ok(vec![Event::new("revenue.claimed").with("holder", ctx.sender).with("shares", shares).with("asset", asset).with("amount", paid)])
+}
+
+impl Handler for RevenueMsg {
+    fn check_stateless(&self, _ctx: &TxContext) -> Result<(), TxError> {
+        match self {
+            RevenueMsg::Deposit { gross, costs, period, .. } => {
+                if net_of(*gross, costs).is_none() {
+                    return Err(TxError::new(ErrorCode::CostsExceedIncome, format!("gross {gross}, costs {costs:?}")));
+                }
+                if period.len() > 64 || period.chars().any(char::is_control) {
+                    return Err(TxError::new(ErrorCode::TxFieldTooLarge, "period: at most 64 bytes of printable text"));
+                }
+                Ok(())
+            }
+            RevenueMsg::Claim { .. } | RevenueMsg::AuthorizePayer { .. } => Ok(()),
+        }
+    }
+
+    fn execute(&self, state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
+        match self {
+            RevenueMsg::Deposit { target, asset, gross, costs, period } => deposit(state, ctx, target, asset, *gross, costs, period),
+            RevenueMsg::Claim { shares, asset } => claim(state, ctx, shares, asset),
+            RevenueMsg::AuthorizePayer { title, payer } => {
+                let mut t = state.require_title(title)?;
+                if t.operator != ctx.sender {
+                    return Err(TxError::new(ErrorCode::NotOperator, format!("title {title} is operated by {}", t.operator)).into());
+                }
+                t.payer = *payer;
+                state.put_title(&t);
+                Ok(vec![Event::new("revenue.payer").with("title", title).with("payer", payer.map(|p| p.to_string()).unwrap_or_default())])
+            }
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! `shares`: a title, or a vault of titles of one class, split into N share tokens. The titles
+//! are locked (held by this module's account) while shares exist; whoever gathers every share can
+//! recombine them and takes the titles. Share tokens inherit the (first) title's transfer rules.
+//!
+//! # Invariants
+//! - A share token's supply is fixed at N while its vault is open; no key can mint more (the
+//!   token's issuer is this module's account).
+//! - A title is in at most one open vault.
+
+pub mod exec;
+pub mod state;
+pub use state::{SharesRead, Vault};

@@ -1,0 +1,142 @@
+//! Hardware titles: one non-fungible title per physical asset (a GPU server, an ASIC fleet, a
+//! green compute site), with what it is, where, who keeps and insures it, what it is worth, which
+//! device keys report for it, and where it is in its lifecycle.
+
+use crate::compliance::TransferRules;
+use crate::{Amount, PublicKey};
+use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Serialize};
+
+/// Most serials on one title.
+pub const SERIALS_MAX: usize = 1_024;
+/// Longest serial, in bytes.
+pub const SERIAL_BYTES_MAX: usize = 64;
+/// Most device keys on one title.
+pub const DEVICE_KEYS_MAX: usize = 64;
+/// Most capacity lines on one title.
+pub const CAPACITY_ITEMS_MAX: usize = 8;
+/// Longest free-text field (make, model, site, custodian, insurer, method, delivery), in bytes.
+pub const TEXT_BYTES_MAX: usize = 128;
+
+/// What kind of compute asset a title stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TitleClass {
+    /// GPU servers leased for AI.
+    GpuServer,
+    /// Bitcoin ASIC miners.
+    AsicMiner,
+    /// A green-energy compute site.
+    EnergySite,
+}
+
+/// Units of nominal capacity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CapacityUnit {
+    /// Number of GPUs.
+    Gpu,
+    /// Hashrate in TH/s.
+    TerahashPerSecond,
+    /// Efficiency in J/TH.
+    JoulePerTerahash,
+    /// Power in kW.
+    Kilowatt,
+}
+
+/// One line of nominal capacity, in thousandths of the unit (no floats in state).
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CapacityItem {
+    /// Quantity × 1000 (e.g. 200 TH/s = 200000).
+    #[serde(with = "crate::serde_str::u64_str")]
+    pub milli: u64,
+    /// Unit.
+    pub unit: CapacityUnit,
+}
+
+/// Where the hardware is.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Location {
+    /// ISO 3166-1 alpha-2 country code.
+    pub country: String,
+    /// Site name or address.
+    pub site: String,
+}
+
+/// Insurance on the hardware.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Insurance {
+    /// Insurer.
+    pub insurer: String,
+    /// Cover amount (in the currency of the appraisal, base units).
+    pub cover: Amount,
+    /// Expiry, ms since the Unix epoch.
+    #[serde(with = "crate::serde_str::u64_str")]
+    pub expires_at_ms: u64,
+}
+
+/// What the operator declares when registering a title.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TitleSpec {
+    /// Class.
+    pub class: TitleClass,
+    /// Manufacturer.
+    pub make: String,
+    /// Model.
+    pub model: String,
+    /// Per-unit serials (e.g. each GPU's UUID); unique across the ledger.
+    pub serials: Vec<String>,
+    /// Number of units.
+    pub count: u32,
+    /// Nominal capacity.
+    pub capacity: Vec<CapacityItem>,
+    /// Location.
+    pub location: Location,
+    /// Who keeps the hardware.
+    pub custodian: String,
+    /// Insurance, if any.
+    #[serde(default)]
+    pub insurance: Option<Insurance>,
+    /// Device keys that will sign reports for this title.
+    #[serde(default)]
+    pub device_keys: Vec<PublicKey>,
+    /// Transfer rules of the title (inherited by its share tokens).
+    #[serde(default)]
+    pub rules: TransferRules,
+}
+
+/// Lifecycle: `registered → verified → active ⇄ degraded/offline → redeemed | retired`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TitleStatus {
+    /// Declared by the operator, not yet checked.
+    Registered,
+    /// Checked by an approved auditor.
+    Verified,
+    /// In service.
+    Active,
+    /// In service below its declared capacity.
+    Degraded,
+    /// Not reachable.
+    Offline,
+    /// Delivered to the holder; the on-chain asset has ended.
+    Redeemed,
+    /// Taken out of service; the on-chain asset has ended.
+    Retired,
+}
+
+impl TitleStatus {
+    /// Whether the title has ended (redeemed or retired).
+    pub fn is_final(self) -> bool {
+        matches!(self, TitleStatus::Redeemed | TitleStatus::Retired)
+    }
+
+    /// Whether the title has passed verification and not ended.
+    pub fn is_verified(self) -> bool {
+        matches!(self, TitleStatus::Verified | TitleStatus::Active | TitleStatus::Degraded | TitleStatus::Offline)
+    }
+}

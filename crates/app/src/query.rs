@@ -4,14 +4,26 @@ use crate::app::{read_block, App, AppError, StoredBlock};
 use crate::genesis::{GenesisValidator, VALIDATORS_KEY};
 use crate::modules::assets::{state::INFO_PREFIX, AssetInfo, AssetsRead};
 use crate::modules::bank::{state::balance_prefix, BankRead};
+use crate::modules::identity::{state::claims_prefix, ClaimRecord};
+use crate::modules::registry::{state::TITLE_PREFIX, RegistryRead, Title};
+use crate::modules::revenue::{self, state as income, Pool};
+use crate::modules::shares::{SharesRead, Vault};
 use crate::state::{Committed, StateRead};
-use computefi_types::{Address, Amount, AssetId, Hash, Receipt};
+use computefi_types::{Address, Amount, AssetId, Hash, Receipt, TitleId};
 use serde::{Deserialize, Serialize};
 
 /// Most balances listed for one account.
 pub const ACCOUNT_BALANCES_MAX: usize = 1_000;
 /// Most assets listed at once.
 pub const ASSETS_LISTED_MAX: usize = 1_000;
+/// Most titles, holders, claims or checkpoints listed at once.
+pub const LIST_ENTRIES_MAX: usize = 1_000;
+
+fn decode_rows<T: borsh::BorshDeserialize>(rows: Vec<(Vec<u8>, Vec<u8>)>) -> Result<Vec<T>, AppError> {
+    rows.into_iter()
+        .map(|(k, v)| borsh::from_slice(&v).map_err(|e| AppError::Corrupt(format!("{}: {e}", String::from_utf8_lossy(&k)))))
+        .collect()
+}
 
 /// One balance.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,6 +31,15 @@ pub struct BalanceView {
     /// Asset id.
     pub asset: AssetId,
     /// Amount in base units.
+    pub amount: Amount,
+}
+
+/// A holder and its balance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HolderView {
+    /// The holder.
+    pub address: Address,
+    /// Its balance.
     pub amount: Amount,
 }
 
@@ -74,6 +95,64 @@ impl App {
                 borsh::from_slice(&v).map_err(|e| AppError::Corrupt(format!("{}: {e}", String::from_utf8_lossy(&k))))
             })
             .collect()
+    }
+
+    /// A hardware title.
+    pub fn title(&self, id: &TitleId) -> Result<Option<Title>, AppError> {
+        Ok(Committed(self.store()).title(id)?)
+    }
+
+    /// Titles in id order, at most [`LIST_ENTRIES_MAX`].
+    pub fn titles(&self) -> Result<Vec<Title>, AppError> {
+        decode_rows(self.store().scan_prefix_latest(TITLE_PREFIX.as_bytes(), LIST_ENTRIES_MAX)?)
+    }
+
+    /// Claims held by an account (expired ones included; each says its expiry).
+    pub fn claims(&self, subject: &Address) -> Result<Vec<ClaimRecord>, AppError> {
+        decode_rows(self.store().scan_prefix_latest(claims_prefix(subject).as_bytes(), LIST_ENTRIES_MAX)?)
+    }
+
+    /// Holders of an asset with their balances, by address, at most [`LIST_ENTRIES_MAX`].
+    pub fn holders(&self, asset: &AssetId) -> Result<Vec<HolderView>, AppError> {
+        let prefix = crate::modules::bank::state::holder_index_prefix(asset);
+        let rows = self.store().scan_prefix_latest(prefix.as_bytes(), LIST_ENTRIES_MAX)?;
+        let state = Committed(self.store());
+        rows.into_iter()
+            .map(|(k, _)| {
+                let key = String::from_utf8_lossy(&k);
+                let address: Address =
+                    key[prefix.len()..].parse().map_err(|e| AppError::Corrupt(format!("holder key {key}: {e}")))?;
+                Ok(HolderView { address, amount: state.balance(&address, asset)? })
+            })
+            .collect()
+    }
+
+    /// The vault behind a share token.
+    pub fn vault(&self, shares: &AssetId) -> Result<Option<Vault>, AppError> {
+        Ok(Committed(self.store()).vault(shares)?)
+    }
+
+    /// The income pool of a share token in one asset (empty when nothing was deposited).
+    pub fn income_pool(&self, shares: &AssetId, asset: &AssetId) -> Result<Pool, AppError> {
+        Ok(Committed(self.store()).get(&income::pool_key(shares, asset))?.unwrap_or_default())
+    }
+
+    /// The assets a share token has been paid income in.
+    pub fn income_assets(&self, shares: &AssetId) -> Result<Vec<AssetId>, AppError> {
+        Ok(Committed(self.store()).get(&income::income_assets_key(shares))?.unwrap_or_default())
+    }
+
+    /// Record-date checkpoints of a pool, oldest first, at most [`LIST_ENTRIES_MAX`].
+    pub fn income_history(&self, shares: &AssetId, asset: &AssetId) -> Result<Vec<income::Checkpoint>, AppError> {
+        let prefix = income::checkpoint_prefix(shares, asset);
+        decode_rows(self.store().scan_prefix_latest(prefix.as_bytes(), LIST_ENTRIES_MAX)?)
+    }
+
+    /// What `holder` could claim now from a pool.
+    pub fn claimable(&self, shares: &AssetId, asset: &AssetId, holder: &Address) -> Result<Amount, AppError> {
+        let state = Committed(self.store());
+        let balance = state.balance(holder, shares)?;
+        Ok(revenue::claimable(&state, shares, asset, holder, balance)?)
     }
 
     /// The validator set.

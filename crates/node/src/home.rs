@@ -210,3 +210,112 @@ pub fn init_home(home: &Home, options: InitOptions) -> anyhow::Result<PublicKey>
     home.save_config(&config)?;
     Ok(public_key)
 }
+
+/// One validator of a network written by [`init_network`].
+#[derive(Clone, Debug)]
+pub struct NetworkNode {
+    /// Its home directory, which must not hold a node yet.
+    pub home: Home,
+    /// Its name, in logs and in genesis.
+    pub moniker: String,
+    /// Its settings (listen addresses, peers).
+    pub config: NodeConfig,
+}
+
+/// What [`init_network`] needs.
+#[derive(Clone, Debug)]
+pub struct NetworkOptions {
+    /// Chain id.
+    pub chain_id: String,
+    /// Initial CFI balances.
+    pub balances: Vec<GenesisBalance>,
+    /// Genesis time in ms.
+    pub genesis_time_ms: u64,
+    /// The validators, each with its home; all get the same voting power.
+    pub nodes: Vec<NetworkNode>,
+}
+
+/// Creates the homes of a network of validators: a new consensus key and the given config in
+/// each, and one genesis naming them all with equal power, written identically into every home.
+/// Refuses before writing anything if any home already holds a node. Returns the validators'
+/// public keys, in the order of `options.nodes`.
+pub fn init_network(options: NetworkOptions) -> anyhow::Result<Vec<PublicKey>> {
+    if options.nodes.is_empty() {
+        bail!("a network needs at least one validator");
+    }
+    for node in &options.nodes {
+        let home = &node.home;
+        if home.config_path().exists() || home.genesis_path().exists() || home.store_path().exists() {
+            bail!("{} already holds a node; choose another directory", home.root().display());
+        }
+    }
+    let seeds: Vec<[u8; 32]> = options
+        .nodes
+        .iter()
+        .map(|_| {
+            let mut seed = [0u8; 32];
+            rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
+            seed
+        })
+        .collect();
+    let keys: Vec<PublicKey> =
+        seeds.iter().map(|s| PublicKey::from_signing_key(&ed25519_consensus::SigningKey::from(*s))).collect();
+    let genesis = Genesis {
+        chain_id: options.chain_id,
+        genesis_time_ms: options.genesis_time_ms,
+        params: Params::default(),
+        balances: options.balances,
+        validators: options
+            .nodes
+            .iter()
+            .zip(&keys)
+            .map(|(node, key)| GenesisValidator { name: node.moniker.clone(), public_key: *key, power: 1 })
+            .collect(),
+    };
+    genesis.validate().map_err(|e| anyhow::anyhow!("invalid genesis: {e}"))?;
+    let genesis_json = serde_json::to_string_pretty(&genesis)?;
+    for ((node, seed), key) in options.nodes.into_iter().zip(&seeds).zip(&keys) {
+        let key_file = ValidatorKeyFile { public_key: *key, secret_key: hex::encode(seed) };
+        write_new(&node.home.validator_key_path(), serde_json::to_string_pretty(&key_file)?.as_bytes(), true)?;
+        write_new(&node.home.genesis_path(), genesis_json.as_bytes(), false)?;
+        let mut config = node.config;
+        config.moniker = node.moniker;
+        node.home.save_config(&config)?;
+    }
+    Ok(keys)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_network_shares_one_genesis_and_each_home_holds_its_own_validator_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let nodes: Vec<NetworkNode> = (0..3)
+            .map(|i| NetworkNode {
+                home: Home::new(dir.path().join(format!("node{i}"))),
+                moniker: format!("validator-{i}"),
+                config: NodeConfig::default(),
+            })
+            .collect();
+        let options = NetworkOptions {
+            chain_id: "net".into(),
+            balances: vec![],
+            genesis_time_ms: 1,
+            nodes: nodes.clone(),
+        };
+        let keys = init_network(options.clone()).unwrap();
+        let genesis = nodes[0].home.load_genesis().unwrap();
+        assert_eq!(genesis.validators.iter().map(|v| v.public_key).collect::<Vec<_>>(), keys);
+        assert!(genesis.validators.iter().all(|v| v.power == 1));
+        for (node, key) in nodes.iter().zip(&keys) {
+            assert_eq!(node.home.load_genesis().unwrap(), genesis);
+            let seed = node.home.load_validator_key().unwrap();
+            assert_eq!(PublicKey::from_signing_key(&ed25519_consensus::SigningKey::from(seed)), *key);
+            assert_eq!(node.home.load_config().unwrap().moniker, node.moniker);
+        }
+        let err = init_network(options).unwrap_err().to_string();
+        assert!(err.contains("already holds a node"), "{err}");
+    }
+}

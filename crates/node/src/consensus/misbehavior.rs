@@ -170,7 +170,6 @@ fn vote_pair(
 mod tests {
     use super::*;
     use crate::consensus::tests::{equivocating_height, seed_address, Equivocation};
-    use crate::consensus::ComputeFiContext;
     use crate::ledger::ValidatorInfo;
 
     const CHAIN: &str = "computefi-test";
@@ -232,6 +231,5 @@ mod tests {
         }])
         .unwrap();
         assert!(collect(CHAIN, &strangers, &evidence).is_empty());
-        let _ = ComputeFiContext;
     }
 }

@@ -317,6 +317,7 @@ pub(super) fn equivocating_height(chain_id: &str, seeds: &[[u8; 32]]) -> Equivoc
     };
     use malachitebft_core_consensus::{process, Effect, Input, Resumable, Resume, State};
     use malachitebft_signing_ed25519::PrivateKey;
+    use context::BlockId;
     use signing::{proposal_sign_bytes, vote_sign_bytes};
 
     let set = ValidatorSet::from_ledger(&MemoryLedger::new(seeds).validators()).unwrap();

@@ -5,7 +5,7 @@ use crate::output::{print, Format};
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use computefi_store::StateProof;
-use computefi_types::{Address, Amount, AssetId, Hash};
+use computefi_types::{Address, Amount, AssetId, Hash, TitleId};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 
@@ -65,6 +65,68 @@ pub enum QueryCmd {
     },
     /// All assets.
     Assets {
+        /// Shared options.
+        #[command(flatten)]
+        node: NodeArg,
+    },
+    /// A hardware title.
+    Title {
+        /// `cfititle1…`.
+        id: TitleId,
+        /// Shared options.
+        #[command(flatten)]
+        node: NodeArg,
+    },
+    /// All hardware titles.
+    Titles {
+        /// Shared options.
+        #[command(flatten)]
+        node: NodeArg,
+    },
+    /// Claims an account holds.
+    Claims {
+        /// `cfi1…`.
+        address: Address,
+        /// Shared options.
+        #[command(flatten)]
+        node: NodeArg,
+    },
+    /// Holders of an asset.
+    Holders {
+        /// `cfiasset1…`.
+        asset: AssetId,
+        /// Shared options.
+        #[command(flatten)]
+        node: NodeArg,
+    },
+    /// The vault behind a share token.
+    Vault {
+        /// The share token.
+        asset: AssetId,
+        /// Shared options.
+        #[command(flatten)]
+        node: NodeArg,
+    },
+    /// Income of a share token: totals and every deposit (record-date checkpoints).
+    Income {
+        /// The share token.
+        shares: AssetId,
+        /// Income asset (default: CFI).
+        #[arg(long)]
+        asset: Option<AssetId>,
+        /// Shared options.
+        #[command(flatten)]
+        node: NodeArg,
+    },
+    /// What a holder could claim now.
+    Claimable {
+        /// The share token.
+        shares: AssetId,
+        /// The holder.
+        holder: Address,
+        /// Income asset (default: CFI).
+        #[arg(long)]
+        asset: Option<AssetId>,
         /// Shared options.
         #[command(flatten)]
         node: NodeArg,
@@ -129,6 +191,19 @@ pub fn run(cmd: QueryCmd, format: Format) -> anyhow::Result<()> {
         QueryCmd::Block { height, node } => Client::new(&node.node).get(&format!("/blocks/{height}"))?,
         QueryCmd::Asset { id, node } => Client::new(&node.node).get(&format!("/assets/{id}"))?,
         QueryCmd::Assets { node } => Client::new(&node.node).get("/assets")?,
+        QueryCmd::Title { id, node } => Client::new(&node.node).get(&format!("/titles/{id}"))?,
+        QueryCmd::Titles { node } => Client::new(&node.node).get("/titles")?,
+        QueryCmd::Claims { address, node } => Client::new(&node.node).get(&format!("/claims/{address}"))?,
+        QueryCmd::Holders { asset, node } => Client::new(&node.node).get(&format!("/assets/{asset}/holders"))?,
+        QueryCmd::Vault { asset, node } => Client::new(&node.node).get(&format!("/vaults/{asset}"))?,
+        QueryCmd::Income { shares, asset, node } => {
+            let asset = asset.unwrap_or_else(AssetId::native);
+            Client::new(&node.node).get(&format!("/income/{shares}/{asset}"))?
+        }
+        QueryCmd::Claimable { shares, holder, asset, node } => {
+            let asset = asset.unwrap_or_else(AssetId::native);
+            Client::new(&node.node).get(&format!("/income/{shares}/{asset}/{holder}"))?
+        }
         QueryCmd::Proof { key, balance_of, asset, height, node } => {
             let key = match (key, balance_of) {
                 (Some(k), None) => k,

@@ -1,8 +1,8 @@
 //! `computefi testnet`: the homes of an N-validator network on one machine.
 //!
 //! `DIR/node0` … `DIR/node{N-1}` each get a config, a consensus key and the same genesis (N
-//! validators of equal power and a funded dev account whose key is in `DIR/node0`'s test
-//! keyring). Node `k` listens on loopback ports derived from `--base-port` (`P`):
+//! validators of equal power and a funded dev account, also claim issuer and auditor, whose key
+//! is in `DIR/node0`'s test keyring). Node `k` listens on loopback ports derived from `--base-port` (`P`):
 //!
 //! | port | what |
 //! |---|---|
@@ -123,6 +123,9 @@ pub fn run(_home: &Option<PathBuf>, args: TestnetArgs, format: Format) -> anyhow
     let keys = init_network(NetworkOptions {
         chain_id: args.chain_id.clone(),
         balances: vec![GenesisBalance { address: dev, amount: DEV_FUNDS }],
+        // As on a devnet, the dev account plays every attestor role.
+        claim_issuers: vec![dev],
+        auditors: vec![dev],
         genesis_time_ms: now_ms(),
         nodes,
     })?;

@@ -56,6 +56,21 @@ pub enum TxCmd {
     /// Fungible assets.
     #[command(subcommand)]
     Assets(AssetsCmd),
+    /// Identity claims (claim issuers).
+    #[command(subcommand)]
+    Identity(crate::cmd_spine::IdentityCmd),
+    /// Transfer rules, freezes, forced transfers (issuers and controllers).
+    #[command(subcommand)]
+    Compliance(crate::cmd_spine::ComplianceCmd),
+    /// Hardware titles.
+    #[command(subcommand)]
+    Registry(crate::cmd_spine::RegistryCmd),
+    /// Fractional shares of titles.
+    #[command(subcommand)]
+    Shares(crate::cmd_spine::SharesCmd),
+    /// Income of titles and vaults.
+    #[command(subcommand)]
+    Revenue(crate::cmd_spine::RevenueCmd),
 }
 
 /// `tx bank …`.
@@ -133,7 +148,7 @@ pub enum AssetsCmd {
 }
 
 /// An address, or the address of a key in the keyring.
-fn resolve(keyring: &Keyring, who: &str) -> anyhow::Result<Address> {
+pub fn resolve(keyring: &Keyring, who: &str) -> anyhow::Result<Address> {
     match who.parse::<Address>() {
         Ok(a) => Ok(a),
         Err(parse_error) => keyring
@@ -144,7 +159,7 @@ fn resolve(keyring: &Keyring, who: &str) -> anyhow::Result<Address> {
 }
 
 /// Builds a command's messages once the keyring is open (key names may stand for addresses).
-type BuildMsgs = Box<dyn FnOnce(&Keyring) -> anyhow::Result<Vec<Msg>>>;
+pub type BuildMsgs = Box<dyn FnOnce(&Keyring) -> anyhow::Result<Vec<Msg>>>;
 
 /// Runs a transaction command.
 pub fn run(home: &Option<PathBuf>, cmd: TxCmd, format: Format) -> anyhow::Result<()> {
@@ -181,6 +196,11 @@ pub fn run(home: &Option<PathBuf>, cmd: TxCmd, format: Format) -> anyhow::Result
         TxCmd::Assets(AssetsCmd::Burn { asset, amount, tx }) => {
             (tx, Box::new(move |_| Ok(vec![Msg::Assets(AssetsMsg::Burn { asset, amount })])))
         }
+        TxCmd::Identity(cmd) => crate::cmd_spine::identity(cmd),
+        TxCmd::Compliance(cmd) => crate::cmd_spine::compliance(cmd)?,
+        TxCmd::Registry(cmd) => crate::cmd_spine::registry(cmd)?,
+        TxCmd::Shares(cmd) => crate::cmd_spine::shares(cmd),
+        TxCmd::Revenue(cmd) => crate::cmd_spine::revenue(cmd)?,
     };
     let keyring = args.keyring.open(home)?;
     let msgs = build(&keyring)?;
@@ -189,7 +209,27 @@ pub fn run(home: &Option<PathBuf>, cmd: TxCmd, format: Format) -> anyhow::Result
     Ok(())
 }
 
-fn sign_and_send(keyring: &Keyring, args: &TxArgs, msgs: Vec<Msg>) -> anyhow::Result<Value> {
+impl TxArgs {
+    /// Options for signing with key `from` of the test keyring and waiting for the commit, with
+    /// the chain's minimum fee (used by `computefi demo`).
+    pub fn commit_with_test_key(from: &str, node: &str) -> TxArgs {
+        TxArgs {
+            from: from.to_string(),
+            fee: None,
+            mode: "commit".into(),
+            memo: String::new(),
+            simulate: false,
+            sign_only: false,
+            chain_id: None,
+            nonce: None,
+            keyring: KeyringArgs { keyring_backend: crate::keys::KeyringBackend::Test, passphrase_file: None },
+            node: NodeArg { node: node.to_string() },
+        }
+    }
+}
+
+/// Signs `msgs` as `args` says and sends, simulates or prints them.
+pub fn sign_and_send(keyring: &Keyring, args: &TxArgs, msgs: Vec<Msg>) -> anyhow::Result<Value> {
     let client = Client::new(&args.node.node);
     let offline = args.chain_id.is_some() && args.fee.is_some() && args.nonce.is_some();
     let status = if offline { Value::Null } else { client.get("/status")? };

@@ -3,10 +3,12 @@
 
 pub mod client;
 pub mod cmd_bench;
+pub mod cmd_demo;
 pub mod cmd_keys;
 pub mod cmd_node;
 pub mod cmd_query;
 pub mod cmd_replay;
+pub mod cmd_spine;
 pub mod cmd_testnet;
 pub mod cmd_tx;
 pub mod keys;
@@ -55,6 +57,8 @@ enum Command {
     /// Read the ledger.
     #[command(subcommand)]
     Query(cmd_query::QueryCmd),
+    /// Walk the whole pipeline on a running devnet: title, verification, shares, KYC, income.
+    Demo(cmd_demo::DemoArgs),
     /// Check things offline.
     #[command(subcommand)]
     Verify(cmd_query::VerifyCmd),
@@ -87,6 +91,7 @@ pub fn run() {
         Command::Tx(cmd) => cmd_tx::run(&home, cmd, format),
         Command::Query(cmd) => cmd_query::run(cmd, format),
         Command::Verify(cmd) => cmd_query::verify(cmd, format),
+        Command::Demo(args) => cmd_demo::run(&home, args, format),
     };
     if let Err(e) = result {
         output::print_error(format, &e);

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use computefi_types::{Address, AssetId, Hash, Receipt, SignedTx, TxError};
+use computefi_types::{Address, AssetId, Hash, Receipt, SignedTx, TitleId, TxError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -112,6 +112,13 @@ pub fn router(chain: Arc<Chain>, config: &ApiConfig) -> Router {
         .route("/assets", get(assets))
         .route("/assets/{id}", get(asset))
         .route("/blocks/{height}", get(block))
+        .route("/titles", get(titles))
+        .route("/titles/{id}", get(title))
+        .route("/claims/{address}", get(claims))
+        .route("/assets/{id}/holders", get(holders))
+        .route("/vaults/{asset}", get(vault))
+        .route("/income/{shares}/{asset}", get(income))
+        .route("/income/{shares}/{asset}/{holder}", get(claimable))
         .route("/proofs/{*key}", get(proof))
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .fallback(|| async {
@@ -134,7 +141,8 @@ struct AppState {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ComputeFi node API", description = "Ledger of compute hardware as real-world assets. Amounts and heights are decimal strings."),
-    paths(health, status, broadcast, simulate, tx_by_hash, account, assets, asset, block, proof)
+    paths(health, status, broadcast, simulate, tx_by_hash, account, assets, asset, block, proof,
+        titles, title, claims, holders, vault, income, claimable)
 )]
 struct ApiDoc;
 
@@ -354,4 +362,73 @@ async fn proof(State(s): State<AppState>, Path(key): Path<String>, Query(q): Que
         None => Hash(app.store().root_hash(height).map_err(ApiError::internal)?),
     };
     Ok(Json(json!({ "height": height.to_string(), "app_hash": app_hash, "proof": proof })))
+}
+
+fn to_json<T: Serialize>(value: &T) -> ApiResult {
+    Ok(Json(serde_json::to_value(value).map_err(ApiError::internal)?))
+}
+
+/// Hardware titles, by id.
+#[utoipa::path(get, path = "/titles", responses((status = 200, description = "Titles")))]
+async fn titles(State(s): State<AppState>) -> ApiResult {
+    Ok(Json(json!({ "titles": s.chain.app().titles()? })))
+}
+
+/// One hardware title: spec, operator, holder, status, verification, appraisal, lien, lock.
+#[utoipa::path(get, path = "/titles/{id}", params(("id" = String, Path, description = "cfititle1…")),
+    responses((status = 200, description = "The title"), (status = 404, description = "Unknown")))]
+async fn title(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult {
+    let id: TitleId = parse("title id", &id)?;
+    let title = s.chain.app().title(&id)?.ok_or_else(|| ApiError::not_found(format!("no title {id}")))?;
+    to_json(&title)
+}
+
+/// Claims an account holds (with issuer and expiry).
+#[utoipa::path(get, path = "/claims/{address}", params(("address" = String, Path, description = "cfi1…")),
+    responses((status = 200, description = "Claims")))]
+async fn claims(State(s): State<AppState>, Path(address): Path<String>) -> ApiResult {
+    let address: Address = parse("address", &address)?;
+    Ok(Json(json!({ "address": address, "claims": s.chain.app().claims(&address)? })))
+}
+
+/// Holders of an asset and their balances.
+#[utoipa::path(get, path = "/assets/{id}/holders", params(("id" = String, Path, description = "cfiasset1…")),
+    responses((status = 200, description = "Holders")))]
+async fn holders(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult {
+    let id: AssetId = parse("asset id", &id)?;
+    Ok(Json(json!({ "asset": id, "holders": s.chain.app().holders(&id)? })))
+}
+
+/// The vault behind a share token: its titles, and the income assets it pays in.
+#[utoipa::path(get, path = "/vaults/{asset}", params(("asset" = String, Path, description = "the share token, cfiasset1…")),
+    responses((status = 200, description = "The vault"), (status = 404, description = "Not a share token")))]
+async fn vault(State(s): State<AppState>, Path(asset): Path<String>) -> ApiResult {
+    let asset: AssetId = parse("asset id", &asset)?;
+    let app = s.chain.app();
+    let vault = app.vault(&asset)?.ok_or_else(|| ApiError::not_found(format!("{asset} is not a share token")))?;
+    Ok(Json(json!({ "vault": vault, "income_assets": app.income_assets(&asset)? })))
+}
+
+/// Income of a share token in one asset: totals (gross, costs, net, claimed, undistributed
+/// remainder) and every deposit as a record-date checkpoint.
+#[utoipa::path(get, path = "/income/{shares}/{asset}", params(("shares" = String, Path, description = "share token"),
+    ("asset" = String, Path, description = "income asset")), responses((status = 200, description = "Pool and history")))]
+async fn income(State(s): State<AppState>, Path((shares, asset)): Path<(String, String)>) -> ApiResult {
+    let shares: AssetId = parse("share token", &shares)?;
+    let asset: AssetId = parse("income asset", &asset)?;
+    let app = s.chain.app();
+    Ok(Json(json!({ "shares": shares, "asset": asset, "pool": app.income_pool(&shares, &asset)?,
+        "checkpoints": app.income_history(&shares, &asset)? })))
+}
+
+/// What one holder could claim now.
+#[utoipa::path(get, path = "/income/{shares}/{asset}/{holder}", params(("shares" = String, Path, description = "share token"),
+    ("asset" = String, Path, description = "income asset"), ("holder" = String, Path, description = "cfi1…")),
+    responses((status = 200, description = "Claimable amount")))]
+async fn claimable(State(s): State<AppState>, Path((shares, asset, holder)): Path<(String, String, String)>) -> ApiResult {
+    let shares: AssetId = parse("share token", &shares)?;
+    let asset: AssetId = parse("income asset", &asset)?;
+    let holder: Address = parse("holder", &holder)?;
+    let amount = s.chain.app().claimable(&shares, &asset, &holder)?;
+    Ok(Json(json!({ "shares": shares, "asset": asset, "holder": holder, "claimable": amount })))
 }

@@ -229,6 +229,10 @@ pub struct NetworkOptions {
     pub chain_id: String,
     /// Initial CFI balances.
     pub balances: Vec<GenesisBalance>,
+    /// Accounts that may grant identity claims.
+    pub claim_issuers: Vec<computefi_types::Address>,
+    /// Accounts approved to verify and appraise titles.
+    pub auditors: Vec<computefi_types::Address>,
     /// Genesis time in ms.
     pub genesis_time_ms: u64,
     /// The validators, each with its home; all get the same voting power.
@@ -271,6 +275,8 @@ pub fn init_network(options: NetworkOptions) -> anyhow::Result<Vec<PublicKey>> {
             .zip(&keys)
             .map(|(node, key)| GenesisValidator { name: node.moniker.clone(), public_key: *key, power: 1 })
             .collect(),
+        claim_issuers: options.claim_issuers,
+        auditors: options.auditors,
     };
     genesis.validate().map_err(|e| anyhow::anyhow!("invalid genesis: {e}"))?;
     let genesis_json = serde_json::to_string_pretty(&genesis)?;
@@ -302,6 +308,8 @@ mod tests {
         let options = NetworkOptions {
             chain_id: "net".into(),
             balances: vec![],
+            claim_issuers: vec![],
+            auditors: vec![],
             genesis_time_ms: 1,
             nodes: nodes.clone(),
         };

@@ -5,4 +5,6 @@
 #![allow(clippy::disallowed_methods)]
 
 mod devnet;
+mod spine;
 mod support;
+mod testnet;

@@ -121,3 +121,36 @@ pub fn balance(node: &Node, address: &str) -> String {
     account["balances"].as_array().unwrap().first().map(|b| b["amount"].as_str().unwrap().to_string()).unwrap_or_else(|| "0".into())
 }
 
+
+impl Node {
+    /// Starts `computefi start` on an initialized home and waits for its ready line.
+    pub fn start(home: &Path) -> Node {
+        let mut child = Command::new(BIN)
+            .args(["start", "--home", home.to_str().unwrap(), "-o", "json"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the node starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("a ready line");
+        let ready: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("ready line {line:?} of {}: {e}", home.display()));
+        let api = ready["api"].as_str().expect("the ready line names the API").to_string();
+        Node { child, api, ready }
+    }
+}
+
+/// The first of `span` consecutive loopback ports that are all free now, below the range the
+/// system hands out for `free_port` (so the two never collide), at a random place so that tests
+/// running side by side pick different blocks.
+pub fn free_port_block(span: u16) -> u16 {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    for _ in 0..100 {
+        let base: u16 = rng.gen_range(20_000..32_000 - span);
+        let all_free = (base..base + span).all(|p| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok());
+        if all_free {
+            return base;
+        }
+    }
+    panic!("no block of {span} free ports found between 20000 and 32000");
+}

@@ -1,0 +1,160 @@
+//! `computefi demo`: the confirm → split → financialise spine on a running devnet, step by step:
+//! register a GPU server title → verify → split into 1,000 shares → sell shares to a KYC'd
+//! investor → a transfer to an account without KYC is refused → deposit a month of rental income
+//! net of power → the investor claims pro rata.
+//!
+//! The devnet's dev account is its claim issuer and auditor; the demo's own accounts live in the
+//! test keyring (`demo-operator`, `demo-investor`, `demo-outsider`).
+
+use crate::cmd_query::NodeArg;
+use crate::cmd_tx::{sign_and_send, TxArgs};
+use crate::keys::{Keyring, KeyringBackend, PassphraseSource};
+use crate::output::Format;
+use anyhow::Context;
+use clap::Args;
+use computefi_types::compliance::{ClaimType, Condition, Requirement, TransferRules};
+use computefi_types::title::*;
+use computefi_types::*;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+
+/// CFI base units per CFI.
+const CFI: u128 = 1_000_000;
+
+/// Options of `demo`.
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Key that funds the demo and acts as claim issuer and auditor (the devnet's dev key).
+    #[arg(long, default_value = "dev")]
+    from: String,
+    /// Shared options.
+    #[command(flatten)]
+    node: NodeArg,
+}
+
+struct Demo {
+    keyring: Keyring,
+    node: String,
+    format: Format,
+    steps: Vec<Value>,
+}
+
+impl Demo {
+    fn send(&self, from: &str, msgs: Vec<Msg>) -> anyhow::Result<Value> {
+        sign_and_send(&self.keyring, &TxArgs::commit_with_test_key(from, &self.node), msgs)
+    }
+
+    fn step(&mut self, what: String, result: &Value) {
+        let n = self.steps.len() + 1;
+        let at = match (result["hash"].as_str(), result["height"].as_str()) {
+            (Some(h), Some(height)) => format!(" (tx {}… at height {height})", &h[..12]),
+            _ => String::new(),
+        };
+        if self.format == Format::Text {
+            println!("{n:>2}. {what}{at}");
+        }
+        self.steps.push(json!({ "step": n, "what": what, "result": result }));
+    }
+
+    fn key(&self, name: &str) -> anyhow::Result<Address> {
+        Ok(match self.keyring.show(name) {
+            Ok(k) => k.address,
+            Err(_) => self.keyring.add(name)?.0.address,
+        })
+    }
+}
+
+fn attr(result: &Value, kind: &str, key: &str) -> anyhow::Result<String> {
+    result["receipt"]["events"]
+        .as_array()
+        .and_then(|events| events.iter().find(|e| e["kind"] == kind))
+        .and_then(|e| e["attrs"][key].as_str())
+        .map(String::from)
+        .with_context(|| format!("the receipt has no {kind} event with {key}"))
+}
+
+fn gpu_server(tag: &str, issuer: Address) -> TitleSpec {
+    let serials: Vec<String> = (1..=8).map(|i| format!("GPU-{tag}-{i}")).collect();
+    TitleSpec {
+        class: TitleClass::GpuServer,
+        make: "Supermicro".into(),
+        model: "SYS-821GE-TNHR, 8x NVIDIA H100 SXM 80GB".into(),
+        count: serials.len() as u32,
+        serials,
+        capacity: vec![CapacityItem { milli: 8_000, unit: CapacityUnit::Gpu }, CapacityItem { milli: 10_200, unit: CapacityUnit::Kilowatt }],
+        location: Location { country: "DE".into(), site: "Frankfurt, FRA-2 hall 3".into() },
+        custodian: "Demo Colocation GmbH".into(),
+        insurance: Some(Insurance { insurer: "Demo Insurance AG".into(), cover: Amount(300_000 * CFI), expires_at_ms: u64::MAX }),
+        device_keys: vec![],
+        rules: TransferRules {
+            requirements: vec![Requirement { sender: vec![], receiver: vec![Condition::Has { claim: ClaimType::Kyc, issuer }] }],
+            ..TransferRules::default()
+        },
+    }
+}
+
+/// Runs the demo against the node.
+pub fn run(home: &Option<PathBuf>, args: DemoArgs, format: Format) -> anyhow::Result<()> {
+    let keyring = Keyring::open(&crate::home_dir(home)?, KeyringBackend::Test, PassphraseSource::Env)?;
+    let mut demo = Demo { keyring, node: args.node.node.clone(), format, steps: Vec::new() };
+    let dev = demo.keyring.show(&args.from).with_context(|| {
+        format!("the demo signs with the test-keyring key {:?}; start a devnet with `computefi devnet` first", args.from)
+    })?;
+    let (operator, investor, outsider) = (demo.key("demo-operator")?, demo.key("demo-investor")?, demo.key("demo-outsider")?);
+    let native = AssetId::native();
+
+    let fund = |to: Address, cfi: u128| Output { to, asset: native, amount: Amount(cfi * CFI) };
+    let r = demo.send(&args.from, vec![Msg::Bank(BankMsg::MultiSend { outputs: vec![fund(operator, 20_000), fund(investor, 5_000), fund(outsider, 100)] })])?;
+    demo.step(format!("funded operator {operator}, investor {investor} and outsider {outsider}"), &r);
+
+    let mut tag = [0u8; 4];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut tag);
+    let spec = gpu_server(&hex::encode(tag), dev.address);
+    let r = demo.send("demo-operator", vec![Msg::Registry(RegistryMsg::Register { spec })])?;
+    let title: TitleId = attr(&r, "registry.registered", "title")?.parse()?;
+    demo.step(format!("operator registered GPU server title {title} (8x H100, Frankfurt)"), &r);
+
+    let document_hash = sha256(b"Demo audit report: 8 GPUs inspected, serials match, power and network checked.");
+    let r = demo.send(&args.from, vec![Msg::Registry(RegistryMsg::Verify { title, document_hash })])
+        .context("verification needs an approved auditor: the demo expects a devnet made by `computefi devnet`")?;
+    demo.step(format!("auditor verified the title (audit document sha256 {document_hash})"), &r);
+
+    let split = SharesMsg::Fractionalise { titles: vec![title], shares: Amount(1_000), symbol: "H100FRA".into(), name: "H100 Frankfurt rack shares".into() };
+    let r = demo.send("demo-operator", vec![Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Active }), Msg::Shares(split)])?;
+    let shares: AssetId = attr(&r, "shares.fractionalised", "asset")?.parse()?;
+    demo.step(format!("operator set it active and split it into 1,000 shares {shares} (holders need KYC)"), &r);
+
+    let claim = compliance::Claim { claim_type: ClaimType::Kyc, jurisdiction: None };
+    let grant = IdentityMsg::GrantClaim { subject: investor, claim, expires_at_ms: u64::MAX };
+    let r = demo.send(&args.from, vec![Msg::Identity(grant)])
+        .context("granting KYC needs a claim issuer: the demo expects a devnet made by `computefi devnet`")?;
+    demo.step("claim issuer granted the investor a KYC claim".into(), &r);
+
+    let r = demo.send("demo-investor", vec![Msg::Bank(BankMsg::Send { to: operator, asset: native, amount: Amount(2_500 * CFI) })])?;
+    demo.step("investor paid the operator 2,500 CFI for 250 shares".into(), &r);
+    let r = demo.send("demo-operator", vec![Msg::Bank(BankMsg::Send { to: investor, asset: shares, amount: Amount(250) })])?;
+    demo.step("operator delivered 250 shares to the investor".into(), &r);
+
+    let refused = demo.send("demo-operator", vec![Msg::Bank(BankMsg::Send { to: outsider, asset: shares, amount: Amount(10) })]);
+    let Err(why) = refused else { anyhow::bail!("a transfer of shares to an account without KYC went through; the rules failed") };
+    demo.step(format!("a transfer of 10 shares to the outsider (no KYC) was refused: {why}"), &json!({ "refused": why.to_string() }));
+
+    let income = RevenueMsg::Deposit {
+        target: RevenueTarget::Title(title),
+        asset: native,
+        gross: Amount(10_000 * CFI),
+        costs: OperatingCosts { power: Amount(2_000 * CFI), ..OperatingCosts::default() },
+        period: "one month of H100 rental".into(),
+    };
+    let r = demo.send("demo-operator", vec![Msg::Revenue(income)])?;
+    demo.step("operator deposited a month of rental income: 10,000 CFI gross - 2,000 CFI power = 8,000 CFI net".into(), &r);
+
+    let r = demo.send("demo-investor", vec![Msg::Revenue(RevenueMsg::Claim { shares, asset: native })])?;
+    let paid: u128 = attr(&r, "revenue.claimed", "amount")?.parse()?;
+    demo.step(format!("investor claimed {} CFI: 250/1,000 of the 8,000 CFI net", paid / CFI), &r);
+
+    if format == Format::Json {
+        println!("{}", serde_json::to_string_pretty(&json!({ "title": title, "shares": shares, "claimed": paid.to_string(), "steps": demo.steps }))?);
+    }
+    Ok(())
+}

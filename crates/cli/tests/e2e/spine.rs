@@ -1,0 +1,39 @@
+//! The spine on a real devnet through the CLI: `computefi demo`, then the queries a holder and an
+//! auditor would run.
+
+use super::support::*;
+
+#[test]
+fn the_demo_walks_title_shares_kyc_and_income_on_a_devnet() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let ports = Ports { api: free_port(), metrics: free_port(), p2p: free_port() };
+    let node = Node::devnet(home, &ports);
+    node.wait_for_height(1);
+
+    let demo = cli(home, &["demo", "--node", &node.api]).unwrap();
+    assert_eq!(demo["claimed"], "2000000000", "250 of 1,000 shares of 8,000 CFI net");
+    assert_eq!(demo["steps"].as_array().unwrap().len(), 10);
+    let refusal = demo["steps"][7]["result"]["refused"].as_str().unwrap();
+    assert!(refusal.contains("3106") && refusal.contains("kyc"), "{refusal}");
+
+    let title = demo["title"].as_str().unwrap();
+    let shares = demo["shares"].as_str().unwrap();
+    let t = cli(home, &["query", "title", title, "--node", &node.api]).unwrap();
+    assert_eq!((t["status"].as_str(), t["locked_by"].as_str()), (Some("active"), Some(shares)));
+    let income = cli(home, &["query", "income", shares, "--node", &node.api]).unwrap();
+    assert_eq!(income["pool"]["net"], "8000000000");
+    assert_eq!(income["pool"]["costs"], "2000000000");
+    assert_eq!(income["checkpoints"][0]["power"], "2000000000");
+    let holders = cli(home, &["query", "holders", shares, "--node", &node.api]).unwrap();
+    assert_eq!(holders["holders"].as_array().unwrap().len(), 2);
+    let investor = cli(home, &["keys", "show", "demo-investor", "--keyring-backend", "test"]).unwrap();
+    let investor = investor["address"].as_str().unwrap();
+    let claims = cli(home, &["query", "claims", investor, "--node", &node.api]).unwrap();
+    assert_eq!(claims["claims"][0]["claim"]["type"], "kyc");
+    let left = cli(home, &["query", "claimable", shares, investor, "--node", &node.api]).unwrap();
+    assert_eq!(left["claimable"], "0", "the investor already claimed");
+    let err = cli(home, &["tx", "revenue", "claim", shares, "--from", "demo-investor", "--keyring-backend", "test", "--node", &node.api]).unwrap_err();
+    assert!(err.contains("6003") && err.contains("nothing to claim"), "claiming twice is refused: {err}");
+    node.terminate();
+}

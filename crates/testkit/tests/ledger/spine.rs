@@ -430,3 +430,35 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_vault_holds_several_titles_of_one_class_and_takes_income_for_all() {
+    let mut chain = TestChain::new();
+    let a = register(&mut chain, gpu_spec(&["GPU-A1"]));
+    let b = register(&mut chain, gpu_spec(&["GPU-B1"]));
+    let mut asic = gpu_spec(&["ASIC-C1"]);
+    asic.class = TitleClass::AsicMiner;
+    let c = register(&mut chain, asic);
+    for t in [a, b, c] {
+        verify(&mut chain, t);
+    }
+    let split = |titles: Vec<TitleId>| Msg::Shares(SharesMsg::Fractionalise { titles, shares: Amount(100), symbol: "FLEET".into(), name: "GPU fleet".into() });
+    refused(&mut chain, &operator(), split(vec![a, c]), ErrorCode::BadVault);
+    refused(&mut chain, &operator(), split(vec![a, a]), ErrorCode::BadVault);
+    let receipt = run(&mut chain, &operator(), split(vec![a, b])).unwrap();
+    let shares: AssetId = receipt.events[1].attr("asset").unwrap().parse().unwrap();
+    assert_eq!(chain.app().vault(&shares).unwrap().unwrap().titles, vec![a, b]);
+    let to_vault = Msg::Revenue(RevenueMsg::Deposit {
+        target: RevenueTarget::Vault(shares),
+        asset: cfi(),
+        gross: Amount(1_000),
+        costs: OperatingCosts { hosting: Amount(100), maintenance: Amount(100), ..OperatingCosts::default() },
+        period: "2026-11".into(),
+    });
+    run(&mut chain, &operator(), to_vault).unwrap();
+    run(&mut chain, &operator(), deposit(b, 200, 0)).expect("income of one title of the vault reaches the vault");
+    assert_eq!(claimed_amount(&run(&mut chain, &operator(), claim(shares)).unwrap()), 1_000);
+    let history = chain.app().income_history(&shares, &cfi()).unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!((history[0].hosting, history[0].net), (Amount(100), Amount(800)));
+}

@@ -6,6 +6,7 @@ pub mod cmd_bench;
 pub mod cmd_demo;
 pub mod cmd_keys;
 pub mod cmd_node;
+pub mod cmd_proof;
 pub mod cmd_query;
 pub mod cmd_replay;
 pub mod cmd_spine;
@@ -62,6 +63,9 @@ enum Command {
     /// Check things offline.
     #[command(subcommand)]
     Verify(cmd_query::VerifyCmd),
+    /// Check proofs offline: a mining share's block header, a matrix product, an attestation.
+    #[command(subcommand)]
+    Proof(cmd_proof::ProofCmd),
 }
 
 /// The home to use: --home, or the XDG data directory.
@@ -92,6 +96,7 @@ pub fn run() {
         Command::Query(cmd) => cmd_query::run(cmd, format),
         Command::Verify(cmd) => cmd_query::verify(cmd, format),
         Command::Demo(args) => cmd_demo::run(&home, args, format),
+        Command::Proof(cmd) => cmd_proof::run(cmd, format),
     };
     if let Err(e) = result {
         output::print_error(format, &e);

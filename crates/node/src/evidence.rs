@@ -230,7 +230,8 @@ pub struct EvidenceQuery {
     pub from_height: Option<String>,
     /// Most records listed (default [`EVIDENCE_LIST_DEFAULT`], at most [`EVIDENCE_LIST_MAX`]).
     pub limit: Option<String>,
-    /// Only records against this validator (`cfi1…`).
+    /// Only records against this validator: its validator address (`cfivalcons1…`, as `init`
+    /// and `testnet` print it) or its account-style address (`cfi1…`, as block headers name it).
     pub validator: Option<String>,
 }
 
@@ -238,7 +239,7 @@ fn refusal(status: StatusCode, name: &str, message: String) -> Response {
     (status, Json(json!({ "error": { "name": name, "message": message, "detail": "" } }))).into_response()
 }
 
-fn parse_query(q: &EvidenceQuery) -> Result<(u64, usize, Option<Address>), String> {
+fn parse_query(q: &EvidenceQuery) -> Result<(u64, usize, Option<String>), String> {
     let from = match &q.from_height {
         None => 0,
         Some(s) => s.parse().map_err(|e| format!("from_height {s:?}: {e}; give a height in decimal digits"))?,
@@ -248,8 +249,10 @@ fn parse_query(q: &EvidenceQuery) -> Result<(u64, usize, Option<Address>), Strin
         Some(s) => s.parse::<usize>().map_err(|e| format!("limit {s:?}: {e}"))?.min(EVIDENCE_LIST_MAX),
     };
     let validator = match &q.validator {
-        None => None,
-        Some(s) => Some(s.parse().map_err(|e| format!("validator {s:?}: {e}"))?),
+        Some(s) if !(s.starts_with("cfivalcons1") || s.parse::<Address>().is_ok()) => {
+            return Err(format!("validator {s:?}: give a cfivalcons1… or cfi1… address"))
+        }
+        other => other.clone(),
     };
     Ok((from, limit, validator))
 }
@@ -260,7 +263,7 @@ fn parse_query(q: &EvidenceQuery) -> Result<(u64, usize, Option<Address>), Strin
     params(
         ("from_height" = Option<String>, Query, description = "lowest height listed (default 0)"),
         ("limit" = Option<String>, Query, description = "most records listed (default 100, at most 1000)"),
-        ("validator" = Option<String>, Query, description = "only records against this validator (cfi1…)")),
+        ("validator" = Option<String>, Query, description = "only records against this validator (cfivalcons1… or cfi1…)")),
     responses(
         (status = 200, description = "{\"evidence\": [...], \"total\": \"<records held>\"}"),
         (status = 400, description = "A malformed query")))]
@@ -273,16 +276,31 @@ pub async fn list(Extension(log): Extension<EvidenceLog>, Query(q): Query<Eviden
         // Filtering reads past the limit; the log is bounded, so this is too.
         let scan = if validator.is_some() { EVIDENCE_RECORDS_MAX as usize } else { limit };
         let mut records = log.list(from, scan)?;
-        records.retain(|e| validator.is_none_or(|v| e.validator == v));
+        records.retain(|e| validator.as_ref().is_none_or(|v| names(e, v)));
         records.truncate(limit);
         Ok((records, log.len()?))
     })
     .await;
     match read {
-        Ok(Ok((records, total))) => Json(json!({ "evidence": records, "total": total.to_string() })).into_response(),
+        Ok(Ok((records, total))) => {
+            let shown: Vec<_> = records.iter().map(shown).collect();
+            Json(json!({ "evidence": shown, "total": total.to_string() })).into_response()
+        }
         Ok(Err(e)) => refusal(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("the node failed: {e:#}")),
         Err(e) => refusal(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("the node failed: {e}")),
     }
+}
+
+/// Whether `e` is against the validator named `name` (in either address form).
+fn names(e: &Evidence, name: &str) -> bool {
+    e.public_key.validator_address() == name || e.validator.to_string() == name
+}
+
+/// A record as the API shows it: with the validator address as `init` and `testnet` print it.
+fn shown(e: &Evidence) -> serde_json::Value {
+    let mut v = serde_json::to_value(e).unwrap_or_default();
+    v["validator_address"] = json!(e.public_key.validator_address());
+    v
 }
 
 /// `GET /evidence` over `log`, as a router to merge into any other.
@@ -356,6 +374,10 @@ mod tests {
         let (_, v) = body(list(Extension(log.clone()), Query(q)).await).await;
         assert_eq!(v["evidence"].as_array().unwrap().len(), 1);
         assert_eq!(v["evidence"][0]["height"], "1");
+        let q = EvidenceQuery { validator: Some(PublicKey([2; 32]).validator_address()), ..Default::default() };
+        let (_, v) = body(list(Extension(log.clone()), Query(q)).await).await;
+        assert_eq!(v["evidence"].as_array().unwrap().len(), 1);
+        assert_eq!(v["evidence"][0]["validator_address"], PublicKey([2; 32]).validator_address());
         let q = EvidenceQuery { from_height: Some("x".into()), ..Default::default() };
         let (status, v) = body(list(Extension(log), Query(q)).await).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);

@@ -48,8 +48,9 @@ pub struct GenesisValidator {
     pub power: u64,
 }
 
-/// The genesis file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// The genesis file. `Default` is not a valid genesis (no chain id, no validators); it is the base
+/// for struct-update syntax so that adding a field does not break every builder.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Genesis {
     /// Chain id, 1–64 bytes.
@@ -70,6 +71,9 @@ pub struct Genesis {
     /// Accounts approved to verify and appraise hardware titles.
     #[serde(default)]
     pub auditors: Vec<Address>,
+    /// Oracle feeds and their feeders.
+    #[serde(default)]
+    pub oracle_feeds: Vec<crate::modules::oracle::FeedConfig>,
 }
 
 /// Key of the parameters.
@@ -109,6 +113,13 @@ impl Genesis {
         if self.claim_issuers.len() > GENESIS_VALIDATORS_MAX || self.auditors.len() > GENESIS_VALIDATORS_MAX {
             return Err(format!("claim_issuers and auditors: at most {GENESIS_VALIDATORS_MAX} each"));
         }
+        let mut names = BTreeSet::new();
+        for feed in &self.oracle_feeds {
+            feed.validate()?;
+            if !names.insert(&feed.name) {
+                return Err(format!("oracle feed {:?} appears twice", feed.name));
+            }
+        }
         if self.balances.len() > GENESIS_BALANCES_MAX {
             return Err(format!("balances: at most {GENESIS_BALANCES_MAX} entries"));
         }
@@ -132,6 +143,9 @@ impl Genesis {
         }
         for auditor in &self.auditors {
             state.add_auditor(auditor);
+        }
+        for feed in &self.oracle_feeds {
+            state.put(crate::modules::oracle::state::feed_key(&feed.name), feed);
         }
         let native = AssetId::native();
         let mut supply = Amount::ZERO;

@@ -155,6 +155,37 @@ impl App {
         Ok(revenue::claimable(&state, shares, asset, holder, balance)?)
     }
 
+    /// A device key's last accepted envelope on a title.
+    pub fn last_report(&self, title: &TitleId, key: &computefi_types::PublicKey) -> Result<Option<crate::modules::device::LastReport>, AppError> {
+        use crate::modules::device::DeviceRead;
+        Ok(Committed(self.store()).last_report(title, key)?)
+    }
+
+    /// Equivocation evidence recorded against a title, oldest first.
+    pub fn evidence(&self, title: &TitleId) -> Result<Vec<crate::modules::device::Evidence>, AppError> {
+        let prefix = crate::modules::device::state::evidence_prefix(title);
+        decode_rows(self.store().scan_prefix_latest(prefix.as_bytes(), LIST_ENTRIES_MAX)?)
+    }
+
+    /// The latest telemetry of a title.
+    pub fn telemetry(&self, title: &TitleId) -> Result<Option<crate::modules::device::state::TelemetryRecord>, AppError> {
+        use crate::modules::device::DeviceRead;
+        Ok(Committed(self.store()).telemetry(title)?)
+    }
+
+    /// A feed as read at the last block's time.
+    pub fn feed(&self, name: &str) -> Result<Option<crate::modules::oracle::FeedValue>, AppError> {
+        Ok(crate::modules::oracle::read(&Committed(self.store()), name, self.last().time_ms)?)
+    }
+
+    /// All feeds, read at the last block's time.
+    pub fn feeds(&self) -> Result<Vec<crate::modules::oracle::FeedValue>, AppError> {
+        let configs: Vec<crate::modules::oracle::FeedConfig> = decode_rows(
+            self.store().scan_prefix_latest(crate::modules::oracle::state::FEED_PREFIX.as_bytes(), LIST_ENTRIES_MAX)?,
+        )?;
+        configs.iter().filter_map(|c| self.feed(&c.name).transpose()).collect()
+    }
+
     /// The validator set.
     pub fn validators(&self) -> Result<Vec<GenesisValidator>, AppError> {
         Ok(Committed(self.store()).get(VALIDATORS_KEY)?.unwrap_or_default())

@@ -88,6 +88,20 @@ fn now_ms() -> u64 {
     computefi_node::chain::now_ms()
 }
 
+/// The devnet's oracle feeds, fed by the dev account alone (quorum 1, one hour maximum age).
+pub fn devnet_feeds(feeder: Address) -> Vec<computefi_app::modules::oracle::FeedConfig> {
+    [("btc_usd", 6), ("network_difficulty", 0), ("hashprice_usd_th_day", 6), ("gpu_hour_usd", 6), ("grid_gco2_kwh", 3)]
+        .into_iter()
+        .map(|(name, decimals)| computefi_app::modules::oracle::FeedConfig {
+            name: name.to_string(),
+            decimals,
+            feeders: vec![feeder],
+            quorum: 1,
+            max_age_ms: 3_600_000,
+        })
+        .collect()
+}
+
 /// `computefi init`.
 pub fn init(home: &Option<PathBuf>, args: InitArgs, format: Format) -> anyhow::Result<()> {
     let home = Home::new(crate::home_dir(home)?);
@@ -98,6 +112,7 @@ pub fn init(home: &Option<PathBuf>, args: InitArgs, format: Format) -> anyhow::R
         balances,
         claim_issuers: args.claim_issuers,
         auditors: args.auditors,
+        oracle_feeds: Vec::new(),
         genesis_time_ms: now_ms(),
         config: config_with(&args.ports),
     };
@@ -180,6 +195,7 @@ pub fn devnet(home: &Option<PathBuf>, args: DevnetArgs, format: Format) -> anyho
             // whole pipeline alone (see `computefi demo`).
             claim_issuers: vec![dev.address],
             auditors: vec![dev.address],
+            oracle_feeds: devnet_feeds(dev.address),
             genesis_time_ms: now_ms(),
             config: config_with(&args.ports),
         };

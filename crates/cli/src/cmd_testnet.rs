@@ -126,6 +126,7 @@ pub fn run(_home: &Option<PathBuf>, args: TestnetArgs, format: Format) -> anyhow
         // As on a devnet, the dev account plays every attestor role.
         claim_issuers: vec![dev],
         auditors: vec![dev],
+        oracle_feeds: crate::cmd_node::devnet_feeds(dev),
         genesis_time_ms: now_ms(),
         nodes,
     })?;

@@ -173,6 +173,8 @@ pub struct InitOptions {
     pub claim_issuers: Vec<computefi_types::Address>,
     /// Accounts approved to verify and appraise titles.
     pub auditors: Vec<computefi_types::Address>,
+    /// Oracle feeds.
+    pub oracle_feeds: Vec<computefi_app::modules::oracle::FeedConfig>,
     /// Genesis time in ms.
     pub genesis_time_ms: u64,
     /// Node settings to write.
@@ -200,6 +202,7 @@ pub fn init_home(home: &Home, options: InitOptions) -> anyhow::Result<PublicKey>
         validators: vec![GenesisValidator { name: options.moniker.clone(), public_key, power: 1 }],
         claim_issuers: options.claim_issuers,
         auditors: options.auditors,
+        oracle_feeds: options.oracle_feeds,
     };
     genesis.validate().map_err(|e| anyhow::anyhow!("invalid genesis: {e}"))?;
     let key_file = ValidatorKeyFile { public_key, secret_key: hex::encode(seed) };
@@ -233,6 +236,8 @@ pub struct NetworkOptions {
     pub claim_issuers: Vec<computefi_types::Address>,
     /// Accounts approved to verify and appraise titles.
     pub auditors: Vec<computefi_types::Address>,
+    /// Oracle feeds.
+    pub oracle_feeds: Vec<computefi_app::modules::oracle::FeedConfig>,
     /// Genesis time in ms.
     pub genesis_time_ms: u64,
     /// The validators, each with its home; all get the same voting power.
@@ -277,6 +282,7 @@ pub fn init_network(options: NetworkOptions) -> anyhow::Result<Vec<PublicKey>> {
             .collect(),
         claim_issuers: options.claim_issuers,
         auditors: options.auditors,
+        oracle_feeds: options.oracle_feeds,
     };
     genesis.validate().map_err(|e| anyhow::anyhow!("invalid genesis: {e}"))?;
     let genesis_json = serde_json::to_string_pretty(&genesis)?;
@@ -310,6 +316,7 @@ mod tests {
             balances: vec![],
             claim_issuers: vec![],
             auditors: vec![],
+            oracle_feeds: vec![],
             genesis_time_ms: 1,
             nodes: nodes.clone(),
         };

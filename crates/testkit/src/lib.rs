@@ -106,6 +106,7 @@ impl TestChain {
             validators: vec![GenesisValidator { name: "validator-0".into(), public_key: validator.public_key(), power: 1 }],
             claim_issuers: vec![issuer().address],
             auditors: vec![auditor().address],
+            ..Genesis::default()
         }
     }
 

@@ -1,6 +1,6 @@
 //! Error codes a user sees. Codes are stable: a client may match on them, so a code is never
 //! reused or renumbered. Ranges: 1–999 transaction envelope, 1000s `bank`, 2000s `assets`, 3000s `identity` and
-//! 3100s `compliance`, 4000s `registry`, 5000s `shares`, 6000s `revenue`.
+//! 3100s `compliance`, 4000s `registry`, 5000s `shares`, 6000s `revenue`, 7000s `device`, 7100s `oracle`.
 //! The message of each code says the cause and what to do; [`TxError::detail`] adds the values
 //! involved.
 
@@ -187,6 +187,34 @@ pub enum ErrorCode {
     /// too many income assets.
     #[error("too many income assets: a vault pays income in at most 8 assets; pay in one it already uses")]
     TooManyIncomeAssets = 6004,
+
+    /// unknown device key.
+    #[error("unknown device key: the key is not listed on the title; the operator lists device keys when registering the title")]
+    UnknownDeviceKey = 7001,
+    /// invalid report signature.
+    #[error("invalid report signature: the device key did not sign this envelope; sign it again with the device key")]
+    InvalidReportSignature = 7002,
+    /// replayed report.
+    #[error("replayed report: this device already reported with this sequence number; use the next sequence number")]
+    ReplayedReport = 7003,
+    /// sequence gap too large.
+    #[error("sequence gap too large: the sequence number skips more reports than allowed; send the missing reports or the next number")]
+    SequenceGap = 7004,
+    /// broken report chain.
+    #[error("broken report chain: prev_hash is not the hash of this key's last accepted envelope; rebuild the envelope on the last one")]
+    BrokenReportChain = 7005,
+    /// report outside its window.
+    #[error("report outside its window: the block height is outside the envelope's window, or the window is too wide; sign a fresh report")]
+    StaleReport = 7006,
+    /// invalid report payload.
+    #[error("invalid report payload: a list or field of the payload is out of bounds; the detail names it")]
+    InvalidPayload = 7007,
+    /// unknown feed.
+    #[error("unknown feed: no oracle feed has this name; list feeds with `computefi query feeds`")]
+    UnknownFeed = 7101,
+    /// not a feeder.
+    #[error("not a feeder: only the feed's authorised feeders may submit values")]
+    NotFeeder = 7102,
 }
 
 impl ErrorCode {
@@ -257,6 +285,15 @@ impl ErrorCode {
             NotPayer => "not_payer",
             NothingToClaim => "nothing_to_claim",
             TooManyIncomeAssets => "too_many_income_assets",
+            UnknownDeviceKey => "unknown_device_key",
+            InvalidReportSignature => "invalid_report_signature",
+            ReplayedReport => "replayed_report",
+            SequenceGap => "sequence_gap",
+            BrokenReportChain => "broken_report_chain",
+            StaleReport => "stale_report",
+            InvalidPayload => "invalid_payload",
+            UnknownFeed => "unknown_feed",
+            NotFeeder => "not_feeder",
         }
     }
 }

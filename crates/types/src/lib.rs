@@ -11,6 +11,7 @@ pub mod address;
 pub mod amount;
 pub mod block;
 pub mod compliance;
+pub mod device;
 pub mod error;
 pub mod event;
 pub mod hash;
@@ -27,7 +28,7 @@ pub use error::{ErrorCode, TxError};
 pub use event::Event;
 pub use hash::{sha256, Hash};
 pub use msg::{
-    AssetsMsg, BankMsg, ComplianceMsg, IdentityMsg, Msg, OperatingCosts, Output, RegistryMsg, RevenueMsg, RevenueTarget,
+    AssetsMsg, BankMsg, ComplianceMsg, DeviceMsg, IdentityMsg, OracleMsg, Msg, OperatingCosts, Output, RegistryMsg, RevenueMsg, RevenueTarget,
     SharesMsg,
 };
 pub use tx::{Receipt, SignedTx, Tx, TxStatus};

@@ -27,6 +27,10 @@ pub enum Msg {
     Shares(SharesMsg),
     /// Income of titles paid to their share holders.
     Revenue(RevenueMsg),
+    /// Signed reports of the devices behind titles.
+    Device(DeviceMsg),
+    /// Named price and network feeds.
+    Oracle(OracleMsg),
 }
 
 impl Msg {
@@ -40,6 +44,8 @@ impl Msg {
             Msg::Registry(_) => "registry",
             Msg::Shares(_) => "shares",
             Msg::Revenue(_) => "revenue",
+            Msg::Device(_) => "device",
+            Msg::Oracle(_) => "oracle",
         }
     }
 }
@@ -333,5 +339,26 @@ pub enum RevenueMsg {
         /// The payer, or none to remove.
         #[serde(default)]
         payer: Option<Address>,
+    },
+}
+
+/// Messages of the `device` module.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum DeviceMsg {
+    /// A report signed by a device key of the title; anyone may relay it (and pays the fee).
+    Report(crate::device::SignedReport),
+}
+
+/// Messages of the `oracle` module.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum OracleMsg {
+    /// An authorised feeder's value for a feed (fixed point, the feed's decimals).
+    Submit {
+        /// Feed name, e.g. `btc_usd`.
+        feed: String,
+        /// Value × 10^decimals.
+        value: Amount,
     },
 }

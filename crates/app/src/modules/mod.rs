@@ -1,5 +1,5 @@
 //! The ledger's modules, in the order a transaction meets them: auth, bank, assets, identity,
-//! compliance, registry, shares, revenue. Each has the same files: `mod.rs` (what it is, its invariants),
+//! compliance, registry, shares, revenue, device, oracle. Each has the same files: `mod.rs` (what it is, its invariants),
 //! `state.rs` (its keys and read/write extension traits), `exec.rs` (its message handlers) and,
 //! where it emits them, `event.rs`.
 
@@ -7,7 +7,9 @@ pub mod assets;
 pub mod auth;
 pub mod bank;
 pub mod compliance;
+pub mod device;
 pub mod identity;
+pub mod oracle;
 pub mod registry;
 pub mod revenue;
 pub mod shares;
@@ -47,6 +49,8 @@ impl Handler for Msg {
             Msg::Registry(m) => m.check_stateless(ctx),
             Msg::Shares(m) => m.check_stateless(ctx),
             Msg::Revenue(m) => m.check_stateless(ctx),
+            Msg::Device(m) => m.check_stateless(ctx),
+            Msg::Oracle(m) => m.check_stateless(ctx),
         }
     }
 
@@ -59,6 +63,8 @@ impl Handler for Msg {
             Msg::Registry(m) => m.execute(state, ctx),
             Msg::Shares(m) => m.execute(state, ctx),
             Msg::Revenue(m) => m.execute(state, ctx),
+            Msg::Device(m) => m.execute(state, ctx),
+            Msg::Oracle(m) => m.execute(state, ctx),
         }
     }
 }

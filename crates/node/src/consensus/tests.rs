@@ -14,6 +14,9 @@ pub(super) struct MemoryLedger {
     chain_id: String,
     validators: Vec<ValidatorInfo>,
     blocks: Mutex<Vec<(Block, Vec<u8>)>>,
+    /// Added to the time of proposed blocks: ledgers with different salts build different
+    /// blocks for one height.
+    salt: u64,
 }
 
 impl MemoryLedger {
@@ -27,7 +30,12 @@ impl MemoryLedger {
                 power: 1,
             })
             .collect();
-        MemoryLedger { chain_id: "computefi-test".into(), validators, blocks: Mutex::new(Vec::new()) }
+        MemoryLedger { chain_id: "computefi-test".into(), validators, blocks: Mutex::new(Vec::new()), salt: 0 }
+    }
+
+    /// A ledger whose proposals differ from those of a ledger with another salt.
+    pub(super) fn with_salt(keys: &[[u8; 32]], salt: u64) -> Self {
+        MemoryLedger { salt, ..Self::new(keys) }
     }
 
     pub(super) fn blocks(&self) -> Vec<(Block, Vec<u8>)> {
@@ -58,7 +66,7 @@ impl Ledger for MemoryLedger {
             header: Header {
                 chain_id: self.chain_id.clone(),
                 height,
-                time_ms: height * 1_000,
+                time_ms: height * 1_000 + self.salt,
                 prev_hash: self.tip_hash(),
                 proposer,
                 txs_hash: Block::txs_hash_of(&[]),
@@ -186,30 +194,73 @@ fn free_ports(n: usize) -> Vec<u16> {
 
 struct Node {
     ledger: Arc<MemoryLedger>,
+    evidence: EvidenceLog,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
     _home: tempfile::TempDir,
 }
 
+/// Starts validator `index` of `seeds`, listening on `ports[index]` with every other port as a peer.
 fn start_node(index: usize, seeds: &[[u8; 32]], ports: &[u16]) -> Node {
-    let ledger = Arc::new(MemoryLedger::new(seeds));
+    spawn_node(seeds[index], MemoryLedger::new(seeds), index, ports)
+}
+
+/// Starts a node signing with `seed` over `ledger`, listening on `ports[listen]` with every
+/// other port as a peer.
+fn spawn_node(seed: [u8; 32], ledger: MemoryLedger, listen: usize, ports: &[u16]) -> Node {
+    let ledger = Arc::new(ledger);
     let home = tempfile::tempdir().unwrap();
+    let evidence = evidence_log(home.path());
     let addr = |p: u16| format!("/ip4/127.0.0.1/tcp/{p}");
-    let peers = ports.iter().enumerate().filter(|(i, _)| *i != index).map(|(_, p)| addr(*p)).collect();
-    let config = fast_config(addr(ports[index]), peers);
+    let peers = ports.iter().enumerate().filter(|(i, _)| *i != listen).map(|(_, p)| addr(*p)).collect();
+    let config = fast_config(addr(ports[listen]), peers);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn({
-        let ledger = ledger.clone();
+        let (ledger, evidence) = (ledger.clone(), evidence.clone());
         let home = home.path().to_path_buf();
-        let seed = seeds[index];
         async move {
-            run(ledger, config, seed, &home, evidence_log(&home), async {
+            run(ledger, config, seed, &home, evidence, async {
                 let _ = stopped.await;
             })
             .await
         }
     });
-    Node { ledger, stop, task, _home: home }
+    Node { ledger, evidence, stop, task, _home: home }
+}
+
+/// A double-signing operator: one validator key run on two nodes that build different blocks.
+/// The honest validators keep deciding, and they record the conflicting signatures as evidence.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_validator_key_run_on_two_nodes_is_caught_equivocating_by_the_honest_ones() {
+    init_logging();
+    let seeds: Vec<[u8; 32]> = (1..=4u8).map(|i| [i * 29; 32]).collect();
+    let ports = free_ports(5);
+    let mut nodes: Vec<Node> = (0..3).map(|i| start_node(i, &seeds, &ports)).collect();
+    // The fourth key, twice: listening on ports 3 and 4, with different block times.
+    nodes.push(spawn_node(seeds[3], MemoryLedger::with_salt(&seeds, 1), 3, &ports));
+    nodes.push(spawn_node(seeds[3], MemoryLedger::with_salt(&seeds, 2), 4, &ports));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let honest = &nodes[..3];
+    while honest.iter().all(|n| n.evidence.is_empty().unwrap()) {
+        assert!(tokio::time::Instant::now() < deadline, "no honest node recorded the double signing within 60 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let twice = seed_address(&seeds[3]);
+    for n in honest {
+        for e in n.evidence.list(0, 100).unwrap() {
+            assert_eq!(ConsensusAddress(e.validator), twice, "only the doubled key is blamed: {e:?}");
+            verify_evidence("computefi-test", &e).unwrap();
+        }
+    }
+    let target = honest.iter().map(|n| n.ledger.committed_height()).max().unwrap() + 2;
+    for n in honest {
+        wait_for_height(&n.ledger, target, Duration::from_secs(60)).await;
+        assert_chain_is_sound(&n.ledger);
+    }
+    for n in nodes {
+        n.stop.send(()).unwrap();
+        let _ = n.task.await.unwrap();
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,0 +1,122 @@
+//! Handler of `device` messages.
+
+use super::state::*;
+use crate::modules::registry::RegistryRead;
+use crate::modules::{Handler, TxContext};
+use crate::state::{ExecError, Overlay, StateWrite};
+use computefi_types::device::*;
+use computefi_types::{DeviceMsg, ErrorCode, Event, Hash, TxError};
+
+fn refuse(code: ErrorCode, detail: String) -> ExecError {
+    TxError::new(code, detail).into()
+}
+
+fn check_payload(payload: &Payload) -> Result<(), TxError> {
+    let bad = |why: String| Err(TxError::new(ErrorCode::InvalidPayload, why));
+    match payload {
+        Payload::Telemetry(t) if t.utilisation_bps > 10_000 => bad(format!("utilisation {} bps > 10000", t.utilisation_bps)),
+        Payload::Shares(s) if s.headers.is_empty() || s.headers.len() > SHARES_PER_BATCH_MAX => {
+            bad(format!("{} shares, 1 to {SHARES_PER_BATCH_MAX}", s.headers.len()))
+        }
+        Payload::Shares(s) if s.difficulty == 0 => bad("share difficulty 0".into()),
+        Payload::Attestation(a) if a.report.len() > ATTESTATION_BYTES_MAX || a.cert_chain.len() > CERT_CHAIN_BYTES_MAX => {
+            bad("attestation report or certificate chain too large".into())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Checks sequence and chain against the key's last envelope. `Ok(None)` accepts the envelope;
+/// `Ok(Some(evidence))` means it conflicts with an accepted one.
+fn sequence_check(state: &Overlay<'_>, env: &Envelope, hash: Hash, height: u64) -> Result<Option<Evidence>, ExecError> {
+    let last = state.last_report(&env.title, &env.device_key)?;
+    let (last_seq, last_hash) = last.map(|l| (l.sequence, l.hash)).unwrap_or((0, Hash::ZERO));
+    if env.sequence <= last_seq {
+        let seen: Option<Hash> = crate::state::StateRead::get(state, &seen_key(&env.title, &env.device_key, env.sequence))?;
+        return match seen {
+            Some(first) if first != hash => Ok(Some(Evidence { device_key: env.device_key, sequence: env.sequence, first, second: hash, height })),
+            _ => Err(refuse(ErrorCode::ReplayedReport, format!("sequence {} of key {}, last accepted {last_seq}", env.sequence, hex::encode(env.device_key.0)))),
+        };
+    }
+    if env.sequence - last_seq > SEQUENCE_GAP_MAX {
+        return Err(refuse(ErrorCode::SequenceGap, format!("sequence {} after {last_seq}, at most {SEQUENCE_GAP_MAX} ahead", env.sequence)));
+    }
+    if env.prev_hash != last_hash {
+        return Err(refuse(ErrorCode::BrokenReportChain, format!("prev_hash {}, last accepted envelope {last_hash}", env.prev_hash)));
+    }
+    Ok(None)
+}
+
+fn apply_payload(state: &mut Overlay<'_>, env: &Envelope, ctx: &TxContext) -> Result<Event, ExecError> {
+    let base = Event::new("device.report").with("title", env.title).with("sequence", env.sequence);
+    match &env.payload {
+        Payload::Telemetry(t) => {
+            state.put(telemetry_key(&env.title), &TelemetryRecord { telemetry: t.clone(), height: ctx.height });
+            Ok(base
+                .with("kind", "telemetry")
+                .with("gpus_seen", t.gpus_seen)
+                .with("utilisation_bps", t.utilisation_bps)
+                .with("energy_mj", t.energy_mj)
+                .with("simulated", t.simulated))
+        }
+        Payload::Meter(m) => {
+            state.put(meter_key(&env.title), &MeterRecord { reading: m.clone(), height: ctx.height });
+            Ok(base.with("kind", "meter").with("meter_wh", m.meter_wh))
+        }
+        Payload::Shares(_) | Payload::ChallengeAnswer(_) | Payload::Attestation(_) => Err(refuse(
+            ErrorCode::InvalidPayload,
+            "this node does not verify share, challenge or attestation reports yet; send telemetry or meter readings".into(),
+        )),
+    }
+}
+
+impl Handler for DeviceMsg {
+    fn check_stateless(&self, _ctx: &TxContext) -> Result<(), TxError> {
+        let DeviceMsg::Report(report) = self;
+        let env = &report.envelope;
+        if !report.signature_valid() {
+            return Err(TxError::new(ErrorCode::InvalidReportSignature, format!("title {}, sequence {}", env.title, env.sequence)));
+        }
+        if env.sequence == 0 {
+            return Err(TxError::new(ErrorCode::ReplayedReport, "sequence numbers start at 1"));
+        }
+        if env.window_end < env.window_start || env.window_end - env.window_start > REPORT_WINDOW_BLOCKS_MAX {
+            return Err(TxError::new(
+                ErrorCode::StaleReport,
+                format!("window {}..={} must span at most {REPORT_WINDOW_BLOCKS_MAX} blocks", env.window_start, env.window_end),
+            ));
+        }
+        check_payload(&env.payload)
+    }
+
+    fn execute(&self, state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
+        let DeviceMsg::Report(report) = self;
+        let env = &report.envelope;
+        let title = state.require_title(&env.title)?;
+        if title.status.is_final() {
+            return Err(refuse(ErrorCode::TitleEnded, format!("title {} is {:?}", title.id, title.status)));
+        }
+        if !title.spec.device_keys.contains(&env.device_key) {
+            return Err(refuse(ErrorCode::UnknownDeviceKey, format!("key {} on title {}", hex::encode(env.device_key.0), title.id)));
+        }
+        if !(env.window_start..=env.window_end).contains(&ctx.height) {
+            return Err(refuse(ErrorCode::StaleReport, format!("height {} outside {}..={}", ctx.height, env.window_start, env.window_end)));
+        }
+        let hash = env.hash();
+        if let Some(evidence) = sequence_check(state, env, hash, ctx.height)? {
+            let n = add_evidence(state, &env.title, &evidence)?;
+            return Ok(vec![Event::new("device.equivocation")
+                .with("title", env.title)
+                .with("device_key", hex::encode(env.device_key.0))
+                .with("sequence", env.sequence)
+                .with("evidence", n)]);
+        }
+        let event = apply_payload(state, env, ctx)?;
+        state.put(last_key(&env.title, &env.device_key), &LastReport { sequence: env.sequence, hash, height: ctx.height });
+        state.put(seen_key(&env.title, &env.device_key, env.sequence), &hash);
+        if env.sequence > SEEN_REPORTS_KEPT {
+            state.delete(seen_key(&env.title, &env.device_key, env.sequence - SEEN_REPORTS_KEPT));
+        }
+        Ok(vec![event])
+    }
+}

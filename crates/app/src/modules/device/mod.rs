@@ -1,0 +1,13 @@
+//! `device`: signed reports of the devices behind titles. A report is accepted only from a device
+//! key listed on the title, inside its block-height window, with the next sequence number (gaps up
+//! to [`state::SEQUENCE_GAP_MAX`]) and chained to the key's previous envelope. A second, different
+//! envelope with an already used sequence number is recorded as equivocation evidence against the
+//! title.
+//!
+//! # Invariants
+//! - A key's accepted sequence numbers strictly increase and its envelopes form a hash chain.
+//! - Evidence is only ever added, never removed.
+
+pub mod exec;
+pub mod state;
+pub use state::{DeviceRead, Evidence, LastReport};

@@ -1,0 +1,12 @@
+//! `oracle`: named feeds (BTC/USD, network difficulty, hashprice, GPU-hour rental index, grid
+//! carbon intensity) fed by authorised feeders. A feed's value is the median of its feeders'
+//! submissions no older than the feed's maximum age, and exists only when at least `quorum` such
+//! submissions do. Values are fixed point with the feed's decimals.
+//!
+//! # Invariants
+//! - Only a feed's feeders write its submissions; each feeder has one current submission.
+//! - A read never uses a submission older than `max_age_ms` at the reading block's time.
+
+pub mod exec;
+pub mod state;
+pub use state::{hashprice_micro_usd_per_th_day, read, FeedConfig, FeedValue};

@@ -1,0 +1,132 @@
+//! Feeds, submissions, the median read and the hashprice formula.
+
+use crate::state::{ExecError, StateRead};
+use borsh::{BorshDeserialize, BorshSerialize};
+use computefi_types::{Address, Amount};
+use serde::{Deserialize, Serialize};
+
+/// Most feeders of one feed.
+pub const FEEDERS_MAX: usize = 32;
+/// Longest feed name, in bytes.
+pub const FEED_NAME_BYTES_MAX: usize = 32;
+
+/// A feed's configuration (genesis; governance later).
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedConfig {
+    /// Name, e.g. `btc_usd`: 1–32 of a–z, 0–9 and `_`.
+    pub name: String,
+    /// Decimals of the fixed-point values.
+    pub decimals: u8,
+    /// Who may submit.
+    pub feeders: Vec<Address>,
+    /// Fresh submissions needed for a value.
+    pub quorum: u32,
+    /// Oldest usable submission, ms before the block time.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub max_age_ms: u64,
+}
+
+impl FeedConfig {
+    /// Checks the configuration; the error names the field.
+    pub fn validate(&self) -> Result<(), String> {
+        let n = &self.name;
+        if n.is_empty() || n.len() > FEED_NAME_BYTES_MAX || !n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+            return Err(format!("feed name {n:?}: 1-32 of a-z, 0-9 and _"));
+        }
+        if self.feeders.is_empty() || self.feeders.len() > FEEDERS_MAX {
+            return Err(format!("feed {n}: 1 to {FEEDERS_MAX} feeders"));
+        }
+        if self.quorum == 0 || self.quorum as usize > self.feeders.len() {
+            return Err(format!("feed {n}: quorum must be 1 to the number of feeders"));
+        }
+        if self.max_age_ms == 0 {
+            return Err(format!("feed {n}: max_age_ms must be above 0"));
+        }
+        Ok(())
+    }
+}
+
+/// One feeder's current submission.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Submission {
+    /// The value.
+    pub value: Amount,
+    /// Height submitted at.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub height: u64,
+    /// Block time submitted at.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub time_ms: u64,
+}
+
+/// A feed as read at a block time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedValue {
+    /// Feed name.
+    pub feed: String,
+    /// The median of fresh submissions, if a quorum exists.
+    pub value: Option<Amount>,
+    /// Decimals of the value.
+    pub decimals: u8,
+    /// Feeders whose fresh submissions count, with their values.
+    pub contributors: Vec<(Address, Amount)>,
+    /// Height of the newest contributing submission.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub height: u64,
+    /// Why there is no value, if there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing: Option<String>,
+}
+
+/// Key of a feed's configuration.
+pub fn feed_key(name: &str) -> String {
+    format!("{FEED_PREFIX}{name}")
+}
+
+/// Prefix of all feed configurations.
+pub const FEED_PREFIX: &str = "oracle/feed/";
+
+/// Key of a feeder's submission.
+pub fn submission_key(name: &str, feeder: &Address) -> String {
+    format!("oracle/submission/{name}/{feeder}")
+}
+
+/// Reads a feed at block time `now_ms`: the median of fresh submissions when at least a quorum
+/// exists (the lower middle for an even count, so the value is always one that was submitted).
+pub fn read<S: StateRead + Sized>(state: &S, name: &str, now_ms: u64) -> Result<Option<FeedValue>, ExecError> {
+    let Some(feed) = state.get::<FeedConfig>(&feed_key(name))? else { return Ok(None) };
+    let mut fresh: Vec<(Address, Submission)> = Vec::with_capacity(feed.feeders.len());
+    for feeder in &feed.feeders {
+        if let Some(s) = state.get::<Submission>(&submission_key(name, feeder))? {
+            if s.time_ms.saturating_add(feed.max_age_ms) >= now_ms {
+                fresh.push((*feeder, s));
+            }
+        }
+    }
+    let height = fresh.iter().map(|(_, s)| s.height).max().unwrap_or(0);
+    let mut values: Vec<Amount> = fresh.iter().map(|(_, s)| s.value).collect();
+    values.sort();
+    let quorum = feed.quorum as usize;
+    let (value, missing) = if values.len() >= quorum {
+        (values.get((values.len() - 1) / 2).copied(), None)
+    } else {
+        (None, Some(format!("{} fresh submissions, quorum {quorum}", values.len())))
+    };
+    let contributors = fresh.into_iter().map(|(a, s)| (a, s.value)).collect();
+    Ok(Some(FeedValue { feed: name.to_string(), value, decimals: feed.decimals, contributors, height, missing }))
+}
+
+/// Hashprice in micro-USD per TH/s per day:
+/// `blocks/day for 1 TH/s × (subsidy + mean fees) × BTC/USD`, with
+/// `blocks/day = H·86400 / (D·2^32)`. `difficulty` is the network difficulty (an integer),
+/// `reward_sats` the block subsidy plus mean fees in satoshis, `btc_usd_micro` the BTC price in
+/// micro-USD. Integer arithmetic, rounded down; `None` on overflow or zero difficulty.
+pub fn hashprice_micro_usd_per_th_day(difficulty: u128, reward_sats: u128, btc_usd_micro: u128) -> Option<u128> {
+    const TH: u128 = 1_000_000_000_000;
+    const SECONDS_PER_DAY: u128 = 86_400;
+    const SATS_PER_BTC: u128 = 100_000_000;
+    let numerator = TH.checked_mul(SECONDS_PER_DAY)?.checked_mul(reward_sats)?.checked_mul(btc_usd_micro)?;
+    let denominator = difficulty.checked_mul(1u128 << 32)?.checked_mul(SATS_PER_BTC)?;
+    numerator.checked_div(denominator)
+}

@@ -1,0 +1,171 @@
+//! Device reports (signed envelopes, sequence, chain, window, equivocation) and oracle feeds.
+
+use computefi_app::modules::oracle::{self, FeedConfig};
+use computefi_testkit::{TestAccount, TestChain};
+use computefi_types::compliance::TransferRules;
+use computefi_types::device::*;
+use computefi_types::title::*;
+use computefi_types::*;
+
+fn operator() -> TestAccount {
+    TestAccount::named("alice")
+}
+fn device() -> TestAccount {
+    TestAccount::named("device-1")
+}
+
+fn run(chain: &mut TestChain, who: &TestAccount, msg: Msg) -> Result<Receipt, TxError> {
+    let tx = chain.tx(who, vec![msg]);
+    chain.deliver(tx)
+}
+
+fn refused(chain: &mut TestChain, who: &TestAccount, msg: Msg, code: ErrorCode) -> TxError {
+    let root = chain.app_hash();
+    let err = run(chain, who, msg).expect_err("must be refused");
+    assert_eq!(err.code, code.code(), "expected {code:?}, got {err}");
+    assert_eq!(chain.app_hash(), root, "a refusal changes nothing");
+    err
+}
+
+fn title_with_device(chain: &mut TestChain) -> TitleId {
+    let spec = TitleSpec {
+        class: TitleClass::GpuServer,
+        make: "Dell".into(),
+        model: "XE9680".into(),
+        serials: vec!["GPU-X1".into()],
+        count: 1,
+        capacity: vec![CapacityItem { milli: 1000, unit: CapacityUnit::Gpu }],
+        location: Location { country: "SE".into(), site: "Lulea".into() },
+        custodian: "North DC".into(),
+        insurance: None,
+        device_keys: vec![device().public_key()],
+        rules: TransferRules::default(),
+    };
+    let receipt = run(chain, &operator(), Msg::Registry(RegistryMsg::Register { spec })).unwrap();
+    receipt.events[1].attr("title").unwrap().parse().unwrap()
+}
+
+fn telemetry(gpus: u32) -> Payload {
+    Payload::Telemetry(Telemetry { gpus_seen: gpus, utilisation_bps: 9_500, energy_mj: 3_600_000, temperature_c: 64, xid_errors: 0, simulated: true })
+}
+
+fn envelope(chain: &TestChain, title: TitleId, sequence: u64, prev_hash: Hash, payload: Payload) -> Envelope {
+    let h = chain.height();
+    Envelope { title, device_key: device().public_key(), sequence, prev_hash, window_start: h, window_end: h + 10, payload }
+}
+
+fn report(env: Envelope) -> Msg {
+    Msg::Device(DeviceMsg::Report(env.sign(&device().key)))
+}
+
+#[test]
+fn reports_from_a_listed_key_are_accepted_in_sequence_and_chained() {
+    let mut chain = TestChain::new();
+    let title = title_with_device(&mut chain);
+    let first = envelope(&chain, title, 1, Hash::ZERO, telemetry(1));
+    let receipt = run(&mut chain, &operator(), report(first.clone())).unwrap();
+    assert_eq!(receipt.events[1].attr("simulated"), Some("true"), "simulated readings say so");
+    let second = envelope(&chain, title, 2, first.hash(), telemetry(1));
+    run(&mut chain, &operator(), report(second.clone())).expect("the next report chains on the first");
+    let last = chain.app().last_report(&title, &device().public_key()).unwrap().unwrap();
+    assert_eq!((last.sequence, last.hash), (2, second.hash()));
+}
+
+#[test]
+fn an_unknown_key_a_bad_signature_or_a_stale_window_is_refused() {
+    let mut chain = TestChain::new();
+    let title = title_with_device(&mut chain);
+    let stranger = TestAccount::named("stranger");
+    let mut env = envelope(&chain, title, 1, Hash::ZERO, telemetry(1));
+    env.device_key = stranger.public_key();
+    refused(&mut chain, &operator(), Msg::Device(DeviceMsg::Report(env.clone().sign(&stranger.key))), ErrorCode::UnknownDeviceKey);
+    let mut forged = envelope(&chain, title, 1, Hash::ZERO, telemetry(1)).sign(&device().key);
+    forged.envelope.sequence = 2;
+    refused(&mut chain, &operator(), Msg::Device(DeviceMsg::Report(forged)), ErrorCode::InvalidReportSignature);
+    let mut old = envelope(&chain, title, 1, Hash::ZERO, telemetry(1));
+    old.window_start = 0;
+    old.window_end = 0;
+    refused(&mut chain, &operator(), report(old), ErrorCode::StaleReport);
+    let mut wide = envelope(&chain, title, 1, Hash::ZERO, telemetry(1));
+    wide.window_end = wide.window_start + 10_000;
+    refused(&mut chain, &operator(), report(wide), ErrorCode::StaleReport);
+}
+
+#[test]
+fn a_replay_a_gap_or_a_broken_chain_is_refused() {
+    let mut chain = TestChain::new();
+    let title = title_with_device(&mut chain);
+    let first = envelope(&chain, title, 1, Hash::ZERO, telemetry(1));
+    run(&mut chain, &operator(), report(first.clone())).unwrap();
+    refused(&mut chain, &operator(), report(first.clone()), ErrorCode::ReplayedReport);
+    let gap = report(envelope(&chain, title, 500, first.hash(), telemetry(1)));
+    refused(&mut chain, &operator(), gap, ErrorCode::SequenceGap);
+    let unchained = report(envelope(&chain, title, 2, Hash::ZERO, telemetry(1)));
+    refused(&mut chain, &operator(), unchained, ErrorCode::BrokenReportChain);
+    let skip = report(envelope(&chain, title, 5, first.hash(), telemetry(1)));
+    run(&mut chain, &operator(), skip).expect("a small gap is allowed");
+}
+
+#[test]
+fn two_different_envelopes_with_one_sequence_number_are_recorded_as_evidence() {
+    let mut chain = TestChain::new();
+    let title = title_with_device(&mut chain);
+    let first = envelope(&chain, title, 1, Hash::ZERO, telemetry(1));
+    run(&mut chain, &operator(), report(first)).unwrap();
+    let conflicting = envelope(&chain, title, 1, Hash::ZERO, telemetry(0));
+    let receipt = run(&mut chain, &operator(), report(conflicting)).expect("evidence is recorded");
+    assert_eq!(receipt.events[1].kind, "device.equivocation");
+    assert_eq!(chain.app().evidence(&title).unwrap().len(), 1);
+    let last = chain.app().last_report(&title, &device().public_key()).unwrap().unwrap();
+    assert_eq!(last.sequence, 1, "the conflicting report is not applied");
+}
+
+fn feed(feeders: &[&TestAccount]) -> FeedConfig {
+    FeedConfig { name: "btc_usd".into(), decimals: 6, feeders: feeders.iter().map(|f| f.address).collect(), quorum: 2, max_age_ms: 5_000 }
+}
+
+fn submit(value: u128) -> Msg {
+    Msg::Oracle(OracleMsg::Submit { feed: "btc_usd".into(), value: Amount(value) })
+}
+
+#[test]
+fn a_feed_is_the_median_of_fresh_submissions_and_only_with_a_quorum() {
+    let (a, b, c) = (TestAccount::named("alice"), TestAccount::named("bob"), TestAccount::named("carol"));
+    let mut genesis = TestChain::genesis(&["alice", "bob", "carol"]);
+    genesis.oracle_feeds = vec![feed(&[&a, &b, &c])];
+    let mut chain = TestChain::from_genesis(&genesis);
+    let read = |chain: &TestChain| chain.app().feed("btc_usd").unwrap().unwrap();
+
+    run(&mut chain, &a, submit(100_000_000_000)).unwrap();
+    let one = read(&chain);
+    assert_eq!(one.value, None, "one submission is below the quorum");
+    assert!(one.missing.unwrap().contains("quorum 2"));
+    run(&mut chain, &b, submit(102_000_000_000)).unwrap();
+    run(&mut chain, &c, submit(250_000_000_000)).unwrap();
+    let three = read(&chain);
+    assert_eq!(three.value, Some(Amount(102_000_000_000)), "the median resists one outlier");
+    assert_eq!(three.contributors.len(), 3);
+    // Blocks are 1 s apart: five more blocks leave only the last submission within 5 s (the
+    // boundary counts).
+    for _ in 0..5 {
+        chain.produce(vec![]);
+    }
+    let later = read(&chain);
+    assert_eq!(later.contributors.len(), 1, "submissions older than 5 s no longer count");
+    assert_eq!(later.value, None);
+
+    refused(&mut chain, &TestAccount::named("nobody"), submit(1), ErrorCode::InsufficientFee);
+    refused(&mut chain, &computefi_testkit::issuer(), submit(1), ErrorCode::NotFeeder);
+    let unknown = Msg::Oracle(OracleMsg::Submit { feed: "eth_usd".into(), value: Amount(1) });
+    refused(&mut chain, &a, unknown, ErrorCode::UnknownFeed);
+}
+
+#[test]
+fn hashprice_follows_the_published_formula() {
+    // FORMULAS.md: D = 1.3e14 at $100k/BTC is about $48.8 per PH/s per day (subsidy 3.125 BTC plus
+    // about 0.03 BTC of mean fees).
+    let per_th = oracle::hashprice_micro_usd_per_th_day(130_000_000_000_000, 315_500_000, 100_000_000_000).unwrap();
+    let per_ph_usd = per_th * 1_000 / 1_000_000;
+    assert!((48..=49).contains(&per_ph_usd), "{per_ph_usd} $/PH/day");
+    assert_eq!(oracle::hashprice_micro_usd_per_th_day(0, 1, 1), None, "zero difficulty has no hashprice");
+}

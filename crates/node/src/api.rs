@@ -115,6 +115,9 @@ pub fn router(chain: Arc<Chain>, config: &ApiConfig) -> Router {
         .route("/titles", get(titles))
         .route("/titles/{id}", get(title))
         .route("/claims/{address}", get(claims))
+        .route("/titles/{id}/reports", get(reports))
+        .route("/feeds", get(feeds))
+        .route("/feeds/{name}", get(feed))
         .route("/assets/{id}/holders", get(holders))
         .route("/vaults/{asset}", get(vault))
         .route("/income/{shares}/{asset}", get(income))
@@ -142,7 +145,7 @@ struct AppState {
 #[openapi(
     info(title = "ComputeFi node API", description = "Ledger of compute hardware as real-world assets. Amounts and heights are decimal strings."),
     paths(health, status, broadcast, simulate, tx_by_hash, account, assets, asset, block, proof,
-        titles, title, claims, holders, vault, income, claimable)
+        titles, title, claims, holders, vault, income, claimable, reports, feeds, feed)
 )]
 struct ApiDoc;
 
@@ -431,4 +434,34 @@ async fn claimable(State(s): State<AppState>, Path((shares, asset, holder)): Pat
     let holder: Address = parse("holder", &holder)?;
     let amount = s.chain.app().claimable(&shares, &asset, &holder)?;
     Ok(Json(json!({ "shares": shares, "asset": asset, "holder": holder, "claimable": amount })))
+}
+
+/// What the devices of a title reported: latest telemetry, each key's last envelope, and
+/// equivocation evidence.
+#[utoipa::path(get, path = "/titles/{id}/reports", params(("id" = String, Path, description = "cfititle1…")),
+    responses((status = 200, description = "Reports"), (status = 404, description = "Unknown title")))]
+async fn reports(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult {
+    let id: TitleId = parse("title id", &id)?;
+    let app = s.chain.app();
+    let title = app.title(&id)?.ok_or_else(|| ApiError::not_found(format!("no title {id}")))?;
+    let mut keys = Vec::with_capacity(title.spec.device_keys.len());
+    for key in &title.spec.device_keys {
+        keys.push(json!({ "device_key": key, "last": app.last_report(&id, key)? }));
+    }
+    Ok(Json(json!({ "title": id, "status": title.status, "telemetry": app.telemetry(&id)?,
+        "device_keys": keys, "evidence": app.evidence(&id)? })))
+}
+
+/// Oracle feeds, each read at the last block's time.
+#[utoipa::path(get, path = "/feeds", responses((status = 200, description = "Feeds")))]
+async fn feeds(State(s): State<AppState>) -> ApiResult {
+    Ok(Json(json!({ "feeds": s.chain.app().feeds()? })))
+}
+
+/// One feed: value (median of fresh submissions, if a quorum exists), decimals, contributors.
+#[utoipa::path(get, path = "/feeds/{name}", params(("name" = String, Path, description = "e.g. btc_usd")),
+    responses((status = 200, description = "The feed"), (status = 404, description = "Unknown feed")))]
+async fn feed(State(s): State<AppState>, Path(name): Path<String>) -> ApiResult {
+    let value = s.chain.app().feed(&name)?.ok_or_else(|| ApiError::not_found(format!("no feed {name:?}")))?;
+    to_json(&value)
 }

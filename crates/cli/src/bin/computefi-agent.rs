@@ -1,0 +1,5 @@
+//! `computefi-agent`: see the `computefi-agent` library crate.
+
+fn main() {
+    computefi_agent::run();
+}

@@ -69,7 +69,11 @@ pub struct NodePorts {
 /// The ports of node `index` of a testnet based at `base`, or `None` past port 65535.
 pub fn node_ports(base: u16, index: u16) -> Option<NodePorts> {
     let p2p = base.checked_add(index.checked_mul(PORTS_PER_NODE)?)?;
-    Some(NodePorts { p2p, api: p2p.checked_add(API_PORT_OFFSET)?, metrics: p2p.checked_add(METRICS_PORT_OFFSET)? })
+    Some(NodePorts {
+        p2p,
+        api: p2p.checked_add(API_PORT_OFFSET)?,
+        metrics: p2p.checked_add(METRICS_PORT_OFFSET)?,
+    })
 }
 
 fn p2p_addr(port: u16) -> String {
@@ -100,9 +104,13 @@ pub fn run(_home: &Option<PathBuf>, args: TestnetArgs, format: Format) -> anyhow
         .map(|k| node_ports(args.base_port, k))
         .collect::<Option<_>>()
         .with_context(|| {
-            format!("--base-port {} leaves no room for {} nodes below port 65535; choose a lower one", args.base_port, args.validators)
+            format!(
+                "--base-port {} leaves no room for {} nodes below port 65535; choose a lower one",
+                args.base_port, args.validators
+            )
         })?;
-    let homes: Vec<Home> = (0..args.validators).map(|k| Home::new(args.out.join(format!("node{k}")))).collect();
+    let homes: Vec<Home> =
+        (0..args.validators).map(|k| Home::new(args.out.join(format!("node{k}")))).collect();
     for home in &homes {
         if home.root().exists() {
             bail!("{} already exists; remove it or choose another --out", home.root().display());
@@ -176,13 +184,19 @@ mod tests {
 
     #[test]
     fn ports_of_different_nodes_never_collide_and_overflow_is_refused() {
-        let all: Vec<NodePorts> = (0..TESTNET_VALIDATORS_MAX).map(|k| node_ports(26656, k).unwrap()).collect();
+        let all: Vec<NodePorts> =
+            (0..TESTNET_VALIDATORS_MAX).map(|k| node_ports(26656, k).unwrap()).collect();
         let mut used: Vec<u16> = all.iter().flat_map(|p| [p.p2p, p.api, p.metrics]).collect();
         used.sort_unstable();
         used.dedup();
         assert_eq!(used.len(), all.len() * 3);
-        assert_eq!(all[0], NodePorts { p2p: 26656, api: 26657, metrics: 26660 }, "node0 uses a single node's ports");
-        assert_eq!(node_ports(65530, 0), None);
+        assert_eq!(
+            all[0],
+            NodePorts { p2p: 26656, api: 26657, metrics: 26660 },
+            "node0 uses a single node's ports"
+        );
+        assert!(node_ports(65531, 0).is_some());
+        assert_eq!(node_ports(65532, 0), None, "its metrics port would pass 65535");
         assert_eq!(node_ports(65000, 60), None);
     }
 
@@ -191,7 +205,10 @@ mod tests {
         let all: Vec<NodePorts> = (0..4).map(|k| node_ports(30000, k).unwrap()).collect();
         let c = node_config(&all, 2, 200);
         assert_eq!(c.consensus.listen_addr, "/ip4/127.0.0.1/tcp/30020");
-        assert_eq!(c.consensus.persistent_peers, ["/ip4/127.0.0.1/tcp/30000", "/ip4/127.0.0.1/tcp/30010", "/ip4/127.0.0.1/tcp/30030"]);
+        assert_eq!(
+            c.consensus.persistent_peers,
+            ["/ip4/127.0.0.1/tcp/30000", "/ip4/127.0.0.1/tcp/30010", "/ip4/127.0.0.1/tcp/30030"]
+        );
         assert_eq!(c.api.listen, "127.0.0.1:30021");
         assert_eq!(c.metrics.listen, "127.0.0.1:30024");
         assert_eq!(c.consensus.block_time_ms, 200);

@@ -123,6 +123,7 @@ pub fn router(chain: Arc<Chain>, config: &ApiConfig) -> Router {
         .route("/income/{shares}/{asset}", get(income))
         .route("/income/{shares}/{asset}/{holder}", get(claimable))
         .route("/proofs/{*key}", get(proof))
+        .route("/evidence", get(crate::evidence::list))
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .fallback(|| async {
             ApiError::not_found("no such route; the routes are listed in /openapi.json".into())
@@ -145,7 +146,7 @@ struct AppState {
 #[openapi(
     info(title = "ComputeFi node API", description = "Ledger of compute hardware as real-world assets. Amounts and heights are decimal strings."),
     paths(health, status, broadcast, simulate, tx_by_hash, account, assets, asset, block, proof,
-        titles, title, claims, holders, vault, income, claimable, reports, feeds, feed)
+        titles, title, claims, holders, vault, income, claimable, reports, feeds, feed, crate::evidence::list)
 )]
 struct ApiDoc;
 

@@ -158,10 +158,12 @@ impl EvidenceLog {
     /// Opens the log at `path`, creating it (and its directory) if absent.
     pub fn open(path: &Path) -> anyhow::Result<EvidenceLog> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating the directory {}", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating the directory {}", dir.display()))?;
         }
-        let db = Database::create(path)
-            .with_context(|| format!("opening the evidence log {}; move the file aside if it is damaged", path.display()))?;
+        let db = Database::create(path).with_context(|| {
+            format!("opening the evidence log {}; move the file aside if it is damaged", path.display())
+        })?;
         let txn = db.begin_write()?;
         txn.open_table(TABLE)?;
         txn.commit()?;
@@ -242,7 +244,9 @@ fn refusal(status: StatusCode, name: &str, message: String) -> Response {
 fn parse_query(q: &EvidenceQuery) -> Result<(u64, usize, Option<String>), String> {
     let from = match &q.from_height {
         None => 0,
-        Some(s) => s.parse().map_err(|e| format!("from_height {s:?}: {e}; give a height in decimal digits"))?,
+        Some(s) => {
+            s.parse().map_err(|e| format!("from_height {s:?}: {e}; give a height in decimal digits"))?
+        }
     };
     let limit = match &q.limit {
         None => EVIDENCE_LIST_DEFAULT,
@@ -286,7 +290,9 @@ pub async fn list(Extension(log): Extension<EvidenceLog>, Query(q): Query<Eviden
             let shown: Vec<_> = records.iter().map(shown).collect();
             Json(json!({ "evidence": shown, "total": total.to_string() })).into_response()
         }
-        Ok(Err(e)) => refusal(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("the node failed: {e:#}")),
+        Ok(Err(e)) => {
+            refusal(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("the node failed: {e:#}"))
+        }
         Err(e) => refusal(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("the node failed: {e}")),
     }
 }
@@ -370,11 +376,16 @@ mod tests {
         assert_eq!(status, StatusCode::OK);
         assert_eq!(v["evidence"].as_array().unwrap().len(), 3);
         assert_eq!(v["total"], "3");
-        let q = EvidenceQuery { validator: Some(Address([1; 20]).to_string()), limit: Some("1".into()), ..Default::default() };
+        let q = EvidenceQuery {
+            validator: Some(Address([1; 20]).to_string()),
+            limit: Some("1".into()),
+            ..Default::default()
+        };
         let (_, v) = body(list(Extension(log.clone()), Query(q)).await).await;
         assert_eq!(v["evidence"].as_array().unwrap().len(), 1);
         assert_eq!(v["evidence"][0]["height"], "1");
-        let q = EvidenceQuery { validator: Some(PublicKey([2; 32]).validator_address()), ..Default::default() };
+        let q =
+            EvidenceQuery { validator: Some(PublicKey([2; 32]).validator_address()), ..Default::default() };
         let (_, v) = body(list(Extension(log.clone()), Query(q)).await).await;
         assert_eq!(v["evidence"].as_array().unwrap().len(), 1);
         assert_eq!(v["evidence"][0]["validator_address"], PublicKey([2; 32]).validator_address());

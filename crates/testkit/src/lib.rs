@@ -216,6 +216,23 @@ impl Default for TestChain {
     }
 }
 
+/// Runs one message signed by `who` in its own block: its receipt, or the error that kept it out.
+pub fn run(chain: &mut TestChain, who: &TestAccount, msg: Msg) -> Result<Receipt, TxError> {
+    let tx = chain.tx(who, vec![msg]);
+    chain.deliver(tx)
+}
+
+/// Runs one message that must be refused with `code`, and checks that the state root did not
+/// move; returns the error for further checks.
+pub fn refused(chain: &mut TestChain, who: &TestAccount, msg: Msg, code: computefi_types::ErrorCode) -> TxError {
+    let root = chain.app_hash();
+    let err = run(chain, who, msg).expect_err("the message must be refused");
+    assert_eq!(err.code, code.code(), "expected {code:?}, got {err}");
+    assert!(!err.message.is_empty(), "every refusal says what to do");
+    assert_eq!(chain.app_hash(), root, "a refusal changes nothing");
+    err
+}
+
 /// Message builders, so tests read as what they do.
 pub mod msgs {
     use computefi_types::{Address, Amount, AssetId, AssetsMsg, BankMsg, Msg, Output};

@@ -23,7 +23,13 @@ fn assert_agree(nodes: &[&Node], through: u64) {
     for height in 1..=through {
         let reference = header_of(nodes[0], height);
         for node in &nodes[1..] {
-            assert_eq!(header_of(node, height), reference, "{} and {} disagree at height {height}", nodes[0].api, node.api);
+            assert_eq!(
+                header_of(node, height),
+                reference,
+                "{} and {} disagree at height {height}",
+                nodes[0].api,
+                node.api
+            );
         }
     }
 }
@@ -32,8 +38,23 @@ fn assert_agree(nodes: &[&Node], through: u64) {
 /// committed `after` (so it knows the dev account's latest nonce); returns the commit height.
 fn send_through(node: &Node, keyring: &Path, to: &str, amount: &str, after: u64) -> u64 {
     node.wait_for_height(after);
-    let sent = cli(keyring, &["tx", "bank", "send", "--from", "dev", "--keyring-backend", "test", "--node", &node.api, to, amount])
-        .unwrap_or_else(|e| panic!("sending through {}: {e}", node.api));
+    let sent = cli(
+        keyring,
+        &[
+            "tx",
+            "bank",
+            "send",
+            "--from",
+            "dev",
+            "--keyring-backend",
+            "test",
+            "--node",
+            &node.api,
+            to,
+            amount,
+        ],
+    )
+    .unwrap_or_else(|e| panic!("sending through {}: {e}", node.api));
     assert_eq!(sent["status"], "committed", "{sent}");
     sent["height"].as_str().unwrap().parse().unwrap()
 }
@@ -43,7 +64,17 @@ fn four_validators_agree_on_every_app_hash_keep_going_with_one_down_and_catch_it
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("net");
     let base = free_port_block(10 * VALIDATORS as u16).to_string();
-    let args = ["testnet", "--validators", "4", "--out", out.to_str().unwrap(), "--base-port", &base, "--block-time-ms", "200"];
+    let args = [
+        "testnet",
+        "--validators",
+        "4",
+        "--out",
+        out.to_str().unwrap(),
+        "--base-port",
+        &base,
+        "--block-time-ms",
+        "200",
+    ];
     let written = cli(dir.path(), &args).unwrap();
     assert_eq!(written["nodes"].as_array().unwrap().len(), VALIDATORS);
     let err = cli(dir.path(), &args).unwrap_err();

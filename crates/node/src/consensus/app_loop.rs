@@ -776,7 +776,8 @@ mod tests {
     #[tokio::test]
     async fn equivocation_reported_with_a_finalized_height_is_recorded_durably_and_once() {
         use crate::consensus::tests::{equivocating_height, seed_address, Equivocation};
-        let Equivocation { certificate, evidence, equivocator } = equivocating_height("computefi-test", &SEEDS);
+        let Equivocation { certificate, evidence, equivocator } =
+            equivocating_height("computefi-test", &SEEDS);
         let f = fixture(1 - equivocator);
         let Fixture { mut app, _home: home, .. } = f;
         // Reported twice (as after a restart in the finalization window): stored once.
@@ -789,7 +790,10 @@ mod tests {
                 reply,
             };
             app.handle(msg).await.unwrap();
-            assert!(matches!(next.await.unwrap(), Next::Restart(Height(1), _)), "the ledger has not committed it");
+            assert!(
+                matches!(next.await.unwrap(), Next::Restart(Height(1), _)),
+                "the ledger has not committed it"
+            );
         }
         drop(app);
         let log = EvidenceLog::open(&home.path().join("evidence.redb")).unwrap();

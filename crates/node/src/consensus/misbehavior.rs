@@ -17,7 +17,9 @@ use malachitebft_app_channel::app::types::core::{
 use malachitebft_signing_ed25519::{PublicKey, Signature};
 use tracing::warn;
 
-use super::context::{BlockId, ComputeFiContext as Ctx, ConsensusAddress, Height, Proposal, ValidatorSet, Vote};
+use super::context::{
+    BlockId, ComputeFiContext as Ctx, ConsensusAddress, Height, Proposal, ValidatorSet, Vote,
+};
 use super::signing::{proposal_sign_bytes, vote_sign_bytes};
 use crate::evidence::{Evidence, EvidenceKind, SignedValue};
 
@@ -94,7 +96,8 @@ pub(crate) fn collect(
     validators: &ValidatorSet,
     reported: &MisbehaviorEvidence<Ctx>,
 ) -> Vec<Evidence> {
-    let proposals = reported.proposals.iter().flat_map(|(_, pairs)| pairs).map(|(a, b)| proposal_pair(validators, a, b));
+    let proposals =
+        reported.proposals.iter().flat_map(|(_, pairs)| pairs).map(|(a, b)| proposal_pair(validators, a, b));
     let votes = reported.votes.iter().flat_map(|(_, pairs)| pairs).map(|(a, b)| vote_pair(validators, a, b));
     proposals
         .chain(votes)
@@ -108,7 +111,10 @@ pub(crate) fn collect(
         .collect()
 }
 
-fn validator_key(validators: &ValidatorSet, address: &ConsensusAddress) -> Result<LedgerPublicKey, EvidenceError> {
+fn validator_key(
+    validators: &ValidatorSet,
+    address: &ConsensusAddress,
+) -> Result<LedgerPublicKey, EvidenceError> {
     let v = validators.get_by_address(address).ok_or(EvidenceError::UnknownValidator(address.0))?;
     Ok(LedgerPublicKey(*v.public_key().as_bytes()))
 }
@@ -179,7 +185,9 @@ mod tests {
         let infos: Vec<_> = SEEDS
             .iter()
             .map(|s| ValidatorInfo {
-                public_key: LedgerPublicKey(ed25519_consensus::SigningKey::from(*s).verification_key().to_bytes()),
+                public_key: LedgerPublicKey(
+                    ed25519_consensus::SigningKey::from(*s).verification_key().to_bytes(),
+                ),
                 power: 1,
             })
             .collect();
@@ -226,7 +234,9 @@ mod tests {
         assert!(matches!(verify_evidence(CHAIN, &framed), Err(EvidenceError::KeyMismatch(_))));
         // Reported by the engine for a validator outside the set: dropped, not recorded.
         let strangers = ValidatorSet::from_ledger(&[ValidatorInfo {
-            public_key: LedgerPublicKey(ed25519_consensus::SigningKey::from([99; 32]).verification_key().to_bytes()),
+            public_key: LedgerPublicKey(
+                ed25519_consensus::SigningKey::from([99; 32]).verification_key().to_bytes(),
+            ),
             power: 1,
         }])
         .unwrap();

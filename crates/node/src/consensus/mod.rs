@@ -19,6 +19,7 @@
 //! - `wal/consensus.wal`: the engine's write-ahead log of the current height (votes, proposals,
 //!   timeouts). After a crash the engine replays it and re-signs nothing it did not sign before.
 //! - `wal/undecided.redb`: the blocks behind the value ids of the current height.
+//! - `wal/network_key`: this node's libp2p key (not the consensus key), made on first start.
 //! - the [`EvidenceLog`] given to [`run`] (a node keeps it in `data/evidence.redb`): every checked
 //!   report of a validator signing two conflicting messages (see [`crate::evidence`]).
 //!
@@ -114,7 +115,7 @@ pub async fn run<L: Ledger>(
     let undecided = UndecidedStore::open(&wal_dir.join("undecided.redb"), ledger.committed_height())?;
 
     let moniker = address.to_string();
-    let identity = network_identity(&signer, &signing_key, &moniker).await?;
+    let identity = network_identity(&signer, network_key(&wal_dir)?, &moniker).await?;
     let engine_config = EngineConfig::new(moniker, &config)?;
     let (mut channels, engine) = EngineBuilder::new(ComputeFiContext, engine_config)
         .with_default_wal(WalContext::new(wal_dir.join("consensus.wal"), WireCodec))
@@ -159,19 +160,34 @@ pub async fn run<L: Ledger>(
     result
 }
 
-/// The libp2p identity: a key derived from the consensus seed (so the peer id is stable across
-/// restarts without exposing the consensus key to the network layer), with a proof that the
-/// consensus key vouches for it.
+/// The libp2p key of this node, kept in `dir/network_key` (64 hex characters, created on first
+/// start). Stable across restarts, never the consensus key, and different on every node: two
+/// nodes wrongly run with one validator key are two peers, so each one's messages reach the
+/// others and their conflicting signatures are caught.
+fn network_key(dir: &Path) -> anyhow::Result<Keypair> {
+    let path = dir.join("network_key");
+    let seed: [u8; 32] = match std::fs::read_to_string(&path) {
+        Ok(text) => hex::decode(text.trim()).ok().and_then(|b| b.try_into().ok()).ok_or_else(|| {
+            anyhow!("{} is not 64 hex characters; delete it and a new network key is made", path.display())
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut seed = [0u8; 32];
+            rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
+            crate::home::write_new(&path, hex::encode(seed).as_bytes(), true)?;
+            seed
+        }
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    };
+    Keypair::ed25519_from_bytes(seed).map_err(|e| anyhow!("the network key in {}: {e}", path.display()))
+}
+
+/// The libp2p identity: the node's network key, with a proof that the consensus key vouches for
+/// it.
 async fn network_identity(
     signer: &ConsensusSigner,
-    seed: &[u8; 32],
+    keypair: Keypair,
     moniker: &str,
 ) -> anyhow::Result<NetworkIdentity> {
-    let mut derived = Vec::with_capacity(64);
-    derived.extend_from_slice(b"computefi/p2p-key/v1");
-    derived.extend_from_slice(seed);
-    let keypair = Keypair::ed25519_from_bytes(computefi_types::sha256(&derived).0)
-        .map_err(|e| anyhow!("deriving the network key: {e}"))?;
     let peer_id = keypair.public().to_peer_id().to_bytes();
     let proof = signer
         .sign_validator_proof(signer.public_key().as_bytes().to_vec(), peer_id)

@@ -30,7 +30,12 @@ impl MemoryLedger {
                 power: 1,
             })
             .collect();
-        MemoryLedger { chain_id: "computefi-test".into(), validators, blocks: Mutex::new(Vec::new()), salt: 0 }
+        MemoryLedger {
+            chain_id: "computefi-test".into(),
+            validators,
+            blocks: Mutex::new(Vec::new()),
+            salt: 0,
+        }
     }
 
     /// A ledger whose proposals differ from those of a ledger with another salt.
@@ -242,7 +247,10 @@ async fn a_validator_key_run_on_two_nodes_is_caught_equivocating_by_the_honest_o
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     let honest = &nodes[..3];
     while honest.iter().all(|n| n.evidence.is_empty().unwrap()) {
-        assert!(tokio::time::Instant::now() < deadline, "no honest node recorded the double signing within 60 s");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no honest node recorded the double signing within 60 s"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let twice = seed_address(&seeds[3]);
@@ -361,14 +369,15 @@ pub(super) struct Equivocation {
 /// proposer of round 0 signs two different blocks and prevotes for both, the others are honest.
 /// Returns what the core finalizes.
 pub(super) fn equivocating_height(chain_id: &str, seeds: &[[u8; 32]]) -> Equivocation {
+    use context::BlockId;
     use malachitebft_app_channel::app::consensus::{ConsensusMsg, Params, ProposedValue};
     use malachitebft_app_channel::app::metrics::Metrics;
     use malachitebft_app_channel::app::types::core::{
-        Context as _, NilOrVal, Round, SignedMessage, Validity, ValueOrigin, ValuePayload, VoteExtensionPolicy,
+        Context as _, NilOrVal, Round, SignedMessage, Validity, ValueOrigin, ValuePayload,
+        VoteExtensionPolicy,
     };
     use malachitebft_core_consensus::{process, Effect, Input, Resumable, Resume, State};
     use malachitebft_signing_ed25519::PrivateKey;
-    use context::BlockId;
     use signing::{proposal_sign_bytes, vote_sign_bytes};
 
     let set = ValidatorSet::from_ledger(&MemoryLedger::new(seeds).validators()).unwrap();
@@ -422,9 +431,19 @@ pub(super) fn equivocating_height(chain_id: &str, seeds: &[[u8; 32]]) -> Equivoc
 
     let (good, evil) = (Hash([0xa1; 32]), Hash([0xb2; 32]));
     let proposer = seed_address(&seeds[equivocator]);
-    let proposal = |value| ComputeFiContext.new_proposal(Height(1), Round::new(0), BlockId(value), Round::Nil, proposer);
-    let prevote = |i: usize, value| ComputeFiContext.new_prevote(Height(1), Round::new(0), NilOrVal::Val(value), seed_address(&seeds[i]));
-    let precommit = |i: usize, value| ComputeFiContext.new_precommit(Height(1), Round::new(0), NilOrVal::Val(value), seed_address(&seeds[i]));
+    let proposal =
+        |value| ComputeFiContext.new_proposal(Height(1), Round::new(0), BlockId(value), Round::Nil, proposer);
+    let prevote = |i: usize, value| {
+        ComputeFiContext.new_prevote(Height(1), Round::new(0), NilOrVal::Val(value), seed_address(&seeds[i]))
+    };
+    let precommit = |i: usize, value| {
+        ComputeFiContext.new_precommit(
+            Height(1),
+            Round::new(0),
+            NilOrVal::Val(value),
+            seed_address(&seeds[i]),
+        )
+    };
     let others: Vec<usize> = (0..seeds.len()).filter(|i| *i != me).collect();
 
     let mut inputs = vec![

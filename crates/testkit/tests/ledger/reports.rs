@@ -1,7 +1,7 @@
 //! Device reports (signed envelopes, sequence, chain, window, equivocation) and oracle feeds.
 
 use computefi_app::modules::oracle::{self, FeedConfig};
-use computefi_testkit::{TestAccount, TestChain};
+use computefi_testkit::{refused, run, TestAccount, TestChain};
 use computefi_types::compliance::TransferRules;
 use computefi_types::device::*;
 use computefi_types::title::*;
@@ -14,18 +14,6 @@ fn device() -> TestAccount {
     TestAccount::named("device-1")
 }
 
-fn run(chain: &mut TestChain, who: &TestAccount, msg: Msg) -> Result<Receipt, TxError> {
-    let tx = chain.tx(who, vec![msg]);
-    chain.deliver(tx)
-}
-
-fn refused(chain: &mut TestChain, who: &TestAccount, msg: Msg, code: ErrorCode) -> TxError {
-    let root = chain.app_hash();
-    let err = run(chain, who, msg).expect_err("must be refused");
-    assert_eq!(err.code, code.code(), "expected {code:?}, got {err}");
-    assert_eq!(chain.app_hash(), root, "a refusal changes nothing");
-    err
-}
 
 fn title_with_device(chain: &mut TestChain) -> TitleId {
     let spec = TitleSpec {

@@ -2,7 +2,7 @@
 //! that only eligible investors may hold, and the income the hardware earns reaches the holders.
 
 use computefi_app::modules::revenue;
-use computefi_testkit::{auditor, issuer, msgs, TestAccount, TestChain};
+use computefi_testkit::{auditor, issuer, msgs, refused, run, TestAccount, TestChain};
 use computefi_types::compliance::{Claim, ClaimType, Condition, Requirement, TransferRules};
 use computefi_types::title::*;
 use computefi_types::*;
@@ -47,18 +47,6 @@ fn kyc_rules() -> TransferRules {
     }
 }
 
-fn run(chain: &mut TestChain, who: &TestAccount, msg: Msg) -> Result<Receipt, TxError> {
-    let tx = chain.tx(who, vec![msg]);
-    chain.deliver(tx)
-}
-
-fn refused(chain: &mut TestChain, who: &TestAccount, msg: Msg, code: ErrorCode) -> TxError {
-    let root = chain.app_hash();
-    let err = run(chain, who, msg).expect_err("must be refused");
-    assert_eq!(err.code, code.code(), "expected {code:?}, got {err}");
-    assert_eq!(chain.app_hash(), root, "a refusal changes nothing");
-    err
-}
 
 fn register(chain: &mut TestChain, spec: TitleSpec) -> TitleId {
     let receipt = run(chain, &operator(), Msg::Registry(RegistryMsg::Register { spec })).expect("registers");

@@ -15,14 +15,19 @@ use std::collections::BTreeSet;
 /// Chain parameters (changed later only by governance).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 #[serde(deny_unknown_fields)]
+#[serde(default)]
 pub struct Params {
     /// Smallest fee a transaction may pay, in base units of CFI.
     pub min_fee: Amount,
+    /// Length of the window over which an ASIC title's shares are counted before its hashrate is
+    /// judged, in ms of block time.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub hashrate_window_ms: u64,
 }
 
 impl Default for Params {
     fn default() -> Self {
-        Params { min_fee: Amount(1_000) }
+        Params { min_fee: Amount(1_000), hashrate_window_ms: 600_000 }
     }
 }
 

@@ -19,6 +19,10 @@ pub const SHARES_PER_BATCH_MAX: usize = 256;
 pub const ATTESTATION_BYTES_MAX: usize = 12 * 1024;
 /// Largest certificate chain, in bytes.
 pub const CERT_CHAIN_BYTES_MAX: usize = 12 * 1024;
+/// Most blocks an envelope's window may span (the ledger refuses wider ones).
+pub const REPORT_WINDOW_BLOCKS_MAX: u64 = 600;
+/// Most sequence numbers one envelope may skip after the key's last accepted one.
+pub const SEQUENCE_GAP_MAX: u64 = 100;
 
 /// GPU telemetry read by the agent (through NVML, or labelled simulated).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
@@ -58,7 +62,8 @@ pub struct ChallengeAnswer {
     /// The challenge answered.
     #[serde(with = "crate::serde_str::u64_str")]
     pub challenge: u64,
-    /// sha256 of C's bytes (row-major little-endian int32).
+    /// Merkle root over C's rows (`computefi_proofs::matmul::commit_product`), so that single
+    /// rows can later be opened and checked without sending all of C.
     pub commitment: Hash,
 }
 

@@ -215,6 +215,12 @@ pub enum ErrorCode {
     /// not a feeder.
     #[error("not a feeder: only the feed's authorised feeders may submit values")]
     NotFeeder = 7102,
+    /// duplicate share.
+    #[error("duplicate share: this block header was already counted as a share; send only new shares")]
+    DuplicateShare = 7008,
+    /// share below its difficulty.
+    #[error("share below its difficulty: the header's hash does not meet the batch's share difficulty; send only shares that meet it")]
+    ShareTooWeak = 7009,
 }
 
 impl ErrorCode {
@@ -294,6 +300,8 @@ impl ErrorCode {
             InvalidPayload => "invalid_payload",
             UnknownFeed => "unknown_feed",
             NotFeeder => "not_feeder",
+            DuplicateShare => "duplicate_share",
+            ShareTooWeak => "share_too_weak",
         }
     }
 }

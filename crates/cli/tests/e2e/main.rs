@@ -4,6 +4,7 @@
 // Tests bound their waits by the wall clock; this is not consensus code.
 #![allow(clippy::disallowed_methods)]
 
+mod agent;
 mod devnet;
 mod spine;
 mod support;

@@ -157,3 +157,92 @@ fn hashprice_follows_the_published_formula() {
     assert!((48..=49).contains(&per_ph_usd), "{per_ph_usd} $/PH/day");
     assert_eq!(oracle::hashprice_micro_usd_per_th_day(0, 1, 1), None, "zero difficulty has no hashprice");
 }
+
+/// Real mainnet headers of blocks 100,000 and 100,001 (each meets difficulty 14,484) and block 1
+/// (difficulty about 1).
+const BLOCK_100000: &str = "0100000050120119172a610421a6c3011dd330d9df07b63616c2cc1f1cd00200000000006657a9252aacd5c0b2940996ecff952228c3067cc38d4885efb5a4ac4247e9f337221b4d4c86041b0f2b5710";
+const BLOCK_100001: &str = "0100000006e533fd1ada86391f3f6c343204b0d278d4aaec1c0b20aa27ba0300000000006abbb3eb3d733a9fe18967fd7d4c117e4ccbbac5bec4d910d900b3ae0793e77f54241b4d4c86041b4089cc9b";
+const BLOCK_1: &str = "010000006fe28c0ab6f1b372c1a6a246ae63f74f931e8365e15a089c68d6190000000000982051fd1e4ba744bbbe680e1fee14677ba1a3c3540bf7b1cdb606e857233e0e61bc6649ffff001d01e36299";
+
+fn header(hex_text: &str) -> [u8; 80] {
+    hex::decode(hex_text).unwrap().try_into().unwrap()
+}
+
+fn shares(headers: &[&str], difficulty: u64) -> Payload {
+    Payload::Shares(ShareBatch { headers: headers.iter().map(|h| header(h)).collect(), difficulty })
+}
+
+/// An active ASIC title claiming `th_milli` thousandths of a TH/s, reporting through device-1,
+/// on a chain whose hashrate window is 5 s.
+fn active_asic(th_milli: u64) -> (TestChain, TitleId) {
+    let mut genesis = TestChain::genesis(&["alice", "bob", "carol"]);
+    genesis.params.hashrate_window_ms = 5_000;
+    let mut chain = TestChain::from_genesis(&genesis);
+    let spec = TitleSpec {
+        class: TitleClass::AsicMiner,
+        make: "Bitmain".into(),
+        model: "Antminer S21".into(),
+        serials: vec!["S21-0001".into()],
+        count: 1,
+        capacity: vec![CapacityItem { milli: th_milli, unit: CapacityUnit::TerahashPerSecond }],
+        location: Location { country: "PY".into(), site: "Itaipu".into() },
+        custodian: "Hydro Hosting".into(),
+        insurance: None,
+        device_keys: vec![device().public_key()],
+        rules: TransferRules::default(),
+    };
+    let title: TitleId = run(&mut chain, &operator(), Msg::Registry(RegistryMsg::Register { spec })).unwrap().events[1].attr("title").unwrap().parse().unwrap();
+    run(&mut chain, &computefi_testkit::auditor(), Msg::Registry(RegistryMsg::Verify { title, document_hash: sha256(b"site visit") })).unwrap();
+    run(&mut chain, &operator(), Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Active })).unwrap();
+    (chain, title)
+}
+
+/// Sends two real shares 5 s apart (the second closes the 5 s window).
+fn two_shares_over_a_window(chain: &mut TestChain, title: TitleId) -> Receipt {
+    let first = envelope(chain, title, 1, Hash::ZERO, shares(&[BLOCK_100000], 14_000));
+    run(chain, &operator(), report(first.clone())).expect("a share meeting its difficulty counts");
+    for _ in 0..4 {
+        chain.produce(vec![]);
+    }
+    let second = envelope(chain, title, 2, first.hash(), shares(&[BLOCK_100001], 14_000));
+    run(chain, &operator(), report(second)).expect("the second share closes the window")
+}
+
+#[test]
+fn an_asic_title_whose_shares_support_its_claim_stays_active() {
+    // 2 shares at difficulty 14,000 over 5 s: estimate 2^32·28000/5 ≈ 24 TH/s, 95 % interval
+    // about [2.9, 87] TH/s; a claim of 20 TH/s lies inside it.
+    let (mut chain, title) = active_asic(20_000);
+    let receipt = two_shares_over_a_window(&mut chain, title);
+    let judged = receipt.events.iter().find(|e| e.kind == "device.hashrate").expect("the window closed");
+    let estimate: u128 = judged.attr("estimate_hs").unwrap().parse().unwrap();
+    let (lower, upper): (u128, u128) = (judged.attr("lower_hs").unwrap().parse().unwrap(), judged.attr("upper_hs").unwrap().parse().unwrap());
+    assert!(lower <= 20_000_000_000_000 && 20_000_000_000_000 <= upper, "[{lower}, {upper}]");
+    assert_eq!(estimate, (1u128 << 32) * 28_000 / 5);
+    assert_eq!(chain.app().title(&title).unwrap().unwrap().status, TitleStatus::Active);
+}
+
+#[test]
+fn an_asic_title_claiming_more_than_its_shares_show_is_degraded() {
+    let (mut chain, title) = active_asic(100_000);
+    two_shares_over_a_window(&mut chain, title);
+    assert_eq!(chain.app().title(&title).unwrap().unwrap().status, TitleStatus::Degraded, "100 TH/s is above the interval [2.9, 87] TH/s");
+}
+
+#[test]
+fn a_weak_a_duplicate_or_a_misplaced_share_is_refused() {
+    let (mut chain, title) = active_asic(20_000);
+    let weak = envelope(&chain, title, 1, Hash::ZERO, shares(&[BLOCK_1], 14_000));
+    refused(&mut chain, &operator(), report(weak), ErrorCode::ShareTooWeak);
+    let first = envelope(&chain, title, 1, Hash::ZERO, shares(&[BLOCK_100000], 14_000));
+    run(&mut chain, &operator(), report(first.clone())).unwrap();
+    let again = envelope(&chain, title, 2, first.hash(), shares(&[BLOCK_100000], 14_000));
+    refused(&mut chain, &operator(), report(again), ErrorCode::DuplicateShare);
+    let other_difficulty = envelope(&chain, title, 2, first.hash(), shares(&[BLOCK_100001], 10_000));
+    refused(&mut chain, &operator(), report(other_difficulty), ErrorCode::InvalidPayload);
+
+    let mut gpu_chain = TestChain::new();
+    let gpu = title_with_device(&mut gpu_chain);
+    let on_gpu = envelope(&gpu_chain, gpu, 1, Hash::ZERO, shares(&[BLOCK_100000], 1));
+    refused(&mut gpu_chain, &operator(), report(on_gpu), ErrorCode::InvalidPayload);
+}

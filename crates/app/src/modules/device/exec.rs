@@ -1,7 +1,7 @@
 //! Handler of `device` messages.
 
 use super::state::*;
-use crate::modules::registry::RegistryRead;
+use crate::modules::registry::{RegistryRead, Title};
 use crate::modules::{Handler, TxContext};
 use crate::state::{ExecError, Overlay, StateWrite};
 use computefi_types::device::*;
@@ -47,25 +47,26 @@ fn sequence_check(state: &Overlay<'_>, env: &Envelope, hash: Hash, height: u64) 
     Ok(None)
 }
 
-fn apply_payload(state: &mut Overlay<'_>, env: &Envelope, ctx: &TxContext) -> Result<Event, ExecError> {
+fn apply_payload(state: &mut Overlay<'_>, title: &Title, env: &Envelope, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
     let base = Event::new("device.report").with("title", env.title).with("sequence", env.sequence);
     match &env.payload {
         Payload::Telemetry(t) => {
             state.put(telemetry_key(&env.title), &TelemetryRecord { telemetry: t.clone(), height: ctx.height });
-            Ok(base
+            Ok(vec![base
                 .with("kind", "telemetry")
                 .with("gpus_seen", t.gpus_seen)
                 .with("utilisation_bps", t.utilisation_bps)
                 .with("energy_mj", t.energy_mj)
-                .with("simulated", t.simulated))
+                .with("simulated", t.simulated)])
         }
         Payload::Meter(m) => {
             state.put(meter_key(&env.title), &MeterRecord { reading: m.clone(), height: ctx.height });
-            Ok(base.with("kind", "meter").with("meter_wh", m.meter_wh))
+            Ok(vec![base.with("kind", "meter").with("meter_wh", m.meter_wh)])
         }
-        Payload::Shares(_) | Payload::ChallengeAnswer(_) | Payload::Attestation(_) => Err(refuse(
+        Payload::Shares(batch) => super::hashrate::accept_shares(state, title, batch, ctx),
+        Payload::ChallengeAnswer(_) | Payload::Attestation(_) => Err(refuse(
             ErrorCode::InvalidPayload,
-            "this node does not verify share, challenge or attestation reports yet; send telemetry or meter readings".into(),
+            "this node does not verify challenge or attestation reports yet; send telemetry, meter readings or shares".into(),
         )),
     }
 }
@@ -111,12 +112,12 @@ impl Handler for DeviceMsg {
                 .with("sequence", env.sequence)
                 .with("evidence", n)]);
         }
-        let event = apply_payload(state, env, ctx)?;
+        let events = apply_payload(state, &title, env, ctx)?;
         state.put(last_key(&env.title, &env.device_key), &LastReport { sequence: env.sequence, hash, height: ctx.height });
         state.put(seen_key(&env.title, &env.device_key, env.sequence), &hash);
         if env.sequence > SEEN_REPORTS_KEPT {
             state.delete(seen_key(&env.title, &env.device_key, env.sequence - SEEN_REPORTS_KEPT));
         }
-        Ok(vec![event])
+        Ok(events)
     }
 }

@@ -9,5 +9,6 @@
 //! - Evidence is only ever added, never removed.
 
 pub mod exec;
+pub mod hashrate;
 pub mod state;
 pub use state::{DeviceRead, Evidence, LastReport};

@@ -6,10 +6,7 @@ use computefi_types::device::{MeterReading, Telemetry};
 use computefi_types::{Hash, PublicKey, TitleId};
 use serde::{Deserialize, Serialize};
 
-/// Most blocks an envelope's window may span.
-pub const REPORT_WINDOW_BLOCKS_MAX: u64 = 600;
-/// Most sequence numbers a report may skip.
-pub const SEQUENCE_GAP_MAX: u64 = 100;
+pub use computefi_types::device::{REPORT_WINDOW_BLOCKS_MAX, SEQUENCE_GAP_MAX};
 /// Envelope hashes kept per key to recognise equivocation.
 pub const SEEN_REPORTS_KEPT: u64 = 64;
 

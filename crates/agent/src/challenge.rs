@@ -1,0 +1,121 @@
+//! Answers to GPU capacity challenges, in the formats of `computefi_proofs::matmul` (which owns
+//! the seed expansion, the product and the commitment, so the agent's answers are exactly what
+//! the ledger's verifier checks): expand the seed into int8 matrices A and B, compute
+//! C = A·B in int32, and report the commitment to C.
+//!
+//! The product is computed on the CPU with the verifier crate's reference product; int8×int8
+//! sums in int32 are exact at these sizes, and [`MATMUL_N_MAX`] keeps a CPU answer within
+//! seconds. A GPU kernel would answer far larger challenges; see the README.
+//!
+//! Challenges come from a file, one JSON object a line: `{"challenge": "7", "seed": "<64 hex>",
+//! "n": 256}`.
+
+use computefi_proofs::matmul;
+use computefi_types::device::ChallengeAnswer;
+use computefi_types::Hash;
+use serde::{Deserialize, Serialize};
+
+/// Largest matrix side the agent answers (CPU path).
+pub const MATMUL_N_MAX: u32 = 1_024;
+
+/// A challenge as the agent reads it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Challenge {
+    /// The challenge id on the ledger.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub challenge: u64,
+    /// The seed the matrices expand from.
+    pub seed: Hash,
+    /// Matrix side.
+    pub n: u32,
+}
+
+/// Why a challenge cannot be answered.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ChallengeError {
+    /// n is 0 or above the agent's limit.
+    #[error("matrix side {n}: this agent answers 1 to {MATMUL_N_MAX}")]
+    BadSize {
+        /// The side asked for.
+        n: u32,
+    },
+    /// The verifier crate refused the inputs.
+    #[error("{0}")]
+    Matmul(#[from] matmul::MatmulError),
+}
+
+/// The matrices and product of a challenge.
+pub struct Solved {
+    /// A, row-major int8.
+    pub a: Vec<i8>,
+    /// B, row-major int8.
+    pub b: Vec<i8>,
+    /// C = A·B, row-major int32.
+    pub c: Vec<i32>,
+    /// The answer to report.
+    pub answer: ChallengeAnswer,
+}
+
+/// Solves `challenge`.
+pub fn solve(challenge: &Challenge) -> Result<Solved, ChallengeError> {
+    if challenge.n == 0 || challenge.n > MATMUL_N_MAX {
+        return Err(ChallengeError::BadSize { n: challenge.n });
+    }
+    let spec = matmul::Challenge::new(challenge.seed.0, challenge.n)?;
+    let (a, b) = (spec.matrix_a()?, spec.matrix_b()?);
+    let n = challenge.n as usize;
+    let c = matmul::multiply(n, &a, &b)?;
+    let commitment = Hash(matmul::commit_product(n, &c)?);
+    Ok(Solved { a, b, c, answer: ChallengeAnswer { challenge: challenge.challenge, commitment } })
+}
+
+/// Parses one line of a challenges file; `Ok(None)` for blank lines and `#` comments.
+pub fn parse_line(line: &str) -> Result<Option<Challenge>, String> {
+    let line = line.trim();
+    if line.is_empty() || line.starts_with('#') {
+        return Ok(None);
+    }
+    serde_json::from_str(line).map(Some).map_err(|e| {
+        format!("not a challenge ({e}); write {{\"challenge\": \"7\", \"seed\": \"<64 hex>\", \"n\": 256}}")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use computefi_types::sha256;
+
+    #[test]
+    fn an_answer_passes_the_ledgers_verifier_and_a_changed_product_does_not() {
+        let challenge = Challenge { challenge: 1, seed: sha256(b"challenge 1"), n: 24 };
+        let solved = solve(&challenge).unwrap();
+        let spec = matmul::Challenge::new(challenge.seed.0, challenge.n).unwrap();
+        assert!(matmul::verify_challenge(&spec, &solved.c, matmul::FREIVALDS_ROUNDS_DEFAULT).unwrap());
+        let mut wrong = solved.c.clone();
+        wrong[100] = wrong[100].wrapping_add(1);
+        assert!(!matmul::verify_challenge(&spec, &wrong, matmul::FREIVALDS_ROUNDS_DEFAULT).unwrap());
+        assert_eq!(solved.answer, solve(&challenge).unwrap().answer, "the same seed, the same answer");
+        let other = solve(&Challenge { seed: sha256(b"challenge 2"), ..challenge }).unwrap();
+        assert_ne!(other.answer.commitment, solved.answer.commitment);
+    }
+
+    #[test]
+    fn sizes_outside_the_limit_are_refused() {
+        let seed = Hash::ZERO;
+        assert_eq!(
+            solve(&Challenge { challenge: 1, seed, n: 0 }).err(),
+            Some(ChallengeError::BadSize { n: 0 })
+        );
+        assert!(solve(&Challenge { challenge: 1, seed, n: MATMUL_N_MAX + 1 }).is_err());
+    }
+
+    #[test]
+    fn challenge_lines_parse_and_bad_ones_say_the_expected_shape() {
+        let line = format!("{{\"challenge\": \"7\", \"seed\": \"{}\", \"n\": 64}}", "ab".repeat(32));
+        let c = parse_line(&line).unwrap().unwrap();
+        assert_eq!((c.challenge, c.n), (7, 64));
+        assert_eq!(parse_line("  # note").unwrap(), None);
+        assert!(parse_line("{\"n\": 1}").unwrap_err().contains("\"challenge\": \"7\""));
+    }
+}

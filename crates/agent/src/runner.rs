@@ -1,0 +1,380 @@
+//! `computefi-agent run`: every round, read the GPUs (and new lines of the shares and challenges
+//! files), sign the readings as the next envelopes, save them in the queue, then send the queue.
+//!
+//! A round's readings are signed and saved before anything is sent, so stopping the agent at any
+//! moment (Ctrl-C, SIGKILL, power loss) loses nothing that was signed; the next run sends the
+//! queue first. Readings are signed only against a height the node just reported, so while the
+//! node is unreachable no new reports are made (the input files keep their unread lines).
+
+use crate::chain::{Link, Signer, REPORT_WINDOW_BLOCKS_MAX, STALE_MARGIN_BLOCKS};
+use crate::challenge;
+use crate::gpu::{self, simulated::SimulatedGpus, Gpus};
+use crate::key::DeviceKey;
+use crate::node::{HttpNode, NodeApi};
+use crate::shares;
+use crate::state::{FileCursor, State, Store};
+use crate::submit::{FlushError, Flusher, Sent};
+use anyhow::{bail, Result};
+use computefi_types::device::{Payload, SHARES_PER_BATCH_MAX};
+use computefi_types::{Address, Amount, PublicKey, TitleId};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Attempts a `--once` run makes to empty its queue before it gives up.
+pub const ONCE_ATTEMPTS_MAX: u32 = 5;
+/// First retry delay, doubled after each failure.
+pub const RETRY_DELAY_MS: u64 = 250;
+/// Longest delay between retries.
+pub const RETRY_DELAY_MS_MAX: u64 = 60_000;
+/// Shortest interval between rounds.
+pub const INTERVAL_MS_MIN: u64 = 100;
+/// Most challenges answered in one round (each is a CPU matrix product).
+pub const CHALLENGES_PER_ROUND_MAX: usize = 4;
+
+/// What `run` was asked to do.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// The agent's home.
+    pub home: PathBuf,
+    /// The node's API URL.
+    pub node: String,
+    /// The title reported on.
+    pub title: TitleId,
+    /// Use the labelled simulated device instead of NVML.
+    pub simulate: bool,
+    /// GPUs of the simulated device.
+    pub simulate_gpus: u32,
+    /// The NVML library to load.
+    pub nvml_lib: String,
+    /// Time between rounds.
+    pub interval_ms: u64,
+    /// Window of new envelopes, in blocks.
+    pub window_blocks: u64,
+    /// Fee per transaction (default: the chain's minimum).
+    pub fee: Option<Amount>,
+    /// Mining shares file.
+    pub shares_file: Option<PathBuf>,
+    /// Share difficulty for lines that do not state one.
+    pub share_difficulty: Option<u64>,
+    /// Challenges file.
+    pub challenges_file: Option<PathBuf>,
+    /// Send share and challenge reports (the ledger refuses them until its verifiers are wired).
+    pub send_proofs: bool,
+    /// One round, then send until the queue is empty (bounded retries) and exit.
+    pub once: bool,
+    /// Stop after this many rounds.
+    pub rounds: Option<u64>,
+}
+
+/// What a bounded run did.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    /// The title.
+    pub title: TitleId,
+    /// The device key.
+    pub device_key: PublicKey,
+    /// The fee-paying account.
+    pub account: Address,
+    /// True when the numbers came from the simulated device.
+    pub simulated: bool,
+    /// Rounds that read the hardware.
+    pub rounds: u64,
+    /// Reports accepted in this run.
+    pub sent: Vec<Sent>,
+    /// Reports still queued.
+    pub queued: usize,
+    /// The ledger's last accepted envelope of this key, as last seen.
+    pub last_accepted: Link,
+    /// Lines of the shares file that were not shares.
+    pub bad_share_lines: u64,
+    /// Lines of the challenges file that were not challenges.
+    pub bad_challenge_lines: u64,
+    /// Why the queue is not empty, if it is not.
+    pub error: Option<String>,
+}
+
+/// Checks the options that need no I/O.
+pub fn validate(opts: &RunOptions) -> Result<()> {
+    if (opts.shares_file.is_some() || opts.challenges_file.is_some()) && !opts.send_proofs {
+        bail!(
+            "--shares-file and --challenges-file need --send-proofs: the ledger refuses share and challenge \
+             reports (error 7007) until its verifiers are wired, so they are off by default"
+        );
+    }
+    if !(STALE_MARGIN_BLOCKS + 1..=REPORT_WINDOW_BLOCKS_MAX).contains(&opts.window_blocks) {
+        bail!(
+            "--window-blocks {}: use {} to {REPORT_WINDOW_BLOCKS_MAX}",
+            opts.window_blocks,
+            STALE_MARGIN_BLOCKS + 1
+        );
+    }
+    if opts.interval_ms < INTERVAL_MS_MIN {
+        bail!("--interval-ms {}: use {INTERVAL_MS_MIN} or more", opts.interval_ms);
+    }
+    if opts.rounds == Some(0) {
+        bail!("--rounds 0: use 1 or more");
+    }
+    Ok(())
+}
+
+/// Runs the agent until `--once`/`--rounds` is done (or forever).
+pub fn run(opts: &RunOptions) -> Result<Summary> {
+    validate(opts)?;
+    let key = DeviceKey::load(&opts.home)?;
+    let (store, state) = Store::open(&opts.home, &opts.title, &key.public_key())?;
+    let gpus = if opts.simulate {
+        Gpus::Simulated(SimulatedGpus::new(key.public_key(), opts.simulate_gpus, state.simulated.clone()))
+    } else {
+        Gpus::Nvml(gpu::nvml::NvmlGpus::open(&opts.nvml_lib)?)
+    };
+    if gpus.simulated() {
+        tracing::warn!("{}", gpus.describe());
+    } else {
+        tracing::info!("{}", gpus.describe());
+    }
+    let node = HttpNode::new(&opts.node);
+    let mut agent = Agent {
+        opts,
+        key: &key,
+        node: &node,
+        store,
+        state,
+        gpus,
+        checked_in: false,
+        readings: 0,
+        sent: Vec::new(),
+        bad_share_lines: 0,
+        bad_challenge_lines: 0,
+    };
+    let (rounds, error) = agent.run_rounds()?;
+    Ok(Summary {
+        title: opts.title,
+        device_key: key.public_key(),
+        account: key.address(),
+        simulated: opts.simulate,
+        rounds,
+        sent: agent.sent,
+        queued: agent.state.queue.len(),
+        last_accepted: agent.state.chain.accepted,
+        bad_share_lines: agent.bad_share_lines,
+        bad_challenge_lines: agent.bad_challenge_lines,
+        error,
+    })
+}
+
+struct Agent<'a, N: NodeApi> {
+    opts: &'a RunOptions,
+    key: &'a DeviceKey,
+    node: &'a N,
+    store: Store,
+    state: State,
+    gpus: Gpus,
+    checked_in: bool,
+    readings: u64,
+    sent: Vec<Sent>,
+    bad_share_lines: u64,
+    bad_challenge_lines: u64,
+}
+
+fn delay(failures: u32) -> Duration {
+    Duration::from_millis(RETRY_DELAY_MS.saturating_mul(1 << failures.min(16)).min(RETRY_DELAY_MS_MAX))
+}
+
+impl<N: NodeApi> Agent<'_, N> {
+    /// Rounds until done; returns the readings made and, when the queue is not empty at the
+    /// end, the last passing error.
+    fn run_rounds(&mut self) -> Result<(u64, Option<String>)> {
+        let mut attempts = 0u64;
+        let mut failures = 0u32;
+        loop {
+            attempts = attempts.saturating_add(1);
+            // In --once mode the hardware is read once; later attempts only retry sending.
+            let produce = !(self.opts.once && self.readings > 0);
+            let error = match self.round(produce) {
+                Ok(()) => None,
+                Err(FlushError::Fatal(m)) => bail!(m),
+                Err(FlushError::Retry(m)) => {
+                    tracing::warn!("{m}");
+                    Some(m)
+                }
+            };
+            let done = if self.opts.once {
+                error.is_none() || attempts >= u64::from(ONCE_ATTEMPTS_MAX)
+            } else {
+                self.opts.rounds.is_some_and(|max| attempts >= max)
+            };
+            if done {
+                return Ok((self.readings, error));
+            }
+            let interval = Duration::from_millis(self.opts.interval_ms);
+            let pause = match error {
+                Some(_) => {
+                    failures = failures.saturating_add(1);
+                    // A --once retry only resends; a regular round also reads, so it never
+                    // comes sooner than the interval.
+                    let backoff = delay(failures - 1);
+                    if self.opts.once {
+                        backoff
+                    } else {
+                        backoff.max(interval)
+                    }
+                }
+                None => {
+                    failures = 0;
+                    interval
+                }
+            };
+            std::thread::sleep(pause);
+        }
+    }
+
+    fn round(&mut self, produce: bool) -> Result<(), FlushError> {
+        let status = self.node.status().map_err(|e| FlushError::Retry(e.to_string()))?;
+        let flusher = Flusher {
+            node: self.node,
+            key: self.key,
+            fee: self.opts.fee,
+            window_blocks: self.opts.window_blocks,
+        };
+        if !self.checked_in {
+            flusher.check_in(&self.store, &mut self.state, &status)?;
+            self.checked_in = true;
+        }
+        if produce {
+            self.produce(status.height)?;
+        }
+        let sent = flusher.flush(&self.store, &mut self.state)?;
+        self.sent.extend(sent);
+        Ok(())
+    }
+
+    /// Signs this round's readings and saves them in the queue, all in one write.
+    fn produce(&mut self, height: u64) -> Result<(), FlushError> {
+        self.readings = self.readings.saturating_add(1);
+        let mut payloads = Vec::new();
+        if self.state.queue_room() == 0 {
+            tracing::warn!(
+                queued = self.state.queue.len(),
+                "the queue is full; this round's readings are skipped"
+            );
+            return Ok(());
+        }
+        match self.gpus.read() {
+            Ok(reading) => {
+                let telemetry = gpu::telemetry(&reading, self.gpus.simulated());
+                log_telemetry(&telemetry);
+                payloads.push(Payload::Telemetry(telemetry));
+            }
+            Err(e) => tracing::warn!("cannot read the GPUs this round: {e}"),
+        }
+        if let Gpus::Simulated(sim) = &self.gpus {
+            self.state.simulated = Some(sim.state().clone());
+        }
+        let room = self.state.queue_room().saturating_sub(payloads.len());
+        if let Some(path) = self.opts.shares_file.clone() {
+            payloads.extend(self.read_shares(&path, room));
+        }
+        let room = self.state.queue_room().saturating_sub(payloads.len());
+        if let Some(path) = self.opts.challenges_file.clone() {
+            payloads.extend(self.read_challenges(&path, room.min(CHALLENGES_PER_ROUND_MAX)));
+        }
+        let signer = Signer {
+            title: self.state.title,
+            key: self.key.signing(),
+            window_blocks: self.opts.window_blocks,
+        };
+        for payload in payloads {
+            let report = self.state.chain.sign(&signer, payload, height);
+            self.state.queue.push_back(report);
+        }
+        self.store.save(&self.state).map_err(|e| FlushError::Fatal(format!("{e:#}")))
+    }
+
+    fn read_shares(&mut self, path: &Path, batches_max: usize) -> Vec<Payload> {
+        let cursor = self.state.inputs.shares.clone();
+        let shares_max = batches_max.saturating_mul(SHARES_PER_BATCH_MAX);
+        let (parsed, restarted) =
+            match shares::read_new(path, cursor.offset, cursor.lines, self.opts.share_difficulty, shares_max)
+            {
+                Ok(read) => read,
+                Err(e) => {
+                    tracing::warn!(file = %path.display(), "cannot read the shares file: {e}");
+                    return Vec::new();
+                }
+            };
+        if restarted {
+            tracing::warn!(file = %path.display(), "the shares file is shorter than before (replaced?); reading it from the start");
+        }
+        let base = if restarted { FileCursor::default() } else { cursor };
+        let mut batches = shares::batches(&parsed.shares);
+        // Batches past the queue's room wait, with their lines, for a later round.
+        let (bytes, lines) = if batches.len() > batches_max {
+            batches.truncate(batches_max);
+            let kept: usize = batches.iter().map(|b| b.headers.len()).sum();
+            kept.checked_sub(1).map(|last| parsed.shares[last].through).unwrap_or((0, 0))
+        } else {
+            (parsed.consumed_bytes, parsed.consumed_lines)
+        };
+        for bad in parsed.bad.iter().filter(|b| b.line <= base.lines.saturating_add(lines)) {
+            tracing::warn!(file = %path.display(), line = bad.line, "not a share, skipped: {}", bad.reason);
+            self.bad_share_lines = self.bad_share_lines.saturating_add(1);
+        }
+        self.state.inputs.shares =
+            FileCursor { offset: base.offset.saturating_add(bytes), lines: base.lines.saturating_add(lines) };
+        let shares: usize = batches.iter().map(|b| b.headers.len()).sum();
+        if shares > 0 {
+            tracing::info!(shares, batches = batches.len(), "mining shares batched");
+        }
+        batches.into_iter().map(Payload::Shares).collect()
+    }
+
+    fn read_challenges(&mut self, path: &Path, max: usize) -> Vec<Payload> {
+        let cursor = self.state.inputs.challenges.clone();
+        let (bytes, start) = match shares::read_from(path, cursor.offset) {
+            Ok(read) => read,
+            Err(e) => {
+                tracing::warn!(file = %path.display(), "cannot read the challenges file: {e}");
+                return Vec::new();
+            }
+        };
+        let mut cursor = if start == cursor.offset { cursor } else { FileCursor::default() };
+        let mut answers = Vec::new();
+        let mut rest = bytes.as_slice();
+        while answers.len() < max {
+            let Some(end) = rest.iter().position(|&b| b == b'\n') else { break };
+            let line = String::from_utf8_lossy(&rest[..end]).into_owned();
+            rest = &rest[end + 1..];
+            cursor.offset = cursor.offset.saturating_add(end as u64 + 1);
+            cursor.lines = cursor.lines.saturating_add(1);
+            let solved = challenge::parse_line(&line)
+                .and_then(|c| c.map(|c| challenge::solve(&c).map_err(|e| e.to_string())).transpose());
+            match solved {
+                Ok(Some(solved)) => {
+                    tracing::info!(challenge = solved.answer.challenge, commitment = %solved.answer.commitment, "challenge answered");
+                    answers.push(Payload::ChallengeAnswer(solved.answer));
+                }
+                Ok(None) => {}
+                Err(reason) => {
+                    tracing::warn!(file = %path.display(), line = cursor.lines, "not a challenge, skipped: {reason}");
+                    self.bad_challenge_lines = self.bad_challenge_lines.saturating_add(1);
+                }
+            }
+        }
+        self.state.inputs.challenges = cursor;
+        answers
+    }
+}
+
+fn log_telemetry(t: &computefi_types::device::Telemetry) {
+    let label = if t.simulated { "SIMULATED telemetry" } else { "telemetry" };
+    tracing::info!(
+        "{label}: {} GPUs, {}.{:02} % busy, energy counter {} mJ, hottest {} °C, {} Xid errors",
+        t.gpus_seen,
+        t.utilisation_bps / 100,
+        t.utilisation_bps % 100,
+        t.energy_mj,
+        t.temperature_c,
+        t.xid_errors
+    );
+}

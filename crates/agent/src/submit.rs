@@ -1,0 +1,270 @@
+//! Sending the queue: one report per transaction, signed by the agent's key as the fee-paying
+//! account, broadcast in commit mode, oldest report first. A report leaves the queue only when
+//! its transaction is in a block, or when the ledger shows it already holds it.
+//!
+//! Refusals and what the agent does:
+//!
+//! | code | meaning | action |
+//! |---|---|---|
+//! | 7003 replayed, 7004 gap, 7005 broken chain, 7006 stale | out of step with the ledger (e.g. after a crash) | resync from `GET /titles/{id}/reports` |
+//! | 7007 invalid payload | this report can never be accepted | drop it (logged), resync the rest |
+//! | 7 / 8 nonce | another transaction of the account got there first | ask the nonce again, retry |
+//! | 10 no fee funds, 11 mempool full, 13 node unavailable, no answer | passing | keep the queue, retry later |
+//! | 7001 unknown key, anything else | configuration | stop with the ledger's message |
+
+use crate::chain::{is_stale, Link, Resync, Signer};
+use crate::key::DeviceKey;
+use crate::node::{NodeApi, NodeError, Status};
+use crate::state::{State, Store};
+use computefi_types::device::SignedReport;
+use computefi_types::{Amount, DeviceMsg, Msg, Tx};
+use serde::Serialize;
+
+/// Resyncs (and nonce retries) allowed in one flush before it gives up until the next round.
+pub const RESYNCS_PER_FLUSH_MAX: u32 = 4;
+
+const UNKNOWN_DEVICE_KEY: u32 = 7001;
+const REPLAYED: u32 = 7003;
+const SEQUENCE_GAP: u32 = 7004;
+const BROKEN_CHAIN: u32 = 7005;
+const STALE: u32 = 7006;
+const INVALID_PAYLOAD: u32 = 7007;
+const NONCE_REUSED: u32 = 7;
+const NONCE_FUTURE: u32 = 8;
+const INSUFFICIENT_FEE: u32 = 10;
+const MEMPOOL_FULL: u32 = 11;
+const DUPLICATE_TX: u32 = 12;
+const NODE_UNAVAILABLE: u32 = 13;
+
+/// A report the ledger accepted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Sent {
+    /// Its sequence number.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub sequence: u64,
+    /// Payload kind.
+    pub kind: &'static str,
+    /// The transaction.
+    pub tx: String,
+    /// The block.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub height: u64,
+}
+
+/// Why a flush stopped with reports still queued.
+#[derive(Debug, thiserror::Error)]
+pub enum FlushError {
+    /// Passing: the queue is kept and tried again later.
+    #[error("{0}")]
+    Retry(String),
+    /// The agent is misconfigured or its state is unusable: stop.
+    #[error("{0}")]
+    Fatal(String),
+}
+
+/// The name of a payload kind.
+pub fn kind(report: &SignedReport) -> &'static str {
+    use computefi_types::device::Payload::*;
+    match report.envelope.payload {
+        Telemetry(_) => "telemetry",
+        Shares(_) => "shares",
+        ChallengeAnswer(_) => "challenge_answer",
+        Attestation(_) => "attestation",
+        Meter(_) => "meter",
+    }
+}
+
+/// What a flush needs besides the state.
+pub struct Flusher<'a, N: NodeApi> {
+    /// The node.
+    pub node: &'a N,
+    /// The device key (signs envelopes and transactions).
+    pub key: &'a DeviceKey,
+    /// Fee per transaction; `None` pays the chain's minimum.
+    pub fee: Option<Amount>,
+    /// Window of re-signed envelopes, in blocks.
+    pub window_blocks: u64,
+}
+
+impl<N: NodeApi> Flusher<'_, N> {
+    fn signer(&self, state: &State) -> Signer<'_> {
+        Signer { title: state.title, key: self.key.signing(), window_blocks: self.window_blocks }
+    }
+
+    /// Sends queued reports, oldest first, until the queue is empty or something stops it. Every
+    /// change to the queue or chain is saved before the next request.
+    pub fn flush(&self, store: &Store, state: &mut State) -> Result<Vec<Sent>, FlushError> {
+        let mut sent = Vec::new();
+        let mut resyncs = 0u32;
+        while let Some(head) = state.queue.front().cloned() {
+            if resyncs > RESYNCS_PER_FLUSH_MAX {
+                return Err(FlushError::Retry(format!(
+                    "the ledger kept refusing report {} after {RESYNCS_PER_FLUSH_MAX} resyncs; trying again next round",
+                    head.envelope.sequence
+                )));
+            }
+            let status = self.node.status().map_err(retry)?;
+            if is_stale(&head, status.height) {
+                resyncs += 1;
+                self.resync(store, state, status.height)?;
+                continue;
+            }
+            if state.chain.mark_sent(&head) {
+                save(store, state)?;
+            }
+            match self.send(&status, &head) {
+                Ok(done) => {
+                    state.chain.confirm(&head);
+                    state.queue.pop_front();
+                    save(store, state)?;
+                    tracing::info!(
+                        sequence = head.envelope.sequence,
+                        height = done.height,
+                        kind = kind(&head),
+                        "report accepted"
+                    );
+                    sent.push(Sent {
+                        sequence: head.envelope.sequence,
+                        kind: kind(&head),
+                        tx: done.hash.to_hex(),
+                        height: done.height,
+                    });
+                }
+                Err(e) => {
+                    resyncs += 1;
+                    self.on_refusal(store, state, &head, e)?;
+                }
+            }
+        }
+        Ok(sent)
+    }
+
+    fn send(&self, status: &Status, report: &SignedReport) -> Result<crate::node::Committed, NodeError> {
+        let nonce = self.node.next_nonce(&self.key.address())?;
+        let tx = Tx {
+            chain_id: status.chain_id.clone(),
+            signer: self.key.public_key(),
+            nonce,
+            fee: self.fee.unwrap_or(status.min_fee),
+            msgs: vec![Msg::Device(DeviceMsg::Report(report.clone()))],
+            memo: String::new(),
+        };
+        self.node.broadcast_commit(&tx.sign(self.key.signing()))
+    }
+
+    fn on_refusal(
+        &self,
+        store: &Store,
+        state: &mut State,
+        head: &SignedReport,
+        e: NodeError,
+    ) -> Result<(), FlushError> {
+        let sequence = head.envelope.sequence;
+        match e.code() {
+            Some(REPLAYED | SEQUENCE_GAP | BROKEN_CHAIN | STALE) => {
+                tracing::warn!(sequence, "out of step with the ledger ({e}); resyncing");
+                let height = self.node.status().map_err(retry)?.height;
+                self.resync(store, state, height)
+            }
+            Some(INVALID_PAYLOAD) => {
+                tracing::error!(sequence, kind = kind(head), "the ledger refuses this report and always will; dropped: {e}");
+                state.queue.pop_front();
+                save(store, state)?;
+                let height = self.node.status().map_err(retry)?.height;
+                self.resync(store, state, height)
+            }
+            Some(NONCE_REUSED | NONCE_FUTURE) => Ok(()),
+            Some(INSUFFICIENT_FEE) => Err(FlushError::Retry(format!(
+                "{e}; fund the agent's account {} with CFI (e.g. `computefi tx bank send {} 10000000 --from …`)",
+                self.key.address(),
+                self.key.address()
+            ))),
+            Some(MEMPOOL_FULL | DUPLICATE_TX | NODE_UNAVAILABLE) | None => Err(retry(e)),
+            Some(UNKNOWN_DEVICE_KEY) => Err(FlushError::Fatal(format!(
+                "{e}: list the key {} on title {}",
+                hex::encode(state.device_key.0),
+                state.title
+            ))),
+            Some(_) => Err(FlushError::Fatal(e.to_string())),
+        }
+    }
+
+    /// First contact with the ledger in a run: checks that the key is listed on the title and
+    /// that the state file belongs to this chain, and, when the ledger holds a later envelope of
+    /// this key than this state file ever signed (a lost or restored state file), continues from
+    /// the ledger's chain before anything is signed, so no number is signed twice.
+    pub fn check_in(&self, store: &Store, state: &mut State, status: &Status) -> Result<Link, FlushError> {
+        let chain_id = state.chain_id.get_or_insert_with(|| status.chain_id.clone());
+        if *chain_id != status.chain_id {
+            let wrong = format!(
+                "{} was written for chain {chain_id:?}, the node runs {:?}; use another --home for another chain",
+                store.path().display(),
+                status.chain_id
+            );
+            return Err(FlushError::Fatal(wrong));
+        }
+        let ledger = self.ledger_link(state)?;
+        if ledger.sequence > state.chain.highest_signed {
+            tracing::warn!(
+                ledger = ledger.sequence,
+                signed = state.chain.highest_signed,
+                "the ledger holds later reports of this key than this state file signed (lost or restored?); continuing from the ledger"
+            );
+            let signer = self.signer(state);
+            let outcome = state.chain.resync(&mut state.queue, ledger, status.height, &signer);
+            debug_assert!(
+                !matches!(outcome, Resync::Wait { .. }),
+                "the ledger is ahead of everything signed"
+            );
+        }
+        save(store, state)?;
+        Ok(ledger)
+    }
+
+    fn ledger_link(&self, state: &State) -> Result<Link, FlushError> {
+        let reports = self.node.title_reports(&state.title).map_err(|e| match e {
+            NodeError::Unexpected { status: 404, .. } => {
+                FlushError::Fatal(format!("the node has no title {}; check --title and --node", state.title))
+            }
+            e => retry(e),
+        })?;
+        reports.link_of(&state.device_key).ok_or_else(|| {
+            FlushError::Fatal(format!(
+                "the device key {} is not listed on title {}; the operator lists it in the title spec's device_keys",
+                hex::encode(state.device_key.0),
+                state.title
+            ))
+        })
+    }
+
+    fn resync(&self, store: &Store, state: &mut State, height: u64) -> Result<(), FlushError> {
+        let ledger = self.ledger_link(state)?;
+        let signer = self.signer(state);
+        let outcome = state.chain.resync(&mut state.queue, ledger, height, &signer);
+        save(store, state)?;
+        match outcome {
+            Resync::InOrder { dropped } => {
+                tracing::info!(ledger = ledger.sequence, dropped, "in step with the ledger");
+                Ok(())
+            }
+            Resync::Resigned { dropped, first_sequence, count } => {
+                tracing::info!(ledger = ledger.sequence, dropped, first_sequence, count, "reports signed again on the ledger's chain");
+                Ok(())
+            }
+            Resync::Wait { until_height } => Err(FlushError::Retry(format!(
+                "earlier reports stay includable until height {until_height} and skipping them exceeds the ledger's gap limit; waiting"
+            ))),
+        }
+    }
+}
+
+fn retry(e: NodeError) -> FlushError {
+    FlushError::Retry(e.to_string())
+}
+
+fn save(store: &Store, state: &State) -> Result<(), FlushError> {
+    store.save(state).map_err(|e| FlushError::Fatal(format!("{e:#}")))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,179 @@
+//! Mining shares of ASIC titles: each share is a Bitcoin block header whose hash meets the batch's
+//! share difficulty; a header counts once on the whole ledger. Shares are tallied per title over a
+//! window of block time at one fixed difficulty (so the exact Poisson interval applies); when the
+//! window closes, the estimate `2^32 · Σd / T` and its 95 % interval are recorded and a title
+//! whose claimed hashrate lies above the interval becomes `degraded` (and returns to `active`
+//! once a window shows its claim again).
+//!
+//! Not yet enforced here: binding shares to a title through its coinbase tag, refusing shares on
+//! a stale previous-block hash, and marking a title `offline` when no share arrives.
+
+use crate::genesis::{Params, PARAMS_KEY};
+use crate::modules::registry::{RegistryWrite, Title};
+use crate::modules::TxContext;
+use crate::state::{ExecError, Overlay, StateRead, StateWrite};
+use borsh::{BorshDeserialize, BorshSerialize};
+use computefi_proofs::hashrate::{self, Classification, ShareTally};
+use computefi_proofs::pow::{Header, Target};
+use computefi_types::device::ShareBatch;
+use computefi_types::title::{CapacityUnit, TitleClass, TitleStatus};
+use computefi_types::{ErrorCode, Event, TitleId, TxError};
+use serde::{Deserialize, Serialize};
+
+/// The open share window of a title.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct ShareWindow {
+    /// Block time the window opened at.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub start_ms: u64,
+    /// The one share difficulty counted in this window.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub difficulty: u64,
+    /// Shares counted.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub count: u64,
+}
+
+/// The judgement of the last closed window.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct HashrateRecord {
+    /// Hashrate the title claims, H/s.
+    pub claimed_hs: String,
+    /// Estimate from the shares, H/s.
+    pub estimate_hs: String,
+    /// Lower end of the 95 % interval, H/s.
+    pub lower_hs: String,
+    /// Upper end of the 95 % interval, H/s.
+    pub upper_hs: String,
+    /// Shares in the window.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub shares: u64,
+    /// Share difficulty of the window.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub difficulty: u64,
+    /// Window length, s.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub window_s: u64,
+    /// Height the window closed at.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub height: u64,
+    /// True when the claim lay above the interval.
+    pub above_interval: bool,
+}
+
+/// Key marking a share (by block hash) as counted.
+pub fn share_key(block_hash: &str) -> String {
+    format!("device/share/{block_hash}")
+}
+
+/// Key of a title's open window.
+pub fn window_key(title: &TitleId) -> String {
+    format!("device/window/{title}")
+}
+
+/// Key of a title's last judgement.
+pub fn hashrate_key(title: &TitleId) -> String {
+    format!("device/hashrate/{title}")
+}
+
+/// The hashrate a title claims, H/s: its TH/s capacity line (in thousandths) × 10^9.
+pub fn claimed_hs(title: &Title) -> Option<u128> {
+    title
+        .spec
+        .capacity
+        .iter()
+        .find(|c| c.unit == CapacityUnit::TerahashPerSecond)
+        .map(|c| u128::from(c.milli).saturating_mul(1_000_000_000))
+}
+
+fn refuse(code: ErrorCode, detail: String) -> ExecError {
+    TxError::new(code, detail).into()
+}
+
+/// Checks and counts a batch of shares for `title`, closing the window when it has run its
+/// length. Returns the events.
+pub fn accept_shares(state: &mut Overlay<'_>, title: &Title, batch: &ShareBatch, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
+    if title.spec.class != TitleClass::AsicMiner {
+        return Err(refuse(ErrorCode::InvalidPayload, format!("title {} is not an ASIC title; shares prove hashrate only", title.id)));
+    }
+    let claimed = claimed_hs(title)
+        .ok_or_else(|| refuse(ErrorCode::InvalidPayload, format!("title {} declares no TH/s capacity to check", title.id)))?;
+    let target = Target::from_difficulty(batch.difficulty).map_err(|e| refuse(ErrorCode::InvalidPayload, e.to_string()))?;
+    for (i, raw) in batch.headers.iter().enumerate() {
+        let header = Header::parse(raw).map_err(|e| refuse(ErrorCode::InvalidPayload, format!("share {i}: {e}")))?;
+        let check = header.check_share(&target);
+        if !check.valid {
+            return Err(refuse(ErrorCode::ShareTooWeak, format!("share {i} hash {} above the difficulty-{} target", check.hash, batch.difficulty)));
+        }
+        let key = share_key(&check.hash.to_string());
+        if state.get_raw(&key)?.is_some() {
+            return Err(refuse(ErrorCode::DuplicateShare, format!("share {i} hash {}", check.hash)));
+        }
+        state.put(key, &title.id);
+    }
+    let count = batch.headers.len() as u64;
+    let mut window: ShareWindow = state
+        .get(&window_key(&title.id))?
+        .unwrap_or(ShareWindow { start_ms: ctx.time_ms, difficulty: batch.difficulty, count: 0 });
+    if window.count > 0 && window.difficulty != batch.difficulty {
+        return Err(refuse(
+            ErrorCode::InvalidPayload,
+            format!("the open window counts shares at difficulty {}; keep it until the window closes", window.difficulty),
+        ));
+    }
+    window.difficulty = batch.difficulty;
+    window.count = window.count.saturating_add(count);
+    let mut events = vec![Event::new("device.shares").with("title", title.id).with("shares", count).with("difficulty", batch.difficulty)];
+    let params: Params = state.get(PARAMS_KEY)?.unwrap_or_default();
+    let elapsed_ms = ctx.time_ms.saturating_sub(window.start_ms);
+    if elapsed_ms < params.hashrate_window_ms {
+        state.put(window_key(&title.id), &window);
+        return Ok(events);
+    }
+    events.push(close_window(state, title, &window, claimed, elapsed_ms / 1_000, ctx)?);
+    state.delete(window_key(&title.id));
+    Ok(events)
+}
+
+fn close_window(
+    state: &mut Overlay<'_>,
+    title: &Title,
+    window: &ShareWindow,
+    claimed: u128,
+    window_s: u64,
+    ctx: &TxContext,
+) -> Result<Event, ExecError> {
+    let tally = ShareTally { count: window.count, difficulty: window.difficulty };
+    let math = |e: hashrate::HashrateError| refuse(ErrorCode::InvalidPayload, e.to_string());
+    let estimate = hashrate::estimate(tally, window_s.max(1)).map_err(math)?;
+    let class = hashrate::classify(claimed, tally, window_s.max(1)).map_err(math)?;
+    let above = class == Classification::AboveInterval;
+    let record = HashrateRecord {
+        claimed_hs: claimed.to_string(),
+        estimate_hs: estimate.estimate_hs.to_string(),
+        lower_hs: estimate.lower_hs.to_string(),
+        upper_hs: estimate.upper_hs.to_string(),
+        shares: window.count,
+        difficulty: window.difficulty,
+        window_s,
+        height: ctx.height,
+        above_interval: above,
+    };
+    state.put(hashrate_key(&title.id), &record);
+    let mut updated = title.clone();
+    updated.status = match (title.status, above) {
+        (TitleStatus::Active, true) => TitleStatus::Degraded,
+        (TitleStatus::Degraded, false) => TitleStatus::Active,
+        (other, _) => other,
+    };
+    if updated.status != title.status {
+        state.put_title(&updated);
+    }
+    Ok(Event::new("device.hashrate")
+        .with("title", title.id)
+        .with("estimate_hs", &record.estimate_hs)
+        .with("lower_hs", &record.lower_hs)
+        .with("upper_hs", &record.upper_hs)
+        .with("claimed_hs", &record.claimed_hs)
+        .with("status", format!("{:?}", updated.status)))
+}

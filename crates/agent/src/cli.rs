@@ -113,8 +113,8 @@ struct RunArgs {
     /// --send-proofs).
     #[arg(long)]
     challenges_file: Option<PathBuf>,
-    /// Send share batches and challenge answers. The ledger refuses them (error 7007) until its
-    /// verifiers are wired; off by default.
+    /// Send share batches and challenge answers (off by default). The ledger verifies shares on
+    /// ASIC titles and refuses challenge answers (error 7007) until their verifier is wired.
     #[arg(long)]
     send_proofs: bool,
     /// One round: read, sign, send the queue (a few retries), print a summary, exit.

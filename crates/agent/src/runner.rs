@@ -98,8 +98,9 @@ pub struct Summary {
 pub fn validate(opts: &RunOptions) -> Result<()> {
     if (opts.shares_file.is_some() || opts.challenges_file.is_some()) && !opts.send_proofs {
         bail!(
-            "--shares-file and --challenges-file need --send-proofs: the ledger refuses share and challenge \
-             reports (error 7007) until its verifiers are wired, so they are off by default"
+            "--shares-file and --challenges-file need --send-proofs: proof payloads are off by default \
+             (the ledger verifies shares on ASIC titles; it refuses challenge answers with error 7007 until \
+             their verifier is wired)"
         );
     }
     if !(STALE_MARGIN_BLOCKS + 1..=REPORT_WINDOW_BLOCKS_MAX).contains(&opts.window_blocks) {

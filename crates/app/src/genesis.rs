@@ -104,7 +104,10 @@ impl Genesis {
             return Err(format!("chain_id {id:?} may use only letters, digits, '-', '_' and '.'"));
         }
         if self.validators.is_empty() || self.validators.len() > GENESIS_VALIDATORS_MAX {
-            return Err(format!("validators: need 1 to {GENESIS_VALIDATORS_MAX}, found {}", self.validators.len()));
+            return Err(format!(
+                "validators: need 1 to {GENESIS_VALIDATORS_MAX}, found {}",
+                self.validators.len()
+            ));
         }
         let mut keys = BTreeSet::new();
         for v in &self.validators {
@@ -112,7 +115,10 @@ impl Genesis {
                 return Err(format!("validator {:?} has power 0; give it power 1 or more", v.name));
             }
             if !keys.insert(v.public_key) {
-                return Err(format!("validator {:?} repeats a public key; each validator needs its own key", v.name));
+                return Err(format!(
+                    "validator {:?} repeats a public key; each validator needs its own key",
+                    v.name
+                ));
             }
         }
         if self.claim_issuers.len() > GENESIS_VALIDATORS_MAX || self.auditors.len() > GENESIS_VALIDATORS_MAX {
@@ -156,7 +162,9 @@ impl Genesis {
         let mut supply = Amount::ZERO;
         for b in &self.balances {
             state.credit(&b.address, &native, b.amount)?;
-            supply = supply.checked_add(b.amount).ok_or_else(|| ExecError::Corrupt("genesis supply overflows".into()))?;
+            supply = supply
+                .checked_add(b.amount)
+                .ok_or_else(|| ExecError::Corrupt("genesis supply overflows".into()))?;
         }
         state.put_asset(&AssetInfo {
             id: native,

@@ -21,7 +21,10 @@ pub const LIST_ENTRIES_MAX: usize = 1_000;
 
 fn decode_rows<T: borsh::BorshDeserialize>(rows: Vec<(Vec<u8>, Vec<u8>)>) -> Result<Vec<T>, AppError> {
     rows.into_iter()
-        .map(|(k, v)| borsh::from_slice(&v).map_err(|e| AppError::Corrupt(format!("{}: {e}", String::from_utf8_lossy(&k)))))
+        .map(|(k, v)| {
+            borsh::from_slice(&v)
+                .map_err(|e| AppError::Corrupt(format!("{}: {e}", String::from_utf8_lossy(&k))))
+        })
         .collect()
 }
 
@@ -70,7 +73,8 @@ impl App {
             let asset: AssetId = key[prefix.len()..]
                 .parse()
                 .map_err(|e| AppError::Corrupt(format!("balance key {key}: {e}")))?;
-            let amount: Amount = borsh::from_slice(&value).map_err(|e| AppError::Corrupt(format!("{key}: {e}")))?;
+            let amount: Amount =
+                borsh::from_slice(&value).map_err(|e| AppError::Corrupt(format!("{key}: {e}")))?;
             balances.push(BalanceView { asset, amount });
         }
         Ok(AccountView { address: *address, next_nonce: self.next_nonce(address)?, balances, height })
@@ -92,7 +96,8 @@ impl App {
             .scan_prefix_latest(INFO_PREFIX.as_bytes(), ASSETS_LISTED_MAX)?
             .into_iter()
             .map(|(k, v)| {
-                borsh::from_slice(&v).map_err(|e| AppError::Corrupt(format!("{}: {e}", String::from_utf8_lossy(&k))))
+                borsh::from_slice(&v)
+                    .map_err(|e| AppError::Corrupt(format!("{}: {e}", String::from_utf8_lossy(&k))))
             })
             .collect()
     }
@@ -120,8 +125,9 @@ impl App {
         rows.into_iter()
             .map(|(k, _)| {
                 let key = String::from_utf8_lossy(&k);
-                let address: Address =
-                    key[prefix.len()..].parse().map_err(|e| AppError::Corrupt(format!("holder key {key}: {e}")))?;
+                let address: Address = key[prefix.len()..]
+                    .parse()
+                    .map_err(|e| AppError::Corrupt(format!("holder key {key}: {e}")))?;
                 Ok(HolderView { address, amount: state.balance(&address, asset)? })
             })
             .collect()
@@ -143,7 +149,11 @@ impl App {
     }
 
     /// Record-date checkpoints of a pool, oldest first, at most [`LIST_ENTRIES_MAX`].
-    pub fn income_history(&self, shares: &AssetId, asset: &AssetId) -> Result<Vec<income::Checkpoint>, AppError> {
+    pub fn income_history(
+        &self,
+        shares: &AssetId,
+        asset: &AssetId,
+    ) -> Result<Vec<income::Checkpoint>, AppError> {
         let prefix = income::checkpoint_prefix(shares, asset);
         decode_rows(self.store().scan_prefix_latest(prefix.as_bytes(), LIST_ENTRIES_MAX)?)
     }
@@ -156,7 +166,11 @@ impl App {
     }
 
     /// A device key's last accepted envelope on a title.
-    pub fn last_report(&self, title: &TitleId, key: &computefi_types::PublicKey) -> Result<Option<crate::modules::device::LastReport>, AppError> {
+    pub fn last_report(
+        &self,
+        title: &TitleId,
+        key: &computefi_types::PublicKey,
+    ) -> Result<Option<crate::modules::device::LastReport>, AppError> {
         use crate::modules::device::DeviceRead;
         Ok(Committed(self.store()).last_report(title, key)?)
     }
@@ -168,7 +182,10 @@ impl App {
     }
 
     /// The latest telemetry of a title.
-    pub fn telemetry(&self, title: &TitleId) -> Result<Option<crate::modules::device::state::TelemetryRecord>, AppError> {
+    pub fn telemetry(
+        &self,
+        title: &TitleId,
+    ) -> Result<Option<crate::modules::device::state::TelemetryRecord>, AppError> {
         use crate::modules::device::DeviceRead;
         Ok(Committed(self.store()).telemetry(title)?)
     }
@@ -180,9 +197,11 @@ impl App {
 
     /// All feeds, read at the last block's time.
     pub fn feeds(&self) -> Result<Vec<crate::modules::oracle::FeedValue>, AppError> {
-        let configs: Vec<crate::modules::oracle::FeedConfig> = decode_rows(
-            self.store().scan_prefix_latest(crate::modules::oracle::state::FEED_PREFIX.as_bytes(), LIST_ENTRIES_MAX)?,
-        )?;
+        let configs: Vec<crate::modules::oracle::FeedConfig> =
+            decode_rows(self.store().scan_prefix_latest(
+                crate::modules::oracle::state::FEED_PREFIX.as_bytes(),
+                LIST_ENTRIES_MAX,
+            )?)?;
         configs.iter().filter_map(|c| self.feed(&c.name).transpose()).collect()
     }
 

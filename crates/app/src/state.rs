@@ -60,9 +60,9 @@ pub trait StateRead {
     {
         match self.get_raw(key)? {
             None => Ok(None),
-            Some(bytes) => borsh::from_slice(&bytes)
-                .map(Some)
-                .map_err(|e| ExecError::Corrupt(format!("{key}: {e}"))),
+            Some(bytes) => {
+                borsh::from_slice(&bytes).map(Some).map_err(|e| ExecError::Corrupt(format!("{key}: {e}")))
+            }
         }
     }
 }

@@ -45,14 +45,16 @@ impl Client {
 
     fn read(&self, mut response: ureq::http::Response<ureq::Body>) -> anyhow::Result<Value> {
         let status = response.status();
-        let value: Value = response
-            .body_mut()
-            .read_json()
-            .with_context(|| format!("the node at {} answered {status} with a body that is not JSON", self.base))?;
+        let value: Value = response.body_mut().read_json().with_context(|| {
+            format!("the node at {} answered {status} with a body that is not JSON", self.base)
+        })?;
         if status.is_success() {
             return Ok(value);
         }
-        Err(anyhow!("{}", describe_error(&value).unwrap_or_else(|| format!("the node answered {status}: {value}"))))
+        Err(anyhow!(
+            "{}",
+            describe_error(&value).unwrap_or_else(|| format!("the node answered {status}: {value}"))
+        ))
     }
 }
 

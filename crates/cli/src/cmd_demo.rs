@@ -81,13 +81,23 @@ fn gpu_server(tag: &str, issuer: Address) -> TitleSpec {
         model: "SYS-821GE-TNHR, 8x NVIDIA H100 SXM 80GB".into(),
         count: serials.len() as u32,
         serials,
-        capacity: vec![CapacityItem { milli: 8_000, unit: CapacityUnit::Gpu }, CapacityItem { milli: 10_200, unit: CapacityUnit::Kilowatt }],
+        capacity: vec![
+            CapacityItem { milli: 8_000, unit: CapacityUnit::Gpu },
+            CapacityItem { milli: 10_200, unit: CapacityUnit::Kilowatt },
+        ],
         location: Location { country: "DE".into(), site: "Frankfurt, FRA-2 hall 3".into() },
         custodian: "Demo Colocation GmbH".into(),
-        insurance: Some(Insurance { insurer: "Demo Insurance AG".into(), cover: Amount(300_000 * CFI), expires_at_ms: u64::MAX }),
+        insurance: Some(Insurance {
+            insurer: "Demo Insurance AG".into(),
+            cover: Amount(300_000 * CFI),
+            expires_at_ms: u64::MAX,
+        }),
         device_keys: vec![],
         rules: TransferRules {
-            requirements: vec![Requirement { sender: vec![], receiver: vec![Condition::Has { claim: ClaimType::Kyc, issuer }] }],
+            requirements: vec![Requirement {
+                sender: vec![],
+                receiver: vec![Condition::Has { claim: ClaimType::Kyc, issuer }],
+            }],
             ..TransferRules::default()
         },
     }
@@ -98,13 +108,22 @@ pub fn run(home: &Option<PathBuf>, args: DemoArgs, format: Format) -> anyhow::Re
     let keyring = Keyring::open(&crate::home_dir(home)?, KeyringBackend::Test, PassphraseSource::Env)?;
     let mut demo = Demo { keyring, node: args.node.node.clone(), format, steps: Vec::new() };
     let dev = demo.keyring.show(&args.from).with_context(|| {
-        format!("the demo signs with the test-keyring key {:?}; start a devnet with `computefi devnet` first", args.from)
+        format!(
+            "the demo signs with the test-keyring key {:?}; start a devnet with `computefi devnet` first",
+            args.from
+        )
     })?;
-    let (operator, investor, outsider) = (demo.key("demo-operator")?, demo.key("demo-investor")?, demo.key("demo-outsider")?);
+    let (operator, investor, outsider) =
+        (demo.key("demo-operator")?, demo.key("demo-investor")?, demo.key("demo-outsider")?);
     let native = AssetId::native();
 
     let fund = |to: Address, cfi: u128| Output { to, asset: native, amount: Amount(cfi * CFI) };
-    let r = demo.send(&args.from, vec![Msg::Bank(BankMsg::MultiSend { outputs: vec![fund(operator, 20_000), fund(investor, 5_000), fund(outsider, 100)] })])?;
+    let r = demo.send(
+        &args.from,
+        vec![Msg::Bank(BankMsg::MultiSend {
+            outputs: vec![fund(operator, 20_000), fund(investor, 5_000), fund(outsider, 100)],
+        })],
+    )?;
     demo.step(format!("funded operator {operator}, investor {investor} and outsider {outsider}"), &r);
 
     let mut tag = [0u8; 4];
@@ -114,30 +133,62 @@ pub fn run(home: &Option<PathBuf>, args: DemoArgs, format: Format) -> anyhow::Re
     let title: TitleId = attr(&r, "registry.registered", "title")?.parse()?;
     demo.step(format!("operator registered GPU server title {title} (8x H100, Frankfurt)"), &r);
 
-    let document_hash = sha256(b"Demo audit report: 8 GPUs inspected, serials match, power and network checked.");
-    let r = demo.send(&args.from, vec![Msg::Registry(RegistryMsg::Verify { title, document_hash })])
-        .context("verification needs an approved auditor: the demo expects a devnet made by `computefi devnet`")?;
+    let document_hash =
+        sha256(b"Demo audit report: 8 GPUs inspected, serials match, power and network checked.");
+    let r =
+        demo.send(&args.from, vec![Msg::Registry(RegistryMsg::Verify { title, document_hash })]).context(
+            "verification needs an approved auditor: the demo expects a devnet made by `computefi devnet`",
+        )?;
     demo.step(format!("auditor verified the title (audit document sha256 {document_hash})"), &r);
 
-    let split = SharesMsg::Fractionalise { titles: vec![title], shares: Amount(1_000), symbol: "H100FRA".into(), name: "H100 Frankfurt rack shares".into() };
-    let r = demo.send("demo-operator", vec![Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Active }), Msg::Shares(split)])?;
+    let split = SharesMsg::Fractionalise {
+        titles: vec![title],
+        shares: Amount(1_000),
+        symbol: "H100FRA".into(),
+        name: "H100 Frankfurt rack shares".into(),
+    };
+    let r = demo.send(
+        "demo-operator",
+        vec![
+            Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Active }),
+            Msg::Shares(split),
+        ],
+    )?;
     let shares: AssetId = attr(&r, "shares.fractionalised", "asset")?.parse()?;
-    demo.step(format!("operator set it active and split it into 1,000 shares {shares} (holders need KYC)"), &r);
+    demo.step(
+        format!("operator set it active and split it into 1,000 shares {shares} (holders need KYC)"),
+        &r,
+    );
 
     let claim = compliance::Claim { claim_type: ClaimType::Kyc, jurisdiction: None };
     let grant = IdentityMsg::GrantClaim { subject: investor, claim, expires_at_ms: u64::MAX };
-    let r = demo.send(&args.from, vec![Msg::Identity(grant)])
+    let r = demo
+        .send(&args.from, vec![Msg::Identity(grant)])
         .context("granting KYC needs a claim issuer: the demo expects a devnet made by `computefi devnet`")?;
     demo.step("claim issuer granted the investor a KYC claim".into(), &r);
 
-    let r = demo.send("demo-investor", vec![Msg::Bank(BankMsg::Send { to: operator, asset: native, amount: Amount(2_500 * CFI) })])?;
+    let r = demo.send(
+        "demo-investor",
+        vec![Msg::Bank(BankMsg::Send { to: operator, asset: native, amount: Amount(2_500 * CFI) })],
+    )?;
     demo.step("investor paid the operator 2,500 CFI for 250 shares".into(), &r);
-    let r = demo.send("demo-operator", vec![Msg::Bank(BankMsg::Send { to: investor, asset: shares, amount: Amount(250) })])?;
+    let r = demo.send(
+        "demo-operator",
+        vec![Msg::Bank(BankMsg::Send { to: investor, asset: shares, amount: Amount(250) })],
+    )?;
     demo.step("operator delivered 250 shares to the investor".into(), &r);
 
-    let refused = demo.send("demo-operator", vec![Msg::Bank(BankMsg::Send { to: outsider, asset: shares, amount: Amount(10) })]);
-    let Err(why) = refused else { anyhow::bail!("a transfer of shares to an account without KYC went through; the rules failed") };
-    demo.step(format!("a transfer of 10 shares to the outsider (no KYC) was refused: {why}"), &json!({ "refused": why.to_string() }));
+    let refused = demo.send(
+        "demo-operator",
+        vec![Msg::Bank(BankMsg::Send { to: outsider, asset: shares, amount: Amount(10) })],
+    );
+    let Err(why) = refused else {
+        anyhow::bail!("a transfer of shares to an account without KYC went through; the rules failed")
+    };
+    demo.step(
+        format!("a transfer of 10 shares to the outsider (no KYC) was refused: {why}"),
+        &json!({ "refused": why.to_string() }),
+    );
 
     let income = RevenueMsg::Deposit {
         target: RevenueTarget::Title(title),
@@ -147,14 +198,23 @@ pub fn run(home: &Option<PathBuf>, args: DemoArgs, format: Format) -> anyhow::Re
         period: "one month of H100 rental".into(),
     };
     let r = demo.send("demo-operator", vec![Msg::Revenue(income)])?;
-    demo.step("operator deposited a month of rental income: 10,000 CFI gross - 2,000 CFI power = 8,000 CFI net".into(), &r);
+    demo.step(
+        "operator deposited a month of rental income: 10,000 CFI gross - 2,000 CFI power = 8,000 CFI net"
+            .into(),
+        &r,
+    );
 
     let r = demo.send("demo-investor", vec![Msg::Revenue(RevenueMsg::Claim { shares, asset: native })])?;
     let paid: u128 = attr(&r, "revenue.claimed", "amount")?.parse()?;
     demo.step(format!("investor claimed {} CFI: 250/1,000 of the 8,000 CFI net", paid / CFI), &r);
 
     if format == Format::Json {
-        println!("{}", serde_json::to_string_pretty(&json!({ "title": title, "shares": shares, "claimed": paid.to_string(), "steps": demo.steps }))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &json!({ "title": title, "shares": shares, "claimed": paid.to_string(), "steps": demo.steps })
+            )?
+        );
     }
     Ok(())
 }

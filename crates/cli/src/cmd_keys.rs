@@ -21,7 +21,11 @@ pub struct KeyringArgs {
 impl KeyringArgs {
     /// Opens the keyring under `home`.
     pub fn open(&self, home: &Option<PathBuf>) -> anyhow::Result<Keyring> {
-        Keyring::open(&crate::home_dir(home)?, self.keyring_backend, passphrase_source(self.passphrase_file.clone()))
+        Keyring::open(
+            &crate::home_dir(home)?,
+            self.keyring_backend,
+            passphrase_source(self.passphrase_file.clone()),
+        )
     }
 }
 
@@ -107,7 +111,9 @@ pub fn run(home: &Option<PathBuf>, cmd: KeysCmd, format: Format) -> anyhow::Resu
             let mut out = info_json(&info);
             out["mnemonic"] = json!(mnemonic);
             if format == Format::Text {
-                eprintln!("Write this mnemonic down and keep it secret: it is the only way to recover the key.");
+                eprintln!(
+                    "Write this mnemonic down and keep it secret: it is the only way to recover the key."
+                );
             }
             print(format, &out);
         }

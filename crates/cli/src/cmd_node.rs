@@ -90,16 +90,22 @@ fn now_ms() -> u64 {
 
 /// The devnet's oracle feeds, fed by the dev account alone (quorum 1, one hour maximum age).
 pub fn devnet_feeds(feeder: Address) -> Vec<computefi_app::modules::oracle::FeedConfig> {
-    [("btc_usd", 6), ("network_difficulty", 0), ("hashprice_usd_th_day", 6), ("gpu_hour_usd", 6), ("grid_gco2_kwh", 3)]
-        .into_iter()
-        .map(|(name, decimals)| computefi_app::modules::oracle::FeedConfig {
-            name: name.to_string(),
-            decimals,
-            feeders: vec![feeder],
-            quorum: 1,
-            max_age_ms: 3_600_000,
-        })
-        .collect()
+    [
+        ("btc_usd", 6),
+        ("network_difficulty", 0),
+        ("hashprice_usd_th_day", 6),
+        ("gpu_hour_usd", 6),
+        ("grid_gco2_kwh", 3),
+    ]
+    .into_iter()
+    .map(|(name, decimals)| computefi_app::modules::oracle::FeedConfig {
+        name: name.to_string(),
+        decimals,
+        feeders: vec![feeder],
+        quorum: 1,
+        max_age_ms: 3_600_000,
+    })
+    .collect()
 }
 
 /// `computefi init`.
@@ -117,12 +123,15 @@ pub fn init(home: &Option<PathBuf>, args: InitArgs, format: Format) -> anyhow::R
         config: config_with(&args.ports),
     };
     let key = init_home(&home, options)?;
-    print(format, &json!({
-        "home": home.root().display().to_string(),
-        "chain_id": args.chain_id,
-        "validator_public_key": key,
-        "validator_address": key.validator_address(),
-    }));
+    print(
+        format,
+        &json!({
+            "home": home.root().display().to_string(),
+            "chain_id": args.chain_id,
+            "validator_public_key": key,
+            "validator_address": key.validator_address(),
+        }),
+    );
     Ok(())
 }
 

@@ -175,7 +175,9 @@ pub fn status(node: NodeArg, format: Format) -> anyhow::Result<()> {
 /// Runs a query.
 pub fn run(cmd: QueryCmd, format: Format) -> anyhow::Result<()> {
     let value = match cmd {
-        QueryCmd::Account { address, node } => Client::new(&node.node).get(&format!("/accounts/{address}"))?,
+        QueryCmd::Account { address, node } => {
+            Client::new(&node.node).get(&format!("/accounts/{address}"))?
+        }
         QueryCmd::Balance { address, asset, node } => {
             let asset = asset.unwrap_or_else(AssetId::native);
             let account = Client::new(&node.node).get(&format!("/accounts/{address}"))?;
@@ -194,7 +196,9 @@ pub fn run(cmd: QueryCmd, format: Format) -> anyhow::Result<()> {
         QueryCmd::Title { id, node } => Client::new(&node.node).get(&format!("/titles/{id}"))?,
         QueryCmd::Titles { node } => Client::new(&node.node).get("/titles")?,
         QueryCmd::Claims { address, node } => Client::new(&node.node).get(&format!("/claims/{address}"))?,
-        QueryCmd::Holders { asset, node } => Client::new(&node.node).get(&format!("/assets/{asset}/holders"))?,
+        QueryCmd::Holders { asset, node } => {
+            Client::new(&node.node).get(&format!("/assets/{asset}/holders"))?
+        }
         QueryCmd::Vault { asset, node } => Client::new(&node.node).get(&format!("/vaults/{asset}"))?,
         QueryCmd::Income { shares, asset, node } => {
             let asset = asset.unwrap_or_else(AssetId::native);
@@ -222,32 +226,37 @@ pub fn run(cmd: QueryCmd, format: Format) -> anyhow::Result<()> {
 pub fn verify(cmd: VerifyCmd, format: Format) -> anyhow::Result<()> {
     let VerifyCmd::Proof { file, app_hash } = cmd;
     let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
-    let doc: Value = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not JSON; save it with `computefi query proof … -o json`", file.display()))?;
+    let doc: Value = serde_json::from_str(&text).with_context(|| {
+        format!("{} is not JSON; save it with `computefi query proof … -o json`", file.display())
+    })?;
     let proof: StateProof = serde_json::from_value(doc["proof"].clone())
         .with_context(|| format!("{} holds no proof under \"proof\"", file.display()))?;
     let (anchor, trusted) = match app_hash {
         Some(h) => (h, true),
-        None => (
-            doc["app_hash"].as_str().context("the file has no app_hash; pass --app-hash")?.parse()?,
-            false,
-        ),
+        None => {
+            (doc["app_hash"].as_str().context("the file has no app_hash; pass --app-hash")?.parse()?, false)
+        }
     };
     computefi_store::verify_proof(&proof, &anchor.0)
         .map_err(|e| anyhow::anyhow!("the proof does NOT verify against app hash {anchor}: {e}"))?;
     let key = String::from_utf8_lossy(&proof.key).to_string();
     let decoded = proof.value.as_ref().and_then(|v| {
-        key.starts_with("bank/balance/").then(|| borsh::from_slice::<Amount>(v).ok().map(|a| a.to_string())).flatten()
+        key.starts_with("bank/balance/")
+            .then(|| borsh::from_slice::<Amount>(v).ok().map(|a| a.to_string()))
+            .flatten()
     });
-    print(format, &json!({
-        "valid": true,
-        "key": key,
-        "present": proof.value.is_some(),
-        "value_hex": proof.value.as_ref().map(hex::encode),
-        "value_decoded": decoded,
-        "height": proof.version.to_string(),
-        "app_hash": anchor,
-        "anchor": if trusted { "the app hash you passed" } else { "the app hash inside the file (pass --app-hash to check against a header you trust)" },
-    }));
+    print(
+        format,
+        &json!({
+            "valid": true,
+            "key": key,
+            "present": proof.value.is_some(),
+            "value_hex": proof.value.as_ref().map(hex::encode),
+            "value_decoded": decoded,
+            "height": proof.version.to_string(),
+            "app_hash": anchor,
+            "anchor": if trusted { "the app hash you passed" } else { "the app hash inside the file (pass --app-hash to check against a header you trust)" },
+        }),
+    );
     Ok(())
 }

@@ -322,7 +322,8 @@ pub enum RevenueCmd {
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &PathBuf, what: &str) -> anyhow::Result<T> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("{} is not a valid {what}; fix the named field", path.display()))
+    serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a valid {what}; fix the named field", path.display()))
 }
 
 fn one(msg: Msg) -> BuildMsgs {
@@ -331,7 +332,10 @@ fn one(msg: Msg) -> BuildMsgs {
 
 #[allow(clippy::disallowed_methods)] // a claim's default expiry and appraisal date come from the user's clock
 fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
 /// Messages of `tx identity …`.
@@ -348,7 +352,12 @@ pub fn identity(cmd: IdentityCmd) -> (TxArgs, BuildMsgs) {
         ),
         IdentityCmd::Revoke { subject, claim, tx } => (
             tx,
-            Box::new(move |k| Ok(vec![Msg::Identity(IdentityMsg::RevokeClaim { subject: resolve(k, &subject)?, claim: claim.into() })])),
+            Box::new(move |k| {
+                Ok(vec![Msg::Identity(IdentityMsg::RevokeClaim {
+                    subject: resolve(k, &subject)?,
+                    claim: claim.into(),
+                })])
+            }),
         ),
     }
 }
@@ -360,8 +369,12 @@ pub fn compliance(cmd: ComplianceCmd) -> anyhow::Result<(TxArgs, BuildMsgs)> {
             let rules: TransferRules = read_json(&rules_file, "rules file")?;
             (tx, one(Msg::Compliance(ComplianceMsg::SetRules { asset, rules })))
         }
-        ComplianceCmd::Freeze { asset, account, tx } => (tx, one(Msg::Compliance(ComplianceMsg::Freeze { asset, account }))),
-        ComplianceCmd::Unfreeze { asset, account, tx } => (tx, one(Msg::Compliance(ComplianceMsg::Unfreeze { asset, account }))),
+        ComplianceCmd::Freeze { asset, account, tx } => {
+            (tx, one(Msg::Compliance(ComplianceMsg::Freeze { asset, account })))
+        }
+        ComplianceCmd::Unfreeze { asset, account, tx } => {
+            (tx, one(Msg::Compliance(ComplianceMsg::Unfreeze { asset, account })))
+        }
         ComplianceCmd::ForceTransfer { asset, from, to, amount, tx } => {
             (tx, one(Msg::Compliance(ComplianceMsg::ForceTransfer { asset, from, to, amount })))
         }
@@ -377,9 +390,13 @@ pub fn registry(cmd: RegistryCmd) -> anyhow::Result<(TxArgs, BuildMsgs)> {
         }
         RegistryCmd::Verify { title, document, document_hash, tx } => {
             let document_hash = match (document, document_hash) {
-                (Some(path), None) => sha256(&std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?),
+                (Some(path), None) => {
+                    sha256(&std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?)
+                }
                 (None, Some(h)) => h,
-                _ => anyhow::bail!("give the audit document with --document FILE or its hash with --document-hash HEX"),
+                _ => anyhow::bail!(
+                    "give the audit document with --document FILE or its hash with --document-hash HEX"
+                ),
             };
             (tx, one(Msg::Registry(RegistryMsg::Verify { title, document_hash })))
         }
@@ -395,14 +412,18 @@ pub fn registry(cmd: RegistryCmd) -> anyhow::Result<(TxArgs, BuildMsgs)> {
             };
             (tx, one(Msg::Registry(RegistryMsg::SetStatus { title, status })))
         }
-        RegistryCmd::Transfer { title, to, tx } => {
-            (tx, Box::new(move |k| Ok(vec![Msg::Registry(RegistryMsg::Transfer { title, to: resolve(k, &to)? })])))
-        }
-        RegistryCmd::Pledge { title, to, tx } => {
-            (tx, Box::new(move |k| Ok(vec![Msg::Registry(RegistryMsg::Pledge { title, to: resolve(k, &to)? })])))
-        }
+        RegistryCmd::Transfer { title, to, tx } => (
+            tx,
+            Box::new(move |k| Ok(vec![Msg::Registry(RegistryMsg::Transfer { title, to: resolve(k, &to)? })])),
+        ),
+        RegistryCmd::Pledge { title, to, tx } => (
+            tx,
+            Box::new(move |k| Ok(vec![Msg::Registry(RegistryMsg::Pledge { title, to: resolve(k, &to)? })])),
+        ),
         RegistryCmd::Release { title, tx } => (tx, one(Msg::Registry(RegistryMsg::Release { title }))),
-        RegistryCmd::Redeem { title, delivery, tx } => (tx, one(Msg::Registry(RegistryMsg::Redeem { title, delivery }))),
+        RegistryCmd::Redeem { title, delivery, tx } => {
+            (tx, one(Msg::Registry(RegistryMsg::Redeem { title, delivery })))
+        }
         RegistryCmd::Retire { title, tx } => (tx, one(Msg::Registry(RegistryMsg::Retire { title }))),
     })
 }
@@ -430,9 +451,12 @@ pub fn revenue(cmd: RevenueCmd) -> anyhow::Result<(TxArgs, BuildMsgs)> {
             let asset = asset.unwrap_or_else(AssetId::native);
             (tx, one(Msg::Revenue(RevenueMsg::Deposit { target, asset, gross, costs, period })))
         }
-        RevenueCmd::Claim { shares, asset, tx } => {
-            (tx, one(Msg::Revenue(RevenueMsg::Claim { shares, asset: asset.unwrap_or_else(AssetId::native) })))
+        RevenueCmd::Claim { shares, asset, tx } => (
+            tx,
+            one(Msg::Revenue(RevenueMsg::Claim { shares, asset: asset.unwrap_or_else(AssetId::native) })),
+        ),
+        RevenueCmd::AuthorizePayer { title, payer, tx } => {
+            (tx, one(Msg::Revenue(RevenueMsg::AuthorizePayer { title, payer })))
         }
-        RevenueCmd::AuthorizePayer { title, payer, tx } => (tx, one(Msg::Revenue(RevenueMsg::AuthorizePayer { title, payer }))),
     })
 }

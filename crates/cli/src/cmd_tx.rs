@@ -168,7 +168,11 @@ pub fn run(home: &Option<PathBuf>, cmd: TxCmd, format: Format) -> anyhow::Result
             tx,
             Box::new(move |k| {
                 let to = resolve(k, &to)?;
-                Ok(vec![Msg::Bank(BankMsg::Send { to, asset: asset.unwrap_or_else(AssetId::native), amount })])
+                Ok(vec![Msg::Bank(BankMsg::Send {
+                    to,
+                    asset: asset.unwrap_or_else(AssetId::native),
+                    amount,
+                })])
             }),
         ),
         TxCmd::Bank(BankCmd::MultiSend { outputs, asset, tx }) => (
@@ -178,7 +182,8 @@ pub fn run(home: &Option<PathBuf>, cmd: TxCmd, format: Format) -> anyhow::Result
                 let outputs = outputs
                     .iter()
                     .map(|o| {
-                        let (to, amount) = o.split_once('=').with_context(|| format!("--to {o:?}: write ADDRESS=AMOUNT"))?;
+                        let (to, amount) =
+                            o.split_once('=').with_context(|| format!("--to {o:?}: write ADDRESS=AMOUNT"))?;
                         Ok(Output { to: resolve(k, to)?, asset, amount: amount.parse()? })
                     })
                     .collect::<anyhow::Result<Vec<_>>>()?;
@@ -187,7 +192,9 @@ pub fn run(home: &Option<PathBuf>, cmd: TxCmd, format: Format) -> anyhow::Result
         ),
         TxCmd::Assets(AssetsCmd::Create { symbol, name, decimals, max_supply, tx }) => (
             tx,
-            Box::new(move |_| Ok(vec![Msg::Assets(AssetsMsg::Create { symbol, name, decimals, max_supply })])),
+            Box::new(move |_| {
+                Ok(vec![Msg::Assets(AssetsMsg::Create { symbol, name, decimals, max_supply })])
+            }),
         ),
         TxCmd::Assets(AssetsCmd::Mint { asset, to, amount, tx }) => (
             tx,
@@ -222,7 +229,10 @@ impl TxArgs {
             sign_only: false,
             chain_id: None,
             nonce: None,
-            keyring: KeyringArgs { keyring_backend: crate::keys::KeyringBackend::Test, passphrase_file: None },
+            keyring: KeyringArgs {
+                keyring_backend: crate::keys::KeyringBackend::Test,
+                passphrase_file: None,
+            },
             node: NodeArg { node: node.to_string() },
         }
     }
@@ -239,7 +249,9 @@ pub fn sign_and_send(keyring: &Keyring, args: &TxArgs, msgs: Vec<Msg>) -> anyhow
     };
     let fee = match args.fee {
         Some(f) => f,
-        None => status["min_fee"].as_str().unwrap_or("0").parse().context("the node's min_fee is not a number")?,
+        None => {
+            status["min_fee"].as_str().unwrap_or("0").parse().context("the node's min_fee is not a number")?
+        }
     };
     let key = keyring.signing_key(&args.from)?;
     let signer = PublicKey::from_signing_key(&key);

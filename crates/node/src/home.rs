@@ -104,9 +104,15 @@ impl Home {
     /// Reads `config.toml`.
     pub fn load_config(&self) -> anyhow::Result<NodeConfig> {
         let path = self.config_path();
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {}; run `computefi init --home {}` first", path.display(), self.root.display()))?;
-        toml::from_str(&text).with_context(|| format!("{} is not a valid node config; fix the named key", path.display()))
+        let text = std::fs::read_to_string(&path).with_context(|| {
+            format!(
+                "cannot read {}; run `computefi init --home {}` first",
+                path.display(),
+                self.root.display()
+            )
+        })?;
+        toml::from_str(&text)
+            .with_context(|| format!("{} is not a valid node config; fix the named key", path.display()))
     }
 
     /// Writes `config.toml`.
@@ -117,9 +123,11 @@ impl Home {
     /// Reads `genesis.json`.
     pub fn load_genesis(&self) -> anyhow::Result<Genesis> {
         let path = self.genesis_path();
-        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let genesis: Genesis = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not a valid genesis file; fix the named field", path.display()))?;
+        let text =
+            std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let genesis: Genesis = serde_json::from_str(&text).with_context(|| {
+            format!("{} is not a valid genesis file; fix the named field", path.display())
+        })?;
         genesis.validate().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         Ok(genesis)
     }
@@ -127,9 +135,10 @@ impl Home {
     /// Reads the consensus key seed.
     pub fn load_validator_key(&self) -> anyhow::Result<[u8; 32]> {
         let path = self.validator_key_path();
-        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let file: ValidatorKeyFile =
-            serde_json::from_str(&text).with_context(|| format!("{} is not a validator key file", path.display()))?;
+        let text =
+            std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let file: ValidatorKeyFile = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a validator key file", path.display()))?;
         let seed: [u8; 32] = hex::decode(&file.secret_key)
             .ok()
             .and_then(|b| b.try_into().ok())
@@ -156,7 +165,8 @@ pub fn write_new(path: &Path, bytes: &[u8], secret: bool) -> anyhow::Result<()> 
         options.mode(0o600);
     }
     let mut file = options.open(path).with_context(|| format!("cannot write {}", path.display()))?;
-    std::io::Write::write_all(&mut file, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    std::io::Write::write_all(&mut file, bytes)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     file.sync_all().with_context(|| format!("cannot sync {}", path.display()))
 }
 
@@ -288,7 +298,11 @@ pub fn init_network(options: NetworkOptions) -> anyhow::Result<Vec<PublicKey>> {
     let genesis_json = serde_json::to_string_pretty(&genesis)?;
     for ((node, seed), key) in options.nodes.into_iter().zip(&seeds).zip(&keys) {
         let key_file = ValidatorKeyFile { public_key: *key, secret_key: hex::encode(seed) };
-        write_new(&node.home.validator_key_path(), serde_json::to_string_pretty(&key_file)?.as_bytes(), true)?;
+        write_new(
+            &node.home.validator_key_path(),
+            serde_json::to_string_pretty(&key_file)?.as_bytes(),
+            true,
+        )?;
         write_new(&node.home.genesis_path(), genesis_json.as_bytes(), false)?;
         let mut config = node.config;
         config.moniker = node.moniker;

@@ -48,8 +48,9 @@ pub fn tx_refused(code: u32) {
 
 /// Starts the Prometheus exporter on `listen` (its own port, loopback by default).
 pub fn install(listen: std::net::SocketAddr) -> anyhow::Result<()> {
-    metrics_exporter_prometheus::PrometheusBuilder::new()
-        .with_http_listener(listen)
-        .install()
-        .map_err(|e| anyhow::anyhow!("cannot serve metrics on {listen}: {e}; choose a free port in config.toml [metrics] listen"))
+    metrics_exporter_prometheus::PrometheusBuilder::new().with_http_listener(listen).install().map_err(|e| {
+        anyhow::anyhow!(
+            "cannot serve metrics on {listen}: {e}; choose a free port in config.toml [metrics] listen"
+        )
+    })
 }

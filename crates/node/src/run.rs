@@ -81,7 +81,10 @@ pub async fn run(
         crate::metrics::install(listen)?;
     }
     let listener = tokio::net::TcpListener::bind(&config.api.listen).await.with_context(|| {
-        format!("cannot listen on {} for the API; choose a free port in config.toml [api] listen", config.api.listen)
+        format!(
+            "cannot listen on {} for the API; choose a free port in config.toml [api] listen",
+            config.api.listen
+        )
     })?;
     let api_addr = listener.local_addr()?;
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -93,10 +96,21 @@ pub async fn run(
     let api_task = tokio::spawn(
         axum::serve(listener, router).with_graceful_shutdown(wait_stop(stop_rx.clone())).into_future(),
     );
-    on_ready(&Ready { api: api_addr, chain_id: chain.app().chain_id().to_string(), height: chain.app().last().height });
+    on_ready(&Ready {
+        api: api_addr,
+        chain_id: chain.app().chain_id().to_string(),
+        height: chain.app().last().height,
+    });
     tracing::info!(api = %api_addr, chain_id = chain.app().chain_id(), "node started");
 
-    let consensus = crate::consensus::run(chain.clone(), config.consensus.clone(), seed, home.root(), evidence, wait_stop(stop_rx));
+    let consensus = crate::consensus::run(
+        chain.clone(),
+        config.consensus.clone(),
+        seed,
+        home.root(),
+        evidence,
+        wait_stop(stop_rx),
+    );
     tokio::pin!(consensus);
     let outcome = tokio::select! {
         r = &mut consensus => r.context("consensus stopped"),

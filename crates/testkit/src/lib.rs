@@ -2,9 +2,13 @@
 //! (one proposer, blocks one second apart, no sockets). Module tests and property tests drive the
 //! ledger through it, so what they test is what a node commits.
 
-use computefi_app::{App, AppError, BlockExecution, BlockInput, ExecMode, Genesis, GenesisBalance, GenesisValidator, Params};
+use computefi_app::{
+    App, AppError, BlockExecution, BlockInput, ExecMode, Genesis, GenesisBalance, GenesisValidator, Params,
+};
 use computefi_store::Store;
-use computefi_types::{Address, Amount, AssetId, Block, Hash, Msg, PublicKey, Receipt, SignedTx, Tx, TxError};
+use computefi_types::{
+    Address, Amount, AssetId, Block, Hash, Msg, PublicKey, Receipt, SignedTx, Tx, TxError,
+};
 use ed25519_consensus::SigningKey;
 use std::collections::BTreeMap;
 use tempfile::TempDir;
@@ -103,7 +107,11 @@ impl TestChain {
                 .chain([ISSUER, AUDITOR])
                 .map(|n| GenesisBalance { address: TestAccount::named(n).address, amount: GENESIS_BALANCE })
                 .collect(),
-            validators: vec![GenesisValidator { name: "validator-0".into(), public_key: validator.public_key(), power: 1 }],
+            validators: vec![GenesisValidator {
+                name: "validator-0".into(),
+                public_key: validator.public_key(),
+                power: 1,
+            }],
             claim_issuers: vec![issuer().address],
             auditors: vec![auditor().address],
             ..Genesis::default()
@@ -115,7 +123,12 @@ impl TestChain {
         let dir = tempfile::tempdir().expect("a temporary directory for the test store");
         let store = Store::open(&dir.path().join("state.redb")).expect("a new store opens");
         let app = App::init(store, genesis).expect("the test genesis is valid");
-        TestChain { app, dir, proposer: TestAccount::named("validator-0").address, local_nonce: BTreeMap::new() }
+        TestChain {
+            app,
+            dir,
+            proposer: TestAccount::named("validator-0").address,
+            local_nonce: BTreeMap::new(),
+        }
     }
 
     /// The app, for queries.
@@ -159,7 +172,8 @@ impl TestChain {
 
     /// A transaction with an explicit nonce and fee.
     pub fn tx_with(&self, who: &TestAccount, nonce: u64, fee: Amount, msgs: Vec<Msg>) -> SignedTx {
-        Tx { chain_id: CHAIN_ID.to_string(), signer: who.public_key(), nonce, fee, msgs, memo: String::new() }.sign(&who.key)
+        Tx { chain_id: CHAIN_ID.to_string(), signer: who.public_key(), nonce, fee, msgs, memo: String::new() }
+            .sign(&who.key)
     }
 
     fn next_input(&self) -> BlockInput {
@@ -170,7 +184,8 @@ impl TestChain {
     /// Builds a block from `txs` as a proposer would (failing transactions are left out), then
     /// checks it as a validator would and commits it.
     pub fn produce(&mut self, txs: Vec<SignedTx>) -> BlockOutcome {
-        let exec = self.app.execute_block(&self.next_input(), txs, ExecMode::Build).expect("a proposal builds");
+        let exec =
+            self.app.execute_block(&self.next_input(), txs, ExecMode::Build).expect("a proposal builds");
         self.finish(exec)
     }
 
@@ -224,7 +239,12 @@ pub fn run(chain: &mut TestChain, who: &TestAccount, msg: Msg) -> Result<Receipt
 
 /// Runs one message that must be refused with `code`, and checks that the state root did not
 /// move; returns the error for further checks.
-pub fn refused(chain: &mut TestChain, who: &TestAccount, msg: Msg, code: computefi_types::ErrorCode) -> TxError {
+pub fn refused(
+    chain: &mut TestChain,
+    who: &TestAccount,
+    msg: Msg,
+    code: computefi_types::ErrorCode,
+) -> TxError {
     let root = chain.app_hash();
     let err = run(chain, who, msg).expect_err("the message must be refused");
     assert_eq!(err.code, code.code(), "expected {code:?}, got {err}");
@@ -245,7 +265,10 @@ pub mod msgs {
     /// `bank.multi_send`.
     pub fn multi_send(outputs: &[(&Address, &AssetId, u128)]) -> Msg {
         Msg::Bank(BankMsg::MultiSend {
-            outputs: outputs.iter().map(|(to, asset, a)| Output { to: **to, asset: **asset, amount: Amount(*a) }).collect(),
+            outputs: outputs
+                .iter()
+                .map(|(to, asset, a)| Output { to: **to, asset: **asset, amount: Amount(*a) })
+                .collect(),
         })
     }
 

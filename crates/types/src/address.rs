@@ -8,8 +8,8 @@
 //! | asset | `cfiasset` | first 20 bytes of sha256("computefi/asset" ‖ issuer ‖ symbol) |
 //! | title | `cfititle` | first 20 bytes of sha256("computefi/title" ‖ index as u64 big-endian) |
 
-use borsh::{BorshDeserialize, BorshSerialize};
 use bech32::{Bech32m, Hrp};
+use borsh::{BorshDeserialize, BorshSerialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
 use std::str::FromStr;
@@ -108,17 +108,10 @@ fn decode20(kind: AddressKind, s: &str) -> Result<[u8; 20], ParseIdError> {
         });
     }
     let len = data.len();
-    let arr: [u8; 20] = data.try_into().map_err(|_| ParseIdError::Length {
-        noun: kind.noun(),
-        len,
-        shown: shown.clone(),
-    })?;
+    let arr: [u8; 20] =
+        data.try_into().map_err(|_| ParseIdError::Length { noun: kind.noun(), len, shown: shown.clone() })?;
     if encode20(kind, &arr) != s.to_ascii_lowercase() {
-        return Err(ParseIdError::Malformed {
-            noun: kind.noun(),
-            prefix: kind.prefix(),
-            shown,
-        });
+        return Err(ParseIdError::Malformed { noun: kind.noun(), prefix: kind.prefix(), shown });
     }
     Ok(arr)
 }

@@ -6,9 +6,7 @@ use std::str::FromStr;
 
 /// An amount of some asset in its smallest unit. Arithmetic is checked: every operation that
 /// could overflow returns `None` and the caller turns that into an error code.
-#[derive(
-    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, BorshSerialize, BorshDeserialize,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, BorshSerialize, BorshDeserialize)]
 pub struct Amount(pub u128);
 
 impl Amount {

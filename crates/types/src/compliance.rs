@@ -16,7 +16,19 @@ pub const CONDITIONS_MAX: usize = 16;
 pub const JURISDICTIONS_MAX: usize = 64;
 
 /// The kinds of claim an issuer can grant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ClaimType {
     /// Know-your-customer checks passed.
@@ -137,7 +149,9 @@ impl TransferRules {
                 return Err(format!("requirement {i} has no conditions; leave requirements empty for none"));
             }
             for c in r.sender.iter().chain(&r.receiver) {
-                if let Condition::JurisdictionIn { codes, .. } | Condition::JurisdictionNotIn { codes, .. } = c {
+                if let Condition::JurisdictionIn { codes, .. } | Condition::JurisdictionNotIn { codes, .. } =
+                    c
+                {
                     if codes.is_empty() || codes.len() > JURISDICTIONS_MAX {
                         return Err(format!("requirement {i}: 1 to {JURISDICTIONS_MAX} country codes"));
                     }

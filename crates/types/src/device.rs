@@ -160,7 +160,9 @@ pub struct SignedReport {
 impl SignedReport {
     /// Whether the device key signed exactly this envelope.
     pub fn signature_valid(&self) -> bool {
-        let Ok(vk) = ed25519_consensus::VerificationKey::try_from(self.envelope.device_key.0) else { return false };
+        let Ok(vk) = ed25519_consensus::VerificationKey::try_from(self.envelope.device_key.0) else {
+            return false;
+        };
         vk.verify(&ed25519_consensus::Signature::from(self.signature), &self.envelope.sign_bytes()).is_ok()
     }
 }
@@ -178,7 +180,9 @@ mod headers_hex {
             .iter()
             .map(|h| {
                 let bytes = hex::decode(h).map_err(serde::de::Error::custom)?;
-                bytes.try_into().map_err(|_| serde::de::Error::custom("a block header is 80 bytes (160 hex characters)"))
+                bytes
+                    .try_into()
+                    .map_err(|_| serde::de::Error::custom("a block header is 80 bytes (160 hex characters)"))
             })
             .collect()
     }

@@ -41,17 +41,23 @@ pub enum ErrorCode {
     #[error("insufficient funds for fee: the signer's native balance is below the fee; fund the account with CFI first")]
     InsufficientFee = 10,
     /// The node's mempool is full or already holds this transaction.
-    #[error("mempool full: the node holds as many pending transactions as it may; retry after the next block")]
+    #[error(
+        "mempool full: the node holds as many pending transactions as it may; retry after the next block"
+    )]
     MempoolFull = 11,
     /// Already pending or committed.
-    #[error("duplicate transaction: this exact transaction is already pending or committed; query it by hash")]
+    #[error(
+        "duplicate transaction: this exact transaction is already pending or committed; query it by hash"
+    )]
     DuplicateTx = 12,
     /// The node could not check the transaction (its storage failed); not the sender's fault.
     #[error("node unavailable: the node could not read its state to check the transaction; retry later or use another node")]
     NodeUnavailable = 13,
 
     /// Balance too low.
-    #[error("insufficient balance: the account holds less of this asset than the amount; fund it or send less")]
+    #[error(
+        "insufficient balance: the account holds less of this asset than the amount; fund it or send less"
+    )]
     InsufficientBalance = 1001,
     /// No such asset.
     #[error("unknown asset: no asset has this id; check the id (`computefi query asset ID`) or create the asset first")]
@@ -79,7 +85,9 @@ pub enum ErrorCode {
     #[error("max supply exceeded: minting this amount would take the supply past the asset's max supply; mint less")]
     MaxSupplyExceeded = 2003,
     /// Symbol out of form.
-    #[error("invalid symbol: a symbol has 2-12 characters A-Z and 0-9 and starts with a letter; CFI is reserved")]
+    #[error(
+        "invalid symbol: a symbol has 2-12 characters A-Z and 0-9 and starts with a letter; CFI is reserved"
+    )]
     InvalidSymbol = 2004,
     /// Too many decimals.
     #[error("invalid decimals: an asset has at most 18 decimals; choose fewer")]
@@ -107,7 +115,9 @@ pub enum ErrorCode {
     #[error("invalid transfer rules: a list or code is out of bounds; the detail names it")]
     InvalidRules = 3101,
     /// asset frozen.
-    #[error("asset frozen: its issuer has frozen all transfers of this asset; ask the issuer to unfreeze it")]
+    #[error(
+        "asset frozen: its issuer has frozen all transfers of this asset; ask the issuer to unfreeze it"
+    )]
     AssetFrozen = 3102,
     /// account frozen.
     #[error("account frozen: the issuer has frozen this account's holding of the asset; ask the issuer to unfreeze it")]
@@ -116,7 +126,9 @@ pub enum ErrorCode {
     #[error("too many holders: the transfer would give the asset more holders than its rules allow; send to an existing holder")]
     HoldersMaxExceeded = 3104,
     /// holding limit exceeded.
-    #[error("holding limit exceeded: the receiver would hold more of the supply than the rules allow; send less")]
+    #[error(
+        "holding limit exceeded: the receiver would hold more of the supply than the rules allow; send less"
+    )]
     HoldingMaxExceeded = 3105,
     /// transfer not allowed by the asset's rules.
     #[error("transfer not allowed by the asset's rules: no requirement is met by sender and receiver; the detail names the failing conditions; get the missing claims from a trusted claim issuer")]
@@ -140,10 +152,14 @@ pub enum ErrorCode {
     #[error("not an approved auditor: only an approved auditor or appraiser may verify or appraise titles; sign with an approved auditor's key")]
     NotAuditor = 4004,
     /// not the holder.
-    #[error("not the holder: only the title's holder may transfer, pledge, fractionalise, redeem or retire it")]
+    #[error(
+        "not the holder: only the title's holder may transfer, pledge, fractionalise, redeem or retire it"
+    )]
     NotTitleHolder = 4005,
     /// not the operator.
-    #[error("not the operator: only the title's operator may change its status or insurance or authorise payers")]
+    #[error(
+        "not the operator: only the title's operator may change its status or insurance or authorise payers"
+    )]
     NotOperator = 4006,
     /// title pledged.
     #[error("title pledged: the title is pledged to a lender; have the lien holder release it first")]

@@ -137,6 +137,9 @@ impl TitleStatus {
 
     /// Whether the title has passed verification and not ended.
     pub fn is_verified(self) -> bool {
-        matches!(self, TitleStatus::Verified | TitleStatus::Active | TitleStatus::Degraded | TitleStatus::Offline)
+        matches!(
+            self,
+            TitleStatus::Verified | TitleStatus::Active | TitleStatus::Degraded | TitleStatus::Offline
+        )
     }
 }

@@ -87,8 +87,8 @@ impl SignedTx {
                 format!("{} bytes, limit {TX_BYTES_MAX}", bytes.len()),
             ));
         }
-        let tx: SignedTx = borsh::from_slice(bytes)
-            .map_err(|e| TxError::new(ErrorCode::MalformedTx, e.to_string()))?;
+        let tx: SignedTx =
+            borsh::from_slice(bytes).map_err(|e| TxError::new(ErrorCode::MalformedTx, e.to_string()))?;
         tx.check_bounds()?;
         Ok(tx)
     }
@@ -115,7 +115,10 @@ impl SignedTx {
         let tx = &self.tx;
         let too_large = |what: String| Err(TxError::new(ErrorCode::TxFieldTooLarge, what));
         if tx.chain_id.len() > CHAIN_ID_BYTES_MAX {
-            return too_large(format!("chain id has {} bytes, limit {CHAIN_ID_BYTES_MAX}", tx.chain_id.len()));
+            return too_large(format!(
+                "chain id has {} bytes, limit {CHAIN_ID_BYTES_MAX}",
+                tx.chain_id.len()
+            ));
         }
         if tx.memo.len() > MEMO_BYTES_MAX {
             return too_large(format!("memo has {} bytes, limit {MEMO_BYTES_MAX}", tx.memo.len()));
@@ -132,10 +135,7 @@ impl SignedTx {
     /// Checks the signature alone (the node uses batch verification instead; both agree).
     pub fn verify_signature(&self) -> Result<(), TxError> {
         let bad = |why: &str| {
-            TxError::new(
-                ErrorCode::InvalidSignature,
-                format!("signer {}: {why}", self.tx.sender()),
-            )
+            TxError::new(ErrorCode::InvalidSignature, format!("signer {}: {why}", self.tx.sender()))
         };
         let vk = ed25519_consensus::VerificationKey::try_from(self.tx.signer.0)
             .map_err(|_| bad("the public key is not a valid ed25519 point"))?;

@@ -21,7 +21,12 @@ fn sample_tx() -> SignedTx {
         msgs: vec![
             Msg::Bank(BankMsg::Send { to, asset, amount: Amount(42) }),
             Msg::Bank(BankMsg::MultiSend { outputs: vec![Output { to, asset, amount: Amount(1) }] }),
-            Msg::Assets(AssetsMsg::Create { symbol: "GPUX".into(), name: "GPU".into(), decimals: 6, max_supply: Some(Amount(9)) }),
+            Msg::Assets(AssetsMsg::Create {
+                symbol: "GPUX".into(),
+                name: "GPU".into(),
+                decimals: 6,
+                max_supply: Some(Amount(9)),
+            }),
             Msg::Assets(AssetsMsg::Mint { asset, to, amount: Amount(3) }),
             Msg::Assets(AssetsMsg::Burn { asset, amount: Amount(1) }),
         ],

@@ -20,7 +20,23 @@ fn a_devnet_commits_a_transfer_refuses_a_tampered_signature_and_survives_a_resta
     // a transfer from the dev account to a new key
     let bob = cli(home, &["keys", "add", "bob", "--keyring-backend", "test"]).unwrap();
     let bob = bob["address"].as_str().unwrap().to_string();
-    let sent = cli(home, &["tx", "bank", "send", "--from", "dev", "--keyring-backend", "test", "--node", &node.api, &bob, "12345"]).unwrap();
+    let sent = cli(
+        home,
+        &[
+            "tx",
+            "bank",
+            "send",
+            "--from",
+            "dev",
+            "--keyring-backend",
+            "test",
+            "--node",
+            &node.api,
+            &bob,
+            "12345",
+        ],
+    )
+    .unwrap();
     assert_eq!(sent["status"], "committed", "{sent}");
     let shown = cli(home, &["query", "balance", &bob, "--node", &node.api]).unwrap();
     assert_eq!(shown["amount"], "12345");
@@ -28,7 +44,24 @@ fn a_devnet_commits_a_transfer_refuses_a_tampered_signature_and_survives_a_resta
     assert_eq!(cli(home, &["query", "tx", hash, "--node", &node.api]).unwrap()["status"], "committed");
 
     // a tampered signature is refused over HTTP, naming the signature, and nothing moves
-    let signed = cli(home, &["tx", "bank", "send", "--from", "dev", "--keyring-backend", "test", "--node", &node.api, "--sign-only", &bob, "999"]).unwrap();
+    let signed = cli(
+        home,
+        &[
+            "tx",
+            "bank",
+            "send",
+            "--from",
+            "dev",
+            "--keyring-backend",
+            "test",
+            "--node",
+            &node.api,
+            "--sign-only",
+            &bob,
+            "999",
+        ],
+    )
+    .unwrap();
     let mut tx = signed["tx"].clone();
     let sig = tx["signature"].as_str().unwrap().to_string();
     let flipped = format!("{}{}", if sig.starts_with('0') { "1" } else { "0" }, &sig[1..]);
@@ -57,10 +90,13 @@ fn a_devnet_commits_a_transfer_refuses_a_tampered_signature_and_survives_a_resta
     // a proof of bob's balance verifies offline against the block's app hash, and fails against another
     let proof = cli(home, &["query", "proof", "--balance-of", &bob, "--node", &node.api]).unwrap();
     let height = proof["height"].as_str().unwrap().to_string();
-    let header_hash = node.get(&format!("/blocks/{height}")).1["header"]["app_hash"].as_str().unwrap().to_string();
+    let header_hash =
+        node.get(&format!("/blocks/{height}")).1["header"]["app_hash"].as_str().unwrap().to_string();
     let file = home.join("proof.json");
     std::fs::write(&file, proof.to_string()).unwrap();
-    let checked = cli(home, &["verify", "proof", "--file", file.to_str().unwrap(), "--app-hash", &header_hash]).unwrap();
+    let checked =
+        cli(home, &["verify", "proof", "--file", file.to_str().unwrap(), "--app-hash", &header_hash])
+            .unwrap();
     assert_eq!(checked["valid"], true);
     assert_eq!(checked["value_decoded"], "12345");
     let wrong = "00".repeat(32);
@@ -109,11 +145,18 @@ fn keys_are_encrypted_and_need_the_passphrase() {
     assert!(err.contains("passphrase"), "{err}");
     let mfile = home.join("m");
     std::fs::write(&mfile, &mnemonic).unwrap();
-    let imported = cli(home, &["keys", "import", "again", "--mnemonic-file", mfile.to_str().unwrap(), "--keyring-backend", "test"]).unwrap();
+    let imported = cli(
+        home,
+        &["keys", "import", "again", "--mnemonic-file", mfile.to_str().unwrap(), "--keyring-backend", "test"],
+    )
+    .unwrap();
     assert_eq!(imported["address"], added["address"], "the same mnemonic gives the same account");
     for entry in std::fs::read_dir(home.join("keyring-file")).unwrap() {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        assert!(!text.contains(mnemonic.split_whitespace().nth(3).unwrap()), "no mnemonic word in the encrypted file");
+        assert!(
+            !text.contains(mnemonic.split_whitespace().nth(3).unwrap()),
+            "no mnemonic word in the encrypted file"
+        );
     }
 }
 

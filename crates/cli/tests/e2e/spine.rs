@@ -33,7 +33,22 @@ fn the_demo_walks_title_shares_kyc_and_income_on_a_devnet() {
     assert_eq!(claims["claims"][0]["claim"]["type"], "kyc");
     let left = cli(home, &["query", "claimable", shares, investor, "--node", &node.api]).unwrap();
     assert_eq!(left["claimable"], "0", "the investor already claimed");
-    let err = cli(home, &["tx", "revenue", "claim", shares, "--from", "demo-investor", "--keyring-backend", "test", "--node", &node.api]).unwrap_err();
+    let err = cli(
+        home,
+        &[
+            "tx",
+            "revenue",
+            "claim",
+            shares,
+            "--from",
+            "demo-investor",
+            "--keyring-backend",
+            "test",
+            "--node",
+            &node.api,
+        ],
+    )
+    .unwrap_err();
     assert!(err.contains("6003") && err.contains("nothing to claim"), "claiming twice is refused: {err}");
     node.terminate();
 }

@@ -55,7 +55,10 @@ fn a_send_moves_the_amount_and_charges_the_fee_to_the_sender() {
 #[test]
 fn a_multi_send_pays_every_output_in_one_transaction() {
     let mut chain = TestChain::new();
-    let tx = chain.tx(&alice(), vec![msgs::multi_send(&[(&bob().address, &cfi(), 10), (&carol().address, &cfi(), 20)])]);
+    let tx = chain.tx(
+        &alice(),
+        vec![msgs::multi_send(&[(&bob().address, &cfi(), 10), (&carol().address, &cfi(), 20)])],
+    );
     let receipt = chain.deliver(tx).unwrap();
     assert_eq!(receipt.events.iter().filter(|e| e.kind == "bank.transfer").count(), 2);
     assert_eq!(chain.native_balance(&bob().address), Amount(GENESIS_BALANCE.0 + 10));
@@ -66,7 +69,10 @@ fn a_multi_send_pays_every_output_in_one_transaction() {
 fn messages_of_one_transaction_are_all_or_nothing() {
     let mut chain = TestChain::new();
     let too_much = GENESIS_BALANCE.0 * 2;
-    let tx = chain.tx(&alice(), vec![msgs::send(&bob().address, &cfi(), 5), msgs::send(&carol().address, &cfi(), too_much)]);
+    let tx = chain.tx(
+        &alice(),
+        vec![msgs::send(&bob().address, &cfi(), 5), msgs::send(&carol().address, &cfi(), too_much)],
+    );
     let err = assert_refused(&mut chain, tx, ErrorCode::InsufficientBalance);
     assert_eq!(err.msg_index, Some(1), "the error names the failing message");
     assert_eq!(chain.native_balance(&bob().address), GENESIS_BALANCE, "the first send was undone too");
@@ -77,7 +83,8 @@ fn messages_of_one_transaction_are_all_or_nothing() {
 fn the_issuer_creates_mints_and_burns_an_asset_and_supply_follows() {
     let mut chain = TestChain::new();
     let gpu = create_asset(&mut chain, "GPUX", Some(1_000));
-    let tx = chain.tx(&alice(), vec![msgs::mint(&gpu, &bob().address, 300), msgs::mint(&gpu, &alice().address, 200)]);
+    let tx = chain
+        .tx(&alice(), vec![msgs::mint(&gpu, &bob().address, 300), msgs::mint(&gpu, &alice().address, 200)]);
     chain.deliver(tx).unwrap();
     assert_eq!(chain.supply(&gpu), Amount(500));
     assert_eq!(chain.balance(&bob().address, &gpu), Amount(300));
@@ -87,7 +94,10 @@ fn the_issuer_creates_mints_and_burns_an_asset_and_supply_follows() {
     assert_eq!(chain.supply(&gpu), Amount(350));
     assert_eq!(chain.balance(&alice().address, &gpu), Amount(50));
     let info = chain.app().asset(&gpu).unwrap().unwrap();
-    assert_eq!((info.symbol.as_str(), info.issuer, info.max_supply), ("GPUX", alice().address, Some(Amount(1_000))));
+    assert_eq!(
+        (info.symbol.as_str(), info.issuer, info.max_supply),
+        ("GPUX", alice().address, Some(Amount(1_000)))
+    );
 }
 
 #[test]
@@ -107,7 +117,8 @@ fn an_account_lists_only_what_it_holds_with_its_next_nonce() {
 #[test]
 fn several_transactions_of_one_account_run_in_nonce_order_in_one_block() {
     let mut chain = TestChain::new();
-    let txs: Vec<_> = (0..5).map(|_| chain.tx(&alice(), vec![msgs::send(&bob().address, &cfi(), 1)])).collect();
+    let txs: Vec<_> =
+        (0..5).map(|_| chain.tx(&alice(), vec![msgs::send(&bob().address, &cfi(), 1)])).collect();
     let out = chain.produce(txs);
     assert_eq!(out.receipts.len(), 5);
     assert!(out.rejected.is_empty());
@@ -435,7 +446,9 @@ fn unknown_json_fields_are_refused() {
 fn non_numeric_amounts_are_refused() {
     let mut chain = TestChain::new();
     let tx = chain.tx(&alice(), vec![msgs::send(&bob().address, &cfi(), 1)]);
-    for bad in [serde_json::json!("1e3"), serde_json::json!("-5"), serde_json::json!(12), serde_json::json!("12.5")] {
+    for bad in
+        [serde_json::json!("1e3"), serde_json::json!("-5"), serde_json::json!(12), serde_json::json!("12.5")]
+    {
         let mut json: serde_json::Value = serde_json::to_value(&tx).unwrap();
         json["tx"]["msgs"][0]["msg"]["send"]["amount"] = bad.clone();
         let err = SignedTx::decode_json(&json.to_string()).unwrap_err();
@@ -454,7 +467,12 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        (0..3usize, 0..3usize, any::<bool>(), 0..2_000u128).prop_map(|(from, to, native, amount)| Op::Send { from, to, native, amount }),
+        (0..3usize, 0..3usize, any::<bool>(), 0..2_000u128).prop_map(|(from, to, native, amount)| Op::Send {
+            from,
+            to,
+            native,
+            amount
+        }),
         (0..3usize, 0..5_000u128).prop_map(|(to, amount)| Op::Mint { to, amount }),
         (0..3_000u128).prop_map(|amount| Op::Burn { amount }),
     ]

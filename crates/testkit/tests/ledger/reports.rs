@@ -14,7 +14,6 @@ fn device() -> TestAccount {
     TestAccount::named("device-1")
 }
 
-
 fn title_with_device(chain: &mut TestChain) -> TitleId {
     let spec = TitleSpec {
         class: TitleClass::GpuServer,
@@ -34,12 +33,27 @@ fn title_with_device(chain: &mut TestChain) -> TitleId {
 }
 
 fn telemetry(gpus: u32) -> Payload {
-    Payload::Telemetry(Telemetry { gpus_seen: gpus, utilisation_bps: 9_500, energy_mj: 3_600_000, temperature_c: 64, xid_errors: 0, simulated: true })
+    Payload::Telemetry(Telemetry {
+        gpus_seen: gpus,
+        utilisation_bps: 9_500,
+        energy_mj: 3_600_000,
+        temperature_c: 64,
+        xid_errors: 0,
+        simulated: true,
+    })
 }
 
 fn envelope(chain: &TestChain, title: TitleId, sequence: u64, prev_hash: Hash, payload: Payload) -> Envelope {
     let h = chain.height();
-    Envelope { title, device_key: device().public_key(), sequence, prev_hash, window_start: h, window_end: h + 10, payload }
+    Envelope {
+        title,
+        device_key: device().public_key(),
+        sequence,
+        prev_hash,
+        window_start: h,
+        window_end: h + 10,
+        payload,
+    }
 }
 
 fn report(env: Envelope) -> Msg {
@@ -66,10 +80,20 @@ fn an_unknown_key_a_bad_signature_or_a_stale_window_is_refused() {
     let stranger = TestAccount::named("stranger");
     let mut env = envelope(&chain, title, 1, Hash::ZERO, telemetry(1));
     env.device_key = stranger.public_key();
-    refused(&mut chain, &operator(), Msg::Device(DeviceMsg::Report(env.clone().sign(&stranger.key))), ErrorCode::UnknownDeviceKey);
+    refused(
+        &mut chain,
+        &operator(),
+        Msg::Device(DeviceMsg::Report(env.clone().sign(&stranger.key))),
+        ErrorCode::UnknownDeviceKey,
+    );
     let mut forged = envelope(&chain, title, 1, Hash::ZERO, telemetry(1)).sign(&device().key);
     forged.envelope.sequence = 2;
-    refused(&mut chain, &operator(), Msg::Device(DeviceMsg::Report(forged)), ErrorCode::InvalidReportSignature);
+    refused(
+        &mut chain,
+        &operator(),
+        Msg::Device(DeviceMsg::Report(forged)),
+        ErrorCode::InvalidReportSignature,
+    );
     let mut old = envelope(&chain, title, 1, Hash::ZERO, telemetry(1));
     old.window_start = 0;
     old.window_end = 0;
@@ -109,7 +133,13 @@ fn two_different_envelopes_with_one_sequence_number_are_recorded_as_evidence() {
 }
 
 fn feed(feeders: &[&TestAccount]) -> FeedConfig {
-    FeedConfig { name: "btc_usd".into(), decimals: 6, feeders: feeders.iter().map(|f| f.address).collect(), quorum: 2, max_age_ms: 5_000 }
+    FeedConfig {
+        name: "btc_usd".into(),
+        decimals: 6,
+        feeders: feeders.iter().map(|f| f.address).collect(),
+        quorum: 2,
+        max_age_ms: 5_000,
+    }
 }
 
 fn submit(value: u128) -> Msg {
@@ -152,7 +182,8 @@ fn a_feed_is_the_median_of_fresh_submissions_and_only_with_a_quorum() {
 fn hashprice_follows_the_published_formula() {
     // FORMULAS.md: D = 1.3e14 at $100k/BTC is about $48.8 per PH/s per day (subsidy 3.125 BTC plus
     // about 0.03 BTC of mean fees).
-    let per_th = oracle::hashprice_micro_usd_per_th_day(130_000_000_000_000, 315_500_000, 100_000_000_000).unwrap();
+    let per_th =
+        oracle::hashprice_micro_usd_per_th_day(130_000_000_000_000, 315_500_000, 100_000_000_000).unwrap();
     let per_ph_usd = per_th * 1_000 / 1_000_000;
     assert!((48..=49).contains(&per_ph_usd), "{per_ph_usd} $/PH/day");
     assert_eq!(oracle::hashprice_micro_usd_per_th_day(0, 1, 1), None, "zero difficulty has no hashprice");
@@ -191,9 +222,24 @@ fn active_asic(th_milli: u64) -> (TestChain, TitleId) {
         device_keys: vec![device().public_key()],
         rules: TransferRules::default(),
     };
-    let title: TitleId = run(&mut chain, &operator(), Msg::Registry(RegistryMsg::Register { spec })).unwrap().events[1].attr("title").unwrap().parse().unwrap();
-    run(&mut chain, &computefi_testkit::auditor(), Msg::Registry(RegistryMsg::Verify { title, document_hash: sha256(b"site visit") })).unwrap();
-    run(&mut chain, &operator(), Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Active })).unwrap();
+    let title: TitleId =
+        run(&mut chain, &operator(), Msg::Registry(RegistryMsg::Register { spec })).unwrap().events[1]
+            .attr("title")
+            .unwrap()
+            .parse()
+            .unwrap();
+    run(
+        &mut chain,
+        &computefi_testkit::auditor(),
+        Msg::Registry(RegistryMsg::Verify { title, document_hash: sha256(b"site visit") }),
+    )
+    .unwrap();
+    run(
+        &mut chain,
+        &operator(),
+        Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Active }),
+    )
+    .unwrap();
     (chain, title)
 }
 
@@ -216,7 +262,10 @@ fn an_asic_title_whose_shares_support_its_claim_stays_active() {
     let receipt = two_shares_over_a_window(&mut chain, title);
     let judged = receipt.events.iter().find(|e| e.kind == "device.hashrate").expect("the window closed");
     let estimate: u128 = judged.attr("estimate_hs").unwrap().parse().unwrap();
-    let (lower, upper): (u128, u128) = (judged.attr("lower_hs").unwrap().parse().unwrap(), judged.attr("upper_hs").unwrap().parse().unwrap());
+    let (lower, upper): (u128, u128) = (
+        judged.attr("lower_hs").unwrap().parse().unwrap(),
+        judged.attr("upper_hs").unwrap().parse().unwrap(),
+    );
     assert!(lower <= 20_000_000_000_000 && 20_000_000_000_000 <= upper, "[{lower}, {upper}]");
     assert_eq!(estimate, (1u128 << 32) * 28_000 / 5);
     assert_eq!(chain.app().title(&title).unwrap().unwrap().status, TitleStatus::Active);
@@ -226,7 +275,11 @@ fn an_asic_title_whose_shares_support_its_claim_stays_active() {
 fn an_asic_title_claiming_more_than_its_shares_show_is_degraded() {
     let (mut chain, title) = active_asic(100_000);
     two_shares_over_a_window(&mut chain, title);
-    assert_eq!(chain.app().title(&title).unwrap().unwrap().status, TitleStatus::Degraded, "100 TH/s is above the interval [2.9, 87] TH/s");
+    assert_eq!(
+        chain.app().title(&title).unwrap().unwrap().status,
+        TitleStatus::Degraded,
+        "100 TH/s is above the interval [2.9, 87] TH/s"
+    );
 }
 
 #[test]

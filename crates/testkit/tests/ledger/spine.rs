@@ -31,7 +31,11 @@ fn gpu_spec(serials: &[&str]) -> TitleSpec {
         capacity: vec![CapacityItem { milli: serials.len() as u64 * 1000, unit: CapacityUnit::Gpu }],
         location: Location { country: "DE".into(), site: "Frankfurt FRA-2".into() },
         custodian: "Colo GmbH".into(),
-        insurance: Some(Insurance { insurer: "Munich Re".into(), cover: Amount(250_000_000_000), expires_at_ms: u64::MAX }),
+        insurance: Some(Insurance {
+            insurer: "Munich Re".into(),
+            cover: Amount(250_000_000_000),
+            expires_at_ms: u64::MAX,
+        }),
         device_keys: vec![],
         rules: TransferRules::default(),
     }
@@ -47,7 +51,6 @@ fn kyc_rules() -> TransferRules {
     }
 }
 
-
 fn register(chain: &mut TestChain, spec: TitleSpec) -> TitleId {
     let receipt = run(chain, &operator(), Msg::Registry(RegistryMsg::Register { spec })).expect("registers");
     receipt.events.iter().find_map(|e| e.attr("title")).unwrap().parse().unwrap()
@@ -58,9 +61,16 @@ fn verify(chain: &mut TestChain, title: TitleId) {
     run(chain, &auditor(), msg).expect("the auditor verifies");
 }
 
-fn grant(chain: &mut TestChain, who: &Address, claim_type: ClaimType, jurisdiction: Option<&str>, expires_at_ms: u64) {
+fn grant(
+    chain: &mut TestChain,
+    who: &Address,
+    claim_type: ClaimType,
+    jurisdiction: Option<&str>,
+    expires_at_ms: u64,
+) {
     let claim = Claim { claim_type, jurisdiction: jurisdiction.map(String::from) };
-    run(chain, &issuer(), Msg::Identity(IdentityMsg::GrantClaim { subject: *who, claim, expires_at_ms })).expect("granted");
+    run(chain, &issuer(), Msg::Identity(IdentityMsg::GrantClaim { subject: *who, claim, expires_at_ms }))
+        .expect("granted");
 }
 
 fn kyc(chain: &mut TestChain, who: &Address) {
@@ -73,7 +83,12 @@ fn vault(chain: &mut TestChain, shares: u128) -> (TitleId, AssetId) {
     spec.rules = kyc_rules();
     let title = register(chain, spec);
     verify(chain, title);
-    let msg = Msg::Shares(SharesMsg::Fractionalise { titles: vec![title], shares: Amount(shares), symbol: "H100FRA".into(), name: "H100 Frankfurt rack".into() });
+    let msg = Msg::Shares(SharesMsg::Fractionalise {
+        titles: vec![title],
+        shares: Amount(shares),
+        symbol: "H100FRA".into(),
+        name: "H100 Frankfurt rack".into(),
+    });
     let receipt = run(chain, &operator(), msg).expect("fractionalises");
     let asset = receipt.events.iter().find_map(|e| e.attr("asset")).unwrap().parse().unwrap();
     (title, asset)
@@ -94,7 +109,14 @@ fn claim(shares: AssetId) -> Msg {
 }
 
 fn claimed_amount(receipt: &Receipt) -> u128 {
-    receipt.events.iter().find(|e| e.kind == "revenue.claimed").and_then(|e| e.attr("amount")).unwrap().parse().unwrap()
+    receipt
+        .events
+        .iter()
+        .find(|e| e.kind == "revenue.claimed")
+        .and_then(|e| e.attr("amount"))
+        .unwrap()
+        .parse()
+        .unwrap()
 }
 
 #[test]
@@ -107,8 +129,14 @@ fn the_whole_spine_from_registration_to_a_pro_rata_income_claim() {
     assert_eq!(chain.balance(&operator().address, &shares), Amount(1_000));
 
     kyc(&mut chain, &investor().address);
-    run(&mut chain, &operator(), msgs::send(&investor().address, &shares, 250)).expect("a KYC'd investor may buy");
-    refused(&mut chain, &operator(), msgs::send(&outsider().address, &shares, 1), ErrorCode::TransferNotAllowed);
+    run(&mut chain, &operator(), msgs::send(&investor().address, &shares, 250))
+        .expect("a KYC'd investor may buy");
+    refused(
+        &mut chain,
+        &operator(),
+        msgs::send(&outsider().address, &shares, 1),
+        ErrorCode::TransferNotAllowed,
+    );
 
     // a month of rental income, 10,000 CFI gross less 2,000 CFI of power
     let before = chain.native_balance(&investor().address);
@@ -160,7 +188,11 @@ fn income_of_a_title_not_split_into_shares_goes_to_its_holder() {
     let before = chain.native_balance(&operator().address);
     let receipt = run(&mut chain, &operator(), deposit(title, 700, 200)).unwrap();
     assert_eq!(receipt.events[1].attr("net"), Some("500"));
-    assert_eq!(chain.native_balance(&operator().address).0, before.0 - computefi_testkit::FEE.0, "paid to itself, net of nothing");
+    assert_eq!(
+        chain.native_balance(&operator().address).0,
+        before.0 - computefi_testkit::FEE.0,
+        "paid to itself, net of nothing"
+    );
 }
 
 #[test]
@@ -196,19 +228,27 @@ fn a_claim_issuer_grants_and_revokes_claims_and_an_expired_claim_does_not_count(
     let gpu = AssetId::derive(&operator().address, "GPUX");
     run(&mut chain, &operator(), msgs::create("GPUX", 0, None)).unwrap();
     run(&mut chain, &operator(), msgs::mint(&gpu, &operator().address, 100)).unwrap();
-    run(&mut chain, &operator(), Msg::Compliance(ComplianceMsg::SetRules { asset: gpu, rules: kyc_rules() })).unwrap();
+    run(&mut chain, &operator(), Msg::Compliance(ComplianceMsg::SetRules { asset: gpu, rules: kyc_rules() }))
+        .unwrap();
 
     let now = chain.app().last().time_ms;
     grant(&mut chain, &investor().address, ClaimType::Kyc, None, now + 2_500);
     run(&mut chain, &operator(), msgs::send(&investor().address, &gpu, 1)).expect("the claim is valid");
     chain.produce(vec![]);
     chain.produce(vec![]);
-    let err = refused(&mut chain, &operator(), msgs::send(&investor().address, &gpu, 1), ErrorCode::TransferNotAllowed);
+    let err = refused(
+        &mut chain,
+        &operator(),
+        msgs::send(&investor().address, &gpu, 1),
+        ErrorCode::TransferNotAllowed,
+    );
     assert!(err.detail.contains("kyc"), "the error names the failing claim: {err}");
 
     kyc(&mut chain, &investor().address);
-    run(&mut chain, &operator(), msgs::send(&investor().address, &gpu, 1)).expect("a new claim replaces the expired one");
-    let revoke = Msg::Identity(IdentityMsg::RevokeClaim { subject: investor().address, claim: ClaimType::Kyc });
+    run(&mut chain, &operator(), msgs::send(&investor().address, &gpu, 1))
+        .expect("a new claim replaces the expired one");
+    let revoke =
+        Msg::Identity(IdentityMsg::RevokeClaim { subject: investor().address, claim: ClaimType::Kyc });
     run(&mut chain, &issuer(), revoke.clone()).unwrap();
     refused(&mut chain, &operator(), msgs::send(&investor().address, &gpu, 1), ErrorCode::TransferNotAllowed);
     refused(&mut chain, &issuer(), revoke, ErrorCode::ClaimNotFound);
@@ -218,13 +258,22 @@ fn a_claim_issuer_grants_and_revokes_claims_and_an_expired_claim_does_not_count(
 fn an_unregistered_issuer_cannot_grant_claims() {
     let mut chain = TestChain::new();
     let claim = Claim { claim_type: ClaimType::Kyc, jurisdiction: None };
-    let msg = Msg::Identity(IdentityMsg::GrantClaim { subject: investor().address, claim, expires_at_ms: u64::MAX });
+    let msg = Msg::Identity(IdentityMsg::GrantClaim {
+        subject: investor().address,
+        claim,
+        expires_at_ms: u64::MAX,
+    });
     refused(&mut chain, &outsider(), msg, ErrorCode::NotClaimIssuer);
     let bad = Claim { claim_type: ClaimType::Jurisdiction, jurisdiction: Some("Germany".into()) };
-    let msg = Msg::Identity(IdentityMsg::GrantClaim { subject: investor().address, claim: bad, expires_at_ms: u64::MAX });
+    let msg = Msg::Identity(IdentityMsg::GrantClaim {
+        subject: investor().address,
+        claim: bad,
+        expires_at_ms: u64::MAX,
+    });
     refused(&mut chain, &issuer(), msg, ErrorCode::InvalidClaim);
     let past = Claim { claim_type: ClaimType::Kyc, jurisdiction: None };
-    let msg = Msg::Identity(IdentityMsg::GrantClaim { subject: investor().address, claim: past, expires_at_ms: 1 });
+    let msg =
+        Msg::Identity(IdentityMsg::GrantClaim { subject: investor().address, claim: past, expires_at_ms: 1 });
     refused(&mut chain, &issuer(), msg, ErrorCode::ClaimExpiryPast);
 }
 
@@ -237,7 +286,10 @@ fn a_transfer_passes_if_any_requirement_holds_entirely() {
     let i = issuer().address;
     let rules = TransferRules {
         requirements: vec![
-            Requirement { sender: vec![], receiver: vec![Condition::Has { claim: ClaimType::Accredited, issuer: i }] },
+            Requirement {
+                sender: vec![],
+                receiver: vec![Condition::Has { claim: ClaimType::Accredited, issuer: i }],
+            },
             Requirement {
                 sender: vec![],
                 receiver: vec![
@@ -251,12 +303,19 @@ fn a_transfer_passes_if_any_requirement_holds_entirely() {
     run(&mut chain, &operator(), Msg::Compliance(ComplianceMsg::SetRules { asset: gpu, rules })).unwrap();
     kyc(&mut chain, &investor().address);
     grant(&mut chain, &investor().address, ClaimType::Jurisdiction, Some("US"), u64::MAX);
-    let err = refused(&mut chain, &operator(), msgs::send(&investor().address, &gpu, 1), ErrorCode::TransferNotAllowed);
+    let err = refused(
+        &mut chain,
+        &operator(),
+        msgs::send(&investor().address, &gpu, 1),
+        ErrorCode::TransferNotAllowed,
+    );
     assert!(err.detail.contains("requirement 0") && err.detail.contains("requirement 1"), "{err}");
     grant(&mut chain, &investor().address, ClaimType::Jurisdiction, Some("DE"), u64::MAX);
-    run(&mut chain, &operator(), msgs::send(&investor().address, &gpu, 1)).expect("KYC in DE passes requirement 1");
+    run(&mut chain, &operator(), msgs::send(&investor().address, &gpu, 1))
+        .expect("KYC in DE passes requirement 1");
     grant(&mut chain, &outsider().address, ClaimType::Accredited, None, u64::MAX);
-    run(&mut chain, &operator(), msgs::send(&outsider().address, &gpu, 1)).expect("accredited passes requirement 0");
+    run(&mut chain, &operator(), msgs::send(&outsider().address, &gpu, 1))
+        .expect("accredited passes requirement 0");
 }
 
 #[test]
@@ -265,9 +324,15 @@ fn holder_count_and_holding_limits_are_enforced() {
     let gpu = AssetId::derive(&operator().address, "GPUX");
     run(&mut chain, &operator(), msgs::create("GPUX", 0, None)).unwrap();
     run(&mut chain, &operator(), msgs::mint(&gpu, &operator().address, 100)).unwrap();
-    let rules = TransferRules { holders_max: Some(2), holding_bps_max: Some(3_000), ..TransferRules::default() };
+    let rules =
+        TransferRules { holders_max: Some(2), holding_bps_max: Some(3_000), ..TransferRules::default() };
     run(&mut chain, &operator(), Msg::Compliance(ComplianceMsg::SetRules { asset: gpu, rules })).unwrap();
-    refused(&mut chain, &operator(), msgs::send(&investor().address, &gpu, 31), ErrorCode::HoldingMaxExceeded);
+    refused(
+        &mut chain,
+        &operator(),
+        msgs::send(&investor().address, &gpu, 31),
+        ErrorCode::HoldingMaxExceeded,
+    );
     run(&mut chain, &operator(), msgs::send(&investor().address, &gpu, 30)).unwrap();
     refused(&mut chain, &operator(), msgs::send(&outsider().address, &gpu, 1), ErrorCode::HoldersMaxExceeded);
     assert_eq!(chain.app().holders(&gpu).unwrap().len(), 2);
@@ -283,11 +348,21 @@ fn freezes_stop_transfers_and_a_controller_can_force_one_on_the_record() {
     refused(&mut chain, &investor(), freeze(None), ErrorCode::NotIssuer);
     run(&mut chain, &operator(), freeze(Some(investor().address))).unwrap();
     refused(&mut chain, &investor(), msgs::send(&outsider().address, &gpu, 1), ErrorCode::AccountFrozen);
-    run(&mut chain, &operator(), Msg::Compliance(ComplianceMsg::Unfreeze { asset: gpu, account: Some(investor().address) })).unwrap();
+    run(
+        &mut chain,
+        &operator(),
+        Msg::Compliance(ComplianceMsg::Unfreeze { asset: gpu, account: Some(investor().address) }),
+    )
+    .unwrap();
     run(&mut chain, &operator(), freeze(None)).unwrap();
     refused(&mut chain, &investor(), msgs::send(&outsider().address, &gpu, 1), ErrorCode::AssetFrozen);
 
-    let force = Msg::Compliance(ComplianceMsg::ForceTransfer { asset: gpu, from: investor().address, to: outsider().address, amount: Amount(4) });
+    let force = Msg::Compliance(ComplianceMsg::ForceTransfer {
+        asset: gpu,
+        from: investor().address,
+        to: outsider().address,
+        amount: Amount(4),
+    });
     refused(&mut chain, &operator(), force.clone(), ErrorCode::NotController);
     let rules = TransferRules { controller: Some(operator().address), ..TransferRules::default() };
     run(&mut chain, &operator(), Msg::Compliance(ComplianceMsg::SetRules { asset: gpu, rules })).unwrap();
@@ -300,7 +375,12 @@ fn freezes_stop_transfers_and_a_controller_can_force_one_on_the_record() {
 fn a_serial_backs_one_title_until_the_title_ends() {
     let mut chain = TestChain::new();
     let title = register(&mut chain, gpu_spec(&["GPU-A", "GPU-B"]));
-    let err = refused(&mut chain, &operator(), Msg::Registry(RegistryMsg::Register { spec: gpu_spec(&["GPU-B"]) }), ErrorCode::DuplicateSerial);
+    let err = refused(
+        &mut chain,
+        &operator(),
+        Msg::Registry(RegistryMsg::Register { spec: gpu_spec(&["GPU-B"]) }),
+        ErrorCode::DuplicateSerial,
+    );
     assert!(err.detail.contains("GPU-B"));
     let msg = Msg::Registry(RegistryMsg::Redeem { title, delivery: "picked up at FRA-2 by holder".into() });
     let receipt = run(&mut chain, &operator(), msg).unwrap();
@@ -315,15 +395,46 @@ fn only_the_right_party_acts_on_a_title() {
     let title = register(&mut chain, gpu_spec(&["GPU-1"]));
     let verify_msg = Msg::Registry(RegistryMsg::Verify { title, document_hash: sha256(b"x") });
     refused(&mut chain, &operator(), verify_msg, ErrorCode::NotAuditor);
-    refused(&mut chain, &investor(), Msg::Registry(RegistryMsg::Transfer { title, to: outsider().address }), ErrorCode::NotTitleHolder);
-    refused(&mut chain, &operator(), Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Active }), ErrorCode::BadStatusChange);
+    refused(
+        &mut chain,
+        &investor(),
+        Msg::Registry(RegistryMsg::Transfer { title, to: outsider().address }),
+        ErrorCode::NotTitleHolder,
+    );
+    refused(
+        &mut chain,
+        &operator(),
+        Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Active }),
+        ErrorCode::BadStatusChange,
+    );
     verify(&mut chain, title);
-    refused(&mut chain, &investor(), Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Active }), ErrorCode::NotOperator);
-    run(&mut chain, &operator(), Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Active })).unwrap();
-    run(&mut chain, &operator(), Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Degraded })).unwrap();
-    run(&mut chain, &operator(), Msg::Registry(RegistryMsg::Transfer { title, to: investor().address })).unwrap();
+    refused(
+        &mut chain,
+        &investor(),
+        Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Active }),
+        ErrorCode::NotOperator,
+    );
+    run(
+        &mut chain,
+        &operator(),
+        Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Active }),
+    )
+    .unwrap();
+    run(
+        &mut chain,
+        &operator(),
+        Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Degraded }),
+    )
+    .unwrap();
+    run(&mut chain, &operator(), Msg::Registry(RegistryMsg::Transfer { title, to: investor().address }))
+        .unwrap();
     refused(&mut chain, &operator(), Msg::Registry(RegistryMsg::Retire { title }), ErrorCode::NotTitleHolder);
-    let appraise = Msg::Registry(RegistryMsg::Appraise { title, value: Amount(300_000), method: "replacement cost".into(), date_ms: 1 });
+    let appraise = Msg::Registry(RegistryMsg::Appraise {
+        title,
+        value: Amount(300_000),
+        method: "replacement cost".into(),
+        date_ms: 1,
+    });
     run(&mut chain, &auditor(), appraise).unwrap();
     assert_eq!(chain.app().title(&title).unwrap().unwrap().appraisal.unwrap().appraiser, auditor().address);
 }
@@ -333,10 +444,26 @@ fn a_pledged_title_stays_put_until_the_lender_releases_it() {
     let mut chain = TestChain::new();
     let title = register(&mut chain, gpu_spec(&["GPU-1"]));
     verify(&mut chain, title);
-    run(&mut chain, &operator(), Msg::Registry(RegistryMsg::Pledge { title, to: investor().address })).unwrap();
-    refused(&mut chain, &operator(), Msg::Registry(RegistryMsg::Transfer { title, to: outsider().address }), ErrorCode::TitlePledged);
-    refused(&mut chain, &operator(), Msg::Registry(RegistryMsg::Redeem { title, delivery: "x".into() }), ErrorCode::TitlePledged);
-    let split = Msg::Shares(SharesMsg::Fractionalise { titles: vec![title], shares: Amount(10), symbol: "RACK".into(), name: "Rack".into() });
+    run(&mut chain, &operator(), Msg::Registry(RegistryMsg::Pledge { title, to: investor().address }))
+        .unwrap();
+    refused(
+        &mut chain,
+        &operator(),
+        Msg::Registry(RegistryMsg::Transfer { title, to: outsider().address }),
+        ErrorCode::TitlePledged,
+    );
+    refused(
+        &mut chain,
+        &operator(),
+        Msg::Registry(RegistryMsg::Redeem { title, delivery: "x".into() }),
+        ErrorCode::TitlePledged,
+    );
+    let split = Msg::Shares(SharesMsg::Fractionalise {
+        titles: vec![title],
+        shares: Amount(10),
+        symbol: "RACK".into(),
+        name: "Rack".into(),
+    });
     refused(&mut chain, &operator(), split.clone(), ErrorCode::TitlePledged);
     refused(&mut chain, &operator(), Msg::Registry(RegistryMsg::Release { title }), ErrorCode::NotLienHolder);
     run(&mut chain, &investor(), Msg::Registry(RegistryMsg::Release { title })).unwrap();
@@ -347,10 +474,20 @@ fn a_pledged_title_stays_put_until_the_lender_releases_it() {
 fn shares_lock_the_title_until_one_holder_recombines_them_all() {
     let mut chain = TestChain::new();
     let (title, shares) = vault(&mut chain, 1_000);
-    refused(&mut chain, &operator(), Msg::Registry(RegistryMsg::Transfer { title, to: investor().address }), ErrorCode::NotTitleHolder);
+    refused(
+        &mut chain,
+        &operator(),
+        Msg::Registry(RegistryMsg::Transfer { title, to: investor().address }),
+        ErrorCode::NotTitleHolder,
+    );
     kyc(&mut chain, &investor().address);
     run(&mut chain, &operator(), msgs::send(&investor().address, &shares, 1)).unwrap();
-    refused(&mut chain, &operator(), Msg::Shares(SharesMsg::Recombine { asset: shares }), ErrorCode::NotAllShares);
+    refused(
+        &mut chain,
+        &operator(),
+        Msg::Shares(SharesMsg::Recombine { asset: shares }),
+        ErrorCode::NotAllShares,
+    );
     run(&mut chain, &investor(), msgs::send(&operator().address, &shares, 1)).unwrap_err();
     kyc(&mut chain, &operator().address);
     run(&mut chain, &investor(), msgs::send(&operator().address, &shares, 1)).unwrap();
@@ -358,14 +495,22 @@ fn shares_lock_the_title_until_one_holder_recombines_them_all() {
     let t = chain.app().title(&title).unwrap().unwrap();
     assert_eq!((t.holder, t.locked_by), (operator().address, None));
     assert_eq!(chain.supply(&shares), Amount::ZERO);
-    run(&mut chain, &operator(), Msg::Registry(RegistryMsg::Transfer { title, to: investor().address })).expect("unlocked");
+    run(&mut chain, &operator(), Msg::Registry(RegistryMsg::Transfer { title, to: investor().address }))
+        .expect("unlocked");
 }
 
 #[test]
 fn splitting_needs_a_verified_title_and_at_least_one_share() {
     let mut chain = TestChain::new();
     let title = register(&mut chain, gpu_spec(&["GPU-1"]));
-    let split = |shares| Msg::Shares(SharesMsg::Fractionalise { titles: vec![title], shares: Amount(shares), symbol: "RACK".into(), name: "Rack".into() });
+    let split = |shares| {
+        Msg::Shares(SharesMsg::Fractionalise {
+            titles: vec![title],
+            shares: Amount(shares),
+            symbol: "RACK".into(),
+            name: "Rack".into(),
+        })
+    };
     refused(&mut chain, &operator(), split(0), ErrorCode::ZeroShares);
     refused(&mut chain, &operator(), split(10), ErrorCode::TitleNotVerified);
     verify(&mut chain, title);
@@ -430,7 +575,14 @@ fn a_vault_holds_several_titles_of_one_class_and_takes_income_for_all() {
     for t in [a, b, c] {
         verify(&mut chain, t);
     }
-    let split = |titles: Vec<TitleId>| Msg::Shares(SharesMsg::Fractionalise { titles, shares: Amount(100), symbol: "FLEET".into(), name: "GPU fleet".into() });
+    let split = |titles: Vec<TitleId>| {
+        Msg::Shares(SharesMsg::Fractionalise {
+            titles,
+            shares: Amount(100),
+            symbol: "FLEET".into(),
+            name: "GPU fleet".into(),
+        })
+    };
     refused(&mut chain, &operator(), split(vec![a, c]), ErrorCode::BadVault);
     refused(&mut chain, &operator(), split(vec![a, a]), ErrorCode::BadVault);
     let receipt = run(&mut chain, &operator(), split(vec![a, b])).unwrap();
@@ -444,7 +596,8 @@ fn a_vault_holds_several_titles_of_one_class_and_takes_income_for_all() {
         period: "2026-11".into(),
     });
     run(&mut chain, &operator(), to_vault).unwrap();
-    run(&mut chain, &operator(), deposit(b, 200, 0)).expect("income of one title of the vault reaches the vault");
+    run(&mut chain, &operator(), deposit(b, 200, 0))
+        .expect("income of one title of the vault reaches the vault");
     assert_eq!(claimed_amount(&run(&mut chain, &operator(), claim(shares)).unwrap()), 1_000);
     let history = chain.app().income_history(&shares, &cfi()).unwrap();
     assert_eq!(history.len(), 2);

@@ -46,8 +46,12 @@ impl Handler for AssetsMsg {
                     let shown: String = symbol.chars().take(20).collect();
                     return Err(TxError::new(ErrorCode::InvalidSymbol, format!("symbol {shown:?}")));
                 }
-                if name.is_empty() || name.len() > ASSET_NAME_BYTES_MAX || name.chars().any(char::is_control) {
-                    return Err(TxError::new(ErrorCode::InvalidName, format!("name of {} bytes", name.len())));
+                if name.is_empty() || name.len() > ASSET_NAME_BYTES_MAX || name.chars().any(char::is_control)
+                {
+                    return Err(TxError::new(
+                        ErrorCode::InvalidName,
+                        format!("name of {} bytes", name.len()),
+                    ));
                 }
                 if *decimals > DECIMALS_MAX {
                     return Err(TxError::new(ErrorCode::InvalidDecimals, format!("{decimals} decimals")));

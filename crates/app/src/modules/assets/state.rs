@@ -1,8 +1,8 @@
 //! Keys and typed access of `assets`.
 
 use crate::state::{ExecError, StateRead, StateWrite};
-use computefi_types::{Address, Amount, AssetId, ErrorCode, TxError};
 use borsh::{BorshDeserialize, BorshSerialize};
+use computefi_types::{Address, Amount, AssetId, ErrorCode, TxError};
 use serde::{Deserialize, Serialize};
 
 /// What the ledger records of an asset.
@@ -41,8 +41,7 @@ pub trait AssetsRead: StateRead + Sized {
 
     /// The asset's record, or `UnknownAsset`.
     fn require_asset(&self, id: &AssetId) -> Result<AssetInfo, ExecError> {
-        self.asset(id)?
-            .ok_or_else(|| TxError::new(ErrorCode::UnknownAsset, format!("asset {id}")).into())
+        self.asset(id)?.ok_or_else(|| TxError::new(ErrorCode::UnknownAsset, format!("asset {id}")).into())
     }
 }
 impl<T: StateRead + Sized> AssetsRead for T {}

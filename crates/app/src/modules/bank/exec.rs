@@ -2,8 +2,8 @@
 
 use super::event;
 use super::state::{BankRead, BankWrite};
-use crate::modules::compliance::{self, Movement};
 use crate::modules::assets::AssetsRead;
+use crate::modules::compliance::{self, Movement};
 use crate::modules::{Handler, TxContext};
 use crate::state::{ExecError, Overlay};
 use computefi_types::limits::MULTI_SEND_OUTPUTS_MAX;
@@ -59,10 +59,9 @@ impl Handler for BankMsg {
     fn execute(&self, state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
         match self {
             BankMsg::Send { to, asset, amount } => Ok(vec![send(state, ctx, to, asset, *amount)?]),
-            BankMsg::MultiSend { outputs } => outputs
-                .iter()
-                .map(|o| send(state, ctx, &o.to, &o.asset, o.amount))
-                .collect(),
+            BankMsg::MultiSend { outputs } => {
+                outputs.iter().map(|o| send(state, ctx, &o.to, &o.asset, o.amount)).collect()
+            }
         }
     }
 }

@@ -92,7 +92,12 @@ fn check_holders<S: StateRead + Sized>(
 }
 
 /// Whether `account` meets `condition` at `now_ms`; `Err(text)` says why not.
-fn meets<S: StateRead + Sized>(state: &S, account: &Address, condition: &Condition, now_ms: u64) -> Result<Result<(), String>, ExecError> {
+fn meets<S: StateRead + Sized>(
+    state: &S,
+    account: &Address,
+    condition: &Condition,
+    now_ms: u64,
+) -> Result<Result<(), String>, ExecError> {
     let jurisdiction = |issuer: &Address| -> Result<Option<String>, ExecError> {
         Ok(state
             .valid_claim(account, issuer, ClaimType::Jurisdiction, now_ms)?

@@ -10,7 +10,11 @@ use computefi_types::{AssetId, ComplianceMsg, ErrorCode, Event, TxError};
 fn issued_by_sender(state: &Overlay<'_>, asset: &AssetId, ctx: &TxContext) -> Result<AssetInfo, ExecError> {
     let info = state.require_asset(asset)?;
     if info.issuer != ctx.sender {
-        return Err(TxError::new(ErrorCode::NotIssuer, format!("asset {asset} is issued by {}", info.issuer)).into());
+        return Err(TxError::new(
+            ErrorCode::NotIssuer,
+            format!("asset {asset} is issued by {}", info.issuer),
+        )
+        .into());
     }
     Ok(info)
 }
@@ -67,13 +71,20 @@ impl Handler for ComplianceMsg {
                 if controller != Some(ctx.sender) {
                     return Err(TxError::new(
                         ErrorCode::NotController,
-                        format!("controller of {asset} is {}", controller.map(|c| c.to_string()).unwrap_or("nobody".into())),
+                        format!(
+                            "controller of {asset} is {}",
+                            controller.map(|c| c.to_string()).unwrap_or("nobody".into())
+                        ),
                     )
                     .into());
                 }
                 let held = state.balance(from, asset)?;
                 if held < *amount {
-                    return Err(TxError::new(ErrorCode::InsufficientBalance, format!("{from} holds {held}, needs {amount}")).into());
+                    return Err(TxError::new(
+                        ErrorCode::InsufficientBalance,
+                        format!("{from} holds {held}, needs {amount}"),
+                    )
+                    .into());
                 }
                 state.transfer(from, to, asset, *amount)?;
                 Ok(vec![Event::new("compliance.forced_transfer")

@@ -14,12 +14,16 @@ fn refuse(code: ErrorCode, detail: String) -> ExecError {
 fn check_payload(payload: &Payload) -> Result<(), TxError> {
     let bad = |why: String| Err(TxError::new(ErrorCode::InvalidPayload, why));
     match payload {
-        Payload::Telemetry(t) if t.utilisation_bps > 10_000 => bad(format!("utilisation {} bps > 10000", t.utilisation_bps)),
+        Payload::Telemetry(t) if t.utilisation_bps > 10_000 => {
+            bad(format!("utilisation {} bps > 10000", t.utilisation_bps))
+        }
         Payload::Shares(s) if s.headers.is_empty() || s.headers.len() > SHARES_PER_BATCH_MAX => {
             bad(format!("{} shares, 1 to {SHARES_PER_BATCH_MAX}", s.headers.len()))
         }
         Payload::Shares(s) if s.difficulty == 0 => bad("share difficulty 0".into()),
-        Payload::Attestation(a) if a.report.len() > ATTESTATION_BYTES_MAX || a.cert_chain.len() > CERT_CHAIN_BYTES_MAX => {
+        Payload::Attestation(a)
+            if a.report.len() > ATTESTATION_BYTES_MAX || a.cert_chain.len() > CERT_CHAIN_BYTES_MAX =>
+        {
             bad("attestation report or certificate chain too large".into())
         }
         _ => Ok(()),
@@ -28,26 +32,56 @@ fn check_payload(payload: &Payload) -> Result<(), TxError> {
 
 /// Checks sequence and chain against the key's last envelope. `Ok(None)` accepts the envelope;
 /// `Ok(Some(evidence))` means it conflicts with an accepted one.
-fn sequence_check(state: &Overlay<'_>, env: &Envelope, hash: Hash, height: u64) -> Result<Option<Evidence>, ExecError> {
+fn sequence_check(
+    state: &Overlay<'_>,
+    env: &Envelope,
+    hash: Hash,
+    height: u64,
+) -> Result<Option<Evidence>, ExecError> {
     let last = state.last_report(&env.title, &env.device_key)?;
     let (last_seq, last_hash) = last.map(|l| (l.sequence, l.hash)).unwrap_or((0, Hash::ZERO));
     if env.sequence <= last_seq {
-        let seen: Option<Hash> = crate::state::StateRead::get(state, &seen_key(&env.title, &env.device_key, env.sequence))?;
+        let seen: Option<Hash> =
+            crate::state::StateRead::get(state, &seen_key(&env.title, &env.device_key, env.sequence))?;
         return match seen {
-            Some(first) if first != hash => Ok(Some(Evidence { device_key: env.device_key, sequence: env.sequence, first, second: hash, height })),
-            _ => Err(refuse(ErrorCode::ReplayedReport, format!("sequence {} of key {}, last accepted {last_seq}", env.sequence, hex::encode(env.device_key.0)))),
+            Some(first) if first != hash => Ok(Some(Evidence {
+                device_key: env.device_key,
+                sequence: env.sequence,
+                first,
+                second: hash,
+                height,
+            })),
+            _ => Err(refuse(
+                ErrorCode::ReplayedReport,
+                format!(
+                    "sequence {} of key {}, last accepted {last_seq}",
+                    env.sequence,
+                    hex::encode(env.device_key.0)
+                ),
+            )),
         };
     }
     if env.sequence - last_seq > SEQUENCE_GAP_MAX {
-        return Err(refuse(ErrorCode::SequenceGap, format!("sequence {} after {last_seq}, at most {SEQUENCE_GAP_MAX} ahead", env.sequence)));
+        return Err(refuse(
+            ErrorCode::SequenceGap,
+            format!("sequence {} after {last_seq}, at most {SEQUENCE_GAP_MAX} ahead", env.sequence),
+        ));
     }
     if env.prev_hash != last_hash {
-        return Err(refuse(ErrorCode::BrokenReportChain, format!("prev_hash {}, last accepted envelope {last_hash}", env.prev_hash)));
+        return Err(refuse(
+            ErrorCode::BrokenReportChain,
+            format!("prev_hash {}, last accepted envelope {last_hash}", env.prev_hash),
+        ));
     }
     Ok(None)
 }
 
-fn apply_payload(state: &mut Overlay<'_>, title: &Title, env: &Envelope, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
+fn apply_payload(
+    state: &mut Overlay<'_>,
+    title: &Title,
+    env: &Envelope,
+    ctx: &TxContext,
+) -> Result<Vec<Event>, ExecError> {
     let base = Event::new("device.report").with("title", env.title).with("sequence", env.sequence);
     match &env.payload {
         Payload::Telemetry(t) => {
@@ -76,7 +110,10 @@ impl Handler for DeviceMsg {
         let DeviceMsg::Report(report) = self;
         let env = &report.envelope;
         if !report.signature_valid() {
-            return Err(TxError::new(ErrorCode::InvalidReportSignature, format!("title {}, sequence {}", env.title, env.sequence)));
+            return Err(TxError::new(
+                ErrorCode::InvalidReportSignature,
+                format!("title {}, sequence {}", env.title, env.sequence),
+            ));
         }
         if env.sequence == 0 {
             return Err(TxError::new(ErrorCode::ReplayedReport, "sequence numbers start at 1"));
@@ -84,7 +121,10 @@ impl Handler for DeviceMsg {
         if env.window_end < env.window_start || env.window_end - env.window_start > REPORT_WINDOW_BLOCKS_MAX {
             return Err(TxError::new(
                 ErrorCode::StaleReport,
-                format!("window {}..={} must span at most {REPORT_WINDOW_BLOCKS_MAX} blocks", env.window_start, env.window_end),
+                format!(
+                    "window {}..={} must span at most {REPORT_WINDOW_BLOCKS_MAX} blocks",
+                    env.window_start, env.window_end
+                ),
             ));
         }
         check_payload(&env.payload)
@@ -98,10 +138,16 @@ impl Handler for DeviceMsg {
             return Err(refuse(ErrorCode::TitleEnded, format!("title {} is {:?}", title.id, title.status)));
         }
         if !title.spec.device_keys.contains(&env.device_key) {
-            return Err(refuse(ErrorCode::UnknownDeviceKey, format!("key {} on title {}", hex::encode(env.device_key.0), title.id)));
+            return Err(refuse(
+                ErrorCode::UnknownDeviceKey,
+                format!("key {} on title {}", hex::encode(env.device_key.0), title.id),
+            ));
         }
         if !(env.window_start..=env.window_end).contains(&ctx.height) {
-            return Err(refuse(ErrorCode::StaleReport, format!("height {} outside {}..={}", ctx.height, env.window_start, env.window_end)));
+            return Err(refuse(
+                ErrorCode::StaleReport,
+                format!("height {} outside {}..={}", ctx.height, env.window_start, env.window_end),
+            ));
         }
         let hash = env.hash();
         if let Some(evidence) = sequence_check(state, env, hash, ctx.height)? {
@@ -113,7 +159,10 @@ impl Handler for DeviceMsg {
                 .with("evidence", n)]);
         }
         let events = apply_payload(state, &title, env, ctx)?;
-        state.put(last_key(&env.title, &env.device_key), &LastReport { sequence: env.sequence, hash, height: ctx.height });
+        state.put(
+            last_key(&env.title, &env.device_key),
+            &LastReport { sequence: env.sequence, hash, height: ctx.height },
+        );
         state.put(seen_key(&env.title, &env.device_key, env.sequence), &hash);
         if env.sequence > SEEN_REPORTS_KEPT {
             state.delete(seen_key(&env.title, &env.device_key, env.sequence - SEEN_REPORTS_KEPT));

@@ -92,18 +92,32 @@ fn refuse(code: ErrorCode, detail: String) -> ExecError {
 
 /// Checks and counts a batch of shares for `title`, closing the window when it has run its
 /// length. Returns the events.
-pub fn accept_shares(state: &mut Overlay<'_>, title: &Title, batch: &ShareBatch, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
+pub fn accept_shares(
+    state: &mut Overlay<'_>,
+    title: &Title,
+    batch: &ShareBatch,
+    ctx: &TxContext,
+) -> Result<Vec<Event>, ExecError> {
     if title.spec.class != TitleClass::AsicMiner {
-        return Err(refuse(ErrorCode::InvalidPayload, format!("title {} is not an ASIC title; shares prove hashrate only", title.id)));
+        return Err(refuse(
+            ErrorCode::InvalidPayload,
+            format!("title {} is not an ASIC title; shares prove hashrate only", title.id),
+        ));
     }
-    let claimed = claimed_hs(title)
-        .ok_or_else(|| refuse(ErrorCode::InvalidPayload, format!("title {} declares no TH/s capacity to check", title.id)))?;
-    let target = Target::from_difficulty(batch.difficulty).map_err(|e| refuse(ErrorCode::InvalidPayload, e.to_string()))?;
+    let claimed = claimed_hs(title).ok_or_else(|| {
+        refuse(ErrorCode::InvalidPayload, format!("title {} declares no TH/s capacity to check", title.id))
+    })?;
+    let target = Target::from_difficulty(batch.difficulty)
+        .map_err(|e| refuse(ErrorCode::InvalidPayload, e.to_string()))?;
     for (i, raw) in batch.headers.iter().enumerate() {
-        let header = Header::parse(raw).map_err(|e| refuse(ErrorCode::InvalidPayload, format!("share {i}: {e}")))?;
+        let header =
+            Header::parse(raw).map_err(|e| refuse(ErrorCode::InvalidPayload, format!("share {i}: {e}")))?;
         let check = header.check_share(&target);
         if !check.valid {
-            return Err(refuse(ErrorCode::ShareTooWeak, format!("share {i} hash {} above the difficulty-{} target", check.hash, batch.difficulty)));
+            return Err(refuse(
+                ErrorCode::ShareTooWeak,
+                format!("share {i} hash {} above the difficulty-{} target", check.hash, batch.difficulty),
+            ));
         }
         let key = share_key(&check.hash.to_string());
         if state.get_raw(&key)?.is_some() {
@@ -112,18 +126,26 @@ pub fn accept_shares(state: &mut Overlay<'_>, title: &Title, batch: &ShareBatch,
         state.put(key, &title.id);
     }
     let count = batch.headers.len() as u64;
-    let mut window: ShareWindow = state
-        .get(&window_key(&title.id))?
-        .unwrap_or(ShareWindow { start_ms: ctx.time_ms, difficulty: batch.difficulty, count: 0 });
+    let mut window: ShareWindow = state.get(&window_key(&title.id))?.unwrap_or(ShareWindow {
+        start_ms: ctx.time_ms,
+        difficulty: batch.difficulty,
+        count: 0,
+    });
     if window.count > 0 && window.difficulty != batch.difficulty {
         return Err(refuse(
             ErrorCode::InvalidPayload,
-            format!("the open window counts shares at difficulty {}; keep it until the window closes", window.difficulty),
+            format!(
+                "the open window counts shares at difficulty {}; keep it until the window closes",
+                window.difficulty
+            ),
         ));
     }
     window.difficulty = batch.difficulty;
     window.count = window.count.saturating_add(count);
-    let mut events = vec![Event::new("device.shares").with("title", title.id).with("shares", count).with("difficulty", batch.difficulty)];
+    let mut events = vec![Event::new("device.shares")
+        .with("title", title.id)
+        .with("shares", count)
+        .with("difficulty", batch.difficulty)];
     let params: Params = state.get(PARAMS_KEY)?.unwrap_or_default();
     let elapsed_ms = ctx.time_ms.saturating_sub(window.start_ms);
     if elapsed_ms < params.hashrate_window_ms {

@@ -114,7 +114,11 @@ pub trait DeviceRead: StateRead + Sized {
 impl<T: StateRead + Sized> DeviceRead for T {}
 
 /// Records evidence against a title.
-pub fn add_evidence<S: StateWrite + Sized>(state: &mut S, title: &TitleId, evidence: &Evidence) -> Result<u64, ExecError> {
+pub fn add_evidence<S: StateWrite + Sized>(
+    state: &mut S,
+    title: &TitleId,
+    evidence: &Evidence,
+) -> Result<u64, ExecError> {
     let n = state.evidence_count(title)?;
     state.put(format!("{}{n:020}", evidence_prefix(title)), evidence);
     state.put(evidence_count_key(title), &n.saturating_add(1));

@@ -8,7 +8,11 @@ use computefi_types::{ErrorCode, Event, IdentityMsg, TxError};
 
 fn require_issuer(state: &Overlay<'_>, ctx: &TxContext) -> Result<(), ExecError> {
     if !state.is_claim_issuer(&ctx.sender)? {
-        return Err(TxError::new(ErrorCode::NotClaimIssuer, format!("{} is not a registered claim issuer", ctx.sender)).into());
+        return Err(TxError::new(
+            ErrorCode::NotClaimIssuer,
+            format!("{} is not a registered claim issuer", ctx.sender),
+        )
+        .into());
     }
     Ok(())
 }

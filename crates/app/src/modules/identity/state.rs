@@ -44,7 +44,12 @@ pub trait IdentityRead: StateRead + Sized {
     }
 
     /// The claim, expired or not.
-    fn claim(&self, subject: &Address, issuer: &Address, t: ClaimType) -> Result<Option<ClaimRecord>, ExecError> {
+    fn claim(
+        &self,
+        subject: &Address,
+        issuer: &Address,
+        t: ClaimType,
+    ) -> Result<Option<ClaimRecord>, ExecError> {
         self.get(&claim_key(subject, issuer, t))
     }
 

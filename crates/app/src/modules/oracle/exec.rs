@@ -16,12 +16,23 @@ impl Handler for OracleMsg {
 
     fn execute(&self, state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
         let OracleMsg::Submit { feed, value } = self;
-        let config: FeedConfig =
-            state.get(&feed_key(feed))?.ok_or_else(|| TxError::new(ErrorCode::UnknownFeed, format!("feed {feed:?}")))?;
+        let config: FeedConfig = state
+            .get(&feed_key(feed))?
+            .ok_or_else(|| TxError::new(ErrorCode::UnknownFeed, format!("feed {feed:?}")))?;
         if !config.feeders.contains(&ctx.sender) {
-            return Err(TxError::new(ErrorCode::NotFeeder, format!("{} is not a feeder of {feed}", ctx.sender)).into());
+            return Err(TxError::new(
+                ErrorCode::NotFeeder,
+                format!("{} is not a feeder of {feed}", ctx.sender),
+            )
+            .into());
         }
-        state.put(submission_key(feed, &ctx.sender), &Submission { value: *value, height: ctx.height, time_ms: ctx.time_ms });
-        Ok(vec![Event::new("oracle.submitted").with("feed", feed).with("feeder", ctx.sender).with("value", value)])
+        state.put(
+            submission_key(feed, &ctx.sender),
+            &Submission { value: *value, height: ctx.height, time_ms: ctx.time_ms },
+        );
+        Ok(vec![Event::new("oracle.submitted")
+            .with("feed", feed)
+            .with("feeder", ctx.sender)
+            .with("value", value)])
     }
 }

@@ -31,7 +31,10 @@ impl FeedConfig {
     /// Checks the configuration; the error names the field.
     pub fn validate(&self) -> Result<(), String> {
         let n = &self.name;
-        if n.is_empty() || n.len() > FEED_NAME_BYTES_MAX || !n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+        if n.is_empty()
+            || n.len() > FEED_NAME_BYTES_MAX
+            || !n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        {
             return Err(format!("feed name {n:?}: 1-32 of a-z, 0-9 and _"));
         }
         if self.feeders.is_empty() || self.feeders.len() > FEEDERS_MAX {
@@ -94,7 +97,11 @@ pub fn submission_key(name: &str, feeder: &Address) -> String {
 
 /// Reads a feed at block time `now_ms`: the median of fresh submissions when at least a quorum
 /// exists (the lower middle for an even count, so the value is always one that was submitted).
-pub fn read<S: StateRead + Sized>(state: &S, name: &str, now_ms: u64) -> Result<Option<FeedValue>, ExecError> {
+pub fn read<S: StateRead + Sized>(
+    state: &S,
+    name: &str,
+    now_ms: u64,
+) -> Result<Option<FeedValue>, ExecError> {
     let Some(feed) = state.get::<FeedConfig>(&feed_key(name))? else { return Ok(None) };
     let mut fresh: Vec<(Address, Submission)> = Vec::with_capacity(feed.feeders.len());
     for feeder in &feed.feeders {
@@ -114,7 +121,14 @@ pub fn read<S: StateRead + Sized>(state: &S, name: &str, now_ms: u64) -> Result<
         (None, Some(format!("{} fresh submissions, quorum {quorum}", values.len())))
     };
     let contributors = fresh.into_iter().map(|(a, s)| (a, s.value)).collect();
-    Ok(Some(FeedValue { feed: name.to_string(), value, decimals: feed.decimals, contributors, height, missing }))
+    Ok(Some(FeedValue {
+        feed: name.to_string(),
+        value,
+        decimals: feed.decimals,
+        contributors,
+        height,
+        missing,
+    }))
 }
 
 /// Hashprice in micro-USD per TH/s per day:
@@ -122,7 +136,11 @@ pub fn read<S: StateRead + Sized>(state: &S, name: &str, now_ms: u64) -> Result<
 /// `blocks/day = H·86400 / (D·2^32)`. `difficulty` is the network difficulty (an integer),
 /// `reward_sats` the block subsidy plus mean fees in satoshis, `btc_usd_micro` the BTC price in
 /// micro-USD. Integer arithmetic, rounded down; `None` on overflow or zero difficulty.
-pub fn hashprice_micro_usd_per_th_day(difficulty: u128, reward_sats: u128, btc_usd_micro: u128) -> Option<u128> {
+pub fn hashprice_micro_usd_per_th_day(
+    difficulty: u128,
+    reward_sats: u128,
+    btc_usd_micro: u128,
+) -> Option<u128> {
     const TH: u128 = 1_000_000_000_000;
     const SECONDS_PER_DAY: u128 = 86_400;
     const SATS_PER_BTC: u128 = 100_000_000;

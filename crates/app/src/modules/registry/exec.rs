@@ -38,7 +38,11 @@ fn check_spec(spec: &TitleSpec) -> Result<(), TxError> {
         return Err(bad_spec(format!("serials: 1 to {SERIALS_MAX}")));
     }
     if usize::try_from(spec.count).ok() != Some(spec.serials.len()) {
-        return Err(bad_spec(format!("count {} differs from {} serials (one serial per unit)", spec.count, spec.serials.len())));
+        return Err(bad_spec(format!(
+            "count {} differs from {} serials (one serial per unit)",
+            spec.count,
+            spec.serials.len()
+        )));
     }
     if let Some(bad) = spec.serials.iter().find(|s| !serial_is_valid(s)) {
         let shown: String = bad.chars().take(70).collect();
@@ -47,10 +51,15 @@ fn check_spec(spec: &TitleSpec) -> Result<(), TxError> {
     if spec.serials.iter().collect::<BTreeSet<_>>().len() != spec.serials.len() {
         return Err(TxError::new(ErrorCode::DuplicateSerial, "a serial repeats within the title"));
     }
-    if spec.capacity.is_empty() || spec.capacity.len() > CAPACITY_ITEMS_MAX || spec.capacity.iter().any(|c| c.milli == 0) {
+    if spec.capacity.is_empty()
+        || spec.capacity.len() > CAPACITY_ITEMS_MAX
+        || spec.capacity.iter().any(|c| c.milli == 0)
+    {
         return Err(bad_spec(format!("capacity: 1 to {CAPACITY_ITEMS_MAX} lines, each above zero")));
     }
-    if spec.device_keys.len() > DEVICE_KEYS_MAX || spec.device_keys.iter().collect::<BTreeSet<_>>().len() != spec.device_keys.len() {
+    if spec.device_keys.len() > DEVICE_KEYS_MAX
+        || spec.device_keys.iter().collect::<BTreeSet<_>>().len() != spec.device_keys.len()
+    {
         return Err(bad_spec(format!("device_keys: at most {DEVICE_KEYS_MAX}, no repeats")));
     }
     if let Some(i) = &spec.insurance {
@@ -73,7 +82,11 @@ fn live(title: &Title) -> Result<(), ExecError> {
 fn by_holder(title: &Title, ctx: &TxContext) -> Result<(), ExecError> {
     live(title)?;
     if title.holder != ctx.sender {
-        return Err(refuse(ErrorCode::NotTitleHolder, title, &format!("held by {}, not {}", title.holder, ctx.sender)));
+        return Err(refuse(
+            ErrorCode::NotTitleHolder,
+            title,
+            &format!("held by {}, not {}", title.holder, ctx.sender),
+        ));
     }
     Ok(())
 }
@@ -98,7 +111,11 @@ fn by_operator(title: &Title, ctx: &TxContext) -> Result<(), ExecError> {
 
 fn by_auditor(state: &Overlay<'_>, ctx: &TxContext) -> Result<(), ExecError> {
     if !state.is_auditor(&ctx.sender)? {
-        return Err(TxError::new(ErrorCode::NotAuditor, format!("{} is not an approved auditor", ctx.sender)).into());
+        return Err(TxError::new(
+            ErrorCode::NotAuditor,
+            format!("{} is not an approved auditor", ctx.sender),
+        )
+        .into());
     }
     Ok(())
 }
@@ -107,7 +124,13 @@ fn status_change_allowed(from: TitleStatus, to: TitleStatus) -> bool {
     use TitleStatus::*;
     matches!(
         (from, to),
-        (Verified, Active) | (Active, Degraded) | (Active, Offline) | (Degraded, Active) | (Offline, Active) | (Degraded, Offline) | (Offline, Degraded)
+        (Verified, Active)
+            | (Active, Degraded)
+            | (Active, Offline)
+            | (Degraded, Active)
+            | (Offline, Active)
+            | (Degraded, Offline)
+            | (Offline, Degraded)
     )
 }
 
@@ -125,7 +148,11 @@ fn free_serials(state: &mut Overlay<'_>, title: &Title) {
 fn register(state: &mut Overlay<'_>, ctx: &TxContext, spec: &TitleSpec) -> Result<Vec<Event>, ExecError> {
     for serial in &spec.serials {
         if let Some(owner) = state.serial_owner(serial)? {
-            return Err(TxError::new(ErrorCode::DuplicateSerial, format!("serial {serial} already backs title {owner}")).into());
+            return Err(TxError::new(
+                ErrorCode::DuplicateSerial,
+                format!("serial {serial} already backs title {owner}"),
+            )
+            .into());
         }
     }
     let index = state.title_count()?;
@@ -165,7 +192,9 @@ impl Handler for RegistryMsg {
                 }
                 text("method", method, true)
             }
-            RegistryMsg::SetInsurance { insurance: Some(i), .. } => text("insurance.insurer", &i.insurer, true),
+            RegistryMsg::SetInsurance { insurance: Some(i), .. } => {
+                text("insurance.insurer", &i.insurer, true)
+            }
             RegistryMsg::Redeem { delivery, .. } => text("delivery", delivery, true),
             _ => Ok(()),
         }
@@ -191,22 +220,41 @@ impl Handler for RegistryMsg {
                 by_auditor(state, ctx)?;
                 live(&title)?;
                 if title.status != TitleStatus::Registered {
-                    return Err(refuse(ErrorCode::BadStatusChange, &title, &format!("{:?} -> Verified", title.status)));
+                    return Err(refuse(
+                        ErrorCode::BadStatusChange,
+                        &title,
+                        &format!("{:?} -> Verified", title.status),
+                    ));
                 }
                 title.status = TitleStatus::Verified;
-                title.verification = Some(Verification { auditor: ctx.sender, document_hash: *document_hash, height: ctx.height });
-                event("registry.verified", &title).with("auditor", ctx.sender).with("document_hash", document_hash)
+                title.verification = Some(Verification {
+                    auditor: ctx.sender,
+                    document_hash: *document_hash,
+                    height: ctx.height,
+                });
+                event("registry.verified", &title)
+                    .with("auditor", ctx.sender)
+                    .with("document_hash", document_hash)
             }
             RegistryMsg::Appraise { value, method, date_ms, .. } => {
                 by_auditor(state, ctx)?;
                 live(&title)?;
-                title.appraisal = Some(Appraisal { value: *value, appraiser: ctx.sender, date_ms: *date_ms, method: method.clone() });
+                title.appraisal = Some(Appraisal {
+                    value: *value,
+                    appraiser: ctx.sender,
+                    date_ms: *date_ms,
+                    method: method.clone(),
+                });
                 event("registry.appraised", &title).with("value", value).with("appraiser", ctx.sender)
             }
             RegistryMsg::SetStatus { status, .. } => {
                 by_operator(&title, ctx)?;
                 if !status_change_allowed(title.status, *status) {
-                    return Err(refuse(ErrorCode::BadStatusChange, &title, &format!("{:?} -> {status:?}", title.status)));
+                    return Err(refuse(
+                        ErrorCode::BadStatusChange,
+                        &title,
+                        &format!("{:?} -> {status:?}", title.status),
+                    ));
                 }
                 title.status = *status;
                 event("registry.status", &title).with("status", format!("{status:?}"))
@@ -220,7 +268,9 @@ impl Handler for RegistryMsg {
                 by_holder(&title, ctx)?;
                 movable(&title)?;
                 if *to == ctx.sender {
-                    return Err(TxError::new(ErrorCode::SelfTransfer, format!("title {id} to its holder")).into());
+                    return Err(
+                        TxError::new(ErrorCode::SelfTransfer, format!("title {id} to its holder")).into()
+                    );
                 }
                 evaluate_requirements(&*state, &title.spec.rules, Some(&ctx.sender), to, ctx.time_ms)?;
                 title.holder = *to;
@@ -235,7 +285,11 @@ impl Handler for RegistryMsg {
             RegistryMsg::Release { .. } => {
                 live(&title)?;
                 if title.lien != Some(ctx.sender) {
-                    return Err(refuse(ErrorCode::NotLienHolder, &title, &format!("{} holds no lien on it", ctx.sender)));
+                    return Err(refuse(
+                        ErrorCode::NotLienHolder,
+                        &title,
+                        &format!("{} holds no lien on it", ctx.sender),
+                    ));
                 }
                 title.lien = None;
                 event("registry.released", &title).with("lender", ctx.sender)

@@ -7,7 +7,9 @@ use crate::modules::registry::{RegistryRead, RegistryWrite, Title};
 use crate::modules::shares::SharesRead;
 use crate::modules::{Handler, TxContext};
 use crate::state::{ExecError, Overlay, StateRead, StateWrite};
-use computefi_types::{Amount, AssetId, ErrorCode, Event, OperatingCosts, RevenueMsg, RevenueTarget, TxError};
+use computefi_types::{
+    Amount, AssetId, ErrorCode, Event, OperatingCosts, RevenueMsg, RevenueTarget, TxError,
+};
 
 fn net_of(gross: Amount, costs: &OperatingCosts) -> Option<Amount> {
     let total = costs.power.checked_add(costs.hosting)?.checked_add(costs.maintenance)?;
@@ -16,12 +18,19 @@ fn net_of(gross: Amount, costs: &OperatingCosts) -> Option<Amount> {
 
 fn may_pay(title: &Title, ctx: &TxContext) -> Result<(), ExecError> {
     if title.status.is_final() {
-        return Err(TxError::new(ErrorCode::TitleEnded, format!("title {} is {:?}; it earns no more income", title.id, title.status)).into());
+        return Err(TxError::new(
+            ErrorCode::TitleEnded,
+            format!("title {} is {:?}; it earns no more income", title.id, title.status),
+        )
+        .into());
     }
     if title.operator != ctx.sender && title.payer != Some(ctx.sender) {
         return Err(TxError::new(
             ErrorCode::NotPayer,
-            format!("title {} is operated by {}; {} is not authorised to pay", title.id, title.operator, ctx.sender),
+            format!(
+                "title {} is operated by {}; {} is not authorised to pay",
+                title.id, title.operator, ctx.sender
+            ),
         )
         .into());
     }
@@ -68,7 +77,11 @@ fn distribute(
     let mut assets: Vec<AssetId> = state.get(&income_assets_key(shares))?.unwrap_or_default();
     if !assets.contains(asset) {
         if assets.len() >= INCOME_ASSETS_MAX {
-            return Err(TxError::new(ErrorCode::TooManyIncomeAssets, format!("{shares} already pays in {} assets", assets.len())).into());
+            return Err(TxError::new(
+                ErrorCode::TooManyIncomeAssets,
+                format!("{shares} already pays in {} assets", assets.len()),
+            )
+            .into());
         }
         assets.push(*asset);
         state.put(income_assets_key(shares), &assets);
@@ -77,9 +90,12 @@ fn distribute(
     if supply.is_zero() {
         return Err(ExecError::Corrupt(format!("open vault {shares} has no shares")));
     }
-    let overflow = || -> ExecError { TxError::new(ErrorCode::AmountOverflow, format!("net {net} × {PRECISION}")).into() };
+    let overflow = || -> ExecError {
+        TxError::new(ErrorCode::AmountOverflow, format!("net {net} × {PRECISION}")).into()
+    };
     let mut pool: Pool = state.get(&pool_key(shares, asset))?.unwrap_or_default();
-    let numerator = net.0.checked_mul(PRECISION).and_then(|x| x.checked_add(pool.remainder.0)).ok_or_else(overflow)?;
+    let numerator =
+        net.0.checked_mul(PRECISION).and_then(|x| x.checked_add(pool.remainder.0)).ok_or_else(overflow)?;
     pool.acc = pool.acc.checked_add(Amount(numerator / supply.0)).ok_or_else(overflow)?;
     pool.remainder = Amount(numerator % supply.0);
     let total_costs = Amount(gross.0 - net.0);
@@ -118,12 +134,17 @@ fn deposit(
     costs: &OperatingCosts,
     period: &str,
 ) -> Result<Vec<Event>, ExecError> {
-    let net = net_of(gross, costs)
-        .ok_or_else(|| TxError::new(ErrorCode::CostsExceedIncome, format!("gross {gross}, costs {costs:?}")))?;
+    let net = net_of(gross, costs).ok_or_else(|| {
+        TxError::new(ErrorCode::CostsExceedIncome, format!("gross {gross}, costs {costs:?}"))
+    })?;
     state.require_asset(asset)?;
     let held = state.balance(&ctx.sender, asset)?;
     if held < net {
-        return Err(TxError::new(ErrorCode::InsufficientBalance, format!("{} holds {held} of {asset}, the net income is {net}", ctx.sender)).into());
+        return Err(TxError::new(
+            ErrorCode::InsufficientBalance,
+            format!("{} holds {held} of {asset}, the net income is {net}", ctx.sender),
+        )
+        .into());
     }
     let head = Event::new("revenue.income")
         .with("depositor", ctx.sender)
@@ -147,25 +168,39 @@ fn deposit(
     }
 }
 
-fn claim(state: &mut Overlay<'_>, ctx: &TxContext, shares: &AssetId, asset: &AssetId) -> Result<Vec<Event>, ExecError> {
+fn claim(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    shares: &AssetId,
+    asset: &AssetId,
+) -> Result<Vec<Event>, ExecError> {
     let balance = state.balance(&ctx.sender, shares)?;
     settle(state, shares, &ctx.sender, balance)?;
     let key = holder_key(shares, asset, &ctx.sender);
     let mut rec: HolderIncome = state.get(&key)?.unwrap_or_default();
     if rec.owed.is_zero() {
-        return Err(TxError::new(ErrorCode::NothingToClaim, format!("{} in {asset} for {shares}", ctx.sender)).into());
+        return Err(TxError::new(
+            ErrorCode::NothingToClaim,
+            format!("{} in {asset} for {shares}", ctx.sender),
+        )
+        .into());
     }
     let paid = rec.owed;
     rec.owed = Amount::ZERO;
     state.put(key, &rec);
     let mut pool: Pool = state.get(&pool_key(shares, asset))?.unwrap_or_default();
-    pool.claimed = pool.claimed.checked_add(paid).ok_or_else(|| ExecError::Corrupt("claimed overflows".into()))?;
+    pool.claimed =
+        pool.claimed.checked_add(paid).ok_or_else(|| ExecError::Corrupt("claimed overflows".into()))?;
     if pool.claimed > pool.net {
         return Err(ExecError::Corrupt(format!("pool {shares}/{asset} would pay out more than deposited")));
     }
     state.put(pool_key(shares, asset), &pool);
     state.transfer(&module_account(), &ctx.sender, asset, paid)?;
-    Ok(vec![Event::new("revenue.claimed").with("holder", ctx.sender).with("shares", shares).with("asset", asset).with("amount", paid)])
+    Ok(vec![Event::new("revenue.claimed")
+        .with("holder", ctx.sender)
+        .with("shares", shares)
+        .with("asset", asset)
+        .with("amount", paid)])
 }
 
 impl Handler for RevenueMsg {
@@ -173,10 +208,16 @@ impl Handler for RevenueMsg {
         match self {
             RevenueMsg::Deposit { gross, costs, period, .. } => {
                 if net_of(*gross, costs).is_none() {
-                    return Err(TxError::new(ErrorCode::CostsExceedIncome, format!("gross {gross}, costs {costs:?}")));
+                    return Err(TxError::new(
+                        ErrorCode::CostsExceedIncome,
+                        format!("gross {gross}, costs {costs:?}"),
+                    ));
                 }
                 if period.len() > 64 || period.chars().any(char::is_control) {
-                    return Err(TxError::new(ErrorCode::TxFieldTooLarge, "period: at most 64 bytes of printable text"));
+                    return Err(TxError::new(
+                        ErrorCode::TxFieldTooLarge,
+                        "period: at most 64 bytes of printable text",
+                    ));
                 }
                 Ok(())
             }
@@ -186,16 +227,24 @@ impl Handler for RevenueMsg {
 
     fn execute(&self, state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
         match self {
-            RevenueMsg::Deposit { target, asset, gross, costs, period } => deposit(state, ctx, target, asset, *gross, costs, period),
+            RevenueMsg::Deposit { target, asset, gross, costs, period } => {
+                deposit(state, ctx, target, asset, *gross, costs, period)
+            }
             RevenueMsg::Claim { shares, asset } => claim(state, ctx, shares, asset),
             RevenueMsg::AuthorizePayer { title, payer } => {
                 let mut t = state.require_title(title)?;
                 if t.operator != ctx.sender {
-                    return Err(TxError::new(ErrorCode::NotOperator, format!("title {title} is operated by {}", t.operator)).into());
+                    return Err(TxError::new(
+                        ErrorCode::NotOperator,
+                        format!("title {title} is operated by {}", t.operator),
+                    )
+                    .into());
                 }
                 t.payer = *payer;
                 state.put_title(&t);
-                Ok(vec![Event::new("revenue.payer").with("title", title).with("payer", payer.map(|p| p.to_string()).unwrap_or_default())])
+                Ok(vec![Event::new("revenue.payer")
+                    .with("title", title)
+                    .with("payer", payer.map(|p| p.to_string()).unwrap_or_default())])
             }
         }
     }

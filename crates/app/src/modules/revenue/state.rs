@@ -107,8 +107,15 @@ fn overflow(what: &str) -> ExecError {
 
 /// `balance × (acc − snapshot) / PRECISION`.
 fn earned(balance: Amount, acc: Amount, snapshot: Amount) -> Result<Amount, ExecError> {
-    let delta = acc.0.checked_sub(snapshot.0).ok_or_else(|| ExecError::Corrupt("income snapshot ahead of pool".into()))?;
-    balance.0.checked_mul(delta).map(|x| Amount(x / PRECISION)).ok_or_else(|| overflow("balance × income per share"))
+    let delta = acc
+        .0
+        .checked_sub(snapshot.0)
+        .ok_or_else(|| ExecError::Corrupt("income snapshot ahead of pool".into()))?;
+    balance
+        .0
+        .checked_mul(delta)
+        .map(|x| Amount(x / PRECISION))
+        .ok_or_else(|| overflow("balance × income per share"))
 }
 
 /// What `holder` could claim now, holding `balance` of `shares`.

@@ -25,7 +25,9 @@ fn fractionalise(
     let mut titles = Vec::with_capacity(ids.len());
     for id in ids {
         let t = state.require_title(id)?;
-        let refuse = |code: ErrorCode, why: String| -> ExecError { TxError::new(code, format!("title {id}: {why}")).into() };
+        let refuse = |code: ErrorCode, why: String| -> ExecError {
+            TxError::new(code, format!("title {id}: {why}")).into()
+        };
         if t.status.is_final() {
             return Err(refuse(ErrorCode::TitleEnded, format!("{:?}", t.status)));
         }
@@ -53,7 +55,15 @@ fn fractionalise(
     if state.asset(&asset)?.is_some() {
         return Err(ExecError::Corrupt(format!("share token {asset} exists before its vault")));
     }
-    let info = AssetInfo { id: asset, issuer, symbol: symbol.into(), name: name.into(), decimals: 0, max_supply: Some(shares), supply: shares };
+    let info = AssetInfo {
+        id: asset,
+        issuer,
+        symbol: symbol.into(),
+        name: name.into(),
+        decimals: 0,
+        max_supply: Some(shares),
+        supply: shares,
+    };
     state.put_asset(&info);
     state.set_rules(&asset, &titles[0].spec.rules);
     state.credit(&ctx.sender, &asset, shares)?;
@@ -62,7 +72,14 @@ fn fractionalise(
         t.holder = issuer;
         state.put_title(t);
     }
-    let vault = Vault { asset, titles: ids.to_vec(), class: titles[0].spec.class, shares, creator: ctx.sender, open: true };
+    let vault = Vault {
+        asset,
+        titles: ids.to_vec(),
+        class: titles[0].spec.class,
+        shares,
+        creator: ctx.sender,
+        open: true,
+    };
     put_vault(state, &vault);
     Ok(vec![Event::new("shares.fractionalised")
         .with("asset", asset)
@@ -76,7 +93,11 @@ fn recombine(state: &mut Overlay<'_>, ctx: &TxContext, asset: &AssetId) -> Resul
     let mut info = state.require_asset(asset)?;
     let held = state.balance(&ctx.sender, asset)?;
     if held != info.supply {
-        return Err(TxError::new(ErrorCode::NotAllShares, format!("{} holds {held} of {} shares", ctx.sender, info.supply)).into());
+        return Err(TxError::new(
+            ErrorCode::NotAllShares,
+            format!("{} holds {held} of {} shares", ctx.sender, info.supply),
+        )
+        .into());
     }
     state.debit(&ctx.sender, asset, held)?;
     info.supply = Amount::ZERO;
@@ -89,7 +110,10 @@ fn recombine(state: &mut Overlay<'_>, ctx: &TxContext, asset: &AssetId) -> Resul
     }
     vault.open = false;
     put_vault(state, &vault);
-    Ok(vec![Event::new("shares.recombined").with("asset", asset).with("holder", ctx.sender).with("shares", held)])
+    Ok(vec![Event::new("shares.recombined")
+        .with("asset", asset)
+        .with("holder", ctx.sender)
+        .with("shares", held)])
 }
 
 impl Handler for SharesMsg {
@@ -98,11 +122,20 @@ impl Handler for SharesMsg {
             if shares.is_zero() {
                 return Err(TxError::new(ErrorCode::ZeroShares, "shares = 0"));
             }
-            if titles.is_empty() || titles.len() > VAULT_TITLES_MAX || titles.iter().collect::<BTreeSet<_>>().len() != titles.len() {
-                return Err(TxError::new(ErrorCode::BadVault, format!("{} titles, 1 to {VAULT_TITLES_MAX} distinct", titles.len())));
+            if titles.is_empty()
+                || titles.len() > VAULT_TITLES_MAX
+                || titles.iter().collect::<BTreeSet<_>>().len() != titles.len()
+            {
+                return Err(TxError::new(
+                    ErrorCode::BadVault,
+                    format!("{} titles, 1 to {VAULT_TITLES_MAX} distinct", titles.len()),
+                ));
             }
             if !symbol_is_valid(symbol) {
-                return Err(TxError::new(ErrorCode::InvalidSymbol, format!("symbol {:?}", symbol.chars().take(20).collect::<String>())));
+                return Err(TxError::new(
+                    ErrorCode::InvalidSymbol,
+                    format!("symbol {:?}", symbol.chars().take(20).collect::<String>()),
+                ));
             }
             if name.is_empty() || name.len() > computefi_types::limits::ASSET_NAME_BYTES_MAX {
                 return Err(TxError::new(ErrorCode::InvalidName, format!("name of {} bytes", name.len())));
@@ -113,7 +146,9 @@ impl Handler for SharesMsg {
 
     fn execute(&self, state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
         match self {
-            SharesMsg::Fractionalise { titles, shares, symbol, name } => fractionalise(state, ctx, titles, *shares, symbol, name),
+            SharesMsg::Fractionalise { titles, shares, symbol, name } => {
+                fractionalise(state, ctx, titles, *shares, symbol, name)
+            }
             SharesMsg::Recombine { asset } => recombine(state, ctx, asset),
         }
     }

@@ -255,7 +255,8 @@ impl App {
     }
 
     fn context(&self, tx: &SignedTx, height: u64, time_ms: u64) -> TxContext {
-        TxContext { sender: tx.tx.sender(), height, time_ms, tx_hash: tx.hash() }
+        let prev_block = self.last().hash;
+        TxContext { sender: tx.tx.sender(), height, time_ms, tx_hash: tx.hash(), prev_block }
     }
 
     /// Runs one transaction on a child of `parent`, merging its writes only on success.

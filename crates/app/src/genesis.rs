@@ -23,11 +23,25 @@ pub struct Params {
     /// judged, in ms of block time.
     #[serde(with = "computefi_types::serde_str::u64_str")]
     pub hashrate_window_ms: u64,
+    /// Matrix size n of GPU capacity challenges (work grows as n³, the check as n² per row).
+    pub challenge_n: u32,
+    /// Blocks a challenged device has to commit to its product.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub challenge_answer_blocks: u64,
+    /// Blocks after the answer deadline to open the chosen rows.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub challenge_open_blocks: u64,
 }
 
 impl Default for Params {
     fn default() -> Self {
-        Params { min_fee: Amount(1_000), hashrate_window_ms: 600_000 }
+        Params {
+            min_fee: Amount(1_000),
+            hashrate_window_ms: 600_000,
+            challenge_n: 256,
+            challenge_answer_blocks: 20,
+            challenge_open_blocks: 20,
+        }
     }
 }
 

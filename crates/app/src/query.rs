@@ -190,6 +190,16 @@ impl App {
         Ok(Committed(self.store()).telemetry(title)?)
     }
 
+    /// The open capacity challenge of a title, if any.
+    pub fn open_challenge(&self, title: &TitleId) -> Result<Option<crate::modules::device::challenge::ChallengeRecord>, AppError> {
+        Ok(crate::modules::device::challenge::open_challenge(&Committed(self.store()), title)?)
+    }
+
+    /// The last hashrate judgement of an ASIC title, if a window has closed.
+    pub fn hashrate(&self, title: &TitleId) -> Result<Option<crate::modules::device::hashrate::HashrateRecord>, AppError> {
+        Ok(Committed(self.store()).get(&crate::modules::device::hashrate::hashrate_key(title))?)
+    }
+
     /// A feed as read at the last block's time.
     pub fn feed(&self, name: &str) -> Result<Option<crate::modules::oracle::FeedValue>, AppError> {
         Ok(crate::modules::oracle::read(&Committed(self.store()), name, self.last().time_ms)?)

@@ -437,8 +437,8 @@ async fn claimable(State(s): State<AppState>, Path((shares, asset, holder)): Pat
     Ok(Json(json!({ "shares": shares, "asset": asset, "holder": holder, "claimable": amount })))
 }
 
-/// What the devices of a title reported: latest telemetry, each key's last envelope, and
-/// equivocation evidence.
+/// What the devices of a title reported: latest telemetry, each key's last envelope,
+/// equivocation evidence, the open capacity challenge and the last hashrate judgement.
 #[utoipa::path(get, path = "/titles/{id}/reports", params(("id" = String, Path, description = "cfititle1…")),
     responses((status = 200, description = "Reports"), (status = 404, description = "Unknown title")))]
 async fn reports(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult {
@@ -450,7 +450,8 @@ async fn reports(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult
         keys.push(json!({ "device_key": key, "last": app.last_report(&id, key)? }));
     }
     Ok(Json(json!({ "title": id, "status": title.status, "telemetry": app.telemetry(&id)?,
-        "device_keys": keys, "evidence": app.evidence(&id)? })))
+        "device_keys": keys, "evidence": app.evidence(&id)?, "open_challenge": app.open_challenge(&id)?,
+        "hashrate": app.hashrate(&id)? })))
 }
 
 /// Oracle feeds, each read at the last block's time.

@@ -67,6 +67,33 @@ pub struct ChallengeAnswer {
     pub commitment: Hash,
 }
 
+/// One opened row of a challenge's product C, with its Merkle path to the commitment.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenedRow {
+    /// Row index (must be the one the ledger chose).
+    pub index: u32,
+    /// The row's n entries.
+    pub row: Vec<i32>,
+    /// Sibling hashes from the leaf up.
+    pub path: Vec<Hash>,
+}
+
+/// The rows of C the ledger chose after the commitment, opened against it.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChallengeOpening {
+    /// The challenge.
+    #[serde(with = "crate::serde_str::u64_str")]
+    pub challenge: u64,
+    /// Exactly [`CHALLENGE_ROWS_OPENED`] rows, in the order the ledger chose them.
+    pub rows: Vec<OpenedRow>,
+}
+
+/// Rows of C opened per challenge: a product wrong in a fraction f of its rows escapes with
+/// probability (1 − f)^4.
+pub const CHALLENGE_ROWS_OPENED: usize = 4;
+
 /// An NVIDIA confidential-computing attestation, answering the nonce the ledger issued.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -95,8 +122,10 @@ pub enum Payload {
     Telemetry(Telemetry),
     /// Mining shares.
     Shares(ShareBatch),
-    /// A challenge answer.
+    /// A challenge answer: the commitment to C.
     ChallengeAnswer(ChallengeAnswer),
+    /// The opened rows of a committed answer.
+    ChallengeOpening(ChallengeOpening),
     /// An attestation report.
     Attestation(Attestation),
     /// An energy meter reading.

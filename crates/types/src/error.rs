@@ -237,6 +237,15 @@ pub enum ErrorCode {
     /// share below its difficulty.
     #[error("share below its difficulty: the header's hash does not meet the batch's share difficulty; send only shares that meet it")]
     ShareTooWeak = 7009,
+    /// challenge pending.
+    #[error("challenge pending: this title already has an open challenge; answer or expire it first")]
+    ChallengePending = 7010,
+    /// challenge not expired.
+    #[error("challenge not expired: its deadline has not passed; wait for the deadline")]
+    ChallengeNotExpired = 7011,
+    /// unknown challenge.
+    #[error("unknown challenge: no open challenge has this id for this title; list them with GET /titles/{{id}}/reports")]
+    UnknownChallenge = 7012,
 }
 
 impl ErrorCode {
@@ -318,6 +327,9 @@ impl ErrorCode {
             NotFeeder => "not_feeder",
             DuplicateShare => "duplicate_share",
             ShareTooWeak => "share_too_weak",
+            ChallengePending => "challenge_pending",
+            ChallengeNotExpired => "challenge_not_expired",
+            UnknownChallenge => "unknown_challenge",
         }
     }
 }

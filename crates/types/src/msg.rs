@@ -348,6 +348,18 @@ pub enum RevenueMsg {
 pub enum DeviceMsg {
     /// A report signed by a device key of the title; anyone may relay it (and pays the fee).
     Report(crate::device::SignedReport),
+    /// Issues a capacity challenge to a verified GPU title (anyone may, one open at a time).
+    RequestChallenge {
+        /// The title challenged.
+        title: TitleId,
+    },
+    /// Closes a challenge whose deadline passed without an answer or opening; the title is
+    /// marked degraded (anyone may).
+    ExpireChallenge {
+        /// The challenge.
+        #[serde(with = "crate::serde_str::u64_str")]
+        challenge: u64,
+    },
 }
 
 /// Messages of the `oracle` module.

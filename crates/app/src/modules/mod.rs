@@ -28,6 +28,8 @@ pub struct TxContext {
     pub time_ms: u64,
     /// Hash of the transaction.
     pub tx_hash: Hash,
+    /// Hash of the previous block (seeds challenges; fixed before the block is built).
+    pub prev_block: Hash,
 }
 
 /// A message handler in two steps, so cheap checks run before any state is touched.

@@ -299,3 +299,105 @@ fn a_weak_a_duplicate_or_a_misplaced_share_is_refused() {
     let on_gpu = envelope(&gpu_chain, gpu, 1, Hash::ZERO, shares(&[BLOCK_100000], 1));
     refused(&mut gpu_chain, &operator(), report(on_gpu), ErrorCode::InvalidPayload);
 }
+
+/// A verified GPU title with device-1, on a chain with 16×16 challenges and 3-block deadlines.
+fn challenged_gpu() -> (TestChain, TitleId) {
+    let mut genesis = TestChain::genesis(&["alice", "bob", "carol"]);
+    genesis.params.challenge_n = 16;
+    genesis.params.challenge_answer_blocks = 3;
+    genesis.params.challenge_open_blocks = 3;
+    let mut chain = TestChain::from_genesis(&genesis);
+    let title = title_with_device(&mut chain);
+    run(&mut chain, &computefi_testkit::auditor(), Msg::Registry(RegistryMsg::Verify { title, document_hash: sha256(b"audit") })).unwrap();
+    (chain, title)
+}
+
+fn request_challenge(chain: &mut TestChain, title: TitleId) -> (u64, [u8; 32]) {
+    let msg = Msg::Device(DeviceMsg::RequestChallenge { title });
+    let receipt = run(chain, &TestAccount::named("carol"), msg).expect("anyone may challenge");
+    let e = &receipt.events[1];
+    let seed: Hash = e.attr("seed").unwrap().parse().unwrap();
+    (e.attr("challenge").unwrap().parse().unwrap(), seed.0)
+}
+
+/// Answers challenge `id` with `c` (commit, then open the rows the ledger chose); returns the
+/// final receipt.
+fn answer_with(chain: &mut TestChain, title: TitleId, id: u64, seed: [u8; 32], c: &[i32], sequence: u64, prev: Hash) -> Receipt {
+    use computefi_proofs::matmul;
+    let n = 16;
+    let commitment = Hash(matmul::commit_product(n, c).unwrap());
+    let commit = envelope(chain, title, sequence, prev, Payload::ChallengeAnswer(ChallengeAnswer { challenge: id, commitment }));
+    run(chain, &operator(), report(commit.clone())).expect("the commitment is accepted");
+    let rows = computefi_app::modules::device::challenge::rows_to_open(&Hash(seed), &commitment, n as u32);
+    let opened = rows
+        .iter()
+        .map(|&i| {
+            let o = matmul::open_row(n, c, i as usize).unwrap();
+            OpenedRow { index: o.index, row: o.row, path: o.path.into_iter().map(Hash).collect() }
+        })
+        .collect();
+    let opening = envelope(chain, title, sequence + 1, commit.hash(), Payload::ChallengeOpening(ChallengeOpening { challenge: id, rows: opened }));
+    run(chain, &operator(), report(opening)).expect("the opening is recorded")
+}
+
+fn product(seed: [u8; 32]) -> Vec<i32> {
+    let challenge = computefi_proofs::matmul::Challenge::new(seed, 16).unwrap();
+    computefi_proofs::matmul::multiply(16, &challenge.matrix_a().unwrap(), &challenge.matrix_b().unwrap()).unwrap()
+}
+
+#[test]
+fn a_correct_challenge_answer_activates_a_gpu_title_and_a_wrong_one_degrades_it() {
+    let (mut chain, title) = challenged_gpu();
+    let (id, seed) = request_challenge(&mut chain, title);
+    let receipt = answer_with(&mut chain, title, id, seed, &product(seed), 1, Hash::ZERO);
+    assert_eq!(receipt.events[1].kind, "device.challenge_passed");
+    assert_eq!(chain.app().title(&title).unwrap().unwrap().status, TitleStatus::Active);
+
+    let last = chain.app().last_report(&title, &device().public_key()).unwrap().unwrap();
+    let (id, seed) = request_challenge(&mut chain, title);
+    let wrong: Vec<i32> = product(seed).iter().map(|x| x + 1).collect();
+    let receipt = answer_with(&mut chain, title, id, seed, &wrong, 3, last.hash);
+    assert_eq!(receipt.events[1].kind, "device.challenge_failed");
+    assert!(receipt.events[1].attr("reason").unwrap().contains("does not match"));
+    assert_eq!(chain.app().title(&title).unwrap().unwrap().status, TitleStatus::Degraded);
+}
+
+#[test]
+fn an_unanswered_challenge_is_expired_by_anyone_after_its_deadline_and_degrades_the_title() {
+    let (mut chain, title) = challenged_gpu();
+    run(&mut chain, &operator(), Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Active })).unwrap();
+    let (id, _) = request_challenge(&mut chain, title);
+    refused(&mut chain, &TestAccount::named("carol"), Msg::Device(DeviceMsg::RequestChallenge { title }), ErrorCode::ChallengePending);
+    let expire = Msg::Device(DeviceMsg::ExpireChallenge { challenge: id });
+    refused(&mut chain, &TestAccount::named("bob"), expire.clone(), ErrorCode::ChallengeNotExpired);
+    for _ in 0..3 {
+        chain.produce(vec![]);
+    }
+    let receipt = run(&mut chain, &TestAccount::named("bob"), expire).unwrap();
+    assert_eq!(receipt.events[1].attr("reason"), Some("no answer before the deadline"));
+    assert_eq!(chain.app().title(&title).unwrap().unwrap().status, TitleStatus::Degraded);
+}
+
+#[test]
+fn a_late_answer_fails_the_challenge() {
+    let (mut chain, title) = challenged_gpu();
+    run(&mut chain, &operator(), Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Active })).unwrap();
+    let (id, seed) = request_challenge(&mut chain, title);
+    for _ in 0..4 {
+        chain.produce(vec![]);
+    }
+    let commitment = Hash(computefi_proofs::matmul::commit_product(16, &product(seed)).unwrap());
+    let late = envelope(&chain, title, 1, Hash::ZERO, Payload::ChallengeAnswer(ChallengeAnswer { challenge: id, commitment }));
+    let receipt = run(&mut chain, &operator(), report(late)).unwrap();
+    assert_eq!(receipt.events[1].kind, "device.challenge_failed");
+    assert_eq!(chain.app().title(&title).unwrap().unwrap().status, TitleStatus::Degraded);
+}
+
+#[test]
+fn only_verified_gpu_titles_can_be_challenged() {
+    let mut chain = TestChain::new();
+    let unverified = title_with_device(&mut chain);
+    refused(&mut chain, &operator(), Msg::Device(DeviceMsg::RequestChallenge { title: unverified }), ErrorCode::TitleNotVerified);
+    let (mut asic_chain, asic) = active_asic(1_000);
+    refused(&mut asic_chain, &operator(), Msg::Device(DeviceMsg::RequestChallenge { title: asic }), ErrorCode::InvalidPayload);
+}

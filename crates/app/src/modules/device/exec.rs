@@ -98,75 +98,94 @@ fn apply_payload(
             Ok(vec![base.with("kind", "meter").with("meter_wh", m.meter_wh)])
         }
         Payload::Shares(batch) => super::hashrate::accept_shares(state, title, batch, ctx),
-        Payload::ChallengeAnswer(_) | Payload::Attestation(_) => Err(refuse(
+        Payload::ChallengeAnswer(a) => super::challenge::answer(state, ctx, title, a),
+        Payload::ChallengeOpening(o) => super::challenge::open(state, ctx, title, o),
+        Payload::Attestation(_) => Err(refuse(
             ErrorCode::InvalidPayload,
-            "this node does not verify challenge or attestation reports yet; send telemetry, meter readings or shares".into(),
+            "this node does not verify attestation reports yet; send telemetry, meter readings, shares or challenge answers".into(),
         )),
     }
 }
 
 impl Handler for DeviceMsg {
     fn check_stateless(&self, _ctx: &TxContext) -> Result<(), TxError> {
-        let DeviceMsg::Report(report) = self;
-        let env = &report.envelope;
-        if !report.signature_valid() {
-            return Err(TxError::new(
-                ErrorCode::InvalidReportSignature,
-                format!("title {}, sequence {}", env.title, env.sequence),
-            ));
+        match self {
+            DeviceMsg::Report(report) => check_report(report),
+            DeviceMsg::RequestChallenge { .. } | DeviceMsg::ExpireChallenge { .. } => Ok(()),
         }
-        if env.sequence == 0 {
-            return Err(TxError::new(ErrorCode::ReplayedReport, "sequence numbers start at 1"));
-        }
-        if env.window_end < env.window_start || env.window_end - env.window_start > REPORT_WINDOW_BLOCKS_MAX {
-            return Err(TxError::new(
-                ErrorCode::StaleReport,
-                format!(
-                    "window {}..={} must span at most {REPORT_WINDOW_BLOCKS_MAX} blocks",
-                    env.window_start, env.window_end
-                ),
-            ));
-        }
-        check_payload(&env.payload)
     }
 
     fn execute(&self, state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
-        let DeviceMsg::Report(report) = self;
-        let env = &report.envelope;
-        let title = state.require_title(&env.title)?;
-        if title.status.is_final() {
-            return Err(refuse(ErrorCode::TitleEnded, format!("title {} is {:?}", title.id, title.status)));
+        match self {
+            DeviceMsg::Report(report) => execute_report(state, ctx, report),
+            DeviceMsg::RequestChallenge { title } => super::challenge::request(state, ctx, title),
+            DeviceMsg::ExpireChallenge { challenge } => super::challenge::expire(state, ctx, *challenge),
         }
-        if !title.spec.device_keys.contains(&env.device_key) {
-            return Err(refuse(
-                ErrorCode::UnknownDeviceKey,
-                format!("key {} on title {}", hex::encode(env.device_key.0), title.id),
-            ));
-        }
-        if !(env.window_start..=env.window_end).contains(&ctx.height) {
-            return Err(refuse(
-                ErrorCode::StaleReport,
-                format!("height {} outside {}..={}", ctx.height, env.window_start, env.window_end),
-            ));
-        }
-        let hash = env.hash();
-        if let Some(evidence) = sequence_check(state, env, hash, ctx.height)? {
-            let n = add_evidence(state, &env.title, &evidence)?;
-            return Ok(vec![Event::new("device.equivocation")
-                .with("title", env.title)
-                .with("device_key", hex::encode(env.device_key.0))
-                .with("sequence", env.sequence)
-                .with("evidence", n)]);
-        }
-        let events = apply_payload(state, &title, env, ctx)?;
-        state.put(
-            last_key(&env.title, &env.device_key),
-            &LastReport { sequence: env.sequence, hash, height: ctx.height },
-        );
-        state.put(seen_key(&env.title, &env.device_key, env.sequence), &hash);
-        if env.sequence > SEEN_REPORTS_KEPT {
-            state.delete(seen_key(&env.title, &env.device_key, env.sequence - SEEN_REPORTS_KEPT));
-        }
-        Ok(events)
     }
+}
+
+fn check_report(report: &SignedReport) -> Result<(), TxError> {
+    let env = &report.envelope;
+    if !report.signature_valid() {
+        return Err(TxError::new(
+            ErrorCode::InvalidReportSignature,
+            format!("title {}, sequence {}", env.title, env.sequence),
+        ));
+    }
+    if env.sequence == 0 {
+        return Err(TxError::new(ErrorCode::ReplayedReport, "sequence numbers start at 1"));
+    }
+    if env.window_end < env.window_start || env.window_end - env.window_start > REPORT_WINDOW_BLOCKS_MAX {
+        return Err(TxError::new(
+            ErrorCode::StaleReport,
+            format!(
+                "window {}..={} must span at most {REPORT_WINDOW_BLOCKS_MAX} blocks",
+                env.window_start, env.window_end
+            ),
+        ));
+    }
+    check_payload(&env.payload)
+}
+
+fn execute_report(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    report: &SignedReport,
+) -> Result<Vec<Event>, ExecError> {
+    let env = &report.envelope;
+    let title = state.require_title(&env.title)?;
+    if title.status.is_final() {
+        return Err(refuse(ErrorCode::TitleEnded, format!("title {} is {:?}", title.id, title.status)));
+    }
+    if !title.spec.device_keys.contains(&env.device_key) {
+        return Err(refuse(
+            ErrorCode::UnknownDeviceKey,
+            format!("key {} on title {}", hex::encode(env.device_key.0), title.id),
+        ));
+    }
+    if !(env.window_start..=env.window_end).contains(&ctx.height) {
+        return Err(refuse(
+            ErrorCode::StaleReport,
+            format!("height {} outside {}..={}", ctx.height, env.window_start, env.window_end),
+        ));
+    }
+    let hash = env.hash();
+    if let Some(evidence) = sequence_check(state, env, hash, ctx.height)? {
+        let n = add_evidence(state, &env.title, &evidence)?;
+        return Ok(vec![Event::new("device.equivocation")
+            .with("title", env.title)
+            .with("device_key", hex::encode(env.device_key.0))
+            .with("sequence", env.sequence)
+            .with("evidence", n)]);
+    }
+    let events = apply_payload(state, &title, env, ctx)?;
+    state.put(
+        last_key(&env.title, &env.device_key),
+        &LastReport { sequence: env.sequence, hash, height: ctx.height },
+    );
+    state.put(seen_key(&env.title, &env.device_key, env.sequence), &hash);
+    if env.sequence > SEEN_REPORTS_KEPT {
+        state.delete(seen_key(&env.title, &env.device_key, env.sequence - SEEN_REPORTS_KEPT));
+    }
+    Ok(events)
 }

@@ -69,6 +69,7 @@ pub fn kind(report: &SignedReport) -> &'static str {
         Telemetry(_) => "telemetry",
         Shares(_) => "shares",
         ChallengeAnswer(_) => "challenge_answer",
+        ChallengeOpening(_) => "challenge_opening",
         Attestation(_) => "attestation",
         Meter(_) => "meter",
     }

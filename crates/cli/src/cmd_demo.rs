@@ -1,5 +1,6 @@
 //! `computefi demo`: the confirm → split → financialise spine on a running devnet, step by step:
-//! register a GPU server title → verify → split into 1,000 shares → sell shares to a KYC'd
+//! register a GPU server title → verify → the device reports (simulated) telemetry and passes a
+//! capacity challenge, which makes the title active → split into 1,000 shares → sell shares to a KYC'd
 //! investor → a transfer to an account without KYC is refused → deposit a month of rental income
 //! net of power → the investor claims pro rata.
 //!
@@ -13,6 +14,7 @@ use crate::output::Format;
 use anyhow::Context;
 use clap::Args;
 use computefi_types::compliance::{ClaimType, Condition, Requirement, TransferRules};
+use computefi_types::device;
 use computefi_types::title::*;
 use computefi_types::*;
 use serde_json::{json, Value};
@@ -64,6 +66,63 @@ impl Demo {
     }
 }
 
+/// Signs `payload` as the next envelope of the demo device and relays it as the operator.
+fn device_report(
+    demo: &Demo,
+    title: TitleId,
+    sequence: u64,
+    prev: Hash,
+    payload: device::Payload,
+) -> anyhow::Result<(Value, Hash)> {
+    let key = demo.keyring.signing_key("demo-device")?;
+    let status = crate::client::Client::new(&demo.node).get("/status")?;
+    let height: u64 = status["height"].as_str().unwrap_or("0").parse()?;
+    let envelope = device::Envelope {
+        title,
+        device_key: PublicKey::from_signing_key(&key),
+        sequence,
+        prev_hash: prev,
+        window_start: height,
+        window_end: height + 100,
+        payload,
+    };
+    let hash = envelope.hash();
+    let result = demo.send("demo-operator", vec![Msg::Device(DeviceMsg::Report(envelope.sign(&key)))])?;
+    Ok((result, hash))
+}
+
+/// Answers a capacity challenge as an honest GPU would: expand the seed, multiply, commit to C,
+/// then open the rows the ledger chose. Returns the receipts of the commitment and the opening.
+fn answer_challenge(
+    demo: &Demo,
+    title: TitleId,
+    challenge: &Value,
+    prev: Hash,
+) -> anyhow::Result<(Value, Value)> {
+    use computefi_proofs::matmul;
+    let id: u64 = attr(challenge, "device.challenge", "challenge")?.parse()?;
+    let seed: Hash = attr(challenge, "device.challenge", "seed")?.parse()?;
+    let n: u32 = attr(challenge, "device.challenge", "n")?.parse()?;
+    let c = matmul::Challenge::new(seed.0, n)?;
+    let product = matmul::multiply(n as usize, &c.matrix_a()?, &c.matrix_b()?)?;
+    let commitment = Hash(matmul::commit_product(n as usize, &product)?);
+    let answer = device::Payload::ChallengeAnswer(device::ChallengeAnswer { challenge: id, commitment });
+    let (committed, hash) = device_report(demo, title, 2, prev, answer)?;
+    let rows = attr(&committed, "device.challenge_committed", "rows")?;
+    let mut opened = Vec::new();
+    for index in rows.split(',') {
+        let o = matmul::open_row(n as usize, &product, index.parse()?)?;
+        opened.push(device::OpenedRow {
+            index: o.index,
+            row: o.row,
+            path: o.path.into_iter().map(Hash).collect(),
+        });
+    }
+    let opening = device::Payload::ChallengeOpening(device::ChallengeOpening { challenge: id, rows: opened });
+    let (result, _) = device_report(demo, title, 3, hash, opening)?;
+    Ok((committed, result))
+}
+
 fn attr(result: &Value, kind: &str, key: &str) -> anyhow::Result<String> {
     result["receipt"]["events"]
         .as_array()
@@ -73,7 +132,7 @@ fn attr(result: &Value, kind: &str, key: &str) -> anyhow::Result<String> {
         .with_context(|| format!("the receipt has no {kind} event with {key}"))
 }
 
-fn gpu_server(tag: &str, issuer: Address) -> TitleSpec {
+fn gpu_server(tag: &str, issuer: Address, device_key: PublicKey) -> TitleSpec {
     let serials: Vec<String> = (1..=8).map(|i| format!("GPU-{tag}-{i}")).collect();
     TitleSpec {
         class: TitleClass::GpuServer,
@@ -92,7 +151,7 @@ fn gpu_server(tag: &str, issuer: Address) -> TitleSpec {
             cover: Amount(300_000 * CFI),
             expires_at_ms: u64::MAX,
         }),
-        device_keys: vec![],
+        device_keys: vec![device_key],
         rules: TransferRules {
             requirements: vec![Requirement {
                 sender: vec![],
@@ -128,7 +187,9 @@ pub fn run(home: &Option<PathBuf>, args: DemoArgs, format: Format) -> anyhow::Re
 
     let mut tag = [0u8; 4];
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut tag);
-    let spec = gpu_server(&hex::encode(tag), dev.address);
+    demo.key("demo-device")?;
+    let device_key = PublicKey::from_signing_key(&demo.keyring.signing_key("demo-device")?);
+    let spec = gpu_server(&hex::encode(tag), dev.address, device_key);
     let r = demo.send("demo-operator", vec![Msg::Registry(RegistryMsg::Register { spec })])?;
     let title: TitleId = attr(&r, "registry.registered", "title")?.parse()?;
     demo.step(format!("operator registered GPU server title {title} (8x H100, Frankfurt)"), &r);
@@ -141,24 +202,48 @@ pub fn run(home: &Option<PathBuf>, args: DemoArgs, format: Format) -> anyhow::Re
         )?;
     demo.step(format!("auditor verified the title (audit document sha256 {document_hash})"), &r);
 
+    let telemetry = device::Payload::Telemetry(device::Telemetry {
+        gpus_seen: 8,
+        utilisation_bps: 9_400,
+        energy_mj: 18_000_000_000,
+        temperature_c: 67,
+        xid_errors: 0,
+        simulated: true,
+    });
+    let (r, first) = device_report(&demo, title, 1, Hash::ZERO, telemetry)?;
+    demo.step("the server's device key reported telemetry (SIMULATED: this demo has no GPU)".into(), &r);
+
+    let challenge = demo.send("demo-investor", vec![Msg::Device(DeviceMsg::RequestChallenge { title })])?;
+    let n = attr(&challenge, "device.challenge", "n")?;
+    demo.step(
+        format!(
+            "the investor challenged the title: multiply two {n}x{n} int8 matrices seeded by a block hash"
+        ),
+        &challenge,
+    );
+    let (committed, r) = answer_challenge(&demo, title, &challenge, first)?;
+    let rows = attr(&committed, "device.challenge_committed", "rows")?;
+    demo.step(
+        format!("the device committed to C = A*B; the ledger then chose rows {rows} to open"),
+        &committed,
+    );
+    let status = attr(&r, "device.challenge_passed", "status").context("the challenge did not pass")?;
+    demo.step(
+        format!(
+            "the opened rows checked out exactly: the title is {status} on proof, not on the operator's word"
+        ),
+        &r,
+    );
+
     let split = SharesMsg::Fractionalise {
         titles: vec![title],
         shares: Amount(1_000),
         symbol: "H100FRA".into(),
         name: "H100 Frankfurt rack shares".into(),
     };
-    let r = demo.send(
-        "demo-operator",
-        vec![
-            Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Active }),
-            Msg::Shares(split),
-        ],
-    )?;
+    let r = demo.send("demo-operator", vec![Msg::Shares(split)])?;
     let shares: AssetId = attr(&r, "shares.fractionalised", "asset")?.parse()?;
-    demo.step(
-        format!("operator set it active and split it into 1,000 shares {shares} (holders need KYC)"),
-        &r,
-    );
+    demo.step(format!("operator split it into 1,000 shares {shares} (holders need KYC)"), &r);
 
     let claim = compliance::Claim { claim_type: ClaimType::Kyc, jurisdiction: None };
     let grant = IdentityMsg::GrantClaim { subject: investor, claim, expires_at_ms: u64::MAX };

@@ -13,12 +13,16 @@ fn the_demo_walks_title_shares_kyc_and_income_on_a_devnet() {
 
     let demo = cli(home, &["demo", "--node", &node.api]).unwrap();
     assert_eq!(demo["claimed"], "2000000000", "250 of 1,000 shares of 8,000 CFI net");
-    assert_eq!(demo["steps"].as_array().unwrap().len(), 10);
-    let refusal = demo["steps"][7]["result"]["refused"].as_str().unwrap();
+    assert_eq!(demo["steps"].as_array().unwrap().len(), 14);
+    let passed = &demo["steps"][6]["result"]["receipt"]["events"][1];
+    assert_eq!(passed["kind"], "device.challenge_passed", "the capacity challenge made the title active");
+    let refusal = demo["steps"][11]["result"]["refused"].as_str().unwrap();
     assert!(refusal.contains("3106") && refusal.contains("kyc"), "{refusal}");
 
     let title = demo["title"].as_str().unwrap();
     let shares = demo["shares"].as_str().unwrap();
+    let reports = http(&node.api, "GET", &format!("/titles/{title}/reports"), None).1;
+    assert_eq!(reports["telemetry"]["telemetry"]["simulated"], true, "simulated telemetry says so");
     let t = cli(home, &["query", "title", title, "--node", &node.api]).unwrap();
     assert_eq!((t["status"].as_str(), t["locked_by"].as_str()), (Some("active"), Some(shares)));
     let income = cli(home, &["query", "income", shares, "--node", &node.api]).unwrap();

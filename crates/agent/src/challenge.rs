@@ -11,7 +11,7 @@
 //! "n": 256}`.
 
 use computefi_proofs::matmul;
-use computefi_types::device::ChallengeAnswer;
+use computefi_types::device::{ChallengeAnswer, ChallengeOpening, OpenedRow, CHALLENGE_ROWS_OPENED};
 use computefi_types::Hash;
 use serde::{Deserialize, Serialize};
 
@@ -68,6 +68,25 @@ pub fn solve(challenge: &Challenge) -> Result<Solved, ChallengeError> {
     let c = matmul::multiply(n, &a, &b)?;
     let commitment = Hash(matmul::commit_product(n, &c)?);
     Ok(Solved { a, b, c, answer: ChallengeAnswer { challenge: challenge.challenge, commitment } })
+}
+
+/// The answer and the opening of the rows the ledger will choose, ready to queue in this order.
+/// With `wrong` (a labelled test of the ledger's checks, only for simulated devices) every entry
+/// of C is off by one, so the opened rows cannot match A·B.
+pub fn answer_and_open(challenge: &Challenge, wrong: bool) -> Result<(ChallengeAnswer, ChallengeOpening), ChallengeError> {
+    let mut solved = solve(challenge)?;
+    let n = challenge.n as usize;
+    if wrong {
+        solved.c.iter_mut().for_each(|x| *x = x.wrapping_add(1));
+        solved.answer.commitment = Hash(matmul::commit_product(n, &solved.c)?);
+    }
+    let rows = matmul::rows_to_open(&challenge.seed.0, &solved.answer.commitment.0, challenge.n, CHALLENGE_ROWS_OPENED as u32);
+    let mut opened = Vec::with_capacity(rows.len());
+    for index in rows {
+        let o = matmul::open_row(n, &solved.c, index as usize)?;
+        opened.push(OpenedRow { index: o.index, row: o.row, path: o.path.into_iter().map(Hash).collect() });
+    }
+    Ok((solved.answer, ChallengeOpening { challenge: challenge.challenge, rows: opened }))
 }
 
 /// Parses one line of a challenges file; `Ok(None)` for blank lines and `#` comments.

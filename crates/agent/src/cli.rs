@@ -117,6 +117,14 @@ struct RunArgs {
     /// ASIC titles and refuses challenge answers (error 7007) until their verifier is wired.
     #[arg(long)]
     send_proofs: bool,
+    /// Answer the title's capacity challenges from the ledger: commit to C = A·B, then open the
+    /// rows the ledger chooses (the product is computed on the CPU, n up to 1024).
+    #[arg(long)]
+    answer_challenges: bool,
+    /// With --simulate: answer challenges wrongly on purpose, to watch the ledger degrade the
+    /// title (a test of the ledger's checks; labelled in the logs).
+    #[arg(long, requires = "simulate")]
+    simulate_wrong_answers: bool,
     /// One round: read, sign, send the queue (a few retries), print a summary, exit.
     #[arg(long, conflicts_with = "rounds")]
     once: bool,
@@ -237,6 +245,8 @@ fn run_options(a: RunArgs) -> RunOptions {
         share_difficulty: a.share_difficulty,
         challenges_file: a.challenges_file,
         send_proofs: a.send_proofs,
+        answer_challenges: a.answer_challenges,
+        simulate_wrong_answers: a.simulate_wrong_answers,
         once: a.once,
         rounds: a.rounds,
     }

@@ -86,6 +86,8 @@ pub struct Committed {
 pub struct TitleReports {
     /// Keys listed on the title with their last accepted envelope (`None` before the first).
     pub keys: Vec<(PublicKey, Option<Link>)>,
+    /// The title's capacity challenge still waiting for its answer, if any.
+    pub open_challenge: Option<crate::challenge::Challenge>,
 }
 
 impl TitleReports {
@@ -205,7 +207,17 @@ impl NodeApi for HttpNode {
             };
             keys.push((key, last));
         }
-        Ok(TitleReports { keys })
+        let challenge = &v["open_challenge"];
+        let open_challenge = if challenge["state"] == "open" {
+            Some(crate::challenge::Challenge {
+                challenge: str_u64(challenge, "id").ok_or_else(bad)?,
+                seed: serde_json::from_value(challenge["seed"].clone()).map_err(|_| bad())?,
+                n: challenge["n"].as_u64().and_then(|n| u32::try_from(n).ok()).ok_or_else(bad)?,
+            })
+        } else {
+            None
+        };
+        Ok(TitleReports { keys, open_challenge })
     }
 
     fn broadcast_commit(&self, tx: &SignedTx) -> Result<Committed, NodeError> {

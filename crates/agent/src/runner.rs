@@ -61,6 +61,10 @@ pub struct RunOptions {
     pub challenges_file: Option<PathBuf>,
     /// Send share and challenge reports (the ledger refuses them until its verifiers are wired).
     pub send_proofs: bool,
+    /// Answer the title's open capacity challenges from the ledger (commit to C, open the rows).
+    pub answer_challenges: bool,
+    /// Answer challenges wrongly on purpose (simulated devices only), to watch the ledger catch it.
+    pub simulate_wrong_answers: bool,
     /// One round, then send until the queue is empty (bounded retries) and exit.
     pub once: bool,
     /// Stop after this many rounds.
@@ -276,6 +280,9 @@ impl<N: NodeApi> Agent<'_, N> {
         if let Some(path) = self.opts.shares_file.clone() {
             payloads.extend(self.read_shares(&path, room));
         }
+        if self.opts.answer_challenges && self.state.queue_room().saturating_sub(payloads.len()) >= 2 {
+            payloads.extend(self.answer_open_challenge());
+        }
         let room = self.state.queue_room().saturating_sub(payloads.len());
         if let Some(path) = self.opts.challenges_file.clone() {
             payloads.extend(self.read_challenges(&path, room.min(CHALLENGES_PER_ROUND_MAX)));
@@ -290,6 +297,36 @@ impl<N: NodeApi> Agent<'_, N> {
             self.state.queue.push_back(report);
         }
         self.store.save(&self.state).map_err(|e| FlushError::Fatal(format!("{e:#}")))
+    }
+
+    /// The commitment and the opening for the title's open challenge, once per challenge.
+    fn answer_open_challenge(&mut self) -> Vec<Payload> {
+        let open = match self.node.title_reports(&self.state.title) {
+            Ok(reports) => reports.open_challenge,
+            Err(e) => {
+                tracing::warn!("cannot read the title's open challenge: {e}");
+                return Vec::new();
+            }
+        };
+        let Some(challenge) = open.filter(|c| self.state.answered_challenge != Some(c.challenge)) else {
+            return Vec::new();
+        };
+        let wrong = self.opts.simulate_wrong_answers && self.gpus.simulated();
+        match challenge::answer_and_open(&challenge, wrong) {
+            Ok((answer, opening)) => {
+                if wrong {
+                    tracing::warn!(challenge = challenge.challenge, "SIMULATED WRONG ANSWER: C is off by one on purpose");
+                } else {
+                    tracing::info!(challenge = challenge.challenge, n = challenge.n, "capacity challenge answered");
+                }
+                self.state.answered_challenge = Some(challenge.challenge);
+                vec![Payload::ChallengeAnswer(answer), Payload::ChallengeOpening(opening)]
+            }
+            Err(e) => {
+                tracing::warn!(challenge = challenge.challenge, "cannot answer the challenge: {e}");
+                Vec::new()
+            }
+        }
     }
 
     fn read_shares(&mut self, path: &Path, batches_max: usize) -> Vec<Payload> {

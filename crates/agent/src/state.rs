@@ -72,6 +72,9 @@ pub struct State {
     /// The simulated device, when one ran.
     #[serde(default)]
     pub simulated: Option<SimState>,
+    /// The last ledger challenge this agent answered (so a queued answer is not made twice).
+    #[serde(default)]
+    pub answered_challenge: Option<u64>,
 }
 
 impl State {
@@ -86,6 +89,7 @@ impl State {
             queue: VecDeque::new(),
             inputs: Inputs::default(),
             simulated: None,
+            answered_challenge: None,
         }
     }
 

@@ -263,6 +263,35 @@ pub enum SharesCmd {
     },
 }
 
+/// `tx device …`.
+#[derive(Subcommand)]
+pub enum DeviceCmd {
+    /// Challenge a verified GPU title to prove its capacity (anyone may; one open at a time).
+    Challenge {
+        /// The title.
+        title: TitleId,
+        /// Shared options.
+        #[command(flatten)]
+        tx: TxArgs,
+    },
+    /// Close a challenge whose deadline passed unanswered; the title is marked degraded.
+    Expire {
+        /// The challenge id.
+        challenge: u64,
+        /// Shared options.
+        #[command(flatten)]
+        tx: TxArgs,
+    },
+}
+
+/// Messages of `tx device …`.
+pub fn device(cmd: DeviceCmd) -> (TxArgs, BuildMsgs) {
+    match cmd {
+        DeviceCmd::Challenge { title, tx } => (tx, one(Msg::Device(DeviceMsg::RequestChallenge { title }))),
+        DeviceCmd::Expire { challenge, tx } => (tx, one(Msg::Device(DeviceMsg::ExpireChallenge { challenge }))),
+    }
+}
+
 /// `tx revenue …`.
 #[derive(Subcommand)]
 pub enum RevenueCmd {

@@ -71,6 +71,9 @@ pub enum TxCmd {
     /// Income of titles and vaults.
     #[command(subcommand)]
     Revenue(crate::cmd_spine::RevenueCmd),
+    /// Capacity challenges of device-backed titles.
+    #[command(subcommand)]
+    Device(crate::cmd_spine::DeviceCmd),
 }
 
 /// `tx bank …`.
@@ -208,6 +211,7 @@ pub fn run(home: &Option<PathBuf>, cmd: TxCmd, format: Format) -> anyhow::Result
         TxCmd::Registry(cmd) => crate::cmd_spine::registry(cmd)?,
         TxCmd::Shares(cmd) => crate::cmd_spine::shares(cmd),
         TxCmd::Revenue(cmd) => crate::cmd_spine::revenue(cmd)?,
+        TxCmd::Device(cmd) => crate::cmd_spine::device(cmd),
     };
     let keyring = args.keyring.open(home)?;
     let msgs = build(&keyring)?;

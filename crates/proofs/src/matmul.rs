@@ -261,6 +261,24 @@ pub fn open_row(n: usize, c: &[i32], index: usize) -> Result<RowOpening, MatmulE
     Ok(RowOpening { index: index as u32, row: c[index * n..(index + 1) * n].to_vec(), path })
 }
 
+/// The `count` rows a verifier asks the prover to open, fixed by the seed and the commitment (so
+/// they are unknown until the prover has committed): row j is the first four bytes (little
+/// endian) of sha256("computefi/challenge/rows" ‖ seed ‖ commitment ‖ j as u32 LE), mod n.
+pub fn rows_to_open(seed: &[u8; 32], commitment: &[u8; 32], n: u32, count: u32) -> Vec<u32> {
+    use sha2::{Digest, Sha256};
+    (0..count)
+        .map(|j| {
+            let mut h = Sha256::new();
+            h.update(b"computefi/challenge/rows");
+            h.update(seed);
+            h.update(commitment);
+            h.update(j.to_le_bytes());
+            let d = h.finalize();
+            u32::from_le_bytes([d[0], d[1], d[2], d[3]]) % n.max(1)
+        })
+        .collect()
+}
+
 /// Checks an opened row: the path leads to `commitment`, and the row equals row `index` of A·B
 /// exactly. Costs O(n²) (B is expanded). `Ok(false)` means the row or the path is wrong.
 pub fn verify_row_opening(

@@ -104,7 +104,7 @@ impl NodeApi for ModelNode {
 
     fn title_reports(&self, _title: &TitleId) -> Result<TitleReports, NodeError> {
         let l = self.ledger.borrow();
-        Ok(TitleReports { keys: l.keys.iter().map(|k| (*k, l.last)).collect() })
+        Ok(TitleReports { keys: l.keys.iter().map(|k| (*k, l.last)).collect(), open_challenge: None })
     }
 
     fn broadcast_commit(&self, tx: &SignedTx) -> Result<Committed, NodeError> {

@@ -171,7 +171,7 @@ fn a_simulated_agent_reports_to_its_title_and_its_chain_survives_agent_and_node_
 }
 
 #[test]
-fn share_batches_stay_off_until_the_ledger_verifies_them() {
+fn proof_payloads_from_files_stay_off_unless_send_proofs_is_given() {
     let dir = tempfile::tempdir().unwrap();
     let shares = dir.path().join("shares.txt");
     std::fs::write(&shares, "").unwrap();
@@ -222,4 +222,51 @@ fn a_challenge_answer_written_by_the_agent_checks_with_computefi_proof_matmul() 
     let wrong = file("C-wrong.bin");
     std::fs::write(&wrong, bytes).unwrap();
     assert_eq!(check(&wrong)["valid"], false);
+}
+
+fn title_status(node: &Node, title: &str) -> String {
+    node.get(&format!("/titles/{title}")).1["status"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn the_agent_answers_capacity_challenges_and_a_wrong_answer_degrades_the_title() {
+    let dir = tempfile::tempdir().unwrap();
+    let (home, agent_home) = (dir.path().join("node"), dir.path().join("agent"));
+    let ports = Ports { api: free_port(), metrics: free_port(), p2p: free_port() };
+    let node = Node::devnet(&home, &ports);
+    node.wait_for_height(1);
+    let a_home = agent_home.to_str().unwrap();
+    let init = agent(&["init", "--home", a_home], &[]);
+    assert!(init.ok, "{}", init.stderr);
+    let (device_key, account) = (init.stdout["public_key"].as_str().unwrap(), init.stdout["account"].as_str().unwrap());
+    let dev = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["--from", "dev", "--keyring-backend", "test", "--node", &node.api]);
+        cli(&home, &all)
+    };
+    dev(&["tx", "bank", "send", account, "10000000"]).unwrap();
+    let title = register_title(&home, &node, device_key);
+    dev(&["tx", "registry", "verify", &title, "--document-hash", &"ab".repeat(32)]).unwrap();
+    assert_eq!(title_status(&node, &title), "verified");
+
+    // An honest (simulated) device answers: the title becomes active on proof.
+    dev(&["tx", "device", "challenge", &title]).unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", "--home", a_home, "--node", &node.api, "--title", &title, "--simulate", "--answer-challenges", "--once"];
+        args.extend_from_slice(extra);
+        agent(&args, &[])
+    };
+    let honest = run(&[]);
+    assert!(honest.ok, "{}", honest.stderr);
+    assert_eq!(title_status(&node, &title), "active", "a correct answer activates the title");
+    let reports = node.get(&format!("/titles/{title}/reports")).1;
+    assert!(reports["open_challenge"].is_null(), "the challenge is closed: {reports}");
+
+    // A wrong answer (on purpose, labelled) is caught: the title is degraded.
+    dev(&["tx", "device", "challenge", &title]).unwrap();
+    let wrong = run(&["--simulate-wrong-answers"]);
+    assert!(wrong.ok, "{}", wrong.stderr);
+    assert!(wrong.stderr.contains("SIMULATED WRONG ANSWER"), "the wrong answer is labelled");
+    assert_eq!(title_status(&node, &title), "degraded", "a wrong product degrades the title");
+    node.terminate();
 }

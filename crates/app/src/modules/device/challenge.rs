@@ -18,7 +18,7 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use computefi_proofs::matmul::{self, Challenge, RowOpening};
 use computefi_types::device::{ChallengeAnswer, ChallengeOpening, CHALLENGE_ROWS_OPENED};
 use computefi_types::title::{TitleClass, TitleStatus};
-use computefi_types::{sha256, Address, ErrorCode, Event, Hash, TitleId, TxError};
+use computefi_types::{Address, ErrorCode, Event, Hash, TitleId, TxError};
 use serde::{Deserialize, Serialize};
 
 /// Where a challenge stands.
@@ -89,16 +89,7 @@ fn refuse(code: ErrorCode, detail: String) -> ExecError {
 
 /// The rows the ledger asks to open, fixed by the seed and the commitment.
 pub fn rows_to_open(seed: &Hash, commitment: &Hash, n: u32) -> Vec<u32> {
-    (0..CHALLENGE_ROWS_OPENED as u32)
-        .map(|j| {
-            let mut input = b"computefi/challenge/rows".to_vec();
-            input.extend_from_slice(&seed.0);
-            input.extend_from_slice(&commitment.0);
-            input.extend_from_slice(&j.to_le_bytes());
-            let h = sha256(&input);
-            u32::from_le_bytes([h.0[0], h.0[1], h.0[2], h.0[3]]) % n.max(1)
-        })
-        .collect()
+    matmul::rows_to_open(&seed.0, &commitment.0, n, CHALLENGE_ROWS_OPENED as u32)
 }
 
 /// The open challenge of a title, if any.

@@ -270,3 +270,86 @@ fn the_agent_answers_capacity_challenges_and_a_wrong_answer_degrades_the_title()
     assert_eq!(title_status(&node, &title), "degraded", "a wrong product degrades the title");
     node.terminate();
 }
+
+/// Real mainnet headers: blocks 100,000 and 100,001 (difficulty 14,484) and 840,000.
+const SHARE_LINES: [&str; 3] = [
+    "0100000050120119172a610421a6c3011dd330d9df07b63616c2cc1f1cd00200000000006657a9252aacd5c0b2940996ecff952228c3067cc38d4885efb5a4ac4247e9f337221b4d4c86041b0f2b5710 14000",
+    "0100000006e533fd1ada86391f3f6c343204b0d278d4aaec1c0b20aa27ba0300000000006abbb3eb3d733a9fe18967fd7d4c117e4ccbbac5bec4d910d900b3ae0793e77f54241b4d4c86041b4089cc9b 14000",
+    "00e05f2aab948491071265ad552351d0ad625745668da54b0172010000000000000000004f89a5d73bd4d4887f25981fe81892ccafda10c27f52d6f3dd28183a7c411b03b7072366194203177d9863ea 14000",
+];
+
+#[test]
+fn an_asic_title_fed_shares_by_the_agent_gets_a_hashrate_estimate_inside_its_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let (home, agent_home) = (dir.path().join("node"), dir.path().join("agent"));
+    let dev = cli(&home, &["keys", "add", "dev", "--keyring-backend", "test"]).unwrap();
+    let dev = dev["address"].as_str().unwrap().to_string();
+    let ports = Ports { api: free_port(), metrics: free_port(), p2p: free_port() };
+    cli(
+        &home,
+        &[
+            "init", "--chain-id", "asic-test", "--fund", &format!("{dev}=1000000000000"), "--auditor", &dev,
+            "--block-time-ms", "200",
+            "--api-listen", &format!("127.0.0.1:{}", ports.api),
+            "--metrics-listen", &format!("127.0.0.1:{}", ports.metrics),
+            "--p2p-listen", &format!("/ip4/127.0.0.1/tcp/{}", ports.p2p),
+        ],
+    )
+    .unwrap();
+    // A 3 s window instead of 10 min, so the test sees one close.
+    let genesis_path = home.join("genesis.json");
+    let mut genesis: Value = serde_json::from_str(&std::fs::read_to_string(&genesis_path).unwrap()).unwrap();
+    genesis["params"]["hashrate_window_ms"] = json!("3000");
+    std::fs::write(&genesis_path, genesis.to_string()).unwrap();
+    let node = Node::start(&home);
+    node.wait_for_height(1);
+
+    let a_home = agent_home.to_str().unwrap();
+    let init = agent(&["init", "--home", a_home], &[]);
+    let (device_key, account) = (init.stdout["public_key"].as_str().unwrap(), init.stdout["account"].as_str().unwrap());
+    let as_dev = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["--from", "dev", "--keyring-backend", "test", "--node", &node.api]);
+        cli(&home, &all)
+    };
+    as_dev(&["tx", "bank", "send", account, "10000000"]).unwrap();
+    // 20 TH/s claimed: inside the 95 % interval of 3 shares at difficulty 14,000 for any window
+    // between 3 and 10 s ([3.7e13/T, 5.3e14/T] H/s).
+    let spec = json!({
+        "class": "asic_miner", "make": "Bitmain", "model": "Antminer S21", "serials": ["S21-e2e-1"], "count": 1,
+        "capacity": [{"milli": "20000", "unit": "terahash_per_second"}],
+        "location": {"country": "PY", "site": "Itaipu"}, "custodian": "Hydro Hosting", "device_keys": [device_key],
+    });
+    let spec_path = dir.path().join("asic.json");
+    std::fs::write(&spec_path, spec.to_string()).unwrap();
+    let r = as_dev(&["tx", "registry", "register", "--spec-file", spec_path.to_str().unwrap()]).unwrap();
+    let title = r["receipt"]["events"][1]["attrs"]["title"].as_str().unwrap().to_string();
+    as_dev(&["tx", "registry", "verify", &title, "--document-hash", &"cd".repeat(32)]).unwrap();
+    as_dev(&["tx", "registry", "set-status", &title, "active"]).unwrap();
+
+    let shares = dir.path().join("shares.txt");
+    std::fs::write(&shares, format!("{}\n{}\n", SHARE_LINES[0], SHARE_LINES[1])).unwrap();
+    let run = || {
+        agent(
+            &["run", "--home", a_home, "--node", &node.api, "--title", &title, "--simulate", "--once",
+              "--send-proofs", "--shares-file", shares.to_str().unwrap()],
+            &[],
+        )
+    };
+    let first = run();
+    assert!(first.ok, "{}", first.stderr);
+    std::thread::sleep(std::time::Duration::from_millis(3_500));
+    std::fs::write(&shares, format!("{}\n{}\n{}\n", SHARE_LINES[0], SHARE_LINES[1], SHARE_LINES[2])).unwrap();
+    let second = run();
+    assert!(second.ok, "{}", second.stderr);
+
+    let reports = node.get(&format!("/titles/{title}/reports")).1;
+    let h = &reports["hashrate"];
+    assert_eq!(h["shares"], "3", "{reports}");
+    let (lower, upper): (u128, u128) = (h["lower_hs"].as_str().unwrap().parse().unwrap(), h["upper_hs"].as_str().unwrap().parse().unwrap());
+    let claimed: u128 = 20_000_000_000_000;
+    assert!(lower <= claimed && claimed <= upper, "claimed 20 TH/s, interval [{lower}, {upper}]");
+    assert_eq!(h["above_interval"], false);
+    assert_eq!(reports["status"], "active", "a title whose shares support its claim stays active");
+    node.terminate();
+}

@@ -31,6 +31,9 @@ pub struct Params {
     /// Blocks after the answer deadline to open the chosen rows.
     #[serde(with = "computefi_types::serde_str::u64_str")]
     pub challenge_open_blocks: u64,
+    /// Block time without a share after which anyone may mark an ASIC title offline, in ms.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub shares_offline_ms: u64,
 }
 
 impl Default for Params {
@@ -41,6 +44,7 @@ impl Default for Params {
             challenge_n: 256,
             challenge_answer_blocks: 20,
             challenge_open_blocks: 20,
+            shares_offline_ms: 900_000,
         }
     }
 }

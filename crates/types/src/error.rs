@@ -246,6 +246,9 @@ pub enum ErrorCode {
     /// unknown challenge.
     #[error("unknown challenge: no open challenge has this id for this title; list them with GET /titles/{{id}}/reports")]
     UnknownChallenge = 7012,
+    /// Not yet offline.
+    #[error("not offline yet: the title's last share is newer than the offline timeout, or it has never reported one; wait or check GET /titles/{{id}}/reports")]
+    NotOffline = 7013,
 }
 
 impl ErrorCode {
@@ -330,6 +333,7 @@ impl ErrorCode {
             ChallengePending => "challenge_pending",
             ChallengeNotExpired => "challenge_not_expired",
             UnknownChallenge => "unknown_challenge",
+            NotOffline => "not_offline",
         }
     }
 }

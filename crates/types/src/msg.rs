@@ -353,6 +353,12 @@ pub enum DeviceMsg {
         /// The title challenged.
         title: TitleId,
     },
+    /// Marks an ASIC title offline when no share has arrived for the chain's `shares_offline_ms`
+    /// (anyone may); its next share brings it back.
+    MarkOffline {
+        /// The title.
+        title: TitleId,
+    },
     /// Closes a challenge whose deadline passed without an answer or opening; the title is
     /// marked degraded (anyone may).
     ExpireChallenge {

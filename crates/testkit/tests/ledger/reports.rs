@@ -206,8 +206,13 @@ fn shares(headers: &[&str], difficulty: u64) -> Payload {
 /// An active ASIC title claiming `th_milli` thousandths of a TH/s, reporting through device-1,
 /// on a chain whose hashrate window is 5 s.
 fn active_asic(th_milli: u64) -> (TestChain, TitleId) {
+    active_asic_with(th_milli, |p| p.hashrate_window_ms = 5_000)
+}
+
+/// The same on a chain whose parameters `tweak` sets.
+fn active_asic_with(th_milli: u64, tweak: impl FnOnce(&mut computefi_app::Params)) -> (TestChain, TitleId) {
     let mut genesis = TestChain::genesis(&["alice", "bob", "carol"]);
-    genesis.params.hashrate_window_ms = 5_000;
+    tweak(&mut genesis.params);
     let mut chain = TestChain::from_genesis(&genesis);
     let spec = TitleSpec {
         class: TitleClass::AsicMiner,
@@ -400,4 +405,23 @@ fn only_verified_gpu_titles_can_be_challenged() {
     refused(&mut chain, &operator(), Msg::Device(DeviceMsg::RequestChallenge { title: unverified }), ErrorCode::TitleNotVerified);
     let (mut asic_chain, asic) = active_asic(1_000);
     refused(&mut asic_chain, &operator(), Msg::Device(DeviceMsg::RequestChallenge { title: asic }), ErrorCode::InvalidPayload);
+}
+
+#[test]
+fn a_silent_asic_title_is_marked_offline_by_anyone_and_its_next_share_brings_it_back() {
+    let (mut chain, title) = active_asic_with(20_000, |p| p.shares_offline_ms = 3_000);
+    let watcher = TestAccount::named("bob");
+    let offline = Msg::Device(DeviceMsg::MarkOffline { title });
+    refused(&mut chain, &watcher, offline.clone(), ErrorCode::NotOffline);
+    let first = envelope(&chain, title, 1, Hash::ZERO, shares(&[BLOCK_100000], 14_000));
+    run(&mut chain, &operator(), report(first.clone())).unwrap();
+    refused(&mut chain, &watcher, offline.clone(), ErrorCode::NotOffline);
+    for _ in 0..3 {
+        chain.produce(vec![]);
+    }
+    run(&mut chain, &watcher, offline).expect("4 s without a share is past the 3 s timeout");
+    assert_eq!(chain.app().title(&title).unwrap().unwrap().status, TitleStatus::Offline);
+    let next = envelope(&chain, title, 2, first.hash(), shares(&[BLOCK_100001], 14_000));
+    run(&mut chain, &operator(), report(next)).unwrap();
+    assert_eq!(chain.app().title(&title).unwrap().unwrap().status, TitleStatus::Active, "a share brings it back");
 }

@@ -111,7 +111,7 @@ impl Handler for DeviceMsg {
     fn check_stateless(&self, _ctx: &TxContext) -> Result<(), TxError> {
         match self {
             DeviceMsg::Report(report) => check_report(report),
-            DeviceMsg::RequestChallenge { .. } | DeviceMsg::ExpireChallenge { .. } => Ok(()),
+            DeviceMsg::RequestChallenge { .. } | DeviceMsg::ExpireChallenge { .. } | DeviceMsg::MarkOffline { .. } => Ok(()),
         }
     }
 
@@ -120,6 +120,7 @@ impl Handler for DeviceMsg {
             DeviceMsg::Report(report) => execute_report(state, ctx, report),
             DeviceMsg::RequestChallenge { title } => super::challenge::request(state, ctx, title),
             DeviceMsg::ExpireChallenge { challenge } => super::challenge::expire(state, ctx, *challenge),
+            DeviceMsg::MarkOffline { title } => super::hashrate::mark_offline(state, ctx, title),
         }
     }
 }

@@ -5,8 +5,11 @@
 //! whose claimed hashrate lies above the interval becomes `degraded` (and returns to `active`
 //! once a window shows its claim again).
 //!
-//! Not yet enforced here: binding shares to a title through its coinbase tag, refusing shares on
-//! a stale previous-block hash, and marking a title `offline` when no share arrives.
+//! A title whose last share is older than `shares_offline_ms` may be marked `offline` by anyone
+//! ([`mark_offline`]); its next share makes it `active` again.
+//!
+//! Not yet enforced here: binding shares to a title through its coinbase tag, and refusing shares
+//! on a stale previous-block hash.
 
 use crate::genesis::{Params, PARAMS_KEY};
 use crate::modules::registry::{RegistryWrite, Title};
@@ -71,6 +74,11 @@ pub fn window_key(title: &TitleId) -> String {
     format!("device/window/{title}")
 }
 
+/// Key of the block time of a title's last share.
+pub fn last_share_key(title: &TitleId) -> String {
+    format!("device/last_share/{title}")
+}
+
 /// Key of a title's last judgement.
 pub fn hashrate_key(title: &TitleId) -> String {
     format!("device/hashrate/{title}")
@@ -124,6 +132,12 @@ pub fn accept_shares(
             return Err(refuse(ErrorCode::DuplicateShare, format!("share {i} hash {}", check.hash)));
         }
         state.put(key, &title.id);
+    }
+    state.put(last_share_key(&title.id), &ctx.time_ms);
+    if title.status == TitleStatus::Offline {
+        let mut back = title.clone();
+        back.status = TitleStatus::Active;
+        state.put_title(&back);
     }
     let count = batch.headers.len() as u64;
     let mut window: ShareWindow = state.get(&window_key(&title.id))?.unwrap_or(ShareWindow {
@@ -198,4 +212,26 @@ fn close_window(
         .with("upper_hs", &record.upper_hs)
         .with("claimed_hs", &record.claimed_hs)
         .with("status", format!("{:?}", updated.status)))
+}
+
+/// Marks an ASIC title offline when its last share is older than `shares_offline_ms`.
+pub fn mark_offline(state: &mut Overlay<'_>, ctx: &TxContext, id: &TitleId) -> Result<Vec<Event>, ExecError> {
+    use crate::modules::registry::RegistryRead;
+    let title = state.require_title(id)?;
+    if title.spec.class != TitleClass::AsicMiner || !matches!(title.status, TitleStatus::Active | TitleStatus::Degraded) {
+        return Err(refuse(ErrorCode::NotOffline, format!("title {id} is a {:?} title in state {:?}", title.spec.class, title.status)));
+    }
+    let params: Params = state.get(PARAMS_KEY)?.unwrap_or_default();
+    let last: Option<u64> = state.get(&last_share_key(id))?;
+    let Some(last) = last else {
+        return Err(refuse(ErrorCode::NotOffline, format!("title {id} has not reported a share yet")));
+    };
+    let silent_ms = ctx.time_ms.saturating_sub(last);
+    if silent_ms <= params.shares_offline_ms {
+        return Err(refuse(ErrorCode::NotOffline, format!("last share {silent_ms} ms ago, timeout {} ms", params.shares_offline_ms)));
+    }
+    let mut offline = title;
+    offline.status = TitleStatus::Offline;
+    state.put_title(&offline);
+    Ok(vec![Event::new("device.offline").with("title", id).with("silent_ms", silent_ms)])
 }

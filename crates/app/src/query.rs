@@ -200,6 +200,22 @@ impl App {
         Ok(Committed(self.store()).get(&crate::modules::device::hashrate::hashrate_key(title))?)
     }
 
+    /// A title's pending attestation nonce and its last verified attestation.
+    pub fn attestation(
+        &self,
+        title: &TitleId,
+    ) -> Result<
+        (
+            Option<crate::modules::device::attestation::PendingAttestation>,
+            Option<crate::modules::device::attestation::AttestationRecord>,
+        ),
+        AppError,
+    > {
+        use crate::modules::device::attestation::{attested_key, pending_key};
+        let state = Committed(self.store());
+        Ok((state.get(&pending_key(title))?, state.get(&attested_key(title))?))
+    }
+
     /// A feed as read at the last block's time.
     pub fn feed(&self, name: &str) -> Result<Option<crate::modules::oracle::FeedValue>, AppError> {
         Ok(crate::modules::oracle::read(&Committed(self.store()), name, self.last().time_ms)?)

@@ -274,6 +274,22 @@ pub enum DeviceCmd {
         #[command(flatten)]
         tx: TxArgs,
     },
+    /// Ask a GPU title for an NVIDIA attestation answering a fresh nonce (anyone may).
+    Attest {
+        /// The title.
+        title: TitleId,
+        /// Shared options.
+        #[command(flatten)]
+        tx: TxArgs,
+    },
+    /// Mark an ASIC title offline after its shares stopped for the chain's timeout (anyone may).
+    MarkOffline {
+        /// The title.
+        title: TitleId,
+        /// Shared options.
+        #[command(flatten)]
+        tx: TxArgs,
+    },
     /// Close a challenge whose deadline passed unanswered; the title is marked degraded.
     Expire {
         /// The challenge id.
@@ -289,6 +305,8 @@ pub fn device(cmd: DeviceCmd) -> (TxArgs, BuildMsgs) {
     match cmd {
         DeviceCmd::Challenge { title, tx } => (tx, one(Msg::Device(DeviceMsg::RequestChallenge { title }))),
         DeviceCmd::Expire { challenge, tx } => (tx, one(Msg::Device(DeviceMsg::ExpireChallenge { challenge }))),
+        DeviceCmd::Attest { title, tx } => (tx, one(Msg::Device(DeviceMsg::RequestAttestation { title }))),
+        DeviceCmd::MarkOffline { title, tx } => (tx, one(Msg::Device(DeviceMsg::MarkOffline { title }))),
     }
 }
 

@@ -451,7 +451,7 @@ async fn reports(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult
     }
     Ok(Json(json!({ "title": id, "status": title.status, "telemetry": app.telemetry(&id)?,
         "device_keys": keys, "evidence": app.evidence(&id)?, "open_challenge": app.open_challenge(&id)?,
-        "hashrate": app.hashrate(&id)? })))
+        "hashrate": app.hashrate(&id)?, "attestation": { "pending": app.attestation(&id)?.0, "last": app.attestation(&id)?.1 } })))
 }
 
 /// Oracle feeds, each read at the last block's time.

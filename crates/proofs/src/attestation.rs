@@ -58,8 +58,12 @@ pub const REQUEST_BYTES: usize = 37;
 /// Bytes of the raw r ‖ s signature.
 pub const SIGNATURE_BYTES: usize = 96;
 
-/// SHA-256 of the DER of the NVIDIA Device Identity CA root shipped with NVIDIA's verifier
-/// (`verifier_device_root.pem`, valid 2021-11-05 to 9999-12-31). Pin it in the ledger.
+/// The NVIDIA Device Identity CA root certificate (PEM) shipped with NVIDIA's verifier
+/// (`verifier_device_root.pem` of `nv-local-gpu-verifier` 2.7.3, BSD-3-Clause; valid 2021-11-05
+/// to 9999-12-31), for verifiers that have no file of their own, such as the ledger.
+pub const NVIDIA_DEVICE_IDENTITY_ROOT_PEM: &[u8] = include_bytes!("nvidia_device_identity_root.pem");
+
+/// SHA-256 of the DER of that root; a chain must end at exactly this root.
 pub const NVIDIA_DEVICE_IDENTITY_ROOT_SHA256: [u8; 32] = [
     0x10, 0x2b, 0xf6, 0x59, 0xd5, 0x41, 0x96, 0x14, 0xc9, 0xd8, 0xe6, 0xae, 0xce, 0xbc, 0x80, 0x45, 0x4e,
     0xb2, 0x6b, 0x1d, 0xf6, 0xa7, 0x69, 0xac, 0x72, 0x0b, 0x9a, 0x69, 0x0b, 0x16, 0x7b, 0x48,

@@ -353,6 +353,12 @@ pub enum DeviceMsg {
         /// The title challenged.
         title: TitleId,
     },
+    /// Issues a fresh nonce that the GPU title's device must answer with an NVIDIA attestation
+    /// report before the deadline (anyone may).
+    RequestAttestation {
+        /// The title.
+        title: TitleId,
+    },
     /// Marks an ASIC title offline when no share has arrived for the chain's `shares_offline_ms`
     /// (anyone may); its next share brings it back.
     MarkOffline {

@@ -425,3 +425,32 @@ fn a_silent_asic_title_is_marked_offline_by_anyone_and_its_next_share_brings_it_
     run(&mut chain, &operator(), report(next)).unwrap();
     assert_eq!(chain.app().title(&title).unwrap().unwrap().status, TitleStatus::Active, "a share brings it back");
 }
+
+const SAMPLE_REPORT: &str = include_str!("../../../proofs/tests/data/hopperAttestationReport.txt");
+const SAMPLE_CHAIN: &str = include_str!("../../../proofs/tests/data/hopperCertChain.txt");
+
+fn sample_attestation() -> Payload {
+    Payload::Attestation(Attestation { report: hex::decode(SAMPLE_REPORT.trim()).unwrap(), cert_chain: SAMPLE_CHAIN.to_string() })
+}
+
+#[test]
+fn an_attestation_must_answer_the_nonce_the_ledger_issued() {
+    let mut chain = TestChain::new();
+    let title = title_with_device(&mut chain);
+    let unasked = envelope(&chain, title, 1, Hash::ZERO, sample_attestation());
+    let err = refused(&mut chain, &operator(), report(unasked), ErrorCode::InvalidPayload);
+    assert!(err.detail.contains("request one first"), "{err}");
+
+    let receipt = run(&mut chain, &TestAccount::named("bob"), Msg::Device(DeviceMsg::RequestAttestation { title })).unwrap();
+    assert!(receipt.events[1].attr("nonce").is_some());
+    // NVIDIA's sample is a genuine report, but for another verifier's nonce: a replayed report.
+    let replayed = envelope(&chain, title, 1, Hash::ZERO, sample_attestation());
+    let err = refused(&mut chain, &operator(), report(replayed), ErrorCode::InvalidPayload);
+    assert!(err.detail.contains("nonce"), "the refusal names the nonce: {err}");
+
+    let Payload::Attestation(mut tampered) = sample_attestation() else { unreachable!() };
+    let middle = tampered.report.len() / 2;
+    tampered.report[middle] ^= 1;
+    let tampered = envelope(&chain, title, 1, Hash::ZERO, Payload::Attestation(tampered));
+    refused(&mut chain, &operator(), report(tampered), ErrorCode::InvalidPayload);
+}

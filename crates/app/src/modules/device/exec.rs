@@ -100,10 +100,7 @@ fn apply_payload(
         Payload::Shares(batch) => super::hashrate::accept_shares(state, title, batch, ctx),
         Payload::ChallengeAnswer(a) => super::challenge::answer(state, ctx, title, a),
         Payload::ChallengeOpening(o) => super::challenge::open(state, ctx, title, o),
-        Payload::Attestation(_) => Err(refuse(
-            ErrorCode::InvalidPayload,
-            "this node does not verify attestation reports yet; send telemetry, meter readings, shares or challenge answers".into(),
-        )),
+        Payload::Attestation(a) => super::attestation::verify(state, ctx, title, a),
     }
 }
 
@@ -111,7 +108,10 @@ impl Handler for DeviceMsg {
     fn check_stateless(&self, _ctx: &TxContext) -> Result<(), TxError> {
         match self {
             DeviceMsg::Report(report) => check_report(report),
-            DeviceMsg::RequestChallenge { .. } | DeviceMsg::ExpireChallenge { .. } | DeviceMsg::MarkOffline { .. } => Ok(()),
+            DeviceMsg::RequestChallenge { .. }
+            | DeviceMsg::ExpireChallenge { .. }
+            | DeviceMsg::MarkOffline { .. }
+            | DeviceMsg::RequestAttestation { .. } => Ok(()),
         }
     }
 
@@ -121,6 +121,7 @@ impl Handler for DeviceMsg {
             DeviceMsg::RequestChallenge { title } => super::challenge::request(state, ctx, title),
             DeviceMsg::ExpireChallenge { challenge } => super::challenge::expire(state, ctx, *challenge),
             DeviceMsg::MarkOffline { title } => super::hashrate::mark_offline(state, ctx, title),
+            DeviceMsg::RequestAttestation { title } => super::attestation::request(state, ctx, title),
         }
     }
 }

@@ -8,6 +8,7 @@
 //! - A key's accepted sequence numbers strictly increase and its envelopes form a hash chain.
 //! - Evidence is only ever added, never removed.
 
+pub mod attestation;
 pub mod challenge;
 pub mod exec;
 pub mod hashrate;

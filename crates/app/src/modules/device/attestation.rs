@@ -1,0 +1,115 @@
+//! NVIDIA confidential-computing attestation. Anyone may ask a GPU title for an attestation; the
+//! ledger issues a nonce from the previous block's hash. The title's device answers with an SPDM
+//! GET_MEASUREMENTS report and its certificate chain; the ledger checks the ECDSA P-384 signature
+//! over request ‖ response, the chain up to the pinned NVIDIA Device Identity CA root, and that
+//! the report answers exactly the issued nonce, before the deadline.
+//!
+//! A verified report shows genuine NVIDIA silicon and firmware state, fresh for this nonce, and
+//! only when confidential-computing mode is on. It says nothing about utilisation, and the
+//! measurements are recorded, not yet compared with NVIDIA's reference values.
+
+use crate::genesis::{Params, PARAMS_KEY};
+use crate::modules::registry::{RegistryRead, Title};
+use crate::modules::TxContext;
+use crate::state::{ExecError, Overlay, StateRead, StateWrite};
+use borsh::{BorshDeserialize, BorshSerialize};
+use computefi_proofs::attestation::{verify_attestation, NVIDIA_DEVICE_IDENTITY_ROOT_PEM};
+use computefi_types::device::Attestation;
+use computefi_types::title::TitleClass;
+use computefi_types::{sha256, ErrorCode, Event, Hash, TitleId, TxError};
+use serde::{Deserialize, Serialize};
+
+/// A nonce waiting for its report.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct PendingAttestation {
+    /// The nonce the report must carry.
+    pub nonce: Hash,
+    /// Height issued at.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub issued_height: u64,
+    /// Last height for the report.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub deadline: u64,
+}
+
+/// The last verified attestation of a title.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct AttestationRecord {
+    /// The nonce it answered.
+    pub nonce: Hash,
+    /// Height verified at.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub height: u64,
+    /// SPDM version byte.
+    pub spdm_version: u8,
+    /// Number of measurement blocks.
+    pub measurements: u32,
+    /// sha256 of the report, for audit.
+    pub report_hash: Hash,
+}
+
+/// Key of a title's pending nonce.
+pub fn pending_key(title: &TitleId) -> String {
+    format!("device/attestation_nonce/{title}")
+}
+
+/// Key of a title's last verified attestation.
+pub fn attested_key(title: &TitleId) -> String {
+    format!("device/attested/{title}")
+}
+
+const COUNT_KEY: &str = "device/attestation_count";
+
+fn refuse(code: ErrorCode, detail: String) -> ExecError {
+    TxError::new(code, detail).into()
+}
+
+/// Issues a nonce to a GPU title.
+pub fn request(state: &mut Overlay<'_>, ctx: &TxContext, id: &TitleId) -> Result<Vec<Event>, ExecError> {
+    let title = state.require_title(id)?;
+    if title.spec.class != TitleClass::GpuServer || title.status.is_final() {
+        return Err(refuse(ErrorCode::InvalidPayload, format!("title {id} is not a live GPU title")));
+    }
+    let params: Params = state.get(PARAMS_KEY)?.unwrap_or_default();
+    let count: u64 = state.get(COUNT_KEY)?.unwrap_or(0);
+    let nonce = sha256(&[b"computefi/attestation-nonce".as_slice(), &ctx.prev_block.0, &id.0, &count.to_le_bytes()].concat());
+    let pending = PendingAttestation {
+        nonce,
+        issued_height: ctx.height,
+        deadline: ctx.height.saturating_add(params.challenge_answer_blocks),
+    };
+    state.put(COUNT_KEY.to_string(), &count.saturating_add(1));
+    state.put(pending_key(id), &pending);
+    Ok(vec![Event::new("device.attestation_requested")
+        .with("title", id)
+        .with("nonce", nonce)
+        .with("deadline", pending.deadline)])
+}
+
+/// Verifies a report against the pending nonce; a failure refuses the report and changes nothing.
+pub fn verify(state: &mut Overlay<'_>, ctx: &TxContext, title: &Title, report: &Attestation) -> Result<Vec<Event>, ExecError> {
+    let pending: PendingAttestation = state
+        .get(&pending_key(&title.id))?
+        .ok_or_else(|| refuse(ErrorCode::InvalidPayload, format!("title {} has no attestation nonce pending; request one first", title.id)))?;
+    if ctx.height > pending.deadline {
+        return Err(refuse(ErrorCode::StaleReport, format!("nonce issued at {} expired at height {}", pending.issued_height, pending.deadline)));
+    }
+    let (verified, _) = verify_attestation(
+        &report.report,
+        report.cert_chain.as_bytes(),
+        NVIDIA_DEVICE_IDENTITY_ROOT_PEM,
+        Some(&pending.nonce.0),
+        Some(ctx.time_ms / 1_000),
+    )
+    .map_err(|e| refuse(ErrorCode::InvalidPayload, format!("attestation does not verify: {e}")))?;
+    let record = AttestationRecord {
+        nonce: pending.nonce,
+        height: ctx.height,
+        spdm_version: verified.spdm_version,
+        measurements: u32::try_from(verified.measurements.len()).unwrap_or(u32::MAX),
+        report_hash: sha256(&report.report),
+    };
+    state.put(attested_key(&title.id), &record);
+    state.delete(pending_key(&title.id));
+    Ok(vec![Event::new("device.attested").with("title", title.id).with("measurements", record.measurements)])
+}

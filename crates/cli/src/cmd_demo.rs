@@ -159,6 +159,7 @@ fn gpu_server(tag: &str, issuer: Address, device_key: PublicKey) -> TitleSpec {
             }],
             ..TransferRules::default()
         },
+        coinbase_tag: None,
     }
 }
 

@@ -53,6 +53,22 @@ pub struct ShareBatch {
     /// Share difficulty the pool set (difficulty-1 target ÷ share target).
     #[serde(with = "crate::serde_str::u64_str")]
     pub difficulty: u64,
+    /// Empty, or one proof per header that the share's coinbase carries the title's tag (required
+    /// when the title declares a `coinbase_tag`).
+    #[serde(default)]
+    pub proofs: Vec<ShareProof>,
+}
+
+/// A share's coinbase transaction and merkle branch, proving the header commits to a coinbase
+/// whose input script carries the title's tag.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShareProof {
+    /// The serialized coinbase transaction, hex in JSON.
+    #[serde(with = "crate::serde_str::hex_bytes")]
+    pub coinbase: Vec<u8>,
+    /// Merkle branch from the coinbase to the root, internal byte order (as Stratum sends it).
+    pub branch: Vec<Hash>,
 }
 
 /// A GPU's answer to a capacity challenge: the commitment to its product matrix.

@@ -179,6 +179,9 @@ pub enum ErrorCode {
     /// title not verified.
     #[error("title not verified: an approved auditor must verify the title first")]
     TitleNotVerified = 4012,
+    /// Tag taken.
+    #[error("coinbase tag taken: another live title already uses this coinbase tag; choose another tag")]
+    DuplicateCoinbaseTag = 4013,
     /// zero shares.
     #[error("zero shares: a title must be split into at least 1 share")]
     ZeroShares = 5001,
@@ -249,6 +252,9 @@ pub enum ErrorCode {
     /// Not yet offline.
     #[error("not offline yet: the title's last share is newer than the offline timeout, or it has never reported one; wait or check GET /titles/{{id}}/reports")]
     NotOffline = 7013,
+    /// Share not bound.
+    #[error("share not bound to the title: the coinbase proof is missing, or its coinbase does not carry the title's tag or does not hash to the header's merkle root; send each share with its coinbase and branch")]
+    ShareNotBound = 7014,
 }
 
 impl ErrorCode {
@@ -311,6 +317,7 @@ impl ErrorCode {
             BadStatusChange => "bad_status_change",
             NotLienHolder => "not_lien_holder",
             TitleNotVerified => "title_not_verified",
+            DuplicateCoinbaseTag => "duplicate_coinbase_tag",
             ZeroShares => "zero_shares",
             BadVault => "bad_vault",
             NotAVault => "not_a_vault",
@@ -334,6 +341,7 @@ impl ErrorCode {
             ChallengeNotExpired => "challenge_not_expired",
             UnknownChallenge => "unknown_challenge",
             NotOffline => "not_offline",
+            ShareNotBound => "share_not_bound",
         }
     }
 }

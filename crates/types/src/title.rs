@@ -107,6 +107,11 @@ pub struct TitleSpec {
     /// Transfer rules of the title (inherited by its share tokens).
     #[serde(default)]
     pub rules: TransferRules,
+    /// For ASIC titles: hex of 4–32 bytes the title's miners put in every coinbase input script
+    /// (an extranonce tag). When set, a share counts only with a proof that its coinbase carries
+    /// the tag, so an operator cannot claim another farm's shares. Unique across live titles.
+    #[serde(default)]
+    pub coinbase_tag: Option<String>,
 }
 
 /// Lifecycle: `registered → verified → active ⇄ degraded/offline → redeemed | retired`.

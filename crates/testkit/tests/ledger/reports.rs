@@ -27,6 +27,7 @@ fn title_with_device(chain: &mut TestChain) -> TitleId {
         insurance: None,
         device_keys: vec![device().public_key()],
         rules: TransferRules::default(),
+        coinbase_tag: None,
     };
     let receipt = run(chain, &operator(), Msg::Registry(RegistryMsg::Register { spec })).unwrap();
     receipt.events[1].attr("title").unwrap().parse().unwrap()
@@ -200,7 +201,7 @@ fn header(hex_text: &str) -> [u8; 80] {
 }
 
 fn shares(headers: &[&str], difficulty: u64) -> Payload {
-    Payload::Shares(ShareBatch { headers: headers.iter().map(|h| header(h)).collect(), difficulty })
+    Payload::Shares(ShareBatch { headers: headers.iter().map(|h| header(h)).collect(), difficulty, proofs: Vec::new() })
 }
 
 /// An active ASIC title claiming `th_milli` thousandths of a TH/s, reporting through device-1,
@@ -226,6 +227,7 @@ fn active_asic_with(th_milli: u64, tweak: impl FnOnce(&mut computefi_app::Params
         insurance: None,
         device_keys: vec![device().public_key()],
         rules: TransferRules::default(),
+        coinbase_tag: None,
     };
     let title: TitleId =
         run(&mut chain, &operator(), Msg::Registry(RegistryMsg::Register { spec })).unwrap().events[1]
@@ -453,4 +455,74 @@ fn an_attestation_must_answer_the_nonce_the_ledger_issued() {
     tampered.report[middle] ^= 1;
     let tampered = envelope(&chain, title, 1, Hash::ZERO, Payload::Attestation(tampered));
     refused(&mut chain, &operator(), report(tampered), ErrorCode::InvalidPayload);
+}
+
+/// Block 100,000's coinbase transaction and its merkle branch (internal byte order); its input
+/// script carries the bytes 4c86041b, used below as a title's tag.
+const COINBASE_100000: &str = "01000000010000000000000000000000000000000000000000000000000000000000000000ffffffff08044c86041b020602ffffffff0100f2052a010000004341041b0e8c2567c12536aa13357b79a073dc4444acb83c4ec7a0e2f99dd7457516c5817242da796924ca4e99947d087fedf9ce467cb9f7c6287078f801df276fdf84ac00000000";
+const BRANCH_100000_DISPLAY: [&str; 2] = [
+    "fff2525b8931402dd09222c50775608f75787bd2b87e56995a7bdd30f79702c4",
+    "8e30899078ca1813be036a073bbf80b86cdddde1c96e9e9c99e9e3782df4ae49",
+];
+
+fn proof_100000() -> ShareProof {
+    let branch = BRANCH_100000_DISPLAY
+        .iter()
+        .map(|h| Hash(h.parse::<computefi_proofs::pow::Hash256>().unwrap().to_internal()))
+        .collect();
+    ShareProof { coinbase: hex::decode(COINBASE_100000).unwrap(), branch }
+}
+
+fn tagged_asic(tag: &str) -> (TestChain, TitleId) {
+    let mut chain = TestChain::new();
+    let mut spec = asic_spec_for_tags();
+    spec.coinbase_tag = Some(tag.to_string());
+    let title: TitleId = run(&mut chain, &operator(), Msg::Registry(RegistryMsg::Register { spec })).unwrap().events[1].attr("title").unwrap().parse().unwrap();
+    (chain, title)
+}
+
+fn asic_spec_for_tags() -> TitleSpec {
+    TitleSpec {
+        class: TitleClass::AsicMiner,
+        make: "Bitmain".into(),
+        model: "Antminer S21".into(),
+        serials: vec!["S21-TAG".into()],
+        count: 1,
+        capacity: vec![CapacityItem { milli: 20_000, unit: CapacityUnit::TerahashPerSecond }],
+        location: Location { country: "PY".into(), site: "Itaipu".into() },
+        custodian: "Hydro Hosting".into(),
+        insurance: None,
+        device_keys: vec![device().public_key()],
+        rules: TransferRules::default(),
+        coinbase_tag: None,
+    }
+}
+
+#[test]
+fn a_title_with_a_coinbase_tag_counts_only_shares_proven_to_carry_it() {
+    let (mut chain, title) = tagged_asic("4c86041b");
+    let bare = envelope(&chain, title, 1, Hash::ZERO, shares(&[BLOCK_100000], 14_000));
+    refused(&mut chain, &operator(), report(bare), ErrorCode::ShareNotBound);
+    let mut wrong_branch = proof_100000();
+    wrong_branch.branch.reverse();
+    let batch = |proof: ShareProof| Payload::Shares(ShareBatch { headers: vec![header(BLOCK_100000)], difficulty: 14_000, proofs: vec![proof] });
+    let forged = envelope(&chain, title, 1, Hash::ZERO, batch(wrong_branch));
+    refused(&mut chain, &operator(), report(forged), ErrorCode::ShareNotBound);
+    let bound = envelope(&chain, title, 1, Hash::ZERO, batch(proof_100000()));
+    run(&mut chain, &operator(), report(bound)).expect("a share whose coinbase carries the tag counts");
+
+    let (mut other, other_title) = tagged_asic("deadbeef");
+    let foreign = envelope(&other, other_title, 1, Hash::ZERO, batch(proof_100000()));
+    refused(&mut other, &operator(), report(foreign), ErrorCode::ShareNotBound);
+}
+
+#[test]
+fn a_coinbase_tag_belongs_to_one_live_title() {
+    let (mut chain, _) = tagged_asic("4c86041b");
+    let mut second = asic_spec_for_tags();
+    second.serials = vec!["S21-TAG-2".into()];
+    second.coinbase_tag = Some("4c86041b".into());
+    refused(&mut chain, &operator(), Msg::Registry(RegistryMsg::Register { spec: second.clone() }), ErrorCode::DuplicateCoinbaseTag);
+    second.coinbase_tag = Some("4C86".into());
+    refused(&mut chain, &operator(), Msg::Registry(RegistryMsg::Register { spec: second }), ErrorCode::InvalidTitleSpec);
 }

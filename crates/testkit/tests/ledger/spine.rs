@@ -38,6 +38,7 @@ fn gpu_spec(serials: &[&str]) -> TitleSpec {
         }),
         device_keys: vec![],
         rules: TransferRules::default(),
+        coinbase_tag: None,
     }
 }
 

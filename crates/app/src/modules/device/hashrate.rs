@@ -8,8 +8,11 @@
 //! A title whose last share is older than `shares_offline_ms` may be marked `offline` by anyone
 //! ([`mark_offline`]); its next share makes it `active` again.
 //!
-//! Not yet enforced here: binding shares to a title through its coinbase tag, and refusing shares
-//! on a stale previous-block hash.
+//! A title that declares a `coinbase_tag` counts only shares proven (coinbase transaction and
+//! merkle branch) to commit to a coinbase carrying that tag.
+//!
+//! Not yet enforced here: refusing shares on a stale previous-block hash (it needs a feed of
+//! recent Bitcoin block hashes).
 
 use crate::genesis::{Params, PARAMS_KEY};
 use crate::modules::registry::{RegistryWrite, Title};
@@ -17,7 +20,7 @@ use crate::modules::TxContext;
 use crate::state::{ExecError, Overlay, StateRead, StateWrite};
 use borsh::{BorshDeserialize, BorshSerialize};
 use computefi_proofs::hashrate::{self, Classification, ShareTally};
-use computefi_proofs::pow::{Header, Target};
+use computefi_proofs::pow::{verify_coinbase_binding, Header, Target};
 use computefi_types::device::ShareBatch;
 use computefi_types::title::{CapacityUnit, TitleClass, TitleStatus};
 use computefi_types::{ErrorCode, Event, TitleId, TxError};
@@ -117,9 +120,24 @@ pub fn accept_shares(
     })?;
     let target = Target::from_difficulty(batch.difficulty)
         .map_err(|e| refuse(ErrorCode::InvalidPayload, e.to_string()))?;
+    let tag = match &title.spec.coinbase_tag {
+        Some(t) => Some(hex::decode(t).map_err(|_| ExecError::Corrupt(format!("title {}: stored tag is not hex", title.id)))?),
+        None => None,
+    };
+    if tag.is_some() && batch.proofs.len() != batch.headers.len() {
+        return Err(refuse(
+            ErrorCode::ShareNotBound,
+            format!("title {} has a coinbase tag: {} shares need as many proofs, got {}", title.id, batch.headers.len(), batch.proofs.len()),
+        ));
+    }
     for (i, raw) in batch.headers.iter().enumerate() {
         let header =
             Header::parse(raw).map_err(|e| refuse(ErrorCode::InvalidPayload, format!("share {i}: {e}")))?;
+        if let (Some(tag), Some(proof)) = (&tag, batch.proofs.get(i)) {
+            let branch: Vec<[u8; 32]> = proof.branch.iter().map(|h| h.0).collect();
+            verify_coinbase_binding(&header, &proof.coinbase, &branch, tag)
+                .map_err(|e| refuse(ErrorCode::ShareNotBound, format!("share {i}: {e}")))?;
+        }
         let check = header.check_share(&target);
         if !check.valid {
             return Err(refuse(

@@ -3,7 +3,7 @@
 use super::state::{Appraisal, RegistryRead, RegistryWrite, Title, Verification, COUNT_KEY};
 use crate::modules::compliance::evaluate_requirements;
 use crate::modules::{Handler, TxContext};
-use crate::state::{ExecError, Overlay, StateWrite};
+use crate::state::{ExecError, Overlay, StateRead, StateWrite};
 use computefi_types::compliance::is_country_code;
 use computefi_types::title::*;
 use computefi_types::{ErrorCode, Event, RegistryMsg, TitleId, TxError};
@@ -64,6 +64,12 @@ fn check_spec(spec: &TitleSpec) -> Result<(), TxError> {
     }
     if let Some(i) = &spec.insurance {
         text("insurance.insurer", &i.insurer, true)?;
+    }
+    if let Some(tag) = &spec.coinbase_tag {
+        let ok = hex::decode(tag).is_ok_and(|b| (4..=32).contains(&b.len())) && tag == &tag.to_ascii_lowercase();
+        if !ok {
+            return Err(bad_spec("coinbase_tag: 4 to 32 bytes as lowercase hex".into()));
+        }
     }
     spec.rules.check_bounds().map_err(|why| TxError::new(ErrorCode::InvalidRules, why))
 }
@@ -143,9 +149,17 @@ fn free_serials(state: &mut Overlay<'_>, title: &Title) {
     for serial in &title.spec.serials {
         state.delete(super::state::serial_key(serial));
     }
+    if let Some(tag) = &title.spec.coinbase_tag {
+        state.delete(super::state::tag_key(tag));
+    }
 }
 
 fn register(state: &mut Overlay<'_>, ctx: &TxContext, spec: &TitleSpec) -> Result<Vec<Event>, ExecError> {
+    if let Some(tag) = &spec.coinbase_tag {
+        if let Some(owner) = state.get::<TitleId>(&super::state::tag_key(tag))? {
+            return Err(TxError::new(ErrorCode::DuplicateCoinbaseTag, format!("coinbase tag {tag} belongs to title {owner}")).into());
+        }
+    }
     for serial in &spec.serials {
         if let Some(owner) = state.serial_owner(serial)? {
             return Err(TxError::new(
@@ -173,6 +187,9 @@ fn register(state: &mut Overlay<'_>, ctx: &TxContext, spec: &TitleSpec) -> Resul
     };
     for serial in &spec.serials {
         state.put(super::state::serial_key(serial), &id);
+    }
+    if let Some(tag) = &spec.coinbase_tag {
+        state.put(super::state::tag_key(tag), &id);
     }
     state.put(COUNT_KEY.to_string(), &index.saturating_add(1));
     state.put_title(&title);

@@ -77,6 +77,11 @@ pub fn serial_key(serial: &str) -> String {
     format!("registry/serial/{serial}")
 }
 
+/// Key of the live title a coinbase tag belongs to.
+pub fn tag_key(tag: &str) -> String {
+    format!("registry/coinbase_tag/{tag}")
+}
+
 /// Key marking an approved auditor.
 pub fn auditor_key(who: &Address) -> String {
     format!("registry/auditor/{who}")

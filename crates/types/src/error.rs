@@ -255,6 +255,9 @@ pub enum ErrorCode {
     /// Share not bound.
     #[error("share not bound to the title: the coinbase proof is missing, or its coinbase does not carry the title's tag or does not hash to the header's merkle root; send each share with its coinbase and branch")]
     ShareNotBound = 7014,
+    /// Stale share.
+    #[error("stale share: the share does not build on a recent Bitcoin tip reported to the ledger; mine on the current tip")]
+    StaleShare = 7015,
 }
 
 impl ErrorCode {
@@ -342,6 +345,7 @@ impl ErrorCode {
             UnknownChallenge => "unknown_challenge",
             NotOffline => "not_offline",
             ShareNotBound => "share_not_bound",
+            StaleShare => "stale_share",
         }
     }
 }

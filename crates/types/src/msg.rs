@@ -385,4 +385,13 @@ pub enum OracleMsg {
         /// Value × 10^decimals.
         value: Amount,
     },
+    /// A feeder of the `btc_tip` feed reports a new Bitcoin chain tip; mining shares must build
+    /// on one of the recent tips.
+    SubmitTip {
+        /// Bitcoin block height.
+        #[serde(with = "crate::serde_str::u64_str")]
+        height: u64,
+        /// Block hash, usual (byte-reversed) hex.
+        hash: Hash,
+    },
 }

@@ -219,7 +219,7 @@ fn a_crash_after_the_ledger_accepted_a_report_resumes_without_sending_it_twice()
 fn a_payload_the_ledger_refuses_is_dropped_and_the_rest_chained_again() {
     let s = Setup::new();
     let (store, mut state) = s.open();
-    let shares = Payload::Shares(ShareBatch { headers: vec![[0; 80]], difficulty: 1 });
+    let shares = Payload::Shares(ShareBatch { headers: vec![[0; 80]], difficulty: 1, proofs: Vec::new() });
     s.enqueue(&store, &mut state, vec![meter(1), shares, meter(2), meter(3)]);
     let sent = s.flusher().flush(&store, &mut state).unwrap();
     // 2 (the shares) was sent, so it is never signed again; 3 and 4 were not, so they are reused.

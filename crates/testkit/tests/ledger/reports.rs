@@ -526,3 +526,37 @@ fn a_coinbase_tag_belongs_to_one_live_title() {
     second.coinbase_tag = Some("4C86".into());
     refused(&mut chain, &operator(), Msg::Registry(RegistryMsg::Register { spec: second }), ErrorCode::InvalidTitleSpec);
 }
+
+fn tip(height: u64, hash: Hash) -> Msg {
+    Msg::Oracle(OracleMsg::SubmitTip { height, hash })
+}
+
+#[test]
+fn on_a_chain_with_tip_feeders_a_share_must_build_on_a_recent_tip() {
+    let mut genesis = TestChain::genesis(&["alice", "bob", "carol"]);
+    genesis.oracle_feeds =
+        vec![FeedConfig { name: "btc_tip".into(), decimals: 0, feeders: vec![operator().address], quorum: 1, max_age_ms: 1 }];
+    let mut chain = TestChain::from_genesis(&genesis);
+    let mut spec = asic_spec_for_tags();
+    spec.serials = vec!["S21-TIP".into()];
+    let title: TitleId = run(&mut chain, &operator(), Msg::Registry(RegistryMsg::Register { spec })).unwrap().events[1].attr("title").unwrap().parse().unwrap();
+
+    let h100000 = computefi_proofs::pow::Header::parse(&header(BLOCK_100000)).unwrap();
+    let h100001 = computefi_proofs::pow::Header::parse(&header(BLOCK_100001)).unwrap();
+    assert_eq!(h100001.prev_blockhash(), h100000.block_hash(), "block 100001 builds on 100000");
+    let first = envelope(&chain, title, 1, Hash::ZERO, shares(&[BLOCK_100000], 14_000));
+    refused(&mut chain, &operator(), report(first.clone()), ErrorCode::StaleShare);
+    refused(&mut chain, &TestAccount::named("bob"), tip(99_999, Hash(h100000.prev_blockhash().0)), ErrorCode::NotFeeder);
+    run(&mut chain, &operator(), tip(99_999, Hash(h100000.prev_blockhash().0))).unwrap();
+    run(&mut chain, &operator(), report(first.clone())).expect("the share builds on a recent tip");
+
+    run(&mut chain, &operator(), tip(100_000, Hash(h100000.block_hash().0))).unwrap();
+    for height in 100_001..=100_011u64 {
+        run(&mut chain, &operator(), tip(height, sha256(&height.to_le_bytes()))).unwrap();
+    }
+    refused(&mut chain, &operator(), tip(99_990, sha256(b"old")), ErrorCode::StaleReport);
+    let second = envelope(&chain, title, 2, first.hash(), shares(&[BLOCK_100001], 14_000));
+    run(&mut chain, &operator(), report(second.clone())).expect("block 100001 builds on tip 100000, still recent");
+    let replay = envelope(&chain, title, 3, second.hash(), shares(&[BLOCK_100000], 14_000));
+    refused(&mut chain, &operator(), report(replay), ErrorCode::StaleShare);
+}

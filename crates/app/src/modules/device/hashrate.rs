@@ -11,10 +11,12 @@
 //! A title that declares a `coinbase_tag` counts only shares proven (coinbase transaction and
 //! merkle branch) to commit to a coinbase carrying that tag.
 //!
-//! Not yet enforced here: refusing shares on a stale previous-block hash (it needs a feed of
-//! recent Bitcoin block hashes).
+//! On a chain with a `btc_tip` oracle feed, a share must build on one of the last
+//! [`crate::modules::oracle::state::RECENT_TIPS_MAX`] tips its feeders reported; a share on an
+//! older block is stale and refused.
 
 use crate::genesis::{Params, PARAMS_KEY};
+use crate::modules::oracle::state::is_recent_tip;
 use crate::modules::registry::{RegistryWrite, Title};
 use crate::modules::TxContext;
 use crate::state::{ExecError, Overlay, StateRead, StateWrite};
@@ -130,6 +132,7 @@ pub fn accept_shares(
             format!("title {} has a coinbase tag: {} shares need as many proofs, got {}", title.id, batch.headers.len(), batch.proofs.len()),
         ));
     }
+    let tips_enforced = crate::modules::oracle::state::tips_enforced(&*state)?;
     for (i, raw) in batch.headers.iter().enumerate() {
         let header =
             Header::parse(raw).map_err(|e| refuse(ErrorCode::InvalidPayload, format!("share {i}: {e}")))?;
@@ -137,6 +140,9 @@ pub fn accept_shares(
             let branch: Vec<[u8; 32]> = proof.branch.iter().map(|h| h.0).collect();
             verify_coinbase_binding(&header, &proof.coinbase, &branch, tag)
                 .map_err(|e| refuse(ErrorCode::ShareNotBound, format!("share {i}: {e}")))?;
+        }
+        if tips_enforced && !is_recent_tip(&*state, &computefi_types::Hash(header.prev_blockhash().0))? {
+            return Err(refuse(ErrorCode::StaleShare, format!("share {i} builds on {}", header.prev_blockhash())));
         }
         let check = header.check_share(&target);
         if !check.valid {

@@ -148,3 +148,31 @@ pub fn hashprice_micro_usd_per_th_day(
     let denominator = difficulty.checked_mul(1u128 << 32)?.checked_mul(SATS_PER_BTC)?;
     numerator.checked_div(denominator)
 }
+
+/// Name of the feed whose feeders report Bitcoin chain tips.
+pub const TIP_FEED: &str = "btc_tip";
+/// Recent tips a share may build on (about two hours of Bitcoin blocks).
+pub const RECENT_TIPS_MAX: u64 = 12;
+
+/// Key of a recent tip, by its hash (usual hex): holds its Bitcoin height.
+pub fn tip_key(hash: &computefi_types::Hash) -> String {
+    format!("oracle/tip/{}", hash.to_hex())
+}
+
+/// Key of the tip at a Bitcoin height, to forget tips that are no longer recent.
+pub fn tip_height_key(height: u64) -> String {
+    format!("oracle/tip_height/{height:020}")
+}
+
+/// Key of the highest tip reported.
+pub const TIP_HIGHEST_KEY: &str = "oracle/tip_highest";
+
+/// Whether shares are checked against tips on this chain (it has a `btc_tip` feed).
+pub fn tips_enforced<S: StateRead + Sized>(state: &S) -> Result<bool, ExecError> {
+    Ok(state.get_raw(&feed_key(TIP_FEED))?.is_some())
+}
+
+/// Whether `hash` (usual hex order) is one of the recent tips.
+pub fn is_recent_tip<S: StateRead + Sized>(state: &S, hash: &computefi_types::Hash) -> Result<bool, ExecError> {
+    Ok(state.get_raw(&tip_key(hash))?.is_some())
+}

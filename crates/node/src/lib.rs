@@ -8,4 +8,5 @@ pub mod home;
 pub mod ledger;
 pub mod mempool;
 pub mod metrics;
+pub mod replay;
 pub mod run;

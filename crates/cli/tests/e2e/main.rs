@@ -6,6 +6,7 @@
 
 mod agent;
 mod devnet;
+mod recovery;
 mod spine;
 mod support;
 mod testnet;

@@ -73,14 +73,22 @@ pub fn solve(challenge: &Challenge) -> Result<Solved, ChallengeError> {
 /// The answer and the opening of the rows the ledger will choose, ready to queue in this order.
 /// With `wrong` (a labelled test of the ledger's checks, only for simulated devices) every entry
 /// of C is off by one, so the opened rows cannot match A·B.
-pub fn answer_and_open(challenge: &Challenge, wrong: bool) -> Result<(ChallengeAnswer, ChallengeOpening), ChallengeError> {
+pub fn answer_and_open(
+    challenge: &Challenge,
+    wrong: bool,
+) -> Result<(ChallengeAnswer, ChallengeOpening), ChallengeError> {
     let mut solved = solve(challenge)?;
     let n = challenge.n as usize;
     if wrong {
         solved.c.iter_mut().for_each(|x| *x = x.wrapping_add(1));
         solved.answer.commitment = Hash(matmul::commit_product(n, &solved.c)?);
     }
-    let rows = matmul::rows_to_open(&challenge.seed.0, &solved.answer.commitment.0, challenge.n, CHALLENGE_ROWS_OPENED as u32);
+    let rows = matmul::rows_to_open(
+        &challenge.seed.0,
+        &solved.answer.commitment.0,
+        challenge.n,
+        CHALLENGE_ROWS_OPENED as u32,
+    );
     let mut opened = Vec::with_capacity(rows.len());
     for index in rows {
         let o = matmul::open_row(n, &solved.c, index as usize)?;

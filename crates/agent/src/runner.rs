@@ -315,9 +315,16 @@ impl<N: NodeApi> Agent<'_, N> {
         match challenge::answer_and_open(&challenge, wrong) {
             Ok((answer, opening)) => {
                 if wrong {
-                    tracing::warn!(challenge = challenge.challenge, "SIMULATED WRONG ANSWER: C is off by one on purpose");
+                    tracing::warn!(
+                        challenge = challenge.challenge,
+                        "SIMULATED WRONG ANSWER: C is off by one on purpose"
+                    );
                 } else {
-                    tracing::info!(challenge = challenge.challenge, n = challenge.n, "capacity challenge answered");
+                    tracing::info!(
+                        challenge = challenge.challenge,
+                        n = challenge.n,
+                        "capacity challenge answered"
+                    );
                 }
                 self.state.answered_challenge = Some(challenge.challenge);
                 vec![Payload::ChallengeAnswer(answer), Payload::ChallengeOpening(opening)]

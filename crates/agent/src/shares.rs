@@ -112,7 +112,11 @@ pub fn batches(shares: &[Share]) -> Vec<ShareBatch> {
             Some(b) if b.difficulty == share.difficulty && b.headers.len() < SHARES_PER_BATCH_MAX => {
                 b.headers.push(share.header)
             }
-            _ => out.push(ShareBatch { headers: vec![share.header], difficulty: share.difficulty, proofs: Vec::new() }),
+            _ => out.push(ShareBatch {
+                headers: vec![share.header],
+                difficulty: share.difficulty,
+                proofs: Vec::new(),
+            }),
         }
     }
     out

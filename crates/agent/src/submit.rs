@@ -147,7 +147,7 @@ impl<N: NodeApi> Flusher<'_, N> {
             signer: self.key.public_key(),
             nonce,
             fee: self.fee.unwrap_or(status.min_fee),
-            msgs: vec![Msg::Device(DeviceMsg::Report(report.clone()))],
+            msgs: vec![Msg::Device(DeviceMsg::Report(Box::new(report.clone())))],
             memo: String::new(),
         };
         self.node.broadcast_commit(&tx.sign(self.key.signing()))

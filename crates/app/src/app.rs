@@ -107,7 +107,9 @@ impl From<ExecError> for AppError {
         match e {
             ExecError::Storage(s) => AppError::Store(s),
             ExecError::Corrupt(c) => AppError::Corrupt(c),
-            ExecError::Rejected(t) => AppError::Corrupt(format!("unexpected refusal outside a transaction: {t}")),
+            ExecError::Rejected(t) => {
+                AppError::Corrupt(format!("unexpected refusal outside a transaction: {t}"))
+            }
         }
     }
 }
@@ -184,7 +186,9 @@ impl App {
                 .ok_or_else(|| AppError::Corrupt(format!("block {latest} missing")))?;
             let h = &stored.block.header;
             if h.app_hash.0 != store.root_hash(latest)? {
-                return Err(AppError::Corrupt(format!("block {latest}: header app hash differs from the stored root")));
+                return Err(AppError::Corrupt(format!(
+                    "block {latest}: header app hash differs from the stored root"
+                )));
             }
             LastBlock { height: latest, hash: h.hash(), time_ms: h.time_ms, app_hash: h.app_hash }
         };
@@ -260,25 +264,46 @@ impl App {
     }
 
     /// Runs one transaction on a child of `parent`, merging its writes only on success.
-    fn execute_tx(&self, parent: &mut Overlay<'_>, tx: &SignedTx, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
+    fn execute_tx(
+        &self,
+        parent: &mut Overlay<'_>,
+        tx: &SignedTx,
+        ctx: &TxContext,
+    ) -> Result<Vec<Event>, ExecError> {
         let writes = {
             let mut o = Overlay::new(&*parent);
             let sender = ctx.sender;
             let next = o.next_nonce(&sender)?;
             if tx.tx.nonce < next {
-                return Err(TxError::new(ErrorCode::NonceReused, format!("{sender}: nonce {} used, next is {next}", tx.tx.nonce)).into());
+                return Err(TxError::new(
+                    ErrorCode::NonceReused,
+                    format!("{sender}: nonce {} used, next is {next}", tx.tx.nonce),
+                )
+                .into());
             }
             if tx.tx.nonce > next {
-                return Err(TxError::new(ErrorCode::NonceFuture, format!("{sender}: nonce {}, next is {next}", tx.tx.nonce)).into());
+                return Err(TxError::new(
+                    ErrorCode::NonceFuture,
+                    format!("{sender}: nonce {}, next is {next}", tx.tx.nonce),
+                )
+                .into());
             }
             let fee = tx.tx.fee;
             if fee < self.params.min_fee {
-                return Err(TxError::new(ErrorCode::FeeTooLow, format!("fee {fee}, minimum {}", self.params.min_fee)).into());
+                return Err(TxError::new(
+                    ErrorCode::FeeTooLow,
+                    format!("fee {fee}, minimum {}", self.params.min_fee),
+                )
+                .into());
             }
             let native = AssetId::native();
             let held = o.balance(&sender, &native)?;
             if held < fee {
-                return Err(TxError::new(ErrorCode::InsufficientFee, format!("{sender} holds {held} CFI, fee is {fee}")).into());
+                return Err(TxError::new(
+                    ErrorCode::InsufficientFee,
+                    format!("{sender} holds {held} CFI, fee is {fee}"),
+                )
+                .into());
             }
             o.set_next_nonce(&sender, next.saturating_add(1));
             o.transfer(&sender, &bank::fee_collector(), &native, fee)?;
@@ -291,7 +316,9 @@ impl App {
                 events.extend(more);
             }
             if events.len() > computefi_types::limits::TX_EVENTS_MAX {
-                return Err(TxError::new(ErrorCode::TxFieldTooLarge, format!("{} events", events.len())).into());
+                return Err(
+                    TxError::new(ErrorCode::TxFieldTooLarge, format!("{} events", events.len())).into()
+                );
             }
             (o.into_writes(), events)
         };
@@ -302,14 +329,22 @@ impl App {
     /// Executes `txs` as the block `input` on top of the last committed block, without
     /// committing. In [`ExecMode::Build`] failing transactions are dropped; in
     /// [`ExecMode::Verify`] one failure fails the block.
-    pub fn execute_block(&self, input: &BlockInput, txs: Vec<SignedTx>, mode: ExecMode) -> Result<BlockExecution, AppError> {
+    pub fn execute_block(
+        &self,
+        input: &BlockInput,
+        txs: Vec<SignedTx>,
+        mode: ExecMode,
+    ) -> Result<BlockExecution, AppError> {
         let last = self.last();
         let invalid = |why: String| AppError::InvalidBlock { height: input.height, why };
         if input.height != last.height.saturating_add(1) {
             return Err(invalid(format!("height {} does not follow {}", input.height, last.height)));
         }
         if input.time_ms <= last.time_ms {
-            return Err(invalid(format!("time {} ms is not after the previous block's {} ms", input.time_ms, last.time_ms)));
+            return Err(invalid(format!(
+                "time {} ms is not after the previous block's {} ms",
+                input.time_ms, last.time_ms
+            )));
         }
         if txs.len() > computefi_types::limits::BLOCK_TXS_MAX {
             return Err(invalid(format!("{} transactions", txs.len())));
@@ -321,7 +356,8 @@ impl App {
         let mut fees = computefi_types::Amount::ZERO;
         for (tx, check) in txs.into_iter().zip(stateless) {
             let ctx = self.context(&tx, input.height, input.time_ms);
-            let outcome = check.map_err(ExecError::Rejected).and_then(|()| self.execute_tx(&mut block, &tx, &ctx));
+            let outcome =
+                check.map_err(ExecError::Rejected).and_then(|()| self.execute_tx(&mut block, &tx, &ctx));
             match outcome {
                 Ok(events) => {
                     fees = fees.checked_add(tx.tx.fee).unwrap_or(fees);
@@ -337,7 +373,9 @@ impl App {
                     included.push(tx);
                 }
                 Err(ExecError::Rejected(e)) if mode == ExecMode::Build => rejected.push((ctx.tx_hash, e)),
-                Err(ExecError::Rejected(e)) => return Err(invalid(format!("transaction {} is refused: {e}", ctx.tx_hash))),
+                Err(ExecError::Rejected(e)) => {
+                    return Err(invalid(format!("transaction {} is refused: {e}", ctx.tx_hash)))
+                }
                 Err(other) => return Err(other.into()),
             }
         }
@@ -377,7 +415,10 @@ impl App {
             return Err(invalid("transactions hash does not match the transactions".into()));
         }
         if ours.app_hash != h.app_hash {
-            return Err(invalid(format!("app hash {} differs from the computed {}", h.app_hash, ours.app_hash)));
+            return Err(invalid(format!(
+                "app hash {} differs from the computed {}",
+                h.app_hash, ours.app_hash
+            )));
         }
         Ok(exec)
     }
@@ -388,7 +429,10 @@ impl App {
         let header = &exec.block.header;
         let last = self.last();
         if header.height != last.height.saturating_add(1) || header.prev_hash != last.hash {
-            return Err(AppError::InvalidBlock { height: header.height, why: format!("does not extend the last committed block {}", last.height) });
+            return Err(AppError::InvalidBlock {
+                height: header.height,
+                why: format!("does not extend the last committed block {}", last.height),
+            });
         }
         let stored = StoredBlock { block: exec.block.clone(), events: exec.events.clone() };
         let record = BlockRecord {
@@ -396,14 +440,25 @@ impl App {
             block_hash: header.hash().0,
             block_bytes: borsh::to_vec(&stored).unwrap_or_default(),
             certificate,
-            receipts: exec.receipts.iter().map(|r| (r.tx_hash.0, borsh::to_vec(r).unwrap_or_default())).collect(),
+            receipts: exec
+                .receipts
+                .iter()
+                .map(|r| (r.tx_hash.0, borsh::to_vec(r).unwrap_or_default()))
+                .collect(),
         };
         let root = self.store.commit(header.height, &exec.writes, Some(&record))?;
         if root != header.app_hash.0 {
-            return Err(AppError::Corrupt(format!("height {}: committed root differs from the executed app hash", header.height)));
+            return Err(AppError::Corrupt(format!(
+                "height {}: committed root differs from the executed app hash",
+                header.height
+            )));
         }
-        *self.last.write().unwrap_or_else(|p| p.into_inner()) =
-            LastBlock { height: header.height, hash: header.hash(), time_ms: header.time_ms, app_hash: header.app_hash };
+        *self.last.write().unwrap_or_else(|p| p.into_inner()) = LastBlock {
+            height: header.height,
+            hash: header.hash(),
+            time_ms: header.time_ms,
+            app_hash: header.app_hash,
+        };
         Ok(())
     }
 
@@ -414,16 +469,28 @@ impl App {
         self.check_stateless(tx)?;
         let n = tx.tx.nonce;
         if n < expected_nonce {
-            return Err(TxError::new(ErrorCode::NonceReused, format!("{}: nonce {n} used, next is {expected_nonce}", tx.tx.sender())));
+            return Err(TxError::new(
+                ErrorCode::NonceReused,
+                format!("{}: nonce {n} used, next is {expected_nonce}", tx.tx.sender()),
+            ));
         }
         if n > expected_nonce.saturating_add(nonce_gap_max) {
-            return Err(TxError::new(ErrorCode::NonceFuture, format!("{}: nonce {n}, next is {expected_nonce}, at most {nonce_gap_max} ahead may wait", tx.tx.sender())));
+            return Err(TxError::new(
+                ErrorCode::NonceFuture,
+                format!(
+                    "{}: nonce {n}, next is {expected_nonce}, at most {nonce_gap_max} ahead may wait",
+                    tx.tx.sender()
+                ),
+            ));
         }
         let committed_next = self.next_nonce(&tx.tx.sender()).map_err(internal)?;
         if n == committed_next {
             self.dry_run(tx).map(|_| ())
         } else if tx.tx.fee < self.params.min_fee {
-            Err(TxError::new(ErrorCode::FeeTooLow, format!("fee {}, minimum {}", tx.tx.fee, self.params.min_fee)))
+            Err(TxError::new(
+                ErrorCode::FeeTooLow,
+                format!("fee {}, minimum {}", tx.tx.fee, self.params.min_fee),
+            ))
         } else {
             Ok(())
         }
@@ -458,6 +525,8 @@ fn internal(e: ExecError) -> TxError {
 pub fn read_block(store: &Store, height: u64) -> Result<Option<StoredBlock>, AppError> {
     match store.block_bytes(height)? {
         None => Ok(None),
-        Some(bytes) => borsh::from_slice(&bytes).map(Some).map_err(|e| AppError::Corrupt(format!("block {height}: {e}"))),
+        Some(bytes) => {
+            borsh::from_slice(&bytes).map(Some).map_err(|e| AppError::Corrupt(format!("block {height}: {e}")))
+        }
     }
 }

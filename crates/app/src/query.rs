@@ -191,12 +191,18 @@ impl App {
     }
 
     /// The open capacity challenge of a title, if any.
-    pub fn open_challenge(&self, title: &TitleId) -> Result<Option<crate::modules::device::challenge::ChallengeRecord>, AppError> {
+    pub fn open_challenge(
+        &self,
+        title: &TitleId,
+    ) -> Result<Option<crate::modules::device::challenge::ChallengeRecord>, AppError> {
         Ok(crate::modules::device::challenge::open_challenge(&Committed(self.store()), title)?)
     }
 
     /// The last hashrate judgement of an ASIC title, if a window has closed.
-    pub fn hashrate(&self, title: &TitleId) -> Result<Option<crate::modules::device::hashrate::HashrateRecord>, AppError> {
+    pub fn hashrate(
+        &self,
+        title: &TitleId,
+    ) -> Result<Option<crate::modules::device::hashrate::HashrateRecord>, AppError> {
         Ok(Committed(self.store()).get(&crate::modules::device::hashrate::hashrate_key(title))?)
     }
 

@@ -87,7 +87,8 @@ fn device_report(
         payload,
     };
     let hash = envelope.hash();
-    let result = demo.send("demo-operator", vec![Msg::Device(DeviceMsg::Report(envelope.sign(&key)))])?;
+    let result =
+        demo.send("demo-operator", vec![Msg::Device(DeviceMsg::Report(Box::new(envelope.sign(&key))))])?;
     Ok((result, hash))
 }
 
@@ -191,7 +192,8 @@ pub fn run(home: &Option<PathBuf>, args: DemoArgs, format: Format) -> anyhow::Re
     demo.key("demo-device")?;
     let device_key = PublicKey::from_signing_key(&demo.keyring.signing_key("demo-device")?);
     let spec = gpu_server(&hex::encode(tag), dev.address, device_key);
-    let r = demo.send("demo-operator", vec![Msg::Registry(RegistryMsg::Register { spec })])?;
+    let r =
+        demo.send("demo-operator", vec![Msg::Registry(RegistryMsg::Register { spec: Box::new(spec) })])?;
     let title: TitleId = attr(&r, "registry.registered", "title")?.parse()?;
     demo.step(format!("operator registered GPU server title {title} (8x H100, Frankfurt)"), &r);
 

@@ -304,7 +304,9 @@ pub enum DeviceCmd {
 pub fn device(cmd: DeviceCmd) -> (TxArgs, BuildMsgs) {
     match cmd {
         DeviceCmd::Challenge { title, tx } => (tx, one(Msg::Device(DeviceMsg::RequestChallenge { title }))),
-        DeviceCmd::Expire { challenge, tx } => (tx, one(Msg::Device(DeviceMsg::ExpireChallenge { challenge }))),
+        DeviceCmd::Expire { challenge, tx } => {
+            (tx, one(Msg::Device(DeviceMsg::ExpireChallenge { challenge })))
+        }
         DeviceCmd::Attest { title, tx } => (tx, one(Msg::Device(DeviceMsg::RequestAttestation { title }))),
         DeviceCmd::MarkOffline { title, tx } => (tx, one(Msg::Device(DeviceMsg::MarkOffline { title }))),
     }
@@ -433,7 +435,7 @@ pub fn registry(cmd: RegistryCmd) -> anyhow::Result<(TxArgs, BuildMsgs)> {
     Ok(match cmd {
         RegistryCmd::Register { spec_file, tx } => {
             let spec: TitleSpec = read_json(&spec_file, "title spec")?;
-            (tx, one(Msg::Registry(RegistryMsg::Register { spec })))
+            (tx, one(Msg::Registry(RegistryMsg::Register { spec: Box::new(spec) })))
         }
         RegistryCmd::Verify { title, document, document_hash, tx } => {
             let document_hash = match (document, document_hash) {

@@ -51,7 +51,10 @@ pub struct ApiError {
 
 impl ApiError {
     fn plain(status: StatusCode, name: &str, message: impl Into<String>) -> ApiError {
-        ApiError { status, body: json!({ "error": { "name": name, "message": message.into(), "detail": "" } }) }
+        ApiError {
+            status,
+            body: json!({ "error": { "name": name, "message": message.into(), "detail": "" } }),
+        }
     }
 
     fn not_found(what: String) -> ApiError {
@@ -144,9 +147,33 @@ struct AppState {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "ComputeFi node API", description = "Ledger of compute hardware as real-world assets. Amounts and heights are decimal strings."),
-    paths(health, status, broadcast, simulate, tx_by_hash, account, assets, asset, block, proof,
-        titles, title, claims, holders, vault, income, claimable, reports, feeds, feed, crate::evidence::list)
+    info(
+        title = "ComputeFi node API",
+        description = "Ledger of compute hardware as real-world assets. Amounts and heights are decimal strings."
+    ),
+    paths(
+        health,
+        status,
+        broadcast,
+        simulate,
+        tx_by_hash,
+        account,
+        assets,
+        asset,
+        block,
+        proof,
+        titles,
+        title,
+        claims,
+        holders,
+        vault,
+        income,
+        claimable,
+        reports,
+        feeds,
+        feed,
+        crate::evidence::list
+    )
 )]
 struct ApiDoc;
 
@@ -225,7 +252,9 @@ async fn broadcast(State(s): State<AppState>, body: Bytes) -> Result<Response, A
     let wait = match mode.as_deref() {
         None | Some("sync") => false,
         Some("commit") => true,
-        Some(other) => return Err(ApiError::bad_request(format!("mode {other:?}: use \"sync\" or \"commit\""))),
+        Some(other) => {
+            return Err(ApiError::bad_request(format!("mode {other:?}: use \"sync\" or \"commit\"")))
+        }
     };
     let mut events = s.chain.subscribe();
     let chain = s.chain.clone();
@@ -249,7 +278,10 @@ async fn broadcast(State(s): State<AppState>, body: Bytes) -> Result<Response, A
                     }
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => {
-                    return Err(TxError::new(computefi_types::ErrorCode::NodeUnavailable, "the node is stopping"))
+                    return Err(TxError::new(
+                        computefi_types::ErrorCode::NodeUnavailable,
+                        "the node is stopping",
+                    ))
                 }
             }
         }
@@ -258,8 +290,11 @@ async fn broadcast(State(s): State<AppState>, body: Bytes) -> Result<Response, A
     match waited {
         Ok(Ok(receipt)) => Ok(Json(committed(&receipt)).into_response()),
         Ok(Err(e)) => Err(e.into()),
-        Err(_) => Ok((StatusCode::ACCEPTED, Json(json!({ "hash": hash, "status": "pending",
-            "message": "not committed within the wait; query GET /txs/{hash} later" })))
+        Err(_) => Ok((
+            StatusCode::ACCEPTED,
+            Json(json!({ "hash": hash, "status": "pending",
+            "message": "not committed within the wait; query GET /txs/{hash} later" })),
+        )
             .into_response()),
     }
 }
@@ -330,7 +365,10 @@ async fn block(State(s): State<AppState>, Path(height): Path<String>) -> ApiResu
     let app = s.chain.app();
     let height: u64 = if height == "latest" { app.last().height } else { parse("height", &height)? };
     let stored = app.block(height)?.ok_or_else(|| {
-        ApiError::not_found(format!("no block at height {height}; the last committed height is {}", app.last().height))
+        ApiError::not_found(format!(
+            "no block at height {height}; the last committed height is {}",
+            app.last().height
+        ))
     })?;
     let txs: Vec<Value> = stored.block.txs.iter().map(|t| json!({ "hash": t.hash(), "tx": t })).collect();
     Ok(Json(json!({
@@ -409,7 +447,8 @@ async fn holders(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult
 async fn vault(State(s): State<AppState>, Path(asset): Path<String>) -> ApiResult {
     let asset: AssetId = parse("asset id", &asset)?;
     let app = s.chain.app();
-    let vault = app.vault(&asset)?.ok_or_else(|| ApiError::not_found(format!("{asset} is not a share token")))?;
+    let vault =
+        app.vault(&asset)?.ok_or_else(|| ApiError::not_found(format!("{asset} is not a share token")))?;
     Ok(Json(json!({ "vault": vault, "income_assets": app.income_assets(&asset)? })))
 }
 
@@ -429,7 +468,10 @@ async fn income(State(s): State<AppState>, Path((shares, asset)): Path<(String, 
 #[utoipa::path(get, path = "/income/{shares}/{asset}/{holder}", params(("shares" = String, Path, description = "share token"),
     ("asset" = String, Path, description = "income asset"), ("holder" = String, Path, description = "cfi1…")),
     responses((status = 200, description = "Claimable amount")))]
-async fn claimable(State(s): State<AppState>, Path((shares, asset, holder)): Path<(String, String, String)>) -> ApiResult {
+async fn claimable(
+    State(s): State<AppState>,
+    Path((shares, asset, holder)): Path<(String, String, String)>,
+) -> ApiResult {
     let shares: AssetId = parse("share token", &shares)?;
     let asset: AssetId = parse("income asset", &asset)?;
     let holder: Address = parse("holder", &holder)?;

@@ -120,9 +120,10 @@ impl Chain {
     pub fn submit(&self, tx: SignedTx) -> Result<Hash, TxError> {
         let mut pool = lock(&self.mempool);
         let sender = tx.tx.sender();
-        let committed_next = self.app.next_nonce(&sender).map_err(|e| {
-            TxError::new(computefi_types::ErrorCode::NodeUnavailable, e.to_string())
-        })?;
+        let committed_next = self
+            .app
+            .next_nonce(&sender)
+            .map_err(|e| TxError::new(computefi_types::ErrorCode::NodeUnavailable, e.to_string()))?;
         let outcome = self
             .app
             .check_tx(&tx, committed_next, pool.config().nonce_gap_max)

@@ -105,7 +105,9 @@ impl Mempool {
             ));
         }
         let bytes = tx.to_bytes().len();
-        if self.by_hash.len() >= self.config.txs_max || self.bytes.saturating_add(bytes) > self.config.bytes_max {
+        if self.by_hash.len() >= self.config.txs_max
+            || self.bytes.saturating_add(bytes) > self.config.bytes_max
+        {
             return Err(TxError::new(
                 ErrorCode::MempoolFull,
                 format!("{} transactions, {} bytes pending", self.by_hash.len(), self.bytes),
@@ -183,7 +185,11 @@ mod tests {
             signer: PublicKey::from_signing_key(&key),
             nonce,
             fee: Amount(1),
-            msgs: vec![Msg::Bank(BankMsg::Send { to: Address([9; 20]), asset: AssetId::native(), amount: Amount(1) })],
+            msgs: vec![Msg::Bank(BankMsg::Send {
+                to: Address([9; 20]),
+                asset: AssetId::native(),
+                amount: Amount(1),
+            })],
             memo: String::new(),
         }
         .sign(&key)

@@ -32,22 +32,36 @@ pub fn replay(home: &Home, scratch: &std::path::Path) -> anyhow::Result<ReplayRe
     outcome
 }
 
-fn replay_into(source: &App, genesis: &computefi_app::Genesis, scratch: &std::path::Path) -> anyhow::Result<ReplayReport> {
+fn replay_into(
+    source: &App,
+    genesis: &computefi_app::Genesis,
+    scratch: &std::path::Path,
+) -> anyhow::Result<ReplayReport> {
     let fresh = App::init(Store::open(&scratch.join("state.redb"))?, genesis)?;
     let stored_genesis = Hash(source.store().root_hash(0)?);
     if fresh.last().app_hash != stored_genesis {
-        bail!("height 0 differs: genesis.json gives app hash {}, the store holds {stored_genesis}", fresh.last().app_hash);
+        bail!(
+            "height 0 differs: genesis.json gives app hash {}, the store holds {stored_genesis}",
+            fresh.last().app_hash
+        );
     }
     let latest = source.last().height;
     for height in 1..=latest {
-        let stored = source.block(height)?.with_context(|| format!("height {height}: the block is missing from the store"))?;
-        let exec = fresh
-            .verify_block(&stored.block)
-            .map_err(|e| anyhow::anyhow!("height {height} differs: {e}"))?;
+        let stored = source
+            .block(height)?
+            .with_context(|| format!("height {height}: the block is missing from the store"))?;
+        let exec =
+            fresh.verify_block(&stored.block).map_err(|e| anyhow::anyhow!("height {height} differs: {e}"))?;
         let certificate = source.store().certificate(height)?.unwrap_or_default();
-        fresh.commit(&exec, certificate).with_context(|| format!("height {height}: cannot commit the replayed block"))?;
+        fresh
+            .commit(&exec, certificate)
+            .with_context(|| format!("height {height}: cannot commit the replayed block"))?;
         if fresh.last().app_hash != stored.block.header.app_hash {
-            bail!("height {height} differs: replay gives {}, the block says {}", fresh.last().app_hash, stored.block.header.app_hash);
+            bail!(
+                "height {height} differs: replay gives {}, the block says {}",
+                fresh.last().app_hash,
+                stored.block.header.app_hash
+            );
         }
     }
     Ok(ReplayReport { heights: latest, app_hash: fresh.last().app_hash })

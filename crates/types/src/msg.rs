@@ -187,8 +187,8 @@ pub enum ComplianceMsg {
 pub enum RegistryMsg {
     /// Registers a physical asset; the signer becomes its operator and first holder.
     Register {
-        /// What it is.
-        spec: TitleSpec,
+        /// What it is (boxed: the largest message; the encoding is the spec's own).
+        spec: Box<TitleSpec>,
     },
     /// Marks a registered title verified; only an approved auditor may, with the hash of the
     /// audit document.
@@ -347,7 +347,7 @@ pub enum RevenueMsg {
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum DeviceMsg {
     /// A report signed by a device key of the title; anyone may relay it (and pays the fee).
-    Report(crate::device::SignedReport),
+    Report(Box<crate::device::SignedReport>),
     /// Issues a capacity challenge to a verified GPU title (anyone may, one open at a time).
     RequestChallenge {
         /// The title challenged.

@@ -238,7 +238,8 @@ fn the_agent_answers_capacity_challenges_and_a_wrong_answer_degrades_the_title()
     let a_home = agent_home.to_str().unwrap();
     let init = agent(&["init", "--home", a_home], &[]);
     assert!(init.ok, "{}", init.stderr);
-    let (device_key, account) = (init.stdout["public_key"].as_str().unwrap(), init.stdout["account"].as_str().unwrap());
+    let (device_key, account) =
+        (init.stdout["public_key"].as_str().unwrap(), init.stdout["account"].as_str().unwrap());
     let dev = |args: &[&str]| {
         let mut all = args.to_vec();
         all.extend_from_slice(&["--from", "dev", "--keyring-backend", "test", "--node", &node.api]);
@@ -252,7 +253,18 @@ fn the_agent_answers_capacity_challenges_and_a_wrong_answer_degrades_the_title()
     // An honest (simulated) device answers: the title becomes active on proof.
     dev(&["tx", "device", "challenge", &title]).unwrap();
     let run = |extra: &[&str]| {
-        let mut args = vec!["run", "--home", a_home, "--node", &node.api, "--title", &title, "--simulate", "--answer-challenges", "--once"];
+        let mut args = vec![
+            "run",
+            "--home",
+            a_home,
+            "--node",
+            &node.api,
+            "--title",
+            &title,
+            "--simulate",
+            "--answer-challenges",
+            "--once",
+        ];
         args.extend_from_slice(extra);
         agent(&args, &[])
     };
@@ -288,11 +300,21 @@ fn an_asic_title_fed_shares_by_the_agent_gets_a_hashrate_estimate_inside_its_int
     cli(
         &home,
         &[
-            "init", "--chain-id", "asic-test", "--fund", &format!("{dev}=1000000000000"), "--auditor", &dev,
-            "--block-time-ms", "200",
-            "--api-listen", &format!("127.0.0.1:{}", ports.api),
-            "--metrics-listen", &format!("127.0.0.1:{}", ports.metrics),
-            "--p2p-listen", &format!("/ip4/127.0.0.1/tcp/{}", ports.p2p),
+            "init",
+            "--chain-id",
+            "asic-test",
+            "--fund",
+            &format!("{dev}=1000000000000"),
+            "--auditor",
+            &dev,
+            "--block-time-ms",
+            "200",
+            "--api-listen",
+            &format!("127.0.0.1:{}", ports.api),
+            "--metrics-listen",
+            &format!("127.0.0.1:{}", ports.metrics),
+            "--p2p-listen",
+            &format!("/ip4/127.0.0.1/tcp/{}", ports.p2p),
         ],
     )
     .unwrap();
@@ -306,7 +328,8 @@ fn an_asic_title_fed_shares_by_the_agent_gets_a_hashrate_estimate_inside_its_int
 
     let a_home = agent_home.to_str().unwrap();
     let init = agent(&["init", "--home", a_home], &[]);
-    let (device_key, account) = (init.stdout["public_key"].as_str().unwrap(), init.stdout["account"].as_str().unwrap());
+    let (device_key, account) =
+        (init.stdout["public_key"].as_str().unwrap(), init.stdout["account"].as_str().unwrap());
     let as_dev = |args: &[&str]| {
         let mut all = args.to_vec();
         all.extend_from_slice(&["--from", "dev", "--keyring-backend", "test", "--node", &node.api]);
@@ -331,8 +354,20 @@ fn an_asic_title_fed_shares_by_the_agent_gets_a_hashrate_estimate_inside_its_int
     std::fs::write(&shares, format!("{}\n{}\n", SHARE_LINES[0], SHARE_LINES[1])).unwrap();
     let run = || {
         agent(
-            &["run", "--home", a_home, "--node", &node.api, "--title", &title, "--simulate", "--once",
-              "--send-proofs", "--shares-file", shares.to_str().unwrap()],
+            &[
+                "run",
+                "--home",
+                a_home,
+                "--node",
+                &node.api,
+                "--title",
+                &title,
+                "--simulate",
+                "--once",
+                "--send-proofs",
+                "--shares-file",
+                shares.to_str().unwrap(),
+            ],
             &[],
         )
     };
@@ -346,7 +381,8 @@ fn an_asic_title_fed_shares_by_the_agent_gets_a_hashrate_estimate_inside_its_int
     let reports = node.get(&format!("/titles/{title}/reports")).1;
     let h = &reports["hashrate"];
     assert_eq!(h["shares"], "3", "{reports}");
-    let (lower, upper): (u128, u128) = (h["lower_hs"].as_str().unwrap().parse().unwrap(), h["upper_hs"].as_str().unwrap().parse().unwrap());
+    let (lower, upper): (u128, u128) =
+        (h["lower_hs"].as_str().unwrap().parse().unwrap(), h["upper_hs"].as_str().unwrap().parse().unwrap());
     let claimed: u128 = 20_000_000_000_000;
     assert!(lower <= claimed && claimed <= upper, "claimed 20 TH/s, interval [{lower}, {upper}]");
     assert_eq!(h["above_interval"], false);

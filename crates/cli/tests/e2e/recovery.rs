@@ -49,20 +49,55 @@ fn sigkill_at_random_moments_loses_no_committed_block_and_applies_no_transfer_tw
     let ports = Ports { api: free_port(), metrics: free_port(), p2p: free_port() };
     let mut node = Node::devnet(home, &ports);
     node.wait_for_height(1);
-    let bob = cli(home, &["keys", "add", "bob", "--keyring-backend", "test"]).unwrap()["address"].as_str().unwrap().to_string();
+    let bob = cli(home, &["keys", "add", "bob", "--keyring-backend", "test"]).unwrap()["address"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let mut seen: Vec<(u64, Value)> = Vec::new();
     let mut committed: Vec<(String, u128)> = Vec::new();
     let mut rng: u64 = 0x2545_f491_4f6c_dd1d;
     for round in 0..20u128 {
         let amount = 1_000 + round;
-        let sent = cli(home, &["tx", "bank", "send", "--from", "dev", "--keyring-backend", "test", "--node", &node.api, &bob, &amount.to_string()]);
+        let sent = cli(
+            home,
+            &[
+                "tx",
+                "bank",
+                "send",
+                "--from",
+                "dev",
+                "--keyring-backend",
+                "test",
+                "--node",
+                &node.api,
+                &bob,
+                &amount.to_string(),
+            ],
+        );
         if let Ok(r) = sent {
             if r["status"] == "committed" {
                 committed.push((r["hash"].as_str().unwrap().to_string(), amount));
             }
         }
         // A transfer in flight when the kill lands, too.
-        let _ = cli(home, &["tx", "bank", "send", "--from", "dev", "--keyring-backend", "test", "--node", &node.api, "--mode", "sync", &bob, "1"]);
+        let _ = cli(
+            home,
+            &[
+                "tx",
+                "bank",
+                "send",
+                "--from",
+                "dev",
+                "--keyring-backend",
+                "test",
+                "--node",
+                &node.api,
+                "--mode",
+                "sync",
+                &bob,
+                "1",
+            ],
+        );
         seen.push(status(&node));
         rng ^= rng << 13;
         rng ^= rng >> 7;
@@ -75,7 +110,10 @@ fn sigkill_at_random_moments_loses_no_committed_block_and_applies_no_transfer_tw
         assert!(resumed >= *last_height, "round {round}: resumed at {resumed}, had seen {last_height}");
         for (height, app_hash) in &seen {
             let block = node.get(&format!("/blocks/{height}")).1;
-            assert_eq!(&block["header"]["app_hash"], app_hash, "round {round}: block {height} changed after a crash");
+            assert_eq!(
+                &block["header"]["app_hash"], app_hash,
+                "round {round}: block {height} changed after a crash"
+            );
         }
     }
     // Every reported transfer is in exactly one block, and bob holds exactly what was committed.
@@ -87,7 +125,10 @@ fn sigkill_at_random_moments_loses_no_committed_block_and_applies_no_transfer_tw
     let account = node.get(&format!("/accounts/{bob}")).1;
     let held: u128 = account["balances"][0]["amount"].as_str().unwrap().parse().unwrap();
     let ones = held - total;
-    assert!(ones <= 20, "bob holds {held}: {total} from committed transfers plus at most 20 one-unit sends, got {ones} extra");
+    assert!(
+        ones <= 20,
+        "bob holds {held}: {total} from committed transfers plus at most 20 one-unit sends, got {ones} extra"
+    );
     assert!(committed.len() >= 15, "most transfers commit between kills: {}", committed.len());
     node.terminate();
     let replayed = cli(home, &["replay"]).unwrap();
@@ -101,8 +142,27 @@ fn replay_agrees_with_a_devnet_and_refuses_while_the_node_runs() {
     let ports = Ports { api: free_port(), metrics: free_port(), p2p: free_port() };
     let node = Node::devnet(home, &ports);
     node.wait_for_height(2);
-    let bob = cli(home, &["keys", "add", "bob", "--keyring-backend", "test"]).unwrap()["address"].as_str().unwrap().to_string();
-    cli(home, &["tx", "bank", "send", "--from", "dev", "--keyring-backend", "test", "--node", &node.api, &bob, "77"]).unwrap();
+    let bob = cli(home, &["keys", "add", "bob", "--keyring-backend", "test"]).unwrap()["address"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    cli(
+        home,
+        &[
+            "tx",
+            "bank",
+            "send",
+            "--from",
+            "dev",
+            "--keyring-backend",
+            "test",
+            "--node",
+            &node.api,
+            &bob,
+            "77",
+        ],
+    )
+    .unwrap();
     let err = cli(home, &["replay"]).unwrap_err();
     assert!(err.contains("stop it first"), "{err}");
     let (height, app_hash) = status(&node);
@@ -126,7 +186,8 @@ fn a_truncated_or_corrupted_store_or_another_protocol_version_is_refused_at_star
 
     let copy = |name: &str| -> std::path::PathBuf {
         let to = dir.path().join(name);
-        let status = Command::new("cp").args(["-r", home.to_str().unwrap(), to.to_str().unwrap()]).status().unwrap();
+        let status =
+            Command::new("cp").args(["-r", home.to_str().unwrap(), to.to_str().unwrap()]).status().unwrap();
         assert!(status.success());
         to
     };

@@ -22,7 +22,9 @@ pub fn cli(home: &Path, args: &[&str]) -> Result<Value, String> {
         .output()
         .expect("the binary runs");
     if out.status.success() {
-        Ok(serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?} printed non-JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))))
+        Ok(serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!("{args:?} printed non-JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))
+        }))
     } else {
         Err(String::from_utf8_lossy(&out.stderr).to_string())
     }
@@ -118,9 +120,13 @@ pub fn http(base: &str, method: &str, path: &str, body: Option<&Value>) -> (u16,
 
 pub fn balance(node: &Node, address: &str) -> String {
     let (_, account) = node.get(&format!("/accounts/{address}"));
-    account["balances"].as_array().unwrap().first().map(|b| b["amount"].as_str().unwrap().to_string()).unwrap_or_else(|| "0".into())
+    account["balances"]
+        .as_array()
+        .unwrap()
+        .first()
+        .map(|b| b["amount"].as_str().unwrap().to_string())
+        .unwrap_or_else(|| "0".into())
 }
-
 
 impl Node {
     /// Starts `computefi start` on an initialized home and waits for its ready line.
@@ -133,7 +139,8 @@ impl Node {
             .expect("the node starts");
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("a ready line");
-        let ready: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("ready line {line:?} of {}: {e}", home.display()));
+        let ready: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("ready line {line:?} of {}: {e}", home.display()));
         let api = ready["api"].as_str().expect("the ready line names the API").to_string();
         Node { child, api, ready }
     }

@@ -29,7 +29,8 @@ fn title_with_device(chain: &mut TestChain) -> TitleId {
         rules: TransferRules::default(),
         coinbase_tag: None,
     };
-    let receipt = run(chain, &operator(), Msg::Registry(RegistryMsg::Register { spec })).unwrap();
+    let receipt =
+        run(chain, &operator(), Msg::Registry(RegistryMsg::Register { spec: Box::new(spec) })).unwrap();
     receipt.events[1].attr("title").unwrap().parse().unwrap()
 }
 
@@ -58,7 +59,7 @@ fn envelope(chain: &TestChain, title: TitleId, sequence: u64, prev_hash: Hash, p
 }
 
 fn report(env: Envelope) -> Msg {
-    Msg::Device(DeviceMsg::Report(env.sign(&device().key)))
+    Msg::Device(DeviceMsg::Report(Box::new(env.sign(&device().key))))
 }
 
 #[test]
@@ -84,7 +85,7 @@ fn an_unknown_key_a_bad_signature_or_a_stale_window_is_refused() {
     refused(
         &mut chain,
         &operator(),
-        Msg::Device(DeviceMsg::Report(env.clone().sign(&stranger.key))),
+        Msg::Device(DeviceMsg::Report(Box::new(env.clone().sign(&stranger.key)))),
         ErrorCode::UnknownDeviceKey,
     );
     let mut forged = envelope(&chain, title, 1, Hash::ZERO, telemetry(1)).sign(&device().key);
@@ -92,7 +93,7 @@ fn an_unknown_key_a_bad_signature_or_a_stale_window_is_refused() {
     refused(
         &mut chain,
         &operator(),
-        Msg::Device(DeviceMsg::Report(forged)),
+        Msg::Device(DeviceMsg::Report(Box::new(forged))),
         ErrorCode::InvalidReportSignature,
     );
     let mut old = envelope(&chain, title, 1, Hash::ZERO, telemetry(1));
@@ -201,7 +202,11 @@ fn header(hex_text: &str) -> [u8; 80] {
 }
 
 fn shares(headers: &[&str], difficulty: u64) -> Payload {
-    Payload::Shares(ShareBatch { headers: headers.iter().map(|h| header(h)).collect(), difficulty, proofs: Vec::new() })
+    Payload::Shares(ShareBatch {
+        headers: headers.iter().map(|h| header(h)).collect(),
+        difficulty,
+        proofs: Vec::new(),
+    })
 }
 
 /// An active ASIC title claiming `th_milli` thousandths of a TH/s, reporting through device-1,
@@ -230,7 +235,9 @@ fn active_asic_with(th_milli: u64, tweak: impl FnOnce(&mut computefi_app::Params
         coinbase_tag: None,
     };
     let title: TitleId =
-        run(&mut chain, &operator(), Msg::Registry(RegistryMsg::Register { spec })).unwrap().events[1]
+        run(&mut chain, &operator(), Msg::Registry(RegistryMsg::Register { spec: Box::new(spec) }))
+            .unwrap()
+            .events[1]
             .attr("title")
             .unwrap()
             .parse()
@@ -315,7 +322,12 @@ fn challenged_gpu() -> (TestChain, TitleId) {
     genesis.params.challenge_open_blocks = 3;
     let mut chain = TestChain::from_genesis(&genesis);
     let title = title_with_device(&mut chain);
-    run(&mut chain, &computefi_testkit::auditor(), Msg::Registry(RegistryMsg::Verify { title, document_hash: sha256(b"audit") })).unwrap();
+    run(
+        &mut chain,
+        &computefi_testkit::auditor(),
+        Msg::Registry(RegistryMsg::Verify { title, document_hash: sha256(b"audit") }),
+    )
+    .unwrap();
     (chain, title)
 }
 
@@ -329,11 +341,25 @@ fn request_challenge(chain: &mut TestChain, title: TitleId) -> (u64, [u8; 32]) {
 
 /// Answers challenge `id` with `c` (commit, then open the rows the ledger chose); returns the
 /// final receipt.
-fn answer_with(chain: &mut TestChain, title: TitleId, id: u64, seed: [u8; 32], c: &[i32], sequence: u64, prev: Hash) -> Receipt {
+fn answer_with(
+    chain: &mut TestChain,
+    title: TitleId,
+    id: u64,
+    seed: [u8; 32],
+    c: &[i32],
+    sequence: u64,
+    prev: Hash,
+) -> Receipt {
     use computefi_proofs::matmul;
     let n = 16;
     let commitment = Hash(matmul::commit_product(n, c).unwrap());
-    let commit = envelope(chain, title, sequence, prev, Payload::ChallengeAnswer(ChallengeAnswer { challenge: id, commitment }));
+    let commit = envelope(
+        chain,
+        title,
+        sequence,
+        prev,
+        Payload::ChallengeAnswer(ChallengeAnswer { challenge: id, commitment }),
+    );
     run(chain, &operator(), report(commit.clone())).expect("the commitment is accepted");
     let rows = computefi_app::modules::device::challenge::rows_to_open(&Hash(seed), &commitment, n as u32);
     let opened = rows
@@ -343,13 +369,20 @@ fn answer_with(chain: &mut TestChain, title: TitleId, id: u64, seed: [u8; 32], c
             OpenedRow { index: o.index, row: o.row, path: o.path.into_iter().map(Hash).collect() }
         })
         .collect();
-    let opening = envelope(chain, title, sequence + 1, commit.hash(), Payload::ChallengeOpening(ChallengeOpening { challenge: id, rows: opened }));
+    let opening = envelope(
+        chain,
+        title,
+        sequence + 1,
+        commit.hash(),
+        Payload::ChallengeOpening(ChallengeOpening { challenge: id, rows: opened }),
+    );
     run(chain, &operator(), report(opening)).expect("the opening is recorded")
 }
 
 fn product(seed: [u8; 32]) -> Vec<i32> {
     let challenge = computefi_proofs::matmul::Challenge::new(seed, 16).unwrap();
-    computefi_proofs::matmul::multiply(16, &challenge.matrix_a().unwrap(), &challenge.matrix_b().unwrap()).unwrap()
+    computefi_proofs::matmul::multiply(16, &challenge.matrix_a().unwrap(), &challenge.matrix_b().unwrap())
+        .unwrap()
 }
 
 #[test]
@@ -372,9 +405,19 @@ fn a_correct_challenge_answer_activates_a_gpu_title_and_a_wrong_one_degrades_it(
 #[test]
 fn an_unanswered_challenge_is_expired_by_anyone_after_its_deadline_and_degrades_the_title() {
     let (mut chain, title) = challenged_gpu();
-    run(&mut chain, &operator(), Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Active })).unwrap();
+    run(
+        &mut chain,
+        &operator(),
+        Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Active }),
+    )
+    .unwrap();
     let (id, _) = request_challenge(&mut chain, title);
-    refused(&mut chain, &TestAccount::named("carol"), Msg::Device(DeviceMsg::RequestChallenge { title }), ErrorCode::ChallengePending);
+    refused(
+        &mut chain,
+        &TestAccount::named("carol"),
+        Msg::Device(DeviceMsg::RequestChallenge { title }),
+        ErrorCode::ChallengePending,
+    );
     let expire = Msg::Device(DeviceMsg::ExpireChallenge { challenge: id });
     refused(&mut chain, &TestAccount::named("bob"), expire.clone(), ErrorCode::ChallengeNotExpired);
     for _ in 0..3 {
@@ -388,13 +431,24 @@ fn an_unanswered_challenge_is_expired_by_anyone_after_its_deadline_and_degrades_
 #[test]
 fn a_late_answer_fails_the_challenge() {
     let (mut chain, title) = challenged_gpu();
-    run(&mut chain, &operator(), Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Active })).unwrap();
+    run(
+        &mut chain,
+        &operator(),
+        Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Active }),
+    )
+    .unwrap();
     let (id, seed) = request_challenge(&mut chain, title);
     for _ in 0..4 {
         chain.produce(vec![]);
     }
     let commitment = Hash(computefi_proofs::matmul::commit_product(16, &product(seed)).unwrap());
-    let late = envelope(&chain, title, 1, Hash::ZERO, Payload::ChallengeAnswer(ChallengeAnswer { challenge: id, commitment }));
+    let late = envelope(
+        &chain,
+        title,
+        1,
+        Hash::ZERO,
+        Payload::ChallengeAnswer(ChallengeAnswer { challenge: id, commitment }),
+    );
     let receipt = run(&mut chain, &operator(), report(late)).unwrap();
     assert_eq!(receipt.events[1].kind, "device.challenge_failed");
     assert_eq!(chain.app().title(&title).unwrap().unwrap().status, TitleStatus::Degraded);
@@ -404,9 +458,19 @@ fn a_late_answer_fails_the_challenge() {
 fn only_verified_gpu_titles_can_be_challenged() {
     let mut chain = TestChain::new();
     let unverified = title_with_device(&mut chain);
-    refused(&mut chain, &operator(), Msg::Device(DeviceMsg::RequestChallenge { title: unverified }), ErrorCode::TitleNotVerified);
+    refused(
+        &mut chain,
+        &operator(),
+        Msg::Device(DeviceMsg::RequestChallenge { title: unverified }),
+        ErrorCode::TitleNotVerified,
+    );
     let (mut asic_chain, asic) = active_asic(1_000);
-    refused(&mut asic_chain, &operator(), Msg::Device(DeviceMsg::RequestChallenge { title: asic }), ErrorCode::InvalidPayload);
+    refused(
+        &mut asic_chain,
+        &operator(),
+        Msg::Device(DeviceMsg::RequestChallenge { title: asic }),
+        ErrorCode::InvalidPayload,
+    );
 }
 
 #[test]
@@ -425,14 +489,21 @@ fn a_silent_asic_title_is_marked_offline_by_anyone_and_its_next_share_brings_it_
     assert_eq!(chain.app().title(&title).unwrap().unwrap().status, TitleStatus::Offline);
     let next = envelope(&chain, title, 2, first.hash(), shares(&[BLOCK_100001], 14_000));
     run(&mut chain, &operator(), report(next)).unwrap();
-    assert_eq!(chain.app().title(&title).unwrap().unwrap().status, TitleStatus::Active, "a share brings it back");
+    assert_eq!(
+        chain.app().title(&title).unwrap().unwrap().status,
+        TitleStatus::Active,
+        "a share brings it back"
+    );
 }
 
 const SAMPLE_REPORT: &str = include_str!("../../../proofs/tests/data/hopperAttestationReport.txt");
 const SAMPLE_CHAIN: &str = include_str!("../../../proofs/tests/data/hopperCertChain.txt");
 
 fn sample_attestation() -> Payload {
-    Payload::Attestation(Attestation { report: hex::decode(SAMPLE_REPORT.trim()).unwrap(), cert_chain: SAMPLE_CHAIN.to_string() })
+    Payload::Attestation(Attestation {
+        report: hex::decode(SAMPLE_REPORT.trim()).unwrap(),
+        cert_chain: SAMPLE_CHAIN.to_string(),
+    })
 }
 
 #[test]
@@ -443,7 +514,9 @@ fn an_attestation_must_answer_the_nonce_the_ledger_issued() {
     let err = refused(&mut chain, &operator(), report(unasked), ErrorCode::InvalidPayload);
     assert!(err.detail.contains("request one first"), "{err}");
 
-    let receipt = run(&mut chain, &TestAccount::named("bob"), Msg::Device(DeviceMsg::RequestAttestation { title })).unwrap();
+    let receipt =
+        run(&mut chain, &TestAccount::named("bob"), Msg::Device(DeviceMsg::RequestAttestation { title }))
+            .unwrap();
     assert!(receipt.events[1].attr("nonce").is_some());
     // NVIDIA's sample is a genuine report, but for another verifier's nonce: a replayed report.
     let replayed = envelope(&chain, title, 1, Hash::ZERO, sample_attestation());
@@ -477,7 +550,14 @@ fn tagged_asic(tag: &str) -> (TestChain, TitleId) {
     let mut chain = TestChain::new();
     let mut spec = asic_spec_for_tags();
     spec.coinbase_tag = Some(tag.to_string());
-    let title: TitleId = run(&mut chain, &operator(), Msg::Registry(RegistryMsg::Register { spec })).unwrap().events[1].attr("title").unwrap().parse().unwrap();
+    let title: TitleId =
+        run(&mut chain, &operator(), Msg::Registry(RegistryMsg::Register { spec: Box::new(spec) }))
+            .unwrap()
+            .events[1]
+            .attr("title")
+            .unwrap()
+            .parse()
+            .unwrap();
     (chain, title)
 }
 
@@ -505,7 +585,13 @@ fn a_title_with_a_coinbase_tag_counts_only_shares_proven_to_carry_it() {
     refused(&mut chain, &operator(), report(bare), ErrorCode::ShareNotBound);
     let mut wrong_branch = proof_100000();
     wrong_branch.branch.reverse();
-    let batch = |proof: ShareProof| Payload::Shares(ShareBatch { headers: vec![header(BLOCK_100000)], difficulty: 14_000, proofs: vec![proof] });
+    let batch = |proof: ShareProof| {
+        Payload::Shares(ShareBatch {
+            headers: vec![header(BLOCK_100000)],
+            difficulty: 14_000,
+            proofs: vec![proof],
+        })
+    };
     let forged = envelope(&chain, title, 1, Hash::ZERO, batch(wrong_branch));
     refused(&mut chain, &operator(), report(forged), ErrorCode::ShareNotBound);
     let bound = envelope(&chain, title, 1, Hash::ZERO, batch(proof_100000()));
@@ -522,9 +608,19 @@ fn a_coinbase_tag_belongs_to_one_live_title() {
     let mut second = asic_spec_for_tags();
     second.serials = vec!["S21-TAG-2".into()];
     second.coinbase_tag = Some("4c86041b".into());
-    refused(&mut chain, &operator(), Msg::Registry(RegistryMsg::Register { spec: second.clone() }), ErrorCode::DuplicateCoinbaseTag);
+    refused(
+        &mut chain,
+        &operator(),
+        Msg::Registry(RegistryMsg::Register { spec: Box::new(second.clone()) }),
+        ErrorCode::DuplicateCoinbaseTag,
+    );
     second.coinbase_tag = Some("4C86".into());
-    refused(&mut chain, &operator(), Msg::Registry(RegistryMsg::Register { spec: second }), ErrorCode::InvalidTitleSpec);
+    refused(
+        &mut chain,
+        &operator(),
+        Msg::Registry(RegistryMsg::Register { spec: Box::new(second) }),
+        ErrorCode::InvalidTitleSpec,
+    );
 }
 
 fn tip(height: u64, hash: Hash) -> Msg {
@@ -534,19 +630,36 @@ fn tip(height: u64, hash: Hash) -> Msg {
 #[test]
 fn on_a_chain_with_tip_feeders_a_share_must_build_on_a_recent_tip() {
     let mut genesis = TestChain::genesis(&["alice", "bob", "carol"]);
-    genesis.oracle_feeds =
-        vec![FeedConfig { name: "btc_tip".into(), decimals: 0, feeders: vec![operator().address], quorum: 1, max_age_ms: 1 }];
+    genesis.oracle_feeds = vec![FeedConfig {
+        name: "btc_tip".into(),
+        decimals: 0,
+        feeders: vec![operator().address],
+        quorum: 1,
+        max_age_ms: 1,
+    }];
     let mut chain = TestChain::from_genesis(&genesis);
     let mut spec = asic_spec_for_tags();
     spec.serials = vec!["S21-TIP".into()];
-    let title: TitleId = run(&mut chain, &operator(), Msg::Registry(RegistryMsg::Register { spec })).unwrap().events[1].attr("title").unwrap().parse().unwrap();
+    let title: TitleId =
+        run(&mut chain, &operator(), Msg::Registry(RegistryMsg::Register { spec: Box::new(spec) }))
+            .unwrap()
+            .events[1]
+            .attr("title")
+            .unwrap()
+            .parse()
+            .unwrap();
 
     let h100000 = computefi_proofs::pow::Header::parse(&header(BLOCK_100000)).unwrap();
     let h100001 = computefi_proofs::pow::Header::parse(&header(BLOCK_100001)).unwrap();
     assert_eq!(h100001.prev_blockhash(), h100000.block_hash(), "block 100001 builds on 100000");
     let first = envelope(&chain, title, 1, Hash::ZERO, shares(&[BLOCK_100000], 14_000));
     refused(&mut chain, &operator(), report(first.clone()), ErrorCode::StaleShare);
-    refused(&mut chain, &TestAccount::named("bob"), tip(99_999, Hash(h100000.prev_blockhash().0)), ErrorCode::NotFeeder);
+    refused(
+        &mut chain,
+        &TestAccount::named("bob"),
+        tip(99_999, Hash(h100000.prev_blockhash().0)),
+        ErrorCode::NotFeeder,
+    );
     run(&mut chain, &operator(), tip(99_999, Hash(h100000.prev_blockhash().0))).unwrap();
     run(&mut chain, &operator(), report(first.clone())).expect("the share builds on a recent tip");
 
@@ -556,7 +669,8 @@ fn on_a_chain_with_tip_feeders_a_share_must_build_on_a_recent_tip() {
     }
     refused(&mut chain, &operator(), tip(99_990, sha256(b"old")), ErrorCode::StaleReport);
     let second = envelope(&chain, title, 2, first.hash(), shares(&[BLOCK_100001], 14_000));
-    run(&mut chain, &operator(), report(second.clone())).expect("block 100001 builds on tip 100000, still recent");
+    run(&mut chain, &operator(), report(second.clone()))
+        .expect("block 100001 builds on tip 100000, still recent");
     let replay = envelope(&chain, title, 3, second.hash(), shares(&[BLOCK_100000], 14_000));
     refused(&mut chain, &operator(), report(replay), ErrorCode::StaleShare);
 }

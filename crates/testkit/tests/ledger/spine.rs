@@ -53,7 +53,8 @@ fn kyc_rules() -> TransferRules {
 }
 
 fn register(chain: &mut TestChain, spec: TitleSpec) -> TitleId {
-    let receipt = run(chain, &operator(), Msg::Registry(RegistryMsg::Register { spec })).expect("registers");
+    let receipt = run(chain, &operator(), Msg::Registry(RegistryMsg::Register { spec: Box::new(spec) }))
+        .expect("registers");
     receipt.events.iter().find_map(|e| e.attr("title")).unwrap().parse().unwrap()
 }
 
@@ -379,7 +380,7 @@ fn a_serial_backs_one_title_until_the_title_ends() {
     let err = refused(
         &mut chain,
         &operator(),
-        Msg::Registry(RegistryMsg::Register { spec: gpu_spec(&["GPU-B"]) }),
+        Msg::Registry(RegistryMsg::Register { spec: Box::new(gpu_spec(&["GPU-B"])) }),
         ErrorCode::DuplicateSerial,
     );
     assert!(err.detail.contains("GPU-B"));

@@ -72,7 +72,9 @@ pub fn request(state: &mut Overlay<'_>, ctx: &TxContext, id: &TitleId) -> Result
     }
     let params: Params = state.get(PARAMS_KEY)?.unwrap_or_default();
     let count: u64 = state.get(COUNT_KEY)?.unwrap_or(0);
-    let nonce = sha256(&[b"computefi/attestation-nonce".as_slice(), &ctx.prev_block.0, &id.0, &count.to_le_bytes()].concat());
+    let nonce = sha256(
+        &[b"computefi/attestation-nonce".as_slice(), &ctx.prev_block.0, &id.0, &count.to_le_bytes()].concat(),
+    );
     let pending = PendingAttestation {
         nonce,
         issued_height: ctx.height,
@@ -87,12 +89,23 @@ pub fn request(state: &mut Overlay<'_>, ctx: &TxContext, id: &TitleId) -> Result
 }
 
 /// Verifies a report against the pending nonce; a failure refuses the report and changes nothing.
-pub fn verify(state: &mut Overlay<'_>, ctx: &TxContext, title: &Title, report: &Attestation) -> Result<Vec<Event>, ExecError> {
-    let pending: PendingAttestation = state
-        .get(&pending_key(&title.id))?
-        .ok_or_else(|| refuse(ErrorCode::InvalidPayload, format!("title {} has no attestation nonce pending; request one first", title.id)))?;
+pub fn verify(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    title: &Title,
+    report: &Attestation,
+) -> Result<Vec<Event>, ExecError> {
+    let pending: PendingAttestation = state.get(&pending_key(&title.id))?.ok_or_else(|| {
+        refuse(
+            ErrorCode::InvalidPayload,
+            format!("title {} has no attestation nonce pending; request one first", title.id),
+        )
+    })?;
     if ctx.height > pending.deadline {
-        return Err(refuse(ErrorCode::StaleReport, format!("nonce issued at {} expired at height {}", pending.issued_height, pending.deadline)));
+        return Err(refuse(
+            ErrorCode::StaleReport,
+            format!("nonce issued at {} expired at height {}", pending.issued_height, pending.deadline),
+        ));
     }
     let (verified, _) = verify_attestation(
         &report.report,

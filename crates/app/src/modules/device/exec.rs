@@ -21,10 +21,14 @@ fn check_payload(payload: &Payload) -> Result<(), TxError> {
             bad(format!("{} shares, 1 to {SHARES_PER_BATCH_MAX}", s.headers.len()))
         }
         Payload::Shares(s) if s.difficulty == 0 => bad("share difficulty 0".into()),
-        Payload::Shares(s) if !s.proofs.is_empty() && s.proofs.len() != s.headers.len() => {
-            bad(format!("{} coinbase proofs for {} shares: none, or one per share", s.proofs.len(), s.headers.len()))
+        Payload::Shares(s) if !s.proofs.is_empty() && s.proofs.len() != s.headers.len() => bad(format!(
+            "{} coinbase proofs for {} shares: none, or one per share",
+            s.proofs.len(),
+            s.headers.len()
+        )),
+        Payload::Shares(s) if s.proofs.iter().any(|p| p.branch.len() > 32) => {
+            bad("a merkle branch has more than 32 levels".into())
         }
-        Payload::Shares(s) if s.proofs.iter().any(|p| p.branch.len() > 32) => bad("a merkle branch has more than 32 levels".into()),
         Payload::Attestation(a)
             if a.report.len() > ATTESTATION_BYTES_MAX || a.cert_chain.len() > CERT_CHAIN_BYTES_MAX =>
         {
@@ -89,7 +93,10 @@ fn apply_payload(
     let base = Event::new("device.report").with("title", env.title).with("sequence", env.sequence);
     match &env.payload {
         Payload::Telemetry(t) => {
-            state.put(telemetry_key(&env.title), &TelemetryRecord { telemetry: t.clone(), height: ctx.height });
+            state.put(
+                telemetry_key(&env.title),
+                &TelemetryRecord { telemetry: t.clone(), height: ctx.height },
+            );
             Ok(vec![base
                 .with("kind", "telemetry")
                 .with("gpus_seen", t.gpus_seen)

@@ -123,13 +123,21 @@ pub fn accept_shares(
     let target = Target::from_difficulty(batch.difficulty)
         .map_err(|e| refuse(ErrorCode::InvalidPayload, e.to_string()))?;
     let tag = match &title.spec.coinbase_tag {
-        Some(t) => Some(hex::decode(t).map_err(|_| ExecError::Corrupt(format!("title {}: stored tag is not hex", title.id)))?),
+        Some(t) => Some(
+            hex::decode(t)
+                .map_err(|_| ExecError::Corrupt(format!("title {}: stored tag is not hex", title.id)))?,
+        ),
         None => None,
     };
     if tag.is_some() && batch.proofs.len() != batch.headers.len() {
         return Err(refuse(
             ErrorCode::ShareNotBound,
-            format!("title {} has a coinbase tag: {} shares need as many proofs, got {}", title.id, batch.headers.len(), batch.proofs.len()),
+            format!(
+                "title {} has a coinbase tag: {} shares need as many proofs, got {}",
+                title.id,
+                batch.headers.len(),
+                batch.proofs.len()
+            ),
         ));
     }
     let tips_enforced = crate::modules::oracle::state::tips_enforced(&*state)?;
@@ -142,7 +150,10 @@ pub fn accept_shares(
                 .map_err(|e| refuse(ErrorCode::ShareNotBound, format!("share {i}: {e}")))?;
         }
         if tips_enforced && !is_recent_tip(&*state, &computefi_types::Hash(header.prev_blockhash().0))? {
-            return Err(refuse(ErrorCode::StaleShare, format!("share {i} builds on {}", header.prev_blockhash())));
+            return Err(refuse(
+                ErrorCode::StaleShare,
+                format!("share {i} builds on {}", header.prev_blockhash()),
+            ));
         }
         let check = header.check_share(&target);
         if !check.valid {
@@ -242,8 +253,13 @@ fn close_window(
 pub fn mark_offline(state: &mut Overlay<'_>, ctx: &TxContext, id: &TitleId) -> Result<Vec<Event>, ExecError> {
     use crate::modules::registry::RegistryRead;
     let title = state.require_title(id)?;
-    if title.spec.class != TitleClass::AsicMiner || !matches!(title.status, TitleStatus::Active | TitleStatus::Degraded) {
-        return Err(refuse(ErrorCode::NotOffline, format!("title {id} is a {:?} title in state {:?}", title.spec.class, title.status)));
+    if title.spec.class != TitleClass::AsicMiner
+        || !matches!(title.status, TitleStatus::Active | TitleStatus::Degraded)
+    {
+        return Err(refuse(
+            ErrorCode::NotOffline,
+            format!("title {id} is a {:?} title in state {:?}", title.spec.class, title.status),
+        ));
     }
     let params: Params = state.get(PARAMS_KEY)?.unwrap_or_default();
     let last: Option<u64> = state.get(&last_share_key(id))?;
@@ -252,7 +268,10 @@ pub fn mark_offline(state: &mut Overlay<'_>, ctx: &TxContext, id: &TitleId) -> R
     };
     let silent_ms = ctx.time_ms.saturating_sub(last);
     if silent_ms <= params.shares_offline_ms {
-        return Err(refuse(ErrorCode::NotOffline, format!("last share {silent_ms} ms ago, timeout {} ms", params.shares_offline_ms)));
+        return Err(refuse(
+            ErrorCode::NotOffline,
+            format!("last share {silent_ms} ms ago, timeout {} ms", params.shares_offline_ms),
+        ));
     }
     let mut offline = title;
     offline.status = TitleStatus::Offline;

@@ -6,21 +6,33 @@ use crate::state::{ExecError, Overlay, StateRead, StateWrite};
 use computefi_types::{ErrorCode, Event, Hash, OracleMsg, TxError};
 
 fn require_feeder(state: &Overlay<'_>, feed: &str, ctx: &TxContext) -> Result<FeedConfig, ExecError> {
-    let config: FeedConfig =
-        state.get(&feed_key(feed))?.ok_or_else(|| TxError::new(ErrorCode::UnknownFeed, format!("feed {feed:?}")))?;
+    let config: FeedConfig = state
+        .get(&feed_key(feed))?
+        .ok_or_else(|| TxError::new(ErrorCode::UnknownFeed, format!("feed {feed:?}")))?;
     if !config.feeders.contains(&ctx.sender) {
-        return Err(TxError::new(ErrorCode::NotFeeder, format!("{} is not a feeder of {feed}", ctx.sender)).into());
+        return Err(
+            TxError::new(ErrorCode::NotFeeder, format!("{} is not a feeder of {feed}", ctx.sender)).into()
+        );
     }
     Ok(config)
 }
 
 /// Records a tip; when the tip advances, forgets the tips that are no longer recent (at most
 /// [`RECENT_TIPS_MAX`] of them, since older ones were forgotten earlier).
-fn submit_tip(state: &mut Overlay<'_>, ctx: &TxContext, height: u64, hash: &Hash) -> Result<Vec<Event>, ExecError> {
+fn submit_tip(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    height: u64,
+    hash: &Hash,
+) -> Result<Vec<Event>, ExecError> {
     require_feeder(state, TIP_FEED, ctx)?;
     let highest: u64 = state.get(TIP_HIGHEST_KEY)?.unwrap_or(0);
     if height.saturating_add(RECENT_TIPS_MAX) <= highest {
-        return Err(TxError::new(ErrorCode::StaleReport, format!("tip {height} is not recent; the highest tip is {highest}")).into());
+        return Err(TxError::new(
+            ErrorCode::StaleReport,
+            format!("tip {height} is not recent; the highest tip is {highest}"),
+        )
+        .into());
     }
     if let Some(old) = state.get::<Hash>(&tip_height_key(height))? {
         state.delete(tip_key(&old));

@@ -173,6 +173,9 @@ pub fn tips_enforced<S: StateRead + Sized>(state: &S) -> Result<bool, ExecError>
 }
 
 /// Whether `hash` (usual hex order) is one of the recent tips.
-pub fn is_recent_tip<S: StateRead + Sized>(state: &S, hash: &computefi_types::Hash) -> Result<bool, ExecError> {
+pub fn is_recent_tip<S: StateRead + Sized>(
+    state: &S,
+    hash: &computefi_types::Hash,
+) -> Result<bool, ExecError> {
     Ok(state.get_raw(&tip_key(hash))?.is_some())
 }

@@ -66,7 +66,8 @@ fn check_spec(spec: &TitleSpec) -> Result<(), TxError> {
         text("insurance.insurer", &i.insurer, true)?;
     }
     if let Some(tag) = &spec.coinbase_tag {
-        let ok = hex::decode(tag).is_ok_and(|b| (4..=32).contains(&b.len())) && tag == &tag.to_ascii_lowercase();
+        let ok =
+            hex::decode(tag).is_ok_and(|b| (4..=32).contains(&b.len())) && tag == &tag.to_ascii_lowercase();
         if !ok {
             return Err(bad_spec("coinbase_tag: 4 to 32 bytes as lowercase hex".into()));
         }
@@ -157,7 +158,11 @@ fn free_serials(state: &mut Overlay<'_>, title: &Title) {
 fn register(state: &mut Overlay<'_>, ctx: &TxContext, spec: &TitleSpec) -> Result<Vec<Event>, ExecError> {
     if let Some(tag) = &spec.coinbase_tag {
         if let Some(owner) = state.get::<TitleId>(&super::state::tag_key(tag))? {
-            return Err(TxError::new(ErrorCode::DuplicateCoinbaseTag, format!("coinbase tag {tag} belongs to title {owner}")).into());
+            return Err(TxError::new(
+                ErrorCode::DuplicateCoinbaseTag,
+                format!("coinbase tag {tag} belongs to title {owner}"),
+            )
+            .into());
         }
     }
     for serial in &spec.serials {

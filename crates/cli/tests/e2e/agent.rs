@@ -240,11 +240,7 @@ fn the_agent_answers_capacity_challenges_and_a_wrong_answer_degrades_the_title()
     assert!(init.ok, "{}", init.stderr);
     let (device_key, account) =
         (init.stdout["public_key"].as_str().unwrap(), init.stdout["account"].as_str().unwrap());
-    let dev = |args: &[&str]| {
-        let mut all = args.to_vec();
-        all.extend_from_slice(&["--from", "dev", "--keyring-backend", "test", "--node", &node.api]);
-        cli(&home, &all)
-    };
+    let dev = |args: &[&str]| as_dev(&home, &node, args);
     dev(&["tx", "bank", "send", account, "10000000"]).unwrap();
     let title = register_title(&home, &node, device_key);
     dev(&["tx", "registry", "verify", &title, "--document-hash", &"ab".repeat(32)]).unwrap();
@@ -330,12 +326,8 @@ fn an_asic_title_fed_shares_by_the_agent_gets_a_hashrate_estimate_inside_its_int
     let init = agent(&["init", "--home", a_home], &[]);
     let (device_key, account) =
         (init.stdout["public_key"].as_str().unwrap(), init.stdout["account"].as_str().unwrap());
-    let as_dev = |args: &[&str]| {
-        let mut all = args.to_vec();
-        all.extend_from_slice(&["--from", "dev", "--keyring-backend", "test", "--node", &node.api]);
-        cli(&home, &all)
-    };
-    as_dev(&["tx", "bank", "send", account, "10000000"]).unwrap();
+    let dev = |args: &[&str]| as_dev(&home, &node, args);
+    dev(&["tx", "bank", "send", account, "10000000"]).unwrap();
     // 20 TH/s claimed: inside the 95 % interval of 3 shares at difficulty 14,000 for any window
     // between 3 and 10 s ([3.7e13/T, 5.3e14/T] H/s).
     let spec = json!({
@@ -345,10 +337,10 @@ fn an_asic_title_fed_shares_by_the_agent_gets_a_hashrate_estimate_inside_its_int
     });
     let spec_path = dir.path().join("asic.json");
     std::fs::write(&spec_path, spec.to_string()).unwrap();
-    let r = as_dev(&["tx", "registry", "register", "--spec-file", spec_path.to_str().unwrap()]).unwrap();
+    let r = dev(&["tx", "registry", "register", "--spec-file", spec_path.to_str().unwrap()]).unwrap();
     let title = r["receipt"]["events"][1]["attrs"]["title"].as_str().unwrap().to_string();
-    as_dev(&["tx", "registry", "verify", &title, "--document-hash", &"cd".repeat(32)]).unwrap();
-    as_dev(&["tx", "registry", "set-status", &title, "active"]).unwrap();
+    dev(&["tx", "registry", "verify", &title, "--document-hash", &"cd".repeat(32)]).unwrap();
+    dev(&["tx", "registry", "set-status", &title, "active"]).unwrap();
 
     let shares = dir.path().join("shares.txt");
     std::fs::write(&shares, format!("{}\n{}\n", SHARE_LINES[0], SHARE_LINES[1])).unwrap();

@@ -20,23 +20,7 @@ fn a_devnet_commits_a_transfer_refuses_a_tampered_signature_and_survives_a_resta
     // a transfer from the dev account to a new key
     let bob = cli(home, &["keys", "add", "bob", "--keyring-backend", "test"]).unwrap();
     let bob = bob["address"].as_str().unwrap().to_string();
-    let sent = cli(
-        home,
-        &[
-            "tx",
-            "bank",
-            "send",
-            "--from",
-            "dev",
-            "--keyring-backend",
-            "test",
-            "--node",
-            &node.api,
-            &bob,
-            "12345",
-        ],
-    )
-    .unwrap();
+    let sent = as_dev(home, &node, &["tx", "bank", "send", &bob, "12345"]).unwrap();
     assert_eq!(sent["status"], "committed", "{sent}");
     let shown = cli(home, &["query", "balance", &bob, "--node", &node.api]).unwrap();
     assert_eq!(shown["amount"], "12345");
@@ -44,24 +28,7 @@ fn a_devnet_commits_a_transfer_refuses_a_tampered_signature_and_survives_a_resta
     assert_eq!(cli(home, &["query", "tx", hash, "--node", &node.api]).unwrap()["status"], "committed");
 
     // a tampered signature is refused over HTTP, naming the signature, and nothing moves
-    let signed = cli(
-        home,
-        &[
-            "tx",
-            "bank",
-            "send",
-            "--from",
-            "dev",
-            "--keyring-backend",
-            "test",
-            "--node",
-            &node.api,
-            "--sign-only",
-            &bob,
-            "999",
-        ],
-    )
-    .unwrap();
+    let signed = as_dev(home, &node, &["tx", "bank", "send", "--sign-only", &bob, "999"]).unwrap();
     let mut tx = signed["tx"].clone();
     let sig = tx["signature"].as_str().unwrap().to_string();
     let flipped = format!("{}{}", if sig.starts_with('0') { "1" } else { "0" }, &sig[1..]);

@@ -58,46 +58,14 @@ fn sigkill_at_random_moments_loses_no_committed_block_and_applies_no_transfer_tw
     let mut rng: u64 = 0x2545_f491_4f6c_dd1d;
     for round in 0..20u128 {
         let amount = 1_000 + round;
-        let sent = cli(
-            home,
-            &[
-                "tx",
-                "bank",
-                "send",
-                "--from",
-                "dev",
-                "--keyring-backend",
-                "test",
-                "--node",
-                &node.api,
-                &bob,
-                &amount.to_string(),
-            ],
-        );
+        let sent = as_dev(home, &node, &["tx", "bank", "send", &bob, &amount.to_string()]);
         if let Ok(r) = sent {
             if r["status"] == "committed" {
                 committed.push((r["hash"].as_str().unwrap().to_string(), amount));
             }
         }
         // A transfer in flight when the kill lands, too.
-        let _ = cli(
-            home,
-            &[
-                "tx",
-                "bank",
-                "send",
-                "--from",
-                "dev",
-                "--keyring-backend",
-                "test",
-                "--node",
-                &node.api,
-                "--mode",
-                "sync",
-                &bob,
-                "1",
-            ],
-        );
+        let _ = as_dev(home, &node, &["tx", "bank", "send", "--mode", "sync", &bob, "1"]);
         seen.push(status(&node));
         rng ^= rng << 13;
         rng ^= rng >> 7;
@@ -146,23 +114,7 @@ fn replay_agrees_with_a_devnet_and_refuses_while_the_node_runs() {
         .as_str()
         .unwrap()
         .to_string();
-    cli(
-        home,
-        &[
-            "tx",
-            "bank",
-            "send",
-            "--from",
-            "dev",
-            "--keyring-backend",
-            "test",
-            "--node",
-            &node.api,
-            &bob,
-            "77",
-        ],
-    )
-    .unwrap();
+    as_dev(home, &node, &["tx", "bank", "send", &bob, "77"]).unwrap();
     let err = cli(home, &["replay"]).unwrap_err();
     assert!(err.contains("stop it first"), "{err}");
     let (height, app_hash) = status(&node);

@@ -161,3 +161,10 @@ pub fn free_port_block(span: u16) -> u16 {
     }
     panic!("no block of {span} free ports found between 20000 and 32000");
 }
+
+/// Runs the CLI as the devnet's `dev` key (test keyring) against `node`.
+pub fn as_dev(home: &Path, node: &Node, args: &[&str]) -> Result<Value, String> {
+    let mut all = args.to_vec();
+    all.extend_from_slice(&["--from", "dev", "--keyring-backend", "test", "--node", &node.api]);
+    cli(home, &all)
+}

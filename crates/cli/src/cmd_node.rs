@@ -108,6 +108,11 @@ pub fn devnet_feeds(feeder: Address) -> Vec<computefi_app::modules::oracle::Feed
     .collect()
 }
 
+/// Wall-clock ms for the benchmark's genesis time.
+pub fn now_ms_for_bench() -> u64 {
+    now_ms()
+}
+
 /// `computefi init`.
 pub fn init(home: &Option<PathBuf>, args: InitArgs, format: Format) -> anyhow::Result<()> {
     let home = Home::new(crate::home_dir(home)?);

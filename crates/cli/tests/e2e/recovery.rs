@@ -181,7 +181,9 @@ fn the_benchmark_reports_its_four_figures() {
     // A functional check of `computefi bench` on tiny numbers; speed is never asserted here.
     let dir = tempfile::tempdir().unwrap();
     let out = cli(dir.path(), &["bench", "--txs", "400", "--e2e-txs", "200", "--accounts", "20"]).unwrap();
-    for figure in ["ceiling_batch_verifications_per_s", "execution_transfers_per_s", "execution_to_ceiling_ratio"] {
+    for figure in
+        ["ceiling_batch_verifications_per_s", "execution_transfers_per_s", "execution_to_ceiling_ratio"]
+    {
         assert!(out[figure].as_str().unwrap().parse::<f64>().unwrap() > 0.0, "{figure}: {out}");
     }
     assert_eq!(out["end_to_end"]["committed"], out["end_to_end"]["submitted"], "{out}");

@@ -37,22 +37,27 @@ pub struct Node {
 }
 
 impl Node {
+    /// Spawns a node command and waits for the JSON ready line it prints first.
+    fn spawn(mut command: Command, home: &Path) -> Node {
+        let mut child =
+            command.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("the node starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("a ready line");
+        let ready: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("ready line {line:?} of {}: {e}", home.display()));
+        let api = ready["api"].as_str().expect("the ready line names the API").to_string();
+        Node { child, api, ready }
+    }
+
     /// Starts `computefi devnet` on fresh ports and waits for its ready line.
     pub fn devnet(home: &Path, ports: &Ports) -> Node {
-        let mut child = Command::new(BIN)
+        let mut command = Command::new(BIN);
+        command
             .args(["devnet", "--home", home.to_str().unwrap(), "-o", "json", "--block-time-ms", "200"])
             .args(["--api-listen", &format!("127.0.0.1:{}", ports.api)])
             .args(["--metrics-listen", &format!("127.0.0.1:{}", ports.metrics)])
-            .args(["--p2p-listen", &format!("/ip4/127.0.0.1/tcp/{}", ports.p2p)])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the node starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("a ready line");
-        let ready: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("ready line {line:?}: {e}"));
-        let api = ready["api"].as_str().expect("the ready line names the API").to_string();
-        Node { child, api, ready }
+            .args(["--p2p-listen", &format!("/ip4/127.0.0.1/tcp/{}", ports.p2p)]);
+        Node::spawn(command, home)
     }
 
     pub fn get(&self, path: &str) -> (u16, Value) {
@@ -131,18 +136,9 @@ pub fn balance(node: &Node, address: &str) -> String {
 impl Node {
     /// Starts `computefi start` on an initialized home and waits for its ready line.
     pub fn start(home: &Path) -> Node {
-        let mut child = Command::new(BIN)
-            .args(["start", "--home", home.to_str().unwrap(), "-o", "json"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the node starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("a ready line");
-        let ready: Value = serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("ready line {line:?} of {}: {e}", home.display()));
-        let api = ready["api"].as_str().expect("the ready line names the API").to_string();
-        Node { child, api, ready }
+        let mut command = Command::new(BIN);
+        command.args(["start", "--home", home.to_str().unwrap(), "-o", "json"]);
+        Node::spawn(command, home)
     }
 }
 

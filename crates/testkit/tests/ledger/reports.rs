@@ -331,6 +331,14 @@ fn challenged_gpu() -> (TestChain, TitleId) {
     (chain, title)
 }
 
+/// The same GPU title, already active.
+fn active_challenged_gpu() -> (TestChain, TitleId) {
+    let (mut chain, title) = challenged_gpu();
+    let activate = Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Active });
+    run(&mut chain, &operator(), activate).unwrap();
+    (chain, title)
+}
+
 fn request_challenge(chain: &mut TestChain, title: TitleId) -> (u64, [u8; 32]) {
     let msg = Msg::Device(DeviceMsg::RequestChallenge { title });
     let receipt = run(chain, &TestAccount::named("carol"), msg).expect("anyone may challenge");
@@ -404,13 +412,7 @@ fn a_correct_challenge_answer_activates_a_gpu_title_and_a_wrong_one_degrades_it(
 
 #[test]
 fn an_unanswered_challenge_is_expired_by_anyone_after_its_deadline_and_degrades_the_title() {
-    let (mut chain, title) = challenged_gpu();
-    run(
-        &mut chain,
-        &operator(),
-        Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Active }),
-    )
-    .unwrap();
+    let (mut chain, title) = active_challenged_gpu();
     let (id, _) = request_challenge(&mut chain, title);
     refused(
         &mut chain,
@@ -430,13 +432,7 @@ fn an_unanswered_challenge_is_expired_by_anyone_after_its_deadline_and_degrades_
 
 #[test]
 fn a_late_answer_fails_the_challenge() {
-    let (mut chain, title) = challenged_gpu();
-    run(
-        &mut chain,
-        &operator(),
-        Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Active }),
-    )
-    .unwrap();
+    let (mut chain, title) = active_challenged_gpu();
     let (id, seed) = request_challenge(&mut chain, title);
     for _ in 0..4 {
         chain.produce(vec![]);

@@ -9,7 +9,7 @@ use crate::genesis::{Genesis, Params, CHAIN_ID_KEY, PARAMS_KEY};
 use crate::modules::auth::{AuthRead, AuthWrite};
 use crate::modules::bank::{self, BankRead, BankWrite};
 use crate::modules::{Handler, TxContext};
-use crate::state::{Committed, ExecError, Overlay, StateRead};
+use crate::state::{Committed, ExecError, Overlay, Snapshot, StateRead};
 use borsh::{BorshDeserialize, BorshSerialize};
 use computefi_store::{BlockRecord, Store, StoreError};
 use computefi_types::{
@@ -134,6 +134,81 @@ pub struct App {
     params: Params,
     last: RwLock<LastBlock>,
     commit_lock: Mutex<()>,
+    verified: Mutex<VerifiedSignatures>,
+}
+
+/// Most transaction hashes remembered as carrying a valid signature.
+pub const SIGNATURES_CACHED_MAX: usize = 200_000;
+/// Fewest signatures worth a verification thread of their own.
+const SIGNATURES_PER_THREAD_MIN: usize = 64;
+/// Most threads one block's signature verification uses.
+const VERIFY_THREADS_MAX: usize = 8;
+
+/// Hashes of transactions whose signature this node has verified (the hash covers the signature,
+/// so a hit is the same bytes verified before). A node verifies a transaction once at admission;
+/// the block that includes it skips the second verification. Oldest hashes are forgotten first.
+/// Only speed depends on this cache, never a result: a valid signature stays valid.
+#[derive(Default)]
+struct VerifiedSignatures {
+    set: std::collections::BTreeSet<Hash>,
+    order: std::collections::VecDeque<Hash>,
+}
+
+impl VerifiedSignatures {
+    fn contains(&self, hash: &Hash) -> bool {
+        self.set.contains(hash)
+    }
+
+    fn insert(&mut self, hash: Hash) {
+        if self.set.insert(hash) {
+            self.order.push_back(hash);
+            while self.order.len() > SIGNATURES_CACHED_MAX {
+                if let Some(old) = self.order.pop_front() {
+                    self.set.remove(&old);
+                }
+            }
+        }
+    }
+}
+
+/// Batch-verifies the signatures of `txs`; only when a batch fails is each of its signatures
+/// checked alone to find the bad ones.
+pub fn verify_signatures(txs: &[&SignedTx]) -> Vec<Result<(), TxError>> {
+    let mut results: Vec<Result<(), TxError>> = Vec::with_capacity(txs.len());
+    let mut batch = ed25519_consensus::batch::Verifier::new();
+    for tx in txs {
+        results.push(tx.queue_signature(&mut batch));
+    }
+    if batch.verify(rand_core::OsRng).is_err() {
+        for (tx, r) in txs.iter().zip(results.iter_mut()) {
+            if r.is_ok() {
+                *r = tx.verify_signature();
+            }
+        }
+    }
+    results
+}
+
+/// [`verify_signatures`] split across the machine's cores.
+fn verify_signatures_parallel(txs: &[&SignedTx]) -> Vec<Result<(), TxError>> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()).min(VERIFY_THREADS_MAX);
+    let threads = cores.min(txs.len() / SIGNATURES_PER_THREAD_MIN).max(1);
+    if threads == 1 {
+        return verify_signatures(txs);
+    }
+    let chunk = txs.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> =
+            txs.chunks(chunk).map(|part| scope.spawn(move || verify_signatures(part))).collect();
+        handles
+            .into_iter()
+            .zip(txs.chunks(chunk))
+            .flat_map(|(h, part)| {
+                // A verification thread does not panic; if it did, check its part here instead.
+                h.join().unwrap_or_else(|_| verify_signatures(part))
+            })
+            .collect()
+    })
 }
 
 impl App {
@@ -192,7 +267,14 @@ impl App {
             }
             LastBlock { height: latest, hash: h.hash(), time_ms: h.time_ms, app_hash: h.app_hash }
         };
-        Ok(App { store, chain_id, params, last: RwLock::new(last), commit_lock: Mutex::new(()) })
+        Ok(App {
+            store,
+            chain_id,
+            params,
+            last: RwLock::new(last),
+            commit_lock: Mutex::new(()),
+            verified: Mutex::new(VerifiedSignatures::default()),
+        })
     }
 
     /// The chain id.
@@ -215,14 +297,31 @@ impl App {
         *self.last.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Stateless checks of one transaction, signature included.
+    /// Stateless checks of one transaction, signature included (skipped when this node has
+    /// already verified these exact bytes).
     pub fn check_stateless(&self, tx: &SignedTx) -> Result<(), TxError> {
         self.check_envelope(tx)?;
-        tx.verify_signature()
+        let hash = tx.hash();
+        if self.signature_known(&hash) {
+            return Ok(());
+        }
+        tx.verify_signature()?;
+        self.verified.lock().unwrap_or_else(|p| p.into_inner()).insert(hash);
+        Ok(())
+    }
+
+    /// Records that the transaction with this hash carries a valid signature (verified by the
+    /// caller, for example in an admission batch), so its block does not verify it again.
+    pub fn remember_verified(&self, hash: Hash) {
+        self.verified.lock().unwrap_or_else(|p| p.into_inner()).insert(hash);
+    }
+
+    fn signature_known(&self, hash: &Hash) -> bool {
+        self.verified.lock().unwrap_or_else(|p| p.into_inner()).contains(hash)
     }
 
     /// Stateless checks other than the signature: bounds, chain id, each message's own checks.
-    fn check_envelope(&self, tx: &SignedTx) -> Result<(), TxError> {
+    pub fn check_envelope(&self, tx: &SignedTx) -> Result<(), TxError> {
         tx.check_bounds()?;
         if tx.tx.chain_id != self.chain_id {
             let shown: String = tx.tx.chain_id.chars().take(64).collect();
@@ -238,22 +337,24 @@ impl App {
         Ok(())
     }
 
-    /// Stateless checks of many transactions, with one batch verification for all signatures;
-    /// only when the batch fails is each signature checked alone to find the bad ones.
+    /// Stateless checks of many transactions. Signatures this node has not verified before are
+    /// batch-verified, split across the machine's cores; only a failing batch is checked one
+    /// signature at a time to find the bad ones.
     pub fn check_stateless_batch(&self, txs: &[SignedTx]) -> Vec<Result<(), TxError>> {
         let mut results: Vec<Result<(), TxError>> = txs.iter().map(|tx| self.check_envelope(tx)).collect();
-        let mut batch = ed25519_consensus::batch::Verifier::new();
-        for (tx, r) in txs.iter().zip(results.iter_mut()) {
+        let hashes: Vec<Hash> = txs.iter().map(SignedTx::hash).collect();
+        let unknown: Vec<usize> = {
+            let known = self.verified.lock().unwrap_or_else(|p| p.into_inner());
+            (0..txs.len()).filter(|&i| results[i].is_ok() && !known.contains(&hashes[i])).collect()
+        };
+        let to_verify: Vec<&SignedTx> = unknown.iter().map(|&i| &txs[i]).collect();
+        let verified = verify_signatures_parallel(&to_verify);
+        let mut known = self.verified.lock().unwrap_or_else(|p| p.into_inner());
+        for (i, r) in unknown.into_iter().zip(verified) {
             if r.is_ok() {
-                *r = tx.queue_signature(&mut batch);
+                known.insert(hashes[i]);
             }
-        }
-        if batch.verify(rand_core::OsRng).is_err() {
-            for (tx, r) in txs.iter().zip(results.iter_mut()) {
-                if r.is_ok() {
-                    *r = tx.verify_signature();
-                }
-            }
+            results[i] = r;
         }
         results
     }
@@ -350,7 +451,7 @@ impl App {
             return Err(invalid(format!("{} transactions", txs.len())));
         }
         let stateless = self.check_stateless_batch(&txs);
-        let base = Committed(&self.store);
+        let base = Snapshot::of(&self.store)?;
         let mut block = Overlay::new(&base);
         let (mut included, mut receipts, mut rejected) = (Vec::new(), Vec::new(), Vec::new());
         let mut fees = computefi_types::Amount::ZERO;
@@ -501,7 +602,7 @@ impl App {
     pub fn dry_run(&self, tx: &SignedTx) -> Result<Vec<Event>, TxError> {
         self.check_envelope(tx)?;
         let last = self.last();
-        let base = Committed(&self.store);
+        let base = Snapshot::of(&self.store).map_err(|e| internal(e.into()))?;
         let mut o = Overlay::new(&base);
         let ctx = self.context(tx, last.height.saturating_add(1), last.time_ms.saturating_add(1));
         self.execute_tx(&mut o, tx, &ctx).map_err(|e| match e {

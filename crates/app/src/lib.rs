@@ -12,6 +12,8 @@ pub mod modules;
 pub mod query;
 pub mod state;
 
-pub use app::{App, AppError, BlockExecution, BlockInput, ExecMode, StoredBlock, PROTOCOL_VERSION};
+pub use app::{
+    verify_signatures, App, AppError, BlockExecution, BlockInput, ExecMode, StoredBlock, PROTOCOL_VERSION,
+};
 pub use genesis::{Genesis, GenesisBalance, GenesisValidator, Params};
 pub use state::ExecError;

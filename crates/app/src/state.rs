@@ -93,6 +93,23 @@ impl StateRead for Committed<'_> {
     }
 }
 
+/// The latest committed state as one consistent snapshot (one store read transaction for all
+/// reads), for executing a block or a dry run.
+pub struct Snapshot(pub computefi_store::LatestSnapshot);
+
+impl Snapshot {
+    /// A snapshot of `store`'s latest state.
+    pub fn of(store: &Store) -> Result<Snapshot, StoreError> {
+        store.latest_snapshot().map(Snapshot)
+    }
+}
+
+impl StateRead for Snapshot {
+    fn get_raw(&self, key: &str) -> Result<Option<Vec<u8>>, ExecError> {
+        Ok(self.0.get(key.as_bytes())?)
+    }
+}
+
 /// Writes layered over a parent state; reads see the writes first.
 pub struct Overlay<'a> {
     parent: &'a dyn StateRead,

@@ -109,6 +109,7 @@ pub fn router(chain: Arc<Chain>, config: &ApiConfig) -> Router {
         .route("/health", get(health))
         .route("/status", get(status))
         .route("/txs", post(broadcast))
+        .route("/txs/batch", post(broadcast_batch))
         .route("/simulate", post(simulate))
         .route("/txs/{hash}", get(tx_by_hash))
         .route("/accounts/{address}", get(account))
@@ -155,6 +156,7 @@ struct AppState {
         health,
         status,
         broadcast,
+        broadcast_batch,
         simulate,
         tx_by_hash,
         account,
@@ -239,6 +241,75 @@ fn decode_request(body: &Bytes) -> Result<(SignedTx, Option<String>), ApiError> 
     Ok((tx, req.mode))
 }
 
+/// Most transactions in one `POST /txs/batch`.
+pub const TXS_PER_BATCH_MAX: usize = 1_000;
+
+/// Transactions submitted together.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchRequest {
+    /// Hex of each transaction's borsh bytes.
+    txs: Vec<String>,
+}
+
+/// Broadcast many signed transactions at once (hex of their borsh bytes); their signatures are
+/// verified in one batch. Answers once each was accepted or refused, with one result per
+/// transaction in the order given: `{"hash", "status": "pending"}` or `{"error"}`.
+#[utoipa::path(post, path = "/txs/batch",
+    request_body(content = Object, description = "{\"txs\": [\"<hex of the borsh bytes>\", …]}, at most 1,000"),
+    responses((status = 200, description = "One result per transaction"),
+    (status = 400, description = "The request itself is malformed")))]
+async fn broadcast_batch(State(s): State<AppState>, body: Bytes) -> ApiResult {
+    let req: BatchRequest = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("request body: {e}; send {{\"txs\": [\"<hex>\", …]}}")))?;
+    if req.txs.is_empty() || req.txs.len() > TXS_PER_BATCH_MAX {
+        return Err(ApiError::bad_request(format!(
+            "{} transactions; send 1 to {TXS_PER_BATCH_MAX} per batch",
+            req.txs.len()
+        )));
+    }
+    let decoded: Vec<Result<SignedTx, TxError>> = req
+        .txs
+        .iter()
+        .map(|h| {
+            let bytes = hex::decode(h.trim()).map_err(|e| {
+                TxError::new(computefi_types::ErrorCode::MalformedTx, format!("not hex: {e}"))
+            })?;
+            SignedTx::decode(&bytes)
+        })
+        .collect();
+    let chain = s.chain.clone();
+    let results = tokio::task::spawn_blocking(move || {
+        let mut results: Vec<Result<Hash, TxError>> = Vec::with_capacity(decoded.len());
+        let mut good = Vec::new();
+        for d in decoded {
+            match d {
+                Ok(tx) => {
+                    good.push((results.len(), tx));
+                    // Replaced below by the admission result.
+                    results.push(Ok(Hash::ZERO));
+                }
+                Err(e) => results.push(Err(e)),
+            }
+        }
+        let (index, txs): (Vec<usize>, Vec<SignedTx>) = good.into_iter().unzip();
+        for (i, r) in index.into_iter().zip(chain.submit_many(txs)) {
+            results[i] = r;
+        }
+        results
+    })
+    .await
+    .map_err(ApiError::internal)?;
+    let results: Vec<Value> = results
+        .into_iter()
+        .map(|r| match r {
+            Ok(hash) => json!({ "hash": hash, "status": "pending" }),
+            Err(e) => json!({ "error": e }),
+        })
+        .collect();
+    Ok(Json(json!({ "results": results })))
+}
+
 /// Broadcast a signed transaction. `mode`: `sync` (default) answers once the mempool accepted
 /// it; `commit` waits until it is in a committed block.
 #[utoipa::path(post, path = "/txs",
@@ -256,12 +327,13 @@ async fn broadcast(State(s): State<AppState>, body: Bytes) -> Result<Response, A
             return Err(ApiError::bad_request(format!("mode {other:?}: use \"sync\" or \"commit\"")))
         }
     };
-    let mut events = s.chain.subscribe();
+    // Subscribed before submitting, so that a commit right after admission is not missed.
+    let mut events = wait.then(|| s.chain.subscribe());
     let chain = s.chain.clone();
     let hash = tokio::task::spawn_blocking(move || chain.submit(tx)).await.map_err(ApiError::internal)??;
-    if !wait {
+    let Some(events) = events.as_mut() else {
         return Ok(Json(json!({ "hash": hash, "status": "pending" })).into_response());
-    }
+    };
     let waited = tokio::time::timeout(s.commit_wait, async {
         loop {
             match events.recv().await {

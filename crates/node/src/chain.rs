@@ -1,6 +1,7 @@
 //! [`Chain`]: the ledger as the node runs it — the app, the mempool, executions cached between
 //! proposal and decision, and a feed of commits for clients waiting on their transactions.
 
+use crate::admission::SignatureBatcher;
 use crate::ledger::{Ledger, ValidatorInfo};
 use crate::mempool::{Mempool, MempoolConfig};
 use crate::metrics as m;
@@ -52,6 +53,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// The node's ledger.
 pub struct Chain {
     app: App,
+    signatures: SignatureBatcher,
     mempool: Mutex<Mempool>,
     executed: Mutex<BTreeMap<Hash, BlockExecution>>,
     events: broadcast::Sender<ChainEvent>,
@@ -71,6 +73,7 @@ impl Chain {
         m::height(app.last().height);
         Ok(Chain {
             app,
+            signatures: SignatureBatcher::start()?,
             mempool: Mutex::new(Mempool::new(mempool)),
             executed: Mutex::new(BTreeMap::new()),
             events,
@@ -116,21 +119,69 @@ impl Chain {
         self.catching_up.store(value, Ordering::Relaxed);
     }
 
-    /// Admits a transaction to the mempool after the app's checks.
+    /// Admits a transaction to the mempool after the app's checks. Its signature is verified in
+    /// a batch with other submissions of the moment; the checks run outside the mempool lock, so
+    /// submissions from many clients are checked in parallel; the lock is held only to re-read
+    /// the nonce and insert.
     pub fn submit(&self, tx: SignedTx) -> Result<Hash, TxError> {
-        let mut pool = lock(&self.mempool);
+        let gap = lock(&self.mempool).config().nonce_gap_max;
+        let tx = match self.app.check_envelope(&tx).and_then(|()| self.signatures.verify(tx)) {
+            Ok(tx) => {
+                self.app.remember_verified(tx.hash());
+                tx
+            }
+            Err(e) => {
+                m::tx_refused(e.code);
+                return Err(e);
+            }
+        };
+        self.admit(tx, gap)
+    }
+
+    /// Admits many transactions submitted together: their signatures are verified in one batch
+    /// (across the machine's cores), then each is admitted as [`Chain::submit`] would. Results
+    /// come in the order given.
+    pub fn submit_many(&self, txs: Vec<SignedTx>) -> Vec<Result<Hash, TxError>> {
+        let gap = lock(&self.mempool).config().nonce_gap_max;
+        let checks = self.app.check_stateless_batch(&txs);
+        txs.into_iter()
+            .zip(checks)
+            .map(|(tx, check)| match check {
+                Ok(()) => self.admit(tx, gap),
+                Err(e) => {
+                    m::tx_refused(e.code);
+                    Err(e)
+                }
+            })
+            .collect()
+    }
+
+    /// Admission after the signature is known good: nonce window, dry run, then the mempool.
+    fn admit(&self, tx: SignedTx, gap: u64) -> Result<Hash, TxError> {
+        let unavailable = |e: computefi_app::ExecError| {
+            TxError::new(computefi_types::ErrorCode::NodeUnavailable, e.to_string())
+        };
         let sender = tx.tx.sender();
-        let committed_next = self
-            .app
-            .next_nonce(&sender)
-            .map_err(|e| TxError::new(computefi_types::ErrorCode::NodeUnavailable, e.to_string()))?;
-        let outcome = self
-            .app
-            .check_tx(&tx, committed_next, pool.config().nonce_gap_max)
-            .and_then(|()| pool.insert(tx));
-        match &outcome {
-            Ok(_) => m::tx_accepted(pool.len()),
-            Err(e) => m::tx_refused(e.code),
+        let committed_next = self.app.next_nonce(&sender).map_err(unavailable)?;
+        let checked = self.app.check_tx(&tx, committed_next, gap);
+        let outcome = checked.and_then(|()| {
+            let mut pool = lock(&self.mempool);
+            // A block may have committed while the checks ran.
+            let now_next = self.app.next_nonce(&sender).map_err(unavailable)?;
+            if tx.tx.nonce < now_next {
+                return Err(TxError::new(
+                    computefi_types::ErrorCode::NonceReused,
+                    format!("{sender}: nonce {} used, next is {now_next}", tx.tx.nonce),
+                ));
+            }
+            let inserted = pool.insert(tx);
+            if inserted.is_ok() {
+                m::tx_accepted(pool.len());
+            }
+            inserted
+        });
+        if let Err(e) = &outcome {
+            m::tx_refused(e.code);
         }
         outcome
     }

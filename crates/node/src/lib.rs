@@ -1,5 +1,6 @@
 //! The ComputeFi node: consensus by Malachite BFT, the mempool, the HTTP API and metrics.
 
+pub mod admission;
 pub mod api;
 pub mod chain;
 pub mod consensus;

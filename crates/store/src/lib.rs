@@ -68,7 +68,7 @@ mod tree;
 
 pub use error::StoreError;
 pub use proof::{verify_proof, StateProof};
-pub use store::{PruneReport, Store};
+pub use store::{LatestSnapshot, PruneReport, Store};
 
 /// A 32-byte hash (SHA-256 digest, block hash, tx hash, state root).
 pub type Hash32 = [u8; 32];

@@ -49,6 +49,32 @@ struct Prepared {
     batch: TreeUpdateBatch,
 }
 
+/// A read-only view of the latest state, from [`Store::latest_snapshot`].
+pub struct LatestSnapshot {
+    table: ReadOnlyTable<&'static [u8], &'static [u8]>,
+    version: Option<u64>,
+    path: PathBuf,
+}
+
+impl LatestSnapshot {
+    /// The value of `key` in the snapshot.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        check_key(key)?;
+        let value = self.table.get(key).map_err(|e| match redb::Error::from(e) {
+            redb::Error::Corrupted(detail) => StoreError::Corrupted { path: self.path.clone(), detail },
+            source => {
+                StoreError::Db { path: self.path.clone(), op: "read latest state", source: Box::new(source) }
+            }
+        })?;
+        Ok(value.map(|v| v.value().to_vec()))
+    }
+
+    /// The version the snapshot shows (`None` for an empty store).
+    pub fn version(&self) -> Option<u64> {
+        self.version
+    }
+}
+
 /// What a [`Store::prune`] call did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PruneReport {
@@ -166,6 +192,15 @@ impl Store {
         let latest = self.open_read(&txn, tables::LATEST)?;
         let value = latest.get(key).map_err(self.db_err("read latest state"))?;
         Ok(value.map(|v| v.value().to_vec()))
+    }
+
+    /// A consistent view of the latest state in one read transaction, for many reads in a row
+    /// (executing a block reads thousands of keys; opening a transaction per key costs more than
+    /// the read). A commit made after the snapshot was taken is not visible through it.
+    pub fn latest_snapshot(&self) -> Result<LatestSnapshot, StoreError> {
+        let txn = self.read_txn()?;
+        let table = self.open_read(&txn, tables::LATEST)?;
+        Ok(LatestSnapshot { table, version: self.latest_version(), path: self.path.clone() })
     }
 
     /// Up to `limit` entries of the latest state whose key starts with `prefix`, in ascending key

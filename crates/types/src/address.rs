@@ -85,10 +85,47 @@ pub enum ParseIdError {
     },
 }
 
-fn encode20(kind: AddressKind, bytes: &[u8; 20]) -> String {
+/// Slots of the per-thread cache of encoded ids.
+const ENCODED_CACHED_SLOTS: usize = 1024;
+
+type EncodedSlot = Option<(AddressKind, [u8; 20], Box<str>)>;
+
+thread_local! {
+    /// Recently encoded ids. State keys and events spell ids in bech32m, so executing one
+    /// transfer encodes the same few ids a dozen times, and the bech32m checksum cost most of a
+    /// transfer's execution time. A direct-mapped cache keyed by the id's bytes; a pure function
+    /// memoised, so nothing observable depends on it.
+    static ENCODED: std::cell::RefCell<Vec<EncodedSlot>> =
+        std::cell::RefCell::new(vec![None; ENCODED_CACHED_SLOTS]);
+}
+
+/// Calls `f` with the bech32m spelling of `bytes` as `kind`, from the cache when it is there.
+fn with_encoded<R>(kind: AddressKind, bytes: &[u8; 20], f: impl FnOnce(&str) -> R) -> R {
+    let slot = (usize::from(bytes[0]) | usize::from(bytes[1]) << 8) % ENCODED_CACHED_SLOTS;
+    ENCODED.with(|cache| {
+        // Busy only if `f` itself shows an id; then, as for a slot out of range, encode directly.
+        let Ok(mut cache) = cache.try_borrow_mut() else { return f(&encode_uncached(kind, bytes)) };
+        let Some(entry) = cache.get_mut(slot) else { return f(&encode_uncached(kind, bytes)) };
+        match entry {
+            Some((k, b, s)) if *k == kind && b == bytes => f(s),
+            _ => {
+                let encoded = encode_uncached(kind, bytes).into_boxed_str();
+                let out = f(&encoded);
+                *entry = Some((kind, *bytes, encoded));
+                out
+            }
+        }
+    })
+}
+
+fn encode_uncached(kind: AddressKind, bytes: &[u8; 20]) -> String {
     // The prefix is a constant known to be valid; encoding 20 bytes cannot exceed bech32's length.
     let hrp = Hrp::parse_unchecked(kind.prefix());
     bech32::encode::<Bech32m>(hrp, bytes).unwrap_or_default()
+}
+
+fn encode20(kind: AddressKind, bytes: &[u8; 20]) -> String {
+    with_encoded(kind, bytes, str::to_string)
 }
 
 fn decode20(kind: AddressKind, s: &str) -> Result<[u8; 20], ParseIdError> {
@@ -142,7 +179,7 @@ macro_rules! bech32_id {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&encode20($kind, &self.0))
+                with_encoded($kind, &self.0, |s| f.write_str(s))
             }
         }
 

@@ -79,6 +79,27 @@ fn ids_have_one_prefix_per_kind_and_refuse_the_other_kinds() {
 }
 
 #[test]
+fn ids_that_share_a_cache_slot_or_bytes_still_encode_as_their_own_kind() {
+    // The same 20 bytes as an account and as an asset id, and ids whose first two bytes agree
+    // (one cache slot), each round-trip to exactly themselves, whatever order they are shown in.
+    let mut ids = Vec::new();
+    for tail in 0u8..8 {
+        let mut bytes = [7u8; 20];
+        bytes[19] = tail;
+        ids.push((Address(bytes), AssetId(bytes)));
+    }
+    for _ in 0..2 {
+        for (account, asset) in &ids {
+            let a = account.to_string();
+            let b = asset.to_string();
+            assert!(a.starts_with("cfi1") && b.starts_with("cfiasset1"));
+            assert_eq!(a.parse::<Address>().unwrap(), *account);
+            assert_eq!(b.parse::<AssetId>().unwrap(), *asset);
+        }
+    }
+}
+
+#[test]
 fn a_batch_and_single_verification_agree() {
     let good = sample_tx();
     let mut bad = sample_tx();

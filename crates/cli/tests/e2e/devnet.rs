@@ -69,6 +69,25 @@ fn a_devnet_commits_a_transfer_refuses_a_tampered_signature_and_survives_a_resta
     let wrong = "00".repeat(32);
     assert!(cli(home, &["verify", "proof", "--file", file.to_str().unwrap(), "--app-hash", &wrong]).is_err());
 
+    // a batch: the valid transaction is admitted, a flipped signature byte and non-hex are
+    // refused, each result in its place
+    let good = signed["tx_bytes"].as_str().unwrap().to_string();
+    let mut bad = good.clone().into_bytes();
+    let last = bad.len() - 1;
+    bad[last] = if bad[last] == b'0' { b'1' } else { b'0' };
+    let bad = String::from_utf8(bad).unwrap();
+    let (code, batch) = http(&node.api, "POST", "/txs/batch", Some(&json!({ "txs": [bad, good, "zz"] })));
+    assert_eq!(code, 200, "{batch}");
+    let results = batch["results"].as_array().unwrap();
+    assert_eq!(results[0]["error"]["code"], 6, "{batch}");
+    assert_eq!(results[1]["status"], "pending", "{batch}");
+    assert_eq!(results[2]["error"]["code"], 1, "{batch}");
+    let (code, empty) = http(&node.api, "POST", "/txs/batch", Some(&json!({ "txs": [] })));
+    assert_eq!(code, 400, "{empty}");
+    let h = node.height();
+    node.wait_for_height(h + 2);
+    assert_eq!(balance(&node, &bob), "13344", "the batched transfer of 999 landed once");
+
     // metrics on their own port, OpenAPI document
     let (code, metrics) = http(&format!("http://127.0.0.1:{}", ports.metrics), "GET", "/metrics", None);
     assert_eq!(code, 200);
@@ -77,6 +96,7 @@ fn a_devnet_commits_a_transfer_refuses_a_tampered_signature_and_survives_a_resta
     assert_eq!(code, 200);
     assert!(openapi["openapi"].as_str().unwrap().starts_with("3."));
     assert!(openapi["paths"]["/txs"].is_object());
+    assert!(openapi["paths"]["/txs/batch"].is_object());
 
     // SIGTERM, then restart: the height and app hash are intact and blocks keep coming
     let last = node.get("/status").1;
@@ -87,7 +107,7 @@ fn a_devnet_commits_a_transfer_refuses_a_tampered_signature_and_survives_a_resta
     assert!(resumed >= last_height.parse().unwrap(), "resumed at {resumed}, had {last_height}");
     let (_, block) = node.get(&format!("/blocks/{last_height}"));
     assert_eq!(block["header"]["app_hash"], last_hash, "the block seen before the stop is unchanged");
-    assert_eq!(balance(&node, &bob), "12345");
+    assert_eq!(balance(&node, &bob), "13344");
     node.wait_for_height(resumed + 2);
     node.terminate();
 }

@@ -5,7 +5,7 @@ use computefi_types::{Address, Amount, AssetId, ErrorCode, TxError};
 
 /// Key of one balance.
 pub fn balance_key(account: &Address, asset: &AssetId) -> String {
-    format!("{}{asset}", balance_prefix(account))
+    format!("bank/balance/{account}/{asset}")
 }
 
 /// Prefix of all balances of an account.
@@ -44,25 +44,7 @@ pub trait BankWrite: StateWrite + BankRead {
     /// balance first (income earned before a transfer stays with the sender).
     fn set_balance(&mut self, account: &Address, asset: &AssetId, amount: Amount) -> Result<(), ExecError> {
         let before = self.balance(account, asset)?;
-        if before == amount {
-            return Ok(());
-        }
-        crate::modules::revenue::state::settle(self, asset, account, before)?;
-        let key = balance_key(account, asset);
-        let index = format!("{}{account}", holder_index_prefix(asset));
-        let count = self.holder_count(asset)?;
-        if amount.is_zero() {
-            self.delete(key);
-            self.delete(index);
-            self.put(holders_key(asset), &count.saturating_sub(1));
-        } else {
-            self.put(key, &amount);
-            if before.is_zero() {
-                self.put(index, &true);
-                self.put(holders_key(asset), &count.saturating_add(1));
-            }
-        }
-        Ok(())
+        replace_balance(self, account, asset, before, amount)
     }
 
     /// Adds to a balance.
@@ -74,7 +56,7 @@ pub trait BankWrite: StateWrite + BankRead {
                 format!("{account} holds {now} of {asset}; adding {amount} overflows"),
             )
         })?;
-        self.set_balance(account, asset, next)
+        replace_balance(self, account, asset, now, next)
     }
 
     /// Takes from a balance.
@@ -86,7 +68,7 @@ pub trait BankWrite: StateWrite + BankRead {
                 format!("{account} holds {now} of {asset}, needs {amount}"),
             )
         })?;
-        self.set_balance(account, asset, next)
+        replace_balance(self, account, asset, now, next)
     }
 
     /// Moves `amount` of `asset` from one account to another.
@@ -102,3 +84,36 @@ pub trait BankWrite: StateWrite + BankRead {
     }
 }
 impl<T: StateWrite + Sized> BankWrite for T {}
+
+/// Changes a balance from `before` (just read by the caller) to `amount`.
+fn replace_balance<S: StateWrite + Sized>(
+    state: &mut S,
+    account: &Address,
+    asset: &AssetId,
+    before: Amount,
+    amount: Amount,
+) -> Result<(), ExecError> {
+    if before == amount {
+        return Ok(());
+    }
+    crate::modules::revenue::state::settle(state, asset, account, before)?;
+    let key = balance_key(account, asset);
+    if amount.is_zero() {
+        state.delete(key);
+    } else {
+        state.put(key, &amount);
+    }
+    // The holder count and index change only when an account starts or stops holding.
+    if before.is_zero() || amount.is_zero() {
+        let index = format!("{}{account}", holder_index_prefix(asset));
+        let count = state.holder_count(asset)?;
+        if amount.is_zero() {
+            state.delete(index);
+            state.put(holders_key(asset), &count.saturating_sub(1));
+        } else {
+            state.put(index, &true);
+            state.put(holders_key(asset), &count.saturating_add(1));
+        }
+    }
+    Ok(())
+}

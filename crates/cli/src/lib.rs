@@ -2,6 +2,7 @@
 //! queries. The binary is a thin `main` over [`run`].
 
 pub mod client;
+pub mod cmd_amm;
 pub mod cmd_bench;
 pub mod cmd_demo;
 pub mod cmd_keys;
@@ -66,6 +67,9 @@ enum Command {
     /// Check proofs offline: a mining share's block header, a matrix product, an attestation.
     #[command(subcommand)]
     Proof(cmd_proof::ProofCmd),
+    /// Pool arithmetic offline (quotes).
+    #[command(subcommand)]
+    Amm(cmd_amm::AmmCmd),
 }
 
 /// The home to use: --home, or the XDG data directory.
@@ -97,6 +101,7 @@ pub fn run() {
         Command::Verify(cmd) => cmd_query::verify(cmd, format),
         Command::Demo(args) => cmd_demo::run(&home, args, format),
         Command::Proof(cmd) => cmd_proof::run(cmd, format),
+        Command::Amm(cmd) => cmd_amm::run(cmd, format),
     };
     if let Err(e) = result {
         output::print_error(format, &e);

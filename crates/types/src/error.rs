@@ -1,6 +1,7 @@
 //! Error codes a user sees. Codes are stable: a client may match on them, so a code is never
 //! reused or renumbered. Ranges: 1–999 transaction envelope, 1000s `bank`, 2000s `assets`, 3000s `identity` and
-//! 3100s `compliance`, 4000s `registry`, 5000s `shares`, 6000s `revenue`, 7000s `device`, 7100s `oracle`.
+//! 3100s `compliance`, 4000s `registry`, 5000s `shares`, 6000s `revenue`, 7000s `device`, 7100s `oracle`,
+//! 8000s `amm`.
 //! The message of each code says the cause and what to do; [`TxError::detail`] adds the values
 //! involved.
 
@@ -258,6 +259,36 @@ pub enum ErrorCode {
     /// Stale share.
     #[error("stale share: the share does not build on a recent Bitcoin tip reported to the ledger; mine on the current tip")]
     StaleShare = 7015,
+
+    /// A pool of one asset with itself.
+    #[error(
+        "pool of one asset with itself: a pool trades two different assets; give two different asset ids"
+    )]
+    SameAsset = 8000,
+    /// A pool for the pair exists.
+    #[error("pool exists: the pair already has a pool; add liquidity to it instead (GET /pools)")]
+    PoolExists = 8001,
+    /// No such pool.
+    #[error("unknown pool: no pool trades this pair; create it with `computefi tx amm create-pool` or check the route")]
+    UnknownPool = 8002,
+    /// Zero liquidity.
+    #[error("zero liquidity: the amounts are zero, too small to mint a liquidity share, or the pool holds no reserves; deposit more, or add liquidity before trading")]
+    ZeroLiquidity = 8003,
+    /// Past the slippage limit.
+    #[error("slippage limit exceeded: at the pool's current reserves the trade gives less (or costs more) than the limit you set; quote again and raise the limit or trade less")]
+    SlippageExceeded = 8004,
+    /// Past the deadline.
+    #[error("deadline passed: the block height is past the deadline height you set; sign the trade again with a later deadline")]
+    DeadlinePassed = 8005,
+    /// A bad route.
+    #[error("bad route: a route lists 2 to 5 assets with no asset twice; give the assets from the one you pay to the one you receive")]
+    BadRoute = 8006,
+    /// The output would drain the pool.
+    #[error("insufficient liquidity: the pool cannot pay that much out of its reserves; trade less")]
+    InsufficientLiquidity = 8007,
+    /// Fee outside its range.
+    #[error("fee out of range: a pool's fee is 1 to 1000 basis points; use the default 30 unless you have a reason")]
+    BadFee = 8008,
 }
 
 impl ErrorCode {
@@ -346,6 +377,15 @@ impl ErrorCode {
             NotOffline => "not_offline",
             ShareNotBound => "share_not_bound",
             StaleShare => "stale_share",
+            SameAsset => "same_asset",
+            PoolExists => "pool_exists",
+            UnknownPool => "unknown_pool",
+            ZeroLiquidity => "zero_liquidity",
+            SlippageExceeded => "slippage_exceeded",
+            DeadlinePassed => "deadline_passed",
+            BadRoute => "bad_route",
+            InsufficientLiquidity => "insufficient_liquidity",
+            BadFee => "bad_fee",
         }
     }
 }

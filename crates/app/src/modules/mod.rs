@@ -1,8 +1,9 @@
 //! The ledger's modules, in the order a transaction meets them: auth, bank, assets, identity,
-//! compliance, registry, shares, revenue, device, oracle. Each has the same files: `mod.rs` (what it is, its invariants),
+//! compliance, registry, shares, revenue, device, oracle, amm. Each has the same files: `mod.rs` (what it is, its invariants),
 //! `state.rs` (its keys and read/write extension traits), `exec.rs` (its message handlers) and,
 //! where it emits them, `event.rs`.
 
+pub mod amm;
 pub mod assets;
 pub mod auth;
 pub mod bank;
@@ -53,6 +54,7 @@ impl Handler for Msg {
             Msg::Revenue(m) => m.check_stateless(ctx),
             Msg::Device(m) => m.check_stateless(ctx),
             Msg::Oracle(m) => m.check_stateless(ctx),
+            Msg::Amm(m) => m.check_stateless(ctx),
         }
     }
 
@@ -67,6 +69,7 @@ impl Handler for Msg {
             Msg::Revenue(m) => m.execute(state, ctx),
             Msg::Device(m) => m.execute(state, ctx),
             Msg::Oracle(m) => m.execute(state, ctx),
+            Msg::Amm(m) => m.execute(state, ctx),
         }
     }
 }

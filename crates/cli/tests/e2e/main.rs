@@ -5,6 +5,7 @@
 #![allow(clippy::disallowed_methods)]
 
 mod agent;
+mod amm;
 mod devnet;
 mod recovery;
 mod spine;

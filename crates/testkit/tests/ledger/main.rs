@@ -1,6 +1,7 @@
 //! Whole-block tests of the ledger through `TestChain`: the real app and store, consensus mocked.
 //! One test binary; the spine (identity, titles, shares, revenue) lives in its own module.
 
+mod amm;
 mod reports;
 mod spine;
 

@@ -1,0 +1,332 @@
+//! Pools: Uniswap v2 numbers through whole blocks, bad input refused without a trace, transfer
+//! rules applied to pools, and the pool invariants under random trading.
+
+use computefi_app::modules::amm::{self, math};
+use computefi_testkit::{issuer, msgs, refused, run, TestAccount, TestChain};
+use computefi_types::compliance::{Claim, ClaimType, Condition, Requirement, TransferRules};
+use computefi_types::*;
+use proptest::prelude::*;
+
+fn alice() -> TestAccount {
+    TestAccount::named("alice")
+}
+fn bob() -> TestAccount {
+    TestAccount::named("bob")
+}
+fn carol() -> TestAccount {
+    TestAccount::named("carol")
+}
+
+const E18: u128 = 1_000_000_000_000_000_000;
+
+/// Two assets issued by alice, `supply` of each minted to alice and to bob.
+fn two_assets(chain: &mut TestChain, supply: u128) -> (AssetId, AssetId) {
+    let mut ids = Vec::new();
+    for symbol in ["GPUH", "USDX"] {
+        run(chain, &alice(), msgs::create(symbol, 0, None)).expect("created");
+        let id = AssetId::derive(&alice().address, symbol);
+        for who in [alice(), bob()] {
+            run(chain, &alice(), msgs::mint(&id, &who.address, supply)).expect("minted");
+        }
+        ids.push(id);
+    }
+    (ids[0], ids[1])
+}
+
+fn create(x: &AssetId, y: &AssetId, amount_x: u128, amount_y: u128) -> Msg {
+    Msg::Amm(AmmMsg::CreatePool {
+        asset_a: *x,
+        asset_b: *y,
+        amount_a: Amount(amount_x),
+        amount_b: Amount(amount_y),
+        fee_bps: 30,
+    })
+}
+
+fn swap_in(route: &[AssetId], amount_in: u128, min_out: u128, deadline: u64) -> Msg {
+    Msg::Amm(AmmMsg::SwapExactIn {
+        route: route.to_vec(),
+        amount_in: Amount(amount_in),
+        amount_out_min: Amount(min_out),
+        deadline_height: deadline,
+    })
+}
+
+fn swap_out(route: &[AssetId], amount_out: u128, max_in: u128, deadline: u64) -> Msg {
+    Msg::Amm(AmmMsg::SwapExactOut {
+        route: route.to_vec(),
+        amount_out: Amount(amount_out),
+        amount_in_max: Amount(max_in),
+        deadline_height: deadline,
+    })
+}
+
+fn pool(chain: &TestChain, x: &AssetId, y: &AssetId) -> amm::Pool {
+    use computefi_app::modules::amm::AmmRead;
+    let state = computefi_app::state::Committed(chain.app().store());
+    state.pool(x, y).unwrap().expect("the pool exists")
+}
+
+fn k(p: &amm::Pool) -> ethnum_free::Wide {
+    ethnum_free::Wide::mul(p.reserve_a.0, p.reserve_b.0)
+}
+
+/// 256-bit products without a dependency in the test: (high, low) limbs compare correctly.
+mod ethnum_free {
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+    pub struct Wide(u128, u128);
+    impl Wide {
+        pub fn mul(a: u128, b: u128) -> Wide {
+            let (a1, a0) = (a >> 64, a & u128::from(u64::MAX));
+            let (b1, b0) = (b >> 64, b & u128::from(u64::MAX));
+            let (lo, mid1, mid2, hi) = (a0 * b0, a1 * b0, a0 * b1, a1 * b1);
+            let (mid, c1) = mid1.overflowing_add(mid2);
+            let (low, c2) = lo.overflowing_add(mid << 64);
+            let high = hi + (mid >> 64) + (u128::from(c1) << 64) + u128::from(c2);
+            Wide(high, low)
+        }
+    }
+}
+
+#[test]
+fn a_pool_trades_at_uniswap_v2_prices_and_returns_liquidity_pro_rata() {
+    let mut chain = TestChain::new();
+    let (gpu, usd) = two_assets(&mut chain, 1_000 * E18);
+    // Uniswap's mint vector: 1 and 4 give sqrt(4) = 2 liquidity, 1000 units locked.
+    let created = run(&mut chain, &alice(), create(&gpu, &usd, 5 * E18, 10 * E18)).expect("pool created");
+    let lp: AssetId = created.events.iter().find_map(|e| e.attr("lp")).unwrap().parse().unwrap();
+    let minted = math::initial_liquidity(5 * E18, 10 * E18).unwrap();
+    assert_eq!(chain.balance(&alice().address, &lp).0, minted - math::LIQUIDITY_LOCKED);
+    assert_eq!(chain.supply(&lp).0, minted);
+
+    // Exact in: Uniswap's swap vector (1 into 5 / 10) gives 1662497915624478906.
+    let bob_usd = chain.balance(&bob().address, &usd).0;
+    let h = chain.height();
+    run(&mut chain, &bob(), swap_in(&[gpu, usd], E18, 1_662_497_915_624_478_906, h + 5)).expect("swapped");
+    assert_eq!(chain.balance(&bob().address, &usd).0 - bob_usd, 1_662_497_915_624_478_906);
+    let p = pool(&chain, &gpu, &usd);
+    let (r_gpu, r_usd) =
+        if p.asset_a == gpu { (p.reserve_a.0, p.reserve_b.0) } else { (p.reserve_b.0, p.reserve_a.0) };
+    assert_eq!((r_gpu, r_usd), (6 * E18, 10 * E18 - 1_662_497_915_624_478_906));
+    assert_eq!(chain.balance(&p.account, &gpu).0, r_gpu, "reserves are the pool account's balances");
+
+    // Exact out: pays getAmountIn, and the limit is enforced.
+    let want = E18;
+    let cost = math::amount_in(want, r_usd, r_gpu, 30).unwrap();
+    let h = chain.height();
+    refused(&mut chain, &bob(), swap_out(&[usd, gpu], want, cost - 1, h + 5), ErrorCode::SlippageExceeded);
+    let bob_before = chain.balance(&bob().address, &usd).0;
+    run(&mut chain, &bob(), swap_out(&[usd, gpu], want, cost, h + 5)).expect("bought exactly");
+    assert_eq!(bob_before - chain.balance(&bob().address, &usd).0, cost);
+
+    // Removing all of alice's liquidity pays her pro-rata share; the locked units stay.
+    let p = pool(&chain, &gpu, &usd);
+    let held = chain.balance(&alice().address, &lp).0;
+    let supply = chain.supply(&lp).0;
+    let expect_a = math::share_of(held, p.reserve_a.0, supply).unwrap();
+    let before_a = chain.balance(&alice().address, &p.asset_a).0;
+    let remove = Msg::Amm(AmmMsg::RemoveLiquidity {
+        asset_a: gpu,
+        asset_b: usd,
+        liquidity: Amount(held),
+        amount_a_min: Amount(0),
+        amount_b_min: Amount(0),
+        deadline_height: chain.height() + 5,
+    });
+    run(&mut chain, &alice(), remove).expect("removed");
+    assert_eq!(chain.balance(&alice().address, &p.asset_a).0 - before_a, expect_a);
+    assert_eq!(chain.supply(&lp).0, math::LIQUIDITY_LOCKED);
+    assert_eq!(chain.balance(&p.account, &lp).0, math::LIQUIDITY_LOCKED);
+}
+
+#[test]
+fn a_route_through_two_pools_pays_the_product_of_both_quotes() {
+    let mut chain = TestChain::new();
+    let (gpu, usd) = two_assets(&mut chain, 1_000 * E18);
+    let cfi = AssetId::native();
+    run(&mut chain, &alice(), create(&gpu, &usd, 100 * E18, 300 * E18)).unwrap();
+    run(&mut chain, &alice(), create(&usd, &cfi, 300 * E18, 50_000_000)).unwrap();
+    let first = math::amount_out(E18, 100 * E18, 300 * E18, 30).unwrap();
+    let second = math::amount_out(first, 300 * E18, 50_000_000, 30).unwrap();
+    let cfi_before = chain.native_balance(&bob().address).0;
+    let h = chain.height();
+    let receipt = run(&mut chain, &bob(), swap_in(&[gpu, usd, cfi], E18, second, h + 3)).unwrap();
+    let fee = receipt.fee.0;
+    assert_eq!(chain.native_balance(&bob().address).0 + fee - cfi_before, second);
+    let middle = pool(&chain, &usd, &cfi);
+    assert_eq!(
+        chain.balance(&middle.account, &usd).0,
+        300 * E18 + first,
+        "the middle asset went pool to pool"
+    );
+}
+
+#[test]
+fn bad_pool_input_is_refused_and_changes_nothing() {
+    let mut chain = TestChain::new();
+    let (gpu, usd) = two_assets(&mut chain, 1_000 * E18);
+    refused(&mut chain, &alice(), create(&gpu, &gpu, E18, E18), ErrorCode::SameAsset);
+    refused(&mut chain, &alice(), create(&gpu, &usd, 0, E18), ErrorCode::ZeroLiquidity);
+    refused(&mut chain, &alice(), create(&gpu, &usd, 10, 10), ErrorCode::ZeroLiquidity);
+    let bad_fee = Msg::Amm(AmmMsg::CreatePool {
+        asset_a: gpu,
+        asset_b: usd,
+        amount_a: Amount(E18),
+        amount_b: Amount(E18),
+        fee_bps: 5_000,
+    });
+    refused(&mut chain, &alice(), bad_fee, ErrorCode::BadFee);
+    let h = chain.height();
+    refused(&mut chain, &bob(), swap_in(&[gpu, usd], E18, 0, h + 100), ErrorCode::UnknownPool);
+    run(&mut chain, &alice(), create(&gpu, &usd, 10 * E18, 10 * E18)).unwrap();
+    refused(&mut chain, &alice(), create(&usd, &gpu, E18, E18), ErrorCode::PoolExists);
+    let h = chain.height();
+    let quoted = math::amount_out(E18, 10 * E18, 10 * E18, 30).unwrap();
+    refused(&mut chain, &bob(), swap_in(&[gpu, usd], E18, quoted + 1, h + 100), ErrorCode::SlippageExceeded);
+    refused(&mut chain, &bob(), swap_in(&[gpu, usd], E18, 0, h), ErrorCode::DeadlinePassed);
+    refused(&mut chain, &bob(), swap_in(&[gpu], E18, 0, h + 100), ErrorCode::BadRoute);
+    refused(&mut chain, &bob(), swap_in(&[gpu, usd, gpu], E18, 0, h + 100), ErrorCode::BadRoute);
+    refused(
+        &mut chain,
+        &bob(),
+        swap_out(&[gpu, usd], 10 * E18, u128::MAX, h + 100),
+        ErrorCode::InsufficientLiquidity,
+    );
+    refused(&mut chain, &carol(), swap_in(&[gpu, usd], E18, 0, h + 100), ErrorCode::InsufficientBalance);
+    let remove = Msg::Amm(AmmMsg::RemoveLiquidity {
+        asset_a: gpu,
+        asset_b: usd,
+        liquidity: Amount(E18),
+        amount_a_min: Amount(0),
+        amount_b_min: Amount(0),
+        deadline_height: h + 100,
+    });
+    refused(&mut chain, &carol(), remove, ErrorCode::InsufficientBalance);
+}
+
+#[test]
+fn a_restricted_asset_enters_a_pool_only_with_a_claim_and_leaves_only_to_eligible_accounts() {
+    let mut chain = TestChain::new();
+    let (share, usd) = two_assets(&mut chain, 1_000 * E18);
+    let kyc = TransferRules {
+        requirements: vec![Requirement {
+            sender: vec![],
+            receiver: vec![Condition::Has { claim: ClaimType::Kyc, issuer: issuer().address }],
+        }],
+        ..TransferRules::default()
+    };
+    let grant = |chain: &mut TestChain, who: &Address| {
+        let claim = Claim { claim_type: ClaimType::Kyc, jurisdiction: None };
+        run(
+            chain,
+            &issuer(),
+            Msg::Identity(IdentityMsg::GrantClaim { subject: *who, claim, expires_at_ms: u64::MAX }),
+        )
+        .expect("granted");
+    };
+    run(&mut chain, &alice(), Msg::Compliance(ComplianceMsg::SetRules { asset: share, rules: kyc })).unwrap();
+    refused(&mut chain, &alice(), create(&share, &usd, 10 * E18, 10 * E18), ErrorCode::TransferNotAllowed);
+    grant(&mut chain, &amm::state::pool_account(&share, &usd));
+    run(&mut chain, &alice(), create(&share, &usd, 10 * E18, 10 * E18)).expect("the pool may hold it now");
+    let h = chain.height();
+    refused(&mut chain, &bob(), swap_in(&[usd, share], E18, 0, h + 5), ErrorCode::TransferNotAllowed);
+    grant(&mut chain, &bob().address);
+    run(&mut chain, &bob(), swap_in(&[usd, share], E18, 0, h + 5)).expect("eligible buyer");
+}
+
+#[test]
+fn the_time_weighted_price_follows_how_long_each_price_held() {
+    let mut chain = TestChain::new();
+    let (gpu, usd) = two_assets(&mut chain, 1_000 * E18);
+    run(&mut chain, &alice(), create(&gpu, &usd, 10 * E18, 20 * E18)).unwrap();
+    for _ in 0..5 {
+        chain.produce(vec![]);
+    }
+    let state = computefi_app::state::Committed(chain.app().store());
+    let now = chain.app().last().time_ms;
+    let price = amm::twap(&state, &gpu, &usd, 1_000, now).unwrap().expect("history covers the window");
+    assert_eq!(price, 2 * math::PRICE_ONE, "a price that did not move averages to itself");
+    assert_eq!(amm::twap(&state, &gpu, &usd, 3_600_000, now).unwrap(), None, "no history that old");
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Swap { gpu_in: bool, amount: u128, who: usize },
+    Add { amount: u128, who: usize },
+    Remove { part: u8, who: usize },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        (any::<bool>(), 1u128..50 * E18, 0usize..2).prop_map(|(gpu_in, amount, who)| Op::Swap {
+            gpu_in,
+            amount,
+            who
+        }),
+        (1u128..20 * E18, 0usize..2).prop_map(|(amount, who)| Op::Add { amount, who }),
+        (1u8..=100, 0usize..2).prop_map(|(part, who)| Op::Remove { part, who }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// Whatever the trades: k never falls on a swap, the reserves are the pool's balances, every
+    /// unit of both assets is somewhere (supply conserved), and liquidity shares are backed: the
+    /// value a share redeems for never falls (fees only add to it).
+    #[test]
+    fn pool_invariants_hold_under_random_trading(ops in prop::collection::vec(op(), 1..25)) {
+        let mut chain = TestChain::new();
+        let (gpu, usd) = two_assets(&mut chain, 1_000 * E18);
+        let created = run(&mut chain, &alice(), create(&gpu, &usd, 100 * E18, 100 * E18)).unwrap();
+        let lp: AssetId = created.events.iter().find_map(|e| e.attr("lp")).unwrap().parse().unwrap();
+        let people = [alice(), bob()];
+        let totals = (chain.supply(&gpu), chain.supply(&usd));
+        let mut last = pool(&chain, &gpu, &usd);
+        let mut last_supply = chain.supply(&lp).0;
+        for op in ops {
+            let h = chain.height() + 5;
+            let swapped = matches!(op, Op::Swap { .. });
+            let msg = match op {
+                Op::Swap { gpu_in, amount, who } => {
+                    let route = if gpu_in { [gpu, usd] } else { [usd, gpu] };
+                    (who, swap_in(&route, amount, 0, h))
+                }
+                Op::Add { amount, who } => (who, Msg::Amm(AmmMsg::AddLiquidity {
+                    asset_a: gpu, asset_b: usd,
+                    amount_a_desired: Amount(amount), amount_b_desired: Amount(amount * 3),
+                    amount_a_min: Amount(0), amount_b_min: Amount(0), deadline_height: h,
+                })),
+                Op::Remove { part, who } => {
+                    let held = chain.balance(&people[who].address, &lp).0;
+                    (who, Msg::Amm(AmmMsg::RemoveLiquidity {
+                        asset_a: gpu, asset_b: usd,
+                        liquidity: Amount(held * u128::from(part) / 100),
+                        amount_a_min: Amount(0), amount_b_min: Amount(0), deadline_height: h,
+                    }))
+                }
+            };
+            let root = chain.app_hash();
+            let ok = run(&mut chain, &people[msg.0], msg.1).is_ok();
+            if !ok { prop_assert_eq!(chain.app_hash(), root); }
+            let now = pool(&chain, &gpu, &usd);
+            if ok && swapped { prop_assert!(k(&now) >= k(&last), "k fell on a swap"); }
+            prop_assert_eq!(chain.balance(&now.account, &now.asset_a), now.reserve_a);
+            prop_assert_eq!(chain.balance(&now.account, &now.asset_b), now.reserve_b);
+            prop_assert_eq!((chain.supply(&gpu), chain.supply(&usd)), totals);
+            // The value a share redeems for, sqrt(k) / supply, never falls (rounding favours
+            // the shares that stay; one unit of slack for the floor of the square root).
+            let supply_now = chain.supply(&lp).0;
+            let (root_now, root_then) = (
+                math::geometric_mean(now.reserve_a.0, now.reserve_b.0),
+                math::geometric_mean(last.reserve_a.0, last.reserve_b.0),
+            );
+            prop_assert!(
+                ethnum_free::Wide::mul(root_now + 1, last_supply) >= ethnum_free::Wide::mul(root_then, supply_now),
+                "a liquidity share lost value"
+            );
+            last = now;
+            last_supply = supply_now;
+        }
+    }
+}

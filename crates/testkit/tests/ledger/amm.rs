@@ -1,21 +1,13 @@
 //! Pools: Uniswap v2 numbers through whole blocks, bad input refused without a trace, transfer
 //! rules applied to pools, and the pool invariants under random trading.
 
+use super::{alice, bob, carol};
 use computefi_app::modules::amm::{self, math};
-use computefi_testkit::{issuer, msgs, refused, run, TestAccount, TestChain};
+use computefi_testkit::{issuer, msgs, refused, run, TestChain};
 use computefi_types::compliance::{Claim, ClaimType, Condition, Requirement, TransferRules};
 use computefi_types::*;
+use ethnum::U256;
 use proptest::prelude::*;
-
-fn alice() -> TestAccount {
-    TestAccount::named("alice")
-}
-fn bob() -> TestAccount {
-    TestAccount::named("bob")
-}
-fn carol() -> TestAccount {
-    TestAccount::named("carol")
-}
 
 const E18: u128 = 1_000_000_000_000_000_000;
 
@@ -67,25 +59,8 @@ fn pool(chain: &TestChain, x: &AssetId, y: &AssetId) -> amm::Pool {
     state.pool(x, y).unwrap().expect("the pool exists")
 }
 
-fn k(p: &amm::Pool) -> ethnum_free::Wide {
-    ethnum_free::Wide::mul(p.reserve_a.0, p.reserve_b.0)
-}
-
-/// 256-bit products without a dependency in the test: (high, low) limbs compare correctly.
-mod ethnum_free {
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-    pub struct Wide(u128, u128);
-    impl Wide {
-        pub fn mul(a: u128, b: u128) -> Wide {
-            let (a1, a0) = (a >> 64, a & u128::from(u64::MAX));
-            let (b1, b0) = (b >> 64, b & u128::from(u64::MAX));
-            let (lo, mid1, mid2, hi) = (a0 * b0, a1 * b0, a0 * b1, a1 * b1);
-            let (mid, c1) = mid1.overflowing_add(mid2);
-            let (low, c2) = lo.overflowing_add(mid << 64);
-            let high = hi + (mid >> 64) + (u128::from(c1) << 64) + u128::from(c2);
-            Wide(high, low)
-        }
-    }
+fn k(p: &amm::Pool) -> U256 {
+    U256::from(p.reserve_a.0) * U256::from(p.reserve_b.0)
 }
 
 #[test]
@@ -322,7 +297,7 @@ proptest! {
                 math::geometric_mean(last.reserve_a.0, last.reserve_b.0),
             );
             prop_assert!(
-                ethnum_free::Wide::mul(root_now + 1, last_supply) >= ethnum_free::Wide::mul(root_then, supply_now),
+                U256::from(root_now + 1) * U256::from(last_supply) >= U256::from(root_then) * U256::from(supply_now),
                 "a liquidity share lost value"
             );
             last = now;

@@ -9,13 +9,13 @@ use computefi_testkit::{msgs, TestAccount, TestChain, FEE, GENESIS_BALANCE};
 use computefi_types::{limits, Amount, AssetId, ErrorCode, Msg, SignedTx, Tx, TxError};
 use proptest::prelude::*;
 
-fn alice() -> TestAccount {
+pub(crate) fn alice() -> TestAccount {
     TestAccount::named("alice")
 }
-fn bob() -> TestAccount {
+pub(crate) fn bob() -> TestAccount {
     TestAccount::named("bob")
 }
-fn carol() -> TestAccount {
+pub(crate) fn carol() -> TestAccount {
     TestAccount::named("carol")
 }
 fn cfi() -> AssetId {

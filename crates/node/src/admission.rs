@@ -31,11 +31,7 @@ impl SignatureBatcher {
                     }
                 }
                 let txs: Vec<&SignedTx> = batch.iter().map(|(tx, _)| tx).collect();
-                let results = if txs.len() == 1 {
-                    vec![txs[0].verify_signature()]
-                } else {
-                    computefi_app::verify_signatures(&txs)
-                };
+                let results = computefi_app::verify_signatures(&txs);
                 for ((tx, reply), result) in batch.into_iter().zip(results) {
                     // The submitter may have gone away (its request was cancelled).
                     let _ = reply.send((tx, result));

@@ -52,7 +52,6 @@ struct Prepared {
 /// A read-only view of the latest state, from [`Store::latest_snapshot`].
 pub struct LatestSnapshot {
     table: ReadOnlyTable<&'static [u8], &'static [u8]>,
-    version: Option<u64>,
     path: PathBuf,
 }
 
@@ -60,18 +59,8 @@ impl LatestSnapshot {
     /// The value of `key` in the snapshot.
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         check_key(key)?;
-        let value = self.table.get(key).map_err(|e| match redb::Error::from(e) {
-            redb::Error::Corrupted(detail) => StoreError::Corrupted { path: self.path.clone(), detail },
-            source => {
-                StoreError::Db { path: self.path.clone(), op: "read latest state", source: Box::new(source) }
-            }
-        })?;
+        let value = self.table.get(key).map_err(db_error(&self.path, "read latest state"))?;
         Ok(value.map(|v| v.value().to_vec()))
-    }
-
-    /// The version the snapshot shows (`None` for an empty store).
-    pub fn version(&self) -> Option<u64> {
-        self.version
     }
 }
 
@@ -200,7 +189,7 @@ impl Store {
     pub fn latest_snapshot(&self) -> Result<LatestSnapshot, StoreError> {
         let txn = self.read_txn()?;
         let table = self.open_read(&txn, tables::LATEST)?;
-        Ok(LatestSnapshot { table, version: self.latest_version(), path: self.path.clone() })
+        Ok(LatestSnapshot { table, path: self.path.clone() })
     }
 
     /// Up to `limit` entries of the latest state whose key starts with `prefix`, in ascending key
@@ -792,10 +781,7 @@ impl Store {
     }
 
     fn db_err<E: Into<redb::Error>>(&self, op: &'static str) -> impl FnOnce(E) -> StoreError + '_ {
-        move |e| match e.into() {
-            redb::Error::Corrupted(detail) => self.corrupted(detail),
-            source => StoreError::Db { path: self.path.clone(), op, source: Box::new(source) },
-        }
+        db_error(&self.path, op)
     }
 
     fn corrupted(&self, detail: String) -> StoreError {
@@ -820,6 +806,14 @@ fn open_error(path: &Path, e: DatabaseError) -> StoreError {
             StoreError::Corrupted { path: path.to_path_buf(), detail: io.to_string() }
         }
         source => StoreError::Open { path: path.to_path_buf(), source: Box::new(source) },
+    }
+}
+
+/// Maps a failed redb operation `op` on the file at `path`: damage is reported as such.
+fn db_error<'p, E: Into<redb::Error>>(path: &'p Path, op: &'static str) -> impl FnOnce(E) -> StoreError + 'p {
+    move |e| match e.into() {
+        redb::Error::Corrupted(detail) => StoreError::Corrupted { path: path.to_path_buf(), detail },
+        source => StoreError::Db { path: path.to_path_buf(), op, source: Box::new(source) },
     }
 }
 

@@ -4,7 +4,7 @@ use super::math::{self, MathError, FEE_BPS_MAX, LIQUIDITY_LOCKED};
 use super::state::{module_account, ordered, pool_account, put_pool, AmmRead, Pool};
 use crate::modules::assets::{AssetInfo, AssetsRead, AssetsWrite};
 use crate::modules::bank::BankWrite;
-use crate::modules::compliance::{self, Movement};
+use crate::modules::compliance;
 use crate::modules::{Handler, TxContext};
 use crate::state::{ExecError, Overlay};
 use computefi_types::{Address, AmmMsg, Amount, AssetId, ErrorCode, Event, TxError};
@@ -50,9 +50,7 @@ fn move_checked(
     to: &Address,
     amount: u128,
 ) -> Result<(), ExecError> {
-    let amount = Amount(amount);
-    compliance::check(&*state, asset, Movement::Transfer { from }, to, amount, ctx.time_ms)?;
-    state.transfer(from, to, asset, amount)
+    compliance::transfer_checked(state, asset, from, to, Amount(amount), ctx.time_ms)
 }
 
 fn set_reserves(pool: &mut Pool, ctx: &TxContext, reserve_a: u128, reserve_b: u128) {

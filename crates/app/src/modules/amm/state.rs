@@ -1,7 +1,7 @@
 //! Keys and typed access of `amm`: one record per pool, keyed by its ordered pair, and a short
 //! ring of price observations per pool for the time-weighted average price.
 
-use super::math::{self, PRICE_ONE};
+use super::math;
 use crate::state::{ExecError, StateRead, StateWrite};
 use borsh::{BorshDeserialize, BorshSerialize};
 use computefi_types::{Address, Amount, AssetId, ErrorCode, TxError};
@@ -27,7 +27,7 @@ pub struct Pool {
     pub reserve_b: Amount,
     /// Swap fee in basis points.
     pub fee_bps: u16,
-    /// Sum over time of the price of `asset_a` in `asset_b` (× [`PRICE_ONE`]) times the
+    /// Sum over time of the price of `asset_a` in `asset_b` (× [`math::PRICE_ONE`]) times the
     /// seconds it held, wrapping at 2^128 like Uniswap's accumulators: only differences are
     /// read, and those are exact while the true difference fits 128 bits.
     pub price_a_cumulative: u128,
@@ -147,7 +147,7 @@ pub fn put_pool<S: StateWrite + Sized>(state: &mut S, pool: &Pool) -> Result<(),
 }
 
 /// The time-weighted average price of `base` in the pool's other asset over at least the last
-/// `window_ms` (× [`PRICE_ONE`]), from the newest observation at least that old to now. `None`
+/// `window_ms` (× [`math::PRICE_ONE`]), from the newest observation at least that old to now. `None`
 /// when the pool is younger than the window or its ring does not reach back that far. This is
 /// the price other modules read; the spot price can be moved within one block, this cannot
 /// cheaply.
@@ -175,6 +175,3 @@ pub fn twap<S: StateRead + Sized>(
     };
     Ok(Some(now_cum.wrapping_sub(then_cum) / elapsed_s))
 }
-
-/// One unit of price, re-exported for readers of [`twap`].
-pub const TWAP_ONE: u128 = PRICE_ONE;

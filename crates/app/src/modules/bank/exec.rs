@@ -1,9 +1,9 @@
 //! Handlers of `bank` messages.
 
 use super::event;
-use super::state::{BankRead, BankWrite};
+use super::state::BankRead;
 use crate::modules::assets::AssetsRead;
-use crate::modules::compliance::{self, Movement};
+use crate::modules::compliance;
 use crate::modules::{Handler, TxContext};
 use crate::state::{ExecError, Overlay};
 use computefi_types::limits::MULTI_SEND_OUTPUTS_MAX;
@@ -35,8 +35,7 @@ fn send(
         )
         .into());
     }
-    compliance::check(&*state, asset, Movement::Transfer { from: &ctx.sender }, to, amount, ctx.time_ms)?;
-    state.transfer(&ctx.sender, to, asset, amount)?;
+    compliance::transfer_checked(state, asset, &ctx.sender, to, amount, ctx.time_ms)?;
     Ok(event::transfer(&ctx.sender, to, asset, amount))
 }
 

@@ -14,3 +14,21 @@ pub mod exec;
 pub mod state;
 pub use check::{check, evaluate_requirements, Movement};
 pub use state::{ComplianceRead, ComplianceWrite};
+
+use crate::modules::bank::BankWrite;
+use crate::state::{ExecError, StateWrite};
+use computefi_types::{Address, Amount, AssetId};
+
+/// Moves `amount` of `asset` from `from` to `to` once [`check`] passes: the one way a transfer
+/// that is not forced passes the asset's transfer rules.
+pub fn transfer_checked<S: StateWrite + Sized>(
+    state: &mut S,
+    asset: &AssetId,
+    from: &Address,
+    to: &Address,
+    amount: Amount,
+    now_ms: u64,
+) -> Result<(), ExecError> {
+    check(&*state, asset, Movement::Transfer { from }, to, amount, now_ms)?;
+    state.transfer(from, to, asset, amount)
+}

@@ -41,6 +41,16 @@ fn sequences(run: &Run) -> Vec<String> {
         .collect()
 }
 
+/// Creates the agent's home (its device key and account) and funds the account from the dev
+/// key; returns the device key.
+fn init_funded_agent(home: &Path, node: &Node, agent_home: &str) -> String {
+    let init = agent(&["init", "--home", agent_home], &[]);
+    assert!(init.ok, "{}", init.stderr);
+    let account = init.stdout["account"].as_str().unwrap();
+    as_dev(home, node, &["tx", "bank", "send", account, "10000000"]).unwrap();
+    init.stdout["public_key"].as_str().unwrap().to_string()
+}
+
 fn register_title(home: &Path, node: &Node, device_key: &str) -> String {
     let spec = json!({
         "class": "gpu_server", "make": "Supermicro", "model": "SYS-821GE-TNHR, 8x NVIDIA H100 SXM 80GB",
@@ -50,23 +60,8 @@ fn register_title(home: &Path, node: &Node, device_key: &str) -> String {
     });
     let path = home.join("title.json");
     std::fs::write(&path, spec.to_string()).unwrap();
-    let r = cli(
-        home,
-        &[
-            "tx",
-            "registry",
-            "register",
-            "--spec-file",
-            path.to_str().unwrap(),
-            "--from",
-            "dev",
-            "--keyring-backend",
-            "test",
-            "--node",
-            &node.api,
-        ],
-    )
-    .unwrap();
+    let r =
+        as_dev(home, node, &["tx", "registry", "register", "--spec-file", path.to_str().unwrap()]).unwrap();
     let event = r["receipt"]["events"]
         .as_array()
         .unwrap()
@@ -85,28 +80,8 @@ fn a_simulated_agent_reports_to_its_title_and_its_chain_survives_agent_and_node_
     node.wait_for_height(1);
     let a_home = agent_home.to_str().unwrap();
 
-    let init = agent(&["init", "--home", a_home], &[]);
-    assert!(init.ok, "{}", init.stderr);
-    let (device_key, account) =
-        (init.stdout["public_key"].as_str().unwrap(), init.stdout["account"].as_str().unwrap());
-    cli(
-        &home,
-        &[
-            "tx",
-            "bank",
-            "send",
-            "--from",
-            "dev",
-            "--keyring-backend",
-            "test",
-            "--node",
-            &node.api,
-            account,
-            "10000000",
-        ],
-    )
-    .unwrap();
-    let title = register_title(&home, &node, device_key);
+    let device_key = init_funded_agent(&home, &node, a_home);
+    let title = register_title(&home, &node, &device_key);
     let api = node.api.clone();
     let run = |extra: &[&str], env: &[(&str, &str)]| {
         let mut args = vec!["run", "--home", a_home, "--node", &api, "--title", &title];
@@ -236,13 +211,9 @@ fn the_agent_answers_capacity_challenges_and_a_wrong_answer_degrades_the_title()
     let node = Node::devnet(&home, &ports);
     node.wait_for_height(1);
     let a_home = agent_home.to_str().unwrap();
-    let init = agent(&["init", "--home", a_home], &[]);
-    assert!(init.ok, "{}", init.stderr);
-    let (device_key, account) =
-        (init.stdout["public_key"].as_str().unwrap(), init.stdout["account"].as_str().unwrap());
+    let device_key = init_funded_agent(&home, &node, a_home);
     let dev = |args: &[&str]| as_dev(&home, &node, args);
-    dev(&["tx", "bank", "send", account, "10000000"]).unwrap();
-    let title = register_title(&home, &node, device_key);
+    let title = register_title(&home, &node, &device_key);
     dev(&["tx", "registry", "verify", &title, "--document-hash", &"ab".repeat(32)]).unwrap();
     assert_eq!(title_status(&node, &title), "verified");
 
@@ -323,11 +294,8 @@ fn an_asic_title_fed_shares_by_the_agent_gets_a_hashrate_estimate_inside_its_int
     node.wait_for_height(1);
 
     let a_home = agent_home.to_str().unwrap();
-    let init = agent(&["init", "--home", a_home], &[]);
-    let (device_key, account) =
-        (init.stdout["public_key"].as_str().unwrap(), init.stdout["account"].as_str().unwrap());
+    let device_key = init_funded_agent(&home, &node, a_home);
     let dev = |args: &[&str]| as_dev(&home, &node, args);
-    dev(&["tx", "bank", "send", account, "10000000"]).unwrap();
     // 20 TH/s claimed: inside the 95 % interval of 3 shares at difficulty 14,000 for any window
     // between 3 and 10 s ([3.7e13/T, 5.3e14/T] H/s).
     let spec = json!({

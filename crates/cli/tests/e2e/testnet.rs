@@ -38,23 +38,8 @@ fn assert_agree(nodes: &[&Node], through: u64) {
 /// committed `after` (so it knows the dev account's latest nonce); returns the commit height.
 fn send_through(node: &Node, keyring: &Path, to: &str, amount: &str, after: u64) -> u64 {
     node.wait_for_height(after);
-    let sent = cli(
-        keyring,
-        &[
-            "tx",
-            "bank",
-            "send",
-            "--from",
-            "dev",
-            "--keyring-backend",
-            "test",
-            "--node",
-            &node.api,
-            to,
-            amount,
-        ],
-    )
-    .unwrap_or_else(|e| panic!("sending through {}: {e}", node.api));
+    let sent = as_dev(keyring, node, &["tx", "bank", "send", to, amount])
+        .unwrap_or_else(|e| panic!("sending through {}: {e}", node.api));
     assert_eq!(sent["status"], "committed", "{sent}");
     sent["height"].as_str().unwrap().parse().unwrap()
 }

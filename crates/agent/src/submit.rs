@@ -17,24 +17,25 @@ use crate::key::DeviceKey;
 use crate::node::{NodeApi, NodeError, Status};
 use crate::state::{State, Store};
 use computefi_types::device::SignedReport;
-use computefi_types::{Amount, DeviceMsg, Msg, Tx};
+use computefi_types::{Amount, DeviceMsg, ErrorCode, Msg, Tx};
 use serde::Serialize;
 
 /// Resyncs (and nonce retries) allowed in one flush before it gives up until the next round.
 pub const RESYNCS_PER_FLUSH_MAX: u32 = 4;
 
-const UNKNOWN_DEVICE_KEY: u32 = 7001;
-const REPLAYED: u32 = 7003;
-const SEQUENCE_GAP: u32 = 7004;
-const BROKEN_CHAIN: u32 = 7005;
-const STALE: u32 = 7006;
-const INVALID_PAYLOAD: u32 = 7007;
-const NONCE_REUSED: u32 = 7;
-const NONCE_FUTURE: u32 = 8;
-const INSUFFICIENT_FEE: u32 = 10;
-const MEMPOOL_FULL: u32 = 11;
-const DUPLICATE_TX: u32 = 12;
-const NODE_UNAVAILABLE: u32 = 13;
+// The ledger's codes the agent acts on, named from their one definition.
+const UNKNOWN_DEVICE_KEY: u32 = ErrorCode::UnknownDeviceKey as u32;
+const REPLAYED: u32 = ErrorCode::ReplayedReport as u32;
+const SEQUENCE_GAP: u32 = ErrorCode::SequenceGap as u32;
+const BROKEN_CHAIN: u32 = ErrorCode::BrokenReportChain as u32;
+const STALE: u32 = ErrorCode::StaleReport as u32;
+const INVALID_PAYLOAD: u32 = ErrorCode::InvalidPayload as u32;
+const NONCE_REUSED: u32 = ErrorCode::NonceReused as u32;
+const NONCE_FUTURE: u32 = ErrorCode::NonceFuture as u32;
+const INSUFFICIENT_FEE: u32 = ErrorCode::InsufficientFee as u32;
+const MEMPOOL_FULL: u32 = ErrorCode::MempoolFull as u32;
+const DUPLICATE_TX: u32 = ErrorCode::DuplicateTx as u32;
+const NODE_UNAVAILABLE: u32 = ErrorCode::NodeUnavailable as u32;
 
 /// A report the ledger accepted.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

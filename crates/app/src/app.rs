@@ -18,7 +18,7 @@ use computefi_types::{
 use std::sync::{Mutex, RwLock};
 
 /// Version of the state layout and rules. A node refuses to open a store written by another.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 const META_PROTOCOL: &str = "protocol_version";
 const META_CHAIN_ID: &str = "chain_id";
@@ -483,6 +483,14 @@ impl App {
                 Err(other) => return Err(other.into()),
             }
         }
+        let end_ctx = TxContext {
+            sender: Address::module("ledger"),
+            height: input.height,
+            time_ms: input.time_ms,
+            tx_hash: Hash::ZERO,
+            prev_block: last.hash,
+        };
+        let mut events = crate::modules::end_block(&mut block, &end_ctx)?;
         let writes = block.write_set();
         let app_hash = Hash(self.store.compute_root(input.height, &writes)?);
         let header = Header {
@@ -494,10 +502,9 @@ impl App {
             txs_hash: Block::txs_hash_of(&included),
             app_hash,
         };
-        let events = vec![Event::new("block.summary")
-            .with("height", input.height)
-            .with("txs", included.len())
-            .with("fees", fees)];
+        events.push(
+            Event::new("block.summary").with("height", input.height).with("txs", included.len()).with("fees", fees),
+        );
         Ok(BlockExecution { block: Block { header, txs: included }, receipts, events, rejected, writes })
     }
 

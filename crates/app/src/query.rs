@@ -3,7 +3,11 @@
 use crate::app::{read_block, App, AppError, StoredBlock};
 use crate::genesis::{GenesisValidator, VALIDATORS_KEY};
 use crate::modules::assets::{state::INFO_PREFIX, AssetInfo, AssetsRead};
+use crate::modules::amm::AmmRead;
 use crate::modules::bank::{state::balance_prefix, BankRead};
+use crate::modules::capacity::{CapacityRead, CapacityToken, Reservation};
+use crate::modules::delivery::{Contract, DeliveryRead, Penalty};
+use crate::modules::lease::{Lease, LeaseRead, Order};
 use crate::modules::identity::{state::claims_prefix, ClaimRecord};
 use crate::modules::registry::{state::TITLE_PREFIX, RegistryRead, Title};
 use crate::modules::revenue::{self, state as income, Pool};
@@ -75,6 +79,9 @@ impl App {
                 .map_err(|e| AppError::Corrupt(format!("balance key {key}: {e}")))?;
             let amount: Amount =
                 borsh::from_slice(&value).map_err(|e| AppError::Corrupt(format!("{key}: {e}")))?;
+            if self.capacity_token(&asset)?.is_some_and(|t| t.expired) {
+                continue; // an expired capacity token counts for nothing
+            }
             balances.push(BalanceView { asset, amount });
         }
         Ok(AccountView { address: *address, next_nonce: self.next_nonce(address)?, balances, height })
@@ -262,5 +269,47 @@ impl App {
     pub fn prove(&self, key: &str, height: Option<u64>) -> Result<computefi_store::StateProof, AppError> {
         let version = height.unwrap_or_else(|| self.last().height);
         Ok(self.store().prove(key.as_bytes(), version)?)
+    }
+
+    /// A capacity token's record.
+    pub fn capacity_token(&self, asset: &AssetId) -> Result<Option<CapacityToken>, AppError> {
+        Ok(Committed(self.store()).capacity_token(asset)?)
+    }
+
+    /// The reservations of a title's capacity (live tokens, leases, contracts).
+    pub fn reservations(&self, title: &TitleId) -> Result<Vec<Reservation>, AppError> {
+        Ok(Committed(self.store()).reservations(title)?)
+    }
+
+    /// An order.
+    pub fn order(&self, id: u64) -> Result<Option<Order>, AppError> {
+        Ok(Committed(self.store()).order(id)?)
+    }
+
+    /// A lease.
+    pub fn lease(&self, id: u64) -> Result<Option<Lease>, AppError> {
+        Ok(Committed(self.store()).lease(id)?)
+    }
+
+    /// Ids of the leases that stream now.
+    pub fn open_leases(&self) -> Result<Vec<u64>, AppError> {
+        Ok(Committed(self.store()).open_leases()?)
+    }
+
+    /// A delivery contract.
+    pub fn contract(&self, id: u64) -> Result<Option<Contract>, AppError> {
+        Ok(Committed(self.store()).contract(id)?)
+    }
+
+    /// Penalties recorded on a title for broken delivery contracts.
+    pub fn penalties(&self, title: &TitleId) -> Result<Vec<Penalty>, AppError> {
+        let state = Committed(self.store());
+        let n = state.penalty_count(title)?.min(LIST_ENTRIES_MAX as u64);
+        (0..n).filter_map(|i| state.penalty(title, i).transpose()).collect::<Result<_, _>>().map_err(Into::into)
+    }
+
+    /// A pool, by its pair in either order.
+    pub fn pool(&self, x: &AssetId, y: &AssetId) -> Result<Option<crate::modules::amm::Pool>, AppError> {
+        Ok(Committed(self.store()).pool(x, y)?)
     }
 }

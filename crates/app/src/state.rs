@@ -156,3 +156,27 @@ impl StateWrite for Overlay<'_> {
         self.writes.insert(key, None);
     }
 }
+
+/// Runs `f` on a child of `parent` and merges its writes only when it succeeds. A refusal
+/// comes back as `Ok(Err(..))` with nothing kept, so work the ledger does on its own (at the
+/// end of a block, or on behalf of a report) can skip one item without failing the block.
+pub fn contained<F>(parent: &mut Overlay<'_>, f: F) -> Result<Result<Vec<computefi_types::Event>, computefi_types::TxError>, ExecError>
+where
+    F: FnOnce(&mut Overlay<'_>) -> Result<Vec<computefi_types::Event>, ExecError>,
+{
+    let outcome = {
+        let mut child = Overlay::new(&*parent);
+        match f(&mut child) {
+            Ok(events) => Ok((child.into_writes(), events)),
+            Err(e) => Err(e),
+        }
+    };
+    match outcome {
+        Ok((writes, events)) => {
+            parent.merge(writes);
+            Ok(Ok(events))
+        }
+        Err(ExecError::Rejected(e)) => Ok(Err(e)),
+        Err(other) => Err(other),
+    }
+}

@@ -161,6 +161,7 @@ fn gpu_server(tag: &str, issuer: Address, device_key: PublicKey) -> TitleSpec {
             ..TransferRules::default()
         },
         coinbase_tag: None,
+        green_bps: 0,
     }
 }
 

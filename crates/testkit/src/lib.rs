@@ -80,6 +80,7 @@ pub struct TestChain {
     dir: TempDir,
     proposer: Address,
     local_nonce: BTreeMap<Address, u64>,
+    skip_ms: u64,
 }
 
 impl TestChain {
@@ -128,6 +129,7 @@ impl TestChain {
             dir,
             proposer: TestAccount::named("validator-0").address,
             local_nonce: BTreeMap::new(),
+            skip_ms: 0,
         }
     }
 
@@ -176,16 +178,28 @@ impl TestChain {
             .sign(&who.key)
     }
 
-    fn next_input(&self) -> BlockInput {
+    fn next_input(&mut self) -> BlockInput {
         let last = self.app.last();
-        BlockInput { height: last.height + 1, time_ms: last.time_ms + 1_000, proposer: self.proposer }
+        let time_ms = last.time_ms + 1_000 + std::mem::take(&mut self.skip_ms);
+        BlockInput { height: last.height + 1, time_ms, proposer: self.proposer }
+    }
+
+    /// Makes the next block's time `ms` later than the usual one second after the last block
+    /// (a proposer may leave any gap), so tests can let hours pass in one block.
+    pub fn skip_time(&mut self, ms: u64) {
+        self.skip_ms = self.skip_ms.saturating_add(ms);
+    }
+
+    /// Block time of the last committed block, ms.
+    pub fn time_ms(&self) -> u64 {
+        self.app.last().time_ms
     }
 
     /// Builds a block from `txs` as a proposer would (failing transactions are left out), then
     /// checks it as a validator would and commits it.
     pub fn produce(&mut self, txs: Vec<SignedTx>) -> BlockOutcome {
-        let exec =
-            self.app.execute_block(&self.next_input(), txs, ExecMode::Build).expect("a proposal builds");
+        let input = self.next_input();
+        let exec = self.app.execute_block(&input, txs, ExecMode::Build).expect("a proposal builds");
         self.finish(exec)
     }
 
@@ -221,7 +235,7 @@ impl TestChain {
         drop(app);
         let store = Store::open(&dir.path().join("state.redb")).expect("the store reopens");
         let app = App::open(store).expect("the app reopens");
-        TestChain { app, dir, proposer, local_nonce: BTreeMap::new() }
+        TestChain { app, dir, proposer, local_nonce: BTreeMap::new(), skip_ms: 0 }
     }
 }
 

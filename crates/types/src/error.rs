@@ -1,7 +1,7 @@
 //! Error codes a user sees. Codes are stable: a client may match on them, so a code is never
 //! reused or renumbered. Ranges: 1–999 transaction envelope, 1000s `bank`, 2000s `assets`, 3000s `identity` and
 //! 3100s `compliance`, 4000s `registry`, 5000s `shares`, 6000s `revenue`, 7000s `device`, 7100s `oracle`,
-//! 8000s `amm`.
+//! 8000s `amm`, 8100s `capacity`, 8200s `lease`, 8300s `delivery`.
 //! The message of each code says the cause and what to do; [`TxError::detail`] adds the values
 //! involved.
 
@@ -289,6 +289,73 @@ pub enum ErrorCode {
     /// Fee outside its range.
     #[error("fee out of range: a pool's fee is 1 to 1000 basis points; use the default 30 unless you have a reason")]
     BadFee = 8008,
+
+    /// Capacity beyond the verified capacity.
+    #[error("capacity beyond the verified capacity: at some moment of the window the title's live capacity tokens and leases would hold more GPUs or TH/s than its verified capacity; issue less, or another window (GET /titles/{{id}}/capacity)")]
+    CapacityExceeded = 8100,
+    /// Bad capacity window.
+    #[error("bad capacity window: GPU-hours need a GPU title, at least one GPU and one hour and at most the longest window; TH/s-days need an ASIC title and a day that has not ended; fix the window")]
+    BadCapacityWindow = 8101,
+    /// Token expired.
+    #[error("token expired: the capacity token's window has ended, so it no longer moves, trades or redeems; expired tokens count for nothing")]
+    TokenExpired = 8102,
+    /// Not a capacity token of that kind.
+    #[error("not a capacity token of that kind: redeem GPU-hour tokens for leases and TH/s-day tokens for delivery contracts (GET /capacity/{{token}})")]
+    NotCapacityToken = 8103,
+    /// Not the title's provider.
+    #[error("not the title's provider: only the title's holder (or its operator while it is fractionalised) sells its capacity; sign with that account")]
+    NotProvider = 8104,
+    /// Too many live capacity tokens.
+    #[error("too many live capacity tokens: the title or the ledger holds the most unexpired capacity tokens it may; wait for some to expire")]
+    TooManyTokens = 8105,
+    /// Bad order.
+    #[error("bad order: GPUs, hours, the price limit and the deposit must be above zero and within their limits, the model named, the green share at most 10000 bps and an automatic acceptance height in the future; fix the order")]
+    BadOrder = 8200,
+    /// Unknown order.
+    #[error("unknown order: no order has this id; list orders with GET /orders")]
+    UnknownOrder = 8201,
+    /// Order closed.
+    #[error("order closed: the order was accepted or cancelled and takes no more bids or acceptances; bid on an open order")]
+    OrderClosed = 8202,
+    /// Bid does not fit the order.
+    #[error("bid does not fit the order: the title must be an active GPU title of the order's model with the green share asked, and the price at most the order's limit; bid with a fitting title and price")]
+    BidDoesNotFit = 8203,
+    /// Too many bids.
+    #[error("too many bids: the order holds the most bids it may; wait for the renter to accept one")]
+    TooManyBids = 8204,
+    /// Unknown lease.
+    #[error("unknown lease: no lease has this id; list leases with GET /leases")]
+    UnknownLease = 8205,
+    /// Not a party to the lease.
+    #[error("not a party to the lease: only the lease's renter or provider may close it, and only the renter tops it up or accepts bids; sign with that account")]
+    NotLeaseParty = 8206,
+    /// Lease closed.
+    #[error("lease closed: the lease has ended and takes no more payments; post a new order")]
+    LeaseClosed = 8207,
+    /// Unknown bid.
+    #[error("unknown bid: the order has no bid at this index; list its bids with GET /orders/{{id}}")]
+    UnknownBid = 8208,
+    /// Too many open leases.
+    #[error("too many open leases: the ledger runs at most a fixed number of leases and orders at once; wait for one to end")]
+    TooManyLeases = 8209,
+    /// Gpus unavailable.
+    #[error("GPUs unavailable: the title does not have that many GPUs free of other leases and capacity tokens for the period; bid with fewer GPUs or another title")]
+    GpusUnavailable = 8210,
+    /// Bad contract.
+    #[error("bad contract: the hashrate, days and price must be above zero, the title an ASIC title, the start in the future and the tolerance below 10000 bps; fix the offer")]
+    BadContract = 8300,
+    /// Unknown contract.
+    #[error("unknown contract: no delivery contract has this id; list them with GET /contracts")]
+    UnknownContract = 8301,
+    /// Contract not offered.
+    #[error("contract not offered: only an offer not yet accepted can be accepted or cancelled")]
+    ContractNotOffered = 8302,
+    /// Not the buyer.
+    #[error("not the buyer: only the buyer who made the offer may cancel it; sign with that account")]
+    NotBuyer = 8303,
+    /// Too many delivery contracts.
+    #[error("too many delivery contracts: the title or the ledger runs the most contracts it may at once; wait for one to end")]
+    ContractsFull = 8304,
 }
 
 impl ErrorCode {
@@ -386,6 +453,28 @@ impl ErrorCode {
             BadRoute => "bad_route",
             InsufficientLiquidity => "insufficient_liquidity",
             BadFee => "bad_fee",
+            CapacityExceeded => "capacity_exceeded",
+            BadCapacityWindow => "bad_capacity_window",
+            TokenExpired => "token_expired",
+            NotCapacityToken => "not_capacity_token",
+            NotProvider => "not_provider",
+            TooManyTokens => "too_many_tokens",
+            BadOrder => "bad_order",
+            UnknownOrder => "unknown_order",
+            OrderClosed => "order_closed",
+            BidDoesNotFit => "bid_does_not_fit",
+            TooManyBids => "too_many_bids",
+            UnknownLease => "unknown_lease",
+            NotLeaseParty => "not_lease_party",
+            LeaseClosed => "lease_closed",
+            UnknownBid => "unknown_bid",
+            TooManyLeases => "too_many_leases",
+            GpusUnavailable => "gpus_unavailable",
+            BadContract => "bad_contract",
+            UnknownContract => "unknown_contract",
+            ContractNotOffered => "contract_not_offered",
+            NotBuyer => "not_buyer",
+            ContractsFull => "contracts_full",
         }
     }
 }

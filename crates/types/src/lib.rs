@@ -28,7 +28,8 @@ pub use error::{ErrorCode, TxError};
 pub use event::Event;
 pub use hash::{sha256, Hash};
 pub use msg::{
-    AmmMsg, AssetsMsg, BankMsg, ComplianceMsg, DeviceMsg, IdentityMsg, Msg, OperatingCosts, OracleMsg,
-    Output, RegistryMsg, RevenueMsg, RevenueTarget, SharesMsg,
+    AmmMsg, AssetsMsg, BankMsg, CapacityMsg, CapacityWindow, ComplianceMsg, DeliveryMsg, DeviceMsg,
+    IdentityMsg, LeaseMsg, Msg, OperatingCosts, OracleMsg, Output, RegistryMsg, RevenueMsg, RevenueTarget,
+    SharesMsg,
 };
 pub use tx::{Receipt, SignedTx, Tx, TxStatus};

@@ -33,6 +33,12 @@ pub enum Msg {
     Oracle(OracleMsg),
     /// Constant-product pools between two fungible assets.
     Amm(AmmMsg),
+    /// Time-bound capacity tokens issued against titles.
+    Capacity(CapacityMsg),
+    /// Compute leases paid from escrow.
+    Lease(LeaseMsg),
+    /// Hashrate delivery contracts paid from escrow.
+    Delivery(DeliveryMsg),
 }
 
 impl Msg {
@@ -49,6 +55,9 @@ impl Msg {
             Msg::Device(_) => "device",
             Msg::Oracle(_) => "oracle",
             Msg::Amm(_) => "amm",
+            Msg::Capacity(_) => "capacity",
+            Msg::Lease(_) => "lease",
+            Msg::Delivery(_) => "delivery",
         }
     }
 }
@@ -474,5 +483,168 @@ pub enum AmmMsg {
         amount_in_max: Amount,
         /// Last height at which this may execute.
         deadline_height: u64,
+    },
+}
+
+/// What a capacity token stands for.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum CapacityWindow {
+    /// `gpus` GPUs of a GPU title for `hours` hours from `start_ms`; one token unit is a
+    /// thousandth of a GPU-hour.
+    GpuHours {
+        /// GPUs reserved for the window.
+        gpus: u32,
+        /// Start of the window, block time in ms.
+        #[serde(with = "crate::serde_str::u64_str")]
+        start_ms: u64,
+        /// Length of the window, whole hours.
+        hours: u32,
+    },
+    /// `ths_milli` thousandths of a TH/s of an ASIC title for UTC day `day` (days since the
+    /// Unix epoch); one token unit is a thousandth of a TH/s-day.
+    ThsDay {
+        /// Hashrate reserved, thousandths of a TH/s.
+        #[serde(with = "crate::serde_str::u64_str")]
+        ths_milli: u64,
+        /// Day number since 1970-01-01.
+        #[serde(with = "crate::serde_str::u64_str")]
+        day: u64,
+    },
+}
+
+/// Messages of the `capacity` module.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum CapacityMsg {
+    /// The title's provider (its holder, or its operator while it is fractionalised) issues
+    /// capacity for a window to itself; never more than the title's verified capacity at any
+    /// moment of the window, counting its other live tokens and leases.
+    Issue {
+        /// The title.
+        title: TitleId,
+        /// What is issued.
+        window: CapacityWindow,
+    },
+    /// Burns GPU-hour tokens and opens a prepaid lease of `gpus` GPUs for `hours` hours inside
+    /// the token's window.
+    RedeemGpuHours {
+        /// The capacity token.
+        token: AssetId,
+        /// GPUs to lease (at most the token's).
+        gpus: u32,
+        /// Hours to lease.
+        hours: u32,
+    },
+    /// Burns TH/s-day tokens and opens a prepaid delivery contract for the token's day.
+    RedeemThsDay {
+        /// The capacity token.
+        token: AssetId,
+        /// Amount to burn, thousandths of a TH/s-day (the contracted hashrate for the day).
+        amount: Amount,
+    },
+}
+
+/// Messages of the `lease` module.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum LeaseMsg {
+    /// A renter asks for GPUs and puts a deposit into escrow.
+    PostOrder {
+        /// GPU model, as titles declare it (e.g. `H100-SXM`).
+        model: String,
+        /// GPUs wanted.
+        gpus: u32,
+        /// Hours wanted.
+        hours: u32,
+        /// Most paid per GPU-hour, base units of `asset`.
+        price_max: Amount,
+        /// Least green share of the title's power, basis points (0 for any).
+        green_bps_min: u16,
+        /// Asset the lease is paid in.
+        asset: AssetId,
+        /// Deposit into escrow.
+        deposit: Amount,
+        /// Height at whose end the lowest bid is accepted automatically (none: the renter
+        /// accepts).
+        #[serde(default)]
+        auto_accept_height: Option<u64>,
+    },
+    /// A title's provider offers the order's GPUs at a price per GPU-hour.
+    Bid {
+        /// The order.
+        #[serde(with = "crate::serde_str::u64_str")]
+        order: u64,
+        /// The title whose GPUs are offered.
+        title: TitleId,
+        /// Price per GPU-hour.
+        price: Amount,
+    },
+    /// The renter accepts a bid; the lease starts in this block.
+    Accept {
+        /// The order.
+        #[serde(with = "crate::serde_str::u64_str")]
+        order: u64,
+        /// Index of the bid in the order.
+        bid: u32,
+    },
+    /// The renter withdraws an order that has no lease; the deposit comes back.
+    CancelOrder {
+        /// The order.
+        #[serde(with = "crate::serde_str::u64_str")]
+        order: u64,
+    },
+    /// The renter adds to a lease's escrow (an overdrawn lease runs again).
+    TopUp {
+        /// The lease.
+        #[serde(with = "crate::serde_str::u64_str")]
+        lease: u64,
+        /// Amount added.
+        amount: Amount,
+    },
+    /// The renter or the provider closes a lease: what is due is paid, the rest of the escrow
+    /// goes back to the renter.
+    Close {
+        /// The lease.
+        #[serde(with = "crate::serde_str::u64_str")]
+        lease: u64,
+    },
+}
+
+/// Messages of the `delivery` module.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum DeliveryMsg {
+    /// A buyer offers to pay `price` for `ths_milli` of an ASIC title's hashrate from
+    /// `start_ms` for `days` days, and puts the price into escrow.
+    Offer {
+        /// The seller's title.
+        title: TitleId,
+        /// Hashrate bought, thousandths of a TH/s.
+        #[serde(with = "crate::serde_str::u64_str")]
+        ths_milli: u64,
+        /// Start, block time in ms.
+        #[serde(with = "crate::serde_str::u64_str")]
+        start_ms: u64,
+        /// Length in days.
+        days: u32,
+        /// Asset paid in.
+        asset: AssetId,
+        /// Total price, into escrow.
+        price: Amount,
+        /// Shortfall tolerated before the contract is broken, basis points of the hashrate.
+        tolerance_bps: u16,
+    },
+    /// The title's provider accepts an offer; the title's shares count for the contract.
+    Accept {
+        /// The contract.
+        #[serde(with = "crate::serde_str::u64_str")]
+        contract: u64,
+    },
+    /// The buyer withdraws an offer not yet accepted; the escrow comes back.
+    Cancel {
+        /// The contract.
+        #[serde(with = "crate::serde_str::u64_str")]
+        contract: u64,
     },
 }

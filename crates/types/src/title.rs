@@ -112,6 +112,10 @@ pub struct TitleSpec {
     /// the tag, so an operator cannot claim another farm's shares. Unique across live titles.
     #[serde(default)]
     pub coinbase_tag: Option<String>,
+    /// Share of the site's power from renewable sources, basis points (0 to 10000), as the
+    /// operator declares it and the auditor verifies it. Renters may ask for a least share.
+    #[serde(default)]
+    pub green_bps: u16,
 }
 
 /// Lifecycle: `registered → verified → active ⇄ degraded/offline → redeemed | retired`.

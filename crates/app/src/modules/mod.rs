@@ -1,5 +1,6 @@
 //! The ledger's modules, in the order a transaction meets them: auth, bank, assets, identity,
-//! compliance, registry, shares, revenue, device, oracle, amm. Each has the same files: `mod.rs` (what it is, its invariants),
+//! compliance, registry, shares, revenue, device, oracle, amm, capacity, lease, delivery. Each has
+//! the same files: `mod.rs` (what it is, its invariants),
 //! `state.rs` (its keys and read/write extension traits), `exec.rs` (its message handlers) and,
 //! where it emits them, `event.rs`.
 
@@ -7,9 +8,12 @@ pub mod amm;
 pub mod assets;
 pub mod auth;
 pub mod bank;
+pub mod capacity;
+pub mod delivery;
 pub mod compliance;
 pub mod device;
 pub mod identity;
+pub mod lease;
 pub mod oracle;
 pub mod registry;
 pub mod revenue;
@@ -55,6 +59,9 @@ impl Handler for Msg {
             Msg::Device(m) => m.check_stateless(ctx),
             Msg::Oracle(m) => m.check_stateless(ctx),
             Msg::Amm(m) => m.check_stateless(ctx),
+            Msg::Capacity(m) => m.check_stateless(ctx),
+            Msg::Lease(m) => m.check_stateless(ctx),
+            Msg::Delivery(m) => m.check_stateless(ctx),
         }
     }
 
@@ -70,6 +77,20 @@ impl Handler for Msg {
             Msg::Device(m) => m.execute(state, ctx),
             Msg::Oracle(m) => m.execute(state, ctx),
             Msg::Amm(m) => m.execute(state, ctx),
+            Msg::Capacity(m) => m.execute(state, ctx),
+            Msg::Lease(m) => m.execute(state, ctx),
+            Msg::Delivery(m) => m.execute(state, ctx),
         }
     }
+}
+
+/// The ledger's own work at the end of every block, after its transactions, in a fixed order:
+/// capacity tokens whose window ended expire, leases are accepted and stream, silent delivery
+/// contracts are measured. Each step is bounded; one item that cannot be served is skipped with
+/// an event, never failing the block.
+pub fn end_block(state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
+    let mut events = capacity::end_block(state, ctx)?;
+    events.extend(lease::end_block(state, ctx)?);
+    events.extend(delivery::end_block(state, ctx)?);
+    Ok(events)
 }

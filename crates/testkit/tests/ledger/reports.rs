@@ -28,6 +28,7 @@ fn title_with_device(chain: &mut TestChain) -> TitleId {
         device_keys: vec![device().public_key()],
         rules: TransferRules::default(),
         coinbase_tag: None,
+        green_bps: 0,
     };
     let receipt =
         run(chain, &operator(), Msg::Registry(RegistryMsg::Register { spec: Box::new(spec) })).unwrap();
@@ -233,6 +234,7 @@ fn active_asic_with(th_milli: u64, tweak: impl FnOnce(&mut computefi_app::Params
         device_keys: vec![device().public_key()],
         rules: TransferRules::default(),
         coinbase_tag: None,
+        green_bps: 0,
     };
     let title: TitleId =
         run(&mut chain, &operator(), Msg::Registry(RegistryMsg::Register { spec: Box::new(spec) }))
@@ -571,6 +573,7 @@ fn asic_spec_for_tags() -> TitleSpec {
         device_keys: vec![device().public_key()],
         rules: TransferRules::default(),
         coinbase_tag: None,
+        green_bps: 0,
     }
 }
 

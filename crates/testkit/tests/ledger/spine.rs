@@ -39,6 +39,7 @@ fn gpu_spec(serials: &[&str]) -> TitleSpec {
         device_keys: vec![],
         rules: TransferRules::default(),
         coinbase_tag: None,
+        green_bps: 0,
     }
 }
 

@@ -4,7 +4,7 @@ use super::math::{self, MathError, FEE_BPS_MAX, LIQUIDITY_LOCKED};
 use super::state::{module_account, ordered, pool_account, put_pool, AmmRead, Pool};
 use crate::modules::assets::{AssetInfo, AssetsRead, AssetsWrite};
 use crate::modules::bank::BankWrite;
-use crate::modules::compliance;
+use crate::modules::{capacity, compliance};
 use crate::modules::{Handler, TxContext};
 use crate::state::{ExecError, Overlay};
 use computefi_types::{Address, AmmMsg, Amount, AssetId, ErrorCode, Event, TxError};
@@ -193,7 +193,9 @@ fn remove_liquidity(
         .map_err(|e| math_error(e, "withdrawal"))?;
     let out_b = math::share_of(liquidity.0, pool.reserve_b.0, info.supply.0)
         .map_err(|e| math_error(e, "withdrawal"))?;
-    if out_a == 0 || out_b == 0 {
+    let expired_a = capacity::state::require_unexpired(&*state, &pool.asset_a, ctx.time_ms).is_err();
+    let expired_b = capacity::state::require_unexpired(&*state, &pool.asset_b, ctx.time_ms).is_err();
+    if (out_a == 0 && !expired_a) || (out_b == 0 && !expired_b) {
         return Err(TxError::new(
             ErrorCode::ZeroLiquidity,
             format!("burning {liquidity} pays {out_a} / {out_b}"),
@@ -209,8 +211,14 @@ fn remove_liquidity(
         .checked_sub(liquidity)
         .ok_or_else(|| ExecError::Corrupt(format!("liquidity share {}: supply below a balance", pool.lp)))?;
     state.put_asset(&info);
-    move_checked(state, ctx, &pool.asset_a, &pool.account, &ctx.sender, out_a)?;
-    move_checked(state, ctx, &pool.asset_b, &pool.account, &ctx.sender, out_b)?;
+    // An expired capacity token counts for nothing: its part is burned, the other part paid.
+    for (asset, out, expired) in [(pool.asset_a, out_a, expired_a), (pool.asset_b, out_b, expired_b)] {
+        if expired {
+            state.debit(&pool.account, &asset, Amount(out))?;
+        } else {
+            move_checked(state, ctx, &asset, &pool.account, &ctx.sender, out)?;
+        }
+    }
     let (next_a, next_b) = (pool.reserve_a.0.saturating_sub(out_a), pool.reserve_b.0.saturating_sub(out_b));
     set_reserves(&mut pool, ctx, next_a, next_b);
     put_pool(state, &pool)?;
@@ -279,8 +287,11 @@ fn swap_exact_in(
     let mut amounts = vec![amount_in.0];
     for (i, pool) in pools.iter().enumerate() {
         let (r_in, r_out) = pool.reserves_for(&route[i]);
-        let last = amounts[i];
-        amounts.push(math::amount_out(last, r_in, r_out, pool.fee_bps).map_err(|e| math_error(e, "swap"))?);
+        let counted = match capacity::value_weight(&*state, &route[i], ctx.time_ms)? {
+            Some(weight) => math::weighted(amounts[i], weight).map_err(|e| math_error(e, "swap"))?,
+            None => amounts[i],
+        };
+        amounts.push(math::amount_out(counted, r_in, r_out, pool.fee_bps).map_err(|e| math_error(e, "swap"))?);
     }
     let out = amounts.last().copied().unwrap_or(0);
     if out == 0 {
@@ -308,8 +319,12 @@ fn swap_exact_out(
     amounts[route.len() - 1] = amount_out.0;
     for i in (0..pools.len()).rev() {
         let (r_in, r_out) = pools[i].reserves_for(&route[i]);
-        amounts[i] = math::amount_in(amounts[i + 1], r_in, r_out, pools[i].fee_bps)
+        let counted = math::amount_in(amounts[i + 1], r_in, r_out, pools[i].fee_bps)
             .map_err(|e| math_error(e, "swap"))?;
+        amounts[i] = match capacity::value_weight(&*state, &route[i], ctx.time_ms)? {
+            Some(weight) => math::unweighted(counted, weight).map_err(|e| math_error(e, "swap"))?,
+            None => counted,
+        };
     }
     if amounts[0] > amount_in_max.0 {
         return Err(slippage(format!(

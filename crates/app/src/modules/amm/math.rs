@@ -265,3 +265,25 @@ mod tests {
         }
     }
 }
+
+/// What a time-aware pool counts of `amount` paid in an expiring token that keeps `weight =
+/// (remaining, window)` of its value: `floor(amount · remaining / window)`.
+pub fn weighted(amount: u128, (remaining, window): (u128, u128)) -> Result<u128, MathError> {
+    if window == 0 {
+        return Err(MathError::ZeroReserves);
+    }
+    let counted = U256::from(amount) * U256::from(remaining) / U256::from(window);
+    u128::try_from(counted).map_err(|_| MathError::Overflow)
+}
+
+/// The least an expiring token's seller pays in for the pool to count `counted`:
+/// `ceil(counted · window / remaining)`. Nothing buys anything once no time remains.
+pub fn unweighted(counted: u128, (remaining, window): (u128, u128)) -> Result<u128, MathError> {
+    if remaining == 0 {
+        return Err(MathError::InsufficientLiquidity);
+    }
+    let product = U256::from(counted) * U256::from(window);
+    let divisor = U256::from(remaining);
+    let paid = product / divisor + U256::from(u8::from(product % divisor != 0));
+    u128::try_from(paid).map_err(|_| MathError::Overflow)
+}

@@ -201,7 +201,7 @@ pub fn accept_shares(
         state.put(window_key(&title.id), &window);
         return Ok(events);
     }
-    events.push(close_window(state, title, &window, claimed, elapsed_ms / 1_000, ctx)?);
+    events.extend(close_window(state, title, &window, claimed, elapsed_ms / 1_000, ctx)?);
     state.delete(window_key(&title.id));
     Ok(events)
 }
@@ -213,7 +213,7 @@ fn close_window(
     claimed: u128,
     window_s: u64,
     ctx: &TxContext,
-) -> Result<Event, ExecError> {
+) -> Result<Vec<Event>, ExecError> {
     let tally = ShareTally { count: window.count, difficulty: window.difficulty };
     let math = |e: hashrate::HashrateError| refuse(ErrorCode::InvalidPayload, e.to_string());
     let estimate = hashrate::estimate(tally, window_s.max(1)).map_err(math)?;
@@ -240,13 +240,16 @@ fn close_window(
     if updated.status != title.status {
         state.put_title(&updated);
     }
-    Ok(Event::new("device.hashrate")
+    let mut events = vec![Event::new("device.hashrate")
         .with("title", title.id)
         .with("estimate_hs", &record.estimate_hs)
         .with("lower_hs", &record.lower_hs)
         .with("upper_hs", &record.upper_hs)
         .with("claimed_hs", &record.claimed_hs)
-        .with("status", format!("{:?}", updated.status)))
+        .with("status", format!("{:?}", updated.status))];
+    let measured = (window.start_ms, ctx.time_ms);
+    events.extend(crate::modules::delivery::settle_window(state, ctx, &title.id, estimate.estimate_hs, measured)?);
+    Ok(events)
 }
 
 /// Marks an ASIC title offline when its last share is older than `shares_offline_ms`.

@@ -72,6 +72,9 @@ fn check_spec(spec: &TitleSpec) -> Result<(), TxError> {
             return Err(bad_spec("coinbase_tag: 4 to 32 bytes as lowercase hex".into()));
         }
     }
+    if spec.green_bps > 10_000 {
+        return Err(bad_spec(format!("green_bps {}: 0 to 10000", spec.green_bps)));
+    }
     spec.rules.check_bounds().map_err(|why| TxError::new(ErrorCode::InvalidRules, why))
 }
 

@@ -168,6 +168,43 @@ fn deposit(
     }
 }
 
+/// Pays `amount` of `asset`, held by the module account `from`, as income of a title: to its
+/// share holders when it is fractionalised, else to its holder (under the asset's transfer
+/// rules). Leases and delivery contracts pay their providers this way.
+pub fn pay_title(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    from: &computefi_types::Address,
+    title: &computefi_types::TitleId,
+    asset: &AssetId,
+    amount: Amount,
+    period: &str,
+) -> Result<Vec<Event>, ExecError> {
+    if amount.is_zero() {
+        return Ok(Vec::new());
+    }
+    let title = state.require_title(title)?;
+    let head = Event::new("revenue.income")
+        .with("depositor", from)
+        .with("asset", asset)
+        .with("gross", amount)
+        .with("net", amount)
+        .with("period", period);
+    match title.locked_by {
+        Some(shares) => {
+            state.transfer(from, &module_account(), asset, amount)?;
+            let by = TxContext { sender: *from, ..ctx.clone() };
+            let costs = OperatingCosts::default();
+            let distributed = distribute(state, &by, &shares, asset, amount, &costs, amount, period)?;
+            Ok(vec![head.with("paid_to", shares), distributed])
+        }
+        None => {
+            crate::modules::compliance::transfer_checked(state, asset, from, &title.holder, amount, ctx.time_ms)?;
+            Ok(vec![head.with("paid_to", title.holder)])
+        }
+    }
+}
+
 fn claim(
     state: &mut Overlay<'_>,
     ctx: &TxContext,

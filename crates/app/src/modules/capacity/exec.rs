@@ -1,0 +1,224 @@
+//! Handlers of `capacity` messages.
+
+use super::state::*;
+use crate::modules::assets::{AssetInfo, AssetsRead, AssetsWrite};
+use crate::modules::bank::BankWrite;
+use crate::modules::registry::RegistryRead;
+use crate::modules::{delivery, lease, Handler, TxContext};
+use crate::state::{ExecError, Overlay, StateRead, StateWrite};
+use computefi_types::title::TitleClass;
+use computefi_types::{Amount, AssetId, CapacityMsg, CapacityWindow, ErrorCode, Event, TxError};
+
+fn bad_window(detail: String) -> ExecError {
+    TxError::new(ErrorCode::BadCapacityWindow, detail).into()
+}
+
+/// The window's `(start_ms, end_ms)`, capacity per moment (thousandths) and token supply
+/// (thousandths of a GPU-hour or TH/s-day).
+fn window_terms(window: &CapacityWindow) -> Option<((u64, u64), u64, u128)> {
+    match *window {
+        CapacityWindow::GpuHours { gpus, start_ms, hours } => {
+            let end = start_ms.checked_add(u64::from(hours).checked_mul(HOUR_MS)?)?;
+            let rate = u64::from(gpus).checked_mul(1_000)?;
+            Some(((start_ms, end), rate, u128::from(rate) * u128::from(hours)))
+        }
+        CapacityWindow::ThsDay { ths_milli, day } => {
+            let start = day.checked_mul(DAY_MS)?;
+            Some(((start, start.checked_add(DAY_MS)?), ths_milli, u128::from(ths_milli)))
+        }
+    }
+}
+
+fn check_window(window: &CapacityWindow) -> Result<(), TxError> {
+    let ok = match *window {
+        CapacityWindow::GpuHours { gpus, hours, .. } => gpus > 0 && hours > 0 && hours <= WINDOW_HOURS_MAX,
+        CapacityWindow::ThsDay { ths_milli, .. } => ths_milli > 0,
+    };
+    if !ok || window_terms(window).is_none() {
+        return Err(TxError::new(
+            ErrorCode::BadCapacityWindow,
+            format!("{window:?}: GPUs and hours above zero, at most {WINDOW_HOURS_MAX} hours"),
+        ));
+    }
+    Ok(())
+}
+
+fn issue(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    title_id: &computefi_types::TitleId,
+    window: &CapacityWindow,
+) -> Result<Vec<Event>, ExecError> {
+    let title = state.require_title(title_id)?;
+    require_provider(&title, &ctx.sender)?;
+    let ((start, end), rate, supply) =
+        window_terms(window).ok_or_else(|| bad_window(format!("{window:?} overflows")))?;
+    let (fits, unit, symbol) = match window {
+        CapacityWindow::GpuHours { .. } => (title.spec.class == TitleClass::GpuServer, "GPU-hours", "GPUH"),
+        CapacityWindow::ThsDay { .. } => (title.spec.class == TitleClass::AsicMiner, "TH/s-days", "THSD"),
+    };
+    if !fits {
+        return Err(bad_window(format!("{unit} from a {:?} title", title.spec.class)));
+    }
+    if end <= ctx.time_ms {
+        return Err(bad_window(format!("the window ended at {end} ms; block time is {} ms", ctx.time_ms)));
+    }
+    let mut live: Vec<(u64, AssetId)> = state.get(LIVE_KEY)?.unwrap_or_default();
+    if live.len() >= TOKENS_LIVE_MAX {
+        return Err(TxError::new(ErrorCode::TooManyTokens, format!("{} live tokens", live.len())).into());
+    }
+    let n: u64 = state.get(&issued_count_key(title_id))?.unwrap_or(0);
+    let asset = AssetId::derive(&module_account(), &format!("{title_id}/{n}"));
+    reserve(state, &title, Holding::Token(asset), (start, end), rate)?;
+    if state.asset(&asset)?.is_some() {
+        return Err(ExecError::Corrupt(format!("capacity token {asset} exists before its issue")));
+    }
+    let model: String = title.spec.model.chars().take(24).collect();
+    state.put_asset(&AssetInfo {
+        id: asset,
+        issuer: module_account(),
+        symbol: symbol.into(),
+        name: format!("{model} {unit} {}", start / HOUR_MS),
+        decimals: 3,
+        max_supply: Some(Amount(supply)),
+        supply: Amount(supply),
+    });
+    state.credit(&ctx.sender, &asset, Amount(supply))?;
+    state.put(issued_count_key(title_id), &n.saturating_add(1));
+    let token = CapacityToken {
+        asset,
+        title: *title_id,
+        window: window.clone(),
+        start_ms: start,
+        end_ms: end,
+        rate_milli: rate,
+        issued_height: ctx.height,
+        expired: false,
+    };
+    state.put(token_key(&asset), &token);
+    let at = live.partition_point(|(e, _)| *e <= end);
+    live.insert(at, (end, asset));
+    state.put(LIVE_KEY.to_string(), &live);
+    Ok(vec![Event::new("capacity.issued")
+        .with("token", asset)
+        .with("title", title_id)
+        .with("provider", ctx.sender)
+        .with("start_ms", start)
+        .with("end_ms", end)
+        .with("rate_milli", rate)
+        .with("supply", supply)])
+}
+
+/// The live token of the given kind, or the reason it cannot be redeemed.
+fn redeemable(state: &Overlay<'_>, ctx: &TxContext, asset: &AssetId, gpu: bool) -> Result<CapacityToken, ExecError> {
+    let token = state.capacity_token(asset)?.ok_or_else(|| {
+        TxError::new(ErrorCode::NotCapacityToken, format!("{asset} is not a capacity token"))
+    })?;
+    if matches!(token.window, CapacityWindow::GpuHours { .. }) != gpu {
+        return Err(TxError::new(ErrorCode::NotCapacityToken, format!("{asset} is {:?}", token.window)).into());
+    }
+    require_unexpired(state, asset, ctx.time_ms)?;
+    Ok(token)
+}
+
+/// Burns `amount` of a capacity token from the signer.
+fn burn(state: &mut Overlay<'_>, ctx: &TxContext, asset: &AssetId, amount: Amount) -> Result<(), ExecError> {
+    let mut info = state.require_asset(asset)?;
+    state.debit(&ctx.sender, asset, amount)?;
+    info.supply = info
+        .supply
+        .checked_sub(amount)
+        .ok_or_else(|| ExecError::Corrupt(format!("capacity token {asset}: supply below a balance")))?;
+    state.put_asset(&info);
+    Ok(())
+}
+
+fn redeem_gpu_hours(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    asset: &AssetId,
+    gpus: u32,
+    hours: u32,
+) -> Result<Vec<Event>, ExecError> {
+    let token = redeemable(state, ctx, asset, true)?;
+    let CapacityWindow::GpuHours { gpus: token_gpus, .. } = token.window else {
+        return Err(ExecError::Corrupt(format!("{asset}: kind changed")));
+    };
+    let start = ctx.time_ms.max(token.start_ms);
+    let end = start.saturating_add(u64::from(hours).saturating_mul(HOUR_MS));
+    if gpus > token_gpus || end > token.end_ms {
+        return Err(bad_window(format!(
+            "{gpus} GPUs for {hours} h from {start} ms do not fit {token_gpus} GPUs until {} ms",
+            token.end_ms
+        )));
+    }
+    let amount = Amount(u128::from(gpus) * u128::from(hours) * 1_000);
+    burn(state, ctx, asset, amount)?;
+    let title = state.require_title(&token.title)?;
+    let terms = lease::LeaseTerms {
+        renter: ctx.sender,
+        provider: provider_of(&title),
+        title: token.title,
+        gpus,
+        price: Amount::ZERO,
+        asset: *asset,
+        deposit: Amount::ZERO,
+        start_ms: start,
+        end_ms: end,
+        order: None,
+        token: Some(*asset),
+    };
+    let (_, mut events) = lease::open_lease(state, terms)?;
+    events.insert(0, Event::new("capacity.redeemed").with("token", asset).with("amount", amount));
+    Ok(events)
+}
+
+fn redeem_ths_day(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    asset: &AssetId,
+    amount: Amount,
+) -> Result<Vec<Event>, ExecError> {
+    let token = redeemable(state, ctx, asset, false)?;
+    let ths_milli = u64::try_from(amount.0)
+        .ok()
+        .filter(|a| *a <= token.rate_milli)
+        .ok_or_else(|| bad_window(format!("{amount} is more than the token's {}", token.rate_milli)))?;
+    burn(state, ctx, asset, amount)?;
+    let title = state.require_title(&token.title)?;
+    let start = ctx.time_ms.max(token.start_ms);
+    let (_, mut events) =
+        delivery::open_prepaid(state, ctx, &title, ths_milli, (start, token.end_ms), *asset)?;
+    events.insert(0, Event::new("capacity.redeemed").with("token", asset).with("amount", amount));
+    Ok(events)
+}
+
+impl Handler for CapacityMsg {
+    fn check_stateless(&self, _ctx: &TxContext) -> Result<(), TxError> {
+        match self {
+            CapacityMsg::Issue { window, .. } => check_window(window),
+            CapacityMsg::RedeemGpuHours { gpus, hours, .. } => {
+                if *gpus == 0 || *hours == 0 || *hours > WINDOW_HOURS_MAX {
+                    return Err(TxError::new(ErrorCode::ZeroAmount, format!("{gpus} GPUs for {hours} h")));
+                }
+                Ok(())
+            }
+            CapacityMsg::RedeemThsDay { amount, .. } => {
+                if amount.is_zero() {
+                    return Err(TxError::new(ErrorCode::ZeroAmount, "amount is 0"));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn execute(&self, state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
+        match self {
+            CapacityMsg::Issue { title, window } => issue(state, ctx, title, window),
+            CapacityMsg::RedeemGpuHours { token, gpus, hours } => {
+                redeem_gpu_hours(state, ctx, token, *gpus, *hours)
+            }
+            CapacityMsg::RedeemThsDay { token, amount } => redeem_ths_day(state, ctx, token, *amount),
+        }
+    }
+}

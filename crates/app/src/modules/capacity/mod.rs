@@ -1,0 +1,27 @@
+//! `capacity`: time-bound capacity tokens (seed 003's dissipative capacity). A title's provider
+//! issues "N GPUs of title T for H hours from S" (GPU-hours) or "X TH/s of title T for day D"
+//! (TH/s-days) as a fungible asset issued by this module. Every token, lease and delivery
+//! contract that uses a title holds a *reservation* of part of its capacity over a period; a new
+//! one is refused when, at some moment of its period, the reservations would exceed the title's
+//! verified capacity, so capacity is never sold twice.
+//!
+//! A token expires at its window's end: from then on it does not move, trade or redeem
+//! ([`expiry_of`], checked by every rule-checked transfer), the end of the block expires it
+//! ([`end_block`]: its reservation is released, an event is emitted) and account listings stop
+//! counting it. A pool holding it stops trading and returns the other asset to its liquidity
+//! providers.
+//!
+//! Redeeming GPU-hours burns them and opens a prepaid lease; redeeming TH/s-days burns them and
+//! opens a prepaid delivery contract for the day.
+//!
+//! # Invariants
+//! - At every moment, the reservations of a title sum to at most its verified capacity.
+//! - A token's supply never exceeds `rate × length` of its window, and only this module mints
+//!   or burns it.
+
+pub mod exec;
+pub mod state;
+pub use state::{
+    end_block, expiry_of, provider_of, release, require_provider, reserve, value_weight, CapacityRead,
+    CapacityToken, Holding, Reservation,
+};

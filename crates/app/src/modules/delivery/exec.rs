@@ -1,0 +1,345 @@
+//! Handlers of `delivery` messages, measurement of delivered hashrate and the end-of-block check
+//! for silent titles.
+
+use super::state::*;
+use crate::genesis::{Params, PARAMS_KEY};
+use crate::modules::capacity::{self, Holding};
+use crate::modules::compliance;
+use crate::modules::registry::{RegistryRead, Title};
+use crate::modules::revenue::exec::pay_title;
+use crate::modules::{Handler, TxContext};
+use crate::state::{contained, ExecError, Overlay, StateRead, StateWrite};
+use computefi_types::title::TitleClass;
+use computefi_types::{Amount, AssetId, DeliveryMsg, ErrorCode, Event, TitleId, TxError};
+use ethnum::U256;
+
+fn refuse(code: ErrorCode, detail: String) -> ExecError {
+    TxError::new(code, detail).into()
+}
+
+fn new_id(state: &mut Overlay<'_>) -> Result<u64, ExecError> {
+    let id: u64 = state.get(COUNT_KEY)?.unwrap_or(0);
+    state.put(COUNT_KEY.to_string(), &id.saturating_add(1));
+    Ok(id)
+}
+
+/// Starts measuring a contract: one per title, bounded in number.
+fn activate(state: &mut Overlay<'_>, contract: &mut Contract) -> Result<(), ExecError> {
+    if state.get::<u64>(&title_contract_key(&contract.title))?.is_some() {
+        return Err(refuse(ErrorCode::ContractsFull, format!("title {} already serves a contract", contract.title)));
+    }
+    let mut active: Vec<u64> = state.get(ACTIVE_KEY)?.unwrap_or_default();
+    if active.len() >= CONTRACTS_ACTIVE_MAX {
+        return Err(refuse(ErrorCode::ContractsFull, format!("{} contracts run", active.len())));
+    }
+    active.push(contract.id);
+    state.put(ACTIVE_KEY.to_string(), &active);
+    state.put(title_contract_key(&contract.title), &contract.id);
+    contract.state = ContractState::Active;
+    contract.settled_ms = contract.start_ms;
+    state.put(contract_key(contract.id), &*contract);
+    Ok(())
+}
+
+fn opened(contract: &Contract) -> Event {
+    Event::new("delivery.opened")
+        .with("contract", contract.id)
+        .with("buyer", contract.buyer)
+        .with("title", contract.title)
+        .with("ths_milli", contract.ths_milli)
+        .with("start_ms", contract.start_ms)
+        .with("end_ms", contract.end_ms)
+        .with("price", contract.price)
+}
+
+/// Opens a prepaid contract for hashrate redeemed from a TH/s-day token (the token holds the
+/// reservation).
+pub fn open_prepaid(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    title: &Title,
+    ths_milli: u64,
+    (start_ms, end_ms): (u64, u64),
+    token: AssetId,
+) -> Result<(u64, Vec<Event>), ExecError> {
+    let id = new_id(state)?;
+    let mut contract = Contract {
+        id,
+        buyer: ctx.sender,
+        seller: Some(capacity::provider_of(title)),
+        title: title.id,
+        ths_milli,
+        start_ms,
+        end_ms,
+        asset: token,
+        price: Amount::ZERO,
+        tolerance_bps: 0,
+        deposited: Amount::ZERO,
+        escrow: Amount::ZERO,
+        paid: Amount::ZERO,
+        refunded: Amount::ZERO,
+        settled_ms: start_ms,
+        delivered_bps: 0,
+        token: Some(token),
+        state: ContractState::Offered,
+    };
+    activate(state, &mut contract)?;
+    Ok((id, vec![opened(&contract).with("prepaid", true)]))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn offer(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    title: &TitleId,
+    ths_milli: u64,
+    start_ms: u64,
+    days: u32,
+    asset: &AssetId,
+    price: Amount,
+    tolerance_bps: u16,
+) -> Result<Vec<Event>, ExecError> {
+    let t = state.require_title(title)?;
+    if t.spec.class != TitleClass::AsicMiner || start_ms <= ctx.time_ms {
+        return Err(refuse(
+            ErrorCode::BadContract,
+            format!("title {title} is a {:?} title; start {start_ms} ms, block time {} ms", t.spec.class, ctx.time_ms),
+        ));
+    }
+    let end_ms = start_ms
+        .checked_add(u64::from(days) * capacity::state::DAY_MS)
+        .ok_or_else(|| refuse(ErrorCode::BadContract, format!("start {start_ms} + {days} days overflows")))?;
+    compliance::transfer_checked(state, asset, &ctx.sender, &module_account(), price, ctx.time_ms)?;
+    let id = new_id(state)?;
+    let contract = Contract {
+        id,
+        buyer: ctx.sender,
+        seller: None,
+        title: *title,
+        ths_milli,
+        start_ms,
+        end_ms,
+        asset: *asset,
+        price,
+        tolerance_bps,
+        deposited: price,
+        escrow: price,
+        paid: Amount::ZERO,
+        refunded: Amount::ZERO,
+        settled_ms: start_ms,
+        delivered_bps: 0,
+        token: None,
+        state: ContractState::Offered,
+    };
+    state.put(contract_key(id), &contract);
+    Ok(vec![opened(&contract).with("state", "offered")])
+}
+
+fn offered(state: &Overlay<'_>, id: u64) -> Result<Contract, ExecError> {
+    let contract = state.require_contract(id)?;
+    if contract.state != ContractState::Offered {
+        return Err(refuse(ErrorCode::ContractNotOffered, format!("contract {id} is {:?}", contract.state)));
+    }
+    Ok(contract)
+}
+
+fn accept(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Vec<Event>, ExecError> {
+    let mut contract = offered(state, id)?;
+    let title = state.require_title(&contract.title)?;
+    capacity::require_provider(&title, &ctx.sender)?;
+    if contract.end_ms <= ctx.time_ms {
+        return Err(refuse(ErrorCode::BadContract, format!("contract {id} ended at {} ms", contract.end_ms)));
+    }
+    capacity::reserve(
+        state,
+        &title,
+        Holding::Contract(id),
+        (contract.start_ms, contract.end_ms),
+        contract.ths_milli,
+    )?;
+    contract.seller = Some(ctx.sender);
+    activate(state, &mut contract)?;
+    Ok(vec![Event::new("delivery.accepted").with("contract", id).with("seller", ctx.sender)])
+}
+
+fn cancel(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Vec<Event>, ExecError> {
+    let mut contract = offered(state, id)?;
+    if contract.buyer != ctx.sender {
+        return Err(refuse(ErrorCode::NotBuyer, format!("contract {id} was offered by {}", contract.buyer)));
+    }
+    let escrow = contract.escrow;
+    refund(state, ctx, &mut contract, escrow)?;
+    contract.state = ContractState::Cancelled;
+    state.put(contract_key(id), &contract);
+    Ok(vec![Event::new("delivery.cancelled").with("contract", id).with("refunded", contract.refunded)])
+}
+
+fn refund(state: &mut Overlay<'_>, ctx: &TxContext, contract: &mut Contract, amount: Amount) -> Result<(), ExecError> {
+    if amount.is_zero() {
+        return Ok(());
+    }
+    compliance::transfer_checked(state, &contract.asset, &module_account(), &contract.buyer, amount, ctx.time_ms)?;
+    contract.escrow = Amount(contract.escrow.0 - amount.0);
+    contract.refunded = Amount(contract.refunded.0.saturating_add(amount.0));
+    Ok(())
+}
+
+/// The part of the price due for the contract's time up to `t`.
+fn due_through(contract: &Contract, t: u64) -> u128 {
+    let length = contract.end_ms.saturating_sub(contract.start_ms).max(1);
+    let elapsed = t.clamp(contract.start_ms, contract.end_ms) - contract.start_ms;
+    let due = U256::from(contract.price.0) * U256::from(elapsed) / U256::from(length);
+    due.as_u128()
+}
+
+/// Delivered share of the contracted hashrate, bps (at most 10000).
+fn delivered_bps(contract: &Contract, estimate_hs: u128) -> u16 {
+    let contracted = U256::from(contract.ths_milli) * U256::from(1_000_000_000u64);
+    let bps = (U256::from(estimate_hs) * U256::from(10_000u32) / contracted.max(U256::ONE)).min(U256::from(10_000u32));
+    u16::try_from(bps.as_u32()).unwrap_or(10_000)
+}
+
+/// Measures `[from, to)` of a running contract at `estimate_hs`: releases the delivered part of
+/// the price for that time, returns the rest to the buyer, and breaks the contract when the
+/// shortfall exceeds its tolerance or completes it at its end.
+fn measure(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    mut contract: Contract,
+    to: u64,
+    estimate_hs: u128,
+) -> Result<Vec<Event>, ExecError> {
+    let to = to.min(contract.end_ms);
+    if to <= contract.settled_ms {
+        return Ok(Vec::new());
+    }
+    let due = due_through(&contract, to).saturating_sub(due_through(&contract, contract.settled_ms));
+    let due = due.min(contract.escrow.0);
+    let bps = delivered_bps(&contract, estimate_hs);
+    let release = (U256::from(due) * U256::from(bps) / U256::from(10_000u32)).as_u128();
+    let mut events = Vec::new();
+    if release > 0 {
+        let period = format!("delivery {}", contract.id);
+        events.extend(pay_title(state, ctx, &module_account(), &contract.title, &contract.asset, Amount(release), &period)?);
+        contract.escrow = Amount(contract.escrow.0 - release);
+        contract.paid = Amount(contract.paid.0.saturating_add(release));
+    }
+    contract.settled_ms = to;
+    contract.delivered_bps = bps;
+    let broken = u32::from(bps) + u32::from(contract.tolerance_bps) < 10_000;
+    let ended = to >= contract.end_ms;
+    let returned = if broken || ended { contract.escrow } else { Amount(due - release) };
+    refund(state, ctx, &mut contract, returned)?;
+    events.push(
+        Event::new("delivery.measured")
+            .with("contract", contract.id)
+            .with("delivered_bps", bps)
+            .with("released", release)
+            .with("refunded", returned),
+    );
+    if broken || ended {
+        contract.state = if broken { ContractState::Broken } else { ContractState::Completed };
+        finish(state, &contract)?;
+        if broken {
+            let n = state.penalty_count(&contract.title)?;
+            let penalty =
+                Penalty { contract: contract.id, delivered_bps: bps, refunded: returned, height: ctx.height };
+            state.put(penalty_key(&contract.title, n), &penalty);
+            state.put(penalty_count_key(&contract.title), &n.saturating_add(1));
+            events.push(
+                Event::new("delivery.broken")
+                    .with("contract", contract.id)
+                    .with("title", contract.title)
+                    .with("delivered_bps", bps)
+                    .with("tolerance_bps", contract.tolerance_bps)
+                    .with("penalty", n),
+            );
+        } else {
+            events.push(Event::new("delivery.completed").with("contract", contract.id).with("paid", contract.paid));
+        }
+    }
+    state.put(contract_key(contract.id), &contract);
+    Ok(events)
+}
+
+/// Stops measuring a contract and frees the title's hashrate.
+fn finish(state: &mut Overlay<'_>, contract: &Contract) -> Result<(), ExecError> {
+    state.delete(title_contract_key(&contract.title));
+    let mut active: Vec<u64> = state.get(ACTIVE_KEY)?.unwrap_or_default();
+    active.retain(|x| *x != contract.id);
+    state.put(ACTIVE_KEY.to_string(), &active);
+    capacity::release(state, &contract.title, &Holding::Contract(contract.id))
+}
+
+/// Called by `device` when a title's share window `[start_ms, end_ms)` closes with an estimate:
+/// measures the title's running contract over the window. A refused payout is reported as a
+/// `delivery.stalled` event; the report that closed the window still counts.
+pub fn settle_window(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    title: &TitleId,
+    estimate_hs: u128,
+    (start_ms, end_ms): (u64, u64),
+) -> Result<Vec<Event>, ExecError> {
+    let Some(id) = state.get::<u64>(&title_contract_key(title))? else { return Ok(Vec::new()) };
+    let contract = state.require_contract(id)?;
+    if end_ms <= contract.start_ms || start_ms >= contract.end_ms {
+        return Ok(Vec::new());
+    }
+    match contained(state, |s| measure(s, ctx, contract, end_ms, estimate_hs))? {
+        Ok(events) => Ok(events),
+        Err(why) => Ok(vec![Event::new("delivery.stalled").with("contract", id).with("error", why.name)]),
+    }
+}
+
+/// The end of a block: a running contract whose title sent no share for
+/// [`SILENT_WINDOWS_MAX`] share windows is measured at zero for that time (which breaks it).
+pub fn end_block(state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
+    let active: Vec<u64> = state.get(ACTIVE_KEY)?.unwrap_or_default();
+    if active.is_empty() {
+        return Ok(Vec::new());
+    }
+    let params: Params = state.get(PARAMS_KEY)?.unwrap_or_default();
+    let silence_ms = params.hashrate_window_ms.saturating_mul(SILENT_WINDOWS_MAX);
+    let mut events = Vec::new();
+    for id in active {
+        let contract = state.require_contract(id)?;
+        let last_share: u64 = state.get(&crate::modules::device::hashrate::last_share_key(&contract.title))?.unwrap_or(0);
+        let quiet_since = last_share.max(contract.settled_ms);
+        if ctx.time_ms < quiet_since.saturating_add(silence_ms) {
+            continue;
+        }
+        match contained(state, |s| measure(s, ctx, contract, ctx.time_ms, 0))? {
+            Ok(more) => events.extend(more),
+            Err(why) => events.push(Event::new("delivery.stalled").with("contract", id).with("error", why.name)),
+        }
+    }
+    Ok(events)
+}
+
+impl Handler for DeliveryMsg {
+    fn check_stateless(&self, _ctx: &TxContext) -> Result<(), TxError> {
+        match self {
+            DeliveryMsg::Offer { ths_milli, days, price, tolerance_bps, .. } => {
+                if *ths_milli == 0 || *days == 0 || *days > CONTRACT_DAYS_MAX || price.is_zero() || *tolerance_bps >= 10_000 {
+                    return Err(TxError::new(
+                        ErrorCode::BadContract,
+                        format!("{ths_milli}‰ TH/s, {days} days (1..{CONTRACT_DAYS_MAX}), price {price}, tolerance {tolerance_bps} bps"),
+                    ));
+                }
+                Ok(())
+            }
+            DeliveryMsg::Accept { .. } | DeliveryMsg::Cancel { .. } => Ok(()),
+        }
+    }
+
+    fn execute(&self, state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
+        match self {
+            DeliveryMsg::Offer { title, ths_milli, start_ms, days, asset, price, tolerance_bps } => {
+                offer(state, ctx, title, *ths_milli, *start_ms, *days, asset, *price, *tolerance_bps)
+            }
+            DeliveryMsg::Accept { contract } => accept(state, ctx, *contract),
+            DeliveryMsg::Cancel { contract } => cancel(state, ctx, *contract),
+        }
+    }
+}

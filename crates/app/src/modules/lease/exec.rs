@@ -1,0 +1,508 @@
+//! Handlers of `lease` messages and the end-of-block streaming.
+
+use super::state::*;
+use crate::modules::capacity::{self, CapacityRead, Holding};
+use crate::modules::compliance;
+use crate::modules::device::DeviceRead;
+use crate::modules::registry::{RegistryRead, Title};
+use crate::modules::revenue::exec::pay_title;
+use crate::modules::{Handler, TxContext};
+use crate::state::{contained, ExecError, Overlay, StateRead, StateWrite};
+use computefi_types::title::{TitleClass, TitleStatus};
+use computefi_types::{Address, Amount, AssetId, ErrorCode, Event, LeaseMsg, TitleId, TxError};
+
+fn refuse(code: ErrorCode, detail: String) -> ExecError {
+    TxError::new(code, detail).into()
+}
+
+/// What a new lease is agreed on.
+#[derive(Clone, Debug)]
+pub struct LeaseTerms {
+    /// Who rents.
+    pub renter: Address,
+    /// Who provides.
+    pub provider: Address,
+    /// The title.
+    pub title: TitleId,
+    /// GPUs.
+    pub gpus: u32,
+    /// Price per GPU-hour.
+    pub price: Amount,
+    /// Payment asset.
+    pub asset: AssetId,
+    /// Escrow the lease starts with (already in this module's account).
+    pub deposit: Amount,
+    /// Start, ms.
+    pub start_ms: u64,
+    /// End, ms.
+    pub end_ms: u64,
+    /// The order it comes from.
+    pub order: Option<u64>,
+    /// The token it was redeemed from (prepaid, uses the token's reservation).
+    pub token: Option<AssetId>,
+}
+
+/// Opens a lease: reserves the title's GPUs (unless a token already holds them), records it and
+/// adds it to the streaming list. Returns its id and the `lease.opened` event.
+pub fn open_lease(
+    state: &mut Overlay<'_>,
+    terms: LeaseTerms,
+) -> Result<(u64, Vec<Event>), ExecError> {
+    let mut open = state.open_leases()?;
+    if open.len() >= LEASES_OPEN_MAX {
+        return Err(refuse(ErrorCode::TooManyLeases, format!("{} leases open", open.len())));
+    }
+    let id: u64 = state.get(LEASE_COUNT_KEY)?.unwrap_or(0);
+    if terms.token.is_none() {
+        let title = state.require_title(&terms.title)?;
+        let rate = u64::from(terms.gpus).saturating_mul(1_000);
+        capacity::reserve(state, &title, Holding::Lease(id), (terms.start_ms, terms.end_ms), rate).map_err(
+            |e| match e {
+                ExecError::Rejected(t) if t.is(ErrorCode::CapacityExceeded) => {
+                    refuse(ErrorCode::GpusUnavailable, t.detail)
+                }
+                other => other,
+            },
+        )?;
+    }
+    let lease = Lease {
+        id,
+        order: terms.order,
+        token: terms.token,
+        renter: terms.renter,
+        provider: terms.provider,
+        title: terms.title,
+        gpus: terms.gpus,
+        price: terms.price,
+        asset: terms.asset,
+        start_ms: terms.start_ms,
+        end_ms: terms.end_ms,
+        settled_ms: terms.start_ms,
+        paid_out_ms: terms.start_ms,
+        deposited: terms.deposit,
+        escrow: terms.deposit,
+        owed: Amount::ZERO,
+        paid: Amount::ZERO,
+        refunded: Amount::ZERO,
+        remainder: 0,
+        online: true,
+        state: LeaseState::Active,
+    };
+    state.put(lease_key(id), &lease);
+    state.put(LEASE_COUNT_KEY.to_string(), &id.saturating_add(1));
+    open.push(id);
+    state.put(OPEN_KEY.to_string(), &open);
+    let event = Event::new("lease.opened")
+        .with("lease", id)
+        .with("renter", lease.renter)
+        .with("provider", lease.provider)
+        .with("title", lease.title)
+        .with("gpus", lease.gpus)
+        .with("price", lease.price)
+        .with("escrow", lease.escrow)
+        .with("start_ms", lease.start_ms)
+        .with("end_ms", lease.end_ms)
+        .with("prepaid", lease.token.is_some());
+    Ok((id, vec![event]))
+}
+
+fn post_order(state: &mut Overlay<'_>, ctx: &TxContext, msg: &LeaseMsg) -> Result<Vec<Event>, ExecError> {
+    let LeaseMsg::PostOrder { model, gpus, hours, price_max, green_bps_min, asset, deposit, auto_accept_height } =
+        msg
+    else {
+        return Err(ExecError::Corrupt("post_order called with another message".into()));
+    };
+    if auto_accept_height.is_some_and(|h| h <= ctx.height) {
+        return Err(refuse(
+            ErrorCode::BadOrder,
+            format!("automatic acceptance at height {auto_accept_height:?} is not after {}", ctx.height),
+        ));
+    }
+    let id: u64 = state.get(ORDER_COUNT_KEY)?.unwrap_or(0);
+    compliance::transfer_checked(state, asset, &ctx.sender, &module_account(), *deposit, ctx.time_ms)?;
+    if let Some(h) = auto_accept_height {
+        let mut auto: Vec<(u64, u64)> = state.get(AUTO_KEY)?.unwrap_or_default();
+        if auto.len() >= AUTO_ACCEPT_MAX {
+            return Err(refuse(ErrorCode::TooManyLeases, format!("{} orders wait for acceptance", auto.len())));
+        }
+        let at = auto.partition_point(|(x, _)| *x <= *h);
+        auto.insert(at, (*h, id));
+        state.put(AUTO_KEY.to_string(), &auto);
+    }
+    let order = Order {
+        id,
+        renter: ctx.sender,
+        model: model.clone(),
+        gpus: *gpus,
+        hours: *hours,
+        price_max: *price_max,
+        green_bps_min: *green_bps_min,
+        asset: *asset,
+        deposit: *deposit,
+        auto_accept_height: *auto_accept_height,
+        bids: Vec::new(),
+        state: OrderState::Open,
+        height: ctx.height,
+    };
+    state.put(order_key(id), &order);
+    state.put(ORDER_COUNT_KEY.to_string(), &id.saturating_add(1));
+    Ok(vec![Event::new("lease.order_posted")
+        .with("order", id)
+        .with("renter", ctx.sender)
+        .with("model", model)
+        .with("gpus", gpus)
+        .with("hours", hours)
+        .with("price_max", price_max)
+        .with("deposit", deposit)])
+}
+
+fn open_order(state: &Overlay<'_>, id: u64) -> Result<Order, ExecError> {
+    let order = state.require_order(id)?;
+    if order.state != OrderState::Open {
+        return Err(refuse(ErrorCode::OrderClosed, format!("order {id} is {:?}", order.state)));
+    }
+    Ok(order)
+}
+
+/// Refuses unless `title` can serve `order` at `price` for `provider` right now.
+fn check_fit(state: &Overlay<'_>, ctx: &TxContext, order: &Order, title: &Title, provider: &Address, price: Amount) -> Result<(), ExecError> {
+    capacity::require_provider(title, provider)?;
+    let fits = title.spec.class == TitleClass::GpuServer
+        && title.status == TitleStatus::Active
+        && title.spec.model.eq_ignore_ascii_case(&order.model)
+        && title.spec.green_bps >= order.green_bps_min
+        && price <= order.price_max;
+    if !fits {
+        return Err(refuse(
+            ErrorCode::BidDoesNotFit,
+            format!(
+                "title {} ({:?} {:?} {}, green {} bps) at {price} for order {} ({}, green ≥ {} bps, ≤ {})",
+                title.id,
+                title.spec.class,
+                title.status,
+                title.spec.model,
+                title.spec.green_bps,
+                order.id,
+                order.model,
+                order.green_bps_min,
+                order.price_max
+            ),
+        ));
+    }
+    let (start, end) = order_period(ctx, order);
+    let held = state.reservations(&title.id)?;
+    let peak = capacity::state::peak_reserved(&held, start, end);
+    let capacity = capacity::state::verified_capacity(title).unwrap_or(0);
+    if peak.saturating_add(u128::from(order.gpus) * 1_000) > u128::from(capacity) {
+        return Err(refuse(
+            ErrorCode::GpusUnavailable,
+            format!("title {} has {capacity}‰ GPUs, {peak}‰ held, order asks {}", title.id, order.gpus),
+        ));
+    }
+    Ok(())
+}
+
+fn order_period(ctx: &TxContext, order: &Order) -> (u64, u64) {
+    let length = u64::from(order.hours).saturating_mul(capacity::state::HOUR_MS);
+    (ctx.time_ms, ctx.time_ms.saturating_add(length))
+}
+
+fn bid(state: &mut Overlay<'_>, ctx: &TxContext, id: u64, title: &TitleId, price: Amount) -> Result<Vec<Event>, ExecError> {
+    let mut order = open_order(state, id)?;
+    let title = state.require_title(title)?;
+    check_fit(state, ctx, &order, &title, &ctx.sender, price)?;
+    if order.bids.len() >= BIDS_PER_ORDER_MAX {
+        return Err(refuse(ErrorCode::TooManyBids, format!("order {id} has {} bids", order.bids.len())));
+    }
+    order.bids.push(Bid { provider: ctx.sender, title: title.id, price, height: ctx.height });
+    state.put(order_key(id), &order);
+    Ok(vec![Event::new("lease.bid")
+        .with("order", id)
+        .with("bid", order.bids.len() - 1)
+        .with("provider", ctx.sender)
+        .with("title", title.id)
+        .with("price", price)])
+}
+
+/// Accepts bid `index` of an open order: the lease starts now with the order's deposit as escrow.
+fn accept(state: &mut Overlay<'_>, ctx: &TxContext, mut order: Order, index: usize) -> Result<Vec<Event>, ExecError> {
+    let bid = order.bids.get(index).cloned().ok_or_else(|| {
+        refuse(ErrorCode::UnknownBid, format!("order {} has {} bids, not {index}", order.id, order.bids.len()))
+    })?;
+    let title = state.require_title(&bid.title)?;
+    check_fit(state, ctx, &order, &title, &bid.provider, bid.price)?;
+    let (start_ms, end_ms) = order_period(ctx, &order);
+    let terms = LeaseTerms {
+        renter: order.renter,
+        provider: bid.provider,
+        title: bid.title,
+        gpus: order.gpus,
+        price: bid.price,
+        asset: order.asset,
+        deposit: order.deposit,
+        start_ms,
+        end_ms,
+        order: Some(order.id),
+        token: None,
+    };
+    let (lease, events) = open_lease(state, terms)?;
+    order.state = OrderState::Leased { lease };
+    state.put(order_key(order.id), &order);
+    Ok(events)
+}
+
+fn cancel_order(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Vec<Event>, ExecError> {
+    let mut order = open_order(state, id)?;
+    if order.renter != ctx.sender {
+        return Err(refuse(ErrorCode::NotLeaseParty, format!("order {id} belongs to {}", order.renter)));
+    }
+    compliance::transfer_checked(state, &order.asset, &module_account(), &order.renter, order.deposit, ctx.time_ms)?;
+    order.state = OrderState::Cancelled;
+    state.put(order_key(id), &order);
+    Ok(vec![Event::new("lease.order_cancelled").with("order", id).with("refunded", order.deposit)])
+}
+
+fn live_lease(state: &Overlay<'_>, id: u64) -> Result<Lease, ExecError> {
+    let lease = state.require_lease(id)?;
+    if matches!(lease.state, LeaseState::Closed { .. }) {
+        return Err(refuse(ErrorCode::LeaseClosed, format!("lease {id} is {:?}", lease.state)));
+    }
+    Ok(lease)
+}
+
+fn top_up(state: &mut Overlay<'_>, ctx: &TxContext, id: u64, amount: Amount) -> Result<Vec<Event>, ExecError> {
+    let mut lease = live_lease(state, id)?;
+    if lease.renter != ctx.sender || lease.token.is_some() {
+        return Err(refuse(ErrorCode::NotLeaseParty, format!("lease {id} is rented by {}", lease.renter)));
+    }
+    compliance::transfer_checked(state, &lease.asset, &ctx.sender, &module_account(), amount, ctx.time_ms)?;
+    let overflow = || refuse(ErrorCode::AmountOverflow, format!("lease {id} escrow + {amount}"));
+    lease.escrow = lease.escrow.checked_add(amount).ok_or_else(overflow)?;
+    lease.deposited = lease.deposited.checked_add(amount).ok_or_else(overflow)?;
+    lease.state = LeaseState::Active;
+    state.put(lease_key(id), &lease);
+    Ok(vec![Event::new("lease.topped_up").with("lease", id).with("amount", amount).with("escrow", lease.escrow)])
+}
+
+fn close_by(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Vec<Event>, ExecError> {
+    let lease = live_lease(state, id)?;
+    let reason = if ctx.sender == lease.renter {
+        "closed_by_renter"
+    } else if ctx.sender == lease.provider {
+        "closed_by_provider"
+    } else {
+        return Err(refuse(
+            ErrorCode::NotLeaseParty,
+            format!("lease {id} is between {} and {}, not {}", lease.renter, lease.provider, ctx.sender),
+        ));
+    };
+    let (mut lease, mut events) = charge(state, ctx, lease)?;
+    events.extend(close(state, ctx, &mut lease, reason)?);
+    Ok(events)
+}
+
+/// Whether the title's reports show the lease's GPUs online and its challenges passing.
+fn online(state: &Overlay<'_>, ctx: &TxContext, lease: &Lease) -> Result<bool, ExecError> {
+    let Some(title) = state.title(&lease.title)? else { return Ok(false) };
+    if title.status != TitleStatus::Active {
+        return Ok(false);
+    }
+    Ok(state.telemetry(&lease.title)?.is_some_and(|r| {
+        r.height.saturating_add(REPORT_FRESH_BLOCKS) >= ctx.height && r.telemetry.gpus_seen >= lease.gpus
+    }))
+}
+
+/// Charges the lease for the time since it was last charged, up to now or its end: from escrow
+/// into `owed` while online; marks it overdrawn when escrow falls short. Pays `owed` to the
+/// title when the payout interval has passed.
+fn charge(state: &mut Overlay<'_>, ctx: &TxContext, mut lease: Lease) -> Result<(Lease, Vec<Event>), ExecError> {
+    let mut events = Vec::new();
+    let upto = ctx.time_ms.min(lease.end_ms);
+    if upto > lease.settled_ms {
+        let now_online = online(state, ctx, &lease)?;
+        if now_online != lease.online {
+            lease.online = now_online;
+            let kind = if now_online { "lease.resumed" } else { "lease.paused" };
+            events.push(Event::new(kind).with("lease", lease.id).with("title", lease.title));
+        }
+        if now_online && !lease.price.is_zero() {
+            let elapsed = u128::from(upto - lease.settled_ms);
+            let cost = u128::from(lease.gpus)
+                .checked_mul(lease.price.0)
+                .and_then(|x| x.checked_mul(elapsed))
+                .and_then(|x| x.checked_add(lease.remainder));
+            let hour = u128::from(capacity::state::HOUR_MS);
+            let (due, remainder) = match cost {
+                Some(c) => (c / hour, c % hour),
+                None => (u128::MAX, 0),
+            };
+            let charged = due.min(lease.escrow.0);
+            lease.escrow = Amount(lease.escrow.0 - charged);
+            lease.owed = Amount(lease.owed.0.saturating_add(charged));
+            lease.remainder = remainder;
+            if charged < due && lease.state == LeaseState::Active {
+                lease.state = LeaseState::Overdrawn { since_height: ctx.height };
+                events.push(
+                    Event::new("lease.overdrawn")
+                        .with("lease", lease.id)
+                        .with("renter", lease.renter)
+                        .with("provider", lease.provider)
+                        .with("grace_blocks", OVERDRAWN_GRACE_BLOCKS),
+                );
+            }
+        }
+        lease.settled_ms = upto;
+    }
+    if !lease.owed.is_zero() && upto.saturating_sub(lease.paid_out_ms) >= PAYOUT_INTERVAL_MS {
+        events.extend(pay_out(state, ctx, &mut lease)?);
+    }
+    state.put(lease_key(lease.id), &lease);
+    Ok((lease, events))
+}
+
+fn pay_out(state: &mut Overlay<'_>, ctx: &TxContext, lease: &mut Lease) -> Result<Vec<Event>, ExecError> {
+    let amount = lease.owed;
+    let period = format!("lease {}", lease.id);
+    let events = pay_title(state, ctx, &module_account(), &lease.title, &lease.asset, amount, &period)?;
+    lease.paid = lease.paid.checked_add(amount).ok_or_else(|| ExecError::Corrupt("lease paid overflows".into()))?;
+    lease.owed = Amount::ZERO;
+    lease.paid_out_ms = lease.settled_ms;
+    Ok(events)
+}
+
+/// Closes a charged lease: pays what it owes to the title, returns the escrow to the renter,
+/// releases the GPUs and stops streaming.
+fn close(state: &mut Overlay<'_>, ctx: &TxContext, lease: &mut Lease, reason: &str) -> Result<Vec<Event>, ExecError> {
+    let mut events = pay_out(state, ctx, lease)?;
+    let refund = lease.escrow;
+    if !refund.is_zero() {
+        compliance::transfer_checked(state, &lease.asset, &module_account(), &lease.renter, refund, ctx.time_ms)?;
+    }
+    lease.refunded = lease.refunded.checked_add(refund).ok_or_else(|| ExecError::Corrupt("refund overflows".into()))?;
+    lease.escrow = Amount::ZERO;
+    lease.state = LeaseState::Closed { reason: reason.to_string(), height: ctx.height };
+    state.put(lease_key(lease.id), &*lease);
+    capacity::release(state, &lease.title, &Holding::Lease(lease.id))?;
+    let mut open = state.open_leases()?;
+    open.retain(|x| *x != lease.id);
+    state.put(OPEN_KEY.to_string(), &open);
+    events.push(
+        Event::new("lease.closed")
+            .with("lease", lease.id)
+            .with("reason", reason)
+            .with("renter", lease.renter)
+            .with("provider", lease.provider)
+            .with("title", lease.title)
+            .with("paid", lease.paid)
+            .with("refunded", lease.refunded),
+    );
+    Ok(events)
+}
+
+/// One lease's end-of-block work: charge it, then close it if it has run its time or its grace.
+fn stream(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Vec<Event>, ExecError> {
+    let lease = state.require_lease(id)?;
+    let (mut lease, mut events) = charge(state, ctx, lease)?;
+    let reason = match lease.state {
+        _ if lease.settled_ms >= lease.end_ms => Some("ended"),
+        LeaseState::Overdrawn { since_height }
+            if ctx.height >= since_height.saturating_add(OVERDRAWN_GRACE_BLOCKS) =>
+        {
+            Some("overdrawn")
+        }
+        _ => None,
+    };
+    if let Some(reason) = reason {
+        events.extend(close(state, ctx, &mut lease, reason)?);
+    }
+    Ok(events)
+}
+
+/// The end of a block: automatic acceptances that are due, then every open lease streams. One
+/// lease or order that cannot be served (a refused payout, say) is skipped with a
+/// `lease.stalled` event and tried again next block; it never fails the block.
+pub fn end_block(state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
+    let mut events = Vec::new();
+    let mut auto: Vec<(u64, u64)> = state.get(AUTO_KEY)?.unwrap_or_default();
+    let due = auto.iter().take(AUTO_ACCEPTS_PER_BLOCK_MAX).take_while(|(h, _)| *h <= ctx.height).count();
+    if due > 0 {
+        let orders: Vec<u64> = auto.drain(..due).map(|(_, id)| id).collect();
+        state.put(AUTO_KEY.to_string(), &auto);
+        for id in orders {
+            events.extend(accept_lowest(state, ctx, id)?);
+        }
+    }
+    for id in state.open_leases()? {
+        match contained(state, |s| stream(s, ctx, id))? {
+            Ok(more) => events.extend(more),
+            Err(why) => events.push(Event::new("lease.stalled").with("lease", id).with("error", why.name)),
+        }
+    }
+    Ok(events)
+}
+
+/// Accepts the lowest bid of an open order that still fits (the earliest among equal prices).
+fn accept_lowest(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Vec<Event>, ExecError> {
+    let Some(order) = state.order(id)? else { return Ok(Vec::new()) };
+    if order.state != OrderState::Open {
+        return Ok(Vec::new());
+    }
+    let mut ranked: Vec<usize> = (0..order.bids.len()).collect();
+    ranked.sort_by_key(|i| (order.bids[*i].price, *i));
+    for index in ranked {
+        let o = order.clone();
+        if let Ok(events) = contained(state, |s| accept(s, ctx, o, index))? {
+            return Ok(events);
+        }
+    }
+    Ok(vec![Event::new("lease.auto_accept_failed").with("order", id).with("bids", order.bids.len())])
+}
+
+impl Handler for LeaseMsg {
+    fn check_stateless(&self, _ctx: &TxContext) -> Result<(), TxError> {
+        match self {
+            LeaseMsg::PostOrder { model, gpus, hours, price_max, green_bps_min, deposit, .. } => {
+                let ok = !model.is_empty()
+                    && model.len() <= MODEL_BYTES_MAX
+                    && *gpus > 0
+                    && *hours > 0
+                    && *hours <= LEASE_HOURS_MAX
+                    && !price_max.is_zero()
+                    && !deposit.is_zero()
+                    && *green_bps_min <= 10_000;
+                if !ok {
+                    return Err(TxError::new(
+                        ErrorCode::BadOrder,
+                        format!(
+                            "model {} bytes (1..{MODEL_BYTES_MAX}), {gpus} GPUs, {hours} h (1..{LEASE_HOURS_MAX}), price_max {price_max}, deposit {deposit}, green {green_bps_min} bps",
+                            model.len()
+                        ),
+                    ));
+                }
+                Ok(())
+            }
+            LeaseMsg::Bid { price, .. } if price.is_zero() => Err(TxError::new(ErrorCode::ZeroAmount, "price is 0")),
+            LeaseMsg::TopUp { amount, .. } if amount.is_zero() => {
+                Err(TxError::new(ErrorCode::ZeroAmount, "amount is 0"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn execute(&self, state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
+        match self {
+            LeaseMsg::PostOrder { .. } => post_order(state, ctx, self),
+            LeaseMsg::Bid { order, title, price } => bid(state, ctx, *order, title, *price),
+            LeaseMsg::Accept { order, bid } => {
+                let o = open_order(state, *order)?;
+                if o.renter != ctx.sender {
+                    return Err(refuse(ErrorCode::NotLeaseParty, format!("order {order} belongs to {}", o.renter)));
+                }
+                accept(state, ctx, o, usize::try_from(*bid).unwrap_or(usize::MAX))
+            }
+            LeaseMsg::CancelOrder { order } => cancel_order(state, ctx, *order),
+            LeaseMsg::TopUp { lease, amount } => top_up(state, ctx, *lease, *amount),
+            LeaseMsg::Close { lease } => close_by(state, ctx, *lease),
+        }
+    }
+}

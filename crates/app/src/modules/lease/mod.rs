@@ -1,0 +1,27 @@
+//! `lease`: compute leases paid from escrow (after Akash's order → bid → lease flow). A renter
+//! posts an order (GPU model, GPUs, hours, a price limit per GPU-hour, the green share wanted)
+//! with a deposit into escrow; providers of fitting titles bid; the renter accepts a bid, or at
+//! the order's `auto_accept_height` the lowest bid is accepted (the earliest among equal prices).
+//!
+//! An open lease streams at the end of every block: the time since the last block is charged
+//! from escrow at `gpus × price` per hour, but only while the title is `active` (its challenges
+//! pass) and a telemetry report from the last [`state::REPORT_FRESH_BLOCKS`] blocks sees the
+//! leased GPUs; time without that is not charged. What is charged is paid into the title's
+//! revenue (its share holders when fractionalised, else its holder) at least hourly and at the
+//! close. When escrow cannot cover a block the lease is `overdrawn`; a top-up makes it run
+//! again, otherwise it closes after [`state::OVERDRAWN_GRACE_BLOCKS`]. Either party may close
+//! it; the rest of the escrow returns to the renter. Every change emits a `lease.*` event.
+//!
+//! Leases opened by redeeming GPU-hour tokens are prepaid: they stream nothing and use the
+//! token's reservation.
+//!
+//! # Invariants
+//! - For every lease, `deposited = escrow + owed + paid + refunded`.
+//! - The module account holds exactly the open orders' deposits plus the open leases' escrow and
+//!   owed amounts, per asset.
+//! - At most [`state::LEASES_OPEN_MAX`] leases stream at once: the end-of-block work is bounded.
+
+pub mod exec;
+pub mod state;
+pub use exec::{end_block, open_lease, LeaseTerms};
+pub use state::{Bid, Lease, LeaseRead, LeaseState, Order, OrderState};

@@ -7,10 +7,10 @@ use computefi_types::device::*;
 use computefi_types::title::*;
 use computefi_types::*;
 
-fn operator() -> TestAccount {
+pub(crate) fn operator() -> TestAccount {
     TestAccount::named("alice")
 }
-fn device() -> TestAccount {
+pub(crate) fn device() -> TestAccount {
     TestAccount::named("device-1")
 }
 
@@ -35,7 +35,7 @@ fn title_with_device(chain: &mut TestChain) -> TitleId {
     receipt.events[1].attr("title").unwrap().parse().unwrap()
 }
 
-fn telemetry(gpus: u32) -> Payload {
+pub(crate) fn telemetry(gpus: u32) -> Payload {
     Payload::Telemetry(Telemetry {
         gpus_seen: gpus,
         utilisation_bps: 9_500,
@@ -46,7 +46,7 @@ fn telemetry(gpus: u32) -> Payload {
     })
 }
 
-fn envelope(chain: &TestChain, title: TitleId, sequence: u64, prev_hash: Hash, payload: Payload) -> Envelope {
+pub(crate) fn envelope(chain: &TestChain, title: TitleId, sequence: u64, prev_hash: Hash, payload: Payload) -> Envelope {
     let h = chain.height();
     Envelope {
         title,
@@ -59,7 +59,7 @@ fn envelope(chain: &TestChain, title: TitleId, sequence: u64, prev_hash: Hash, p
     }
 }
 
-fn report(env: Envelope) -> Msg {
+pub(crate) fn report(env: Envelope) -> Msg {
     Msg::Device(DeviceMsg::Report(Box::new(env.sign(&device().key))))
 }
 
@@ -212,7 +212,7 @@ fn shares(headers: &[&str], difficulty: u64) -> Payload {
 
 /// An active ASIC title claiming `th_milli` thousandths of a TH/s, reporting through device-1,
 /// on a chain whose hashrate window is 5 s.
-fn active_asic(th_milli: u64) -> (TestChain, TitleId) {
+pub(crate) fn active_asic(th_milli: u64) -> (TestChain, TitleId) {
     active_asic_with(th_milli, |p| p.hashrate_window_ms = 5_000)
 }
 
@@ -260,7 +260,7 @@ fn active_asic_with(th_milli: u64, tweak: impl FnOnce(&mut computefi_app::Params
 }
 
 /// Sends two real shares 5 s apart (the second closes the 5 s window).
-fn two_shares_over_a_window(chain: &mut TestChain, title: TitleId) -> Receipt {
+pub(crate) fn two_shares_over_a_window(chain: &mut TestChain, title: TitleId) -> Receipt {
     let first = envelope(chain, title, 1, Hash::ZERO, shares(&[BLOCK_100000], 14_000));
     run(chain, &operator(), report(first.clone())).expect("a share meeting its difficulty counts");
     for _ in 0..4 {

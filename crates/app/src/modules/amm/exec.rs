@@ -143,7 +143,7 @@ fn add_liquidity(
     deadline_height: u64,
 ) -> Result<Vec<Event>, ExecError> {
     before_deadline(ctx, deadline_height)?;
-    let mut pool = state.require_pool(x, y)?;
+    let mut pool = route_pools(state, ctx, &[*x, *y])?.remove(0);
     let desired = as_ab(&pool, x, (desired.0 .0, desired.1 .0));
     let minimum = as_ab(&pool, x, (minimum.0 .0, minimum.1 .0));
     let reserves = (pool.reserve_a.0, pool.reserve_b.0);
@@ -230,7 +230,11 @@ fn remove_liquidity(
 }
 
 /// The pools of a route, hop by hop.
-fn route_pools(state: &Overlay<'_>, route: &[AssetId]) -> Result<Vec<Pool>, ExecError> {
+/// An expired capacity token no longer trades (its pools stop at expiry).
+fn route_pools(state: &Overlay<'_>, ctx: &TxContext, route: &[AssetId]) -> Result<Vec<Pool>, ExecError> {
+    for asset in route {
+        capacity::state::require_unexpired(state, asset, ctx.time_ms)?;
+    }
     route.windows(2).map(|w| state.require_pool(&w[0], &w[1])).collect()
 }
 
@@ -283,7 +287,7 @@ fn swap_exact_in(
     deadline_height: u64,
 ) -> Result<Vec<Event>, ExecError> {
     before_deadline(ctx, deadline_height)?;
-    let pools = route_pools(state, route)?;
+    let pools = route_pools(state, ctx, route)?;
     let mut amounts = vec![amount_in.0];
     for (i, pool) in pools.iter().enumerate() {
         let (r_in, r_out) = pool.reserves_for(&route[i]);
@@ -314,7 +318,7 @@ fn swap_exact_out(
     deadline_height: u64,
 ) -> Result<Vec<Event>, ExecError> {
     before_deadline(ctx, deadline_height)?;
-    let pools = route_pools(state, route)?;
+    let pools = route_pools(state, ctx, route)?;
     let mut amounts = vec![0u128; route.len()];
     amounts[route.len() - 1] = amount_out.0;
     for i in (0..pools.len()).rev() {

@@ -517,3 +517,28 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn lease_payments_to_a_fractionalised_title_reach_its_share_holders() {
+    let mut m = Market::new(2);
+    let split = Msg::Shares(SharesMsg::Fractionalise {
+        titles: vec![m.title],
+        shares: Amount(100),
+        symbol: "GPUSH".into(),
+        name: "Reykjanes GPU shares".into(),
+    });
+    let receipt = run(&mut m.chain, &alice(), split).unwrap();
+    let shares: AssetId = receipt.events.iter().find_map(|e| e.attr("asset")).unwrap().parse().unwrap();
+    run(&mut m.chain, &alice(), msgs::send(&carol().address, &shares, 25)).unwrap();
+    m.report_gpus(2);
+    // While fractionalised the operator provides the title's GPUs.
+    let id = m.lease(2, 1, 100, 1_000);
+    pass(&mut m.chain, HOUR_MS);
+    let l = m.lease_record(id);
+    assert_eq!(l.paid.0, 200, "2 GPUs × 1 hour × 100");
+    assert_eq!(m.usd_of(&alice().address), 0, "nothing is paid to the operator directly");
+    let claim = || Msg::Revenue(RevenueMsg::Claim { shares, asset: m.usd });
+    run(&mut m.chain, &carol(), claim()).unwrap();
+    run(&mut m.chain, &alice(), claim()).unwrap();
+    assert_eq!((m.usd_of(&carol().address), m.usd_of(&alice().address)), (50, 150), "pro rata to shares");
+}

@@ -8,6 +8,15 @@
 //! take in a restricted share only if its account satisfies the share's rules (a claim issuer
 //! may grant it claims), and only accounts the rules admit can take the share out.
 //!
+//! A pool that holds a capacity token (which expires at its window's end) is time-aware, with a
+//! simpler curve than Pendle's rate-scalar curve but the same purpose: liquidity providers are not
+//! drained as expiry nears. Inside the token's window, what a seller pays in of the token counts
+//! at `remaining / window` of its amount (the part of the window still usable), so the pool's
+//! bid for the token falls linearly to zero at expiry while its ask stays on the constant-product
+//! curve; nobody can sell the pool tokens worth nothing for the other asset at the last moment.
+//! At expiry the pool stops trading and taking liquidity; removing liquidity pays out the other
+//! asset and burns the expired part.
+//!
 //! # Invariants
 //! - A pool's reserves equal its account's balances of its two assets.
 //! - A swap never lowers `reserve_a · reserve_b` (the fee stays in the pool).

@@ -503,7 +503,10 @@ impl App {
             app_hash,
         };
         events.push(
-            Event::new("block.summary").with("height", input.height).with("txs", included.len()).with("fees", fees),
+            Event::new("block.summary")
+                .with("height", input.height)
+                .with("txs", included.len())
+                .with("fees", fees),
         );
         Ok(BlockExecution { block: Block { header, txs: included }, receipts, events, rejected, writes })
     }

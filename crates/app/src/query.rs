@@ -2,13 +2,13 @@
 
 use crate::app::{read_block, App, AppError, StoredBlock};
 use crate::genesis::{GenesisValidator, VALIDATORS_KEY};
-use crate::modules::assets::{state::INFO_PREFIX, AssetInfo, AssetsRead};
 use crate::modules::amm::AmmRead;
+use crate::modules::assets::{state::INFO_PREFIX, AssetInfo, AssetsRead};
 use crate::modules::bank::{state::balance_prefix, BankRead};
 use crate::modules::capacity::{CapacityRead, CapacityToken, Reservation};
 use crate::modules::delivery::{Contract, DeliveryRead, Penalty};
-use crate::modules::lease::{Lease, LeaseRead, Order};
 use crate::modules::identity::{state::claims_prefix, ClaimRecord};
+use crate::modules::lease::{Lease, LeaseRead, Order};
 use crate::modules::registry::{state::TITLE_PREFIX, RegistryRead, Title};
 use crate::modules::revenue::{self, state as income, Pool};
 use crate::modules::shares::{SharesRead, Vault};
@@ -305,7 +305,10 @@ impl App {
     pub fn penalties(&self, title: &TitleId) -> Result<Vec<Penalty>, AppError> {
         let state = Committed(self.store());
         let n = state.penalty_count(title)?.min(LIST_ENTRIES_MAX as u64);
-        (0..n).filter_map(|i| state.penalty(title, i).transpose()).collect::<Result<_, _>>().map_err(Into::into)
+        (0..n)
+            .filter_map(|i| state.penalty(title, i).transpose())
+            .collect::<Result<_, _>>()
+            .map_err(Into::into)
     }
 
     /// A pool, by its pair in either order.

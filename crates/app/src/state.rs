@@ -160,7 +160,10 @@ impl StateWrite for Overlay<'_> {
 /// Runs `f` on a child of `parent` and merges its writes only when it succeeds. A refusal
 /// comes back as `Ok(Err(..))` with nothing kept, so work the ledger does on its own (at the
 /// end of a block, or on behalf of a report) can skip one item without failing the block.
-pub fn contained<F>(parent: &mut Overlay<'_>, f: F) -> Result<Result<Vec<computefi_types::Event>, computefi_types::TxError>, ExecError>
+pub fn contained<F>(
+    parent: &mut Overlay<'_>,
+    f: F,
+) -> Result<Result<Vec<computefi_types::Event>, computefi_types::TxError>, ExecError>
 where
     F: FnOnce(&mut Overlay<'_>) -> Result<Vec<computefi_types::Event>, ExecError>,
 {

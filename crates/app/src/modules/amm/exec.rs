@@ -295,7 +295,8 @@ fn swap_exact_in(
             Some(weight) => math::weighted(amounts[i], weight).map_err(|e| math_error(e, "swap"))?,
             None => amounts[i],
         };
-        amounts.push(math::amount_out(counted, r_in, r_out, pool.fee_bps).map_err(|e| math_error(e, "swap"))?);
+        amounts
+            .push(math::amount_out(counted, r_in, r_out, pool.fee_bps).map_err(|e| math_error(e, "swap"))?);
     }
     let out = amounts.last().copied().unwrap_or(0);
     if out == 0 {

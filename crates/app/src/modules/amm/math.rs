@@ -202,6 +202,28 @@ pub fn price(reserve_base: u128, reserve_quote: u128) -> u128 {
     u128::try_from(p).unwrap_or(u128::MAX)
 }
 
+/// What a time-aware pool counts of `amount` paid in an expiring token that keeps `weight =
+/// (remaining, window)` of its value: `floor(amount · remaining / window)`.
+pub fn weighted(amount: u128, (remaining, window): (u128, u128)) -> Result<u128, MathError> {
+    if window == 0 {
+        return Err(MathError::ZeroReserves);
+    }
+    let counted = U256::from(amount) * U256::from(remaining) / U256::from(window);
+    u128::try_from(counted).map_err(|_| MathError::Overflow)
+}
+
+/// The least an expiring token's seller pays in for the pool to count `counted`:
+/// `ceil(counted · window / remaining)`. Nothing buys anything once no time remains.
+pub fn unweighted(counted: u128, (remaining, window): (u128, u128)) -> Result<u128, MathError> {
+    if remaining == 0 {
+        return Err(MathError::InsufficientLiquidity);
+    }
+    let product = U256::from(counted) * U256::from(window);
+    let divisor = U256::from(remaining);
+    let paid = product / divisor + U256::from(u8::from(product % divisor != 0));
+    u128::try_from(paid).map_err(|_| MathError::Overflow)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,26 +286,14 @@ mod tests {
             }
         }
     }
-}
 
-/// What a time-aware pool counts of `amount` paid in an expiring token that keeps `weight =
-/// (remaining, window)` of its value: `floor(amount · remaining / window)`.
-pub fn weighted(amount: u128, (remaining, window): (u128, u128)) -> Result<u128, MathError> {
-    if window == 0 {
-        return Err(MathError::ZeroReserves);
+    #[test]
+    fn a_weighted_input_counts_the_remaining_share_and_the_inverse_rounds_up() {
+        assert_eq!(weighted(1_000, (1, 2)), Ok(500));
+        assert_eq!(weighted(1_001, (1, 3)), Ok(333));
+        assert_eq!(unweighted(333, (1, 3)), Ok(999));
+        assert_eq!(unweighted(334, (1, 3)), Ok(1_002));
+        assert!(weighted(unweighted(334, (1, 3)).unwrap(), (1, 3)).unwrap() >= 334);
+        assert_eq!(unweighted(1, (0, 3)), Err(MathError::InsufficientLiquidity));
     }
-    let counted = U256::from(amount) * U256::from(remaining) / U256::from(window);
-    u128::try_from(counted).map_err(|_| MathError::Overflow)
-}
-
-/// The least an expiring token's seller pays in for the pool to count `counted`:
-/// `ceil(counted · window / remaining)`. Nothing buys anything once no time remains.
-pub fn unweighted(counted: u128, (remaining, window): (u128, u128)) -> Result<u128, MathError> {
-    if remaining == 0 {
-        return Err(MathError::InsufficientLiquidity);
-    }
-    let product = U256::from(counted) * U256::from(window);
-    let divisor = U256::from(remaining);
-    let paid = product / divisor + U256::from(u8::from(product % divisor != 0));
-    u128::try_from(paid).map_err(|_| MathError::Overflow)
 }

@@ -110,12 +110,19 @@ fn issue(
 }
 
 /// The live token of the given kind, or the reason it cannot be redeemed.
-fn redeemable(state: &Overlay<'_>, ctx: &TxContext, asset: &AssetId, gpu: bool) -> Result<CapacityToken, ExecError> {
+fn redeemable(
+    state: &Overlay<'_>,
+    ctx: &TxContext,
+    asset: &AssetId,
+    gpu: bool,
+) -> Result<CapacityToken, ExecError> {
     let token = state.capacity_token(asset)?.ok_or_else(|| {
         TxError::new(ErrorCode::NotCapacityToken, format!("{asset} is not a capacity token"))
     })?;
     if matches!(token.window, CapacityWindow::GpuHours { .. }) != gpu {
-        return Err(TxError::new(ErrorCode::NotCapacityToken, format!("{asset} is {:?}", token.window)).into());
+        return Err(
+            TxError::new(ErrorCode::NotCapacityToken, format!("{asset} is {:?}", token.window)).into()
+        );
     }
     require_unexpired(state, asset, ctx.time_ms)?;
     Ok(token)

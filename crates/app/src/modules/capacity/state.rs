@@ -118,7 +118,11 @@ pub fn expiry_of<S: StateRead + Sized>(state: &S, asset: &AssetId) -> Result<Opt
 }
 
 /// Refuses with `TokenExpired` when `asset` is a capacity token whose window has ended.
-pub fn require_unexpired<S: StateRead + Sized>(state: &S, asset: &AssetId, now_ms: u64) -> Result<(), ExecError> {
+pub fn require_unexpired<S: StateRead + Sized>(
+    state: &S,
+    asset: &AssetId,
+    now_ms: u64,
+) -> Result<(), ExecError> {
     match expiry_of(state, asset)? {
         Some(end) if now_ms >= end => Err(TxError::new(
             ErrorCode::TokenExpired,
@@ -138,9 +142,8 @@ pub fn value_weight<S: StateRead + Sized>(
     now_ms: u64,
 ) -> Result<Option<(u128, u128)>, ExecError> {
     Ok(state.capacity_token(asset)?.and_then(|t| {
-        (now_ms > t.start_ms && t.end_ms > t.start_ms).then(|| {
-            (u128::from(t.end_ms.saturating_sub(now_ms)), u128::from(t.end_ms - t.start_ms))
-        })
+        (now_ms > t.start_ms && t.end_ms > t.start_ms)
+            .then(|| (u128::from(t.end_ms.saturating_sub(now_ms)), u128::from(t.end_ms - t.start_ms)))
     }))
 }
 
@@ -179,12 +182,9 @@ pub fn require_provider(title: &Title, who: &Address) -> Result<(), ExecError> {
 pub fn verified_capacity(title: &Title) -> Option<u64> {
     match title.spec.class {
         TitleClass::GpuServer => Some(u64::from(title.spec.count).saturating_mul(1_000)),
-        TitleClass::AsicMiner => title
-            .spec
-            .capacity
-            .iter()
-            .find(|c| c.unit == CapacityUnit::TerahashPerSecond)
-            .map(|c| c.milli),
+        TitleClass::AsicMiner => {
+            title.spec.capacity.iter().find(|c| c.unit == CapacityUnit::TerahashPerSecond).map(|c| c.milli)
+        }
         TitleClass::EnergySite => None,
     }
 }
@@ -242,7 +242,11 @@ pub fn reserve<S: StateWrite + Sized>(
 }
 
 /// Releases what `holding` reserved on a title (nothing if it holds nothing).
-pub fn release<S: StateWrite + Sized>(state: &mut S, title: &TitleId, holding: &Holding) -> Result<(), ExecError> {
+pub fn release<S: StateWrite + Sized>(
+    state: &mut S,
+    title: &TitleId,
+    holding: &Holding,
+) -> Result<(), ExecError> {
     let mut held = state.reservations(title)?;
     let before = held.len();
     held.retain(|r| r.holding != *holding);
@@ -274,7 +278,10 @@ pub fn end_block<S: StateWrite + Sized>(state: &mut S, ctx: &TxContext) -> Resul
         state.put(token_key(&asset), &token);
         release(state, &token.title, &Holding::Token(asset))?;
         events.push(
-            Event::new("capacity.expired").with("token", asset).with("title", token.title).with("end_ms", token.end_ms),
+            Event::new("capacity.expired")
+                .with("token", asset)
+                .with("title", token.title)
+                .with("end_ms", token.end_ms),
         );
     }
     state.put(LIVE_KEY.to_string(), &live);

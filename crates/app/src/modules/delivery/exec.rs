@@ -26,7 +26,10 @@ fn new_id(state: &mut Overlay<'_>) -> Result<u64, ExecError> {
 /// Starts measuring a contract: one per title, bounded in number.
 fn activate(state: &mut Overlay<'_>, contract: &mut Contract) -> Result<(), ExecError> {
     if state.get::<u64>(&title_contract_key(&contract.title))?.is_some() {
-        return Err(refuse(ErrorCode::ContractsFull, format!("title {} already serves a contract", contract.title)));
+        return Err(refuse(
+            ErrorCode::ContractsFull,
+            format!("title {} already serves a contract", contract.title),
+        ));
     }
     let mut active: Vec<u64> = state.get(ACTIVE_KEY)?.unwrap_or_default();
     if active.len() >= CONTRACTS_ACTIVE_MAX {
@@ -103,7 +106,10 @@ fn offer(
     if t.spec.class != TitleClass::AsicMiner || start_ms <= ctx.time_ms {
         return Err(refuse(
             ErrorCode::BadContract,
-            format!("title {title} is a {:?} title; start {start_ms} ms, block time {} ms", t.spec.class, ctx.time_ms),
+            format!(
+                "title {title} is a {:?} title; start {start_ms} ms, block time {} ms",
+                t.spec.class, ctx.time_ms
+            ),
         ));
     }
     let end_ms = start_ms
@@ -174,11 +180,23 @@ fn cancel(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Vec<Event
     Ok(vec![Event::new("delivery.cancelled").with("contract", id).with("refunded", contract.refunded)])
 }
 
-fn refund(state: &mut Overlay<'_>, ctx: &TxContext, contract: &mut Contract, amount: Amount) -> Result<(), ExecError> {
+fn refund(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    contract: &mut Contract,
+    amount: Amount,
+) -> Result<(), ExecError> {
     if amount.is_zero() {
         return Ok(());
     }
-    compliance::transfer_checked(state, &contract.asset, &module_account(), &contract.buyer, amount, ctx.time_ms)?;
+    compliance::transfer_checked(
+        state,
+        &contract.asset,
+        &module_account(),
+        &contract.buyer,
+        amount,
+        ctx.time_ms,
+    )?;
     contract.escrow = Amount(contract.escrow.0 - amount.0);
     contract.refunded = Amount(contract.refunded.0.saturating_add(amount.0));
     Ok(())
@@ -195,7 +213,8 @@ fn due_through(contract: &Contract, t: u64) -> u128 {
 /// Delivered share of the contracted hashrate, bps (at most 10000).
 fn delivered_bps(contract: &Contract, estimate_hs: u128) -> u16 {
     let contracted = U256::from(contract.ths_milli) * U256::from(1_000_000_000u64);
-    let bps = (U256::from(estimate_hs) * U256::from(10_000u32) / contracted.max(U256::ONE)).min(U256::from(10_000u32));
+    let bps = (U256::from(estimate_hs) * U256::from(10_000u32) / contracted.max(U256::ONE))
+        .min(U256::from(10_000u32));
     u16::try_from(bps.as_u32()).unwrap_or(10_000)
 }
 
@@ -220,7 +239,15 @@ fn measure(
     let mut events = Vec::new();
     if release > 0 {
         let period = format!("delivery {}", contract.id);
-        events.extend(pay_title(state, ctx, &module_account(), &contract.title, &contract.asset, Amount(release), &period)?);
+        events.extend(pay_title(
+            state,
+            ctx,
+            &module_account(),
+            &contract.title,
+            &contract.asset,
+            Amount(release),
+            &period,
+        )?);
         contract.escrow = Amount(contract.escrow.0 - release);
         contract.paid = Amount(contract.paid.0.saturating_add(release));
     }
@@ -255,7 +282,9 @@ fn measure(
                     .with("penalty", n),
             );
         } else {
-            events.push(Event::new("delivery.completed").with("contract", contract.id).with("paid", contract.paid));
+            events.push(
+                Event::new("delivery.completed").with("contract", contract.id).with("paid", contract.paid),
+            );
         }
     }
     state.put(contract_key(contract.id), &contract);
@@ -304,14 +333,17 @@ pub fn end_block(state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>,
     let mut events = Vec::new();
     for id in active {
         let contract = state.require_contract(id)?;
-        let last_share: u64 = state.get(&crate::modules::device::hashrate::last_share_key(&contract.title))?.unwrap_or(0);
+        let last_share: u64 =
+            state.get(&crate::modules::device::hashrate::last_share_key(&contract.title))?.unwrap_or(0);
         let quiet_since = last_share.max(contract.settled_ms);
         if ctx.time_ms < quiet_since.saturating_add(silence_ms) {
             continue;
         }
         match contained(state, |s| measure(s, ctx, contract, ctx.time_ms, 0))? {
             Ok(more) => events.extend(more),
-            Err(why) => events.push(Event::new("delivery.stalled").with("contract", id).with("error", why.name)),
+            Err(why) => {
+                events.push(Event::new("delivery.stalled").with("contract", id).with("error", why.name))
+            }
         }
     }
     Ok(events)
@@ -321,7 +353,12 @@ impl Handler for DeliveryMsg {
     fn check_stateless(&self, _ctx: &TxContext) -> Result<(), TxError> {
         match self {
             DeliveryMsg::Offer { ths_milli, days, price, tolerance_bps, .. } => {
-                if *ths_milli == 0 || *days == 0 || *days > CONTRACT_DAYS_MAX || price.is_zero() || *tolerance_bps >= 10_000 {
+                if *ths_milli == 0
+                    || *days == 0
+                    || *days > CONTRACT_DAYS_MAX
+                    || price.is_zero()
+                    || *tolerance_bps >= 10_000
+                {
                     return Err(TxError::new(
                         ErrorCode::BadContract,
                         format!("{ths_milli}‰ TH/s, {days} days (1..{CONTRACT_DAYS_MAX}), price {price}, tolerance {tolerance_bps} bps"),

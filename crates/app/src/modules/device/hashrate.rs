@@ -248,7 +248,13 @@ fn close_window(
         .with("claimed_hs", &record.claimed_hs)
         .with("status", format!("{:?}", updated.status))];
     let measured = (window.start_ms, ctx.time_ms);
-    events.extend(crate::modules::delivery::settle_window(state, ctx, &title.id, estimate.estimate_hs, measured)?);
+    events.extend(crate::modules::delivery::settle_window(
+        state,
+        ctx,
+        &title.id,
+        estimate.estimate_hs,
+        measured,
+    )?);
     Ok(events)
 }
 

@@ -44,10 +44,7 @@ pub struct LeaseTerms {
 
 /// Opens a lease: reserves the title's GPUs (unless a token already holds them), records it and
 /// adds it to the streaming list. Returns its id and the `lease.opened` event.
-pub fn open_lease(
-    state: &mut Overlay<'_>,
-    terms: LeaseTerms,
-) -> Result<(u64, Vec<Event>), ExecError> {
+pub fn open_lease(state: &mut Overlay<'_>, terms: LeaseTerms) -> Result<(u64, Vec<Event>), ExecError> {
     let mut open = state.open_leases()?;
     if open.len() >= LEASES_OPEN_MAX {
         return Err(refuse(ErrorCode::TooManyLeases, format!("{} leases open", open.len())));
@@ -107,8 +104,16 @@ pub fn open_lease(
 }
 
 fn post_order(state: &mut Overlay<'_>, ctx: &TxContext, msg: &LeaseMsg) -> Result<Vec<Event>, ExecError> {
-    let LeaseMsg::PostOrder { model, gpus, hours, price_max, green_bps_min, asset, deposit, auto_accept_height } =
-        msg
+    let LeaseMsg::PostOrder {
+        model,
+        gpus,
+        hours,
+        price_max,
+        green_bps_min,
+        asset,
+        deposit,
+        auto_accept_height,
+    } = msg
     else {
         return Err(ExecError::Corrupt("post_order called with another message".into()));
     };
@@ -123,7 +128,10 @@ fn post_order(state: &mut Overlay<'_>, ctx: &TxContext, msg: &LeaseMsg) -> Resul
     if let Some(h) = auto_accept_height {
         let mut auto: Vec<(u64, u64)> = state.get(AUTO_KEY)?.unwrap_or_default();
         if auto.len() >= AUTO_ACCEPT_MAX {
-            return Err(refuse(ErrorCode::TooManyLeases, format!("{} orders wait for acceptance", auto.len())));
+            return Err(refuse(
+                ErrorCode::TooManyLeases,
+                format!("{} orders wait for acceptance", auto.len()),
+            ));
         }
         let at = auto.partition_point(|(x, _)| *x <= *h);
         auto.insert(at, (*h, id));
@@ -165,7 +173,14 @@ fn open_order(state: &Overlay<'_>, id: u64) -> Result<Order, ExecError> {
 }
 
 /// Refuses unless `title` can serve `order` at `price` for `provider` right now.
-fn check_fit(state: &Overlay<'_>, ctx: &TxContext, order: &Order, title: &Title, provider: &Address, price: Amount) -> Result<(), ExecError> {
+fn check_fit(
+    state: &Overlay<'_>,
+    ctx: &TxContext,
+    order: &Order,
+    title: &Title,
+    provider: &Address,
+    price: Amount,
+) -> Result<(), ExecError> {
     capacity::require_provider(title, provider)?;
     let fits = title.spec.class == TitleClass::GpuServer
         && title.status == TitleStatus::Active
@@ -207,7 +222,13 @@ fn order_period(ctx: &TxContext, order: &Order) -> (u64, u64) {
     (ctx.time_ms, ctx.time_ms.saturating_add(length))
 }
 
-fn bid(state: &mut Overlay<'_>, ctx: &TxContext, id: u64, title: &TitleId, price: Amount) -> Result<Vec<Event>, ExecError> {
+fn bid(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    id: u64,
+    title: &TitleId,
+    price: Amount,
+) -> Result<Vec<Event>, ExecError> {
     let mut order = open_order(state, id)?;
     let title = state.require_title(title)?;
     check_fit(state, ctx, &order, &title, &ctx.sender, price)?;
@@ -225,9 +246,17 @@ fn bid(state: &mut Overlay<'_>, ctx: &TxContext, id: u64, title: &TitleId, price
 }
 
 /// Accepts bid `index` of an open order: the lease starts now with the order's deposit as escrow.
-fn accept(state: &mut Overlay<'_>, ctx: &TxContext, mut order: Order, index: usize) -> Result<Vec<Event>, ExecError> {
+fn accept(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    mut order: Order,
+    index: usize,
+) -> Result<Vec<Event>, ExecError> {
     let bid = order.bids.get(index).cloned().ok_or_else(|| {
-        refuse(ErrorCode::UnknownBid, format!("order {} has {} bids, not {index}", order.id, order.bids.len()))
+        refuse(
+            ErrorCode::UnknownBid,
+            format!("order {} has {} bids, not {index}", order.id, order.bids.len()),
+        )
     })?;
     let title = state.require_title(&bid.title)?;
     check_fit(state, ctx, &order, &title, &bid.provider, bid.price)?;
@@ -256,7 +285,14 @@ fn cancel_order(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Vec
     if order.renter != ctx.sender {
         return Err(refuse(ErrorCode::NotLeaseParty, format!("order {id} belongs to {}", order.renter)));
     }
-    compliance::transfer_checked(state, &order.asset, &module_account(), &order.renter, order.deposit, ctx.time_ms)?;
+    compliance::transfer_checked(
+        state,
+        &order.asset,
+        &module_account(),
+        &order.renter,
+        order.deposit,
+        ctx.time_ms,
+    )?;
     order.state = OrderState::Cancelled;
     state.put(order_key(id), &order);
     Ok(vec![Event::new("lease.order_cancelled").with("order", id).with("refunded", order.deposit)])
@@ -270,7 +306,12 @@ fn live_lease(state: &Overlay<'_>, id: u64) -> Result<Lease, ExecError> {
     Ok(lease)
 }
 
-fn top_up(state: &mut Overlay<'_>, ctx: &TxContext, id: u64, amount: Amount) -> Result<Vec<Event>, ExecError> {
+fn top_up(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    id: u64,
+    amount: Amount,
+) -> Result<Vec<Event>, ExecError> {
     let mut lease = live_lease(state, id)?;
     if lease.renter != ctx.sender || lease.token.is_some() {
         return Err(refuse(ErrorCode::NotLeaseParty, format!("lease {id} is rented by {}", lease.renter)));
@@ -281,7 +322,10 @@ fn top_up(state: &mut Overlay<'_>, ctx: &TxContext, id: u64, amount: Amount) -> 
     lease.deposited = lease.deposited.checked_add(amount).ok_or_else(overflow)?;
     lease.state = LeaseState::Active;
     state.put(lease_key(id), &lease);
-    Ok(vec![Event::new("lease.topped_up").with("lease", id).with("amount", amount).with("escrow", lease.escrow)])
+    Ok(vec![Event::new("lease.topped_up")
+        .with("lease", id)
+        .with("amount", amount)
+        .with("escrow", lease.escrow)])
 }
 
 fn close_by(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Vec<Event>, ExecError> {
@@ -315,7 +359,11 @@ fn online(state: &Overlay<'_>, ctx: &TxContext, lease: &Lease) -> Result<bool, E
 /// Charges the lease for the time since it was last charged, up to now or its end: from escrow
 /// into `owed` while online; marks it overdrawn when escrow falls short. Pays `owed` to the
 /// title when the payout interval has passed.
-fn charge(state: &mut Overlay<'_>, ctx: &TxContext, mut lease: Lease) -> Result<(Lease, Vec<Event>), ExecError> {
+fn charge(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    mut lease: Lease,
+) -> Result<(Lease, Vec<Event>), ExecError> {
     let mut events = Vec::new();
     let upto = ctx.time_ms.min(lease.end_ms);
     if upto > lease.settled_ms {
@@ -364,7 +412,8 @@ fn pay_out(state: &mut Overlay<'_>, ctx: &TxContext, lease: &mut Lease) -> Resul
     let amount = lease.owed;
     let period = format!("lease {}", lease.id);
     let events = pay_title(state, ctx, &module_account(), &lease.title, &lease.asset, amount, &period)?;
-    lease.paid = lease.paid.checked_add(amount).ok_or_else(|| ExecError::Corrupt("lease paid overflows".into()))?;
+    lease.paid =
+        lease.paid.checked_add(amount).ok_or_else(|| ExecError::Corrupt("lease paid overflows".into()))?;
     lease.owed = Amount::ZERO;
     lease.paid_out_ms = lease.settled_ms;
     Ok(events)
@@ -372,13 +421,26 @@ fn pay_out(state: &mut Overlay<'_>, ctx: &TxContext, lease: &mut Lease) -> Resul
 
 /// Closes a charged lease: pays what it owes to the title, returns the escrow to the renter,
 /// releases the GPUs and stops streaming.
-fn close(state: &mut Overlay<'_>, ctx: &TxContext, lease: &mut Lease, reason: &str) -> Result<Vec<Event>, ExecError> {
+fn close(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    lease: &mut Lease,
+    reason: &str,
+) -> Result<Vec<Event>, ExecError> {
     let mut events = pay_out(state, ctx, lease)?;
     let refund = lease.escrow;
     if !refund.is_zero() {
-        compliance::transfer_checked(state, &lease.asset, &module_account(), &lease.renter, refund, ctx.time_ms)?;
+        compliance::transfer_checked(
+            state,
+            &lease.asset,
+            &module_account(),
+            &lease.renter,
+            refund,
+            ctx.time_ms,
+        )?;
     }
-    lease.refunded = lease.refunded.checked_add(refund).ok_or_else(|| ExecError::Corrupt("refund overflows".into()))?;
+    lease.refunded =
+        lease.refunded.checked_add(refund).ok_or_else(|| ExecError::Corrupt("refund overflows".into()))?;
     lease.escrow = Amount::ZERO;
     lease.state = LeaseState::Closed { reason: reason.to_string(), height: ctx.height };
     state.put(lease_key(lease.id), &*lease);
@@ -481,7 +543,9 @@ impl Handler for LeaseMsg {
                 }
                 Ok(())
             }
-            LeaseMsg::Bid { price, .. } if price.is_zero() => Err(TxError::new(ErrorCode::ZeroAmount, "price is 0")),
+            LeaseMsg::Bid { price, .. } if price.is_zero() => {
+                Err(TxError::new(ErrorCode::ZeroAmount, "price is 0"))
+            }
             LeaseMsg::TopUp { amount, .. } if amount.is_zero() => {
                 Err(TxError::new(ErrorCode::ZeroAmount, "amount is 0"))
             }
@@ -496,7 +560,10 @@ impl Handler for LeaseMsg {
             LeaseMsg::Accept { order, bid } => {
                 let o = open_order(state, *order)?;
                 if o.renter != ctx.sender {
-                    return Err(refuse(ErrorCode::NotLeaseParty, format!("order {order} belongs to {}", o.renter)));
+                    return Err(refuse(
+                        ErrorCode::NotLeaseParty,
+                        format!("order {order} belongs to {}", o.renter),
+                    ));
                 }
                 accept(state, ctx, o, usize::try_from(*bid).unwrap_or(usize::MAX))
             }

@@ -199,7 +199,14 @@ pub fn pay_title(
             Ok(vec![head.with("paid_to", shares), distributed])
         }
         None => {
-            crate::modules::compliance::transfer_checked(state, asset, from, &title.holder, amount, ctx.time_ms)?;
+            crate::modules::compliance::transfer_checked(
+                state,
+                asset,
+                from,
+                &title.holder,
+                amount,
+                ctx.time_ms,
+            )?;
             Ok(vec![head.with("paid_to", title.holder)])
         }
     }

@@ -3,8 +3,8 @@
 
 use crate::reports::{active_asic, device, envelope, operator, report, telemetry, two_shares_over_a_window};
 use crate::{alice, bob, carol};
-use computefi_app::modules::lease::{LeaseState, OrderState};
 use computefi_app::modules::capacity::Holding;
+use computefi_app::modules::lease::{LeaseState, OrderState};
 use computefi_app::modules::{delivery, lease};
 use computefi_testkit::{msgs, refused, run, TestAccount, TestChain};
 use computefi_types::compliance::TransferRules;
@@ -271,10 +271,12 @@ fn capacity_is_never_sold_twice_and_a_token_expires_at_its_windows_end() {
     assert!(err.is(ErrorCode::CapacityExceeded), "{err}");
     issue_gpu_hours(&mut m, 1, start + HOUR_MS, 2).expect("the fourth GPU is free");
     issue_gpu_hours(&mut m, 4, start + 3 * HOUR_MS, 1).expect("after the window all four are free");
-    let refuse_issue = |title| Msg::Capacity(CapacityMsg::Issue {
-        title,
-        window: CapacityWindow::GpuHours { gpus: 1, start_ms: start + 9 * HOUR_MS, hours: 1 },
-    });
+    let refuse_issue = |title| {
+        Msg::Capacity(CapacityMsg::Issue {
+            title,
+            window: CapacityWindow::GpuHours { gpus: 1, start_ms: start + 9 * HOUR_MS, hours: 1 },
+        })
+    };
     refused(&mut m.chain, &carol(), refuse_issue(m.title), ErrorCode::NotProvider);
     let ths = CapacityWindow::ThsDay { ths_milli: 1_000, day: start / 86_400_000 + 1 };
     let wrong_kind = Msg::Capacity(CapacityMsg::Issue { title: m.title, window: ths });
@@ -295,6 +297,7 @@ fn capacity_is_never_sold_twice_and_a_token_expires_at_its_windows_end() {
     refused(&mut m.chain, &alice(), redeem(1, 1), ErrorCode::TokenExpired);
     let listed = m.chain.app().account(&alice().address).unwrap();
     assert!(listed.balances.iter().all(|b| b.asset != token), "an expired token counts for nothing");
+    refused(&mut m.chain, &alice(), order_msg(token, 1, 1, 1, 1), ErrorCode::BadOrder);
     let held = m.chain.app().reservations(&m.title).unwrap();
     assert!(held.iter().all(|r| r.holding != Holding::Token(token)), "the expired token holds no GPUs");
     assert_eq!(held.len(), 2, "the two live tokens still hold theirs");
@@ -376,10 +379,20 @@ fn a_delivery_contract_that_under_delivers_refunds_the_buyer_and_records_a_penal
     };
     let offered = run(&mut chain, &bob(), Msg::Delivery(offer)).unwrap();
     let id: u64 = offered.events[1].attr("contract").unwrap().parse().unwrap();
-    refused(&mut chain, &carol(), Msg::Delivery(DeliveryMsg::Accept { contract: id }), ErrorCode::NotProvider);
+    refused(
+        &mut chain,
+        &carol(),
+        Msg::Delivery(DeliveryMsg::Accept { contract: id }),
+        ErrorCode::NotProvider,
+    );
     refused(&mut chain, &carol(), Msg::Delivery(DeliveryMsg::Cancel { contract: id }), ErrorCode::NotBuyer);
     run(&mut chain, &operator(), Msg::Delivery(DeliveryMsg::Accept { contract: id })).unwrap();
-    refused(&mut chain, &bob(), Msg::Delivery(DeliveryMsg::Cancel { contract: id }), ErrorCode::ContractNotOffered);
+    refused(
+        &mut chain,
+        &bob(),
+        Msg::Delivery(DeliveryMsg::Cancel { contract: id }),
+        ErrorCode::ContractNotOffered,
+    );
     let receipt = two_shares_over_a_window(&mut chain, title);
     let broken = receipt.events.iter().find(|e| e.kind == "delivery.broken").expect("the contract broke");
     let bps: u128 = broken.attr("delivered_bps").unwrap().parse().unwrap();
@@ -417,7 +430,8 @@ fn a_delivery_contract_within_tolerance_pays_the_delivered_part_and_returns_the_
         tolerance_bps: 500,
     };
     let too_much = Msg::Delivery(offer(30_000, chain.time_ms() + 2_000));
-    let id: u64 = run(&mut chain, &bob(), too_much).unwrap().events[1].attr("contract").unwrap().parse().unwrap();
+    let id: u64 =
+        run(&mut chain, &bob(), too_much).unwrap().events[1].attr("contract").unwrap().parse().unwrap();
     let accept = |id| Msg::Delivery(DeliveryMsg::Accept { contract: id });
     refused(&mut chain, &operator(), accept(id), ErrorCode::CapacityExceeded);
     run(&mut chain, &bob(), Msg::Delivery(DeliveryMsg::Cancel { contract: id })).unwrap();

@@ -46,7 +46,13 @@ pub(crate) fn telemetry(gpus: u32) -> Payload {
     })
 }
 
-pub(crate) fn envelope(chain: &TestChain, title: TitleId, sequence: u64, prev_hash: Hash, payload: Payload) -> Envelope {
+pub(crate) fn envelope(
+    chain: &TestChain,
+    title: TitleId,
+    sequence: u64,
+    prev_hash: Hash,
+    payload: Payload,
+) -> Envelope {
     let h = chain.height();
     Envelope {
         title,

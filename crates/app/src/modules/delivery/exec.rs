@@ -112,6 +112,12 @@ fn offer(
             ),
         ));
     }
+    if capacity::CapacityRead::capacity_token(&*state, asset)?.is_some() {
+        return Err(refuse(
+            ErrorCode::BadContract,
+            format!("{asset} is a capacity token; pay in an asset that does not expire"),
+        ));
+    }
     let end_ms = start_ms
         .checked_add(u64::from(days) * capacity::state::DAY_MS)
         .ok_or_else(|| refuse(ErrorCode::BadContract, format!("start {start_ms} + {days} days overflows")))?;

@@ -123,6 +123,12 @@ fn post_order(state: &mut Overlay<'_>, ctx: &TxContext, msg: &LeaseMsg) -> Resul
             format!("automatic acceptance at height {auto_accept_height:?} is not after {}", ctx.height),
         ));
     }
+    if state.capacity_token(asset)?.is_some() {
+        return Err(refuse(
+            ErrorCode::BadOrder,
+            format!("{asset} is a capacity token; pay in an asset that does not expire"),
+        ));
+    }
     let id: u64 = state.get(ORDER_COUNT_KEY)?.unwrap_or(0);
     compliance::transfer_checked(state, asset, &ctx.sender, &module_account(), *deposit, ctx.time_ms)?;
     if let Some(h) = auto_accept_height {

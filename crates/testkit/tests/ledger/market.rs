@@ -556,3 +556,28 @@ fn lease_payments_to_a_fractionalised_title_reach_its_share_holders() {
     run(&mut m.chain, &alice(), claim()).unwrap();
     assert_eq!((m.usd_of(&carol().address), m.usd_of(&alice().address)), (50, 150), "pro rata to shares");
 }
+
+#[test]
+fn redeemed_ths_days_open_a_prepaid_contract_measured_like_any_other() {
+    let (mut chain, title) = active_asic(100_000);
+    let day = chain.time_ms() / 86_400_000;
+    let issue = |ths_milli| {
+        Msg::Capacity(CapacityMsg::Issue { title, window: CapacityWindow::ThsDay { ths_milli, day } })
+    };
+    refused(&mut chain, &operator(), issue(100_001), ErrorCode::CapacityExceeded);
+    let receipt = run(&mut chain, &operator(), issue(80_000)).unwrap();
+    let token: AssetId = receipt.events[1].attr("token").unwrap().parse().unwrap();
+    refused(&mut chain, &operator(), issue(20_001), ErrorCode::CapacityExceeded);
+    run(&mut chain, &operator(), msgs::send(&bob().address, &token, 80_000)).unwrap();
+    let gpu_redeem = Msg::Capacity(CapacityMsg::RedeemGpuHours { token, gpus: 1, hours: 1 });
+    refused(&mut chain, &bob(), gpu_redeem, ErrorCode::NotCapacityToken);
+    let redeem = Msg::Capacity(CapacityMsg::RedeemThsDay { token, amount: Amount(80_000) });
+    let opened = run(&mut chain, &bob(), redeem).unwrap();
+    let id: u64 = opened.events.iter().find_map(|e| e.attr("contract")).unwrap().parse().unwrap();
+    assert_eq!(chain.supply(&token).0, 0, "the redeemed TH/s-days are burned");
+    // About 24 TH/s delivered of 80 TH/s bought: the contract breaks and the title is penalised.
+    two_shares_over_a_window(&mut chain, title);
+    let c = chain.app().contract(id).unwrap().unwrap();
+    assert_eq!((c.state, c.buyer, c.token), (delivery::ContractState::Broken, bob().address, Some(token)));
+    assert_eq!(chain.app().penalties(&title).unwrap().len(), 1);
+}

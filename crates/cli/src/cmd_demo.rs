@@ -2,10 +2,14 @@
 //! register a GPU server title → verify → the device reports (simulated) telemetry and passes a
 //! capacity challenge, which makes the title active → split into 1,000 shares → sell shares to a KYC'd
 //! investor → a transfer to an account without KYC is refused → deposit a month of rental income
-//! net of power → the investor claims pro rata.
+//! net of power → the investor claims pro rata. Then the market on the same title ([`market`]):
+//! shares traded in a pool, GPU-hour capacity tokens issued, traded and redeemed for a prepaid
+//! lease, and an order → bid → accept lease streamed from escrow to the title and closed.
 //!
 //! The devnet's dev account is its claim issuer and auditor; the demo's own accounts live in the
-//! test keyring (`demo-operator`, `demo-investor`, `demo-outsider`).
+//! test keyring (`demo-operator`, `demo-investor`, `demo-outsider`, `demo-renter`).
+
+mod market;
 
 use crate::cmd_query::NodeArg;
 use crate::cmd_tx::{sign_and_send, TxArgs};
@@ -39,6 +43,8 @@ struct Demo {
     node: String,
     format: Format,
     steps: Vec<Value>,
+    /// Steps printed by earlier parts of the demo (their records were taken out of `steps`).
+    numbered: usize,
 }
 
 impl Demo {
@@ -47,7 +53,7 @@ impl Demo {
     }
 
     fn step(&mut self, what: String, result: &Value) {
-        let n = self.steps.len() + 1;
+        let n = self.numbered + self.steps.len() + 1;
         let at = match (result["hash"].as_str(), result["height"].as_str()) {
             (Some(h), Some(height)) => format!(" (tx {}… at height {height})", &h[..12]),
             _ => String::new(),
@@ -93,13 +99,14 @@ fn device_report(
 }
 
 /// Answers a capacity challenge as an honest GPU would: expand the seed, multiply, commit to C,
-/// then open the rows the ledger chose. Returns the receipts of the commitment and the opening.
+/// then open the rows the ledger chose. Returns the receipts of the commitment and the opening,
+/// and the hash of the opening's envelope (the device's last).
 fn answer_challenge(
     demo: &Demo,
     title: TitleId,
     challenge: &Value,
     prev: Hash,
-) -> anyhow::Result<(Value, Value)> {
+) -> anyhow::Result<(Value, Value, Hash)> {
     use computefi_proofs::matmul;
     let id: u64 = attr(challenge, "device.challenge", "challenge")?.parse()?;
     let seed: Hash = attr(challenge, "device.challenge", "seed")?.parse()?;
@@ -120,8 +127,8 @@ fn answer_challenge(
         });
     }
     let opening = device::Payload::ChallengeOpening(device::ChallengeOpening { challenge: id, rows: opened });
-    let (result, _) = device_report(demo, title, 3, hash, opening)?;
-    Ok((committed, result))
+    let (result, last) = device_report(demo, title, 3, hash, opening)?;
+    Ok((committed, result, last))
 }
 
 fn attr(result: &Value, kind: &str, key: &str) -> anyhow::Result<String> {
@@ -168,7 +175,7 @@ fn gpu_server(tag: &str, issuer: Address, device_key: PublicKey) -> TitleSpec {
 /// Runs the demo against the node.
 pub fn run(home: &Option<PathBuf>, args: DemoArgs, format: Format) -> anyhow::Result<()> {
     let keyring = Keyring::open(&crate::home_dir(home)?, KeyringBackend::Test, PassphraseSource::Env)?;
-    let mut demo = Demo { keyring, node: args.node.node.clone(), format, steps: Vec::new() };
+    let mut demo = Demo { keyring, node: args.node.node.clone(), format, steps: Vec::new(), numbered: 0 };
     let dev = demo.keyring.show(&args.from).with_context(|| {
         format!(
             "the demo signs with the test-keyring key {:?}; start a devnet with `computefi devnet` first",
@@ -193,6 +200,7 @@ pub fn run(home: &Option<PathBuf>, args: DemoArgs, format: Format) -> anyhow::Re
     demo.key("demo-device")?;
     let device_key = PublicKey::from_signing_key(&demo.keyring.signing_key("demo-device")?);
     let spec = gpu_server(&hex::encode(tag), dev.address, device_key);
+    let model = spec.model.clone();
     let r =
         demo.send("demo-operator", vec![Msg::Registry(RegistryMsg::Register { spec: Box::new(spec) })])?;
     let title: TitleId = attr(&r, "registry.registered", "title")?.parse()?;
@@ -206,15 +214,7 @@ pub fn run(home: &Option<PathBuf>, args: DemoArgs, format: Format) -> anyhow::Re
         )?;
     demo.step(format!("auditor verified the title (audit document sha256 {document_hash})"), &r);
 
-    let telemetry = device::Payload::Telemetry(device::Telemetry {
-        gpus_seen: 8,
-        utilisation_bps: 9_400,
-        energy_mj: 18_000_000_000,
-        temperature_c: 67,
-        xid_errors: 0,
-        simulated: true,
-    });
-    let (r, first) = device_report(&demo, title, 1, Hash::ZERO, telemetry)?;
+    let (r, first) = device_report(&demo, title, 1, Hash::ZERO, simulated_telemetry())?;
     demo.step("the server's device key reported telemetry (SIMULATED: this demo has no GPU)".into(), &r);
 
     let challenge = demo.send("demo-investor", vec![Msg::Device(DeviceMsg::RequestChallenge { title })])?;
@@ -225,7 +225,7 @@ pub fn run(home: &Option<PathBuf>, args: DemoArgs, format: Format) -> anyhow::Re
         ),
         &challenge,
     );
-    let (committed, r) = answer_challenge(&demo, title, &challenge, first)?;
+    let (committed, r, last_report) = answer_challenge(&demo, title, &challenge, first)?;
     let rows = attr(&committed, "device.challenge_committed", "rows")?;
     demo.step(
         format!("the device committed to C = A*B; the ledger then chose rows {rows} to open"),
@@ -297,13 +297,36 @@ pub fn run(home: &Option<PathBuf>, args: DemoArgs, format: Format) -> anyhow::Re
     let paid: u128 = attr(&r, "revenue.claimed", "amount")?.parse()?;
     demo.step(format!("investor claimed {} CFI: 250/1,000 of the 8,000 CFI net", paid / CFI), &r);
 
+    let spine_steps = std::mem::take(&mut demo.steps);
+    demo.numbered = spine_steps.len();
+    let spine = market::Spine {
+        dev_key: args.from.clone(),
+        issuer: dev.address,
+        title,
+        model,
+        shares,
+        operator,
+        investor,
+        device: (4, last_report),
+    };
+    let market = market::run(&mut demo, &spine)?;
+
     if format == Format::Json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(
-                &json!({ "title": title, "shares": shares, "claimed": paid.to_string(), "steps": demo.steps })
-            )?
-        );
+        let summary = json!({ "title": title, "shares": shares, "claimed": paid.to_string(),
+            "steps": spine_steps, "market": market });
+        println!("{}", serde_json::to_string_pretty(&summary)?);
     }
     Ok(())
+}
+
+/// A reading of the demo's made-up 8-GPU server, labelled simulated.
+fn simulated_telemetry() -> device::Payload {
+    device::Payload::Telemetry(device::Telemetry {
+        gpus_seen: 8,
+        utilisation_bps: 9_400,
+        energy_mj: 18_000_000_000,
+        temperature_c: 67,
+        xid_errors: 0,
+        simulated: true,
+    })
 }

@@ -131,6 +131,88 @@ pub enum QueryCmd {
         #[command(flatten)]
         node: NodeArg,
     },
+    /// The pool of a pair (assets in either order).
+    Pool {
+        /// One asset.
+        a: AssetId,
+        /// The other.
+        b: AssetId,
+        /// Shared options.
+        #[command(flatten)]
+        node: NodeArg,
+    },
+    /// A capacity token: title, window, rate, expiry, and its asset.
+    Capacity {
+        /// The token.
+        token: AssetId,
+        /// Shared options.
+        #[command(flatten)]
+        node: NodeArg,
+    },
+    /// What holds a title's capacity: live capacity tokens, leases, delivery contracts.
+    Reservations {
+        /// `cfititle1…`.
+        title: TitleId,
+        /// Shared options.
+        #[command(flatten)]
+        node: NodeArg,
+    },
+    /// Penalties of a title for broken delivery contracts.
+    Penalties {
+        /// `cfititle1…`.
+        title: TitleId,
+        /// Shared options.
+        #[command(flatten)]
+        node: NodeArg,
+    },
+    /// A lease order with its bids.
+    Order {
+        /// Order id.
+        id: u64,
+        /// Shared options.
+        #[command(flatten)]
+        node: NodeArg,
+    },
+    /// Lease orders by id, a page at a time.
+    Orders {
+        /// Shared options.
+        #[command(flatten)]
+        page: PageArgs,
+        /// Shared options.
+        #[command(flatten)]
+        node: NodeArg,
+    },
+    /// A lease: escrow, owed, paid, refunded, state.
+    Lease {
+        /// Lease id.
+        id: u64,
+        /// Shared options.
+        #[command(flatten)]
+        node: NodeArg,
+    },
+    /// Ids of the leases that stream now.
+    Leases {
+        /// Shared options.
+        #[command(flatten)]
+        node: NodeArg,
+    },
+    /// A hashrate delivery contract.
+    Contract {
+        /// Contract id.
+        id: u64,
+        /// Shared options.
+        #[command(flatten)]
+        node: NodeArg,
+    },
+    /// Delivery contracts by id, a page at a time.
+    Contracts {
+        /// Shared options.
+        #[command(flatten)]
+        page: PageArgs,
+        /// Shared options.
+        #[command(flatten)]
+        node: NodeArg,
+    },
     /// A proof of a state key's value at a height; save it with `-o json > proof.json` and check
     /// it offline with `computefi verify proof --file proof.json`.
     Proof {
@@ -149,6 +231,23 @@ pub enum QueryCmd {
         #[command(flatten)]
         node: NodeArg,
     },
+}
+
+/// A page of a listing by id.
+#[derive(Args, Clone)]
+pub struct PageArgs {
+    /// First id.
+    #[arg(long, default_value_t = 0)]
+    from: u64,
+    /// Most records (at most 100).
+    #[arg(long, default_value_t = 100)]
+    limit: u64,
+}
+
+impl PageArgs {
+    fn query(&self) -> String {
+        format!("?from={}&limit={}", self.from, self.limit)
+    }
 }
 
 /// Offline checks.
@@ -207,6 +306,24 @@ pub fn run(cmd: QueryCmd, format: Format) -> anyhow::Result<()> {
         QueryCmd::Claimable { shares, holder, asset, node } => {
             let asset = asset.unwrap_or_else(AssetId::native);
             Client::new(&node.node).get(&format!("/income/{shares}/{asset}/{holder}"))?
+        }
+        QueryCmd::Pool { a, b, node } => Client::new(&node.node).get(&format!("/pools/{a}/{b}"))?,
+        QueryCmd::Capacity { token, node } => Client::new(&node.node).get(&format!("/capacity/{token}"))?,
+        QueryCmd::Reservations { title, node } => {
+            Client::new(&node.node).get(&format!("/titles/{title}/capacity"))?
+        }
+        QueryCmd::Penalties { title, node } => {
+            Client::new(&node.node).get(&format!("/titles/{title}/penalties"))?
+        }
+        QueryCmd::Order { id, node } => Client::new(&node.node).get(&format!("/orders/{id}"))?,
+        QueryCmd::Orders { page, node } => {
+            Client::new(&node.node).get(&format!("/orders{}", page.query()))?
+        }
+        QueryCmd::Lease { id, node } => Client::new(&node.node).get(&format!("/leases/{id}"))?,
+        QueryCmd::Leases { node } => Client::new(&node.node).get("/leases")?,
+        QueryCmd::Contract { id, node } => Client::new(&node.node).get(&format!("/contracts/{id}"))?,
+        QueryCmd::Contracts { page, node } => {
+            Client::new(&node.node).get(&format!("/contracts{}", page.query()))?
         }
         QueryCmd::Proof { key, balance_of, asset, height, node } => {
             let key = match (key, balance_of) {

@@ -1,4 +1,5 @@
-//! `tx bank …` and `tx assets …`: build, sign with a keyring key, broadcast.
+//! `tx …`: build, sign with a keyring key, broadcast. `tx bank …` and `tx assets …` are built
+//! here; the spine's commands in `cmd_spine`, the market's in `cmd_market`.
 
 use crate::client::Client;
 use crate::cmd_keys::KeyringArgs;
@@ -74,6 +75,18 @@ pub enum TxCmd {
     /// Capacity challenges of device-backed titles.
     #[command(subcommand)]
     Device(crate::cmd_spine::DeviceCmd),
+    /// Constant-product pools: create, add and remove liquidity, swap.
+    #[command(subcommand)]
+    Amm(crate::cmd_market::AmmTxCmd),
+    /// Capacity tokens of titles: issue GPU-hours or TH/s-days, redeem them.
+    #[command(subcommand)]
+    Capacity(crate::cmd_market::CapacityCmd),
+    /// Compute leases paid from escrow: order, bid, accept, top up, close.
+    #[command(subcommand)]
+    Lease(crate::cmd_market::LeaseCmd),
+    /// Hashrate delivery contracts: offer, accept, cancel.
+    #[command(subcommand)]
+    Delivery(crate::cmd_market::DeliveryCmd),
 }
 
 /// `tx bank …`.
@@ -212,6 +225,10 @@ pub fn run(home: &Option<PathBuf>, cmd: TxCmd, format: Format) -> anyhow::Result
         TxCmd::Shares(cmd) => crate::cmd_spine::shares(cmd),
         TxCmd::Revenue(cmd) => crate::cmd_spine::revenue(cmd)?,
         TxCmd::Device(cmd) => crate::cmd_spine::device(cmd),
+        TxCmd::Amm(cmd) => crate::cmd_market::amm(cmd),
+        TxCmd::Capacity(cmd) => crate::cmd_market::capacity(cmd),
+        TxCmd::Lease(cmd) => crate::cmd_market::lease(cmd),
+        TxCmd::Delivery(cmd) => crate::cmd_market::delivery(cmd),
     };
     let keyring = args.keyring.open(home)?;
     let msgs = build(&keyring)?;
@@ -221,6 +238,11 @@ pub fn run(home: &Option<PathBuf>, cmd: TxCmd, format: Format) -> anyhow::Result
 }
 
 impl TxArgs {
+    /// The node's API URL, for defaults a command reads from the ledger.
+    pub fn node_url(&self) -> &str {
+        &self.node.node
+    }
+
     /// Options for signing with key `from` of the test keyring and waiting for the commit, with
     /// the chain's minimum fee (used by `computefi demo`).
     pub fn commit_with_test_key(from: &str, node: &str) -> TxArgs {

@@ -6,6 +6,7 @@ pub mod cmd_amm;
 pub mod cmd_bench;
 pub mod cmd_demo;
 pub mod cmd_keys;
+pub mod cmd_market;
 pub mod cmd_node;
 pub mod cmd_proof;
 pub mod cmd_query;
@@ -59,7 +60,8 @@ enum Command {
     /// Read the ledger.
     #[command(subcommand)]
     Query(cmd_query::QueryCmd),
-    /// Walk the whole pipeline on a running devnet: title, verification, shares, KYC, income.
+    /// Walk the whole pipeline on a running devnet: title, verification, shares, KYC, income,
+    /// then the market: pools, capacity tokens, leases paid from escrow.
     Demo(cmd_demo::DemoArgs),
     /// Check things offline.
     #[command(subcommand)]

@@ -122,6 +122,16 @@ pub fn router(chain: Arc<Chain>, config: &ApiConfig) -> Router {
         .route("/titles/{id}/reports", get(reports))
         .route("/feeds", get(feeds))
         .route("/feeds/{name}", get(feed))
+        .route("/pools/{a}/{b}", get(pool))
+        .route("/capacity/{token}", get(capacity_token))
+        .route("/titles/{id}/capacity", get(title_capacity))
+        .route("/titles/{id}/penalties", get(penalties))
+        .route("/orders", get(orders))
+        .route("/orders/{id}", get(order))
+        .route("/leases", get(leases))
+        .route("/leases/{id}", get(lease))
+        .route("/contracts", get(contracts))
+        .route("/contracts/{id}", get(contract))
         .route("/assets/{id}/holders", get(holders))
         .route("/vaults/{asset}", get(vault))
         .route("/income/{shares}/{asset}", get(income))
@@ -174,6 +184,16 @@ struct AppState {
         reports,
         feeds,
         feed,
+        pool,
+        capacity_token,
+        title_capacity,
+        penalties,
+        orders,
+        order,
+        leases,
+        lease,
+        contracts,
+        contract,
         crate::evidence::list
     )
 )]
@@ -580,4 +600,152 @@ async fn feeds(State(s): State<AppState>) -> ApiResult {
 async fn feed(State(s): State<AppState>, Path(name): Path<String>) -> ApiResult {
     let value = s.chain.app().feed(&name)?.ok_or_else(|| ApiError::not_found(format!("no feed {name:?}")))?;
     to_json(&value)
+}
+
+/// The pool of a pair, the assets named in either order.
+#[utoipa::path(get, path = "/pools/{a}/{b}", params(("a" = String, Path, description = "one asset, cfiasset1…"),
+    ("b" = String, Path, description = "the other asset")),
+    responses((status = 200, description = "The pool: reserves, liquidity share, fee, price accumulators"),
+    (status = 404, description = "No pool trades this pair")))]
+async fn pool(State(s): State<AppState>, Path((a, b)): Path<(String, String)>) -> ApiResult {
+    let a: AssetId = parse("asset a", &a)?;
+    let b: AssetId = parse("asset b", &b)?;
+    let pool = s.chain.app().pool(&a, &b)?.ok_or_else(|| {
+        ApiError::not_found(format!(
+            "no pool trades {a} / {b}; create it with `computefi tx amm create-pool`"
+        ))
+    })?;
+    to_json(&pool)
+}
+
+/// A capacity token: its title, window, rate and whether it expired, with its asset record.
+#[utoipa::path(get, path = "/capacity/{token}", params(("token" = String, Path, description = "cfiasset1…")),
+    responses((status = 200, description = "The token and its asset"), (status = 404, description = "Not a capacity token")))]
+async fn capacity_token(State(s): State<AppState>, Path(token): Path<String>) -> ApiResult {
+    let token: AssetId = parse("capacity token", &token)?;
+    let app = s.chain.app();
+    let record = app
+        .capacity_token(&token)?
+        .ok_or_else(|| ApiError::not_found(format!("{token} is not a capacity token")))?;
+    Ok(Json(json!({ "token": record, "asset": app.asset(&token)? })))
+}
+
+fn require_title(
+    app: &computefi_app::App,
+    id: &TitleId,
+) -> Result<computefi_app::modules::registry::Title, ApiError> {
+    app.title(id)?.ok_or_else(|| ApiError::not_found(format!("no title {id}")))
+}
+
+/// What holds a title's capacity (live capacity tokens, leases, delivery contracts), each over
+/// its period, next to the verified capacity in thousandths of a GPU or TH/s.
+#[utoipa::path(get, path = "/titles/{id}/capacity", params(("id" = String, Path, description = "cfititle1…")),
+    responses((status = 200, description = "Reservations"), (status = 404, description = "Unknown title")))]
+async fn title_capacity(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult {
+    let id: TitleId = parse("title id", &id)?;
+    let app = s.chain.app();
+    let title = require_title(app, &id)?;
+    let capacity = computefi_app::modules::capacity::state::verified_capacity(&title);
+    Ok(Json(json!({ "title": id, "capacity_milli": capacity.map(|c| c.to_string()),
+        "reservations": app.reservations(&id)? })))
+}
+
+/// Penalties recorded on a title for broken delivery contracts, oldest first.
+#[utoipa::path(get, path = "/titles/{id}/penalties", params(("id" = String, Path, description = "cfititle1…")),
+    responses((status = 200, description = "Penalties"), (status = 404, description = "Unknown title")))]
+async fn penalties(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult {
+    let id: TitleId = parse("title id", &id)?;
+    let app = s.chain.app();
+    require_title(app, &id)?;
+    Ok(Json(json!({ "title": id, "penalties": app.penalties(&id)? })))
+}
+
+/// Most orders or contracts in one page of a listing.
+pub const LISTED_PER_PAGE_MAX: u64 = 100;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PageQuery {
+    from: Option<String>,
+    limit: Option<String>,
+}
+
+/// Records with ids `from, from + 1, …` read with `get`, at most `limit` of them. Order and
+/// contract ids are dense from 0 and their records are kept once they close, so the first id
+/// without a record is the end. Returns the records and the id the next page starts at.
+fn page_by_id<T: Serialize>(
+    q: &PageQuery,
+    get: impl Fn(u64) -> Result<Option<T>, computefi_app::AppError>,
+) -> Result<(Vec<T>, Option<u64>), ApiError> {
+    let from = q.from.as_deref().map(|f| parse::<u64>("from", f)).transpose()?.unwrap_or(0);
+    let limit =
+        q.limit.as_deref().map(|l| parse::<u64>("limit", l)).transpose()?.unwrap_or(LISTED_PER_PAGE_MAX);
+    if limit == 0 || limit > LISTED_PER_PAGE_MAX {
+        return Err(ApiError::bad_request(format!("limit {limit}: give 1 to {LISTED_PER_PAGE_MAX}")));
+    }
+    let mut found = Vec::new();
+    for id in from..from.saturating_add(limit) {
+        match get(id)? {
+            Some(record) => found.push(record),
+            None => return Ok((found, None)),
+        }
+    }
+    Ok((found, Some(from.saturating_add(limit))))
+}
+
+/// Lease orders by id, open or not, a page at a time (`?from=ID&limit=N`, at most 100).
+#[utoipa::path(get, path = "/orders", params(("from" = Option<String>, Query, description = "first order id (default 0)"),
+    ("limit" = Option<String>, Query, description = "most orders (default and at most 100)")),
+    responses((status = 200, description = "Orders and the id of the next page, if any")))]
+async fn orders(State(s): State<AppState>, Query(q): Query<PageQuery>) -> ApiResult {
+    let app = s.chain.app();
+    let (orders, next) = page_by_id(&q, |id| app.order(id))?;
+    Ok(Json(json!({ "orders": orders, "next_from": next.map(|n| n.to_string()) })))
+}
+
+/// One lease order: GPUs, hours, price limit, deposit, bids (by index) and state.
+#[utoipa::path(get, path = "/orders/{id}", params(("id" = String, Path, description = "order id")),
+    responses((status = 200, description = "The order"), (status = 404, description = "Unknown")))]
+async fn order(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult {
+    let id: u64 = parse("order id", &id)?;
+    let order = s.chain.app().order(id)?.ok_or_else(|| ApiError::not_found(format!("no order {id}")))?;
+    to_json(&order)
+}
+
+/// Ids of the leases that stream now (closed leases stay readable at `/leases/{id}`).
+#[utoipa::path(get, path = "/leases", responses((status = 200, description = "Ids of open leases")))]
+async fn leases(State(s): State<AppState>) -> ApiResult {
+    let open: Vec<String> = s.chain.app().open_leases()?.iter().map(u64::to_string).collect();
+    Ok(Json(json!({ "open": open })))
+}
+
+/// One lease: parties, title, GPUs, price, period, escrow, owed, paid, refunded and state.
+#[utoipa::path(get, path = "/leases/{id}", params(("id" = String, Path, description = "lease id")),
+    responses((status = 200, description = "The lease"), (status = 404, description = "Unknown")))]
+async fn lease(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult {
+    let id: u64 = parse("lease id", &id)?;
+    let lease = s.chain.app().lease(id)?.ok_or_else(|| ApiError::not_found(format!("no lease {id}")))?;
+    to_json(&lease)
+}
+
+/// Hashrate delivery contracts by id, in any state, a page at a time (`?from=ID&limit=N`, at
+/// most 100).
+#[utoipa::path(get, path = "/contracts", params(("from" = Option<String>, Query, description = "first contract id (default 0)"),
+    ("limit" = Option<String>, Query, description = "most contracts (default and at most 100)")),
+    responses((status = 200, description = "Contracts and the id of the next page, if any")))]
+async fn contracts(State(s): State<AppState>, Query(q): Query<PageQuery>) -> ApiResult {
+    let app = s.chain.app();
+    let (contracts, next) = page_by_id(&q, |id| app.contract(id))?;
+    Ok(Json(json!({ "contracts": contracts, "next_from": next.map(|n| n.to_string()) })))
+}
+
+/// One delivery contract: buyer, seller, title, hashrate, period, escrow, paid, refunded,
+/// delivered share and state.
+#[utoipa::path(get, path = "/contracts/{id}", params(("id" = String, Path, description = "contract id")),
+    responses((status = 200, description = "The contract"), (status = 404, description = "Unknown")))]
+async fn contract(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult {
+    let id: u64 = parse("contract id", &id)?;
+    let contract =
+        s.chain.app().contract(id)?.ok_or_else(|| ApiError::not_found(format!("no contract {id}")))?;
+    to_json(&contract)
 }

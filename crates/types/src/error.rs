@@ -266,7 +266,9 @@ pub enum ErrorCode {
     )]
     SameAsset = 8000,
     /// A pool for the pair exists.
-    #[error("pool exists: the pair already has a pool; add liquidity to it instead (GET /pools)")]
+    #[error(
+        "pool exists: the pair already has a pool; add liquidity to it instead (GET /pools/{{a}}/{{b}})"
+    )]
     PoolExists = 8001,
     /// No such pool.
     #[error("unknown pool: no pool trades this pair; create it with `computefi tx amm create-pool` or check the route")]
@@ -324,7 +326,9 @@ pub enum ErrorCode {
     #[error("too many bids: the order holds the most bids it may; wait for the renter to accept one")]
     TooManyBids = 8204,
     /// Unknown lease.
-    #[error("unknown lease: no lease has this id; list leases with GET /leases")]
+    #[error(
+        "unknown lease: no lease has this id; GET /leases lists the open ones, GET /leases/{{id}} shows any"
+    )]
     UnknownLease = 8205,
     /// Not a party to the lease.
     #[error("not a party to the lease: only the lease's renter or provider may close it, and only the renter tops it up or accepts bids; sign with that account")]

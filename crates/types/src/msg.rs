@@ -567,7 +567,7 @@ pub enum LeaseMsg {
         deposit: Amount,
         /// Height at whose end the lowest bid is accepted automatically (none: the renter
         /// accepts).
-        #[serde(default)]
+        #[serde(default, with = "crate::serde_str::opt_u64_str")]
         auto_accept_height: Option<u64>,
     },
     /// A title's provider offers the order's GPUs at a price per GPU-hour.

@@ -29,6 +29,44 @@ pub mod u64_str {
     }
 }
 
+/// `u128` as a decimal string (accepts a string on input).
+pub mod u128_str {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes the number as a decimal string.
+    pub fn serialize<S: Serializer>(v: &u128, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&v.to_string())
+    }
+
+    /// Reads a decimal string.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u128, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(|_| {
+            serde::de::Error::custom(format!("expected a whole number written as decimal digits, got {s:?}"))
+        })
+    }
+}
+
+/// `Option<u64>` as a decimal string or null (accepts a string or a JSON number on input).
+pub mod opt_u64_str {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes the number as a decimal string, or null.
+    pub fn serialize<S: Serializer>(v: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(n) => s.serialize_str(&n.to_string()),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Reads a decimal string, a JSON number or null.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+        #[derive(Deserialize)]
+        struct Wrapped(#[serde(with = "super::u64_str")] u64);
+        Ok(Option::<Wrapped>::deserialize(d)?.map(|w| w.0))
+    }
+}
+
 /// Bytes as lowercase hex.
 pub mod hex_bytes {
     use serde::{Deserializer, Serializer};

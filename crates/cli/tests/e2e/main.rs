@@ -7,6 +7,7 @@
 mod agent;
 mod amm;
 mod devnet;
+mod market;
 mod recovery;
 mod spine;
 mod support;

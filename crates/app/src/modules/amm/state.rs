@@ -30,12 +30,16 @@ pub struct Pool {
     /// Sum over time of the price of `asset_a` in `asset_b` (× [`math::PRICE_ONE`]) times the
     /// seconds it held, wrapping at 2^128 like Uniswap's accumulators: only differences are
     /// read, and those are exact while the true difference fits 128 bits.
+    #[serde(with = "computefi_types::serde_str::u128_str")]
     pub price_a_cumulative: u128,
     /// The same for the price of `asset_b` in `asset_a`.
+    #[serde(with = "computefi_types::serde_str::u128_str")]
     pub price_b_cumulative: u128,
     /// Block time of the last update, in ms.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
     pub updated_ms: u64,
     /// Block height of the pool's creation.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
     pub created_height: u64,
 }
 
@@ -72,6 +76,7 @@ pub struct Observation {
     /// `price_a_cumulative` then.
     pub price_a_cumulative: u128,
     /// `price_b_cumulative` then.
+    #[serde(with = "computefi_types::serde_str::u128_str")]
     pub price_b_cumulative: u128,
 }
 

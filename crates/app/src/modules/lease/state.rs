@@ -82,6 +82,7 @@ pub struct Order {
     /// Deposit held in escrow.
     pub deposit: Amount,
     /// Height of automatic acceptance, if any.
+    #[serde(with = "computefi_types::serde_str::opt_u64_str")]
     pub auto_accept_height: Option<u64>,
     /// Bids, in arrival order.
     pub bids: Vec<Bid>,
@@ -121,6 +122,7 @@ pub struct Lease {
     #[serde(with = "computefi_types::serde_str::u64_str")]
     pub id: u64,
     /// The order it came from.
+    #[serde(with = "computefi_types::serde_str::opt_u64_str")]
     pub order: Option<u64>,
     /// The capacity token it was redeemed from (prepaid).
     pub token: Option<AssetId>,
@@ -159,6 +161,7 @@ pub struct Lease {
     /// Returned to the renter.
     pub refunded: Amount,
     /// `gpus × price × ms` not yet charged because it is below one unit.
+    #[serde(with = "computefi_types::serde_str::u128_str")]
     pub remainder: u128,
     /// Whether the last block showed the GPUs online.
     pub online: bool,

@@ -129,6 +129,7 @@ fn replay_agrees_with_a_devnet_and_refuses_while_the_node_runs() {
 
 #[test]
 fn a_truncated_or_corrupted_store_or_another_protocol_version_is_refused_at_start() {
+    use computefi_app::PROTOCOL_VERSION;
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("node");
     let ports = Ports { api: free_port(), metrics: free_port(), p2p: free_port() };
@@ -169,11 +170,13 @@ fn a_truncated_or_corrupted_store_or_another_protocol_version_is_refused_at_star
     let other = copy("other-version");
     {
         let store = computefi_store::Store::open(&db(&other)).unwrap();
-        store.put_meta("protocol_version", &2u32.to_le_bytes()).unwrap();
+        store.put_meta("protocol_version", &(PROTOCOL_VERSION + 1).to_le_bytes()).unwrap();
     }
     let (code, err) = start_fails(&other);
     assert_ne!(code, Some(0));
-    assert!(err.contains("protocol version 2") && err.contains("version 1"), "{err}");
+    let (stored, ours) =
+        (format!("protocol version {}", PROTOCOL_VERSION + 1), format!("version {PROTOCOL_VERSION}"));
+    assert!(err.contains(&stored) && err.contains(&ours), "{err}");
 }
 
 #[test]

@@ -211,7 +211,7 @@ fn refund(
 /// The part of the price due for the contract's time up to `t`.
 fn due_through(contract: &Contract, t: u64) -> u128 {
     let length = contract.end_ms.saturating_sub(contract.start_ms).max(1);
-    let elapsed = t.clamp(contract.start_ms, contract.end_ms) - contract.start_ms;
+    let elapsed = t.min(contract.end_ms).saturating_sub(contract.start_ms);
     let due = U256::from(contract.price.0) * U256::from(elapsed) / U256::from(length);
     due.as_u128()
 }

@@ -581,3 +581,27 @@ fn redeemed_ths_days_open_a_prepaid_contract_measured_like_any_other() {
     assert_eq!((c.state, c.buyer, c.token), (delivery::ContractState::Broken, bob().address, Some(token)));
     assert_eq!(chain.app().penalties(&title).unwrap().len(), 1);
 }
+
+#[test]
+fn two_leases_on_one_title_are_charged_only_while_reports_see_the_gpus_of_both() {
+    let mut m = Market::new(4);
+    m.report_gpus(4);
+    let first = m.lease(2, 5, 100, 5_000);
+    let second = m.lease(2, 5, 100, 5_000);
+    pass(&mut m.chain, HOUR_MS);
+    let charged = |m: &Market, id| {
+        let l = m.lease_record(id);
+        l.owed.0 + l.paid.0
+    };
+    let (a, b) = (charged(&m, first), charged(&m, second));
+    assert!(a >= 200 && b >= 200, "both charged while 4 GPUs report: {a}, {b}");
+    // The device now sees only 2 GPUs: enough for either lease alone, not for both.
+    m.report_gpus(2);
+    pass(&mut m.chain, HOUR_MS);
+    assert_eq!((charged(&m, first), charged(&m, second)), (a, b), "neither is charged");
+    assert!(!m.lease_record(first).online && !m.lease_record(second).online);
+    // Once the renter closes one lease, the other's 2 GPUs are all the title must show.
+    run(&mut m.chain, &bob(), Msg::Lease(LeaseMsg::Close { lease: first })).unwrap();
+    pass(&mut m.chain, HOUR_MS);
+    assert!(charged(&m, second) >= b + 200, "the remaining lease runs on the 2 GPUs seen");
+}

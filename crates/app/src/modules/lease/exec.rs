@@ -10,6 +10,7 @@ use crate::modules::{Handler, TxContext};
 use crate::state::{contained, ExecError, Overlay, StateRead, StateWrite};
 use computefi_types::title::{TitleClass, TitleStatus};
 use computefi_types::{Address, Amount, AssetId, ErrorCode, Event, LeaseMsg, TitleId, TxError};
+use std::collections::BTreeMap;
 
 fn refuse(code: ErrorCode, detail: String) -> ExecError {
     TxError::new(code, detail).into()
@@ -346,19 +347,40 @@ fn close_by(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Vec<Eve
             format!("lease {id} is between {} and {}, not {}", lease.renter, lease.provider, ctx.sender),
         ));
     };
-    let (mut lease, mut events) = charge(state, ctx, lease)?;
+    let leased = leased_gpus(state, ctx.time_ms)?;
+    let (mut lease, mut events) = charge(state, ctx, lease, &leased)?;
     events.extend(close(state, ctx, &mut lease, reason)?);
     Ok(events)
 }
 
-/// Whether the title's reports show the lease's GPUs online and its challenges passing.
-fn online(state: &Overlay<'_>, ctx: &TxContext, lease: &Lease) -> Result<bool, ExecError> {
+/// GPUs each title has in leases running at `now_ms` (open, started, not ended).
+fn leased_gpus(state: &Overlay<'_>, now_ms: u64) -> Result<BTreeMap<TitleId, u64>, ExecError> {
+    let mut leased = BTreeMap::new();
+    for id in state.open_leases()? {
+        let lease = state.require_lease(id)?;
+        if lease.start_ms <= now_ms && now_ms < lease.end_ms {
+            *leased.entry(lease.title).or_insert(0u64) += u64::from(lease.gpus);
+        }
+    }
+    Ok(leased)
+}
+
+/// Whether the title is active (its challenges pass) and a fresh report sees every GPU its
+/// running leases hold (`leased`, at least this lease's own).
+fn online(
+    state: &Overlay<'_>,
+    ctx: &TxContext,
+    lease: &Lease,
+    leased: &BTreeMap<TitleId, u64>,
+) -> Result<bool, ExecError> {
     let Some(title) = state.title(&lease.title)? else { return Ok(false) };
     if title.status != TitleStatus::Active {
         return Ok(false);
     }
+    let needed = leased.get(&lease.title).copied().unwrap_or(0).max(u64::from(lease.gpus));
     Ok(state.telemetry(&lease.title)?.is_some_and(|r| {
-        r.height.saturating_add(REPORT_FRESH_BLOCKS) >= ctx.height && r.telemetry.gpus_seen >= lease.gpus
+        r.height.saturating_add(REPORT_FRESH_BLOCKS) >= ctx.height
+            && u64::from(r.telemetry.gpus_seen) >= needed
     }))
 }
 
@@ -369,11 +391,12 @@ fn charge(
     state: &mut Overlay<'_>,
     ctx: &TxContext,
     mut lease: Lease,
+    leased: &BTreeMap<TitleId, u64>,
 ) -> Result<(Lease, Vec<Event>), ExecError> {
     let mut events = Vec::new();
     let upto = ctx.time_ms.min(lease.end_ms);
     if upto > lease.settled_ms {
-        let now_online = online(state, ctx, &lease)?;
+        let now_online = online(state, ctx, &lease, leased)?;
         if now_online != lease.online {
             lease.online = now_online;
             let kind = if now_online { "lease.resumed" } else { "lease.paused" };
@@ -468,9 +491,14 @@ fn close(
 }
 
 /// One lease's end-of-block work: charge it, then close it if it has run its time or its grace.
-fn stream(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Vec<Event>, ExecError> {
+fn stream(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    id: u64,
+    leased: &BTreeMap<TitleId, u64>,
+) -> Result<Vec<Event>, ExecError> {
     let lease = state.require_lease(id)?;
-    let (mut lease, mut events) = charge(state, ctx, lease)?;
+    let (mut lease, mut events) = charge(state, ctx, lease, leased)?;
     let reason = match lease.state {
         _ if lease.settled_ms >= lease.end_ms => Some("ended"),
         LeaseState::Overdrawn { since_height }
@@ -500,8 +528,10 @@ pub fn end_block(state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>,
             events.extend(accept_lowest(state, ctx, id)?);
         }
     }
+    // What each title must show online is fixed for the block before any lease closes in it.
+    let leased = leased_gpus(state, ctx.time_ms)?;
     for id in state.open_leases()? {
-        match contained(state, |s| stream(s, ctx, id))? {
+        match contained(state, |s| stream(s, ctx, id, &leased))? {
             Ok(more) => events.extend(more),
             Err(why) => events.push(Event::new("lease.stalled").with("lease", id).with("error", why.name)),
         }

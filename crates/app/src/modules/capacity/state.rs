@@ -216,7 +216,6 @@ pub fn reserve<S: StateWrite + Sized>(
     (start_ms, end_ms): (u64, u64),
     rate_milli: u64,
 ) -> Result<(), ExecError> {
-    let capacity = verified_capacity(title).unwrap_or(0);
     let mut held = state.reservations(&title.id)?;
     if held.len() >= RESERVATIONS_PER_TITLE_MAX {
         return Err(TxError::new(
@@ -225,7 +224,22 @@ pub fn reserve<S: StateWrite + Sized>(
         )
         .into());
     }
-    let peak = peak_reserved(&held, start_ms, end_ms);
+    require_free(&held, title, (start_ms, end_ms), rate_milli)?;
+    held.push(Reservation { holding, start_ms, end_ms, rate_milli });
+    state.put(reservations_key(&title.id), &held);
+    Ok(())
+}
+
+/// Refuses with `CapacityExceeded` unless `rate_milli` more of the title's capacity is free at
+/// every moment of `[start_ms, end_ms)` beside the reservations `held`.
+pub fn require_free(
+    held: &[Reservation],
+    title: &Title,
+    (start_ms, end_ms): (u64, u64),
+    rate_milli: u64,
+) -> Result<(), ExecError> {
+    let capacity = verified_capacity(title).unwrap_or(0);
+    let peak = peak_reserved(held, start_ms, end_ms);
     if peak.saturating_add(u128::from(rate_milli)) > u128::from(capacity) {
         return Err(TxError::new(
             ErrorCode::CapacityExceeded,
@@ -236,8 +250,6 @@ pub fn reserve<S: StateWrite + Sized>(
         )
         .into());
     }
-    held.push(Reservation { holding, start_ms, end_ms, rate_milli });
-    state.put(reservations_key(&title.id), &held);
     Ok(())
 }
 

@@ -54,14 +54,8 @@ pub fn open_lease(state: &mut Overlay<'_>, terms: LeaseTerms) -> Result<(u64, Ve
     if terms.token.is_none() {
         let title = state.require_title(&terms.title)?;
         let rate = u64::from(terms.gpus).saturating_mul(1_000);
-        capacity::reserve(state, &title, Holding::Lease(id), (terms.start_ms, terms.end_ms), rate).map_err(
-            |e| match e {
-                ExecError::Rejected(t) if t.is(ErrorCode::CapacityExceeded) => {
-                    refuse(ErrorCode::GpusUnavailable, t.detail)
-                }
-                other => other,
-            },
-        )?;
+        let period = (terms.start_ms, terms.end_ms);
+        capacity::reserve(state, &title, Holding::Lease(id), period, rate).map_err(gpus_unavailable)?;
     }
     let lease = Lease {
         id,
@@ -179,15 +173,9 @@ fn open_order(state: &Overlay<'_>, id: u64) -> Result<Order, ExecError> {
     Ok(order)
 }
 
-/// Refuses unless `title` can serve `order` at `price` for `provider` right now.
-fn check_fit(
-    state: &Overlay<'_>,
-    ctx: &TxContext,
-    order: &Order,
-    title: &Title,
-    provider: &Address,
-    price: Amount,
-) -> Result<(), ExecError> {
+/// Refuses unless `title` can serve `order` at `price` for `provider` (its GPUs are checked apart:
+/// against free capacity when bidding, by the reservation when accepting).
+fn check_fit(order: &Order, title: &Title, provider: &Address, price: Amount) -> Result<(), ExecError> {
     capacity::require_provider(title, provider)?;
     let fits = title.spec.class == TitleClass::GpuServer
         && title.status == TitleStatus::Active
@@ -211,17 +199,17 @@ fn check_fit(
             ),
         ));
     }
-    let (start, end) = order_period(ctx, order);
-    let held = state.reservations(&title.id)?;
-    let peak = capacity::state::peak_reserved(&held, start, end);
-    let capacity = capacity::state::verified_capacity(title).unwrap_or(0);
-    if peak.saturating_add(u128::from(order.gpus) * 1_000) > u128::from(capacity) {
-        return Err(refuse(
-            ErrorCode::GpusUnavailable,
-            format!("title {} has {capacity}‰ GPUs, {peak}‰ held, order asks {}", title.id, order.gpus),
-        ));
-    }
     Ok(())
+}
+
+/// Maps running out of a title's capacity to what a renter or provider calls it.
+fn gpus_unavailable(e: ExecError) -> ExecError {
+    match e {
+        ExecError::Rejected(t) if t.is(ErrorCode::CapacityExceeded) => {
+            refuse(ErrorCode::GpusUnavailable, t.detail)
+        }
+        other => other,
+    }
 }
 
 fn order_period(ctx: &TxContext, order: &Order) -> (u64, u64) {
@@ -238,7 +226,11 @@ fn bid(
 ) -> Result<Vec<Event>, ExecError> {
     let mut order = open_order(state, id)?;
     let title = state.require_title(title)?;
-    check_fit(state, ctx, &order, &title, &ctx.sender, price)?;
+    check_fit(&order, &title, &ctx.sender, price)?;
+    let held = state.reservations(&title.id)?;
+    let rate = u64::from(order.gpus).saturating_mul(1_000);
+    capacity::state::require_free(&held, &title, order_period(ctx, &order), rate)
+        .map_err(gpus_unavailable)?;
     if order.bids.len() >= BIDS_PER_ORDER_MAX {
         return Err(refuse(ErrorCode::TooManyBids, format!("order {id} has {} bids", order.bids.len())));
     }
@@ -266,7 +258,7 @@ fn accept(
         )
     })?;
     let title = state.require_title(&bid.title)?;
-    check_fit(state, ctx, &order, &title, &bid.provider, bid.price)?;
+    check_fit(&order, &title, &bid.provider, bid.price)?;
     let (start_ms, end_ms) = order_period(ctx, &order);
     let terms = LeaseTerms {
         renter: order.renter,

@@ -1,5 +1,6 @@
 //! The market on a real devnet through the CLI: `computefi demo` runs on into pools, capacity
-//! tokens and leases; the HTTP API then shows what each step left on the ledger.
+//! tokens and leases; the HTTP API then shows what each step left on the ledger. The spine test
+//! runs the demo once and hands its output here.
 
 use super::support::*;
 use serde_json::Value;
@@ -14,15 +15,12 @@ fn amount(value: &Value) -> u128 {
     value.as_str().unwrap_or_else(|| panic!("{value} is not a decimal string")).parse().unwrap()
 }
 
-#[test]
-fn the_demo_trades_shares_and_gpu_hours_and_pays_a_lease_from_escrow_to_the_title() {
-    let dir = tempfile::tempdir().unwrap();
-    let home = dir.path();
-    let ports = Ports { api: free_port(), metrics: free_port(), p2p: free_port() };
-    let node = Node::devnet(home, &ports);
-    node.wait_for_height(1);
-
-    let demo = cli(home, &["demo", "--node", &node.api]).unwrap();
+/// What the demo's market steps left on the ledger (`demo` is its JSON output), read through the
+/// API; called by the spine test on the same devnet and demo run.
+pub(crate) fn the_demo_trades_shares_and_gpu_hours_and_pays_a_lease_from_escrow_to_the_title(
+    node: &Node,
+    demo: &Value,
+) {
     let market = &demo["market"];
     let [title, shares] = [&demo["title"], &demo["shares"]].map(|v| v.as_str().unwrap());
     let [stable, token, prepaid, order, lease] =
@@ -75,5 +73,4 @@ fn the_demo_trades_shares_and_gpu_hours_and_pays_a_lease_from_escrow_to_the_titl
     assert_eq!(get_ok(&node, &format!("/titles/{title}/penalties"))["penalties"], serde_json::json!([]));
     assert_eq!(node.get("/orders/999").0, 404);
     assert_eq!(node.get("/leases/999").0, 404);
-    node.terminate();
 }

@@ -1,10 +1,10 @@
 //! The spine on a real devnet through the CLI: `computefi demo`, then the queries a holder and an
-//! auditor would run.
+//! auditor would run, then the market checks of `market.rs` on the same run.
 
 use super::support::*;
 
 #[test]
-fn the_demo_walks_title_shares_kyc_and_income_on_a_devnet() {
+fn the_demo_walks_title_shares_kyc_income_pools_capacity_and_leases_on_a_devnet() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path();
     let ports = Ports { api: free_port(), metrics: free_port(), p2p: free_port() };
@@ -55,5 +55,8 @@ fn the_demo_walks_title_shares_kyc_and_income_on_a_devnet() {
     )
     .unwrap_err();
     assert!(err.contains("6003") && err.contains("nothing to claim"), "claiming twice is refused: {err}");
+    super::market::the_demo_trades_shares_and_gpu_hours_and_pays_a_lease_from_escrow_to_the_title(
+        &node, &demo,
+    );
     node.terminate();
 }

@@ -27,30 +27,30 @@ pub(crate) fn the_demo_trades_shares_and_gpu_hours_and_pays_a_lease_from_escrow_
         ["stable", "capacity_token", "prepaid_lease", "order", "lease"].map(|k| market[k].as_str().unwrap());
     assert_eq!(market["steps"].as_array().unwrap().len(), 15);
 
-    let pool = get_ok(&node, &format!("/pools/{stable}/{shares}"));
+    let pool = get_ok(node, &format!("/pools/{stable}/{shares}"));
     assert!(amount(&pool["reserve_a"]) > 0 && amount(&pool["reserve_b"]) > 0, "{pool}");
-    let pool = get_ok(&node, &format!("/pools/{token}/{stable}"));
+    let pool = get_ok(node, &format!("/pools/{token}/{stable}"));
     assert_eq!(
-        get_ok(&node, &format!("/pools/{stable}/{token}")),
+        get_ok(node, &format!("/pools/{stable}/{token}")),
         pool,
         "a pair names its pool in either order"
     );
-    let native = get_ok(&node, "/status")["native_asset"].as_str().unwrap().to_string();
+    let native = get_ok(node, "/status")["native_asset"].as_str().unwrap().to_string();
     assert_eq!(node.get(&format!("/pools/{stable}/{native}")).0, 404, "no pool trades DUSD against CFI");
 
-    let capacity = get_ok(&node, &format!("/capacity/{token}"));
+    let capacity = get_ok(node, &format!("/capacity/{token}"));
     assert_eq!(
         (capacity["token"]["title"].as_str(), capacity["asset"]["symbol"].as_str()),
         (Some(title), Some("GPUH"))
     );
-    let reserved = get_ok(&node, &format!("/titles/{title}/capacity"));
+    let reserved = get_ok(node, &format!("/titles/{title}/capacity"));
     assert_eq!(reserved["capacity_milli"], "8000");
     let holdings: Vec<&Value> =
         reserved["reservations"].as_array().unwrap().iter().map(|r| &r["holding"]).collect();
     assert_eq!(holdings, [&serde_json::json!({ "token": token })], "the closed lease released its GPUs");
 
-    assert_eq!(get_ok(&node, &format!("/orders/{order}"))["state"]["leased"]["lease"], lease);
-    let closed = get_ok(&node, &format!("/leases/{lease}"));
+    assert_eq!(get_ok(node, &format!("/orders/{order}"))["state"]["leased"]["lease"], lease);
+    let closed = get_ok(node, &format!("/leases/{lease}"));
     assert_eq!(closed["state"]["closed"]["reason"], "closed_by_renter");
     let paid = amount(&closed["paid"]);
     assert!(paid > 0, "the title was paid from escrow: {closed}");
@@ -60,17 +60,17 @@ pub(crate) fn the_demo_trades_shares_and_gpu_hours_and_pays_a_lease_from_escrow_
         paid + amount(&closed["refunded"]),
         "escrow is all accounted for"
     );
-    let income = get_ok(&node, &format!("/income/{shares}/{stable}"));
+    let income = get_ok(node, &format!("/income/{shares}/{stable}"));
     assert_eq!(amount(&income["pool"]["net"]), paid, "the payment became the share holders' income");
 
-    let open = get_ok(&node, "/leases");
+    let open = get_ok(node, "/leases");
     assert_eq!(open["open"], serde_json::json!([prepaid]), "only the prepaid lease still runs");
-    let redeemed = get_ok(&node, &format!("/leases/{prepaid}"));
+    let redeemed = get_ok(node, &format!("/leases/{prepaid}"));
     assert_eq!((redeemed["token"].as_str(), redeemed["price"].as_str()), (Some(token), Some("0")));
 
-    assert_eq!(get_ok(&node, "/orders")["orders"].as_array().unwrap().len(), 1);
-    assert_eq!(get_ok(&node, "/contracts")["contracts"], serde_json::json!([]));
-    assert_eq!(get_ok(&node, &format!("/titles/{title}/penalties"))["penalties"], serde_json::json!([]));
+    assert_eq!(get_ok(node, "/orders")["orders"].as_array().unwrap().len(), 1);
+    assert_eq!(get_ok(node, "/contracts")["contracts"], serde_json::json!([]));
+    assert_eq!(get_ok(node, &format!("/titles/{title}/penalties"))["penalties"], serde_json::json!([]));
     assert_eq!(node.get("/orders/999").0, 404);
     assert_eq!(node.get("/leases/999").0, 404);
 }

@@ -143,7 +143,7 @@ fn add_liquidity(
     deadline_height: u64,
 ) -> Result<Vec<Event>, ExecError> {
     before_deadline(ctx, deadline_height)?;
-    let mut pool = route_pools(state, ctx, &[*x, *y])?.remove(0);
+    let mut pool = route_pools(state, ctx, &[*x, *y])?.0.remove(0);
     let desired = as_ab(&pool, x, (desired.0 .0, desired.1 .0));
     let minimum = as_ab(&pool, x, (minimum.0 .0, minimum.1 .0));
     let reserves = (pool.reserve_a.0, pool.reserve_b.0);
@@ -229,13 +229,21 @@ fn remove_liquidity(
         .with("liquidity", liquidity)])
 }
 
-/// The pools of a route, hop by hop.
-/// An expired capacity token no longer trades (its pools stop at expiry).
-fn route_pools(state: &Overlay<'_>, ctx: &TxContext, route: &[AssetId]) -> Result<Vec<Pool>, ExecError> {
-    for asset in route {
-        capacity::state::require_unexpired(state, asset, ctx.time_ms)?;
-    }
-    route.windows(2).map(|w| state.require_pool(&w[0], &w[1])).collect()
+/// How much of its amount a time-aware pool counts when an asset is paid in (see
+/// [`capacity::value_weight`]; `None`: all of it).
+type Weight = Option<(u128, u128)>;
+
+/// The pools of a route, hop by hop, and the weight of each asset of the route, read once. An
+/// expired capacity token no longer trades (its pools stop at expiry).
+fn route_pools(
+    state: &Overlay<'_>,
+    ctx: &TxContext,
+    route: &[AssetId],
+) -> Result<(Vec<Pool>, Vec<Weight>), ExecError> {
+    let weights =
+        route.iter().map(|a| capacity::value_weight(state, a, ctx.time_ms)).collect::<Result<_, _>>()?;
+    let pools = route.windows(2).map(|w| state.require_pool(&w[0], &w[1])).collect::<Result<_, _>>()?;
+    Ok((pools, weights))
 }
 
 /// Runs a swap whose amounts per hop are known: `amounts[i]` of `route[i]` goes into pool `i`,
@@ -287,11 +295,11 @@ fn swap_exact_in(
     deadline_height: u64,
 ) -> Result<Vec<Event>, ExecError> {
     before_deadline(ctx, deadline_height)?;
-    let pools = route_pools(state, ctx, route)?;
+    let (pools, weights) = route_pools(state, ctx, route)?;
     let mut amounts = vec![amount_in.0];
     for (i, pool) in pools.iter().enumerate() {
         let (r_in, r_out) = pool.reserves_for(&route[i]);
-        let counted = match capacity::value_weight(&*state, &route[i], ctx.time_ms)? {
+        let counted = match weights[i] {
             Some(weight) => math::weighted(amounts[i], weight).map_err(|e| math_error(e, "swap"))?,
             None => amounts[i],
         };
@@ -319,14 +327,14 @@ fn swap_exact_out(
     deadline_height: u64,
 ) -> Result<Vec<Event>, ExecError> {
     before_deadline(ctx, deadline_height)?;
-    let pools = route_pools(state, ctx, route)?;
+    let (pools, weights) = route_pools(state, ctx, route)?;
     let mut amounts = vec![0u128; route.len()];
     amounts[route.len() - 1] = amount_out.0;
     for i in (0..pools.len()).rev() {
         let (r_in, r_out) = pools[i].reserves_for(&route[i]);
         let counted = math::amount_in(amounts[i + 1], r_in, r_out, pools[i].fee_bps)
             .map_err(|e| math_error(e, "swap"))?;
-        amounts[i] = match capacity::value_weight(&*state, &route[i], ctx.time_ms)? {
+        amounts[i] = match weights[i] {
             Some(weight) => math::unweighted(counted, weight).map_err(|e| math_error(e, "swap"))?,
             None => counted,
         };

@@ -124,27 +124,33 @@ pub fn require_unexpired<S: StateRead + Sized>(
     now_ms: u64,
 ) -> Result<(), ExecError> {
     match expiry_of(state, asset)? {
-        Some(end) if now_ms >= end => Err(TxError::new(
-            ErrorCode::TokenExpired,
-            format!("capacity token {asset} expired at {end} ms; block time is {now_ms} ms"),
-        )
-        .into()),
+        Some(end) if now_ms >= end => Err(expired(asset, end, now_ms)),
         _ => Ok(()),
     }
 }
 
+fn expired(asset: &AssetId, end_ms: u64, now_ms: u64) -> ExecError {
+    TxError::new(
+        ErrorCode::TokenExpired,
+        format!("capacity token {asset} expired at {end_ms} ms; block time is {now_ms} ms"),
+    )
+    .into()
+}
+
 /// How much of its value a capacity token still has at `now_ms`, as `(remaining, window)`:
 /// the part of its window not yet past. `None` before the window starts (all of it usable) and
-/// for other assets. The time-aware pools weigh what a seller pays in by it.
+/// for other assets; `TokenExpired` once the window has ended. The time-aware pools weigh what a
+/// seller pays in by it.
 pub fn value_weight<S: StateRead + Sized>(
     state: &S,
     asset: &AssetId,
     now_ms: u64,
 ) -> Result<Option<(u128, u128)>, ExecError> {
-    Ok(state.capacity_token(asset)?.and_then(|t| {
-        (now_ms > t.start_ms && t.end_ms > t.start_ms)
-            .then(|| (u128::from(t.end_ms.saturating_sub(now_ms)), u128::from(t.end_ms - t.start_ms)))
-    }))
+    let Some(t) = state.capacity_token(asset)? else { return Ok(None) };
+    if now_ms >= t.end_ms {
+        return Err(expired(asset, t.end_ms, now_ms));
+    }
+    Ok((now_ms > t.start_ms).then(|| (u128::from(t.end_ms - now_ms), u128::from(t.end_ms - t.start_ms))))
 }
 
 /// Who sells a title's capacity: its holder, or its operator while it is fractionalised (the

@@ -7,10 +7,9 @@
 
 use crate::fsutil;
 use anyhow::{bail, Context, Result};
-use computefi_types::{Address, PublicKey};
+use computefi_types::{private_file, Address, PublicKey};
 use ed25519_consensus::SigningKey;
 use serde::{Deserialize, Serialize};
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
@@ -18,6 +17,8 @@ use zeroize::Zeroizing;
 pub const KEY_FILE: &str = "device_key.json";
 /// Format tag written in the key file.
 pub const KEY_FORMAT: &str = "computefi-agent/ed25519/v1";
+/// Most bytes read of a key file; a real one is under 300.
+const KEY_FILE_BYTES_MAX: u64 = 64 * 1024;
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -76,27 +77,26 @@ impl DeviceKey {
         Ok(key)
     }
 
-    /// Loads the key of `home`; refuses a file others may read, a damaged file or a mismatch.
+    /// Loads the key of `home`; refuses a symbolic link, a file others may read, a damaged file
+    /// or a mismatch.
     pub fn load(home: &Path) -> Result<DeviceKey> {
+        use std::io::Read;
         let path = DeviceKey::path(home);
-        let meta = std::fs::metadata(&path).with_context(|| {
-            format!(
-                "no device key at {}: create one with `computefi-agent init --home {}`",
-                path.display(),
-                home.display()
-            )
+        let file = private_file::open(&path).map_err(|e| {
+            if e.is_not_found() {
+                anyhow::anyhow!(
+                    "no device key at {}: create one with `computefi-agent init --home {}`",
+                    path.display(),
+                    home.display()
+                )
+            } else {
+                e.into()
+            }
         })?;
-        let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
-            bail!(
-                "{} has mode {mode:o}: other users could read the device key; run `chmod 600 {}`",
-                path.display(),
-                path.display()
-            );
-        }
-        let text = Zeroizing::new(
-            std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?,
-        );
+        let mut text = Zeroizing::new(String::new());
+        file.take(KEY_FILE_BYTES_MAX)
+            .read_to_string(&mut text)
+            .with_context(|| format!("cannot read {}", path.display()))?;
         let file: KeyFile = serde_json::from_str(&text)
             .with_context(|| format!("{} is not a device key file", path.display()))?;
         if file.format != KEY_FORMAT {
@@ -134,6 +134,7 @@ impl DeviceKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     #[test]
     fn a_created_key_is_private_loads_back_and_is_never_replaced() {
@@ -156,6 +157,26 @@ mod tests {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         let err = DeviceKey::load(dir.path()).err().unwrap().to_string();
         assert!(err.contains("chmod 600"), "{err}");
+    }
+
+    #[test]
+    fn a_symbolic_link_to_a_key_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        DeviceKey::create(&elsewhere).unwrap();
+        let home = dir.path().join("home");
+        fsutil::create_private_dir(&home).unwrap();
+        std::os::unix::fs::symlink(DeviceKey::path(&elsewhere), DeviceKey::path(&home)).unwrap();
+        let err = DeviceKey::load(&home).err().unwrap().to_string();
+        assert!(err.contains("symbolic link"), "{err}");
+        assert!(err.contains(&DeviceKey::path(&home).display().to_string()), "{err}");
+    }
+
+    #[test]
+    fn a_missing_key_says_how_to_make_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = DeviceKey::load(dir.path()).err().unwrap().to_string();
+        assert!(err.contains("computefi-agent init"), "{err}");
     }
 
     #[test]

@@ -17,7 +17,7 @@
 //! HOME/                          mode 0700
 //!   device_key.json              the ed25519 device key, mode 0600 (also the fee-paying account)
 //!   state/<title>.json           per title: the report chain, the queue of signed reports, the
-//!                                read positions in the shares and challenges files, the simulator
+//!                                read position in each shares and challenges file, the simulator
 //!   state/<title>.lock           held (flock) while an agent runs for that title
 //! ```
 //!
@@ -40,6 +40,7 @@ pub mod challenge;
 pub mod cli;
 mod fsutil;
 pub mod gpu;
+pub mod input;
 pub mod key;
 pub mod node;
 pub mod runner;

@@ -9,13 +9,13 @@
 use crate::chain::{Link, Signer, REPORT_WINDOW_BLOCKS_MAX, STALE_MARGIN_BLOCKS};
 use crate::challenge;
 use crate::gpu::{self, simulated::SimulatedGpus, Gpus};
+use crate::input;
 use crate::key::DeviceKey;
 use crate::node::{HttpNode, NodeApi};
-use crate::shares;
-use crate::state::{FileCursor, State, Store};
+use crate::state::{State, Store};
 use crate::submit::{FlushError, Flusher, Sent};
 use anyhow::{bail, Result};
-use computefi_types::device::{Payload, SHARES_PER_BATCH_MAX};
+use computefi_types::device::Payload;
 use computefi_types::{Address, Amount, PublicKey, TitleId};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -337,77 +337,16 @@ impl<N: NodeApi> Agent<'_, N> {
     }
 
     fn read_shares(&mut self, path: &Path, batches_max: usize) -> Vec<Payload> {
-        let cursor = self.state.inputs.shares.clone();
-        let shares_max = batches_max.saturating_mul(SHARES_PER_BATCH_MAX);
-        let (parsed, restarted) =
-            match shares::read_new(path, cursor.offset, cursor.lines, self.opts.share_difficulty, shares_max)
-            {
-                Ok(read) => read,
-                Err(e) => {
-                    tracing::warn!(file = %path.display(), "cannot read the shares file: {e}");
-                    return Vec::new();
-                }
-            };
-        if restarted {
-            tracing::warn!(file = %path.display(), "the shares file is shorter than before (replaced?); reading it from the start");
-        }
-        let base = if restarted { FileCursor::default() } else { cursor };
-        let mut batches = shares::batches(&parsed.shares);
-        // Batches past the queue's room wait, with their lines, for a later round.
-        let (bytes, lines) = if batches.len() > batches_max {
-            batches.truncate(batches_max);
-            let kept: usize = batches.iter().map(|b| b.headers.len()).sum();
-            kept.checked_sub(1).map(|last| parsed.shares[last].through).unwrap_or((0, 0))
-        } else {
-            (parsed.consumed_bytes, parsed.consumed_lines)
-        };
-        for bad in parsed.bad.iter().filter(|b| b.line <= base.lines.saturating_add(lines)) {
-            tracing::warn!(file = %path.display(), line = bad.line, "not a share, skipped: {}", bad.reason);
-            self.bad_share_lines = self.bad_share_lines.saturating_add(1);
-        }
-        self.state.inputs.shares =
-            FileCursor { offset: base.offset.saturating_add(bytes), lines: base.lines.saturating_add(lines) };
-        let shares: usize = batches.iter().map(|b| b.headers.len()).sum();
-        if shares > 0 {
-            tracing::info!(shares, batches = batches.len(), "mining shares batched");
-        }
-        batches.into_iter().map(Payload::Shares).collect()
+        let read =
+            input::read_shares(&mut self.state.inputs.shares, path, self.opts.share_difficulty, batches_max);
+        self.bad_share_lines = self.bad_share_lines.saturating_add(read.bad_lines);
+        read.batches.into_iter().map(Payload::Shares).collect()
     }
 
     fn read_challenges(&mut self, path: &Path, max: usize) -> Vec<Payload> {
-        let cursor = self.state.inputs.challenges.clone();
-        let (bytes, start) = match shares::read_from(path, cursor.offset) {
-            Ok(read) => read,
-            Err(e) => {
-                tracing::warn!(file = %path.display(), "cannot read the challenges file: {e}");
-                return Vec::new();
-            }
-        };
-        let mut cursor = if start == cursor.offset { cursor } else { FileCursor::default() };
-        let mut answers = Vec::new();
-        let mut rest = bytes.as_slice();
-        while answers.len() < max {
-            let Some(end) = rest.iter().position(|&b| b == b'\n') else { break };
-            let line = String::from_utf8_lossy(&rest[..end]).into_owned();
-            rest = &rest[end + 1..];
-            cursor.offset = cursor.offset.saturating_add(end as u64 + 1);
-            cursor.lines = cursor.lines.saturating_add(1);
-            let solved = challenge::parse_line(&line)
-                .and_then(|c| c.map(|c| challenge::solve(&c).map_err(|e| e.to_string())).transpose());
-            match solved {
-                Ok(Some(solved)) => {
-                    tracing::info!(challenge = solved.answer.challenge, commitment = %solved.answer.commitment, "challenge answered");
-                    answers.push(Payload::ChallengeAnswer(solved.answer));
-                }
-                Ok(None) => {}
-                Err(reason) => {
-                    tracing::warn!(file = %path.display(), line = cursor.lines, "not a challenge, skipped: {reason}");
-                    self.bad_challenge_lines = self.bad_challenge_lines.saturating_add(1);
-                }
-            }
-        }
-        self.state.inputs.challenges = cursor;
-        answers
+        let read = input::read_challenges(&mut self.state.inputs.challenges, path, max);
+        self.bad_challenge_lines = self.bad_challenge_lines.saturating_add(read.bad_lines);
+        read.answers.into_iter().map(Payload::ChallengeAnswer).collect()
     }
 }
 

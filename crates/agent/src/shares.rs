@@ -6,16 +6,10 @@
 //! and lines starting with `#` are skipped. A bad line is reported with its number and skipped; it
 //! never stops the lines after it.
 //!
-//! Only whole lines (ending in `\n`) are read, so a line the miner is still writing waits for the
-//! next round. The read position is kept in the state file; a file shorter than that position was
-//! replaced (log rotation) and is read from its start.
+//! Reading the file (whole lines only, a position per file, over-long lines skipped) is
+//! [`crate::input`]'s; this module parses what it read.
 
 use computefi_types::device::{ShareBatch, SHARES_PER_BATCH_MAX};
-use std::io::{Read, Seek, SeekFrom};
-use std::path::Path;
-
-/// Most bytes read from the file in one round.
-pub const READ_BYTES_MAX: u64 = 4 * 1024 * 1024;
 
 /// One share.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -122,37 +116,9 @@ pub fn batches(shares: &[Share]) -> Vec<ShareBatch> {
     out
 }
 
-/// Reads up to [`READ_BYTES_MAX`] bytes of `path` from `offset`. Returns the bytes and the offset
-/// they start at: 0 when the file is shorter than `offset` (it was replaced, e.g. rotated).
-pub fn read_from(path: &Path, offset: u64) -> std::io::Result<(Vec<u8>, u64)> {
-    let mut file = std::fs::File::open(path)?;
-    let start = if file.metadata()?.len() < offset { 0 } else { offset };
-    file.seek(SeekFrom::Start(start))?;
-    let mut bytes = Vec::new();
-    file.take(READ_BYTES_MAX).read_to_end(&mut bytes)?;
-    Ok((bytes, start))
-}
-
-/// Reads new whole lines of the shares file from byte `offset` (line `lines` + 1).
-/// Returns what was found; its positions are relative to where reading started, and
-/// `restarted` says the file was shorter than `offset` and was read from its start.
-pub fn read_new(
-    path: &Path,
-    offset: u64,
-    lines: u64,
-    default_difficulty: Option<u64>,
-    shares_max: usize,
-) -> std::io::Result<(Parsed, bool)> {
-    let (bytes, start) = read_from(path, offset)?;
-    let restarted = start != offset;
-    let first_line = if restarted { 1 } else { lines.saturating_add(1) };
-    Ok((parse(&bytes, first_line, default_difficulty, shares_max), restarted))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
 
     /// Bitcoin's genesis block header.
     const GENESIS: &str = "0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c";
@@ -202,23 +168,5 @@ mod tests {
         let sizes: Vec<(usize, u64)> =
             batches(&shares).iter().map(|b| (b.headers.len(), b.difficulty)).collect();
         assert_eq!(sizes, [(256, 64), (44, 64), (256, 128), (44, 128)]);
-    }
-
-    #[test]
-    fn reading_resumes_where_it_stopped_and_restarts_on_a_rotated_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("shares.txt");
-        let mut file = std::fs::File::create(&path).unwrap();
-        writeln!(file, "{GENESIS}\n{GENESIS}").unwrap();
-        let (first, _) = read_new(&path, 0, 0, Some(1), 1).unwrap();
-        assert_eq!((first.shares.len(), first.consumed_bytes), (1, 161), "stops at shares_max");
-        writeln!(file, "bad").unwrap();
-        let (second, restarted) = read_new(&path, 161, 1, Some(1), 10).unwrap();
-        assert!(!restarted);
-        assert_eq!((second.shares.len(), second.bad[0].line), (1, 3));
-        std::fs::write(&path, format!("{GENESIS}\n")).unwrap();
-        let (rotated, restarted) = read_new(&path, 483, 3, Some(1), 10).unwrap();
-        assert!(restarted);
-        assert_eq!(rotated.shares.len(), 1);
     }
 }

@@ -22,31 +22,106 @@ use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
-/// Version of the state file layout.
-pub const STATE_FORMAT: u32 = 1;
+/// Version of the state file layout. Version 1 kept one read position per kind of input file
+/// (whatever file was named); it is upgraded on reading ([`migrate_v1`]).
+pub const STATE_FORMAT: u32 = 2;
 /// Most signed reports waiting in the queue; new readings are skipped while it is full.
 pub const QUEUE_REPORTS_MAX: usize = 64;
+/// Most input files of one kind whose read positions are remembered; the file read least
+/// recently is forgotten first (and read from its start if it is named again).
+pub const INPUT_FILES_MAX: usize = 16;
 
-/// How far an input file has been read.
+/// Which file a read position belongs to: its device and inode, so a file replaced under the
+/// same name (log rotation) is recognised as a new file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileId {
+    /// Device number.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub dev: u64,
+    /// Inode number.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub ino: u64,
+}
+
+impl FileId {
+    /// The identity of the file `meta` describes.
+    pub fn of(meta: &std::fs::Metadata) -> FileId {
+        use std::os::unix::fs::MetadataExt;
+        FileId { dev: meta.dev(), ino: meta.ino() }
+    }
+}
+
+/// How far one input file has been read.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileCursor {
-    /// Bytes consumed (whole lines only).
+    /// The file's canonical path. `None` only for a position carried over from a version-1 state
+    /// file, which did not say which file it was for: it is taken by the first file read.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// The file that was read, when known.
+    #[serde(default)]
+    pub file: Option<FileId>,
+    /// Bytes consumed (whole lines only, or the part of an over-long line skipped so far).
     #[serde(with = "computefi_types::serde_str::u64_str")]
     pub offset: u64,
     /// Lines consumed, for messages that name a line.
     #[serde(with = "computefi_types::serde_str::u64_str")]
     pub lines: u64,
+    /// Reading is inside a line longer than the read limit, which is skipped up to its end.
+    #[serde(default)]
+    pub skipping: bool,
 }
 
-/// The input files' positions.
+impl FileCursor {
+    /// This position moved on by `bytes` and `lines`.
+    pub fn advanced(&self, bytes: u64, lines: u64) -> FileCursor {
+        FileCursor {
+            offset: self.offset.saturating_add(bytes),
+            lines: self.lines.saturating_add(lines),
+            ..self.clone()
+        }
+    }
+}
+
+/// The read positions of the input files of one kind, the most recently read first; at most
+/// [`INPUT_FILES_MAX`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Cursors(Vec<FileCursor>);
+
+impl Cursors {
+    /// The position in the file at canonical path `path`: its own, or else one carried over from
+    /// a version-1 state file, or `None` for a file never read.
+    pub fn get(&self, path: &str) -> Option<&FileCursor> {
+        let own = self.0.iter().find(|c| c.path.as_deref() == Some(path));
+        own.or_else(|| self.0.iter().find(|c| c.path.is_none()))
+    }
+
+    /// Records `cursor` (whose path is set) as the most recently read, replacing the file's
+    /// earlier position and any carried-over one.
+    pub fn put(&mut self, cursor: FileCursor) {
+        debug_assert!(cursor.path.is_some(), "a cursor is recorded for a named file");
+        self.0.retain(|c| c.path.is_some() && c.path != cursor.path);
+        self.0.insert(0, cursor);
+        self.0.truncate(INPUT_FILES_MAX);
+    }
+
+    /// The positions, the most recently read first.
+    pub fn iter(&self) -> impl Iterator<Item = &FileCursor> {
+        self.0.iter()
+    }
+}
+
+/// The input files' positions, per file.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Inputs {
-    /// The mining shares file.
-    pub shares: FileCursor,
-    /// The challenges file.
-    pub challenges: FileCursor,
+    /// Mining shares files.
+    pub shares: Cursors,
+    /// Challenges files.
+    pub challenges: Cursors,
 }
 
 /// Everything remembered for one title.
@@ -122,17 +197,42 @@ pub fn peek(home: &Path, title: &TitleId) -> Result<Option<State>> {
 
 fn read(path: &Path) -> Result<State> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let state: State = serde_json::from_slice(&bytes).with_context(|| {
+    let damaged = || {
         format!(
             "the state file {} is damaged; it holds the report chain, so it is not replaced: \
              restore it, or move it away and wait until the last report's window has passed",
             path.display()
         )
-    })?;
-    if state.format != STATE_FORMAT {
-        bail!("{}: state format {}, this agent reads {STATE_FORMAT}", path.display(), state.format);
+    };
+    let mut value: serde_json::Value = serde_json::from_slice(&bytes).with_context(damaged)?;
+    match value.get("format").and_then(serde_json::Value::as_u64) {
+        Some(1) => migrate_v1(&mut value).with_context(damaged)?,
+        Some(format) if format == u64::from(STATE_FORMAT) => {}
+        Some(format) => bail!(
+            "{}: state format {format}, this agent reads {STATE_FORMAT} (and upgrades 1); \
+             use the agent that wrote it",
+            path.display()
+        ),
+        None => bail!("{}: no state format", damaged()),
     }
-    Ok(state)
+    serde_json::from_value(value).with_context(damaged)
+}
+
+/// Upgrades a version-1 state to version 2 in place. Version 1 kept one position per kind of
+/// input, `{"offset": "…", "lines": "…"}`, not saying for which file; it becomes that kind's only
+/// position, without a path, and the first file of that kind read takes it (as version 1 did).
+pub fn migrate_v1(value: &mut serde_json::Value) -> Result<()> {
+    let state = value.as_object_mut().context("a state is a JSON object")?;
+    state.insert("format".into(), STATE_FORMAT.into());
+    let Some(inputs) = state.get_mut("inputs") else { return Ok(()) };
+    let inputs = inputs.as_object_mut().context("`inputs` is a JSON object")?;
+    for kind in ["shares", "challenges"] {
+        let Some(old) = inputs.remove(kind) else { continue };
+        let old: FileCursor = serde_json::from_value(old).with_context(|| format!("`inputs.{kind}`"))?;
+        let kept = if old == FileCursor::default() { vec![] } else { vec![old] };
+        inputs.insert(kind.into(), serde_json::to_value(Cursors(kept))?);
+    }
+    Ok(())
 }
 
 impl Store {
@@ -189,7 +289,12 @@ mod tests {
                 let report = state.chain.sign(&signer, Payload::Meter(MeterReading { meter_wh: wh }), 7);
                 state.queue.push_back(report);
             }
-            state.inputs.shares = FileCursor { offset: 161, lines: 1 };
+            state.inputs.shares.put(FileCursor {
+                path: Some("/var/shares.txt".into()),
+                offset: 161,
+                lines: 1,
+                ..FileCursor::default()
+            });
             store.save(&state).unwrap();
             state
         }; // the store (and its lock) is dropped: the process "stopped"
@@ -222,6 +327,62 @@ mod tests {
         let err = format!("{:#}", Store::open(dir.path(), &title, &public).unwrap_err());
         assert!(err.contains("is damaged"), "{err}");
         assert_eq!(std::fs::read(&path).unwrap().len(), bytes.len() / 2, "left as found");
+    }
+
+    #[test]
+    fn a_version_1_state_file_is_upgraded_and_keeps_its_chain_and_read_positions() {
+        let dir = tempfile::tempdir().unwrap();
+        let (title, public) = (TitleId::from_index(1), PublicKey::from_signing_key(&key()));
+        let path = state_path(dir.path(), &title);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let chain = serde_json::to_value(Chain::default()).unwrap();
+        let v1 = serde_json::json!({
+            "format": 1, "title": title, "device_key": public, "chain_id": "devnet", "chain": chain,
+            "queue": [], "inputs": {"shares": {"offset": "161", "lines": "1"},
+                                    "challenges": {"offset": "0", "lines": "0"}},
+        });
+        std::fs::write(&path, serde_json::to_vec(&v1).unwrap()).unwrap();
+        let (_store, state) = Store::open(dir.path(), &title, &public).unwrap();
+        assert_eq!((state.format, state.chain_id.as_deref()), (STATE_FORMAT, Some("devnet")));
+        // The old position had no file: the first shares file read takes it, as before.
+        let carried = state.inputs.shares.get("/any/shares.txt").unwrap();
+        assert_eq!((carried.path.as_deref(), carried.offset, carried.lines), (None, 161, 1));
+        assert_eq!(state.inputs.challenges.get("/any/challenges.txt"), None);
+    }
+
+    #[test]
+    fn a_state_file_of_a_newer_format_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let (title, public) = (TitleId::from_index(1), PublicKey::from_signing_key(&key()));
+        {
+            let (store, state) = Store::open(dir.path(), &title, &public).unwrap();
+            store.save(&State { format: STATE_FORMAT + 1, ..state }).unwrap();
+        }
+        let err = Store::open(dir.path(), &title, &public).unwrap_err().to_string();
+        assert!(err.contains(&format!("state format {}", STATE_FORMAT + 1)), "{err}");
+    }
+
+    #[test]
+    fn each_input_file_keeps_its_own_position_and_old_ones_are_forgotten_past_the_limit() {
+        let mut cursors = Cursors::default();
+        let at = |path: &str, offset: u64| FileCursor {
+            path: Some(path.into()),
+            offset,
+            lines: offset,
+            ..FileCursor::default()
+        };
+        cursors.put(at("/a", 10));
+        cursors.put(at("/b", 20));
+        assert_eq!(cursors.get("/a").map(|c| c.offset), Some(10));
+        assert_eq!(cursors.get("/b").map(|c| c.offset), Some(20));
+        assert_eq!(cursors.get("/c"), None, "a file never read starts at its beginning");
+        cursors.put(at("/a", 30));
+        assert_eq!(cursors.iter().map(|c| c.offset).collect::<Vec<_>>(), [30, 20]);
+        for i in 0..INPUT_FILES_MAX {
+            cursors.put(at(&format!("/n{i}"), 1));
+        }
+        assert_eq!(cursors.iter().count(), INPUT_FILES_MAX);
+        assert_eq!(cursors.get("/a"), None, "the least recently read is forgotten first");
     }
 
     #[test]

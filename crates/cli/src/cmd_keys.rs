@@ -118,7 +118,11 @@ pub fn run(home: &Option<PathBuf>, cmd: KeysCmd, format: Format) -> anyhow::Resu
             print(format, &out);
         }
         KeysCmd::List { keyring } => {
-            let keys: Vec<Value> = keyring.open(home)?.list()?.iter().map(info_json).collect();
+            let list = keyring.open(home)?.list()?;
+            for skipped in &list.skipped {
+                eprintln!("warning: skipped a key file: {}", skipped.error);
+            }
+            let keys: Vec<Value> = list.keys.iter().map(info_json).collect();
             print(format, &json!({ "keys": keys }));
         }
         KeysCmd::Show { name, keyring } => print(format, &info_json(&keyring.open(home)?.show(&name)?)),

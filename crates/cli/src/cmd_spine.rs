@@ -103,12 +103,13 @@ pub enum ComplianceCmd {
         tx: TxArgs,
     },
     /// Force a transfer past rules and freezes (the asset's controller only; recorded as forced).
+    /// The controller signs with `--from`; the account the units leave is HOLDER.
     ForceTransfer {
         /// The asset.
         asset: AssetId,
-        /// From.
-        from: Address,
-        /// To.
+        /// The account the units are taken from.
+        holder: Address,
+        /// The account they go to.
         to: Address,
         /// Amount in base units.
         amount: Amount,
@@ -424,8 +425,8 @@ pub fn compliance(cmd: ComplianceCmd) -> anyhow::Result<(TxArgs, BuildMsgs)> {
         ComplianceCmd::Unfreeze { asset, account, tx } => {
             (tx, one(Msg::Compliance(ComplianceMsg::Unfreeze { asset, account })))
         }
-        ComplianceCmd::ForceTransfer { asset, from, to, amount, tx } => {
-            (tx, one(Msg::Compliance(ComplianceMsg::ForceTransfer { asset, from, to, amount })))
+        ComplianceCmd::ForceTransfer { asset, holder, to, amount, tx } => {
+            (tx, one(Msg::Compliance(ComplianceMsg::ForceTransfer { asset, from: holder, to, amount })))
         }
     })
 }

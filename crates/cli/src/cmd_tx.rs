@@ -303,3 +303,46 @@ pub fn sign_and_send(keyring: &Keyring, args: &TxArgs, msgs: Vec<Msg>) -> anyhow
     }
     client.post("/txs", &json!({ "tx": tx, "mode": args.mode }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{CommandFactory, Parser};
+    use computefi_types::ComplianceMsg;
+
+    /// `computefi tx …` as the binary parses it.
+    #[derive(Parser)]
+    struct TxLine {
+        #[command(subcommand)]
+        tx: TxCmd,
+    }
+
+    fn address(byte: u8) -> Address {
+        Address::from_public_key(&PublicKey([byte; 32]))
+    }
+
+    #[test]
+    fn no_tx_command_has_two_arguments_with_one_name() {
+        // clap checks a command's arguments only when that command is parsed; this checks all.
+        TxLine::command().debug_assert();
+    }
+
+    #[test]
+    fn force_transfer_parses_the_holder_apart_from_the_signing_key() {
+        let (asset, holder, to) = (AssetId::native(), address(1), address(2));
+        let line = format!("computefi compliance force-transfer {asset} {holder} {to} 25 --from controller");
+        let parsed = TxLine::try_parse_from(line.split(' ')).unwrap_or_else(|e| panic!("{e}"));
+        let TxCmd::Compliance(cmd) = parsed.tx else { panic!("not a compliance command") };
+        let (args, build) = crate::cmd_spine::compliance(cmd).unwrap();
+        assert_eq!(args.from, "controller");
+        let home = tempfile::tempdir().unwrap();
+        let keyring = Keyring::open(
+            home.path(),
+            crate::keys::KeyringBackend::Test,
+            crate::keys::passphrase_source(None),
+        )
+        .unwrap();
+        let expected = ComplianceMsg::ForceTransfer { asset, from: holder, to, amount: Amount(25) };
+        assert_eq!(build(&keyring).unwrap(), vec![Msg::Compliance(expected)]);
+    }
+}

@@ -3,7 +3,8 @@
 //! ```text
 //! HOME/config.toml          node settings (unknown keys refused)
 //! HOME/genesis.json         the chain's genesis
-//! HOME/validator_key.json   this validator's consensus key (mode 0600)
+//! HOME/validator_key.json   this validator's consensus key (mode 0600; refused if group or
+//!                           others may read it, or if it is a symbolic link)
 //! HOME/data/state.redb      state, blocks, receipts (one redb file)
 //! HOME/wal/                 the consensus write-ahead log
 //! ```
@@ -132,11 +133,17 @@ impl Home {
         Ok(genesis)
     }
 
-    /// Reads the consensus key seed.
+    /// Reads the consensus key seed. Refuses a symbolic link and a file that group or others may
+    /// read ([`read_secret_file`]).
     pub fn load_validator_key(&self) -> anyhow::Result<[u8; 32]> {
         let path = self.validator_key_path();
-        let text =
-            std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let text = read_secret_file(&path)?.with_context(|| {
+            format!(
+                "cannot read {}: there is no such file; a home made by `computefi init --home {}` has one",
+                path.display(),
+                self.root.display()
+            )
+        })?;
         let file: ValidatorKeyFile = serde_json::from_str(&text)
             .with_context(|| format!("{} is not a validator key file", path.display()))?;
         let seed: [u8; 32] = hex::decode(&file.secret_key)
@@ -149,6 +156,26 @@ impl Home {
         }
         Ok(seed)
     }
+}
+
+/// Most bytes read of a key file; real ones are under 200.
+const SECRET_FILE_BYTES_MAX: u64 = 64 * 1024;
+
+/// Reads a file that holds a secret key; `None` when there is none. Refuses a symbolic link and a
+/// file that group or others may read, with an error that names the file and the fix
+/// (`chmod 600 FILE`).
+pub fn read_secret_file(path: &Path) -> anyhow::Result<Option<String>> {
+    use std::io::Read;
+    let file = match computefi_types::private_file::open(path) {
+        Ok(file) => file,
+        Err(e) if e.is_not_found() => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let mut text = String::new();
+    file.take(SECRET_FILE_BYTES_MAX)
+        .read_to_string(&mut text)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(Some(text))
 }
 
 /// Writes a file that must not exist yet (or may be replaced when `replace`), private when it
@@ -346,5 +373,48 @@ mod tests {
         }
         let err = init_network(options).unwrap_err().to_string();
         assert!(err.contains("already holds a node"), "{err}");
+    }
+
+    fn one_node_home(dir: &Path) -> Home {
+        let home = Home::new(dir.join("node"));
+        let node = NetworkNode { home: home.clone(), moniker: "v".into(), config: NodeConfig::default() };
+        let options = NetworkOptions {
+            chain_id: "net".into(),
+            balances: vec![],
+            claim_issuers: vec![],
+            auditors: vec![],
+            oracle_feeds: vec![],
+            genesis_time_ms: 1,
+            nodes: vec![node],
+        };
+        init_network(options).unwrap();
+        home
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_validator_key_others_can_read_is_refused_naming_the_file_and_the_chmod() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let home = one_node_home(dir.path());
+        let path = home.validator_key_path();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = format!("{:#}", home.load_validator_key().unwrap_err());
+        assert!(err.contains(&format!("chmod 600 {}", path.display())), "{err}");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        home.load_validator_key().unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_validator_key_that_is_a_symbolic_link_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = one_node_home(dir.path());
+        let path = home.validator_key_path();
+        let elsewhere = dir.path().join("key.json");
+        std::fs::rename(&path, &elsewhere).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, &path).unwrap();
+        let err = format!("{:#}", home.load_validator_key().unwrap_err());
+        assert!(err.contains("symbolic link") && err.contains(&path.display().to_string()), "{err}");
     }
 }

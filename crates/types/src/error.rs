@@ -79,8 +79,8 @@ pub enum ErrorCode {
     /// The issuer already created this symbol.
     #[error("asset exists: this issuer already created an asset with this symbol; choose another symbol")]
     AssetExists = 2001,
-    /// Only the issuer may mint or burn.
-    #[error("not the issuer: only the asset's issuer may mint or burn it; sign with the issuer's key")]
+    /// Only the issuer may mint or burn, set transfer rules, or freeze and unfreeze.
+    #[error("not the issuer: only the asset's issuer may mint or burn it, set its transfer rules, or freeze and unfreeze it; sign with the issuer's key")]
     NotIssuer = 2002,
     /// Minting past the cap.
     #[error("max supply exceeded: minting this amount would take the supply past the asset's max supply; mint less")]

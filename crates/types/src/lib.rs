@@ -1,5 +1,6 @@
 //! Wire and identity types of the ComputeFi ledger: hashes, addresses, amounts, transactions,
-//! blocks, events and error codes. Nothing here does I/O.
+//! blocks, events and error codes. Nothing here does I/O, except [`private_file`]: the check every
+//! secret key file passes before it is read, shared by the node, the wallet and the device agent.
 //!
 //! # Invariants
 //! - Every encoding that reaches consensus or storage is borsh, which is deterministic: one value,
@@ -17,6 +18,7 @@ pub mod event;
 pub mod hash;
 pub mod limits;
 pub mod msg;
+pub mod private_file;
 pub mod serde_str;
 pub mod title;
 pub mod tx;

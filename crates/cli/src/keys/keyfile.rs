@@ -27,6 +27,8 @@
 //!   checked on every read.
 //! - A key file is never rewritten in place: it appears whole (temp file, fsync, rename) or not at
 //!   all, with mode 0600 on unix inside a 0700 directory.
+//! - A key file is read only if it is a regular file (not a symbolic link) that neither group nor
+//!   others may read; anything else is refused with the fix (`chmod 600 FILE`).
 //!
 //! # Hazards
 //! - The clear fields are not secret: anyone who can read the file learns the address.
@@ -336,15 +338,14 @@ fn associated_data(name: &str, public_key: &PublicKey) -> Vec<u8> {
 }
 
 /// Reads at most [`KEY_FILE_BYTES_MAX`] bytes of `path`; `Ok(None)` when it does not exist.
+/// Refuses a symbolic link and a file that group or others may read
+/// ([`computefi_types::private_file`]).
 pub(super) fn read_key_file(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>> {
     use std::io::Read;
-    let file = match std::fs::File::open(path) {
+    let file = match computefi_types::private_file::open(path) {
         Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(e)
-                .with_context(|| format!("cannot open key file {}; check its permissions", path.display()))
-        }
+        Err(e) if e.is_not_found() => return Ok(None),
+        Err(e) => return Err(e.into()),
     };
     let mut bytes = Zeroizing::new(Vec::new());
     file.take(KEY_FILE_BYTES_MAX.saturating_add(1))

@@ -100,6 +100,24 @@ pub struct KeyInfo {
     pub backend: KeyringBackend,
 }
 
+/// What [`Keyring::list`] found.
+#[derive(Debug, Default)]
+pub struct KeyList {
+    /// The keys that could be read, sorted by name.
+    pub keys: Vec<KeyInfo>,
+    /// Files named like keys that could not be read, sorted by path.
+    pub skipped: Vec<SkippedKey>,
+}
+
+/// A key file [`Keyring::list`] could not read.
+#[derive(Debug)]
+pub struct SkippedKey {
+    /// The file.
+    pub path: PathBuf,
+    /// Why, naming the file and what to do.
+    pub error: String,
+}
+
 /// Named keys under one home directory and backend. Asks for the passphrase at most once.
 pub struct Keyring {
     home: PathBuf,
@@ -158,18 +176,20 @@ impl Keyring {
         self.store(name, &parsed, &phrase)
     }
 
-    /// Every key, sorted by name. Needs no passphrase.
-    pub fn list(&self) -> Result<Vec<KeyInfo>> {
+    /// Every key, sorted by name, and the key files that could not be read. Needs no
+    /// passphrase. One bad file (unreadable, damaged, readable by others, a link) does not hide
+    /// the other keys: it is returned among the skipped, for the caller to warn about.
+    pub fn list(&self) -> Result<KeyList> {
         let entries = match std::fs::read_dir(&self.dir) {
             Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(KeyList::default()),
             Err(e) => {
                 return Err(e).with_context(|| {
                     format!("cannot list the keyring directory {}; check its permissions", self.dir.display())
                 })
             }
         };
-        let mut keys = Vec::new();
+        let mut list = KeyList::default();
         for entry in entries {
             let entry =
                 entry.with_context(|| format!("cannot list the keyring directory {}", self.dir.display()))?;
@@ -177,12 +197,19 @@ impl Keyring {
             // Temp files (`.name.json.tmp-…`) and anything else that is not `<valid name>.json`
             // is not a key.
             let Some(name) = file_name.to_str().and_then(|n| n.strip_suffix(".json")) else { continue };
-            if validate_name(name).is_ok() {
-                keys.push(self.show(name)?);
+            if validate_name(name).is_err() {
+                continue;
+            }
+            match self.show(name) {
+                Ok(info) => list.keys.push(info),
+                Err(error) => {
+                    list.skipped.push(SkippedKey { path: entry.path(), error: format!("{error:#}") })
+                }
             }
         }
-        keys.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(keys)
+        list.keys.sort_by(|a, b| a.name.cmp(&b.name));
+        list.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(list)
     }
 
     /// The key named `name`. Needs no passphrase.
@@ -210,9 +237,16 @@ impl Keyring {
         Ok(key)
     }
 
-    /// Removes the key `name`. Asks nothing: confirming with the user is the caller's job.
+    /// Removes the key `name`. Asks nothing: confirming with the user is the caller's job. The
+    /// file is not read, so a damaged file, or one others could read, can be removed too.
     pub fn delete(&self, name: &str) -> Result<()> {
-        let (path, _) = self.read(name)?;
+        validate_name(name)?;
+        let path = self.path_of(name);
+        match std::fs::symlink_metadata(&path) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(self.not_found(name)),
+            Err(e) => return Err(e).with_context(|| format!("cannot examine key file {}", path.display())),
+        }
         std::fs::remove_file(&path).with_context(|| {
             format!("cannot delete key file {}; check the directory's permissions", path.display())
         })

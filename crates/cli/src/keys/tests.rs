@@ -119,7 +119,7 @@ fn import_of_a_bad_mnemonic_is_refused_and_writes_nothing() {
     assert!(err.contains("it has 3 words"), "{err}");
     let err = keyring.import("alice", &LEGAL.replace("yellow", "legal")).expect_err("checksum");
     assert!(err.to_string().contains("checksum"), "{err}");
-    assert!(keyring.list().expect("list").is_empty());
+    assert!(keyring.list().expect("list").keys.is_empty());
 }
 
 #[test]
@@ -144,7 +144,7 @@ fn list_is_sorted_by_name_needs_no_passphrase_and_ignores_other_files() {
     std::fs::write(writer.dir().join(".dave.json.tmp-0123"), b"partial").expect("write");
     std::fs::write(writer.dir().join("notes.txt"), b"not a key").expect("write");
     let reader = fixture.keyring_without_passphrase(KeyringBackend::File);
-    let names: Vec<String> = reader.list().expect("list").into_iter().map(|k| k.name).collect();
+    let names: Vec<String> = reader.list().expect("list").keys.into_iter().map(|k| k.name).collect();
     assert_eq!(names, ["Bob", "alice", "bob-2", "carol"]);
 }
 
@@ -152,7 +152,7 @@ fn list_is_sorted_by_name_needs_no_passphrase_and_ignores_other_files() {
 fn list_of_a_keyring_never_written_is_empty_and_creates_nothing() {
     let fixture = Fixture::new();
     let keyring = fixture.keyring_without_passphrase(KeyringBackend::File);
-    assert!(keyring.list().expect("list").is_empty());
+    assert!(keyring.list().expect("list").keys.is_empty());
     assert!(!keyring.dir().exists());
 }
 
@@ -186,7 +186,7 @@ fn an_empty_passphrase_is_refused_by_the_file_backend() {
     let keyring = fixture.file_keyring("");
     let err = keyring.add("alice").expect_err("empty passphrase").to_string();
     assert!(err.contains("passphrase is empty"), "{err}");
-    assert!(keyring.list().expect("list").is_empty());
+    assert!(keyring.list().expect("list").keys.is_empty());
 }
 
 #[test]
@@ -219,7 +219,7 @@ fn delete_removes_the_key_and_a_second_delete_says_there_is_none() {
     let keyring = fixture.file_keyring("pw");
     keyring.import("alice", LEGAL).expect("import");
     keyring.delete("alice").expect("delete");
-    assert!(keyring.list().expect("list").is_empty());
+    assert!(keyring.list().expect("list").keys.is_empty());
     let err = keyring.delete("alice").expect_err("already gone").to_string();
     assert!(err.contains("no key named \"alice\""), "{err}");
     keyring.import("alice", LEGAL).expect("the name is free again");
@@ -265,6 +265,12 @@ fn a_key_file_written_by_this_format_version_still_opens() {
     let keyring = fixture.file_keyring("correct horse");
     std::fs::create_dir_all(keyring.dir()).expect("mkdir");
     std::fs::write(keyring.dir().join("golden.json"), GOLDEN_KEY_FILE).expect("write");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let private = std::fs::Permissions::from_mode(0o600);
+        std::fs::set_permissions(keyring.dir().join("golden.json"), private).expect("chmod");
+    }
     assert_eq!(keyring.export("golden").expect("export"), LEGAL);
     assert_eq!(keyring.show("golden").expect("show").address.to_string(), GOLDEN_LEGAL_ADDRESS);
 }
@@ -313,4 +319,79 @@ fn key_info_serializes_for_json_output() {
     assert_eq!(json["backend"], "test");
     assert_eq!(json["address"], info.address.to_string());
     assert_eq!(json["public_key"], hex::encode(info.public_key.0));
+}
+
+#[cfg(unix)]
+fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_key_file_others_can_read_is_refused_naming_the_file_and_the_chmod() {
+    let fixture = Fixture::new();
+    let keyring = fixture.keyring_without_passphrase(KeyringBackend::Test);
+    keyring.import("alice", LEGAL).expect("import");
+    let path = keyring.dir().join("alice.json");
+    chmod(&path, 0o644);
+    for err in [keyring.show("alice").expect_err("show"), keyring.signing_key("alice").expect_err("sign")] {
+        let err = err.to_string();
+        assert!(err.contains(&format!("chmod 600 {}", path.display())), "{err}");
+    }
+    chmod(&path, 0o600);
+    keyring.signing_key("alice").expect("private again");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symbolic_link_in_the_keyring_is_refused_even_to_a_private_key_file() {
+    let fixture = Fixture::new();
+    let keyring = fixture.keyring_without_passphrase(KeyringBackend::Test);
+    keyring.import("alice", LEGAL).expect("import");
+    let elsewhere = fixture.root.path().join("elsewhere.json");
+    std::fs::rename(keyring.dir().join("alice.json"), &elsewhere).expect("move");
+    std::os::unix::fs::symlink(&elsewhere, keyring.dir().join("alice.json")).expect("symlink");
+    let err = keyring.signing_key("alice").expect_err("a link").to_string();
+    assert!(err.contains("symbolic link"), "{err}");
+    assert!(err.contains(&keyring.dir().join("alice.json").display().to_string()), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn list_skips_files_it_cannot_use_and_lists_the_rest() {
+    let fixture = Fixture::new();
+    let keyring = fixture.keyring_without_passphrase(KeyringBackend::Test);
+    for name in ["alice", "carol", "open"] {
+        keyring.import(name, LEGAL).expect("import");
+    }
+    let dir = keyring.dir().to_path_buf();
+    chmod(&dir.join("open.json"), 0o644);
+    // Unreadable as a file (a directory), damaged, and a link.
+    std::fs::create_dir(dir.join("bob.json")).expect("mkdir");
+    std::fs::write(dir.join("damaged.json"), b"{ not json").expect("write");
+    chmod(&dir.join("damaged.json"), 0o600);
+    std::os::unix::fs::symlink(dir.join("alice.json"), dir.join("linked.json")).expect("symlink");
+    let list = keyring.list().expect("one bad file does not fail the list");
+    let names: Vec<&str> = list.keys.iter().map(|k| k.name.as_str()).collect();
+    assert_eq!(names, ["alice", "carol"]);
+    let skipped: Vec<PathBuf> = list.skipped.iter().map(|s| s.path.clone()).collect();
+    let expected: Vec<PathBuf> =
+        ["bob", "damaged", "linked", "open"].iter().map(|n| dir.join(format!("{n}.json"))).collect();
+    assert_eq!(skipped, expected);
+    for s in &list.skipped {
+        assert!(s.error.contains(&s.path.display().to_string()), "the warning names the file: {}", s.error);
+    }
+    assert!(list.skipped[3].error.contains("chmod 600"), "{}", list.skipped[3].error);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_key_file_others_can_read_can_still_be_deleted() {
+    let fixture = Fixture::new();
+    let keyring = fixture.keyring_without_passphrase(KeyringBackend::Test);
+    keyring.import("alice", LEGAL).expect("import");
+    chmod(&keyring.dir().join("alice.json"), 0o644);
+    keyring.delete("alice").expect("delete");
+    assert!(!keyring.dir().join("alice.json").exists());
 }

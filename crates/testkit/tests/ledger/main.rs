@@ -375,6 +375,21 @@ fn a_burn_by_anyone_but_the_issuer_is_refused() {
 }
 
 #[test]
+fn transfer_rules_or_a_freeze_by_anyone_but_the_issuer_are_refused_with_a_message_that_says_so() {
+    use computefi_types::{compliance::TransferRules, ComplianceMsg};
+    let mut chain = TestChain::new();
+    let gpu = create_asset(&mut chain, "GPUX", None);
+    let rules = ComplianceMsg::SetRules { asset: gpu, rules: TransferRules::default() };
+    let freeze = ComplianceMsg::Freeze { asset: gpu, account: None };
+    for (msg, what) in [(rules, "set its transfer rules"), (freeze, "freeze")] {
+        let tx = chain.tx(&bob(), vec![Msg::Compliance(msg)]);
+        let err = assert_refused(&mut chain, tx, ErrorCode::NotIssuer);
+        assert!(err.message.contains(what), "{}", err.message);
+        assert!(err.detail.contains(&alice().address.to_string()), "the detail names the issuer");
+    }
+}
+
+#[test]
 fn a_mint_past_max_supply_is_refused() {
     let mut chain = TestChain::new();
     let gpu = create_asset(&mut chain, "GPUX", Some(100));

@@ -17,6 +17,8 @@ use computefi_types::{
 };
 use std::sync::{Mutex, RwLock};
 
+pub mod admission;
+
 /// Version of the state layout and rules. A node refuses to open a store written by another.
 pub const PROTOCOL_VERSION: u32 = 2;
 
@@ -576,9 +578,11 @@ impl App {
         Ok(())
     }
 
-    /// Admission check for the mempool against the committed state: stateless checks with the
-    /// signature, then nonce, fee and, when the nonce is the next one, a dry run of the messages.
-    /// Nonces up to `nonce_gap_max` ahead are admitted to wait for the ones before them.
+    /// Admission check against the committed state alone: stateless checks with the signature,
+    /// then nonce, fee and, when the nonce is the next one, a dry run of the messages. Nonces up
+    /// to `nonce_gap_max` ahead may wait for the ones before them if the committed CFI balance
+    /// covers their fee. Without the sender's pending transactions this cannot see what they
+    /// spend; the node's mempool uses [`App::check_tx_after`], which can.
     pub fn check_tx(&self, tx: &SignedTx, expected_nonce: u64, nonce_gap_max: u64) -> Result<(), TxError> {
         self.check_stateless(tx)?;
         let n = tx.tx.nonce;
@@ -597,17 +601,7 @@ impl App {
                 ),
             ));
         }
-        let committed_next = self.next_nonce(&tx.tx.sender()).map_err(internal)?;
-        if n == committed_next {
-            self.dry_run(tx).map(|_| ())
-        } else if tx.tx.fee < self.params.min_fee {
-            Err(TxError::new(
-                ErrorCode::FeeTooLow,
-                format!("fee {}, minimum {}", tx.tx.fee, self.params.min_fee),
-            ))
-        } else {
-            Ok(())
-        }
+        self.check_tx_after(None, &[], tx, computefi_types::Amount::ZERO).map(|_| ())
     }
 
     /// Executes one transaction on a throwaway overlay over the committed state, as the next

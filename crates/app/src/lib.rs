@@ -15,5 +15,6 @@ pub mod state;
 pub use app::{
     verify_signatures, App, AppError, BlockExecution, BlockInput, ExecMode, StoredBlock, PROTOCOL_VERSION,
 };
+pub use app::admission::PendingRun;
 pub use genesis::{Genesis, GenesisBalance, GenesisValidator, Params};
 pub use state::ExecError;

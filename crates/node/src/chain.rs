@@ -3,10 +3,10 @@
 
 use crate::admission::SignatureBatcher;
 use crate::ledger::{Ledger, ValidatorInfo};
-use crate::mempool::{Mempool, MempoolConfig};
+use crate::mempool::{Mempool, MempoolConfig, PendingFor};
 use crate::metrics as m;
-use computefi_app::{App, BlockExecution, BlockInput, ExecMode};
-use computefi_types::{Address, Block, Hash, Receipt, SignedTx, TxError};
+use computefi_app::{App, BlockExecution, BlockInput, ExecMode, PendingRun};
+use computefi_types::{Address, Block, ErrorCode, Hash, Receipt, SignedTx, TxError};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -16,6 +16,9 @@ use tokio::sync::broadcast;
 pub const BLOCK_TIME_DRIFT_MS_MAX: u64 = 10_000;
 /// Most executions kept between proposal and decision (one per round at most).
 pub const EXECUTIONS_CACHED_MAX: usize = 64;
+/// Most times one admission checks outside the mempool lock before it checks under it: each
+/// retry means another admission of the same sender, or a commit, changed what it checked.
+pub const ADMISSION_ATTEMPTS_MAX: usize = 3;
 
 /// Something clients may wait for.
 #[derive(Clone, Debug)]
@@ -27,7 +30,8 @@ pub enum ChainEvent {
         /// Receipts of its transactions.
         receipts: Arc<Vec<Receipt>>,
     },
-    /// A pending transaction was dropped while building a block.
+    /// A pending transaction was dropped: refused while building a block, evicted by a
+    /// better-paying one, or expired.
     Dropped {
         /// Its hash.
         hash: Hash,
@@ -46,8 +50,16 @@ pub fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
+#[cfg(test)]
+mod tests;
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A node-side failure while checking a transaction: reported as such, never as the sender's fault.
+fn unavailable(e: computefi_app::ExecError) -> TxError {
+    TxError::new(ErrorCode::NodeUnavailable, e.to_string())
 }
 
 /// The node's ledger.
@@ -120,11 +132,11 @@ impl Chain {
     }
 
     /// Admits a transaction to the mempool after the app's checks. Its signature is verified in
-    /// a batch with other submissions of the moment; the checks run outside the mempool lock, so
-    /// submissions from many clients are checked in parallel; the lock is held only to re-read
-    /// the nonce and insert.
+    /// a batch with other submissions of the moment; the dry run after the sender's pending
+    /// transactions runs outside the mempool lock, so submissions from many clients are checked
+    /// in parallel; the lock is held to read the sender's pending run, then to expire, re-read
+    /// the nonce and insert (evicting cheaper transactions when the pool is full).
     pub fn submit(&self, tx: SignedTx) -> Result<Hash, TxError> {
-        let gap = lock(&self.mempool).config().nonce_gap_max;
         let tx = match self.app.check_envelope(&tx).and_then(|()| self.signatures.verify(tx)) {
             Ok(tx) => {
                 self.app.remember_verified(tx.hash());
@@ -135,19 +147,18 @@ impl Chain {
                 return Err(e);
             }
         };
-        self.admit(tx, gap)
+        self.admit(tx)
     }
 
     /// Admits many transactions submitted together: their signatures are verified in one batch
     /// (across the machine's cores), then each is admitted as [`Chain::submit`] would. Results
     /// come in the order given.
     pub fn submit_many(&self, txs: Vec<SignedTx>) -> Vec<Result<Hash, TxError>> {
-        let gap = lock(&self.mempool).config().nonce_gap_max;
         let checks = self.app.check_stateless_batch(&txs);
         txs.into_iter()
             .zip(checks)
             .map(|(tx, check)| match check {
-                Ok(()) => self.admit(tx, gap),
+                Ok(()) => self.admit(tx),
                 Err(e) => {
                     m::tx_refused(e.code);
                     Err(e)
@@ -156,34 +167,86 @@ impl Chain {
             .collect()
     }
 
-    /// Admission after the signature is known good: nonce window, dry run, then the mempool.
-    fn admit(&self, tx: SignedTx, gap: u64) -> Result<Hash, TxError> {
-        let unavailable = |e: computefi_app::ExecError| {
-            TxError::new(computefi_types::ErrorCode::NodeUnavailable, e.to_string())
-        };
-        let sender = tx.tx.sender();
-        let committed_next = self.app.next_nonce(&sender).map_err(unavailable)?;
-        let checked = self.app.check_tx(&tx, committed_next, gap);
-        let outcome = checked.and_then(|()| {
-            let mut pool = lock(&self.mempool);
-            // A block may have committed while the checks ran.
-            let now_next = self.app.next_nonce(&sender).map_err(unavailable)?;
-            if tx.tx.nonce < now_next {
-                return Err(TxError::new(
-                    computefi_types::ErrorCode::NonceReused,
-                    format!("{sender}: nonce {} used, next is {now_next}", tx.tx.nonce),
-                ));
-            }
-            let inserted = pool.insert(tx);
-            if inserted.is_ok() {
-                m::tx_accepted(pool.len());
-            }
-            inserted
-        });
+    /// Admission after the signature is known good: the mempool's own checks, a dry run after
+    /// the sender's pending run, then the mempool (evicting cheaper transactions when full).
+    fn admit(&self, tx: SignedTx) -> Result<Hash, TxError> {
+        let outcome = self.admit_checked(tx);
         if let Err(e) = &outcome {
             m::tx_refused(e.code);
         }
         outcome
+    }
+
+    /// The checks run outside the mempool lock, so submissions from many clients are checked in
+    /// parallel; the insert happens only if neither the sender's pending transactions nor the
+    /// committed block changed meanwhile, else the checks run again.
+    fn admit_checked(&self, tx: SignedTx) -> Result<Hash, TxError> {
+        let sender = tx.tx.sender();
+        for _ in 1..ADMISSION_ATTEMPTS_MAX {
+            let block = self.app.last().hash;
+            let committed_next = self.committed_next(&sender)?;
+            let pending = lock(&self.mempool).pending_for(&tx, committed_next)?;
+            let run = self.check_after(&pending, &tx)?;
+            let mut pool = lock(&self.mempool);
+            // Expired transactions leave first, so their room counts; if the sender's were
+            // among them, its version changed and the checks run again.
+            self.expire(&mut pool, now_ms());
+            if pool.version(&sender) == pending.version && self.app.last().hash == block {
+                return self.insert(&mut pool, tx, run);
+            }
+        }
+        // Still racing: check under the lock, where the sender's pending run cannot change.
+        let committed_next = self.committed_next(&sender)?;
+        let mut pool = lock(&self.mempool);
+        self.expire(&mut pool, now_ms());
+        let pending = pool.pending_for(&tx, committed_next)?;
+        let run = self.check_after(&pending, &tx)?;
+        self.insert(&mut pool, tx, run)
+    }
+
+    fn committed_next(&self, account: &Address) -> Result<u64, TxError> {
+        self.app.next_nonce(account).map_err(unavailable)
+    }
+
+    fn check_after(&self, pending: &PendingFor, tx: &SignedTx) -> Result<Option<PendingRun>, TxError> {
+        let earlier: Vec<&SignedTx> = pending.earlier.iter().map(|t| t.as_ref()).collect();
+        self.app.check_tx_after(pending.start.as_deref(), &earlier, tx, pending.fees_waiting)
+    }
+
+    /// Inserts a checked transaction, telling the clients of any it evicts.
+    fn insert(&self, pool: &mut Mempool, tx: SignedTx, run: Option<PendingRun>) -> Result<Hash, TxError> {
+        let sender = tx.tx.sender();
+        // A block may have committed while the checks ran.
+        let now_next = self.committed_next(&sender)?;
+        if tx.tx.nonce < now_next {
+            return Err(TxError::new(
+                ErrorCode::NonceReused,
+                format!("{sender}: nonce {} used, next is {now_next}", tx.tx.nonce),
+            ));
+        }
+        let inserted = pool.insert(tx, now_ms(), run)?;
+        m::tx_accepted(pool.len());
+        if !inserted.evicted.is_empty() {
+            m::txs_evicted(inserted.evicted.len());
+            self.tell_dropped(inserted.evicted);
+        }
+        Ok(inserted.hash)
+    }
+
+    /// Drops what has waited too long and tells its clients.
+    fn expire(&self, pool: &mut Mempool, now_ms: u64) {
+        let expired = pool.expire(now_ms);
+        if !expired.is_empty() {
+            m::txs_expired(expired.len());
+            self.tell_dropped(expired);
+        }
+    }
+
+    fn tell_dropped(&self, dropped: Vec<(Hash, TxError)>) {
+        for (hash, error) in dropped {
+            // Nobody may be listening; that is fine.
+            let _ = self.events.send(ChainEvent::Dropped { hash, error });
+        }
     }
 
     fn cache(&self, exec: BlockExecution) {
@@ -211,7 +274,11 @@ impl Ledger for Chain {
     fn propose(&self, height: u64, proposer: Address) -> anyhow::Result<Block> {
         let last = self.app.last();
         let time_ms = now_ms().max(last.time_ms.saturating_add(1));
-        let txs = lock(&self.mempool).reap(|a| self.app.next_nonce(a).unwrap_or(u64::MAX));
+        let txs = {
+            let mut pool = lock(&self.mempool);
+            self.expire(&mut pool, now_ms());
+            pool.reap(|a| self.app.next_nonce(a).unwrap_or(u64::MAX))
+        };
         let input = BlockInput { height, time_ms, proposer };
         let exec = self.app.execute_block(&input, txs, ExecMode::Build)?;
         if !exec.rejected.is_empty() {

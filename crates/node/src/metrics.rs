@@ -46,6 +46,18 @@ pub fn tx_refused(code: u32) {
     counter!("computefi_txs_refused_total", "code" => code.to_string()).increment(1);
 }
 
+/// `computefi_mempool_evicted_total`: pending transactions evicted to make room for ones that
+/// pay more per byte (each one's client is told `tx_evicted`).
+pub fn txs_evicted(count: usize) {
+    counter!("computefi_mempool_evicted_total").increment(count as u64);
+}
+
+/// `computefi_mempool_expired_total`: pending transactions dropped after waiting `tx_ttl_ms`,
+/// with the later nonces that waited behind them (each one's client is told `tx_expired`).
+pub fn txs_expired(count: usize) {
+    counter!("computefi_mempool_expired_total").increment(count as u64);
+}
+
 /// Starts the Prometheus exporter on `listen` (its own port, loopback by default).
 pub fn install(listen: std::net::SocketAddr) -> anyhow::Result<()> {
     metrics_exporter_prometheus::PrometheusBuilder::new().with_http_listener(listen).install().map_err(|e| {

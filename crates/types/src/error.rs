@@ -54,6 +54,21 @@ pub enum ErrorCode {
     /// The node could not check the transaction (its storage failed); not the sender's fault.
     #[error("node unavailable: the node could not read its state to check the transaction; retry later or use another node")]
     NodeUnavailable = 13,
+    /// The account has as many pending transactions as the node holds for one account.
+    #[error("too many pending transactions from this account: the node holds at most `account_txs_max` per account ([mempool] in its config.toml); wait until some of them commit, then send the rest")]
+    AccountTxsFull = 14,
+    /// The balance left after the account's pending transactions does not cover their fees.
+    #[error("balance does not cover pending fees: after the account's earlier pending transactions, its CFI balance is below the fees of its pending transactions plus this one; fund the account or wait until pending ones commit")]
+    PendingFeesUncovered = 15,
+    /// The mempool is full and nothing in it pays less per byte.
+    #[error("fee too low for a full mempool: the mempool is full and every transaction it could evict pays at least as much per byte; raise the fee or retry after the next block")]
+    MempoolFeeTooLow = 16,
+    /// Evicted from the mempool by better-paying transactions.
+    #[error("evicted from the mempool: while it was full, transactions paying more per byte took this one's place; query the account's next nonce and send it again with a higher fee")]
+    TxEvicted = 17,
+    /// Waited in the mempool longer than the node keeps a pending transaction.
+    #[error("expired in the mempool: it waited longer than the node keeps a pending transaction (`tx_ttl_ms`), usually because an earlier nonce of the account never arrived or failed; send the missing nonce, then this one again")]
+    TxExpired = 18,
 
     /// Balance too low.
     #[error(
@@ -385,6 +400,11 @@ impl ErrorCode {
             MempoolFull => "mempool_full",
             DuplicateTx => "duplicate_tx",
             NodeUnavailable => "node_unavailable",
+            AccountTxsFull => "account_txs_full",
+            PendingFeesUncovered => "pending_fees_uncovered",
+            MempoolFeeTooLow => "mempool_fee_too_low",
+            TxEvicted => "tx_evicted",
+            TxExpired => "tx_expired",
             InsufficientBalance => "insufficient_balance",
             UnknownAsset => "unknown_asset",
             ZeroAmount => "zero_amount",

@@ -281,7 +281,7 @@ pub fn pem_certificates(pem: &[u8]) -> Result<Vec<Vec<u8>>, AttestationError> {
         }
         let block = &rest[start..];
         let end = find(block, END)
-            .map(|e| e + END.len())
+            .and_then(|e| e.checked_add(END.len()))
             .ok_or(AttestationError::Pem { index, reason: "no END CERTIFICATE line".into() })?;
         let (label, der) = x509_cert::der::pem::decode_vec(&block[..end])
             .map_err(|e| AttestationError::Pem { index, reason: e.to_string() })?;
@@ -323,9 +323,10 @@ pub fn verify_chain(
         certs.push(decode_cert(certs.len(), root_der)?);
     }
     let keys = certs.iter().enumerate().map(|(i, c)| p384_key(i, c)).collect::<Result<Vec<_>, _>>()?;
+    let root = certs.len().checked_sub(1).ok_or(AttestationError::NoCertificates)?;
     for i in 0..certs.len() {
         // The root signs itself; every other certificate is signed by the next one.
-        let issuer = (i + 1).min(certs.len() - 1);
+        let issuer = i.saturating_add(1).min(root);
         check_issued_by(i, &certs[i], &certs[issuer], &keys[issuer], issuer)?;
         if let Some(t) = at_unix_s {
             check_validity(i, &certs[i], t)?;
@@ -362,7 +363,13 @@ pub fn verify_report(
             });
         }
     }
-    let (signed, sig) = report.split_at(report.len() - SIGNATURE_BYTES);
+    // parse_report has checked that the report ends in exactly a signature; refuse rather than
+    // trust that here.
+    let signed_len = report
+        .len()
+        .checked_sub(SIGNATURE_BYTES)
+        .ok_or(AttestationError::ResponseMalformed("shorter than a 96-byte signature"))?;
+    let (signed, sig) = report.split_at(signed_len);
     let sig = Signature::from_slice(sig).map_err(|_| AttestationError::ReportSignatureInvalid)?;
     chain.leaf_key.verify(signed, &sig).map_err(|_| AttestationError::ReportSignatureInvalid)?;
     Ok(parsed)

@@ -65,7 +65,7 @@ impl Fx {
         }
         let magnitude = (hi << FRAC_BITS) | (lo >> FRAC_BITS);
         let magnitude = i128::try_from(magnitude).ok()?;
-        Some(Fx(if negative { -magnitude } else { magnitude }))
+        Some(Fx(if negative { magnitude.checked_neg()? } else { magnitude }))
     }
 
     /// Natural logarithm of a positive number; `None` for zero or negative input.
@@ -107,6 +107,11 @@ impl Fx {
 }
 
 /// The full 256-bit product of two `u128`s as (high, low) halves.
+#[allow(
+    clippy::arithmetic_side_effects,
+    reason = "schoolbook 64-bit limbs: each limb product is at most (2^64−1)^2 < 2^128, the middle \
+              column at most 3·(2^64−1) < 2^66, and the high half of a 256-bit product is below 2^128"
+)]
 pub(crate) fn wide_mul(a: u128, b: u128) -> (u128, u128) {
     const MASK: u128 = u64::MAX as u128;
     let (a_hi, a_lo) = (a >> 64, a & MASK);
@@ -157,12 +162,14 @@ fn div_wide((hi, lo): (u128, u128), c: u128) -> Option<(u128, u128)> {
     Some((q, r))
 }
 
-/// ln(raw / 2^frac_bits) for raw > 0, as Q64.64.
+/// ln(raw / 2^frac_bits) as Q64.64; `None` for raw = 0.
 pub(crate) fn ln_raw(raw: u128, frac_bits: u32) -> Option<Fx> {
     // raw = m · 2^e with m in [1, 2); ln = e·ln2 + ln m.
-    let top = 127 - raw.leading_zeros(); // floor(log2 raw)
-    let mantissa = if top >= FRAC_BITS { raw >> (top - FRAC_BITS) } else { raw << (FRAC_BITS - top) };
-    let exponent = i128::from(top) - i128::from(frac_bits);
+    // top = floor(log2 raw) ≤ 127; normalising m to 64 fractional bits takes one shift of at
+    // most 64 (the other is zero).
+    let top = raw.checked_ilog2()?;
+    let mantissa = (raw >> top.saturating_sub(FRAC_BITS)) << FRAC_BITS.saturating_sub(top);
+    let exponent = i128::from(top).checked_sub(i128::from(frac_bits))?;
     Fx::LN2.mul_int(exponent)?.add(ln_mantissa(mantissa)?)
 }
 
@@ -171,13 +178,13 @@ fn ln_mantissa(raw: u128) -> Option<Fx> {
     let one = Fx::ONE.0.unsigned_abs();
     let num = raw.checked_sub(one)?; // < 2^64, so num << 64 fits
     let den = raw.checked_add(one)?;
-    let s = Fx(i128::try_from((num << FRAC_BITS) / den).ok()?); // s in [0, 1/3)
+    let s = Fx(i128::try_from((num << FRAC_BITS).checked_div(den)?).ok()?); // s in [0, 1/3)
     let s2 = s.mul(s)?;
     let mut sum = s;
     let mut power = s;
     for j in 1..=SERIES_TERMS_MAX {
         power = power.mul(s2)?;
-        let term = power.div_int(2 * i128::from(j) + 1)?;
+        let term = power.div_int(i128::from(j).checked_mul(2)?.checked_add(1)?)?;
         if term == Fx::ZERO {
             break;
         }
@@ -210,22 +217,6 @@ pub(crate) fn ln_factorial(n: u64) -> Option<Fx> {
     let t = c(360)?.sub(inv2.mul(t)?)?;
     let t = c(12)?.sub(inv2.mul(t)?)?;
     main.add(inv.mul(t)?)
-}
-
-/// Integer square root (floor).
-pub(crate) fn isqrt(n: u64) -> u64 {
-    let mut lo: u64 = 0;
-    let mut hi: u64 = 1 << 32;
-    // Invariant: lo² ≤ n < hi².
-    while hi - lo > 1 {
-        let mid = lo + (hi - lo) / 2;
-        if u128::from(mid) * u128::from(mid) <= u128::from(n) {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    lo
 }
 
 #[cfg(test)]
@@ -272,10 +263,17 @@ mod tests {
     }
 
     #[test]
-    fn isqrt_is_the_floor_of_the_square_root() {
-        assert_eq!(isqrt(0), 0);
-        assert_eq!(isqrt(15), 3);
-        assert_eq!(isqrt(16), 4);
-        assert_eq!(isqrt(u64::MAX), u32::MAX as u64);
+    fn ln_of_a_zero_raw_value_is_none_instead_of_an_underflowed_exponent() {
+        assert_eq!(ln_raw(0, 0), None);
+        assert_eq!(ln_raw(0, FRAC_BITS), None);
+        assert_eq!(ln_raw(1, 0), Some(Fx::ZERO));
+    }
+
+    #[test]
+    fn a_product_at_the_edge_of_i128_keeps_its_sign_and_one_past_it_is_none() {
+        let minus_one = Fx::ZERO.sub(Fx::ONE).unwrap();
+        assert_eq!(Fx(i128::MAX).mul(minus_one), Some(Fx(-i128::MAX)));
+        assert_eq!(Fx(i128::MIN).mul(Fx::ONE), None);
+        assert_eq!(Fx(i128::MIN).mul(minus_one), None);
     }
 }

@@ -211,7 +211,7 @@ fn p_lo() -> Fx {
 /// λ_L with P(N, λ_L) = 0.025, i.e. Pr[Poisson(λ_L) ≥ N] = 2.5 %; N ≥ 1. Rounded down.
 fn lower_bound(n: u64) -> Result<Fx, HashrateError> {
     // λ_L ≥ N − 1.96·√N − 1 for every N ≥ 1, so this bracket holds the root with room.
-    let spread = 4 * fixed::isqrt(n) + 4;
+    let spread = n.isqrt().checked_mul(4).and_then(|s| s.checked_add(4)).ok_or(overflow())?;
     let lo = Fx::from_int(i128::from(n.saturating_sub(spread))).ok_or(overflow())?;
     let hi = Fx::from_int(i128::from(n)).ok_or(overflow())?;
     bisect(n, p_lo(), lo, hi).map(|(lo, _)| lo)
@@ -220,11 +220,12 @@ fn lower_bound(n: u64) -> Result<Fx, HashrateError> {
 /// λ_U with P(N+1, λ_U) = 0.975, i.e. Pr[Poisson(λ_U) ≤ N] = 2.5 %. Rounded up.
 fn upper_bound(n: u64) -> Result<Fx, HashrateError> {
     // λ_U ≤ N + 1.96·√(N+1) + 3 for every N ≥ 0 (N = 0: 3.69), so this bracket holds the root.
-    let spread = 4 * fixed::isqrt(n + 1) + 8;
+    let n1 = n.checked_add(1).ok_or(overflow())?;
+    let spread = n1.isqrt().checked_mul(4).and_then(|s| s.checked_add(8)).ok_or(overflow())?;
     let lo = Fx::from_int(i128::from(n)).ok_or(overflow())?;
-    let hi = Fx::from_int(i128::from(n + spread)).ok_or(overflow())?;
+    let hi = Fx::from_int(i128::from(n.checked_add(spread).ok_or(overflow())?)).ok_or(overflow())?;
     let p_hi = Fx::ONE.sub(p_lo()).ok_or(overflow())?;
-    bisect(n + 1, p_hi, lo, hi).map(|(_, hi)| hi)
+    bisect(n1, p_hi, lo, hi).map(|(_, hi)| hi)
 }
 
 fn overflow() -> HashrateError {
@@ -238,8 +239,12 @@ fn bisect(a: u64, p: Fx, mut lo: Fx, mut hi: Fx) -> Result<(Fx, Fx), HashrateErr
     if gamma_p(a, lo)? >= p || gamma_p(a, hi)? < p {
         return Err(HashrateError::Overflow("Poisson interval bracket"));
     }
-    while hi.0 - lo.0 > BISECTION_RESOLUTION_RAW {
-        let mid = Fx(lo.0 + (hi.0 - lo.0) / 2);
+    loop {
+        let width = hi.sub(lo).ok_or(overflow())?;
+        if width.0 <= BISECTION_RESOLUTION_RAW {
+            break;
+        }
+        let mid = lo.add(Fx(width.0 / 2)).ok_or(overflow())?;
         if gamma_p(a, mid)? < p {
             lo = mid;
         } else {
@@ -264,22 +269,23 @@ fn gamma_p(a: u64, x: Fx) -> Result<Fx, HashrateError> {
         .and_then(|t| fixed::ln_factorial(a).and_then(|lf| t.sub(lf)))
         .ok_or(overflow())?;
     let prefix = log_prefix.exp().ok_or(overflow())?;
+    prefix.mul(gamma_series(ai, x)?).ok_or(overflow())
+}
+
+/// `Σ_{n≥0} x^n / ((a+1)(a+2)…(a+n))`, summed until a term truncates to zero; an error if that
+/// takes more than [`SERIES_TERMS_MAX`] terms.
+fn gamma_series(a: i128, x: Fx) -> Result<Fx, HashrateError> {
     let mut sum = Fx::ONE;
     let mut term = Fx::ONE;
-    let mut n: u64 = 1;
-    loop {
-        let divisor = ai.checked_add(i128::from(n)).ok_or(overflow())?;
+    for n in 1..=SERIES_TERMS_MAX {
+        let divisor = a.checked_add(i128::from(n)).ok_or(overflow())?;
         term = term.mul(x).and_then(|t| t.div_int(divisor)).ok_or(overflow())?;
         if term == Fx::ZERO {
-            break;
+            return Ok(sum);
         }
         sum = sum.add(term).ok_or(overflow())?;
-        n += 1;
-        if n > SERIES_TERMS_MAX {
-            return Err(overflow());
-        }
     }
-    prefix.mul(sum).ok_or(overflow())
+    Err(overflow())
 }
 
 #[cfg(test)]

@@ -11,6 +11,9 @@
 //! # Invariants
 //! - Pure and deterministic: no I/O, no clock, no randomness, no floating point. Every input
 //!   is bounded by a named limit (`*_MAX`); no input can make a function panic.
+//! - No arithmetic can wrap or panic: the crate denies `clippy::arithmetic_side_effects`, and
+//!   the two places that allow it (`fixed::wide_mul`, `matmul::row_product`) state the bound
+//!   that makes them exact.
 //! - Errors are `thiserror` enums whose messages name the cause and the fix. A check that ran
 //!   and failed is a value (`valid: false`, `Ok(false)`, `AboveInterval`), not an error, where
 //!   the input was well formed.
@@ -28,6 +31,8 @@
 //! assert_eq!(check.hash.to_string(), "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f");
 //! assert_eq!(check.target.difficulty(), "1");
 //! ```
+
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 pub mod attestation;
 mod fixed;

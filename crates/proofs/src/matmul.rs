@@ -35,7 +35,8 @@
 //!
 //! # Invariants
 //! - `1 ≤ n ≤ MATRIX_N_MAX`, `1 ≤ rounds ≤ FREIVALDS_ROUNDS_MAX`; every input length is checked
-//!   before use; all sums are checked (none can overflow within the limits).
+//!   before use. Sizes and the Freivalds sums are checked arithmetic; the one unchecked sum is
+//!   the int8 row product (`row_product`), exact below 2^26 for every n within the limit.
 
 use sha2::{Digest, Sha256};
 
@@ -55,6 +56,8 @@ const DOMAIN_TRANSCRIPT: &[u8] = b"computefi/matmul/transcript/v1";
 const DOMAIN_SEED: &[u8] = b"computefi/matmul/seed/v1";
 /// Challenge context bytes at most (title id, height, …).
 pub const SEED_CONTEXT_BYTES_MAX: usize = 256;
+/// Bytes of one int32 entry of C.
+const I32_BYTES: usize = size_of::<i32>();
 
 /// Why a matrix check could not run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -136,53 +139,57 @@ pub fn derive_seed(block_hash: &[u8; 32], context: &[u8]) -> Result<[u8; 32], Ma
 
 /// Expands `seed` into an n×n int8 matrix, row-major; `which` is `b'A'` or `b'B'`.
 pub fn expand_matrix(seed: &[u8; 32], n: usize, which: u8) -> Result<Vec<i8>, MatmulError> {
-    check_n(n)?;
-    let len = n * n;
-    let mut out = Vec::with_capacity(len);
+    let len = entries(n)?;
     let mut prefix = Sha256::new();
     prefix.update(DOMAIN_MATRIX);
     prefix.update(seed);
     prefix.update([which]);
     prefix.update((n as u32).to_le_bytes());
-    let mut ctr: u64 = 0;
-    while out.len() < len {
-        let block: [u8; 32] = prefix.clone().chain_update(ctr.to_le_bytes()).finalize().into();
-        let take = (len - out.len()).min(32);
-        out.extend(block[..take].iter().map(|b| *b as i8)); // two's complement, by intent
-        ctr += 1;
-    }
+    let mut out = Vec::with_capacity(len);
+    out.extend(hash_blocks(&prefix).flatten().take(len).map(|b| b as i8)); // two's complement, by intent
     Ok(out)
 }
 
 /// C = A·B in int32 (reference O(n³) product, for agents without a GPU and for tests).
 pub fn multiply(n: usize, a: &[i8], b: &[i8]) -> Result<Vec<i32>, MatmulError> {
-    check_n(n)?;
-    check_len("A", n, a.len(), n * n)?;
-    check_len("B", n, b.len(), n * n)?;
-    let mut c = vec![0i32; n * n];
-    for (a_row, c_row) in a.chunks_exact(n).zip(c.chunks_exact_mut(n)) {
-        for (&aik, b_row) in a_row.iter().zip(b.chunks_exact(n)) {
-            let aik = i32::from(aik);
-            for (cij, &bkj) in c_row.iter_mut().zip(b_row) {
-                // |sum| ≤ n·2^14 < 2^26 for n ≤ MATRIX_N_MAX: wrapping never wraps.
-                *cij = cij.wrapping_add(aik.wrapping_mul(i32::from(bkj)));
-            }
-        }
+    let len = entries(n)?;
+    check_len("A", n, a.len(), len)?;
+    check_len("B", n, b.len(), len)?;
+    let mut c = Vec::with_capacity(len);
+    for a_row in a.chunks_exact(n) {
+        c.extend(row_product(n, a_row, b));
     }
     Ok(c)
 }
 
+/// One row of A·B from the matching row of A: `Σ_k a_row[k] · (row k of B)`, in int32.
+/// The caller has checked `n` (1 ≤ n ≤ [`MATRIX_N_MAX`]) and that `b` holds n·n entries.
+#[allow(
+    clippy::arithmetic_side_effects,
+    reason = "an int8·int8 product is at most 2^14 in magnitude and an entry sums at most \
+              n ≤ MATRIX_N_MAX = 2^12 of them, so every partial sum is below 2^26 < 2^31"
+)]
+fn row_product(n: usize, a_row: &[i8], b: &[i8]) -> Vec<i32> {
+    debug_assert!(a_row.len() <= MATRIX_N_MAX, "row of {} entries is beyond the proven bound", a_row.len());
+    let mut c_row = vec![0i32; n];
+    for (&aik, b_row) in a_row.iter().zip(b.chunks_exact(n)) {
+        let aik = i32::from(aik);
+        for (cij, &bkj) in c_row.iter_mut().zip(b_row) {
+            *cij += aik * i32::from(bkj);
+        }
+    }
+    c_row
+}
+
 /// Reads an n×n int8 matrix (row-major bytes).
 pub fn parse_i8_matrix(what: &'static str, n: usize, bytes: &[u8]) -> Result<Vec<i8>, MatmulError> {
-    check_n(n)?;
-    check_len(what, n, bytes.len(), n * n)?;
+    check_len(what, n, bytes.len(), entries(n)?)?;
     Ok(bytes.iter().map(|b| *b as i8).collect())
 }
 
 /// Reads an n×n int32 matrix (row-major, little-endian).
 pub fn parse_i32_matrix(what: &'static str, n: usize, bytes: &[u8]) -> Result<Vec<i32>, MatmulError> {
-    check_n(n)?;
-    check_len(what, n, bytes.len(), 4 * n * n)?;
+    check_len(what, n, bytes.len(), i32_bytes(entries(n)?)?)?;
     Ok(bytes.chunks_exact(4).map(|w| i32::from_le_bytes([w[0], w[1], w[2], w[3]])).collect())
 }
 
@@ -198,8 +205,7 @@ pub fn i32_matrix_bytes(m: &[i32]) -> Vec<u8> {
 
 /// The commitment to C a device posts before the deadline (see the module docs).
 pub fn commit_product(n: usize, c: &[i32]) -> Result<[u8; 32], MatmulError> {
-    check_n(n)?;
-    check_len("C", n, c.len() * 4, 4 * n * n)?;
+    check_len("C", n, size_of_val(c), i32_bytes(entries(n)?)?)?;
     let leaves: Vec<[u8; 32]> = c.chunks_exact(n).map(row_leaf).collect();
     Ok(commitment_from_root(n, &merkle_root(leaves)))
 }
@@ -216,9 +222,9 @@ pub fn verify_challenge(challenge: &Challenge, c: &[i32], rounds: u32) -> Result
 /// Checks C = A·B for explicit matrices (the offline `computefi proof matmul`); the vectors come
 /// from hashes of A and B and the commitment to C. `Ok(false)` means C is wrong.
 pub fn verify_product(n: usize, a: &[i8], b: &[i8], c: &[i32], rounds: u32) -> Result<bool, MatmulError> {
-    check_n(n)?;
-    check_len("A", n, a.len(), n * n)?;
-    check_len("B", n, b.len(), n * n)?;
+    let len = entries(n)?;
+    check_len("A", n, a.len(), len)?;
+    check_len("B", n, b.len(), len)?;
     let mut h = Sha256::new();
     h.update(DOMAIN_TRANSCRIPT);
     h.update((n as u32).to_le_bytes());
@@ -242,11 +248,8 @@ pub struct RowOpening {
 
 /// Opens row `index` of C against [`commit_product`].
 pub fn open_row(n: usize, c: &[i32], index: usize) -> Result<RowOpening, MatmulError> {
-    check_n(n)?;
-    check_len("C", n, c.len() * 4, 4 * n * n)?;
-    if index >= n {
-        return Err(MatmulError::RowOutOfRange { index, n });
-    }
+    check_len("C", n, size_of_val(c), i32_bytes(entries(n)?)?)?;
+    let row = c.chunks_exact(n).nth(index).ok_or(MatmulError::RowOutOfRange { index, n })?.to_vec();
     let mut level: Vec<[u8; 32]> = c.chunks_exact(n).map(row_leaf).collect();
     let mut path = Vec::new();
     let mut idx = index;
@@ -258,7 +261,7 @@ pub fn open_row(n: usize, c: &[i32], index: usize) -> Result<RowOpening, MatmulE
         level = next_level(&level);
         idx /= 2;
     }
-    Ok(RowOpening { index: index as u32, row: c[index * n..(index + 1) * n].to_vec(), path })
+    Ok(RowOpening { index: index as u32, row, path })
 }
 
 /// The `count` rows a verifier asks the prover to open, fixed by the seed and the commitment (so
@@ -274,7 +277,8 @@ pub fn rows_to_open(seed: &[u8; 32], commitment: &[u8; 32], n: u32, count: u32) 
             h.update(commitment);
             h.update(j.to_le_bytes());
             let d = h.finalize();
-            u32::from_le_bytes([d[0], d[1], d[2], d[3]]) % n.max(1)
+            // n = 0 (no challenge has it) gives row 0 rather than a division by zero.
+            u32::from_le_bytes([d[0], d[1], d[2], d[3]]).checked_rem(n).unwrap_or(0)
         })
         .collect()
 }
@@ -291,24 +295,15 @@ pub fn verify_row_opening(
     if index >= n {
         return Err(MatmulError::RowOutOfRange { index, n });
     }
-    check_len("row", n, opening.row.len() * 4, 4 * n)?;
+    check_len("row", n, size_of_val(opening.row.as_slice()), i32_bytes(n)?)?;
     if !path_leads_to(n, index, row_leaf(&opening.row), &opening.path, commitment) {
         return Ok(false);
     }
+    // matrix_a checks n, so row_product's bound holds.
     let a = challenge.matrix_a()?;
     let b = challenge.matrix_b()?;
-    let a_row = &a[index * n..(index + 1) * n];
-    for (j, &claimed) in opening.row.iter().enumerate() {
-        let mut sum: i32 = 0;
-        for (k, &aik) in a_row.iter().enumerate() {
-            let p = i32::from(aik) * i32::from(b[k * n + j]); // |p| ≤ 2^14
-            sum = sum.checked_add(p).ok_or(MatmulError::Overflow)?;
-        }
-        if sum != claimed {
-            return Ok(false);
-        }
-    }
-    Ok(true)
+    let a_row = a.chunks_exact(n).nth(index).ok_or(MatmulError::RowOutOfRange { index, n })?;
+    Ok(row_product(n, a_row, &b) == opening.row)
 }
 
 fn path_leads_to(n: usize, index: usize, leaf: [u8; 32], path: &[[u8; 32]], commitment: &[u8; 32]) -> bool {
@@ -338,8 +333,7 @@ fn freivalds(
     transcript: &[u8; 32],
     rounds: u32,
 ) -> Result<bool, MatmulError> {
-    check_n(n)?;
-    check_len("C", n, c.len() * 4, 4 * n * n)?;
+    check_len("C", n, size_of_val(c), i32_bytes(entries(n)?)?)?;
     if !(1..=FREIVALDS_ROUNDS_MAX).contains(&rounds) {
         return Err(MatmulError::RoundsOutOfRange(rounds));
     }
@@ -363,18 +357,22 @@ fn freivalds_vector(transcript: &[u8; 32], commitment: &[u8; 32], round: u32, n:
     prefix.update(transcript);
     prefix.update(commitment);
     prefix.update(round.to_le_bytes());
-    let mut out = Vec::with_capacity(n);
-    let mut ctr: u64 = 0;
-    while out.len() < n {
-        let block: [u8; 32] = prefix.clone().chain_update(ctr.to_le_bytes()).finalize().into();
-        for w in block.chunks_exact(2) {
-            if out.len() < n {
-                out.push(i64::from(u16::from_le_bytes([w[0], w[1]])));
-            }
-        }
-        ctr += 1;
+    hash_blocks(&prefix).flat_map(u16_words).take(n).collect()
+}
+
+/// SHA-256(prefix ‖ ctr:u64le) for ctr = 0, 1, 2, …; callers take at most 2^19 blocks (a
+/// 4096×4096 matrix), far from the end of the counter.
+fn hash_blocks(prefix: &Sha256) -> impl Iterator<Item = [u8; 32]> + '_ {
+    (0u64..).map(|ctr| prefix.clone().chain_update(ctr.to_le_bytes()).finalize().into())
+}
+
+/// The 16 little-endian u16 words of a hash block, in order.
+fn u16_words(block: [u8; 32]) -> [i64; 16] {
+    let mut words = [0i64; 16];
+    for (word, bytes) in words.iter_mut().zip(block.chunks_exact(2)) {
+        *word = i64::from(u16::from_le_bytes([bytes[0], bytes[1]]));
     }
-    out
+    words
 }
 
 /// M·v for an n×n matrix given row-major, with checked sums.
@@ -425,6 +423,17 @@ fn check_n(n: usize) -> Result<(), MatmulError> {
         return Err(MatmulError::SizeOutOfRange(n));
     }
     Ok(())
+}
+
+/// Entries of an n×n matrix, after checking n (at most 2^24).
+fn entries(n: usize) -> Result<usize, MatmulError> {
+    check_n(n)?;
+    n.checked_mul(n).ok_or(MatmulError::Overflow)
+}
+
+/// Bytes of `entries` int32 entries.
+fn i32_bytes(entries: usize) -> Result<usize, MatmulError> {
+    entries.checked_mul(I32_BYTES).ok_or(MatmulError::Overflow)
 }
 
 fn check_len(what: &'static str, n: usize, got: usize, want: usize) -> Result<(), MatmulError> {

@@ -199,8 +199,9 @@ impl Target {
     pub fn from_compact(bits: u32) -> Result<Target, PowError> {
         let size = bits >> 24;
         let mut word = bits & 0x007f_ffff;
-        if size <= 3 {
-            word >>= 8 * (3 - size);
+        // An exponent below 3 drops that many low bytes of the mantissa (a shift of at most 24).
+        if let Some(dropped_bytes) = 3u32.checked_sub(size) {
+            word >>= dropped_bytes.saturating_mul(8);
         }
         if word != 0 && bits & 0x0080_0000 != 0 {
             return Err(PowError::BitsNegative(bits));
@@ -211,15 +212,13 @@ impl Target {
         if word == 0 {
             return Err(PowError::BitsZero(bits));
         }
-        // word fits in 3 bytes; its lowest byte lands at big-endian index 31 − (size − 3).
+        // word fits in 3 bytes; its lowest byte lands at big-endian index 31 − (size − 3), and
+        // bytes that would land before index 0 are zero (the overflow checks above).
         let mut t = [0u8; 32];
         let word_bytes = word.to_be_bytes(); // [0, b2, b1, b0]
         let shift = size.saturating_sub(3) as usize; // bytes of left shift, ≤ 31 here
-        for (k, b) in word_bytes[1..].iter().rev().enumerate() {
-            // k = 0 is the least significant byte.
-            if let Some(idx) = 31usize.checked_sub(k + shift) {
-                t[idx] = *b;
-            }
+        for (slot, b) in t.iter_mut().rev().skip(shift).zip(word_bytes[1..].iter().rev()) {
+            *slot = *b;
         }
         Target::from_be_bytes(t)
     }

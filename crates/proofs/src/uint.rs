@@ -24,10 +24,10 @@ impl Uint {
 
     pub(crate) fn from_be_bytes(b: &[u8; 32]) -> Uint {
         let mut l = [0u64; LIMBS];
-        for (i, limb) in l.iter_mut().take(4).enumerate() {
-            let start = 32 - 8 * (i + 1);
+        // The last 8 bytes are the least significant limb.
+        for (limb, chunk) in l.iter_mut().zip(b.rchunks_exact(8)) {
             let mut w = [0u8; 8];
-            w.copy_from_slice(&b[start..start + 8]);
+            w.copy_from_slice(chunk);
             *limb = u64::from_be_bytes(w);
         }
         Uint(l)
@@ -39,9 +39,8 @@ impl Uint {
             return None;
         }
         let mut out = [0u8; 32];
-        for i in 0..4 {
-            let start = 32 - 8 * (i + 1);
-            out[start..start + 8].copy_from_slice(&self.0[i].to_be_bytes());
+        for (chunk, limb) in out.rchunks_exact_mut(8).zip(self.0) {
+            chunk.copy_from_slice(&limb.to_be_bytes());
         }
         Some(out)
     }
@@ -87,7 +86,8 @@ impl Uint {
         let mut out = [0u64; LIMBS];
         let mut carry: u128 = 0;
         for (o, l) in out.iter_mut().zip(self.0) {
-            let p = u128::from(l) * u128::from(m) + carry;
+            // (2^64−1)^2 + (2^64−1) < 2^128, so neither step can fail.
+            let p = u128::from(l).checked_mul(u128::from(m))?.checked_add(carry)?;
             *o = p as u64; // low 64 bits, by intent
             carry = p >> 64;
         }
@@ -103,8 +103,8 @@ impl Uint {
         let mut rem: u128 = 0;
         for i in (0..LIMBS).rev() {
             let cur = (rem << 64) | u128::from(self.0[i]);
-            out[i] = (cur / u128::from(d)) as u64; // < 2^64 because rem < d
-            rem = cur % u128::from(d);
+            out[i] = cur.checked_div(u128::from(d))? as u64; // < 2^64 because rem < d
+            rem = cur.checked_rem(u128::from(d))?;
         }
         Some((Uint(out), rem as u64))
     }
@@ -130,21 +130,19 @@ impl Uint {
         Some((q, r))
     }
 
-    /// The decimal digits of the value.
-    pub(crate) fn to_decimal(self) -> String {
+    /// The decimal digits of the value (`None` is unreachable: every remainder by 10 is a digit).
+    pub(crate) fn to_decimal(self) -> Option<String> {
         if self.is_zero() {
-            return "0".into();
+            return Some("0".into());
         }
-        let mut digits = Vec::new();
+        let mut digits = Vec::new(); // least significant first
         let mut v = self;
         while !v.is_zero() {
-            // d = 10 is non-zero, so this always succeeds.
-            let Some((q, r)) = v.div_rem_small(10) else { break };
-            digits.push(b'0' + r as u8);
+            let (q, r) = v.div_rem_small(10)?;
+            digits.push(decimal_digit(r)?);
             v = q;
         }
-        digits.reverse();
-        String::from_utf8(digits).unwrap_or_default()
+        Some(digits.iter().rev().collect())
     }
 }
 
@@ -164,12 +162,13 @@ impl Ord for Uint {
 /// trailing zeros (and a bare point) removed. `None` if `den` is zero.
 pub(crate) fn ratio_to_decimal(num: Uint, den: Uint, frac_digits: usize) -> Option<String> {
     let (int_part, mut rem) = num.div_rem(den)?;
-    let mut s = int_part.to_decimal();
+    let mut s = int_part.to_decimal()?;
     let mut frac = String::new();
     for _ in 0..frac_digits {
         rem = rem.checked_mul_small(10)?;
+        // rem < den before the multiplication, so the quotient is below 10.
         let (digit, r) = rem.div_rem(den)?;
-        frac.push(char::from(b'0' + digit.0[0] as u8));
+        frac.push(decimal_digit(digit.0[0])?);
         rem = r;
     }
     let frac = frac.trim_end_matches('0');
@@ -180,6 +179,11 @@ pub(crate) fn ratio_to_decimal(num: Uint, den: Uint, frac_digits: usize) -> Opti
     Some(s)
 }
 
+/// The character of a decimal digit; `None` for 10 or more.
+fn decimal_digit(d: u64) -> Option<char> {
+    char::from_digit(u32::try_from(d).ok()?, 10)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,9 +192,9 @@ mod tests {
     fn division_and_decimal_printing_agree_with_u128() {
         let a = Uint::from_u64(u64::MAX).checked_mul_small(u64::MAX).unwrap();
         let want = u128::from(u64::MAX) * u128::from(u64::MAX);
-        assert_eq!(a.to_decimal(), want.to_string());
+        assert_eq!(a.to_decimal(), Some(want.to_string()));
         let (q, r) = a.div_rem(Uint::from_u64(12_345)).unwrap();
-        assert_eq!(q.to_decimal(), (want / 12_345).to_string());
+        assert_eq!(q.to_decimal(), Some((want / 12_345).to_string()));
         assert_eq!(r, Uint::from_u64((want % 12_345) as u64));
     }
 

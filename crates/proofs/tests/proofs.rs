@@ -402,6 +402,38 @@ fn matrix_inputs_outside_their_limits_are_refused() {
     assert_eq!(matmul::derive_seed(&[0; 32], &[0; 257]), Err(MatmulError::ContextTooLong(257)));
 }
 
+#[test]
+fn a_challenge_or_opening_from_a_peer_with_sizes_beyond_every_limit_is_refused_without_a_panic() {
+    // A Challenge's fields are public (and deserialisable), so n need not have passed Challenge::new.
+    let huge = Challenge { seed: [0; 32], n: u32::MAX };
+    let huge_n = u32::MAX as usize;
+    assert_eq!(huge.matrix_a(), Err(MatmulError::SizeOutOfRange(huge_n)));
+    assert_eq!(matmul::verify_challenge(&huge, &[], 1), Err(MatmulError::SizeOutOfRange(huge_n)));
+    let empty = matmul::RowOpening { index: 0, row: vec![], path: vec![] };
+    assert!(matches!(
+        matmul::verify_row_opening(&huge, &[0; 32], &empty),
+        Err(MatmulError::WrongLength { got: 0, .. })
+    ));
+    let zero = Challenge { seed: [0; 32], n: 0 };
+    assert_eq!(
+        matmul::verify_row_opening(&zero, &[0; 32], &empty),
+        Err(MatmulError::RowOutOfRange { index: 0, n: 0 })
+    );
+    assert_eq!(matmul::rows_to_open(&[0; 32], &[0; 32], 0, 3), vec![0, 0, 0]);
+    let (ch, c) = solved(7, 3);
+    let far = matmul::RowOpening { index: u32::MAX, row: vec![0; 3], path: vec![] };
+    assert_eq!(
+        matmul::verify_row_opening(&ch, &[0; 32], &far),
+        Err(MatmulError::RowOutOfRange { index: u32::MAX as usize, n: 3 })
+    );
+    assert_eq!(matmul::open_row(3, &c, 3), Err(MatmulError::RowOutOfRange { index: 3, n: 3 }));
+    assert_eq!(matmul::open_row(0, &c, 0), Err(MatmulError::SizeOutOfRange(0)));
+    assert_eq!(matmul::multiply(usize::MAX, &[], &[]), Err(MatmulError::SizeOutOfRange(usize::MAX)));
+    assert!(
+        matches!(matmul::parse_i32_matrix("C", 4096, &[]), Err(MatmulError::WrongLength { want, .. }) if want == 4 << 24)
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // NVIDIA attestation (sample from nv-local-gpu-verifier 2.7.3, BSD-3-Clause; see tests/data).
 // ---------------------------------------------------------------------------------------------
@@ -456,6 +488,18 @@ fn the_sample_verifies_at_a_time_inside_every_validity_period_and_not_before_the
         attestation::verify_chain(&chain_der(), &root_der(), Some(at_2020)),
         Err(AttestationError::OutsideValidity { .. })
     ));
+}
+
+#[test]
+fn a_report_cut_short_at_any_length_is_refused_without_a_panic() {
+    let chain = attestation::verify_chain(&chain_der(), &root_der(), None).unwrap();
+    let full = report();
+    for len in 0..full.len() {
+        let short = &full[..len];
+        assert!(attestation::parse_report(short).is_err(), "{len} bytes parsed");
+        assert!(attestation::verify_report(short, &chain, Some(&nonce())).is_err(), "{len} bytes verified");
+    }
+    assert!(attestation::verify_report(&full, &chain, Some(&nonce())).is_ok());
 }
 
 #[test]

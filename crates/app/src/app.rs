@@ -9,7 +9,7 @@ use crate::genesis::{Genesis, Params, CHAIN_ID_KEY, PARAMS_KEY};
 use crate::modules::auth::{AuthRead, AuthWrite};
 use crate::modules::bank::{self, BankRead, BankWrite};
 use crate::modules::{Handler, TxContext};
-use crate::state::{Committed, ExecError, Overlay, Snapshot, StateRead};
+use crate::state::{contained, Committed, ExecError, Overlay, Snapshot, StateRead};
 use borsh::{BorshDeserialize, BorshSerialize};
 use computefi_store::{BlockRecord, Store, StoreError};
 use computefi_types::{
@@ -369,8 +369,19 @@ impl App {
         TxContext { sender: tx.tx.sender(), height, time_ms, tx_hash: tx.hash(), prev_block }
     }
 
-    /// Runs one transaction on a child of `parent`, merging its writes only on success.
+    /// Runs one transaction on a child of `parent`, merging its writes only on success. A panic
+    /// inside is a refusal ([`guarded`]), wherever the transaction runs: a block, a dry run or
+    /// an admission.
     fn execute_tx(
+        &self,
+        parent: &mut Overlay<'_>,
+        tx: &SignedTx,
+        ctx: &TxContext,
+    ) -> Result<Vec<Event>, ExecError> {
+        guarded(|| self.execute_tx_unguarded(parent, tx, ctx))
+    }
+
+    fn execute_tx_unguarded(
         &self,
         parent: &mut Overlay<'_>,
         tx: &SignedTx,
@@ -462,8 +473,9 @@ impl App {
         let mut fees = computefi_types::Amount::ZERO;
         for (tx, check) in txs.into_iter().zip(stateless) {
             let ctx = self.context(&tx, input.height, input.time_ms);
-            let outcome =
-                check.map_err(ExecError::Rejected).and_then(|()| self.execute_tx(&mut block, &tx, &ctx));
+            let outcome = check
+                .map_err(ExecError::Rejected)
+                .and_then(|()| self.execute_tx(&mut block, &tx, &ctx));
             match outcome {
                 Ok(events) => {
                     fees = fees.checked_add(tx.tx.fee).unwrap_or(fees);
@@ -478,11 +490,15 @@ impl App {
                     });
                     included.push(tx);
                 }
-                Err(ExecError::Rejected(e)) if mode == ExecMode::Build => rejected.push((ctx.tx_hash, e)),
-                Err(ExecError::Rejected(e)) => {
-                    return Err(invalid(format!("transaction {} is refused: {e}", ctx.tx_hash)))
+                // Whatever a transaction does, the worst outcome is its refusal: only a failure
+                // of the store itself stops the block.
+                Err(failed) => {
+                    let e = failed.into_refusal()?;
+                    if mode == ExecMode::Verify {
+                        return Err(invalid(format!("transaction {} is refused: {e}", ctx.tx_hash)));
+                    }
+                    rejected.push((ctx.tx_hash, e));
                 }
-                Err(other) => return Err(other.into()),
             }
         }
         let end_ctx = TxContext {
@@ -492,7 +508,16 @@ impl App {
             tx_hash: Hash::ZERO,
             prev_block: last.hash,
         };
-        let mut events = crate::modules::end_block(&mut block, &end_ctx)?;
+        let mut events = match contained(&mut block, |o| guarded(|| crate::modules::end_block(o, &end_ctx)))? {
+            Ok(events) => events,
+            // Each item of the end-of-block work is already contained on its own; this is the
+            // net under a bug in the work itself: the block is built without that work, on
+            // every node alike, and says so.
+            Err(e) => {
+                tracing::error!(height = input.height, error = %e, "end-of-block work refused; the block is built without it");
+                vec![Event::new("ledger.end_block_refused").with("code", e.code).with("reason", e.to_string())]
+            }
+        };
         let writes = block.write_set();
         let app_hash = Hash(self.store.compute_root(input.height, &writes)?);
         let header = Header {
@@ -612,15 +637,38 @@ impl App {
         let base = Snapshot::of(&self.store).map_err(|e| internal(e.into()))?;
         let mut o = Overlay::new(&base);
         let ctx = self.context(tx, last.height.saturating_add(1), last.time_ms.saturating_add(1));
-        self.execute_tx(&mut o, tx, &ctx).map_err(|e| match e {
-            ExecError::Rejected(t) => t,
-            other => internal(other),
-        })
+        self.execute_tx(&mut o, tx, &ctx).map_err(refusal)
     }
 
     /// The account's next nonce in the committed state.
     pub fn next_nonce(&self, account: &Address) -> Result<u64, ExecError> {
         Committed(&self.store).next_nonce(account)
+    }
+}
+
+/// Runs `f`, turning a panic into a refusal ([`ErrorCode::InvariantBroken`]). Ledger code does
+/// not panic on input by design; this is the second net (with `overflow-checks` in every
+/// profile, an arithmetic overflow that escaped the checks panics here instead of wrapping), so
+/// that a bug can cost a transaction its place in a block but never stop the block. Writes are
+/// made on child overlays that are merged only on success, so a panic leaves none behind.
+fn guarded<T>(f: impl FnOnce() -> Result<T, ExecError>) -> Result<T, ExecError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".into());
+        tracing::error!(%what, "execution panicked; refused as a broken invariant");
+        Err(ExecError::invariant(format!("execution panicked: {what}")))
+    })
+}
+
+/// What a sender is told when checking its transaction failed: the refusal (a broken invariant
+/// included), or for a storage failure, that the node could not check it.
+fn refusal(e: ExecError) -> TxError {
+    match e.into_refusal() {
+        Ok(t) => t,
+        Err(storage) => internal(ExecError::Storage(storage)),
     }
 }
 
@@ -636,5 +684,26 @@ pub fn read_block(store: &Store, height: u64) -> Result<Option<StoredBlock>, App
         Some(bytes) => {
             borsh::from_slice(&bytes).map(Some).map_err(|e| AppError::Corrupt(format!("block {height}: {e}")))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_during_execution_is_a_refusal_that_names_it() {
+        let refused = guarded::<()>(|| {
+            let big: Option<u128> = None;
+            Ok(big.map(|_| ()).expect("a bug in ledger code"))
+        });
+        match refused {
+            Err(ExecError::Rejected(e)) => {
+                assert!(e.is(ErrorCode::InvariantBroken), "{e}");
+                assert!(e.to_string().contains("a bug in ledger code"), "{e}");
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert!(matches!(guarded(|| Ok(7)), Ok(7)));
     }
 }

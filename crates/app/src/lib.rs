@@ -6,6 +6,11 @@
 //! Module order is fixed and explicit: `auth` (nonce) → `bank` (fee) → the messages in order,
 //! each handled by its module ([`modules::Handler`]).
 
+// Ledger arithmetic never wraps: amounts, reserves and counters use checked or saturating
+// operations (or a named exception that states its bound); overflow-checks in every profile
+// are the second net.
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
+
 pub mod app;
 pub mod genesis;
 pub mod modules;

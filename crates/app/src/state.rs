@@ -48,6 +48,36 @@ impl std::fmt::Display for ExecError {
 
 impl std::error::Error for ExecError {}
 
+impl ExecError {
+    /// A refusal because executing would break an invariant of the ledger (a total past
+    /// 2^128, a supply below a balance, a pool's k falling). Never "damaged state": the
+    /// transaction that would break it is refused and the block goes on without it.
+    pub fn invariant(what: String) -> ExecError {
+        ExecError::Rejected(computefi_types::TxError::new(
+            computefi_types::ErrorCode::InvariantBroken,
+            what,
+        ))
+    }
+
+    /// What a transaction's sender is told when its execution failed for a reason other than
+    /// storage: the refusal itself, or for a stored value that does not decode, a refusal with
+    /// [`computefi_types::ErrorCode::InvariantBroken`] (the value is the same on every node, so
+    /// every node refuses alike). `None` for a storage failure, which must stop the node.
+    pub fn into_refusal(self) -> Result<computefi_types::TxError, StoreError> {
+        match self {
+            ExecError::Rejected(e) => Ok(e),
+            ExecError::Corrupt(what) => {
+                tracing::error!(%what, "a stored value does not decode; the transaction or step that read it is refused");
+                Ok(computefi_types::TxError::new(
+                    computefi_types::ErrorCode::InvariantBroken,
+                    format!("stored state does not decode: {what}"),
+                ))
+            }
+            ExecError::Storage(e) => Err(e),
+        }
+    }
+}
+
 /// Reading raw state.
 pub trait StateRead {
     /// The raw value at `key`.
@@ -157,8 +187,9 @@ impl StateWrite for Overlay<'_> {
     }
 }
 
-/// Runs `f` on a child of `parent` and merges its writes only when it succeeds. A refusal
-/// comes back as `Ok(Err(..))` with nothing kept, so work the ledger does on its own (at the
+/// Runs `f` on a child of `parent` and merges its writes only when it succeeds. A refusal (or a
+/// stored value that does not decode, see [`ExecError::into_refusal`]) comes back as `Ok(Err(..))`
+/// with nothing kept; only a storage failure is an `Err`, so work the ledger does on its own (at the
 /// end of a block, or on behalf of a report) can skip one item without failing the block.
 pub fn contained<F>(
     parent: &mut Overlay<'_>,
@@ -179,7 +210,6 @@ where
             parent.merge(writes);
             Ok(Ok(events))
         }
-        Err(ExecError::Rejected(e)) => Ok(Err(e)),
-        Err(other) => Err(other),
+        Err(other) => other.into_refusal().map(Err).map_err(ExecError::Storage),
     }
 }

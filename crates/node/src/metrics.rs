@@ -46,6 +46,13 @@ pub fn tx_refused(code: u32) {
     counter!("computefi_txs_refused_total", "code" => code.to_string()).increment(1);
 }
 
+/// `computefi_block_txs_dropped_total{code}`: transactions this node dropped while building a
+/// proposal because executing them failed, by error code (`invariant_broken`, 40, counts the
+/// ones that would have broken a ledger invariant: each is a bug worth a look).
+pub fn tx_dropped_at_build(code: u32) {
+    counter!("computefi_block_txs_dropped_total", "code" => code.to_string()).increment(1);
+}
+
 /// `computefi_mempool_evicted_total`: pending transactions evicted to make room for ones that
 /// pay more per byte (each one's client is told `tx_evicted`).
 pub fn txs_evicted(count: usize) {

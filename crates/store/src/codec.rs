@@ -51,7 +51,7 @@ pub(crate) fn value(value: Option<&[u8]>) -> Vec<u8> {
     match value {
         None => vec![VALUE_TAG_DELETED],
         Some(v) => {
-            let mut out = Vec::with_capacity(1 + v.len());
+            let mut out = Vec::with_capacity(v.len().saturating_add(1));
             out.push(VALUE_TAG_PRESENT);
             out.extend_from_slice(v);
             out
@@ -70,7 +70,7 @@ pub(crate) fn decode_value(bytes: &[u8]) -> Result<Option<Vec<u8>>, String> {
 
 /// `jmt_stale` key: stale-since version BE ‖ `jmt_nodes` key, so pruning walks a prefix range.
 pub(crate) fn stale_key(stale_since: u64, node_key: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(8 + node_key.len());
+    let mut out = Vec::with_capacity(node_key.len().saturating_add(8));
     out.extend_from_slice(&stale_since.to_be_bytes());
     out.extend_from_slice(node_key);
     out
@@ -103,7 +103,7 @@ pub(crate) fn height_of_receipt_key(bytes: &[u8]) -> Result<u64, String> {
 
 /// `receipts` value: tx hash ‖ receipt bytes.
 pub(crate) fn receipt(tx_hash: &Hash32, receipt: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(32 + receipt.len());
+    let mut out = Vec::with_capacity(receipt.len().saturating_add(32));
     out.extend_from_slice(tx_hash);
     out.extend_from_slice(receipt);
     out

@@ -59,6 +59,11 @@
 //! - The value history (`jmt_values`) is never pruned; [`Store::prune`] removes stale tree nodes only.
 //! - Keys must be non-empty: ics23 exclusion proofs are unsound for empty preimages.
 
+// Ledger arithmetic never wraps: amounts, reserves and counters use checked or saturating
+// operations (or a named exception that states its bound); overflow-checks in every profile
+// are the second net.
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
+
 mod codec;
 mod error;
 mod proof;

@@ -29,6 +29,14 @@ impl Amount {
     }
 }
 
+/// `floor(a · b / d)` through a 256-bit product, so that a pro-rata share of an amount is exact
+/// whatever the sizes; `None` when `d` is zero or the quotient needs more than 128 bits.
+/// Rounding down is the protocol's side whenever the result is paid out.
+pub fn mul_div_floor(a: u128, b: u128, d: u128) -> Option<u128> {
+    let product = ethnum::U256::from(a).checked_mul(ethnum::U256::from(b))?;
+    u128::try_from(product.checked_div(ethnum::U256::from(d))?).ok()
+}
+
 impl fmt::Display for Amount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)

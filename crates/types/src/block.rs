@@ -68,7 +68,7 @@ impl Block {
 
     /// sha256 over the concatenated hashes of `txs`.
     pub fn txs_hash_of(txs: &[SignedTx]) -> Hash {
-        let mut buf = Vec::with_capacity(txs.len() * 32);
+        let mut buf = Vec::with_capacity(txs.len().saturating_mul(32));
         for tx in txs {
             buf.extend_from_slice(&tx.hash().0);
         }

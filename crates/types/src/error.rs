@@ -1,5 +1,6 @@
 //! Error codes a user sees. Codes are stable: a client may match on them, so a code is never
-//! reused or renumbered. Ranges: 1–999 transaction envelope, 1000s `bank`, 2000s `assets`, 3000s `identity` and
+//! reused or renumbered. Ranges: 1–999 transaction envelope (20–39 of them: refusals of the HTTP
+//! API itself and the CLI's own failures), 1000s `bank`, 2000s `assets`, 3000s `identity` and
 //! 3100s `compliance`, 4000s `registry`, 5000s `shares`, 6000s `revenue`, 7000s `device`, 7100s `oracle`,
 //! 8000s `amm`, 8100s `capacity`, 8200s `lease`, 8300s `delivery`.
 //! The message of each code says the cause and what to do; [`TxError::detail`] adds the values
@@ -69,6 +70,63 @@ pub enum ErrorCode {
     /// Waited in the mempool longer than the node keeps a pending transaction.
     #[error("expired in the mempool: it waited longer than the node keeps a pending transaction (`tx_ttl_ms`), usually because an earlier nonce of the account never arrived or failed; send the missing nonce, then this one again")]
     TxExpired = 18,
+
+    // 20–39: refusals of the HTTP API itself (the request never reached the ledger), and the
+    // CLI's own failures (33–35, never sent by a node). HTTP status and code go together.
+    /// No route has this path (HTTP 404).
+    #[error("no such route: the path matches no API route; the routes and their methods are listed in GET /openapi.json")]
+    RouteNotFound = 20,
+    /// Nothing is stored under this id or height (HTTP 404).
+    #[error("not found: nothing is stored under this id or height; check the id, or wait for the block that creates it")]
+    NotFound = 21,
+    /// The route exists but not with this method (HTTP 405).
+    #[error("method not allowed: the route exists but not with this HTTP method; GET /openapi.json lists each route's method")]
+    MethodNotAllowed = 22,
+    /// The body is over the route's limit (HTTP 413).
+    #[error("request body too large: the body exceeds the route's limit ([api] body_bytes_max, or batch_body_bytes_max for POST /txs/batch); send less or split the batch")]
+    BodyTooLarge = 23,
+    /// Path and query are over the limit (HTTP 414).
+    #[error("URI too long: the path and query exceed the node's limit ([api] uri_bytes_max); shorten them, or send large data in a POST body")]
+    UriTooLong = 24,
+    /// The headers are over the limit (HTTP 431).
+    #[error("request headers too large: the headers exceed the node's limit in bytes or in number ([api] header_bytes_max, headers_max); send fewer or shorter headers")]
+    HeadersTooLarge = 25,
+    /// The query string does not parse (HTTP 400).
+    #[error("bad query string: a parameter is unknown, repeated or not of its type; the detail names it; GET /openapi.json lists each route's parameters")]
+    BadQuery = 26,
+    /// A path segment does not parse (HTTP 400).
+    #[error("bad path parameter: a path segment does not percent-decode to UTF-8 or does not parse as the id, hash or height the route names; the detail names it")]
+    BadPath = 27,
+    /// A path segment is over its limit (HTTP 400).
+    #[error("path parameter too long: a path segment exceeds its limit (state keys 1,024 bytes, feed names 32, other ids and heights 128); nothing is stored under a longer one; shorten it")]
+    PathParamTooLong = 28,
+    /// The request is malformed in another way (HTTP 400).
+    #[error("bad request: the request is malformed (a body that is not the expected JSON, a missing or extra field, a value out of range); the detail says what to fix")]
+    BadRequest = 29,
+    /// The node failed to answer (HTTP 500); not the client's fault.
+    #[error("internal error: the node failed to answer (its storage or one of its tasks failed); this is not the request's fault; retry later or use another node")]
+    Internal = 30,
+    /// The request took too long (HTTP 408).
+    #[error("request timeout: the request took longer than the node allows ([api] request_timeout_ms); retry, or broadcast in sync mode and poll GET /txs/{{hash}}")]
+    RequestTimeout = 31,
+    /// The node serves as many connections as it may (HTTP 503).
+    #[error("too many connections: the node serves as many connections as it may at once ([api] connections_max); retry in a moment, and reuse one connection for many requests")]
+    ConnectionsFull = 32,
+    /// The CLI got no answer from the node.
+    #[error("node unreachable: nothing answered at the node URL; start a node (`computefi devnet`) or pass --node URL")]
+    NodeUnreachable = 33,
+    /// The CLI got an answer it cannot read.
+    #[error("unreadable node answer: the answer is not the JSON a ComputeFi node sends; check that --node points at a ComputeFi node of this version")]
+    BadNodeAnswer = 34,
+    /// The CLI failed on its own side.
+    #[error("command failed: the command failed on this machine (an argument, file, key or local check); the detail says which")]
+    CommandFailed = 35,
+
+    /// Executing the transaction would break one of the ledger's invariants (a pool's k falling,
+    /// a supply below a balance, a total past 2^128): refused, so that no transaction can stop a
+    /// block from being built.
+    #[error("ledger invariant: executing the transaction would break an invariant of the ledger, so it is refused and changes nothing; the detail names the invariant; report it with the transaction hash")]
+    InvariantBroken = 40,
 
     /// Balance too low.
     #[error(
@@ -405,6 +463,23 @@ impl ErrorCode {
             MempoolFeeTooLow => "mempool_fee_too_low",
             TxEvicted => "tx_evicted",
             TxExpired => "tx_expired",
+            RouteNotFound => "route_not_found",
+            NotFound => "not_found",
+            MethodNotAllowed => "method_not_allowed",
+            BodyTooLarge => "body_too_large",
+            UriTooLong => "uri_too_long",
+            HeadersTooLarge => "headers_too_large",
+            BadQuery => "bad_query",
+            BadPath => "bad_path",
+            PathParamTooLong => "path_param_too_long",
+            BadRequest => "bad_request",
+            Internal => "internal",
+            RequestTimeout => "request_timeout",
+            ConnectionsFull => "connections_full",
+            NodeUnreachable => "node_unreachable",
+            BadNodeAnswer => "bad_node_answer",
+            CommandFailed => "command_failed",
+            InvariantBroken => "invariant_broken",
             InsufficientBalance => "insufficient_balance",
             UnknownAsset => "unknown_asset",
             ZeroAmount => "zero_amount",

@@ -8,6 +8,11 @@
 //! - Every decoder of outside bytes checks a size limit before decoding
 //!   ([`limits`]); decoding never panics.
 
+// Ledger arithmetic never wraps: amounts, reserves and counters use checked or saturating
+// operations (or a named exception that states its bound); overflow-checks in every profile
+// are the second net.
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
+
 pub mod address;
 pub mod amount;
 pub mod block;
@@ -24,7 +29,7 @@ pub mod title;
 pub mod tx;
 
 pub use address::{Address, AddressKind, AssetId, PublicKey, TitleId};
-pub use amount::Amount;
+pub use amount::{mul_div_floor, Amount};
 pub use block::{Block, Header};
 pub use error::{ErrorCode, TxError};
 pub use event::Event;

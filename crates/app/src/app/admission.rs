@@ -23,7 +23,7 @@
 //! - Admission is node-local. A decision taken while a block commits may be off by that block;
 //!   block building executes every transaction again, so the state never depends on it.
 
-use super::{internal, App};
+use super::{internal, refusal, App};
 use crate::modules::auth::AuthRead;
 use crate::modules::bank::BankRead;
 use crate::state::{ExecError, Overlay, Snapshot};
@@ -113,17 +113,15 @@ impl App {
             let ctx = self.context(pending, height, time_ms);
             match self.execute_tx(&mut o, pending, &ctx) {
                 Ok(_) => executed = executed.saturating_add(1),
-                Err(ExecError::Rejected(_)) => break,
-                Err(other) => return Err(internal(other)),
+                Err(ExecError::Storage(e)) => return Err(internal(ExecError::Storage(e))),
+                // A refusal, or a broken invariant: a block will drop it too.
+                Err(_) => break,
             }
         }
         let follows = executed == earlier.len() && o.next_nonce(&sender).map_err(internal)? == tx.tx.nonce;
         if follows {
             let ctx = self.context(tx, height, time_ms);
-            self.execute_tx(&mut o, tx, &ctx).map_err(|e| match e {
-                ExecError::Rejected(t) => t,
-                other => internal(other),
-            })?;
+            self.execute_tx(&mut o, tx, &ctx).map_err(refusal)?;
         } else if tx.tx.fee < self.params.min_fee {
             return Err(TxError::new(
                 ErrorCode::FeeTooLow,

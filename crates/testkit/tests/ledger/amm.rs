@@ -136,6 +136,44 @@ fn a_route_through_two_pools_pays_the_product_of_both_quotes() {
     );
 }
 
+/// Pools of 2^127 against 2^127: products of a reserve, an amount and the fee factor pass 2^256,
+/// where unchecked 256-bit arithmetic wraps and once priced an enormous swap at 10 units.
+#[test]
+fn swaps_whose_products_overflow_are_refused_and_blocks_keep_coming() {
+    let mut chain = TestChain::new();
+    let half = 1u128 << 127;
+    let (gpu, usd) = two_assets(&mut chain, half - 1);
+    run(&mut chain, &alice(), create(&gpu, &usd, half - 1, half - 1)).expect("a huge pool");
+    run(&mut chain, &alice(), msgs::create("HASH", 0, None)).expect("created");
+    let hash = AssetId::derive(&alice().address, "HASH");
+    run(&mut chain, &alice(), msgs::mint(&hash, &bob().address, half)).expect("minted");
+    // A small hash reserve against a large dollar one: the first hop of a route pays out nearly
+    // 2^126 dollars without overflowing, and the second hop's product overflows.
+    run(&mut chain, &bob(), create(&usd, &hash, 1u128 << 126, 1_000_000)).expect("a second pool");
+    let h = chain.height() + 10;
+    let hostile = [
+        swap_out(&[gpu, usd], 85_000_000_000_000_000_000_000_000_000_000_000_000, 10, h),
+        swap_in(&[gpu, usd], 100_000_000_000_000_000_000_000_000_000_000_000_000, 1, h),
+        swap_in(&[hash, usd, gpu], 1u128 << 100, 1, h),
+        swap_out(&[hash, usd, gpu], 1u128 << 126, 10, h),
+    ];
+    for msg in hostile {
+        let before = pool(&chain, &gpu, &usd);
+        let err = refused(&mut chain, &bob(), msg, ErrorCode::AmountOverflow);
+        assert!(err.to_string().contains("overflow"), "the refusal names the overflow: {err}");
+        assert_eq!(k(&pool(&chain, &gpu, &usd)), k(&before));
+    }
+    // The same swap in a block with an ordinary send: the send is included, the swap dropped.
+    let height = chain.height();
+    let swap = chain.tx(&bob(), vec![swap_out(&[gpu, usd], 85_000_000_000_000_000_000_000_000_000_000_000_000, 10, h)]);
+    let send = chain.tx(&carol(), vec![msgs::send(&alice().address, &AssetId::native(), 5)]);
+    let out = chain.produce(vec![swap, send]);
+    assert_eq!(chain.height(), height + 1, "the block was built");
+    assert_eq!(out.receipts.len(), 1, "the send is in the block");
+    assert_eq!(out.rejected.len(), 1, "the swap is not");
+    assert_eq!(out.rejected[0].1.code, ErrorCode::AmountOverflow.code());
+}
+
 #[test]
 fn bad_pool_input_is_refused_and_changes_nothing() {
     let mut chain = TestChain::new();

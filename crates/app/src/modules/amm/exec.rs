@@ -89,7 +89,7 @@ fn create_pool(
     let issuer = module_account();
     let lp = AssetId::derive(&issuer, &format!("lp/{a}/{b}"));
     if state.asset(&lp)?.is_some() {
-        return Err(ExecError::Corrupt(format!("liquidity share {lp} exists before its pool")));
+        return Err(ExecError::invariant(format!("liquidity share {lp} exists before its pool")));
     }
     state.put_asset(&AssetInfo {
         id: lp,
@@ -100,8 +100,10 @@ fn create_pool(
         max_supply: None,
         supply: Amount(liquidity),
     });
+    // `initial_liquidity` refuses a first deposit that mints no more than the locked part.
+    let provided = liquidity.saturating_sub(LIQUIDITY_LOCKED);
     state.credit(&account, &lp, Amount(LIQUIDITY_LOCKED))?;
-    state.credit(&ctx.sender, &lp, Amount(liquidity - LIQUIDITY_LOCKED))?;
+    state.credit(&ctx.sender, &lp, Amount(provided))?;
     let pool = Pool {
         asset_a: a,
         asset_b: b,
@@ -118,7 +120,7 @@ fn create_pool(
     put_pool(state, &pool)?;
     Ok(vec![pool_event("amm.pool_created", &pool)
         .with("lp", lp)
-        .with("liquidity", liquidity - LIQUIDITY_LOCKED)
+        .with("liquidity", provided)
         .with("locked", LIQUIDITY_LOCKED)
         .with("fee_bps", fee_bps)
         .with("provider", ctx.sender)])
@@ -209,7 +211,7 @@ fn remove_liquidity(
     info.supply = info
         .supply
         .checked_sub(liquidity)
-        .ok_or_else(|| ExecError::Corrupt(format!("liquidity share {}: supply below a balance", pool.lp)))?;
+        .ok_or_else(|| ExecError::invariant(format!("liquidity share {}: supply below a balance", pool.lp)))?;
     state.put_asset(&info);
     // An expired capacity token counts for nothing: its part is burned, the other part paid.
     for (asset, out, expired) in [(pool.asset_a, out_a, expired_a), (pool.asset_b, out_b, expired_b)] {
@@ -258,17 +260,20 @@ fn swap_along(
     move_checked(state, ctx, &route[0], &ctx.sender, &pools[0].account, amounts[0])?;
     let accounts: Vec<Address> = pools.iter().map(|p| p.account).collect();
     let mut events = Vec::with_capacity(pools.len());
-    for (i, pool) in pools.iter_mut().enumerate() {
-        let (asset_in, asset_out) = (&route[i], &route[i + 1]);
-        let (paid, got) = (amounts[i], amounts[i + 1]);
-        let to = accounts.get(i + 1).copied().unwrap_or(ctx.sender);
+    let hops = route.windows(2).zip(amounts.windows(2)).zip(accounts.iter().skip(1).map(Some).chain([None]));
+    for (pool, ((assets, paid_got), next_pool)) in pools.iter_mut().zip(hops) {
+        let (asset_in, asset_out) = (&assets[0], &assets[1]);
+        let (paid, got) = (paid_got[0], paid_got[1]);
+        let to = next_pool.copied().unwrap_or(ctx.sender);
         move_checked(state, ctx, asset_out, &pool.account, &to, got)?;
         let (r_in, r_out) = pool.reserves_for(asset_in);
         let overflow = || math_error(MathError::Overflow, "reserve");
         let next_in = r_in.checked_add(paid).ok_or_else(overflow)?;
         let next_out = r_out.checked_sub(got).ok_or_else(overflow)?;
-        if U256::from(next_in) * U256::from(next_out) < U256::from(r_in) * U256::from(r_out) {
-            return Err(ExecError::Corrupt(format!("swap would lower k of pool {}", pool.lp)));
+        // Two 128-bit factors always fit 256 bits.
+        let k = |x: u128, y: u128| U256::from(x).checked_mul(U256::from(y));
+        if k(next_in, next_out) < k(r_in, r_out) {
+            return Err(ExecError::invariant(format!("swap would lower k of pool {}", pool.lp)));
         }
         let (next_a, next_b) =
             if *asset_in == pool.asset_a { (next_in, next_out) } else { (next_out, next_in) };
@@ -328,17 +333,19 @@ fn swap_exact_out(
 ) -> Result<Vec<Event>, ExecError> {
     before_deadline(ctx, deadline_height)?;
     let (pools, weights) = route_pools(state, ctx, route)?;
-    let mut amounts = vec![0u128; route.len()];
-    amounts[route.len() - 1] = amount_out.0;
-    for i in (0..pools.len()).rev() {
-        let (r_in, r_out) = pools[i].reserves_for(&route[i]);
-        let counted = math::amount_in(amounts[i + 1], r_in, r_out, pools[i].fee_bps)
-            .map_err(|e| math_error(e, "swap"))?;
-        amounts[i] = match weights[i] {
-            Some(weight) => math::unweighted(counted, weight).map_err(|e| math_error(e, "swap"))?,
+    // Backwards from the output: what each hop must be paid, last hop first.
+    let mut amounts = vec![amount_out.0];
+    for ((pool, asset_in), weight) in pools.iter().zip(route).zip(&weights).rev() {
+        let (r_in, r_out) = pool.reserves_for(asset_in);
+        let wanted = amounts.last().copied().unwrap_or(0);
+        let counted =
+            math::amount_in(wanted, r_in, r_out, pool.fee_bps).map_err(|e| math_error(e, "swap"))?;
+        amounts.push(match weight {
+            Some(weight) => math::unweighted(counted, *weight).map_err(|e| math_error(e, "swap"))?,
             None => counted,
-        };
+        });
     }
+    amounts.reverse();
     if amounts[0] > amount_in_max.0 {
         return Err(slippage(format!(
             "receiving {amount_out} costs {}, above the maximum {amount_in_max}",

@@ -42,11 +42,33 @@ fn narrow(x: U256) -> Result<u128, MathError> {
     u128::try_from(x).map_err(|_| MathError::Overflow)
 }
 
+/// `a · b` in 256 bits. Two 128-bit factors always fit; a third factor may not, so every
+/// product of three is checked: 256-bit arithmetic wraps silently in release builds, and a
+/// wrapped product would price a swap at almost nothing.
+fn mul(a: U256, b: U256) -> Result<U256, MathError> {
+    a.checked_mul(b).ok_or(MathError::Overflow)
+}
+
+/// `a + b` in 256 bits, checked like [`mul`].
+fn add(a: U256, b: U256) -> Result<U256, MathError> {
+    a.checked_add(b).ok_or(MathError::Overflow)
+}
+
+/// `floor(a / b)`; a zero divisor is a pool without reserves.
+fn div(a: U256, b: U256) -> Result<U256, MathError> {
+    a.checked_div(b).ok_or(MathError::ZeroReserves)
+}
+
+/// `floor(a · b / d)` for 128-bit inputs (the product always fits 256 bits).
+fn mul_div(a: u128, b: u128, d: u128) -> Result<U256, MathError> {
+    div(mul(U256::from(a), U256::from(b))?, U256::from(d))
+}
+
 fn check_fee(fee_bps: u16) -> Result<U256, MathError> {
     if fee_bps > FEE_BPS_MAX {
         return Err(MathError::BadFee);
     }
-    Ok(U256::from(BPS_ONE - u128::from(fee_bps)))
+    Ok(U256::from(BPS_ONE.saturating_sub(u128::from(fee_bps))))
 }
 
 /// Output of a swap paying `amount_in` into a pool holding `reserve_in` and `reserve_out`:
@@ -64,10 +86,10 @@ pub fn amount_out(
     if reserve_in == 0 || reserve_out == 0 {
         return Err(MathError::ZeroReserves);
     }
-    let in_with_fee = U256::from(amount_in) * keep;
-    let numerator = in_with_fee * U256::from(reserve_out);
-    let denominator = U256::from(reserve_in) * U256::from(BPS_ONE) + in_with_fee;
-    narrow(numerator / denominator)
+    let in_with_fee = mul(U256::from(amount_in), keep)?;
+    let numerator = mul(in_with_fee, U256::from(reserve_out))?;
+    let denominator = add(mul(U256::from(reserve_in), U256::from(BPS_ONE))?, in_with_fee)?;
+    narrow(div(numerator, denominator)?)
 }
 
 /// Input needed to receive `amount_out` from the pool (Uniswap's `getAmountIn`):
@@ -88,9 +110,9 @@ pub fn amount_in(
     if amount_out >= reserve_out {
         return Err(MathError::InsufficientLiquidity);
     }
-    let numerator = U256::from(reserve_in) * U256::from(amount_out) * U256::from(BPS_ONE);
-    let denominator = U256::from(reserve_out - amount_out) * keep;
-    narrow(numerator / denominator + U256::ONE)
+    let numerator = mul(mul(U256::from(reserve_in), U256::from(amount_out))?, U256::from(BPS_ONE))?;
+    let denominator = mul(U256::from(reserve_out.saturating_sub(amount_out)), keep)?;
+    narrow(add(div(numerator, denominator)?, U256::ONE)?)
 }
 
 /// `amount_a` of one asset at the pool's ratio, in the other (Uniswap's `quote`).
@@ -101,11 +123,15 @@ pub fn quote(amount_a: u128, reserve_a: u128, reserve_b: u128) -> Result<u128, M
     if reserve_a == 0 || reserve_b == 0 {
         return Err(MathError::ZeroReserves);
     }
-    narrow(U256::from(amount_a) * U256::from(reserve_b) / U256::from(reserve_a))
+    narrow(mul_div(amount_a, reserve_b, reserve_a)?)
 }
 
 /// `floor(sqrt(n))` by Newton's iteration from above (Uniswap's `Math.sqrt`); it converges in
 /// fewer than 256 steps, the bound on the loop.
+#[allow(
+    clippy::arithmetic_side_effects,
+    reason = "x ≥ 1 from the first step on and x + n/x ≤ n/2 + 1 + 2^128 < 2^256 for every n below (2^128)^2, the largest product of two amounts"
+)]
 fn isqrt(n: U256) -> U256 {
     if n < U256::from(4u8) {
         return if n == U256::ZERO { U256::ZERO } else { U256::ONE };
@@ -125,7 +151,7 @@ fn isqrt(n: U256) -> U256 {
 /// `floor(sqrt(a·b))`: the size of a pool with these reserves, whatever its price.
 pub fn geometric_mean(a: u128, b: u128) -> u128 {
     // The root of a product of two 128-bit numbers fits 128 bits.
-    u128::try_from(isqrt(U256::from(a) * U256::from(b))).unwrap_or(u128::MAX)
+    mul(U256::from(a), U256::from(b)).map_or(u128::MAX, |p| u128::try_from(isqrt(p)).unwrap_or(u128::MAX))
 }
 
 /// Liquidity of a pool's first deposit: `floor(sqrt(a·b))`, of which [`LIQUIDITY_LOCKED`] is
@@ -134,7 +160,7 @@ pub fn initial_liquidity(amount_a: u128, amount_b: u128) -> Result<u128, MathErr
     if amount_a == 0 || amount_b == 0 {
         return Err(MathError::ZeroAmount);
     }
-    let root = narrow(isqrt(U256::from(amount_a) * U256::from(amount_b)))?;
+    let root = narrow(isqrt(mul(U256::from(amount_a), U256::from(amount_b))?))?;
     if root <= LIQUIDITY_LOCKED {
         return Err(MathError::NoLiquidityMinted);
     }
@@ -153,9 +179,8 @@ pub fn liquidity_minted(
     if reserve_a == 0 || reserve_b == 0 || supply == 0 {
         return Err(MathError::ZeroReserves);
     }
-    let s = U256::from(supply);
-    let by_a = U256::from(amount_a) * s / U256::from(reserve_a);
-    let by_b = U256::from(amount_b) * s / U256::from(reserve_b);
+    let by_a = mul_div(amount_a, supply, reserve_a)?;
+    let by_b = mul_div(amount_b, supply, reserve_b)?;
     let minted = narrow(by_a.min(by_b))?;
     if minted == 0 {
         return Err(MathError::NoLiquidityMinted);
@@ -168,7 +193,7 @@ pub fn share_of(liquidity: u128, reserve: u128, supply: u128) -> Result<u128, Ma
     if supply == 0 {
         return Err(MathError::ZeroReserves);
     }
-    narrow(U256::from(liquidity) * U256::from(reserve) / U256::from(supply))
+    narrow(mul_div(liquidity, reserve, supply)?)
 }
 
 /// The amounts a deposit actually takes (Uniswap's router `_addLiquidity`): the desired
@@ -198,8 +223,7 @@ pub fn price(reserve_base: u128, reserve_quote: u128) -> u128 {
     if reserve_base == 0 {
         return 0;
     }
-    let p = U256::from(reserve_quote) * U256::from(PRICE_ONE) / U256::from(reserve_base);
-    u128::try_from(p).unwrap_or(u128::MAX)
+    mul_div(reserve_quote, PRICE_ONE, reserve_base).map_or(u128::MAX, |p| u128::try_from(p).unwrap_or(u128::MAX))
 }
 
 /// What a time-aware pool counts of `amount` paid in an expiring token that keeps `weight =
@@ -208,8 +232,7 @@ pub fn weighted(amount: u128, (remaining, window): (u128, u128)) -> Result<u128,
     if window == 0 {
         return Err(MathError::ZeroReserves);
     }
-    let counted = U256::from(amount) * U256::from(remaining) / U256::from(window);
-    u128::try_from(counted).map_err(|_| MathError::Overflow)
+    narrow(mul_div(amount, remaining, window)?)
 }
 
 /// The least an expiring token's seller pays in for the pool to count `counted`:
@@ -218,10 +241,10 @@ pub fn unweighted(counted: u128, (remaining, window): (u128, u128)) -> Result<u1
     if remaining == 0 {
         return Err(MathError::InsufficientLiquidity);
     }
-    let product = U256::from(counted) * U256::from(window);
+    let product = mul(U256::from(counted), U256::from(window))?;
     let divisor = U256::from(remaining);
-    let paid = product / divisor + U256::from(u8::from(product % divisor != 0));
-    u128::try_from(paid).map_err(|_| MathError::Overflow)
+    let rounded_up = product.checked_rem(divisor).is_some_and(|r| r != U256::ZERO);
+    narrow(add(div(product, divisor)?, U256::from(u8::from(rounded_up)))?)
 }
 
 #[cfg(test)]
@@ -255,6 +278,18 @@ mod tests {
         assert_eq!(amount_out(0, 100, 100, 30), Err(MathError::ZeroAmount));
         assert_eq!(amount_out(2, 0, 100, 30), Err(MathError::ZeroReserves));
         assert_eq!(amount_in(100, 100, 100, 30), Err(MathError::InsufficientLiquidity));
+    }
+
+    #[test]
+    fn products_past_256_bits_are_an_overflow_never_a_wrapped_price() {
+        let half = 1u128 << 127;
+        // These wrapped once: 1e36 in quoted 4.40e34 out, and an exact-out of 8.5e37 cost 10.
+        assert_eq!(amount_out(10u128.pow(38), half, half, 30), Err(MathError::Overflow));
+        assert_eq!(amount_in(85 * 10u128.pow(36), half, half, 30), Err(MathError::Overflow));
+        assert_eq!(amount_out(u128::MAX, u128::MAX, u128::MAX, 0), Err(MathError::Overflow));
+        // Below the edge the answers stay exact: paying in a whole reserve buys half the other.
+        let out = amount_out(1 << 100, 1 << 100, 1 << 100, 0).unwrap();
+        assert_eq!(out, 1 << 99);
     }
 
     #[test]

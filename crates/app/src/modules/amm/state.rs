@@ -178,5 +178,6 @@ pub fn twap<S: StateRead + Sized>(
     } else {
         (pool.price_b_cumulative, start.price_b_cumulative)
     };
-    Ok(Some(now_cum.wrapping_sub(then_cum) / elapsed_s))
+    // Accumulators wrap by design (as Uniswap's): the difference of two is still exact.
+    Ok(now_cum.wrapping_sub(then_cum).checked_div(elapsed_s))
 }

@@ -114,7 +114,7 @@ impl Handler for AssetsMsg {
                 state.debit(&ctx.sender, asset, *amount)?;
                 // The debit succeeded, so the supply (the sum of balances) covers the amount.
                 info.supply = info.supply.checked_sub(*amount).ok_or_else(|| {
-                    ExecError::Corrupt(format!("asset {asset}: supply below a holder's balance"))
+                    ExecError::invariant(format!("asset {asset}: supply below a holder's balance"))
                 })?;
                 state.put_asset(&info);
                 Ok(vec![event::burned(asset, &ctx.sender, *amount, info.supply)])

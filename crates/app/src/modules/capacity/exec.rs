@@ -20,7 +20,7 @@ fn window_terms(window: &CapacityWindow) -> Option<((u64, u64), u64, u128)> {
         CapacityWindow::GpuHours { gpus, start_ms, hours } => {
             let end = start_ms.checked_add(u64::from(hours).checked_mul(HOUR_MS)?)?;
             let rate = u64::from(gpus).checked_mul(1_000)?;
-            Some(((start_ms, end), rate, u128::from(rate) * u128::from(hours)))
+            Some(((start_ms, end), rate, u128::from(rate).checked_mul(u128::from(hours))?))
         }
         CapacityWindow::ThsDay { ths_milli, day } => {
             let start = day.checked_mul(DAY_MS)?;
@@ -71,7 +71,7 @@ fn issue(
     let asset = AssetId::derive(&module_account(), &format!("{title_id}/{n}"));
     reserve(state, &title, Holding::Token(asset), (start, end), rate)?;
     if state.asset(&asset)?.is_some() {
-        return Err(ExecError::Corrupt(format!("capacity token {asset} exists before its issue")));
+        return Err(ExecError::invariant(format!("capacity token {asset} exists before its issue")));
     }
     let model: String = title.spec.model.chars().take(24).collect();
     state.put_asset(&AssetInfo {
@@ -135,7 +135,7 @@ fn burn(state: &mut Overlay<'_>, ctx: &TxContext, asset: &AssetId, amount: Amoun
     info.supply = info
         .supply
         .checked_sub(amount)
-        .ok_or_else(|| ExecError::Corrupt(format!("capacity token {asset}: supply below a balance")))?;
+        .ok_or_else(|| ExecError::invariant(format!("capacity token {asset}: supply below a balance")))?;
     state.put_asset(&info);
     Ok(())
 }
@@ -149,7 +149,7 @@ fn redeem_gpu_hours(
 ) -> Result<Vec<Event>, ExecError> {
     let token = redeemable(state, ctx, asset, true)?;
     let CapacityWindow::GpuHours { gpus: token_gpus, .. } = token.window else {
-        return Err(ExecError::Corrupt(format!("{asset}: kind changed")));
+        return Err(ExecError::invariant(format!("{asset}: kind changed")));
     };
     let start = ctx.time_ms.max(token.start_ms);
     let end = start.saturating_add(u64::from(hours).saturating_mul(HOUR_MS));
@@ -159,7 +159,8 @@ fn redeem_gpu_hours(
             token.end_ms
         )));
     }
-    let amount = Amount(u128::from(gpus) * u128::from(hours) * 1_000);
+    // Two 32-bit factors and a thousand fit 128 bits many times over.
+    let amount = Amount(u128::from(gpus).saturating_mul(u128::from(hours)).saturating_mul(1_000));
     burn(state, ctx, asset, amount)?;
     let title = state.require_title(&token.title)?;
     let terms = lease::LeaseTerms {

@@ -150,7 +150,9 @@ pub fn value_weight<S: StateRead + Sized>(
     if now_ms >= t.end_ms {
         return Err(expired(asset, t.end_ms, now_ms));
     }
-    Ok((now_ms > t.start_ms).then(|| (u128::from(t.end_ms - now_ms), u128::from(t.end_ms - t.start_ms))))
+    // start < now < end here, so neither difference saturates.
+    let remaining = u128::from(t.end_ms.saturating_sub(now_ms));
+    Ok((now_ms > t.start_ms).then(|| (remaining, u128::from(t.end_ms.saturating_sub(t.start_ms)))))
 }
 
 /// Who sells a title's capacity: its holder, or its operator while it is fractionalised (the
@@ -290,7 +292,7 @@ pub fn end_block<S: StateWrite + Sized>(state: &mut S, ctx: &TxContext) -> Resul
     let mut events = Vec::with_capacity(due);
     for (_, asset) in live.drain(..due) {
         let Some(mut token) = state.capacity_token(&asset)? else {
-            return Err(ExecError::Corrupt(format!("live capacity token {asset} has no record")));
+            return Err(ExecError::invariant(format!("live capacity token {asset} has no record")));
         };
         token.expired = true;
         state.put(token_key(&asset), &token);

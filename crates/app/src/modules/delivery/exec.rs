@@ -10,8 +10,8 @@ use crate::modules::revenue::exec::pay_title;
 use crate::modules::{Handler, TxContext};
 use crate::state::{contained, ExecError, Overlay, StateRead, StateWrite};
 use computefi_types::title::TitleClass;
-use computefi_types::{Amount, AssetId, DeliveryMsg, ErrorCode, Event, TitleId, TxError};
-use ethnum::U256;
+use computefi_types::{mul_div_floor, Amount, AssetId, DeliveryMsg, ErrorCode, Event, TitleId, TxError};
+
 
 fn refuse(code: ErrorCode, detail: String) -> ExecError {
     TxError::new(code, detail).into()
@@ -203,7 +203,10 @@ fn refund(
         amount,
         ctx.time_ms,
     )?;
-    contract.escrow = Amount(contract.escrow.0 - amount.0);
+    contract.escrow = contract
+        .escrow
+        .checked_sub(amount)
+        .ok_or_else(|| ExecError::invariant(format!("contract {}: refund above its escrow", contract.id)))?;
     contract.refunded = Amount(contract.refunded.0.saturating_add(amount.0));
     Ok(())
 }
@@ -212,16 +215,16 @@ fn refund(
 fn due_through(contract: &Contract, t: u64) -> u128 {
     let length = contract.end_ms.saturating_sub(contract.start_ms).max(1);
     let elapsed = t.min(contract.end_ms).saturating_sub(contract.start_ms);
-    let due = U256::from(contract.price.0) * U256::from(elapsed) / U256::from(length);
-    due.as_u128()
+    // elapsed ≤ length, so the share is at most the price and always fits.
+    mul_div_floor(contract.price.0, u128::from(elapsed), u128::from(length)).unwrap_or(contract.price.0)
 }
 
 /// Delivered share of the contracted hashrate, bps (at most 10000).
 fn delivered_bps(contract: &Contract, estimate_hs: u128) -> u16 {
-    let contracted = U256::from(contract.ths_milli) * U256::from(1_000_000_000u64);
-    let bps = (U256::from(estimate_hs) * U256::from(10_000u32) / contracted.max(U256::ONE))
-        .min(U256::from(10_000u32));
-    u16::try_from(bps.as_u32()).unwrap_or(10_000)
+    let contracted = u128::from(contract.ths_milli).saturating_mul(1_000_000_000).max(1);
+    // A quotient past 128 bits is far above 10000 bps: all was delivered.
+    let bps = mul_div_floor(estimate_hs, 10_000, contracted).unwrap_or(10_000).min(10_000);
+    u16::try_from(bps).unwrap_or(10_000)
 }
 
 /// Measures `[from, to)` of a running contract at `estimate_hs`: releases the delivered part of
@@ -241,7 +244,8 @@ fn measure(
     let due = due_through(&contract, to).saturating_sub(due_through(&contract, contract.settled_ms));
     let due = due.min(contract.escrow.0);
     let bps = delivered_bps(&contract, estimate_hs);
-    let release = (U256::from(due) * U256::from(bps) / U256::from(10_000u32)).as_u128();
+    // bps ≤ 10000, so the release is at most what is due.
+    let release = mul_div_floor(due, u128::from(bps), 10_000).unwrap_or(0);
     let mut events = Vec::new();
     if release > 0 {
         let period = format!("delivery {}", contract.id);
@@ -254,14 +258,14 @@ fn measure(
             Amount(release),
             &period,
         )?);
-        contract.escrow = Amount(contract.escrow.0 - release);
+        contract.escrow = Amount(contract.escrow.0.saturating_sub(release)); // release ≤ due ≤ escrow
         contract.paid = Amount(contract.paid.0.saturating_add(release));
     }
     contract.settled_ms = to;
     contract.delivered_bps = bps;
-    let broken = u32::from(bps) + u32::from(contract.tolerance_bps) < 10_000;
+    let broken = u32::from(bps).saturating_add(u32::from(contract.tolerance_bps)) < 10_000;
     let ended = to >= contract.end_ms;
-    let returned = if broken || ended { contract.escrow } else { Amount(due - release) };
+    let returned = if broken || ended { contract.escrow } else { Amount(due.saturating_sub(release)) };
     refund(state, ctx, &mut contract, returned)?;
     events.push(
         Event::new("delivery.measured")

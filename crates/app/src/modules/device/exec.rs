@@ -69,7 +69,7 @@ fn sequence_check(
             )),
         };
     }
-    if env.sequence - last_seq > SEQUENCE_GAP_MAX {
+    if env.sequence.saturating_sub(last_seq) > SEQUENCE_GAP_MAX {
         return Err(refuse(
             ErrorCode::SequenceGap,
             format!("sequence {} after {last_seq}, at most {SEQUENCE_GAP_MAX} ahead", env.sequence),
@@ -148,7 +148,9 @@ fn check_report(report: &SignedReport) -> Result<(), TxError> {
     if env.sequence == 0 {
         return Err(TxError::new(ErrorCode::ReplayedReport, "sequence numbers start at 1"));
     }
-    if env.window_end < env.window_start || env.window_end - env.window_start > REPORT_WINDOW_BLOCKS_MAX {
+    if env.window_end < env.window_start
+        || env.window_end.saturating_sub(env.window_start) > REPORT_WINDOW_BLOCKS_MAX
+    {
         return Err(TxError::new(
             ErrorCode::StaleReport,
             format!(
@@ -197,8 +199,8 @@ fn execute_report(
         &LastReport { sequence: env.sequence, hash, height: ctx.height },
     );
     state.put(seen_key(&env.title, &env.device_key, env.sequence), &hash);
-    if env.sequence > SEEN_REPORTS_KEPT {
-        state.delete(seen_key(&env.title, &env.device_key, env.sequence - SEEN_REPORTS_KEPT));
+    if let Some(forgotten) = env.sequence.checked_sub(SEEN_REPORTS_KEPT).filter(|s| *s > 0) {
+        state.delete(seen_key(&env.title, &env.device_key, forgotten));
     }
     Ok(events)
 }

@@ -110,7 +110,7 @@ fn post_order(state: &mut Overlay<'_>, ctx: &TxContext, msg: &LeaseMsg) -> Resul
         auto_accept_height,
     } = msg
     else {
-        return Err(ExecError::Corrupt("post_order called with another message".into()));
+        return Err(ExecError::invariant("post_order called with another message".into()));
     };
     if auto_accept_height.is_some_and(|h| h <= ctx.height) {
         return Err(refuse(
@@ -238,7 +238,7 @@ fn bid(
     state.put(order_key(id), &order);
     Ok(vec![Event::new("lease.bid")
         .with("order", id)
-        .with("bid", order.bids.len() - 1)
+        .with("bid", order.bids.len().saturating_sub(1))
         .with("provider", ctx.sender)
         .with("title", title.id)
         .with("price", price)])
@@ -351,7 +351,8 @@ fn leased_gpus(state: &Overlay<'_>, now_ms: u64) -> Result<BTreeMap<TitleId, u64
     for id in state.open_leases()? {
         let lease = state.require_lease(id)?;
         if lease.start_ms <= now_ms && now_ms < lease.end_ms {
-            *leased.entry(lease.title).or_insert(0u64) += u64::from(lease.gpus);
+            let gpus = leased.entry(lease.title).or_insert(0u64);
+            *gpus = gpus.saturating_add(u64::from(lease.gpus));
         }
     }
     Ok(leased)
@@ -395,18 +396,19 @@ fn charge(
             events.push(Event::new(kind).with("lease", lease.id).with("title", lease.title));
         }
         if now_online && !lease.price.is_zero() {
-            let elapsed = u128::from(upto - lease.settled_ms);
+            let elapsed = u128::from(upto.saturating_sub(lease.settled_ms));
             let cost = u128::from(lease.gpus)
                 .checked_mul(lease.price.0)
                 .and_then(|x| x.checked_mul(elapsed))
                 .and_then(|x| x.checked_add(lease.remainder));
             let hour = u128::from(capacity::state::HOUR_MS);
             let (due, remainder) = match cost {
-                Some(c) => (c / hour, c % hour),
+                // HOUR_MS is not zero.
+                Some(c) => (c.checked_div(hour).unwrap_or(0), c.checked_rem(hour).unwrap_or(0)),
                 None => (u128::MAX, 0),
             };
             let charged = due.min(lease.escrow.0);
-            lease.escrow = Amount(lease.escrow.0 - charged);
+            lease.escrow = Amount(lease.escrow.0.saturating_sub(charged)); // charged ≤ escrow
             lease.owed = Amount(lease.owed.0.saturating_add(charged));
             lease.remainder = remainder;
             if charged < due && lease.state == LeaseState::Active {
@@ -434,7 +436,7 @@ fn pay_out(state: &mut Overlay<'_>, ctx: &TxContext, lease: &mut Lease) -> Resul
     let period = format!("lease {}", lease.id);
     let events = pay_title(state, ctx, &module_account(), &lease.title, &lease.asset, amount, &period)?;
     lease.paid =
-        lease.paid.checked_add(amount).ok_or_else(|| ExecError::Corrupt("lease paid overflows".into()))?;
+        lease.paid.checked_add(amount).ok_or_else(|| ExecError::invariant("lease paid overflows".into()))?;
     lease.owed = Amount::ZERO;
     lease.paid_out_ms = lease.settled_ms;
     Ok(events)
@@ -461,7 +463,7 @@ fn close(
         )?;
     }
     lease.refunded =
-        lease.refunded.checked_add(refund).ok_or_else(|| ExecError::Corrupt("refund overflows".into()))?;
+        lease.refunded.checked_add(refund).ok_or_else(|| ExecError::invariant("refund overflows".into()))?;
     lease.escrow = Amount::ZERO;
     lease.state = LeaseState::Closed { reason: reason.to_string(), height: ctx.height };
     state.put(lease_key(lease.id), &*lease);

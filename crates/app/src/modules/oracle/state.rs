@@ -116,7 +116,8 @@ pub fn read<S: StateRead + Sized>(
     values.sort();
     let quorum = feed.quorum as usize;
     let (value, missing) = if values.len() >= quorum {
-        (values.get((values.len() - 1) / 2).copied(), None)
+        // The lower median; quorum ≥ 1 (checked at genesis), so the list is not empty.
+        (values.get(values.len().saturating_sub(1) / 2).copied(), None)
     } else {
         (None, Some(format!("{} fresh submissions, quorum {quorum}", values.len())))
     };

@@ -88,7 +88,7 @@ fn distribute(
     }
     let supply = state.require_asset(shares)?.supply;
     if supply.is_zero() {
-        return Err(ExecError::Corrupt(format!("open vault {shares} has no shares")));
+        return Err(ExecError::invariant(format!("open vault {shares} has no shares")));
     }
     let overflow = || -> ExecError {
         TxError::new(ErrorCode::AmountOverflow, format!("net {net} × {PRECISION}")).into()
@@ -96,9 +96,11 @@ fn distribute(
     let mut pool: Pool = state.get(&pool_key(shares, asset))?.unwrap_or_default();
     let numerator =
         net.0.checked_mul(PRECISION).and_then(|x| x.checked_add(pool.remainder.0)).ok_or_else(overflow)?;
-    pool.acc = pool.acc.checked_add(Amount(numerator / supply.0)).ok_or_else(overflow)?;
-    pool.remainder = Amount(numerator % supply.0);
-    let total_costs = Amount(gross.0 - net.0);
+    // The supply is not zero (checked above).
+    let per_share = numerator.checked_div(supply.0).ok_or_else(overflow)?;
+    pool.acc = pool.acc.checked_add(Amount(per_share)).ok_or_else(overflow)?;
+    pool.remainder = Amount(numerator.checked_rem(supply.0).ok_or_else(overflow)?);
+    let total_costs = gross.checked_sub(net).ok_or_else(overflow)?;
     pool.gross = pool.gross.checked_add(gross).ok_or_else(overflow)?;
     pool.costs = pool.costs.checked_add(total_costs).ok_or_else(overflow)?;
     pool.net = pool.net.checked_add(net).ok_or_else(overflow)?;
@@ -234,9 +236,9 @@ fn claim(
     state.put(key, &rec);
     let mut pool: Pool = state.get(&pool_key(shares, asset))?.unwrap_or_default();
     pool.claimed =
-        pool.claimed.checked_add(paid).ok_or_else(|| ExecError::Corrupt("claimed overflows".into()))?;
+        pool.claimed.checked_add(paid).ok_or_else(|| ExecError::invariant("claimed overflows".into()))?;
     if pool.claimed > pool.net {
-        return Err(ExecError::Corrupt(format!("pool {shares}/{asset} would pay out more than deposited")));
+        return Err(ExecError::invariant(format!("pool {shares}/{asset} would pay out more than deposited")));
     }
     state.put(pool_key(shares, asset), &pool);
     state.transfer(&module_account(), &ctx.sender, asset, paid)?;

@@ -110,7 +110,7 @@ fn earned(balance: Amount, acc: Amount, snapshot: Amount) -> Result<Amount, Exec
     let delta = acc
         .0
         .checked_sub(snapshot.0)
-        .ok_or_else(|| ExecError::Corrupt("income snapshot ahead of pool".into()))?;
+        .ok_or_else(|| ExecError::invariant("income snapshot ahead of pool".into()))?;
     balance
         .0
         .checked_mul(delta)

@@ -53,7 +53,7 @@ fn fractionalise(
     let issuer = module_account();
     let asset = AssetId::derive(&issuer, &format!("vault-{index}"));
     if state.asset(&asset)?.is_some() {
-        return Err(ExecError::Corrupt(format!("share token {asset} exists before its vault")));
+        return Err(ExecError::invariant(format!("share token {asset} exists before its vault")));
     }
     let info = AssetInfo {
         id: asset,

@@ -36,6 +36,11 @@ const INSUFFICIENT_FEE: u32 = ErrorCode::InsufficientFee as u32;
 const MEMPOOL_FULL: u32 = ErrorCode::MempoolFull as u32;
 const DUPLICATE_TX: u32 = ErrorCode::DuplicateTx as u32;
 const NODE_UNAVAILABLE: u32 = ErrorCode::NodeUnavailable as u32;
+const ACCOUNT_TXS_FULL: u32 = ErrorCode::AccountTxsFull as u32;
+const PENDING_FEES_UNCOVERED: u32 = ErrorCode::PendingFeesUncovered as u32;
+const MEMPOOL_FEE_TOO_LOW: u32 = ErrorCode::MempoolFeeTooLow as u32;
+const TX_EVICTED: u32 = ErrorCode::TxEvicted as u32;
+const TX_EXPIRED: u32 = ErrorCode::TxExpired as u32;
 
 /// A report the ledger accepted.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -176,12 +181,18 @@ impl<N: NodeApi> Flusher<'_, N> {
                 self.resync(store, state, height)
             }
             Some(NONCE_REUSED | NONCE_FUTURE) => Ok(()),
-            Some(INSUFFICIENT_FEE) => Err(FlushError::Retry(format!(
+            Some(INSUFFICIENT_FEE | PENDING_FEES_UNCOVERED) => Err(FlushError::Retry(format!(
                 "{e}; fund the agent's account {} with CFI (e.g. `computefi tx bank send {} 10000000 --from …`)",
                 self.key.address(),
                 self.key.address()
             ))),
-            Some(MEMPOOL_FULL | DUPLICATE_TX | NODE_UNAVAILABLE) | None => Err(retry(e)),
+            // The node's mempool is busy or dropped the report while it waited: the report
+            // is still good, so it waits in the queue for the next round.
+            Some(
+                MEMPOOL_FULL | DUPLICATE_TX | NODE_UNAVAILABLE | ACCOUNT_TXS_FULL | MEMPOOL_FEE_TOO_LOW
+                | TX_EVICTED | TX_EXPIRED,
+            )
+            | None => Err(retry(e)),
             Some(UNKNOWN_DEVICE_KEY) => Err(FlushError::Fatal(format!(
                 "{e}: list the key {} on title {}",
                 hex::encode(state.device_key.0),

@@ -21,6 +21,10 @@ struct Ledger {
     evidence: u32,
     nonce: u64,
     balance_ok: bool,
+    /// The code an unfunded account is refused with (10 for the next nonce, 15 behind others).
+    unfunded_code: u32,
+    /// Refuse the next transaction with this code, as a busy mempool would.
+    busy_once: Option<u32>,
     /// Apply the next transaction, then answer as if the connection dropped.
     lose_next_answer: bool,
     unreachable: bool,
@@ -50,8 +54,11 @@ impl ModelNode {
         if tx.tx.nonce != l.nonce {
             return Err(refused(if tx.tx.nonce < l.nonce { 7 } else { 8 }));
         }
+        if let Some(code) = l.busy_once.take() {
+            return Err(refused(code));
+        }
         if !l.balance_ok {
-            return Err(refused(10));
+            return Err(refused(if l.unfunded_code == 0 { 10 } else { l.unfunded_code }));
         }
         let Msg::Device(DeviceMsg::Report(report)) = &tx.tx.msgs[0] else {
             panic!("the agent sends reports")
@@ -297,6 +304,33 @@ fn an_unfunded_account_keeps_the_queue_and_says_how_to_fund_it() {
     let err = s.flusher().flush(&store, &mut state).unwrap_err();
     assert!(matches!(&err, FlushError::Retry(m) if m.contains("fund the agent's account")), "{err}");
     assert_eq!(state.queue.len(), 1);
+}
+
+#[test]
+fn pending_fees_not_covered_also_keep_the_queue_and_say_how_to_fund_it() {
+    let s = Setup::new();
+    s.node.ledger.borrow_mut().balance_ok = false;
+    s.node.ledger.borrow_mut().unfunded_code = ErrorCode::PendingFeesUncovered as u32;
+    let (store, mut state) = s.open();
+    s.enqueue(&store, &mut state, vec![meter(1)]);
+    let err = s.flusher().flush(&store, &mut state).unwrap_err();
+    assert!(matches!(&err, FlushError::Retry(m) if m.contains("fund the agent's account")), "{err}");
+    assert_eq!(state.queue.len(), 1);
+}
+
+#[test]
+fn a_busy_mempool_keeps_the_report_queued_for_the_next_round() {
+    for code in [ErrorCode::AccountTxsFull, ErrorCode::MempoolFeeTooLow, ErrorCode::TxEvicted, ErrorCode::TxExpired] {
+        let s = Setup::new();
+        s.node.ledger.borrow_mut().busy_once = Some(code as u32);
+        let (store, mut state) = s.open();
+        s.enqueue(&store, &mut state, vec![meter(1)]);
+        let err = s.flusher().flush(&store, &mut state).unwrap_err();
+        assert!(matches!(&err, FlushError::Retry(_)), "{code:?}: {err}");
+        assert_eq!(state.queue.len(), 1, "{code:?}");
+        s.flusher().flush(&store, &mut state).expect("the next round sends it");
+        assert!(state.queue.is_empty(), "{code:?}");
+    }
 }
 
 #[test]

@@ -64,11 +64,11 @@ fn is_empty(v: &Value) -> bool {
     }
 }
 
-/// Prints an error: JSON on stdout with `-o json` (and always a line on stderr).
+/// Prints an error: with `-o json`, `{"error": {"code", "name", …}}` on stdout (see
+/// [`crate::client::error_json`]); always a line on stderr.
 pub fn print_error(format: Format, e: &anyhow::Error) {
-    let text = format!("{e:#}");
     if format == Format::Json {
-        println!("{}", serde_json::json!({ "error": { "message": text } }));
+        println!("{}", crate::client::error_json(e));
     }
-    eprintln!("error: {text}");
+    eprintln!("error: {e:#}");
 }

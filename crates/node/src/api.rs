@@ -1,10 +1,31 @@
-//! The HTTP API (axum). JSON in and out; amounts and heights as decimal strings; every error is
-//! `{"error": {"name", "message", "detail", "code"?}}` where `code` is the ledger's stable error
-//! code for refused transactions. The OpenAPI 3 document is served at `/openapi.json`.
+//! The HTTP API (axum). JSON in and out; amounts and heights as decimal strings. Every refusal is
+//! `{"error": {"code", "name", "message", "detail"}}` with a stable code: the ledger's for a
+//! refused transaction, 20–39 for refusals of the API itself (`crate::refusal`). The OpenAPI 3
+//! document is served at `/openapi.json`; the server and its connection limits are in
+//! `crate::serve`.
+//!
+//! # Limits
+//! - A request body is at most `body_bytes_max` (256 KiB), except `POST /txs/batch`: at most
+//!   [`TXS_PER_BATCH_MAX`] transactions in at most `batch_body_bytes_max` (2 MiB). Measured
+//!   (the test `a_full_batch_of_sends_with_the_longest_chain_id_and_memo_fits_the_batch_body_limit`):
+//!   1,000 signed bank sends make a 415,009-byte batch body as hex without a memo, and
+//!   1,023,009 bytes with the longest chain id (64 bytes) and memo (256 bytes), both over the
+//!   256 KiB of the other routes; the same plain sends in the JSON form, which the batch does not
+//!   take, are 538,890 bytes. Larger transactions fit fewer per batch. At most
+//!   `batch_requests_max` batches are read and checked at once; more wait their turn, within the
+//!   request timeout, so that large bodies cannot pile up in memory.
+//! - Path and query at most `uri_bytes_max`, headers at most `header_bytes_max` and
+//!   `headers_max` lines; a path parameter at most its `refusal::path_param_bytes_max`.
+//! - Timeouts: `header_read_timeout_ms` for a request head, `request_timeout_ms` for handling it
+//!   (body included), `idle_timeout_ms` for a connection on which nothing happens; at most
+//!   `connections_max` connections at once, lowered at start to fit the open-file limit.
 
 use crate::chain::{Chain, ChainEvent};
+pub use crate::refusal::ApiError;
+// Handlers take the refusing extractors under axum's names, so no axum rejection text escapes.
+use crate::refusal::{parse_path as parse, parse_query, ApiPath as Path, ApiQuery as Query, HeadLimits};
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -15,21 +36,43 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::TimeoutLayer;
 use utoipa::OpenApi;
 
-/// API settings from the node's configuration.
+/// API settings from the node's configuration (`[api]`). Every field has a default, so configs
+/// written before a field existed stay valid.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ApiConfig {
     /// Listen address (loopback by default).
     pub listen: String,
-    /// Largest request body, in bytes.
+    /// Largest request body, in bytes (every route but `POST /txs/batch`).
     pub body_bytes_max: usize,
+    /// Largest body of `POST /txs/batch`, in bytes: room for [`TXS_PER_BATCH_MAX`] bank sends
+    /// with the longest memo as hex.
+    pub batch_body_bytes_max: usize,
+    /// Most `POST /txs/batch` requests read and checked at once; more wait their turn.
+    pub batch_requests_max: usize,
     /// How long a `commit`-mode broadcast waits for its block, in ms.
     pub commit_wait_ms: u64,
-    /// How long any request may take, in ms.
+    /// How long handling a request may take, reading its body included, in ms (then 408).
     pub request_timeout_ms: u64,
+    /// How long a connection may take to send a complete request head, in ms, counted from
+    /// when it starts waiting for one (a new connection, or a keep-alive one after an answer);
+    /// then it is closed.
+    pub header_read_timeout_ms: u64,
+    /// How long a connection may sit with no request being handled and no byte moving either
+    /// way, in ms (a keep-alive connection between requests, a client that stopped reading its
+    /// answer); then it is closed.
+    pub idle_timeout_ms: u64,
+    /// Most connections served at once; more are answered 503 `connections_full` and closed. At
+    /// start it is lowered to fit under the process's open-file limit (see the node's log).
+    pub connections_max: usize,
+    /// Longest path and query string, in bytes (then 414).
+    pub uri_bytes_max: usize,
+    /// Most bytes of request headers, names and values together (then 431).
+    pub header_bytes_max: usize,
+    /// Most request header lines (then 431); at most 100, the most the HTTP layer parses.
+    pub headers_max: usize,
 }
 
 impl Default for ApiConfig {
@@ -37,79 +80,77 @@ impl Default for ApiConfig {
         ApiConfig {
             listen: "127.0.0.1:26657".into(),
             body_bytes_max: 256 * 1024,
+            batch_body_bytes_max: 2 * 1024 * 1024,
+            batch_requests_max: 8,
             commit_wait_ms: 30_000,
             request_timeout_ms: 40_000,
+            header_read_timeout_ms: 10_000,
+            idle_timeout_ms: 5_000,
+            connections_max: 4_096,
+            uri_bytes_max: 8 * 1024,
+            header_bytes_max: 16 * 1024,
+            headers_max: 64,
         }
     }
 }
 
-/// An error answer.
-pub struct ApiError {
-    status: StatusCode,
-    body: Value,
-}
-
-impl ApiError {
-    fn plain(status: StatusCode, name: &str, message: impl Into<String>) -> ApiError {
-        ApiError {
-            status,
-            body: json!({ "error": { "name": name, "message": message.into(), "detail": "" } }),
+impl ApiConfig {
+    /// Checks that every limit can work: no zero timeout or count, and a header-line limit the
+    /// HTTP layer can parse up to.
+    pub fn validate(&self) -> Result<(), String> {
+        let positive = [
+            ("body_bytes_max", self.body_bytes_max as u64),
+            ("batch_body_bytes_max", self.batch_body_bytes_max as u64),
+            ("batch_requests_max", self.batch_requests_max as u64),
+            ("request_timeout_ms", self.request_timeout_ms),
+            ("header_read_timeout_ms", self.header_read_timeout_ms),
+            ("idle_timeout_ms", self.idle_timeout_ms),
+            ("connections_max", self.connections_max as u64),
+            ("uri_bytes_max", self.uri_bytes_max as u64),
+            ("header_bytes_max", self.header_bytes_max as u64),
+            ("headers_max", self.headers_max as u64),
+        ];
+        if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
+            return Err(format!(
+                "[api] {name} is 0; give a positive value or remove the key for the default"
+            ));
         }
+        if self.headers_max > crate::serve::HEADERS_PARSED_MAX {
+            return Err(format!(
+                "[api] headers_max {} is above {}, the most header lines the HTTP layer parses",
+                self.headers_max,
+                crate::serve::HEADERS_PARSED_MAX
+            ));
+        }
+        Ok(())
     }
 
-    fn not_found(what: String) -> ApiError {
-        ApiError::plain(StatusCode::NOT_FOUND, "not_found", what)
-    }
-
-    fn bad_request(message: String) -> ApiError {
-        ApiError::plain(StatusCode::BAD_REQUEST, "bad_request", message)
-    }
-
-    fn internal(e: impl std::fmt::Display) -> ApiError {
-        ApiError::plain(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("the node failed: {e}"))
-    }
-}
-
-impl From<TxError> for ApiError {
-    fn from(e: TxError) -> ApiError {
-        let status = match e.code {
-            11 => StatusCode::SERVICE_UNAVAILABLE,
-            13 => StatusCode::SERVICE_UNAVAILABLE,
-            _ => StatusCode::BAD_REQUEST,
-        };
-        ApiError { status, body: json!({ "error": e }) }
-    }
-}
-
-impl From<computefi_app::AppError> for ApiError {
-    fn from(e: computefi_app::AppError) -> ApiError {
-        ApiError::internal(e)
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+    /// The head limits the API answers itself.
+    pub fn head_limits(&self) -> HeadLimits {
+        HeadLimits {
+            uri_bytes_max: self.uri_bytes_max,
+            header_bytes_max: self.header_bytes_max,
+            headers_max: self.headers_max,
+        }
     }
 }
 
 type ApiResult = Result<Json<Value>, ApiError>;
 
-fn parse<T: std::str::FromStr>(what: &str, s: &str) -> Result<T, ApiError>
-where
-    T::Err: std::fmt::Display,
-{
-    s.parse().map_err(|e| ApiError::bad_request(format!("{what}: {e}")))
-}
-
-/// The node's API routes over `chain`.
+/// The node's API routes over `chain`, inside the guards of [`crate::refusal::guard`].
 pub fn router(chain: Arc<Chain>, config: &ApiConfig) -> Router {
     let commit_wait = Duration::from_millis(config.commit_wait_ms);
-    Router::new()
+    // The batch route has its own, larger body limit, and takes turns so that at most
+    // `batch_requests_max` large bodies are held at once.
+    let turns = Arc::new(tokio::sync::Semaphore::new(config.batch_requests_max.max(1)));
+    let batch = Router::new()
+        .route("/txs/batch", post(broadcast_batch))
+        .layer(RequestBodyLimitLayer::new(config.batch_body_bytes_max))
+        .layer(axum::middleware::from_fn_with_state(turns, take_turn));
+    let routes = Router::new()
         .route("/health", get(health))
         .route("/status", get(status))
         .route("/txs", post(broadcast))
-        .route("/txs/batch", post(broadcast_batch))
         .route("/simulate", post(simulate))
         .route("/txs/{hash}", get(tx_by_hash))
         .route("/accounts/{address}", get(account))
@@ -139,15 +180,23 @@ pub fn router(chain: Arc<Chain>, config: &ApiConfig) -> Router {
         .route("/proofs/{*key}", get(proof))
         .route("/evidence", get(crate::evidence::list))
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
-        .fallback(|| async {
-            ApiError::not_found("no such route; the routes are listed in /openapi.json".into())
-        })
-        .with_state(AppState { chain, commit_wait })
         .layer(RequestBodyLimitLayer::new(config.body_bytes_max))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_millis(config.request_timeout_ms),
-        ))
+        .merge(batch)
+        .fallback(crate::refusal::route_not_found)
+        .with_state(AppState { chain, commit_wait });
+    crate::refusal::guard(routes, config.head_limits(), Duration::from_millis(config.request_timeout_ms))
+}
+
+/// Waits for one of the batch route's turns before its body is read.
+async fn take_turn(
+    State(turns): State<Arc<tokio::sync::Semaphore>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match turns.acquire_owned().await {
+        Ok(_turn) => next.run(request).await,
+        Err(e) => ApiError::internal(e).into_response(),
+    }
 }
 
 #[derive(Clone)]
@@ -254,7 +303,7 @@ fn decode_request(body: &Bytes) -> Result<(SignedTx, Option<String>), ApiError> 
         }
         _ => {
             return Err(ApiError::bad_request(
-                "give exactly one of `tx` (JSON) and `tx_bytes` (hex of the borsh bytes)".into(),
+                "give exactly one of `tx` (JSON) and `tx_bytes` (hex of the borsh bytes)",
             ))
         }
     };
@@ -273,10 +322,12 @@ struct BatchRequest {
 }
 
 /// Broadcast many signed transactions at once (hex of their borsh bytes); their signatures are
-/// verified in one batch. Answers once each was accepted or refused, with one result per
+/// verified in one batch. At most [`TXS_PER_BATCH_MAX`] transactions in a body of at most
+/// `[api] batch_body_bytes_max` (2 MiB: room for 1,000 bank sends with the longest memo, about
+/// 1 MB as hex). Answers once each was accepted or refused, with one result per
 /// transaction in the order given: `{"hash", "status": "pending"}` or `{"error"}`.
 #[utoipa::path(post, path = "/txs/batch",
-    request_body(content = Object, description = "{\"txs\": [\"<hex of the borsh bytes>\", …]}, at most 1,000"),
+    request_body(content = Object, description = "{\"txs\": [\"<hex of the borsh bytes>\", …]}, at most 1,000 transactions and 2 MiB"),
     responses((status = 200, description = "One result per transaction"),
     (status = 400, description = "The request itself is malformed")))]
 async fn broadcast_batch(State(s): State<AppState>, body: Bytes) -> ApiResult {
@@ -484,7 +535,7 @@ struct ProofQuery {
 async fn proof(State(s): State<AppState>, Path(key): Path<String>, Query(q): Query<ProofQuery>) -> ApiResult {
     let app = s.chain.app();
     let height = match q.height {
-        Some(h) => parse::<u64>("height", &h)?,
+        Some(h) => parse_query::<u64>("height", &h)?,
         None => app.last().height,
     };
     if height > app.last().height {
@@ -677,11 +728,15 @@ fn page_by_id<T: Serialize>(
     q: &PageQuery,
     get: impl Fn(u64) -> Result<Option<T>, computefi_app::AppError>,
 ) -> Result<(Vec<T>, Option<u64>), ApiError> {
-    let from = q.from.as_deref().map(|f| parse::<u64>("from", f)).transpose()?.unwrap_or(0);
-    let limit =
-        q.limit.as_deref().map(|l| parse::<u64>("limit", l)).transpose()?.unwrap_or(LISTED_PER_PAGE_MAX);
+    let from = q.from.as_deref().map(|f| parse_query::<u64>("from", f)).transpose()?.unwrap_or(0);
+    let limit = q
+        .limit
+        .as_deref()
+        .map(|l| parse_query::<u64>("limit", l))
+        .transpose()?
+        .unwrap_or(LISTED_PER_PAGE_MAX);
     if limit == 0 || limit > LISTED_PER_PAGE_MAX {
-        return Err(ApiError::bad_request(format!("limit {limit}: give 1 to {LISTED_PER_PAGE_MAX}")));
+        return Err(ApiError::bad_query(format!("limit {limit}: give 1 to {LISTED_PER_PAGE_MAX}")));
     }
     let mut found = Vec::new();
     for id in from..from.saturating_add(limit) {
@@ -748,4 +803,82 @@ async fn contract(State(s): State<AppState>, Path(id): Path<String>) -> ApiResul
     let contract =
         s.chain.app().contract(id)?.ok_or_else(|| ApiError::not_found(format!("no contract {id}")))?;
     to_json(&contract)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use computefi_types::limits::{CHAIN_ID_BYTES_MAX, MEMO_BYTES_MAX};
+    use computefi_types::{Amount, BankMsg, Msg, PublicKey, Tx};
+
+    /// `count` signed bank sends, nonces 0.., and the `POST /txs/batch` body that carries them.
+    fn sends(count: usize, chain_id: &str, memo: &str) -> (Vec<SignedTx>, Vec<u8>) {
+        let key = ed25519_consensus::SigningKey::from([7u8; 32]);
+        let txs: Vec<SignedTx> = (0..count as u64)
+            .map(|nonce| {
+                Tx {
+                    chain_id: chain_id.to_string(),
+                    signer: PublicKey::from_signing_key(&key),
+                    nonce,
+                    // The largest fee and amount, so the measure holds for any send.
+                    fee: Amount(u128::MAX),
+                    msgs: vec![Msg::Bank(BankMsg::Send {
+                        to: Address([9; 20]),
+                        asset: AssetId::native(),
+                        amount: Amount(u128::MAX),
+                    })],
+                    memo: memo.to_string(),
+                }
+                .sign(&key)
+            })
+            .collect();
+        let hex: Vec<String> = txs.iter().map(|t| hex::encode(t.to_bytes())).collect();
+        (txs, serde_json::to_vec(&json!({ "txs": hex })).unwrap())
+    }
+
+    #[test]
+    fn a_full_batch_of_sends_with_the_longest_chain_id_and_memo_fits_the_batch_body_limit() {
+        let config = ApiConfig::default();
+        let longest =
+            sends(TXS_PER_BATCH_MAX, &"c".repeat(CHAIN_ID_BYTES_MAX), &"m".repeat(MEMO_BYTES_MAX)).1;
+        assert!(
+            longest.len() <= config.batch_body_bytes_max,
+            "{} bytes do not fit {}",
+            longest.len(),
+            config.batch_body_bytes_max
+        );
+        let (plain_txs, plain) = sends(TXS_PER_BATCH_MAX, "computefi-devnet", "");
+        // The figures the module documentation and the README quote.
+        let json_form: usize =
+            plain_txs.iter().map(|t| serde_json::to_vec(&json!({ "tx": t })).unwrap().len()).sum();
+        eprintln!(
+            "1,000 sends as a batch body: {} bytes plain, {} bytes with the longest chain id and memo; \
+             the same plain sends in the JSON form: {json_form} bytes",
+            plain.len(),
+            longest.len()
+        );
+        assert!(plain.len() > config.body_bytes_max, "the batch needs its own body limit");
+        assert!(plain.len() < 500_000 && (1_000_000..1_100_000).contains(&longest.len()));
+    }
+
+    #[test]
+    fn a_config_written_before_the_connection_limits_existed_still_loads_with_their_defaults() {
+        let old =
+            "listen = \"127.0.0.1:1\"\nbody_bytes_max = 1000\ncommit_wait_ms = 5\nrequest_timeout_ms = 6\n";
+        let config: ApiConfig = toml::from_str(old).unwrap();
+        let defaults = ApiConfig::default();
+        assert_eq!(config.body_bytes_max, 1000);
+        assert_eq!(config.header_read_timeout_ms, defaults.header_read_timeout_ms);
+        assert_eq!(config.connections_max, defaults.connections_max);
+        assert!(toml::from_str::<ApiConfig>("connection_max = 5").is_err(), "a misspelt key is refused");
+    }
+
+    #[test]
+    fn the_default_config_is_valid_and_a_zero_limit_or_too_many_header_lines_are_refused() {
+        assert_eq!(ApiConfig::default().validate(), Ok(()));
+        let zero = ApiConfig { idle_timeout_ms: 0, ..ApiConfig::default() };
+        assert!(zero.validate().unwrap_err().contains("idle_timeout_ms"));
+        let lines = ApiConfig { headers_max: 101, ..ApiConfig::default() };
+        assert!(lines.validate().unwrap_err().contains("headers_max"));
+    }
 }

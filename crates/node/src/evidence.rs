@@ -35,9 +35,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::refusal::{ApiError, ApiQuery};
 use anyhow::Context as _;
-use axum::extract::{Extension, Query};
-use axum::http::StatusCode;
+use axum::extract::Extension;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -237,10 +237,6 @@ pub struct EvidenceQuery {
     pub validator: Option<String>,
 }
 
-fn refusal(status: StatusCode, name: &str, message: String) -> Response {
-    (status, Json(json!({ "error": { "name": name, "message": message, "detail": "" } }))).into_response()
-}
-
 fn parse_query(q: &EvidenceQuery) -> Result<(u64, usize, Option<String>), String> {
     let from = match &q.from_height {
         None => 0,
@@ -271,10 +267,10 @@ fn parse_query(q: &EvidenceQuery) -> Result<(u64, usize, Option<String>), String
     responses(
         (status = 200, description = "{\"evidence\": [...], \"total\": \"<records held>\"}"),
         (status = 400, description = "A malformed query")))]
-pub async fn list(Extension(log): Extension<EvidenceLog>, Query(q): Query<EvidenceQuery>) -> Response {
+pub async fn list(Extension(log): Extension<EvidenceLog>, ApiQuery(q): ApiQuery<EvidenceQuery>) -> Response {
     let (from, limit, validator) = match parse_query(&q) {
         Ok(parsed) => parsed,
-        Err(message) => return refusal(StatusCode::BAD_REQUEST, "bad_request", message),
+        Err(message) => return ApiError::bad_query(message).into_response(),
     };
     let read = tokio::task::spawn_blocking(move || -> anyhow::Result<(Vec<Evidence>, u64)> {
         // Filtering reads past the limit; the log is bounded, so this is too.
@@ -290,10 +286,8 @@ pub async fn list(Extension(log): Extension<EvidenceLog>, Query(q): Query<Eviden
             let shown: Vec<_> = records.iter().map(shown).collect();
             Json(json!({ "evidence": shown, "total": total.to_string() })).into_response()
         }
-        Ok(Err(e)) => {
-            refusal(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("the node failed: {e:#}"))
-        }
-        Err(e) => refusal(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("the node failed: {e}")),
+        Ok(Err(e)) => ApiError::internal(format!("{e:#}")).into_response(),
+        Err(e) => ApiError::internal(e).into_response(),
     }
 }
 
@@ -372,8 +366,8 @@ mod tests {
             let bytes = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
             (status, serde_json::from_slice::<serde_json::Value>(&bytes).unwrap())
         };
-        let (status, v) = body(list(Extension(log.clone()), Query(EvidenceQuery::default())).await).await;
-        assert_eq!(status, StatusCode::OK);
+        let (status, v) = body(list(Extension(log.clone()), ApiQuery(EvidenceQuery::default())).await).await;
+        assert_eq!(status, axum::http::StatusCode::OK);
         assert_eq!(v["evidence"].as_array().unwrap().len(), 3);
         assert_eq!(v["total"], "3");
         let q = EvidenceQuery {
@@ -381,17 +375,18 @@ mod tests {
             limit: Some("1".into()),
             ..Default::default()
         };
-        let (_, v) = body(list(Extension(log.clone()), Query(q)).await).await;
+        let (_, v) = body(list(Extension(log.clone()), ApiQuery(q)).await).await;
         assert_eq!(v["evidence"].as_array().unwrap().len(), 1);
         assert_eq!(v["evidence"][0]["height"], "1");
         let q =
             EvidenceQuery { validator: Some(PublicKey([2; 32]).validator_address()), ..Default::default() };
-        let (_, v) = body(list(Extension(log.clone()), Query(q)).await).await;
+        let (_, v) = body(list(Extension(log.clone()), ApiQuery(q)).await).await;
         assert_eq!(v["evidence"].as_array().unwrap().len(), 1);
         assert_eq!(v["evidence"][0]["validator_address"], PublicKey([2; 32]).validator_address());
         let q = EvidenceQuery { from_height: Some("x".into()), ..Default::default() };
-        let (status, v) = body(list(Extension(log), Query(q)).await).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST);
-        assert!(v["error"]["message"].as_str().unwrap().contains("from_height"));
+        let (status, v) = body(list(Extension(log), ApiQuery(q)).await).await;
+        assert_eq!(status, axum::http::StatusCode::BAD_REQUEST);
+        assert_eq!(v["error"]["code"], computefi_types::ErrorCode::BadQuery.code());
+        assert!(v["error"]["detail"].as_str().unwrap().contains("from_height"));
     }
 }

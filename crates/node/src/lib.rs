@@ -9,5 +9,7 @@ pub mod home;
 pub mod ledger;
 pub mod mempool;
 pub mod metrics;
+pub mod refusal;
 pub mod replay;
 pub mod run;
+pub mod serve;

@@ -7,7 +7,6 @@ use crate::home::Home;
 use anyhow::{bail, Context};
 use computefi_app::App;
 use computefi_store::Store;
-use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -70,6 +69,7 @@ pub async fn run(
     on_ready: impl FnOnce(&Ready),
 ) -> anyhow::Result<()> {
     let config = home.load_config()?;
+    config.api.validate().map_err(|e| anyhow::anyhow!("{}: {e}", home.config_path().display()))?;
     let seed = home.load_validator_key()?;
     let app = open_app(home)?;
     let chain = Arc::new(Chain::new(app, config.mempool.clone())?);
@@ -80,6 +80,16 @@ pub async fn run(
         })?;
         crate::metrics::install(listen)?;
     }
+    let files = crate::serve::raise_file_limit();
+    let connections_max = crate::serve::connections_cap(config.api.connections_max, files.soft_fds);
+    tracing::info!(
+        soft_before = files.soft_before_fds,
+        soft = files.soft_fds,
+        hard = files.hard_fds.map_or_else(|| "unlimited".to_string(), |h| h.to_string()),
+        connections_max,
+        configured = config.api.connections_max,
+        "open-file limit raised to the hard limit; API connections capped below it"
+    );
     let listener = tokio::net::TcpListener::bind(&config.api.listen).await.with_context(|| {
         format!(
             "cannot listen on {} for the API; choose a free port in config.toml [api] listen",
@@ -93,9 +103,8 @@ pub async fn run(
     };
     let evidence = crate::evidence::EvidenceLog::open(&crate::evidence::EvidenceLog::path_in(home.root()))?;
     let router = api::router(chain.clone(), &config.api).layer(axum::Extension(evidence.clone()));
-    let api_task = tokio::spawn(
-        axum::serve(listener, router).with_graceful_shutdown(wait_stop(stop_rx.clone())).into_future(),
-    );
+    let limits = crate::serve::ServeLimits::new(&config.api, connections_max);
+    let api_task = tokio::spawn(crate::serve::serve(listener, router, limits, stop_rx.clone()));
     on_ready(&Ready {
         api: api_addr,
         chain_id: chain.app().chain_id().to_string(),
@@ -128,9 +137,9 @@ pub async fn run(
     };
     let _ = stop_tx.send(true);
     match tokio::time::timeout(std::time::Duration::from_secs(10), api_task).await {
-        Ok(Ok(Err(e))) => tracing::warn!("API server ended with an error: {e}"),
+        Ok(Err(e)) => tracing::warn!("API server task failed: {e}"),
         Err(_) => tracing::warn!("API server did not stop within 10 s"),
-        _ => {}
+        Ok(Ok(())) => {}
     }
     // Dropping the last handle closes the store; every committed block is already durable.
     drop(chain);

@@ -6,6 +6,7 @@
 
 mod agent;
 mod amm;
+mod api_limits;
 mod devnet;
 mod market;
 mod recovery;

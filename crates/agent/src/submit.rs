@@ -41,6 +41,9 @@ const PENDING_FEES_UNCOVERED: u32 = ErrorCode::PendingFeesUncovered as u32;
 const MEMPOOL_FEE_TOO_LOW: u32 = ErrorCode::MempoolFeeTooLow as u32;
 const TX_EVICTED: u32 = ErrorCode::TxEvicted as u32;
 const TX_EXPIRED: u32 = ErrorCode::TxExpired as u32;
+const INTERNAL: u32 = ErrorCode::Internal as u32;
+const REQUEST_TIMEOUT: u32 = ErrorCode::RequestTimeout as u32;
+const CONNECTIONS_FULL: u32 = ErrorCode::ConnectionsFull as u32;
 
 /// A report the ledger accepted.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -186,11 +189,12 @@ impl<N: NodeApi> Flusher<'_, N> {
                 self.key.address(),
                 self.key.address()
             ))),
-            // The node's mempool is busy or dropped the report while it waited: the report
-            // is still good, so it waits in the queue for the next round.
+            // The node is busy (its mempool, its connections) or failed on its side, or it
+            // dropped the report while it waited: the report is still good, so it waits in the
+            // queue for the next round.
             Some(
                 MEMPOOL_FULL | DUPLICATE_TX | NODE_UNAVAILABLE | ACCOUNT_TXS_FULL | MEMPOOL_FEE_TOO_LOW
-                | TX_EVICTED | TX_EXPIRED,
+                | TX_EVICTED | TX_EXPIRED | INTERNAL | REQUEST_TIMEOUT | CONNECTIONS_FULL,
             )
             | None => Err(retry(e)),
             Some(UNKNOWN_DEVICE_KEY) => Err(FlushError::Fatal(format!(

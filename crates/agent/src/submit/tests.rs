@@ -319,8 +319,17 @@ fn pending_fees_not_covered_also_keep_the_queue_and_say_how_to_fund_it() {
 }
 
 #[test]
-fn a_busy_mempool_keeps_the_report_queued_for_the_next_round() {
-    for code in [ErrorCode::AccountTxsFull, ErrorCode::MempoolFeeTooLow, ErrorCode::TxEvicted, ErrorCode::TxExpired] {
+fn a_busy_or_failing_node_keeps_the_report_queued_for_the_next_round() {
+    let busy = [
+        ErrorCode::AccountTxsFull,
+        ErrorCode::MempoolFeeTooLow,
+        ErrorCode::TxEvicted,
+        ErrorCode::TxExpired,
+        ErrorCode::Internal,
+        ErrorCode::RequestTimeout,
+        ErrorCode::ConnectionsFull,
+    ];
+    for code in busy {
         let s = Setup::new();
         s.node.ledger.borrow_mut().busy_once = Some(code as u32);
         let (store, mut state) = s.open();

@@ -286,6 +286,7 @@ impl Ledger for Chain {
             for (hash, error) in &exec.rejected {
                 pool.remove(hash);
                 m::tx_refused(error.code);
+                m::tx_dropped_at_build(error.code);
                 let _ = self.events.send(ChainEvent::Dropped { hash: *hash, error: error.clone() });
             }
         }

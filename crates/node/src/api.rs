@@ -94,6 +94,11 @@ impl Default for ApiConfig {
     }
 }
 
+/// Most header lines hyper parses in one request head (its default, which keeps its header
+/// array on the stack); the API refuses more than `[api] headers_max` first, as JSON. The
+/// config lives here, so the limit does too; the server (`serve`) reads it from here.
+pub const HEADERS_PARSED_MAX: usize = 100;
+
 impl ApiConfig {
     /// Checks that every limit can work: no zero timeout or count, and a header-line limit the
     /// HTTP layer can parse up to.
@@ -115,11 +120,11 @@ impl ApiConfig {
                 "[api] {name} is 0; give a positive value or remove the key for the default"
             ));
         }
-        if self.headers_max > crate::serve::HEADERS_PARSED_MAX {
+        if self.headers_max > HEADERS_PARSED_MAX {
             return Err(format!(
                 "[api] headers_max {} is above {}, the most header lines the HTTP layer parses",
                 self.headers_max,
-                crate::serve::HEADERS_PARSED_MAX
+                HEADERS_PARSED_MAX
             ));
         }
         Ok(())

@@ -17,7 +17,7 @@
 //!
 //! # Hazards
 //! A head larger than [`ServeLimits::head_buffer_bytes_max`] or with more than
-//! [`HEADERS_PARSED_MAX`] lines cannot be parsed; hyper answers it with a bare 431 (no JSON) and
+//! [`crate::api::HEADERS_PARSED_MAX`] lines cannot be parsed; hyper answers it with a bare 431 (no JSON) and
 //! closes the connection. The API's own head limits sit below these, so ordinary oversize heads
 //! get the JSON refusals of `crate::refusal`.
 
@@ -50,10 +50,6 @@ pub const LOG_EVERY_MS: u64 = 10_000;
 /// File descriptors kept for everything but API connections (store, write-ahead log, peers,
 /// metrics, logs), at most; a process with a small file limit keeps half of it instead.
 pub const NODE_RESERVED_FDS: u64 = 1_024;
-
-/// Most header lines hyper parses in one request head (its default, which keeps its header
-/// array on the stack); the API refuses more than `[api] headers_max` first, as JSON.
-pub const HEADERS_PARSED_MAX: usize = 100;
 
 /// The smallest read buffer hyper accepts, in bytes.
 const HYPER_BUFFER_BYTES_MIN: usize = 8 * 1024;

@@ -166,14 +166,14 @@ pub async fn run<L: Ledger>(
 /// others and their conflicting signatures are caught.
 fn network_key(dir: &Path) -> anyhow::Result<Keypair> {
     let path = dir.join("network_key");
-    let seed: [u8; 32] = match crate::home::read_secret_file(&path)? {
+    let seed: [u8; 32] = match crate::files::read_secret_file(&path)? {
         Some(text) => hex::decode(text.trim()).ok().and_then(|b| b.try_into().ok()).ok_or_else(|| {
             anyhow!("{} is not 64 hex characters; delete it and a new network key is made", path.display())
         })?,
         None => {
             let mut seed = [0u8; 32];
             rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
-            crate::home::write_new(&path, hex::encode(seed).as_bytes(), true)?;
+            crate::files::write_new(&path, hex::encode(seed).as_bytes(), true)?;
             seed
         }
     };

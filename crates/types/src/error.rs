@@ -4,577 +4,506 @@
 //! 3100s `compliance`, 4000s `registry`, 5000s `shares`, 6000s `revenue`, 7000s `device`, 7100s `oracle`,
 //! 8000s `amm`, 8100s `capacity`, 8200s `lease`, 8300s `delivery`.
 //! The message of each code says the cause and what to do; [`TxError::detail`] adds the values
-//! involved.
+//! involved. A message that states a limit of this crate quotes its constant (from [`crate::limits`])
+//! rather than repeating the number.
+//!
+//! # Invariants
+//! - Every code is one row of the table in [`ErrorCode`]'s declaration (`Variant = code => "name"`
+//!   under its message), and [`ErrorCode::ALL`], [`ErrorCode::name`] and [`ErrorCode::from_code`]
+//!   are generated from that table, so none of them can miss a code.
+//! - `tests/encoding/error_codes.rs` pins every (code, name) pair: renumbering, renaming or
+//!   removing a code fails it.
 
 use serde::{Deserialize, Serialize};
 
-/// Stable error codes, ordered by the precedence in which checks run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, thiserror::Error)]
-#[repr(u32)]
-pub enum ErrorCode {
-    /// Bytes are not a transaction.
-    #[error("malformed transaction: the bytes do not decode as a signed transaction; build it with `computefi tx …` or the documented borsh layout")]
-    MalformedTx = 1,
-    /// Over the size limit.
-    #[error("transaction too large: it exceeds the size limit; split it into several transactions")]
-    TxTooLarge = 2,
-    /// A field is out of its bounds (too many messages, memo too long, chain id too long).
-    #[error("transaction field out of bounds: a list or string is longer than its limit; send fewer messages or a shorter memo")]
-    TxFieldTooLarge = 3,
-    /// No messages.
-    #[error("empty transaction: it holds no messages; add at least one message")]
-    EmptyTx = 4,
-    /// The chain id does not match.
-    #[error("wrong chain id: the transaction was signed for another chain; sign it again with this chain's id (see `computefi status`)")]
-    WrongChainId = 5,
-    /// The signature does not verify.
-    #[error("invalid signature: the signature does not verify for the signer's public key over these bytes; sign the transaction again with the signer's key and do not modify it after signing")]
-    InvalidSignature = 6,
-    /// The nonce was already used.
-    #[error("nonce already used: this account has already executed a transaction with this nonce; query the account's next nonce and sign again")]
-    NonceReused = 7,
-    /// The nonce is ahead of the account's next nonce.
-    #[error("nonce from the future: earlier nonces of this account have not been executed yet; send the missing transactions first or use the account's next nonce")]
-    NonceFuture = 8,
-    /// The fee is below the chain's minimum.
-    #[error("fee too low: the fee is below the chain's minimum fee; raise the fee (see `computefi status`)")]
-    FeeTooLow = 9,
-    /// The signer cannot pay the fee.
-    #[error("insufficient funds for fee: the signer's native balance is below the fee; fund the account with CFI first")]
-    InsufficientFee = 10,
-    /// The node's mempool is full or already holds this transaction.
-    #[error(
-        "mempool full: the node holds as many pending transactions as it may; retry after the next block"
-    )]
-    MempoolFull = 11,
-    /// Already pending or committed.
-    #[error(
-        "duplicate transaction: this exact transaction is already pending or committed; query it by hash"
-    )]
-    DuplicateTx = 12,
-    /// The node could not check the transaction (its storage failed); not the sender's fault.
-    #[error("node unavailable: the node could not read its state to check the transaction; retry later or use another node")]
-    NodeUnavailable = 13,
-    /// The account has as many pending transactions as the node holds for one account.
-    #[error("too many pending transactions from this account: the node holds at most `account_txs_max` per account ([mempool] in its config.toml); wait until some of them commit, then send the rest")]
-    AccountTxsFull = 14,
-    /// The balance left after the account's pending transactions does not cover their fees.
-    #[error("balance does not cover pending fees: after the account's earlier pending transactions, its CFI balance is below the fees of its pending transactions plus this one; fund the account or wait until pending ones commit")]
-    PendingFeesUncovered = 15,
-    /// The mempool is full and nothing in it pays less per byte.
-    #[error("fee too low for a full mempool: the mempool is full and every transaction it could evict pays at least as much per byte; raise the fee or retry after the next block")]
-    MempoolFeeTooLow = 16,
-    /// Evicted from the mempool by better-paying transactions.
-    #[error("evicted from the mempool: while it was full, transactions paying more per byte took this one's place; query the account's next nonce and send it again with a higher fee")]
-    TxEvicted = 17,
-    /// Waited in the mempool longer than the node keeps a pending transaction.
-    #[error("expired in the mempool: it waited longer than the node keeps a pending transaction (`tx_ttl_ms`), usually because an earlier nonce of the account never arrived or failed; send the missing nonce, then this one again")]
-    TxExpired = 18,
+/// Declares the error-code enum from one table, each row `Variant = code => "name"` under its
+/// message, and derives from that table everything that lists the codes ([`ErrorCode::ALL`],
+/// [`ErrorCode::name`], [`ErrorCode::from_code`]), so no list can miss a code.
+macro_rules! error_codes {
+    (
+        $(#[$enum_attr:meta])*
+        $vis:vis enum $enum:ident {
+            $(
+                $(#[$attr:meta])*
+                $variant:ident = $code:literal => $name:literal,
+            )*
+        }
+    ) => {
+        $(#[$enum_attr])*
+        $vis enum $enum {
+            $(
+                $(#[$attr])*
+                $variant = $code,
+            )*
+        }
 
-    // 20–39: refusals of the HTTP API itself (the request never reached the ledger), and the
-    // CLI's own failures (33–35, never sent by a node). HTTP status and code go together.
-    /// No route has this path (HTTP 404).
-    #[error("no such route: the path matches no API route; the routes and their methods are listed in GET /openapi.json")]
-    RouteNotFound = 20,
-    /// Nothing is stored under this id or height (HTTP 404).
-    #[error("not found: nothing is stored under this id or height; check the id, or wait for the block that creates it")]
-    NotFound = 21,
-    /// The route exists but not with this method (HTTP 405).
-    #[error("method not allowed: the route exists but not with this HTTP method; GET /openapi.json lists each route's method")]
-    MethodNotAllowed = 22,
-    /// The body is over the route's limit (HTTP 413).
-    #[error("request body too large: the body exceeds the route's limit ([api] body_bytes_max, or batch_body_bytes_max for POST /txs/batch); send less or split the batch")]
-    BodyTooLarge = 23,
-    /// Path and query are over the limit (HTTP 414).
-    #[error("URI too long: the path and query exceed the node's limit ([api] uri_bytes_max); shorten them, or send large data in a POST body")]
-    UriTooLong = 24,
-    /// The headers are over the limit (HTTP 431).
-    #[error("request headers too large: the headers exceed the node's limit in bytes or in number ([api] header_bytes_max, headers_max); send fewer or shorter headers")]
-    HeadersTooLarge = 25,
-    /// The query string does not parse (HTTP 400).
-    #[error("bad query string: a parameter is unknown, repeated or not of its type; the detail names it; GET /openapi.json lists each route's parameters")]
-    BadQuery = 26,
-    /// A path segment does not parse (HTTP 400).
-    #[error("bad path parameter: a path segment does not percent-decode to UTF-8 or does not parse as the id, hash or height the route names; the detail names it")]
-    BadPath = 27,
-    /// A path segment is over its limit (HTTP 400).
-    #[error("path parameter too long: a path segment exceeds its limit (state keys 1,024 bytes, feed names 32, other ids and heights 128); nothing is stored under a longer one; shorten it")]
-    PathParamTooLong = 28,
-    /// The request is malformed in another way (HTTP 400).
-    #[error("bad request: the request is malformed (a body that is not the expected JSON, a missing or extra field, a value out of range); the detail says what to fix")]
-    BadRequest = 29,
-    /// The node failed to answer (HTTP 500); not the client's fault.
-    #[error("internal error: the node failed to answer (its storage or one of its tasks failed); this is not the request's fault; retry later or use another node")]
-    Internal = 30,
-    /// The request took too long (HTTP 408).
-    #[error("request timeout: the request took longer than the node allows ([api] request_timeout_ms); retry, or broadcast in sync mode and poll GET /txs/{{hash}}")]
-    RequestTimeout = 31,
-    /// The node serves as many connections as it may (HTTP 503).
-    #[error("too many connections: the node serves as many connections as it may at once ([api] connections_max); retry in a moment, and reuse one connection for many requests")]
-    ConnectionsFull = 32,
-    /// The CLI got no answer from the node.
-    #[error("node unreachable: nothing answered at the node URL; start a node (`computefi devnet`) or pass --node URL")]
-    NodeUnreachable = 33,
-    /// The CLI got an answer it cannot read.
-    #[error("unreadable node answer: the answer is not the JSON a ComputeFi node sends; check that --node points at a ComputeFi node of this version")]
-    BadNodeAnswer = 34,
-    /// The CLI failed on its own side.
-    #[error("command failed: the command failed on this machine (an argument, file, key or local check); the detail says which")]
-    CommandFailed = 35,
+        impl $enum {
+            /// Every code, in the order declared.
+            pub const ALL: &'static [$enum] = &[$($enum::$variant),*];
 
-    /// Executing the transaction would break one of the ledger's invariants (a pool's k falling,
-    /// a supply below a balance, a total past 2^128): refused, so that no transaction can stop a
-    /// block from being built.
-    #[error("ledger invariant: executing the transaction would break an invariant of the ledger, so it is refused and changes nothing; the detail names the invariant; report it with the transaction hash")]
-    InvariantBroken = 40,
+            /// A short snake_case name for logs and JSON.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $($enum::$variant => $name,)*
+                }
+            }
 
-    /// Balance too low.
-    #[error(
-        "insufficient balance: the account holds less of this asset than the amount; fund it or send less"
-    )]
-    InsufficientBalance = 1001,
-    /// No such asset.
-    #[error("unknown asset: no asset has this id; check the id (`computefi query asset ID`) or create the asset first")]
-    UnknownAsset = 1002,
-    /// A zero amount.
-    #[error("zero amount: the amount must be more than zero; send at least 1 base unit")]
-    ZeroAmount = 1003,
-    /// Sending to oneself.
-    #[error("self transfer: the recipient is the sender; send to another account")]
-    SelfTransfer = 1004,
-    /// An amount would overflow 128 bits.
-    #[error("amount overflow: the resulting balance or total would exceed the largest amount (2^128-1); send less")]
-    AmountOverflow = 1005,
-    /// A multi-send with no outputs or too many.
-    #[error("bad multi-send: a multi-send needs between 1 and 256 outputs; split it into several")]
-    BadOutputs = 1006,
+            /// The code with this number, if there is one (a client reading a refusal's `code`).
+            pub fn from_code(code: u32) -> Option<$enum> {
+                match code {
+                    $($code => Some($enum::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
 
-    /// The issuer already created this symbol.
-    #[error("asset exists: this issuer already created an asset with this symbol; choose another symbol")]
-    AssetExists = 2001,
-    /// Only the issuer may mint or burn, set transfer rules, or freeze and unfreeze.
-    #[error("not the issuer: only the asset's issuer may mint or burn it, set its transfer rules, or freeze and unfreeze it; sign with the issuer's key")]
-    NotIssuer = 2002,
-    /// Minting past the cap.
-    #[error("max supply exceeded: minting this amount would take the supply past the asset's max supply; mint less")]
-    MaxSupplyExceeded = 2003,
-    /// Symbol out of form.
-    #[error(
-        "invalid symbol: a symbol has 2-12 characters A-Z and 0-9 and starts with a letter; CFI is reserved"
-    )]
-    InvalidSymbol = 2004,
-    /// Too many decimals.
-    #[error("invalid decimals: an asset has at most 18 decimals; choose fewer")]
-    InvalidDecimals = 2005,
-    /// Name too long or empty.
-    #[error("invalid name: a name has 1-64 bytes of printable text; shorten it")]
-    InvalidName = 2006,
-    /// A max supply of zero.
-    #[error("invalid max supply: a max supply must be more than zero; leave it out for no cap")]
-    InvalidMaxSupply = 2007,
+error_codes! {
+    /// Stable error codes, ordered by the precedence in which checks run.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, thiserror::Error)]
+    #[repr(u32)]
+    pub enum ErrorCode {
+        /// Bytes are not a transaction.
+        #[error("malformed transaction: the bytes do not decode as a signed transaction; build it with `computefi tx …` or the documented borsh layout")]
+        MalformedTx = 1 => "malformed_tx",
+        /// Over the size limit.
+        #[error("transaction too large: it exceeds the size limit; split it into several transactions")]
+        TxTooLarge = 2 => "tx_too_large",
+        /// A field is out of its bounds (too many messages, memo too long, chain id too long).
+        #[error("transaction field out of bounds: a list or string is longer than its limit; send fewer messages or a shorter memo")]
+        TxFieldTooLarge = 3 => "tx_field_too_large",
+        /// No messages.
+        #[error("empty transaction: it holds no messages; add at least one message")]
+        EmptyTx = 4 => "empty_tx",
+        /// The chain id does not match.
+        #[error("wrong chain id: the transaction was signed for another chain; sign it again with this chain's id (see `computefi status`)")]
+        WrongChainId = 5 => "wrong_chain_id",
+        /// The signature does not verify.
+        #[error("invalid signature: the signature does not verify for the signer's public key over these bytes; sign the transaction again with the signer's key and do not modify it after signing")]
+        InvalidSignature = 6 => "invalid_signature",
+        /// The nonce was already used.
+        #[error("nonce already used: this account has already executed a transaction with this nonce; query the account's next nonce and sign again")]
+        NonceReused = 7 => "nonce_reused",
+        /// The nonce is ahead of the account's next nonce.
+        #[error("nonce from the future: earlier nonces of this account have not been executed yet; send the missing transactions first or use the account's next nonce")]
+        NonceFuture = 8 => "nonce_future",
+        /// The fee is below the chain's minimum.
+        #[error("fee too low: the fee is below the chain's minimum fee; raise the fee (see `computefi status`)")]
+        FeeTooLow = 9 => "fee_too_low",
+        /// The signer cannot pay the fee.
+        #[error("insufficient funds for fee: the signer's native balance is below the fee; fund the account with CFI first")]
+        InsufficientFee = 10 => "insufficient_fee",
+        /// The node's mempool is full or already holds this transaction.
+        #[error(
+            "mempool full: the node holds as many pending transactions as it may; retry after the next block"
+        )]
+        MempoolFull = 11 => "mempool_full",
+        /// Already pending or committed.
+        #[error(
+            "duplicate transaction: this exact transaction is already pending or committed; query it by hash"
+        )]
+        DuplicateTx = 12 => "duplicate_tx",
+        /// The node could not check the transaction (its storage failed); not the sender's fault.
+        #[error("node unavailable: the node could not read its state to check the transaction; retry later or use another node")]
+        NodeUnavailable = 13 => "node_unavailable",
+        /// The account has as many pending transactions as the node holds for one account.
+        #[error("too many pending transactions from this account: the node holds at most `account_txs_max` per account ([mempool] in its config.toml); wait until some of them commit, then send the rest")]
+        AccountTxsFull = 14 => "account_txs_full",
+        /// The balance left after the account's pending transactions does not cover their fees.
+        #[error("balance does not cover pending fees: after the account's earlier pending transactions, its CFI balance is below the fees of its pending transactions plus this one; fund the account or wait until pending ones commit")]
+        PendingFeesUncovered = 15 => "pending_fees_uncovered",
+        /// The mempool is full and nothing in it pays less per byte.
+        #[error("fee too low for a full mempool: the mempool is full and every transaction it could evict pays at least as much per byte; raise the fee or retry after the next block")]
+        MempoolFeeTooLow = 16 => "mempool_fee_too_low",
+        /// Evicted from the mempool by better-paying transactions.
+        #[error("evicted from the mempool: while it was full, transactions paying more per byte took this one's place; query the account's next nonce and send it again with a higher fee")]
+        TxEvicted = 17 => "tx_evicted",
+        /// Waited in the mempool longer than the node keeps a pending transaction.
+        #[error("expired in the mempool: it waited longer than the node keeps a pending transaction (`tx_ttl_ms`), usually because an earlier nonce of the account never arrived or failed; send the missing nonce, then this one again")]
+        TxExpired = 18 => "tx_expired",
 
-    /// not a claim issuer.
-    #[error("not a claim issuer: only a registered claim issuer may grant or revoke claims; sign with a registered issuer's key (see `computefi query claim-issuers`)")]
-    NotClaimIssuer = 3001,
-    /// invalid claim.
-    #[error("invalid claim: a jurisdiction claim needs a two-letter country code (e.g. DE) and other claims none; fix the claim")]
-    InvalidClaim = 3002,
-    /// claim expiry in the past.
-    #[error("claim expiry in the past: the expiry must be later than the current block time; choose a later expiry")]
-    ClaimExpiryPast = 3003,
-    /// no such claim.
-    #[error("no such claim: the signer has not granted this claim to this account; check the subject and claim type")]
-    ClaimNotFound = 3004,
-    /// invalid transfer rules.
-    #[error("invalid transfer rules: a list or code is out of bounds; the detail names it")]
-    InvalidRules = 3101,
-    /// asset frozen.
-    #[error(
-        "asset frozen: its issuer has frozen all transfers of this asset; ask the issuer to unfreeze it"
-    )]
-    AssetFrozen = 3102,
-    /// account frozen.
-    #[error("account frozen: the issuer has frozen this account's holding of the asset; ask the issuer to unfreeze it")]
-    AccountFrozen = 3103,
-    /// too many holders.
-    #[error("too many holders: the transfer would give the asset more holders than its rules allow; send to an existing holder")]
-    HoldersMaxExceeded = 3104,
-    /// holding limit exceeded.
-    #[error(
-        "holding limit exceeded: the receiver would hold more of the supply than the rules allow; send less"
-    )]
-    HoldingMaxExceeded = 3105,
-    /// transfer not allowed by the asset's rules.
-    #[error("transfer not allowed by the asset's rules: no requirement is met by sender and receiver; the detail names the failing conditions; get the missing claims from a trusted claim issuer")]
-    TransferNotAllowed = 3106,
-    /// not the controller.
-    #[error("not the controller: only the asset's controller may force a transfer; sign with the controller's key")]
-    NotController = 3107,
-    /// not frozen.
-    #[error("not frozen: there is no such freeze to lift")]
-    NotFrozen = 3108,
-    /// unknown title.
-    #[error("unknown title: no hardware title has this id; list titles with `computefi query titles`")]
-    UnknownTitle = 4001,
-    /// invalid title.
-    #[error("invalid title: a field of the title is empty or out of bounds; the detail names it")]
-    InvalidTitleSpec = 4002,
-    /// duplicate serial.
-    #[error("duplicate serial: a unit with this serial already backs a title (one unit cannot back two titles); check the serials")]
-    DuplicateSerial = 4003,
-    /// not an approved auditor.
-    #[error("not an approved auditor: only an approved auditor or appraiser may verify or appraise titles; sign with an approved auditor's key")]
-    NotAuditor = 4004,
-    /// not the holder.
-    #[error(
-        "not the holder: only the title's holder may transfer, pledge, fractionalise, redeem or retire it"
-    )]
-    NotTitleHolder = 4005,
-    /// not the operator.
-    #[error(
-        "not the operator: only the title's operator may change its status or insurance or authorise payers"
-    )]
-    NotOperator = 4006,
-    /// title pledged.
-    #[error("title pledged: the title is pledged to a lender; have the lien holder release it first")]
-    TitlePledged = 4007,
-    /// title locked.
-    #[error("title locked: the title is split into shares; recombine all shares first")]
-    TitleLocked = 4008,
-    /// title ended.
-    #[error("title ended: the title was redeemed or retired and can no longer change")]
-    TitleEnded = 4009,
-    /// status change not allowed.
-    #[error("status change not allowed: titles move registered -> verified -> active <-> degraded/offline; the detail names both states")]
-    BadStatusChange = 4010,
-    /// not the lien holder.
-    #[error("not the lien holder: only the account the title is pledged to may release it")]
-    NotLienHolder = 4011,
-    /// title not verified.
-    #[error("title not verified: an approved auditor must verify the title first")]
-    TitleNotVerified = 4012,
-    /// Tag taken.
-    #[error("coinbase tag taken: another live title already uses this coinbase tag; choose another tag")]
-    DuplicateCoinbaseTag = 4013,
-    /// zero shares.
-    #[error("zero shares: a title must be split into at least 1 share")]
-    ZeroShares = 5001,
-    /// bad vault.
-    #[error("bad vault: a vault holds 1 to 32 distinct titles of one class; the detail says what is wrong")]
-    BadVault = 5002,
-    /// not a share token.
-    #[error("not a share token: this asset is not the share token of a title or vault")]
-    NotAVault = 5003,
-    /// not all shares.
-    #[error("not all shares: recombining needs every share of the vault in the signer's account")]
-    NotAllShares = 5004,
-    /// costs exceed income.
-    #[error("costs exceed income: declared costs are larger than the gross income, or nothing is left; check the amounts")]
-    CostsExceedIncome = 6001,
-    /// not a payer.
-    #[error("not a payer: only the title's operator or an authorised payer may deposit its income")]
-    NotPayer = 6002,
-    /// nothing to claim.
-    #[error("nothing to claim: this account has no unclaimed income for these shares and this asset")]
-    NothingToClaim = 6003,
-    /// too many income assets.
-    #[error("too many income assets: a vault pays income in at most 8 assets; pay in one it already uses")]
-    TooManyIncomeAssets = 6004,
+        // 20–39: refusals of the HTTP API itself (the request never reached the ledger), and the
+        // CLI's own failures (33–35, never sent by a node). HTTP status and code go together.
+        /// No route has this path (HTTP 404).
+        #[error("no such route: the path matches no API route; the routes and their methods are listed in GET /openapi.json")]
+        RouteNotFound = 20 => "route_not_found",
+        /// Nothing is stored under this id or height (HTTP 404).
+        #[error("not found: nothing is stored under this id or height; check the id, or wait for the block that creates it")]
+        NotFound = 21 => "not_found",
+        /// The route exists but not with this method (HTTP 405).
+        #[error("method not allowed: the route exists but not with this HTTP method; GET /openapi.json lists each route's method")]
+        MethodNotAllowed = 22 => "method_not_allowed",
+        /// The body is over the route's limit (HTTP 413).
+        #[error("request body too large: the body exceeds the route's limit ([api] body_bytes_max, or batch_body_bytes_max for POST /txs/batch); send less or split the batch")]
+        BodyTooLarge = 23 => "body_too_large",
+        /// Path and query are over the limit (HTTP 414).
+        #[error("URI too long: the path and query exceed the node's limit ([api] uri_bytes_max); shorten them, or send large data in a POST body")]
+        UriTooLong = 24 => "uri_too_long",
+        /// The headers are over the limit (HTTP 431).
+        #[error("request headers too large: the headers exceed the node's limit in bytes or in number ([api] header_bytes_max, headers_max); send fewer or shorter headers")]
+        HeadersTooLarge = 25 => "headers_too_large",
+        /// The query string does not parse (HTTP 400).
+        #[error("bad query string: a parameter is unknown, repeated or not of its type; the detail names it; GET /openapi.json lists each route's parameters")]
+        BadQuery = 26 => "bad_query",
+        /// A path segment does not parse (HTTP 400).
+        #[error("bad path parameter: a path segment does not percent-decode to UTF-8 or does not parse as the id, hash or height the route names; the detail names it")]
+        BadPath = 27 => "bad_path",
+        /// A path segment is over its limit (HTTP 400).
+        #[error("path parameter too long: a path segment exceeds its limit (state keys 1,024 bytes, feed names 32, other ids and heights 128); nothing is stored under a longer one; shorten it")]
+        PathParamTooLong = 28 => "path_param_too_long",
+        /// The request is malformed in another way (HTTP 400).
+        #[error("bad request: the request is malformed (a body that is not the expected JSON, a missing or extra field, a value out of range); the detail says what to fix")]
+        BadRequest = 29 => "bad_request",
+        /// The node failed to answer (HTTP 500); not the client's fault.
+        #[error("internal error: the node failed to answer (its storage or one of its tasks failed); this is not the request's fault; retry later or use another node")]
+        Internal = 30 => "internal",
+        /// The request took too long (HTTP 408).
+        #[error("request timeout: the request took longer than the node allows ([api] request_timeout_ms); retry, or broadcast in sync mode and poll GET /txs/{{hash}}")]
+        RequestTimeout = 31 => "request_timeout",
+        /// The node serves as many connections as it may (HTTP 503).
+        #[error("too many connections: the node serves as many connections as it may at once ([api] connections_max); retry in a moment, and reuse one connection for many requests")]
+        ConnectionsFull = 32 => "connections_full",
+        /// The CLI got no answer from the node.
+        #[error("node unreachable: nothing answered at the node URL; start a node (`computefi devnet`) or pass --node URL")]
+        NodeUnreachable = 33 => "node_unreachable",
+        /// The CLI got an answer it cannot read.
+        #[error("unreadable node answer: the answer is not the JSON a ComputeFi node sends; check that --node points at a ComputeFi node of this version")]
+        BadNodeAnswer = 34 => "bad_node_answer",
+        /// The CLI failed on its own side.
+        #[error("command failed: the command failed on this machine (an argument, file, key or local check); the detail says which")]
+        CommandFailed = 35 => "command_failed",
 
-    /// unknown device key.
-    #[error("unknown device key: the key is not listed on the title; the operator lists device keys when registering the title")]
-    UnknownDeviceKey = 7001,
-    /// invalid report signature.
-    #[error("invalid report signature: the device key did not sign this envelope; sign it again with the device key")]
-    InvalidReportSignature = 7002,
-    /// replayed report.
-    #[error("replayed report: this device already reported with this sequence number; use the next sequence number")]
-    ReplayedReport = 7003,
-    /// sequence gap too large.
-    #[error("sequence gap too large: the sequence number skips more reports than allowed; send the missing reports or the next number")]
-    SequenceGap = 7004,
-    /// broken report chain.
-    #[error("broken report chain: prev_hash is not the hash of this key's last accepted envelope; rebuild the envelope on the last one")]
-    BrokenReportChain = 7005,
-    /// report outside its window.
-    #[error("report outside its window: the block height is outside the envelope's window, or the window is too wide; sign a fresh report")]
-    StaleReport = 7006,
-    /// invalid report payload.
-    #[error("invalid report payload: a list or field of the payload is out of bounds; the detail names it")]
-    InvalidPayload = 7007,
-    /// unknown feed.
-    #[error("unknown feed: no oracle feed has this name; list feeds with `computefi query feeds`")]
-    UnknownFeed = 7101,
-    /// not a feeder.
-    #[error("not a feeder: only the feed's authorised feeders may submit values")]
-    NotFeeder = 7102,
-    /// duplicate share.
-    #[error("duplicate share: this block header was already counted as a share; send only new shares")]
-    DuplicateShare = 7008,
-    /// share below its difficulty.
-    #[error("share below its difficulty: the header's hash does not meet the batch's share difficulty; send only shares that meet it")]
-    ShareTooWeak = 7009,
-    /// challenge pending.
-    #[error("challenge pending: this title already has an open challenge; answer or expire it first")]
-    ChallengePending = 7010,
-    /// challenge not expired.
-    #[error("challenge not expired: its deadline has not passed; wait for the deadline")]
-    ChallengeNotExpired = 7011,
-    /// unknown challenge.
-    #[error("unknown challenge: no open challenge has this id for this title; list them with GET /titles/{{id}}/reports")]
-    UnknownChallenge = 7012,
-    /// Not yet offline.
-    #[error("not offline yet: the title's last share is newer than the offline timeout, or it has never reported one; wait or check GET /titles/{{id}}/reports")]
-    NotOffline = 7013,
-    /// Share not bound.
-    #[error("share not bound to the title: the coinbase proof is missing, or its coinbase does not carry the title's tag or does not hash to the header's merkle root; send each share with its coinbase and branch")]
-    ShareNotBound = 7014,
-    /// Stale share.
-    #[error("stale share: the share does not build on a recent Bitcoin tip reported to the ledger; mine on the current tip")]
-    StaleShare = 7015,
+        /// Executing the transaction would break one of the ledger's invariants (a pool's k falling,
+        /// a supply below a balance, a total past 2^128): refused, so that no transaction can stop a
+        /// block from being built.
+        #[error("ledger invariant: executing the transaction would break an invariant of the ledger, so it is refused and changes nothing; the detail names the invariant; report it with the transaction hash")]
+        InvariantBroken = 40 => "invariant_broken",
 
-    /// A pool of one asset with itself.
-    #[error(
-        "pool of one asset with itself: a pool trades two different assets; give two different asset ids"
-    )]
-    SameAsset = 8000,
-    /// A pool for the pair exists.
-    #[error(
-        "pool exists: the pair already has a pool; add liquidity to it instead (GET /pools/{{a}}/{{b}})"
-    )]
-    PoolExists = 8001,
-    /// No such pool.
-    #[error("unknown pool: no pool trades this pair; create it with `computefi tx amm create-pool` or check the route")]
-    UnknownPool = 8002,
-    /// Zero liquidity.
-    #[error("zero liquidity: the amounts are zero, too small to mint a liquidity share, or the pool holds no reserves; deposit more, or add liquidity before trading")]
-    ZeroLiquidity = 8003,
-    /// Past the slippage limit.
-    #[error("slippage limit exceeded: at the pool's current reserves the trade gives less (or costs more) than the limit you set; quote again and raise the limit or trade less")]
-    SlippageExceeded = 8004,
-    /// Past the deadline.
-    #[error("deadline passed: the block height is past the deadline height you set; sign the trade again with a later deadline")]
-    DeadlinePassed = 8005,
-    /// A bad route.
-    #[error("bad route: a route lists 2 to 5 assets with no asset twice; give the assets from the one you pay to the one you receive")]
-    BadRoute = 8006,
-    /// The output would drain the pool.
-    #[error("insufficient liquidity: the pool cannot pay that much out of its reserves; trade less")]
-    InsufficientLiquidity = 8007,
-    /// Fee outside its range.
-    #[error("fee out of range: a pool's fee is 1 to 1000 basis points; use the default 30 unless you have a reason")]
-    BadFee = 8008,
+        /// Balance too low.
+        #[error(
+            "insufficient balance: the account holds less of this asset than the amount; fund it or send less"
+        )]
+        InsufficientBalance = 1001 => "insufficient_balance",
+        /// No such asset.
+        #[error("unknown asset: no asset has this id; check the id (`computefi query asset ID`) or create the asset first")]
+        UnknownAsset = 1002 => "unknown_asset",
+        /// A zero amount.
+        #[error("zero amount: the amount must be more than zero; send at least 1 base unit")]
+        ZeroAmount = 1003 => "zero_amount",
+        /// Sending to oneself.
+        #[error("self transfer: the recipient is the sender; send to another account")]
+        SelfTransfer = 1004 => "self_transfer",
+        /// An amount would overflow 128 bits.
+        #[error("amount overflow: the resulting balance or total would exceed the largest amount (2^128-1); send less")]
+        AmountOverflow = 1005 => "amount_overflow",
+        /// A multi-send with no outputs or too many.
+        #[error(
+            "bad multi-send: a multi-send needs between 1 and {max} outputs; split it into several",
+            max = crate::limits::MULTI_SEND_OUTPUTS_MAX,
+        )]
+        BadOutputs = 1006 => "bad_outputs",
 
-    /// Capacity beyond the verified capacity.
-    #[error("capacity beyond the verified capacity: at some moment of the window the title's live capacity tokens and leases would hold more GPUs or TH/s than its verified capacity; issue less, or another window (GET /titles/{{id}}/capacity)")]
-    CapacityExceeded = 8100,
-    /// Bad capacity window.
-    #[error("bad capacity window: GPU-hours need a GPU title, at least one GPU and one hour and at most the longest window; TH/s-days need an ASIC title and a day that has not ended; fix the window")]
-    BadCapacityWindow = 8101,
-    /// Token expired.
-    #[error("token expired: the capacity token's window has ended, so it no longer moves, trades or redeems; expired tokens count for nothing")]
-    TokenExpired = 8102,
-    /// Not a capacity token of that kind.
-    #[error("not a capacity token of that kind: redeem GPU-hour tokens for leases and TH/s-day tokens for delivery contracts (GET /capacity/{{token}})")]
-    NotCapacityToken = 8103,
-    /// Not the title's provider.
-    #[error("not the title's provider: only the title's holder (or its operator while it is fractionalised) sells its capacity; sign with that account")]
-    NotProvider = 8104,
-    /// Too many live capacity tokens.
-    #[error("too many live capacity tokens: the title or the ledger holds the most unexpired capacity tokens it may; wait for some to expire")]
-    TooManyTokens = 8105,
-    /// Bad order.
-    #[error("bad order: GPUs, hours, the price limit and the deposit must be above zero and within their limits, the model named, the green share at most 10000 bps and an automatic acceptance height in the future; fix the order")]
-    BadOrder = 8200,
-    /// Unknown order.
-    #[error("unknown order: no order has this id; list orders with GET /orders")]
-    UnknownOrder = 8201,
-    /// Order closed.
-    #[error("order closed: the order was accepted or cancelled and takes no more bids or acceptances; bid on an open order")]
-    OrderClosed = 8202,
-    /// Bid does not fit the order.
-    #[error("bid does not fit the order: the title must be an active GPU title of the order's model with the green share asked, and the price at most the order's limit; bid with a fitting title and price")]
-    BidDoesNotFit = 8203,
-    /// Too many bids.
-    #[error("too many bids: the order holds the most bids it may; wait for the renter to accept one")]
-    TooManyBids = 8204,
-    /// Unknown lease.
-    #[error(
-        "unknown lease: no lease has this id; GET /leases lists the open ones, GET /leases/{{id}} shows any"
-    )]
-    UnknownLease = 8205,
-    /// Not a party to the lease.
-    #[error("not a party to the lease: only the lease's renter or provider may close it, and only the renter tops it up or accepts bids; sign with that account")]
-    NotLeaseParty = 8206,
-    /// Lease closed.
-    #[error("lease closed: the lease has ended and takes no more payments; post a new order")]
-    LeaseClosed = 8207,
-    /// Unknown bid.
-    #[error("unknown bid: the order has no bid at this index; list its bids with GET /orders/{{id}}")]
-    UnknownBid = 8208,
-    /// Too many open leases.
-    #[error("too many open leases: the ledger runs at most a fixed number of leases and orders at once; wait for one to end")]
-    TooManyLeases = 8209,
-    /// Gpus unavailable.
-    #[error("GPUs unavailable: the title does not have that many GPUs free of other leases and capacity tokens for the period; bid with fewer GPUs or another title")]
-    GpusUnavailable = 8210,
-    /// Bad contract.
-    #[error("bad contract: the hashrate, days and price must be above zero, the title an ASIC title, the start in the future and the tolerance below 10000 bps; fix the offer")]
-    BadContract = 8300,
-    /// Unknown contract.
-    #[error("unknown contract: no delivery contract has this id; list them with GET /contracts")]
-    UnknownContract = 8301,
-    /// Contract not offered.
-    #[error("contract not offered: only an offer not yet accepted can be accepted or cancelled")]
-    ContractNotOffered = 8302,
-    /// Not the buyer.
-    #[error("not the buyer: only the buyer who made the offer may cancel it; sign with that account")]
-    NotBuyer = 8303,
-    /// Too many delivery contracts.
-    #[error("too many delivery contracts: the title or the ledger runs the most contracts it may at once; wait for one to end")]
-    ContractsFull = 8304,
+        /// The issuer already created this symbol.
+        #[error("asset exists: this issuer already created an asset with this symbol; choose another symbol")]
+        AssetExists = 2001 => "asset_exists",
+        /// Only the issuer may mint or burn, set transfer rules, or freeze and unfreeze.
+        #[error("not the issuer: only the asset's issuer may mint or burn it, set its transfer rules, or freeze and unfreeze it; sign with the issuer's key")]
+        NotIssuer = 2002 => "not_issuer",
+        /// Minting past the cap.
+        #[error("max supply exceeded: minting this amount would take the supply past the asset's max supply; mint less")]
+        MaxSupplyExceeded = 2003 => "max_supply_exceeded",
+        /// Symbol out of form.
+        #[error(
+            "invalid symbol: a symbol has {min}-{max} characters A-Z and 0-9 and starts with a letter; {native} is reserved",
+            min = crate::limits::SYMBOL_BYTES_MIN,
+            max = crate::limits::SYMBOL_BYTES_MAX,
+            native = crate::address::NATIVE_SYMBOL,
+        )]
+        InvalidSymbol = 2004 => "invalid_symbol",
+        /// Too many decimals.
+        #[error(
+            "invalid decimals: an asset has at most {max} decimals; choose fewer",
+            max = crate::limits::DECIMALS_MAX,
+        )]
+        InvalidDecimals = 2005 => "invalid_decimals",
+        /// Name too long or empty.
+        #[error(
+            "invalid name: a name has 1-{max} bytes of printable text; shorten it",
+            max = crate::limits::ASSET_NAME_BYTES_MAX,
+        )]
+        InvalidName = 2006 => "invalid_name",
+        /// A max supply of zero.
+        #[error("invalid max supply: a max supply must be more than zero; leave it out for no cap")]
+        InvalidMaxSupply = 2007 => "invalid_max_supply",
+
+        /// not a claim issuer.
+        #[error("not a claim issuer: only a registered claim issuer may grant or revoke claims; sign with a registered issuer's key (see `computefi query claim-issuers`)")]
+        NotClaimIssuer = 3001 => "not_claim_issuer",
+        /// invalid claim.
+        #[error("invalid claim: a jurisdiction claim needs a two-letter country code (e.g. DE) and other claims none; fix the claim")]
+        InvalidClaim = 3002 => "invalid_claim",
+        /// claim expiry in the past.
+        #[error("claim expiry in the past: the expiry must be later than the current block time; choose a later expiry")]
+        ClaimExpiryPast = 3003 => "claim_expiry_past",
+        /// no such claim.
+        #[error("no such claim: the signer has not granted this claim to this account; check the subject and claim type")]
+        ClaimNotFound = 3004 => "claim_not_found",
+        /// invalid transfer rules.
+        #[error("invalid transfer rules: a list or code is out of bounds; the detail names it")]
+        InvalidRules = 3101 => "invalid_rules",
+        /// asset frozen.
+        #[error(
+            "asset frozen: its issuer has frozen all transfers of this asset; ask the issuer to unfreeze it"
+        )]
+        AssetFrozen = 3102 => "asset_frozen",
+        /// account frozen.
+        #[error("account frozen: the issuer has frozen this account's holding of the asset; ask the issuer to unfreeze it")]
+        AccountFrozen = 3103 => "account_frozen",
+        /// too many holders.
+        #[error("too many holders: the transfer would give the asset more holders than its rules allow; send to an existing holder")]
+        HoldersMaxExceeded = 3104 => "holders_max_exceeded",
+        /// holding limit exceeded.
+        #[error(
+            "holding limit exceeded: the receiver would hold more of the supply than the rules allow; send less"
+        )]
+        HoldingMaxExceeded = 3105 => "holding_max_exceeded",
+        /// transfer not allowed by the asset's rules.
+        #[error("transfer not allowed by the asset's rules: no requirement is met by sender and receiver; the detail names the failing conditions; get the missing claims from a trusted claim issuer")]
+        TransferNotAllowed = 3106 => "transfer_not_allowed",
+        /// not the controller.
+        #[error("not the controller: only the asset's controller may force a transfer; sign with the controller's key")]
+        NotController = 3107 => "not_controller",
+        /// not frozen.
+        #[error("not frozen: there is no such freeze to lift")]
+        NotFrozen = 3108 => "not_frozen",
+        /// unknown title.
+        #[error("unknown title: no hardware title has this id; list titles with `computefi query titles`")]
+        UnknownTitle = 4001 => "unknown_title",
+        /// invalid title.
+        #[error("invalid title: a field of the title is empty or out of bounds; the detail names it")]
+        InvalidTitleSpec = 4002 => "invalid_title_spec",
+        /// duplicate serial.
+        #[error("duplicate serial: a unit with this serial already backs a title (one unit cannot back two titles); check the serials")]
+        DuplicateSerial = 4003 => "duplicate_serial",
+        /// not an approved auditor.
+        #[error("not an approved auditor: only an approved auditor or appraiser may verify or appraise titles; sign with an approved auditor's key")]
+        NotAuditor = 4004 => "not_auditor",
+        /// not the holder.
+        #[error(
+            "not the holder: only the title's holder may transfer, pledge, fractionalise, redeem or retire it"
+        )]
+        NotTitleHolder = 4005 => "not_title_holder",
+        /// not the operator.
+        #[error(
+            "not the operator: only the title's operator may change its status or insurance or authorise payers"
+        )]
+        NotOperator = 4006 => "not_operator",
+        /// title pledged.
+        #[error("title pledged: the title is pledged to a lender; have the lien holder release it first")]
+        TitlePledged = 4007 => "title_pledged",
+        /// title locked.
+        #[error("title locked: the title is split into shares; recombine all shares first")]
+        TitleLocked = 4008 => "title_locked",
+        /// title ended.
+        #[error("title ended: the title was redeemed or retired and can no longer change")]
+        TitleEnded = 4009 => "title_ended",
+        /// status change not allowed.
+        #[error("status change not allowed: titles move registered -> verified -> active <-> degraded/offline; the detail names both states")]
+        BadStatusChange = 4010 => "bad_status_change",
+        /// not the lien holder.
+        #[error("not the lien holder: only the account the title is pledged to may release it")]
+        NotLienHolder = 4011 => "not_lien_holder",
+        /// title not verified.
+        #[error("title not verified: an approved auditor must verify the title first")]
+        TitleNotVerified = 4012 => "title_not_verified",
+        /// Tag taken.
+        #[error("coinbase tag taken: another live title already uses this coinbase tag; choose another tag")]
+        DuplicateCoinbaseTag = 4013 => "duplicate_coinbase_tag",
+        /// zero shares.
+        #[error("zero shares: a title must be split into at least 1 share")]
+        ZeroShares = 5001 => "zero_shares",
+        /// bad vault.
+        #[error("bad vault: a vault holds 1 to 32 distinct titles of one class; the detail says what is wrong")]
+        BadVault = 5002 => "bad_vault",
+        /// not a share token.
+        #[error("not a share token: this asset is not the share token of a title or vault")]
+        NotAVault = 5003 => "not_a_vault",
+        /// not all shares.
+        #[error("not all shares: recombining needs every share of the vault in the signer's account")]
+        NotAllShares = 5004 => "not_all_shares",
+        /// costs exceed income.
+        #[error("costs exceed income: declared costs are larger than the gross income, or nothing is left; check the amounts")]
+        CostsExceedIncome = 6001 => "costs_exceed_income",
+        /// not a payer.
+        #[error("not a payer: only the title's operator or an authorised payer may deposit its income")]
+        NotPayer = 6002 => "not_payer",
+        /// nothing to claim.
+        #[error("nothing to claim: this account has no unclaimed income for these shares and this asset")]
+        NothingToClaim = 6003 => "nothing_to_claim",
+        /// too many income assets.
+        #[error("too many income assets: a vault pays income in at most 8 assets; pay in one it already uses")]
+        TooManyIncomeAssets = 6004 => "too_many_income_assets",
+
+        /// unknown device key.
+        #[error("unknown device key: the key is not listed on the title; the operator lists device keys when registering the title")]
+        UnknownDeviceKey = 7001 => "unknown_device_key",
+        /// invalid report signature.
+        #[error("invalid report signature: the device key did not sign this envelope; sign it again with the device key")]
+        InvalidReportSignature = 7002 => "invalid_report_signature",
+        /// replayed report.
+        #[error("replayed report: this device already reported with this sequence number; use the next sequence number")]
+        ReplayedReport = 7003 => "replayed_report",
+        /// sequence gap too large.
+        #[error("sequence gap too large: the sequence number skips more reports than allowed; send the missing reports or the next number")]
+        SequenceGap = 7004 => "sequence_gap",
+        /// broken report chain.
+        #[error("broken report chain: prev_hash is not the hash of this key's last accepted envelope; rebuild the envelope on the last one")]
+        BrokenReportChain = 7005 => "broken_report_chain",
+        /// report outside its window.
+        #[error("report outside its window: the block height is outside the envelope's window, or the window is too wide; sign a fresh report")]
+        StaleReport = 7006 => "stale_report",
+        /// invalid report payload.
+        #[error("invalid report payload: a list or field of the payload is out of bounds; the detail names it")]
+        InvalidPayload = 7007 => "invalid_payload",
+        /// unknown feed.
+        #[error("unknown feed: no oracle feed has this name; list feeds with `computefi query feeds`")]
+        UnknownFeed = 7101 => "unknown_feed",
+        /// not a feeder.
+        #[error("not a feeder: only the feed's authorised feeders may submit values")]
+        NotFeeder = 7102 => "not_feeder",
+        /// duplicate share.
+        #[error("duplicate share: this block header was already counted as a share; send only new shares")]
+        DuplicateShare = 7008 => "duplicate_share",
+        /// share below its difficulty.
+        #[error("share below its difficulty: the header's hash does not meet the batch's share difficulty; send only shares that meet it")]
+        ShareTooWeak = 7009 => "share_too_weak",
+        /// challenge pending.
+        #[error("challenge pending: this title already has an open challenge; answer or expire it first")]
+        ChallengePending = 7010 => "challenge_pending",
+        /// challenge not expired.
+        #[error("challenge not expired: its deadline has not passed; wait for the deadline")]
+        ChallengeNotExpired = 7011 => "challenge_not_expired",
+        /// unknown challenge.
+        #[error("unknown challenge: no open challenge has this id for this title; list them with GET /titles/{{id}}/reports")]
+        UnknownChallenge = 7012 => "unknown_challenge",
+        /// Not yet offline.
+        #[error("not offline yet: the title's last share is newer than the offline timeout, or it has never reported one; wait or check GET /titles/{{id}}/reports")]
+        NotOffline = 7013 => "not_offline",
+        /// Share not bound.
+        #[error("share not bound to the title: the coinbase proof is missing, or its coinbase does not carry the title's tag or does not hash to the header's merkle root; send each share with its coinbase and branch")]
+        ShareNotBound = 7014 => "share_not_bound",
+        /// Stale share.
+        #[error("stale share: the share does not build on a recent Bitcoin tip reported to the ledger; mine on the current tip")]
+        StaleShare = 7015 => "stale_share",
+
+        /// A pool of one asset with itself.
+        #[error(
+            "pool of one asset with itself: a pool trades two different assets; give two different asset ids"
+        )]
+        SameAsset = 8000 => "same_asset",
+        /// A pool for the pair exists.
+        #[error(
+            "pool exists: the pair already has a pool; add liquidity to it instead (GET /pools/{{a}}/{{b}})"
+        )]
+        PoolExists = 8001 => "pool_exists",
+        /// No such pool.
+        #[error("unknown pool: no pool trades this pair; create it with `computefi tx amm create-pool` or check the route")]
+        UnknownPool = 8002 => "unknown_pool",
+        /// Zero liquidity.
+        #[error("zero liquidity: the amounts are zero, too small to mint a liquidity share, or the pool holds no reserves; deposit more, or add liquidity before trading")]
+        ZeroLiquidity = 8003 => "zero_liquidity",
+        /// Past the slippage limit.
+        #[error("slippage limit exceeded: at the pool's current reserves the trade gives less (or costs more) than the limit you set; quote again and raise the limit or trade less")]
+        SlippageExceeded = 8004 => "slippage_exceeded",
+        /// Past the deadline.
+        #[error("deadline passed: the block height is past the deadline height you set; sign the trade again with a later deadline")]
+        DeadlinePassed = 8005 => "deadline_passed",
+        /// A bad route.
+        #[error("bad route: a route lists 2 to 5 assets with no asset twice; give the assets from the one you pay to the one you receive")]
+        BadRoute = 8006 => "bad_route",
+        /// The output would drain the pool.
+        #[error("insufficient liquidity: the pool cannot pay that much out of its reserves; trade less")]
+        InsufficientLiquidity = 8007 => "insufficient_liquidity",
+        /// Fee outside its range.
+        #[error("fee out of range: a pool's fee is 1 to 1000 basis points; use the default 30 unless you have a reason")]
+        BadFee = 8008 => "bad_fee",
+
+        /// Capacity beyond the verified capacity.
+        #[error("capacity beyond the verified capacity: at some moment of the window the title's live capacity tokens and leases would hold more GPUs or TH/s than its verified capacity; issue less, or another window (GET /titles/{{id}}/capacity)")]
+        CapacityExceeded = 8100 => "capacity_exceeded",
+        /// Bad capacity window.
+        #[error("bad capacity window: GPU-hours need a GPU title, at least one GPU and one hour and at most the longest window; TH/s-days need an ASIC title and a day that has not ended; fix the window")]
+        BadCapacityWindow = 8101 => "bad_capacity_window",
+        /// Token expired.
+        #[error("token expired: the capacity token's window has ended, so it no longer moves, trades or redeems; expired tokens count for nothing")]
+        TokenExpired = 8102 => "token_expired",
+        /// Not a capacity token of that kind.
+        #[error("not a capacity token of that kind: redeem GPU-hour tokens for leases and TH/s-day tokens for delivery contracts (GET /capacity/{{token}})")]
+        NotCapacityToken = 8103 => "not_capacity_token",
+        /// Not the title's provider.
+        #[error("not the title's provider: only the title's holder (or its operator while it is fractionalised) sells its capacity; sign with that account")]
+        NotProvider = 8104 => "not_provider",
+        /// Too many live capacity tokens.
+        #[error("too many live capacity tokens: the title or the ledger holds the most unexpired capacity tokens it may; wait for some to expire")]
+        TooManyTokens = 8105 => "too_many_tokens",
+        /// Bad order.
+        #[error("bad order: GPUs, hours, the price limit and the deposit must be above zero and within their limits, the model named, the green share at most 10000 bps and an automatic acceptance height in the future; fix the order")]
+        BadOrder = 8200 => "bad_order",
+        /// Unknown order.
+        #[error("unknown order: no order has this id; list orders with GET /orders")]
+        UnknownOrder = 8201 => "unknown_order",
+        /// Order closed.
+        #[error("order closed: the order was accepted or cancelled and takes no more bids or acceptances; bid on an open order")]
+        OrderClosed = 8202 => "order_closed",
+        /// Bid does not fit the order.
+        #[error("bid does not fit the order: the title must be an active GPU title of the order's model with the green share asked, and the price at most the order's limit; bid with a fitting title and price")]
+        BidDoesNotFit = 8203 => "bid_does_not_fit",
+        /// Too many bids.
+        #[error("too many bids: the order holds the most bids it may; wait for the renter to accept one")]
+        TooManyBids = 8204 => "too_many_bids",
+        /// Unknown lease.
+        #[error(
+            "unknown lease: no lease has this id; GET /leases lists the open ones, GET /leases/{{id}} shows any"
+        )]
+        UnknownLease = 8205 => "unknown_lease",
+        /// Not a party to the lease.
+        #[error("not a party to the lease: only the lease's renter or provider may close it, and only the renter tops it up or accepts bids; sign with that account")]
+        NotLeaseParty = 8206 => "not_lease_party",
+        /// Lease closed.
+        #[error("lease closed: the lease has ended and takes no more payments; post a new order")]
+        LeaseClosed = 8207 => "lease_closed",
+        /// Unknown bid.
+        #[error("unknown bid: the order has no bid at this index; list its bids with GET /orders/{{id}}")]
+        UnknownBid = 8208 => "unknown_bid",
+        /// Too many open leases.
+        #[error("too many open leases: the ledger runs at most a fixed number of leases and orders at once; wait for one to end")]
+        TooManyLeases = 8209 => "too_many_leases",
+        /// Gpus unavailable.
+        #[error("GPUs unavailable: the title does not have that many GPUs free of other leases and capacity tokens for the period; bid with fewer GPUs or another title")]
+        GpusUnavailable = 8210 => "gpus_unavailable",
+        /// Bad contract.
+        #[error("bad contract: the hashrate, days and price must be above zero, the title an ASIC title, the start in the future and the tolerance below 10000 bps; fix the offer")]
+        BadContract = 8300 => "bad_contract",
+        /// Unknown contract.
+        #[error("unknown contract: no delivery contract has this id; list them with GET /contracts")]
+        UnknownContract = 8301 => "unknown_contract",
+        /// Contract not offered.
+        #[error("contract not offered: only an offer not yet accepted can be accepted or cancelled")]
+        ContractNotOffered = 8302 => "contract_not_offered",
+        /// Not the buyer.
+        #[error("not the buyer: only the buyer who made the offer may cancel it; sign with that account")]
+        NotBuyer = 8303 => "not_buyer",
+        /// Too many delivery contracts.
+        #[error("too many delivery contracts: the title or the ledger runs the most contracts it may at once; wait for one to end")]
+        ContractsFull = 8304 => "contracts_full",
+    }
 }
 
 impl ErrorCode {
     /// The numeric code.
     pub fn code(self) -> u32 {
         self as u32
-    }
-
-    /// A short snake_case name for logs and JSON.
-    pub fn name(self) -> &'static str {
-        use ErrorCode::*;
-        match self {
-            MalformedTx => "malformed_tx",
-            TxTooLarge => "tx_too_large",
-            TxFieldTooLarge => "tx_field_too_large",
-            EmptyTx => "empty_tx",
-            WrongChainId => "wrong_chain_id",
-            InvalidSignature => "invalid_signature",
-            NonceReused => "nonce_reused",
-            NonceFuture => "nonce_future",
-            FeeTooLow => "fee_too_low",
-            InsufficientFee => "insufficient_fee",
-            MempoolFull => "mempool_full",
-            DuplicateTx => "duplicate_tx",
-            NodeUnavailable => "node_unavailable",
-            AccountTxsFull => "account_txs_full",
-            PendingFeesUncovered => "pending_fees_uncovered",
-            MempoolFeeTooLow => "mempool_fee_too_low",
-            TxEvicted => "tx_evicted",
-            TxExpired => "tx_expired",
-            RouteNotFound => "route_not_found",
-            NotFound => "not_found",
-            MethodNotAllowed => "method_not_allowed",
-            BodyTooLarge => "body_too_large",
-            UriTooLong => "uri_too_long",
-            HeadersTooLarge => "headers_too_large",
-            BadQuery => "bad_query",
-            BadPath => "bad_path",
-            PathParamTooLong => "path_param_too_long",
-            BadRequest => "bad_request",
-            Internal => "internal",
-            RequestTimeout => "request_timeout",
-            ConnectionsFull => "connections_full",
-            NodeUnreachable => "node_unreachable",
-            BadNodeAnswer => "bad_node_answer",
-            CommandFailed => "command_failed",
-            InvariantBroken => "invariant_broken",
-            InsufficientBalance => "insufficient_balance",
-            UnknownAsset => "unknown_asset",
-            ZeroAmount => "zero_amount",
-            SelfTransfer => "self_transfer",
-            AmountOverflow => "amount_overflow",
-            BadOutputs => "bad_outputs",
-            AssetExists => "asset_exists",
-            NotIssuer => "not_issuer",
-            MaxSupplyExceeded => "max_supply_exceeded",
-            InvalidSymbol => "invalid_symbol",
-            InvalidDecimals => "invalid_decimals",
-            InvalidName => "invalid_name",
-            InvalidMaxSupply => "invalid_max_supply",
-            NotClaimIssuer => "not_claim_issuer",
-            InvalidClaim => "invalid_claim",
-            ClaimExpiryPast => "claim_expiry_past",
-            ClaimNotFound => "claim_not_found",
-            InvalidRules => "invalid_rules",
-            AssetFrozen => "asset_frozen",
-            AccountFrozen => "account_frozen",
-            HoldersMaxExceeded => "holders_max_exceeded",
-            HoldingMaxExceeded => "holding_max_exceeded",
-            TransferNotAllowed => "transfer_not_allowed",
-            NotController => "not_controller",
-            NotFrozen => "not_frozen",
-            UnknownTitle => "unknown_title",
-            InvalidTitleSpec => "invalid_title_spec",
-            DuplicateSerial => "duplicate_serial",
-            NotAuditor => "not_auditor",
-            NotTitleHolder => "not_title_holder",
-            NotOperator => "not_operator",
-            TitlePledged => "title_pledged",
-            TitleLocked => "title_locked",
-            TitleEnded => "title_ended",
-            BadStatusChange => "bad_status_change",
-            NotLienHolder => "not_lien_holder",
-            TitleNotVerified => "title_not_verified",
-            DuplicateCoinbaseTag => "duplicate_coinbase_tag",
-            ZeroShares => "zero_shares",
-            BadVault => "bad_vault",
-            NotAVault => "not_a_vault",
-            NotAllShares => "not_all_shares",
-            CostsExceedIncome => "costs_exceed_income",
-            NotPayer => "not_payer",
-            NothingToClaim => "nothing_to_claim",
-            TooManyIncomeAssets => "too_many_income_assets",
-            UnknownDeviceKey => "unknown_device_key",
-            InvalidReportSignature => "invalid_report_signature",
-            ReplayedReport => "replayed_report",
-            SequenceGap => "sequence_gap",
-            BrokenReportChain => "broken_report_chain",
-            StaleReport => "stale_report",
-            InvalidPayload => "invalid_payload",
-            UnknownFeed => "unknown_feed",
-            NotFeeder => "not_feeder",
-            DuplicateShare => "duplicate_share",
-            ShareTooWeak => "share_too_weak",
-            ChallengePending => "challenge_pending",
-            ChallengeNotExpired => "challenge_not_expired",
-            UnknownChallenge => "unknown_challenge",
-            NotOffline => "not_offline",
-            ShareNotBound => "share_not_bound",
-            StaleShare => "stale_share",
-            SameAsset => "same_asset",
-            PoolExists => "pool_exists",
-            UnknownPool => "unknown_pool",
-            ZeroLiquidity => "zero_liquidity",
-            SlippageExceeded => "slippage_exceeded",
-            DeadlinePassed => "deadline_passed",
-            BadRoute => "bad_route",
-            InsufficientLiquidity => "insufficient_liquidity",
-            BadFee => "bad_fee",
-            CapacityExceeded => "capacity_exceeded",
-            BadCapacityWindow => "bad_capacity_window",
-            TokenExpired => "token_expired",
-            NotCapacityToken => "not_capacity_token",
-            NotProvider => "not_provider",
-            TooManyTokens => "too_many_tokens",
-            BadOrder => "bad_order",
-            UnknownOrder => "unknown_order",
-            OrderClosed => "order_closed",
-            BidDoesNotFit => "bid_does_not_fit",
-            TooManyBids => "too_many_bids",
-            UnknownLease => "unknown_lease",
-            NotLeaseParty => "not_lease_party",
-            LeaseClosed => "lease_closed",
-            UnknownBid => "unknown_bid",
-            TooManyLeases => "too_many_leases",
-            GpusUnavailable => "gpus_unavailable",
-            BadContract => "bad_contract",
-            UnknownContract => "unknown_contract",
-            ContractNotOffered => "contract_not_offered",
-            NotBuyer => "not_buyer",
-            ContractsFull => "contracts_full",
-        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! Wire and identity types of the ComputeFi ledger: hashes, addresses, amounts, transactions,
-//! blocks, events and error codes. Nothing here does I/O, except [`private_file`]: the check every
-//! secret key file passes before it is read, shared by the node, the wallet and the device agent.
+//! blocks, events, error codes, limits and units of time. Nothing here does I/O, except
+//! [`private_file`]: the check every secret key file passes before it is read, shared by the node,
+//! the wallet and the device agent.
 //!
 //! # Invariants
 //! - Every encoding that reaches consensus or storage is borsh, which is deterministic: one value,
@@ -25,6 +26,7 @@ pub mod limits;
 pub mod msg;
 pub mod private_file;
 pub mod serde_str;
+pub mod time;
 pub mod title;
 pub mod tx;
 

@@ -24,3 +24,126 @@ pub const BLOCK_BYTES_MAX: usize = 8 * 1024 * 1024;
 pub const BLOCK_TXS_MAX: usize = 10_000;
 /// Most events one transaction may emit.
 pub const TX_EVENTS_MAX: usize = 1_024;
+
+#[cfg(test)]
+mod tests {
+    use crate::{compliance, device, limits, title};
+    use std::path::Path;
+
+    /// Every limit of this crate, named as the table in `docs/architecture.md` names it.
+    fn every_limit() -> Vec<(&'static str, u64)> {
+        vec![
+            ("limits::TX_BYTES_MAX", limits::TX_BYTES_MAX as u64),
+            ("limits::TX_MSGS_MAX", limits::TX_MSGS_MAX as u64),
+            ("limits::MULTI_SEND_OUTPUTS_MAX", limits::MULTI_SEND_OUTPUTS_MAX as u64),
+            ("limits::CHAIN_ID_BYTES_MAX", limits::CHAIN_ID_BYTES_MAX as u64),
+            ("limits::MEMO_BYTES_MAX", limits::MEMO_BYTES_MAX as u64),
+            ("limits::SYMBOL_BYTES_MIN", limits::SYMBOL_BYTES_MIN as u64),
+            ("limits::SYMBOL_BYTES_MAX", limits::SYMBOL_BYTES_MAX as u64),
+            ("limits::ASSET_NAME_BYTES_MAX", limits::ASSET_NAME_BYTES_MAX as u64),
+            ("limits::DECIMALS_MAX", u64::from(limits::DECIMALS_MAX)),
+            ("limits::BLOCK_BYTES_MAX", limits::BLOCK_BYTES_MAX as u64),
+            ("limits::BLOCK_TXS_MAX", limits::BLOCK_TXS_MAX as u64),
+            ("limits::TX_EVENTS_MAX", limits::TX_EVENTS_MAX as u64),
+            ("title::SERIALS_MAX", title::SERIALS_MAX as u64),
+            ("title::SERIAL_BYTES_MAX", title::SERIAL_BYTES_MAX as u64),
+            ("title::DEVICE_KEYS_MAX", title::DEVICE_KEYS_MAX as u64),
+            ("title::CAPACITY_ITEMS_MAX", title::CAPACITY_ITEMS_MAX as u64),
+            ("title::TEXT_BYTES_MAX", title::TEXT_BYTES_MAX as u64),
+            ("compliance::REQUIREMENTS_MAX", compliance::REQUIREMENTS_MAX as u64),
+            ("compliance::CONDITIONS_MAX", compliance::CONDITIONS_MAX as u64),
+            ("compliance::JURISDICTIONS_MAX", compliance::JURISDICTIONS_MAX as u64),
+            ("device::SHARES_PER_BATCH_MAX", device::SHARES_PER_BATCH_MAX as u64),
+            ("device::ATTESTATION_BYTES_MAX", device::ATTESTATION_BYTES_MAX as u64),
+            ("device::CERT_CHAIN_BYTES_MAX", device::CERT_CHAIN_BYTES_MAX as u64),
+            ("device::REPORT_WINDOW_BLOCKS_MAX", device::REPORT_WINDOW_BLOCKS_MAX),
+            ("device::SEQUENCE_GAP_MAX", device::SEQUENCE_GAP_MAX),
+            ("device::CHALLENGE_ROWS_OPENED", device::CHALLENGE_ROWS_OPENED as u64),
+        ]
+    }
+
+    /// `n` with a comma every three digits, as the docs write numbers.
+    fn grouped(n: u64) -> String {
+        let digits = n.to_string();
+        let mut out = String::new();
+        for (i, digit) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(digit);
+        }
+        out
+    }
+
+    /// Rows of the docs' limits table: (constant, value cell).
+    fn documented() -> Vec<(String, String)> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/architecture.md");
+        let text = std::fs::read_to_string(&path).expect("docs/architecture.md is readable");
+        let section =
+            text.split("\n## Limits\n").nth(1).expect("docs/architecture.md has a ## Limits section");
+        let section = section.split("\n## ").next().unwrap_or(section);
+        section
+            .lines()
+            .filter_map(|line| {
+                let cells: Vec<&str> = line.strip_prefix("| `")?.split(" | ").collect();
+                let name = cells.first()?.strip_suffix('`')?;
+                Some((name.to_string(), cells.get(1)?.to_string()))
+            })
+            .collect()
+    }
+
+    /// Names of the crate's `pub const …_MAX` and `…_MIN`, as `file::NAME`.
+    fn declared_in_source() -> Vec<String> {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut names = Vec::new();
+        let mut dirs = vec![src.clone()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("src is readable") {
+                let path = entry.expect("src is readable").path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                let module = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+                let text = std::fs::read_to_string(&path).expect("source is readable");
+                for line in text.lines() {
+                    let Some(rest) = line.trim_start().strip_prefix("pub const ") else { continue };
+                    let name = rest.split(':').next().unwrap_or_default();
+                    if name.ends_with("_MAX") || name.ends_with("_MIN") {
+                        names.push(format!("{module}::{name}"));
+                    }
+                }
+            }
+        }
+        names
+    }
+
+    #[test]
+    fn the_docs_limits_table_lists_every_limit_with_its_value() {
+        let limits = every_limit();
+        let documented = documented();
+        for (name, value) in &limits {
+            let cell =
+                documented.iter().find(|(row, _)| row == name).map(|(_, cell)| cell).unwrap_or_else(|| {
+                    panic!("{name} is missing from the Limits table of docs/architecture.md")
+                });
+            let shown = grouped(*value);
+            assert!(
+                cell == &shown || cell.starts_with(&format!("{shown} (")),
+                "docs/architecture.md shows {name} as {cell:?}, the constant is {shown}"
+            );
+        }
+        for (row, _) in &documented {
+            assert!(
+                limits.iter().any(|(name, _)| name == row),
+                "the docs list {row}, which is no limit here"
+            );
+        }
+        for name in declared_in_source() {
+            assert!(
+                limits.iter().any(|(listed, _)| *listed == name),
+                "{name} is a limit: add it to every_limit() and to the Limits table of docs/architecture.md"
+            );
+        }
+    }
+}

@@ -1,6 +1,12 @@
 //! Conformance: golden hashes of every wire encoding. A change here changes transaction hashes,
 //! signatures or block hashes for everyone; regenerate only on purpose, with a protocol version
 //! bump.
+//!
+//! The error codes' numbers and names, which clients match on, are pinned in [`error_codes`].
+
+// A file under a folder, not `tests/error_codes.rs`: this stays one test binary.
+#[path = "encoding/error_codes.rs"]
+mod error_codes;
 
 use computefi_types::{
     Address, Amount, AssetId, AssetsMsg, BankMsg, Block, Header, Msg, Output, PublicKey, SignedTx, Tx,

@@ -1,0 +1,97 @@
+//! Messages: what a transaction asks the ledger to do. A transaction's messages run in order and
+//! atomically: if one fails, none of them changes anything.
+//!
+//! JSON shape: `{"module": "bank", "msg": {"send": {"to": "cfi1…", "asset": "cfiasset1…", "amount": "10"}}}`.
+//!
+//! One file per module holds that module's message enum and the types only its messages use;
+//! [`Msg`] tags each with its module. Every type is re-exported here and at the crate root.
+//!
+//! # Invariants
+//! - The borsh encoding of a message is its variant's index followed by its fields: the order of
+//!   [`Msg`]'s variants and of every module enum's variants is part of the wire format (pinned by
+//!   the golden hashes in `tests/encoding.rs`). A new variant goes last; none is ever removed or
+//!   reordered.
+
+mod amm;
+mod assets;
+mod bank;
+mod capacity;
+mod compliance;
+mod delivery;
+mod device;
+mod identity;
+mod lease;
+mod oracle;
+mod registry;
+mod revenue;
+mod shares;
+
+pub use amm::AmmMsg;
+pub use assets::AssetsMsg;
+pub use bank::{BankMsg, Output};
+pub use capacity::{CapacityMsg, CapacityWindow};
+pub use compliance::ComplianceMsg;
+pub use delivery::DeliveryMsg;
+pub use device::DeviceMsg;
+pub use identity::IdentityMsg;
+pub use lease::LeaseMsg;
+pub use oracle::OracleMsg;
+pub use registry::RegistryMsg;
+pub use revenue::{OperatingCosts, RevenueMsg, RevenueTarget};
+pub use shares::SharesMsg;
+
+use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Serialize};
+
+/// A message, tagged with the module that handles it.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(tag = "module", content = "msg", rename_all = "snake_case")]
+pub enum Msg {
+    /// Balances and transfers.
+    Bank(BankMsg),
+    /// Fungible assets: create, mint, burn.
+    Assets(AssetsMsg),
+    /// Claims granted by trusted claim issuers.
+    Identity(IdentityMsg),
+    /// Transfer rules, freezes and forced transfers of an asset.
+    Compliance(ComplianceMsg),
+    /// Hardware titles.
+    Registry(RegistryMsg),
+    /// Fractional shares of titles.
+    Shares(SharesMsg),
+    /// Income of titles paid to their share holders.
+    Revenue(RevenueMsg),
+    /// Signed reports of the devices behind titles.
+    Device(DeviceMsg),
+    /// Named price and network feeds.
+    Oracle(OracleMsg),
+    /// Constant-product pools between two fungible assets.
+    Amm(AmmMsg),
+    /// Time-bound capacity tokens issued against titles.
+    Capacity(CapacityMsg),
+    /// Compute leases paid from escrow.
+    Lease(LeaseMsg),
+    /// Hashrate delivery contracts paid from escrow.
+    Delivery(DeliveryMsg),
+}
+
+impl Msg {
+    /// The handling module's name, as used in events and error codes.
+    pub fn module(&self) -> &'static str {
+        match self {
+            Msg::Bank(_) => "bank",
+            Msg::Assets(_) => "assets",
+            Msg::Identity(_) => "identity",
+            Msg::Compliance(_) => "compliance",
+            Msg::Registry(_) => "registry",
+            Msg::Shares(_) => "shares",
+            Msg::Revenue(_) => "revenue",
+            Msg::Device(_) => "device",
+            Msg::Oracle(_) => "oracle",
+            Msg::Amm(_) => "amm",
+            Msg::Capacity(_) => "capacity",
+            Msg::Lease(_) => "lease",
+            Msg::Delivery(_) => "delivery",
+        }
+    }
+}

@@ -22,6 +22,14 @@ pub const ACCOUNT_BALANCES_MAX: usize = 1_000;
 pub const ASSETS_LISTED_MAX: usize = 1_000;
 /// Most titles, holders, claims or checkpoints listed at once.
 pub const LIST_ENTRIES_MAX: usize = 1_000;
+/// Longest feed name, in bytes: no feed has a longer one, so no lookup needs one.
+pub const FEED_NAME_BYTES_MAX: usize = crate::modules::oracle::state::FEED_NAME_BYTES_MAX;
+
+/// The title's verified capacity in thousandths of its unit: GPUs for GPU servers, TH/s for
+/// ASIC miners; `None` for other titles.
+pub fn verified_capacity(title: &Title) -> Option<u64> {
+    crate::modules::capacity::state::verified_capacity(title)
+}
 
 fn decode_rows<T: borsh::BorshDeserialize>(rows: Vec<(Vec<u8>, Vec<u8>)>) -> Result<Vec<T>, AppError> {
     rows.into_iter()

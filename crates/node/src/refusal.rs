@@ -43,7 +43,7 @@ pub fn path_param_bytes_max(name: &str) -> usize {
         // `GET /proofs/{key}`: the store refuses longer keys, so none is stored.
         "key" => computefi_store::KEY_BYTES_MAX,
         // `GET /feeds/{name}`: the oracle refuses longer names when a feed is created.
-        "name" => computefi_app::modules::oracle::state::FEED_NAME_BYTES_MAX,
+        "name" => computefi_app::query::FEED_NAME_BYTES_MAX,
         _ => PATH_PARAM_BYTES_MAX,
     }
 }

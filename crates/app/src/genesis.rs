@@ -176,6 +176,9 @@ impl Genesis {
         for feed in &self.oracle_feeds {
             state.put(crate::modules::oracle::state::feed_key(&feed.name), feed);
         }
+        for account in crate::modules::module_accounts() {
+            state.mark_module_account(&account);
+        }
         let native = AssetId::native();
         let mut supply = Amount::ZERO;
         for b in &self.balances {

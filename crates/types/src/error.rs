@@ -277,6 +277,9 @@ error_codes! {
         /// not frozen.
         #[error("not frozen: there is no such freeze to lift")]
         NotFrozen = 3108 => "not_frozen",
+        /// A forced transfer out of a module's account.
+        #[error("forced transfer from a module account: the holder is an account of the ledger itself (a pool, an escrow, unclaimed income) whose holdings back what the module owes others; force the transfer from the account with the claim instead, after it removes its liquidity or its lease or contract ends")]
+        ForceFromModuleAccount = 3109 => "force_from_module_account",
         /// unknown title.
         #[error("unknown title: no hardware title has this id; list titles with `computefi query titles`")]
         UnknownTitle = 4001 => "unknown_title",

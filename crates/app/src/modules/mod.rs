@@ -84,6 +84,22 @@ impl Handler for Msg {
     }
 }
 
+/// The fixed accounts of the modules (fees, share vaults, revenue, pools' liquidity shares,
+/// capacity, lease and delivery escrow), marked at genesis so that nothing treats them as an
+/// ordinary holder's (a controller's forced transfer, for one). Pools mark their own accounts
+/// when they open.
+pub fn module_accounts() -> [Address; 7] {
+    [
+        bank::fee_collector(),
+        shares::state::module_account(),
+        revenue::state::module_account(),
+        amm::state::module_account(),
+        capacity::state::module_account(),
+        lease::state::module_account(),
+        delivery::state::module_account(),
+    ]
+}
+
 /// The ledger's own work at the end of every block, after its transactions, in a fixed order:
 /// capacity tokens whose window ended expire, leases are accepted and stream, silent delivery
 /// contracts are measured. Each step is bounded; one item that cannot be served is skipped with

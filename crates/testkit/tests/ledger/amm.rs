@@ -175,6 +175,27 @@ fn swaps_whose_products_overflow_are_refused_and_blocks_keep_coming() {
 }
 
 #[test]
+fn a_controller_cannot_force_a_transfer_out_of_a_pool_or_a_modules_account() {
+    let mut chain = TestChain::new();
+    let (gpu, usd) = two_assets(&mut chain, 1_000 * E18);
+    run(&mut chain, &alice(), create(&gpu, &usd, 100 * E18, 300 * E18)).unwrap();
+    let rules = TransferRules { controller: Some(alice().address), ..TransferRules::default() };
+    run(&mut chain, &alice(), Msg::Compliance(ComplianceMsg::SetRules { asset: gpu, rules })).unwrap();
+    let p = pool(&chain, &gpu, &usd);
+    let force = |from: Address| {
+        Msg::Compliance(ComplianceMsg::ForceTransfer { asset: gpu, from, to: carol().address, amount: Amount(E18) })
+    };
+    let err = refused(&mut chain, &alice(), force(p.account), ErrorCode::ForceFromModuleAccount);
+    assert!(err.to_string().contains("module"), "{err}");
+    let escrow = computefi_app::modules::lease::state::module_account();
+    run(&mut chain, &alice(), msgs::send(&escrow, &gpu, 5)).unwrap();
+    refused(&mut chain, &alice(), force(escrow), ErrorCode::ForceFromModuleAccount);
+    // An ordinary holder's balance is still the controller's to move.
+    run(&mut chain, &alice(), force(bob().address)).expect("forced from a holder");
+    assert_eq!(chain.balance(&carol().address, &gpu), Amount(E18));
+}
+
+#[test]
 fn bad_pool_input_is_refused_and_changes_nothing() {
     let mut chain = TestChain::new();
     let (gpu, usd) = two_assets(&mut chain, 1_000 * E18);

@@ -354,11 +354,21 @@ fn a_pool_of_an_expiring_token_pays_less_for_it_as_its_window_runs_out_and_stops
         amount_b_min: Amount(1),
         deadline_height: u64::MAX,
     };
+    let supply_before = m.chain.supply(&token);
+    let before = m.chain.app().pool(&token, &m.usd).unwrap().unwrap();
+    let reserve_before = if before.asset_a == token { before.reserve_a } else { before.reserve_b };
     run(&mut m.chain, &alice(), Msg::Amm(remove)).unwrap();
     assert!(m.usd_of(&alice().address) > usd_before + 90_000, "the stable side comes back");
     let after = m.chain.app().pool(&token, &m.usd).unwrap().unwrap();
     let token_reserve = if after.asset_a == token { after.reserve_a } else { after.reserve_b };
     assert_eq!(m.chain.balance(&after.account, &token), token_reserve, "reserves still equal balances");
+    let burned = reserve_before.0 - token_reserve.0;
+    assert!(burned > 0, "the expired side left the pool");
+    assert_eq!(
+        m.chain.supply(&token).0,
+        supply_before.0 - burned,
+        "what left the pool left the supply too: the supply is still the sum of the balances"
+    );
 }
 
 #[test]

@@ -69,6 +69,7 @@ const PINNED: &[(u32, &str)] = &[
     (3106, "transfer_not_allowed"),
     (3107, "not_controller"),
     (3108, "not_frozen"),
+    (3109, "force_from_module_account"),
     (4001, "unknown_title"),
     (4002, "invalid_title_spec"),
     (4003, "duplicate_serial"),

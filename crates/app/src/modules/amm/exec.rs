@@ -84,6 +84,7 @@ fn create_pool(
     let liquidity =
         math::initial_liquidity(amount_a.0, amount_b.0).map_err(|e| math_error(e, "first deposit"))?;
     let account = pool_account(&a, &b);
+    state.mark_module_account(&account);
     move_checked(state, ctx, &a, &ctx.sender, &account, amount_a.0)?;
     move_checked(state, ctx, &b, &ctx.sender, &account, amount_b.0)?;
     let issuer = module_account();
@@ -190,7 +191,7 @@ fn remove_liquidity(
     before_deadline(ctx, deadline_height)?;
     let mut pool = state.require_pool(x, y)?;
     let minimum = as_ab(&pool, x, (minimum.0 .0, minimum.1 .0));
-    let mut info = state.require_asset(&pool.lp)?;
+    let info = state.require_asset(&pool.lp)?;
     let out_a = math::share_of(liquidity.0, pool.reserve_a.0, info.supply.0)
         .map_err(|e| math_error(e, "withdrawal"))?;
     let out_b = math::share_of(liquidity.0, pool.reserve_b.0, info.supply.0)
@@ -207,16 +208,12 @@ fn remove_liquidity(
     if out_a < minimum.0 || out_b < minimum.1 {
         return Err(slippage(format!("burning {liquidity} pays {out_a} / {out_b}, minimums {minimum:?}")));
     }
-    state.debit(&ctx.sender, &pool.lp, liquidity)?;
-    info.supply = info
-        .supply
-        .checked_sub(liquidity)
-        .ok_or_else(|| ExecError::invariant(format!("liquidity share {}: supply below a balance", pool.lp)))?;
-    state.put_asset(&info);
-    // An expired capacity token counts for nothing: its part is burned, the other part paid.
+    state.burn_from(&ctx.sender, &pool.lp, liquidity)?;
+    // An expired capacity token counts for nothing: its part is burned (out of the supply too),
+    // the other part paid.
     for (asset, out, expired) in [(pool.asset_a, out_a, expired_a), (pool.asset_b, out_b, expired_b)] {
         if expired {
-            state.debit(&pool.account, &asset, Amount(out))?;
+            state.burn_from(&pool.account, &asset, Amount(out))?;
         } else {
             move_checked(state, ctx, &asset, &pool.account, &ctx.sender, out)?;
         }

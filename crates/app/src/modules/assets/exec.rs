@@ -110,14 +110,9 @@ impl Handler for AssetsMsg {
                 Ok(vec![event::minted(asset, to, *amount, supply)])
             }
             AssetsMsg::Burn { asset, amount } => {
-                let mut info = issued_by_sender(state, asset, ctx)?;
-                state.debit(&ctx.sender, asset, *amount)?;
-                // The debit succeeded, so the supply (the sum of balances) covers the amount.
-                info.supply = info.supply.checked_sub(*amount).ok_or_else(|| {
-                    ExecError::invariant(format!("asset {asset}: supply below a holder's balance"))
-                })?;
-                state.put_asset(&info);
-                Ok(vec![event::burned(asset, &ctx.sender, *amount, info.supply)])
+                issued_by_sender(state, asset, ctx)?;
+                let supply = state.burn_from(&ctx.sender, asset, *amount)?;
+                Ok(vec![event::burned(asset, &ctx.sender, *amount, supply)])
             }
         }
     }

@@ -52,5 +52,20 @@ pub trait AssetsWrite: StateWrite + AssetsRead {
     fn put_asset(&mut self, info: &AssetInfo) {
         self.put(info_key(&info.id), info);
     }
+
+    /// Takes `amount` of `asset` out of existence from `account`: debits the balance and lowers
+    /// the supply by as much, so the supply stays the sum of the balances. Returns the supply
+    /// after. Every burn on the ledger (an issuer's burn, redeemed capacity, liquidity shares,
+    /// expired tokens leaving a pool) goes through here.
+    fn burn_from(&mut self, account: &Address, asset: &AssetId, amount: Amount) -> Result<Amount, ExecError> {
+        let mut info = self.require_asset(asset)?;
+        crate::modules::bank::BankWrite::debit(self, account, asset, amount)?;
+        // The debit succeeded, so the supply (the sum of balances) covers the amount.
+        info.supply = info.supply.checked_sub(amount).ok_or_else(|| {
+            ExecError::invariant(format!("asset {asset}: supply below a holder's balance"))
+        })?;
+        self.put_asset(&info);
+        Ok(info.supply)
+    }
 }
 impl<T: StateWrite + Sized> AssetsWrite for T {}

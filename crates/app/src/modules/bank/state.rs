@@ -23,6 +23,11 @@ pub fn holder_index_prefix(asset: &AssetId) -> String {
     format!("bank/holder/{asset}/")
 }
 
+/// Key that marks an account as a module's own (a pool, an escrow, unclaimed income).
+fn module_account_key(account: &Address) -> String {
+    format!("bank/module_account/{account}")
+}
+
 /// Reading balances.
 pub trait BankRead: StateRead + Sized {
     /// The account's balance of `asset` (zero when it holds none).
@@ -33,6 +38,12 @@ pub trait BankRead: StateRead + Sized {
     /// How many accounts hold a non-zero balance of `asset`.
     fn holder_count(&self, asset: &AssetId) -> Result<u64, ExecError> {
         Ok(self.get::<u64>(&holders_key(asset))?.unwrap_or(0))
+    }
+
+    /// Whether the account belongs to a module of the ledger: no key controls it, and what it
+    /// holds backs what the module owes others (pool reserves, escrow, unclaimed income).
+    fn is_module_account(&self, account: &Address) -> Result<bool, ExecError> {
+        Ok(self.get_raw(&module_account_key(account))?.is_some())
     }
 }
 impl<T: StateRead + Sized> BankRead for T {}
@@ -45,6 +56,12 @@ pub trait BankWrite: StateWrite + BankRead {
     fn set_balance(&mut self, account: &Address, asset: &AssetId, amount: Amount) -> Result<(), ExecError> {
         let before = self.balance(account, asset)?;
         replace_balance(self, account, asset, before, amount)
+    }
+
+    /// Marks an account as a module's own ([`BankRead::is_module_account`]): at genesis for the
+    /// modules' fixed accounts, and by a module that opens one (a pool).
+    fn mark_module_account(&mut self, account: &Address) {
+        self.put(module_account_key(account), &true);
     }
 
     /// Adds to a balance.

@@ -130,14 +130,7 @@ fn redeemable(
 
 /// Burns `amount` of a capacity token from the signer.
 fn burn(state: &mut Overlay<'_>, ctx: &TxContext, asset: &AssetId, amount: Amount) -> Result<(), ExecError> {
-    let mut info = state.require_asset(asset)?;
-    state.debit(&ctx.sender, asset, amount)?;
-    info.supply = info
-        .supply
-        .checked_sub(amount)
-        .ok_or_else(|| ExecError::invariant(format!("capacity token {asset}: supply below a balance")))?;
-    state.put_asset(&info);
-    Ok(())
+    state.burn_from(&ctx.sender, asset, amount).map(|_| ())
 }
 
 fn redeem_gpu_hours(

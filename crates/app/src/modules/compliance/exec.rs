@@ -78,6 +78,13 @@ impl Handler for ComplianceMsg {
                     )
                     .into());
                 }
+                if state.is_module_account(from)? {
+                    return Err(TxError::new(
+                        ErrorCode::ForceFromModuleAccount,
+                        format!("{from} is a module's account"),
+                    )
+                    .into());
+                }
                 let held = state.balance(from, asset)?;
                 if held < *amount {
                     return Err(TxError::new(

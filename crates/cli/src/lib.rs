@@ -11,6 +11,7 @@ pub mod cmd_node;
 pub mod cmd_proof;
 pub mod cmd_query;
 pub mod cmd_replay;
+pub mod cmd_sim;
 pub mod cmd_spine;
 pub mod cmd_testnet;
 pub mod cmd_tx;
@@ -49,6 +50,9 @@ enum Command {
     Replay(cmd_replay::ReplayArgs),
     /// Measure the ledger's throughput on this machine (signature ceiling, execution, end to end, commit).
     Bench(cmd_bench::BenchArgs),
+    /// Simulate: random valid and hostile blocks of every module through the real app, invariants
+    /// checked after every block (`--seed S --blocks M` replays a failure).
+    Sim(cmd_sim::SimArgs),
     /// Chain id, height, app hash and block time of a running node.
     Status(cmd_query::NodeArg),
     /// Manage wallet keys.
@@ -96,6 +100,7 @@ pub fn run() {
         Command::Testnet(args) => cmd_testnet::run(&home, args, format),
         Command::Replay(args) => cmd_replay::run(&home, args, format),
         Command::Bench(args) => cmd_bench::run(&home, args, format),
+        Command::Sim(args) => cmd_sim::run(args, format),
         Command::Status(args) => cmd_query::status(args, format),
         Command::Keys(cmd) => cmd_keys::run(&home, cmd, format),
         Command::Tx(cmd) => cmd_tx::run(&home, cmd, format),

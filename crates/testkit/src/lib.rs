@@ -1,10 +1,12 @@
 //! `TestChain`: whole blocks through the real [`App`] and the real store, with consensus mocked
 //! (one proposer, blocks one second apart, no sockets). Module tests and property tests drive the
-//! ledger through it, so what they test is what a node commits.
+//! ledger through it, so what they test is what a node commits. [`sim`] drives random
+//! operations of every module through it and checks the ledger's invariants after every block.
 
-use computefi_app::{
-    App, AppError, BlockExecution, BlockInput, ExecMode, Genesis, GenesisBalance, GenesisValidator, Params,
-};
+pub mod fixtures;
+pub mod sim;
+
+use computefi_app::{App, AppError, BlockInput, ExecMode, Genesis, GenesisBalance, GenesisValidator, Params};
 use computefi_store::Store;
 use computefi_types::{
     Address, Amount, AssetId, Block, Hash, Msg, PublicKey, Receipt, SignedTx, Tx, TxError,
@@ -72,6 +74,24 @@ pub struct BlockOutcome {
     pub receipts: Vec<Receipt>,
     /// Transactions left out, with the reason.
     pub rejected: Vec<(Hash, TxError)>,
+}
+
+/// Why [`TestChain::try_produce`] made no block.
+#[derive(Debug, thiserror::Error)]
+pub enum ProduceError {
+    /// The proposer could not build a block from the transactions.
+    #[error("a proposal must build, but execute_block failed: {0}")]
+    Build(AppError),
+    /// The proposer's own block did not verify when re-executed with only its included
+    /// transactions.
+    #[error("the proposer's own block must verify, but: {0}")]
+    Verify(AppError),
+    /// Re-executing the block gave another block (header or transactions).
+    #[error("verification recomputes another block than the proposer built")]
+    Mismatch,
+    /// The verified block did not commit.
+    #[error("the block must commit, but: {0}")]
+    Commit(AppError),
 }
 
 /// A chain in a temporary directory, driven block by block.
@@ -198,17 +218,22 @@ impl TestChain {
     /// Builds a block from `txs` as a proposer would (failing transactions are left out), then
     /// checks it as a validator would and commits it.
     pub fn produce(&mut self, txs: Vec<SignedTx>) -> BlockOutcome {
-        let input = self.next_input();
-        let exec = self.app.execute_block(&input, txs, ExecMode::Build).expect("a proposal builds");
-        self.finish(exec)
+        self.try_produce(txs).unwrap_or_else(|e| panic!("{e}"))
     }
 
-    fn finish(&mut self, exec: BlockExecution) -> BlockOutcome {
-        let verified = self.app.verify_block(&exec.block).expect("the proposer's own block verifies");
-        assert_eq!(verified.block, exec.block, "verification recomputes the same block");
-        self.app.commit(&verified, Vec::new()).expect("the block commits");
+    /// [`TestChain::produce`] that reports what went wrong instead of panicking. The validator's
+    /// check re-executes only the included transactions, so a block whose refused transactions
+    /// changed anything fails it ([`ProduceError::Verify`] or [`ProduceError::Mismatch`]).
+    pub fn try_produce(&mut self, txs: Vec<SignedTx>) -> Result<BlockOutcome, ProduceError> {
+        let input = self.next_input();
+        let exec = self.app.execute_block(&input, txs, ExecMode::Build).map_err(ProduceError::Build)?;
+        let verified = self.app.verify_block(&exec.block).map_err(ProduceError::Verify)?;
+        if verified.block != exec.block {
+            return Err(ProduceError::Mismatch);
+        }
+        self.app.commit(&verified, Vec::new()).map_err(ProduceError::Commit)?;
         self.local_nonce.clear();
-        BlockOutcome { block: exec.block, receipts: exec.receipts, rejected: exec.rejected }
+        Ok(BlockOutcome { block: exec.block, receipts: exec.receipts, rejected: exec.rejected })
     }
 
     /// Runs one transaction in its own block: its receipt, or the error that kept it out.

@@ -4,6 +4,7 @@
 mod amm;
 mod market;
 mod reports;
+mod sim;
 mod spine;
 
 use computefi_testkit::{msgs, TestAccount, TestChain, FEE, GENESIS_BALANCE};

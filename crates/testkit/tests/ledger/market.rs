@@ -1,12 +1,13 @@
 //! Capacity tokens, compute leases and hashrate delivery contracts: whole blocks through
 //! `TestChain`, with block time moved forward by hours where a test needs it.
 
-use crate::reports::{active_asic, device, envelope, operator, report, telemetry, two_shares_over_a_window};
+use crate::reports::{active_asic, operator, two_shares_over_a_window};
 use crate::{alice, bob, carol};
 use computefi_app::modules::capacity::Holding;
 use computefi_app::modules::lease::{LeaseState, OrderState};
 use computefi_app::modules::{delivery, lease};
-use computefi_testkit::{msgs, refused, run, TestAccount, TestChain};
+use computefi_testkit::fixtures::{device, envelope, report, telemetry};
+use computefi_testkit::{msgs, refused, run, sim::check, TestAccount, TestChain};
 use computefi_types::compliance::TransferRules;
 use computefi_types::title::*;
 use computefi_types::*;
@@ -521,19 +522,9 @@ proptest! {
             if let Some((who, msg)) = msg {
                 let _ = run(&mut m.chain, &who, msg);
             }
-            let mut held = 0u128;
-            let app = m.chain.app();
-            for id in 0.. {
-                let Some(order) = app.order(id).unwrap() else { break };
-                if order.state == OrderState::Open {
-                    held += order.deposit.0;
-                }
-            }
-            for id in 0.. {
-                let Some(l) = app.lease(id).unwrap() else { break };
-                prop_assert_eq!(l.deposited.0, l.escrow.0 + l.owed.0 + l.paid.0 + l.refunded.0);
-                held += l.escrow.0 + l.owed.0;
-            }
+            // Every lease conserves its deposit; what open orders and leases hold is escrowed.
+            let owed = check::lease_escrow(m.chain.app()).map_err(TestCaseError::fail)?;
+            let held = owed.get(&m.usd).copied().unwrap_or(0);
             prop_assert_eq!(m.usd_of(&lease::state::module_account()), held);
             prop_assert_eq!(m.chain.supply(&m.usd), supply);
             let total: u128 = [alice(), bob(), carol()].iter().map(|a| m.usd_of(&a.address)).sum::<u128>() + held;

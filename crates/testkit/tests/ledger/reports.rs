@@ -1,6 +1,10 @@
 //! Device reports (signed envelopes, sequence, chain, window, equivocation) and oracle feeds.
 
 use computefi_app::modules::oracle::{self, FeedConfig};
+use computefi_testkit::fixtures::{
+    challenge_product, device, envelope, header, opened_rows, report, shares, telemetry, BLOCK_1,
+    BLOCK_100000, BLOCK_100001,
+};
 use computefi_testkit::{refused, run, TestAccount, TestChain};
 use computefi_types::compliance::TransferRules;
 use computefi_types::device::*;
@@ -9,9 +13,6 @@ use computefi_types::*;
 
 pub(crate) fn operator() -> TestAccount {
     TestAccount::named("alice")
-}
-pub(crate) fn device() -> TestAccount {
-    TestAccount::named("device-1")
 }
 
 fn title_with_device(chain: &mut TestChain) -> TitleId {
@@ -33,40 +34,6 @@ fn title_with_device(chain: &mut TestChain) -> TitleId {
     let receipt =
         run(chain, &operator(), Msg::Registry(RegistryMsg::Register { spec: Box::new(spec) })).unwrap();
     receipt.events[1].attr("title").unwrap().parse().unwrap()
-}
-
-pub(crate) fn telemetry(gpus: u32) -> Payload {
-    Payload::Telemetry(Telemetry {
-        gpus_seen: gpus,
-        utilisation_bps: 9_500,
-        energy_mj: 3_600_000,
-        temperature_c: 64,
-        xid_errors: 0,
-        simulated: true,
-    })
-}
-
-pub(crate) fn envelope(
-    chain: &TestChain,
-    title: TitleId,
-    sequence: u64,
-    prev_hash: Hash,
-    payload: Payload,
-) -> Envelope {
-    let h = chain.height();
-    Envelope {
-        title,
-        device_key: device().public_key(),
-        sequence,
-        prev_hash,
-        window_start: h,
-        window_end: h + 10,
-        payload,
-    }
-}
-
-pub(crate) fn report(env: Envelope) -> Msg {
-    Msg::Device(DeviceMsg::Report(Box::new(env.sign(&device().key))))
 }
 
 #[test]
@@ -196,24 +163,6 @@ fn hashprice_follows_the_published_formula() {
     let per_ph_usd = per_th * 1_000 / 1_000_000;
     assert!((48..=49).contains(&per_ph_usd), "{per_ph_usd} $/PH/day");
     assert_eq!(oracle::hashprice_micro_usd_per_th_day(0, 1, 1), None, "zero difficulty has no hashprice");
-}
-
-/// Real mainnet headers of blocks 100,000 and 100,001 (each meets difficulty 14,484) and block 1
-/// (difficulty about 1).
-const BLOCK_100000: &str = "0100000050120119172a610421a6c3011dd330d9df07b63616c2cc1f1cd00200000000006657a9252aacd5c0b2940996ecff952228c3067cc38d4885efb5a4ac4247e9f337221b4d4c86041b0f2b5710";
-const BLOCK_100001: &str = "0100000006e533fd1ada86391f3f6c343204b0d278d4aaec1c0b20aa27ba0300000000006abbb3eb3d733a9fe18967fd7d4c117e4ccbbac5bec4d910d900b3ae0793e77f54241b4d4c86041b4089cc9b";
-const BLOCK_1: &str = "010000006fe28c0ab6f1b372c1a6a246ae63f74f931e8365e15a089c68d6190000000000982051fd1e4ba744bbbe680e1fee14677ba1a3c3540bf7b1cdb606e857233e0e61bc6649ffff001d01e36299";
-
-fn header(hex_text: &str) -> [u8; 80] {
-    hex::decode(hex_text).unwrap().try_into().unwrap()
-}
-
-fn shares(headers: &[&str], difficulty: u64) -> Payload {
-    Payload::Shares(ShareBatch {
-        headers: headers.iter().map(|h| header(h)).collect(),
-        difficulty,
-        proofs: Vec::new(),
-    })
 }
 
 /// An active ASIC title claiming `th_milli` thousandths of a TH/s, reporting through device-1,
@@ -366,9 +315,7 @@ fn answer_with(
     sequence: u64,
     prev: Hash,
 ) -> Receipt {
-    use computefi_proofs::matmul;
-    let n = 16;
-    let commitment = Hash(matmul::commit_product(n, c).unwrap());
+    let commitment = Hash(computefi_proofs::matmul::commit_product(16, c).unwrap());
     let commit = envelope(
         chain,
         title,
@@ -377,14 +324,7 @@ fn answer_with(
         Payload::ChallengeAnswer(ChallengeAnswer { challenge: id, commitment }),
     );
     run(chain, &operator(), report(commit.clone())).expect("the commitment is accepted");
-    let rows = computefi_app::modules::device::challenge::rows_to_open(&Hash(seed), &commitment, n as u32);
-    let opened = rows
-        .iter()
-        .map(|&i| {
-            let o = matmul::open_row(n, c, i as usize).unwrap();
-            OpenedRow { index: o.index, row: o.row, path: o.path.into_iter().map(Hash).collect() }
-        })
-        .collect();
+    let opened = opened_rows(&Hash(seed), &commitment, c, 16);
     let opening = envelope(
         chain,
         title,
@@ -396,9 +336,7 @@ fn answer_with(
 }
 
 fn product(seed: [u8; 32]) -> Vec<i32> {
-    let challenge = computefi_proofs::matmul::Challenge::new(seed, 16).unwrap();
-    computefi_proofs::matmul::multiply(16, &challenge.matrix_a().unwrap(), &challenge.matrix_b().unwrap())
-        .unwrap()
+    challenge_product(&Hash(seed), 16).expect("16 is a challenge size")
 }
 
 #[test]

@@ -1,0 +1,253 @@
+//! The ledger's invariants, read from the committed state through the app's queries. The
+//! simulation checks all of them after every block; module tests call the ones they need.
+//!
+//! Each check recomputes its quantity on its own (sums, a sweep over reservations) rather than
+//! asking the module that maintains it, so a bug in that module's bookkeeping shows here. A
+//! check returns what it found wrong as text naming the record and the values involved.
+
+use computefi_app::modules::amm::{self, Pool};
+use computefi_app::modules::bank::BankRead;
+use computefi_app::modules::capacity::{self, Reservation};
+use computefi_app::modules::{delivery, lease, revenue};
+use computefi_app::query::LIST_ENTRIES_MAX;
+use computefi_app::state::Committed;
+use computefi_app::App;
+use computefi_types::{Address, AssetId};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What a check found wrong.
+pub type Broken = String;
+
+/// Amounts per asset.
+pub type PerAsset = BTreeMap<AssetId, u128>;
+
+fn read<T>(what: &str, r: Result<T, computefi_app::AppError>) -> Result<T, Broken> {
+    r.map_err(|e| format!("reading {what}: {e}"))
+}
+
+fn add(map: &mut PerAsset, asset: AssetId, amount: u128) -> Result<(), Broken> {
+    let slot = map.entry(asset).or_default();
+    *slot = slot.checked_add(amount).ok_or_else(|| format!("the amounts owed in {asset} overflow u128"))?;
+    Ok(())
+}
+
+/// Every asset's recorded supply equals the sum of its holders' balances, and its holder count
+/// equals the number of holders listed.
+pub fn supply_equals_holders(app: &App) -> Result<(), Broken> {
+    let state = Committed(app.store());
+    for info in read("assets", app.assets())? {
+        let holders = read("holders", app.holders(&info.id))?;
+        if holders.len() >= LIST_ENTRIES_MAX {
+            continue; // the listing is cut off; the simulation stays far below it
+        }
+        let mut sum: u128 = 0;
+        for h in &holders {
+            sum = sum.checked_add(h.amount.0).ok_or_else(|| {
+                format!("asset {} ({}): holders' balances overflow u128", info.id, info.symbol)
+            })?;
+        }
+        if sum != info.supply.0 {
+            return Err(format!(
+                "asset {} ({}): supply {} but its {} holders hold {sum}",
+                info.id,
+                info.symbol,
+                info.supply,
+                holders.len()
+            ));
+        }
+        let count = state.holder_count(&info.id).map_err(|e| format!("reading a holder count: {e}"))?;
+        if count != holders.len() as u64 {
+            return Err(format!(
+                "asset {} ({}): holder count {count} but {} holders listed",
+                info.id,
+                info.symbol,
+                holders.len()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Every order and lease, in id order (ids are dense from 0).
+pub fn orders_and_leases(app: &App) -> Result<(Vec<lease::Order>, Vec<lease::Lease>), Broken> {
+    let mut orders = Vec::new();
+    while let Some(o) = read("an order", app.order(orders.len() as u64))? {
+        orders.push(o);
+    }
+    let mut leases = Vec::new();
+    while let Some(l) = read("a lease", app.lease(leases.len() as u64))? {
+        leases.push(l);
+    }
+    Ok((orders, leases))
+}
+
+/// Every delivery contract, in id order.
+pub fn contracts(app: &App) -> Result<Vec<delivery::Contract>, Broken> {
+    let mut all = Vec::new();
+    while let Some(c) = read("a contract", app.contract(all.len() as u64))? {
+        all.push(c);
+    }
+    Ok(all)
+}
+
+/// Checks `deposited = escrow + owed + paid + refunded` for every lease and returns what the
+/// lease module owes per asset: the open orders' deposits plus every lease's escrow and owed
+/// amounts.
+pub fn lease_escrow(app: &App) -> Result<PerAsset, Broken> {
+    let (orders, leases) = orders_and_leases(app)?;
+    let mut owed = PerAsset::new();
+    for o in orders.iter().filter(|o| o.state == lease::OrderState::Open) {
+        add(&mut owed, o.asset, o.deposit.0)?;
+    }
+    for l in &leases {
+        let parts = [l.escrow.0, l.owed.0, l.paid.0, l.refunded.0];
+        let total = parts.iter().try_fold(0u128, |sum, p| sum.checked_add(*p));
+        if total != Some(l.deposited.0) {
+            return Err(format!(
+                "lease {}: deposited {} but escrow {} + owed {} + paid {} + refunded {}",
+                l.id, l.deposited, l.escrow, l.owed, l.paid, l.refunded
+            ));
+        }
+        add(&mut owed, l.asset, l.escrow.0)?;
+        add(&mut owed, l.asset, l.owed.0)?;
+    }
+    Ok(owed)
+}
+
+/// Checks `deposited = escrow + paid + refunded` for every contract and returns the escrow the
+/// delivery module holds per asset.
+pub fn delivery_escrow(app: &App) -> Result<PerAsset, Broken> {
+    let mut owed = PerAsset::new();
+    for c in contracts(app)? {
+        let total = c.escrow.0.checked_add(c.paid.0).and_then(|s| s.checked_add(c.refunded.0));
+        if total != Some(c.deposited.0) {
+            return Err(format!(
+                "contract {}: deposited {} but escrow {} + paid {} + refunded {}",
+                c.id, c.deposited, c.escrow, c.paid, c.refunded
+            ));
+        }
+        add(&mut owed, c.asset, c.escrow.0)?;
+    }
+    Ok(owed)
+}
+
+/// `account` holds at least `owed` of every asset.
+fn holds_at_least(app: &App, who: &str, account: &Address, owed: &PerAsset) -> Result<(), Broken> {
+    for (asset, amount) in owed {
+        let held = read("a balance", app.balance(account, asset))?.0;
+        if held < *amount {
+            return Err(format!("the {who} account {account} holds {held} of {asset} but owes {amount}"));
+        }
+    }
+    Ok(())
+}
+
+/// The lease and delivery module accounts hold at least what open orders, leases and contracts
+/// still owe (more only if someone sent them funds directly).
+pub fn escrow_is_backed(app: &App) -> Result<(), Broken> {
+    holds_at_least(app, "lease module", &lease::state::module_account(), &lease_escrow(app)?)?;
+    holds_at_least(app, "delivery module", &delivery::state::module_account(), &delivery_escrow(app)?)
+}
+
+/// For every income pool (share token × income asset): what was claimed plus what every holder
+/// may still claim is at most the net deposited, and the revenue module account holds at least
+/// what is deposited and not yet claimed. `others` are accounts that may be owed income without
+/// holding shares now (they sold after earning).
+pub fn income_is_backed(app: &App, others: &[Address]) -> Result<(), Broken> {
+    let mut unclaimed = PerAsset::new();
+    for info in read("assets", app.assets())? {
+        let shares = info.id;
+        let incomes = read("income assets", app.income_assets(&shares))?;
+        if incomes.is_empty() {
+            continue;
+        }
+        let mut owners: BTreeSet<Address> = others.iter().copied().collect();
+        owners.extend(read("holders", app.holders(&shares))?.into_iter().map(|h| h.address));
+        for asset in incomes {
+            let pool = read("an income pool", app.income_pool(&shares, &asset))?;
+            let mut promised = pool.claimed.0;
+            for owner in &owners {
+                let claimable = read("a claimable amount", app.claimable(&shares, &asset, owner))?;
+                promised = promised.saturating_add(claimable.0);
+            }
+            if promised > pool.net.0 {
+                return Err(format!(
+                    "income of {shares} in {asset}: claimed {} plus claimable {} exceeds net deposits {}",
+                    pool.claimed,
+                    promised - pool.claimed.0,
+                    pool.net
+                ));
+            }
+            add(&mut unclaimed, asset, pool.net.0 - pool.claimed.0)?;
+        }
+    }
+    holds_at_least(app, "revenue module", &revenue::state::module_account(), &unclaimed)
+}
+
+/// The most capacity `reservations` hold at one moment. The sum only rises where a reservation
+/// starts, so those moments suffice.
+pub fn peak(reservations: &[Reservation]) -> u128 {
+    reservations
+        .iter()
+        .map(|at| {
+            reservations
+                .iter()
+                .filter(|r| r.start_ms <= at.start_ms && at.start_ms < r.end_ms)
+                .map(|r| u128::from(r.rate_milli))
+                .sum::<u128>()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// No title's reservations ever sum to more than its verified capacity, and none holds more
+/// reservations than the bound.
+pub fn reservations_within_capacity(app: &App) -> Result<(), Broken> {
+    for title in read("titles", app.titles())? {
+        let held = read("reservations", app.reservations(&title.id))?;
+        if held.is_empty() {
+            continue;
+        }
+        let capacity = capacity::state::verified_capacity(&title).unwrap_or(0);
+        let peak = peak(&held);
+        if peak > u128::from(capacity) || held.len() > capacity::state::RESERVATIONS_PER_TITLE_MAX {
+            return Err(format!(
+                "title {} ({:?}): {} reservations hold {peak}‰ at their peak, capacity {capacity}‰: {held:?}",
+                title.id,
+                title.spec.class,
+                held.len()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Every pool, read from its state records.
+pub fn pools(app: &App) -> Result<Vec<Pool>, Broken> {
+    let rows = app
+        .store()
+        .scan_prefix_latest(amm::state::POOL_PREFIX.as_bytes(), LIST_ENTRIES_MAX)
+        .map_err(|e| format!("reading pools: {e}"))?;
+    rows.into_iter()
+        .map(|(k, v)| borsh::from_slice(&v).map_err(|e| format!("{}: {e}", String::from_utf8_lossy(&k))))
+        .collect()
+}
+
+/// Every pool's reserves equal its account's balances of its two assets, less what was sent to
+/// the pool's account directly (`donated`, by pool account and asset: a gift the pool never
+/// counts).
+pub fn pool_reserves(app: &App, donated: &BTreeMap<(Address, AssetId), u128>) -> Result<(), Broken> {
+    for p in pools(app)? {
+        for (asset, reserve) in [(p.asset_a, p.reserve_a.0), (p.asset_b, p.reserve_b.0)] {
+            let held = read("a balance", app.balance(&p.account, &asset))?.0;
+            let gift = donated.get(&(p.account, asset)).copied().unwrap_or(0);
+            if Some(held) != reserve.checked_add(gift) {
+                return Err(format!(
+                    "pool {}/{}: reserve of {asset} is {reserve} (+{gift} sent to it directly) but its account {} holds {held}",
+                    p.asset_a, p.asset_b, p.account
+                ));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,978 @@
+//! One generator per message of every module (`crates/types/src/msg/`), each naming what
+//! exists (assets, titles, pools, orders, leases, contracts, tokens, challenges) and usually
+//! the account allowed to send it, with amounts from [`Gen::amount`]: valid, one too many, zero
+//! or at the edge of `u128`. A module added to the ledger adds its generators to [`KINDS`].
+
+use super::gen::Gen;
+use crate::fixtures::{self, device, BLOCK_1, BLOCK_100000, BLOCK_100001};
+use crate::{auditor, issuer, TestAccount};
+use computefi_app::modules::capacity::provider_of;
+use computefi_app::modules::delivery::ContractState;
+use computefi_app::modules::device::challenge::ChallengeState;
+use computefi_app::modules::lease::{LeaseState, OrderState};
+use computefi_app::modules::registry::Title;
+use computefi_proofs::matmul;
+use computefi_types::compliance::{Claim, ClaimType, Condition, Requirement, TransferRules};
+use computefi_types::device::{Attestation, ChallengeAnswer, ChallengeOpening, MeterReading, Payload};
+use computefi_types::title::*;
+use computefi_types::*;
+use rand::Rng;
+
+/// A message with its signer, or nothing when there is nothing to name yet.
+type Made = Option<(TestAccount, Msg)>;
+/// A generator of one kind of message.
+type Maker = fn(&mut Gen) -> Made;
+
+/// Every generator with its weight. A module added later joins the simulation here.
+const KINDS: &[(u32, Maker)] = &[
+    (8, bank_send),
+    (2, bank_multi_send),
+    (4, assets_create),
+    (6, assets_mint),
+    (2, assets_burn),
+    (3, identity_grant),
+    (1, identity_revoke),
+    (2, compliance_rules),
+    (1, compliance_freeze),
+    (2, compliance_force),
+    (4, registry_register),
+    (3, registry_verify),
+    (1, registry_appraise),
+    (3, registry_status),
+    (1, registry_insurance),
+    (1, registry_transfer),
+    (1, registry_pledge),
+    (1, registry_release),
+    (1, registry_end),
+    (2, shares_fractionalise),
+    (1, shares_recombine),
+    (3, revenue_deposit),
+    (3, revenue_claim),
+    (1, revenue_authorize),
+    (6, device_report),
+    (2, device_request_challenge),
+    (1, device_request_attestation),
+    (1, device_mark_offline),
+    (1, device_expire),
+    (2, oracle_submit),
+    (1, oracle_tip),
+    (4, amm_create),
+    (3, amm_add),
+    (3, amm_remove),
+    (6, amm_swap_in),
+    (6, amm_swap_out),
+    (4, capacity_issue),
+    (2, capacity_redeem_gpu_hours),
+    (1, capacity_redeem_ths_day),
+    (4, lease_post),
+    (4, lease_bid),
+    (3, lease_accept),
+    (1, lease_cancel),
+    (2, lease_top_up),
+    (2, lease_close),
+    (2, delivery_offer),
+    (2, delivery_accept),
+    (1, delivery_cancel),
+];
+
+/// GPU models the titles and orders name.
+const MODELS: [&str; 2] = ["H100-SXM", "A100-80G"];
+
+/// One message with its signer, of a kind drawn by weight (a send when the kind has nothing to
+/// name yet).
+pub(crate) fn any(g: &mut Gen) -> (TestAccount, Msg) {
+    let total: u32 = KINDS.iter().map(|(w, _)| w).sum();
+    let mut roll = g.rng.gen_range(0..total);
+    for (weight, make) in KINDS {
+        if roll < *weight {
+            if let Some(made) = make(g) {
+                return made;
+            }
+            break;
+        }
+        roll -= weight;
+    }
+    bank_send(g).expect("a send can always be generated")
+}
+
+// ---- bank ----
+
+fn bank_send(g: &mut Gen) -> Made {
+    let who = g.funded();
+    let (asset, held) = g.held(&who.address);
+    let to = if g.chance(3) { who.address } else { g.anywhere() };
+    let amount = Amount(g.amount(held));
+    Some((who, Msg::Bank(BankMsg::Send { to, asset, amount })))
+}
+
+fn bank_multi_send(g: &mut Gen) -> Made {
+    let who = g.funded();
+    let n = match g.rng.gen_range(0..100) {
+        0..=3 => 0,
+        4..=5 => limits::MULTI_SEND_OUTPUTS_MAX + 1,
+        _ => g.rng.gen_range(1..=4),
+    };
+    let outputs = (0..n)
+        .map(|_| {
+            let (asset, held) = g.held(&who.address);
+            Output { to: g.anywhere(), asset, amount: Amount(g.amount(held / 4)) }
+        })
+        .collect();
+    Some((who, Msg::Bank(BankMsg::MultiSend { outputs })))
+}
+
+// ---- assets ----
+
+/// A symbol: usually fresh and valid, sometimes malformed, reserved or already taken.
+fn symbol(g: &mut Gen, taken: Option<&str>) -> String {
+    match g.rng.gen_range(0..100) {
+        0..=2 => "lower".into(),
+        3..=4 => "CFI".into(),
+        5..=6 => "ABCDEFGHIJKLM".into(),
+        7..=9 => taken.unwrap_or("X").into(),
+        _ => format!("S{}", g.unique()),
+    }
+}
+
+fn assets_create(g: &mut Gen) -> Made {
+    let who = g.funded();
+    let world = g.world;
+    let taken = world.assets.iter().find(|a| a.issuer == who.address).map(|a| a.symbol.as_str());
+    let symbol = symbol(g, taken);
+    let decimals = if g.chance(5) { g.rng.gen_range(19..=255) } else { g.rng.gen_range(0..=18) };
+    let max_supply = if g.chance(50) { None } else { Some(Amount(g.amount(u128::MAX))) };
+    let name = format!("{symbol} token");
+    Some((who, Msg::Assets(AssetsMsg::Create { symbol, name, decimals, max_supply })))
+}
+
+/// An asset issued by an account of the simulation, with its issuer.
+fn issued(g: &mut Gen) -> Option<(AssetId, Address, u128)> {
+    let world = g.world;
+    let ours: Vec<_> =
+        world.assets.iter().filter(|a| g.actors.iter().any(|x| x.address == a.issuer)).collect();
+    let a = g.pick(&ours)?;
+    let room = a.max_supply.map_or(u128::MAX, |m| m.0).saturating_sub(a.supply.0);
+    Some((a.id, a.issuer, room))
+}
+
+fn assets_mint(g: &mut Gen) -> Made {
+    let (asset, issuer, room) = issued(g)?;
+    let who = g.signer_for(&issuer);
+    let to = if g.chance(50) { issuer } else { g.party() };
+    let amount = Amount(g.amount(room));
+    Some((who, Msg::Assets(AssetsMsg::Mint { asset, to, amount })))
+}
+
+fn assets_burn(g: &mut Gen) -> Made {
+    let (asset, issuer, _) = issued(g)?;
+    let who = g.signer_for(&issuer);
+    let amount = Amount(g.amount(g.world.balance(&who.address, &asset)));
+    Some((who, Msg::Assets(AssetsMsg::Burn { asset, amount })))
+}
+
+// ---- identity and compliance ----
+
+fn claim_type(g: &mut Gen) -> ClaimType {
+    [ClaimType::Kyc, ClaimType::Accredited, ClaimType::Jurisdiction, ClaimType::SanctionsClear]
+        [g.rng.gen_range(0..4)]
+}
+
+fn identity_grant(g: &mut Gen) -> Made {
+    let who = g.signer_for(&issuer().address);
+    let subject = g.anywhere();
+    let claim_type = claim_type(g);
+    let jurisdiction = (claim_type == ClaimType::Jurisdiction || g.chance(5))
+        .then(|| ["DE", "US", "IS", "PY", "de", ""][g.rng.gen_range(0..6)].to_string());
+    let now = g.world.time_ms;
+    let expires_at_ms = match g.rng.gen_range(0..100) {
+        0..=4 => 0,
+        5..=9 => u64::MAX,
+        10..=19 => now + g.rng.gen_range(1_000..=600_000),
+        _ => now + g.rng.gen_range(3_600_000..=30 * 86_400_000),
+    };
+    let claim = Claim { claim_type, jurisdiction };
+    Some((who, Msg::Identity(IdentityMsg::GrantClaim { subject, claim, expires_at_ms })))
+}
+
+fn identity_revoke(g: &mut Gen) -> Made {
+    let who = g.signer_for(&issuer().address);
+    let subject = g.anywhere();
+    let claim = claim_type(g);
+    Some((who, Msg::Identity(IdentityMsg::RevokeClaim { subject, claim })))
+}
+
+fn condition(g: &mut Gen) -> Condition {
+    let issuer = if g.chance(90) { issuer().address } else { g.party() };
+    let codes = vec!["DE".to_string(), "US".to_string()];
+    match g.rng.gen_range(0..10) {
+        0..=5 => Condition::Has { claim: ClaimType::Kyc, issuer },
+        6 => Condition::Lacks { claim: ClaimType::SanctionsClear, issuer },
+        7 => Condition::JurisdictionIn { codes, issuer },
+        8 => Condition::JurisdictionNotIn { codes, issuer },
+        _ => Condition::JurisdictionIn { codes: Vec::new(), issuer },
+    }
+}
+
+/// Transfer rules: usually none or a KYC requirement, with limits and a controller now and then.
+pub(crate) fn rules(g: &mut Gen, controller: Address) -> TransferRules {
+    let requirements = if g.chance(60) {
+        Vec::new()
+    } else {
+        (0..g.rng.gen_range(1..=2))
+            .map(|_| {
+                let side: Vec<Condition> = (0..g.rng.gen_range(0..=2)).map(|_| condition(g)).collect();
+                if g.chance(50) {
+                    Requirement { sender: side, receiver: vec![condition(g)] }
+                } else {
+                    Requirement { sender: Vec::new(), receiver: side }
+                }
+            })
+            .collect()
+    };
+    TransferRules {
+        requirements,
+        holders_max: g.chance(20).then(|| g.rng.gen_range(0..=8)),
+        holding_bps_max: g.chance(15).then(|| g.rng.gen_range(0..=10_001)),
+        controller: match g.rng.gen_range(0..10) {
+            0..=4 => Some(controller),
+            5 => Some(g.party()),
+            _ => None,
+        },
+    }
+}
+
+fn compliance_rules(g: &mut Gen) -> Made {
+    let (asset, issuer, _) = issued(g)?;
+    let who = g.signer_for(&issuer);
+    let rules = rules(g, issuer);
+    Some((who, Msg::Compliance(ComplianceMsg::SetRules { asset, rules })))
+}
+
+fn compliance_freeze(g: &mut Gen) -> Made {
+    let (asset, issuer, _) = issued(g)?;
+    let who = g.signer_for(&issuer);
+    let account = g.chance(60).then(|| g.anywhere());
+    let msg = if g.chance(50) {
+        ComplianceMsg::Freeze { asset, account }
+    } else {
+        ComplianceMsg::Unfreeze { asset, account }
+    };
+    Some((who, Msg::Compliance(msg)))
+}
+
+/// A forced transfer by an asset's controller, often out of a module's or a pool's account.
+fn compliance_force(g: &mut Gen) -> Made {
+    let world = g.world;
+    let (asset, controller) = *g.pick(&world.controllers)?;
+    let who = g.signer_for(&controller);
+    let from = g.anywhere();
+    let to = g.anywhere();
+    let amount = Amount(g.amount(g.balance_of(&from, &asset)));
+    Some((who, Msg::Compliance(ComplianceMsg::ForceTransfer { asset, from, to, amount })))
+}
+
+// ---- registry ----
+
+fn title_spec(g: &mut Gen) -> TitleSpec {
+    let class = match g.rng.gen_range(0..10) {
+        0..=5 => TitleClass::GpuServer,
+        6..=8 => TitleClass::AsicMiner,
+        _ => TitleClass::EnergySite,
+    };
+    let mut count = g.rng.gen_range(1..=8u32);
+    let base = g.unique();
+    let mut serials: Vec<String> = (0..count).map(|i| format!("SIM-{base}-{i}")).collect();
+    let world = g.world;
+    if let Some(t) = g.chance(4).then(|| g.pick(&world.titles)).flatten() {
+        serials[0] = t.spec.serials[0].clone(); // a serial of another (maybe live) title
+    }
+    if g.chance(3) {
+        count += 1; // one serial short
+    }
+    let capacity = match class {
+        TitleClass::GpuServer => CapacityItem { milli: u64::from(count) * 1_000, unit: CapacityUnit::Gpu },
+        TitleClass::AsicMiner => {
+            let milli = [20_000, 100_000, g.rng.gen_range(1..=1_000_000)][g.rng.gen_range(0..3)];
+            CapacityItem { milli, unit: CapacityUnit::TerahashPerSecond }
+        }
+        TitleClass::EnergySite => CapacityItem { milli: 5_000_000, unit: CapacityUnit::Kilowatt },
+    };
+    let model = if class == TitleClass::GpuServer { MODELS[g.rng.gen_range(0..2)] } else { "Antminer S21" };
+    let controller = g.party();
+    TitleSpec {
+        class,
+        make: "Make".into(),
+        model: model.into(),
+        serials,
+        count,
+        capacity: vec![capacity],
+        location: Location {
+            country: if g.chance(3) { "xx".into() } else { "IS".into() },
+            site: "Site".into(),
+        },
+        custodian: "Custodian".into(),
+        insurance: None,
+        device_keys: if g.chance(5) { Vec::new() } else { vec![device().public_key()] },
+        rules: if g.chance(15) { rules(g, controller) } else { TransferRules::default() },
+        coinbase_tag: g.chance(3).then(|| "4c86041b".to_string()),
+        green_bps: if g.chance(3) { 10_001 } else { g.rng.gen_range(0..=10_000) },
+    }
+}
+
+fn registry_register(g: &mut Gen) -> Made {
+    let who = g.funded();
+    let spec = Box::new(title_spec(g));
+    Some((who, Msg::Registry(RegistryMsg::Register { spec })))
+}
+
+/// A title of the ledger (a cloned record).
+fn title(g: &mut Gen) -> Option<Title> {
+    let world = g.world;
+    g.pick(&world.titles).cloned()
+}
+
+/// Usually a title that `fits`, otherwise any title.
+fn title_where(g: &mut Gen, fits: impl Fn(&Title) -> bool) -> Option<Title> {
+    let world = g.world;
+    let fitting: Vec<&Title> = world.titles.iter().filter(|t| fits(t)).collect();
+    match g.pick(&fitting) {
+        Some(t) if !g.chance(15) => Some((*t).clone()),
+        _ => title(g),
+    }
+}
+
+/// A live, verified title of `class`.
+fn verified(class: TitleClass) -> impl Fn(&Title) -> bool {
+    move |t| t.spec.class == class && t.status.is_verified()
+}
+
+fn title_id(g: &mut Gen, t: &Title) -> TitleId {
+    if g.chance(3) {
+        TitleId::from_index(1_000_000)
+    } else {
+        t.id
+    }
+}
+
+fn registry_verify(g: &mut Gen) -> Made {
+    let t = title_where(g, |t| t.status == TitleStatus::Registered)?;
+    let who = g.signer_for(&auditor().address);
+    let document_hash = sha256(&g.unique().to_le_bytes());
+    Some((who, Msg::Registry(RegistryMsg::Verify { title: title_id(g, &t), document_hash })))
+}
+
+fn registry_appraise(g: &mut Gen) -> Made {
+    let t = title(g)?;
+    let who = g.signer_for(&auditor().address);
+    let value = Amount(g.amount(1_000_000_000_000));
+    let msg = RegistryMsg::Appraise { title: t.id, value, method: "DCF".into(), date_ms: g.world.time_ms };
+    Some((who, Msg::Registry(msg)))
+}
+
+fn registry_status(g: &mut Gen) -> Made {
+    let t = title_where(g, |t| t.status.is_verified())?;
+    let who = g.signer_for(&t.operator);
+    let status = match g.rng.gen_range(0..20) {
+        0..=11 => TitleStatus::Active,
+        12..=14 => TitleStatus::Degraded,
+        15..=16 => TitleStatus::Offline,
+        17 => TitleStatus::Registered,
+        18 => TitleStatus::Verified,
+        _ => TitleStatus::Retired,
+    };
+    Some((who, Msg::Registry(RegistryMsg::SetStatus { title: title_id(g, &t), status })))
+}
+
+fn registry_insurance(g: &mut Gen) -> Made {
+    let t = title(g)?;
+    let who = g.signer_for(&t.operator);
+    let insurance = g.chance(70).then(|| Insurance {
+        insurer: if g.chance(5) { String::new() } else { "Insurer".into() },
+        cover: Amount(g.amount(1_000_000)),
+        expires_at_ms: g.world.time_ms + 86_400_000,
+    });
+    Some((who, Msg::Registry(RegistryMsg::SetInsurance { title: t.id, insurance })))
+}
+
+fn registry_transfer(g: &mut Gen) -> Made {
+    let t = title(g)?;
+    let who = g.signer_for(&t.holder);
+    let to = g.party();
+    Some((who, Msg::Registry(RegistryMsg::Transfer { title: t.id, to })))
+}
+
+fn registry_pledge(g: &mut Gen) -> Made {
+    let t = title(g)?;
+    let who = g.signer_for(&t.holder);
+    let to = g.party();
+    Some((who, Msg::Registry(RegistryMsg::Pledge { title: t.id, to })))
+}
+
+fn registry_release(g: &mut Gen) -> Made {
+    let t = title(g)?;
+    let lender = t.lien.unwrap_or(t.holder);
+    let who = g.signer_for(&lender);
+    Some((who, Msg::Registry(RegistryMsg::Release { title: t.id })))
+}
+
+fn registry_end(g: &mut Gen) -> Made {
+    let t = title(g)?;
+    let who = g.signer_for(&t.holder);
+    let msg = if g.chance(50) {
+        RegistryMsg::Redeem { title: t.id, delivery: "to the holder".into() }
+    } else {
+        RegistryMsg::Retire { title: t.id }
+    };
+    Some((who, Msg::Registry(msg)))
+}
+
+// ---- shares and revenue ----
+
+fn shares_fractionalise(g: &mut Gen) -> Made {
+    let t = title_where(g, |t| t.locked_by.is_none() && t.lien.is_none() && !t.status.is_final())?;
+    let who = g.signer_for(&t.holder);
+    let world = g.world;
+    let mut titles = vec![t.id];
+    if g.chance(20) {
+        let same: Vec<_> =
+            world.titles.iter().filter(|o| o.holder == t.holder && o.spec.class == t.spec.class).collect();
+        titles.extend(g.pick(&same).map(|o| o.id));
+    }
+    if g.chance(3) {
+        titles.clear();
+    }
+    let shares = Amount(match g.rng.gen_range(0..4) {
+        0 => 100,
+        1 => 1_000,
+        2 => 1_000_000,
+        _ => g.amount(u128::MAX),
+    });
+    let symbol = symbol(g, None);
+    Some((
+        who,
+        Msg::Shares(SharesMsg::Fractionalise { titles, shares, name: format!("{symbol} shares"), symbol }),
+    ))
+}
+
+/// An open vault's share token, and an account of the simulation holding some of it (or anyone).
+fn share_holder(g: &mut Gen) -> Option<(AssetId, TestAccount)> {
+    let world = g.world;
+    let shares = g.pick(&world.vaults)?.asset;
+    let holders: Vec<&TestAccount> =
+        g.actors.iter().filter(|a| world.balance(&a.address, &shares) > 0).collect();
+    let who = match g.pick(&holders) {
+        Some(a) if !g.chance(10) => (*a).clone(),
+        _ => g.actor(),
+    };
+    Some((shares, who))
+}
+
+fn shares_recombine(g: &mut Gen) -> Made {
+    if g.chance(60) {
+        return None; // a vault that stays open long enough to earn and pay income
+    }
+    let (asset, who) = share_holder(g)?;
+    Some((who, Msg::Shares(SharesMsg::Recombine { asset })))
+}
+
+fn revenue_deposit(g: &mut Gen) -> Made {
+    let t = match title_where(g, |t| t.locked_by.is_some() && !t.status.is_final()) {
+        Some(t) if g.chance(60) => t,
+        _ => title_where(g, |t| !t.status.is_final())?,
+    };
+    let payer = match t.payer {
+        Some(p) if g.chance(50) => p,
+        _ => t.operator,
+    };
+    let who = g.signer_for(&payer);
+    let world = g.world;
+    let target = match g.pick(&world.vaults) {
+        Some(v) if g.chance(40) => RevenueTarget::Vault(v.asset),
+        _ => RevenueTarget::Title(t.id),
+    };
+    let (asset, held) = g.held(&who.address);
+    let gross = Amount(g.amount(held));
+    let costs = if g.chance(70) {
+        OperatingCosts::default()
+    } else {
+        OperatingCosts {
+            power: Amount(g.amount(gross.0 / 3)),
+            hosting: Amount(g.amount(10)),
+            maintenance: Amount::ZERO,
+        }
+    };
+    let msg = RevenueMsg::Deposit { target, asset, gross, costs, period: "2026-01".into() };
+    Some((who, Msg::Revenue(msg)))
+}
+
+fn revenue_claim(g: &mut Gen) -> Made {
+    let (shares, who) = share_holder(g)?;
+    let paid_in = g.chain.app().income_assets(&shares).unwrap_or_default();
+    let asset = match g.pick(&paid_in) {
+        Some(a) if !g.chance(10) => *a,
+        _ => g.asset(),
+    };
+    Some((who, Msg::Revenue(RevenueMsg::Claim { shares, asset })))
+}
+
+fn revenue_authorize(g: &mut Gen) -> Made {
+    let t = title(g)?;
+    let who = g.signer_for(&t.operator);
+    let payer = g.chance(80).then(|| g.party());
+    Some((who, Msg::Revenue(RevenueMsg::AuthorizePayer { title: t.id, payer })))
+}
+
+// ---- device and oracle ----
+
+/// A payload for `t`: the answer or opening of its open challenge when it has one, telemetry
+/// for GPU titles, real or weak mining shares for ASIC titles, and now and then a payload of
+/// another kind.
+fn payload(g: &mut Gen, t: &Title) -> Payload {
+    let world = g.world;
+    if let Some(ch) = world.challenges.iter().find(|c| c.title == t.id).filter(|_| g.chance(70)) {
+        let c = fixtures::challenge_product(&ch.seed, ch.n).unwrap_or_default();
+        let n = ch.n as usize;
+        match &ch.state {
+            ChallengeState::Open => {
+                let commitment = match matmul::commit_product(n, &c) {
+                    Ok(root) if !g.chance(15) => Hash(root),
+                    _ => sha256(b"not the product"),
+                };
+                return Payload::ChallengeAnswer(ChallengeAnswer { challenge: ch.id, commitment });
+            }
+            ChallengeState::Committed { commitment } => {
+                let rows = fixtures::opened_rows(&ch.seed, commitment, &c, ch.n);
+                return Payload::ChallengeOpening(ChallengeOpening { challenge: ch.id, rows });
+            }
+            _ => {}
+        }
+    }
+    match g.rng.gen_range(0..20) {
+        0 => Payload::Meter(MeterReading { meter_wh: g.rng.gen() }),
+        1 => Payload::Attestation(Attestation { report: vec![0; 64], cert_chain: String::new() }),
+        _ if t.spec.class == TitleClass::AsicMiner => {
+            let headers = [BLOCK_100000, BLOCK_100001, BLOCK_1];
+            let difficulty = if g.chance(80) { 14_000 } else { g.rng.gen_range(0..=u64::MAX) };
+            fixtures::shares(&[headers[g.rng.gen_range(0..3)]], difficulty)
+        }
+        _ => fixtures::telemetry(g.rng.gen_range(0..=t.spec.count + 1)),
+    }
+}
+
+fn device_report(g: &mut Gen) -> Made {
+    let world = g.world;
+    let t = match g.chance(50).then(|| g.pick(&world.challenges)).flatten() {
+        Some(c) => world.titles.iter().find(|t| t.id == c.title)?.clone(), // answer it in time
+        None => title_where(g, |t| t.status.is_verified() && !t.spec.device_keys.is_empty())?,
+    };
+    let who = g.funded(); // anyone may relay a report
+    let (last, prev) = g.world.reports.get(&t.id).copied().unwrap_or((0, Hash::ZERO));
+    let payload = payload(g, &t);
+    let mut env = fixtures::envelope(g.chain, t.id, last + 1, prev, payload);
+    let mut key = device();
+    match g.rng.gen_range(0..100) {
+        0..=4 => env.sequence = last, // a replay, or evidence when it differs
+        5..=7 => env.sequence = last + 200,
+        8..=10 => env.prev_hash = sha256(b"another chain"),
+        11..=13 => (env.window_start, env.window_end) = (0, 0),
+        14..=15 => key = g.actor(), // signed by a key the title does not list
+        16 => {
+            key = g.actor();
+            env.device_key = key.public_key();
+        }
+        _ => {}
+    }
+    Some((who, Msg::Device(DeviceMsg::Report(Box::new(env.sign(&key.key))))))
+}
+
+fn device_request_challenge(g: &mut Gen) -> Made {
+    let t = title_where(g, verified(TitleClass::GpuServer))?;
+    Some((g.funded(), Msg::Device(DeviceMsg::RequestChallenge { title: t.id })))
+}
+
+fn device_request_attestation(g: &mut Gen) -> Made {
+    let t = title(g)?;
+    Some((g.funded(), Msg::Device(DeviceMsg::RequestAttestation { title: t.id })))
+}
+
+fn device_mark_offline(g: &mut Gen) -> Made {
+    let t = title_where(g, verified(TitleClass::AsicMiner))?;
+    Some((g.funded(), Msg::Device(DeviceMsg::MarkOffline { title: t.id })))
+}
+
+fn device_expire(g: &mut Gen) -> Made {
+    let world = g.world;
+    let challenge = match g.pick(&world.challenges) {
+        Some(c) => c.id,
+        None => g.rng.gen_range(0..4),
+    };
+    Some((g.funded(), Msg::Device(DeviceMsg::ExpireChallenge { challenge })))
+}
+
+fn oracle_submit(g: &mut Gen) -> Made {
+    let feed = ["btc_usd", "gpu_hour_usd", "eth_usd"][g.rng.gen_range(0..3)].to_string();
+    let value = Amount(g.amount(100_000_000_000));
+    let who = if g.chance(80) { g.actors[g.rng.gen_range(0..3)].clone() } else { g.actor() };
+    Some((who, Msg::Oracle(OracleMsg::Submit { feed, value })))
+}
+
+fn oracle_tip(g: &mut Gen) -> Made {
+    let height: u64 = g.rng.gen_range(0..=1_000_000);
+    let hash = sha256(&height.to_le_bytes());
+    Some((g.actors[0].clone(), Msg::Oracle(OracleMsg::SubmitTip { height, hash })))
+}
+
+// ---- amm ----
+
+/// A deposit into a pool: usually a good part of what is held, sometimes any amount.
+fn deposit(g: &mut Gen, held: u128) -> u128 {
+    if g.chance(60) && held > 0 {
+        g.rng.gen_range(held / 10..=held)
+    } else {
+        g.amount(held)
+    }
+}
+
+fn amm_create(g: &mut Gen) -> Made {
+    let who = g.funded();
+    let (asset_a, held_a) = g.held(&who.address);
+    let (mut asset_b, mut held_b) = g.held(&who.address);
+    if asset_b == asset_a && !g.chance(10) {
+        (asset_b, held_b) = g.held(&who.address);
+    }
+    let amount_a = Amount(deposit(g, held_a));
+    let amount_b = Amount(deposit(g, held_b));
+    let fee_bps = if g.chance(70) { 30 } else { g.rng.gen_range(0..=1_200) };
+    Some((who, Msg::Amm(AmmMsg::CreatePool { asset_a, asset_b, amount_a, amount_b, fee_bps })))
+}
+
+/// A pool's pair, in a random order.
+fn pair(g: &mut Gen) -> Option<(AssetId, AssetId, u128, u128)> {
+    let world = g.world;
+    let p = g.pick(&world.pools)?;
+    Some(if g.chance(50) {
+        (p.asset_a, p.asset_b, p.reserve_a.0, p.reserve_b.0)
+    } else {
+        (p.asset_b, p.asset_a, p.reserve_b.0, p.reserve_a.0)
+    })
+}
+
+fn amm_add(g: &mut Gen) -> Made {
+    let (asset_a, asset_b, _, _) = pair(g)?;
+    let who = g.funded();
+    let amount_a_desired = Amount(deposit(g, g.world.balance(&who.address, &asset_a)));
+    let amount_b_desired = Amount(deposit(g, g.world.balance(&who.address, &asset_b)));
+    let (amount_a_min, amount_b_min) =
+        if g.chance(80) { (Amount::ZERO, Amount::ZERO) } else { (Amount(g.amount(1)), Amount(g.amount(1))) };
+    let deadline_height = g.deadline();
+    let msg = AmmMsg::AddLiquidity {
+        asset_a,
+        asset_b,
+        amount_a_desired,
+        amount_b_desired,
+        amount_a_min,
+        amount_b_min,
+        deadline_height,
+    };
+    Some((who, Msg::Amm(msg)))
+}
+
+fn amm_remove(g: &mut Gen) -> Made {
+    let world = g.world;
+    let p = g.pick(&world.pools)?;
+    let holders: Vec<&TestAccount> =
+        g.actors.iter().filter(|a| world.balance(&a.address, &p.lp) > 0).collect();
+    let who = match g.pick(&holders) {
+        Some(a) if !g.chance(10) => (*a).clone(),
+        _ => g.funded(),
+    };
+    let liquidity = Amount(g.amount(world.balance(&who.address, &p.lp)));
+    let mins = if g.chance(85) { Amount::ZERO } else { Amount(g.amount(1)) };
+    let msg = AmmMsg::RemoveLiquidity {
+        asset_a: p.asset_a,
+        asset_b: p.asset_b,
+        liquidity,
+        amount_a_min: mins,
+        amount_b_min: Amount::ZERO,
+        deadline_height: g.deadline(),
+    };
+    Some((who, Msg::Amm(msg)))
+}
+
+/// A route through one or two pools (sometimes through assets no pool joins), and the reserve
+/// of the asset it ends in.
+fn route(g: &mut Gen) -> Option<(Vec<AssetId>, u128)> {
+    let (a, b, _, reserve_b) = pair(g)?;
+    let mut route = vec![a, b];
+    let mut reserve_out = reserve_b;
+    let world = g.world;
+    if g.chance(25) {
+        let next: Vec<_> = world.pools.iter().filter(|p| (p.asset_a == b) != (p.asset_b == b)).collect();
+        if let Some(p) = g.pick(&next) {
+            let (c, r) = if p.asset_a == b { (p.asset_b, p.reserve_b.0) } else { (p.asset_a, p.reserve_a.0) };
+            if c != a {
+                route.push(c);
+                reserve_out = r;
+            }
+        }
+    }
+    if g.chance(4) {
+        route.push(g.asset());
+    }
+    Some((route, reserve_out))
+}
+
+fn amm_swap_in(g: &mut Gen) -> Made {
+    let (route, _) = route(g)?;
+    let who = g.funded();
+    let amount_in = Amount(g.amount(g.world.balance(&who.address, &route[0])));
+    let amount_out_min = Amount(if g.chance(80) { g.rng.gen_range(0..=1) } else { g.amount(1) });
+    let deadline_height = g.deadline();
+    Some((who, Msg::Amm(AmmMsg::SwapExactIn { route, amount_in, amount_out_min, deadline_height })))
+}
+
+fn amm_swap_out(g: &mut Gen) -> Made {
+    let (route, reserve_out) = route(g)?;
+    let who = g.funded();
+    let amount_out = Amount(match g.rng.gen_range(0..10) {
+        0 => reserve_out.saturating_sub(1),
+        1 => reserve_out / 2,
+        2 => reserve_out,
+        _ => g.amount(reserve_out / 8),
+    });
+    let amount_in_max =
+        Amount(if g.chance(70) { u128::MAX } else { g.amount(g.world.balance(&who.address, &route[0])) });
+    let deadline_height = g.deadline();
+    Some((who, Msg::Amm(AmmMsg::SwapExactOut { route, amount_out, amount_in_max, deadline_height })))
+}
+
+// ---- capacity ----
+
+fn capacity_issue(g: &mut Gen) -> Made {
+    let class = if g.chance(70) { TitleClass::GpuServer } else { TitleClass::AsicMiner };
+    let t = title_where(g, verified(class))?;
+    let who = g.signer_for(&provider_of(&t));
+    let now = g.world.time_ms;
+    let gpu = (t.spec.class == TitleClass::GpuServer) != g.chance(10);
+    let window = if gpu {
+        let start_ms = match g.rng.gen_range(0..5) {
+            0 => now.saturating_sub(2 * 3_600_000),
+            1 => now,
+            2 => now + 2_000,
+            3 => now + 3_600_000,
+            _ => now + 86_400_000,
+        };
+        let hours = match g.rng.gen_range(0..20) {
+            0 => 0,
+            1 => 24 * 366 + 1,
+            2 => u32::MAX,
+            _ => g.rng.gen_range(1..=6),
+        };
+        CapacityWindow::GpuHours { gpus: g.rng.gen_range(0..=t.spec.count + 1), start_ms, hours }
+    } else {
+        let claimed = t.spec.capacity.first().map_or(1, |c| c.milli);
+        let ths_milli = if g.chance(10) { claimed + 1 } else { g.rng.gen_range(1..=claimed.max(1)) };
+        CapacityWindow::ThsDay { ths_milli, day: now / 86_400_000 + g.rng.gen_range(0..=1) }
+    };
+    Some((who, Msg::Capacity(CapacityMsg::Issue { title: t.id, window })))
+}
+
+/// A capacity token of the kind asked, and an account holding some of it (or anyone).
+fn token_holder(
+    g: &mut Gen,
+    gpu: bool,
+) -> Option<(computefi_app::modules::capacity::CapacityToken, TestAccount)> {
+    let world = g.world;
+    let kind: Vec<_> = world
+        .tokens
+        .iter()
+        .filter(|t| matches!(t.window, CapacityWindow::GpuHours { .. }) == gpu || g.chance(5))
+        .collect();
+    let token = (*g.pick(&kind)?).clone();
+    let holders: Vec<&TestAccount> =
+        g.actors.iter().filter(|a| world.balance(&a.address, &token.asset) > 0).collect();
+    let who = match g.pick(&holders) {
+        Some(a) if !g.chance(10) => (*a).clone(),
+        _ => g.funded(),
+    };
+    Some((token, who))
+}
+
+fn capacity_redeem_gpu_hours(g: &mut Gen) -> Made {
+    let (token, who) = token_holder(g, true)?;
+    let (gpus, hours) = match token.window {
+        CapacityWindow::GpuHours { gpus, hours, .. } => (gpus, hours),
+        CapacityWindow::ThsDay { .. } => (1, 1),
+    };
+    let gpus = g.rng.gen_range(0..=gpus + 1);
+    let hours = g.rng.gen_range(0..=hours + 1);
+    Some((who, Msg::Capacity(CapacityMsg::RedeemGpuHours { token: token.asset, gpus, hours })))
+}
+
+fn capacity_redeem_ths_day(g: &mut Gen) -> Made {
+    let (token, who) = token_holder(g, false)?;
+    let amount = Amount(g.amount(g.world.balance(&who.address, &token.asset)));
+    Some((who, Msg::Capacity(CapacityMsg::RedeemThsDay { token: token.asset, amount })))
+}
+
+// ---- lease ----
+
+/// An active GPU title: one that can take a lease.
+fn leasable(t: &Title) -> bool {
+    t.spec.class == TitleClass::GpuServer && t.status == TitleStatus::Active
+}
+
+fn lease_post(g: &mut Gen) -> Made {
+    let who = g.funded();
+    // Usually an order some active title could serve.
+    let (mut model, count, green) = match title_where(g, leasable) {
+        Some(t) if leasable(&t) => (t.spec.model.clone(), t.spec.count, t.spec.green_bps),
+        _ => (MODELS[g.rng.gen_range(0..2)].to_string(), 4, 10_000),
+    };
+    if g.chance(20) {
+        model = model.to_ascii_lowercase();
+    }
+    let gpus = if g.chance(3) { 0 } else { g.rng.gen_range(1..=count.max(1)) };
+    let hours = match g.rng.gen_range(0..50) {
+        0 => 0,
+        1 => 24 * 366 + 1,
+        _ => g.rng.gen_range(1..=4),
+    };
+    let price_max = Amount(match g.rng.gen_range(0..4) {
+        0 => 100,
+        1 => 10_000,
+        _ => g.amount(1_000_000),
+    });
+    let (asset, held) = g.held(&who.address);
+    let deposit = Amount(g.amount(held));
+    let auto_accept_height = g.chance(30).then(|| g.world.height + g.rng.gen_range(1..=5));
+    let msg = LeaseMsg::PostOrder {
+        model,
+        gpus,
+        hours,
+        price_max,
+        green_bps_min: if g.chance(50) { 0 } else { g.rng.gen_range(0..=green) },
+        asset,
+        deposit,
+        auto_accept_height,
+    };
+    Some((who, Msg::Lease(msg)))
+}
+
+fn open_order(g: &mut Gen) -> Option<computefi_app::modules::lease::Order> {
+    let world = g.world;
+    let open: Vec<_> = world.orders.iter().filter(|o| o.state == OrderState::Open || g.chance(5)).collect();
+    g.pick(&open).map(|o| (*o).clone())
+}
+
+fn lease_bid(g: &mut Gen) -> Made {
+    let order = open_order(g)?;
+    let world = g.world;
+    let fits = |t: &&Title| {
+        leasable(t)
+            && t.spec.model.eq_ignore_ascii_case(&order.model)
+            && t.spec.green_bps >= order.green_bps_min
+            && t.spec.count >= order.gpus
+    };
+    let fitting: Vec<&Title> = world.titles.iter().filter(fits).collect();
+    let t = match g.pick(&fitting) {
+        Some(t) if !g.chance(15) => (*t).clone(),
+        _ => title(g)?,
+    };
+    let who = g.signer_for(&provider_of(&t));
+    let price = Amount(if g.chance(80) {
+        g.rng.gen_range(1..=order.price_max.0.max(1))
+    } else {
+        g.amount(order.price_max.0)
+    });
+    Some((who, Msg::Lease(LeaseMsg::Bid { order: order.id, title: t.id, price })))
+}
+
+fn lease_accept(g: &mut Gen) -> Made {
+    let world = g.world;
+    let bidden: Vec<_> =
+        world.orders.iter().filter(|o| o.state == OrderState::Open && !o.bids.is_empty()).collect();
+    let order = match g.pick(&bidden) {
+        Some(o) if !g.chance(15) => (*o).clone(),
+        _ => open_order(g)?,
+    };
+    let who = g.signer_for(&order.renter);
+    let bid = if g.chance(90) && !order.bids.is_empty() {
+        g.rng.gen_range(0..order.bids.len() as u32)
+    } else {
+        g.rng.gen_range(0..=order.bids.len() as u32)
+    };
+    Some((who, Msg::Lease(LeaseMsg::Accept { order: order.id, bid })))
+}
+
+fn lease_cancel(g: &mut Gen) -> Made {
+    let order = open_order(g)?;
+    let who = g.signer_for(&order.renter);
+    Some((who, Msg::Lease(LeaseMsg::CancelOrder { order: order.id })))
+}
+
+fn live_lease(g: &mut Gen) -> Option<computefi_app::modules::lease::Lease> {
+    let world = g.world;
+    let live: Vec<_> = world
+        .leases
+        .iter()
+        .filter(|l| !matches!(l.state, LeaseState::Closed { .. }) || g.chance(5))
+        .collect();
+    g.pick(&live).map(|l| (*l).clone())
+}
+
+fn lease_top_up(g: &mut Gen) -> Made {
+    let l = live_lease(g)?;
+    let who = g.signer_for(&l.renter);
+    let amount = Amount(g.amount(g.world.balance(&who.address, &l.asset)));
+    Some((who, Msg::Lease(LeaseMsg::TopUp { lease: l.id, amount })))
+}
+
+fn lease_close(g: &mut Gen) -> Made {
+    let l = live_lease(g)?;
+    let party = if g.chance(50) { l.renter } else { l.provider };
+    let who = g.signer_for(&party);
+    Some((who, Msg::Lease(LeaseMsg::Close { lease: l.id })))
+}
+
+// ---- delivery ----
+
+fn delivery_offer(g: &mut Gen) -> Made {
+    let t = title_where(g, verified(TitleClass::AsicMiner))?;
+    let who = g.funded();
+    let claimed = t.spec.capacity.first().map_or(1, |c| c.milli);
+    let ths_milli = if g.chance(10) { claimed + 1 } else { g.rng.gen_range(1..=claimed.max(1)) };
+    let now = g.world.time_ms;
+    let start_ms = [now + 2_000, now + 3_600_000, now.saturating_sub(3_600_000)][g.rng.gen_range(0..3)];
+    let days = match g.rng.gen_range(0..40) {
+        0 => 0,
+        1 => 367,
+        _ => g.rng.gen_range(1..=2),
+    };
+    let (asset, held) = g.held(&who.address);
+    let price = Amount(g.amount(held));
+    let tolerance_bps = if g.chance(3) { 10_001 } else { g.rng.gen_range(0..=10_000) };
+    let msg = DeliveryMsg::Offer { title: t.id, ths_milli, start_ms, days, asset, price, tolerance_bps };
+    Some((who, Msg::Delivery(msg)))
+}
+
+fn contract(g: &mut Gen) -> Option<computefi_app::modules::delivery::Contract> {
+    let world = g.world;
+    let offered: Vec<_> =
+        world.contracts.iter().filter(|c| c.state == ContractState::Offered || g.chance(10)).collect();
+    g.pick(&offered).map(|c| (*c).clone())
+}
+
+fn delivery_accept(g: &mut Gen) -> Made {
+    let c = contract(g)?;
+    let world = g.world;
+    let provider = world.titles.iter().find(|t| t.id == c.title).map_or(c.buyer, provider_of);
+    let who = g.signer_for(&provider);
+    Some((who, Msg::Delivery(DeliveryMsg::Accept { contract: c.id })))
+}
+
+fn delivery_cancel(g: &mut Gen) -> Made {
+    let c = contract(g)?;
+    let who = g.signer_for(&c.buyer);
+    Some((who, Msg::Delivery(DeliveryMsg::Cancel { contract: c.id })))
+}

@@ -13,6 +13,7 @@ pub mod compliance;
 pub mod delivery;
 pub mod device;
 pub mod identity;
+pub mod layers;
 pub mod lease;
 pub mod oracle;
 pub mod registry;

@@ -1,7 +1,11 @@
 //! A small HTTP client for the node's API. A refusal from the node comes back as a
 //! [`NodeRefusal`] that keeps its code, name, message and detail, and a failure to talk to the
 //! node as a [`LocalFailure`] with a CLI-side code, so `-o json` can print both as data.
+//! [`NodeArg`] and [`PageArgs`] are the command-line options that say which node to ask and
+//! which page of a listing.
 
+use anyhow::Context;
+use clap::Args;
 use computefi_types::{ErrorCode, TxError};
 use serde_json::Value;
 use std::time::Duration;
@@ -47,6 +51,39 @@ impl std::fmt::Display for LocalFailure {
 
 impl std::error::Error for LocalFailure {}
 
+/// Which node to ask.
+#[derive(Args, Clone)]
+pub struct NodeArg {
+    /// The node's API URL.
+    #[arg(long, env = "COMPUTEFI_NODE", default_value = "http://127.0.0.1:26657")]
+    pub node: String,
+}
+
+impl NodeArg {
+    /// A client for this node.
+    pub fn client(&self) -> Client {
+        Client::new(&self.node)
+    }
+}
+
+/// A page of a listing by id.
+#[derive(Args, Clone)]
+pub struct PageArgs {
+    /// First id.
+    #[arg(long, default_value_t = 0)]
+    from: u64,
+    /// Most records (at most 100).
+    #[arg(long, default_value_t = 100)]
+    limit: u64,
+}
+
+impl PageArgs {
+    /// The page as a query string, `?from=…&limit=…`.
+    pub fn query(&self) -> String {
+        format!("?from={}&limit={}", self.from, self.limit)
+    }
+}
+
 /// The node API at one base URL.
 pub struct Client {
     base: String,
@@ -76,6 +113,19 @@ impl Client {
         let url = format!("{}{path}", self.base);
         let response = self.agent.post(&url).send_json(body).map_err(|e| self.unreachable(e))?;
         self.read(response)
+    }
+
+    /// The node's last height and block time (ms), from `/status`.
+    pub fn last_block(&self) -> anyhow::Result<(u64, u64)> {
+        let status = self.get("/status")?;
+        let number = |field: &str| -> anyhow::Result<u64> {
+            status[field]
+                .as_str()
+                .with_context(|| format!("the node's /status has no {field}"))?
+                .parse()
+                .with_context(|| format!("the node's {field} is not a number"))
+        };
+        Ok((number("height")?, number("block_time_ms")?))
     }
 
     fn unreachable(&self, e: ureq::Error) -> anyhow::Error {

@@ -2,17 +2,17 @@
 //! register a GPU server title → verify → the device reports (simulated) telemetry and passes a
 //! capacity challenge, which makes the title active → split into 1,000 shares → sell shares to a KYC'd
 //! investor → a transfer to an account without KYC is refused → deposit a month of rental income
-//! net of power → the investor claims pro rata. Then the market on the same title ([`market`]):
+//! net of power → the investor claims pro rata. Then the market on the same title ([`circulate`]):
 //! shares traded in a pool, GPU-hour capacity tokens issued, traded and redeemed for a prepaid
 //! lease, and an order → bid → accept lease streamed from escrow to the title and closed.
 //!
 //! The devnet's dev account is its claim issuer and auditor; the demo's own accounts live in the
 //! test keyring (`demo-operator`, `demo-investor`, `demo-outsider`, `demo-renter`).
 
-mod market;
+mod circulate;
+mod session;
 
-use crate::cmd_query::NodeArg;
-use crate::cmd_tx::{sign_and_send, TxArgs};
+use crate::client::NodeArg;
 use crate::keys::{Keyring, KeyringBackend, PassphraseSource};
 use crate::output::Format;
 use anyhow::Context;
@@ -22,10 +22,8 @@ use computefi_types::device;
 use computefi_types::title::*;
 use computefi_types::*;
 use serde_json::{json, Value};
+use session::{attr, device_report, simulated_telemetry, Demo, CFI};
 use std::path::PathBuf;
-
-/// CFI base units per CFI.
-const CFI: u128 = 1_000_000;
 
 /// Options of `demo`.
 #[derive(Args)]
@@ -36,66 +34,6 @@ pub struct DemoArgs {
     /// Shared options.
     #[command(flatten)]
     node: NodeArg,
-}
-
-struct Demo {
-    keyring: Keyring,
-    node: String,
-    format: Format,
-    steps: Vec<Value>,
-    /// Steps printed by earlier parts of the demo (their records were taken out of `steps`).
-    numbered: usize,
-}
-
-impl Demo {
-    fn send(&self, from: &str, msgs: Vec<Msg>) -> anyhow::Result<Value> {
-        sign_and_send(&self.keyring, &TxArgs::commit_with_test_key(from, &self.node), msgs)
-    }
-
-    fn step(&mut self, what: String, result: &Value) {
-        let n = self.numbered + self.steps.len() + 1;
-        let at = match (result["hash"].as_str(), result["height"].as_str()) {
-            (Some(h), Some(height)) => format!(" (tx {}… at height {height})", &h[..12]),
-            _ => String::new(),
-        };
-        if self.format == Format::Text {
-            println!("{n:>2}. {what}{at}");
-        }
-        self.steps.push(json!({ "step": n, "what": what, "result": result }));
-    }
-
-    fn key(&self, name: &str) -> anyhow::Result<Address> {
-        Ok(match self.keyring.show(name) {
-            Ok(k) => k.address,
-            Err(_) => self.keyring.add(name)?.0.address,
-        })
-    }
-}
-
-/// Signs `payload` as the next envelope of the demo device and relays it as the operator.
-fn device_report(
-    demo: &Demo,
-    title: TitleId,
-    sequence: u64,
-    prev: Hash,
-    payload: device::Payload,
-) -> anyhow::Result<(Value, Hash)> {
-    let key = demo.keyring.signing_key("demo-device")?;
-    let status = crate::client::Client::new(&demo.node).get("/status")?;
-    let height: u64 = status["height"].as_str().unwrap_or("0").parse()?;
-    let envelope = device::Envelope {
-        title,
-        device_key: PublicKey::from_signing_key(&key),
-        sequence,
-        prev_hash: prev,
-        window_start: height,
-        window_end: height + 100,
-        payload,
-    };
-    let hash = envelope.hash();
-    let result =
-        demo.send("demo-operator", vec![Msg::Device(DeviceMsg::Report(Box::new(envelope.sign(&key))))])?;
-    Ok((result, hash))
 }
 
 /// Answers a capacity challenge as an honest GPU would: expand the seed, multiply, commit to C,
@@ -129,15 +67,6 @@ fn answer_challenge(
     let opening = device::Payload::ChallengeOpening(device::ChallengeOpening { challenge: id, rows: opened });
     let (result, last) = device_report(demo, title, 3, hash, opening)?;
     Ok((committed, result, last))
-}
-
-fn attr(result: &Value, kind: &str, key: &str) -> anyhow::Result<String> {
-    result["receipt"]["events"]
-        .as_array()
-        .and_then(|events| events.iter().find(|e| e["kind"] == kind))
-        .and_then(|e| e["attrs"][key].as_str())
-        .map(String::from)
-        .with_context(|| format!("the receipt has no {kind} event with {key}"))
 }
 
 fn gpu_server(tag: &str, issuer: Address, device_key: PublicKey) -> TitleSpec {
@@ -174,7 +103,7 @@ fn gpu_server(tag: &str, issuer: Address, device_key: PublicKey) -> TitleSpec {
 
 /// Runs the demo against the node.
 pub fn run(home: &Option<PathBuf>, args: DemoArgs, format: Format) -> anyhow::Result<()> {
-    let keyring = Keyring::open(&crate::home_dir(home)?, KeyringBackend::Test, PassphraseSource::Env)?;
+    let keyring = Keyring::open(&crate::home::home_dir(home)?, KeyringBackend::Test, PassphraseSource::Env)?;
     let mut demo = Demo { keyring, node: args.node.node.clone(), format, steps: Vec::new(), numbered: 0 };
     let dev = demo.keyring.show(&args.from).with_context(|| {
         format!(
@@ -299,7 +228,7 @@ pub fn run(home: &Option<PathBuf>, args: DemoArgs, format: Format) -> anyhow::Re
 
     let spine_steps = std::mem::take(&mut demo.steps);
     demo.numbered = spine_steps.len();
-    let spine = market::Spine {
+    let spine = circulate::Spine {
         dev_key: args.from.clone(),
         issuer: dev.address,
         title,
@@ -309,7 +238,7 @@ pub fn run(home: &Option<PathBuf>, args: DemoArgs, format: Format) -> anyhow::Re
         investor,
         device: (4, last_report),
     };
-    let market = market::run(&mut demo, &spine)?;
+    let market = circulate::run(&mut demo, &spine)?;
 
     if format == Format::Json {
         let summary = json!({ "title": title, "shares": shares, "claimed": paid.to_string(),
@@ -317,16 +246,4 @@ pub fn run(home: &Option<PathBuf>, args: DemoArgs, format: Format) -> anyhow::Re
         println!("{}", serde_json::to_string_pretty(&summary)?);
     }
     Ok(())
-}
-
-/// A reading of the demo's made-up 8-GPU server, labelled simulated.
-fn simulated_telemetry() -> device::Payload {
-    device::Payload::Telemetry(device::Telemetry {
-        gpus_seen: 8,
-        utilisation_bps: 9_400,
-        energy_mj: 18_000_000_000,
-        temperature_c: 67,
-        xid_errors: 0,
-        simulated: true,
-    })
 }

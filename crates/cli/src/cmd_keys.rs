@@ -22,7 +22,7 @@ impl KeyringArgs {
     /// Opens the keyring under `home`.
     pub fn open(&self, home: &Option<PathBuf>) -> anyhow::Result<Keyring> {
         Keyring::open(
-            &crate::home_dir(home)?,
+            &crate::home::home_dir(home)?,
             self.keyring_backend,
             passphrase_source(self.passphrase_file.clone()),
         )

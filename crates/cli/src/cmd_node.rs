@@ -115,7 +115,7 @@ pub fn now_ms_for_bench() -> u64 {
 
 /// `computefi init`.
 pub fn init(home: &Option<PathBuf>, args: InitArgs, format: Format) -> anyhow::Result<()> {
-    let home = Home::new(crate::home_dir(home)?);
+    let home = Home::new(crate::home::home_dir(home)?);
     let balances = args.fund.iter().map(|f| parse_fund(f)).collect::<anyhow::Result<Vec<_>>>()?;
     let options = InitOptions {
         chain_id: args.chain_id.clone(),
@@ -188,13 +188,13 @@ fn run_node(home: &Home, format: Format, dev_account: Option<Address>) -> anyhow
 
 /// `computefi start`.
 pub fn start(home: &Option<PathBuf>, format: Format) -> anyhow::Result<()> {
-    let home = Home::new(crate::home_dir(home)?);
+    let home = Home::new(crate::home::home_dir(home)?);
     run_node(&home, format, None)
 }
 
 /// `computefi devnet`: a home with a funded dev key (created once), then the node.
 pub fn devnet(home: &Option<PathBuf>, args: DevnetArgs, format: Format) -> anyhow::Result<()> {
-    let home = Home::new(crate::home_dir(home)?);
+    let home = Home::new(crate::home::home_dir(home)?);
     let keyring = Keyring::open(home.root(), KeyringBackend::Test, PassphraseSource::Env)?;
     if !home.is_initialized() {
         let dev = match keyring.show(DEV_KEY) {

@@ -12,7 +12,7 @@ pub struct ReplayArgs {}
 
 /// Runs `computefi replay`: exits non-zero naming the first differing height.
 pub fn run(home: &Option<PathBuf>, _args: ReplayArgs, format: Format) -> anyhow::Result<()> {
-    let home = Home::new(crate::home_dir(home)?);
+    let home = Home::new(crate::home::home_dir(home)?);
     let scratch = std::env::temp_dir().join(format!("computefi-replay-{}", std::process::id()));
     let report = computefi_node::replay::replay(&home, &scratch)?;
     print(

@@ -6,17 +6,17 @@ pub mod cmd_amm;
 pub mod cmd_bench;
 pub mod cmd_demo;
 pub mod cmd_keys;
-pub mod cmd_market;
 pub mod cmd_node;
 pub mod cmd_proof;
-pub mod cmd_query;
 pub mod cmd_replay;
 pub mod cmd_sim;
-pub mod cmd_spine;
 pub mod cmd_testnet;
-pub mod cmd_tx;
+pub mod cmd_verify;
+pub mod home;
 pub mod keys;
 pub mod output;
+pub mod query;
+pub mod tx;
 
 use clap::{Parser, Subcommand};
 use output::Format;
@@ -54,38 +54,28 @@ enum Command {
     /// checked after every block (`--seed S --blocks M` replays a failure).
     Sim(cmd_sim::SimArgs),
     /// Chain id, height, app hash and block time of a running node.
-    Status(cmd_query::NodeArg),
+    Status(client::NodeArg),
     /// Manage wallet keys.
     #[command(subcommand)]
     Keys(cmd_keys::KeysCmd),
     /// Sign and broadcast a transaction.
     #[command(subcommand)]
-    Tx(cmd_tx::TxCmd),
+    Tx(tx::TxCmd),
     /// Read the ledger.
     #[command(subcommand)]
-    Query(cmd_query::QueryCmd),
+    Query(query::QueryCmd),
     /// Walk the whole pipeline on a running devnet: title, verification, shares, KYC, income,
     /// then the market: pools, capacity tokens, leases paid from escrow.
     Demo(cmd_demo::DemoArgs),
     /// Check things offline.
     #[command(subcommand)]
-    Verify(cmd_query::VerifyCmd),
+    Verify(cmd_verify::VerifyCmd),
     /// Check proofs offline: a mining share's block header, a matrix product, an attestation.
     #[command(subcommand)]
     Proof(cmd_proof::ProofCmd),
     /// Pool arithmetic offline (quotes).
     #[command(subcommand)]
     Amm(cmd_amm::AmmCmd),
-}
-
-/// The home to use: --home, or the XDG data directory.
-pub fn home_dir(home: &Option<PathBuf>) -> anyhow::Result<PathBuf> {
-    match home {
-        Some(h) => Ok(h.clone()),
-        None => dirs::data_dir()
-            .map(|d| d.join("computefi"))
-            .ok_or_else(|| anyhow::anyhow!("no data directory is known for this user; pass --home DIR")),
-    }
 }
 
 /// Parses the command line, runs the command, and exits non-zero with a readable error.
@@ -101,11 +91,11 @@ pub fn run() {
         Command::Replay(args) => cmd_replay::run(&home, args, format),
         Command::Bench(args) => cmd_bench::run(&home, args, format),
         Command::Sim(args) => cmd_sim::run(args, format),
-        Command::Status(args) => cmd_query::status(args, format),
+        Command::Status(args) => query::status(args, format),
         Command::Keys(cmd) => cmd_keys::run(&home, cmd, format),
-        Command::Tx(cmd) => cmd_tx::run(&home, cmd, format),
-        Command::Query(cmd) => cmd_query::run(cmd, format),
-        Command::Verify(cmd) => cmd_query::verify(cmd, format),
+        Command::Tx(cmd) => tx::run(&home, cmd, format),
+        Command::Query(cmd) => query::run(cmd, format),
+        Command::Verify(cmd) => cmd_verify::run(cmd, format),
         Command::Demo(args) => cmd_demo::run(&home, args, format),
         Command::Proof(cmd) => cmd_proof::run(cmd, format),
         Command::Amm(cmd) => cmd_amm::run(cmd, format),

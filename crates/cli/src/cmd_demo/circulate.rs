@@ -9,9 +9,9 @@
 //! Amounts are chosen so that the title's 8 GPUs are never over-reserved: 2 GPUs for the tokens
 //! (the prepaid lease uses their reservation) and 4 for the order's lease.
 
-use super::{attr, device_report, simulated_telemetry, Demo};
+use super::session::{attr, device_report, simulated_telemetry, Demo, CFI};
 use crate::client::Client;
-use crate::cmd_market::last_block;
+use crate::tx::build::deadline;
 use anyhow::Context;
 use computefi_app::modules::amm::{math, state::pool_account};
 use computefi_types::compliance::{Claim, ClaimType};
@@ -24,8 +24,6 @@ use std::time::Duration;
 const USD: u128 = 1_000_000;
 /// Capacity token units per GPU-hour.
 const GPU_HOUR: u128 = 1_000;
-/// Blocks a trade may wait for before it is refused.
-const DEADLINE_BLOCKS: u64 = 100;
 /// Blocks the order's lease streams before the renter closes it.
 const LEASE_BLOCKS: u64 = 5;
 /// Polls of the node's height while waiting (every 100 ms: at most a minute).
@@ -96,8 +94,9 @@ fn amount_attr(result: &Value, kind: &str, key: &str) -> anyhow::Result<u128> {
     attr(result, kind, key)?.parse().with_context(|| format!("{kind}.{key} is not an amount"))
 }
 
-fn deadline(demo: &Demo) -> anyhow::Result<u64> {
-    Ok(last_block(&demo.node)?.0 + DEADLINE_BLOCKS)
+/// The last height a trade may execute at: the transaction commands' default deadline.
+fn deadline_height(demo: &Demo) -> anyhow::Result<u64> {
+    deadline(&demo.node, None)
 }
 
 /// The demo dollar, issued by the dev account (created on the first run), minted to the demo's
@@ -116,7 +115,7 @@ fn stable(demo: &mut Demo, spine: &Spine, renter: Address) -> anyhow::Result<Ass
     for (to, usd) in [(spine.operator, 10_000), (spine.investor, 5_000), (renter, 1_000)] {
         msgs.push(Msg::Assets(AssetsMsg::Mint { asset: dusd, to, amount: Amount(usd * USD) }));
     }
-    let fees = Amount(100 * super::CFI);
+    let fees = Amount(100 * CFI);
     msgs.push(Msg::Bank(BankMsg::Send { to: renter, asset: AssetId::native(), amount: fees }));
     let r = demo.send(&spine.dev_key, msgs)?;
     demo.step(
@@ -159,7 +158,7 @@ fn share_pool(demo: &mut Demo, spine: &Spine, dusd: AssetId) -> anyhow::Result<(
         route: vec![dusd, spine.shares],
         amount_in: Amount(pay),
         amount_out_min: Amount(expected),
-        deadline_height: deadline(demo)?,
+        deadline_height: deadline_height(demo)?,
     };
     let r = demo.send("demo-investor", vec![Msg::Amm(swap)])?;
     let got = amount_attr(&r, "amm.swapped", "amount_out")?;
@@ -171,7 +170,7 @@ fn share_pool(demo: &mut Demo, spine: &Spine, dusd: AssetId) -> anyhow::Result<(
 /// then redeemed for a prepaid lease. Returns the token and the prepaid lease's id.
 fn capacity(demo: &mut Demo, spine: &Spine, dusd: AssetId) -> anyhow::Result<(AssetId, u64)> {
     let (gpus, hours) = (2u32, 24u32);
-    let window = CapacityWindow::GpuHours { gpus, start_ms: last_block(&demo.node)?.1, hours };
+    let window = CapacityWindow::GpuHours { gpus, start_ms: Client::new(&demo.node).last_block()?.1, hours };
     let r =
         demo.send("demo-operator", vec![Msg::Capacity(CapacityMsg::Issue { title: spine.title, window })])?;
     let token: AssetId = attr(&r, "capacity.issued", "token")?.parse()?;
@@ -221,7 +220,7 @@ fn trade_capacity(demo: &mut Demo, token: AssetId, dusd: AssetId) -> anyhow::Res
         route: vec![dusd, token],
         amount_out: Amount(want),
         amount_in_max: Amount(cost + cost / 100),
-        deadline_height: deadline(demo)?,
+        deadline_height: deadline_height(demo)?,
     };
     let r = demo.send("demo-renter", vec![Msg::Amm(buy)])?;
     let paid = amount_attr(&r, "amm.swapped", "amount_in")?;
@@ -235,7 +234,7 @@ fn trade_capacity(demo: &mut Demo, token: AssetId, dusd: AssetId) -> anyhow::Res
         route: vec![token, dusd],
         amount_in: Amount(sell),
         amount_out_min: Amount(expected - expected / 20),
-        deadline_height: deadline(demo)?,
+        deadline_height: deadline_height(demo)?,
     };
     let r = demo.send("demo-renter", vec![Msg::Amm(swap)])?;
     let got = amount_attr(&r, "amm.swapped", "amount_out")?;
@@ -314,7 +313,7 @@ fn online(demo: &mut Demo, spine: &Spine) -> anyhow::Result<()> {
 fn stream(demo: &mut Demo, lease: u64, started: u64) -> anyhow::Result<()> {
     let until = started + LEASE_BLOCKS;
     let mut polls = 0;
-    while last_block(&demo.node)?.0 < until {
+    while Client::new(&demo.node).last_block()?.0 < until {
         polls += 1;
         anyhow::ensure!(polls <= HEIGHT_POLLS_MAX, "the node did not reach height {until} within a minute");
         std::thread::sleep(Duration::from_millis(100));

@@ -161,6 +161,24 @@ mod tests {
     use super::*;
     use std::path::Path;
 
+    fn sources(dir: &Path) -> Vec<(String, String)> {
+        let mut files = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).expect("module folder is readable") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).expect("source is UTF-8");
+                    files.push((path.display().to_string(), text));
+                }
+            }
+        }
+        files.sort();
+        files
+    }
+
     fn modules_dir() -> std::path::PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("src/modules")
     }
@@ -177,6 +195,13 @@ mod tests {
         let mut listed: Vec<String> = modules().map(String::from).collect();
         listed.sort();
         assert_eq!(folders, listed);
+    }
+
+    #[test]
+    fn no_module_imports_a_higher_layer_or_names_another_modules_keys() {
+        let breaches: Vec<Breach> =
+            modules().flat_map(|m| check_module(m, &sources(&modules_dir().join(m)))).collect();
+        assert!(breaches.is_empty(), "the layer rules are broken:\n{breaches:#?}");
     }
 
     fn one_file(text: &str) -> Vec<(String, String)> {

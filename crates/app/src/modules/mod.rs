@@ -20,8 +20,8 @@ pub mod registry;
 pub mod revenue;
 pub mod shares;
 
-use crate::state::{ExecError, Overlay};
-use computefi_types::{Address, Event, Hash, Msg, TxError};
+use crate::state::{DynRead, DynState, ExecError, Overlay, StateRead, StateWrite};
+use computefi_types::{Address, Amount, AssetId, Event, Hash, Msg, TitleId, TxError};
 
 /// What a message handler knows about the transaction it runs in.
 #[derive(Clone, Debug)]
@@ -110,4 +110,39 @@ pub fn end_block(state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>,
     events.extend(lease::end_block(state, ctx)?);
     events.extend(delivery::end_block(state, ctx)?);
     Ok(events)
+}
+
+/// What a lower module lets a higher one do without importing it (calls run down the layer
+/// table, `layers.rs`): the lower module calls the hook, and the wiring below says who answers.
+pub struct Hooks {
+    /// Before a balance of `asset` changes from `before` (`bank`): `revenue` settles the income
+    /// the holder earned on the old balance, so income earned before a transfer stays with it.
+    pub balance_changing: fn(&mut dyn StateWrite, &AssetId, &Address, Amount) -> Result<(), ExecError>,
+    /// Before `asset` moves at a block time (`compliance`): `capacity` refuses a capacity token
+    /// whose window has ended.
+    pub asset_moving: fn(&dyn StateRead, &AssetId, u64) -> Result<(), ExecError>,
+    /// A title's hashrate window `(start, end)` was measured at an estimate in H/s (`device`):
+    /// `delivery` pays or penalises the title's running contract for that window.
+    pub share_window_measured:
+        fn(&mut Overlay<'_>, &TxContext, &TitleId, u128, (u64, u64)) -> Result<Vec<Event>, ExecError>,
+}
+
+/// The hooks of this ledger.
+pub static HOOKS: Hooks = Hooks {
+    balance_changing: settle_income,
+    asset_moving: refuse_expired_capacity,
+    share_window_measured: delivery::settle_window,
+};
+
+fn settle_income(
+    state: &mut dyn StateWrite,
+    asset: &AssetId,
+    account: &Address,
+    before: Amount,
+) -> Result<(), ExecError> {
+    revenue::state::settle(&mut DynState(state), asset, account, before)
+}
+
+fn refuse_expired_capacity(state: &dyn StateRead, asset: &AssetId, now_ms: u64) -> Result<(), ExecError> {
+    capacity::state::require_unexpired(&DynRead(state), asset, now_ms)
 }

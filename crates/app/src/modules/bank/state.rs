@@ -51,8 +51,9 @@ impl<T: StateRead + Sized> BankRead for T {}
 /// Writing balances.
 pub trait BankWrite: StateWrite + BankRead {
     /// Sets a balance; zero removes the entry. This is the one place balances change, so it
-    /// keeps the holder count and index, and lets `revenue` settle income accrued on the old
-    /// balance first (income earned before a transfer stays with the sender).
+    /// keeps the holder count and index, and first calls the wiring table's `balance_changing`
+    /// hook (`revenue` settles income accrued on the old balance there, so income earned before
+    /// a transfer stays with the sender).
     fn set_balance(&mut self, account: &Address, asset: &AssetId, amount: Amount) -> Result<(), ExecError> {
         let before = self.balance(account, asset)?;
         replace_balance(self, account, asset, before, amount)
@@ -113,7 +114,7 @@ fn replace_balance<S: StateWrite + Sized>(
     if before == amount {
         return Ok(());
     }
-    crate::modules::revenue::state::settle(state, asset, account, before)?;
+    (crate::modules::HOOKS.balance_changing)(state, asset, account, before)?;
     let key = balance_key(account, asset);
     if amount.is_zero() {
         state.delete(key);

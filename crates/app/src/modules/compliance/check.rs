@@ -34,7 +34,7 @@ pub fn check<S: StateRead + Sized>(
     amount: Amount,
     now_ms: u64,
 ) -> Result<(), ExecError> {
-    crate::modules::capacity::state::require_unexpired(state, asset, now_ms)?;
+    (crate::modules::HOOKS.asset_moving)(state, asset, now_ms)?;
     if state.asset_frozen(asset)? {
         return Err(refuse(ErrorCode::AssetFrozen, format!("asset {asset}")));
     }

@@ -5,6 +5,7 @@ use super::state::*;
 use crate::genesis::{Params, PARAMS_KEY};
 use crate::modules::capacity::{self, Holding};
 use crate::modules::compliance;
+use crate::modules::device::DeviceRead;
 use crate::modules::registry::{RegistryRead, Title};
 use crate::modules::revenue::exec::pay_title;
 use crate::modules::{Handler, TxContext};
@@ -343,8 +344,7 @@ pub fn end_block(state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>,
     let mut events = Vec::new();
     for id in active {
         let contract = state.require_contract(id)?;
-        let last_share: u64 =
-            state.get(&crate::modules::device::hashrate::last_share_key(&contract.title))?.unwrap_or(0);
+        let last_share = state.last_share_ms(&contract.title)?.unwrap_or(0);
         let quiet_since = last_share.max(contract.settled_ms);
         if ctx.time_ms < quiet_since.saturating_add(silence_ms) {
             continue;

@@ -248,7 +248,7 @@ fn close_window(
         .with("claimed_hs", &record.claimed_hs)
         .with("status", format!("{:?}", updated.status))];
     let measured = (window.start_ms, ctx.time_ms);
-    events.extend(crate::modules::delivery::settle_window(
+    events.extend((crate::modules::HOOKS.share_window_measured)(
         state,
         ctx,
         &title.id,

@@ -41,11 +41,8 @@ pub(crate) enum Breach {
 /// (single names and `{a, b}` groups), with the path text that follows each.
 #[cfg(test)]
 fn references(source: &str) -> Vec<(String, String)> {
-    let code: String = source
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("//"))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let code: String =
+        source.lines().filter(|l| !l.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n");
     let mut found = Vec::new();
     for prefix in ["crate::modules::", "super::super::"] {
         for (at, _) in code.match_indices(prefix) {
@@ -139,7 +136,11 @@ pub(crate) fn check_module(module: &str, files: &[(String, String)]) -> Vec<Brea
                 continue;
             }
             if theirs > own {
-                breaches.push(Breach::Upward { module: module.into(), other: other.clone(), file: file.clone() });
+                breaches.push(Breach::Upward {
+                    module: module.into(),
+                    other: other.clone(),
+                    file: file.clone(),
+                });
             }
             let names = tail.split(|c: char| !(c.is_alphanumeric() || c == '_'));
             for key in names.filter(|n| is_key_name(n)) {
@@ -154,6 +155,52 @@ pub(crate) fn check_module(module: &str, files: &[(String, String)]) -> Vec<Brea
     }
     breaches.dedup();
     breaches
+}
+
+/// The other modules that one module's files call (import or name), each once, sorted.
+#[cfg(test)]
+pub(crate) fn calls(module: &str, files: &[(String, String)]) -> Vec<String> {
+    let mut out: Vec<String> = files
+        .iter()
+        .flat_map(|(_, text)| references(text))
+        .map(|(other, _)| other)
+        .filter(|other| other != module && layer_of(other).is_some())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// A loop of calls among modules, as the modules along it (first repeated last), if any.
+#[cfg(test)]
+pub(crate) fn find_loop(graph: &[(String, Vec<String>)]) -> Option<Vec<String>> {
+    fn visit(
+        graph: &[(String, Vec<String>)],
+        at: &str,
+        path: &mut Vec<String>,
+        done: &mut Vec<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(i) = path.iter().position(|m| m == at) {
+            let mut cycle = path[i..].to_vec();
+            cycle.push(at.to_string());
+            return Some(cycle);
+        }
+        if done.iter().any(|m| m == at) {
+            return None;
+        }
+        path.push(at.to_string());
+        let next = graph.iter().find(|(m, _)| m == at).map(|(_, c)| c.clone()).unwrap_or_default();
+        for n in next {
+            if let Some(cycle) = visit(graph, &n, path, done) {
+                return Some(cycle);
+            }
+        }
+        path.pop();
+        done.push(at.to_string());
+        None
+    }
+    let mut done = Vec::new();
+    graph.iter().find_map(|(m, _)| visit(graph, m, &mut Vec::new(), &mut done))
 }
 
 #[cfg(test)]
@@ -204,6 +251,26 @@ mod tests {
         assert!(breaches.is_empty(), "the layer rules are broken:\n{breaches:#?}");
     }
 
+    #[test]
+    fn no_modules_call_each_other_in_a_loop() {
+        let graph: Vec<(String, Vec<String>)> =
+            modules().map(|m| (m.to_string(), calls(m, &sources(&modules_dir().join(m))))).collect();
+        assert_eq!(find_loop(&graph), None, "calls:\n{graph:#?}");
+    }
+
+    #[test]
+    fn the_loop_finder_finds_a_made_up_loop() {
+        let graph = vec![
+            ("capacity".to_string(), vec!["assets".to_string(), "lease".to_string()]),
+            ("lease".to_string(), vec!["capacity".to_string()]),
+            ("assets".to_string(), vec![]),
+        ];
+        assert_eq!(find_loop(&graph), Some(vec!["capacity".into(), "lease".into(), "capacity".into()]));
+        let no_loop =
+            vec![("lease".to_string(), vec!["capacity".to_string()]), ("capacity".to_string(), vec![])];
+        assert_eq!(find_loop(&no_loop), None);
+    }
+
     fn one_file(text: &str) -> Vec<(String, String)> {
         vec![("made_up.rs".into(), text.into())]
     }
@@ -211,14 +278,20 @@ mod tests {
     #[test]
     fn the_check_finds_an_upward_import_in_a_made_up_tree() {
         let up = "use crate::modules::revenue::state::settle;\nfn f() {}\n";
-        assert!(matches!(&check_module("bank", &one_file(up))[..], [Breach::Upward { other, .. }] if other == "revenue"));
+        assert!(
+            matches!(&check_module("bank", &one_file(up))[..], [Breach::Upward { other, .. }] if other == "revenue")
+        );
         let group = "use crate::modules::{delivery, lease, Handler, TxContext};\n";
         let found = check_module("capacity", &one_file(group));
         assert!(found.is_empty(), "same layer is allowed: {found:?}");
         let group_up = "use crate::modules::{capacity, Handler};\n";
-        assert!(matches!(&check_module("compliance", &one_file(group_up))[..], [Breach::Upward { other, .. }] if other == "capacity"));
+        assert!(
+            matches!(&check_module("compliance", &one_file(group_up))[..], [Breach::Upward { other, .. }] if other == "capacity")
+        );
         let sup = "use super::super::delivery::settle_window;\n";
-        assert!(matches!(&check_module("device", &one_file(sup))[..], [Breach::Upward { other, .. }] if other == "delivery"));
+        assert!(
+            matches!(&check_module("device", &one_file(sup))[..], [Breach::Upward { other, .. }] if other == "delivery")
+        );
         let down = "use crate::modules::bank::BankWrite;\nuse crate::modules::{Handler, TxContext};\n";
         assert!(check_module("shares", &one_file(down)).is_empty());
     }
@@ -231,7 +304,8 @@ mod tests {
         let key_const = "use crate::modules::oracle::state::{FEEDS_KEY, is_recent_tip};\n";
         assert!(matches!(&check_module("device", &one_file(key_const))[..],
             [Breach::ForeignKey { key, .. }] if key == "FEEDS_KEY"));
-        let bare = "use crate::modules::capacity::{self, Holding};\nfn f() { capacity::state::token_key(a); }\n";
+        let bare =
+            "use crate::modules::capacity::{self, Holding};\nfn f() { capacity::state::token_key(a); }\n";
         assert!(check_module("lease", &one_file(bare))
             .iter()
             .any(|b| matches!(b, Breach::ForeignKey { key, .. } if key == "token_key")));

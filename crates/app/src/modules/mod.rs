@@ -21,7 +21,7 @@ pub mod revenue;
 pub mod shares;
 
 use crate::state::{DynRead, DynState, ExecError, Overlay, StateRead, StateWrite};
-use computefi_types::{Address, Amount, AssetId, Event, Hash, Msg, TitleId, TxError};
+use computefi_types::{Address, Amount, AssetId, CapacityMsg, Event, Hash, Msg, TitleId, TxError};
 
 /// What a message handler knows about the transaction it runs in.
 #[derive(Clone, Debug)]
@@ -78,6 +78,13 @@ impl Handler for Msg {
             Msg::Device(m) => m.execute(state, ctx),
             Msg::Oracle(m) => m.execute(state, ctx),
             Msg::Amm(m) => m.execute(state, ctx),
+            // Lease and delivery redeem their own capacity (capacity calls neither).
+            Msg::Capacity(CapacityMsg::RedeemGpuHours { token, gpus, hours }) => {
+                lease::redeem_gpu_hours(state, ctx, token, *gpus, *hours)
+            }
+            Msg::Capacity(CapacityMsg::RedeemThsDay { token, amount }) => {
+                delivery::redeem_ths_day(state, ctx, token, *amount)
+            }
             Msg::Capacity(m) => m.execute(state, ctx),
             Msg::Lease(m) => m.execute(state, ctx),
             Msg::Delivery(m) => m.execute(state, ctx),
@@ -115,6 +122,13 @@ pub fn end_block(state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>,
 /// What a lower module lets a higher one do without importing it (calls run down the layer
 /// table, `layers.rs`): the lower module calls the hook, and the wiring below says who answers.
 pub struct Hooks {
+    /// Before a send of `asset` (`bank`): `assets` refuses an asset that does not exist.
+    pub asset_required: fn(&dyn StateRead, &AssetId) -> Result<(), ExecError>,
+    /// Before `amount` of `asset` moves from `from` (`None`: newly minted, by `assets`) to `to`
+    /// at a block time (`bank`, `assets`): `compliance` checks freezes, holder limits and claim
+    /// requirements.
+    pub movement_checking:
+        fn(&dyn StateRead, &AssetId, Option<&Address>, &Address, Amount, u64) -> Result<(), ExecError>,
     /// Before a balance of `asset` changes from `before` (`bank`): `revenue` settles the income
     /// the holder earned on the old balance, so income earned before a transfer stays with it.
     pub balance_changing: fn(&mut dyn StateWrite, &AssetId, &Address, Amount) -> Result<(), ExecError>,
@@ -129,6 +143,8 @@ pub struct Hooks {
 
 /// The hooks of this ledger.
 pub static HOOKS: Hooks = Hooks {
+    asset_required: require_asset,
+    movement_checking: check_movement,
     balance_changing: settle_income,
     asset_moving: refuse_expired_capacity,
     share_window_measured: delivery::settle_window,
@@ -145,4 +161,23 @@ fn settle_income(
 
 fn refuse_expired_capacity(state: &dyn StateRead, asset: &AssetId, now_ms: u64) -> Result<(), ExecError> {
     capacity::state::require_unexpired(&DynRead(state), asset, now_ms)
+}
+
+fn require_asset(state: &dyn StateRead, asset: &AssetId) -> Result<(), ExecError> {
+    assets::AssetsRead::require_asset(&DynRead(state), asset).map(|_| ())
+}
+
+fn check_movement(
+    state: &dyn StateRead,
+    asset: &AssetId,
+    from: Option<&Address>,
+    to: &Address,
+    amount: Amount,
+    now_ms: u64,
+) -> Result<(), ExecError> {
+    let movement = match from {
+        Some(from) => compliance::Movement::Transfer { from },
+        None => compliance::Movement::Issue,
+    };
+    compliance::check(&DynRead(state), asset, movement, to, amount, now_ms)
 }

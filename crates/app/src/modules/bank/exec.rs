@@ -2,9 +2,8 @@
 
 use super::event;
 use super::state::BankRead;
-use crate::modules::assets::AssetsRead;
-use crate::modules::compliance;
-use crate::modules::{Handler, TxContext};
+use super::state::BankWrite;
+use crate::modules::{Handler, TxContext, HOOKS};
 use crate::state::{ExecError, Overlay};
 use computefi_types::limits::MULTI_SEND_OUTPUTS_MAX;
 use computefi_types::{Address, Amount, AssetId, BankMsg, ErrorCode, Event, TxError};
@@ -26,7 +25,7 @@ fn send(
     asset: &AssetId,
     amount: Amount,
 ) -> Result<Event, ExecError> {
-    state.require_asset(asset)?;
+    (HOOKS.asset_required)(&*state, asset)?;
     let held = state.balance(&ctx.sender, asset)?;
     if held < amount {
         return Err(TxError::new(
@@ -35,7 +34,8 @@ fn send(
         )
         .into());
     }
-    compliance::transfer_checked(state, asset, &ctx.sender, to, amount, ctx.time_ms)?;
+    (HOOKS.movement_checking)(&*state, asset, Some(&ctx.sender), to, amount, ctx.time_ms)?;
+    state.transfer(&ctx.sender, to, asset, amount)?;
     Ok(event::transfer(&ctx.sender, to, asset, amount))
 }
 

@@ -4,12 +4,13 @@ use super::state::*;
 use crate::modules::assets::{AssetInfo, AssetsRead, AssetsWrite};
 use crate::modules::bank::BankWrite;
 use crate::modules::registry::RegistryRead;
-use crate::modules::{delivery, lease, Handler, TxContext};
+use crate::modules::{Handler, TxContext};
 use crate::state::{ExecError, Overlay, StateRead, StateWrite};
 use computefi_types::title::TitleClass;
 use computefi_types::{Amount, AssetId, CapacityMsg, CapacityWindow, ErrorCode, Event, TxError};
 
-fn bad_window(detail: String) -> ExecError {
+/// A refusal: the window asked for does not fit the token's (or is malformed).
+pub fn bad_window(detail: String) -> ExecError {
     TxError::new(ErrorCode::BadCapacityWindow, detail).into()
 }
 
@@ -109,8 +110,9 @@ fn issue(
         .with("supply", supply)])
 }
 
-/// The live token of the given kind, or the reason it cannot be redeemed.
-fn redeemable(
+/// The live token of the given kind (GPU-hours when `gpu`, else TH/s-days), or the reason it
+/// cannot be redeemed. `lease` and `delivery` redeem their own capacity with it and [`burn`].
+pub fn redeemable(
     state: &Overlay<'_>,
     ctx: &TxContext,
     asset: &AssetId,
@@ -129,69 +131,13 @@ fn redeemable(
 }
 
 /// Burns `amount` of a capacity token from the signer.
-fn burn(state: &mut Overlay<'_>, ctx: &TxContext, asset: &AssetId, amount: Amount) -> Result<(), ExecError> {
-    state.burn_from(&ctx.sender, asset, amount).map(|_| ())
-}
-
-fn redeem_gpu_hours(
-    state: &mut Overlay<'_>,
-    ctx: &TxContext,
-    asset: &AssetId,
-    gpus: u32,
-    hours: u32,
-) -> Result<Vec<Event>, ExecError> {
-    let token = redeemable(state, ctx, asset, true)?;
-    let CapacityWindow::GpuHours { gpus: token_gpus, .. } = token.window else {
-        return Err(ExecError::invariant(format!("{asset}: kind changed")));
-    };
-    let start = ctx.time_ms.max(token.start_ms);
-    let end = start.saturating_add(u64::from(hours).saturating_mul(HOUR_MS));
-    if gpus > token_gpus || end > token.end_ms {
-        return Err(bad_window(format!(
-            "{gpus} GPUs for {hours} h from {start} ms do not fit {token_gpus} GPUs until {} ms",
-            token.end_ms
-        )));
-    }
-    // Two 32-bit factors and a thousand fit 128 bits many times over.
-    let amount = Amount(u128::from(gpus).saturating_mul(u128::from(hours)).saturating_mul(1_000));
-    burn(state, ctx, asset, amount)?;
-    let title = state.require_title(&token.title)?;
-    let terms = lease::LeaseTerms {
-        renter: ctx.sender,
-        provider: provider_of(&title),
-        title: token.title,
-        gpus,
-        price: Amount::ZERO,
-        asset: *asset,
-        deposit: Amount::ZERO,
-        start_ms: start,
-        end_ms: end,
-        order: None,
-        token: Some(*asset),
-    };
-    let (_, mut events) = lease::open_lease(state, terms)?;
-    events.insert(0, Event::new("capacity.redeemed").with("token", asset).with("amount", amount));
-    Ok(events)
-}
-
-fn redeem_ths_day(
+pub fn burn(
     state: &mut Overlay<'_>,
     ctx: &TxContext,
     asset: &AssetId,
     amount: Amount,
-) -> Result<Vec<Event>, ExecError> {
-    let token = redeemable(state, ctx, asset, false)?;
-    let ths_milli = u64::try_from(amount.0)
-        .ok()
-        .filter(|a| *a <= token.rate_milli)
-        .ok_or_else(|| bad_window(format!("{amount} is more than the token's {}", token.rate_milli)))?;
-    burn(state, ctx, asset, amount)?;
-    let title = state.require_title(&token.title)?;
-    let start = ctx.time_ms.max(token.start_ms);
-    let (_, mut events) =
-        delivery::open_prepaid(state, ctx, &title, ths_milli, (start, token.end_ms), *asset)?;
-    events.insert(0, Event::new("capacity.redeemed").with("token", asset).with("amount", amount));
-    Ok(events)
+) -> Result<(), ExecError> {
+    state.burn_from(&ctx.sender, asset, amount).map(|_| ())
 }
 
 impl Handler for CapacityMsg {
@@ -216,10 +162,11 @@ impl Handler for CapacityMsg {
     fn execute(&self, state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
         match self {
             CapacityMsg::Issue { title, window } => issue(state, ctx, title, window),
-            CapacityMsg::RedeemGpuHours { token, gpus, hours } => {
-                redeem_gpu_hours(state, ctx, token, *gpus, *hours)
+            // Redeeming opens a lease or a delivery contract: those modules redeem their own
+            // capacity, and the wiring table (`modules/mod.rs`) sends these messages to them.
+            CapacityMsg::RedeemGpuHours { token, .. } | CapacityMsg::RedeemThsDay { token, .. } => {
+                Err(ExecError::invariant(format!("redeeming {token} reached capacity, not its redeemer")))
             }
-            CapacityMsg::RedeemThsDay { token, amount } => redeem_ths_day(state, ctx, token, *amount),
         }
     }
 }

@@ -390,3 +390,24 @@ impl Handler for DeliveryMsg {
         }
     }
 }
+
+/// Redeems TH/s-days of a capacity token (`CapacityMsg::RedeemThsDay`, sent here by the wiring
+/// table): burns `amount` (thousandths of a TH/s) of the signer's token and opens a prepaid
+/// delivery contract on its title for the rest of the token's day.
+pub fn redeem_ths_day(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    asset: &AssetId,
+    amount: Amount,
+) -> Result<Vec<Event>, ExecError> {
+    let token = capacity::exec::redeemable(state, ctx, asset, false)?;
+    let ths_milli = u64::try_from(amount.0).ok().filter(|a| *a <= token.rate_milli).ok_or_else(|| {
+        capacity::exec::bad_window(format!("{amount} is more than the token's {}", token.rate_milli))
+    })?;
+    capacity::exec::burn(state, ctx, asset, amount)?;
+    let title = state.require_title(&token.title)?;
+    let start = ctx.time_ms.max(token.start_ms);
+    let (_, mut events) = open_prepaid(state, ctx, &title, ths_milli, (start, token.end_ms), *asset)?;
+    events.insert(0, Event::new("capacity.redeemed").with("token", asset).with("amount", amount));
+    Ok(events)
+}

@@ -18,5 +18,5 @@
 
 pub mod exec;
 pub mod state;
-pub use exec::{end_block, open_prepaid, settle_window};
+pub use exec::{end_block, open_prepaid, redeem_ths_day, settle_window};
 pub use state::{Contract, ContractState, DeliveryRead, Penalty};

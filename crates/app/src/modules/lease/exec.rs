@@ -9,7 +9,9 @@ use crate::modules::revenue::exec::pay_title;
 use crate::modules::{Handler, TxContext};
 use crate::state::{contained, ExecError, Overlay, StateRead, StateWrite};
 use computefi_types::title::{TitleClass, TitleStatus};
-use computefi_types::{Address, Amount, AssetId, ErrorCode, Event, LeaseMsg, TitleId, TxError};
+use computefi_types::{
+    Address, Amount, AssetId, CapacityWindow, ErrorCode, Event, LeaseMsg, TitleId, TxError,
+};
 use std::collections::BTreeMap;
 
 fn refuse(code: ErrorCode, detail: String) -> ExecError {
@@ -602,4 +604,48 @@ impl Handler for LeaseMsg {
             LeaseMsg::Close { lease } => close_by(state, ctx, *lease),
         }
     }
+}
+
+/// Redeems GPU-hours of a capacity token (`CapacityMsg::RedeemGpuHours`, sent here by the wiring
+/// table): burns `gpus × hours` of the signer's token and opens a prepaid lease on its title
+/// from now (or the token's start) for `hours`, within the token's window.
+pub fn redeem_gpu_hours(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    asset: &AssetId,
+    gpus: u32,
+    hours: u32,
+) -> Result<Vec<Event>, ExecError> {
+    let token = capacity::exec::redeemable(state, ctx, asset, true)?;
+    let CapacityWindow::GpuHours { gpus: token_gpus, .. } = token.window else {
+        return Err(ExecError::invariant(format!("{asset}: kind changed")));
+    };
+    let start = ctx.time_ms.max(token.start_ms);
+    let end = start.saturating_add(u64::from(hours).saturating_mul(capacity::state::HOUR_MS));
+    if gpus > token_gpus || end > token.end_ms {
+        return Err(capacity::exec::bad_window(format!(
+            "{gpus} GPUs for {hours} h from {start} ms do not fit {token_gpus} GPUs until {} ms",
+            token.end_ms
+        )));
+    }
+    // Two 32-bit factors and a thousand fit 128 bits many times over.
+    let amount = Amount(u128::from(gpus).saturating_mul(u128::from(hours)).saturating_mul(1_000));
+    capacity::exec::burn(state, ctx, asset, amount)?;
+    let title = state.require_title(&token.title)?;
+    let terms = LeaseTerms {
+        renter: ctx.sender,
+        provider: capacity::provider_of(&title),
+        title: token.title,
+        gpus,
+        price: Amount::ZERO,
+        asset: *asset,
+        deposit: Amount::ZERO,
+        start_ms: start,
+        end_ms: end,
+        order: None,
+        token: Some(*asset),
+    };
+    let (_, mut events) = open_lease(state, terms)?;
+    events.insert(0, Event::new("capacity.redeemed").with("token", asset).with("amount", amount));
+    Ok(events)
 }

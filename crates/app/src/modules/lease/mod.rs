@@ -23,5 +23,5 @@
 
 pub mod exec;
 pub mod state;
-pub use exec::{end_block, open_lease, LeaseTerms};
+pub use exec::{end_block, open_lease, redeem_gpu_hours, LeaseTerms};
 pub use state::{Bid, Lease, LeaseRead, LeaseState, Order, OrderState};

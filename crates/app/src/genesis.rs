@@ -174,7 +174,7 @@ impl Genesis {
             state.add_auditor(auditor);
         }
         for feed in &self.oracle_feeds {
-            state.put(crate::modules::oracle::state::feed_key(&feed.name), feed);
+            crate::modules::oracle::state::put_feed(state, feed);
         }
         for account in crate::modules::module_accounts() {
             state.mark_module_account(&account);

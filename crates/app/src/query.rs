@@ -3,14 +3,15 @@
 use crate::app::{read_block, App, AppError, StoredBlock};
 use crate::genesis::{GenesisValidator, VALIDATORS_KEY};
 use crate::modules::amm::AmmRead;
-use crate::modules::assets::{state::INFO_PREFIX, AssetInfo, AssetsRead};
-use crate::modules::bank::{state::balance_prefix, BankRead};
+use crate::modules::assets::{AssetInfo, AssetsRead};
+use crate::modules::bank::BankRead;
 use crate::modules::capacity::{CapacityRead, CapacityToken, Reservation};
 use crate::modules::delivery::{Contract, DeliveryRead, Penalty};
-use crate::modules::identity::{state::claims_prefix, ClaimRecord};
+use crate::modules::identity::ClaimRecord;
 use crate::modules::lease::{Lease, LeaseRead, Order};
-use crate::modules::registry::{state::TITLE_PREFIX, RegistryRead, Title};
+use crate::modules::registry::{RegistryRead, Title};
 use crate::modules::revenue::{self, state as income, Pool};
+use crate::modules::{assets, bank, device, identity, oracle, registry};
 use crate::modules::shares::{SharesRead, Vault};
 use crate::state::{Committed, StateRead};
 use computefi_types::{Address, Amount, AssetId, Hash, Receipt, TitleId};
@@ -29,15 +30,6 @@ pub const FEED_NAME_BYTES_MAX: usize = crate::modules::oracle::state::FEED_NAME_
 /// ASIC miners; `None` for other titles.
 pub fn verified_capacity(title: &Title) -> Option<u64> {
     crate::modules::capacity::state::verified_capacity(title)
-}
-
-fn decode_rows<T: borsh::BorshDeserialize>(rows: Vec<(Vec<u8>, Vec<u8>)>) -> Result<Vec<T>, AppError> {
-    rows.into_iter()
-        .map(|(k, v)| {
-            borsh::from_slice(&v)
-                .map_err(|e| AppError::Corrupt(format!("{}: {e}", String::from_utf8_lossy(&k))))
-        })
-        .collect()
 }
 
 /// One balance.
@@ -77,16 +69,9 @@ impl App {
     /// The account's nonce and non-zero balances at the last committed height.
     pub fn account(&self, address: &Address) -> Result<AccountView, AppError> {
         let height = self.last().height;
-        let prefix = balance_prefix(address);
-        let rows = self.store().scan_prefix_latest(prefix.as_bytes(), ACCOUNT_BALANCES_MAX)?;
+        let rows = bank::query::balances(&Committed(self.store()), address, ACCOUNT_BALANCES_MAX)?;
         let mut balances = Vec::with_capacity(rows.len());
-        for (key, value) in rows {
-            let key = String::from_utf8_lossy(&key);
-            let asset: AssetId = key[prefix.len()..]
-                .parse()
-                .map_err(|e| AppError::Corrupt(format!("balance key {key}: {e}")))?;
-            let amount: Amount =
-                borsh::from_slice(&value).map_err(|e| AppError::Corrupt(format!("{key}: {e}")))?;
+        for (asset, amount) in rows {
             if self.capacity_token(&asset)?.is_some_and(|t| t.expired) {
                 continue; // an expired capacity token counts for nothing
             }
@@ -107,14 +92,7 @@ impl App {
 
     /// All assets, ordered by id, at most [`ASSETS_LISTED_MAX`].
     pub fn assets(&self) -> Result<Vec<AssetInfo>, AppError> {
-        self.store()
-            .scan_prefix_latest(INFO_PREFIX.as_bytes(), ASSETS_LISTED_MAX)?
-            .into_iter()
-            .map(|(k, v)| {
-                borsh::from_slice(&v)
-                    .map_err(|e| AppError::Corrupt(format!("{}: {e}", String::from_utf8_lossy(&k))))
-            })
-            .collect()
+        Ok(assets::query::assets(&Committed(self.store()), ASSETS_LISTED_MAX)?)
     }
 
     /// A hardware title.
@@ -124,27 +102,20 @@ impl App {
 
     /// Titles in id order, at most [`LIST_ENTRIES_MAX`].
     pub fn titles(&self) -> Result<Vec<Title>, AppError> {
-        decode_rows(self.store().scan_prefix_latest(TITLE_PREFIX.as_bytes(), LIST_ENTRIES_MAX)?)
+        Ok(registry::query::titles(&Committed(self.store()), LIST_ENTRIES_MAX)?)
     }
 
     /// Claims held by an account (expired ones included; each says its expiry).
     pub fn claims(&self, subject: &Address) -> Result<Vec<ClaimRecord>, AppError> {
-        decode_rows(self.store().scan_prefix_latest(claims_prefix(subject).as_bytes(), LIST_ENTRIES_MAX)?)
+        Ok(identity::query::claims(&Committed(self.store()), subject, LIST_ENTRIES_MAX)?)
     }
 
     /// Holders of an asset with their balances, by address, at most [`LIST_ENTRIES_MAX`].
     pub fn holders(&self, asset: &AssetId) -> Result<Vec<HolderView>, AppError> {
-        let prefix = crate::modules::bank::state::holder_index_prefix(asset);
-        let rows = self.store().scan_prefix_latest(prefix.as_bytes(), LIST_ENTRIES_MAX)?;
         let state = Committed(self.store());
-        rows.into_iter()
-            .map(|(k, _)| {
-                let key = String::from_utf8_lossy(&k);
-                let address: Address = key[prefix.len()..]
-                    .parse()
-                    .map_err(|e| AppError::Corrupt(format!("holder key {key}: {e}")))?;
-                Ok(HolderView { address, amount: state.balance(&address, asset)? })
-            })
+        bank::query::holders(&state, asset, LIST_ENTRIES_MAX)?
+            .into_iter()
+            .map(|address| Ok(HolderView { address, amount: state.balance(&address, asset)? }))
             .collect()
     }
 
@@ -155,12 +126,12 @@ impl App {
 
     /// The income pool of a share token in one asset (empty when nothing was deposited).
     pub fn income_pool(&self, shares: &AssetId, asset: &AssetId) -> Result<Pool, AppError> {
-        Ok(Committed(self.store()).get(&income::pool_key(shares, asset))?.unwrap_or_default())
+        Ok(revenue::query::pool(&Committed(self.store()), shares, asset)?)
     }
 
     /// The assets a share token has been paid income in.
     pub fn income_assets(&self, shares: &AssetId) -> Result<Vec<AssetId>, AppError> {
-        Ok(Committed(self.store()).get(&income::income_assets_key(shares))?.unwrap_or_default())
+        Ok(revenue::query::income_assets(&Committed(self.store()), shares)?)
     }
 
     /// Record-date checkpoints of a pool, oldest first, at most [`LIST_ENTRIES_MAX`].
@@ -169,8 +140,7 @@ impl App {
         shares: &AssetId,
         asset: &AssetId,
     ) -> Result<Vec<income::Checkpoint>, AppError> {
-        let prefix = income::checkpoint_prefix(shares, asset);
-        decode_rows(self.store().scan_prefix_latest(prefix.as_bytes(), LIST_ENTRIES_MAX)?)
+        Ok(revenue::query::checkpoints(&Committed(self.store()), shares, asset, LIST_ENTRIES_MAX)?)
     }
 
     /// What `holder` could claim now from a pool.
@@ -192,8 +162,7 @@ impl App {
 
     /// Equivocation evidence recorded against a title, oldest first.
     pub fn evidence(&self, title: &TitleId) -> Result<Vec<crate::modules::device::Evidence>, AppError> {
-        let prefix = crate::modules::device::state::evidence_prefix(title);
-        decode_rows(self.store().scan_prefix_latest(prefix.as_bytes(), LIST_ENTRIES_MAX)?)
+        Ok(device::query::evidence(&Committed(self.store()), title, LIST_ENTRIES_MAX)?)
     }
 
     /// The latest telemetry of a title.
@@ -218,7 +187,7 @@ impl App {
         &self,
         title: &TitleId,
     ) -> Result<Option<crate::modules::device::hashrate::HashrateRecord>, AppError> {
-        Ok(Committed(self.store()).get(&crate::modules::device::hashrate::hashrate_key(title))?)
+        Ok(device::query::hashrate(&Committed(self.store()), title)?)
     }
 
     /// A title's pending attestation nonce and its last verified attestation.
@@ -232,9 +201,7 @@ impl App {
         ),
         AppError,
     > {
-        use crate::modules::device::attestation::{attested_key, pending_key};
-        let state = Committed(self.store());
-        Ok((state.get(&pending_key(title))?, state.get(&attested_key(title))?))
+        Ok(device::query::attestation(&Committed(self.store()), title)?)
     }
 
     /// A feed as read at the last block's time.
@@ -244,11 +211,7 @@ impl App {
 
     /// All feeds, read at the last block's time.
     pub fn feeds(&self) -> Result<Vec<crate::modules::oracle::FeedValue>, AppError> {
-        let configs: Vec<crate::modules::oracle::FeedConfig> =
-            decode_rows(self.store().scan_prefix_latest(
-                crate::modules::oracle::state::FEED_PREFIX.as_bytes(),
-                LIST_ENTRIES_MAX,
-            )?)?;
+        let configs = oracle::query::feed_configs(&Committed(self.store()), LIST_ENTRIES_MAX)?;
         configs.iter().filter_map(|c| self.feed(&c.name).transpose()).collect()
     }
 

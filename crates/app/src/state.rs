@@ -123,6 +123,31 @@ impl StateRead for Committed<'_> {
     }
 }
 
+/// Listing state by key prefix: the committed store, for queries (execution never lists). The
+/// modules' `query.rs` list their own keys with it, so no caller names them.
+pub trait StateScan: StateRead {
+    /// At most `max` `(key, value)` pairs whose key starts with `prefix`, in key order.
+    fn scan_prefix(&self, prefix: &str, max: usize) -> Result<Vec<(String, Vec<u8>)>, ExecError>;
+
+    /// The values under `prefix` (at most `max`), decoded with borsh.
+    fn scan_values<T: borsh::BorshDeserialize>(&self, prefix: &str, max: usize) -> Result<Vec<T>, ExecError>
+    where
+        Self: Sized,
+    {
+        self.scan_prefix(prefix, max)?
+            .into_iter()
+            .map(|(k, v)| borsh::from_slice(&v).map_err(|e| ExecError::Corrupt(format!("{k}: {e}"))))
+            .collect()
+    }
+}
+
+impl StateScan for Committed<'_> {
+    fn scan_prefix(&self, prefix: &str, max: usize) -> Result<Vec<(String, Vec<u8>)>, ExecError> {
+        let rows = self.0.scan_prefix_latest(prefix.as_bytes(), max)?;
+        Ok(rows.into_iter().map(|(k, v)| (String::from_utf8_lossy(&k).into_owned(), v)).collect())
+    }
+}
+
 /// The latest committed state as one consistent snapshot (one store read transaction for all
 /// reads), for executing a block or a dry run.
 pub struct Snapshot(pub computefi_store::LatestSnapshot);

@@ -157,6 +157,30 @@ pub(crate) fn check_module(module: &str, files: &[(String, String)]) -> Vec<Brea
     breaches
 }
 
+/// Checks files outside the modules (block flow, genesis, queries, the wiring table): they may
+/// call any module, but name no module's keys.
+#[cfg(test)]
+pub(crate) fn check_outside(files: &[(String, String)]) -> Vec<Breach> {
+    let mut breaches = Vec::new();
+    for (file, text) in files {
+        for (other, tail) in references(text) {
+            if layer_of(&other).is_none() {
+                continue;
+            }
+            let names = tail.split(|c: char| !(c.is_alphanumeric() || c == '_'));
+            for key in names.filter(|n| is_key_name(n)) {
+                breaches.push(Breach::ForeignKey {
+                    module: "(outside the modules)".into(),
+                    other: other.clone(),
+                    key: key.into(),
+                    file: file.clone(),
+                });
+            }
+        }
+    }
+    breaches
+}
+
 /// The other modules that one module's files call (import or name), each once, sorted.
 #[cfg(test)]
 pub(crate) fn calls(module: &str, files: &[(String, String)]) -> Vec<String> {
@@ -252,6 +276,18 @@ mod tests {
     }
 
     #[test]
+    fn the_app_outside_the_modules_names_no_modules_keys() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = sources(&src.join("app"));
+        for file in ["app.rs", "genesis.rs", "query.rs", "state.rs", "lib.rs", "modules/mod.rs"] {
+            let path = src.join(file);
+            files.push((path.display().to_string(), std::fs::read_to_string(&path).expect("source")));
+        }
+        let breaches = check_outside(&files);
+        assert!(breaches.is_empty(), "modules' keys named outside them:\n{breaches:#?}");
+    }
+
+    #[test]
     fn no_modules_call_each_other_in_a_loop() {
         let graph: Vec<(String, Vec<String>)> =
             modules().map(|m| (m.to_string(), calls(m, &sources(&modules_dir().join(m))))).collect();
@@ -309,6 +345,10 @@ mod tests {
         assert!(check_module("lease", &one_file(bare))
             .iter()
             .any(|b| matches!(b, Breach::ForeignKey { key, .. } if key == "token_key")));
+        let outside = "fn f() { state.put(crate::modules::oracle::state::feed_key(&n), feed); }\n";
+        assert!(
+            matches!(&check_outside(&one_file(outside))[..], [Breach::ForeignKey { key, .. }] if key == "feed_key")
+        );
         let own = "use super::state::balance_key;\nfn f() { balance_key(a, b); }\n";
         assert!(check_module("bank", &one_file(own)).is_empty());
     }

@@ -10,5 +10,6 @@
 
 pub mod event;
 pub mod exec;
+pub mod query;
 pub mod state;
 pub use state::{AssetInfo, AssetsRead, AssetsWrite};

@@ -8,6 +8,7 @@
 
 pub mod event;
 pub mod exec;
+pub mod query;
 pub mod state;
 pub use state::{BankRead, BankWrite};
 

@@ -12,5 +12,6 @@ pub mod attestation;
 pub mod challenge;
 pub mod exec;
 pub mod hashrate;
+pub mod query;
 pub mod state;
 pub use state::{DeviceRead, Evidence, LastReport};

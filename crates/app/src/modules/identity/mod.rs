@@ -7,5 +7,6 @@
 //! - A claim counts only while the block time is before its expiry.
 
 pub mod exec;
+pub mod query;
 pub mod state;
 pub use state::{ClaimRecord, IdentityRead, IdentityWrite};

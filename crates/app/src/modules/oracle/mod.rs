@@ -8,5 +8,6 @@
 //! - A read never uses a submission older than `max_age_ms` at the reading block's time.
 
 pub mod exec;
+pub mod query;
 pub mod state;
 pub use state::{hashprice_micro_usd_per_th_day, read, FeedConfig, FeedValue};

@@ -1,6 +1,6 @@
 //! Feeds, submissions, the median read and the hashprice formula.
 
-use crate::state::{ExecError, StateRead};
+use crate::state::{ExecError, StateRead, StateWrite};
 use borsh::{BorshDeserialize, BorshSerialize};
 use computefi_types::{Address, Amount};
 use serde::{Deserialize, Serialize};
@@ -85,6 +85,11 @@ pub struct FeedValue {
 /// Key of a feed's configuration.
 pub fn feed_key(name: &str) -> String {
     format!("{FEED_PREFIX}{name}")
+}
+
+/// Stores a feed's configuration (genesis names the feeds).
+pub fn put_feed<S: StateWrite + Sized>(state: &mut S, feed: &FeedConfig) {
+    state.put(feed_key(&feed.name), feed);
 }
 
 /// Prefix of all feed configurations.

@@ -10,5 +10,6 @@
 //!   (fractionalised) title cannot change hands until its shares are recombined.
 
 pub mod exec;
+pub mod query;
 pub mod state;
 pub use state::{RegistryRead, RegistryWrite, Title};

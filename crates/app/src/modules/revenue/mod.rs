@@ -14,5 +14,6 @@
 //! - Income is paid only from this module's account, which received exactly the net deposits.
 
 pub mod exec;
+pub mod query;
 pub mod state;
 pub use state::{claimable, HolderIncome, Pool};

@@ -366,7 +366,14 @@ impl App {
 
     fn context(&self, tx: &SignedTx, height: u64, time_ms: u64) -> TxContext {
         let prev_block = self.last().hash;
-        TxContext { sender: tx.tx.sender(), height, time_ms, tx_hash: tx.hash(), prev_block }
+        TxContext {
+            sender: tx.tx.sender(),
+            height,
+            time_ms,
+            tx_hash: tx.hash(),
+            prev_block,
+            params: self.params.clone(),
+        }
     }
 
     /// Runs one transaction on a child of `parent`, merging its writes only on success. A panic
@@ -507,6 +514,7 @@ impl App {
             time_ms: input.time_ms,
             tx_hash: Hash::ZERO,
             prev_block: last.hash,
+            params: self.params.clone(),
         };
         let mut events = match contained(&mut block, |o| guarded(|| crate::modules::end_block(o, &end_ctx)))? {
             Ok(events) => events,

@@ -288,6 +288,17 @@ mod tests {
     }
 
     #[test]
+    fn no_module_reads_the_chain_parameters_from_the_state() {
+        // They reach handlers through `TxContext::params`, read once when the app opens.
+        let readers: Vec<String> = modules()
+            .flat_map(|m| sources(&modules_dir().join(m)))
+            .filter(|(_, text)| text.contains("PARAMS_KEY"))
+            .map(|(file, _)| file)
+            .collect();
+        assert!(readers.is_empty(), "chain parameters read from the state in {readers:?}");
+    }
+
+    #[test]
     fn no_modules_call_each_other_in_a_loop() {
         let graph: Vec<(String, Vec<String>)> =
             modules().map(|m| (m.to_string(), calls(m, &sources(&modules_dir().join(m))))).collect();

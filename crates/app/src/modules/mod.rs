@@ -20,6 +20,7 @@ pub mod registry;
 pub mod revenue;
 pub mod shares;
 
+use crate::genesis::Params;
 use crate::state::{DynRead, DynState, ExecError, Overlay, StateRead, StateWrite};
 use computefi_types::{Address, Amount, AssetId, CapacityMsg, Event, Hash, Msg, TitleId, TxError};
 
@@ -36,6 +37,9 @@ pub struct TxContext {
     pub tx_hash: Hash,
     /// Hash of the previous block (seeds challenges; fixed before the block is built).
     pub prev_block: Hash,
+    /// The chain parameters, read once from the state when the app opens (only genesis writes
+    /// them; a store without them is damaged and does not open), so no handler reads them.
+    pub params: Params,
 }
 
 /// A message handler in two steps, so cheap checks run before any state is touched.

@@ -2,7 +2,6 @@
 //! for silent titles.
 
 use super::state::*;
-use crate::genesis::{Params, PARAMS_KEY};
 use crate::modules::capacity::{self, Holding};
 use crate::modules::compliance;
 use crate::modules::device::DeviceRead;
@@ -339,7 +338,7 @@ pub fn end_block(state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>,
     if active.is_empty() {
         return Ok(Vec::new());
     }
-    let params: Params = state.get(PARAMS_KEY)?.unwrap_or_default();
+    let params = &ctx.params;
     let silence_ms = params.hashrate_window_ms.saturating_mul(SILENT_WINDOWS_MAX);
     let mut events = Vec::new();
     for id in active {

@@ -8,7 +8,6 @@
 //! only when confidential-computing mode is on. It says nothing about utilisation, and the
 //! measurements are recorded, not yet compared with NVIDIA's reference values.
 
-use crate::genesis::{Params, PARAMS_KEY};
 use crate::modules::registry::{RegistryRead, Title};
 use crate::modules::TxContext;
 use crate::state::{ExecError, Overlay, StateRead, StateWrite};
@@ -70,7 +69,7 @@ pub fn request(state: &mut Overlay<'_>, ctx: &TxContext, id: &TitleId) -> Result
     if title.spec.class != TitleClass::GpuServer || title.status.is_final() {
         return Err(refuse(ErrorCode::InvalidPayload, format!("title {id} is not a live GPU title")));
     }
-    let params: Params = state.get(PARAMS_KEY)?.unwrap_or_default();
+    let params = &ctx.params;
     let count: u64 = state.get(COUNT_KEY)?.unwrap_or(0);
     let nonce = sha256(
         &[b"computefi/attestation-nonce".as_slice(), &ctx.prev_block.0, &id.0, &count.to_le_bytes()].concat(),

@@ -10,7 +10,6 @@
 //! A passed challenge moves a verified or degraded title to `active`; a late, wrong or missing
 //! answer moves an active title to `degraded`.
 
-use crate::genesis::{Params, PARAMS_KEY};
 use crate::modules::registry::{RegistryRead, RegistryWrite, Title};
 use crate::modules::TxContext;
 use crate::state::{ExecError, Overlay, StateRead, StateWrite};
@@ -125,7 +124,7 @@ pub fn request(
             format!("challenge {} until height {}", open.id, open.open_deadline),
         ));
     }
-    let params: Params = state.get(PARAMS_KEY)?.unwrap_or_default();
+    let params = &ctx.params;
     let id: u64 = state.get(COUNT_KEY)?.unwrap_or(0);
     let seed = matmul::derive_seed(&ctx.prev_block.0, &[title_id.0.as_slice(), &id.to_le_bytes()].concat())
         .map_err(|e| ExecError::Corrupt(format!("challenge seed: {e}")))?;

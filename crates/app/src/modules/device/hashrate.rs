@@ -15,7 +15,6 @@
 //! [`crate::modules::oracle::state::RECENT_TIPS_MAX`] tips its feeders reported; a share on an
 //! older block is stale and refused.
 
-use crate::genesis::{Params, PARAMS_KEY};
 use crate::modules::oracle::state::is_recent_tip;
 use crate::modules::registry::{RegistryWrite, Title};
 use crate::modules::TxContext;
@@ -195,7 +194,7 @@ pub fn accept_shares(
         .with("title", title.id)
         .with("shares", count)
         .with("difficulty", batch.difficulty)];
-    let params: Params = state.get(PARAMS_KEY)?.unwrap_or_default();
+    let params = &ctx.params;
     let elapsed_ms = ctx.time_ms.saturating_sub(window.start_ms);
     if elapsed_ms < params.hashrate_window_ms {
         state.put(window_key(&title.id), &window);
@@ -270,7 +269,7 @@ pub fn mark_offline(state: &mut Overlay<'_>, ctx: &TxContext, id: &TitleId) -> R
             format!("title {id} is a {:?} title in state {:?}", title.spec.class, title.status),
         ));
     }
-    let params: Params = state.get(PARAMS_KEY)?.unwrap_or_default();
+    let params = &ctx.params;
     let last: Option<u64> = state.get(&last_share_key(id))?;
     let Some(last) = last else {
         return Err(refuse(ErrorCode::NotOffline, format!("title {id} has not reported a share yet")));

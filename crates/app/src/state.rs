@@ -78,6 +78,12 @@ impl ExecError {
     }
 }
 
+/// A refusal with a stable code and the values involved: what a handler returns when a
+/// transaction breaks a rule.
+pub fn refuse(code: computefi_types::ErrorCode, detail: String) -> ExecError {
+    computefi_types::TxError::new(code, detail).into()
+}
+
 /// Reading raw state.
 pub trait StateRead {
     /// The raw value at `key`.

@@ -4,9 +4,9 @@ use super::state::ComplianceRead;
 use crate::modules::assets::AssetsRead;
 use crate::modules::bank::BankRead;
 use crate::modules::identity::IdentityRead;
-use crate::state::{ExecError, StateRead};
+use crate::state::{refuse, ExecError, StateRead};
 use computefi_types::compliance::{ClaimType, Condition, TransferRules};
-use computefi_types::{Address, Amount, AssetId, ErrorCode, TxError};
+use computefi_types::{Address, Amount, AssetId, ErrorCode};
 
 /// What moves: a transfer between two accounts, or an issue (mint) to one.
 #[derive(Clone, Copy, Debug)]
@@ -18,10 +18,6 @@ pub enum Movement<'a> {
     },
     /// Newly minted units.
     Issue,
-}
-
-fn refuse(code: ErrorCode, detail: String) -> ExecError {
-    TxError::new(code, detail).into()
 }
 
 /// Checks a movement of `amount` of `asset` to `to` against freezes, holder limits and claim

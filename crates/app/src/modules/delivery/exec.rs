@@ -8,14 +8,10 @@ use crate::modules::device::DeviceRead;
 use crate::modules::registry::{RegistryRead, Title};
 use crate::modules::revenue::exec::pay_title;
 use crate::modules::{Handler, TxContext};
-use crate::state::{contained, ExecError, Overlay, StateRead, StateWrite};
+use crate::state::{contained, refuse, ExecError, Overlay, StateRead, StateWrite};
 use computefi_types::title::TitleClass;
 use computefi_types::{mul_div_floor, Amount, AssetId, DeliveryMsg, ErrorCode, Event, TitleId, TxError};
 
-
-fn refuse(code: ErrorCode, detail: String) -> ExecError {
-    TxError::new(code, detail).into()
-}
 
 fn new_id(state: &mut Overlay<'_>) -> Result<u64, ExecError> {
     let id: u64 = state.get(COUNT_KEY)?.unwrap_or(0);

@@ -10,12 +10,12 @@
 
 use crate::modules::registry::{RegistryRead, Title};
 use crate::modules::TxContext;
-use crate::state::{ExecError, Overlay, StateRead, StateWrite};
+use crate::state::{refuse, ExecError, Overlay, StateRead, StateWrite};
 use borsh::{BorshDeserialize, BorshSerialize};
 use computefi_proofs::attestation::{verify_attestation, NVIDIA_DEVICE_IDENTITY_ROOT_PEM};
 use computefi_types::device::Attestation;
 use computefi_types::title::TitleClass;
-use computefi_types::{sha256, ErrorCode, Event, Hash, TitleId, TxError};
+use computefi_types::{sha256, ErrorCode, Event, Hash, TitleId};
 use serde::{Deserialize, Serialize};
 
 /// A nonce waiting for its report.
@@ -58,10 +58,6 @@ pub fn attested_key(title: &TitleId) -> String {
 }
 
 const COUNT_KEY: &str = "device/attestation_count";
-
-fn refuse(code: ErrorCode, detail: String) -> ExecError {
-    TxError::new(code, detail).into()
-}
 
 /// Issues a nonce to a GPU title.
 pub fn request(state: &mut Overlay<'_>, ctx: &TxContext, id: &TitleId) -> Result<Vec<Event>, ExecError> {

@@ -12,12 +12,12 @@
 
 use crate::modules::registry::{RegistryRead, RegistryWrite, Title};
 use crate::modules::TxContext;
-use crate::state::{ExecError, Overlay, StateRead, StateWrite};
+use crate::state::{refuse, ExecError, Overlay, StateRead, StateWrite};
 use borsh::{BorshDeserialize, BorshSerialize};
 use computefi_proofs::matmul::{self, Challenge, RowOpening};
 use computefi_types::device::{ChallengeAnswer, ChallengeOpening, CHALLENGE_ROWS_OPENED};
 use computefi_types::title::{TitleClass, TitleStatus};
-use computefi_types::{Address, ErrorCode, Event, Hash, TitleId, TxError};
+use computefi_types::{Address, ErrorCode, Event, Hash, TitleId};
 use serde::{Deserialize, Serialize};
 
 /// Where a challenge stands.
@@ -81,10 +81,6 @@ pub fn open_challenge_key(title: &TitleId) -> String {
 }
 
 const COUNT_KEY: &str = "device/challenge_count";
-
-fn refuse(code: ErrorCode, detail: String) -> ExecError {
-    TxError::new(code, detail).into()
-}
 
 /// The rows the ledger asks to open, fixed by the seed and the commitment.
 pub fn rows_to_open(seed: &Hash, commitment: &Hash, n: u32) -> Vec<u32> {

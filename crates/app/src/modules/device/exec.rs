@@ -3,13 +3,9 @@
 use super::state::*;
 use crate::modules::registry::{RegistryRead, Title};
 use crate::modules::{Handler, TxContext};
-use crate::state::{ExecError, Overlay, StateWrite};
+use crate::state::{refuse, ExecError, Overlay, StateWrite};
 use computefi_types::device::*;
 use computefi_types::{DeviceMsg, ErrorCode, Event, Hash, TxError};
-
-fn refuse(code: ErrorCode, detail: String) -> ExecError {
-    TxError::new(code, detail).into()
-}
 
 fn check_payload(payload: &Payload) -> Result<(), TxError> {
     let bad = |why: String| Err(TxError::new(ErrorCode::InvalidPayload, why));

@@ -18,13 +18,13 @@
 use crate::modules::oracle::state::is_recent_tip;
 use crate::modules::registry::{RegistryWrite, Title};
 use crate::modules::TxContext;
-use crate::state::{ExecError, Overlay, StateRead, StateWrite};
+use crate::state::{refuse, ExecError, Overlay, StateRead, StateWrite};
 use borsh::{BorshDeserialize, BorshSerialize};
 use computefi_proofs::hashrate::{self, Classification, ShareTally};
 use computefi_proofs::pow::{verify_coinbase_binding, Header, Target};
 use computefi_types::device::ShareBatch;
 use computefi_types::title::{CapacityUnit, TitleClass, TitleStatus};
-use computefi_types::{ErrorCode, Event, TitleId, TxError};
+use computefi_types::{ErrorCode, Event, TitleId};
 use serde::{Deserialize, Serialize};
 
 /// The open share window of a title.
@@ -96,10 +96,6 @@ pub fn claimed_hs(title: &Title) -> Option<u128> {
         .iter()
         .find(|c| c.unit == CapacityUnit::TerahashPerSecond)
         .map(|c| u128::from(c.milli).saturating_mul(1_000_000_000))
-}
-
-fn refuse(code: ErrorCode, detail: String) -> ExecError {
-    TxError::new(code, detail).into()
 }
 
 /// Checks and counts a batch of shares for `title`, closing the window when it has run its

@@ -7,16 +7,12 @@ use crate::modules::device::DeviceRead;
 use crate::modules::registry::{RegistryRead, Title};
 use crate::modules::revenue::exec::pay_title;
 use crate::modules::{Handler, TxContext};
-use crate::state::{contained, ExecError, Overlay, StateRead, StateWrite};
+use crate::state::{contained, refuse, ExecError, Overlay, StateRead, StateWrite};
 use computefi_types::title::{TitleClass, TitleStatus};
 use computefi_types::{
     Address, Amount, AssetId, CapacityWindow, ErrorCode, Event, LeaseMsg, TitleId, TxError,
 };
 use std::collections::BTreeMap;
-
-fn refuse(code: ErrorCode, detail: String) -> ExecError {
-    TxError::new(code, detail).into()
-}
 
 /// What a new lease is agreed on.
 #[derive(Clone, Debug)]

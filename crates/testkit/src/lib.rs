@@ -24,6 +24,9 @@ pub const GENESIS_BALANCE: Amount = Amount(1_000_000_000_000);
 /// Fee every test transaction pays (the default minimum).
 pub const FEE: Amount = Amount(1_000);
 
+/// The accounts [`TestChain::new`] funds at genesis (see [`fixtures::alice`] and its roles).
+pub const ACCOUNTS: [&str; 3] = ["alice", "bob", "carol"];
+
 /// Name of the test chain's claim issuer.
 pub const ISSUER: &str = "issuer";
 /// Name of the test chain's approved auditor.
@@ -104,9 +107,17 @@ pub struct TestChain {
 }
 
 impl TestChain {
-    /// A chain whose genesis funds `alice`, `bob` and `carol` with [`GENESIS_BALANCE`] CFI.
+    /// A chain whose genesis funds `alice`, `bob` and `carol` ([`ACCOUNTS`]) with
+    /// [`GENESIS_BALANCE`] CFI.
     pub fn new() -> TestChain {
-        TestChain::with_accounts(&["alice", "bob", "carol"])
+        TestChain::with_accounts(&ACCOUNTS)
+    }
+
+    /// A chain of [`TestChain::new`]'s genesis as `tweak` changes it (parameters, feeds).
+    pub fn with_genesis(tweak: impl FnOnce(&mut Genesis)) -> TestChain {
+        let mut genesis = TestChain::genesis(&ACCOUNTS);
+        tweak(&mut genesis);
+        TestChain::from_genesis(&genesis)
     }
 
     /// A chain whose genesis funds each named account.
@@ -284,8 +295,15 @@ pub fn refused(
     msg: Msg,
     code: computefi_types::ErrorCode,
 ) -> TxError {
+    let tx = chain.tx(who, vec![msg]);
+    refused_tx(chain, tx, code)
+}
+
+/// Delivers `tx`, which must be refused with `code`, and checks that the state root did not
+/// move; returns the error for further checks.
+pub fn refused_tx(chain: &mut TestChain, tx: SignedTx, code: computefi_types::ErrorCode) -> TxError {
     let root = chain.app_hash();
-    let err = run(chain, who, msg).expect_err("the message must be refused");
+    let err = chain.deliver(tx).expect_err("the transaction must be refused");
     assert_eq!(err.code, code.code(), "expected {code:?}, got {err}");
     assert!(!err.message.is_empty(), "every refusal says what to do");
     assert_eq!(chain.app_hash(), root, "a refusal changes nothing");
@@ -294,7 +312,7 @@ pub fn refused(
 
 /// Message builders, so tests read as what they do.
 pub mod msgs {
-    use computefi_types::{Address, Amount, AssetId, AssetsMsg, BankMsg, Msg, Output};
+    use computefi_types::{Address, AmmMsg, Amount, AssetId, AssetsMsg, BankMsg, Msg, Output};
 
     /// `bank.send`.
     pub fn send(to: &Address, asset: &AssetId, amount: u128) -> Msg {
@@ -329,5 +347,38 @@ pub mod msgs {
     /// `assets.burn`.
     pub fn burn(asset: &AssetId, amount: u128) -> Msg {
         Msg::Assets(AssetsMsg::Burn { asset: *asset, amount: Amount(amount) })
+    }
+
+    /// `amm.create_pool` of `a` and `b` with the usual fee of 30 basis points.
+    pub fn create_pool(a: &AssetId, b: &AssetId, amount_a: u128, amount_b: u128) -> Msg {
+        Msg::Amm(AmmMsg::CreatePool {
+            asset_a: *a,
+            asset_b: *b,
+            amount_a: Amount(amount_a),
+            amount_b: Amount(amount_b),
+            fee_bps: 30,
+        })
+    }
+
+    /// `amm.swap_exact_in`: `amount_in` of `route[0]` for at least `min_out` of the last asset,
+    /// in a block no later than `deadline`.
+    pub fn swap_in(route: &[AssetId], amount_in: u128, min_out: u128, deadline: u64) -> Msg {
+        Msg::Amm(AmmMsg::SwapExactIn {
+            route: route.to_vec(),
+            amount_in: Amount(amount_in),
+            amount_out_min: Amount(min_out),
+            deadline_height: deadline,
+        })
+    }
+
+    /// `amm.swap_exact_out`: `amount_out` of the last asset of `route` for at most `max_in` of
+    /// `route[0]`, in a block no later than `deadline`.
+    pub fn swap_out(route: &[AssetId], amount_out: u128, max_in: u128, deadline: u64) -> Msg {
+        Msg::Amm(AmmMsg::SwapExactOut {
+            route: route.to_vec(),
+            amount_out: Amount(amount_out),
+            amount_in_max: Amount(max_in),
+            deadline_height: deadline,
+        })
     }
 }

@@ -3,9 +3,13 @@
 //! node restarts with no equivocation evidence.
 
 use super::support::*;
+use computefi_testkit::fixtures::{asic_title, gpu_title, location, BLOCK_100000, BLOCK_100001};
+use computefi_types::title::{CapacityItem, CapacityUnit, TitleSpec};
+use computefi_types::PublicKey;
 use serde_json::{json, Value};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use tempfile::TempDir;
 
 const AGENT: &str = env!("CARGO_BIN_EXE_computefi-agent");
 
@@ -41,25 +45,28 @@ fn sequences(run: &Run) -> Vec<String> {
         .collect()
 }
 
+/// `computefi-agent run` from `agent_home` for `title` through the node at `api`, with `extra`
+/// flags and `env`.
+fn run_agent(agent_home: &str, api: &str, title: &str, extra: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut args = vec!["run", "--home", agent_home, "--node", api, "--title", title];
+    args.extend_from_slice(extra);
+    agent(&args, env)
+}
+
 /// Creates the agent's home (its device key and account) and funds the account from the dev
 /// key; returns the device key.
-fn init_funded_agent(home: &Path, node: &Node, agent_home: &str) -> String {
+fn init_funded_agent(home: &Path, node: &Node, agent_home: &str) -> PublicKey {
     let init = agent(&["init", "--home", agent_home], &[]);
     assert!(init.ok, "{}", init.stderr);
     let account = init.stdout["account"].as_str().unwrap();
     as_dev(home, node, &["tx", "bank", "send", account, "10000000"]).unwrap();
-    init.stdout["public_key"].as_str().unwrap().to_string()
+    serde_json::from_value(init.stdout["public_key"].clone()).expect("the agent prints its key in hex")
 }
 
-fn register_title(home: &Path, node: &Node, device_key: &str) -> String {
-    let spec = json!({
-        "class": "gpu_server", "make": "Supermicro", "model": "SYS-821GE-TNHR, 8x NVIDIA H100 SXM 80GB",
-        "serials": ["GPU-agent-e2e-1"], "count": 1, "capacity": [{"milli": "8000", "unit": "gpu"}],
-        "location": {"country": "DE", "site": "Frankfurt"}, "custodian": "Colo GmbH",
-        "device_keys": [device_key],
-    });
+/// The dev key registers `spec` (from a spec file, as an operator would); the title's id.
+fn register_title(home: &Path, node: &Node, spec: &TitleSpec) -> String {
     let path = home.join("title.json");
-    std::fs::write(&path, spec.to_string()).unwrap();
+    std::fs::write(&path, serde_json::to_string(spec).unwrap()).unwrap();
     let r =
         as_dev(home, node, &["tx", "registry", "register", "--spec-file", path.to_str().unwrap()]).unwrap();
     let event = r["receipt"]["events"]
@@ -71,23 +78,46 @@ fn register_title(home: &Path, node: &Node, device_key: &str) -> String {
     event["attrs"]["title"].as_str().unwrap().to_string()
 }
 
+/// One 8-GPU H100 server in Frankfurt whose reports `device_key` signs.
+fn gpu_server(device_key: PublicKey) -> TitleSpec {
+    TitleSpec {
+        capacity: vec![CapacityItem { milli: 8_000, unit: CapacityUnit::Gpu }],
+        location: location("DE", "Frankfurt"),
+        device_keys: vec![device_key],
+        ..gpu_title("SYS-821GE-TNHR, 8x NVIDIA H100 SXM 80GB", &["GPU-agent-e2e-1"])
+    }
+}
+
+/// A devnet (home `node/`) and a funded agent (home `agent/`) whose device key the registered
+/// GPU server title `title` lists.
+struct AgentOnDevnet {
+    /// Holds both homes; dropping it deletes them.
+    _dir: TempDir,
+    home: PathBuf,
+    agent_home: String,
+    ports: Ports,
+    node: Node,
+    title: String,
+}
+
+impl AgentOnDevnet {
+    fn start() -> AgentOnDevnet {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("node");
+        let agent_home = dir.path().join("agent").to_str().unwrap().to_string();
+        let (node, ports) = Node::fresh_devnet(&home, 1);
+        let device_key = init_funded_agent(&home, &node, &agent_home);
+        let title = register_title(&home, &node, &gpu_server(device_key));
+        AgentOnDevnet { _dir: dir, home, agent_home, ports, node, title }
+    }
+}
+
 #[test]
 fn a_simulated_agent_reports_to_its_title_and_its_chain_survives_agent_and_node_restarts() {
-    let dir = tempfile::tempdir().unwrap();
-    let (home, agent_home) = (dir.path().join("node"), dir.path().join("agent"));
-    let ports = Ports { api: free_port(), metrics: free_port(), p2p: free_port() };
-    let node = Node::devnet(&home, &ports);
-    node.wait_for_height(1);
-    let a_home = agent_home.to_str().unwrap();
-
-    let device_key = init_funded_agent(&home, &node, a_home);
-    let title = register_title(&home, &node, &device_key);
+    let AgentOnDevnet { _dir, home, agent_home, ports, node, title } = AgentOnDevnet::start();
+    let a_home = agent_home.as_str();
     let api = node.api.clone();
-    let run = |extra: &[&str], env: &[(&str, &str)]| {
-        let mut args = vec!["run", "--home", a_home, "--node", &api, "--title", &title];
-        args.extend_from_slice(extra);
-        agent(&args, env)
-    };
+    let run = |extra: &[&str], env: &[(&str, &str)]| run_agent(a_home, &api, &title, extra, env);
 
     // Without a GPU driver the agent says so and how to simulate (the library is pinned to a
     // missing path so the test means the same on a machine with GPUs).
@@ -205,35 +235,17 @@ fn title_status(node: &Node, title: &str) -> String {
 
 #[test]
 fn the_agent_answers_capacity_challenges_and_a_wrong_answer_degrades_the_title() {
-    let dir = tempfile::tempdir().unwrap();
-    let (home, agent_home) = (dir.path().join("node"), dir.path().join("agent"));
-    let ports = Ports { api: free_port(), metrics: free_port(), p2p: free_port() };
-    let node = Node::devnet(&home, &ports);
-    node.wait_for_height(1);
-    let a_home = agent_home.to_str().unwrap();
-    let device_key = init_funded_agent(&home, &node, a_home);
+    let AgentOnDevnet { _dir, home, agent_home, ports: _, node, title } = AgentOnDevnet::start();
+    let a_home = agent_home.as_str();
     let dev = |args: &[&str]| as_dev(&home, &node, args);
-    let title = register_title(&home, &node, &device_key);
     dev(&["tx", "registry", "verify", &title, "--document-hash", &"ab".repeat(32)]).unwrap();
     assert_eq!(title_status(&node, &title), "verified");
 
     // An honest (simulated) device answers: the title becomes active on proof.
     dev(&["tx", "device", "challenge", &title]).unwrap();
     let run = |extra: &[&str]| {
-        let mut args = vec![
-            "run",
-            "--home",
-            a_home,
-            "--node",
-            &node.api,
-            "--title",
-            &title,
-            "--simulate",
-            "--answer-challenges",
-            "--once",
-        ];
-        args.extend_from_slice(extra);
-        agent(&args, &[])
+        let flags = [&["--simulate", "--answer-challenges", "--once"], extra].concat();
+        run_agent(a_home, &node.api, &title, &flags, &[])
     };
     let honest = run(&[]);
     assert!(honest.ok, "{}", honest.stderr);
@@ -250,41 +262,26 @@ fn the_agent_answers_capacity_challenges_and_a_wrong_answer_degrades_the_title()
     node.terminate();
 }
 
-/// Real mainnet headers: blocks 100,000 and 100,001 (difficulty 14,484) and 840,000.
-const SHARE_LINES: [&str; 3] = [
-    "0100000050120119172a610421a6c3011dd330d9df07b63616c2cc1f1cd00200000000006657a9252aacd5c0b2940996ecff952228c3067cc38d4885efb5a4ac4247e9f337221b4d4c86041b0f2b5710 14000",
-    "0100000006e533fd1ada86391f3f6c343204b0d278d4aaec1c0b20aa27ba0300000000006abbb3eb3d733a9fe18967fd7d4c117e4ccbbac5bec4d910d900b3ae0793e77f54241b4d4c86041b4089cc9b 14000",
-    "00e05f2aab948491071265ad552351d0ad625745668da54b0172010000000000000000004f89a5d73bd4d4887f25981fe81892ccafda10c27f52d6f3dd28183a7c411b03b7072366194203177d9863ea 14000",
-];
+/// Real mainnet header of block 840,000.
+const BLOCK_840000: &str = "00e05f2aab948491071265ad552351d0ad625745668da54b0172010000000000000000004f89a5d73bd4d4887f25981fe81892ccafda10c27f52d6f3dd28183a7c411b03b7072366194203177d9863ea";
+
+/// Lines of an agent's shares file: real mainnet headers of blocks 100,000 and 100,001
+/// (difficulty 14,484) and 840,000, each claimed at share difficulty 14,000.
+fn share_lines() -> [String; 3] {
+    [BLOCK_100000, BLOCK_100001, BLOCK_840000].map(|header| format!("{header} 14000"))
+}
 
 #[test]
 fn an_asic_title_fed_shares_by_the_agent_gets_a_hashrate_estimate_inside_its_interval() {
     let dir = tempfile::tempdir().unwrap();
     let (home, agent_home) = (dir.path().join("node"), dir.path().join("agent"));
-    let dev = cli(&home, &["keys", "add", "dev", "--keyring-backend", "test"]).unwrap();
-    let dev = dev["address"].as_str().unwrap().to_string();
-    let ports = Ports { api: free_port(), metrics: free_port(), p2p: free_port() };
-    cli(
-        &home,
-        &[
-            "init",
-            "--chain-id",
-            "asic-test",
-            "--fund",
-            &format!("{dev}=1000000000000"),
-            "--auditor",
-            &dev,
-            "--block-time-ms",
-            "200",
-            "--api-listen",
-            &format!("127.0.0.1:{}", ports.api),
-            "--metrics-listen",
-            &format!("127.0.0.1:{}", ports.metrics),
-            "--p2p-listen",
-            &format!("/ip4/127.0.0.1/tcp/{}", ports.p2p),
-        ],
-    )
-    .unwrap();
+    let dev = add_test_key(&home, "dev");
+    let fund = format!("{dev}=1000000000000");
+    let mut init =
+        vec!["init", "--chain-id", "asic-test", "--fund", &fund, "--auditor", &dev, "--block-time-ms", "200"];
+    let listen = Ports::fresh().listen_args();
+    init.extend(listen.iter().map(String::as_str));
+    cli(&home, &init).unwrap();
     // A 3 s window instead of 10 min, so the test sees one close.
     let genesis_path = home.join("genesis.json");
     let mut genesis: Value = serde_json::from_str(&std::fs::read_to_string(&genesis_path).unwrap()).unwrap();
@@ -298,43 +295,21 @@ fn an_asic_title_fed_shares_by_the_agent_gets_a_hashrate_estimate_inside_its_int
     let dev = |args: &[&str]| as_dev(&home, &node, args);
     // 20 TH/s claimed: inside the 95 % interval of 3 shares at difficulty 14,000 for any window
     // between 3 and 10 s ([3.7e13/T, 5.3e14/T] H/s).
-    let spec = json!({
-        "class": "asic_miner", "make": "Bitmain", "model": "Antminer S21", "serials": ["S21-e2e-1"], "count": 1,
-        "capacity": [{"milli": "20000", "unit": "terahash_per_second"}],
-        "location": {"country": "PY", "site": "Itaipu"}, "custodian": "Hydro Hosting", "device_keys": [device_key],
-    });
-    let spec_path = dir.path().join("asic.json");
-    std::fs::write(&spec_path, spec.to_string()).unwrap();
-    let r = dev(&["tx", "registry", "register", "--spec-file", spec_path.to_str().unwrap()]).unwrap();
-    let title = r["receipt"]["events"][1]["attrs"]["title"].as_str().unwrap().to_string();
+    let spec =
+        TitleSpec { serials: vec!["S21-e2e-1".into()], device_keys: vec![device_key], ..asic_title(20_000) };
+    let title = register_title(&home, &node, &spec);
     dev(&["tx", "registry", "verify", &title, "--document-hash", &"cd".repeat(32)]).unwrap();
     dev(&["tx", "registry", "set-status", &title, "active"]).unwrap();
 
     let shares = dir.path().join("shares.txt");
-    std::fs::write(&shares, format!("{}\n{}\n", SHARE_LINES[0], SHARE_LINES[1])).unwrap();
-    let run = || {
-        agent(
-            &[
-                "run",
-                "--home",
-                a_home,
-                "--node",
-                &node.api,
-                "--title",
-                &title,
-                "--simulate",
-                "--once",
-                "--send-proofs",
-                "--shares-file",
-                shares.to_str().unwrap(),
-            ],
-            &[],
-        )
-    };
+    let lines = share_lines();
+    std::fs::write(&shares, format!("{}\n{}\n", lines[0], lines[1])).unwrap();
+    let flags = ["--simulate", "--once", "--send-proofs", "--shares-file", shares.to_str().unwrap()];
+    let run = || run_agent(a_home, &node.api, &title, &flags, &[]);
     let first = run();
     assert!(first.ok, "{}", first.stderr);
     std::thread::sleep(std::time::Duration::from_millis(3_500));
-    std::fs::write(&shares, format!("{}\n{}\n{}\n", SHARE_LINES[0], SHARE_LINES[1], SHARE_LINES[2])).unwrap();
+    std::fs::write(&shares, format!("{}\n{}\n{}\n", lines[0], lines[1], lines[2])).unwrap();
     let second = run();
     assert!(second.ok, "{}", second.stderr);
 

@@ -24,28 +24,6 @@ const HALF_HEAD: &[u8] = b"GET /health HTTP/1.1\r\nhost: 127.0.0.1\r\n";
 /// trickle; the rest is slack for a loaded 2-core machine.
 const HEALTH_WITHIN: Duration = Duration::from_secs(40);
 
-/// `computefi devnet` on `ports` with its log (stderr) in `log`.
-fn devnet_logged(home: &Path, ports: &Ports, log: &Path) -> Node {
-    let mut child = Command::new(BIN)
-        .args(["devnet", "--home", home.to_str().unwrap(), "-o", "json", "--block-time-ms", "200"])
-        .args(["--api-listen", &format!("127.0.0.1:{}", ports.api)])
-        .args(["--metrics-listen", &format!("127.0.0.1:{}", ports.metrics)])
-        .args(["--p2p-listen", &format!("/ip4/127.0.0.1/tcp/{}", ports.p2p)])
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(log).unwrap())
-        .spawn()
-        .expect("the node starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("a ready line");
-    let ready: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("ready line {line:?}: {e}"));
-    let api = ready["api"].as_str().expect("the ready line names the API").to_string();
-    Node { child, api, ready }
-}
-
-fn fresh_ports() -> Ports {
-    Ports { api: free_port(), metrics: free_port(), p2p: free_port() }
-}
-
 /// Sends `request` on a new connection and reads one answer: status, content type and body
 /// (JSON if it parses). Every wait is bounded.
 fn raw(addr: &str, request: &[u8]) -> (u16, String, Value) {
@@ -157,7 +135,7 @@ impl Drop for Helper {
 fn twenty_thousand_half_open_connections_do_not_stop_health_from_answering() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("node.log");
-    let node = devnet_logged(&dir.path().join("home"), &fresh_ports(), &log);
+    let node = Node::devnet_logged(&dir.path().join("home"), &Ports::fresh(), &log);
     node.wait_for_height(1);
     let cap = logged_connections_max(&log);
     let addr = addr_of(&node);
@@ -308,8 +286,7 @@ fn get(path: &str) -> Vec<u8> {
 #[test]
 fn every_refusal_of_the_api_is_json_with_a_numeric_code_and_a_name() {
     let dir = tempfile::tempdir().unwrap();
-    let node = Node::devnet(dir.path(), &fresh_ports());
-    node.wait_for_height(1);
+    let (node, _) = Node::fresh_devnet(dir.path(), 1);
     let a = addr_of(&node);
     let a = a.as_str();
 
@@ -416,8 +393,7 @@ fn wait_for_balance(node: &Node, address: &str, target: &str) {
 fn a_batch_of_the_documented_maximum_size_passes_the_body_limit_and_every_send_lands() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path();
-    let node = Node::devnet(home, &fresh_ports());
-    node.wait_for_height(1);
+    let (node, _) = Node::fresh_devnet(home, 1);
     let status = node.get("/status").1;
     let chain_id = status["chain_id"].as_str().unwrap().to_string();
     let fee = Amount(status["min_fee"].as_str().unwrap().parse().unwrap());
@@ -495,12 +471,7 @@ fn a_batch_of_the_documented_maximum_size_passes_the_body_limit_and_every_send_l
 
 /// Runs the CLI with `-o json` and expects it to fail: its stdout as JSON, and its stderr.
 fn cli_failure(home: &Path, args: &[&str]) -> (Value, String) {
-    let out = Command::new(BIN)
-        .args(args)
-        .args(["--home", home.to_str().unwrap(), "-o", "json"])
-        .stdin(Stdio::null())
-        .output()
-        .expect("the binary runs");
+    let out = cli_output(home, args);
     assert!(!out.status.success(), "{args:?} should fail");
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     let v =
@@ -518,16 +489,15 @@ fn assert_code(what: &str, v: &Value, code: u64, name: &str) {
 fn the_clis_json_errors_carry_the_code_and_name_of_the_node_or_of_the_cli() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path();
-    let node = Node::devnet(home, &fresh_ports());
-    node.wait_for_height(1);
+    let (node, _) = Node::fresh_devnet(home, 1);
 
     let (v, stderr) = cli_failure(home, &["query", "block", "999999999", "--node", &node.api]);
     assert_code("a block not yet committed", &v, 21, "not_found");
     assert_eq!(v["error"]["http_status"], 404, "{v}");
     assert!(stderr.contains("error 21 (not_found)"), "{stderr}");
 
-    let bob = cli(home, &["keys", "add", "bob", "--keyring-backend", "test"]).unwrap();
-    let bob = bob["address"].as_str().unwrap();
+    let bob = add_test_key(home, "bob");
+    let bob = bob.as_str();
     let too_much = "1000000000000000000000";
     let (v, _) = cli_failure(
         home,

@@ -7,10 +7,8 @@ use serde_json::json;
 fn a_devnet_commits_a_transfer_refuses_a_tampered_signature_and_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path();
-    let ports = Ports { api: free_port(), metrics: free_port(), p2p: free_port() };
-    let node = Node::devnet(home, &ports);
+    let (node, ports) = Node::fresh_devnet(home, 2);
     let dev = node.ready["dev_account"].as_str().expect("the devnet names its dev account").to_string();
-    node.wait_for_height(2);
 
     // status over the CLI
     let status = cli(home, &["status", "--node", &node.api]).unwrap();
@@ -18,8 +16,7 @@ fn a_devnet_commits_a_transfer_refuses_a_tampered_signature_and_survives_a_resta
     assert!(status["height"].as_str().unwrap().parse::<u64>().unwrap() >= 2);
 
     // a transfer from the dev account to a new key
-    let bob = cli(home, &["keys", "add", "bob", "--keyring-backend", "test"]).unwrap();
-    let bob = bob["address"].as_str().unwrap().to_string();
+    let bob = add_test_key(home, "bob");
     let sent = as_dev(home, &node, &["tx", "bank", "send", &bob, "12345"]).unwrap();
     assert_eq!(sent["status"], "committed", "{sent}");
     let shown = cli(home, &["query", "balance", &bob, "--node", &node.api]).unwrap();

@@ -46,13 +46,8 @@ fn status(node: &Node) -> (u64, Value) {
 fn sigkill_at_random_moments_loses_no_committed_block_and_applies_no_transfer_twice() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path();
-    let ports = Ports { api: free_port(), metrics: free_port(), p2p: free_port() };
-    let mut node = Node::devnet(home, &ports);
-    node.wait_for_height(1);
-    let bob = cli(home, &["keys", "add", "bob", "--keyring-backend", "test"]).unwrap()["address"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (mut node, ports) = Node::fresh_devnet(home, 1);
+    let bob = add_test_key(home, "bob");
     let mut seen: Vec<(u64, Value)> = Vec::new();
     let mut committed: Vec<(String, u128)> = Vec::new();
     let mut rng: u64 = 0x2545_f491_4f6c_dd1d;
@@ -107,13 +102,8 @@ fn sigkill_at_random_moments_loses_no_committed_block_and_applies_no_transfer_tw
 fn replay_agrees_with_a_devnet_and_refuses_while_the_node_runs() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path();
-    let ports = Ports { api: free_port(), metrics: free_port(), p2p: free_port() };
-    let node = Node::devnet(home, &ports);
-    node.wait_for_height(2);
-    let bob = cli(home, &["keys", "add", "bob", "--keyring-backend", "test"]).unwrap()["address"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (node, _) = Node::fresh_devnet(home, 2);
+    let bob = add_test_key(home, "bob");
     as_dev(home, &node, &["tx", "bank", "send", &bob, "77"]).unwrap();
     let err = cli(home, &["replay"]).unwrap_err();
     assert!(err.contains("stop it first"), "{err}");
@@ -132,9 +122,7 @@ fn a_truncated_or_corrupted_store_or_another_protocol_version_is_refused_at_star
     use computefi_app::PROTOCOL_VERSION;
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("node");
-    let ports = Ports { api: free_port(), metrics: free_port(), p2p: free_port() };
-    let node = Node::devnet(&home, &ports);
-    node.wait_for_height(2);
+    let (node, _) = Node::fresh_devnet(&home, 2);
     node.terminate();
 
     let copy = |name: &str| -> std::path::PathBuf {

@@ -7,9 +7,7 @@ use super::support::*;
 fn the_demo_walks_title_shares_kyc_income_pools_capacity_and_leases_on_a_devnet() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path();
-    let ports = Ports { api: free_port(), metrics: free_port(), p2p: free_port() };
-    let node = Node::devnet(home, &ports);
-    node.wait_for_height(1);
+    let (node, _) = Node::fresh_devnet(home, 1);
 
     let demo = cli(home, &["demo", "--node", &node.api]).unwrap();
     assert_eq!(demo["claimed"], "2000000000", "250 of 1,000 shares of 8,000 CFI net");

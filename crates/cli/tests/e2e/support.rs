@@ -3,7 +3,7 @@
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_computefi");
@@ -13,14 +13,19 @@ pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// Runs the CLI to completion; `Ok(stdout JSON)` on success, `Err(stderr)` on failure.
-pub fn cli(home: &Path, args: &[&str]) -> Result<Value, String> {
-    let out = Command::new(BIN)
+/// Runs the CLI with `args` on `home` and `-o json` to completion, with no input.
+pub fn cli_output(home: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
         .args(args)
         .args(["--home", home.to_str().unwrap(), "-o", "json"])
         .stdin(Stdio::null())
         .output()
-        .expect("the binary runs");
+        .expect("the binary runs")
+}
+
+/// Runs the CLI to completion; `Ok(stdout JSON)` on success, `Err(stderr)` on failure.
+pub fn cli(home: &Path, args: &[&str]) -> Result<Value, String> {
+    let out = cli_output(home, args);
     if out.status.success() {
         Ok(serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
             panic!("{args:?} printed non-JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))
@@ -37,10 +42,10 @@ pub struct Node {
 }
 
 impl Node {
-    /// Spawns a node command and waits for the JSON ready line it prints first.
+    /// Spawns a node command (its stderr already directed) and waits for the JSON ready line it
+    /// prints first.
     fn spawn(mut command: Command, home: &Path) -> Node {
-        let mut child =
-            command.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("the node starts");
+        let mut child = command.stdout(Stdio::piped()).spawn().expect("the node starts");
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("a ready line");
         let ready: Value = serde_json::from_str(&line)
@@ -49,14 +54,35 @@ impl Node {
         Node { child, api, ready }
     }
 
-    /// Starts `computefi devnet` on fresh ports and waits for its ready line.
-    pub fn devnet(home: &Path, ports: &Ports) -> Node {
+    /// The `computefi devnet` command on `ports`, a block every 200 ms.
+    fn devnet_command(home: &Path, ports: &Ports) -> Command {
         let mut command = Command::new(BIN);
         command
             .args(["devnet", "--home", home.to_str().unwrap(), "-o", "json", "--block-time-ms", "200"])
-            .args(["--api-listen", &format!("127.0.0.1:{}", ports.api)])
-            .args(["--metrics-listen", &format!("127.0.0.1:{}", ports.metrics)])
-            .args(["--p2p-listen", &format!("/ip4/127.0.0.1/tcp/{}", ports.p2p)]);
+            .args(ports.listen_args());
+        command
+    }
+
+    /// Starts `computefi devnet` on `ports` and waits for its ready line.
+    pub fn devnet(home: &Path, ports: &Ports) -> Node {
+        let mut command = Node::devnet_command(home, ports);
+        command.stderr(Stdio::null());
+        Node::spawn(command, home)
+    }
+
+    /// [`Node::devnet`] on fresh ports, waited for until it has committed `height`: the node and
+    /// its ports (a restart on the same ports keeps the same API address).
+    pub fn fresh_devnet(home: &Path, height: u64) -> (Node, Ports) {
+        let ports = Ports::fresh();
+        let node = Node::devnet(home, &ports);
+        node.wait_for_height(height);
+        (node, ports)
+    }
+
+    /// [`Node::devnet`] with the node's log (stderr) in `log`.
+    pub fn devnet_logged(home: &Path, ports: &Ports, log: &Path) -> Node {
+        let mut command = Node::devnet_command(home, ports);
+        command.stderr(std::fs::File::create(log).expect("the log file is created"));
         Node::spawn(command, home)
     }
 
@@ -105,6 +131,25 @@ pub struct Ports {
     pub p2p: u16,
 }
 
+impl Ports {
+    /// Three loopback ports free now.
+    pub fn fresh() -> Ports {
+        Ports { api: free_port(), metrics: free_port(), p2p: free_port() }
+    }
+
+    /// The `--api-listen`, `--metrics-listen` and `--p2p-listen` flags for these ports.
+    pub fn listen_args(&self) -> [String; 6] {
+        [
+            "--api-listen".into(),
+            format!("127.0.0.1:{}", self.api),
+            "--metrics-listen".into(),
+            format!("127.0.0.1:{}", self.metrics),
+            "--p2p-listen".into(),
+            format!("/ip4/127.0.0.1/tcp/{}", self.p2p),
+        ]
+    }
+}
+
 pub fn http(base: &str, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -137,7 +182,7 @@ impl Node {
     /// Starts `computefi start` on an initialized home and waits for its ready line.
     pub fn start(home: &Path) -> Node {
         let mut command = Command::new(BIN);
-        command.args(["start", "--home", home.to_str().unwrap(), "-o", "json"]);
+        command.args(["start", "--home", home.to_str().unwrap(), "-o", "json"]).stderr(Stdio::null());
         Node::spawn(command, home)
     }
 }
@@ -156,6 +201,12 @@ pub fn free_port_block(span: u16) -> u16 {
         }
     }
     panic!("no block of {span} free ports found between 20000 and 32000");
+}
+
+/// Adds key `name` to the test keyring of `home`; its address.
+pub fn add_test_key(home: &Path, name: &str) -> String {
+    let added = cli(home, &["keys", "add", name, "--keyring-backend", "test"]).unwrap();
+    added["address"].as_str().expect("a new key has an address").to_string()
 }
 
 /// Runs the CLI as the devnet's `dev` key (test keyring) against `node`.

@@ -73,8 +73,7 @@ fn four_validators_agree_on_every_app_hash_keep_going_with_one_down_and_catch_it
     }
 
     // One transfer through each node: each waits in that node's mempool until it proposes.
-    let bob = cli(keyring, &["keys", "add", "bob", "--keyring-backend", "test"]).unwrap();
-    let bob = bob["address"].as_str().unwrap().to_string();
+    let bob = add_test_key(keyring, "bob");
     let mut last = 0;
     for node in &nodes {
         last = send_through(node, keyring, &bob, "1000", last);

@@ -1,10 +1,11 @@
 //! Pools: Uniswap v2 numbers through whole blocks, bad input refused without a trace, transfer
 //! rules applied to pools, and the pool invariants under random trading.
 
-use super::{alice, bob, carol};
 use computefi_app::modules::amm::{self, math};
-use computefi_testkit::{issuer, msgs, refused, run, sim::check, TestChain};
-use computefi_types::compliance::{Claim, ClaimType, Condition, Requirement, TransferRules};
+use computefi_testkit::fixtures::{alice, bob, carol, issue, kyc, kyc_rules};
+use computefi_testkit::msgs::{self, create_pool, swap_in, swap_out};
+use computefi_testkit::{refused, run, sim::check, TestChain};
+use computefi_types::compliance::TransferRules;
 use computefi_types::*;
 use ethnum::U256;
 use proptest::prelude::*;
@@ -13,44 +14,10 @@ const E18: u128 = 1_000_000_000_000_000_000;
 
 /// Two assets issued by alice, `supply` of each minted to alice and to bob.
 fn two_assets(chain: &mut TestChain, supply: u128) -> (AssetId, AssetId) {
-    let mut ids = Vec::new();
-    for symbol in ["GPUH", "USDX"] {
-        run(chain, &alice(), msgs::create(symbol, 0, None)).expect("created");
-        let id = AssetId::derive(&alice().address, symbol);
-        for who in [alice(), bob()] {
-            run(chain, &alice(), msgs::mint(&id, &who.address, supply)).expect("minted");
-        }
-        ids.push(id);
-    }
-    (ids[0], ids[1])
-}
-
-fn create(x: &AssetId, y: &AssetId, amount_x: u128, amount_y: u128) -> Msg {
-    Msg::Amm(AmmMsg::CreatePool {
-        asset_a: *x,
-        asset_b: *y,
-        amount_a: Amount(amount_x),
-        amount_b: Amount(amount_y),
-        fee_bps: 30,
-    })
-}
-
-fn swap_in(route: &[AssetId], amount_in: u128, min_out: u128, deadline: u64) -> Msg {
-    Msg::Amm(AmmMsg::SwapExactIn {
-        route: route.to_vec(),
-        amount_in: Amount(amount_in),
-        amount_out_min: Amount(min_out),
-        deadline_height: deadline,
-    })
-}
-
-fn swap_out(route: &[AssetId], amount_out: u128, max_in: u128, deadline: u64) -> Msg {
-    Msg::Amm(AmmMsg::SwapExactOut {
-        route: route.to_vec(),
-        amount_out: Amount(amount_out),
-        amount_in_max: Amount(max_in),
-        deadline_height: deadline,
-    })
+    let [gpu, usd] = ["GPUH", "USDX"].map(|symbol| {
+        issue(chain, &alice(), symbol, 0, &[(alice().address, supply), (bob().address, supply)])
+    });
+    (gpu, usd)
 }
 
 fn pool(chain: &TestChain, x: &AssetId, y: &AssetId) -> amm::Pool {
@@ -68,7 +35,8 @@ fn a_pool_trades_at_uniswap_v2_prices_and_returns_liquidity_pro_rata() {
     let mut chain = TestChain::new();
     let (gpu, usd) = two_assets(&mut chain, 1_000 * E18);
     // Uniswap's mint vector: 1 and 4 give sqrt(4) = 2 liquidity, 1000 units locked.
-    let created = run(&mut chain, &alice(), create(&gpu, &usd, 5 * E18, 10 * E18)).expect("pool created");
+    let created =
+        run(&mut chain, &alice(), create_pool(&gpu, &usd, 5 * E18, 10 * E18)).expect("pool created");
     let lp: AssetId = created.events.iter().find_map(|e| e.attr("lp")).unwrap().parse().unwrap();
     let minted = math::initial_liquidity(5 * E18, 10 * E18).unwrap();
     assert_eq!(chain.balance(&alice().address, &lp).0, minted - math::LIQUIDITY_LOCKED);
@@ -119,8 +87,8 @@ fn a_route_through_two_pools_pays_the_product_of_both_quotes() {
     let mut chain = TestChain::new();
     let (gpu, usd) = two_assets(&mut chain, 1_000 * E18);
     let cfi = AssetId::native();
-    run(&mut chain, &alice(), create(&gpu, &usd, 100 * E18, 300 * E18)).unwrap();
-    run(&mut chain, &alice(), create(&usd, &cfi, 300 * E18, 50_000_000)).unwrap();
+    run(&mut chain, &alice(), create_pool(&gpu, &usd, 100 * E18, 300 * E18)).unwrap();
+    run(&mut chain, &alice(), create_pool(&usd, &cfi, 300 * E18, 50_000_000)).unwrap();
     let first = math::amount_out(E18, 100 * E18, 300 * E18, 30).unwrap();
     let second = math::amount_out(first, 300 * E18, 50_000_000, 30).unwrap();
     let cfi_before = chain.native_balance(&bob().address).0;
@@ -143,13 +111,13 @@ fn swaps_whose_products_overflow_are_refused_and_blocks_keep_coming() {
     let mut chain = TestChain::new();
     let half = 1u128 << 127;
     let (gpu, usd) = two_assets(&mut chain, half - 1);
-    run(&mut chain, &alice(), create(&gpu, &usd, half - 1, half - 1)).expect("a huge pool");
+    run(&mut chain, &alice(), create_pool(&gpu, &usd, half - 1, half - 1)).expect("a huge pool");
     run(&mut chain, &alice(), msgs::create("HASH", 0, None)).expect("created");
     let hash = AssetId::derive(&alice().address, "HASH");
     run(&mut chain, &alice(), msgs::mint(&hash, &bob().address, half)).expect("minted");
     // A small hash reserve against a large dollar one: the first hop of a route pays out nearly
     // 2^126 dollars without overflowing, and the second hop's product overflows.
-    run(&mut chain, &bob(), create(&usd, &hash, 1u128 << 126, 1_000_000)).expect("a second pool");
+    run(&mut chain, &bob(), create_pool(&usd, &hash, 1u128 << 126, 1_000_000)).expect("a second pool");
     let h = chain.height() + 10;
     let hostile = [
         swap_out(&[gpu, usd], 85_000_000_000_000_000_000_000_000_000_000_000_000, 10, h),
@@ -165,7 +133,8 @@ fn swaps_whose_products_overflow_are_refused_and_blocks_keep_coming() {
     }
     // The same swap in a block with an ordinary send: the send is included, the swap dropped.
     let height = chain.height();
-    let swap = chain.tx(&bob(), vec![swap_out(&[gpu, usd], 85_000_000_000_000_000_000_000_000_000_000_000_000, 10, h)]);
+    let swap = chain
+        .tx(&bob(), vec![swap_out(&[gpu, usd], 85_000_000_000_000_000_000_000_000_000_000_000_000, 10, h)]);
     let send = chain.tx(&carol(), vec![msgs::send(&alice().address, &AssetId::native(), 5)]);
     let out = chain.produce(vec![swap, send]);
     assert_eq!(chain.height(), height + 1, "the block was built");
@@ -178,12 +147,17 @@ fn swaps_whose_products_overflow_are_refused_and_blocks_keep_coming() {
 fn a_controller_cannot_force_a_transfer_out_of_a_pool_or_a_modules_account() {
     let mut chain = TestChain::new();
     let (gpu, usd) = two_assets(&mut chain, 1_000 * E18);
-    run(&mut chain, &alice(), create(&gpu, &usd, 100 * E18, 300 * E18)).unwrap();
+    run(&mut chain, &alice(), create_pool(&gpu, &usd, 100 * E18, 300 * E18)).unwrap();
     let rules = TransferRules { controller: Some(alice().address), ..TransferRules::default() };
     run(&mut chain, &alice(), Msg::Compliance(ComplianceMsg::SetRules { asset: gpu, rules })).unwrap();
     let p = pool(&chain, &gpu, &usd);
     let force = |from: Address| {
-        Msg::Compliance(ComplianceMsg::ForceTransfer { asset: gpu, from, to: carol().address, amount: Amount(E18) })
+        Msg::Compliance(ComplianceMsg::ForceTransfer {
+            asset: gpu,
+            from,
+            to: carol().address,
+            amount: Amount(E18),
+        })
     };
     let err = refused(&mut chain, &alice(), force(p.account), ErrorCode::ForceFromModuleAccount);
     assert!(err.to_string().contains("module"), "{err}");
@@ -199,9 +173,9 @@ fn a_controller_cannot_force_a_transfer_out_of_a_pool_or_a_modules_account() {
 fn bad_pool_input_is_refused_and_changes_nothing() {
     let mut chain = TestChain::new();
     let (gpu, usd) = two_assets(&mut chain, 1_000 * E18);
-    refused(&mut chain, &alice(), create(&gpu, &gpu, E18, E18), ErrorCode::SameAsset);
-    refused(&mut chain, &alice(), create(&gpu, &usd, 0, E18), ErrorCode::ZeroLiquidity);
-    refused(&mut chain, &alice(), create(&gpu, &usd, 10, 10), ErrorCode::ZeroLiquidity);
+    refused(&mut chain, &alice(), create_pool(&gpu, &gpu, E18, E18), ErrorCode::SameAsset);
+    refused(&mut chain, &alice(), create_pool(&gpu, &usd, 0, E18), ErrorCode::ZeroLiquidity);
+    refused(&mut chain, &alice(), create_pool(&gpu, &usd, 10, 10), ErrorCode::ZeroLiquidity);
     let bad_fee = Msg::Amm(AmmMsg::CreatePool {
         asset_a: gpu,
         asset_b: usd,
@@ -212,8 +186,8 @@ fn bad_pool_input_is_refused_and_changes_nothing() {
     refused(&mut chain, &alice(), bad_fee, ErrorCode::BadFee);
     let h = chain.height();
     refused(&mut chain, &bob(), swap_in(&[gpu, usd], E18, 0, h + 100), ErrorCode::UnknownPool);
-    run(&mut chain, &alice(), create(&gpu, &usd, 10 * E18, 10 * E18)).unwrap();
-    refused(&mut chain, &alice(), create(&usd, &gpu, E18, E18), ErrorCode::PoolExists);
+    run(&mut chain, &alice(), create_pool(&gpu, &usd, 10 * E18, 10 * E18)).unwrap();
+    refused(&mut chain, &alice(), create_pool(&usd, &gpu, E18, E18), ErrorCode::PoolExists);
     let h = chain.height();
     let quoted = math::amount_out(E18, 10 * E18, 10 * E18, 30).unwrap();
     refused(&mut chain, &bob(), swap_in(&[gpu, usd], E18, quoted + 1, h + 100), ErrorCode::SlippageExceeded);
@@ -242,29 +216,20 @@ fn bad_pool_input_is_refused_and_changes_nothing() {
 fn a_restricted_asset_enters_a_pool_only_with_a_claim_and_leaves_only_to_eligible_accounts() {
     let mut chain = TestChain::new();
     let (share, usd) = two_assets(&mut chain, 1_000 * E18);
-    let kyc = TransferRules {
-        requirements: vec![Requirement {
-            sender: vec![],
-            receiver: vec![Condition::Has { claim: ClaimType::Kyc, issuer: issuer().address }],
-        }],
-        ..TransferRules::default()
-    };
-    let grant = |chain: &mut TestChain, who: &Address| {
-        let claim = Claim { claim_type: ClaimType::Kyc, jurisdiction: None };
-        run(
-            chain,
-            &issuer(),
-            Msg::Identity(IdentityMsg::GrantClaim { subject: *who, claim, expires_at_ms: u64::MAX }),
-        )
-        .expect("granted");
-    };
-    run(&mut chain, &alice(), Msg::Compliance(ComplianceMsg::SetRules { asset: share, rules: kyc })).unwrap();
-    refused(&mut chain, &alice(), create(&share, &usd, 10 * E18, 10 * E18), ErrorCode::TransferNotAllowed);
-    grant(&mut chain, &amm::state::pool_account(&share, &usd));
-    run(&mut chain, &alice(), create(&share, &usd, 10 * E18, 10 * E18)).expect("the pool may hold it now");
+    let rules = kyc_rules();
+    run(&mut chain, &alice(), Msg::Compliance(ComplianceMsg::SetRules { asset: share, rules })).unwrap();
+    refused(
+        &mut chain,
+        &alice(),
+        create_pool(&share, &usd, 10 * E18, 10 * E18),
+        ErrorCode::TransferNotAllowed,
+    );
+    kyc(&mut chain, &amm::state::pool_account(&share, &usd));
+    run(&mut chain, &alice(), create_pool(&share, &usd, 10 * E18, 10 * E18))
+        .expect("the pool may hold it now");
     let h = chain.height();
     refused(&mut chain, &bob(), swap_in(&[usd, share], E18, 0, h + 5), ErrorCode::TransferNotAllowed);
-    grant(&mut chain, &bob().address);
+    kyc(&mut chain, &bob().address);
     run(&mut chain, &bob(), swap_in(&[usd, share], E18, 0, h + 5)).expect("eligible buyer");
 }
 
@@ -272,7 +237,7 @@ fn a_restricted_asset_enters_a_pool_only_with_a_claim_and_leaves_only_to_eligibl
 fn the_time_weighted_price_follows_how_long_each_price_held() {
     let mut chain = TestChain::new();
     let (gpu, usd) = two_assets(&mut chain, 1_000 * E18);
-    run(&mut chain, &alice(), create(&gpu, &usd, 10 * E18, 20 * E18)).unwrap();
+    run(&mut chain, &alice(), create_pool(&gpu, &usd, 10 * E18, 20 * E18)).unwrap();
     for _ in 0..5 {
         chain.produce(vec![]);
     }
@@ -312,7 +277,7 @@ proptest! {
     fn pool_invariants_hold_under_random_trading(ops in prop::collection::vec(op(), 1..25)) {
         let mut chain = TestChain::new();
         let (gpu, usd) = two_assets(&mut chain, 1_000 * E18);
-        let created = run(&mut chain, &alice(), create(&gpu, &usd, 100 * E18, 100 * E18)).unwrap();
+        let created = run(&mut chain, &alice(), create_pool(&gpu, &usd, 100 * E18, 100 * E18)).unwrap();
         let lp: AssetId = created.events.iter().find_map(|e| e.attr("lp")).unwrap().parse().unwrap();
         let people = [alice(), bob()];
         let totals = (chain.supply(&gpu), chain.supply(&usd));

@@ -7,32 +7,10 @@ mod reports;
 mod sim;
 mod spine;
 
-use computefi_testkit::{msgs, TestAccount, TestChain, FEE, GENESIS_BALANCE};
-use computefi_types::{limits, Amount, AssetId, ErrorCode, Msg, SignedTx, Tx, TxError};
+use computefi_testkit::fixtures::{alice, bob, carol, cfi, issue};
+use computefi_testkit::{msgs, refused_tx, TestAccount, TestChain, FEE, GENESIS_BALANCE};
+use computefi_types::{limits, Amount, AssetId, ErrorCode, Msg, SignedTx, Tx};
 use proptest::prelude::*;
-
-pub(crate) fn alice() -> TestAccount {
-    TestAccount::named("alice")
-}
-pub(crate) fn bob() -> TestAccount {
-    TestAccount::named("bob")
-}
-pub(crate) fn carol() -> TestAccount {
-    TestAccount::named("carol")
-}
-fn cfi() -> AssetId {
-    AssetId::native()
-}
-
-/// Delivers `tx` and checks that it is refused with `code` and that the state root did not move.
-fn assert_refused(chain: &mut TestChain, tx: SignedTx, code: ErrorCode) -> TxError {
-    let root = chain.app_hash();
-    let err = chain.deliver(tx).expect_err("the transaction must be refused");
-    assert_eq!(err.code, code.code(), "expected {code:?}, got {err}");
-    assert!(!err.message.is_empty());
-    assert_eq!(chain.app_hash(), root, "a refused transaction must not move the state root");
-    err
-}
 
 /// Creates asset `symbol` issued by alice and returns its id.
 fn create_asset(chain: &mut TestChain, symbol: &str, max_supply: Option<u128>) -> AssetId {
@@ -76,7 +54,7 @@ fn messages_of_one_transaction_are_all_or_nothing() {
         &alice(),
         vec![msgs::send(&bob().address, &cfi(), 5), msgs::send(&carol().address, &cfi(), too_much)],
     );
-    let err = assert_refused(&mut chain, tx, ErrorCode::InsufficientBalance);
+    let err = refused_tx(&mut chain, tx, ErrorCode::InsufficientBalance);
     assert_eq!(err.msg_index, Some(1), "the error names the failing message");
     assert_eq!(chain.native_balance(&bob().address), GENESIS_BALANCE, "the first send was undone too");
     assert_eq!(chain.app().next_nonce(&alice().address).unwrap(), 0, "no nonce was used");
@@ -106,9 +84,7 @@ fn the_issuer_creates_mints_and_burns_an_asset_and_supply_follows() {
 #[test]
 fn an_account_lists_only_what_it_holds_with_its_next_nonce() {
     let mut chain = TestChain::new();
-    let gpu = create_asset(&mut chain, "GPUX", None);
-    let tx = chain.tx(&alice(), vec![msgs::mint(&gpu, &bob().address, 7)]);
-    chain.deliver(tx).unwrap();
+    let gpu = issue(&mut chain, &alice(), "GPUX", 6, &[(bob().address, 7)]);
     let view = chain.app().account(&bob().address).unwrap();
     assert_eq!(view.next_nonce, 0);
     assert_eq!(view.balances.len(), 2);
@@ -240,14 +216,14 @@ fn a_transaction_with_too_many_messages_is_refused() {
     let mut chain = TestChain::new();
     let many = vec![msgs::send(&bob().address, &cfi(), 1); limits::TX_MSGS_MAX + 1];
     let tx = chain.tx(&alice(), many);
-    assert_refused(&mut chain, tx, ErrorCode::TxFieldTooLarge);
+    refused_tx(&mut chain, tx, ErrorCode::TxFieldTooLarge);
 }
 
 #[test]
 fn an_empty_transaction_is_refused() {
     let mut chain = TestChain::new();
     let tx = chain.tx(&alice(), vec![]);
-    assert_refused(&mut chain, tx, ErrorCode::EmptyTx);
+    refused_tx(&mut chain, tx, ErrorCode::EmptyTx);
 }
 
 #[test]
@@ -255,7 +231,7 @@ fn a_tampered_signature_is_refused_and_no_balance_moves() {
     let mut chain = TestChain::new();
     let mut tx = chain.tx(&alice(), vec![msgs::send(&bob().address, &cfi(), 100)]);
     tx.signature[10] ^= 0x01;
-    let err = assert_refused(&mut chain, tx, ErrorCode::InvalidSignature);
+    let err = refused_tx(&mut chain, tx, ErrorCode::InvalidSignature);
     assert!(err.message.contains("signature"));
     assert_eq!(chain.native_balance(&bob().address), GENESIS_BALANCE);
 }
@@ -265,7 +241,7 @@ fn a_signature_by_another_key_is_refused() {
     let mut chain = TestChain::new();
     let tx = chain.tx(&alice(), vec![msgs::send(&bob().address, &cfi(), 100)]);
     let forged = tx.tx.clone().sign(&bob().key);
-    assert_refused(&mut chain, forged, ErrorCode::InvalidSignature);
+    refused_tx(&mut chain, forged, ErrorCode::InvalidSignature);
 }
 
 #[test]
@@ -273,7 +249,7 @@ fn a_missing_signature_is_refused() {
     let mut chain = TestChain::new();
     let mut tx = chain.tx(&alice(), vec![msgs::send(&bob().address, &cfi(), 100)]);
     tx.signature = [0; 64];
-    assert_refused(&mut chain, tx, ErrorCode::InvalidSignature);
+    refused_tx(&mut chain, tx, ErrorCode::InvalidSignature);
 }
 
 #[test]
@@ -288,7 +264,7 @@ fn a_transaction_for_another_chain_is_refused() {
         memo: String::new(),
     }
     .sign(&alice().key);
-    assert_refused(&mut chain, tx, ErrorCode::WrongChainId);
+    refused_tx(&mut chain, tx, ErrorCode::WrongChainId);
 }
 
 #[test]
@@ -297,7 +273,7 @@ fn a_reused_nonce_is_refused() {
     let first = chain.tx_with(&alice(), 0, FEE, vec![msgs::send(&bob().address, &cfi(), 1)]);
     chain.deliver(first).unwrap();
     let again = chain.tx_with(&alice(), 0, FEE, vec![msgs::send(&bob().address, &cfi(), 2)]);
-    assert_refused(&mut chain, again, ErrorCode::NonceReused);
+    refused_tx(&mut chain, again, ErrorCode::NonceReused);
 }
 
 #[test]
@@ -305,7 +281,7 @@ fn the_same_transaction_twice_runs_once() {
     let mut chain = TestChain::new();
     let tx = chain.tx(&alice(), vec![msgs::send(&bob().address, &cfi(), 1)]);
     chain.deliver(tx.clone()).unwrap();
-    assert_refused(&mut chain, tx, ErrorCode::NonceReused);
+    refused_tx(&mut chain, tx, ErrorCode::NonceReused);
     assert_eq!(chain.native_balance(&bob().address), Amount(GENESIS_BALANCE.0 + 1));
 }
 
@@ -313,7 +289,7 @@ fn the_same_transaction_twice_runs_once() {
 fn a_future_nonce_is_refused() {
     let mut chain = TestChain::new();
     let tx = chain.tx_with(&alice(), 3, FEE, vec![msgs::send(&bob().address, &cfi(), 1)]);
-    assert_refused(&mut chain, tx, ErrorCode::NonceFuture);
+    refused_tx(&mut chain, tx, ErrorCode::NonceFuture);
 }
 
 #[test]
@@ -321,14 +297,14 @@ fn a_send_of_an_unknown_asset_is_refused() {
     let mut chain = TestChain::new();
     let ghost = AssetId::derive(&alice().address, "GHOST");
     let tx = chain.tx(&alice(), vec![msgs::send(&bob().address, &ghost, 1)]);
-    assert_refused(&mut chain, tx, ErrorCode::UnknownAsset);
+    refused_tx(&mut chain, tx, ErrorCode::UnknownAsset);
 }
 
 #[test]
 fn a_send_beyond_the_balance_is_refused() {
     let mut chain = TestChain::new();
     let tx = chain.tx(&alice(), vec![msgs::send(&bob().address, &cfi(), GENESIS_BALANCE.0)]);
-    assert_refused(&mut chain, tx, ErrorCode::InsufficientBalance);
+    refused_tx(&mut chain, tx, ErrorCode::InsufficientBalance);
 }
 
 #[test]
@@ -336,24 +312,22 @@ fn a_signer_without_cfi_for_the_fee_is_refused() {
     let mut chain = TestChain::new();
     let poor = TestAccount::named("poor");
     let tx = chain.tx(&poor, vec![msgs::send(&bob().address, &cfi(), 1)]);
-    assert_refused(&mut chain, tx, ErrorCode::InsufficientFee);
+    refused_tx(&mut chain, tx, ErrorCode::InsufficientFee);
 }
 
 #[test]
 fn a_fee_below_the_minimum_is_refused() {
     let mut chain = TestChain::new();
     let tx = chain.tx_with(&alice(), 0, Amount(FEE.0 - 1), vec![msgs::send(&bob().address, &cfi(), 1)]);
-    assert_refused(&mut chain, tx, ErrorCode::FeeTooLow);
+    refused_tx(&mut chain, tx, ErrorCode::FeeTooLow);
 }
 
 #[test]
 fn a_mint_that_overflows_a_balance_is_refused() {
     let mut chain = TestChain::new();
-    let gpu = create_asset(&mut chain, "GPUX", None);
-    let tx = chain.tx(&alice(), vec![msgs::mint(&gpu, &bob().address, u128::MAX)]);
-    chain.deliver(tx).unwrap();
+    let gpu = issue(&mut chain, &alice(), "GPUX", 6, &[(bob().address, u128::MAX)]);
     let tx = chain.tx(&alice(), vec![msgs::mint(&gpu, &bob().address, 1)]);
-    assert_refused(&mut chain, tx, ErrorCode::AmountOverflow);
+    refused_tx(&mut chain, tx, ErrorCode::AmountOverflow);
 }
 
 #[test]
@@ -361,18 +335,16 @@ fn a_mint_by_anyone_but_the_issuer_is_refused() {
     let mut chain = TestChain::new();
     let gpu = create_asset(&mut chain, "GPUX", None);
     let tx = chain.tx(&bob(), vec![msgs::mint(&gpu, &bob().address, 1)]);
-    let err = assert_refused(&mut chain, tx, ErrorCode::NotIssuer);
+    let err = refused_tx(&mut chain, tx, ErrorCode::NotIssuer);
     assert!(err.detail.contains(&alice().address.to_string()), "the detail names the issuer");
 }
 
 #[test]
 fn a_burn_by_anyone_but_the_issuer_is_refused() {
     let mut chain = TestChain::new();
-    let gpu = create_asset(&mut chain, "GPUX", None);
-    let tx = chain.tx(&alice(), vec![msgs::mint(&gpu, &bob().address, 10)]);
-    chain.deliver(tx).unwrap();
+    let gpu = issue(&mut chain, &alice(), "GPUX", 6, &[(bob().address, 10)]);
     let tx = chain.tx(&bob(), vec![msgs::burn(&gpu, 1)]);
-    assert_refused(&mut chain, tx, ErrorCode::NotIssuer);
+    refused_tx(&mut chain, tx, ErrorCode::NotIssuer);
 }
 
 #[test]
@@ -384,7 +356,7 @@ fn transfer_rules_or_a_freeze_by_anyone_but_the_issuer_are_refused_with_a_messag
     let freeze = ComplianceMsg::Freeze { asset: gpu, account: None };
     for (msg, what) in [(rules, "set its transfer rules"), (freeze, "freeze")] {
         let tx = chain.tx(&bob(), vec![Msg::Compliance(msg)]);
-        let err = assert_refused(&mut chain, tx, ErrorCode::NotIssuer);
+        let err = refused_tx(&mut chain, tx, ErrorCode::NotIssuer);
         assert!(err.message.contains(what), "{}", err.message);
         assert!(err.detail.contains(&alice().address.to_string()), "the detail names the issuer");
     }
@@ -395,7 +367,7 @@ fn a_mint_past_max_supply_is_refused() {
     let mut chain = TestChain::new();
     let gpu = create_asset(&mut chain, "GPUX", Some(100));
     let tx = chain.tx(&alice(), vec![msgs::mint(&gpu, &bob().address, 101)]);
-    assert_refused(&mut chain, tx, ErrorCode::MaxSupplyExceeded);
+    refused_tx(&mut chain, tx, ErrorCode::MaxSupplyExceeded);
     let tx = chain.tx(&alice(), vec![msgs::mint(&gpu, &bob().address, 100)]);
     chain.deliver(tx).expect("exactly the max supply may be minted");
 }
@@ -404,21 +376,21 @@ fn a_mint_past_max_supply_is_refused() {
 fn the_native_token_cannot_be_minted() {
     let mut chain = TestChain::new();
     let tx = chain.tx(&alice(), vec![msgs::mint(&cfi(), &alice().address, 1)]);
-    assert_refused(&mut chain, tx, ErrorCode::NotIssuer);
+    refused_tx(&mut chain, tx, ErrorCode::NotIssuer);
 }
 
 #[test]
 fn a_zero_amount_is_refused() {
     let mut chain = TestChain::new();
     let tx = chain.tx(&alice(), vec![msgs::send(&bob().address, &cfi(), 0)]);
-    assert_refused(&mut chain, tx, ErrorCode::ZeroAmount);
+    refused_tx(&mut chain, tx, ErrorCode::ZeroAmount);
 }
 
 #[test]
 fn a_send_to_oneself_is_refused() {
     let mut chain = TestChain::new();
     let tx = chain.tx(&alice(), vec![msgs::send(&alice().address, &cfi(), 1)]);
-    assert_refused(&mut chain, tx, ErrorCode::SelfTransfer);
+    refused_tx(&mut chain, tx, ErrorCode::SelfTransfer);
 }
 
 #[test]
@@ -426,7 +398,7 @@ fn an_asset_symbol_cannot_be_created_twice_by_one_issuer() {
     let mut chain = TestChain::new();
     create_asset(&mut chain, "GPUX", None);
     let tx = chain.tx(&alice(), vec![msgs::create("GPUX", 6, None)]);
-    assert_refused(&mut chain, tx, ErrorCode::AssetExists);
+    refused_tx(&mut chain, tx, ErrorCode::AssetExists);
 }
 
 #[test]
@@ -440,7 +412,7 @@ fn badly_formed_asset_parameters_are_refused() {
         (msgs::create("GPUX", 6, Some(0)), ErrorCode::InvalidMaxSupply),
     ] {
         let tx = chain.tx(&alice(), vec![msg]);
-        assert_refused(&mut chain, tx, code);
+        refused_tx(&mut chain, tx, code);
     }
 }
 

@@ -1,14 +1,15 @@
 //! Capacity tokens, compute leases and hashrate delivery contracts: whole blocks through
 //! `TestChain`, with block time moved forward by hours where a test needs it.
 
-use crate::reports::{active_asic, operator, two_shares_over_a_window};
-use crate::{alice, bob, carol};
+use crate::reports::{active_asic, two_shares_over_a_window};
 use computefi_app::modules::capacity::Holding;
 use computefi_app::modules::lease::{LeaseState, OrderState};
 use computefi_app::modules::{delivery, lease};
-use computefi_testkit::fixtures::{device, envelope, report, telemetry};
+use computefi_testkit::fixtures::{
+    alice, bob, carol, envelope, gpu_title, issue, location, operator, register, report, set_status,
+    telemetry, verify,
+};
 use computefi_testkit::{msgs, refused, run, sim::check, TestAccount, TestChain};
-use computefi_types::compliance::TransferRules;
 use computefi_types::title::*;
 use computefi_types::*;
 use proptest::prelude::*;
@@ -29,30 +30,17 @@ struct Market {
 impl Market {
     fn new(gpus: u32) -> Market {
         let mut chain = TestChain::new();
+        let serials: Vec<String> = (0..gpus).map(|i| format!("GPU-M{i}")).collect();
         let spec = TitleSpec {
-            class: TitleClass::GpuServer,
-            make: "Supermicro".into(),
-            model: MODEL.into(),
-            serials: (0..gpus).map(|i| format!("GPU-M{i}")).collect(),
-            count: gpus,
-            capacity: vec![CapacityItem { milli: u64::from(gpus) * 1_000, unit: CapacityUnit::Gpu }],
-            location: Location { country: "IS".into(), site: "Reykjanes".into() },
+            location: location("IS", "Reykjanes"),
             custodian: "Geo DC".into(),
-            insurance: None,
-            device_keys: vec![device().public_key()],
-            rules: TransferRules::default(),
-            coinbase_tag: None,
             green_bps: 9_000,
+            ..gpu_title(MODEL, &serials)
         };
-        let register = Msg::Registry(RegistryMsg::Register { spec: Box::new(spec) });
-        let title: TitleId =
-            run(&mut chain, &operator(), register).unwrap().events[1].attr("title").unwrap().parse().unwrap();
-        let verify = RegistryMsg::Verify { title, document_hash: sha256(b"audit") };
-        run(&mut chain, &computefi_testkit::auditor(), Msg::Registry(verify)).unwrap();
+        let title = register(&mut chain, spec);
+        verify(&mut chain, title, "audit");
         set_status(&mut chain, title, TitleStatus::Active);
-        run(&mut chain, &bob(), msgs::create("USD", 6, None)).unwrap();
-        let usd = AssetId::derive(&bob().address, "USD");
-        run(&mut chain, &bob(), msgs::mint(&usd, &bob().address, 1_000_000)).unwrap();
+        let usd = stable(&mut chain, 1_000_000);
         Market { chain, title, usd, sequence: 0, prev: Hash::ZERO }
     }
 
@@ -101,8 +89,9 @@ fn order_msg(usd: AssetId, gpus: u32, hours: u32, price_max: u128, deposit: u128
     })
 }
 
-fn set_status(chain: &mut TestChain, title: TitleId, status: TitleStatus) {
-    run(chain, &operator(), Msg::Registry(RegistryMsg::SetStatus { title, status })).unwrap();
+/// A stable asset `USD` (6 decimals) that bob issues, `supply` of it minted to him.
+fn stable(chain: &mut TestChain, supply: u128) -> AssetId {
+    issue(chain, &bob(), "USD", 6, &[(bob().address, supply)])
 }
 
 /// Lets block time run `ms` past the last block (the next block lands there).
@@ -304,13 +293,9 @@ fn capacity_is_never_sold_twice_and_a_token_expires_at_its_windows_end() {
     assert_eq!(held.len(), 2, "the two live tokens still hold theirs");
 }
 
+/// Swaps `amount_in` along `route` for at least one unit, at any height.
 fn swap(route: [AssetId; 2], amount_in: u128) -> Msg {
-    Msg::Amm(AmmMsg::SwapExactIn {
-        route: route.to_vec(),
-        amount_in: Amount(amount_in),
-        amount_out_min: Amount(1),
-        deadline_height: u64::MAX,
-    })
+    msgs::swap_in(&route, amount_in, 1, u64::MAX)
 }
 
 fn received(receipt: &Receipt) -> u128 {
@@ -324,14 +309,7 @@ fn a_pool_of_an_expiring_token_pays_less_for_it_as_its_window_runs_out_and_stops
     let start = m.chain.time_ms() + 1_000;
     let token = issue_gpu_hours(&mut m, 4, start, 10).unwrap();
     run(&mut m.chain, &bob(), msgs::send(&alice().address, &m.usd, 100_000)).unwrap();
-    let create = AmmMsg::CreatePool {
-        asset_a: token,
-        asset_b: m.usd,
-        amount_a: Amount(20_000),
-        amount_b: Amount(100_000),
-        fee_bps: 30,
-    };
-    run(&mut m.chain, &alice(), Msg::Amm(create)).unwrap();
+    run(&mut m.chain, &alice(), msgs::create_pool(&token, &m.usd, 20_000, 100_000)).unwrap();
     run(&mut m.chain, &alice(), msgs::send(&bob().address, &token, 4_000)).unwrap();
     // Sell 1,000 early in the window, buy them back, and sell again when half the window is past.
     let early = received(&run(&mut m.chain, &bob(), swap([token, m.usd], 1_000)).unwrap());
@@ -376,9 +354,7 @@ fn a_pool_of_an_expiring_token_pays_less_for_it_as_its_window_runs_out_and_stops
 fn a_delivery_contract_that_under_delivers_refunds_the_buyer_and_records_a_penalty() {
     // The title claims 100 TH/s; its shares show about 24 TH/s.
     let (mut chain, title) = active_asic(100_000);
-    run(&mut chain, &bob(), msgs::create("USD", 6, None)).unwrap();
-    let usd = AssetId::derive(&bob().address, "USD");
-    run(&mut chain, &bob(), msgs::mint(&usd, &bob().address, 2_000_000)).unwrap();
+    let usd = stable(&mut chain, 2_000_000);
     let offer = DeliveryMsg::Offer {
         title,
         ths_milli: 100_000,
@@ -428,9 +404,7 @@ fn a_delivery_contract_that_under_delivers_refunds_the_buyer_and_records_a_penal
 fn a_delivery_contract_within_tolerance_pays_the_delivered_part_and_returns_the_rest() {
     // The title claims 20 TH/s and its shares show about 24 TH/s: full delivery.
     let (mut chain, title) = active_asic(20_000);
-    run(&mut chain, &bob(), msgs::create("USD", 6, None)).unwrap();
-    let usd = AssetId::derive(&bob().address, "USD");
-    run(&mut chain, &bob(), msgs::mint(&usd, &bob().address, 1_000_000)).unwrap();
+    let usd = stable(&mut chain, 1_000_000);
     let offer = |ths_milli, start_ms| DeliveryMsg::Offer {
         title,
         ths_milli,

@@ -2,38 +2,24 @@
 
 use computefi_app::modules::oracle::{self, FeedConfig};
 use computefi_testkit::fixtures::{
-    challenge_product, device, envelope, header, opened_rows, report, shares, telemetry, BLOCK_1,
-    BLOCK_100000, BLOCK_100001,
+    alice, asic_title, bob, carol, challenge_product, device, envelope, gpu_title, header, location,
+    opened_rows, operator, register, report, set_status, shares, telemetry, verify, BLOCK_1, BLOCK_100000,
+    BLOCK_100001,
 };
 use computefi_testkit::{refused, run, TestAccount, TestChain};
-use computefi_types::compliance::TransferRules;
 use computefi_types::device::*;
 use computefi_types::title::*;
 use computefi_types::*;
 
-pub(crate) fn operator() -> TestAccount {
-    TestAccount::named("alice")
-}
-
+/// A GPU title of one GPU in Luleå, reporting through device-1, registered and not yet verified.
 fn title_with_device(chain: &mut TestChain) -> TitleId {
     let spec = TitleSpec {
-        class: TitleClass::GpuServer,
         make: "Dell".into(),
-        model: "XE9680".into(),
-        serials: vec!["GPU-X1".into()],
-        count: 1,
-        capacity: vec![CapacityItem { milli: 1000, unit: CapacityUnit::Gpu }],
-        location: Location { country: "SE".into(), site: "Lulea".into() },
+        location: location("SE", "Lulea"),
         custodian: "North DC".into(),
-        insurance: None,
-        device_keys: vec![device().public_key()],
-        rules: TransferRules::default(),
-        coinbase_tag: None,
-        green_bps: 0,
+        ..gpu_title("XE9680", &["GPU-X1"])
     };
-    let receipt =
-        run(chain, &operator(), Msg::Registry(RegistryMsg::Register { spec: Box::new(spec) })).unwrap();
-    receipt.events[1].attr("title").unwrap().parse().unwrap()
+    register(chain, spec)
 }
 
 #[test]
@@ -124,10 +110,8 @@ fn submit(value: u128) -> Msg {
 
 #[test]
 fn a_feed_is_the_median_of_fresh_submissions_and_only_with_a_quorum() {
-    let (a, b, c) = (TestAccount::named("alice"), TestAccount::named("bob"), TestAccount::named("carol"));
-    let mut genesis = TestChain::genesis(&["alice", "bob", "carol"]);
-    genesis.oracle_feeds = vec![feed(&[&a, &b, &c])];
-    let mut chain = TestChain::from_genesis(&genesis);
+    let (a, b, c) = (alice(), bob(), carol());
+    let mut chain = TestChain::with_genesis(|g| g.oracle_feeds = vec![feed(&[&a, &b, &c])]);
     let read = |chain: &TestChain| chain.app().feed("btc_usd").unwrap().unwrap();
 
     run(&mut chain, &a, submit(100_000_000_000)).unwrap();
@@ -173,44 +157,10 @@ pub(crate) fn active_asic(th_milli: u64) -> (TestChain, TitleId) {
 
 /// The same on a chain whose parameters `tweak` sets.
 fn active_asic_with(th_milli: u64, tweak: impl FnOnce(&mut computefi_app::Params)) -> (TestChain, TitleId) {
-    let mut genesis = TestChain::genesis(&["alice", "bob", "carol"]);
-    tweak(&mut genesis.params);
-    let mut chain = TestChain::from_genesis(&genesis);
-    let spec = TitleSpec {
-        class: TitleClass::AsicMiner,
-        make: "Bitmain".into(),
-        model: "Antminer S21".into(),
-        serials: vec!["S21-0001".into()],
-        count: 1,
-        capacity: vec![CapacityItem { milli: th_milli, unit: CapacityUnit::TerahashPerSecond }],
-        location: Location { country: "PY".into(), site: "Itaipu".into() },
-        custodian: "Hydro Hosting".into(),
-        insurance: None,
-        device_keys: vec![device().public_key()],
-        rules: TransferRules::default(),
-        coinbase_tag: None,
-        green_bps: 0,
-    };
-    let title: TitleId =
-        run(&mut chain, &operator(), Msg::Registry(RegistryMsg::Register { spec: Box::new(spec) }))
-            .unwrap()
-            .events[1]
-            .attr("title")
-            .unwrap()
-            .parse()
-            .unwrap();
-    run(
-        &mut chain,
-        &computefi_testkit::auditor(),
-        Msg::Registry(RegistryMsg::Verify { title, document_hash: sha256(b"site visit") }),
-    )
-    .unwrap();
-    run(
-        &mut chain,
-        &operator(),
-        Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Active }),
-    )
-    .unwrap();
+    let mut chain = TestChain::with_genesis(|g| tweak(&mut g.params));
+    let title = register(&mut chain, asic_title(th_milli));
+    verify(&mut chain, title, "site visit");
+    set_status(&mut chain, title, TitleStatus::Active);
     (chain, title)
 }
 
@@ -273,32 +223,26 @@ fn a_weak_a_duplicate_or_a_misplaced_share_is_refused() {
 
 /// A verified GPU title with device-1, on a chain with 16×16 challenges and 3-block deadlines.
 fn challenged_gpu() -> (TestChain, TitleId) {
-    let mut genesis = TestChain::genesis(&["alice", "bob", "carol"]);
-    genesis.params.challenge_n = 16;
-    genesis.params.challenge_answer_blocks = 3;
-    genesis.params.challenge_open_blocks = 3;
-    let mut chain = TestChain::from_genesis(&genesis);
+    let mut chain = TestChain::with_genesis(|g| {
+        g.params.challenge_n = 16;
+        g.params.challenge_answer_blocks = 3;
+        g.params.challenge_open_blocks = 3;
+    });
     let title = title_with_device(&mut chain);
-    run(
-        &mut chain,
-        &computefi_testkit::auditor(),
-        Msg::Registry(RegistryMsg::Verify { title, document_hash: sha256(b"audit") }),
-    )
-    .unwrap();
+    verify(&mut chain, title, "audit");
     (chain, title)
 }
 
 /// The same GPU title, already active.
 fn active_challenged_gpu() -> (TestChain, TitleId) {
     let (mut chain, title) = challenged_gpu();
-    let activate = Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Active });
-    run(&mut chain, &operator(), activate).unwrap();
+    set_status(&mut chain, title, TitleStatus::Active);
     (chain, title)
 }
 
 fn request_challenge(chain: &mut TestChain, title: TitleId) -> (u64, [u8; 32]) {
     let msg = Msg::Device(DeviceMsg::RequestChallenge { title });
-    let receipt = run(chain, &TestAccount::named("carol"), msg).expect("anyone may challenge");
+    let receipt = run(chain, &carol(), msg).expect("anyone may challenge");
     let e = &receipt.events[1];
     let seed: Hash = e.attr("seed").unwrap().parse().unwrap();
     (e.attr("challenge").unwrap().parse().unwrap(), seed.0)
@@ -362,16 +306,16 @@ fn an_unanswered_challenge_is_expired_by_anyone_after_its_deadline_and_degrades_
     let (id, _) = request_challenge(&mut chain, title);
     refused(
         &mut chain,
-        &TestAccount::named("carol"),
+        &carol(),
         Msg::Device(DeviceMsg::RequestChallenge { title }),
         ErrorCode::ChallengePending,
     );
     let expire = Msg::Device(DeviceMsg::ExpireChallenge { challenge: id });
-    refused(&mut chain, &TestAccount::named("bob"), expire.clone(), ErrorCode::ChallengeNotExpired);
+    refused(&mut chain, &bob(), expire.clone(), ErrorCode::ChallengeNotExpired);
     for _ in 0..3 {
         chain.produce(vec![]);
     }
-    let receipt = run(&mut chain, &TestAccount::named("bob"), expire).unwrap();
+    let receipt = run(&mut chain, &bob(), expire).unwrap();
     assert_eq!(receipt.events[1].attr("reason"), Some("no answer before the deadline"));
     assert_eq!(chain.app().title(&title).unwrap().unwrap().status, TitleStatus::Degraded);
 }
@@ -418,7 +362,7 @@ fn only_verified_gpu_titles_can_be_challenged() {
 #[test]
 fn a_silent_asic_title_is_marked_offline_by_anyone_and_its_next_share_brings_it_back() {
     let (mut chain, title) = active_asic_with(20_000, |p| p.shares_offline_ms = 3_000);
-    let watcher = TestAccount::named("bob");
+    let watcher = bob();
     let offline = Msg::Device(DeviceMsg::MarkOffline { title });
     refused(&mut chain, &watcher, offline.clone(), ErrorCode::NotOffline);
     let first = envelope(&chain, title, 1, Hash::ZERO, shares(&[BLOCK_100000], 14_000));
@@ -456,9 +400,7 @@ fn an_attestation_must_answer_the_nonce_the_ledger_issued() {
     let err = refused(&mut chain, &operator(), report(unasked), ErrorCode::InvalidPayload);
     assert!(err.detail.contains("request one first"), "{err}");
 
-    let receipt =
-        run(&mut chain, &TestAccount::named("bob"), Msg::Device(DeviceMsg::RequestAttestation { title }))
-            .unwrap();
+    let receipt = run(&mut chain, &bob(), Msg::Device(DeviceMsg::RequestAttestation { title })).unwrap();
     assert!(receipt.events[1].attr("nonce").is_some());
     // NVIDIA's sample is a genuine report, but for another verifier's nonce: a replayed report.
     let replayed = envelope(&chain, title, 1, Hash::ZERO, sample_attestation());
@@ -490,35 +432,14 @@ fn proof_100000() -> ShareProof {
 
 fn tagged_asic(tag: &str) -> (TestChain, TitleId) {
     let mut chain = TestChain::new();
-    let mut spec = asic_spec_for_tags();
-    spec.coinbase_tag = Some(tag.to_string());
-    let title: TitleId =
-        run(&mut chain, &operator(), Msg::Registry(RegistryMsg::Register { spec: Box::new(spec) }))
-            .unwrap()
-            .events[1]
-            .attr("title")
-            .unwrap()
-            .parse()
-            .unwrap();
+    let spec = TitleSpec { coinbase_tag: Some(tag.to_string()), ..asic_spec_for_tags() };
+    let title = register(&mut chain, spec);
     (chain, title)
 }
 
+/// A 20 TH/s ASIC title for the coinbase-tag tests.
 fn asic_spec_for_tags() -> TitleSpec {
-    TitleSpec {
-        class: TitleClass::AsicMiner,
-        make: "Bitmain".into(),
-        model: "Antminer S21".into(),
-        serials: vec!["S21-TAG".into()],
-        count: 1,
-        capacity: vec![CapacityItem { milli: 20_000, unit: CapacityUnit::TerahashPerSecond }],
-        location: Location { country: "PY".into(), site: "Itaipu".into() },
-        custodian: "Hydro Hosting".into(),
-        insurance: None,
-        device_keys: vec![device().public_key()],
-        rules: TransferRules::default(),
-        coinbase_tag: None,
-        green_bps: 0,
-    }
+    TitleSpec { serials: vec!["S21-TAG".into()], ..asic_title(20_000) }
 }
 
 #[test]
@@ -572,37 +493,24 @@ fn tip(height: u64, hash: Hash) -> Msg {
 
 #[test]
 fn on_a_chain_with_tip_feeders_a_share_must_build_on_a_recent_tip() {
-    let mut genesis = TestChain::genesis(&["alice", "bob", "carol"]);
-    genesis.oracle_feeds = vec![FeedConfig {
-        name: "btc_tip".into(),
-        decimals: 0,
-        feeders: vec![operator().address],
-        quorum: 1,
-        max_age_ms: 1,
-    }];
-    let mut chain = TestChain::from_genesis(&genesis);
-    let mut spec = asic_spec_for_tags();
-    spec.serials = vec!["S21-TIP".into()];
-    let title: TitleId =
-        run(&mut chain, &operator(), Msg::Registry(RegistryMsg::Register { spec: Box::new(spec) }))
-            .unwrap()
-            .events[1]
-            .attr("title")
-            .unwrap()
-            .parse()
-            .unwrap();
+    let mut chain = TestChain::with_genesis(|g| {
+        g.oracle_feeds = vec![FeedConfig {
+            name: "btc_tip".into(),
+            decimals: 0,
+            feeders: vec![operator().address],
+            quorum: 1,
+            max_age_ms: 1,
+        }]
+    });
+    let spec = TitleSpec { serials: vec!["S21-TIP".into()], ..asic_spec_for_tags() };
+    let title = register(&mut chain, spec);
 
     let h100000 = computefi_proofs::pow::Header::parse(&header(BLOCK_100000)).unwrap();
     let h100001 = computefi_proofs::pow::Header::parse(&header(BLOCK_100001)).unwrap();
     assert_eq!(h100001.prev_blockhash(), h100000.block_hash(), "block 100001 builds on 100000");
     let first = envelope(&chain, title, 1, Hash::ZERO, shares(&[BLOCK_100000], 14_000));
     refused(&mut chain, &operator(), report(first.clone()), ErrorCode::StaleShare);
-    refused(
-        &mut chain,
-        &TestAccount::named("bob"),
-        tip(99_999, Hash(h100000.prev_blockhash().0)),
-        ErrorCode::NotFeeder,
-    );
+    refused(&mut chain, &bob(), tip(99_999, Hash(h100000.prev_blockhash().0)), ErrorCode::NotFeeder);
     run(&mut chain, &operator(), tip(99_999, Hash(h100000.prev_blockhash().0))).unwrap();
     run(&mut chain, &operator(), report(first.clone())).expect("the share builds on a recent tip");
 

@@ -2,82 +2,26 @@
 //! that only eligible investors may hold, and the income the hardware earns reaches the holders.
 
 use computefi_app::modules::revenue;
-use computefi_testkit::{auditor, issuer, msgs, refused, run, TestAccount, TestChain};
+use computefi_testkit::fixtures::{
+    cfi, gpu_title, grant, investor, issue, kyc, kyc_rules, operator, outsider, register, verify,
+};
+use computefi_testkit::{auditor, issuer, msgs, refused, run, TestChain};
 use computefi_types::compliance::{Claim, ClaimType, Condition, Requirement, TransferRules};
 use computefi_types::title::*;
 use computefi_types::*;
 use proptest::prelude::*;
 
-fn operator() -> TestAccount {
-    TestAccount::named("alice")
-}
-fn investor() -> TestAccount {
-    TestAccount::named("bob")
-}
-fn outsider() -> TestAccount {
-    TestAccount::named("carol")
-}
-fn cfi() -> AssetId {
-    AssetId::native()
-}
-
+/// An insured rack of H100 servers, one title per set of `serials`, without a device key.
 fn gpu_spec(serials: &[&str]) -> TitleSpec {
     TitleSpec {
-        class: TitleClass::GpuServer,
-        make: "Supermicro".into(),
-        model: "SYS-821GE-TNHR (8x H100 SXM)".into(),
-        serials: serials.iter().map(|s| s.to_string()).collect(),
-        count: serials.len() as u32,
-        capacity: vec![CapacityItem { milli: serials.len() as u64 * 1000, unit: CapacityUnit::Gpu }],
-        location: Location { country: "DE".into(), site: "Frankfurt FRA-2".into() },
-        custodian: "Colo GmbH".into(),
         insurance: Some(Insurance {
             insurer: "Munich Re".into(),
             cover: Amount(250_000_000_000),
             expires_at_ms: u64::MAX,
         }),
         device_keys: vec![],
-        rules: TransferRules::default(),
-        coinbase_tag: None,
-        green_bps: 0,
+        ..gpu_title("SYS-821GE-TNHR (8x H100 SXM)", serials)
     }
-}
-
-fn kyc_rules() -> TransferRules {
-    TransferRules {
-        requirements: vec![Requirement {
-            sender: vec![],
-            receiver: vec![Condition::Has { claim: ClaimType::Kyc, issuer: issuer().address }],
-        }],
-        ..TransferRules::default()
-    }
-}
-
-fn register(chain: &mut TestChain, spec: TitleSpec) -> TitleId {
-    let receipt = run(chain, &operator(), Msg::Registry(RegistryMsg::Register { spec: Box::new(spec) }))
-        .expect("registers");
-    receipt.events.iter().find_map(|e| e.attr("title")).unwrap().parse().unwrap()
-}
-
-fn verify(chain: &mut TestChain, title: TitleId) {
-    let msg = Msg::Registry(RegistryMsg::Verify { title, document_hash: sha256(b"audit report") });
-    run(chain, &auditor(), msg).expect("the auditor verifies");
-}
-
-fn grant(
-    chain: &mut TestChain,
-    who: &Address,
-    claim_type: ClaimType,
-    jurisdiction: Option<&str>,
-    expires_at_ms: u64,
-) {
-    let claim = Claim { claim_type, jurisdiction: jurisdiction.map(String::from) };
-    run(chain, &issuer(), Msg::Identity(IdentityMsg::GrantClaim { subject: *who, claim, expires_at_ms }))
-        .expect("granted");
-}
-
-fn kyc(chain: &mut TestChain, who: &Address) {
-    grant(chain, who, ClaimType::Kyc, None, u64::MAX);
 }
 
 /// A verified title split into `shares` shares held by the operator, with KYC rules.
@@ -85,7 +29,7 @@ fn vault(chain: &mut TestChain, shares: u128) -> (TitleId, AssetId) {
     let mut spec = gpu_spec(&["GPU-0001", "GPU-0002"]);
     spec.rules = kyc_rules();
     let title = register(chain, spec);
-    verify(chain, title);
+    verify(chain, title, "audit report");
     let msg = Msg::Shares(SharesMsg::Fractionalise {
         titles: vec![title],
         shares: Amount(shares),
@@ -228,9 +172,7 @@ fn depositing_to_a_retired_title_is_refused() {
 #[test]
 fn a_claim_issuer_grants_and_revokes_claims_and_an_expired_claim_does_not_count() {
     let mut chain = TestChain::new();
-    let gpu = AssetId::derive(&operator().address, "GPUX");
-    run(&mut chain, &operator(), msgs::create("GPUX", 0, None)).unwrap();
-    run(&mut chain, &operator(), msgs::mint(&gpu, &operator().address, 100)).unwrap();
+    let gpu = issue(&mut chain, &operator(), "GPUX", 0, &[(operator().address, 100)]);
     run(&mut chain, &operator(), Msg::Compliance(ComplianceMsg::SetRules { asset: gpu, rules: kyc_rules() }))
         .unwrap();
 
@@ -283,9 +225,7 @@ fn an_unregistered_issuer_cannot_grant_claims() {
 #[test]
 fn a_transfer_passes_if_any_requirement_holds_entirely() {
     let mut chain = TestChain::new();
-    let gpu = AssetId::derive(&operator().address, "GPUX");
-    run(&mut chain, &operator(), msgs::create("GPUX", 0, None)).unwrap();
-    run(&mut chain, &operator(), msgs::mint(&gpu, &operator().address, 100)).unwrap();
+    let gpu = issue(&mut chain, &operator(), "GPUX", 0, &[(operator().address, 100)]);
     let i = issuer().address;
     let rules = TransferRules {
         requirements: vec![
@@ -324,9 +264,7 @@ fn a_transfer_passes_if_any_requirement_holds_entirely() {
 #[test]
 fn holder_count_and_holding_limits_are_enforced() {
     let mut chain = TestChain::new();
-    let gpu = AssetId::derive(&operator().address, "GPUX");
-    run(&mut chain, &operator(), msgs::create("GPUX", 0, None)).unwrap();
-    run(&mut chain, &operator(), msgs::mint(&gpu, &operator().address, 100)).unwrap();
+    let gpu = issue(&mut chain, &operator(), "GPUX", 0, &[(operator().address, 100)]);
     let rules =
         TransferRules { holders_max: Some(2), holding_bps_max: Some(3_000), ..TransferRules::default() };
     run(&mut chain, &operator(), Msg::Compliance(ComplianceMsg::SetRules { asset: gpu, rules })).unwrap();
@@ -344,9 +282,7 @@ fn holder_count_and_holding_limits_are_enforced() {
 #[test]
 fn freezes_stop_transfers_and_a_controller_can_force_one_on_the_record() {
     let mut chain = TestChain::new();
-    let gpu = AssetId::derive(&operator().address, "GPUX");
-    run(&mut chain, &operator(), msgs::create("GPUX", 0, None)).unwrap();
-    run(&mut chain, &operator(), msgs::mint(&gpu, &investor().address, 10)).unwrap();
+    let gpu = issue(&mut chain, &operator(), "GPUX", 0, &[(investor().address, 10)]);
     let freeze = |account| Msg::Compliance(ComplianceMsg::Freeze { asset: gpu, account });
     refused(&mut chain, &investor(), freeze(None), ErrorCode::NotIssuer);
     run(&mut chain, &operator(), freeze(Some(investor().address))).unwrap();
@@ -410,7 +346,7 @@ fn only_the_right_party_acts_on_a_title() {
         Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Active }),
         ErrorCode::BadStatusChange,
     );
-    verify(&mut chain, title);
+    verify(&mut chain, title, "audit report");
     refused(
         &mut chain,
         &investor(),
@@ -446,7 +382,7 @@ fn only_the_right_party_acts_on_a_title() {
 fn a_pledged_title_stays_put_until_the_lender_releases_it() {
     let mut chain = TestChain::new();
     let title = register(&mut chain, gpu_spec(&["GPU-1"]));
-    verify(&mut chain, title);
+    verify(&mut chain, title, "audit report");
     run(&mut chain, &operator(), Msg::Registry(RegistryMsg::Pledge { title, to: investor().address }))
         .unwrap();
     refused(
@@ -516,7 +452,7 @@ fn splitting_needs_a_verified_title_and_at_least_one_share() {
     };
     refused(&mut chain, &operator(), split(0), ErrorCode::ZeroShares);
     refused(&mut chain, &operator(), split(10), ErrorCode::TitleNotVerified);
-    verify(&mut chain, title);
+    verify(&mut chain, title, "audit report");
     refused(&mut chain, &investor(), split(10), ErrorCode::NotTitleHolder);
     run(&mut chain, &operator(), split(10)).unwrap();
     refused(&mut chain, &operator(), split(10), ErrorCode::NotTitleHolder);
@@ -576,7 +512,7 @@ fn a_vault_holds_several_titles_of_one_class_and_takes_income_for_all() {
     asic.class = TitleClass::AsicMiner;
     let c = register(&mut chain, asic);
     for t in [a, b, c] {
-        verify(&mut chain, t);
+        verify(&mut chain, t, "audit report");
     }
     let split = |titles: Vec<TitleId>| {
         Msg::Shares(SharesMsg::Fractionalise {

@@ -431,7 +431,7 @@ impl App {
             }
             o.set_next_nonce(&sender, next.saturating_add(1));
             o.transfer(&sender, &bank::fee_collector(), &native, fee)?;
-            let mut events = vec![bank::event::fee(&sender, fee)];
+            let mut events = vec![bank::event::BankEvent::Fee { payer: sender, amount: fee }.into()];
             for (i, msg) in tx.tx.msgs.iter().enumerate() {
                 let more = msg.execute(&mut o, ctx).map_err(|e| match e {
                     ExecError::Rejected(t) => ExecError::Rejected(t.at_msg(i)),

@@ -12,6 +12,8 @@ pub mod capacity;
 pub mod compliance;
 pub mod delivery;
 pub mod device;
+#[cfg(test)]
+mod events_wire_test;
 pub mod identity;
 pub mod layers;
 pub mod lease;

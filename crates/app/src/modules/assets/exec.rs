@@ -1,6 +1,6 @@
 //! Handlers of `assets` messages.
 
-use super::event;
+use super::event::AssetsEvent;
 use super::state::{AssetInfo, AssetsRead, AssetsWrite};
 use crate::modules::bank::BankWrite;
 use crate::modules::{Handler, TxContext, HOOKS};
@@ -86,7 +86,7 @@ impl Handler for AssetsMsg {
                     supply: Amount::ZERO,
                 };
                 state.put_asset(&info);
-                Ok(vec![event::created(&info)])
+                Ok(vec![AssetsEvent::Created(info).into()])
             }
             AssetsMsg::Mint { asset, to, amount } => {
                 let mut info = issued_by_sender(state, asset, ctx)?;
@@ -106,12 +106,14 @@ impl Handler for AssetsMsg {
                 state.credit(to, asset, *amount)?;
                 info.supply = supply;
                 state.put_asset(&info);
-                Ok(vec![event::minted(asset, to, *amount, supply)])
+                Ok(vec![AssetsEvent::Minted { asset: *asset, to: *to, amount: *amount, supply }.into()])
             }
             AssetsMsg::Burn { asset, amount } => {
                 issued_by_sender(state, asset, ctx)?;
                 let supply = state.burn_from(&ctx.sender, asset, *amount)?;
-                Ok(vec![event::burned(asset, &ctx.sender, *amount, supply)])
+                Ok(vec![
+                    AssetsEvent::Burned { asset: *asset, from: ctx.sender, amount: *amount, supply }.into()
+                ])
             }
         }
     }

@@ -1,6 +1,6 @@
 //! Handlers of `bank` messages.
 
-use super::event;
+use super::event::BankEvent;
 use super::state::BankRead;
 use super::state::BankWrite;
 use crate::modules::{Handler, TxContext, HOOKS};
@@ -36,7 +36,7 @@ fn send(
     }
     (HOOKS.movement_checking)(&*state, asset, Some(&ctx.sender), to, amount, ctx.time_ms)?;
     state.transfer(&ctx.sender, to, asset, amount)?;
-    Ok(event::transfer(&ctx.sender, to, asset, amount))
+    Ok(BankEvent::Transfer { from: ctx.sender, to: *to, asset: *asset, amount }.into())
 }
 
 impl Handler for BankMsg {

@@ -1,5 +1,6 @@
 //! Handlers of `compliance` messages.
 
+use super::event::ComplianceEvent;
 use super::state::{ComplianceRead, ComplianceWrite};
 use crate::modules::assets::{AssetInfo, AssetsRead};
 use crate::modules::bank::{BankRead, BankWrite};
@@ -44,12 +45,7 @@ impl Handler for ComplianceMsg {
             ComplianceMsg::SetRules { asset, rules } => {
                 issued_by_sender(state, asset, ctx)?;
                 state.set_rules(asset, rules);
-                Ok(vec![Event::new("compliance.rules_set")
-                    .with("asset", asset)
-                    .with("requirements", rules.requirements.len())
-                    .with("holders_max", rules.holders_max.map(|m| m.to_string()).unwrap_or_default())
-                    .with("holding_bps_max", rules.holding_bps_max.map(|m| m.to_string()).unwrap_or_default())
-                    .with("controller", rules.controller.map(|c| c.to_string()).unwrap_or_default())])
+                Ok(vec![ComplianceEvent::RulesSet { asset: *asset, rules: rules.clone() }.into()])
             }
             ComplianceMsg::Freeze { asset, account } | ComplianceMsg::Unfreeze { asset, account } => {
                 issued_by_sender(state, asset, ctx)?;
@@ -62,9 +58,7 @@ impl Handler for ComplianceMsg {
                     return Err(TxError::new(ErrorCode::NotFrozen, format!("asset {asset}")).into());
                 }
                 state.set_frozen(asset, account.as_ref(), freeze);
-                Ok(vec![Event::new(if freeze { "compliance.frozen" } else { "compliance.unfrozen" })
-                    .with("asset", asset)
-                    .with("account", account.map(|a| a.to_string()).unwrap_or_default())])
+                Ok(vec![ComplianceEvent::Freeze { frozen: freeze, asset: *asset, account: *account }.into()])
             }
             ComplianceMsg::ForceTransfer { asset, from, to, amount } => {
                 let controller = state.rules(asset)?.and_then(|r| r.controller);
@@ -94,12 +88,14 @@ impl Handler for ComplianceMsg {
                     .into());
                 }
                 state.transfer(from, to, asset, *amount)?;
-                Ok(vec![Event::new("compliance.forced_transfer")
-                    .with("asset", asset)
-                    .with("from", from)
-                    .with("to", to)
-                    .with("amount", amount)
-                    .with("controller", ctx.sender)])
+                Ok(vec![ComplianceEvent::ForcedTransfer {
+                    asset: *asset,
+                    from: *from,
+                    to: *to,
+                    amount: *amount,
+                    controller: ctx.sender,
+                }
+                .into()])
             }
         }
     }

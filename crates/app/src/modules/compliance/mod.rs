@@ -10,6 +10,7 @@
 //! - Only the asset's issuer sets rules and freezes; only its controller forces transfers.
 
 pub mod check;
+pub mod event;
 pub mod exec;
 pub mod state;
 pub use check::{check, evaluate_requirements, Movement};

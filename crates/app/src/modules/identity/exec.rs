@@ -1,5 +1,6 @@
 //! Handlers of `identity` messages.
 
+use super::event::IdentityEvent;
 use super::state::{ClaimRecord, IdentityRead, IdentityWrite};
 use crate::modules::{Handler, TxContext};
 use crate::state::{ExecError, Overlay};
@@ -51,12 +52,14 @@ impl Handler for IdentityMsg {
                     granted_height: ctx.height,
                 };
                 state.put_claim(subject, &record);
-                Ok(vec![Event::new("identity.claim_granted")
-                    .with("subject", subject)
-                    .with("issuer", ctx.sender)
-                    .with("claim", claim.claim_type.as_str())
-                    .with("jurisdiction", claim.jurisdiction.clone().unwrap_or_default())
-                    .with("expires_at_ms", expires_at_ms)])
+                Ok(vec![IdentityEvent::ClaimGranted {
+                    subject: *subject,
+                    issuer: ctx.sender,
+                    claim: claim.claim_type,
+                    jurisdiction: claim.jurisdiction.clone(),
+                    expires_at_ms: *expires_at_ms,
+                }
+                .into()])
             }
             IdentityMsg::RevokeClaim { subject, claim } => {
                 if state.claim(subject, &ctx.sender, *claim)?.is_none() {
@@ -67,10 +70,8 @@ impl Handler for IdentityMsg {
                     .into());
                 }
                 state.delete_claim(subject, &ctx.sender, *claim);
-                Ok(vec![Event::new("identity.claim_revoked")
-                    .with("subject", subject)
-                    .with("issuer", ctx.sender)
-                    .with("claim", claim.as_str())])
+                Ok(vec![IdentityEvent::ClaimRevoked { subject: *subject, issuer: ctx.sender, claim: *claim }
+                    .into()])
             }
         }
     }

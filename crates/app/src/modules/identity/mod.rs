@@ -6,6 +6,7 @@
 //! - Only a registered claim issuer writes claims, and only its own.
 //! - A claim counts only while the block time is before its expiry.
 
+pub mod event;
 pub mod exec;
 pub mod query;
 pub mod state;

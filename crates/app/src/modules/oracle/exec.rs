@@ -1,5 +1,6 @@
 //! Handler of `oracle` messages.
 
+use super::event::OracleEvent;
 use super::state::*;
 use crate::modules::{Handler, TxContext};
 use crate::state::{ExecError, Overlay, StateRead, StateWrite};
@@ -50,7 +51,7 @@ fn submit_tip(
             }
         }
     }
-    Ok(vec![Event::new("oracle.tip").with("height", height).with("hash", hash).with("feeder", ctx.sender)])
+    Ok(vec![OracleEvent::Tip { height, hash: *hash, feeder: ctx.sender }.into()])
 }
 
 impl Handler for OracleMsg {
@@ -72,9 +73,6 @@ impl Handler for OracleMsg {
             submission_key(feed, &ctx.sender),
             &Submission { value: *value, height: ctx.height, time_ms: ctx.time_ms },
         );
-        Ok(vec![Event::new("oracle.submitted")
-            .with("feed", feed)
-            .with("feeder", ctx.sender)
-            .with("value", value)])
+        Ok(vec![OracleEvent::Submitted { feed: feed.clone(), feeder: ctx.sender, value: *value }.into()])
     }
 }

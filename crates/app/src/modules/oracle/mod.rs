@@ -7,6 +7,7 @@
 //! - Only a feed's feeders write its submissions; each feeder has one current submission.
 //! - A read never uses a submission older than `max_age_ms` at the reading block's time.
 
+pub mod event;
 pub mod exec;
 pub mod query;
 pub mod state;

@@ -1,5 +1,6 @@
 //! Handlers of `shares` messages.
 
+use super::event::SharesEvent;
 use super::state::{module_account, put_vault, SharesRead, Vault, COUNT_KEY};
 use crate::modules::assets::exec::symbol_is_valid;
 use crate::modules::assets::{AssetInfo, AssetsRead, AssetsWrite};
@@ -81,11 +82,7 @@ fn fractionalise(
         open: true,
     };
     put_vault(state, &vault);
-    Ok(vec![Event::new("shares.fractionalised")
-        .with("asset", asset)
-        .with("shares", shares)
-        .with("titles", ids.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(","))
-        .with("holder", ctx.sender)])
+    Ok(vec![SharesEvent::Fractionalised { asset, shares, titles: ids.to_vec(), holder: ctx.sender }.into()])
 }
 
 fn recombine(state: &mut Overlay<'_>, ctx: &TxContext, asset: &AssetId) -> Result<Vec<Event>, ExecError> {
@@ -110,10 +107,7 @@ fn recombine(state: &mut Overlay<'_>, ctx: &TxContext, asset: &AssetId) -> Resul
     }
     vault.open = false;
     put_vault(state, &vault);
-    Ok(vec![Event::new("shares.recombined")
-        .with("asset", asset)
-        .with("holder", ctx.sender)
-        .with("shares", held)])
+    Ok(vec![SharesEvent::Recombined { asset: *asset, holder: ctx.sender, shares: held }.into()])
 }
 
 impl Handler for SharesMsg {

@@ -7,6 +7,7 @@
 //!   token's issuer is this module's account).
 //! - A title is in at most one open vault.
 
+pub mod event;
 pub mod exec;
 pub mod state;
 pub use state::{SharesRead, Vault};

@@ -1,0 +1,155 @@
+//! The typed events of the modules become exactly the wire events the inline builders made
+//! before (kind, attribute names, order and text): receipts and the API stay byte-identical.
+
+use super::assets::event::AssetsEvent;
+use super::assets::AssetInfo;
+use super::bank::event::BankEvent;
+use super::compliance::event::ComplianceEvent;
+use super::identity::event::IdentityEvent;
+use super::oracle::event::OracleEvent;
+use super::shares::event::SharesEvent;
+use computefi_types::compliance::{ClaimType, Requirement, TransferRules};
+use computefi_types::{Address, Amount, AssetId, Event, Hash, TitleId};
+
+fn wire(e: impl Into<Event>) -> Event {
+    e.into()
+}
+
+#[test]
+fn base_layer_events_are_the_wire_events_of_before() {
+    let (a, b, asset) = (Address([1; 20]), Address([2; 20]), AssetId([3; 20]));
+    let amount = Amount(12_345);
+    assert_eq!(
+        wire(BankEvent::Transfer { from: a, to: b, asset, amount }),
+        Event::new("bank.transfer").with("from", a).with("to", b).with("asset", asset).with("amount", amount)
+    );
+    assert_eq!(
+        wire(BankEvent::Fee { payer: a, amount }),
+        Event::new("bank.fee").with("payer", a).with("amount", amount)
+    );
+    for max_supply in [None, Some(Amount(9))] {
+        let info = AssetInfo {
+            id: asset,
+            issuer: a,
+            symbol: "GPUX".into(),
+            name: "GPU".into(),
+            decimals: 6,
+            max_supply,
+            supply: Amount(0),
+        };
+        assert_eq!(
+            wire(AssetsEvent::Created(info.clone())),
+            Event::new("assets.created")
+                .with("asset", info.id)
+                .with("issuer", info.issuer)
+                .with("symbol", &info.symbol)
+                .with("decimals", info.decimals)
+                .with("max_supply", info.max_supply.map(|m| m.to_string()).unwrap_or_default())
+        );
+    }
+    let supply = Amount(99);
+    assert_eq!(
+        wire(AssetsEvent::Minted { asset, to: b, amount, supply }),
+        Event::new("assets.minted")
+            .with("asset", asset)
+            .with("to", b)
+            .with("amount", amount)
+            .with("supply", supply)
+    );
+    assert_eq!(
+        wire(AssetsEvent::Burned { asset, from: a, amount, supply }),
+        Event::new("assets.burned")
+            .with("asset", asset)
+            .with("from", a)
+            .with("amount", amount)
+            .with("supply", supply)
+    );
+    for jurisdiction in [None, Some("DE".to_string())] {
+        assert_eq!(
+            wire(IdentityEvent::ClaimGranted {
+                subject: a,
+                issuer: b,
+                claim: ClaimType::Kyc,
+                jurisdiction: jurisdiction.clone(),
+                expires_at_ms: 77,
+            }),
+            Event::new("identity.claim_granted")
+                .with("subject", a)
+                .with("issuer", b)
+                .with("claim", ClaimType::Kyc.as_str())
+                .with("jurisdiction", jurisdiction.unwrap_or_default())
+                .with("expires_at_ms", 77u64)
+        );
+    }
+    assert_eq!(
+        wire(IdentityEvent::ClaimRevoked { subject: a, issuer: b, claim: ClaimType::Accredited }),
+        Event::new("identity.claim_revoked")
+            .with("subject", a)
+            .with("issuer", b)
+            .with("claim", ClaimType::Accredited.as_str())
+    );
+    for rules in [
+        TransferRules::default(),
+        TransferRules {
+            requirements: vec![Requirement::default(), Requirement::default()],
+            holders_max: Some(5),
+            holding_bps_max: Some(2_500),
+            controller: Some(b),
+        },
+    ] {
+        assert_eq!(
+            wire(ComplianceEvent::RulesSet { asset, rules: rules.clone() }),
+            Event::new("compliance.rules_set")
+                .with("asset", asset)
+                .with("requirements", rules.requirements.len())
+                .with("holders_max", rules.holders_max.map(|m| m.to_string()).unwrap_or_default())
+                .with("holding_bps_max", rules.holding_bps_max.map(|m| m.to_string()).unwrap_or_default())
+                .with("controller", rules.controller.map(|c| c.to_string()).unwrap_or_default())
+        );
+    }
+    for (frozen, account) in [(true, None), (false, Some(a))] {
+        assert_eq!(
+            wire(ComplianceEvent::Freeze { frozen, asset, account }),
+            Event::new(if frozen { "compliance.frozen" } else { "compliance.unfrozen" })
+                .with("asset", asset)
+                .with("account", account.map(|a| a.to_string()).unwrap_or_default())
+        );
+    }
+    assert_eq!(
+        wire(ComplianceEvent::ForcedTransfer { asset, from: a, to: b, amount, controller: a }),
+        Event::new("compliance.forced_transfer")
+            .with("asset", asset)
+            .with("from", a)
+            .with("to", b)
+            .with("amount", amount)
+            .with("controller", a)
+    );
+}
+
+#[test]
+fn titles_layer_events_are_the_wire_events_of_before() {
+    let (a, asset) = (Address([1; 20]), AssetId([3; 20]));
+    let (value, hash) = (Amount(6_400_000), Hash([7; 32]));
+    assert_eq!(
+        wire(OracleEvent::Submitted { feed: "btc_usd".into(), feeder: a, value }),
+        Event::new("oracle.submitted").with("feed", "btc_usd").with("feeder", a).with("value", value)
+    );
+    assert_eq!(
+        wire(OracleEvent::Tip { height: 880_000, hash, feeder: a }),
+        Event::new("oracle.tip").with("height", 880_000u64).with("hash", hash).with("feeder", a)
+    );
+    let ids = vec![TitleId([4; 20]), TitleId([5; 20])];
+    let shares = Amount(1_000);
+    assert_eq!(
+        wire(SharesEvent::Fractionalised { asset, shares, titles: ids.clone(), holder: a }),
+        Event::new("shares.fractionalised")
+            .with("asset", asset)
+            .with("shares", shares)
+            .with("titles", ids.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(","))
+            .with("holder", a)
+    );
+    assert_eq!(
+        wire(SharesEvent::Recombined { asset, holder: a, shares }),
+        Event::new("shares.recombined").with("asset", asset).with("holder", a).with("shares", shares)
+    );
+}

@@ -10,7 +10,7 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_computefi");
 pub const WAIT: Duration = Duration::from_secs(60);
 
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    free_port_block(1)
 }
 
 /// Runs the CLI with `args` on `home` and `-o json` to completion, with no input.
@@ -188,15 +188,25 @@ impl Node {
 }
 
 /// The first of `span` consecutive loopback ports that are all free now, below the range the
-/// system hands out for `free_port` (so the two never collide), at a random place so that tests
-/// running side by side pick different blocks.
+/// system hands out to outgoing connections (32768 and up here): a port taken from that range
+/// and given to a node a moment later can meanwhile become the source port of some connection
+/// (the flood test opens twenty thousand of them), and the node then fails to bind it. Random,
+/// so that tests running side by side pick different blocks, and never a port this process has
+/// handed out before.
 pub fn free_port_block(span: u16) -> u16 {
     use rand::Rng;
+    static HANDED_OUT: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let mut handed_out = HANDED_OUT.lock().unwrap_or_else(|p| p.into_inner());
     let mut rng = rand::thread_rng();
-    for _ in 0..100 {
+    for _ in 0..1_000 {
         let base: u16 = rng.gen_range(20_000..32_000 - span);
-        let all_free = (base..base + span).all(|p| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok());
+        let block = base..base + span;
+        let all_free = block.clone().all(|p| {
+            !handed_out.contains(&p) && std::net::TcpListener::bind(("127.0.0.1", p)).is_ok()
+        });
         if all_free {
+            handed_out.extend(block);
             return base;
         }
     }

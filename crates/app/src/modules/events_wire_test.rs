@@ -153,3 +153,47 @@ fn titles_layer_events_are_the_wire_events_of_before() {
         Event::new("shares.recombined").with("asset", asset).with("holder", a).with("shares", shares)
     );
 }
+
+#[test]
+fn registry_events_are_the_wire_events_of_before() {
+    use super::registry::event::RegistryEvent as R;
+    use computefi_types::title::{TitleClass, TitleStatus};
+    let (a, b, title) = (Address([1; 20]), Address([2; 20]), TitleId([4; 20]));
+    let before = |kind: &str| Event::new(kind).with("title", title);
+    let cases: Vec<(R, Event)> = vec![
+        (
+            R::Registered { title, operator: a, class: TitleClass::GpuServer, units: 8 },
+            before("registry.registered")
+                .with("operator", a)
+                .with("class", format!("{:?}", TitleClass::GpuServer))
+                .with("units", 8u32),
+        ),
+        (
+            R::Verified { title, auditor: a, document_hash: Hash([9; 32]) },
+            before("registry.verified").with("auditor", a).with("document_hash", Hash([9; 32])),
+        ),
+        (
+            R::Appraised { title, value: Amount(5), appraiser: a },
+            before("registry.appraised").with("value", Amount(5)).with("appraiser", a),
+        ),
+        (
+            R::Status { title, status: TitleStatus::Degraded },
+            before("registry.status").with("status", format!("{:?}", TitleStatus::Degraded)),
+        ),
+        (R::Insurance { title }, before("registry.insurance")),
+        (
+            R::Transferred { title, from: a, to: b },
+            before("registry.transferred").with("from", a).with("to", b),
+        ),
+        (R::Pledged { title, lender: b }, before("registry.pledged").with("lender", b)),
+        (R::Released { title, lender: b }, before("registry.released").with("lender", b)),
+        (
+            R::Redeemed { title, holder: a, delivery: "dock 4".into() },
+            before("registry.redeemed").with("holder", a).with("delivery", "dock 4"),
+        ),
+        (R::Retired { title, holder: a }, before("registry.retired").with("holder", a)),
+    ];
+    for (typed, expected) in cases {
+        assert_eq!(wire(typed), expected);
+    }
+}

@@ -1,5 +1,6 @@
 //! Handlers of `registry` messages.
 
+use super::event::RegistryEvent;
 use super::state::{Appraisal, RegistryRead, RegistryWrite, Title, Verification, COUNT_KEY};
 use crate::modules::compliance::evaluate_requirements;
 use crate::modules::{Handler, TxContext};
@@ -144,10 +145,6 @@ fn status_change_allowed(from: TitleStatus, to: TitleStatus) -> bool {
     )
 }
 
-fn event(kind: &str, title: &Title) -> Event {
-    Event::new(kind).with("title", title.id)
-}
-
 /// Frees the serials of an ended title so the hardware can be registered again later.
 fn free_serials(state: &mut Overlay<'_>, title: &Title) {
     for serial in &title.spec.serials {
@@ -201,10 +198,13 @@ fn register(state: &mut Overlay<'_>, ctx: &TxContext, spec: &TitleSpec) -> Resul
     }
     state.put(COUNT_KEY.to_string(), &index.saturating_add(1));
     state.put_title(&title);
-    Ok(vec![event("registry.registered", &title)
-        .with("operator", ctx.sender)
-        .with("class", format!("{:?}", spec.class))
-        .with("units", spec.count)])
+    Ok(vec![RegistryEvent::Registered {
+        title: title.id,
+        operator: ctx.sender,
+        class: spec.class,
+        units: spec.count,
+    }
+    .into()])
 }
 
 impl Handler for RegistryMsg {
@@ -257,9 +257,11 @@ impl Handler for RegistryMsg {
                     document_hash: *document_hash,
                     height: ctx.height,
                 });
-                event("registry.verified", &title)
-                    .with("auditor", ctx.sender)
-                    .with("document_hash", document_hash)
+                RegistryEvent::Verified {
+                    title: title.id,
+                    auditor: ctx.sender,
+                    document_hash: *document_hash,
+                }
             }
             RegistryMsg::Appraise { value, method, date_ms, .. } => {
                 by_auditor(state, ctx)?;
@@ -270,7 +272,7 @@ impl Handler for RegistryMsg {
                     date_ms: *date_ms,
                     method: method.clone(),
                 });
-                event("registry.appraised", &title).with("value", value).with("appraiser", ctx.sender)
+                RegistryEvent::Appraised { title: title.id, value: *value, appraiser: ctx.sender }
             }
             RegistryMsg::SetStatus { status, .. } => {
                 by_operator(&title, ctx)?;
@@ -282,12 +284,12 @@ impl Handler for RegistryMsg {
                     ));
                 }
                 title.status = *status;
-                event("registry.status", &title).with("status", format!("{status:?}"))
+                RegistryEvent::Status { title: title.id, status: *status }
             }
             RegistryMsg::SetInsurance { insurance, .. } => {
                 by_operator(&title, ctx)?;
                 title.spec.insurance = insurance.clone();
-                event("registry.insurance", &title)
+                RegistryEvent::Insurance { title: title.id }
             }
             RegistryMsg::Transfer { to, .. } => {
                 by_holder(&title, ctx)?;
@@ -299,13 +301,13 @@ impl Handler for RegistryMsg {
                 }
                 evaluate_requirements(&*state, &title.spec.rules, Some(&ctx.sender), to, ctx.time_ms)?;
                 title.holder = *to;
-                event("registry.transferred", &title).with("from", ctx.sender).with("to", to)
+                RegistryEvent::Transferred { title: title.id, from: ctx.sender, to: *to }
             }
             RegistryMsg::Pledge { to, .. } => {
                 by_holder(&title, ctx)?;
                 movable(&title)?;
                 title.lien = Some(*to);
-                event("registry.pledged", &title).with("lender", to)
+                RegistryEvent::Pledged { title: title.id, lender: *to }
             }
             RegistryMsg::Release { .. } => {
                 live(&title)?;
@@ -317,7 +319,7 @@ impl Handler for RegistryMsg {
                     ));
                 }
                 title.lien = None;
-                event("registry.released", &title).with("lender", ctx.sender)
+                RegistryEvent::Released { title: title.id, lender: ctx.sender }
             }
             RegistryMsg::Redeem { delivery, .. } => {
                 by_holder(&title, ctx)?;
@@ -325,17 +327,17 @@ impl Handler for RegistryMsg {
                 title.status = TitleStatus::Redeemed;
                 title.redemption = Some(delivery.clone());
                 free_serials(state, &title);
-                event("registry.redeemed", &title).with("holder", ctx.sender).with("delivery", delivery)
+                RegistryEvent::Redeemed { title: title.id, holder: ctx.sender, delivery: delivery.clone() }
             }
             RegistryMsg::Retire { .. } => {
                 by_holder(&title, ctx)?;
                 movable(&title)?;
                 title.status = TitleStatus::Retired;
                 free_serials(state, &title);
-                event("registry.retired", &title).with("holder", ctx.sender)
+                RegistryEvent::Retired { title: title.id, holder: ctx.sender }
             }
         };
         state.put_title(&title);
-        Ok(vec![event])
+        Ok(vec![event.into()])
     }
 }

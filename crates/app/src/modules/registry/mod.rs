@@ -9,6 +9,7 @@
 //! - A pledged title cannot be transferred, fractionalised, redeemed or retired; a locked
 //!   (fractionalised) title cannot change hands until its shares are recombined.
 
+pub mod event;
 pub mod exec;
 pub mod query;
 pub mod state;

@@ -197,3 +197,72 @@ fn registry_events_are_the_wire_events_of_before() {
         assert_eq!(wire(typed), expected);
     }
 }
+
+#[test]
+fn revenue_events_are_the_wire_events_of_before() {
+    use super::revenue::event::{PaidTo, RevenueEvent as R};
+    use computefi_types::OperatingCosts;
+    let (a, b, shares, asset) = (Address([1; 20]), Address([2; 20]), AssetId([3; 20]), AssetId([6; 20]));
+    let costs = OperatingCosts { power: Amount(10), hosting: Amount(20), maintenance: Amount(30) };
+    let (gross, net) = (Amount(1_000), Amount(940));
+    let deposit_head = Event::new("revenue.income")
+        .with("depositor", a)
+        .with("asset", asset)
+        .with("gross", gross)
+        .with("power", costs.power)
+        .with("hosting", costs.hosting)
+        .with("maintenance", costs.maintenance)
+        .with("net", net)
+        .with("period", "2026-10");
+    let paid_head = Event::new("revenue.income")
+        .with("depositor", a)
+        .with("asset", asset)
+        .with("gross", gross)
+        .with("net", gross)
+        .with("period", "lease 7");
+    let income = |costs: Option<OperatingCosts>, net, period: &str, paid_to| R::Income {
+        depositor: a,
+        asset,
+        gross,
+        costs,
+        net,
+        period: period.into(),
+        paid_to,
+    };
+    let cases: Vec<(R, Event)> = vec![
+        (
+            income(Some(costs.clone()), net, "2026-10", PaidTo::Holder(b)),
+            deposit_head.clone().with("paid_to", b),
+        ),
+        (income(Some(costs), net, "2026-10", PaidTo::Shares(shares)), deposit_head.with("paid_to", shares)),
+        (income(None, gross, "lease 7", PaidTo::Holder(b)), paid_head.clone().with("paid_to", b)),
+        (income(None, gross, "lease 7", PaidTo::Shares(shares)), paid_head.with("paid_to", shares)),
+        (
+            R::Deposited { shares, checkpoint: 3, supply: Amount(1_000) },
+            Event::new("revenue.deposited")
+                .with("shares", shares)
+                .with("checkpoint", 3u64)
+                .with("supply", Amount(1_000)),
+        ),
+        (
+            R::Claimed { holder: a, shares, asset, amount: Amount(5) },
+            Event::new("revenue.claimed")
+                .with("holder", a)
+                .with("shares", shares)
+                .with("asset", asset)
+                .with("amount", Amount(5)),
+        ),
+    ];
+    for payer in [None, Some(b)] {
+        let title = TitleId([4; 20]);
+        assert_eq!(
+            wire(R::Payer { title, payer }),
+            Event::new("revenue.payer")
+                .with("title", title)
+                .with("payer", payer.map(|p| p.to_string()).unwrap_or_default())
+        );
+    }
+    for (typed, expected) in cases {
+        assert_eq!(wire(typed), expected);
+    }
+}

@@ -1,5 +1,6 @@
 //! Handlers of `revenue` messages.
 
+use super::event::{PaidTo, RevenueEvent};
 use super::state::*;
 use crate::modules::assets::AssetsRead;
 use crate::modules::bank::{BankRead, BankWrite};
@@ -121,10 +122,7 @@ fn distribute(
     state.put(checkpoint_key(shares, asset, pool.checkpoints), &checkpoint);
     pool.checkpoints = pool.checkpoints.saturating_add(1);
     state.put(pool_key(shares, asset), &pool);
-    Ok(Event::new("revenue.deposited")
-        .with("shares", shares)
-        .with("checkpoint", checkpoint.index)
-        .with("supply", supply))
+    Ok(RevenueEvent::Deposited { shares: *shares, checkpoint: checkpoint.index, supply }.into())
 }
 
 fn deposit(
@@ -148,24 +146,27 @@ fn deposit(
         )
         .into());
     }
-    let head = Event::new("revenue.income")
-        .with("depositor", ctx.sender)
-        .with("asset", asset)
-        .with("gross", gross)
-        .with("power", costs.power)
-        .with("hosting", costs.hosting)
-        .with("maintenance", costs.maintenance)
-        .with("net", net)
-        .with("period", period);
+    let head = |paid_to| -> Event {
+        RevenueEvent::Income {
+            depositor: ctx.sender,
+            asset: *asset,
+            gross,
+            costs: Some(costs.clone()),
+            net,
+            period: period.to_string(),
+            paid_to,
+        }
+        .into()
+    };
     match payee(state, ctx, target)? {
         Payee::Holder(holder) => {
             state.transfer(&ctx.sender, &holder, asset, net)?;
-            Ok(vec![head.with("paid_to", holder)])
+            Ok(vec![head(PaidTo::Holder(holder))])
         }
         Payee::Shares(shares) => {
             state.transfer(&ctx.sender, &module_account(), asset, net)?;
             let distributed = distribute(state, ctx, &shares, asset, gross, costs, net, period)?;
-            Ok(vec![head.with("paid_to", shares), distributed])
+            Ok(vec![head(PaidTo::Shares(shares)), distributed])
         }
     }
 }
@@ -186,19 +187,25 @@ pub fn pay_title(
         return Ok(Vec::new());
     }
     let title = state.require_title(title)?;
-    let head = Event::new("revenue.income")
-        .with("depositor", from)
-        .with("asset", asset)
-        .with("gross", amount)
-        .with("net", amount)
-        .with("period", period);
+    let head = |paid_to| -> Event {
+        RevenueEvent::Income {
+            depositor: *from,
+            asset: *asset,
+            gross: amount,
+            costs: None,
+            net: amount,
+            period: period.to_string(),
+            paid_to,
+        }
+        .into()
+    };
     match title.locked_by {
         Some(shares) => {
             state.transfer(from, &module_account(), asset, amount)?;
             let by = TxContext { sender: *from, ..ctx.clone() };
             let costs = OperatingCosts::default();
             let distributed = distribute(state, &by, &shares, asset, amount, &costs, amount, period)?;
-            Ok(vec![head.with("paid_to", shares), distributed])
+            Ok(vec![head(PaidTo::Shares(shares)), distributed])
         }
         None => {
             crate::modules::compliance::transfer_checked(
@@ -209,7 +216,7 @@ pub fn pay_title(
                 amount,
                 ctx.time_ms,
             )?;
-            Ok(vec![head.with("paid_to", title.holder)])
+            Ok(vec![head(PaidTo::Holder(title.holder))])
         }
     }
 }
@@ -242,11 +249,8 @@ fn claim(
     }
     state.put(pool_key(shares, asset), &pool);
     state.transfer(&module_account(), &ctx.sender, asset, paid)?;
-    Ok(vec![Event::new("revenue.claimed")
-        .with("holder", ctx.sender)
-        .with("shares", shares)
-        .with("asset", asset)
-        .with("amount", paid)])
+    let claimed = RevenueEvent::Claimed { holder: ctx.sender, shares: *shares, asset: *asset, amount: paid };
+    Ok(vec![claimed.into()])
 }
 
 impl Handler for RevenueMsg {
@@ -288,9 +292,7 @@ impl Handler for RevenueMsg {
                 }
                 t.payer = *payer;
                 state.put_title(&t);
-                Ok(vec![Event::new("revenue.payer")
-                    .with("title", title)
-                    .with("payer", payer.map(|p| p.to_string()).unwrap_or_default())])
+                Ok(vec![RevenueEvent::Payer { title: *title, payer: *payer }.into()])
             }
         }
     }

@@ -13,6 +13,7 @@
 //!   remainder and per-holder rounding dust stay in the module account).
 //! - Income is paid only from this module's account, which received exactly the net deposits.
 
+pub mod event;
 pub mod exec;
 pub mod query;
 pub mod state;

@@ -266,3 +266,91 @@ fn revenue_events_are_the_wire_events_of_before() {
         assert_eq!(wire(typed), expected);
     }
 }
+
+#[test]
+fn market_pool_and_capacity_events_are_the_wire_events_of_before() {
+    use super::amm::event::{AmmEvent, PoolAfter};
+    use super::capacity::event::CapacityEvent;
+    let (a, x, y, lp) = (Address([1; 20]), AssetId([3; 20]), AssetId([6; 20]), AssetId([8; 20]));
+    let pool = PoolAfter { asset_a: x, asset_b: y, reserve_a: Amount(500), reserve_b: Amount(700) };
+    let before = |kind: &str| {
+        Event::new(kind)
+            .with("asset_a", x)
+            .with("asset_b", y)
+            .with("reserve_a", Amount(500))
+            .with("reserve_b", Amount(700))
+    };
+    let cases: Vec<(Event, Event)> = vec![
+        (
+            AmmEvent::PoolCreated { pool, lp, liquidity: 900, locked: 1_000, fee_bps: 30, provider: a }
+                .into(),
+            before("amm.pool_created")
+                .with("lp", lp)
+                .with("liquidity", 900u128)
+                .with("locked", 1_000u128)
+                .with("fee_bps", 30u16)
+                .with("provider", a),
+        ),
+        (
+            AmmEvent::LiquidityAdded { pool, provider: a, amount_a: 5, amount_b: 7, liquidity: 6 }.into(),
+            before("amm.liquidity_added")
+                .with("provider", a)
+                .with("amount_a", 5u128)
+                .with("amount_b", 7u128)
+                .with("liquidity", 6u128),
+        ),
+        (
+            AmmEvent::LiquidityRemoved { pool, provider: a, amount_a: 5, amount_b: 7, liquidity: Amount(6) }
+                .into(),
+            before("amm.liquidity_removed")
+                .with("provider", a)
+                .with("amount_a", 5u128)
+                .with("amount_b", 7u128)
+                .with("liquidity", Amount(6)),
+        ),
+        (
+            AmmEvent::Swapped { pool, trader: a, asset_in: x, amount_in: 10, asset_out: y, amount_out: 13 }
+                .into(),
+            before("amm.swapped")
+                .with("trader", a)
+                .with("asset_in", x)
+                .with("amount_in", 10u128)
+                .with("asset_out", y)
+                .with("amount_out", 13u128),
+        ),
+        (
+            CapacityEvent::Issued {
+                token: lp,
+                title: TitleId([4; 20]),
+                provider: a,
+                start_ms: 1,
+                end_ms: 2,
+                rate_milli: 3,
+                supply: 4,
+            }
+            .into(),
+            Event::new("capacity.issued")
+                .with("token", lp)
+                .with("title", TitleId([4; 20]))
+                .with("provider", a)
+                .with("start_ms", 1u64)
+                .with("end_ms", 2u64)
+                .with("rate_milli", 3u64)
+                .with("supply", 4u128),
+        ),
+        (
+            CapacityEvent::Redeemed { token: lp, amount: Amount(48_000) }.into(),
+            Event::new("capacity.redeemed").with("token", lp).with("amount", Amount(48_000)),
+        ),
+        (
+            CapacityEvent::Expired { token: lp, title: TitleId([4; 20]), end_ms: 9 }.into(),
+            Event::new("capacity.expired")
+                .with("token", lp)
+                .with("title", TitleId([4; 20]))
+                .with("end_ms", 9u64),
+        ),
+    ];
+    for (typed, expected) in cases {
+        assert_eq!(typed, expected);
+    }
+}

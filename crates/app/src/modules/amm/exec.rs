@@ -1,5 +1,6 @@
 //! Handlers of `amm` messages.
 
+use super::event::{AmmEvent, PoolAfter};
 use super::math::{self, MathError, FEE_BPS_MAX, LIQUIDITY_LOCKED};
 use super::state::{module_account, ordered, pool_account, put_pool, AmmRead, Pool};
 use crate::modules::assets::{AssetInfo, AssetsRead, AssetsWrite};
@@ -59,14 +60,6 @@ fn set_reserves(pool: &mut Pool, ctx: &TxContext, reserve_a: u128, reserve_b: u1
     pool.reserve_b = Amount(reserve_b);
 }
 
-fn pool_event(kind: &str, pool: &Pool) -> Event {
-    Event::new(kind)
-        .with("asset_a", pool.asset_a)
-        .with("asset_b", pool.asset_b)
-        .with("reserve_a", pool.reserve_a)
-        .with("reserve_b", pool.reserve_b)
-}
-
 fn create_pool(
     state: &mut Overlay<'_>,
     ctx: &TxContext,
@@ -119,12 +112,15 @@ fn create_pool(
         created_height: ctx.height,
     };
     put_pool(state, &pool)?;
-    Ok(vec![pool_event("amm.pool_created", &pool)
-        .with("lp", lp)
-        .with("liquidity", provided)
-        .with("locked", LIQUIDITY_LOCKED)
-        .with("fee_bps", fee_bps)
-        .with("provider", ctx.sender)])
+    Ok(vec![AmmEvent::PoolCreated {
+        pool: PoolAfter::of(&pool),
+        lp,
+        liquidity: provided,
+        locked: LIQUIDITY_LOCKED,
+        fee_bps,
+        provider: ctx.sender,
+    }
+    .into()])
 }
 
 /// The pool's (a, b) order of a pair given as (x, y).
@@ -173,11 +169,14 @@ fn add_liquidity(
         reserves.1.checked_add(amount_b).ok_or_else(|| math_error(MathError::Overflow, "reserve"))?;
     set_reserves(&mut pool, ctx, next_a, next_b);
     put_pool(state, &pool)?;
-    Ok(vec![pool_event("amm.liquidity_added", &pool)
-        .with("provider", ctx.sender)
-        .with("amount_a", amount_a)
-        .with("amount_b", amount_b)
-        .with("liquidity", minted)])
+    Ok(vec![AmmEvent::LiquidityAdded {
+        pool: PoolAfter::of(&pool),
+        provider: ctx.sender,
+        amount_a,
+        amount_b,
+        liquidity: minted,
+    }
+    .into()])
 }
 
 fn remove_liquidity(
@@ -221,11 +220,14 @@ fn remove_liquidity(
     let (next_a, next_b) = (pool.reserve_a.0.saturating_sub(out_a), pool.reserve_b.0.saturating_sub(out_b));
     set_reserves(&mut pool, ctx, next_a, next_b);
     put_pool(state, &pool)?;
-    Ok(vec![pool_event("amm.liquidity_removed", &pool)
-        .with("provider", ctx.sender)
-        .with("amount_a", out_a)
-        .with("amount_b", out_b)
-        .with("liquidity", liquidity)])
+    Ok(vec![AmmEvent::LiquidityRemoved {
+        pool: PoolAfter::of(&pool),
+        provider: ctx.sender,
+        amount_a: out_a,
+        amount_b: out_b,
+        liquidity,
+    }
+    .into()])
 }
 
 /// How much of its amount a time-aware pool counts when an asset is paid in (see
@@ -277,12 +279,15 @@ fn swap_along(
         set_reserves(pool, ctx, next_a, next_b);
         put_pool(state, pool)?;
         events.push(
-            pool_event("amm.swapped", pool)
-                .with("trader", ctx.sender)
-                .with("asset_in", asset_in)
-                .with("amount_in", paid)
-                .with("asset_out", asset_out)
-                .with("amount_out", got),
+            AmmEvent::Swapped {
+                pool: PoolAfter::of(pool),
+                trader: ctx.sender,
+                asset_in: *asset_in,
+                amount_in: paid,
+                asset_out: *asset_out,
+                amount_out: got,
+            }
+            .into(),
         );
     }
     Ok(events)

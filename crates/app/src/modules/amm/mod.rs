@@ -22,6 +22,7 @@
 //! - A swap never lowers `reserve_a · reserve_b` (the fee stays in the pool).
 //! - The liquidity share supply is the sum of its balances, the locked units included.
 
+pub mod event;
 pub mod exec;
 pub mod math;
 pub mod state;

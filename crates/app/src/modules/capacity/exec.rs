@@ -1,5 +1,6 @@
 //! Handlers of `capacity` messages.
 
+use super::event::CapacityEvent;
 use super::state::*;
 use crate::modules::assets::{AssetInfo, AssetsRead, AssetsWrite};
 use crate::modules::bank::BankWrite;
@@ -100,14 +101,16 @@ fn issue(
     let at = live.partition_point(|(e, _)| *e <= end);
     live.insert(at, (end, asset));
     state.put(LIVE_KEY.to_string(), &live);
-    Ok(vec![Event::new("capacity.issued")
-        .with("token", asset)
-        .with("title", title_id)
-        .with("provider", ctx.sender)
-        .with("start_ms", start)
-        .with("end_ms", end)
-        .with("rate_milli", rate)
-        .with("supply", supply)])
+    Ok(vec![CapacityEvent::Issued {
+        token: asset,
+        title: *title_id,
+        provider: ctx.sender,
+        start_ms: start,
+        end_ms: end,
+        rate_milli: rate,
+        supply,
+    }
+    .into()])
 }
 
 /// The live token of the given kind (GPU-hours when `gpu`, else TH/s-days), or the reason it

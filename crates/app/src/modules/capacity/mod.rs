@@ -19,6 +19,7 @@
 //! - A token's supply never exceeds `rate × length` of its window, and only this module mints
 //!   or burns it.
 
+pub mod event;
 pub mod exec;
 pub mod state;
 pub use state::{

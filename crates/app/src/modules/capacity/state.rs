@@ -1,6 +1,7 @@
 //! Keys and typed access of `capacity`: one record per token, the reservations of each title,
 //! and the list of live tokens in expiry order.
 
+use super::event::CapacityEvent;
 use crate::modules::registry::Title;
 use crate::modules::TxContext;
 use crate::state::{ExecError, StateRead, StateWrite};
@@ -297,12 +298,7 @@ pub fn end_block<S: StateWrite + Sized>(state: &mut S, ctx: &TxContext) -> Resul
         token.expired = true;
         state.put(token_key(&asset), &token);
         release(state, &token.title, &Holding::Token(asset))?;
-        events.push(
-            Event::new("capacity.expired")
-                .with("token", asset)
-                .with("title", token.title)
-                .with("end_ms", token.end_ms),
-        );
+        events.push(CapacityEvent::Expired { token: asset, title: token.title, end_ms: token.end_ms }.into());
     }
     state.put(LIVE_KEY.to_string(), &live);
     Ok(events)

@@ -403,6 +403,6 @@ pub fn redeem_ths_day(
     let title = state.require_title(&token.title)?;
     let start = ctx.time_ms.max(token.start_ms);
     let (_, mut events) = open_prepaid(state, ctx, &title, ths_milli, (start, token.end_ms), *asset)?;
-    events.insert(0, Event::new("capacity.redeemed").with("token", asset).with("amount", amount));
+    events.insert(0, capacity::event::CapacityEvent::Redeemed { token: *asset, amount }.into());
     Ok(events)
 }

@@ -642,6 +642,6 @@ pub fn redeem_gpu_hours(
         token: Some(*asset),
     };
     let (_, mut events) = open_lease(state, terms)?;
-    events.insert(0, Event::new("capacity.redeemed").with("token", asset).with("amount", amount));
+    events.insert(0, capacity::event::CapacityEvent::Redeemed { token: *asset, amount }.into());
     Ok(events)
 }

@@ -354,3 +354,124 @@ fn market_pool_and_capacity_events_are_the_wire_events_of_before() {
         assert_eq!(typed, expected);
     }
 }
+
+#[test]
+fn device_events_are_the_wire_events_of_before() {
+    use super::device::event::DeviceEvent as D;
+    use computefi_types::device::Telemetry;
+    use computefi_types::title::TitleStatus;
+    use computefi_types::PublicKey;
+    let title = TitleId([4; 20]);
+    let t = Telemetry {
+        gpus_seen: 8,
+        utilisation_bps: 9_000,
+        energy_mj: 77,
+        temperature_c: 60,
+        xid_errors: 0,
+        simulated: true,
+    };
+    let report = Event::new("device.report").with("title", title).with("sequence", 5u64);
+    let mut cases: Vec<(D, Event)> = vec![
+        (
+            D::Telemetry { title, sequence: 5, telemetry: t.clone() },
+            report
+                .clone()
+                .with("kind", "telemetry")
+                .with("gpus_seen", t.gpus_seen)
+                .with("utilisation_bps", t.utilisation_bps)
+                .with("energy_mj", t.energy_mj)
+                .with("simulated", t.simulated),
+        ),
+        (D::Meter { title, sequence: 5, meter_wh: 42 }, report.with("kind", "meter").with("meter_wh", 42u64)),
+        (
+            D::Equivocation { title, device_key: PublicKey([7; 32]), sequence: 5, evidence: 2 },
+            Event::new("device.equivocation")
+                .with("title", title)
+                .with("device_key", hex::encode([7u8; 32]))
+                .with("sequence", 5u64)
+                .with("evidence", 2u64),
+        ),
+        (
+            D::AttestationRequested { title, nonce: Hash([1; 32]), deadline: 30 },
+            Event::new("device.attestation_requested")
+                .with("title", title)
+                .with("nonce", Hash([1; 32]))
+                .with("deadline", 30u64),
+        ),
+        (
+            D::Attested { title, measurements: 12 },
+            Event::new("device.attested").with("title", title).with("measurements", 12u32),
+        ),
+        (
+            D::Challenge {
+                challenge: 3,
+                title,
+                seed: Hash([2; 32]),
+                n: 256,
+                answer_deadline: 20,
+                open_deadline: 40,
+            },
+            Event::new("device.challenge")
+                .with("challenge", 3u64)
+                .with("title", title)
+                .with("seed", Hash([2; 32]))
+                .with("n", 256u32)
+                .with("answer_deadline", 20u64)
+                .with("open_deadline", 40u64),
+        ),
+        (
+            D::ChallengeCommitted { challenge: 3, title, rows: vec![4, 9, 200], open_deadline: 40 },
+            Event::new("device.challenge_committed")
+                .with("challenge", 3u64)
+                .with("title", title)
+                .with("rows", [4u32, 9, 200].iter().map(|r| r.to_string()).collect::<Vec<_>>().join(","))
+                .with("open_deadline", 40u64),
+        ),
+        (
+            D::Shares { title, shares: 6, difficulty: 1_000 },
+            Event::new("device.shares")
+                .with("title", title)
+                .with("shares", 6u64)
+                .with("difficulty", 1_000u64),
+        ),
+        (
+            D::Hashrate {
+                title,
+                estimate_hs: "100".into(),
+                lower_hs: "90".into(),
+                upper_hs: "110".into(),
+                claimed_hs: "105".into(),
+                status: TitleStatus::Active,
+            },
+            Event::new("device.hashrate")
+                .with("title", title)
+                .with("estimate_hs", "100")
+                .with("lower_hs", "90")
+                .with("upper_hs", "110")
+                .with("claimed_hs", "105")
+                .with("status", format!("{:?}", TitleStatus::Active)),
+        ),
+        (
+            D::Offline { title, silent_ms: 900_000 },
+            Event::new("device.offline").with("title", title).with("silent_ms", 900_000u64),
+        ),
+    ];
+    for passed in [Ok(()), Err("wrong row 9".to_string())] {
+        cases.push((
+            D::ChallengeSettled {
+                challenge: 3,
+                title,
+                failure: passed.clone().err(),
+                status: TitleStatus::Degraded,
+            },
+            Event::new(if passed.is_ok() { "device.challenge_passed" } else { "device.challenge_failed" })
+                .with("challenge", 3u64)
+                .with("title", title)
+                .with("reason", passed.err().unwrap_or_default())
+                .with("status", format!("{:?}", TitleStatus::Degraded)),
+        ));
+    }
+    for (typed, expected) in cases {
+        assert_eq!(wire(typed), expected);
+    }
+}

@@ -8,6 +8,7 @@
 //! only when confidential-computing mode is on. It says nothing about utilisation, and the
 //! measurements are recorded, not yet compared with NVIDIA's reference values.
 
+use super::event::DeviceEvent;
 use crate::modules::registry::{RegistryRead, Title};
 use crate::modules::TxContext;
 use crate::state::{refuse, ExecError, Overlay, StateRead, StateWrite};
@@ -77,10 +78,7 @@ pub fn request(state: &mut Overlay<'_>, ctx: &TxContext, id: &TitleId) -> Result
     };
     state.put(COUNT_KEY.to_string(), &count.saturating_add(1));
     state.put(pending_key(id), &pending);
-    Ok(vec![Event::new("device.attestation_requested")
-        .with("title", id)
-        .with("nonce", nonce)
-        .with("deadline", pending.deadline)])
+    Ok(vec![DeviceEvent::AttestationRequested { title: *id, nonce, deadline: pending.deadline }.into()])
 }
 
 /// Verifies a report against the pending nonce; a failure refuses the report and changes nothing.
@@ -119,5 +117,5 @@ pub fn verify(
     };
     state.put(attested_key(&title.id), &record);
     state.delete(pending_key(&title.id));
-    Ok(vec![Event::new("device.attested").with("title", title.id).with("measurements", record.measurements)])
+    Ok(vec![DeviceEvent::Attested { title: title.id, measurements: record.measurements }.into()])
 }

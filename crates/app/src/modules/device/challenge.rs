@@ -10,6 +10,7 @@
 //! A passed challenge moves a verified or degraded title to `active`; a late, wrong or missing
 //! answer moves an active title to `degraded`.
 
+use super::event::DeviceEvent;
 use crate::modules::registry::{RegistryRead, RegistryWrite, Title};
 use crate::modules::TxContext;
 use crate::state::{refuse, ExecError, Overlay, StateRead, StateWrite};
@@ -140,13 +141,15 @@ pub fn request(
     state.put(COUNT_KEY.to_string(), &id.saturating_add(1));
     state.put(challenge_key(id), &record);
     state.put(open_challenge_key(title_id), &id);
-    Ok(vec![Event::new("device.challenge")
-        .with("challenge", id)
-        .with("title", title_id)
-        .with("seed", record.seed)
-        .with("n", record.n)
-        .with("answer_deadline", answer_deadline)
-        .with("open_deadline", record.open_deadline)])
+    Ok(vec![DeviceEvent::Challenge {
+        challenge: id,
+        title: *title_id,
+        seed: record.seed,
+        n: record.n,
+        answer_deadline,
+        open_deadline: record.open_deadline,
+    }
+    .into()])
 }
 
 fn for_title(state: &Overlay<'_>, title: &Title, id: u64) -> Result<ChallengeRecord, ExecError> {
@@ -180,11 +183,13 @@ fn settle(
     record.updated_height = height;
     state.put(challenge_key(record.id), &record);
     state.delete(open_challenge_key(&record.title));
-    Ok(Event::new(if passed.is_ok() { "device.challenge_passed" } else { "device.challenge_failed" })
-        .with("challenge", record.id)
-        .with("title", record.title)
-        .with("reason", passed.err().unwrap_or_default())
-        .with("status", format!("{:?}", title.status)))
+    Ok(DeviceEvent::ChallengeSettled {
+        challenge: record.id,
+        title: record.title,
+        failure: passed.err(),
+        status: title.status,
+    }
+    .into())
 }
 
 /// A device's commitment to C.
@@ -209,11 +214,13 @@ pub fn answer(
     record.updated_height = ctx.height;
     state.put(challenge_key(record.id), &record);
     let rows = rows_to_open(&record.seed, &answer.commitment, record.n);
-    Ok(vec![Event::new("device.challenge_committed")
-        .with("challenge", record.id)
-        .with("title", title.id)
-        .with("rows", rows.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(","))
-        .with("open_deadline", record.open_deadline)])
+    Ok(vec![DeviceEvent::ChallengeCommitted {
+        challenge: record.id,
+        title: title.id,
+        rows,
+        open_deadline: record.open_deadline,
+    }
+    .into()])
 }
 
 /// A device's opened rows: checked exactly against A and B.

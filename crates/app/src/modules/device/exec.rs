@@ -1,5 +1,6 @@
 //! Handler of `device` messages.
 
+use super::event::DeviceEvent;
 use super::state::*;
 use crate::modules::registry::{RegistryRead, Title};
 use crate::modules::{Handler, TxContext};
@@ -86,23 +87,19 @@ fn apply_payload(
     env: &Envelope,
     ctx: &TxContext,
 ) -> Result<Vec<Event>, ExecError> {
-    let base = Event::new("device.report").with("title", env.title).with("sequence", env.sequence);
     match &env.payload {
         Payload::Telemetry(t) => {
             state.put(
                 telemetry_key(&env.title),
                 &TelemetryRecord { telemetry: t.clone(), height: ctx.height },
             );
-            Ok(vec![base
-                .with("kind", "telemetry")
-                .with("gpus_seen", t.gpus_seen)
-                .with("utilisation_bps", t.utilisation_bps)
-                .with("energy_mj", t.energy_mj)
-                .with("simulated", t.simulated)])
+            let telemetry = DeviceEvent::Telemetry { title: env.title, sequence: env.sequence, telemetry: t.clone() };
+            Ok(vec![telemetry.into()])
         }
         Payload::Meter(m) => {
             state.put(meter_key(&env.title), &MeterRecord { reading: m.clone(), height: ctx.height });
-            Ok(vec![base.with("kind", "meter").with("meter_wh", m.meter_wh)])
+            let meter = DeviceEvent::Meter { title: env.title, sequence: env.sequence, meter_wh: m.meter_wh };
+            Ok(vec![meter.into()])
         }
         Payload::Shares(batch) => super::hashrate::accept_shares(state, title, batch, ctx),
         Payload::ChallengeAnswer(a) => super::challenge::answer(state, ctx, title, a),
@@ -183,11 +180,13 @@ fn execute_report(
     let hash = env.hash();
     if let Some(evidence) = sequence_check(state, env, hash, ctx.height)? {
         let n = add_evidence(state, &env.title, &evidence)?;
-        return Ok(vec![Event::new("device.equivocation")
-            .with("title", env.title)
-            .with("device_key", hex::encode(env.device_key.0))
-            .with("sequence", env.sequence)
-            .with("evidence", n)]);
+        let equivocation = DeviceEvent::Equivocation {
+            title: env.title,
+            device_key: env.device_key,
+            sequence: env.sequence,
+            evidence: n,
+        };
+        return Ok(vec![equivocation.into()]);
     }
     let events = apply_payload(state, &title, env, ctx)?;
     state.put(

@@ -15,6 +15,7 @@
 //! [`crate::modules::oracle::state::RECENT_TIPS_MAX`] tips its feeders reported; a share on an
 //! older block is stale and refused.
 
+use super::event::DeviceEvent;
 use crate::modules::oracle::state::is_recent_tip;
 use crate::modules::registry::{RegistryWrite, Title};
 use crate::modules::TxContext;
@@ -186,10 +187,8 @@ pub fn accept_shares(
     }
     window.difficulty = batch.difficulty;
     window.count = window.count.saturating_add(count);
-    let mut events = vec![Event::new("device.shares")
-        .with("title", title.id)
-        .with("shares", count)
-        .with("difficulty", batch.difficulty)];
+    let mut events: Vec<Event> =
+        vec![DeviceEvent::Shares { title: title.id, shares: count, difficulty: batch.difficulty }.into()];
     let params = &ctx.params;
     let elapsed_ms = ctx.time_ms.saturating_sub(window.start_ms);
     if elapsed_ms < params.hashrate_window_ms {
@@ -235,13 +234,15 @@ fn close_window(
     if updated.status != title.status {
         state.put_title(&updated);
     }
-    let mut events = vec![Event::new("device.hashrate")
-        .with("title", title.id)
-        .with("estimate_hs", &record.estimate_hs)
-        .with("lower_hs", &record.lower_hs)
-        .with("upper_hs", &record.upper_hs)
-        .with("claimed_hs", &record.claimed_hs)
-        .with("status", format!("{:?}", updated.status))];
+    let mut events: Vec<Event> = vec![DeviceEvent::Hashrate {
+        title: title.id,
+        estimate_hs: record.estimate_hs.clone(),
+        lower_hs: record.lower_hs.clone(),
+        upper_hs: record.upper_hs.clone(),
+        claimed_hs: record.claimed_hs.clone(),
+        status: updated.status,
+    }
+    .into()];
     let measured = (window.start_ms, ctx.time_ms);
     events.extend((crate::modules::HOOKS.share_window_measured)(
         state,
@@ -280,5 +281,5 @@ pub fn mark_offline(state: &mut Overlay<'_>, ctx: &TxContext, id: &TitleId) -> R
     let mut offline = title;
     offline.status = TitleStatus::Offline;
     state.put_title(&offline);
-    Ok(vec![Event::new("device.offline").with("title", id).with("silent_ms", silent_ms)])
+    Ok(vec![DeviceEvent::Offline { title: *id, silent_ms }.into()])
 }

@@ -10,6 +10,7 @@
 
 pub mod attestation;
 pub mod challenge;
+pub mod event;
 pub mod exec;
 pub mod hashrate;
 pub mod query;

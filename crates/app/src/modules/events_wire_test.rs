@@ -475,3 +475,123 @@ fn device_events_are_the_wire_events_of_before() {
         assert_eq!(wire(typed), expected);
     }
 }
+
+#[test]
+fn lease_events_are_the_wire_events_of_before() {
+    use super::lease::event::LeaseEvent as L;
+    let (a, b, title) = (Address([1; 20]), Address([2; 20]), TitleId([4; 20]));
+    let mut cases: Vec<(L, Event)> = vec![
+        (
+            L::OrderPosted {
+                order: 1,
+                renter: a,
+                model: "H100-SXM".into(),
+                gpus: 4,
+                hours: 2,
+                price_max: Amount(3),
+                deposit: Amount(30),
+            },
+            Event::new("lease.order_posted")
+                .with("order", 1u64)
+                .with("renter", a)
+                .with("model", "H100-SXM")
+                .with("gpus", 4u32)
+                .with("hours", 2u32)
+                .with("price_max", Amount(3))
+                .with("deposit", Amount(30)),
+        ),
+        (
+            L::Bid { order: 1, bid: 0, provider: b, title, price: Amount(2) },
+            Event::new("lease.bid")
+                .with("order", 1u64)
+                .with("bid", 0usize)
+                .with("provider", b)
+                .with("title", title)
+                .with("price", Amount(2)),
+        ),
+        (
+            L::OrderCancelled { order: 1, refunded: Amount(30) },
+            Event::new("lease.order_cancelled").with("order", 1u64).with("refunded", Amount(30)),
+        ),
+        (
+            L::AutoAcceptFailed { order: 1, bids: 3 },
+            Event::new("lease.auto_accept_failed").with("order", 1u64).with("bids", 3usize),
+        ),
+        (
+            L::ToppedUp { lease: 2, amount: Amount(5), escrow: Amount(9) },
+            Event::new("lease.topped_up")
+                .with("lease", 2u64)
+                .with("amount", Amount(5))
+                .with("escrow", Amount(9)),
+        ),
+        (
+            L::Overdrawn { lease: 2, renter: a, provider: b, grace_blocks: 20 },
+            Event::new("lease.overdrawn")
+                .with("lease", 2u64)
+                .with("renter", a)
+                .with("provider", b)
+                .with("grace_blocks", 20u64),
+        ),
+        (
+            L::Closed {
+                lease: 2,
+                reason: "closed_by_renter".into(),
+                renter: a,
+                provider: b,
+                title,
+                paid: Amount(7),
+                refunded: Amount(8),
+            },
+            Event::new("lease.closed")
+                .with("lease", 2u64)
+                .with("reason", "closed_by_renter")
+                .with("renter", a)
+                .with("provider", b)
+                .with("title", title)
+                .with("paid", Amount(7))
+                .with("refunded", Amount(8)),
+        ),
+        (
+            L::Stalled { lease: 2, error: "invariant_broken".into() },
+            Event::new("lease.stalled").with("lease", 2u64).with("error", "invariant_broken"),
+        ),
+    ];
+    for prepaid in [false, true] {
+        cases.push((
+            L::Opened {
+                lease: 2,
+                renter: a,
+                provider: b,
+                title,
+                gpus: 4,
+                price: Amount(3),
+                escrow: Amount(30),
+                start_ms: 10,
+                end_ms: 20,
+                prepaid,
+            },
+            Event::new("lease.opened")
+                .with("lease", 2u64)
+                .with("renter", a)
+                .with("provider", b)
+                .with("title", title)
+                .with("gpus", 4u32)
+                .with("price", Amount(3))
+                .with("escrow", Amount(30))
+                .with("start_ms", 10u64)
+                .with("end_ms", 20u64)
+                .with("prepaid", prepaid),
+        ));
+    }
+    for online in [false, true] {
+        cases.push((
+            L::Online { online, lease: 2, title },
+            Event::new(if online { "lease.resumed" } else { "lease.paused" })
+                .with("lease", 2u64)
+                .with("title", title),
+        ));
+    }
+    for (typed, expected) in cases {
+        assert_eq!(wire(typed), expected);
+    }
+}

@@ -93,7 +93,8 @@ fn apply_payload(
                 telemetry_key(&env.title),
                 &TelemetryRecord { telemetry: t.clone(), height: ctx.height },
             );
-            let telemetry = DeviceEvent::Telemetry { title: env.title, sequence: env.sequence, telemetry: t.clone() };
+            let telemetry =
+                DeviceEvent::Telemetry { title: env.title, sequence: env.sequence, telemetry: t.clone() };
             Ok(vec![telemetry.into()])
         }
         Payload::Meter(m) => {

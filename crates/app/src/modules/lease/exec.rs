@@ -1,5 +1,6 @@
 //! Handlers of `lease` messages and the end-of-block streaming.
 
+use super::event::LeaseEvent;
 use super::state::*;
 use crate::modules::capacity::{self, CapacityRead, Holding};
 use crate::modules::compliance;
@@ -82,18 +83,19 @@ pub fn open_lease(state: &mut Overlay<'_>, terms: LeaseTerms) -> Result<(u64, Ve
     state.put(LEASE_COUNT_KEY.to_string(), &id.saturating_add(1));
     open.push(id);
     state.put(OPEN_KEY.to_string(), &open);
-    let event = Event::new("lease.opened")
-        .with("lease", id)
-        .with("renter", lease.renter)
-        .with("provider", lease.provider)
-        .with("title", lease.title)
-        .with("gpus", lease.gpus)
-        .with("price", lease.price)
-        .with("escrow", lease.escrow)
-        .with("start_ms", lease.start_ms)
-        .with("end_ms", lease.end_ms)
-        .with("prepaid", lease.token.is_some());
-    Ok((id, vec![event]))
+    let event = LeaseEvent::Opened {
+        lease: id,
+        renter: lease.renter,
+        provider: lease.provider,
+        title: lease.title,
+        gpus: lease.gpus,
+        price: lease.price,
+        escrow: lease.escrow,
+        start_ms: lease.start_ms,
+        end_ms: lease.end_ms,
+        prepaid: lease.token.is_some(),
+    };
+    Ok((id, vec![event.into()]))
 }
 
 fn post_order(state: &mut Overlay<'_>, ctx: &TxContext, msg: &LeaseMsg) -> Result<Vec<Event>, ExecError> {
@@ -153,14 +155,16 @@ fn post_order(state: &mut Overlay<'_>, ctx: &TxContext, msg: &LeaseMsg) -> Resul
     };
     state.put(order_key(id), &order);
     state.put(ORDER_COUNT_KEY.to_string(), &id.saturating_add(1));
-    Ok(vec![Event::new("lease.order_posted")
-        .with("order", id)
-        .with("renter", ctx.sender)
-        .with("model", model)
-        .with("gpus", gpus)
-        .with("hours", hours)
-        .with("price_max", price_max)
-        .with("deposit", deposit)])
+    Ok(vec![LeaseEvent::OrderPosted {
+        order: id,
+        renter: ctx.sender,
+        model: model.clone(),
+        gpus: *gpus,
+        hours: *hours,
+        price_max: *price_max,
+        deposit: *deposit,
+    }
+    .into()])
 }
 
 fn open_order(state: &Overlay<'_>, id: u64) -> Result<Order, ExecError> {
@@ -234,12 +238,14 @@ fn bid(
     }
     order.bids.push(Bid { provider: ctx.sender, title: title.id, price, height: ctx.height });
     state.put(order_key(id), &order);
-    Ok(vec![Event::new("lease.bid")
-        .with("order", id)
-        .with("bid", order.bids.len().saturating_sub(1))
-        .with("provider", ctx.sender)
-        .with("title", title.id)
-        .with("price", price)])
+    Ok(vec![LeaseEvent::Bid {
+        order: id,
+        bid: order.bids.len().saturating_sub(1),
+        provider: ctx.sender,
+        title: title.id,
+        price,
+    }
+    .into()])
 }
 
 /// Accepts bid `index` of an open order: the lease starts now with the order's deposit as escrow.
@@ -292,7 +298,7 @@ fn cancel_order(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Vec
     )?;
     order.state = OrderState::Cancelled;
     state.put(order_key(id), &order);
-    Ok(vec![Event::new("lease.order_cancelled").with("order", id).with("refunded", order.deposit)])
+    Ok(vec![LeaseEvent::OrderCancelled { order: id, refunded: order.deposit }.into()])
 }
 
 fn live_lease(state: &Overlay<'_>, id: u64) -> Result<Lease, ExecError> {
@@ -319,10 +325,7 @@ fn top_up(
     lease.deposited = lease.deposited.checked_add(amount).ok_or_else(overflow)?;
     lease.state = LeaseState::Active;
     state.put(lease_key(id), &lease);
-    Ok(vec![Event::new("lease.topped_up")
-        .with("lease", id)
-        .with("amount", amount)
-        .with("escrow", lease.escrow)])
+    Ok(vec![LeaseEvent::ToppedUp { lease: id, amount, escrow: lease.escrow }.into()])
 }
 
 fn close_by(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Vec<Event>, ExecError> {
@@ -390,8 +393,8 @@ fn charge(
         let now_online = online(state, ctx, &lease, leased)?;
         if now_online != lease.online {
             lease.online = now_online;
-            let kind = if now_online { "lease.resumed" } else { "lease.paused" };
-            events.push(Event::new(kind).with("lease", lease.id).with("title", lease.title));
+            let seen = LeaseEvent::Online { online: now_online, lease: lease.id, title: lease.title };
+            events.push(seen.into());
         }
         if now_online && !lease.price.is_zero() {
             let elapsed = u128::from(upto.saturating_sub(lease.settled_ms));
@@ -412,11 +415,13 @@ fn charge(
             if charged < due && lease.state == LeaseState::Active {
                 lease.state = LeaseState::Overdrawn { since_height: ctx.height };
                 events.push(
-                    Event::new("lease.overdrawn")
-                        .with("lease", lease.id)
-                        .with("renter", lease.renter)
-                        .with("provider", lease.provider)
-                        .with("grace_blocks", OVERDRAWN_GRACE_BLOCKS),
+                    LeaseEvent::Overdrawn {
+                        lease: lease.id,
+                        renter: lease.renter,
+                        provider: lease.provider,
+                        grace_blocks: OVERDRAWN_GRACE_BLOCKS,
+                    }
+                    .into(),
                 );
             }
         }
@@ -470,14 +475,16 @@ fn close(
     open.retain(|x| *x != lease.id);
     state.put(OPEN_KEY.to_string(), &open);
     events.push(
-        Event::new("lease.closed")
-            .with("lease", lease.id)
-            .with("reason", reason)
-            .with("renter", lease.renter)
-            .with("provider", lease.provider)
-            .with("title", lease.title)
-            .with("paid", lease.paid)
-            .with("refunded", lease.refunded),
+        LeaseEvent::Closed {
+            lease: lease.id,
+            reason: reason.to_string(),
+            renter: lease.renter,
+            provider: lease.provider,
+            title: lease.title,
+            paid: lease.paid,
+            refunded: lease.refunded,
+        }
+        .into(),
     );
     Ok(events)
 }
@@ -525,7 +532,7 @@ pub fn end_block(state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>,
     for id in state.open_leases()? {
         match contained(state, |s| stream(s, ctx, id, &leased))? {
             Ok(more) => events.extend(more),
-            Err(why) => events.push(Event::new("lease.stalled").with("lease", id).with("error", why.name)),
+            Err(why) => events.push(LeaseEvent::Stalled { lease: id, error: why.name }.into()),
         }
     }
     Ok(events)
@@ -545,7 +552,7 @@ fn accept_lowest(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Ve
             return Ok(events);
         }
     }
-    Ok(vec![Event::new("lease.auto_accept_failed").with("order", id).with("bids", order.bids.len())])
+    Ok(vec![LeaseEvent::AutoAcceptFailed { order: id, bids: order.bids.len() }.into()])
 }
 
 impl Handler for LeaseMsg {

@@ -21,6 +21,7 @@
 //!   owed amounts, per asset.
 //! - At most [`state::LEASES_OPEN_MAX`] leases stream at once: the end-of-block work is bounded.
 
+pub mod event;
 pub mod exec;
 pub mod state;
 pub use exec::{end_block, open_lease, redeem_gpu_hours, LeaseTerms};

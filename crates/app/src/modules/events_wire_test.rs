@@ -595,3 +595,67 @@ fn lease_events_are_the_wire_events_of_before() {
         assert_eq!(wire(typed), expected);
     }
 }
+
+#[test]
+fn delivery_events_are_the_wire_events_of_before() {
+    use super::delivery::event::{DeliveryEvent as D, Opening};
+    let (a, title) = (Address([1; 20]), TitleId([4; 20]));
+    let opened_before = Event::new("delivery.opened")
+        .with("contract", 3u64)
+        .with("buyer", a)
+        .with("title", title)
+        .with("ths_milli", 100_000u64)
+        .with("start_ms", 10u64)
+        .with("end_ms", 20u64)
+        .with("price", Amount(50));
+    let opened = |opening| D::Opened {
+        contract: 3,
+        buyer: a,
+        title,
+        ths_milli: 100_000,
+        start_ms: 10,
+        end_ms: 20,
+        price: Amount(50),
+        opening,
+    };
+    let cases: Vec<(D, Event)> = vec![
+        (opened(Opening::Prepaid), opened_before.clone().with("prepaid", true)),
+        (opened(Opening::Offered), opened_before.with("state", "offered")),
+        (
+            D::Accepted { contract: 3, seller: a },
+            Event::new("delivery.accepted").with("contract", 3u64).with("seller", a),
+        ),
+        (
+            D::Cancelled { contract: 3, refunded: Amount(50) },
+            Event::new("delivery.cancelled").with("contract", 3u64).with("refunded", Amount(50)),
+        ),
+        (
+            D::Measured { contract: 3, delivered_bps: 9_700, released: 48, refunded: Amount(2) },
+            Event::new("delivery.measured")
+                .with("contract", 3u64)
+                .with("delivered_bps", 9_700u16)
+                .with("released", 48u128)
+                .with("refunded", Amount(2)),
+        ),
+        (
+            D::Broken { contract: 3, title, delivered_bps: 5_000, tolerance_bps: 500, penalty: 1 },
+            Event::new("delivery.broken")
+                .with("contract", 3u64)
+                .with("title", title)
+                .with("delivered_bps", 5_000u16)
+                .with("tolerance_bps", 500u16)
+                .with("penalty", 1u64),
+        ),
+        (
+            D::Completed { contract: 3, paid: Amount(48) },
+            Event::new("delivery.completed").with("contract", 3u64).with("paid", Amount(48)),
+        ),
+        (
+            D::Stalled { contract: 3, error: "invariant_broken".into() },
+            Event::new("delivery.stalled").with("contract", 3u64).with("error", "invariant_broken"),
+        ),
+    ];
+    for (typed, expected) in cases {
+        assert_eq!(wire(typed), expected);
+    }
+}

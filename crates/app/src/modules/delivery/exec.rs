@@ -1,6 +1,7 @@
 //! Handlers of `delivery` messages, measurement of delivered hashrate and the end-of-block check
 //! for silent titles.
 
+use super::event::{DeliveryEvent, Opening};
 use super::state::*;
 use crate::modules::capacity::{self, Holding};
 use crate::modules::compliance;
@@ -11,7 +12,6 @@ use crate::modules::{Handler, TxContext};
 use crate::state::{contained, refuse, ExecError, Overlay, StateRead, StateWrite};
 use computefi_types::title::TitleClass;
 use computefi_types::{mul_div_floor, Amount, AssetId, DeliveryMsg, ErrorCode, Event, TitleId, TxError};
-
 
 fn new_id(state: &mut Overlay<'_>) -> Result<u64, ExecError> {
     let id: u64 = state.get(COUNT_KEY)?.unwrap_or(0);
@@ -40,15 +40,18 @@ fn activate(state: &mut Overlay<'_>, contract: &mut Contract) -> Result<(), Exec
     Ok(())
 }
 
-fn opened(contract: &Contract) -> Event {
-    Event::new("delivery.opened")
-        .with("contract", contract.id)
-        .with("buyer", contract.buyer)
-        .with("title", contract.title)
-        .with("ths_milli", contract.ths_milli)
-        .with("start_ms", contract.start_ms)
-        .with("end_ms", contract.end_ms)
-        .with("price", contract.price)
+fn opened(contract: &Contract, opening: Opening) -> Event {
+    DeliveryEvent::Opened {
+        contract: contract.id,
+        buyer: contract.buyer,
+        title: contract.title,
+        ths_milli: contract.ths_milli,
+        start_ms: contract.start_ms,
+        end_ms: contract.end_ms,
+        price: contract.price,
+        opening,
+    }
+    .into()
 }
 
 /// Opens a prepaid contract for hashrate redeemed from a TH/s-day token (the token holds the
@@ -83,7 +86,7 @@ pub fn open_prepaid(
         state: ContractState::Offered,
     };
     activate(state, &mut contract)?;
-    Ok((id, vec![opened(&contract).with("prepaid", true)]))
+    Ok((id, vec![opened(&contract, Opening::Prepaid)]))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -140,7 +143,7 @@ fn offer(
         state: ContractState::Offered,
     };
     state.put(contract_key(id), &contract);
-    Ok(vec![opened(&contract).with("state", "offered")])
+    Ok(vec![opened(&contract, Opening::Offered)])
 }
 
 fn offered(state: &Overlay<'_>, id: u64) -> Result<Contract, ExecError> {
@@ -167,7 +170,7 @@ fn accept(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Vec<Event
     )?;
     contract.seller = Some(ctx.sender);
     activate(state, &mut contract)?;
-    Ok(vec![Event::new("delivery.accepted").with("contract", id).with("seller", ctx.sender)])
+    Ok(vec![DeliveryEvent::Accepted { contract: id, seller: ctx.sender }.into()])
 }
 
 fn cancel(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Vec<Event>, ExecError> {
@@ -179,7 +182,7 @@ fn cancel(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Vec<Event
     refund(state, ctx, &mut contract, escrow)?;
     contract.state = ContractState::Cancelled;
     state.put(contract_key(id), &contract);
-    Ok(vec![Event::new("delivery.cancelled").with("contract", id).with("refunded", contract.refunded)])
+    Ok(vec![DeliveryEvent::Cancelled { contract: id, refunded: contract.refunded }.into()])
 }
 
 fn refund(
@@ -264,11 +267,13 @@ fn measure(
     let returned = if broken || ended { contract.escrow } else { Amount(due.saturating_sub(release)) };
     refund(state, ctx, &mut contract, returned)?;
     events.push(
-        Event::new("delivery.measured")
-            .with("contract", contract.id)
-            .with("delivered_bps", bps)
-            .with("released", release)
-            .with("refunded", returned),
+        DeliveryEvent::Measured {
+            contract: contract.id,
+            delivered_bps: bps,
+            released: release,
+            refunded: returned,
+        }
+        .into(),
     );
     if broken || ended {
         contract.state = if broken { ContractState::Broken } else { ContractState::Completed };
@@ -280,17 +285,17 @@ fn measure(
             state.put(penalty_key(&contract.title, n), &penalty);
             state.put(penalty_count_key(&contract.title), &n.saturating_add(1));
             events.push(
-                Event::new("delivery.broken")
-                    .with("contract", contract.id)
-                    .with("title", contract.title)
-                    .with("delivered_bps", bps)
-                    .with("tolerance_bps", contract.tolerance_bps)
-                    .with("penalty", n),
+                DeliveryEvent::Broken {
+                    contract: contract.id,
+                    title: contract.title,
+                    delivered_bps: bps,
+                    tolerance_bps: contract.tolerance_bps,
+                    penalty: n,
+                }
+                .into(),
             );
         } else {
-            events.push(
-                Event::new("delivery.completed").with("contract", contract.id).with("paid", contract.paid),
-            );
+            events.push(DeliveryEvent::Completed { contract: contract.id, paid: contract.paid }.into());
         }
     }
     state.put(contract_key(contract.id), &contract);
@@ -323,7 +328,7 @@ pub fn settle_window(
     }
     match contained(state, |s| measure(s, ctx, contract, end_ms, estimate_hs))? {
         Ok(events) => Ok(events),
-        Err(why) => Ok(vec![Event::new("delivery.stalled").with("contract", id).with("error", why.name)]),
+        Err(why) => Ok(vec![DeliveryEvent::Stalled { contract: id, error: why.name }.into()]),
     }
 }
 
@@ -346,9 +351,7 @@ pub fn end_block(state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>,
         }
         match contained(state, |s| measure(s, ctx, contract, ctx.time_ms, 0))? {
             Ok(more) => events.extend(more),
-            Err(why) => {
-                events.push(Event::new("delivery.stalled").with("contract", id).with("error", why.name))
-            }
+            Err(why) => events.push(DeliveryEvent::Stalled { contract: id, error: why.name }.into()),
         }
     }
     Ok(events)

@@ -16,6 +16,7 @@
 //! - For every contract, `deposited = escrow + paid + refunded`.
 //! - Penalties are only ever added.
 
+pub mod event;
 pub mod exec;
 pub mod state;
 pub use exec::{end_block, open_prepaid, redeem_ths_day, settle_window};

@@ -480,9 +480,8 @@ impl App {
         let mut fees = computefi_types::Amount::ZERO;
         for (tx, check) in txs.into_iter().zip(stateless) {
             let ctx = self.context(&tx, input.height, input.time_ms);
-            let outcome = check
-                .map_err(ExecError::Rejected)
-                .and_then(|()| self.execute_tx(&mut block, &tx, &ctx));
+            let outcome =
+                check.map_err(ExecError::Rejected).and_then(|()| self.execute_tx(&mut block, &tx, &ctx));
             match outcome {
                 Ok(events) => {
                     fees = fees.checked_add(tx.tx.fee).unwrap_or(fees);
@@ -516,14 +515,17 @@ impl App {
             prev_block: last.hash,
             params: self.params.clone(),
         };
-        let mut events = match contained(&mut block, |o| guarded(|| crate::modules::end_block(o, &end_ctx)))? {
+        let mut events = match contained(&mut block, |o| guarded(|| crate::modules::end_block(o, &end_ctx)))?
+        {
             Ok(events) => events,
             // Each item of the end-of-block work is already contained on its own; this is the
             // net under a bug in the work itself: the block is built without that work, on
             // every node alike, and says so.
             Err(e) => {
                 tracing::error!(height = input.height, error = %e, "end-of-block work refused; the block is built without it");
-                vec![Event::new("ledger.end_block_refused").with("code", e.code).with("reason", e.to_string())]
+                vec![Event::new("ledger.end_block_refused")
+                    .with("code", e.code)
+                    .with("reason", e.to_string())]
             }
         };
         let writes = block.write_set();

@@ -17,9 +17,9 @@ pub mod modules;
 pub mod query;
 pub mod state;
 
+pub use app::admission::PendingRun;
 pub use app::{
     verify_signatures, App, AppError, BlockExecution, BlockInput, ExecMode, StoredBlock, PROTOCOL_VERSION,
 };
-pub use app::admission::PendingRun;
 pub use genesis::{Genesis, GenesisBalance, GenesisValidator, Params};
 pub use state::ExecError;

@@ -53,10 +53,7 @@ impl ExecError {
     /// 2^128, a supply below a balance, a pool's k falling). Never "damaged state": the
     /// transaction that would break it is refused and the block goes on without it.
     pub fn invariant(what: String) -> ExecError {
-        ExecError::Rejected(computefi_types::TxError::new(
-            computefi_types::ErrorCode::InvariantBroken,
-            what,
-        ))
+        ExecError::Rejected(computefi_types::TxError::new(computefi_types::ErrorCode::InvariantBroken, what))
     }
 
     /// What a transaction's sender is told when its execution failed for a reason other than

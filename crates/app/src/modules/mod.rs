@@ -1,8 +1,13 @@
 //! The ledger's modules, in the order a transaction meets them: auth, bank, assets, identity,
 //! compliance, registry, shares, revenue, device, oracle, amm, capacity, lease, delivery. Each has
-//! the same files: `mod.rs` (what it is, its invariants),
-//! `state.rs` (its keys and read/write extension traits), `exec.rs` (its message handlers) and,
-//! where it emits them, `event.rs`.
+//! the same files: `mod.rs` (what it is, its invariants), `state.rs` (its keys, used only inside
+//! the module, and read/write extension traits), `exec.rs` (its message handlers), `query.rs`
+//! (what the API lists) where it has listings, and `event.rs` (its typed events) where it emits
+//! them.
+//!
+//! This file is the wiring table: the dispatch of messages to modules, the end-of-block order,
+//! the modules' fixed accounts and the [`HOOKS`] through which a lower module lets a higher one
+//! act. Calls run down the layer table of [`layers`]; its tests hold every module to it.
 
 pub mod amm;
 pub mod assets;
@@ -133,8 +138,7 @@ pub struct Hooks {
     /// Before `amount` of `asset` moves from `from` (`None`: newly minted, by `assets`) to `to`
     /// at a block time (`bank`, `assets`): `compliance` checks freezes, holder limits and claim
     /// requirements.
-    pub movement_checking:
-        fn(&dyn StateRead, &AssetId, Option<&Address>, &Address, Amount, u64) -> Result<(), ExecError>,
+    pub movement_checking: MovementCheck,
     /// Before a balance of `asset` changes from `before` (`bank`): `revenue` settles the income
     /// the holder earned on the old balance, so income earned before a transfer stays with it.
     pub balance_changing: fn(&mut dyn StateWrite, &AssetId, &Address, Amount) -> Result<(), ExecError>,
@@ -143,9 +147,16 @@ pub struct Hooks {
     pub asset_moving: fn(&dyn StateRead, &AssetId, u64) -> Result<(), ExecError>,
     /// A title's hashrate window `(start, end)` was measured at an estimate in H/s (`device`):
     /// `delivery` pays or penalises the title's running contract for that window.
-    pub share_window_measured:
-        fn(&mut Overlay<'_>, &TxContext, &TitleId, u128, (u64, u64)) -> Result<Vec<Event>, ExecError>,
+    pub share_window_measured: ShareWindowMeasured,
 }
+
+/// The `movement_checking` hook: `(state, asset, from (None: minted), to, amount, now_ms)`.
+pub type MovementCheck =
+    fn(&dyn StateRead, &AssetId, Option<&Address>, &Address, Amount, u64) -> Result<(), ExecError>;
+
+/// The `share_window_measured` hook: `(state, ctx, title, estimate_hs, (start_ms, end_ms))`.
+pub type ShareWindowMeasured =
+    fn(&mut Overlay<'_>, &TxContext, &TitleId, u128, (u64, u64)) -> Result<Vec<Event>, ExecError>;
 
 /// The hooks of this ledger.
 pub static HOOKS: Hooks = Hooks {

@@ -223,7 +223,8 @@ pub fn price(reserve_base: u128, reserve_quote: u128) -> u128 {
     if reserve_base == 0 {
         return 0;
     }
-    mul_div(reserve_quote, PRICE_ONE, reserve_base).map_or(u128::MAX, |p| u128::try_from(p).unwrap_or(u128::MAX))
+    mul_div(reserve_quote, PRICE_ONE, reserve_base)
+        .map_or(u128::MAX, |p| u128::try_from(p).unwrap_or(u128::MAX))
 }
 
 /// What a time-aware pool counts of `amount` paid in an expiring token that keeps `weight =

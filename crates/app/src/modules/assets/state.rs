@@ -61,9 +61,10 @@ pub trait AssetsWrite: StateWrite + AssetsRead {
         let mut info = self.require_asset(asset)?;
         crate::modules::bank::BankWrite::debit(self, account, asset, amount)?;
         // The debit succeeded, so the supply (the sum of balances) covers the amount.
-        info.supply = info.supply.checked_sub(amount).ok_or_else(|| {
-            ExecError::invariant(format!("asset {asset}: supply below a holder's balance"))
-        })?;
+        info.supply = info
+            .supply
+            .checked_sub(amount)
+            .ok_or_else(|| ExecError::invariant(format!("asset {asset}: supply below a holder's balance")))?;
         self.put_asset(&info);
         Ok(info.supply)
     }

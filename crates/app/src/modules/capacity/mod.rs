@@ -12,7 +12,8 @@
 //! providers.
 //!
 //! Redeeming GPU-hours burns them and opens a prepaid lease; redeeming TH/s-days burns them and
-//! opens a prepaid delivery contract for the day.
+//! opens a prepaid delivery contract for the day. `lease` and `delivery` redeem their own
+//! capacity ([`exec::redeemable`], [`exec::burn`]); this module calls neither.
 //!
 //! # Invariants
 //! - At every moment, the reservations of a title sum to at most its verified capacity.

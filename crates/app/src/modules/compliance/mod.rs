@@ -6,7 +6,7 @@
 //! conditions true).
 //!
 //! # Invariants
-//! - Every user transfer, multi-send and mint of an asset with rules passes [`check`] first.
+//! - Every user transfer, multi-send and mint of an asset with rules passes [`check()`] first.
 //! - Only the asset's issuer sets rules and freezes; only its controller forces transfers.
 
 pub mod check;
@@ -20,7 +20,7 @@ use crate::modules::bank::BankWrite;
 use crate::state::{ExecError, StateWrite};
 use computefi_types::{Address, Amount, AssetId};
 
-/// Moves `amount` of `asset` from `from` to `to` once [`check`] passes: the one way a transfer
+/// Moves `amount` of `asset` from `from` to `to` once [`check()`] passes: the one way a transfer
 /// that is not forced passes the asset's transfer rules.
 pub fn transfer_checked<S: StateWrite + Sized>(
     state: &mut S,

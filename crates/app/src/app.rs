@@ -8,7 +8,7 @@
 use crate::genesis::{Genesis, Params, CHAIN_ID_KEY, PARAMS_KEY};
 use crate::modules::auth::{AuthRead, AuthWrite};
 use crate::modules::bank::{self, BankRead, BankWrite};
-use crate::modules::{Handler, TxContext};
+use crate::modules::context::{Handler, TxContext};
 use crate::state::{contained, Committed, ExecError, Overlay, Snapshot, StateRead};
 use borsh::{BorshDeserialize, BorshSerialize};
 use computefi_store::{BlockRecord, Store, StoreError};

@@ -14,6 +14,7 @@
 pub mod app;
 pub mod genesis;
 pub mod modules;
+pub mod params;
 pub mod query;
 pub mod state;
 

@@ -215,36 +215,6 @@ impl StateWrite for Overlay<'_> {
     }
 }
 
-/// A state behind a trait object, as a sized state that the modules' extension traits take: how
-/// a hook (registered in the wiring table, `modules/mod.rs`) hands a lower module's state to the
-/// higher module that answers it. Every read and write goes straight through.
-pub struct DynState<'a>(pub &'a mut (dyn StateWrite + 'a));
-
-impl StateRead for DynState<'_> {
-    fn get_raw(&self, key: &str) -> Result<Option<Vec<u8>>, ExecError> {
-        self.0.get_raw(key)
-    }
-}
-
-impl StateWrite for DynState<'_> {
-    fn put_raw(&mut self, key: String, value: Vec<u8>) {
-        self.0.put_raw(key, value);
-    }
-
-    fn delete(&mut self, key: String) {
-        self.0.delete(key);
-    }
-}
-
-/// A read-only state behind a trait object, as a sized state (see [`DynState`]).
-pub struct DynRead<'a>(pub &'a (dyn StateRead + 'a));
-
-impl StateRead for DynRead<'_> {
-    fn get_raw(&self, key: &str) -> Result<Option<Vec<u8>>, ExecError> {
-        self.0.get_raw(key)
-    }
-}
-
 /// Runs `f` on a child of `parent` and merges its writes only when it succeeds. A refusal (or a
 /// stored value that does not decode, see [`ExecError::into_refusal`]) comes back as `Ok(Err(..))`
 /// with nothing kept; only a storage failure is an `Err`, so work the ledger does on its own (at the

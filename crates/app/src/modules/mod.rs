@@ -6,8 +6,9 @@
 //! them.
 //!
 //! This file is the wiring table: the dispatch of messages to modules, the end-of-block order,
-//! the modules' fixed accounts and the [`HOOKS`] through which a lower module lets a higher one
-//! act. Calls run down the layer table of [`layers`]; its tests hold every module to it.
+//! the modules' fixed accounts and the answers to the hooks of [`context`] ([`ReadHooks`],
+//! [`WriteHooks`], [`TxHooks`]) through which a lower module lets a higher one act without
+//! importing it. Calls run down the layer table of [`layers`]; its tests hold every module to it.
 
 pub mod amm;
 pub mod assets;
@@ -15,6 +16,7 @@ pub mod auth;
 pub mod bank;
 pub mod capacity;
 pub mod compliance;
+pub mod context;
 pub mod delivery;
 pub mod device;
 #[cfg(test)]
@@ -27,36 +29,10 @@ pub mod registry;
 pub mod revenue;
 pub mod shares;
 
-use crate::genesis::Params;
-use crate::state::{DynRead, DynState, ExecError, Overlay, StateRead, StateWrite};
-use computefi_types::{Address, Amount, AssetId, CapacityMsg, Event, Hash, Msg, TitleId, TxError};
+pub use context::{Handler, ReadHooks, TxContext, TxHooks, WriteHooks};
 
-/// What a message handler knows about the transaction it runs in.
-#[derive(Clone, Debug)]
-pub struct TxContext {
-    /// The signer's account.
-    pub sender: Address,
-    /// Height of the block being executed.
-    pub height: u64,
-    /// Block time from the header, in ms.
-    pub time_ms: u64,
-    /// Hash of the transaction.
-    pub tx_hash: Hash,
-    /// Hash of the previous block (seeds challenges; fixed before the block is built).
-    pub prev_block: Hash,
-    /// The chain parameters, read once from the state when the app opens (only genesis writes
-    /// them; a store without them is damaged and does not open), so no handler reads them.
-    pub params: Params,
-}
-
-/// A message handler in two steps, so cheap checks run before any state is touched.
-pub trait Handler {
-    /// Checks that need no state (sizes, zero amounts, formats).
-    fn check_stateless(&self, ctx: &TxContext) -> Result<(), TxError>;
-    /// Checks against state and applies the change to `state`; on error the caller drops
-    /// `state` and nothing is kept.
-    fn execute(&self, state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError>;
-}
+use crate::state::{ExecError, Overlay, StateRead, StateWrite};
+use computefi_types::{Address, Amount, AssetId, CapacityMsg, Event, Msg, TitleId, TxError};
 
 impl Handler for Msg {
     fn check_stateless(&self, ctx: &TxContext) -> Result<(), TxError> {
@@ -130,71 +106,53 @@ pub fn end_block(state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>,
     Ok(events)
 }
 
-/// What a lower module lets a higher one do without importing it (calls run down the layer
-/// table, `layers.rs`): the lower module calls the hook, and the wiring below says who answers.
-pub struct Hooks {
-    /// Before a send of `asset` (`bank`): `assets` refuses an asset that does not exist.
-    pub asset_required: fn(&dyn StateRead, &AssetId) -> Result<(), ExecError>,
-    /// Before `amount` of `asset` moves from `from` (`None`: newly minted, by `assets`) to `to`
-    /// at a block time (`bank`, `assets`): `compliance` checks freezes, holder limits and claim
-    /// requirements.
-    pub movement_checking: MovementCheck,
-    /// Before a balance of `asset` changes from `before` (`bank`): `revenue` settles the income
-    /// the holder earned on the old balance, so income earned before a transfer stays with it.
-    pub balance_changing: fn(&mut dyn StateWrite, &AssetId, &Address, Amount) -> Result<(), ExecError>,
-    /// Before `asset` moves at a block time (`compliance`): `capacity` refuses a capacity token
-    /// whose window has ended.
-    pub asset_moving: fn(&dyn StateRead, &AssetId, u64) -> Result<(), ExecError>,
-    /// A title's hashrate window `(start, end)` was measured at an estimate in H/s (`device`):
-    /// `delivery` pays or penalises the title's running contract for that window.
-    pub share_window_measured: ShareWindowMeasured,
+// The hooks (`context.rs`): a lower module asks, and the wiring answers with the higher module
+// that acts. Calls run down the layer table (`layers.rs`); nothing below imports what is here.
+
+impl<T: StateRead + Sized> ReadHooks for T {
+    fn asset_required(&self, asset: &AssetId) -> Result<(), ExecError> {
+        assets::AssetsRead::require_asset(self, asset).map(|_| ())
+    }
+
+    fn movement_checking(
+        &self,
+        asset: &AssetId,
+        from: Option<&Address>,
+        to: &Address,
+        amount: Amount,
+        now_ms: u64,
+    ) -> Result<(), ExecError> {
+        let movement = match from {
+            Some(from) => compliance::Movement::Transfer { from },
+            None => compliance::Movement::Issue,
+        };
+        compliance::check(self, asset, movement, to, amount, now_ms)
+    }
+
+    fn asset_moving(&self, asset: &AssetId, now_ms: u64) -> Result<(), ExecError> {
+        capacity::state::require_unexpired(self, asset, now_ms)
+    }
 }
 
-/// The `movement_checking` hook: `(state, asset, from (None: minted), to, amount, now_ms)`.
-pub type MovementCheck =
-    fn(&dyn StateRead, &AssetId, Option<&Address>, &Address, Amount, u64) -> Result<(), ExecError>;
-
-/// The `share_window_measured` hook: `(state, ctx, title, estimate_hs, (start_ms, end_ms))`.
-pub type ShareWindowMeasured =
-    fn(&mut Overlay<'_>, &TxContext, &TitleId, u128, (u64, u64)) -> Result<Vec<Event>, ExecError>;
-
-/// The hooks of this ledger.
-pub static HOOKS: Hooks = Hooks {
-    asset_required: require_asset,
-    movement_checking: check_movement,
-    balance_changing: settle_income,
-    asset_moving: refuse_expired_capacity,
-    share_window_measured: delivery::settle_window,
-};
-
-fn settle_income(
-    state: &mut dyn StateWrite,
-    asset: &AssetId,
-    account: &Address,
-    before: Amount,
-) -> Result<(), ExecError> {
-    revenue::state::settle(&mut DynState(state), asset, account, before)
+impl<T: StateWrite + Sized> WriteHooks for T {
+    fn balance_changing(
+        &mut self,
+        asset: &AssetId,
+        account: &Address,
+        before: Amount,
+    ) -> Result<(), ExecError> {
+        revenue::state::settle(self, asset, account, before)
+    }
 }
 
-fn refuse_expired_capacity(state: &dyn StateRead, asset: &AssetId, now_ms: u64) -> Result<(), ExecError> {
-    capacity::state::require_unexpired(&DynRead(state), asset, now_ms)
-}
-
-fn require_asset(state: &dyn StateRead, asset: &AssetId) -> Result<(), ExecError> {
-    assets::AssetsRead::require_asset(&DynRead(state), asset).map(|_| ())
-}
-
-fn check_movement(
-    state: &dyn StateRead,
-    asset: &AssetId,
-    from: Option<&Address>,
-    to: &Address,
-    amount: Amount,
-    now_ms: u64,
-) -> Result<(), ExecError> {
-    let movement = match from {
-        Some(from) => compliance::Movement::Transfer { from },
-        None => compliance::Movement::Issue,
-    };
-    compliance::check(&DynRead(state), asset, movement, to, amount, now_ms)
+impl TxHooks for Overlay<'_> {
+    fn share_window_measured(
+        &mut self,
+        ctx: &TxContext,
+        title: &TitleId,
+        estimate_hs: u128,
+        window: (u64, u64),
+    ) -> Result<Vec<Event>, ExecError> {
+        delivery::settle_window(self, ctx, title, estimate_hs, window)
+    }
 }

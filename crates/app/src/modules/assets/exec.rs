@@ -3,7 +3,7 @@
 use super::event::AssetsEvent;
 use super::state::{AssetInfo, AssetsRead, AssetsWrite};
 use crate::modules::bank::BankWrite;
-use crate::modules::{Handler, TxContext, HOOKS};
+use crate::modules::context::{Handler, ReadHooks, TxContext};
 use crate::state::{ExecError, Overlay};
 use computefi_types::address::NATIVE_SYMBOL;
 use computefi_types::limits::{ASSET_NAME_BYTES_MAX, DECIMALS_MAX, SYMBOL_BYTES_MAX, SYMBOL_BYTES_MIN};
@@ -102,7 +102,7 @@ impl Handler for AssetsMsg {
                         .into());
                     }
                 }
-                (HOOKS.movement_checking)(&*state, asset, None, to, *amount, ctx.time_ms)?;
+                state.movement_checking(asset, None, to, *amount, ctx.time_ms)?;
                 state.credit(to, asset, *amount)?;
                 info.supply = supply;
                 state.put_asset(&info);

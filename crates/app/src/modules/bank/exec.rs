@@ -3,7 +3,7 @@
 use super::event::BankEvent;
 use super::state::BankRead;
 use super::state::BankWrite;
-use crate::modules::{Handler, TxContext, HOOKS};
+use crate::modules::context::{Handler, ReadHooks, TxContext};
 use crate::state::{ExecError, Overlay};
 use computefi_types::limits::MULTI_SEND_OUTPUTS_MAX;
 use computefi_types::{Address, Amount, AssetId, BankMsg, ErrorCode, Event, TxError};
@@ -25,7 +25,7 @@ fn send(
     asset: &AssetId,
     amount: Amount,
 ) -> Result<Event, ExecError> {
-    (HOOKS.asset_required)(&*state, asset)?;
+    state.asset_required(asset)?;
     let held = state.balance(&ctx.sender, asset)?;
     if held < amount {
         return Err(TxError::new(
@@ -34,7 +34,7 @@ fn send(
         )
         .into());
     }
-    (HOOKS.movement_checking)(&*state, asset, Some(&ctx.sender), to, amount, ctx.time_ms)?;
+    state.movement_checking(asset, Some(&ctx.sender), to, amount, ctx.time_ms)?;
     state.transfer(&ctx.sender, to, asset, amount)?;
     Ok(BankEvent::Transfer { from: ctx.sender, to: *to, asset: *asset, amount }.into())
 }

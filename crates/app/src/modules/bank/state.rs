@@ -1,5 +1,6 @@
 //! Keys and typed access of `bank`.
 
+use crate::modules::context::WriteHooks;
 use crate::state::{ExecError, StateRead, StateWrite};
 use computefi_types::{Address, Amount, AssetId, ErrorCode, TxError};
 
@@ -114,7 +115,7 @@ fn replace_balance<S: StateWrite + Sized>(
     if before == amount {
         return Ok(());
     }
-    (crate::modules::HOOKS.balance_changing)(state, asset, account, before)?;
+    state.balance_changing(asset, account, before)?;
     let key = balance_key(account, asset);
     if amount.is_zero() {
         state.delete(key);

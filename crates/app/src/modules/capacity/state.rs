@@ -2,8 +2,8 @@
 //! and the list of live tokens in expiry order.
 
 use super::event::CapacityEvent;
+use crate::modules::context::TxContext;
 use crate::modules::registry::Title;
-use crate::modules::TxContext;
 use crate::state::{ExecError, StateRead, StateWrite};
 use borsh::{BorshDeserialize, BorshSerialize};
 use computefi_types::title::{CapacityUnit, TitleClass};

@@ -3,6 +3,7 @@
 use super::state::ComplianceRead;
 use crate::modules::assets::AssetsRead;
 use crate::modules::bank::BankRead;
+use crate::modules::context::ReadHooks;
 use crate::modules::identity::IdentityRead;
 use crate::state::{refuse, ExecError, StateRead};
 use computefi_types::compliance::{ClaimType, Condition, TransferRules};
@@ -30,7 +31,7 @@ pub fn check<S: StateRead + Sized>(
     amount: Amount,
     now_ms: u64,
 ) -> Result<(), ExecError> {
-    (crate::modules::HOOKS.asset_moving)(state, asset, now_ms)?;
+    state.asset_moving(asset, now_ms)?;
     if state.asset_frozen(asset)? {
         return Err(refuse(ErrorCode::AssetFrozen, format!("asset {asset}")));
     }

@@ -4,7 +4,7 @@ use super::event::ComplianceEvent;
 use super::state::{ComplianceRead, ComplianceWrite};
 use crate::modules::assets::{AssetInfo, AssetsRead};
 use crate::modules::bank::{BankRead, BankWrite};
-use crate::modules::{Handler, TxContext};
+use crate::modules::context::{Handler, TxContext};
 use crate::state::{ExecError, Overlay};
 use computefi_types::{AssetId, ComplianceMsg, ErrorCode, Event, TxError};
 

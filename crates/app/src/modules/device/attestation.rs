@@ -9,8 +9,8 @@
 //! measurements are recorded, not yet compared with NVIDIA's reference values.
 
 use super::event::DeviceEvent;
+use crate::modules::context::TxContext;
 use crate::modules::registry::{RegistryRead, Title};
-use crate::modules::TxContext;
 use crate::state::{refuse, ExecError, Overlay, StateRead, StateWrite};
 use borsh::{BorshDeserialize, BorshSerialize};
 use computefi_proofs::attestation::{verify_attestation, NVIDIA_DEVICE_IDENTITY_ROOT_PEM};

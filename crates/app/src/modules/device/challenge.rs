@@ -11,8 +11,8 @@
 //! answer moves an active title to `degraded`.
 
 use super::event::DeviceEvent;
+use crate::modules::context::TxContext;
 use crate::modules::registry::{RegistryRead, RegistryWrite, Title};
-use crate::modules::TxContext;
 use crate::state::{refuse, ExecError, Overlay, StateRead, StateWrite};
 use borsh::{BorshDeserialize, BorshSerialize};
 use computefi_proofs::matmul::{self, Challenge, RowOpening};

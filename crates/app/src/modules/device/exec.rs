@@ -2,8 +2,8 @@
 
 use super::event::DeviceEvent;
 use super::state::*;
+use crate::modules::context::{Handler, TxContext};
 use crate::modules::registry::{RegistryRead, Title};
-use crate::modules::{Handler, TxContext};
 use crate::state::{refuse, ExecError, Overlay, StateWrite};
 use computefi_types::device::*;
 use computefi_types::{DeviceMsg, ErrorCode, Event, Hash, TxError};

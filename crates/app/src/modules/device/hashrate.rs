@@ -16,9 +16,10 @@
 //! older block is stale and refused.
 
 use super::event::DeviceEvent;
+use crate::modules::context::TxContext;
+use crate::modules::context::TxHooks;
 use crate::modules::oracle::state::is_recent_tip;
 use crate::modules::registry::{RegistryWrite, Title};
-use crate::modules::TxContext;
 use crate::state::{refuse, ExecError, Overlay, StateRead, StateWrite};
 use borsh::{BorshDeserialize, BorshSerialize};
 use computefi_proofs::hashrate::{self, Classification, ShareTally};
@@ -244,13 +245,7 @@ fn close_window(
     }
     .into()];
     let measured = (window.start_ms, ctx.time_ms);
-    events.extend((crate::modules::HOOKS.share_window_measured)(
-        state,
-        ctx,
-        &title.id,
-        estimate.estimate_hs,
-        measured,
-    )?);
+    events.extend(state.share_window_measured(ctx, &title.id, estimate.estimate_hs, measured)?);
     Ok(events)
 }
 

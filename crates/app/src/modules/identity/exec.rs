@@ -2,7 +2,7 @@
 
 use super::event::IdentityEvent;
 use super::state::{ClaimRecord, IdentityRead, IdentityWrite};
-use crate::modules::{Handler, TxContext};
+use crate::modules::context::{Handler, TxContext};
 use crate::state::{ExecError, Overlay};
 use computefi_types::compliance::{is_country_code, ClaimType};
 use computefi_types::{ErrorCode, Event, IdentityMsg, TxError};

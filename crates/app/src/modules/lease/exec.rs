@@ -4,10 +4,10 @@ use super::event::LeaseEvent;
 use super::state::*;
 use crate::modules::capacity::{self, CapacityRead, Holding};
 use crate::modules::compliance;
+use crate::modules::context::{Handler, TxContext};
 use crate::modules::device::DeviceRead;
 use crate::modules::registry::{RegistryRead, Title};
 use crate::modules::revenue::exec::pay_title;
-use crate::modules::{Handler, TxContext};
 use crate::state::{contained, refuse, ExecError, Overlay, StateRead, StateWrite};
 use computefi_types::title::{TitleClass, TitleStatus};
 use computefi_types::{

@@ -2,7 +2,7 @@
 
 use super::event::OracleEvent;
 use super::state::*;
-use crate::modules::{Handler, TxContext};
+use crate::modules::context::{Handler, TxContext};
 use crate::state::{ExecError, Overlay, StateRead, StateWrite};
 use computefi_types::{ErrorCode, Event, Hash, OracleMsg, TxError};
 

@@ -3,7 +3,7 @@
 use super::event::RegistryEvent;
 use super::state::{Appraisal, RegistryRead, RegistryWrite, Title, Verification, COUNT_KEY};
 use crate::modules::compliance::evaluate_requirements;
-use crate::modules::{Handler, TxContext};
+use crate::modules::context::{Handler, TxContext};
 use crate::state::{ExecError, Overlay, StateRead, StateWrite};
 use computefi_types::compliance::is_country_code;
 use computefi_types::title::*;

@@ -4,9 +4,9 @@ use super::event::{PaidTo, RevenueEvent};
 use super::state::*;
 use crate::modules::assets::AssetsRead;
 use crate::modules::bank::{BankRead, BankWrite};
+use crate::modules::context::{Handler, TxContext};
 use crate::modules::registry::{RegistryRead, RegistryWrite, Title};
 use crate::modules::shares::SharesRead;
-use crate::modules::{Handler, TxContext};
 use crate::state::{ExecError, Overlay, StateRead, StateWrite};
 use computefi_types::{
     Amount, AssetId, ErrorCode, Event, OperatingCosts, RevenueMsg, RevenueTarget, TxError,

@@ -1,0 +1,80 @@
+//! What every module builds on, below all of them: the transaction context a handler runs in,
+//! the two-step [`Handler`], and the hook traits through which a lower module lets a higher one
+//! act without importing it (answered in the wiring table, `modules/mod.rs`).
+
+use crate::params::Params;
+use crate::state::{ExecError, Overlay};
+use computefi_types::{Address, Amount, AssetId, Event, Hash, TitleId, TxError};
+
+/// What a message handler knows about the transaction it runs in.
+#[derive(Clone, Debug)]
+pub struct TxContext {
+    /// The signer's account.
+    pub sender: Address,
+    /// Height of the block being executed.
+    pub height: u64,
+    /// Block time from the header, in ms.
+    pub time_ms: u64,
+    /// Hash of the transaction.
+    pub tx_hash: Hash,
+    /// Hash of the previous block (seeds challenges; fixed before the block is built).
+    pub prev_block: Hash,
+    /// The chain parameters, read once from the state when the app opens (only genesis writes
+    /// them; a store without them is damaged and does not open), so no handler reads them.
+    pub params: Params,
+}
+
+/// A message handler in two steps, so cheap checks run before any state is touched.
+pub trait Handler {
+    /// Checks that need no state (sizes, zero amounts, formats).
+    fn check_stateless(&self, ctx: &TxContext) -> Result<(), TxError>;
+    /// Checks against state and applies the change to `state`; on error the caller drops
+    /// `state` and nothing is kept.
+    fn execute(&self, state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError>;
+}
+
+/// Hooks on any state that reads: what a lower module asks before it acts. The wiring table
+/// (`modules/mod.rs`) answers them for every state.
+pub trait ReadHooks {
+    /// Before a send of `asset` (`bank`): `assets` refuses an asset that does not exist.
+    fn asset_required(&self, asset: &AssetId) -> Result<(), ExecError>;
+    /// Before `amount` of `asset` moves from `from` (`None`: newly minted, by `assets`) to `to`
+    /// at block time `now_ms` (`bank`, `assets`): `compliance` checks freezes, holder limits and
+    /// claim requirements.
+    fn movement_checking(
+        &self,
+        asset: &AssetId,
+        from: Option<&Address>,
+        to: &Address,
+        amount: Amount,
+        now_ms: u64,
+    ) -> Result<(), ExecError>;
+    /// Before `asset` moves at block time `now_ms` (`compliance`): `capacity` refuses a capacity
+    /// token whose window has ended.
+    fn asset_moving(&self, asset: &AssetId, now_ms: u64) -> Result<(), ExecError>;
+}
+
+/// Hooks on any state that writes. The wiring table answers them for every state.
+pub trait WriteHooks {
+    /// Before `account`'s balance of `asset` changes from `before` (`bank`): `revenue` settles
+    /// the income earned on the old balance, so income earned before a transfer stays with it.
+    fn balance_changing(
+        &mut self,
+        asset: &AssetId,
+        account: &Address,
+        before: Amount,
+    ) -> Result<(), ExecError>;
+}
+
+/// Hooks on a transaction's overlay. The wiring table answers them.
+pub trait TxHooks {
+    /// A title's hashrate window `(start_ms, end_ms)` was measured at `estimate_hs` (`device`):
+    /// `delivery` pays or penalises the title's running contract for that window.
+    fn share_window_measured(
+        &mut self,
+        ctx: &TxContext,
+        title: &TitleId,
+        estimate_hs: u128,
+        window: (u64, u64),
+    ) -> Result<Vec<Event>, ExecError>;
+}

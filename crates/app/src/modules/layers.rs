@@ -1,7 +1,8 @@
 //! The layer table: which modules may call which. Calls run one way, down the table: a module
 //! calls modules on its own layer or below, never above, and never another module's state keys
 //! (it calls that module's read/write traits and functions instead). Where a lower layer must let
-//! a higher one act, the wiring table in `modules/mod.rs` registers a hook.
+//! a higher one act, it calls a hook trait of `context.rs` that the wiring table (`modules/mod.rs`)
+//! answers.
 //! `docs/architecture.md` ("Layers") explains each layer; the test below holds the code to it.
 //!
 //! # Invariants
@@ -296,6 +297,28 @@ mod tests {
             .map(|(file, _)| file)
             .collect();
         assert!(readers.is_empty(), "chain parameters read from the state in {readers:?}");
+    }
+
+    #[test]
+    fn state_keys_are_private_to_their_module() {
+        // Two stay public for the testkit: a proof test builds a balance's key, and the
+        // simulation lists pools by their prefix.
+        let exceptions = ["pub fn balance_key(", "pub const POOL_PREFIX:"];
+        let public: Vec<String> = modules()
+            .flat_map(|m| sources(&modules_dir().join(m)))
+            .flat_map(|(file, text)| {
+                text.lines()
+                    .filter(|l| l.starts_with("pub fn ") || l.starts_with("pub const "))
+                    .filter(|l| {
+                        let name = l.split(['(', ':']).next().unwrap_or("").rsplit(' ').next().unwrap_or("");
+                        is_key_name(name)
+                    })
+                    .filter(|l| !exceptions.iter().any(|e| l.starts_with(e)))
+                    .map(|l| format!("{file}: {l}"))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert!(public.is_empty(), "state keys visible outside their module:\n{public:#?}");
     }
 
     #[test]

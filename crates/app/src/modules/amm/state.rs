@@ -93,7 +93,7 @@ pub fn ordered(x: &AssetId, y: &AssetId) -> (AssetId, AssetId) {
 pub const POOL_PREFIX: &str = "amm/pool/";
 
 /// Key of the pool of a pair.
-pub fn pool_key(x: &AssetId, y: &AssetId) -> String {
+pub(super) fn pool_key(x: &AssetId, y: &AssetId) -> String {
     let (a, b) = ordered(x, y);
     format!("{POOL_PREFIX}{a}/{b}")
 }

@@ -25,12 +25,12 @@ pub struct AssetInfo {
 }
 
 /// Key of an asset's record.
-pub fn info_key(asset: &AssetId) -> String {
+pub(super) fn info_key(asset: &AssetId) -> String {
     format!("assets/info/{asset}")
 }
 
 /// Prefix of all asset records.
-pub const INFO_PREFIX: &str = "assets/info/";
+pub(super) const INFO_PREFIX: &str = "assets/info/";
 
 /// Reading assets.
 pub trait AssetsRead: StateRead + Sized {

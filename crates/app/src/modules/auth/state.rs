@@ -4,7 +4,7 @@ use crate::state::{ExecError, StateRead, StateWrite};
 use computefi_types::Address;
 
 /// Key of an account's next nonce.
-pub fn nonce_key(account: &Address) -> String {
+pub(super) fn nonce_key(account: &Address) -> String {
     format!("auth/nonce/{account}")
 }
 

@@ -10,17 +10,17 @@ pub fn balance_key(account: &Address, asset: &AssetId) -> String {
 }
 
 /// Prefix of all balances of an account.
-pub fn balance_prefix(account: &Address) -> String {
+pub(super) fn balance_prefix(account: &Address) -> String {
     format!("bank/balance/{account}/")
 }
 
 /// Key of an asset's holder count.
-pub fn holders_key(asset: &AssetId) -> String {
+pub(super) fn holders_key(asset: &AssetId) -> String {
     format!("bank/holders/{asset}")
 }
 
 /// Prefix of the index of an asset's holders.
-pub fn holder_index_prefix(asset: &AssetId) -> String {
+pub(super) fn holder_index_prefix(asset: &AssetId) -> String {
     format!("bank/holder/{asset}/")
 }
 

@@ -82,22 +82,22 @@ pub struct CapacityToken {
 }
 
 /// Key of a token's record.
-pub fn token_key(asset: &AssetId) -> String {
+pub(super) fn token_key(asset: &AssetId) -> String {
     format!("capacity/token/{asset}")
 }
 
 /// Key of a title's reservations.
-pub fn reservations_key(title: &TitleId) -> String {
+pub(super) fn reservations_key(title: &TitleId) -> String {
     format!("capacity/reserved/{title}")
 }
 
 /// Key of the number of tokens a title ever issued.
-pub fn issued_count_key(title: &TitleId) -> String {
+pub(super) fn issued_count_key(title: &TitleId) -> String {
     format!("capacity/issued/{title}")
 }
 
 /// Key of the live tokens, `(end_ms, asset)` in ascending order.
-pub const LIVE_KEY: &str = "capacity/live";
+pub(super) const LIVE_KEY: &str = "capacity/live";
 
 /// Reading capacity state.
 pub trait CapacityRead: StateRead + Sized {

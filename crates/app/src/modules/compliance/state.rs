@@ -5,17 +5,17 @@ use computefi_types::compliance::TransferRules;
 use computefi_types::{Address, AssetId};
 
 /// Key of an asset's transfer rules.
-pub fn rules_key(asset: &AssetId) -> String {
+pub(super) fn rules_key(asset: &AssetId) -> String {
     format!("compliance/rules/{asset}")
 }
 
 /// Key marking an asset frozen.
-pub fn frozen_asset_key(asset: &AssetId) -> String {
+pub(super) fn frozen_asset_key(asset: &AssetId) -> String {
     format!("compliance/frozen_asset/{asset}")
 }
 
 /// Key marking one account's holding frozen.
-pub fn frozen_account_key(asset: &AssetId, account: &Address) -> String {
+pub(super) fn frozen_account_key(asset: &AssetId, account: &Address) -> String {
     format!("compliance/frozen_account/{asset}/{account}")
 }
 

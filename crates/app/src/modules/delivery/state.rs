@@ -95,29 +95,29 @@ pub struct Penalty {
 }
 
 /// Key of a contract.
-pub fn contract_key(id: u64) -> String {
+pub(super) fn contract_key(id: u64) -> String {
     format!("delivery/contract/{id:020}")
 }
 
 /// Key of a title's running contract.
-pub fn title_contract_key(title: &TitleId) -> String {
+pub(super) fn title_contract_key(title: &TitleId) -> String {
     format!("delivery/title/{title}")
 }
 
 /// Key of a title's penalty count.
-pub fn penalty_count_key(title: &TitleId) -> String {
+pub(super) fn penalty_count_key(title: &TitleId) -> String {
     format!("delivery/penalty_count/{title}")
 }
 
 /// Key of a title's penalty.
-pub fn penalty_key(title: &TitleId, index: u64) -> String {
+pub(super) fn penalty_key(title: &TitleId, index: u64) -> String {
     format!("delivery/penalty/{title}/{index:020}")
 }
 
 /// Key of the number of contracts ever offered.
-pub const COUNT_KEY: &str = "delivery/count";
+pub(super) const COUNT_KEY: &str = "delivery/count";
 /// Key of the ids of running contracts.
-pub const ACTIVE_KEY: &str = "delivery/active";
+pub(super) const ACTIVE_KEY: &str = "delivery/active";
 
 /// Reading contracts.
 pub trait DeliveryRead: StateRead + Sized {

@@ -49,12 +49,12 @@ pub struct AttestationRecord {
 }
 
 /// Key of a title's pending nonce.
-pub fn pending_key(title: &TitleId) -> String {
+pub(super) fn pending_key(title: &TitleId) -> String {
     format!("device/attestation_nonce/{title}")
 }
 
 /// Key of a title's last verified attestation.
-pub fn attested_key(title: &TitleId) -> String {
+pub(super) fn attested_key(title: &TitleId) -> String {
     format!("device/attested/{title}")
 }
 

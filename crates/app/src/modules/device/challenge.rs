@@ -72,12 +72,12 @@ pub struct ChallengeRecord {
 }
 
 /// Key of a challenge.
-pub fn challenge_key(id: u64) -> String {
+pub(super) fn challenge_key(id: u64) -> String {
     format!("device/challenge/{id:020}")
 }
 
 /// Key of a title's open challenge id.
-pub fn open_challenge_key(title: &TitleId) -> String {
+pub(super) fn open_challenge_key(title: &TitleId) -> String {
     format!("device/open_challenge/{title}")
 }
 

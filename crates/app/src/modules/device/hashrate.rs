@@ -71,22 +71,22 @@ pub struct HashrateRecord {
 }
 
 /// Key marking a share (by block hash) as counted.
-pub fn share_key(block_hash: &str) -> String {
+pub(super) fn share_key(block_hash: &str) -> String {
     format!("device/share/{block_hash}")
 }
 
 /// Key of a title's open window.
-pub fn window_key(title: &TitleId) -> String {
+pub(super) fn window_key(title: &TitleId) -> String {
     format!("device/window/{title}")
 }
 
 /// Key of the block time of a title's last share.
-pub fn last_share_key(title: &TitleId) -> String {
+pub(super) fn last_share_key(title: &TitleId) -> String {
     format!("device/last_share/{title}")
 }
 
 /// Key of a title's last judgement.
-pub fn hashrate_key(title: &TitleId) -> String {
+pub(super) fn hashrate_key(title: &TitleId) -> String {
     format!("device/hashrate/{title}")
 }
 

@@ -65,32 +65,32 @@ fn key_hex(key: &PublicKey) -> String {
 }
 
 /// Key of a device key's last accepted envelope.
-pub fn last_key(title: &TitleId, key: &PublicKey) -> String {
+pub(super) fn last_key(title: &TitleId, key: &PublicKey) -> String {
     format!("device/last/{title}/{}", key_hex(key))
 }
 
 /// Key of the hash of a key's envelope with a sequence number.
-pub fn seen_key(title: &TitleId, key: &PublicKey, sequence: u64) -> String {
+pub(super) fn seen_key(title: &TitleId, key: &PublicKey, sequence: u64) -> String {
     format!("device/seen/{title}/{}/{sequence:020}", key_hex(key))
 }
 
 /// Prefix of a title's evidence.
-pub fn evidence_prefix(title: &TitleId) -> String {
+pub(super) fn evidence_prefix(title: &TitleId) -> String {
     format!("device/evidence/{title}/")
 }
 
 /// Key of a title's evidence count.
-pub fn evidence_count_key(title: &TitleId) -> String {
+pub(super) fn evidence_count_key(title: &TitleId) -> String {
     format!("device/evidence_count/{title}")
 }
 
 /// Key of a title's latest telemetry.
-pub fn telemetry_key(title: &TitleId) -> String {
+pub(super) fn telemetry_key(title: &TitleId) -> String {
     format!("device/telemetry/{title}")
 }
 
 /// Key of a title's latest meter reading.
-pub fn meter_key(title: &TitleId) -> String {
+pub(super) fn meter_key(title: &TitleId) -> String {
     format!("device/meter/{title}")
 }
 

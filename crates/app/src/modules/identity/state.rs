@@ -22,17 +22,17 @@ pub struct ClaimRecord {
 }
 
 /// Key marking a registered claim issuer.
-pub fn issuer_key(issuer: &Address) -> String {
+pub(super) fn issuer_key(issuer: &Address) -> String {
     format!("identity/issuer/{issuer}")
 }
 
 /// Prefix of all claims held by `subject`.
-pub fn claims_prefix(subject: &Address) -> String {
+pub(super) fn claims_prefix(subject: &Address) -> String {
     format!("identity/claim/{subject}/")
 }
 
 /// Key of the claim of `claim_type` that `issuer` granted to `subject`.
-pub fn claim_key(subject: &Address, issuer: &Address, claim_type: ClaimType) -> String {
+pub(super) fn claim_key(subject: &Address, issuer: &Address, claim_type: ClaimType) -> String {
     format!("{}{issuer}/{}", claims_prefix(subject), claim_type.as_str())
 }
 

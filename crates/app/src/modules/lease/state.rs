@@ -170,23 +170,23 @@ pub struct Lease {
 }
 
 /// Key of an order.
-pub fn order_key(id: u64) -> String {
+pub(super) fn order_key(id: u64) -> String {
     format!("lease/order/{id:020}")
 }
 
 /// Key of a lease.
-pub fn lease_key(id: u64) -> String {
+pub(super) fn lease_key(id: u64) -> String {
     format!("lease/lease/{id:020}")
 }
 
 /// Key of the number of orders ever posted.
-pub const ORDER_COUNT_KEY: &str = "lease/order_count";
+pub(super) const ORDER_COUNT_KEY: &str = "lease/order_count";
 /// Key of the number of leases ever opened.
-pub const LEASE_COUNT_KEY: &str = "lease/lease_count";
+pub(super) const LEASE_COUNT_KEY: &str = "lease/lease_count";
 /// Key of the ids of open leases.
-pub const OPEN_KEY: &str = "lease/open";
+pub(super) const OPEN_KEY: &str = "lease/open";
 /// Key of the `(height, order)` pairs waiting for automatic acceptance, ascending.
-pub const AUTO_KEY: &str = "lease/auto";
+pub(super) const AUTO_KEY: &str = "lease/auto";
 
 /// Reading orders and leases.
 pub trait LeaseRead: StateRead + Sized {

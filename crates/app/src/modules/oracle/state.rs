@@ -83,7 +83,7 @@ pub struct FeedValue {
 }
 
 /// Key of a feed's configuration.
-pub fn feed_key(name: &str) -> String {
+pub(super) fn feed_key(name: &str) -> String {
     format!("{FEED_PREFIX}{name}")
 }
 
@@ -93,10 +93,10 @@ pub fn put_feed<S: StateWrite + Sized>(state: &mut S, feed: &FeedConfig) {
 }
 
 /// Prefix of all feed configurations.
-pub const FEED_PREFIX: &str = "oracle/feed/";
+pub(super) const FEED_PREFIX: &str = "oracle/feed/";
 
 /// Key of a feeder's submission.
-pub fn submission_key(name: &str, feeder: &Address) -> String {
+pub(super) fn submission_key(name: &str, feeder: &Address) -> String {
     format!("oracle/submission/{name}/{feeder}")
 }
 
@@ -161,17 +161,17 @@ pub const TIP_FEED: &str = "btc_tip";
 pub const RECENT_TIPS_MAX: u64 = 12;
 
 /// Key of a recent tip, by its hash (usual hex): holds its Bitcoin height.
-pub fn tip_key(hash: &computefi_types::Hash) -> String {
+pub(super) fn tip_key(hash: &computefi_types::Hash) -> String {
     format!("oracle/tip/{}", hash.to_hex())
 }
 
 /// Key of the tip at a Bitcoin height, to forget tips that are no longer recent.
-pub fn tip_height_key(height: u64) -> String {
+pub(super) fn tip_height_key(height: u64) -> String {
     format!("oracle/tip_height/{height:020}")
 }
 
 /// Key of the highest tip reported.
-pub const TIP_HIGHEST_KEY: &str = "oracle/tip_highest";
+pub(super) const TIP_HIGHEST_KEY: &str = "oracle/tip_highest";
 
 /// Whether shares are checked against tips on this chain (it has a `btc_tip` feed).
 pub fn tips_enforced<S: StateRead + Sized>(state: &S) -> Result<bool, ExecError> {

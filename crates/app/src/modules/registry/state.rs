@@ -63,27 +63,27 @@ pub struct Title {
 }
 
 /// Key of a title.
-pub fn title_key(id: &TitleId) -> String {
+pub(super) fn title_key(id: &TitleId) -> String {
     format!("{TITLE_PREFIX}{id}")
 }
 
 /// Prefix of all titles.
-pub const TITLE_PREFIX: &str = "registry/title/";
+pub(super) const TITLE_PREFIX: &str = "registry/title/";
 /// Key of the number of titles ever registered.
-pub const COUNT_KEY: &str = "registry/count";
+pub(super) const COUNT_KEY: &str = "registry/count";
 
 /// Key of a serial's title.
-pub fn serial_key(serial: &str) -> String {
+pub(super) fn serial_key(serial: &str) -> String {
     format!("registry/serial/{serial}")
 }
 
 /// Key of the live title a coinbase tag belongs to.
-pub fn tag_key(tag: &str) -> String {
+pub(super) fn tag_key(tag: &str) -> String {
     format!("registry/coinbase_tag/{tag}")
 }
 
 /// Key marking an approved auditor.
-pub fn auditor_key(who: &Address) -> String {
+pub(super) fn auditor_key(who: &Address) -> String {
     format!("registry/auditor/{who}")
 }
 

@@ -77,27 +77,27 @@ pub struct Checkpoint {
 }
 
 /// Key of a pool.
-pub fn pool_key(shares: &AssetId, asset: &AssetId) -> String {
+pub(super) fn pool_key(shares: &AssetId, asset: &AssetId) -> String {
     format!("revenue/pool/{shares}/{asset}")
 }
 
 /// Key of a holder's position.
-pub fn holder_key(shares: &AssetId, asset: &AssetId, holder: &Address) -> String {
+pub(super) fn holder_key(shares: &AssetId, asset: &AssetId, holder: &Address) -> String {
     format!("revenue/holder/{shares}/{asset}/{holder}")
 }
 
 /// Key of the list of income assets of a share token.
-pub fn income_assets_key(shares: &AssetId) -> String {
+pub(super) fn income_assets_key(shares: &AssetId) -> String {
     format!("revenue/assets/{shares}")
 }
 
 /// Prefix of a pool's checkpoints.
-pub fn checkpoint_prefix(shares: &AssetId, asset: &AssetId) -> String {
+pub(super) fn checkpoint_prefix(shares: &AssetId, asset: &AssetId) -> String {
     format!("revenue/checkpoint/{shares}/{asset}/")
 }
 
 /// Key of one checkpoint (index zero-padded so keys sort in order).
-pub fn checkpoint_key(shares: &AssetId, asset: &AssetId, index: u64) -> String {
+pub(super) fn checkpoint_key(shares: &AssetId, asset: &AssetId, index: u64) -> String {
     format!("{}{index:020}", checkpoint_prefix(shares, asset))
 }
 

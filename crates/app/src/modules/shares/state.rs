@@ -29,14 +29,14 @@ pub struct Vault {
 }
 
 /// Key of a vault, by share token.
-pub fn vault_key(asset: &AssetId) -> String {
+pub(super) fn vault_key(asset: &AssetId) -> String {
     format!("{VAULT_PREFIX}{asset}")
 }
 
 /// Prefix of all vaults.
-pub const VAULT_PREFIX: &str = "shares/vault/";
+pub(super) const VAULT_PREFIX: &str = "shares/vault/";
 /// Key of the number of vaults ever made.
-pub const COUNT_KEY: &str = "shares/count";
+pub(super) const COUNT_KEY: &str = "shares/count";
 
 /// Reading vaults.
 pub trait SharesRead: StateRead + Sized {

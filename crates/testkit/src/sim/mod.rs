@@ -40,6 +40,7 @@
 //! A failure names its seed, block and invariant and prints
 //! `cargo run --bin computefi -- sim --seed S --blocks M`, which replays it exactly.
 
+mod block;
 pub mod check;
 mod gen;
 mod msgs;
@@ -55,7 +56,7 @@ use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use world::World;
 
-pub use gen::{MSGS_PER_TX_MAX, TXS_PER_BLOCK_MAX};
+pub use block::{MSGS_PER_TX_MAX, TXS_PER_BLOCK_MAX};
 
 /// Funded accounts the simulation signs for (besides the claim issuer, the auditor and one
 /// unfunded account).

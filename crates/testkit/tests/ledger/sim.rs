@@ -45,11 +45,8 @@ const GOLDEN_ROOTS: &[(u64, &str)] = &[
 
 #[test]
 fn golden_roots_of_the_conformance_runs_are_unchanged_and_cover_every_module() {
-    let roots: Vec<(u64, String)> = ci_runs()
-        .iter()
-        .filter_map(|r| r.as_ref().ok())
-        .map(|r| (r.seed, r.app_hash.to_string()))
-        .collect();
+    let roots: Vec<(u64, String)> =
+        ci_runs().iter().filter_map(|r| r.as_ref().ok()).map(|r| (r.seed, r.app_hash.to_string())).collect();
     for (seed, root) in &roots {
         println!("    ({seed}, \"{root}\"),"); // the table's lines, for a regeneration on purpose
     }
@@ -62,8 +59,19 @@ fn golden_roots_of_the_conformance_runs_are_unchanged_and_cover_every_module() {
         .filter_map(|kind| kind.split('.').next().map(str::to_string))
         .collect();
     let every = [
-        "amm", "assets", "bank", "capacity", "compliance", "delivery", "device", "identity", "lease",
-        "oracle", "registry", "revenue", "shares",
+        "amm",
+        "assets",
+        "bank",
+        "capacity",
+        "compliance",
+        "delivery",
+        "device",
+        "identity",
+        "lease",
+        "oracle",
+        "registry",
+        "revenue",
+        "shares",
     ];
     for module in every {
         assert!(modules.contains(module), "no {module} message was included in the conformance runs");

@@ -9,10 +9,10 @@
 //!
 //! # Invariants
 //! - An envelope can be included only if it was sent: the agent records each envelope as sent
-//!   ([`Chain::mark_sent`], saved before the request) before it broadcasts it.
+//!   ([`ReportChain::mark_sent`], saved before the request) before it broadcasts it.
 //! - A re-signed envelope takes a number above every number sent, unless no sent envelope can be
 //!   included any more (the current height is past the highest `window_end` sent,
-//!   [`Chain::open_until`]). So two different envelopes with one number can never both be
+//!   [`ReportChain::open_until`]). So two different envelopes with one number can never both be
 //!   includable, and the agent cannot equivocate. Numbers only ever signed, never sent, are
 //!   reused freely.
 //! - `prev_hash` of the next envelope is the hash of the last envelope signed, or, after a
@@ -65,7 +65,7 @@ pub struct Signer<'a> {
 /// The chain state, persisted with the queue.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Chain {
+pub struct ReportChain {
     /// The ledger's last accepted envelope of this key, as last seen.
     pub accepted: Link,
     /// `prev_hash` of the next envelope.
@@ -84,9 +84,9 @@ pub struct Chain {
     pub open_until: u64,
 }
 
-impl Default for Chain {
-    fn default() -> Chain {
-        Chain {
+impl Default for ReportChain {
+    fn default() -> ReportChain {
+        ReportChain {
             accepted: Link::GENESIS,
             tip_hash: Hash::ZERO,
             next_sequence: 1,
@@ -127,7 +127,7 @@ pub fn is_stale(report: &SignedReport, height: u64) -> bool {
     report.envelope.window_end < height.saturating_add(STALE_MARGIN_BLOCKS)
 }
 
-impl Chain {
+impl ReportChain {
     /// Signs `payload` as the next envelope, valid from `height` for the signer's window.
     pub fn sign(&mut self, signer: &Signer<'_>, payload: Payload, height: u64) -> SignedReport {
         let window_end =
@@ -239,7 +239,7 @@ mod tests {
     #[test]
     fn envelopes_chain_by_sequence_and_previous_hash_inside_their_window() {
         let key = SigningKey::from([1; 32]);
-        let mut chain = Chain::default();
+        let mut chain = ReportChain::default();
         let reports: Vec<_> = (0..3).map(|i| chain.sign(&signer(&key), meter(i), 40 + i)).collect();
         assert_eq!(reports[0].envelope.prev_hash, Hash::ZERO);
         for (i, r) in reports.iter().enumerate() {
@@ -260,14 +260,14 @@ mod tests {
     fn a_window_wider_than_the_ledger_allows_is_capped() {
         let key = SigningKey::from([1; 32]);
         let wide = Signer { window_blocks: 10_000, ..signer(&key) };
-        let r = Chain::default().sign(&wide, meter(1), 5);
+        let r = ReportChain::default().sign(&wide, meter(1), 5);
         assert_eq!(r.envelope.window_end - r.envelope.window_start, REPORT_WINDOW_BLOCKS_MAX);
     }
 
     #[test]
     fn after_a_crash_reports_the_ledger_already_holds_are_dropped_and_the_rest_kept() {
         let key = SigningKey::from([1; 32]);
-        let mut chain = Chain::default();
+        let mut chain = ReportChain::default();
         let mut queue: VecDeque<_> = (0..3).map(|i| chain.sign(&signer(&key), meter(i), 10)).collect();
         let held = Link::of(&queue[0]);
         let kept = queue[1].clone();
@@ -279,7 +279,7 @@ mod tests {
     #[test]
     fn stale_reports_are_signed_again_and_may_reuse_numbers_once_no_window_is_open() {
         let key = SigningKey::from([1; 32]);
-        let mut chain = Chain::default();
+        let mut chain = ReportChain::default();
         let mut queue: VecDeque<_> = (0..2).map(|i| chain.sign(&signer(&key), meter(i), 10)).collect();
         chain.mark_sent(&queue[0]);
         assert_eq!(chain.open_until, 110);
@@ -294,7 +294,7 @@ mod tests {
     #[test]
     fn while_a_sent_envelope_is_still_includable_its_number_is_never_signed_again() {
         let key = SigningKey::from([1; 32]);
-        let mut chain = Chain::default();
+        let mut chain = ReportChain::default();
         let mut queue: VecDeque<_> = (0..3).map(|i| chain.sign(&signer(&key), meter(i), 10)).collect();
         // The first was sent, refused for its payload and dropped; the ledger still has nothing.
         chain.mark_sent(&queue[0]);
@@ -310,7 +310,7 @@ mod tests {
     #[test]
     fn a_gap_beyond_the_ledgers_limit_waits_for_old_windows_to_close() {
         let key = SigningKey::from([1; 32]);
-        let mut chain = Chain::default();
+        let mut chain = ReportChain::default();
         let mut queue = VecDeque::new();
         for i in 0..=SEQUENCE_GAP_MAX {
             queue.push_back(chain.sign(&signer(&key), meter(i), 10));
@@ -333,7 +333,7 @@ mod tests {
     #[test]
     fn an_empty_queue_on_another_tip_is_pointed_at_the_ledger() {
         let key = SigningKey::from([1; 32]);
-        let mut chain = Chain::default();
+        let mut chain = ReportChain::default();
         let ledger = Link { sequence: 7, hash: Hash([5; 32]) };
         let outcome = chain.resync(&mut VecDeque::new(), ledger, 3, &signer(&key));
         assert_eq!(outcome, Resync::Resigned { dropped: 0, first_sequence: 8, count: 0 });

@@ -12,7 +12,7 @@ use crate::gpu::{self, simulated::SimulatedGpus, Gpus};
 use crate::input;
 use crate::key::DeviceKey;
 use crate::node::{HttpNode, NodeApi};
-use crate::state::{State, Store};
+use crate::state::{State, StateFile};
 use crate::submit::{FlushError, Flusher, Sent};
 use anyhow::{bail, Result};
 use computefi_types::device::Payload;
@@ -127,7 +127,7 @@ pub fn validate(opts: &RunOptions) -> Result<()> {
 pub fn run(opts: &RunOptions) -> Result<Summary> {
     validate(opts)?;
     let key = DeviceKey::load(&opts.home)?;
-    let (store, state) = Store::open(&opts.home, &opts.title, &key.public_key())?;
+    let (store, state) = StateFile::open(&opts.home, &opts.title, &key.public_key())?;
     let gpus = if opts.simulate {
         Gpus::Simulated(SimulatedGpus::new(key.public_key(), opts.simulate_gpus, state.simulated.clone()))
     } else {
@@ -172,7 +172,7 @@ struct Agent<'a, N: NodeApi> {
     opts: &'a RunOptions,
     key: &'a DeviceKey,
     node: &'a N,
-    store: Store,
+    store: StateFile,
     state: State,
     gpus: Gpus,
     checked_in: bool,

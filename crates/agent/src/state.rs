@@ -12,7 +12,7 @@
 //! - A report enters the queue in the same write that advances the chain (and the input
 //!   positions it consumed), before it is sent.
 
-use crate::chain::Chain;
+use crate::chain::ReportChain;
 use crate::fsutil::{self, Lock};
 use crate::gpu::simulated::SimState;
 use anyhow::{bail, Context, Result};
@@ -138,7 +138,7 @@ pub struct State {
     #[serde(default)]
     pub chain_id: Option<String>,
     /// The report chain.
-    pub chain: Chain,
+    pub chain: ReportChain,
     /// Signed reports not yet accepted, oldest first.
     pub queue: VecDeque<SignedReport>,
     /// Positions in the input files.
@@ -160,7 +160,7 @@ impl State {
             title,
             device_key,
             chain_id: None,
-            chain: Chain::default(),
+            chain: ReportChain::default(),
             queue: VecDeque::new(),
             inputs: Inputs::default(),
             simulated: None,
@@ -176,7 +176,7 @@ impl State {
 
 /// The state file of one title, locked for this process.
 #[derive(Debug)]
-pub struct Store {
+pub struct StateFile {
     path: PathBuf,
     _lock: Lock,
 }
@@ -235,9 +235,9 @@ pub fn migrate_v1(value: &mut serde_json::Value) -> Result<()> {
     Ok(())
 }
 
-impl Store {
+impl StateFile {
     /// Locks and reads the state of `title` for `key`, or starts a fresh one.
-    pub fn open(home: &Path, title: &TitleId, key: &PublicKey) -> Result<(Store, State)> {
+    pub fn open(home: &Path, title: &TitleId, key: &PublicKey) -> Result<(StateFile, State)> {
         let path = state_path(home, title);
         let dir = path.parent().unwrap_or(home);
         fsutil::create_private_dir(dir)?;
@@ -251,7 +251,7 @@ impl Store {
                 hex::encode(state.device_key.0)
             );
         }
-        Ok((Store { path, _lock: lock }, state))
+        Ok((StateFile { path, _lock: lock }, state))
     }
 
     /// Writes `state` whole, durably.
@@ -284,7 +284,7 @@ mod tests {
         let public = PublicKey::from_signing_key(&sk);
         let signer = Signer { title, key: &sk, window_blocks: 50 };
         let saved = {
-            let (store, mut state) = Store::open(dir.path(), &title, &public).unwrap();
+            let (store, mut state) = StateFile::open(dir.path(), &title, &public).unwrap();
             for wh in [10, 20] {
                 let report = state.chain.sign(&signer, Payload::Meter(MeterReading { meter_wh: wh }), 7);
                 state.queue.push_back(report);
@@ -298,7 +298,7 @@ mod tests {
             store.save(&state).unwrap();
             state
         }; // the store (and its lock) is dropped: the process "stopped"
-        let (_store, loaded) = Store::open(dir.path(), &title, &public).unwrap();
+        let (_store, loaded) = StateFile::open(dir.path(), &title, &public).unwrap();
         assert_eq!(loaded, saved);
         assert!(loaded.queue.iter().all(SignedReport::signature_valid));
         assert_eq!(loaded.queue[1].envelope.prev_hash, loaded.queue[0].envelope.hash());
@@ -308,8 +308,8 @@ mod tests {
     fn a_second_agent_on_the_same_home_and_title_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let (title, public) = (TitleId::from_index(1), PublicKey::from_signing_key(&key()));
-        let _first = Store::open(dir.path(), &title, &public).unwrap();
-        let err = Store::open(dir.path(), &title, &public).unwrap_err().to_string();
+        let _first = StateFile::open(dir.path(), &title, &public).unwrap();
+        let err = StateFile::open(dir.path(), &title, &public).unwrap_err().to_string();
         assert!(err.contains("another computefi-agent is running"), "{err}");
     }
 
@@ -318,13 +318,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (title, public) = (TitleId::from_index(1), PublicKey::from_signing_key(&key()));
         {
-            let (store, state) = Store::open(dir.path(), &title, &public).unwrap();
+            let (store, state) = StateFile::open(dir.path(), &title, &public).unwrap();
             store.save(&state).unwrap();
         }
         let path = state_path(dir.path(), &title);
         let bytes = std::fs::read(&path).unwrap();
         std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
-        let err = format!("{:#}", Store::open(dir.path(), &title, &public).unwrap_err());
+        let err = format!("{:#}", StateFile::open(dir.path(), &title, &public).unwrap_err());
         assert!(err.contains("is damaged"), "{err}");
         assert_eq!(std::fs::read(&path).unwrap().len(), bytes.len() / 2, "left as found");
     }
@@ -335,14 +335,14 @@ mod tests {
         let (title, public) = (TitleId::from_index(1), PublicKey::from_signing_key(&key()));
         let path = state_path(dir.path(), &title);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        let chain = serde_json::to_value(Chain::default()).unwrap();
+        let chain = serde_json::to_value(ReportChain::default()).unwrap();
         let v1 = serde_json::json!({
             "format": 1, "title": title, "device_key": public, "chain_id": "devnet", "chain": chain,
             "queue": [], "inputs": {"shares": {"offset": "161", "lines": "1"},
                                     "challenges": {"offset": "0", "lines": "0"}},
         });
         std::fs::write(&path, serde_json::to_vec(&v1).unwrap()).unwrap();
-        let (_store, state) = Store::open(dir.path(), &title, &public).unwrap();
+        let (_store, state) = StateFile::open(dir.path(), &title, &public).unwrap();
         assert_eq!((state.format, state.chain_id.as_deref()), (STATE_FORMAT, Some("devnet")));
         // The old position had no file: the first shares file read takes it, as before.
         let carried = state.inputs.shares.get("/any/shares.txt").unwrap();
@@ -355,10 +355,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (title, public) = (TitleId::from_index(1), PublicKey::from_signing_key(&key()));
         {
-            let (store, state) = Store::open(dir.path(), &title, &public).unwrap();
+            let (store, state) = StateFile::open(dir.path(), &title, &public).unwrap();
             store.save(&State { format: STATE_FORMAT + 1, ..state }).unwrap();
         }
-        let err = Store::open(dir.path(), &title, &public).unwrap_err().to_string();
+        let err = StateFile::open(dir.path(), &title, &public).unwrap_err().to_string();
         assert!(err.contains(&format!("state format {}", STATE_FORMAT + 1)), "{err}");
     }
 
@@ -390,10 +390,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let title = TitleId::from_index(1);
         {
-            let (store, state) = Store::open(dir.path(), &title, &PublicKey([1; 32])).unwrap();
+            let (store, state) = StateFile::open(dir.path(), &title, &PublicKey([1; 32])).unwrap();
             store.save(&state).unwrap();
         }
-        let err = Store::open(dir.path(), &title, &PublicKey([2; 32])).unwrap_err().to_string();
+        let err = StateFile::open(dir.path(), &title, &PublicKey([2; 32])).unwrap_err().to_string();
         assert!(err.contains("not to this title and key"), "{err}");
     }
 }

@@ -15,7 +15,7 @@
 use crate::chain::{is_stale, Link, Resync, Signer};
 use crate::key::DeviceKey;
 use crate::node::{NodeApi, NodeError, Status};
-use crate::state::{State, Store};
+use crate::state::{State, StateFile};
 use computefi_types::device::SignedReport;
 use computefi_types::{Amount, DeviceMsg, ErrorCode, Msg, Tx};
 use serde::Serialize;
@@ -103,7 +103,7 @@ impl<N: NodeApi> Flusher<'_, N> {
 
     /// Sends queued reports, oldest first, until the queue is empty or something stops it. Every
     /// change to the queue or chain is saved before the next request.
-    pub fn flush(&self, store: &Store, state: &mut State) -> Result<Vec<Sent>, FlushError> {
+    pub fn flush(&self, store: &StateFile, state: &mut State) -> Result<Vec<Sent>, FlushError> {
         let mut sent = Vec::new();
         let mut resyncs = 0u32;
         while let Some(head) = state.queue.front().cloned() {
@@ -164,7 +164,7 @@ impl<N: NodeApi> Flusher<'_, N> {
 
     fn on_refusal(
         &self,
-        store: &Store,
+        store: &StateFile,
         state: &mut State,
         head: &SignedReport,
         e: NodeError,
@@ -210,7 +210,12 @@ impl<N: NodeApi> Flusher<'_, N> {
     /// that the state file belongs to this chain, and, when the ledger holds a later envelope of
     /// this key than this state file ever signed (a lost or restored state file), continues from
     /// the ledger's chain before anything is signed, so no number is signed twice.
-    pub fn check_in(&self, store: &Store, state: &mut State, status: &Status) -> Result<Link, FlushError> {
+    pub fn check_in(
+        &self,
+        store: &StateFile,
+        state: &mut State,
+        status: &Status,
+    ) -> Result<Link, FlushError> {
         let chain_id = state.chain_id.get_or_insert_with(|| status.chain_id.clone());
         if *chain_id != status.chain_id {
             let wrong = format!(
@@ -254,7 +259,7 @@ impl<N: NodeApi> Flusher<'_, N> {
         })
     }
 
-    fn resync(&self, store: &Store, state: &mut State, height: u64) -> Result<(), FlushError> {
+    fn resync(&self, store: &StateFile, state: &mut State, height: u64) -> Result<(), FlushError> {
         let ledger = self.ledger_link(state)?;
         let signer = self.signer(state);
         let outcome = state.chain.resync(&mut state.queue, ledger, height, &signer);
@@ -279,7 +284,7 @@ fn retry(e: NodeError) -> FlushError {
     FlushError::Retry(e.to_string())
 }
 
-fn save(store: &Store, state: &State) -> Result<(), FlushError> {
+fn save(store: &StateFile, state: &State) -> Result<(), FlushError> {
     store.save(state).map_err(|e| FlushError::Fatal(format!("{e:#}")))
 }
 

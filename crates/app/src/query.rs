@@ -10,7 +10,7 @@ use crate::modules::delivery::{Contract, DeliveryRead, Penalty};
 use crate::modules::identity::ClaimRecord;
 use crate::modules::lease::{Lease, LeaseRead, Order};
 use crate::modules::registry::{RegistryRead, Title};
-use crate::modules::revenue::{self, state as income, Pool};
+use crate::modules::revenue::{self, state as income, IncomePool};
 use crate::modules::shares::{SharesRead, Vault};
 use crate::modules::{assets, bank, device, identity, oracle, registry};
 use crate::state::{Committed, StateRead};
@@ -125,7 +125,7 @@ impl App {
     }
 
     /// The income pool of a share token in one asset (empty when nothing was deposited).
-    pub fn income_pool(&self, shares: &AssetId, asset: &AssetId) -> Result<Pool, AppError> {
+    pub fn income_pool(&self, shares: &AssetId, asset: &AssetId) -> Result<IncomePool, AppError> {
         Ok(revenue::query::pool(&Committed(self.store()), shares, asset)?)
     }
 

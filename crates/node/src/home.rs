@@ -11,12 +11,12 @@
 
 use crate::api::ApiConfig;
 use crate::consensus::ConsensusConfig;
+use crate::files::{read_secret_file, write_new};
 use crate::mempool::MempoolConfig;
 use anyhow::{bail, Context};
 use computefi_app::{Genesis, GenesisBalance, GenesisValidator, Params};
 use computefi_types::PublicKey;
 use serde::{Deserialize, Serialize};
-use crate::files::{read_secret_file, write_new};
 use std::path::{Path, PathBuf};
 
 /// Prometheus settings.

@@ -6,7 +6,7 @@
 use super::*;
 use crate::chain::Signer;
 use crate::node::{Committed, Status, TitleReports};
-use crate::state::Store;
+use crate::state::StateFile;
 use computefi_types::device::{MeterReading, Payload, ShareBatch, Telemetry};
 use computefi_types::{Address, Hash, PublicKey, SignedTx, TitleId};
 use std::cell::RefCell;
@@ -141,8 +141,8 @@ impl Setup {
         Setup { dir: tempfile::tempdir().unwrap(), key, title: TitleId::from_index(0), node }
     }
 
-    fn open(&self) -> (Store, State) {
-        Store::open(self.dir.path(), &self.title, &self.key.public_key()).unwrap()
+    fn open(&self) -> (StateFile, State) {
+        StateFile::open(self.dir.path(), &self.title, &self.key.public_key()).unwrap()
     }
 
     fn flusher(&self) -> Flusher<'_, ModelNode> {
@@ -150,7 +150,7 @@ impl Setup {
     }
 
     /// Signs `payloads` at the model's height and saves them, as a round does.
-    fn enqueue(&self, store: &Store, state: &mut State, payloads: Vec<Payload>) {
+    fn enqueue(&self, store: &StateFile, state: &mut State, payloads: Vec<Payload>) {
         let signer = Signer { title: self.title, key: self.key.signing(), window_blocks: 100 };
         let height = self.node.ledger.borrow().height;
         for p in payloads {

@@ -202,9 +202,9 @@ pub fn free_port_block(span: u16) -> u16 {
     for _ in 0..1_000 {
         let base: u16 = rng.gen_range(20_000..32_000 - span);
         let block = base..base + span;
-        let all_free = block.clone().all(|p| {
-            !handed_out.contains(&p) && std::net::TcpListener::bind(("127.0.0.1", p)).is_ok()
-        });
+        let all_free = block
+            .clone()
+            .all(|p| !handed_out.contains(&p) && std::net::TcpListener::bind(("127.0.0.1", p)).is_ok());
         if all_free {
             handed_out.extend(block);
             return base;

@@ -73,7 +73,7 @@ pub(crate) struct AppParts<L> {
 }
 
 /// The state of the loop.
-pub(crate) struct App<L> {
+pub(crate) struct ConsensusApp<L> {
     p: AppParts<L>,
     /// Verified proposals for heights not started yet, not executed yet.
     pending: BTreeMap<(Height, Round, Hash), Undecided>,
@@ -83,10 +83,10 @@ pub(crate) struct App<L> {
     stream_nonce: u32,
 }
 
-impl<L: Ledger> App<L> {
+impl<L: Ledger> ConsensusApp<L> {
     pub(crate) fn new(parts: AppParts<L>) -> Self {
         let current_height = Height(parts.ledger.committed_height().saturating_add(1));
-        App {
+        ConsensusApp {
             p: parts,
             pending: BTreeMap::new(),
             streams: PartStreams::default(),
@@ -572,7 +572,7 @@ mod tests {
     const SEEDS: [[u8; 32]; 2] = [[1; 32], [2; 32]];
 
     struct Fixture {
-        app: App<MemoryLedger>,
+        app: ConsensusApp<MemoryLedger>,
         published: mpsc::Receiver<NetworkMsg<Ctx>>,
         _home: tempfile::TempDir,
     }
@@ -583,7 +583,7 @@ mod tests {
         let ledger = Arc::new(MemoryLedger::new(&SEEDS));
         let signer = ConsensusSigner::new(SEEDS[me], ledger.chain_id());
         let (network, published) = mpsc::channel(64);
-        let app = App::new(AppParts {
+        let app = ConsensusApp::new(AppParts {
             chain_id: ledger.chain_id(),
             address: ConsensusAddress::from_public_key(&signer.public_key()),
             validator_set: ValidatorSet::from_ledger(&ledger.validators()).unwrap(),
@@ -600,7 +600,7 @@ mod tests {
     }
 
     /// The seed index of the proposer of `height`, round 0.
-    fn proposer_of(app: &App<MemoryLedger>, height: u64) -> usize {
+    fn proposer_of(app: &ConsensusApp<MemoryLedger>, height: u64) -> usize {
         let p = app.p.validator_set.proposer(Height(height), Round::new(0)).address;
         SEEDS
             .iter()
@@ -622,13 +622,13 @@ mod tests {
         streams::to_stream(StreamId::new(Bytes::from_static(b"s")), streams::split(init, &bytes, fin))
     }
 
-    fn block_by(app: &App<MemoryLedger>, seed: [u8; 32], height: u64) -> Block {
+    fn block_by(app: &ConsensusApp<MemoryLedger>, seed: [u8; 32], height: u64) -> Block {
         let proposer = ConsensusAddress::from_public_key(&ConsensusSigner::new(seed, "").public_key());
         app.p.ledger.propose(height, proposer.0).unwrap()
     }
 
     async fn deliver(
-        app: &mut App<MemoryLedger>,
+        app: &mut ConsensusApp<MemoryLedger>,
         msgs: Vec<StreamMessage<ProposalPart>>,
     ) -> Option<ProposedValue<Ctx>> {
         let mut out = None;

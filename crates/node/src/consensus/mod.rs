@@ -75,7 +75,7 @@ pub use misbehavior::{verify_evidence, EvidenceError};
 
 use crate::evidence::EvidenceLog;
 use crate::ledger::Ledger;
-use app_loop::{App, AppParts};
+use app_loop::{AppParts, ConsensusApp};
 use config::EngineConfig;
 use signing::{ConsensusSigner, ConsensusVerifier};
 use undecided::UndecidedStore;
@@ -134,7 +134,7 @@ pub async fn run<L: Ledger>(
 
     let sole_validator = validator_set.count() == 1 && validator_set.get_by_address(&address).is_some();
     let stream_parts = !(sole_validator && config.persistent_peers.is_empty());
-    let mut app = App::new(AppParts {
+    let mut app = ConsensusApp::new(AppParts {
         ledger,
         chain_id,
         signer,

@@ -123,7 +123,7 @@ fn rounding_never_pays_out_more_than_was_deposited() {
         .map(|who| claimed_amount(&run(&mut chain, who, claim(shares)).unwrap()))
         .sum();
     assert_eq!(total, 9, "10 split three ways pays 3 each; the dust stays");
-    let pool: revenue::Pool = chain.app().income_pool(&shares, &cfi()).unwrap();
+    let pool: revenue::IncomePool = chain.app().income_pool(&shares, &cfi()).unwrap();
     assert_eq!((pool.net, pool.claimed), (Amount(10), Amount(9)));
     assert!(!pool.remainder.is_zero(), "the undistributed remainder is tracked");
 }

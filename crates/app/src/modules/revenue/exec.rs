@@ -94,7 +94,7 @@ fn distribute(
     let overflow = || -> ExecError {
         TxError::new(ErrorCode::AmountOverflow, format!("net {net} × {PRECISION}")).into()
     };
-    let mut pool: Pool = state.get(&pool_key(shares, asset))?.unwrap_or_default();
+    let mut pool: IncomePool = state.get(&pool_key(shares, asset))?.unwrap_or_default();
     let numerator =
         net.0.checked_mul(PRECISION).and_then(|x| x.checked_add(pool.remainder.0)).ok_or_else(overflow)?;
     // The supply is not zero (checked above).
@@ -241,7 +241,7 @@ fn claim(
     let paid = rec.owed;
     rec.owed = Amount::ZERO;
     state.put(key, &rec);
-    let mut pool: Pool = state.get(&pool_key(shares, asset))?.unwrap_or_default();
+    let mut pool: IncomePool = state.get(&pool_key(shares, asset))?.unwrap_or_default();
     pool.claimed =
         pool.claimed.checked_add(paid).ok_or_else(|| ExecError::invariant("claimed overflows".into()))?;
     if pool.claimed > pool.net {

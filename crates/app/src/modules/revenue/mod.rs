@@ -17,4 +17,4 @@ pub mod event;
 pub mod exec;
 pub mod query;
 pub mod state;
-pub use state::{claimable, HolderIncome, Pool};
+pub use state::{claimable, HolderIncome, IncomePool};

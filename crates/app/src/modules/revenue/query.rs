@@ -1,11 +1,15 @@
 //! Reads and listings of `revenue` for the API.
 
-use super::state::{checkpoint_prefix, income_assets_key, pool_key, Checkpoint, Pool};
+use super::state::{checkpoint_prefix, income_assets_key, pool_key, Checkpoint, IncomePool};
 use crate::state::{ExecError, StateRead, StateScan};
 use computefi_types::AssetId;
 
 /// The income pool of a share token in one asset (empty when nothing was deposited).
-pub fn pool<S: StateRead + Sized>(state: &S, shares: &AssetId, asset: &AssetId) -> Result<Pool, ExecError> {
+pub fn pool<S: StateRead + Sized>(
+    state: &S,
+    shares: &AssetId,
+    asset: &AssetId,
+) -> Result<IncomePool, ExecError> {
     Ok(state.get(&pool_key(shares, asset))?.unwrap_or_default())
 }
 

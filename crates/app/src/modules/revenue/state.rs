@@ -17,7 +17,7 @@ pub fn module_account() -> Address {
 
 /// Income of one share token in one asset.
 #[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
-pub struct Pool {
+pub struct IncomePool {
     /// Income per share × PRECISION, summed over deposits.
     pub acc: Amount,
     /// Numerator left over by the last division (scaled units), carried to the next deposit.
@@ -126,7 +126,7 @@ pub fn claimable<S: StateRead + Sized>(
     holder: &Address,
     balance: Amount,
 ) -> Result<Amount, ExecError> {
-    let pool: Pool = state.get(&pool_key(shares, asset))?.unwrap_or_default();
+    let pool: IncomePool = state.get(&pool_key(shares, asset))?.unwrap_or_default();
     // No record means the holder has held `balance` since before the pool began (a holder that
     // arrives later gets a record at its first balance change).
     let rec: HolderIncome = state.get(&holder_key(shares, asset, holder))?.unwrap_or_default();
@@ -144,7 +144,7 @@ pub fn settle<S: StateWrite + Sized>(
 ) -> Result<(), ExecError> {
     let Some(assets) = state.get::<Vec<AssetId>>(&income_assets_key(shares))? else { return Ok(()) };
     for asset in &assets {
-        let pool: Pool = state.get(&pool_key(shares, asset))?.unwrap_or_default();
+        let pool: IncomePool = state.get(&pool_key(shares, asset))?.unwrap_or_default();
         let key = holder_key(shares, asset, holder);
         let rec: Option<HolderIncome> = state.get(&key)?;
         let mut rec = match rec {

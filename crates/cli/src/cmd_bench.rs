@@ -233,7 +233,7 @@ fn end_to_end(
     clients: usize,
     batch: usize,
 ) -> anyhow::Result<Value> {
-    use computefi_node::home::{init_home, Home, InitOptions, NodeConfig};
+    use computefi_node::home::{init_home, GenesisOptions, Home, InitOptions, NodeConfig};
     let home = Home::new(dir.join(format!("node-{batch}")));
     let mut config = NodeConfig::default();
     config.api.listen = format!("127.0.0.1:{}", free_port()?);
@@ -244,13 +244,15 @@ fn end_to_end(
     init_home(
         &home,
         InitOptions {
-            chain_id: CHAIN_ID.into(),
+            genesis: GenesisOptions {
+                chain_id: CHAIN_ID.into(),
+                balances: g.balances,
+                claim_issuers: vec![],
+                auditors: vec![],
+                oracle_feeds: vec![],
+                genesis_time_ms: crate::cmd_node::now_ms_for_bench(),
+            },
             moniker: "bench".into(),
-            balances: g.balances,
-            claim_issuers: vec![],
-            auditors: vec![],
-            oracle_feeds: vec![],
-            genesis_time_ms: crate::cmd_node::now_ms_for_bench(),
             config: config.clone(),
         },
     )?;

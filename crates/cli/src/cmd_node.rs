@@ -5,7 +5,7 @@ use crate::output::{print, Format};
 use anyhow::Context;
 use clap::Args;
 use computefi_app::GenesisBalance;
-use computefi_node::home::{init_home, Home, InitOptions, NodeConfig};
+use computefi_node::home::{init_home, GenesisOptions, Home, InitOptions, NodeConfig};
 use computefi_types::{Address, Amount};
 use serde_json::json;
 use std::path::PathBuf;
@@ -118,13 +118,15 @@ pub fn init(home: &Option<PathBuf>, args: InitArgs, format: Format) -> anyhow::R
     let home = Home::new(crate::home::home_dir(home)?);
     let balances = args.fund.iter().map(|f| parse_fund(f)).collect::<anyhow::Result<Vec<_>>>()?;
     let options = InitOptions {
-        chain_id: args.chain_id.clone(),
+        genesis: GenesisOptions {
+            chain_id: args.chain_id.clone(),
+            balances,
+            claim_issuers: args.claim_issuers,
+            auditors: args.auditors,
+            oracle_feeds: Vec::new(),
+            genesis_time_ms: now_ms(),
+        },
         moniker: args.moniker,
-        balances,
-        claim_issuers: args.claim_issuers,
-        auditors: args.auditors,
-        oracle_feeds: Vec::new(),
-        genesis_time_ms: now_ms(),
         config: config_with(&args.ports),
     };
     let key = init_home(&home, options)?;
@@ -202,15 +204,17 @@ pub fn devnet(home: &Option<PathBuf>, args: DevnetArgs, format: Format) -> anyho
             Err(_) => keyring.add(DEV_KEY)?.0,
         };
         let options = InitOptions {
-            chain_id: DEVNET_CHAIN_ID.to_string(),
+            genesis: GenesisOptions {
+                chain_id: DEVNET_CHAIN_ID.to_string(),
+                balances: vec![GenesisBalance { address: dev.address, amount: DEV_FUNDS }],
+                // On a devnet the dev account plays every attestor role, so a newcomer can walk
+                // the whole pipeline alone (see `computefi demo`).
+                claim_issuers: vec![dev.address],
+                auditors: vec![dev.address],
+                oracle_feeds: devnet_feeds(dev.address),
+                genesis_time_ms: now_ms(),
+            },
             moniker: "devnet-validator".to_string(),
-            balances: vec![GenesisBalance { address: dev.address, amount: DEV_FUNDS }],
-            // On a devnet the dev account plays every attestor role, so a newcomer can walk the
-            // whole pipeline alone (see `computefi demo`).
-            claim_issuers: vec![dev.address],
-            auditors: vec![dev.address],
-            oracle_feeds: devnet_feeds(dev.address),
-            genesis_time_ms: now_ms(),
             config: config_with(&args.ports),
         };
         init_home(&home, options)?;

@@ -19,7 +19,7 @@ use crate::output::{print, Format};
 use anyhow::{bail, Context};
 use clap::Args;
 use computefi_app::GenesisBalance;
-use computefi_node::home::{init_network, Home, NetworkNode, NetworkOptions, NodeConfig};
+use computefi_node::home::{init_network, GenesisOptions, Home, NetworkNode, NetworkOptions, NodeConfig};
 use computefi_types::Address;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -129,13 +129,15 @@ pub fn run(_home: &Option<PathBuf>, args: TestnetArgs, format: Format) -> anyhow
 
     let dev = add_dev_key(homes[0].root())?;
     let keys = init_network(NetworkOptions {
-        chain_id: args.chain_id.clone(),
-        balances: vec![GenesisBalance { address: dev, amount: DEV_FUNDS }],
-        // As on a devnet, the dev account plays every attestor role.
-        claim_issuers: vec![dev],
-        auditors: vec![dev],
-        oracle_feeds: crate::cmd_node::devnet_feeds(dev),
-        genesis_time_ms: now_ms(),
+        genesis: GenesisOptions {
+            chain_id: args.chain_id.clone(),
+            balances: vec![GenesisBalance { address: dev, amount: DEV_FUNDS }],
+            // As on a devnet, the dev account plays every attestor role.
+            claim_issuers: vec![dev],
+            auditors: vec![dev],
+            oracle_feeds: crate::cmd_node::devnet_feeds(dev),
+            genesis_time_ms: now_ms(),
+        },
         nodes,
     })?;
 

@@ -159,13 +159,12 @@ impl Home {
     }
 }
 
-/// What `init` needs.
+/// What a new chain's genesis holds besides its validators (the same for one node and for a
+/// network).
 #[derive(Clone, Debug)]
-pub struct InitOptions {
+pub struct GenesisOptions {
     /// Chain id.
     pub chain_id: String,
-    /// Node name.
-    pub moniker: String,
     /// Initial CFI balances.
     pub balances: Vec<GenesisBalance>,
     /// Accounts that may grant identity claims.
@@ -176,40 +175,77 @@ pub struct InitOptions {
     pub oracle_feeds: Vec<computefi_app::modules::oracle::FeedConfig>,
     /// Genesis time in ms.
     pub genesis_time_ms: u64,
+}
+
+impl GenesisOptions {
+    /// The checked genesis with these validators and default parameters.
+    fn genesis(self, validators: Vec<GenesisValidator>) -> anyhow::Result<Genesis> {
+        let genesis = Genesis {
+            chain_id: self.chain_id,
+            genesis_time_ms: self.genesis_time_ms,
+            params: Params::default(),
+            balances: self.balances,
+            validators,
+            claim_issuers: self.claim_issuers,
+            auditors: self.auditors,
+            oracle_feeds: self.oracle_feeds,
+        };
+        genesis.validate().map_err(|e| anyhow::anyhow!("invalid genesis: {e}"))?;
+        Ok(genesis)
+    }
+}
+
+/// What `init` needs.
+#[derive(Clone, Debug)]
+pub struct InitOptions {
+    /// The genesis to write.
+    pub genesis: GenesisOptions,
+    /// Node name.
+    pub moniker: String,
     /// Node settings to write.
     pub config: NodeConfig,
+}
+
+/// Refuses a home that already holds a node, naming the fix.
+fn refuse_existing(home: &Home, fix: &str) -> anyhow::Result<()> {
+    if home.config_path().exists() || home.genesis_path().exists() || home.store_path().exists() {
+        bail!("{} already holds a node; {fix}", home.root().display());
+    }
+    Ok(())
+}
+
+/// A new validator key: its secret seed and its public key.
+fn new_validator_key() -> ([u8; 32], PublicKey) {
+    let mut seed = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
+    (seed, PublicKey::from_signing_key(&ed25519_consensus::SigningKey::from(seed)))
+}
+
+/// Writes one validator's home: its key (private), the genesis and its settings.
+fn write_validator_home(
+    node: NetworkNode,
+    (seed, public_key): ([u8; 32], PublicKey),
+    genesis_json: &str,
+) -> anyhow::Result<()> {
+    let key_file = ValidatorKeyFile { public_key, secret_key: hex::encode(seed) };
+    write_new(&node.home.validator_key_path(), serde_json::to_string_pretty(&key_file)?.as_bytes(), true)?;
+    write_new(&node.home.genesis_path(), genesis_json.as_bytes(), false)?;
+    let mut config = node.config;
+    config.moniker = node.moniker;
+    node.home.save_config(&config)
 }
 
 /// Creates a home for a one-validator chain: config, a new consensus key, genesis.
 /// Refuses to touch a home that already holds a chain.
 pub fn init_home(home: &Home, options: InitOptions) -> anyhow::Result<PublicKey> {
-    if home.config_path().exists() || home.genesis_path().exists() || home.store_path().exists() {
-        bail!(
-            "{} already holds a node; use it with `computefi start --home {0}`, or choose another --home",
-            home.root().display()
-        );
-    }
-    let mut seed = [0u8; 32];
-    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
-    let key = ed25519_consensus::SigningKey::from(seed);
-    let public_key = PublicKey::from_signing_key(&key);
-    let genesis = Genesis {
-        chain_id: options.chain_id,
-        genesis_time_ms: options.genesis_time_ms,
-        params: Params::default(),
-        balances: options.balances,
-        validators: vec![GenesisValidator { name: options.moniker.clone(), public_key, power: 1 }],
-        claim_issuers: options.claim_issuers,
-        auditors: options.auditors,
-        oracle_feeds: options.oracle_feeds,
-    };
-    genesis.validate().map_err(|e| anyhow::anyhow!("invalid genesis: {e}"))?;
-    let key_file = ValidatorKeyFile { public_key, secret_key: hex::encode(seed) };
-    write_new(&home.validator_key_path(), serde_json::to_string_pretty(&key_file)?.as_bytes(), true)?;
-    write_new(&home.genesis_path(), serde_json::to_string_pretty(&genesis)?.as_bytes(), false)?;
-    let mut config = options.config;
-    config.moniker = options.moniker;
-    home.save_config(&config)?;
+    let fix =
+        format!("use it with `computefi start --home {}`, or choose another --home", home.root().display());
+    refuse_existing(home, &fix)?;
+    let (seed, public_key) = new_validator_key();
+    let validator = GenesisValidator { name: options.moniker.clone(), public_key, power: 1 };
+    let genesis = options.genesis.genesis(vec![validator])?;
+    let node = NetworkNode { home: home.clone(), moniker: options.moniker, config: options.config };
+    write_validator_home(node, (seed, public_key), &serde_json::to_string_pretty(&genesis)?)?;
     Ok(public_key)
 }
 
@@ -227,18 +263,8 @@ pub struct NetworkNode {
 /// What [`init_network`] needs.
 #[derive(Clone, Debug)]
 pub struct NetworkOptions {
-    /// Chain id.
-    pub chain_id: String,
-    /// Initial CFI balances.
-    pub balances: Vec<GenesisBalance>,
-    /// Accounts that may grant identity claims.
-    pub claim_issuers: Vec<computefi_types::Address>,
-    /// Accounts approved to verify and appraise titles.
-    pub auditors: Vec<computefi_types::Address>,
-    /// Oracle feeds.
-    pub oracle_feeds: Vec<computefi_app::modules::oracle::FeedConfig>,
-    /// Genesis time in ms.
-    pub genesis_time_ms: u64,
+    /// The genesis to write.
+    pub genesis: GenesisOptions,
     /// The validators, each with its home; all get the same voting power.
     pub nodes: Vec<NetworkNode>,
 }
@@ -252,52 +278,20 @@ pub fn init_network(options: NetworkOptions) -> anyhow::Result<Vec<PublicKey>> {
         bail!("a network needs at least one validator");
     }
     for node in &options.nodes {
-        let home = &node.home;
-        if home.config_path().exists() || home.genesis_path().exists() || home.store_path().exists() {
-            bail!("{} already holds a node; choose another directory", home.root().display());
-        }
+        refuse_existing(&node.home, "choose another directory")?;
     }
-    let seeds: Vec<[u8; 32]> = options
+    let keys: Vec<([u8; 32], PublicKey)> = options.nodes.iter().map(|_| new_validator_key()).collect();
+    let validators = options
         .nodes
         .iter()
-        .map(|_| {
-            let mut seed = [0u8; 32];
-            rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
-            seed
-        })
+        .zip(&keys)
+        .map(|(node, (_, key))| GenesisValidator { name: node.moniker.clone(), public_key: *key, power: 1 })
         .collect();
-    let keys: Vec<PublicKey> =
-        seeds.iter().map(|s| PublicKey::from_signing_key(&ed25519_consensus::SigningKey::from(*s))).collect();
-    let genesis = Genesis {
-        chain_id: options.chain_id,
-        genesis_time_ms: options.genesis_time_ms,
-        params: Params::default(),
-        balances: options.balances,
-        validators: options
-            .nodes
-            .iter()
-            .zip(&keys)
-            .map(|(node, key)| GenesisValidator { name: node.moniker.clone(), public_key: *key, power: 1 })
-            .collect(),
-        claim_issuers: options.claim_issuers,
-        auditors: options.auditors,
-        oracle_feeds: options.oracle_feeds,
-    };
-    genesis.validate().map_err(|e| anyhow::anyhow!("invalid genesis: {e}"))?;
-    let genesis_json = serde_json::to_string_pretty(&genesis)?;
-    for ((node, seed), key) in options.nodes.into_iter().zip(&seeds).zip(&keys) {
-        let key_file = ValidatorKeyFile { public_key: *key, secret_key: hex::encode(seed) };
-        write_new(
-            &node.home.validator_key_path(),
-            serde_json::to_string_pretty(&key_file)?.as_bytes(),
-            true,
-        )?;
-        write_new(&node.home.genesis_path(), genesis_json.as_bytes(), false)?;
-        let mut config = node.config;
-        config.moniker = node.moniker;
-        node.home.save_config(&config)?;
+    let genesis_json = serde_json::to_string_pretty(&options.genesis.genesis(validators)?)?;
+    for (node, key) in options.nodes.into_iter().zip(&keys) {
+        write_validator_home(node, *key, &genesis_json)?;
     }
-    Ok(keys)
+    Ok(keys.into_iter().map(|(_, public)| public).collect())
 }
 
 #[cfg(test)]
@@ -314,15 +308,7 @@ mod tests {
                 config: NodeConfig::default(),
             })
             .collect();
-        let options = NetworkOptions {
-            chain_id: "net".into(),
-            balances: vec![],
-            claim_issuers: vec![],
-            auditors: vec![],
-            oracle_feeds: vec![],
-            genesis_time_ms: 1,
-            nodes: nodes.clone(),
-        };
+        let options = NetworkOptions { genesis: empty_genesis(), nodes: nodes.clone() };
         let keys = init_network(options.clone()).unwrap();
         let genesis = nodes[0].home.load_genesis().unwrap();
         assert_eq!(genesis.validators.iter().map(|v| v.public_key).collect::<Vec<_>>(), keys);
@@ -337,18 +323,21 @@ mod tests {
         assert!(err.contains("already holds a node"), "{err}");
     }
 
-    fn one_node_home(dir: &Path) -> Home {
-        let home = Home::new(dir.join("node"));
-        let node = NetworkNode { home: home.clone(), moniker: "v".into(), config: NodeConfig::default() };
-        let options = NetworkOptions {
+    fn empty_genesis() -> GenesisOptions {
+        GenesisOptions {
             chain_id: "net".into(),
             balances: vec![],
             claim_issuers: vec![],
             auditors: vec![],
             oracle_feeds: vec![],
             genesis_time_ms: 1,
-            nodes: vec![node],
-        };
+        }
+    }
+
+    fn one_node_home(dir: &Path) -> Home {
+        let home = Home::new(dir.join("node"));
+        let node = NetworkNode { home: home.clone(), moniker: "v".into(), config: NodeConfig::default() };
+        let options = NetworkOptions { genesis: empty_genesis(), nodes: vec![node] };
         init_network(options).unwrap();
         home
     }

@@ -46,7 +46,15 @@ fn refused(code: u32) -> NodeError {
 
 impl ModelNode {
     fn new(keys: Vec<PublicKey>) -> ModelNode {
-        ModelNode { ledger: RefCell::new(Ledger { height: 10, keys, balance_ok: true, ..Ledger::default() }) }
+        ModelNode {
+            ledger: RefCell::new(Ledger {
+                height: 10,
+                keys,
+                balance_ok: true,
+                unfunded_code: 10,
+                ..Ledger::default()
+            }),
+        }
     }
 
     fn apply(l: &mut Ledger, tx: &SignedTx) -> Result<Committed, NodeError> {
@@ -58,7 +66,7 @@ impl ModelNode {
             return Err(refused(code));
         }
         if !l.balance_ok {
-            return Err(refused(if l.unfunded_code == 0 { 10 } else { l.unfunded_code }));
+            return Err(refused(l.unfunded_code));
         }
         let Msg::Device(DeviceMsg::Report(report)) = &tx.tx.msgs[0] else {
             panic!("the agent sends reports")
@@ -297,25 +305,20 @@ fn a_key_not_listed_on_the_title_stops_the_agent_with_the_fix() {
 
 #[test]
 fn an_unfunded_account_keeps_the_queue_and_says_how_to_fund_it() {
-    let s = Setup::new();
-    s.node.ledger.borrow_mut().balance_ok = false;
-    let (store, mut state) = s.open();
-    s.enqueue(&store, &mut state, vec![meter(1)]);
-    let err = s.flusher().flush(&store, &mut state).unwrap_err();
-    assert!(matches!(&err, FlushError::Retry(m) if m.contains("fund the agent's account")), "{err}");
-    assert_eq!(state.queue.len(), 1);
-}
-
-#[test]
-fn pending_fees_not_covered_also_keep_the_queue_and_say_how_to_fund_it() {
-    let s = Setup::new();
-    s.node.ledger.borrow_mut().balance_ok = false;
-    s.node.ledger.borrow_mut().unfunded_code = ErrorCode::PendingFeesUncovered as u32;
-    let (store, mut state) = s.open();
-    s.enqueue(&store, &mut state, vec![meter(1)]);
-    let err = s.flusher().flush(&store, &mut state).unwrap_err();
-    assert!(matches!(&err, FlushError::Retry(m) if m.contains("fund the agent's account")), "{err}");
-    assert_eq!(state.queue.len(), 1);
+    // Refused for its fee alone (next nonce), or for the fees of its pending transactions.
+    for code in [ErrorCode::InsufficientFee, ErrorCode::PendingFeesUncovered] {
+        let s = Setup::new();
+        s.node.ledger.borrow_mut().balance_ok = false;
+        s.node.ledger.borrow_mut().unfunded_code = code as u32;
+        let (store, mut state) = s.open();
+        s.enqueue(&store, &mut state, vec![meter(1)]);
+        let err = s.flusher().flush(&store, &mut state).unwrap_err();
+        assert!(
+            matches!(&err, FlushError::Retry(m) if m.contains("fund the agent's account")),
+            "{code:?}: {err}"
+        );
+        assert_eq!(state.queue.len(), 1, "{code:?}");
+    }
 }
 
 #[test]

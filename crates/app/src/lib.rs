@@ -13,6 +13,7 @@
 
 pub mod app;
 pub mod genesis;
+mod limits_table;
 pub mod modules;
 pub mod params;
 pub mod query;

@@ -1,14 +1,9 @@
 //! The genesis file: chain id, parameters, initial balances of the native token and the
 //! validators. It is JSON with unknown fields refused, so a typo is an error, not a default.
 
-use crate::modules::assets::{AssetInfo, AssetsWrite};
-use crate::modules::bank::BankWrite;
-use crate::modules::identity::IdentityWrite;
-use crate::modules::registry::RegistryWrite;
-use crate::state::{ExecError, StateWrite};
+use crate::state::{ExecError, Overlay, StateWrite};
 use borsh::{BorshDeserialize, BorshSerialize};
-use computefi_types::address::NATIVE_SYMBOL;
-use computefi_types::{Address, Amount, AssetId, PublicKey};
+use computefi_types::{Address, Amount, PublicKey};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -127,40 +122,12 @@ impl Genesis {
         })
     }
 
-    /// Writes the genesis state.
-    pub fn apply<S: StateWrite + Sized>(&self, state: &mut S) -> Result<(), ExecError> {
+    /// Writes the genesis state: the chain id, parameters and validators, then each module's part
+    /// in the wiring table's order (`modules::COMPONENTS`).
+    pub fn apply(&self, state: &mut Overlay<'_>) -> Result<(), ExecError> {
         state.put(CHAIN_ID_KEY.to_string(), &self.chain_id);
         state.put(PARAMS_KEY.to_string(), &self.params);
         state.put(VALIDATORS_KEY.to_string(), &self.validators);
-        for issuer in &self.claim_issuers {
-            state.add_claim_issuer(issuer);
-        }
-        for auditor in &self.auditors {
-            state.add_auditor(auditor);
-        }
-        for feed in &self.oracle_feeds {
-            crate::modules::oracle::state::put_feed(state, feed);
-        }
-        for account in crate::modules::module_accounts() {
-            state.mark_module_account(&account);
-        }
-        let native = AssetId::native();
-        let mut supply = Amount::ZERO;
-        for b in &self.balances {
-            state.credit(&b.address, &native, b.amount)?;
-            supply = supply
-                .checked_add(b.amount)
-                .ok_or_else(|| ExecError::Corrupt("genesis supply overflows".into()))?;
-        }
-        state.put_asset(&AssetInfo {
-            id: native,
-            issuer: Address([0; 20]),
-            symbol: NATIVE_SYMBOL.to_string(),
-            name: "ComputeFi".to_string(),
-            decimals: 6,
-            max_supply: Some(supply.max(Amount(1))),
-            supply,
-        });
-        Ok(())
+        crate::modules::init_genesis(state, self)
     }
 }

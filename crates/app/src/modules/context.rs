@@ -1,7 +1,9 @@
 //! What every module builds on, below all of them: the transaction context a handler runs in,
-//! the two-step [`Handler`], and the hook traits through which a lower module lets a higher one
-//! act without importing it (answered in the wiring table, `modules/mod.rs`).
+//! the two-step [`Handler`], the [`Component`] every module implements once, and the hook traits
+//! through which a lower module lets a higher one act without importing it (answered in the
+//! wiring table, `modules/mod.rs`).
 
+use crate::genesis::Genesis;
 use crate::params::Params;
 use crate::state::{ExecError, Overlay};
 use computefi_types::{Address, Amount, AssetId, Event, Hash, TitleId, TxError};
@@ -31,6 +33,31 @@ pub trait Handler {
     /// Checks against state and applies the change to `state`; on error the caller drops
     /// `state` and nothing is kept.
     fn execute(&self, state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError>;
+}
+
+/// A module as the app sees it, implemented once per module by a unit struct in its `mod.rs`
+/// (`bank::BankModule`, …) and listed in the wiring table's `COMPONENTS` (`modules/mod.rs`), whose
+/// order is the genesis order and the end-of-block order (part of the state roots). Every method
+/// does nothing unless the module says otherwise.
+///
+/// Message execution is the module's `impl Handler for <Name>Msg` (its `exec.rs`), dispatched by
+/// the wiring table's `impl Handler for Msg`; queries are the module's `query.rs` functions, read
+/// by the API through `StateScan` and `StateRead`. Neither needs state of the component.
+pub trait Component {
+    /// The module's name, as in the layer table.
+    fn name(&self) -> &'static str;
+
+    /// Writes the module's part of `genesis` (after the app's chain id, parameters and
+    /// validators). The writes go to the genesis overlay; only their values count, not their order.
+    fn init_genesis(&self, _state: &mut Overlay<'_>, _genesis: &Genesis) -> Result<(), ExecError> {
+        Ok(())
+    }
+
+    /// The module's work at the end of every block, after its transactions: bounded, and an item
+    /// that cannot be served is skipped with an event, never failing the block.
+    fn end_block(&self, _state: &mut Overlay<'_>, _ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
+        Ok(Vec::new())
+    }
 }
 
 /// Hooks on any state that reads: what a lower module asks before it acts. The wiring table

@@ -1,14 +1,15 @@
 //! The ledger's modules, in the order a transaction meets them: auth, bank, assets, identity,
 //! compliance, registry, shares, revenue, device, oracle, amm, capacity, lease, delivery. Each has
-//! the same files: `mod.rs` (what it is, its invariants), `state.rs` (its keys, used only inside
-//! the module, and read/write extension traits), `exec.rs` (its message handlers), `query.rs`
-//! (what the API lists) where it has listings, and `event.rs` (its typed events) where it emits
-//! them.
+//! the same files: `mod.rs` (what it is, its invariants, and its [`Component`]: genesis and
+//! end-of-block work), `state.rs` (its keys, used only inside the module, and read/write
+//! extension traits), `exec.rs` (its message handlers), `query.rs` (what the API lists) where it
+//! has listings, and `event.rs` (its typed events) where it emits them.
 //!
-//! This file is the wiring table: the dispatch of messages to modules, the end-of-block order,
-//! the modules' fixed accounts and the answers to the hooks of [`context`] ([`ReadHooks`],
-//! [`WriteHooks`], [`TxHooks`]) through which a lower module lets a higher one act without
-//! importing it. Calls run down the layer table of [`layers`]; its tests hold every module to it.
+//! This file is the wiring table: the dispatch of messages to modules, the one table of the
+//! modules as components ([`COMPONENTS`]: the genesis order and the end-of-block order) and the
+//! answers to the hooks of [`context`] ([`ReadHooks`], [`WriteHooks`], [`TxHooks`]) through
+//! which a lower module lets a higher one act without importing it. Calls run down the layer
+//! table of [`layers`]; its tests hold every module to it.
 
 pub mod amm;
 pub mod assets;
@@ -29,7 +30,7 @@ pub mod registry;
 pub mod revenue;
 pub mod shares;
 
-pub use context::{Handler, ReadHooks, TxContext, TxHooks, WriteHooks};
+pub use context::{Component, Handler, ReadHooks, TxContext, TxHooks, WriteHooks};
 
 use crate::state::{ExecError, Overlay, StateRead, StateWrite};
 use computefi_types::{Address, Amount, AssetId, CapacityMsg, Event, Msg, TitleId, TxError};
@@ -79,30 +80,46 @@ impl Handler for Msg {
     }
 }
 
-/// The fixed accounts of the modules (fees, share vaults, revenue, pools' liquidity shares,
-/// capacity, lease and delivery escrow), marked at genesis so that nothing treats them as an
-/// ordinary holder's (a controller's forced transfer, for one). Pools mark their own accounts
-/// when they open.
-pub fn module_accounts() -> [Address; 7] {
-    [
-        bank::fee_collector(),
-        shares::state::module_account(),
-        revenue::state::module_account(),
-        amm::state::module_account(),
-        capacity::state::module_account(),
-        lease::state::module_account(),
-        delivery::state::module_account(),
-    ]
+/// The modules as components, in the one order the app uses them: genesis writes each module's
+/// part in this order ([`init_genesis`]) and the end of every block runs each module's work in
+/// this order ([`end_block`]; the order is part of the state roots). Every module has its entry.
+pub const COMPONENTS: &[&dyn Component] = &[
+    &auth::AuthModule,
+    &bank::BankModule,
+    &assets::AssetsModule,
+    &identity::IdentityModule,
+    &compliance::ComplianceModule,
+    &registry::RegistryModule,
+    &shares::SharesModule,
+    &revenue::RevenueModule,
+    &device::DeviceModule,
+    &oracle::OracleModule,
+    &amm::AmmModule,
+    &capacity::CapacityModule,
+    &lease::LeaseModule,
+    &delivery::DeliveryModule,
+];
+
+/// Writes every module's part of `genesis`, in the order of [`COMPONENTS`]: claim issuers
+/// (`identity`), auditors (`registry`), oracle feeds (`oracle`), the modules' fixed accounts
+/// (`bank`'s fee collector and each module's own), the native balances (`bank`) and the native
+/// asset (`assets`). The app writes the chain id, parameters and validators first.
+pub fn init_genesis(state: &mut Overlay<'_>, genesis: &crate::genesis::Genesis) -> Result<(), ExecError> {
+    for component in COMPONENTS {
+        component.init_genesis(state, genesis)?;
+    }
+    Ok(())
 }
 
-/// The ledger's own work at the end of every block, after its transactions, in a fixed order:
-/// capacity tokens whose window ended expire, leases are accepted and stream, silent delivery
-/// contracts are measured. Each step is bounded; one item that cannot be served is skipped with
-/// an event, never failing the block.
+/// The ledger's own work at the end of every block, after its transactions, in the order of
+/// [`COMPONENTS`]: capacity tokens whose window ended expire, leases are accepted and stream,
+/// silent delivery contracts are measured. Each step is bounded; one item that cannot be served
+/// is skipped with an event, never failing the block.
 pub fn end_block(state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
-    let mut events = capacity::end_block(state, ctx)?;
-    events.extend(lease::end_block(state, ctx)?);
-    events.extend(delivery::end_block(state, ctx)?);
+    let mut events = Vec::new();
+    for component in COMPONENTS {
+        events.extend(component.end_block(state, ctx)?);
+    }
     Ok(events)
 }
 
@@ -154,5 +171,26 @@ impl TxHooks for Overlay<'_> {
         window: (u64, u64),
     ) -> Result<Vec<Event>, ExecError> {
         delivery::settle_window(self, ctx, title, estimate_hs, window)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_module_of_the_layer_table_is_one_component() {
+        let mut components: Vec<&str> = COMPONENTS.iter().map(|c| c.name()).collect();
+        let mut modules: Vec<&str> = layers::modules().collect();
+        components.sort_unstable();
+        modules.sort_unstable();
+        assert_eq!(components, modules, "COMPONENTS lists every module of LAYERS once");
+    }
+
+    #[test]
+    fn end_of_block_work_runs_capacity_then_lease_then_delivery() {
+        let at = |m: &str| COMPONENTS.iter().position(|c| c.name() == m).expect("listed");
+        assert!(at("capacity") < at("lease"), "the end-of-block order is part of the roots");
+        assert!(at("lease") < at("delivery"), "the end-of-block order is part of the roots");
     }
 }

@@ -27,3 +27,22 @@ pub mod exec;
 pub mod math;
 pub mod state;
 pub use state::{twap, AmmRead, Pool};
+
+/// `amm` as a component of the wiring table: at genesis it marks its fixed account
+/// ([`state::module_account`]) as a module's own.
+pub struct AmmModule;
+
+impl crate::modules::context::Component for AmmModule {
+    fn name(&self) -> &'static str {
+        "amm"
+    }
+
+    fn init_genesis(
+        &self,
+        state: &mut crate::state::Overlay<'_>,
+        _genesis: &crate::genesis::Genesis,
+    ) -> Result<(), crate::state::ExecError> {
+        crate::modules::bank::BankWrite::mark_module_account(state, &state::module_account());
+        Ok(())
+    }
+}

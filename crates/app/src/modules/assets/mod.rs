@@ -13,3 +13,37 @@ pub mod exec;
 pub mod query;
 pub mod state;
 pub use state::{AssetInfo, AssetsRead, AssetsWrite};
+
+/// `assets` as a component of the wiring table: at genesis it records the native asset (`CFI`),
+/// whose supply is the sum of the genesis file's balances (which `bank` credits) and fixed.
+pub struct AssetsModule;
+
+impl crate::modules::context::Component for AssetsModule {
+    fn name(&self) -> &'static str {
+        "assets"
+    }
+
+    fn init_genesis(
+        &self,
+        state: &mut crate::state::Overlay<'_>,
+        genesis: &crate::genesis::Genesis,
+    ) -> Result<(), crate::state::ExecError> {
+        use computefi_types::{Address, Amount, AssetId};
+        let mut supply = Amount::ZERO;
+        for b in &genesis.balances {
+            supply = supply
+                .checked_add(b.amount)
+                .ok_or_else(|| crate::state::ExecError::Corrupt("genesis supply overflows".into()))?;
+        }
+        state.put_asset(&AssetInfo {
+            id: AssetId::native(),
+            issuer: Address([0; 20]),
+            symbol: computefi_types::address::NATIVE_SYMBOL.to_string(),
+            name: "ComputeFi".to_string(),
+            decimals: 6,
+            max_supply: Some(supply.max(Amount(1))),
+            supply,
+        });
+        Ok(())
+    }
+}

@@ -6,3 +6,12 @@
 
 pub mod state;
 pub use state::{AuthRead, AuthWrite};
+
+/// `auth` as a component of the wiring table: no genesis and no end-of-block work.
+pub struct AuthModule;
+
+impl crate::modules::context::Component for AuthModule {
+    fn name(&self) -> &'static str {
+        "auth"
+    }
+}

@@ -21,3 +21,26 @@ pub fn fee_collector() -> Address {
     a.copy_from_slice(&h.0[..20]);
     Address(a)
 }
+
+/// `bank` as a component of the wiring table: at genesis it marks the fee collector as a module's
+/// account and credits the genesis file's native balances (`assets` records the native asset).
+pub struct BankModule;
+
+impl crate::modules::context::Component for BankModule {
+    fn name(&self) -> &'static str {
+        "bank"
+    }
+
+    fn init_genesis(
+        &self,
+        state: &mut crate::state::Overlay<'_>,
+        genesis: &crate::genesis::Genesis,
+    ) -> Result<(), crate::state::ExecError> {
+        state.mark_module_account(&fee_collector());
+        let native = computefi_types::AssetId::native();
+        for b in &genesis.balances {
+            state.credit(&b.address, &native, b.amount)?;
+        }
+        Ok(())
+    }
+}

@@ -27,3 +27,31 @@ pub use state::{
     end_block, expiry_of, provider_of, release, require_provider, reserve, value_weight, CapacityRead,
     CapacityToken, Holding, Reservation,
 };
+
+/// `capacity` as a component of the wiring table: at genesis it marks its fixed account
+/// ([`state::module_account`]) as a module's own; at the end of every block it expires the tokens
+/// whose window ended ([`end_block`]).
+pub struct CapacityModule;
+
+impl crate::modules::context::Component for CapacityModule {
+    fn name(&self) -> &'static str {
+        "capacity"
+    }
+
+    fn init_genesis(
+        &self,
+        state: &mut crate::state::Overlay<'_>,
+        _genesis: &crate::genesis::Genesis,
+    ) -> Result<(), crate::state::ExecError> {
+        crate::modules::bank::BankWrite::mark_module_account(state, &state::module_account());
+        Ok(())
+    }
+
+    fn end_block(
+        &self,
+        state: &mut crate::state::Overlay<'_>,
+        ctx: &crate::modules::context::TxContext,
+    ) -> Result<Vec<computefi_types::Event>, crate::state::ExecError> {
+        state::end_block(state, ctx)
+    }
+}

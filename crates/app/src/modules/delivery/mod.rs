@@ -21,3 +21,31 @@ pub mod exec;
 pub mod state;
 pub use exec::{end_block, open_prepaid, redeem_ths_day, settle_window};
 pub use state::{Contract, ContractState, DeliveryRead, Penalty};
+
+/// `delivery` as a component of the wiring table: at genesis it marks its fixed account
+/// ([`state::module_account`]) as a module's own; at the end of every block it measures silent
+/// contracts ([`end_block`]).
+pub struct DeliveryModule;
+
+impl crate::modules::context::Component for DeliveryModule {
+    fn name(&self) -> &'static str {
+        "delivery"
+    }
+
+    fn init_genesis(
+        &self,
+        state: &mut crate::state::Overlay<'_>,
+        _genesis: &crate::genesis::Genesis,
+    ) -> Result<(), crate::state::ExecError> {
+        crate::modules::bank::BankWrite::mark_module_account(state, &state::module_account());
+        Ok(())
+    }
+
+    fn end_block(
+        &self,
+        state: &mut crate::state::Overlay<'_>,
+        ctx: &crate::modules::context::TxContext,
+    ) -> Result<Vec<computefi_types::Event>, crate::state::ExecError> {
+        exec::end_block(state, ctx)
+    }
+}

@@ -16,3 +16,12 @@ pub mod hashrate;
 pub mod query;
 pub mod state;
 pub use state::{DeviceRead, Evidence, LastReport};
+
+/// `device` as a component of the wiring table: no genesis and no end-of-block work.
+pub struct DeviceModule;
+
+impl crate::modules::context::Component for DeviceModule {
+    fn name(&self) -> &'static str {
+        "device"
+    }
+}

@@ -26,3 +26,31 @@ pub mod exec;
 pub mod state;
 pub use exec::{end_block, open_lease, redeem_gpu_hours, LeaseTerms};
 pub use state::{Bid, Lease, LeaseRead, LeaseState, Order, OrderState};
+
+/// `lease` as a component of the wiring table: at genesis it marks its fixed account
+/// ([`state::module_account`]) as a module's own; at the end of every block it accepts and streams
+/// leases ([`end_block`]).
+pub struct LeaseModule;
+
+impl crate::modules::context::Component for LeaseModule {
+    fn name(&self) -> &'static str {
+        "lease"
+    }
+
+    fn init_genesis(
+        &self,
+        state: &mut crate::state::Overlay<'_>,
+        _genesis: &crate::genesis::Genesis,
+    ) -> Result<(), crate::state::ExecError> {
+        crate::modules::bank::BankWrite::mark_module_account(state, &state::module_account());
+        Ok(())
+    }
+
+    fn end_block(
+        &self,
+        state: &mut crate::state::Overlay<'_>,
+        ctx: &crate::modules::context::TxContext,
+    ) -> Result<Vec<computefi_types::Event>, crate::state::ExecError> {
+        exec::end_block(state, ctx)
+    }
+}

@@ -12,3 +12,24 @@ pub mod exec;
 pub mod query;
 pub mod state;
 pub use state::{hashprice_micro_usd_per_th_day, read, FeedConfig, FeedValue};
+
+/// `oracle` as a component of the wiring table: at genesis it writes the genesis file's feeds and
+/// their feeders.
+pub struct OracleModule;
+
+impl crate::modules::context::Component for OracleModule {
+    fn name(&self) -> &'static str {
+        "oracle"
+    }
+
+    fn init_genesis(
+        &self,
+        state: &mut crate::state::Overlay<'_>,
+        genesis: &crate::genesis::Genesis,
+    ) -> Result<(), crate::state::ExecError> {
+        for feed in &genesis.oracle_feeds {
+            state::put_feed(state, feed);
+        }
+        Ok(())
+    }
+}

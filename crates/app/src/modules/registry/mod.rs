@@ -14,3 +14,24 @@ pub mod exec;
 pub mod query;
 pub mod state;
 pub use state::{RegistryRead, RegistryWrite, Title};
+
+/// `registry` as a component of the wiring table: at genesis it approves the genesis file's
+/// auditors.
+pub struct RegistryModule;
+
+impl crate::modules::context::Component for RegistryModule {
+    fn name(&self) -> &'static str {
+        "registry"
+    }
+
+    fn init_genesis(
+        &self,
+        state: &mut crate::state::Overlay<'_>,
+        genesis: &crate::genesis::Genesis,
+    ) -> Result<(), crate::state::ExecError> {
+        for auditor in &genesis.auditors {
+            state.add_auditor(auditor);
+        }
+        Ok(())
+    }
+}

@@ -18,3 +18,22 @@ pub mod exec;
 pub mod query;
 pub mod state;
 pub use state::{claimable, HolderIncome, IncomePool};
+
+/// `revenue` as a component of the wiring table: at genesis it marks its fixed account
+/// ([`state::module_account`]) as a module's own.
+pub struct RevenueModule;
+
+impl crate::modules::context::Component for RevenueModule {
+    fn name(&self) -> &'static str {
+        "revenue"
+    }
+
+    fn init_genesis(
+        &self,
+        state: &mut crate::state::Overlay<'_>,
+        _genesis: &crate::genesis::Genesis,
+    ) -> Result<(), crate::state::ExecError> {
+        crate::modules::bank::BankWrite::mark_module_account(state, &state::module_account());
+        Ok(())
+    }
+}

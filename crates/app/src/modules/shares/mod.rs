@@ -11,3 +11,22 @@ pub mod event;
 pub mod exec;
 pub mod state;
 pub use state::{SharesRead, Vault};
+
+/// `shares` as a component of the wiring table: at genesis it marks its fixed account
+/// ([`state::module_account`]) as a module's own.
+pub struct SharesModule;
+
+impl crate::modules::context::Component for SharesModule {
+    fn name(&self) -> &'static str {
+        "shares"
+    }
+
+    fn init_genesis(
+        &self,
+        state: &mut crate::state::Overlay<'_>,
+        _genesis: &crate::genesis::Genesis,
+    ) -> Result<(), crate::state::ExecError> {
+        crate::modules::bank::BankWrite::mark_module_account(state, &state::module_account());
+        Ok(())
+    }
+}

@@ -47,6 +47,13 @@ pub trait Component {
     /// The module's name, as in the layer table.
     fn name(&self) -> &'static str;
 
+    /// The module's own fixed account (escrow, unclaimed income, the issuer of its tokens), if
+    /// it has one: the wiring marks it as a module's own at genesis, so that nothing treats it
+    /// as an ordinary holder's (a controller's forced transfer, for one).
+    fn module_account(&self) -> Option<Address> {
+        None
+    }
+
     /// Writes the module's part of `genesis` (after the app's chain id, parameters and
     /// validators). The writes go to the genesis overlay; only their values count, not their order.
     fn init_genesis(&self, _state: &mut Overlay<'_>, _genesis: &Genesis) -> Result<(), ExecError> {

@@ -106,6 +106,9 @@ pub const COMPONENTS: &[&dyn Component] = &[
 /// asset (`assets`). The app writes the chain id, parameters and validators first.
 pub fn init_genesis(state: &mut Overlay<'_>, genesis: &crate::genesis::Genesis) -> Result<(), ExecError> {
     for component in COMPONENTS {
+        if let Some(account) = component.module_account() {
+            bank::BankWrite::mark_module_account(state, &account);
+        }
         component.init_genesis(state, genesis)?;
     }
     Ok(())

@@ -28,8 +28,8 @@ pub mod math;
 pub mod state;
 pub use state::{twap, AmmRead, Pool};
 
-/// `amm` as a component of the wiring table: at genesis it marks its fixed account
-/// ([`state::module_account`]) as a module's own.
+/// `amm` as a component of the wiring table: it names its fixed account
+/// ([`state::module_account`]), which the wiring marks as a module's own at genesis.
 pub struct AmmModule;
 
 impl crate::modules::context::Component for AmmModule {
@@ -37,12 +37,7 @@ impl crate::modules::context::Component for AmmModule {
         "amm"
     }
 
-    fn init_genesis(
-        &self,
-        state: &mut crate::state::Overlay<'_>,
-        _genesis: &crate::genesis::Genesis,
-    ) -> Result<(), crate::state::ExecError> {
-        crate::modules::bank::BankWrite::mark_module_account(state, &state::module_account());
-        Ok(())
+    fn module_account(&self) -> Option<computefi_types::Address> {
+        Some(state::module_account())
     }
 }

@@ -28,9 +28,9 @@ pub use state::{
     CapacityToken, Holding, Reservation,
 };
 
-/// `capacity` as a component of the wiring table: at genesis it marks its fixed account
-/// ([`state::module_account`]) as a module's own; at the end of every block it expires the tokens
-/// whose window ended ([`end_block`]).
+/// `capacity` as a component of the wiring table: it names its fixed account
+/// ([`state::module_account`]), which the wiring marks as a module's own at genesis; at the end of
+/// every block it expires the tokens whose window ended ([`end_block`]).
 pub struct CapacityModule;
 
 impl crate::modules::context::Component for CapacityModule {
@@ -38,13 +38,8 @@ impl crate::modules::context::Component for CapacityModule {
         "capacity"
     }
 
-    fn init_genesis(
-        &self,
-        state: &mut crate::state::Overlay<'_>,
-        _genesis: &crate::genesis::Genesis,
-    ) -> Result<(), crate::state::ExecError> {
-        crate::modules::bank::BankWrite::mark_module_account(state, &state::module_account());
-        Ok(())
+    fn module_account(&self) -> Option<computefi_types::Address> {
+        Some(state::module_account())
     }
 
     fn end_block(

@@ -22,9 +22,9 @@ pub mod state;
 pub use exec::{end_block, open_prepaid, redeem_ths_day, settle_window};
 pub use state::{Contract, ContractState, DeliveryRead, Penalty};
 
-/// `delivery` as a component of the wiring table: at genesis it marks its fixed account
-/// ([`state::module_account`]) as a module's own; at the end of every block it measures silent
-/// contracts ([`end_block`]).
+/// `delivery` as a component of the wiring table: it names its fixed account
+/// ([`state::module_account`]), which the wiring marks as a module's own at genesis; at the end of
+/// every block it measures silent contracts ([`end_block`]).
 pub struct DeliveryModule;
 
 impl crate::modules::context::Component for DeliveryModule {
@@ -32,13 +32,8 @@ impl crate::modules::context::Component for DeliveryModule {
         "delivery"
     }
 
-    fn init_genesis(
-        &self,
-        state: &mut crate::state::Overlay<'_>,
-        _genesis: &crate::genesis::Genesis,
-    ) -> Result<(), crate::state::ExecError> {
-        crate::modules::bank::BankWrite::mark_module_account(state, &state::module_account());
-        Ok(())
+    fn module_account(&self) -> Option<computefi_types::Address> {
+        Some(state::module_account())
     }
 
     fn end_block(

@@ -27,9 +27,9 @@ pub mod state;
 pub use exec::{end_block, open_lease, redeem_gpu_hours, LeaseTerms};
 pub use state::{Bid, Lease, LeaseRead, LeaseState, Order, OrderState};
 
-/// `lease` as a component of the wiring table: at genesis it marks its fixed account
-/// ([`state::module_account`]) as a module's own; at the end of every block it accepts and streams
-/// leases ([`end_block`]).
+/// `lease` as a component of the wiring table: it names its fixed account
+/// ([`state::module_account`]), which the wiring marks as a module's own at genesis; at the end of
+/// every block it accepts and streams leases ([`end_block`]).
 pub struct LeaseModule;
 
 impl crate::modules::context::Component for LeaseModule {
@@ -37,13 +37,8 @@ impl crate::modules::context::Component for LeaseModule {
         "lease"
     }
 
-    fn init_genesis(
-        &self,
-        state: &mut crate::state::Overlay<'_>,
-        _genesis: &crate::genesis::Genesis,
-    ) -> Result<(), crate::state::ExecError> {
-        crate::modules::bank::BankWrite::mark_module_account(state, &state::module_account());
-        Ok(())
+    fn module_account(&self) -> Option<computefi_types::Address> {
+        Some(state::module_account())
     }
 
     fn end_block(

@@ -19,8 +19,8 @@ pub mod query;
 pub mod state;
 pub use state::{claimable, HolderIncome, IncomePool};
 
-/// `revenue` as a component of the wiring table: at genesis it marks its fixed account
-/// ([`state::module_account`]) as a module's own.
+/// `revenue` as a component of the wiring table: it names its fixed account
+/// ([`state::module_account`]), which the wiring marks as a module's own at genesis.
 pub struct RevenueModule;
 
 impl crate::modules::context::Component for RevenueModule {
@@ -28,12 +28,7 @@ impl crate::modules::context::Component for RevenueModule {
         "revenue"
     }
 
-    fn init_genesis(
-        &self,
-        state: &mut crate::state::Overlay<'_>,
-        _genesis: &crate::genesis::Genesis,
-    ) -> Result<(), crate::state::ExecError> {
-        crate::modules::bank::BankWrite::mark_module_account(state, &state::module_account());
-        Ok(())
+    fn module_account(&self) -> Option<computefi_types::Address> {
+        Some(state::module_account())
     }
 }

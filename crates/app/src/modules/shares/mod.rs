@@ -12,8 +12,8 @@ pub mod exec;
 pub mod state;
 pub use state::{SharesRead, Vault};
 
-/// `shares` as a component of the wiring table: at genesis it marks its fixed account
-/// ([`state::module_account`]) as a module's own.
+/// `shares` as a component of the wiring table: it names its fixed account
+/// ([`state::module_account`]), which the wiring marks as a module's own at genesis.
 pub struct SharesModule;
 
 impl crate::modules::context::Component for SharesModule {
@@ -21,12 +21,7 @@ impl crate::modules::context::Component for SharesModule {
         "shares"
     }
 
-    fn init_genesis(
-        &self,
-        state: &mut crate::state::Overlay<'_>,
-        _genesis: &crate::genesis::Genesis,
-    ) -> Result<(), crate::state::ExecError> {
-        crate::modules::bank::BankWrite::mark_module_account(state, &state::module_account());
-        Ok(())
+    fn module_account(&self) -> Option<computefi_types::Address> {
+        Some(state::module_account())
     }
 }

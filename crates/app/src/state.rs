@@ -107,6 +107,18 @@ pub trait StateWrite: StateRead {
     /// Removes `key`.
     fn delete(&mut self, key: String);
 
+    /// The next number of the sequence kept at `key` (0 first), counted as taken: every id the
+    /// ledger hands out (titles, vaults, orders, leases, contracts, challenges, attestation
+    /// nonces, capacity tokens, penalties, evidence) comes from a sequence.
+    fn next_in_sequence(&mut self, key: String) -> Result<u64, ExecError>
+    where
+        Self: Sized,
+    {
+        let n: u64 = self.get(&key)?.unwrap_or(0);
+        self.put(key, &n.saturating_add(1));
+        Ok(n)
+    }
+
     /// Sets `key` to the borsh encoding of `value`.
     fn put<T: borsh::BorshSerialize>(&mut self, key: String, value: &T)
     where

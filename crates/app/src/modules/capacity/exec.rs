@@ -69,7 +69,7 @@ fn issue(
     if live.len() >= TOKENS_LIVE_MAX {
         return Err(TxError::new(ErrorCode::TooManyTokens, format!("{} live tokens", live.len())).into());
     }
-    let n: u64 = state.get(&issued_count_key(title_id))?.unwrap_or(0);
+    let n = state.next_in_sequence(issued_count_key(title_id))?;
     let asset = AssetId::derive(&module_account(), &format!("{title_id}/{n}"));
     reserve(state, &title, Holding::Token(asset), (start, end), rate)?;
     if state.asset(&asset)?.is_some() {
@@ -86,7 +86,6 @@ fn issue(
         supply: Amount(supply),
     });
     state.credit(&ctx.sender, &asset, Amount(supply))?;
-    state.put(issued_count_key(title_id), &n.saturating_add(1));
     let token = CapacityToken {
         asset,
         title: *title_id,

@@ -14,9 +14,7 @@ use computefi_types::title::TitleClass;
 use computefi_types::{mul_div_floor, Amount, AssetId, DeliveryMsg, ErrorCode, Event, TitleId, TxError};
 
 fn new_id(state: &mut Overlay<'_>) -> Result<u64, ExecError> {
-    let id: u64 = state.get(COUNT_KEY)?.unwrap_or(0);
-    state.put(COUNT_KEY.to_string(), &id.saturating_add(1));
-    Ok(id)
+    state.next_in_sequence(COUNT_KEY.to_string())
 }
 
 /// Starts measuring a contract: one per title, bounded in number.
@@ -279,11 +277,10 @@ fn measure(
         contract.state = if broken { ContractState::Broken } else { ContractState::Completed };
         finish(state, &contract)?;
         if broken {
-            let n = state.penalty_count(&contract.title)?;
+            let n = state.next_in_sequence(penalty_count_key(&contract.title))?;
             let penalty =
                 Penalty { contract: contract.id, delivered_bps: bps, refunded: returned, height: ctx.height };
             state.put(penalty_key(&contract.title, n), &penalty);
-            state.put(penalty_count_key(&contract.title), &n.saturating_add(1));
             events.push(
                 DeliveryEvent::Broken {
                     contract: contract.id,

@@ -67,7 +67,7 @@ pub fn request(state: &mut Overlay<'_>, ctx: &TxContext, id: &TitleId) -> Result
         return Err(refuse(ErrorCode::InvalidPayload, format!("title {id} is not a live GPU title")));
     }
     let params = &ctx.params;
-    let count: u64 = state.get(COUNT_KEY)?.unwrap_or(0);
+    let count = state.next_in_sequence(COUNT_KEY.to_string())?;
     let nonce = sha256(
         &[b"computefi/attestation-nonce".as_slice(), &ctx.prev_block.0, &id.0, &count.to_le_bytes()].concat(),
     );
@@ -76,7 +76,6 @@ pub fn request(state: &mut Overlay<'_>, ctx: &TxContext, id: &TitleId) -> Result
         issued_height: ctx.height,
         deadline: ctx.height.saturating_add(params.challenge_answer_blocks),
     };
-    state.put(COUNT_KEY.to_string(), &count.saturating_add(1));
     state.put(pending_key(id), &pending);
     Ok(vec![DeviceEvent::AttestationRequested { title: *id, nonce, deadline: pending.deadline }.into()])
 }

@@ -122,7 +122,7 @@ pub fn request(
         ));
     }
     let params = &ctx.params;
-    let id: u64 = state.get(COUNT_KEY)?.unwrap_or(0);
+    let id = state.next_in_sequence(COUNT_KEY.to_string())?;
     let seed = matmul::derive_seed(&ctx.prev_block.0, &[title_id.0.as_slice(), &id.to_le_bytes()].concat())
         .map_err(|e| ExecError::Corrupt(format!("challenge seed: {e}")))?;
     let answer_deadline = ctx.height.saturating_add(params.challenge_answer_blocks);
@@ -138,7 +138,6 @@ pub fn request(
         state: ChallengeState::Open,
         updated_height: ctx.height,
     };
-    state.put(COUNT_KEY.to_string(), &id.saturating_add(1));
     state.put(challenge_key(id), &record);
     state.put(open_challenge_key(title_id), &id);
     Ok(vec![DeviceEvent::Challenge {

@@ -124,8 +124,7 @@ pub fn add_evidence<S: StateWrite + Sized>(
     title: &TitleId,
     evidence: &Evidence,
 ) -> Result<u64, ExecError> {
-    let n = state.evidence_count(title)?;
+    let n = state.next_in_sequence(evidence_count_key(title))?;
     state.put(format!("{}{n:020}", evidence_prefix(title)), evidence);
-    state.put(evidence_count_key(title), &n.saturating_add(1));
     Ok(n)
 }

@@ -49,7 +49,7 @@ pub fn open_lease(state: &mut Overlay<'_>, terms: LeaseTerms) -> Result<(u64, Ve
     if open.len() >= LEASES_OPEN_MAX {
         return Err(refuse(ErrorCode::TooManyLeases, format!("{} leases open", open.len())));
     }
-    let id: u64 = state.get(LEASE_COUNT_KEY)?.unwrap_or(0);
+    let id = state.next_in_sequence(LEASE_COUNT_KEY.to_string())?;
     if terms.token.is_none() {
         let title = state.require_title(&terms.title)?;
         let rate = u64::from(terms.gpus).saturating_mul(1_000);
@@ -80,7 +80,6 @@ pub fn open_lease(state: &mut Overlay<'_>, terms: LeaseTerms) -> Result<(u64, Ve
         state: LeaseState::Active,
     };
     state.put(lease_key(id), &lease);
-    state.put(LEASE_COUNT_KEY.to_string(), &id.saturating_add(1));
     open.push(id);
     state.put(OPEN_KEY.to_string(), &open);
     let event = LeaseEvent::Opened {
@@ -124,7 +123,7 @@ fn post_order(state: &mut Overlay<'_>, ctx: &TxContext, msg: &LeaseMsg) -> Resul
             format!("{asset} is a capacity token; pay in an asset that does not expire"),
         ));
     }
-    let id: u64 = state.get(ORDER_COUNT_KEY)?.unwrap_or(0);
+    let id = state.next_in_sequence(ORDER_COUNT_KEY.to_string())?;
     compliance::transfer_checked(state, asset, &ctx.sender, &module_account(), *deposit, ctx.time_ms)?;
     if let Some(h) = auto_accept_height {
         let mut auto: Vec<(u64, u64)> = state.get(AUTO_KEY)?.unwrap_or_default();
@@ -154,7 +153,6 @@ fn post_order(state: &mut Overlay<'_>, ctx: &TxContext, msg: &LeaseMsg) -> Resul
         height: ctx.height,
     };
     state.put(order_key(id), &order);
-    state.put(ORDER_COUNT_KEY.to_string(), &id.saturating_add(1));
     Ok(vec![LeaseEvent::OrderPosted {
         order: id,
         renter: ctx.sender,

@@ -174,7 +174,7 @@ fn register(state: &mut Overlay<'_>, ctx: &TxContext, spec: &TitleSpec) -> Resul
             .into());
         }
     }
-    let index = state.title_count()?;
+    let index = state.next_in_sequence(COUNT_KEY.to_string())?;
     let id = TitleId::from_index(index);
     let title = Title {
         id,
@@ -196,7 +196,6 @@ fn register(state: &mut Overlay<'_>, ctx: &TxContext, spec: &TitleSpec) -> Resul
     if let Some(tag) = &spec.coinbase_tag {
         state.put(super::state::tag_key(tag), &id);
     }
-    state.put(COUNT_KEY.to_string(), &index.saturating_add(1));
     state.put_title(&title);
     Ok(vec![RegistryEvent::Registered {
         title: title.id,

@@ -8,7 +8,7 @@ use crate::modules::bank::{BankRead, BankWrite};
 use crate::modules::compliance::ComplianceWrite;
 use crate::modules::context::{Handler, TxContext};
 use crate::modules::registry::{RegistryRead, RegistryWrite};
-use crate::state::{ExecError, Overlay, StateRead, StateWrite};
+use crate::state::{ExecError, Overlay, StateWrite};
 use computefi_types::{Amount, AssetId, ErrorCode, Event, SharesMsg, TitleId, TxError};
 use std::collections::BTreeSet;
 
@@ -49,8 +49,7 @@ fn fractionalise(
         }
         titles.push(t);
     }
-    let index: u64 = state.get::<u64>(COUNT_KEY)?.unwrap_or(0);
-    state.put(COUNT_KEY.to_string(), &index.saturating_add(1));
+    let index = state.next_in_sequence(COUNT_KEY.to_string())?;
     let issuer = module_account();
     let asset = AssetId::derive(&issuer, &format!("vault-{index}"));
     if state.asset(&asset)?.is_some() {

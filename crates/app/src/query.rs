@@ -274,12 +274,7 @@ impl App {
 
     /// Penalties recorded on a title for broken delivery contracts.
     pub fn penalties(&self, title: &TitleId) -> Result<Vec<Penalty>, AppError> {
-        let state = Committed(self.store());
-        let n = state.penalty_count(title)?.min(LIST_ENTRIES_MAX as u64);
-        (0..n)
-            .filter_map(|i| state.penalty(title, i).transpose())
-            .collect::<Result<_, _>>()
-            .map_err(Into::into)
+        Ok(crate::modules::delivery::query::penalties(&Committed(self.store()), title, LIST_ENTRIES_MAX)?)
     }
 
     /// A pool, by its pair in either order.

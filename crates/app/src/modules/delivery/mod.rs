@@ -18,6 +18,7 @@
 
 pub mod event;
 pub mod exec;
+pub mod query;
 pub mod state;
 pub use exec::{end_block, open_prepaid, redeem_ths_day, settle_window};
 pub use state::{Contract, ContractState, DeliveryRead, Penalty};

@@ -226,7 +226,8 @@ impl App {
         let writes = {
             let base = Committed(&store);
             let mut o = Overlay::new(&base);
-            genesis.apply(&mut o)?;
+            genesis.apply(&mut o);
+            crate::modules::init_genesis(&mut o, genesis)?;
             o.write_set()
         };
         let genesis_json = serde_json::to_vec(genesis).map_err(|e| AppError::Genesis(e.to_string()))?;

@@ -1,7 +1,7 @@
 //! The genesis file: chain id, parameters, initial balances of the native token and the
 //! validators. It is JSON with unknown fields refused, so a typo is an error, not a default.
 
-use crate::state::{ExecError, Overlay, StateWrite};
+use crate::state::{Overlay, StateWrite};
 use borsh::{BorshDeserialize, BorshSerialize};
 use computefi_types::{Address, Amount, PublicKey};
 use serde::{Deserialize, Serialize};
@@ -56,7 +56,7 @@ pub struct Genesis {
     pub auditors: Vec<Address>,
     /// Oracle feeds and their feeders.
     #[serde(default)]
-    pub oracle_feeds: Vec<crate::modules::oracle::FeedConfig>,
+    pub oracle_feeds: Vec<crate::modules::oracle::state::FeedConfig>,
 }
 
 /// Key of the parameters.
@@ -122,12 +122,12 @@ impl Genesis {
         })
     }
 
-    /// Writes the genesis state: the chain id, parameters and validators, then each module's part
-    /// in the wiring table's order (`modules::COMPONENTS`).
-    pub fn apply(&self, state: &mut Overlay<'_>) -> Result<(), ExecError> {
+    /// Writes the app's part of the genesis state: the chain id, parameters and validators. Each
+    /// module writes its own part through the wiring table (`modules::init_genesis`, in the order
+    /// of `modules::COMPONENTS`); this file stays below the modules, which read it.
+    pub fn apply(&self, state: &mut Overlay<'_>) {
         state.put(CHAIN_ID_KEY.to_string(), &self.chain_id);
         state.put(PARAMS_KEY.to_string(), &self.params);
         state.put(VALIDATORS_KEY.to_string(), &self.validators);
-        crate::modules::init_genesis(state, self)
     }
 }

@@ -1,5 +1,7 @@
 //! The module limits table of `docs/architecture.md` ("Limits") checked against the constants:
-//! a changed value, or a new `…_MAX` of a module missing from the table, fails here.
+//! a changed value, or a new `…_MAX` of a module missing from the table, fails here. So are the
+//! error messages that state a module's limit: the types crate, where the messages live, cannot
+//! name the constants of the modules above it.
 
 #[cfg(test)]
 mod tests {
@@ -12,6 +14,20 @@ mod tests {
         let value = row.split('|').nth(2)?.trim();
         let digits: String = value.split_whitespace().next()?.chars().filter(char::is_ascii_digit).collect();
         digits.parse().ok()
+    }
+
+    #[test]
+    fn error_messages_that_state_a_module_limit_state_the_constant() {
+        use computefi_types::ErrorCode;
+        let stated: &[(ErrorCode, String)] = &[
+            (ErrorCode::BadVault, format!("1 to {} distinct titles", shares::exec::VAULT_TITLES_MAX)),
+            (ErrorCode::TooManyIncomeAssets, format!("at most {} assets", revenue::state::INCOME_ASSETS_MAX)),
+            (ErrorCode::BadRoute, format!("2 to {} assets", amm::exec::ROUTE_ASSETS_MAX)),
+            (ErrorCode::BadFee, format!("1 to {} basis points", amm::math::FEE_BPS_MAX)),
+        ];
+        for (code, text) in stated {
+            assert!(code.to_string().contains(text.as_str()), "{code:?} should say {text:?}: {code}");
+        }
     }
 
     #[test]

@@ -345,6 +345,30 @@ mod tests {
     use serde_json::Value;
     use tower::ServiceExt;
 
+    #[test]
+    fn the_too_long_refusal_states_the_limits_the_node_applies() {
+        let message = ErrorCode::PathParamTooLong.to_string();
+        let grouped = |n: usize| {
+            let digits = n.to_string();
+            let head = digits.len() % 3;
+            let mut out = digits[..head].to_string();
+            for (i, c) in digits[head..].chars().enumerate() {
+                if i % 3 == 0 && !out.is_empty() {
+                    out.push(',');
+                }
+                out.push(c);
+            }
+            out
+        };
+        for stated in [
+            format!("state keys {} bytes", grouped(path_param_bytes_max("key"))),
+            format!("feed names {}", path_param_bytes_max("name")),
+            format!("other ids and heights {}", path_param_bytes_max("id")),
+        ] {
+            assert!(message.contains(&stated), "{stated:?} in: {message}");
+        }
+    }
+
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Q {

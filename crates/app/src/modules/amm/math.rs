@@ -59,9 +59,10 @@ fn div(a: U256, b: U256) -> Result<U256, MathError> {
     a.checked_div(b).ok_or(MathError::ZeroReserves)
 }
 
-/// `floor(a · b / d)` for 128-bit inputs (the product always fits 256 bits).
-fn mul_div(a: u128, b: u128, d: u128) -> Result<U256, MathError> {
-    div(mul(U256::from(a), U256::from(b))?, U256::from(d))
+/// `floor(a · b / d)` through the ledger's one 256-bit mul-div ([`computefi_types::mul_div_floor`]).
+/// Every caller has refused a zero `d` first, so no answer means a quotient past 128 bits.
+fn mul_div(a: u128, b: u128, d: u128) -> Result<u128, MathError> {
+    computefi_types::mul_div_floor(a, b, d).ok_or(MathError::Overflow)
 }
 
 fn check_fee(fee_bps: u16) -> Result<U256, MathError> {
@@ -123,7 +124,7 @@ pub fn quote(amount_a: u128, reserve_a: u128, reserve_b: u128) -> Result<u128, M
     if reserve_a == 0 || reserve_b == 0 {
         return Err(MathError::ZeroReserves);
     }
-    narrow(mul_div(amount_a, reserve_b, reserve_a)?)
+    mul_div(amount_a, reserve_b, reserve_a)
 }
 
 /// `floor(sqrt(n))` by Newton's iteration from above (Uniswap's `Math.sqrt`); it converges in
@@ -179,9 +180,10 @@ pub fn liquidity_minted(
     if reserve_a == 0 || reserve_b == 0 || supply == 0 {
         return Err(MathError::ZeroReserves);
     }
-    let by_a = mul_div(amount_a, supply, reserve_a)?;
-    let by_b = mul_div(amount_b, supply, reserve_b)?;
-    let minted = narrow(by_a.min(by_b))?;
+    // The smaller share is minted, so one side past 128 bits is no overflow: compare in 256.
+    let by =
+        |amount: u128, reserve: u128| div(mul(U256::from(amount), U256::from(supply))?, U256::from(reserve));
+    let minted = narrow(by(amount_a, reserve_a)?.min(by(amount_b, reserve_b)?))?;
     if minted == 0 {
         return Err(MathError::NoLiquidityMinted);
     }
@@ -193,7 +195,7 @@ pub fn share_of(liquidity: u128, reserve: u128, supply: u128) -> Result<u128, Ma
     if supply == 0 {
         return Err(MathError::ZeroReserves);
     }
-    narrow(mul_div(liquidity, reserve, supply)?)
+    mul_div(liquidity, reserve, supply)
 }
 
 /// The amounts a deposit actually takes (Uniswap's router `_addLiquidity`): the desired
@@ -223,8 +225,7 @@ pub fn price(reserve_base: u128, reserve_quote: u128) -> u128 {
     if reserve_base == 0 {
         return 0;
     }
-    mul_div(reserve_quote, PRICE_ONE, reserve_base)
-        .map_or(u128::MAX, |p| u128::try_from(p).unwrap_or(u128::MAX))
+    mul_div(reserve_quote, PRICE_ONE, reserve_base).unwrap_or(u128::MAX)
 }
 
 /// What a time-aware pool counts of `amount` paid in an expiring token that keeps `weight =
@@ -233,7 +234,7 @@ pub fn weighted(amount: u128, (remaining, window): (u128, u128)) -> Result<u128,
     if window == 0 {
         return Err(MathError::ZeroReserves);
     }
-    narrow(mul_div(amount, remaining, window)?)
+    mul_div(amount, remaining, window)
 }
 
 /// The least an expiring token's seller pays in for the pool to count `counted`:

@@ -106,11 +106,6 @@ pub trait DeviceRead: StateRead + Sized {
         self.get(&telemetry_key(title))
     }
 
-    /// How much evidence a title has against it.
-    fn evidence_count(&self, title: &TitleId) -> Result<u64, ExecError> {
-        Ok(self.get::<u64>(&evidence_count_key(title))?.unwrap_or(0))
-    }
-
     /// Block time (ms) of a title's last accepted mining share, if it ever sent one.
     fn last_share_ms(&self, title: &TitleId) -> Result<Option<u64>, ExecError> {
         self.get(&super::hashrate::last_share_key(title))

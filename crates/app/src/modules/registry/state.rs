@@ -108,11 +108,6 @@ pub trait RegistryRead: StateRead + Sized {
     fn is_auditor(&self, who: &Address) -> Result<bool, ExecError> {
         Ok(self.get_raw(&auditor_key(who))?.is_some())
     }
-
-    /// How many titles were ever registered.
-    fn title_count(&self) -> Result<u64, ExecError> {
-        Ok(self.get::<u64>(COUNT_KEY)?.unwrap_or(0))
-    }
 }
 impl<T: StateRead + Sized> RegistryRead for T {}
 

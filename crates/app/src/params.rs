@@ -27,6 +27,47 @@ pub struct Params {
     /// Block time without a share after which anyone may mark an ASIC title offline, in ms.
     #[serde(with = "computefi_types::serde_str::u64_str")]
     pub shares_offline_ms: u64,
+    /// Rows a challenged device opens: a device that computed half of C passes with probability
+    /// at most 2^-rows.
+    pub challenge_rows_opened: u32,
+    /// Matrix size and answer deadline per GPU model; models not listed use `challenge_n` and
+    /// `challenge_answer_blocks`.
+    pub challenge_models: Vec<ChallengeModel>,
+    /// Mean blocks between the ledger's own challenges to each active GPU title (0: the ledger
+    /// issues none).
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub auto_challenge_interval_blocks: u64,
+    /// Failed or missed challenges in a row that make a title offline (one makes it degraded).
+    pub challenge_failures_offline: u32,
+    /// How long a verified attestation counts, in ms of block time; it must be renewed before.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub attestation_period_ms: u64,
+    /// GPU models whose titles become active only with a fresh, bound attestation.
+    pub attestation_required_models: Vec<String>,
+    /// Share of the claimed hashrate the 95 % lower bound of a share window must reach to make an
+    /// ASIC title active, basis points.
+    pub hashrate_active_bps: u32,
+    /// Age of the latest `btc_tip` report past which shares are refused, in ms of block time.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub btc_tip_fresh_ms: u64,
+    /// Reports from simulated devices count toward status, leases and delivery (demo chains only).
+    pub allow_simulated_devices: bool,
+    /// Shares may be old mainnet headers with no fresh `btc_tip` feed (test chains only).
+    pub allow_archival_headers: bool,
+}
+
+/// The challenge size of one GPU model: sized from its published dense int8 throughput so that
+/// the model answers well within the deadline and a CPU cannot.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChallengeModel {
+    /// The model as titles name it (`TitleSpec::model`), compared case-insensitively.
+    pub model: String,
+    /// Matrix size n.
+    pub n: u32,
+    /// Blocks to commit to the product.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub answer_blocks: u64,
 }
 
 impl Default for Params {
@@ -38,6 +79,16 @@ impl Default for Params {
             challenge_answer_blocks: 20,
             challenge_open_blocks: 20,
             shares_offline_ms: 900_000,
+            challenge_rows_opened: 16,
+            challenge_models: Vec::new(),
+            auto_challenge_interval_blocks: 0,
+            challenge_failures_offline: 3,
+            attestation_period_ms: 7 * computefi_types::time::DAY_MS,
+            attestation_required_models: Vec::new(),
+            hashrate_active_bps: 9_000,
+            btc_tip_fresh_ms: 3 * computefi_types::time::HOUR_MS,
+            allow_simulated_devices: false,
+            allow_archival_headers: false,
         }
     }
 }

@@ -105,6 +105,12 @@ impl App {
         Ok(registry::query::titles(&Committed(self.store()), LIST_ENTRIES_MAX)?)
     }
 
+    /// A title's status changes, oldest first (the latest
+    /// [`computefi_types::title::STATUS_HISTORY_MAX`]).
+    pub fn status_history(&self, id: &TitleId) -> Result<Vec<computefi_types::title::StatusChange>, AppError> {
+        Ok(registry::query::status_history(&Committed(self.store()), id)?)
+    }
+
     /// Claims held by an account (expired ones included; each says its expiry).
     pub fn claims(&self, subject: &Address) -> Result<Vec<ClaimRecord>, AppError> {
         Ok(identity::query::claims(&Committed(self.store()), subject, LIST_ENTRIES_MAX)?)

@@ -323,6 +323,15 @@ error_codes! {
         /// Tag taken.
         #[error("coinbase tag taken: another live title already uses this coinbase tag; choose another tag")]
         DuplicateCoinbaseTag = 4013 => "duplicate_coinbase_tag",
+        /// A status only evidence may set.
+        #[error("status only from evidence: a title becomes active only by a passed capacity challenge, a share window that reaches its claim or a fresh attestation, and returns from degraded or offline the same way; the operator may only declare maintenance (or retire the title)")]
+        StatusByEvidenceOnly = 4014 => "status_by_evidence_only",
+        /// Reservations outstanding.
+        #[error("title has reservations: live capacity tokens, open bids, leases or delivery contracts still rest on the title; let them end or buy them back before retiring or redeeming it (GET /titles/{{id}}/capacity)")]
+        TitleHasReservations = 4015 => "title_has_reservations",
+        /// The title is not active.
+        #[error("title not active: capacity tokens, bids, leases and delivery contracts need a title that is active now (proven by evidence); prove it first (GET /titles/{{id}}/status)")]
+        TitleNotActive = 4016 => "title_not_active",
         /// zero shares.
         #[error("zero shares: a title must be split into at least 1 share")]
         ZeroShares = 5001 => "zero_shares",
@@ -399,6 +408,33 @@ error_codes! {
         /// Stale share.
         #[error("stale share: the share does not build on a recent Bitcoin tip reported to the ledger; mine on the current tip")]
         StaleShare = 7015 => "stale_share",
+        /// Past a challenge deadline.
+        #[error("challenge deadline passed: the commitment or opening came after the challenge's deadline height; the challenge fails when anyone expires it, and a new one can be requested")]
+        ChallengeDeadlinePassed = 7016 => "challenge_deadline_passed",
+        /// Rows not asked for.
+        #[error("rows not asked for: an opening must give exactly the rows the ledger chose after the commitment, in that order (GET /challenges/{{id}})")]
+        RowsNotAsked = 7017 => "rows_not_asked",
+        /// Rows not chosen yet.
+        #[error("rows not chosen yet: the ledger chooses the rows to open from the hash of the block that holds the commitment; wait one block and read them (GET /challenges/{{id}})")]
+        RowsNotChosen = 7018 => "rows_not_chosen",
+        /// Attestation bound to another title.
+        #[error("attestation bound elsewhere: this GPU's attestation key already attests for another live title; one device attests for one title only")]
+        AttestationBoundElsewhere = 7020 => "attestation_bound_elsewhere",
+        /// Attestation invalid.
+        #[error("attestation invalid: the report's signature, certificate chain (up to the pinned NVIDIA root) or format does not verify; the detail names the check that failed")]
+        AttestationInvalid = 7021 => "attestation_invalid",
+        /// Attestation nonce stale.
+        #[error("attestation nonce stale: the report does not answer the title's pending nonce, or the nonce's deadline passed; request a new nonce and answer it")]
+        AttestationNonceStale = 7022 => "attestation_nonce_stale",
+        /// Simulated device not allowed.
+        #[error("simulated device not allowed: this chain's genesis does not allow simulated devices (params.allow_simulated_devices); report from real hardware")]
+        SimulatedNotAllowed = 7023 => "simulated_not_allowed",
+        /// No fresh Bitcoin tip.
+        #[error("no fresh Bitcoin tip: shares count only while the btc_tip oracle feed is fresh (or on a chain whose genesis allows archival headers); have a feeder report the tip")]
+        NoFreshTip = 7024 => "no_fresh_tip",
+        /// Share time outside the window.
+        #[error("share time out of window: a share's header time must lie within two hours of the Bitcoin tip's time and after the title's last counted share window started; send shares as they are found")]
+        ShareTimeOutOfWindow = 7025 => "share_time_out_of_window",
 
         /// A pool of one asset with itself.
         #[error(

@@ -3,7 +3,7 @@
 //! device keys report for it, and where it is in its lifecycle.
 
 use crate::compliance::TransferRules;
-use crate::{Amount, PublicKey};
+use crate::{Address, Amount, Hash, PublicKey};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
@@ -136,6 +136,121 @@ pub enum TitleStatus {
     Redeemed,
     /// Taken out of service; the on-chain asset has ended.
     Retired,
+    /// Declared down for maintenance by the operator: leases pause and are not charged; only new
+    /// evidence makes the title active again.
+    Maintenance,
+}
+
+/// Most status changes kept per title (older ones drop off the front).
+pub const STATUS_HISTORY_MAX: usize = 64;
+
+/// What moved a title's status: evidence on the ledger, or the one act its operator or holder
+/// may take.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum StatusCause {
+    /// An approved auditor verified the title.
+    Audit {
+        /// The auditor.
+        auditor: Address,
+        /// sha256 of the audit document.
+        document_hash: Hash,
+    },
+    /// A capacity challenge was passed.
+    ChallengePassed {
+        /// The challenge id.
+        #[serde(with = "crate::serde_str::u64_str")]
+        challenge: u64,
+    },
+    /// A capacity challenge was failed, answered late or not answered.
+    ChallengeFailed {
+        /// The challenge id.
+        #[serde(with = "crate::serde_str::u64_str")]
+        challenge: u64,
+        /// Why.
+        reason: String,
+        /// Failed or missed challenges in a row, this one included.
+        failures_in_row: u32,
+    },
+    /// A share window closed.
+    ShareWindow {
+        /// Height the window closed at.
+        #[serde(with = "crate::serde_str::u64_str")]
+        height: u64,
+        /// Lower end of the estimate's 95 % interval, H/s.
+        lower_hs: String,
+        /// Upper end of the estimate's 95 % interval, H/s.
+        upper_hs: String,
+        /// The title's claim, H/s.
+        claimed_hs: String,
+    },
+    /// No share for longer than the chain allows.
+    SharesSilent {
+        /// Block time since the last share, ms.
+        #[serde(with = "crate::serde_str::u64_str")]
+        silent_ms: u64,
+    },
+    /// A fresh attestation was verified and bound to the title.
+    Attested {
+        /// sha256 of the report.
+        report_hash: Hash,
+    },
+    /// The title's attestation was not renewed in time.
+    AttestationLapsed {
+        /// Height of the last verified attestation.
+        #[serde(with = "crate::serde_str::u64_str")]
+        attested_height: u64,
+    },
+    /// The operator declared maintenance.
+    Maintenance {
+        /// The operator.
+        operator: Address,
+    },
+    /// The holder redeemed the title.
+    Redeemed {
+        /// The holder.
+        holder: Address,
+    },
+    /// The holder retired the title.
+    Retired {
+        /// The holder.
+        holder: Address,
+    },
+}
+
+impl StatusCause {
+    /// The cause's kind as the wire names it (`challenge_passed`, `share_window`, ...).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            StatusCause::Audit { .. } => "audit",
+            StatusCause::ChallengePassed { .. } => "challenge_passed",
+            StatusCause::ChallengeFailed { .. } => "challenge_failed",
+            StatusCause::ShareWindow { .. } => "share_window",
+            StatusCause::SharesSilent { .. } => "shares_silent",
+            StatusCause::Attested { .. } => "attested",
+            StatusCause::AttestationLapsed { .. } => "attestation_lapsed",
+            StatusCause::Maintenance { .. } => "maintenance",
+            StatusCause::Redeemed { .. } => "redeemed",
+            StatusCause::Retired { .. } => "retired",
+        }
+    }
+}
+
+/// One change of a title's status, kept on the record.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct StatusChange {
+    /// Height of the change.
+    #[serde(with = "crate::serde_str::u64_str")]
+    pub height: u64,
+    /// Block time of the change, ms.
+    #[serde(with = "crate::serde_str::u64_str")]
+    pub time_ms: u64,
+    /// Status before.
+    pub from: TitleStatus,
+    /// Status after.
+    pub to: TitleStatus,
+    /// What caused it.
+    pub cause: StatusCause,
 }
 
 impl TitleStatus {
@@ -148,7 +263,11 @@ impl TitleStatus {
     pub fn is_verified(self) -> bool {
         matches!(
             self,
-            TitleStatus::Verified | TitleStatus::Active | TitleStatus::Degraded | TitleStatus::Offline
+            TitleStatus::Verified
+                | TitleStatus::Active
+                | TitleStatus::Degraded
+                | TitleStatus::Offline
+                | TitleStatus::Maintenance
         )
     }
 }

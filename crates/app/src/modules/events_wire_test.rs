@@ -177,8 +177,11 @@ fn registry_events_are_the_wire_events_of_before() {
             before("registry.appraised").with("value", Amount(5)).with("appraiser", a),
         ),
         (
-            R::Status { title, status: TitleStatus::Degraded },
-            before("registry.status").with("status", format!("{:?}", TitleStatus::Degraded)),
+            R::Status { title, from: TitleStatus::Active, status: TitleStatus::Degraded, cause: "share_window" },
+            before("registry.status")
+                .with("from", "Active")
+                .with("status", format!("{:?}", TitleStatus::Degraded))
+                .with("cause", "share_window"),
         ),
         (R::Insurance { title }, before("registry.insurance")),
         (

@@ -36,6 +36,8 @@ pub enum QueryCmd {
     Assets(assets::AssetsQuery),
     /// A hardware title.
     Title(registry::TitleQuery),
+    /// A hardware title's status and what moved it (challenges, share windows, attestations).
+    TitleStatus(registry::TitleStatusQuery),
     /// All hardware titles.
     Titles(registry::TitlesQuery),
     /// Claims an account holds.
@@ -89,6 +91,7 @@ pub fn run(cmd: QueryCmd, format: Format) -> anyhow::Result<()> {
         QueryCmd::Asset(q) => q.get(),
         QueryCmd::Assets(q) => q.get(),
         QueryCmd::Title(q) => q.get(),
+        QueryCmd::TitleStatus(q) => q.get(),
         QueryCmd::Titles(q) => q.get(),
         QueryCmd::Claims(q) => q.get(),
         QueryCmd::Holders(q) => q.get(),

@@ -1,4 +1,4 @@
-//! `query title|titles`: what the registry module keeps (the node's `api/registry.rs`).
+//! `query title|title-status|titles`: what the registry module keeps (the node's `api/registry.rs`).
 
 use crate::client::NodeArg;
 use clap::Args;
@@ -19,6 +19,23 @@ impl TitleQuery {
     /// Asks the node.
     pub fn get(self) -> anyhow::Result<Value> {
         self.node.client().get(&format!("/titles/{}", self.id))
+    }
+}
+
+/// `query title-status`.
+#[derive(Args)]
+pub struct TitleStatusQuery {
+    /// `cfititle1…`.
+    id: TitleId,
+    /// Shared options.
+    #[command(flatten)]
+    node: NodeArg,
+}
+
+impl TitleStatusQuery {
+    /// Asks the node.
+    pub fn get(self) -> anyhow::Result<Value> {
+        self.node.client().get(&format!("/titles/{}/status", self.id))
     }
 }
 

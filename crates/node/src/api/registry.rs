@@ -12,11 +12,14 @@ use utoipa::OpenApi;
 
 /// The routes of `registry`.
 pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/titles", get(titles)).route("/titles/{id}", get(title))
+    Router::new()
+        .route("/titles", get(titles))
+        .route("/titles/{id}", get(title))
+        .route("/titles/{id}/status", get(status))
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(titles, title))]
+#[openapi(paths(titles, title, status))]
 pub(super) struct Doc;
 
 /// The title `id` (parsed from a path), or a 404 when there is none: what every route under
@@ -36,4 +39,15 @@ async fn titles(State(s): State<AppState>) -> ApiResult {
     responses((status = 200, description = "The title"), (status = 404, description = "Unknown")))]
 async fn title(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult {
     record(&s, "title", &id, App::title)
+}
+
+/// A title's status now and the record of what moved it: each change with its height, block
+/// time, the status before and after, and its cause (the challenge, share window, attestation or
+/// missed deadline; or the operator's maintenance, the holder's redemption or retirement).
+#[utoipa::path(get, path = "/titles/{id}/status", params(("id" = String, Path, description = "cfititle1…")),
+    responses((status = 200, description = "Status and history"), (status = 404, description = "Unknown")))]
+async fn status(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult {
+    let app = s.chain.app();
+    let (id, title) = require_title(&app, &id)?;
+    Ok(Json(json!({ "title": id, "status": title.status, "history": app.status_history(&id)? })))
 }

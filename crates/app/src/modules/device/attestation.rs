@@ -40,6 +40,9 @@ pub struct AttestationRecord {
     /// Height verified at.
     #[serde(with = "computefi_types::serde_str::u64_str")]
     pub height: u64,
+    /// Block time verified at, ms.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub time_ms: u64,
     /// SPDM version byte.
     pub spdm_version: u8,
     /// Number of measurement blocks.
@@ -59,6 +62,21 @@ pub(super) fn attested_key(title: &TitleId) -> String {
 }
 
 const COUNT_KEY: &str = "device/attestation_count";
+
+/// Whether `title`'s model needs an attestation to be active (`attestation_required_models`).
+pub fn attestation_required(title: &Title, ctx: &TxContext) -> bool {
+    ctx.params.attestation_required_models.iter().any(|m| m.eq_ignore_ascii_case(&title.spec.model))
+}
+
+/// Whether `title` holds a verified attestation younger than `attestation_period_ms`.
+pub fn attestation_fresh<S: StateRead + Sized>(
+    state: &S,
+    title: &TitleId,
+    ctx: &TxContext,
+) -> Result<bool, ExecError> {
+    let record: Option<AttestationRecord> = state.get(&attested_key(title))?;
+    Ok(record.is_some_and(|r| ctx.time_ms.saturating_sub(r.time_ms) <= ctx.params.attestation_period_ms))
+}
 
 /// Issues a nonce to a GPU title.
 pub fn request(state: &mut Overlay<'_>, ctx: &TxContext, id: &TitleId) -> Result<Vec<Event>, ExecError> {
@@ -110,6 +128,7 @@ pub fn verify(
     let record = AttestationRecord {
         nonce: pending.nonce,
         height: ctx.height,
+        time_ms: ctx.time_ms,
         spdm_version: verified.spdm_version,
         measurements: u32::try_from(verified.measurements.len()).unwrap_or(u32::MAX),
         report_hash: sha256(&report.report),

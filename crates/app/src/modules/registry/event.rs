@@ -36,12 +36,17 @@ pub enum RegistryEvent {
         /// The auditor who appraised it.
         appraiser: Address,
     },
-    /// `registry.status`: its operator set its status.
+    /// `registry.status`: its status changed, for the cause named (the full record is in
+    /// `GET /titles/{id}/status`).
     Status {
         /// The title.
         title: TitleId,
+        /// The status before.
+        from: TitleStatus,
         /// The new status.
         status: TitleStatus,
+        /// The cause's kind (`challenge_passed`, `share_window`, `maintenance`, ...).
+        cause: &'static str,
     },
     /// `registry.insurance`: its insurance changed.
     Insurance {
@@ -105,9 +110,10 @@ impl From<RegistryEvent> for Event {
             RegistryEvent::Appraised { title, value, appraiser } => {
                 titled("registry.appraised", title).with("value", value).with("appraiser", appraiser)
             }
-            RegistryEvent::Status { title, status } => {
-                titled("registry.status", title).with("status", format!("{status:?}"))
-            }
+            RegistryEvent::Status { title, from, status, cause } => titled("registry.status", title)
+                .with("from", format!("{from:?}"))
+                .with("status", format!("{status:?}"))
+                .with("cause", cause),
             RegistryEvent::Insurance { title } => titled("registry.insurance", title),
             RegistryEvent::Transferred { title, from, to } => {
                 titled("registry.transferred", title).with("from", from).with("to", to)

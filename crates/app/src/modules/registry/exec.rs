@@ -131,18 +131,22 @@ fn by_auditor(state: &Overlay<'_>, ctx: &TxContext) -> Result<(), ExecError> {
     Ok(())
 }
 
-fn status_change_allowed(from: TitleStatus, to: TitleStatus) -> bool {
-    use TitleStatus::*;
-    matches!(
-        (from, to),
-        (Verified, Active)
-            | (Active, Degraded)
-            | (Active, Offline)
-            | (Degraded, Active)
-            | (Offline, Active)
-            | (Degraded, Offline)
-            | (Offline, Degraded)
-    )
+fn declare_maintenance(title: &Title, asked: TitleStatus) -> Result<(), ExecError> {
+    if asked != TitleStatus::Maintenance {
+        return Err(refuse(
+            ErrorCode::StatusByEvidenceOnly,
+            title,
+            &format!("{:?} -> {asked:?} asked by the operator", title.status),
+        ));
+    }
+    if !matches!(title.status, TitleStatus::Active | TitleStatus::Degraded | TitleStatus::Offline) {
+        return Err(refuse(
+            ErrorCode::BadStatusChange,
+            title,
+            &format!("{:?} -> Maintenance: only a title in service can go into maintenance", title.status),
+        ));
+    }
+    Ok(())
 }
 
 /// Frees the serials of an ended title so the hardware can be registered again later.
@@ -238,6 +242,7 @@ impl Handler for RegistryMsg {
             | RegistryMsg::Retire { title } => *title,
         };
         let mut title = state.require_title(&id)?;
+        let mut status_event = None;
         let event = match self {
             RegistryMsg::Register { .. } => unreachable!("handled above"),
             RegistryMsg::Verify { document_hash, .. } => {
@@ -250,7 +255,8 @@ impl Handler for RegistryMsg {
                         &format!("{:?} -> Verified", title.status),
                     ));
                 }
-                title.status = TitleStatus::Verified;
+                let cause = StatusCause::Audit { auditor: ctx.sender, document_hash: *document_hash };
+                status_event = state.change_status(&mut title, TitleStatus::Verified, cause, ctx)?;
                 title.verification = Some(Verification {
                     auditor: ctx.sender,
                     document_hash: *document_hash,
@@ -275,15 +281,12 @@ impl Handler for RegistryMsg {
             }
             RegistryMsg::SetStatus { status, .. } => {
                 by_operator(&title, ctx)?;
-                if !status_change_allowed(title.status, *status) {
-                    return Err(refuse(
-                        ErrorCode::BadStatusChange,
-                        &title,
-                        &format!("{:?} -> {status:?}", title.status),
-                    ));
+                declare_maintenance(&title, *status)?;
+                let cause = StatusCause::Maintenance { operator: ctx.sender };
+                match state.change_status(&mut title, TitleStatus::Maintenance, cause, ctx)? {
+                    Some(event) => return Ok(vec![event]),
+                    None => return Ok(Vec::new()),
                 }
-                title.status = *status;
-                RegistryEvent::Status { title: title.id, status: *status }
             }
             RegistryMsg::SetInsurance { insurance, .. } => {
                 by_operator(&title, ctx)?;
@@ -323,7 +326,8 @@ impl Handler for RegistryMsg {
             RegistryMsg::Redeem { delivery, .. } => {
                 by_holder(&title, ctx)?;
                 movable(&title)?;
-                title.status = TitleStatus::Redeemed;
+                let cause = StatusCause::Redeemed { holder: ctx.sender };
+                status_event = state.change_status(&mut title, TitleStatus::Redeemed, cause, ctx)?;
                 title.redemption = Some(delivery.clone());
                 free_serials(state, &title);
                 RegistryEvent::Redeemed { title: title.id, holder: ctx.sender, delivery: delivery.clone() }
@@ -331,12 +335,13 @@ impl Handler for RegistryMsg {
             RegistryMsg::Retire { .. } => {
                 by_holder(&title, ctx)?;
                 movable(&title)?;
-                title.status = TitleStatus::Retired;
+                let cause = StatusCause::Retired { holder: ctx.sender };
+                status_event = state.change_status(&mut title, TitleStatus::Retired, cause, ctx)?;
                 free_serials(state, &title);
                 RegistryEvent::Retired { title: title.id, holder: ctx.sender }
             }
         };
         state.put_title(&title);
-        Ok(vec![event.into()])
+        Ok(std::iter::once(event.into()).chain(status_event).collect())
     }
 }

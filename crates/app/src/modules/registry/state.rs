@@ -2,8 +2,10 @@
 
 use crate::state::{ExecError, StateRead, StateWrite};
 use borsh::{BorshDeserialize, BorshSerialize};
-use computefi_types::title::{TitleSpec, TitleStatus};
-use computefi_types::{Address, Amount, AssetId, ErrorCode, Hash, TitleId, TxError};
+use super::event::RegistryEvent;
+use crate::modules::context::TxContext;
+use computefi_types::title::{StatusCause, StatusChange, TitleSpec, TitleStatus, STATUS_HISTORY_MAX};
+use computefi_types::{Address, Amount, AssetId, ErrorCode, Event, Hash, TitleId, TxError};
 use serde::{Deserialize, Serialize};
 
 /// An auditor's verification.
@@ -82,6 +84,21 @@ pub(super) fn tag_key(tag: &str) -> String {
     format!("registry/coinbase_tag/{tag}")
 }
 
+/// Key of one status change of a title (by its sequence number).
+pub(super) fn status_change_key(id: &TitleId, seq: u64) -> String {
+    format!("{}{seq:020}", status_history_prefix(id))
+}
+
+/// Prefix of a title's status changes.
+pub(super) fn status_history_prefix(id: &TitleId) -> String {
+    format!("registry/status/{id}/")
+}
+
+/// Key of the number of status changes a title has had.
+fn status_count_key(id: &TitleId) -> String {
+    format!("registry/status_count/{id}")
+}
+
 /// Key marking an approved auditor.
 pub(super) fn auditor_key(who: &Address) -> String {
     format!("registry/auditor/{who}")
@@ -116,6 +133,33 @@ pub trait RegistryWrite: StateWrite + RegistryRead {
     /// Stores a title.
     fn put_title(&mut self, title: &Title) {
         self.put(title_key(&title.id), title);
+    }
+
+    /// Moves `title` to `to` for `cause`, keeps the change on the title's record (the latest
+    /// [`STATUS_HISTORY_MAX`] of them), stores the title and returns the `registry.status` event;
+    /// nothing when the status does not change. Evidence handlers and the registry's own acts
+    /// call this; no other path writes a status.
+    fn change_status(
+        &mut self,
+        title: &mut Title,
+        to: TitleStatus,
+        cause: StatusCause,
+        ctx: &TxContext,
+    ) -> Result<Option<Event>, ExecError> {
+        let from = title.status;
+        if from == to {
+            return Ok(None);
+        }
+        let seq = self.next_in_sequence(status_count_key(&title.id))?;
+        let kind = cause.kind();
+        let change = StatusChange { height: ctx.height, time_ms: ctx.time_ms, from, to, cause };
+        self.put(status_change_key(&title.id, seq), &change);
+        if let Some(dropped) = seq.checked_sub(STATUS_HISTORY_MAX as u64) {
+            self.delete(status_change_key(&title.id, dropped));
+        }
+        title.status = to;
+        self.put_title(title);
+        Ok(Some(RegistryEvent::Status { title: title.id, from, status: to, cause: kind }.into()))
     }
 
     /// Approves an auditor.

@@ -114,7 +114,7 @@ struct RunArgs {
     #[arg(long)]
     challenges_file: Option<PathBuf>,
     /// Send share batches and challenge answers (off by default). The ledger verifies shares on
-    /// ASIC titles and refuses challenge answers (error 7007) until their verifier is wired.
+    /// ASIC titles and checks challenge answers (commitment, then the rows it chooses).
     #[arg(long)]
     send_proofs: bool,
     /// Answer the title's capacity challenges from the ledger: commit to C = A·B, then open the

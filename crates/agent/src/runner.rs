@@ -103,8 +103,7 @@ pub fn validate(opts: &RunOptions) -> Result<()> {
     if (opts.shares_file.is_some() || opts.challenges_file.is_some()) && !opts.send_proofs {
         bail!(
             "--shares-file and --challenges-file need --send-proofs: proof payloads are off by default \
-             (the ledger verifies shares on ASIC titles; it refuses challenge answers with error 7007 until \
-             their verifier is wired)"
+             (the ledger verifies shares on ASIC titles and checks challenge answers, so send them on purpose)"
         );
     }
     if !(STALE_MARGIN_BLOCKS + 1..=REPORT_WINDOW_BLOCKS_MAX).contains(&opts.window_blocks) {

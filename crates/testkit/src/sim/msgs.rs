@@ -369,15 +369,16 @@ fn registry_appraise(g: &mut Gen) -> Made {
     Some((who, Msg::Registry(msg)))
 }
 
+/// The operator's status declaration: mostly maintenance (the one it may make), now and then a
+/// status only evidence may set (refused).
 fn registry_status(g: &mut Gen) -> Made {
     let t = title_where(g, |t| t.status.is_verified())?;
     let who = g.signer_for(&t.operator);
     let status = match g.rng.gen_range(0..20) {
-        0..=11 => TitleStatus::Active,
-        12..=14 => TitleStatus::Degraded,
-        15..=16 => TitleStatus::Offline,
-        17 => TitleStatus::Registered,
-        18 => TitleStatus::Verified,
+        0..=13 => TitleStatus::Maintenance,
+        14..=16 => TitleStatus::Active,
+        17 => TitleStatus::Degraded,
+        18 => TitleStatus::Offline,
         _ => TitleStatus::Retired,
     };
     Some((who, Msg::Registry(RegistryMsg::SetStatus { title: title_id(g, &t), status })))

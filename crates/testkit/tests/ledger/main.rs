@@ -6,6 +6,7 @@ mod market;
 mod reports;
 mod sim;
 mod spine;
+mod status;
 
 use computefi_testkit::fixtures::{alice, bob, carol, cfi, issue};
 use computefi_testkit::{msgs, refused_tx, TestAccount, TestChain, FEE, GENESIS_BALANCE};

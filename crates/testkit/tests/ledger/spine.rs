@@ -344,27 +344,21 @@ fn only_the_right_party_acts_on_a_title() {
         &mut chain,
         &operator(),
         Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Active }),
-        ErrorCode::BadStatusChange,
+        ErrorCode::StatusByEvidenceOnly,
     );
     verify(&mut chain, title, "audit report");
     refused(
         &mut chain,
         &investor(),
-        Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Active }),
+        Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Maintenance }),
         ErrorCode::NotOperator,
     );
-    run(
+    refused(
         &mut chain,
         &operator(),
-        Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Active }),
-    )
-    .unwrap();
-    run(
-        &mut chain,
-        &operator(),
-        Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Degraded }),
-    )
-    .unwrap();
+        Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Maintenance }),
+        ErrorCode::BadStatusChange,
+    );
     run(&mut chain, &operator(), Msg::Registry(RegistryMsg::Transfer { title, to: investor().address }))
         .unwrap();
     refused(&mut chain, &operator(), Msg::Registry(RegistryMsg::Retire { title }), ErrorCode::NotTitleHolder);

@@ -23,6 +23,10 @@ fn the_demo_walks_title_shares_kyc_income_pools_capacity_and_leases_on_a_devnet(
     assert_eq!(reports["telemetry"]["telemetry"]["simulated"], true, "simulated telemetry says so");
     let t = cli(home, &["query", "title", title, "--node", &node.api]).unwrap();
     assert_eq!((t["status"].as_str(), t["locked_by"].as_str()), (Some("active"), Some(shares)));
+    let status = cli(home, &["query", "title-status", title, "--node", &node.api]).unwrap();
+    let causes: Vec<&str> =
+        status["history"].as_array().unwrap().iter().filter_map(|c| c["cause"]["kind"].as_str()).collect();
+    assert_eq!(causes[..2], ["audit", "challenge_passed"], "the title became active on proof: {status}");
     let income = cli(home, &["query", "income", shares, "--node", &node.api]).unwrap();
     assert_eq!(income["pool"]["net"], "8000000000");
     assert_eq!(income["pool"]["costs"], "2000000000");

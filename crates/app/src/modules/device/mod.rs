@@ -17,11 +17,23 @@ pub mod query;
 pub mod state;
 pub use state::{DeviceRead, Evidence, LastReport};
 
-/// `device` as a component of the wiring table: no genesis and no end-of-block work.
+/// `device` as a component of the wiring table: no genesis; at the end of every block, the
+/// challenge work ([`challenge::end_block`]: rows chosen for commitments of earlier blocks,
+/// deadlines passed, the ledger's own challenges).
 pub struct DeviceModule;
 
 impl crate::modules::context::Component for DeviceModule {
     fn name(&self) -> &'static str {
         "device"
+    }
+
+    fn end_block(
+        &self,
+        state: &mut crate::state::Overlay<'_>,
+        ctx: &crate::modules::context::TxContext,
+    ) -> Result<Vec<computefi_types::Event>, crate::state::ExecError> {
+        let mut events = Vec::new();
+        events.extend(challenge::end_block(state, ctx)?);
+        Ok(events)
     }
 }

@@ -499,23 +499,45 @@ fn encode_scope(w: &mut Writer, height: Height, round: Round, value_id: &Hash) {
 /// Bytes of one (address, signature) pair: the least any certificate entry takes.
 const SIGNATURE_ENTRY_BYTES: usize = 20 + 64;
 
+/// Writes a certificate's scope and its (address, signature) entries.
+fn encode_signed<'a>(
+    w: &mut Writer,
+    (height, round, value_id): (Height, Round, &Hash),
+    entries: impl ExactSizeIterator<Item = (&'a ConsensusAddress, &'a Signature)>,
+) {
+    encode_scope(w, height, round, value_id);
+    w.len(entries.len());
+    for (address, signature) in entries {
+        w.address(address);
+        w.signature(signature);
+    }
+}
+
+/// Reads a certificate's scope and at most [`CERTIFICATE_SIGNATURES_MAX`] (address, signature)
+/// entries, each made into an entry of the certificate by `entry`.
+fn decode_signed<T>(
+    r: &mut Reader<'_>,
+    what: &'static str,
+    entry: impl Fn(ConsensusAddress, Signature) -> T,
+) -> Result<((Height, Round, Hash), Vec<T>), CodecError> {
+    let scope = (r.height()?, r.round()?, r.hash()?);
+    let n = r.count(what, CERTIFICATE_SIGNATURES_MAX, SIGNATURE_ENTRY_BYTES)?;
+    let mut entries = Vec::with_capacity(n);
+    for _ in 0..n {
+        entries.push(entry(r.address()?, r.signature()?));
+    }
+    Ok((scope, entries))
+}
+
 impl Encode for CommitCertificate<Ctx> {
     fn encode_to(&self, w: &mut Writer) {
-        encode_scope(w, self.height, self.round, &self.value_id);
-        w.len(self.commit_signatures.len());
-        for s in &self.commit_signatures {
-            w.address(&s.address);
-            w.signature(&s.signature);
-        }
+        let entries = self.commit_signatures.iter().map(|s| (&s.address, &s.signature));
+        encode_signed(w, (self.height, self.round, &self.value_id), entries);
     }
 
     fn decode_from(r: &mut Reader<'_>) -> Result<Self, CodecError> {
-        let (height, round, value_id) = (r.height()?, r.round()?, r.hash()?);
-        let n = r.count("commit signatures", CERTIFICATE_SIGNATURES_MAX, SIGNATURE_ENTRY_BYTES)?;
-        let mut commit_signatures = Vec::with_capacity(n);
-        for _ in 0..n {
-            commit_signatures.push(CommitSignature::new(r.address()?, r.signature()?));
-        }
+        let ((height, round, value_id), commit_signatures) =
+            decode_signed(r, "commit signatures", CommitSignature::new)?;
         Ok(CommitCertificate { height, round, value_id, commit_signatures })
     }
 }
@@ -556,21 +578,13 @@ impl Encode for ExtendedCommitCertificate<Ctx> {
 
 impl Encode for PolkaCertificate<Ctx> {
     fn encode_to(&self, w: &mut Writer) {
-        encode_scope(w, self.height, self.round, &self.value_id);
-        w.len(self.polka_signatures.len());
-        for s in &self.polka_signatures {
-            w.address(&s.address);
-            w.signature(&s.signature);
-        }
+        let entries = self.polka_signatures.iter().map(|s| (&s.address, &s.signature));
+        encode_signed(w, (self.height, self.round, &self.value_id), entries);
     }
 
     fn decode_from(r: &mut Reader<'_>) -> Result<Self, CodecError> {
-        let (height, round, value_id) = (r.height()?, r.round()?, r.hash()?);
-        let n = r.count("polka signatures", CERTIFICATE_SIGNATURES_MAX, SIGNATURE_ENTRY_BYTES)?;
-        let mut polka_signatures = Vec::with_capacity(n);
-        for _ in 0..n {
-            polka_signatures.push(PolkaSignature::new(r.address()?, r.signature()?));
-        }
+        let ((height, round, value_id), polka_signatures) =
+            decode_signed(r, "polka signatures", PolkaSignature::new)?;
         Ok(PolkaCertificate { height, round, value_id, polka_signatures })
     }
 }

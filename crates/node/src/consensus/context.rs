@@ -276,6 +276,19 @@ pub struct Vote {
     pub extension: Option<SignedExtension<ComputeFiContext>>,
 }
 
+impl Vote {
+    /// A vote without an extension, as ComputeFi validators cast them.
+    fn unextended(
+        vote_type: VoteType,
+        height: Height,
+        round: Round,
+        value: NilOrVal<Hash>,
+        validator: ConsensusAddress,
+    ) -> Vote {
+        Vote { vote_type, height, round, value, validator, extension: None }
+    }
+}
+
 impl core::Vote<ComputeFiContext> for Vote {
     fn height(&self) -> Height {
         self.height
@@ -396,14 +409,7 @@ impl Context for ComputeFiContext {
         value_id: NilOrVal<Hash>,
         address: ConsensusAddress,
     ) -> Vote {
-        Vote {
-            vote_type: VoteType::Prevote,
-            height,
-            round,
-            value: value_id,
-            validator: address,
-            extension: None,
-        }
+        Vote::unextended(VoteType::Prevote, height, round, value_id, address)
     }
 
     fn new_precommit(
@@ -413,14 +419,7 @@ impl Context for ComputeFiContext {
         value_id: NilOrVal<Hash>,
         address: ConsensusAddress,
     ) -> Vote {
-        Vote {
-            vote_type: VoteType::Precommit,
-            height,
-            round,
-            value: value_id,
-            validator: address,
-            extension: None,
-        }
+        Vote::unextended(VoteType::Precommit, height, round, value_id, address)
     }
 }
 

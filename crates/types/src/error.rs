@@ -327,7 +327,7 @@ error_codes! {
         #[error("status only from evidence: a title becomes active only by a passed capacity challenge, a share window that reaches its claim or a fresh attestation, and returns from degraded or offline the same way; the operator may only declare maintenance (or retire the title)")]
         StatusByEvidenceOnly = 4014 => "status_by_evidence_only",
         /// Reservations outstanding.
-        #[error("title has reservations: live capacity tokens, open bids, leases or delivery contracts still rest on the title; let them end or buy them back before retiring or redeeming it (GET /titles/{{id}}/capacity)")]
+        #[error("title has reservations: live capacity tokens, open leases or running delivery contracts still rest on the title; let them end (tokens at the end of their window, leases and contracts closed) before retiring or redeeming it (GET /titles/{{id}}/capacity)")]
         TitleHasReservations = 4015 => "title_has_reservations",
         /// The title is not active.
         #[error("title not active: capacity tokens, bids, leases and delivery contracts need a title that is active now (proven by evidence); prove it first (GET /titles/{{id}}/status)")]

@@ -90,13 +90,15 @@ pub trait ReadHooks {
 
 /// Hooks on any state that writes. The wiring table answers them for every state.
 pub trait WriteHooks {
-    /// Before `account`'s balance of `asset` changes from `before` (`bank`): `revenue` settles
-    /// the income earned on the old balance, so income earned before a transfer stays with it.
+    /// Before `account`'s balance of `asset` changes from `before` to `after` (`bank`):
+    /// `revenue` settles the income earned on the old balance, so income earned before a transfer
+    /// stays with it, and keeps the sum of shares that modules' accounts hold (they earn none).
     fn balance_changing(
         &mut self,
         asset: &AssetId,
         account: &Address,
         before: Amount,
+        after: Amount,
     ) -> Result<(), ExecError>;
 }
 

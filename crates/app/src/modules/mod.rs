@@ -160,8 +160,9 @@ impl<T: StateWrite + Sized> WriteHooks for T {
         asset: &AssetId,
         account: &Address,
         before: Amount,
+        after: Amount,
     ) -> Result<(), ExecError> {
-        revenue::state::settle(self, asset, account, before)
+        revenue::state::settle(self, asset, account, before, after)
     }
 }
 

@@ -115,7 +115,7 @@ fn replace_balance<S: StateWrite + Sized>(
     if before == amount {
         return Ok(());
     }
-    state.balance_changing(asset, account, before)?;
+    state.balance_changing(asset, account, before, amount)?;
     let key = balance_key(account, asset);
     if amount.is_zero() {
         state.delete(key);

@@ -15,8 +15,16 @@
 //! opens a prepaid delivery contract for the day. `lease` and `delivery` redeem their own
 //! capacity ([`exec::redeemable`], [`exec::burn`]); this module calls neither.
 //!
+//! Only an `Active` title (its status proven by evidence) issues tokens, takes bids, leases or
+//! contracts, or has its tokens redeemed (`4016 title_not_active`, [`require_active`]). Every
+//! reservation is counted on the title in `registry` ([`reserve`] and [`release`] keep the count),
+//! so the registry refuses to retire or redeem a title while any rests on it without reading this
+//! module's keys.
+//!
 //! # Invariants
 //! - At every moment, the reservations of a title sum to at most its verified capacity.
+//! - The registry's reservation count of a title equals the number of its reservations here
+//!   plus its open prepaid leases and running prepaid contracts (which use a token's).
 //! - A token's supply never exceeds `rate × length` of its window, and only this module mints
 //!   or burns it.
 
@@ -24,8 +32,8 @@ pub mod event;
 pub mod exec;
 pub mod state;
 pub use state::{
-    end_block, expiry_of, provider_of, release, require_provider, reserve, value_weight, CapacityRead,
-    CapacityToken, Holding, Reservation,
+    end_block, expiry_of, provider_of, release, require_active, require_provider, reserve, value_weight,
+    CapacityRead, CapacityToken, Holding, Reservation,
 };
 
 /// `capacity` as a component of the wiring table: it names its fixed account

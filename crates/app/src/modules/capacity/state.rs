@@ -3,10 +3,10 @@
 
 use super::event::CapacityEvent;
 use crate::modules::context::TxContext;
-use crate::modules::registry::Title;
+use crate::modules::registry::{RegistryWrite, Title};
 use crate::state::{ExecError, StateRead, StateWrite};
 use borsh::{BorshDeserialize, BorshSerialize};
-use computefi_types::title::{CapacityUnit, TitleClass};
+use computefi_types::title::{CapacityUnit, TitleClass, TitleStatus};
 use computefi_types::{Address, AssetId, CapacityWindow, ErrorCode, Event, TitleId, TxError};
 use serde::{Deserialize, Serialize};
 
@@ -166,7 +166,20 @@ pub fn provider_of(title: &Title) -> Address {
     }
 }
 
-/// Refuses unless `who` is the title's provider and the title is verified and live.
+/// Refuses with `TitleNotActive` unless the title is `Active` now: capacity is sold, leased,
+/// contracted and redeemed only while evidence shows the hardware in service.
+pub fn require_active(title: &Title) -> Result<(), ExecError> {
+    if title.status != TitleStatus::Active {
+        return Err(TxError::new(
+            ErrorCode::TitleNotActive,
+            format!("title {} is {:?}", title.id, title.status),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Refuses unless `who` is the title's provider and the title is verified and active.
 pub fn require_provider(title: &Title, who: &Address) -> Result<(), ExecError> {
     let provider = provider_of(title);
     if provider != *who {
@@ -183,7 +196,7 @@ pub fn require_provider(title: &Title, who: &Address) -> Result<(), ExecError> {
         )
         .into());
     }
-    Ok(())
+    require_active(title)
 }
 
 /// The title's verified capacity in thousandths of its unit: GPUs for GPU servers, TH/s for
@@ -236,7 +249,7 @@ pub fn reserve<S: StateWrite + Sized>(
     require_free(&held, title, (start_ms, end_ms), rate_milli)?;
     held.push(Reservation { holding, start_ms, end_ms, rate_milli });
     state.put(reservations_key(&title.id), &held);
-    Ok(())
+    state.hold_reservation(&title.id)
 }
 
 /// Refuses with `CapacityExceeded` unless `rate_milli` more of the title's capacity is free at
@@ -276,6 +289,11 @@ pub fn release<S: StateWrite + Sized>(
             state.delete(reservations_key(title));
         } else {
             state.put(reservations_key(title), &held);
+        }
+        // Holdings are ids, so one went; counted per reservation all the same (at most
+        // RESERVATIONS_PER_TITLE_MAX).
+        for _ in 0..before.saturating_sub(held.len()) {
+            state.end_reservation(title)?;
         }
     }
     Ok(())

@@ -7,7 +7,7 @@ use crate::modules::capacity::{self, Holding};
 use crate::modules::compliance;
 use crate::modules::context::{Handler, TxContext};
 use crate::modules::device::DeviceRead;
-use crate::modules::registry::{RegistryRead, Title};
+use crate::modules::registry::{RegistryRead, RegistryWrite, Title};
 use crate::modules::revenue::exec::pay_title;
 use crate::state::{contained, refuse, ExecError, Overlay, StateRead, StateWrite};
 use computefi_types::title::TitleClass;
@@ -83,7 +83,10 @@ pub fn open_prepaid(
         token: Some(token),
         state: ContractState::Offered,
     };
+    capacity::require_active(title)?;
     activate(state, &mut contract)?;
+    // The token holds the hashrate; the contract is still counted on the title until it ends.
+    state.hold_reservation(&title.id)?;
     Ok((id, vec![opened(&contract, Opening::Prepaid)]))
 }
 
@@ -109,6 +112,7 @@ fn offer(
             ),
         ));
     }
+    capacity::require_active(&t)?;
     if capacity::CapacityRead::capacity_token(&*state, asset)?.is_some() {
         return Err(refuse(
             ErrorCode::BadContract,
@@ -305,7 +309,11 @@ fn finish(state: &mut Overlay<'_>, contract: &Contract) -> Result<(), ExecError>
     let mut active: Vec<u64> = state.get(ACTIVE_KEY)?.unwrap_or_default();
     active.retain(|x| *x != contract.id);
     state.put(ACTIVE_KEY.to_string(), &active);
-    capacity::release(state, &contract.title, &Holding::Contract(contract.id))
+    if contract.token.is_some() {
+        state.end_reservation(&contract.title)
+    } else {
+        capacity::release(state, &contract.title, &Holding::Contract(contract.id))
+    }
 }
 
 /// Called by `device` when a title's share window `[start_ms, end_ms)` closes with an estimate:
@@ -399,10 +407,11 @@ pub fn redeem_ths_day(
     let ths_milli = u64::try_from(amount.0).ok().filter(|a| *a <= token.rate_milli).ok_or_else(|| {
         capacity::exec::bad_window(format!("{amount} is more than the token's {}", token.rate_milli))
     })?;
-    capacity::exec::burn(state, ctx, asset, amount)?;
     let title = state.require_title(&token.title)?;
     let start = ctx.time_ms.max(token.start_ms);
     let (_, mut events) = open_prepaid(state, ctx, &title, ths_milli, (start, token.end_ms), *asset)?;
     events.insert(0, capacity::event::CapacityEvent::Redeemed { token: *asset, amount }.into());
+    capacity::require_active(&title)?;
+    capacity::exec::burn(state, ctx, asset, amount)?;
     Ok(events)
 }

@@ -6,7 +6,7 @@ use crate::modules::capacity::{self, CapacityRead, Holding};
 use crate::modules::compliance;
 use crate::modules::context::{Handler, TxContext};
 use crate::modules::device::DeviceRead;
-use crate::modules::registry::{RegistryRead, Title};
+use crate::modules::registry::{RegistryRead, RegistryWrite, Title};
 use crate::modules::revenue::exec::pay_title;
 use crate::state::{contained, refuse, ExecError, Overlay, StateRead, StateWrite};
 use computefi_types::title::{TitleClass, TitleStatus};
@@ -49,12 +49,16 @@ pub fn open_lease(state: &mut Overlay<'_>, terms: LeaseTerms) -> Result<(u64, Ve
     if open.len() >= LEASES_OPEN_MAX {
         return Err(refuse(ErrorCode::TooManyLeases, format!("{} leases open", open.len())));
     }
+    let title = state.require_title(&terms.title)?;
+    capacity::require_active(&title)?;
     let id = state.next_in_sequence(LEASE_COUNT_KEY.to_string())?;
     if terms.token.is_none() {
-        let title = state.require_title(&terms.title)?;
         let rate = u64::from(terms.gpus).saturating_mul(1_000);
         let period = (terms.start_ms, terms.end_ms);
         capacity::reserve(state, &title, Holding::Lease(id), period, rate).map_err(gpus_unavailable)?;
+    } else {
+        // The token holds the GPUs; the lease is still counted on the title until it closes.
+        state.hold_reservation(&title.id)?;
     }
     let lease = Lease {
         id,
@@ -173,12 +177,12 @@ fn open_order(state: &Overlay<'_>, id: u64) -> Result<Order, ExecError> {
     Ok(order)
 }
 
-/// Refuses unless `title` can serve `order` at `price` for `provider` (its GPUs are checked apart:
-/// against free capacity when bidding, by the reservation when accepting).
+/// Refuses unless `title` can serve `order` at `price` for `provider`: the provider's and active
+/// (`title_not_active` before any other mismatch), then model, green share and price (its GPUs
+/// are checked apart: against free capacity when bidding, by the reservation when accepting).
 fn check_fit(order: &Order, title: &Title, provider: &Address, price: Amount) -> Result<(), ExecError> {
     capacity::require_provider(title, provider)?;
     let fits = title.spec.class == TitleClass::GpuServer
-        && title.status == TitleStatus::Active
         && title.spec.model.eq_ignore_ascii_case(&order.model)
         && title.spec.green_bps >= order.green_bps_min
         && price <= order.price_max;
@@ -468,7 +472,11 @@ fn close(
     lease.escrow = Amount::ZERO;
     lease.state = LeaseState::Closed { reason: reason.to_string(), height: ctx.height };
     state.put(lease_key(lease.id), &*lease);
-    capacity::release(state, &lease.title, &Holding::Lease(lease.id))?;
+    if lease.token.is_some() {
+        state.end_reservation(&lease.title)?;
+    } else {
+        capacity::release(state, &lease.title, &Holding::Lease(lease.id))?;
+    }
     let mut open = state.open_leases()?;
     open.retain(|x| *x != lease.id);
     state.put(OPEN_KEY.to_string(), &open);
@@ -631,11 +639,12 @@ pub fn redeem_gpu_hours(
     }
     // Two 32-bit factors and a thousand fit 128 bits many times over.
     let amount = Amount(u128::from(gpus).saturating_mul(u128::from(hours)).saturating_mul(1_000));
-    capacity::exec::burn(state, ctx, asset, amount)?;
     let title = state.require_title(&token.title)?;
     let terms = LeaseTerms {
         renter: ctx.sender,
         provider: capacity::provider_of(&title),
+    capacity::require_active(&title)?;
+    capacity::exec::burn(state, ctx, asset, amount)?;
         title: token.title,
         gpus,
         price: Amount::ZERO,

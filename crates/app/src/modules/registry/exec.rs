@@ -112,6 +112,20 @@ fn movable(title: &Title) -> Result<(), ExecError> {
     Ok(())
 }
 
+/// Refuses while capacity tokens, leases or delivery contracts still rest on the title: ending
+/// it would leave their holders with a claim on hardware that is gone.
+fn unreserved(state: &Overlay<'_>, title: &Title) -> Result<(), ExecError> {
+    let held = state.reservation_count(&title.id)?;
+    if held > 0 {
+        return Err(refuse(
+            ErrorCode::TitleHasReservations,
+            title,
+            &format!("{held} live capacity tokens, leases or delivery contracts rest on it"),
+        ));
+    }
+    Ok(())
+}
+
 fn by_operator(title: &Title, ctx: &TxContext) -> Result<(), ExecError> {
     live(title)?;
     if title.operator != ctx.sender {
@@ -326,6 +340,7 @@ impl Handler for RegistryMsg {
             RegistryMsg::Redeem { delivery, .. } => {
                 by_holder(&title, ctx)?;
                 movable(&title)?;
+                unreserved(state, &title)?;
                 let cause = StatusCause::Redeemed { holder: ctx.sender };
                 status_event = state.change_status(&mut title, TitleStatus::Redeemed, cause, ctx)?;
                 title.redemption = Some(delivery.clone());
@@ -335,6 +350,7 @@ impl Handler for RegistryMsg {
             RegistryMsg::Retire { .. } => {
                 by_holder(&title, ctx)?;
                 movable(&title)?;
+                unreserved(state, &title)?;
                 let cause = StatusCause::Retired { holder: ctx.sender };
                 status_event = state.change_status(&mut title, TitleStatus::Retired, cause, ctx)?;
                 free_serials(state, &title);

@@ -1,9 +1,9 @@
 //! Keys and typed access of `registry`.
 
-use crate::state::{ExecError, StateRead, StateWrite};
-use borsh::{BorshDeserialize, BorshSerialize};
 use super::event::RegistryEvent;
 use crate::modules::context::TxContext;
+use crate::state::{ExecError, StateRead, StateWrite};
+use borsh::{BorshDeserialize, BorshSerialize};
 use computefi_types::title::{StatusCause, StatusChange, TitleSpec, TitleStatus, STATUS_HISTORY_MAX};
 use computefi_types::{Address, Amount, AssetId, ErrorCode, Event, Hash, TitleId, TxError};
 use serde::{Deserialize, Serialize};
@@ -99,6 +99,13 @@ fn status_count_key(id: &TitleId) -> String {
     format!("registry/status_count/{id}")
 }
 
+/// Key of the number of reservations a title holds (live capacity tokens, leases, delivery
+/// contracts): the market modules keep it through [`RegistryWrite::hold_reservation`] and
+/// [`RegistryWrite::end_reservation`], so the registry knows it without reading their keys.
+fn reservations_key(id: &TitleId) -> String {
+    format!("registry/reservations/{id}")
+}
+
 /// Key marking an approved auditor.
 pub(super) fn auditor_key(who: &Address) -> String {
     format!("registry/auditor/{who}")
@@ -119,6 +126,12 @@ pub trait RegistryRead: StateRead + Sized {
     /// The live title a serial backs.
     fn serial_owner(&self, serial: &str) -> Result<Option<TitleId>, ExecError> {
         self.get(&serial_key(serial))
+    }
+
+    /// How many reservations the title holds now (live capacity tokens, leases, delivery
+    /// contracts); retiring or redeeming it waits until this is zero.
+    fn reservation_count(&self, id: &TitleId) -> Result<u64, ExecError> {
+        Ok(self.get::<u64>(&reservations_key(id))?.unwrap_or(0))
     }
 
     /// Whether `who` is an approved auditor.
@@ -160,6 +173,31 @@ pub trait RegistryWrite: StateWrite + RegistryRead {
         title.status = to;
         self.put_title(title);
         Ok(Some(RegistryEvent::Status { title: title.id, from, status: to, cause: kind }.into()))
+    }
+
+    /// Counts one more reservation on the title (a capacity token issued, a lease or a delivery
+    /// contract opened). Every call is matched by one [`RegistryWrite::end_reservation`].
+    fn hold_reservation(&mut self, id: &TitleId) -> Result<(), ExecError> {
+        let held = self.reservation_count(id)?;
+        let next = held
+            .checked_add(1)
+            .ok_or_else(|| ExecError::invariant(format!("title {id}: reservation count overflows")))?;
+        self.put(reservations_key(id), &next);
+        Ok(())
+    }
+
+    /// Counts one reservation of the title as ended (expired, closed, completed or broken).
+    fn end_reservation(&mut self, id: &TitleId) -> Result<(), ExecError> {
+        let held = self.reservation_count(id)?;
+        let Some(next) = held.checked_sub(1) else {
+            return Err(ExecError::invariant(format!("title {id}: a reservation ended that was not held")));
+        };
+        if next == 0 {
+            self.delete(reservations_key(id));
+        } else {
+            self.put(reservations_key(id), &next);
+        }
+        Ok(())
     }
 
     /// Approves an auditor.

@@ -94,13 +94,23 @@ fn distribute(
     let overflow = || -> ExecError {
         TxError::new(ErrorCode::AmountOverflow, format!("net {net} × {PRECISION}")).into()
     };
+    // Shares in modules' accounts (pools, escrow) earn nothing: the income divides over the rest.
+    let earning = supply
+        .checked_sub(module_held(&*state, shares)?)
+        .ok_or_else(|| ExecError::invariant(format!("{shares}: modules hold more shares than the supply")))?;
     let mut pool: IncomePool = state.get(&pool_key(shares, asset))?.unwrap_or_default();
     let numerator =
         net.0.checked_mul(PRECISION).and_then(|x| x.checked_add(pool.remainder.0)).ok_or_else(overflow)?;
-    // The supply is not zero (checked above).
-    let per_share = numerator.checked_div(supply.0).ok_or_else(overflow)?;
-    pool.acc = pool.acc.checked_add(Amount(per_share)).ok_or_else(overflow)?;
-    pool.remainder = Amount(numerator.checked_rem(supply.0).ok_or_else(overflow)?);
+    if earning.is_zero() {
+        // Every share sits in a module's account: the income waits, whole, for the next deposit
+        // that has holders to pay.
+        pool.remainder = Amount(numerator);
+    } else {
+        // `earning` is not zero here.
+        let per_share = numerator.checked_div(earning.0).ok_or_else(overflow)?;
+        pool.acc = pool.acc.checked_add(Amount(per_share)).ok_or_else(overflow)?;
+        pool.remainder = Amount(numerator.checked_rem(earning.0).ok_or_else(overflow)?);
+    }
     let total_costs = gross.checked_sub(net).ok_or_else(overflow)?;
     pool.gross = pool.gross.checked_add(gross).ok_or_else(overflow)?;
     pool.costs = pool.costs.checked_add(total_costs).ok_or_else(overflow)?;
@@ -228,7 +238,7 @@ fn claim(
     asset: &AssetId,
 ) -> Result<Vec<Event>, ExecError> {
     let balance = state.balance(&ctx.sender, shares)?;
-    settle(state, shares, &ctx.sender, balance)?;
+    settle(state, shares, &ctx.sender, balance, balance)?;
     let key = holder_key(shares, asset, &ctx.sender);
     let mut rec: HolderIncome = state.get(&key)?.unwrap_or_default();
     if rec.owed.is_zero() {

@@ -1,5 +1,7 @@
 //! Keys, records and the settle step of `revenue`.
 
+use crate::modules::bank::BankRead;
+use crate::modules::shares::SharesRead;
 use crate::state::{ExecError, StateRead, StateWrite};
 use borsh::{BorshDeserialize, BorshSerialize};
 use computefi_types::{Address, Amount, AssetId, ErrorCode, TxError};
@@ -101,6 +103,22 @@ pub(super) fn checkpoint_key(shares: &AssetId, asset: &AssetId, index: u64) -> S
     format!("{}{index:020}", checkpoint_prefix(shares, asset))
 }
 
+/// Key of the shares of a token that modules' accounts hold (pools, escrow): they earn no income,
+/// so a deposit divides over the supply less this.
+pub(super) fn module_held_key(shares: &AssetId) -> String {
+    format!("revenue/module_held/{shares}")
+}
+
+/// Key of one module account's part of [`module_held_key`], as last counted.
+pub(super) fn module_position_key(shares: &AssetId, account: &Address) -> String {
+    format!("revenue/module_position/{shares}/{account}")
+}
+
+/// Shares of `shares` held by modules' accounts (pools, escrow), which earn no income.
+pub fn module_held<S: StateRead + Sized>(state: &S, shares: &AssetId) -> Result<Amount, ExecError> {
+    Ok(state.get(&module_held_key(shares))?.unwrap_or_default())
+}
+
 fn overflow(what: &str) -> ExecError {
     TxError::new(ErrorCode::AmountOverflow, format!("income arithmetic overflows: {what}")).into()
 }
@@ -126,6 +144,9 @@ pub fn claimable<S: StateRead + Sized>(
     holder: &Address,
     balance: Amount,
 ) -> Result<Amount, ExecError> {
+    if state.is_module_account(holder)? {
+        return Ok(Amount::ZERO);
+    }
     let pool: IncomePool = state.get(&pool_key(shares, asset))?.unwrap_or_default();
     // No record means the holder has held `balance` since before the pool began (a holder that
     // arrives later gets a record at its first balance change).
@@ -134,14 +155,20 @@ pub fn claimable<S: StateRead + Sized>(
 }
 
 /// Settles `holder`'s income in every income asset of `shares` on `balance_before`, the
-/// balance it held up to now. Called by `bank` before any balance of any asset changes; a
-/// no-op for assets that pay no income.
+/// balance it held up to now, before it becomes `balance_after`. Called by `bank` before any
+/// balance of any asset changes; a no-op for assets that pay no income. A module's account
+/// earns nothing: its shares are counted apart ([`module_held`]) and left out of every
+/// deposit's per-share figure, so what they would have earned goes to the other holders.
 pub fn settle<S: StateWrite + Sized>(
     state: &mut S,
     shares: &AssetId,
     holder: &Address,
     balance_before: Amount,
+    balance_after: Amount,
 ) -> Result<(), ExecError> {
+    if state.is_module_account(holder)? {
+        return count_module_position(state, shares, holder, balance_before, balance_after);
+    }
     let Some(assets) = state.get::<Vec<AssetId>>(&income_assets_key(shares))? else { return Ok(()) };
     for asset in &assets {
         let pool: IncomePool = state.get(&pool_key(shares, asset))?.unwrap_or_default();
@@ -159,6 +186,60 @@ pub fn settle<S: StateWrite + Sized>(
             rec.snapshot = pool.acc;
             state.put(key, &rec);
         }
+    }
+    Ok(())
+}
+
+/// Keeps [`module_held`] exact as a module account's balance of a share token changes from
+/// `before` to `after`. Shares an account held before it became a module's (sent to a pool's
+/// address before the pool opened) were counted with the holders until now: what they earned
+/// joins the next deposit (through the pool's remainder) instead of staying on an account no
+/// key controls, and from now on they are counted apart.
+fn count_module_position<S: StateWrite + Sized>(
+    state: &mut S,
+    shares: &AssetId,
+    account: &Address,
+    before: Amount,
+    after: Amount,
+) -> Result<(), ExecError> {
+    if state.vault(shares)?.is_none() {
+        return Ok(());
+    }
+    let position_key = module_position_key(shares, account);
+    let counted: Amount = state.get(&position_key)?.unwrap_or_default();
+    let earning = before
+        .checked_sub(counted)
+        .ok_or_else(|| ExecError::invariant(format!("{account} holds fewer {shares} than counted")))?;
+    let assets: Vec<AssetId> = state.get(&income_assets_key(shares))?.unwrap_or_default();
+    for asset in &assets {
+        let key = holder_key(shares, asset, account);
+        let rec: Option<HolderIncome> = state.get(&key)?;
+        if rec.is_none() && earning.is_zero() {
+            continue;
+        }
+        let rec = rec.unwrap_or_default();
+        let mut pool: IncomePool = state.get(&pool_key(shares, asset))?.unwrap_or_default();
+        let owed =
+            earned(earning, pool.acc, rec.snapshot)?.checked_add(rec.owed).ok_or_else(|| overflow("owed"))?;
+        let carried = owed.0.checked_mul(PRECISION).ok_or_else(|| overflow("owed × precision"))?;
+        pool.remainder = pool.remainder.checked_add(Amount(carried)).ok_or_else(|| overflow("remainder"))?;
+        state.put(pool_key(shares, asset), &pool);
+        state.delete(key);
+    }
+    let held = module_held(state, shares)?
+        .checked_sub(counted)
+        .ok_or_else(|| ExecError::invariant(format!("{shares}: module-held shares below one account's")))?
+        .checked_add(after)
+        .ok_or_else(|| overflow("module-held shares"))?;
+    if after.is_zero() {
+        state.delete(position_key);
+    } else {
+        state.put(position_key, &after);
+    }
+    if held.is_zero() {
+        state.delete(module_held_key(shares));
+    } else {
+        state.put(module_held_key(shares), &held);
     }
     Ok(())
 }

@@ -496,7 +496,7 @@ error_codes! {
         #[error("order closed: the order was accepted or cancelled and takes no more bids or acceptances; bid on an open order")]
         OrderClosed = 8202 => "order_closed",
         /// Bid does not fit the order.
-        #[error("bid does not fit the order: the title must be an active GPU title of the order's model with the green share asked, and the price at most the order's limit; bid with a fitting title and price")]
+        #[error("bid does not fit the order: the title must be a GPU title of the order's model with the green share asked (and active: title_not_active otherwise), and the price at most the order's limit; bid with a fitting title and price")]
         BidDoesNotFit = 8203 => "bid_does_not_fit",
         /// Too many bids.
         #[error("too many bids: the order holds the most bids it may; wait for the renter to accept one")]

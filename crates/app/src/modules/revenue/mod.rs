@@ -8,10 +8,21 @@
 //! income accrued before a transfer stays with the sender. Everything is O(1) per action: no loop
 //! over holders.
 //!
+//! Shares in a module's account (an `amm` pool, lease or delivery escrow) earn nothing: no key
+//! controls those accounts, so income owed to them could never be claimed. Each balance change of
+//! a module account moves `revenue/module_held/<shares>` with it, and a deposit divides over
+//! `supply − module_held`, so the holders outside get all of it (the pool's liquidity providers
+//! earn the pool's fees, not the income of the shares in it; see docs/market.md). While every
+//! share sits in modules the deposit is carried whole in the pool's remainder to the next one.
+//!
 //! # Invariants
 //! - Claimed plus claimable never exceeds net deposits (floor division everywhere; the
 //!   remainder and per-holder rounding dust stay in the module account).
 //! - Income is paid only from this module's account, which received exactly the net deposits.
+//! - A module's account is owed nothing; `module_held` equals the sum of the share token's
+//!   balances in module accounts counted since they became modules' (an account given shares
+//!   before it became a pool's is counted from its next balance change, when what its shares had
+//!   earned joins the next deposit).
 
 pub mod event;
 pub mod exec;

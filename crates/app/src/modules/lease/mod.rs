@@ -12,11 +12,11 @@
 //! again, otherwise it closes after [`state::OVERDRAWN_GRACE_BLOCKS`]. Either party may close
 //! it; the rest of the escrow returns to the renter. Every change emits a `lease.*` event.
 //!
-//! Leases opened by redeeming GPU-hour tokens are prepaid: they stream nothing and use the
 //! A title in `Maintenance` (declared by its operator) pauses its leases like any title that is
 //! not `Active`: they are not charged and not closed, and run again once new evidence makes the
 //! title active. Bids, acceptances and redemptions need an `Active` title (`title_not_active`).
 //!
+//! Leases opened by redeeming GPU-hour tokens are prepaid: they stream nothing and use the
 //! token's reservation; each is still counted on the title in `registry` until it closes.
 //!
 //! # Invariants

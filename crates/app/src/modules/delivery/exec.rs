@@ -408,10 +408,10 @@ pub fn redeem_ths_day(
         capacity::exec::bad_window(format!("{amount} is more than the token's {}", token.rate_milli))
     })?;
     let title = state.require_title(&token.title)?;
+    capacity::require_active(&title)?;
+    capacity::exec::burn(state, ctx, asset, amount)?;
     let start = ctx.time_ms.max(token.start_ms);
     let (_, mut events) = open_prepaid(state, ctx, &title, ths_milli, (start, token.end_ms), *asset)?;
     events.insert(0, capacity::event::CapacityEvent::Redeemed { token: *asset, amount }.into());
-    capacity::require_active(&title)?;
-    capacity::exec::burn(state, ctx, asset, amount)?;
     Ok(events)
 }

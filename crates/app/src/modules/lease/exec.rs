@@ -640,11 +640,11 @@ pub fn redeem_gpu_hours(
     // Two 32-bit factors and a thousand fit 128 bits many times over.
     let amount = Amount(u128::from(gpus).saturating_mul(u128::from(hours)).saturating_mul(1_000));
     let title = state.require_title(&token.title)?;
+    capacity::require_active(&title)?;
+    capacity::exec::burn(state, ctx, asset, amount)?;
     let terms = LeaseTerms {
         renter: ctx.sender,
         provider: capacity::provider_of(&title),
-    capacity::require_active(&title)?;
-    capacity::exec::burn(state, ctx, asset, amount)?;
         title: token.title,
         gpus,
         price: Amount::ZERO,

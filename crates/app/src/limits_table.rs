@@ -50,6 +50,20 @@ mod tests {
             ("oracle::state::FEED_NAME_BYTES_MAX", oracle::state::FEED_NAME_BYTES_MAX as u128),
             ("oracle::state::RECENT_TIPS_MAX", oracle::state::RECENT_TIPS_MAX as u128),
             ("device::state::SEEN_REPORTS_KEPT", device::state::SEEN_REPORTS_KEPT as u128),
+            ("device::challenge::CHALLENGES_OPEN_MAX", device::challenge::CHALLENGES_OPEN_MAX as u128),
+            (
+                "device::challenge::ROW_CHOICES_PER_BLOCK_MAX",
+                device::challenge::ROW_CHOICES_PER_BLOCK_MAX as u128,
+            ),
+            (
+                "device::challenge::CHALLENGE_EXPIRIES_PER_BLOCK_MAX",
+                device::challenge::CHALLENGE_EXPIRIES_PER_BLOCK_MAX as u128,
+            ),
+            (
+                "device::challenge::AUTO_EXAMINED_PER_BLOCK_MAX",
+                device::challenge::AUTO_EXAMINED_PER_BLOCK_MAX as u128,
+            ),
+            ("device::challenge::CHALLENGE_MODELS_MAX", device::challenge::CHALLENGE_MODELS_MAX as u128),
             ("shares::exec::VAULT_TITLES_MAX", shares::exec::VAULT_TITLES_MAX as u128),
             (
                 "capacity::state::RESERVATIONS_PER_TITLE_MAX",

@@ -54,6 +54,10 @@ pub struct Params {
     pub allow_simulated_devices: bool,
     /// Shares may be old mainnet headers with no fresh `btc_tip` feed (test chains only).
     pub allow_archival_headers: bool,
+    /// The nonce every attestation request issues, instead of one drawn from the block hash
+    /// (test chains only: lets a published sample report, whose nonce is fixed, verify end to
+    /// end; a chain with it set accepts replayed reports).
+    pub attestation_fixed_nonce: Option<computefi_types::Hash>,
 }
 
 /// The challenge size of one GPU model: sized from its published dense int8 throughput so that
@@ -70,6 +74,18 @@ pub struct ChallengeModel {
     pub answer_blocks: u64,
 }
 
+impl ChallengeModel {
+    /// The default table (docs/challenges.md): n = 16,384 (8.8 · 10^12 int8 operations) with a
+    /// 5-block commitment deadline. At half of its dense int8 peak each of these GPUs computes the
+    /// product in under 30 ms; a 2-core CPU at the peak of its vector units needs over 10 s.
+    pub fn table() -> Vec<ChallengeModel> {
+        ["H100", "H200", "A100", "L40S"]
+            .into_iter()
+            .map(|model| ChallengeModel { model: model.into(), n: 16_384, answer_blocks: 5 })
+            .collect()
+    }
+}
+
 impl Default for Params {
     fn default() -> Self {
         Params {
@@ -80,8 +96,8 @@ impl Default for Params {
             challenge_open_blocks: 20,
             shares_offline_ms: 900_000,
             challenge_rows_opened: 16,
-            challenge_models: Vec::new(),
-            auto_challenge_interval_blocks: 0,
+            challenge_models: ChallengeModel::table(),
+            auto_challenge_interval_blocks: 3_600,
             challenge_failures_offline: 3,
             attestation_period_ms: 7 * computefi_types::time::DAY_MS,
             attestation_required_models: Vec::new(),
@@ -89,6 +105,7 @@ impl Default for Params {
             btc_tip_fresh_ms: 3 * computefi_types::time::HOUR_MS,
             allow_simulated_devices: false,
             allow_archival_headers: false,
+            attestation_fixed_nonce: None,
         }
     }
 }

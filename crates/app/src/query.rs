@@ -188,6 +188,14 @@ impl App {
         Ok(crate::modules::device::challenge::open_challenge(&Committed(self.store()), title)?)
     }
 
+    /// A capacity challenge by id, open or settled.
+    pub fn challenge(
+        &self,
+        id: u64,
+    ) -> Result<Option<crate::modules::device::challenge::ChallengeRecord>, AppError> {
+        Ok(crate::modules::device::challenge::challenge(&Committed(self.store()), id)?)
+    }
+
     /// The last hashrate judgement of an ASIC title, if a window has closed.
     pub fn hashrate(
         &self,

@@ -132,7 +132,15 @@ impl TestChain {
         Genesis {
             chain_id: CHAIN_ID.to_string(),
             genesis_time_ms: GENESIS_TIME_MS,
-            params: Params::default(),
+            // Capacity challenges of 16×16 (computed in microseconds) with 3-block deadlines, and
+            // no challenges by the ledger itself unless a test asks for them.
+            params: Params {
+                challenge_n: 16,
+                challenge_answer_blocks: 3,
+                challenge_open_blocks: 3,
+                auto_challenge_interval_blocks: 0,
+                ..Params::default()
+            },
             balances: names
                 .iter()
                 .copied()

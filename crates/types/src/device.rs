@@ -78,18 +78,20 @@ pub struct ChallengeAnswer {
     /// The challenge answered.
     #[serde(with = "crate::serde_str::u64_str")]
     pub challenge: u64,
-    /// Merkle root over C's rows (`computefi_proofs::matmul::commit_product`), so that single
-    /// rows can later be opened and checked without sending all of C.
+    /// Merkle root over the rows of C's commitment (`computefi_proofs::matmul::commit_product`:
+    /// rows of C cut into pieces of at most 64 entries), so that single rows can later be opened
+    /// and checked without sending all of C.
     pub commitment: Hash,
 }
 
-/// One opened row of a challenge's product C, with its Merkle path to the commitment.
+/// One opened row of a challenge's commitment (at most 64 entries of one row of C, see
+/// `computefi_proofs::matmul`), with its Merkle path to the commitment.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OpenedRow {
-    /// Row index (must be the one the ledger chose).
+    /// Row of the commitment (must be one the ledger chose).
     pub index: u32,
-    /// The row's n entries.
+    /// The row's entries.
     pub row: Vec<i32>,
     /// Sibling hashes from the leaf up.
     pub path: Vec<Hash>,
@@ -102,13 +104,15 @@ pub struct ChallengeOpening {
     /// The challenge.
     #[serde(with = "crate::serde_str::u64_str")]
     pub challenge: u64,
-    /// Exactly [`CHALLENGE_ROWS_OPENED`] rows, in the order the ledger chose them.
+    /// Exactly the rows the ledger chose after the commitment, in that order (at most
+    /// [`CHALLENGE_ROWS_OPENED_MAX`]).
     pub rows: Vec<OpenedRow>,
 }
 
-/// Rows of C opened per challenge: a product wrong in a fraction f of its rows escapes with
-/// probability (1 − f)^4.
-pub const CHALLENGE_ROWS_OPENED: usize = 4;
+/// Rows one challenge opening may carry, at most (the chain's `challenge_rows_opened` says how
+/// many a challenge asks for; a device that computed a fraction f of the rows passes k of them
+/// with probability at most f^k).
+pub const CHALLENGE_ROWS_OPENED_MAX: u32 = 64;
 
 /// An NVIDIA confidential-computing attestation, answering the nonce the ledger issued.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]

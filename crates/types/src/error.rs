@@ -417,6 +417,9 @@ error_codes! {
         /// Rows not chosen yet.
         #[error("rows not chosen yet: the ledger chooses the rows to open from the hash of the block that holds the commitment; wait one block and read them (GET /challenges/{{id}})")]
         RowsNotChosen = 7018 => "rows_not_chosen",
+        /// Too many challenges open.
+        #[error("challenges full: the ledger holds as many open challenges as it allows; wait for some to be answered or to expire, then ask again")]
+        ChallengesFull = 7019 => "challenges_full",
         /// Attestation bound to another title.
         #[error("attestation bound elsewhere: this GPU's attestation key already attests for another live title; one device attests for one title only")]
         AttestationBoundElsewhere = 7020 => "attestation_bound_elsewhere",
@@ -433,7 +436,7 @@ error_codes! {
         #[error("no fresh Bitcoin tip: shares count only while the btc_tip oracle feed is fresh (or on a chain whose genesis allows archival headers); have a feeder report the tip")]
         NoFreshTip = 7024 => "no_fresh_tip",
         /// Share time outside the window.
-        #[error("share time out of window: a share's header time must lie within two hours of the Bitcoin tip's time and after the title's last counted share window started; send shares as they are found")]
+        #[error("share time out of window: a share's header time must lie within two hours of the latest Bitcoin tip's time and no earlier than the start of the title's open share window (or the end of its last closed one); send shares as they are found")]
         ShareTimeOutOfWindow = 7025 => "share_time_out_of_window",
 
         /// A pool of one asset with itself.

@@ -58,7 +58,7 @@ mod tests {
             ("device::CERT_CHAIN_BYTES_MAX", device::CERT_CHAIN_BYTES_MAX as u64),
             ("device::REPORT_WINDOW_BLOCKS_MAX", device::REPORT_WINDOW_BLOCKS_MAX),
             ("device::SEQUENCE_GAP_MAX", device::SEQUENCE_GAP_MAX),
-            ("device::CHALLENGE_ROWS_OPENED", device::CHALLENGE_ROWS_OPENED as u64),
+            ("device::CHALLENGE_ROWS_OPENED_MAX", u64::from(device::CHALLENGE_ROWS_OPENED_MAX)),
         ]
     }
 

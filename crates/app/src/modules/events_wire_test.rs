@@ -135,8 +135,12 @@ fn titles_layer_events_are_the_wire_events_of_before() {
         Event::new("oracle.submitted").with("feed", "btc_usd").with("feeder", a).with("value", value)
     );
     assert_eq!(
-        wire(OracleEvent::Tip { height: 880_000, hash, feeder: a }),
-        Event::new("oracle.tip").with("height", 880_000u64).with("hash", hash).with("feeder", a)
+        wire(OracleEvent::Tip { height: 880_000, hash, time_s: 1_736_000_000, feeder: a }),
+        Event::new("oracle.tip")
+            .with("height", 880_000u64)
+            .with("hash", hash)
+            .with("time_s", 1_736_000_000u64)
+            .with("feeder", a)
     );
     let ids = vec![TitleId([4; 20]), TitleId([5; 20])];
     let shares = Amount(1_000);
@@ -411,23 +415,33 @@ fn device_events_are_the_wire_events_of_before() {
                 title,
                 seed: Hash([2; 32]),
                 n: 256,
+                rows: 16,
                 answer_deadline: 20,
-                open_deadline: 40,
+                requester: Address([7; 20]),
             },
             Event::new("device.challenge")
                 .with("challenge", 3u64)
                 .with("title", title)
                 .with("seed", Hash([2; 32]))
                 .with("n", 256u32)
+                .with("rows", 16u32)
                 .with("answer_deadline", 20u64)
-                .with("open_deadline", 40u64),
+                .with("requester", Address([7; 20])),
         ),
         (
-            D::ChallengeCommitted { challenge: 3, title, rows: vec![4, 9, 200], open_deadline: 40 },
+            D::ChallengeCommitted { challenge: 3, title, commitment: Hash([5; 32]), rows_height: 12 },
             Event::new("device.challenge_committed")
                 .with("challenge", 3u64)
                 .with("title", title)
-                .with("rows", [4u32, 9, 200].iter().map(|r| r.to_string()).collect::<Vec<_>>().join(","))
+                .with("commitment", Hash([5; 32]))
+                .with("rows_height", 12u64),
+        ),
+        (
+            D::ChallengeRows { challenge: 3, title, rows: vec![4, 9, 200], open_deadline: 40 },
+            Event::new("device.challenge_rows")
+                .with("challenge", 3u64)
+                .with("title", title)
+                .with("rows", "4,9,200")
                 .with("open_deadline", 40u64),
         ),
         (
@@ -465,12 +479,14 @@ fn device_events_are_the_wire_events_of_before() {
                 challenge: 3,
                 title,
                 failure: passed.clone().err(),
+                failures_in_row: 2,
                 status: TitleStatus::Degraded,
             },
             Event::new(if passed.is_ok() { "device.challenge_passed" } else { "device.challenge_failed" })
                 .with("challenge", 3u64)
                 .with("title", title)
                 .with("reason", passed.err().unwrap_or_default())
+                .with("failures_in_row", 2u32)
                 .with("status", format!("{:?}", TitleStatus::Degraded)),
         ));
     }

@@ -541,8 +541,8 @@ fn payload(g: &mut Gen, t: &Title) -> Payload {
                 };
                 return Payload::ChallengeAnswer(ChallengeAnswer { challenge: ch.id, commitment });
             }
-            ChallengeState::Committed { commitment } => {
-                let rows = fixtures::opened_rows(&ch.seed, commitment, &c, ch.n);
+            ChallengeState::RowsChosen { rows, .. } => {
+                let rows = fixtures::opened_rows(rows, &c, ch.n);
                 return Payload::ChallengeOpening(ChallengeOpening { challenge: ch.id, rows });
             }
             _ => {}

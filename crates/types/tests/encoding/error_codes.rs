@@ -112,6 +112,7 @@ const PINNED: &[(u32, &str)] = &[
     (7016, "challenge_deadline_passed"),
     (7017, "rows_not_asked"),
     (7018, "rows_not_chosen"),
+    (7019, "challenges_full"),
     (7020, "attestation_bound_elsewhere"),
     (7021, "attestation_invalid"),
     (7022, "attestation_nonce_stale"),

@@ -1,25 +1,62 @@
-//! GPU capacity challenges. Anyone may challenge a verified GPU title (one open challenge per
-//! title). The seed comes from the previous block's hash, so nobody knows it before that block
-//! exists. The device expands it into int8 matrices A and B, computes C = A·B in int32 and, within
-//! `challenge_answer_blocks`, commits to C (a Merkle root over C's rows). The ledger then chooses
-//! [`CHALLENGE_ROWS_OPENED`] rows from the seed and the commitment, and the device opens them
-//! within `challenge_open_blocks`; each opened row is checked exactly against A and B (O(n²)).
+//! GPU capacity challenges. Anyone may challenge a verified GPU title, and the ledger challenges
+//! the GPU titles in service by itself at unpredictable heights (one open challenge per title).
+//!
+//! 1. **Issued** at height h: the seed comes from the previous block's hash, the matrix size n
+//!    and the answer deadline from the title's model (`challenge_models`, else `challenge_n` and
+//!    `challenge_answer_blocks`).
+//! 2. **Committed**: the device expands the seed into int8 matrices A and B, computes C = A·B in
+//!    int32 and, by the answer deadline, commits to C (a Merkle root over the rows of the
+//!    commitment, `computefi_proofs::matmul`). A commitment after the deadline is refused
+//!    (`challenge_deadline_passed`).
+//! 3. **Rows chosen** at the end of a later block: from the hash of the block that holds the
+//!    commitment (`ctx.prev_block` one height later), `challenge_rows_opened` distinct rows. The
+//!    prover's own data cannot move them, so retrying commitments does not help it, and a device
+//!    that computed half of C passes with probability at most 2^-rows.
+//! 4. **Opened** within `challenge_open_blocks` of the choice: each opened row is recomputed
+//!    exactly from A and B. An opening before the rows are chosen (`rows_not_chosen`), of other
+//!    rows (`rows_not_asked`) or after its deadline (`challenge_deadline_passed`) is refused and
+//!    changes nothing; rows that do not match fail the challenge.
+//! 5. **Settled**: a pass makes the title active (from verified, degraded, offline or
+//!    maintenance), unless its model needs an attestation and it holds no fresh one; a failure
+//!    or a missed deadline makes an active title degraded, and `challenge_failures_offline`
+//!    failures in a row make it offline. A title's failures in a row reset on a pass. Missed
+//!    deadlines are settled at the end of the deadline's block, without anyone asking.
 //!
 //! A timely, correct answer shows that computing power of that speed was available to whoever
 //! holds the device key after the seed appeared; it does not show which machine did the work.
-//! A passed challenge moves a verified or degraded title to `active`; a late, wrong or missing
-//! answer moves an active title to `degraded`.
+//!
+//! # Invariants
+//! - A title has at most one open challenge, and at most [`CHALLENGES_OPEN_MAX`] are open.
+//! - The rows of a challenge are drawn from a block hash later than its commitment's block.
+//! - The end-of-block work is bounded: [`ROW_CHOICES_PER_BLOCK_MAX`] row choices,
+//!   [`CHALLENGE_EXPIRIES_PER_BLOCK_MAX`] expiries and [`AUTO_EXAMINED_PER_BLOCK_MAX`] titles
+//!   examined for the ledger's own challenges; what does not fit waits for the next block.
+//! - A title's status moves only through `RegistryWrite::change_status`, with the challenge as
+//!   its cause.
 
+use super::attestation::{attestation_fresh, attestation_required};
 use super::event::DeviceEvent;
 use crate::modules::context::TxContext;
 use crate::modules::registry::{RegistryRead, RegistryWrite, Title};
-use crate::state::{refuse, ExecError, Overlay, StateRead, StateWrite};
+use crate::params::Params;
+use crate::state::{contained, refuse, ExecError, Overlay, StateRead, StateWrite};
 use borsh::{BorshDeserialize, BorshSerialize};
 use computefi_proofs::matmul::{self, Challenge, RowOpening};
-use computefi_types::device::{ChallengeAnswer, ChallengeOpening, CHALLENGE_ROWS_OPENED};
-use computefi_types::title::{TitleClass, TitleStatus};
-use computefi_types::{Address, ErrorCode, Event, Hash, TitleId};
+use computefi_types::device::{ChallengeAnswer, ChallengeOpening, CHALLENGE_ROWS_OPENED_MAX};
+use computefi_types::title::{StatusCause, TitleClass, TitleStatus, TEXT_BYTES_MAX};
+use computefi_types::{sha256, Address, ErrorCode, Event, Hash, TitleId};
 use serde::{Deserialize, Serialize};
+
+/// Challenges open on the ledger at once (requests past it are refused; the ledger skips its own).
+pub const CHALLENGES_OPEN_MAX: u64 = 4_096;
+/// Challenges whose rows are chosen at the end of one block (the rest wait a block).
+pub const ROW_CHOICES_PER_BLOCK_MAX: usize = 64;
+/// Challenges settled for a missed deadline at the end of one block (the rest wait a block).
+pub const CHALLENGE_EXPIRIES_PER_BLOCK_MAX: usize = 64;
+/// GPU titles examined for the ledger's own challenges at the end of one block.
+pub const AUTO_EXAMINED_PER_BLOCK_MAX: u64 = 16;
+/// Lines of the per-model challenge table (`challenge_models`).
+pub const CHALLENGE_MODELS_MAX: usize = 64;
 
 /// Where a challenge stands.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
@@ -27,14 +64,24 @@ use serde::{Deserialize, Serialize};
 pub enum ChallengeState {
     /// Waiting for the commitment.
     Open,
-    /// Committed; waiting for the opened rows.
+    /// Committed; the rows are chosen at the end of a later block.
     Committed {
-        /// Merkle root over C's rows.
+        /// Merkle root over the rows of C's commitment.
         commitment: Hash,
+        /// Height of the block that holds the commitment.
+        #[serde(with = "computefi_types::serde_str::u64_str")]
+        height: u64,
+    },
+    /// Rows chosen; waiting for the opening.
+    RowsChosen {
+        /// Merkle root over the rows of C's commitment.
+        commitment: Hash,
+        /// The rows to open, in this order.
+        rows: Vec<u32>,
     },
     /// Answered in time and correctly.
     Passed,
-    /// Late, wrong or unanswered.
+    /// Wrong, or a deadline passed.
     Failed {
         /// Why.
         reason: String,
@@ -53,7 +100,9 @@ pub struct ChallengeRecord {
     pub seed: Hash,
     /// Matrix size.
     pub n: u32,
-    /// Who asked.
+    /// Rows the device opens.
+    pub rows_opened: u32,
+    /// Who asked ([`ledger_challenger`] for the ledger's own challenges).
     pub requester: Address,
     /// Height issued at.
     #[serde(with = "computefi_types::serde_str::u64_str")]
@@ -61,7 +110,7 @@ pub struct ChallengeRecord {
     /// Last height for the commitment.
     #[serde(with = "computefi_types::serde_str::u64_str")]
     pub answer_deadline: u64,
-    /// Last height for the opened rows.
+    /// Last height for the opening; 0 until the rows are chosen.
     #[serde(with = "computefi_types::serde_str::u64_str")]
     pub open_deadline: u64,
     /// State.
@@ -81,11 +130,39 @@ pub(super) fn open_challenge_key(title: &TitleId) -> String {
     format!("device/open_challenge/{title}")
 }
 
-const COUNT_KEY: &str = "device/challenge_count";
+/// Key of the challenges whose rows are chosen at the end of block `height`.
+fn rows_due_key(height: u64) -> String {
+    format!("device/challenge_rows_due/{height:020}")
+}
 
-/// The rows the ledger asks to open, fixed by the seed and the commitment.
-pub fn rows_to_open(seed: &Hash, commitment: &Hash, n: u32) -> Vec<u32> {
-    matmul::rows_to_open(&seed.0, &commitment.0, n, CHALLENGE_ROWS_OPENED as u32)
+/// Key of the challenges with a deadline at block `height`.
+fn deadline_key(height: u64) -> String {
+    format!("device/challenge_deadline/{height:020}")
+}
+
+/// Key of a title's failed or missed challenges in a row.
+fn failures_key(title: &TitleId) -> String {
+    format!("device/challenge_failures/{title}")
+}
+
+/// Key of position `pos` of the roster (GPU titles that passed a challenge).
+fn roster_key(pos: u64) -> String {
+    format!("device/challenge_roster/{pos:020}")
+}
+
+/// Key of a title's position in the roster.
+fn roster_pos_key(title: &TitleId) -> String {
+    format!("device/challenge_roster_pos/{title}")
+}
+
+const COUNT_KEY: &str = "device/challenge_count";
+const OPEN_COUNT_KEY: &str = "device/challenges_open";
+const ROSTER_LEN_KEY: &str = "device/challenge_roster_len";
+const DOMAIN_AUTO: &[u8] = b"computefi/challenge/auto/v1";
+
+/// The requester of the ledger's own challenges.
+pub fn ledger_challenger() -> Address {
+    Address::module("device/challenges")
 }
 
 /// The open challenge of a title, if any.
@@ -99,7 +176,67 @@ pub fn open_challenge<S: StateRead + Sized>(
     }
 }
 
-/// Issues a challenge to a verified GPU title.
+/// A challenge by id, open or settled.
+pub fn challenge<S: StateRead + Sized>(state: &S, id: u64) -> Result<Option<ChallengeRecord>, ExecError> {
+    state.get(&challenge_key(id))
+}
+
+/// A title's failed or missed challenges in a row.
+pub fn failures_in_row<S: StateRead + Sized>(state: &S, title: &TitleId) -> Result<u32, ExecError> {
+    Ok(state.get(&failures_key(title))?.unwrap_or(0))
+}
+
+/// Matrix size and answer blocks for `title`: its model's line of `challenge_models` (compared
+/// case-insensitively), else `challenge_n` and `challenge_answer_blocks`.
+pub fn size_for(title: &Title, params: &Params) -> (u32, u64) {
+    params
+        .challenge_models
+        .iter()
+        .find(|m| m.model.eq_ignore_ascii_case(&title.spec.model))
+        .map(|m| (m.n, m.answer_blocks))
+        .unwrap_or((params.challenge_n, params.challenge_answer_blocks))
+}
+
+/// Checks the challenge parameters of a genesis; the error names the field and the fix.
+pub fn check_params(params: &Params) -> Result<(), String> {
+    let n_max = matmul::MATRIX_N_MAX as u32;
+    if !(1..=CHALLENGE_ROWS_OPENED_MAX).contains(&params.challenge_rows_opened) {
+        return Err(format!(
+            "challenge_rows_opened {} must be 1 to {CHALLENGE_ROWS_OPENED_MAX}",
+            params.challenge_rows_opened
+        ));
+    }
+    if params.challenge_models.len() > CHALLENGE_MODELS_MAX {
+        return Err(format!("challenge_models: at most {CHALLENGE_MODELS_MAX} lines"));
+    }
+    let lines = params.challenge_models.iter().map(|m| (m.model.as_str(), m.n, m.answer_blocks));
+    for (model, n, blocks) in
+        std::iter::once(("challenge_n", params.challenge_n, params.challenge_answer_blocks)).chain(lines)
+    {
+        if !(1..=n_max).contains(&n) || blocks == 0 {
+            return Err(format!(
+                "challenge size of {model:?}: n {n} must be 1 to {n_max} and its answer blocks at least 1"
+            ));
+        }
+    }
+    for (i, m) in params.challenge_models.iter().enumerate() {
+        if m.model.is_empty() || m.model.len() > TEXT_BYTES_MAX {
+            return Err(format!(
+                "challenge_models: model {:?} must have 1 to {TEXT_BYTES_MAX} bytes",
+                m.model
+            ));
+        }
+        if params.challenge_models.iter().take(i).any(|o| o.model.eq_ignore_ascii_case(&m.model)) {
+            return Err(format!("challenge_models: model {:?} appears twice", m.model));
+        }
+    }
+    if params.challenge_open_blocks == 0 || params.challenge_failures_offline == 0 {
+        return Err("challenge_open_blocks and challenge_failures_offline must be at least 1".into());
+    }
+    Ok(())
+}
+
+/// Issues a challenge to a verified GPU title, on request.
 pub fn request(
     state: &mut Overlay<'_>,
     ctx: &TxContext,
@@ -118,37 +255,71 @@ pub fn request(
     if let Some(open) = open_challenge(&*state, title_id)? {
         return Err(refuse(
             ErrorCode::ChallengePending,
-            format!("challenge {} until height {}", open.id, open.open_deadline),
+            format!("challenge {} issued at height {}", open.id, open.issued_height),
         ));
     }
-    let params = &ctx.params;
+    let open: u64 = state.get(OPEN_COUNT_KEY)?.unwrap_or(0);
+    if open >= CHALLENGES_OPEN_MAX {
+        return Err(refuse(ErrorCode::ChallengesFull, format!("{open} challenges open")));
+    }
+    Ok(vec![issue(state, ctx, &title, ctx.sender)?])
+}
+
+/// Writes a new challenge of `title` (the caller checked that it may be challenged).
+fn issue(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    title: &Title,
+    requester: Address,
+) -> Result<Event, ExecError> {
     let id = state.next_in_sequence(COUNT_KEY.to_string())?;
-    let seed = matmul::derive_seed(&ctx.prev_block.0, &[title_id.0.as_slice(), &id.to_le_bytes()].concat())
+    let seed = matmul::derive_seed(&ctx.prev_block.0, &[title.id.0.as_slice(), &id.to_le_bytes()].concat())
         .map_err(|e| ExecError::Corrupt(format!("challenge seed: {e}")))?;
-    let answer_deadline = ctx.height.saturating_add(params.challenge_answer_blocks);
+    let (n, answer_blocks) = size_for(title, &ctx.params);
+    let committed = matmul::committed_rows(n as usize)
+        .map_err(|e| ExecError::invariant(format!("challenge size of title {}: {e}", title.id)))?;
+    let rows_opened = ctx
+        .params
+        .challenge_rows_opened
+        .clamp(1, CHALLENGE_ROWS_OPENED_MAX)
+        .min(u32::try_from(committed).unwrap_or(u32::MAX));
+    let answer_deadline = ctx.height.saturating_add(answer_blocks.max(1));
     let record = ChallengeRecord {
         id,
-        title: *title_id,
+        title: title.id,
         seed: Hash(seed),
-        n: params.challenge_n,
-        requester: ctx.sender,
+        n,
+        rows_opened,
+        requester,
         issued_height: ctx.height,
         answer_deadline,
-        open_deadline: answer_deadline.saturating_add(params.challenge_open_blocks),
+        open_deadline: 0,
         state: ChallengeState::Open,
         updated_height: ctx.height,
     };
     state.put(challenge_key(id), &record);
-    state.put(open_challenge_key(title_id), &id);
-    Ok(vec![DeviceEvent::Challenge {
+    state.put(open_challenge_key(&title.id), &id);
+    push(state, deadline_key(answer_deadline), id)?;
+    let open: u64 = state.get(OPEN_COUNT_KEY)?.unwrap_or(0);
+    state.put(OPEN_COUNT_KEY.to_string(), &open.saturating_add(1));
+    Ok(DeviceEvent::Challenge {
         challenge: id,
-        title: *title_id,
+        title: title.id,
         seed: record.seed,
-        n: record.n,
+        n,
+        rows: rows_opened,
         answer_deadline,
-        open_deadline: record.open_deadline,
+        requester,
     }
-    .into()])
+    .into())
+}
+
+/// Appends `id` to the list at `key`.
+fn push(state: &mut Overlay<'_>, key: String, id: u64) -> Result<(), ExecError> {
+    let mut ids: Vec<u64> = state.get(&key)?.unwrap_or_default();
+    ids.push(id);
+    state.put(key, &ids);
+    Ok(())
 }
 
 fn for_title(state: &Overlay<'_>, title: &Title, id: u64) -> Result<ChallengeRecord, ExecError> {
@@ -158,40 +329,7 @@ fn for_title(state: &Overlay<'_>, title: &Title, id: u64) -> Result<ChallengeRec
     }
 }
 
-/// Records the outcome, closes the challenge and moves the title's status.
-fn settle(
-    state: &mut Overlay<'_>,
-    mut record: ChallengeRecord,
-    passed: Result<(), String>,
-    height: u64,
-) -> Result<Event, ExecError> {
-    let mut title = state.require_title(&record.title)?;
-    let before = title.status;
-    title.status = match (&passed, before) {
-        (Ok(()), TitleStatus::Verified | TitleStatus::Degraded) => TitleStatus::Active,
-        (Err(_), TitleStatus::Active) => TitleStatus::Degraded,
-        (_, other) => other,
-    };
-    if title.status != before {
-        state.put_title(&title);
-    }
-    record.state = match &passed {
-        Ok(()) => ChallengeState::Passed,
-        Err(reason) => ChallengeState::Failed { reason: reason.clone() },
-    };
-    record.updated_height = height;
-    state.put(challenge_key(record.id), &record);
-    state.delete(open_challenge_key(&record.title));
-    Ok(DeviceEvent::ChallengeSettled {
-        challenge: record.id,
-        title: record.title,
-        failure: passed.err(),
-        status: title.status,
-    }
-    .into())
-}
-
-/// A device's commitment to C.
+/// A device's commitment to C; the rows are chosen at the end of the next block.
 pub fn answer(
     state: &mut Overlay<'_>,
     ctx: &TxContext,
@@ -206,23 +344,29 @@ pub fn answer(
         ));
     }
     if ctx.height > record.answer_deadline {
-        let reason = format!("answer at height {} after the deadline {}", ctx.height, record.answer_deadline);
-        return Ok(vec![settle(state, record, Err(reason), ctx.height)?]);
+        return Err(refuse(
+            ErrorCode::ChallengeDeadlinePassed,
+            format!(
+                "commitment at height {} after the deadline {} of challenge {}",
+                ctx.height, record.answer_deadline, record.id
+            ),
+        ));
     }
-    record.state = ChallengeState::Committed { commitment: answer.commitment };
+    record.state = ChallengeState::Committed { commitment: answer.commitment, height: ctx.height };
     record.updated_height = ctx.height;
     state.put(challenge_key(record.id), &record);
-    let rows = rows_to_open(&record.seed, &answer.commitment, record.n);
+    let rows_height = ctx.height.saturating_add(1);
+    push(state, rows_due_key(rows_height), record.id)?;
     Ok(vec![DeviceEvent::ChallengeCommitted {
         challenge: record.id,
         title: title.id,
-        rows,
-        open_deadline: record.open_deadline,
+        commitment: answer.commitment,
+        rows_height,
     }
     .into()])
 }
 
-/// A device's opened rows: checked exactly against A and B.
+/// A device's opened rows: exactly the rows chosen, checked against A and B.
 pub fn open(
     state: &mut Overlay<'_>,
     ctx: &TxContext,
@@ -230,18 +374,39 @@ pub fn open(
     opening: &ChallengeOpening,
 ) -> Result<Vec<Event>, ExecError> {
     let record = for_title(state, title, opening.challenge)?;
-    let ChallengeState::Committed { commitment } = record.state.clone() else {
+    let (commitment, rows) = match &record.state {
+        ChallengeState::RowsChosen { commitment, rows } => (*commitment, rows.clone()),
+        ChallengeState::Committed { height, .. } => {
+            return Err(refuse(
+                ErrorCode::RowsNotChosen,
+                format!("challenge {}: committed at height {height}, rows chosen after it", record.id),
+            ))
+        }
+        _ => {
+            return Err(refuse(
+                ErrorCode::UnknownChallenge,
+                format!("challenge {} has no commitment to open", record.id),
+            ))
+        }
+    };
+    if ctx.height > record.open_deadline {
         return Err(refuse(
-            ErrorCode::UnknownChallenge,
-            format!("challenge {} has no commitment to open", record.id),
+            ErrorCode::ChallengeDeadlinePassed,
+            format!(
+                "opening at height {} after the deadline {} of challenge {}",
+                ctx.height, record.open_deadline, record.id
+            ),
         ));
-    };
-    let verdict = if ctx.height > record.open_deadline {
-        Err(format!("opening at height {} after the deadline {}", ctx.height, record.open_deadline))
-    } else {
-        check_rows(&record, &commitment, opening)?
-    };
-    Ok(vec![settle(state, record, verdict, ctx.height)?])
+    }
+    let given: Vec<u32> = opening.rows.iter().map(|r| r.index).collect();
+    if given != rows {
+        return Err(refuse(
+            ErrorCode::RowsNotAsked,
+            format!("challenge {} asks for rows {rows:?}, the opening gives {given:?}", record.id),
+        ));
+    }
+    let verdict = check_rows(&record, &commitment, opening)?;
+    settle(state, ctx, record, verdict)
 }
 
 fn check_rows(
@@ -249,10 +414,6 @@ fn check_rows(
     commitment: &Hash,
     opening: &ChallengeOpening,
 ) -> Result<Result<(), String>, ExecError> {
-    let expected = rows_to_open(&record.seed, commitment, record.n);
-    if opening.rows.iter().map(|r| r.index).collect::<Vec<_>>() != expected {
-        return Ok(Err(format!("opened rows are not the chosen rows {expected:?}")));
-    }
     let challenge = Challenge::new(record.seed.0, record.n)
         .map_err(|e| ExecError::Corrupt(format!("challenge {}: {e}", record.id)))?;
     for row in &opening.rows {
@@ -270,28 +431,287 @@ fn check_rows(
     Ok(Ok(()))
 }
 
-/// Closes a challenge whose deadline passed unanswered or unopened.
+/// Records the outcome, closes the challenge, counts the title's failures in a row and moves its
+/// status (see the module docs).
+fn settle(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    mut record: ChallengeRecord,
+    verdict: Result<(), String>,
+) -> Result<Vec<Event>, ExecError> {
+    let mut title = state.require_title(&record.title)?;
+    let failures = match &verdict {
+        Ok(()) => {
+            state.delete(failures_key(&title.id));
+            0
+        }
+        Err(_) => {
+            let failures = failures_in_row(&*state, &title.id)?.saturating_add(1);
+            state.put(failures_key(&title.id), &failures);
+            failures
+        }
+    };
+    record.state = match &verdict {
+        Ok(()) => ChallengeState::Passed,
+        Err(reason) => ChallengeState::Failed { reason: reason.clone() },
+    };
+    record.updated_height = ctx.height;
+    state.put(challenge_key(record.id), &record);
+    state.delete(open_challenge_key(&record.title));
+    let open: u64 = state.get(OPEN_COUNT_KEY)?.unwrap_or(0);
+    state.put(OPEN_COUNT_KEY.to_string(), &open.saturating_sub(1));
+    let (to, cause) = match &verdict {
+        Ok(()) => {
+            add_to_roster(state, &title.id)?;
+            let may_activate = matches!(
+                title.status,
+                TitleStatus::Verified
+                    | TitleStatus::Degraded
+                    | TitleStatus::Offline
+                    | TitleStatus::Maintenance
+            );
+            let attested = !attestation_required(&title, ctx) || attestation_fresh(&*state, &title.id, ctx)?;
+            let to = if may_activate && attested { TitleStatus::Active } else { title.status };
+            (to, StatusCause::ChallengePassed { challenge: record.id })
+        }
+        Err(reason) => {
+            let to = match title.status {
+                TitleStatus::Active | TitleStatus::Degraded
+                    if failures >= ctx.params.challenge_failures_offline =>
+                {
+                    TitleStatus::Offline
+                }
+                TitleStatus::Active => TitleStatus::Degraded,
+                other => other,
+            };
+            let cause = StatusCause::ChallengeFailed {
+                challenge: record.id,
+                reason: reason.clone(),
+                failures_in_row: failures,
+            };
+            (to, cause)
+        }
+    };
+    let moved = state.change_status(&mut title, to, cause, ctx)?;
+    let mut events = vec![DeviceEvent::ChallengeSettled {
+        challenge: record.id,
+        title: record.title,
+        failure: verdict.err(),
+        failures_in_row: failures,
+        status: title.status,
+    }
+    .into()];
+    events.extend(moved);
+    Ok(events)
+}
+
+/// Closes a challenge whose deadline passed unanswered or unopened (the end of the deadline's
+/// block does this by itself; the message serves challenges that waited past it).
 pub fn expire(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Vec<Event>, ExecError> {
     let record: ChallengeRecord = state
         .get(&challenge_key(id))?
         .ok_or_else(|| refuse(ErrorCode::UnknownChallenge, format!("challenge {id}")))?;
-    let reason = match &record.state {
-        ChallengeState::Open if ctx.height > record.answer_deadline => "no answer before the deadline",
-        ChallengeState::Committed { .. } if ctx.height > record.open_deadline => {
-            "no opening before the deadline"
+    match missed(&record, ctx.height.saturating_sub(1)) {
+        Some(reason) => settle(state, ctx, record, Err(reason.to_string())),
+        None if matches!(record.state, ChallengeState::Passed | ChallengeState::Failed { .. }) => {
+            Err(refuse(ErrorCode::UnknownChallenge, format!("challenge {id} is closed")))
         }
-        ChallengeState::Open | ChallengeState::Committed { .. } => {
-            return Err(refuse(
-                ErrorCode::ChallengeNotExpired,
-                format!("challenge {id} runs until height {}", record.open_deadline),
-            ))
-        }
-        _ => return Err(refuse(ErrorCode::UnknownChallenge, format!("challenge {id} is closed"))),
-    };
-    Ok(vec![settle(state, record, Err(reason.to_string()), ctx.height)?])
+        None => Err(refuse(
+            ErrorCode::ChallengeNotExpired,
+            format!("challenge {id} is {:?} until its deadline", state_name(&record.state)),
+        )),
+    }
 }
 
-/// The challenge work at the end of every block (bounded; see the module docs).
-pub fn end_block(_state: &mut Overlay<'_>, _ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
-    Ok(Vec::new())
+/// Why `record` is missed once block `height` has ended, if it is.
+fn missed(record: &ChallengeRecord, height: u64) -> Option<&'static str> {
+    match record.state {
+        ChallengeState::Open if height >= record.answer_deadline => Some("no commitment before the deadline"),
+        ChallengeState::RowsChosen { .. } if height >= record.open_deadline => {
+            Some("no opening before the deadline")
+        }
+        _ => None,
+    }
+}
+
+fn state_name(state: &ChallengeState) -> &'static str {
+    match state {
+        ChallengeState::Open => "open",
+        ChallengeState::Committed { .. } => "committed",
+        ChallengeState::RowsChosen { .. } => "rows_chosen",
+        ChallengeState::Passed => "passed",
+        ChallengeState::Failed { .. } => "failed",
+    }
+}
+
+/// The challenge work at the end of every block, each part bounded and each item contained: the
+/// rows of commitments of earlier blocks are chosen, missed deadlines are settled, and the ledger
+/// issues its own challenges.
+pub fn end_block(state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
+    let mut events = each_due(state, ctx, rows_due_key, ROW_CHOICES_PER_BLOCK_MAX, choose_rows)?;
+    events.extend(each_due(state, ctx, deadline_key, CHALLENGE_EXPIRIES_PER_BLOCK_MAX, settle_missed)?);
+    events.extend(auto_challenges(state, ctx)?);
+    Ok(events)
+}
+
+type DueWork = fn(&mut Overlay<'_>, &TxContext, u64) -> Result<Vec<Event>, ExecError>;
+
+/// Runs `work` on at most `max` challenges listed for this height; the rest move to the next.
+fn each_due(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    key: fn(u64) -> String,
+    max: usize,
+    work: DueWork,
+) -> Result<Vec<Event>, ExecError> {
+    let Some(mut ids) = state.get::<Vec<u64>>(&key(ctx.height))? else { return Ok(Vec::new()) };
+    state.delete(key(ctx.height));
+    let later = ids.split_off(ids.len().min(max));
+    if !later.is_empty() {
+        let next = key(ctx.height.saturating_add(1));
+        let mut waiting: Vec<u64> = state.get(&next)?.unwrap_or_default();
+        waiting.extend(later);
+        state.put(next, &waiting);
+    }
+    let mut events = Vec::new();
+    for id in ids {
+        match contained(state, |s| work(s, ctx, id))? {
+            Ok(done) => events.extend(done),
+            Err(e) => {
+                let title = challenge(&*state, id)?.map(|c| c.title).unwrap_or(TitleId([0; 20]));
+                events.push(DeviceEvent::Stalled { title, error: e.name }.into());
+            }
+        }
+    }
+    Ok(events)
+}
+
+/// Chooses the rows of a commitment made in an earlier block, from the hash of the block before
+/// this one (for the next block after the commitment, the block that holds it).
+fn choose_rows(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Vec<Event>, ExecError> {
+    let Some(mut record) = challenge(&*state, id)? else { return Ok(Vec::new()) };
+    let ChallengeState::Committed { commitment, height } = record.state.clone() else {
+        return Ok(Vec::new());
+    };
+    if height >= ctx.height {
+        return Err(ExecError::invariant(format!(
+            "challenge {id} committed at {height}, not before {}",
+            ctx.height
+        )));
+    }
+    let rows =
+        matmul::rows_to_open(&record.seed.0, &commitment.0, &ctx.prev_block.0, record.n, record.rows_opened)
+            .map_err(|e| ExecError::invariant(format!("challenge {id}: {e}")))?;
+    record.open_deadline = ctx.height.saturating_add(ctx.params.challenge_open_blocks.max(1));
+    record.state = ChallengeState::RowsChosen { commitment, rows: rows.clone() };
+    record.updated_height = ctx.height;
+    state.put(challenge_key(id), &record);
+    push(state, deadline_key(record.open_deadline), id)?;
+    Ok(vec![DeviceEvent::ChallengeRows {
+        challenge: id,
+        title: record.title,
+        rows,
+        open_deadline: record.open_deadline,
+    }
+    .into()])
+}
+
+/// Settles a challenge whose deadline was this block's height, if it is still waiting.
+fn settle_missed(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Vec<Event>, ExecError> {
+    let Some(record) = challenge(&*state, id)? else { return Ok(Vec::new()) };
+    match missed(&record, ctx.height) {
+        Some(reason) => settle(state, ctx, record, Err(reason.to_string())),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The ledger's own challenges. Every block it examines up to [`AUTO_EXAMINED_PER_BLOCK_MAX`]
+/// titles of the roster (all of them when the roster is that small, else drawn at random) and
+/// challenges each examined title in service with probability T / (E · I) (T titles on the
+/// roster, E examined, I = `auto_challenge_interval_blocks`), so each is challenged on average
+/// once every I blocks, at heights nobody knows before the previous block exists.
+fn auto_challenges(state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
+    let interval = ctx.params.auto_challenge_interval_blocks;
+    let roster: u64 = state.get(ROSTER_LEN_KEY)?.unwrap_or(0);
+    if interval == 0 || roster == 0 {
+        return Ok(Vec::new());
+    }
+    let examined = roster.min(AUTO_EXAMINED_PER_BLOCK_MAX);
+    let Some(odds) = examined.checked_mul(interval) else { return Ok(Vec::new()) };
+    let mut events = Vec::new();
+    for d in 0..examined {
+        let len: u64 = state.get(ROSTER_LEN_KEY)?.unwrap_or(0);
+        let pos = if roster <= AUTO_EXAMINED_PER_BLOCK_MAX {
+            d
+        } else {
+            draw(ctx, b'p', d).checked_rem(len).unwrap_or(0)
+        };
+        let Some(title) = state.get::<TitleId>(&roster_key(pos))? else { continue };
+        let fire = draw(ctx, b'f', d).checked_rem(odds).is_some_and(|r| r < roster);
+        match contained(state, |s| examine(s, ctx, &title, fire))? {
+            Ok(done) => events.extend(done),
+            Err(e) => events.push(DeviceEvent::Stalled { title, error: e.name }.into()),
+        }
+    }
+    Ok(events)
+}
+
+/// Draw `d` of kind `tag` of this block, from the previous block's hash.
+fn draw(ctx: &TxContext, tag: u8, d: u64) -> u64 {
+    let h = sha256(&[DOMAIN_AUTO, &ctx.prev_block.0, &[tag], &d.to_le_bytes()].concat());
+    u64::from_le_bytes([h.0[0], h.0[1], h.0[2], h.0[3], h.0[4], h.0[5], h.0[6], h.0[7]])
+}
+
+/// One examined title of the roster: dropped when it ended, challenged when `fire` and it is in
+/// service (active or degraded) with no open challenge.
+fn examine(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    id: &TitleId,
+    fire: bool,
+) -> Result<Vec<Event>, ExecError> {
+    let Some(title) = state.title(id)? else {
+        remove_from_roster(state, id)?;
+        return Ok(Vec::new());
+    };
+    if title.status.is_final() {
+        remove_from_roster(state, id)?;
+        return Ok(Vec::new());
+    }
+    let in_service = matches!(title.status, TitleStatus::Active | TitleStatus::Degraded);
+    let open: u64 = state.get(OPEN_COUNT_KEY)?.unwrap_or(0);
+    if !fire || !in_service || open >= CHALLENGES_OPEN_MAX || open_challenge(&*state, id)?.is_some() {
+        return Ok(Vec::new());
+    }
+    Ok(vec![issue(state, ctx, &title, ledger_challenger())?])
+}
+
+fn add_to_roster(state: &mut Overlay<'_>, title: &TitleId) -> Result<(), ExecError> {
+    if state.get::<u64>(&roster_pos_key(title))?.is_some() {
+        return Ok(());
+    }
+    let len: u64 = state.get(ROSTER_LEN_KEY)?.unwrap_or(0);
+    state.put(roster_key(len), title);
+    state.put(roster_pos_key(title), &len);
+    state.put(ROSTER_LEN_KEY.to_string(), &len.saturating_add(1));
+    Ok(())
+}
+
+/// Removes `title` from the roster: the last entry takes its place.
+fn remove_from_roster(state: &mut Overlay<'_>, title: &TitleId) -> Result<(), ExecError> {
+    let Some(pos) = state.get::<u64>(&roster_pos_key(title))? else { return Ok(()) };
+    let len: u64 = state.get(ROSTER_LEN_KEY)?.unwrap_or(0);
+    let last =
+        len.checked_sub(1).ok_or_else(|| ExecError::invariant("the challenge roster is empty".into()))?;
+    if pos != last {
+        let moved: TitleId = state
+            .get(&roster_key(last))?
+            .ok_or_else(|| ExecError::invariant(format!("challenge roster has no entry {last}")))?;
+        state.put(roster_key(pos), &moved);
+        state.put(roster_pos_key(&moved), &pos);
+    }
+    state.delete(roster_key(last));
+    state.delete(roster_pos_key(title));
+    state.put(ROSTER_LEN_KEY.to_string(), &last);
+    Ok(())
 }

@@ -4,7 +4,7 @@
 
 use computefi_types::device::Telemetry;
 use computefi_types::title::TitleStatus;
-use computefi_types::{Event, Hash, PublicKey, TitleId};
+use computefi_types::{Address, Event, Hash, PublicKey, TitleId};
 
 /// Something `device` recorded or judged.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,10 +64,12 @@ pub enum DeviceEvent {
         seed: Hash,
         /// Matrix size.
         n: u32,
+        /// Rows the device will open.
+        rows: u32,
         /// Last height to commit.
         answer_deadline: u64,
-        /// Last height to open rows.
-        open_deadline: u64,
+        /// Who asked (the ledger's own challenger for its own challenges).
+        requester: Address,
     },
     /// `device.challenge_committed`: the device committed to its product.
     ChallengeCommitted {
@@ -75,7 +77,19 @@ pub enum DeviceEvent {
         challenge: u64,
         /// The title.
         title: TitleId,
-        /// The rows it must open.
+        /// The commitment.
+        commitment: Hash,
+        /// Height at whose end the rows are chosen.
+        rows_height: u64,
+    },
+    /// `device.challenge_rows`: the ledger chose the rows to open, from the hash of the block
+    /// that holds the commitment.
+    ChallengeRows {
+        /// The challenge.
+        challenge: u64,
+        /// The title.
+        title: TitleId,
+        /// The rows to open, in this order.
         rows: Vec<u32>,
         /// Last height to open them.
         open_deadline: u64,
@@ -88,6 +102,8 @@ pub enum DeviceEvent {
         title: TitleId,
         /// Why it failed; `None` when it passed.
         failure: Option<String>,
+        /// The title's failed or missed challenges in a row, this one included (0 after a pass).
+        failures_in_row: u32,
         /// The title's status after.
         status: TitleStatus,
     },
@@ -114,6 +130,14 @@ pub enum DeviceEvent {
         claimed_hs: String,
         /// The title's status after.
         status: TitleStatus,
+    },
+    /// `device.stalled`: the end-of-block work skipped a title's lapsed attestation it could not
+    /// handle.
+    Stalled {
+        /// The title.
+        title: TitleId,
+        /// The refusal's name.
+        error: String,
     },
     /// `device.offline`: a silent ASIC title marked offline.
     Offline {
@@ -155,29 +179,38 @@ impl From<DeviceEvent> for Event {
             DeviceEvent::Attested { title, measurements } => {
                 Event::new("device.attested").with("title", title).with("measurements", measurements)
             }
-            DeviceEvent::Challenge { challenge, title, seed, n, answer_deadline, open_deadline } => {
+            DeviceEvent::Challenge { challenge, title, seed, n, rows, answer_deadline, requester } => {
                 Event::new("device.challenge")
                     .with("challenge", challenge)
                     .with("title", title)
                     .with("seed", seed)
                     .with("n", n)
+                    .with("rows", rows)
                     .with("answer_deadline", answer_deadline)
-                    .with("open_deadline", open_deadline)
+                    .with("requester", requester)
             }
-            DeviceEvent::ChallengeCommitted { challenge, title, rows, open_deadline } => {
+            DeviceEvent::ChallengeCommitted { challenge, title, commitment, rows_height } => {
                 Event::new("device.challenge_committed")
+                    .with("challenge", challenge)
+                    .with("title", title)
+                    .with("commitment", commitment)
+                    .with("rows_height", rows_height)
+            }
+            DeviceEvent::ChallengeRows { challenge, title, rows, open_deadline } => {
+                Event::new("device.challenge_rows")
                     .with("challenge", challenge)
                     .with("title", title)
                     .with("rows", rows.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(","))
                     .with("open_deadline", open_deadline)
             }
-            DeviceEvent::ChallengeSettled { challenge, title, failure, status } => {
+            DeviceEvent::ChallengeSettled { challenge, title, failure, failures_in_row, status } => {
                 let kind =
                     if failure.is_none() { "device.challenge_passed" } else { "device.challenge_failed" };
                 Event::new(kind)
                     .with("challenge", challenge)
                     .with("title", title)
                     .with("reason", failure.unwrap_or_default())
+                    .with("failures_in_row", failures_in_row)
                     .with("status", format!("{status:?}"))
             }
             DeviceEvent::Shares { title, shares, difficulty } => Event::new("device.shares")
@@ -192,6 +225,9 @@ impl From<DeviceEvent> for Event {
                     .with("upper_hs", &upper_hs)
                     .with("claimed_hs", &claimed_hs)
                     .with("status", format!("{status:?}"))
+            }
+            DeviceEvent::Stalled { title, error } => {
+                Event::new("device.stalled").with("title", title).with("error", error)
             }
             DeviceEvent::Offline { title, silent_ms } => {
                 Event::new("device.offline").with("title", title).with("silent_ms", silent_ms)

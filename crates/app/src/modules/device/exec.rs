@@ -26,6 +26,9 @@ fn check_payload(payload: &Payload) -> Result<(), TxError> {
         Payload::Shares(s) if s.proofs.iter().any(|p| p.branch.len() > 32) => {
             bad("a merkle branch has more than 32 levels".into())
         }
+        Payload::ChallengeOpening(o) if o.rows.is_empty() || o.rows.len() > CHALLENGE_ROWS_OPENED_MAX as usize => {
+            bad(format!("{} opened rows, 1 to {CHALLENGE_ROWS_OPENED_MAX}", o.rows.len()))
+        }
         Payload::Attestation(a)
             if a.report.len() > ATTESTATION_BYTES_MAX || a.cert_chain.len() > CERT_CHAIN_BYTES_MAX =>
         {
@@ -89,6 +92,12 @@ fn apply_payload(
 ) -> Result<Vec<Event>, ExecError> {
     match &env.payload {
         Payload::Telemetry(t) => {
+            if t.simulated && !ctx.params.allow_simulated_devices {
+                return Err(refuse(
+                    ErrorCode::SimulatedNotAllowed,
+                    format!("telemetry of title {} says simulated: true", env.title),
+                ));
+            }
             state.put(
                 telemetry_key(&env.title),
                 &TelemetryRecord { telemetry: t.clone(), height: ctx.height },

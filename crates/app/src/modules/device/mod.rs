@@ -17,7 +17,8 @@ pub mod query;
 pub mod state;
 pub use state::{DeviceRead, Evidence, LastReport};
 
-/// `device` as a component of the wiring table: no genesis; at the end of every block, the
+/// `device` as a component of the wiring table: at genesis it checks the challenge parameters
+/// ([`challenge::check_params`]); at the end of every block, the
 /// challenge work ([`challenge::end_block`]: rows chosen for commitments of earlier blocks,
 /// deadlines passed, the ledger's own challenges).
 pub struct DeviceModule;
@@ -27,6 +28,16 @@ impl crate::modules::context::Component for DeviceModule {
         "device"
     }
 
+    fn init_genesis(
+        &self,
+        _state: &mut crate::state::Overlay<'_>,
+        genesis: &crate::genesis::Genesis,
+    ) -> Result<(), crate::state::ExecError> {
+        challenge::check_params(&genesis.params).map_err(|e| {
+            crate::state::refuse(computefi_types::ErrorCode::InvalidPayload, format!("genesis params: {e}"))
+        })
+    }
+
     fn end_block(
         &self,
         state: &mut crate::state::Overlay<'_>,
@@ -34,6 +45,7 @@ impl crate::modules::context::Component for DeviceModule {
     ) -> Result<Vec<computefi_types::Event>, crate::state::ExecError> {
         let mut events = Vec::new();
         events.extend(challenge::end_block(state, ctx)?);
+        events.extend(attestation::end_block(state, ctx)?);
         Ok(events)
     }
 }

@@ -505,3 +505,113 @@ proptest! {
         }
     }
 }
+
+#[derive(Clone, Debug)]
+enum Market {
+    Issue { gpus: u32, from_hour: u64, hours: u32 },
+    Lease { gpus: u32, hours: u32 },
+    Redeem { token: usize, hours: u32 },
+    Close { lease: usize, by_renter: bool },
+    Maintenance,
+    Activate,
+    Pass { minutes: u64 },
+}
+
+fn market_op() -> impl Strategy<Value = Market> {
+    prop_oneof![
+        (1u32..3, 0u64..3, 1u32..4).prop_map(|(gpus, from_hour, hours)| Market::Issue {
+            gpus,
+            from_hour,
+            hours
+        }),
+        (1u32..3, 1u32..4).prop_map(|(gpus, hours)| Market::Lease { gpus, hours }),
+        (0usize..4, 1u32..3).prop_map(|(token, hours)| Market::Redeem { token, hours }),
+        (0usize..4, any::<bool>()).prop_map(|(lease, by_renter)| Market::Close { lease, by_renter }),
+        Just(Market::Maintenance),
+        Just(Market::Activate),
+        (10u64..150).prop_map(|minutes| Market::Pass { minutes }),
+    ]
+}
+
+/// The registry's count against what rests on the title: its reservations in `capacity` and its
+/// open prepaid leases (which use a token's).
+fn count_matches(chain: &TestChain, title: TitleId) -> Result<(), TestCaseError> {
+    let reserved = chain.app().reservations(&title).unwrap().len() as u64;
+    let prepaid = chain
+        .app()
+        .open_leases()
+        .unwrap()
+        .into_iter()
+        .map(|id| chain.app().lease(id).unwrap().unwrap())
+        .filter(|l| l.title == title && l.token.is_some())
+        .count() as u64;
+    prop_assert_eq!(reservation_count(chain, title), reserved + prepaid);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    /// Tokens issued and redeemed, leases opened and closed, maintenance and new evidence, time
+    /// passing, in any order: the registry's reservation count of the title always equals what
+    /// rests on it, and once everything has ended it is zero and the title can retire.
+    #[test]
+    fn the_reservation_count_is_exact_and_returns_to_zero(ops in prop::collection::vec(market_op(), 1..16)) {
+        let mut chain = chain();
+        let title = verified_gpu(&mut chain, 4);
+        let usd = usd(&mut chain);
+        activate(&mut chain, title);
+        let (mut tokens, mut leases) = (Vec::new(), Vec::new());
+        for op in ops {
+            match op {
+                Market::Issue { gpus, from_hour, hours } => {
+                    let start = chain.time_ms() + from_hour * HOUR_MS;
+                    if let Ok(r) = run(&mut chain, &alice(), gpu_hours(title, gpus, start, hours)) {
+                        tokens.push(token_of(&r));
+                    }
+                }
+                Market::Lease { gpus, hours } => {
+                    let order = post_order(&mut chain, usd, gpus, hours);
+                    if run(&mut chain, &alice(), bid(order, title, 100)).is_ok() {
+                        let accept = Msg::Lease(LeaseMsg::Accept { order, bid: 0 });
+                        if let Ok(r) = run(&mut chain, &bob(), accept) {
+                            leases.push(r.events[1].attr("lease").unwrap().parse::<u64>().unwrap());
+                        }
+                    }
+                }
+                Market::Redeem { token, hours } => {
+                    if let Some(token) = tokens.get(token) {
+                        if let Ok(r) = run(&mut chain, &alice(), redeem(*token, 1, hours)) {
+                            let opened = r.events.iter().find(|e| e.kind == "lease.opened").unwrap();
+                            leases.push(opened.attr("lease").unwrap().parse().unwrap());
+                        }
+                    }
+                }
+                Market::Close { lease, by_renter } => {
+                    if let Some(id) = leases.get(lease) {
+                        let who = if by_renter { chain.app().lease(*id).unwrap().unwrap().renter } else { alice().address };
+                        let who = if who == bob().address { bob() } else { alice() };
+                        let _ = run(&mut chain, &who, Msg::Lease(LeaseMsg::Close { lease: *id }));
+                    }
+                }
+                Market::Maintenance => {
+                    let msg = Msg::Registry(RegistryMsg::SetStatus { title, status: TitleStatus::Maintenance });
+                    let _ = run(&mut chain, &alice(), msg);
+                }
+                Market::Activate => {
+                    if status(&chain, title) != TitleStatus::Active {
+                        activate(&mut chain, title);
+                    }
+                }
+                Market::Pass { minutes } => pass(&mut chain, minutes * 60_000),
+            }
+            count_matches(&chain, title)?;
+        }
+        for _ in 0..8 {
+            pass(&mut chain, 2 * HOUR_MS);
+            count_matches(&chain, title)?;
+        }
+        prop_assert_eq!(reservation_count(&chain, title), 0, "everything has ended");
+        run(&mut chain, &alice(), retire(title)).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    }
+}

@@ -251,6 +251,7 @@ fn end_to_end(
                 auditors: vec![],
                 oracle_feeds: vec![],
                 genesis_time_ms: crate::cmd_node::now_ms_for_bench(),
+                params: Params::default(),
             },
             moniker: "bench".into(),
             config: config.clone(),

@@ -108,6 +108,18 @@ pub fn devnet_feeds(feeder: Address) -> Vec<computefi_app::modules::oracle::Feed
     .collect()
 }
 
+/// The devnet's parameters: the defaults, except that simulated devices' reports count (a
+/// devnet is for demos; `init` keeps the default, which refuses them).
+pub fn devnet_params() -> computefi_app::Params {
+    computefi_app::Params {
+        allow_simulated_devices: true,
+        // The devnet's tips are simulated, so real mainnet headers (a simulated ASIC agent's
+        // shares) could never build on them: the devnet takes archival headers and says so.
+        allow_archival_headers: true,
+        ..computefi_app::Params::default()
+    }
+}
+
 /// Wall-clock ms for the benchmark's genesis time.
 pub fn now_ms_for_bench() -> u64 {
     now_ms()
@@ -125,6 +137,7 @@ pub fn init(home: &Option<PathBuf>, args: InitArgs, format: Format) -> anyhow::R
             auditors: args.auditors,
             oracle_feeds: Vec::new(),
             genesis_time_ms: now_ms(),
+            params: computefi_app::Params::default(),
         },
         moniker: args.moniker,
         config: config_with(&args.ports),
@@ -162,13 +175,15 @@ fn run_node(home: &Home, format: Format, dev_account: Option<Address>) -> anyhow
     logging(home);
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let home_shown = home.root().display().to_string();
+    let simulated = home.load_genesis().map(|g| g.params.allow_simulated_devices).unwrap_or(false);
     runtime.block_on(computefi_node::run::run(home, computefi_node::run::shutdown_signal(), |ready| {
         let api = format!("http://{}", ready.api);
         match format {
             Format::Json => println!(
                 "{}",
                 json!({ "api": api, "chain_id": ready.chain_id, "height": ready.height.to_string(),
-                        "home": home_shown, "dev_account": dev_account.map(|a| a.to_string()) })
+                        "home": home_shown, "dev_account": dev_account.map(|a| a.to_string()),
+                        "simulated_devices_allowed": simulated })
             ),
             Format::Text => {
                 println!("ComputeFi node running: chain {} from height {}", ready.chain_id, ready.height);
@@ -179,6 +194,9 @@ fn run_node(home: &Home, format: Format, dev_account: Option<Address>) -> anyhow
                     println!("Try:         computefi status");
                     println!("             computefi keys add alice --keyring-backend test");
                     println!("             computefi tx bank send --from {DEV_KEY} --keyring-backend test <ADDRESS> 1000000");
+                }
+                if simulated {
+                    println!("Simulated devices allowed on this chain (params.allow_simulated_devices): their reports count and are labelled simulated");
                 }
                 println!("Stop with Ctrl-C.");
             }
@@ -213,6 +231,7 @@ pub fn devnet(home: &Option<PathBuf>, args: DevnetArgs, format: Format) -> anyho
                 auditors: vec![dev.address],
                 oracle_feeds: devnet_feeds(dev.address),
                 genesis_time_ms: now_ms(),
+                params: devnet_params(),
             },
             moniker: "devnet-validator".to_string(),
             config: config_with(&args.ports),

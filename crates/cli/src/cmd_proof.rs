@@ -1,6 +1,7 @@
 //! `computefi proof …`: check proofs of asset offline with the ledger's own verifiers
-//! (`computefi-proofs`). A check that ran prints `valid: true|false` and exits 0; only input that
-//! cannot be read (a missing file, malformed hex) is an error with a non-zero exit.
+//! (`computefi-proofs`). A check that ran prints `valid: true|false` and exits 0; input that
+//! cannot be read (a missing file, malformed hex) is an error with a non-zero exit, and so is an
+//! attestation that does not verify (a script must not take a refused device for a genuine one).
 
 use crate::output::{print, Format};
 use anyhow::Context;
@@ -212,7 +213,9 @@ fn matmul_gen(args: &MatmulGenArgs) -> anyhow::Result<Value> {
     Ok(out)
 }
 
-fn attestation_check(args: &AttestationArgs) -> anyhow::Result<Value> {
+/// `proof attestation`: the JSON document of a report that verifies; an error naming the failed
+/// check for one that does not, so the command exits non-zero.
+pub fn attestation_check(args: &AttestationArgs) -> anyhow::Result<Value> {
     let report = read_bounded(&args.report, 2 * attestation::REPORT_BYTES_MAX + 2)?;
     let certs = read_bounded(&args.certs, attestation::CHAIN_PEM_BYTES_MAX)?;
     let root = read_bounded(&args.root, attestation::CHAIN_PEM_BYTES_MAX)?;
@@ -225,23 +228,23 @@ fn attestation_check(args: &AttestationArgs) -> anyhow::Result<Value> {
         ),
         None => None,
     };
-    let outcome = attestation::verify_attestation(&report, &certs, &root, nonce.as_ref(), args.at_unix_s);
-    Ok(match outcome {
-        Ok((r, chain)) => json!({
-            "valid": true,
-            "nonce": hex::encode(&r.nonce),
-            "nonce_checked": nonce.is_some(),
-            "spdm_version": format!("{:#04x}", r.spdm_version),
-            "measurements": r.measurements.len(),
-            "driver_version": r.driver_version(),
-            "leaf_subject": chain.leaf_subject,
-            "chain_length": chain.length,
-            "root_sha256": hex::encode(chain.root_sha256),
-            "root_is_nvidia_device_identity_ca":
-                chain.root_sha256 == attestation::NVIDIA_DEVICE_IDENTITY_ROOT_SHA256,
-        }),
-        Err(e) => json!({ "valid": false, "reason": e.to_string() }),
-    })
+    let (r, chain) = attestation::verify_attestation(&report, &certs, &root, nonce.as_ref(), args.at_unix_s)
+        .map_err(|e| anyhow::anyhow!("the attestation does NOT verify: {e}"))?;
+    Ok(json!({
+        "valid": true,
+        "nonce": hex::encode(&r.nonce),
+        "nonce_checked": nonce.is_some(),
+        "spdm_version": format!("{:#04x}", r.spdm_version),
+        "measurements": r.measurements.len(),
+        "driver_version": r.driver_version(),
+        "leaf_subject": chain.leaf_subject,
+        "chain_length": chain.length,
+        "root_sha256": hex::encode(chain.root_sha256),
+        "root_is_nvidia_device_identity_ca":
+            chain.root_sha256 == attestation::NVIDIA_DEVICE_IDENTITY_ROOT_SHA256,
+        "leaf_key_sha256": hex::encode(chain.leaf_key_sha256),
+        "device_key_sha256": chain.device_key_sha256.map(hex::encode),
+    }))
 }
 
 fn hashrate_estimate(args: &HashrateArgs) -> anyhow::Result<Value> {
@@ -335,5 +338,54 @@ mod tests {
     #[test]
     fn a_header_that_is_not_hex_is_an_error() {
         assert!(header(&args("xyz")).is_err());
+    }
+
+    const SAMPLE_NONCE: &str = "931d8dd0add203ac3d8b4fbde75e115278eefcdceac5b87671a748f32364dfcb";
+
+    /// NVIDIA's H100 sample (crates/proofs/tests/data), copied to `dir` with `report` as the
+    /// report's hex text.
+    fn sample_args(dir: &Path, report: &str, nonce: Option<&str>) -> AttestationArgs {
+        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../proofs/tests/data");
+        std::fs::write(dir.join("report.txt"), report).unwrap();
+        AttestationArgs {
+            report: dir.join("report.txt"),
+            certs: data.join("hopperCertChain.txt"),
+            root: data.join("verifier_device_root.pem"),
+            nonce: nonce.map(str::to_string),
+            at_unix_s: None,
+        }
+    }
+
+    fn sample_report() -> String {
+        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../proofs/tests/data");
+        std::fs::read_to_string(data.join("hopperAttestationReport.txt")).unwrap()
+    }
+
+    #[test]
+    fn the_nvidia_sample_attestation_prints_valid_with_the_keys_it_binds() {
+        let dir = tempfile::tempdir().unwrap();
+        let v = attestation_check(&sample_args(dir.path(), &sample_report(), Some(SAMPLE_NONCE))).unwrap();
+        assert_eq!(v["valid"], true);
+        assert_eq!(v["nonce_checked"], true);
+        assert_eq!(v["root_is_nvidia_device_identity_ca"], true);
+        let (leaf, device) =
+            (v["leaf_key_sha256"].as_str().unwrap(), v["device_key_sha256"].as_str().unwrap());
+        assert_eq!((leaf.len(), device.len()), (64, 64));
+        assert_ne!(leaf, device, "the leaf's key and the device identity key differ");
+    }
+
+    #[test]
+    fn an_attestation_for_another_nonce_or_with_an_altered_byte_is_an_error_so_the_command_exits_non_zero() {
+        let dir = tempfile::tempdir().unwrap();
+        let other_nonce = "00".repeat(32);
+        let e =
+            attestation_check(&sample_args(dir.path(), &sample_report(), Some(&other_nonce))).unwrap_err();
+        assert!(e.to_string().contains("NOT verify") && e.to_string().contains("nonce"), "{e}");
+
+        let mut altered = hex::decode(sample_report().trim()).unwrap();
+        let middle = altered.len() / 2;
+        altered[middle] ^= 1;
+        let e = attestation_check(&sample_args(dir.path(), &hex::encode(altered), None)).unwrap_err();
+        assert!(e.to_string().contains("signature"), "{e}");
     }
 }

@@ -175,15 +175,17 @@ pub struct GenesisOptions {
     pub oracle_feeds: Vec<computefi_app::modules::oracle::FeedConfig>,
     /// Genesis time in ms.
     pub genesis_time_ms: u64,
+    /// Chain parameters.
+    pub params: Params,
 }
 
 impl GenesisOptions {
-    /// The checked genesis with these validators and default parameters.
+    /// The checked genesis with these validators.
     fn genesis(self, validators: Vec<GenesisValidator>) -> anyhow::Result<Genesis> {
         let genesis = Genesis {
             chain_id: self.chain_id,
             genesis_time_ms: self.genesis_time_ms,
-            params: Params::default(),
+            params: self.params,
             balances: self.balances,
             validators,
             claim_issuers: self.claim_issuers,
@@ -331,6 +333,7 @@ mod tests {
             auditors: vec![],
             oracle_feeds: vec![],
             genesis_time_ms: 1,
+            params: Params::default(),
         }
     }
 

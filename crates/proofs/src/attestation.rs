@@ -195,6 +195,15 @@ pub struct VerifiedChain {
     pub length: usize,
     /// SHA-256 of the root's DER.
     pub root_sha256: [u8; 32],
+    /// SHA-256 of the leaf's public key (SEC1, uncompressed): the key that signs reports. Under
+    /// DICE it is the alias key the GPU derives for its firmware, so it changes when the firmware
+    /// does.
+    pub leaf_key_sha256: [u8; 32],
+    /// SHA-256 of the public key (SEC1, uncompressed) of the certificate that issued the leaf,
+    /// when that is not the root. On Hopper that is the GSP BROM certificate: the device identity
+    /// key fused into one chip, the same across firmware updates, so it names the GPU. `None`
+    /// for a leaf the root signs directly.
+    pub device_key_sha256: Option<[u8; 32]>,
 }
 
 /// One measurement block of the report.
@@ -337,8 +346,12 @@ pub fn verify_chain(
     if leaf_usage.is_some_and(|(_, ku)| !ku.digital_signature()) {
         return Err(AttestationError::LeafCannotSign);
     }
+    // The leaf's issuer names the device only when it is not the shared root.
+    let device_key_sha256 = if root >= 2 { keys.get(1).map(key_sha256) } else { None };
     let leaf_key = keys.into_iter().next().ok_or(AttestationError::NoCertificates)?;
     Ok(VerifiedChain {
+        leaf_key_sha256: key_sha256(&leaf_key),
+        device_key_sha256,
         leaf_key,
         leaf_subject: leaf.subject.to_string(),
         leaf_serial_hex: hex::encode(leaf.serial_number.as_bytes()),
@@ -512,6 +525,12 @@ fn decode_cert(index: usize, der: &[u8]) -> Result<Certificate, AttestationError
         return Err(AttestationError::UnsupportedAlgorithm(index));
     }
     Ok(cert)
+}
+
+/// SHA-256 of a key's uncompressed SEC1 encoding (one encoding per key, whatever the
+/// certificate used).
+fn key_sha256(key: &VerifyingKey) -> [u8; 32] {
+    Sha256::digest(key.to_encoded_point(false).as_bytes()).into()
 }
 
 fn p384_key(index: usize, cert: &Certificate) -> Result<VerifyingKey, AttestationError> {

@@ -2,6 +2,7 @@
 //! One test binary; the spine (identity, titles, shares, revenue) lives in its own module.
 
 mod amm;
+mod attestation;
 mod live;
 mod market;
 mod reports;

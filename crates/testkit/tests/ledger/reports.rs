@@ -182,5 +182,6 @@ fn an_attestation_must_answer_the_nonce_the_ledger_issued() {
     let middle = tampered.report.len() / 2;
     tampered.report[middle] ^= 1;
     let tampered = envelope(&chain, title, 1, Hash::ZERO, Payload::Attestation(tampered));
-    refused(&mut chain, &operator(), report(tampered), ErrorCode::AttestationInvalid);
+    // Altered or not, it answers another nonce, and the nonce is checked first.
+    refused(&mut chain, &operator(), report(tampered), ErrorCode::AttestationNonceStale);
 }

@@ -374,9 +374,12 @@ fn online(
         return Ok(false);
     }
     let needed = leased.get(&lease.title).copied().unwrap_or(0).max(u64::from(lease.gpus));
+    // `device` refuses simulated telemetry where the chain does not allow it; checked again here
+    // so that a simulated reading never pays on such a chain, whatever path stored it.
     Ok(state.telemetry(&lease.title)?.is_some_and(|r| {
         r.height.saturating_add(REPORT_FRESH_BLOCKS) >= ctx.height
             && u64::from(r.telemetry.gpus_seen) >= needed
+            && (!r.telemetry.simulated || ctx.params.allow_simulated_devices)
     }))
 }
 

@@ -6,7 +6,8 @@
 //! An open lease streams at the end of every block: the time since the last block is charged
 //! from escrow at `gpus × price` per hour, but only while the title is `active` (its challenges
 //! pass) and a telemetry report from the last [`state::REPORT_FRESH_BLOCKS`] blocks sees every
-//! GPU of the title's running leases together; time without that is not charged. What is charged is paid into the title's
+//! GPU of the title's running leases together (a simulated device's report counts only where the
+//! chain's genesis allows simulated devices); time without that is not charged. What is charged is paid into the title's
 //! revenue (its share holders when fractionalised, else its holder) at least hourly and at the
 //! close. When escrow cannot cover a block the lease is `overdrawn`; a top-up makes it run
 //! again, otherwise it closes after [`state::OVERDRAWN_GRACE_BLOCKS`]. Either party may close

@@ -1,11 +1,11 @@
 //! Capacity only from live titles, maintenance that pauses leases, and income that no pool
 //! swallows: whole blocks through `TestChain`.
 
-use computefi_app::modules::{amm, lease, revenue};
+use computefi_app::modules::{amm, delivery, lease, revenue};
 use computefi_testkit::fixtures::{
-    alice, bob, carol, cfi, challenge_product, chosen_rows, commit_challenge, envelope, gpu_title, issue,
-    next_report, open_challenge_of, open_challenge_rows, operator, pass_challenge, register, report,
-    set_status, telemetry, verify,
+    activate_asic, alice, asic_title, bob, carol, cfi, challenge_product, chosen_rows, commit_challenge,
+    envelope, gpu_title, issue, next_report, open_challenge_of, open_challenge_rows, operator,
+    pass_challenge, register, report, set_status, telemetry, verify,
 };
 use computefi_testkit::{refused, run, TestAccount, TestChain};
 use computefi_types::device::Payload;
@@ -14,6 +14,7 @@ use computefi_types::*;
 use proptest::prelude::*;
 
 const HOUR_MS: u64 = 3_600_000;
+const DAY_MS: u64 = 86_400_000;
 const MODEL: &str = "H100-SXM";
 
 // ---- evidence ----
@@ -177,7 +178,7 @@ fn capacity_bids_and_leases_on_a_gpu_title_that_is_not_active_are_refused() {
 #[test]
 fn a_delivery_contract_on_an_asic_title_that_is_not_active_is_refused() {
     let mut chain = chain();
-    let title = register(&mut chain, computefi_testkit::fixtures::asic_title(20_000));
+    let title = register(&mut chain, asic_title(20_000));
     verify(&mut chain, title, "site visit");
     let usd = usd(&mut chain);
     let offer = Msg::Delivery(DeliveryMsg::Offer {
@@ -190,7 +191,7 @@ fn a_delivery_contract_on_an_asic_title_that_is_not_active_is_refused() {
         tolerance_bps: 500,
     });
     refused(&mut chain, &bob(), offer, ErrorCode::TitleNotActive);
-    let day = chain.time_ms() / 86_400_000 + 1;
+    let day = chain.time_ms() / DAY_MS + 1;
     let ths = Msg::Capacity(CapacityMsg::Issue {
         title,
         window: CapacityWindow::ThsDay { ths_milli: 10_000, day },
@@ -293,6 +294,35 @@ fn the_reservation_count_follows_tokens_leases_and_prepaid_leases_back_to_zero()
     pass(&mut chain, 2 * HOUR_MS);
     assert_eq!(reservation_count(&chain, title), 0, "the later token expired too");
     assert!(chain.app().reservations(&title).unwrap().is_empty());
+    run(&mut chain, &alice(), retire(title)).expect("nothing rests on the title any more");
+}
+
+#[test]
+fn a_title_with_a_running_delivery_contract_or_a_live_ths_token_cannot_retire_until_they_end() {
+    let mut chain = TestChain::with_genesis(|g| g.params.allow_archival_headers = true);
+    let title = register(&mut chain, asic_title(20_000));
+    verify(&mut chain, title, "site visit");
+    activate_asic(&mut chain, title);
+    let day = chain.time_ms() / DAY_MS;
+    let ths = CapacityWindow::ThsDay { ths_milli: 10_000, day };
+    let issued = run(&mut chain, &alice(), Msg::Capacity(CapacityMsg::Issue { title, window: ths })).unwrap();
+    let token = token_of(&issued);
+    let redeem = Msg::Capacity(CapacityMsg::RedeemThsDay { token, amount: Amount(4_000) });
+    let opened = run(&mut chain, &alice(), redeem).unwrap();
+    assert!(opened.events.iter().any(|e| e.kind == "delivery.opened"), "a prepaid contract runs");
+    assert_eq!(reservation_count(&chain, title), 2, "the token and the contract that uses its hashrate");
+    refuses(&mut chain, &alice(), retire(title), ErrorCode::TitleHasReservations);
+
+    // No share arrives: after two silent windows the contract is measured at zero and breaks.
+    let silence = chain.app().params().hashrate_window_ms * delivery::state::SILENT_WINDOWS_MAX;
+    pass(&mut chain, silence + 1_000);
+    assert_eq!(reservation_count(&chain, title), 1, "the contract ended; the token lives to its day's end");
+    refuses(&mut chain, &alice(), retire(title), ErrorCode::TitleHasReservations);
+    while chain.time_ms() < (day + 1) * DAY_MS {
+        pass(&mut chain, 6 * HOUR_MS);
+    }
+    chain.produce(vec![]);
+    assert_eq!(reservation_count(&chain, title), 0);
     run(&mut chain, &alice(), retire(title)).expect("nothing rests on the title any more");
 }
 

@@ -64,6 +64,10 @@ mod tests {
                 device::challenge::AUTO_EXAMINED_PER_BLOCK_MAX as u128,
             ),
             ("device::challenge::CHALLENGE_MODELS_MAX", device::challenge::CHALLENGE_MODELS_MAX as u128),
+            (
+                "device::attestation::ATTESTATION_LAPSES_PER_BLOCK_MAX",
+                device::attestation::ATTESTATION_LAPSES_PER_BLOCK_MAX as u128,
+            ),
             ("shares::exec::VAULT_TITLES_MAX", shares::exec::VAULT_TITLES_MAX as u128),
             (
                 "capacity::state::RESERVATIONS_PER_TITLE_MAX",

@@ -6,8 +6,8 @@ use computefi_app::modules::capacity::Holding;
 use computefi_app::modules::lease::{LeaseState, OrderState};
 use computefi_app::modules::{delivery, lease};
 use computefi_testkit::fixtures::{
-    alice, bob, carol, envelope, gpu_title, issue, location, operator, register, report, set_status,
-    telemetry, verify,
+    alice, bob, carol, envelope, gpu_title, issue, location, next_report, operator, pass_challenge, register,
+    report, telemetry, verify,
 };
 use computefi_testkit::{msgs, refused, run, sim::check, TestAccount, TestChain};
 use computefi_types::title::*;
@@ -15,6 +15,21 @@ use computefi_types::*;
 use proptest::prelude::*;
 
 const HOUR_MS: u64 = 3_600_000;
+/// Blocks waited at most for a missed challenge to settle.
+const MISSED_CHALLENGE_BLOCKS_MAX: u32 = 100;
+
+/// Carol challenges `title` and its device does not answer: the end of the block past the
+/// deadline fails the challenge and degrades the title (evidence, not the operator's word).
+fn miss_challenge(chain: &mut TestChain, title: TitleId) {
+    run(chain, &carol(), Msg::Device(DeviceMsg::RequestChallenge { title })).expect("anyone may challenge");
+    for _ in 0..MISSED_CHALLENGE_BLOCKS_MAX {
+        if chain.app().title(&title).unwrap().unwrap().status == TitleStatus::Degraded {
+            return;
+        }
+        chain.produce(vec![]);
+    }
+    panic!("a missed challenge degrades the title within {MISSED_CHALLENGE_BLOCKS_MAX} blocks");
+}
 const MODEL: &str = "H100-SXM";
 
 /// A chain with an active, verified GPU title of `gpus` GPUs held by alice (its operator),
@@ -23,8 +38,6 @@ struct Market {
     chain: TestChain,
     title: TitleId,
     usd: AssetId,
-    sequence: u64,
-    prev: Hash,
 }
 
 impl Market {
@@ -39,16 +52,15 @@ impl Market {
         };
         let title = register(&mut chain, spec);
         verify(&mut chain, title, "audit");
-        set_status(&mut chain, title, TitleStatus::Active);
+        pass_challenge(&mut chain, title);
         let usd = stable(&mut chain, 1_000_000);
-        Market { chain, title, usd, sequence: 0, prev: Hash::ZERO }
+        Market { chain, title, usd }
     }
 
     /// The device reports (simulated) telemetry seeing `gpus` GPUs.
     fn report_gpus(&mut self, gpus: u32) {
-        self.sequence += 1;
-        let env = envelope(&self.chain, self.title, self.sequence, self.prev, telemetry(gpus));
-        self.prev = env.hash();
+        let (sequence, prev) = next_report(&self.chain, self.title);
+        let env = envelope(&self.chain, self.title, sequence, prev, telemetry(gpus));
         run(&mut self.chain, &operator(), report(env)).expect("the device's report is accepted");
     }
 
@@ -118,12 +130,12 @@ fn a_lease_pays_the_title_only_for_time_its_gpus_report_online_and_refunds_the_r
     // Hour 1 online; then the title is degraded for an hour (not charged); then online again.
     pass(&mut m.chain, HOUR_MS);
     let online_until = m.chain.time_ms();
-    set_status(&mut m.chain, m.title, TitleStatus::Degraded);
+    miss_challenge(&mut m.chain, m.title);
     let degraded_at = m.chain.time_ms();
     assert!(m.block_events().iter().any(|e| e.kind == "lease.paused"), "the provider sees the pause");
     pass(&mut m.chain, HOUR_MS);
     m.report_gpus(4);
-    set_status(&mut m.chain, m.title, TitleStatus::Active);
+    pass_challenge(&mut m.chain, m.title);
     let resumed_at = m.chain.time_ms();
     pass(&mut m.chain, 2 * HOUR_MS);
     let l = m.lease_record(id);
@@ -480,9 +492,13 @@ proptest! {
                 Op::Close { lease, by_renter } => {
                     Some((if by_renter { bob() } else { alice() }, Msg::Lease(LeaseMsg::Close { lease })))
                 }
-                Op::Status { active } => {
-                    let status = if active { TitleStatus::Active } else { TitleStatus::Degraded };
-                    Some((operator(), Msg::Registry(RegistryMsg::SetStatus { title: m.title, status })))
+                Op::Status { active: true } => {
+                    pass_challenge(&mut m.chain, m.title);
+                    None
+                }
+                Op::Status { active: false } => {
+                    let maintenance = RegistryMsg::SetStatus { title: m.title, status: TitleStatus::Maintenance };
+                    Some((operator(), Msg::Registry(maintenance)))
                 }
                 Op::Report => {
                     m.report_gpus(3);

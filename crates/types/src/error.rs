@@ -438,6 +438,9 @@ error_codes! {
         /// Share time outside the window.
         #[error("share time out of window: a share's header time must lie within two hours of the latest Bitcoin tip's time and no earlier than the start of the title's open share window (or the end of its last closed one); send shares as they are found")]
         ShareTimeOutOfWindow = 7025 => "share_time_out_of_window",
+        /// Attestation nonce already pending.
+        #[error("attestation pending: this title already has a nonce waiting for its report; answer that nonce before its deadline height (GET /titles/{{id}}/reports), or ask again after it")]
+        AttestationPending = 7026 => "attestation_pending",
 
         /// A pool of one asset with itself.
         #[error(

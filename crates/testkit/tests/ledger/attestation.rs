@@ -8,7 +8,7 @@
 
 use computefi_app::modules::lease;
 use computefi_testkit::fixtures::{
-    alice, bob, envelope, gpu_title, issue, next_report, operator, pass_challenge, register, report,
+    alice, bob, carol, envelope, gpu_title, issue, next_report, operator, pass_challenge, register, report,
     simulated_telemetry, telemetry, verify,
 };
 use computefi_testkit::{refused, run, TestChain};
@@ -113,19 +113,25 @@ fn an_attestation_cannot_serve_two_titles_until_the_first_title_ends() {
 }
 
 #[test]
-fn an_attestation_for_a_missing_stale_or_replayed_nonce_is_refused_and_changes_nothing() {
+fn an_attestation_for_a_missing_stale_or_replayed_nonce_is_refused_and_a_pending_nonce_is_not_replaced() {
     let mut chain = sample_chain(|_| {});
     let gpu = Gpu::verified(&mut chain, "GPU-A");
     let err = gpu.refused(&mut chain, Payload::Attestation(sample()), ErrorCode::AttestationNonceStale);
     assert!(err.detail.contains("request one first"), "{err}");
 
     request_attestation(&mut chain, gpu.title);
+    // Anyone may ask, but not so often that the device's answer always meets a newer nonce.
+    let again = Msg::Device(DeviceMsg::RequestAttestation { title: gpu.title });
+    let err = refused(&mut chain, &carol(), again.clone(), ErrorCode::AttestationPending);
+    assert!(err.detail.contains("pending until height"), "{err}");
     let deadline = chain.app().attestation(&gpu.title).unwrap().0.expect("a nonce is pending").deadline;
     while chain.height() < deadline {
         chain.produce(vec![]);
     }
     let err = gpu.refused(&mut chain, Payload::Attestation(sample()), ErrorCode::AttestationNonceStale);
     assert!(err.detail.contains("expired"), "past the nonce's deadline: {err}");
+    run(&mut chain, &carol(), again).expect("a new nonce once the old one expired");
+    gpu.send(&mut chain, Payload::Attestation(sample()));
 
     // On a chain that draws its nonces, NVIDIA's genuine sample answers someone else's nonce.
     let mut chain = TestChain::new();
@@ -137,7 +143,8 @@ fn an_attestation_for_a_missing_stale_or_replayed_nonce_is_refused_and_changes_n
 
 #[test]
 fn an_attestation_that_does_not_verify_is_refused_and_changes_nothing() {
-    let mut chain = sample_chain(|_| {});
+    // One nonce lives through every refusal below.
+    let mut chain = sample_chain(|p| p.challenge_answer_blocks = 20);
     let gpu = Gpu::verified(&mut chain, "GPU-A");
     request_attestation(&mut chain, gpu.title);
 
@@ -158,7 +165,6 @@ fn an_attestation_that_does_not_verify_is_refused_and_changes_nothing() {
         (no_chain, "certificate"),
         (truncated, "malformed"),
     ] {
-        request_attestation(&mut chain, gpu.title);
         let err = gpu.refused(&mut chain, Payload::Attestation(bad), ErrorCode::AttestationInvalid);
         assert!(err.detail.contains(what), "the refusal says what failed ({what}): {err}");
         assert!(chain.app().attestation(&gpu.title).unwrap().0.is_some(), "the nonce is still pending");

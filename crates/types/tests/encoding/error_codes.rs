@@ -119,6 +119,7 @@ const PINNED: &[(u32, &str)] = &[
     (7023, "simulated_not_allowed"),
     (7024, "no_fresh_tip"),
     (7025, "share_time_out_of_window"),
+    (7026, "attestation_pending"),
     (7101, "unknown_feed"),
     (7102, "not_feeder"),
     (8000, "same_asset"),

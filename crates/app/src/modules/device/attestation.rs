@@ -150,11 +150,20 @@ pub fn bound_title<S: StateRead + Sized>(state: &S, key: &Hash) -> Result<Option
     Ok(state.title(&id)?.filter(|t| !t.status.is_final()).map(|t| t.id))
 }
 
-/// Issues a nonce to a GPU title.
+/// Issues a nonce to a GPU title. A nonce still inside its deadline is not replaced: anyone may
+/// ask, and a new nonce every block would leave the device's report always answering an old one
+/// until its attestation lapsed.
 pub fn request(state: &mut Overlay<'_>, ctx: &TxContext, id: &TitleId) -> Result<Vec<Event>, ExecError> {
     let title = state.require_title(id)?;
     if title.spec.class != TitleClass::GpuServer || title.status.is_final() {
         return Err(refuse(ErrorCode::InvalidPayload, format!("title {id} is not a live GPU title")));
+    }
+    let pending: Option<PendingAttestation> = state.get(&pending_key(id))?;
+    if let Some(p) = pending.filter(|p| ctx.height <= p.deadline) {
+        return Err(refuse(
+            ErrorCode::AttestationPending,
+            format!("title {id} has nonce {} pending until height {}", p.nonce, p.deadline),
+        ));
     }
     let params = &ctx.params;
     let count = state.next_in_sequence(COUNT_KEY.to_string())?;

@@ -10,6 +10,9 @@
 //! does for an opening of 16 rows (each row's Merkle path and its piece of A·B recomputed from
 //! the seed), on a product of zeros so that no O(n³) product is needed first.
 
+// A bench measures wall-clock time; it is no part of the ledger.
+#![allow(clippy::disallowed_methods)]
+
 use computefi_proofs::matmul::{self, Challenge};
 use std::time::Instant;
 

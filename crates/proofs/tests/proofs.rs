@@ -390,6 +390,56 @@ fn an_opened_row_checks_against_the_commitment_and_a_tampered_one_does_not() {
     assert!(!matmul::verify_row_opening(&ch, &commitment, &short_path).unwrap());
 }
 
+/// The 16 rows the ledger asks for in trial `t`: a fresh seed, the prover's commitment, then the
+/// hash of the block that holds it (which the prover could not know when it committed).
+fn asked_rows(t: u64, n: u32, commitment: &[u8; 32]) -> Vec<u32> {
+    let seed = computefi_proofs_sha(&[b"seed".as_slice(), &t.to_le_bytes()].concat());
+    let block = computefi_proofs_sha(&[b"block".as_slice(), &t.to_le_bytes()].concat());
+    matmul::rows_to_open(&seed, commitment, &block, n, 16).unwrap()
+}
+
+fn computefi_proofs_sha(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).into()
+}
+
+#[test]
+fn a_prover_that_computed_half_of_c_passes_fewer_than_one_challenge_in_ten_thousand() {
+    // Exactly: 16 distinct rows out of R, all among the R/2 it computed: C(R/2,16)/C(R,16) < 2^-16.
+    let n = 256u32;
+    let rows = matmul::committed_rows(n as usize).unwrap() as u64;
+    let exact: f64 = (0..16u64).map(|i| (rows / 2 - i) as f64 / (rows - i) as f64).product();
+    assert!(exact < 2f64.powi(-16) && exact < 1e-4, "pass probability {exact:e}");
+    // Sampled with the ledger's own row choice: the prover computed every other row of the
+    // commitment (any half does as well) and commits once per challenge, before the block hash.
+    let trials = 50_000u64;
+    let mut passed = 0u64;
+    for t in 0..trials {
+        let commitment = computefi_proofs_sha(&[b"commitment".as_slice(), &t.to_le_bytes()].concat());
+        if asked_rows(t, n, &commitment).iter().all(|r| r % 2 == 0) {
+            passed += 1;
+        }
+    }
+    assert!(passed * 10_000 < trials, "{passed} of {trials} challenges passed");
+    // The same count for a prover that computed all of C: every challenge.
+    let all = (0..1_000u64).filter(|t| asked_rows(*t, n, &[0; 32]).len() == 16).count();
+    assert_eq!(all, 1_000);
+}
+
+#[test]
+fn an_honest_prover_passes_every_challenge_over_many_seeds() {
+    for t in 0..30u64 {
+        let n = [16u32, 65, 130][(t % 3) as usize];
+        let ch = Challenge::new(computefi_proofs_sha(&t.to_le_bytes()), n).unwrap();
+        let c = matmul::multiply(n as usize, &ch.matrix_a().unwrap(), &ch.matrix_b().unwrap()).unwrap();
+        let commitment = matmul::commit_product(n as usize, &c).unwrap();
+        for row in asked_rows(t, n, &commitment) {
+            let opening = matmul::open_row(n as usize, &c, row as usize).unwrap();
+            assert!(matmul::verify_row_opening(&ch, &commitment, &opening).unwrap(), "seed {t} row {row}");
+        }
+    }
+}
+
 #[test]
 fn matrix_inputs_outside_their_limits_are_refused() {
     assert_eq!(Challenge::new([0; 32], 0), Err(MatmulError::SizeOutOfRange(0)));
@@ -422,7 +472,10 @@ fn a_challenge_or_opening_from_a_peer_with_sizes_beyond_every_limit_is_refused_w
         Err(MatmulError::RowOutOfRange { index: u32::MAX as usize, rows: 3 })
     );
     let short = matmul::RowOpening { index: 0, row: vec![0; 2], path: vec![] };
-    assert!(matches!(matmul::verify_row_opening(&ch, &[0; 32], &short), Err(MatmulError::WrongLength { .. })));
+    assert!(matches!(
+        matmul::verify_row_opening(&ch, &[0; 32], &short),
+        Err(MatmulError::WrongLength { .. })
+    ));
     assert_eq!(matmul::open_row(3, &c, 3), Err(MatmulError::RowOutOfRange { index: 3, rows: 3 }));
     assert_eq!(matmul::open_row(0, &c, 0), Err(MatmulError::SizeOutOfRange(0)));
     assert_eq!(matmul::multiply(usize::MAX, &[], &[]), Err(MatmulError::SizeOutOfRange(usize::MAX)));

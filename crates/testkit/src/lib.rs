@@ -77,6 +77,8 @@ pub struct BlockOutcome {
     pub receipts: Vec<Receipt>,
     /// Transactions left out, with the reason.
     pub rejected: Vec<(Hash, TxError)>,
+    /// Events of the block as a whole: the end-of-block work, then the summary.
+    pub end_events: Vec<computefi_types::Event>,
 }
 
 /// Why [`TestChain::try_produce`] made no block.
@@ -252,7 +254,7 @@ impl TestChain {
         }
         self.app.commit(&verified, Vec::new()).map_err(ProduceError::Commit)?;
         self.local_nonce.clear();
-        Ok(BlockOutcome { block: exec.block, receipts: exec.receipts, rejected: exec.rejected })
+        Ok(BlockOutcome { block: exec.block, receipts: exec.receipts, rejected: exec.rejected, end_events: exec.events })
     }
 
     /// Runs one transaction in its own block: its receipt, or the error that kept it out.

@@ -4,8 +4,10 @@
 mod amm;
 mod attestation;
 mod live;
+mod challenges;
 mod market;
 mod reports;
+mod shares;
 mod sim;
 mod spine;
 mod status;

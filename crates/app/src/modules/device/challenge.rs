@@ -322,10 +322,24 @@ fn push(state: &mut Overlay<'_>, key: String, id: u64) -> Result<(), ExecError> 
     Ok(())
 }
 
-fn for_title(state: &Overlay<'_>, title: &Title, id: u64) -> Result<ChallengeRecord, ExecError> {
+/// The open challenge `id` of `title`. A challenge of the title that closed because `deadline`
+/// passed before `height` is refused as late (`challenge_deadline_passed`), any other as unknown.
+fn for_title(
+    state: &Overlay<'_>,
+    title: &Title,
+    id: u64,
+    height: u64,
+    deadline: fn(&ChallengeRecord) -> u64,
+) -> Result<ChallengeRecord, ExecError> {
     match open_challenge(state, &title.id)? {
         Some(c) if c.id == id => Ok(c),
-        _ => Err(refuse(ErrorCode::UnknownChallenge, format!("challenge {id} on title {}", title.id))),
+        _ => match challenge(state, id)? {
+            Some(c) if c.title == title.id && deadline(&c) != 0 && height > deadline(&c) => Err(refuse(
+                ErrorCode::ChallengeDeadlinePassed,
+                format!("challenge {id} closed at its deadline {}, before height {height}", deadline(&c)),
+            )),
+            _ => Err(refuse(ErrorCode::UnknownChallenge, format!("challenge {id} on title {}", title.id))),
+        },
     }
 }
 
@@ -336,7 +350,7 @@ pub fn answer(
     title: &Title,
     answer: &ChallengeAnswer,
 ) -> Result<Vec<Event>, ExecError> {
-    let mut record = for_title(state, title, answer.challenge)?;
+    let mut record = for_title(state, title, answer.challenge, ctx.height, |c| c.answer_deadline)?;
     if record.state != ChallengeState::Open {
         return Err(refuse(
             ErrorCode::UnknownChallenge,
@@ -373,7 +387,7 @@ pub fn open(
     title: &Title,
     opening: &ChallengeOpening,
 ) -> Result<Vec<Event>, ExecError> {
-    let record = for_title(state, title, opening.challenge)?;
+    let record = for_title(state, title, opening.challenge, ctx.height, |c| c.open_deadline)?;
     let (commitment, rows) = match &record.state {
         ChallengeState::RowsChosen { commitment, rows } => (*commitment, rows.clone()),
         ChallengeState::Committed { height, .. } => {
@@ -714,4 +728,38 @@ fn remove_from_roster(state: &mut Overlay<'_>, title: &TitleId) -> Result<(), Ex
     state.delete(roster_pos_key(title));
     state.put(ROSTER_LEN_KEY.to_string(), &last);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::ChallengeModel;
+
+    #[test]
+    fn the_ledger_and_the_verifier_agree_on_the_most_rows_an_opening_carries() {
+        assert_eq!(CHALLENGE_ROWS_OPENED_MAX, matmul::ROWS_OPENED_MAX);
+    }
+
+    #[test]
+    fn the_default_parameters_pass_and_bad_challenge_parameters_are_refused_by_name() {
+        assert_eq!(check_params(&Params::default()), Ok(()));
+        type Tweak = fn(&mut Params);
+        let bad: [(Tweak, &str); 6] = [
+            (|p| p.challenge_rows_opened = 0, "challenge_rows_opened"),
+            (|p| p.challenge_rows_opened = CHALLENGE_ROWS_OPENED_MAX + 1, "challenge_rows_opened"),
+            (|p| p.challenge_n = 0, "challenge_n"),
+            (|p| p.challenge_models[0].n = matmul::MATRIX_N_MAX as u32 + 1, "H100"),
+            (
+                |p| p.challenge_models.push(ChallengeModel { model: "h100".into(), n: 16, answer_blocks: 1 }),
+                "appears twice",
+            ),
+            (|p| p.challenge_failures_offline = 0, "challenge_failures_offline"),
+        ];
+        for (tweak, named) in bad {
+            let mut params = Params::default();
+            tweak(&mut params);
+            let err = check_params(&params).unwrap_err();
+            assert!(err.contains(named), "{err} should name {named}");
+        }
+    }
 }

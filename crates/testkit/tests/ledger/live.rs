@@ -405,6 +405,12 @@ fn income_of_shares_in_a_pool_goes_to_the_holders_outside_it() {
     let pool_account = amm::state::pool_account(&shares, &usd);
     assert_eq!(chain.app().claimable(&shares, &cfi(), &pool_account).unwrap(), Amount::ZERO);
     assert_eq!(chain.app().claimable(&shares, &cfi(), &alice().address).unwrap(), Amount(900_000));
+    let record = chain.app().income_history(&shares, &cfi()).unwrap().pop().expect("the deposit is kept");
+    assert_eq!(
+        (record.supply, record.earning),
+        (Amount(1_000_000), Amount(750_000)),
+        "its record says over what"
+    );
     let receipt = run(&mut chain, &alice(), claim(shares)).unwrap();
     assert!(receipt.events.iter().any(|e| e.kind == "revenue.claimed" && e.attr("amount") == Some("900000")));
     assert_eq!(

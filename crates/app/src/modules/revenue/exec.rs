@@ -127,6 +127,7 @@ fn distribute(
         maintenance: costs.maintenance,
         net,
         supply,
+        earning,
         acc: pool.acc,
     };
     state.put(checkpoint_key(shares, asset, pool.checkpoints), &checkpoint);

@@ -74,6 +74,9 @@ pub struct Checkpoint {
     pub net: Amount,
     /// Share supply at the record date.
     pub supply: Amount,
+    /// Shares that earned at the record date: the supply less what modules' accounts (pools,
+    /// escrow) held. The deposit divides over these; zero when it was carried to the next one.
+    pub earning: Amount,
     /// Pool accumulator after the deposit.
     pub acc: Amount,
 }

@@ -1,17 +1,21 @@
 //! Answers to GPU capacity challenges, in the formats of `computefi_proofs::matmul` (which owns
 //! the seed expansion, the product and the commitment, so the agent's answers are exactly what
 //! the ledger's verifier checks): expand the seed into int8 matrices A and B, compute
-//! C = A·B in int32, and report the commitment to C.
+//! C = A·B in int32, and report the commitment to C; once the ledger has chosen the rows (at the
+//! end of the block after the one holding the commitment), open them.
 //!
 //! The product is computed on the CPU with the verifier crate's reference product; int8×int8
 //! sums in int32 are exact at these sizes, and [`MATMUL_N_MAX`] keeps a CPU answer within
-//! seconds. A GPU kernel would answer far larger challenges; see the README.
+//! seconds. That is the point of the chain's per-model table: the sizes it asks of real GPUs
+//! (n = 16,384) are beyond a CPU within the deadline, so this path answers only the small sizes of
+//! devnets and simulated devices (measured in docs/challenges.md). A GPU kernel would answer
+//! the real ones.
 //!
 //! Challenges come from a file, one JSON object a line: `{"challenge": "7", "seed": "<64 hex>",
 //! "n": 256}`.
 
 use computefi_proofs::matmul;
-use computefi_types::device::{ChallengeAnswer, ChallengeOpening, OpenedRow, CHALLENGE_ROWS_OPENED};
+use computefi_types::device::{ChallengeAnswer, ChallengeOpening, OpenedRow};
 use computefi_types::Hash;
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +33,31 @@ pub struct Challenge {
     pub seed: Hash,
     /// Matrix side.
     pub n: u32,
+}
+
+/// Where the title's open challenge stands on the ledger (`GET /titles/{id}/reports`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Waiting for the commitment.
+    Open,
+    /// Committed; the ledger chooses the rows at the end of a later block.
+    Committed,
+    /// The rows to open, chosen after the commitment `commitment`.
+    RowsChosen {
+        /// The commitment on the ledger.
+        commitment: Hash,
+        /// The rows, in the order to open them.
+        rows: Vec<u32>,
+    },
+}
+
+/// The title's open challenge as the ledger shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LedgerChallenge {
+    /// The challenge.
+    pub challenge: Challenge,
+    /// Where it stands.
+    pub phase: Phase,
 }
 
 /// Why a challenge cannot be answered.
@@ -70,31 +99,26 @@ pub fn solve(challenge: &Challenge) -> Result<Solved, ChallengeError> {
     Ok(Solved { a, b, c, answer: ChallengeAnswer { challenge: challenge.challenge, commitment } })
 }
 
-/// The answer and the opening of the rows the ledger will choose, ready to queue in this order.
-/// With `wrong` (a labelled test of the ledger's checks, only for simulated devices) every entry
-/// of C is off by one, so the opened rows cannot match A·B.
-pub fn answer_and_open(
-    challenge: &Challenge,
-    wrong: bool,
-) -> Result<(ChallengeAnswer, ChallengeOpening), ChallengeError> {
+/// The product and the commitment of `challenge`; with `wrong` (a labelled test of the ledger's
+/// checks, only for simulated devices) every entry of C is off by one, so opened rows cannot
+/// match A·B.
+pub fn solve_for_ledger(challenge: &Challenge, wrong: bool) -> Result<Solved, ChallengeError> {
     let mut solved = solve(challenge)?;
-    let n = challenge.n as usize;
     if wrong {
         solved.c.iter_mut().for_each(|x| *x = x.wrapping_add(1));
-        solved.answer.commitment = Hash(matmul::commit_product(n, &solved.c)?);
+        solved.answer.commitment = Hash(matmul::commit_product(challenge.n as usize, &solved.c)?);
     }
-    let rows = matmul::rows_to_open(
-        &challenge.seed.0,
-        &solved.answer.commitment.0,
-        challenge.n,
-        CHALLENGE_ROWS_OPENED as u32,
-    );
+    Ok(solved)
+}
+
+/// The opening of `rows` of the commitment to `c`, in that order (the rows the ledger chose).
+pub fn open_rows(challenge: &Challenge, c: &[i32], rows: &[u32]) -> Result<ChallengeOpening, ChallengeError> {
     let mut opened = Vec::with_capacity(rows.len());
     for index in rows {
-        let o = matmul::open_row(n, &solved.c, index as usize)?;
+        let o = matmul::open_row(challenge.n as usize, c, *index as usize)?;
         opened.push(OpenedRow { index: o.index, row: o.row, path: o.path.into_iter().map(Hash).collect() });
     }
-    Ok((solved.answer, ChallengeOpening { challenge: challenge.challenge, rows: opened }))
+    Ok(ChallengeOpening { challenge: challenge.challenge, rows: opened })
 }
 
 /// Parses one line of a challenges file; `Ok(None)` for blank lines and `#` comments.
@@ -125,6 +149,28 @@ mod tests {
         assert_eq!(solved.answer, solve(&challenge).unwrap().answer, "the same seed, the same answer");
         let other = solve(&Challenge { seed: sha256(b"challenge 2"), ..challenge }).unwrap();
         assert_ne!(other.answer.commitment, solved.answer.commitment);
+    }
+
+    #[test]
+    fn an_opening_of_the_chosen_rows_passes_the_ledgers_row_check_and_a_wrong_product_does_not() {
+        let challenge = Challenge { challenge: 2, seed: sha256(b"challenge 2"), n: 70 };
+        let spec = matmul::Challenge::new(challenge.seed.0, challenge.n).unwrap();
+        for wrong in [false, true] {
+            let solved = solve_for_ledger(&challenge, wrong).unwrap();
+            let commitment = solved.answer.commitment.0;
+            let rows =
+                matmul::rows_to_open(&challenge.seed.0, &commitment, &[9; 32], challenge.n, 16).unwrap();
+            let opening = open_rows(&challenge, &solved.c, &rows).unwrap();
+            assert_eq!(opening.rows.iter().map(|r| r.index).collect::<Vec<_>>(), rows);
+            for row in opening.rows {
+                let o = matmul::RowOpening {
+                    index: row.index,
+                    row: row.row,
+                    path: row.path.iter().map(|h| h.0).collect(),
+                };
+                assert_eq!(matmul::verify_row_opening(&spec, &commitment, &o).unwrap(), !wrong);
+            }
+        }
     }
 
     #[test]

@@ -86,8 +86,8 @@ pub struct Committed {
 pub struct TitleReports {
     /// Keys listed on the title with their last accepted envelope (`None` before the first).
     pub keys: Vec<(PublicKey, Option<Link>)>,
-    /// The title's capacity challenge still waiting for its answer, if any.
-    pub open_challenge: Option<crate::challenge::Challenge>,
+    /// The title's open capacity challenge (asked for by anyone or issued by the ledger), if any.
+    pub open_challenge: Option<crate::challenge::LedgerChallenge>,
 }
 
 impl TitleReports {
@@ -207,16 +207,7 @@ impl NodeApi for HttpNode {
             };
             keys.push((key, last));
         }
-        let challenge = &v["open_challenge"];
-        let open_challenge = if challenge["state"] == "open" {
-            Some(crate::challenge::Challenge {
-                challenge: str_u64(challenge, "id").ok_or_else(bad)?,
-                seed: serde_json::from_value(challenge["seed"].clone()).map_err(|_| bad())?,
-                n: challenge["n"].as_u64().and_then(|n| u32::try_from(n).ok()).ok_or_else(bad)?,
-            })
-        } else {
-            None
-        };
+        let open_challenge = ledger_challenge(&v["open_challenge"]).ok_or_else(bad)?;
         Ok(TitleReports { keys, open_challenge })
     }
 
@@ -237,4 +228,33 @@ impl NodeApi for HttpNode {
             _ => Err(unexpected(&url, status, &v.to_string())),
         }
     }
+}
+
+/// A title's open challenge as `GET /titles/{id}/reports` shows it: `Some(None)` when there is
+/// none, `None` when the JSON is not a challenge record.
+fn ledger_challenge(v: &Value) -> Option<Option<crate::challenge::LedgerChallenge>> {
+    use crate::challenge::{Challenge, LedgerChallenge, Phase};
+    if v.is_null() {
+        return Some(None);
+    }
+    let challenge = Challenge {
+        challenge: str_u64(v, "id")?,
+        seed: serde_json::from_value(v["seed"].clone()).ok()?,
+        n: v["n"].as_u64().and_then(|n| u32::try_from(n).ok())?,
+    };
+    let state = &v["state"];
+    let phase = if state == "open" {
+        Phase::Open
+    } else if state.get("committed").is_some() {
+        Phase::Committed
+    } else if let Some(chosen) = state.get("rows_chosen") {
+        Phase::RowsChosen {
+            commitment: serde_json::from_value(chosen["commitment"].clone()).ok()?,
+            rows: serde_json::from_value(chosen["rows"].clone()).ok()?,
+        }
+    } else {
+        // Settled: no longer open.
+        return Some(None);
+    };
+    Some(Some(LedgerChallenge { challenge, phase }))
 }

@@ -8,6 +8,7 @@
 
 use crate::chain::{Link, Signer, REPORT_WINDOW_BLOCKS_MAX, STALE_MARGIN_BLOCKS};
 use crate::challenge;
+use crate::challenge::Phase;
 use crate::gpu::{self, simulated::SimulatedGpus, Gpus};
 use crate::input;
 use crate::key::DeviceKey;
@@ -15,7 +16,9 @@ use crate::node::{HttpNode, NodeApi};
 use crate::state::{State, StateFile};
 use crate::submit::{FlushError, Flusher, Sent};
 use anyhow::{bail, Result};
-use computefi_types::device::Payload;
+use computefi_proofs::matmul;
+use computefi_types::device::{ChallengeAnswer, Payload};
+use computefi_types::Hash;
 use computefi_types::{Address, Amount, PublicKey, TitleId};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -31,6 +34,11 @@ pub const RETRY_DELAY_MS_MAX: u64 = 60_000;
 pub const INTERVAL_MS_MIN: u64 = 100;
 /// Most challenges answered in one round (each is a CPU matrix product).
 pub const CHALLENGES_PER_ROUND_MAX: usize = 4;
+/// Rounds a `--once` run waits for the ledger to choose the rows of its commitment and to settle
+/// its opening (each [`CHALLENGE_WAIT_MS`] apart).
+pub const ONCE_CHALLENGE_WAITS_MAX: u32 = 40;
+/// Pause between those rounds.
+pub const CHALLENGE_WAIT_MS: u64 = 250;
 
 /// What `run` was asked to do.
 #[derive(Clone, Debug)]
@@ -150,6 +158,8 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
         sent: Vec::new(),
         bad_share_lines: 0,
         bad_challenge_lines: 0,
+        solved: None,
+        challenge_waiting: false,
     };
     let (rounds, error) = agent.run_rounds()?;
     Ok(Summary {
@@ -179,6 +189,10 @@ struct Agent<'a, N: NodeApi> {
     sent: Vec<Sent>,
     bad_share_lines: u64,
     bad_challenge_lines: u64,
+    /// The product of the challenge being answered.
+    solved: Option<(u64, Vec<i32>)>,
+    /// A step of the open challenge (our commitment's rows, our opening) is still to come.
+    challenge_waiting: bool,
 }
 
 fn delay(failures: u32) -> Duration {
@@ -191,6 +205,7 @@ impl<N: NodeApi> Agent<'_, N> {
     fn run_rounds(&mut self) -> Result<(u64, Option<String>)> {
         let mut attempts = 0u64;
         let mut failures = 0u32;
+        let mut waits = 0u32;
         loop {
             attempts = attempts.saturating_add(1);
             // In --once mode the hardware is read once; later attempts only retry sending.
@@ -203,6 +218,16 @@ impl<N: NodeApi> Agent<'_, N> {
                     Some(m)
                 }
             };
+            // A --once run that committed to a challenge stays for its rows and its opening.
+            let waiting = self.opts.once
+                && error.is_none()
+                && self.challenge_waiting
+                && waits < ONCE_CHALLENGE_WAITS_MAX;
+            if waiting {
+                waits = waits.saturating_add(1);
+                std::thread::sleep(Duration::from_millis(CHALLENGE_WAIT_MS));
+                continue;
+            }
             let done = if self.opts.once {
                 error.is_none() || attempts >= u64::from(ONCE_ATTEMPTS_MAX)
             } else {
@@ -247,10 +272,33 @@ impl<N: NodeApi> Agent<'_, N> {
         }
         if produce {
             self.produce(status.height)?;
+        } else if self.opts.answer_challenges {
+            self.produce_challenge_step(status.height)?;
         }
         let sent = flusher.flush(&self.store, &mut self.state)?;
         self.sent.extend(sent);
         Ok(())
+    }
+
+    /// A --once run's later attempts: only the next step of the open challenge, signed and saved.
+    fn produce_challenge_step(&mut self, height: u64) -> Result<(), FlushError> {
+        if self.state.queue_room() == 0 {
+            return Ok(());
+        }
+        let payloads = self.answer_open_challenge();
+        if payloads.is_empty() {
+            return Ok(());
+        }
+        let signer = Signer {
+            title: self.state.title,
+            key: self.key.signing(),
+            window_blocks: self.opts.window_blocks,
+        };
+        for payload in payloads {
+            let report = self.state.chain.sign(&signer, payload, height);
+            self.state.queue.push_back(report);
+        }
+        self.store.save(&self.state).map_err(|e| FlushError::Fatal(format!("{e:#}")))
     }
 
     /// Signs this round's readings and saves them in the queue, all in one write.
@@ -279,7 +327,7 @@ impl<N: NodeApi> Agent<'_, N> {
         if let Some(path) = self.opts.shares_file.clone() {
             payloads.extend(self.read_shares(&path, room));
         }
-        if self.opts.answer_challenges && self.state.queue_room().saturating_sub(payloads.len()) >= 2 {
+        if self.opts.answer_challenges && self.state.queue_room().saturating_sub(payloads.len()) >= 1 {
             payloads.extend(self.answer_open_challenge());
         }
         let room = self.state.queue_room().saturating_sub(payloads.len());
@@ -298,8 +346,12 @@ impl<N: NodeApi> Agent<'_, N> {
         self.store.save(&self.state).map_err(|e| FlushError::Fatal(format!("{e:#}")))
     }
 
-    /// The commitment and the opening for the title's open challenge, once per challenge.
+    /// The next step of the title's open challenge, each made once: the commitment while the
+    /// challenge is open, then, once the ledger has chosen the rows (at the end of the block
+    /// after the commitment's), their opening. Challenges the ledger issued by itself show up
+    /// here like requested ones. Sets `challenge_waiting` while a step of ours is still to come.
     fn answer_open_challenge(&mut self) -> Vec<Payload> {
+        self.challenge_waiting = false;
         let open = match self.node.title_reports(&self.state.title) {
             Ok(reports) => reports.open_challenge,
             Err(e) => {
@@ -307,30 +359,79 @@ impl<N: NodeApi> Agent<'_, N> {
                 return Vec::new();
             }
         };
-        let Some(challenge) = open.filter(|c| self.state.answered_challenge != Some(c.challenge)) else {
-            return Vec::new();
-        };
+        let Some(open) = open else { return Vec::new() };
+        let id = open.challenge.challenge;
         let wrong = self.opts.simulate_wrong_answers && self.gpus.simulated();
-        match challenge::answer_and_open(&challenge, wrong) {
-            Ok((answer, opening)) => {
+        match &open.phase {
+            Phase::Open if self.state.answered_challenge != Some(id) => {
+                let Some(c) = self.solved(&open.challenge, wrong) else { return Vec::new() };
+                let commitment = Hash(match matmul::commit_product(open.challenge.n as usize, &c) {
+                    Ok(root) => root,
+                    Err(e) => {
+                        tracing::warn!(challenge = id, "cannot commit to the product: {e}");
+                        return Vec::new();
+                    }
+                });
                 if wrong {
-                    tracing::warn!(
-                        challenge = challenge.challenge,
-                        "SIMULATED WRONG ANSWER: C is off by one on purpose"
-                    );
-                } else {
-                    tracing::info!(
-                        challenge = challenge.challenge,
-                        n = challenge.n,
-                        "capacity challenge answered"
-                    );
+                    tracing::warn!(challenge = id, "SIMULATED WRONG ANSWER: C is off by one on purpose");
                 }
-                self.state.answered_challenge = Some(challenge.challenge);
-                vec![Payload::ChallengeAnswer(answer), Payload::ChallengeOpening(opening)]
+                tracing::info!(
+                    challenge = id,
+                    n = open.challenge.n,
+                    "capacity challenge: committed to C = A·B"
+                );
+                self.state.answered_challenge = Some(id);
+                self.challenge_waiting = true;
+                vec![Payload::ChallengeAnswer(ChallengeAnswer { challenge: id, commitment })]
+            }
+            Phase::Open | Phase::Committed => {
+                // Our commitment is on its way, or the rows come at the end of the next block.
+                self.challenge_waiting = self.state.answered_challenge == Some(id);
+                Vec::new()
+            }
+            Phase::RowsChosen { rows, .. } if self.state.opened_challenge != Some(id) => {
+                let Some(c) = self.solved(&open.challenge, wrong) else { return Vec::new() };
+                match challenge::open_rows(&open.challenge, &c, rows) {
+                    Ok(opening) => {
+                        tracing::info!(
+                            challenge = id,
+                            rows = rows.len(),
+                            "capacity challenge: opened the chosen rows"
+                        );
+                        self.state.opened_challenge = Some(id);
+                        self.challenge_waiting = true;
+                        vec![Payload::ChallengeOpening(opening)]
+                    }
+                    Err(e) => {
+                        tracing::warn!(challenge = id, "cannot open the chosen rows: {e}");
+                        Vec::new()
+                    }
+                }
+            }
+            Phase::RowsChosen { .. } => {
+                // Our opening is on its way.
+                self.challenge_waiting = true;
+                Vec::new()
+            }
+        }
+    }
+
+    /// C of `challenge`, computed once per challenge (kept in memory between the commitment and
+    /// the opening; a restarted agent computes it again).
+    fn solved(&mut self, challenge: &challenge::Challenge, wrong: bool) -> Option<Vec<i32>> {
+        if let Some((id, c)) = &self.solved {
+            if *id == challenge.challenge {
+                return Some(c.clone());
+            }
+        }
+        match challenge::solve_for_ledger(challenge, wrong) {
+            Ok(solved) => {
+                self.solved = Some((challenge.challenge, solved.c.clone()));
+                Some(solved.c)
             }
             Err(e) => {
                 tracing::warn!(challenge = challenge.challenge, "cannot answer the challenge: {e}");
-                Vec::new()
+                None
             }
         }
     }

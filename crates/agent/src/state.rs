@@ -147,9 +147,12 @@ pub struct State {
     /// The simulated device, when one ran.
     #[serde(default)]
     pub simulated: Option<SimState>,
-    /// The last ledger challenge this agent answered (so a queued answer is not made twice).
+    /// The last ledger challenge this agent committed to (so a queued answer is not made twice).
     #[serde(default)]
     pub answered_challenge: Option<u64>,
+    /// The last ledger challenge whose chosen rows this agent opened.
+    #[serde(default)]
+    pub opened_challenge: Option<u64>,
 }
 
 impl State {
@@ -165,6 +168,7 @@ impl State {
             inputs: Inputs::default(),
             simulated: None,
             answered_challenge: None,
+            opened_challenge: None,
         }
     }
 

@@ -389,15 +389,29 @@ pub fn activate_asic(chain: &mut TestChain, title: TitleId) -> Receipt {
 }
 
 /// The open capacity challenge of `title` (panics when it has none).
-pub fn open_challenge_of(chain: &TestChain, title: TitleId) -> computefi_app::modules::device::challenge::ChallengeRecord {
-    chain.app().open_challenge(&title).expect("the test store reads").expect("the title has an open challenge")
+pub fn open_challenge_of(
+    chain: &TestChain,
+    title: TitleId,
+) -> computefi_app::modules::device::challenge::ChallengeRecord {
+    chain
+        .app()
+        .open_challenge(&title)
+        .expect("the test store reads")
+        .expect("the title has an open challenge")
 }
 
 /// [`device`]'s commitment to `c` for challenge `id` of `title`, as the next report.
-pub fn commit_challenge(chain: &mut TestChain, title: TitleId, id: u64, c: &[i32], n: u32) -> Result<Receipt, computefi_types::TxError> {
+pub fn commit_challenge(
+    chain: &mut TestChain,
+    title: TitleId,
+    id: u64,
+    c: &[i32],
+    n: u32,
+) -> Result<Receipt, computefi_types::TxError> {
     let commitment = Hash(matmul::commit_product(n as usize, c).expect("C fits its size"));
     let (sequence, prev) = next_report(chain, title);
-    let answer = Payload::ChallengeAnswer(computefi_types::device::ChallengeAnswer { challenge: id, commitment });
+    let answer =
+        Payload::ChallengeAnswer(computefi_types::device::ChallengeAnswer { challenge: id, commitment });
     run(chain, &operator(), report(envelope(chain, title, sequence, prev, answer)))
 }
 
@@ -412,7 +426,8 @@ pub fn open_challenge_rows(
 ) -> Result<Receipt, computefi_types::TxError> {
     let rows = opened_rows(rows, c, n);
     let (sequence, prev) = next_report(chain, title);
-    let opening = Payload::ChallengeOpening(computefi_types::device::ChallengeOpening { challenge: id, rows });
+    let opening =
+        Payload::ChallengeOpening(computefi_types::device::ChallengeOpening { challenge: id, rows });
     run(chain, &operator(), report(envelope(chain, title, sequence, prev, opening)))
 }
 
@@ -432,7 +447,8 @@ pub fn chosen_rows(chain: &TestChain, id: u64) -> Option<Vec<u32>> {
 /// the opening's receipt, whose events say `device.challenge_passed`.
 pub fn pass_challenge(chain: &mut TestChain, title: TitleId) -> Receipt {
     if chain.app().open_challenge(&title).expect("the test store reads").is_none() {
-        run(chain, &carol(), Msg::Device(DeviceMsg::RequestChallenge { title })).expect("the title can be challenged");
+        run(chain, &carol(), Msg::Device(DeviceMsg::RequestChallenge { title }))
+            .expect("the title can be challenged");
     }
     let record = open_challenge_of(chain, title);
     let c = challenge_product(&record.seed, record.n).expect("the challenge size is valid");
@@ -446,7 +462,8 @@ pub fn pass_challenge(chain: &mut TestChain, title: TitleId) -> Receipt {
             chosen_rows(chain, record.id).expect("the rows are chosen one block after the commitment")
         }
     };
-    let receipt = open_challenge_rows(chain, title, record.id, &rows, &c, record.n).expect("the opening is accepted");
+    let receipt =
+        open_challenge_rows(chain, title, record.id, &rows, &c, record.n).expect("the opening is accepted");
     assert!(
         receipt.events.iter().any(|e| e.kind == "device.challenge_passed"),
         "the challenge passes: {:?}",

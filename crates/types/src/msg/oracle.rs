@@ -15,13 +15,24 @@ pub enum OracleMsg {
         /// Value × 10^decimals.
         value: Amount,
     },
-    /// A feeder of the `btc_tip` feed reports a new Bitcoin chain tip; mining shares must build
-    /// on one of the recent tips.
+    /// Retired: a tip without its header gives the ledger no header time, so the ledger refuses
+    /// it (send [`OracleMsg::SubmitTipHeader`]). Kept so that older encodings still decode.
     SubmitTip {
         /// Bitcoin block height.
         #[serde(with = "crate::serde_str::u64_str")]
         height: u64,
         /// Block hash, usual (byte-reversed) hex.
         hash: Hash,
+    },
+    /// A feeder of the `btc_tip` feed reports a Bitcoin chain tip by its 80-byte header: the
+    /// ledger takes the hash and the header time from it. Mining shares must build on one of the
+    /// recent tips and carry a header time within two hours of the latest tip's.
+    SubmitTipHeader {
+        /// Bitcoin block height.
+        #[serde(with = "crate::serde_str::u64_str")]
+        height: u64,
+        /// The tip's 80-byte header, hex in JSON.
+        #[serde(with = "crate::serde_str::hex_bytes")]
+        header: Vec<u8>,
     },
 }

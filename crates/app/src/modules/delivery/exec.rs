@@ -317,7 +317,9 @@ fn finish(state: &mut Overlay<'_>, contract: &Contract) -> Result<(), ExecError>
 }
 
 /// Called by `device` when a title's share window `[start_ms, end_ms)` closes with an estimate:
-/// measures the title's running contract over the window. A refused payout is reported as a
+/// measures the title's running contract over the window. The window is in the shares' header
+/// times (so shares saved up do not stretch it); its end is taken no later than the block time,
+/// since a header may be stamped ahead of it. A refused payout is reported as a
 /// `delivery.stalled` event; the report that closed the window still counts.
 pub fn settle_window(
     state: &mut Overlay<'_>,
@@ -331,7 +333,8 @@ pub fn settle_window(
     if end_ms <= contract.start_ms || start_ms >= contract.end_ms {
         return Ok(Vec::new());
     }
-    match contained(state, |s| measure(s, ctx, contract, end_ms, estimate_hs))? {
+    let to = end_ms.min(ctx.time_ms);
+    match contained(state, |s| measure(s, ctx, contract, to, estimate_hs))? {
         Ok(events) => Ok(events),
         Err(why) => Ok(vec![DeliveryEvent::Stalled { contract: id, error: why.name }.into()]),
     }

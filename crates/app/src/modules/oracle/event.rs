@@ -21,6 +21,8 @@ pub enum OracleEvent {
         height: u64,
         /// Its block hash.
         hash: Hash,
+        /// Its header time, Unix seconds.
+        time_s: u64,
         /// Who reported it.
         feeder: Address,
     },
@@ -32,9 +34,11 @@ impl From<OracleEvent> for Event {
             OracleEvent::Submitted { feed, feeder, value } => {
                 Event::new("oracle.submitted").with("feed", feed).with("feeder", feeder).with("value", value)
             }
-            OracleEvent::Tip { height, hash, feeder } => {
-                Event::new("oracle.tip").with("height", height).with("hash", hash).with("feeder", feeder)
-            }
+            OracleEvent::Tip { height, hash, time_s, feeder } => Event::new("oracle.tip")
+                .with("height", height)
+                .with("hash", hash)
+                .with("time_s", time_s)
+                .with("feeder", feeder),
         }
     }
 }

@@ -173,9 +173,37 @@ pub(super) fn tip_height_key(height: u64) -> String {
 /// Key of the highest tip reported.
 pub(super) const TIP_HIGHEST_KEY: &str = "oracle/tip_highest";
 
-/// Whether shares are checked against tips on this chain (it has a `btc_tip` feed).
-pub fn tips_enforced<S: StateRead + Sized>(state: &S) -> Result<bool, ExecError> {
-    Ok(state.get_raw(&feed_key(TIP_FEED))?.is_some())
+/// Key of the latest tip: the highest reported, with its header time and when it was reported.
+pub(super) const TIP_LATEST_KEY: &str = "oracle/tip_latest";
+
+/// The latest Bitcoin tip the `btc_tip` feeders reported.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct TipRecord {
+    /// Bitcoin height.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub height: u64,
+    /// Block hash, usual (byte-reversed) hex.
+    pub hash: computefi_types::Hash,
+    /// The tip header's time, Unix seconds.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub time_s: u64,
+    /// Block time of the last report of this tip, ms.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub reported_ms: u64,
+}
+
+/// The latest tip reported, fresh or not.
+pub fn latest_tip<S: StateRead + Sized>(state: &S) -> Result<Option<TipRecord>, ExecError> {
+    state.get(TIP_LATEST_KEY)
+}
+
+/// The latest tip when it was reported no more than `fresh_ms` before block time `now_ms`.
+pub fn fresh_tip<S: StateRead + Sized>(
+    state: &S,
+    now_ms: u64,
+    fresh_ms: u64,
+) -> Result<Option<TipRecord>, ExecError> {
+    Ok(latest_tip(state)?.filter(|t| t.reported_ms.saturating_add(fresh_ms) >= now_ms))
 }
 
 /// Whether `hash` (usual hex order) is one of the recent tips.

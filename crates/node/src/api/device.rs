@@ -1,6 +1,6 @@
 //! `device`: what the devices behind a title reported.
 
-use super::handler::{ApiResult, AppState};
+use super::handler::{record, ApiResult, AppState};
 use super::registry::require_title;
 use crate::refusal::ApiPath as Path;
 use axum::extract::State;
@@ -11,11 +11,11 @@ use utoipa::OpenApi;
 
 /// The routes of `device`.
 pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/titles/{id}/reports", get(reports))
+    Router::new().route("/titles/{id}/reports", get(reports)).route("/challenges/{id}", get(challenge))
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(reports))]
+#[openapi(paths(reports, challenge))]
 pub(super) struct Doc;
 
 /// What the devices of a title reported: latest telemetry, each key's last envelope,
@@ -37,4 +37,14 @@ async fn reports(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult
     Ok(Json(json!({ "title": id, "status": title.status, "telemetry": telemetry,
         "device_keys": keys, "evidence": evidence, "open_challenge": open_challenge,
         "hashrate": hashrate, "attestation": { "pending": pending, "last": last } })))
+}
+
+/// One capacity challenge, open or settled: its seed and size, who asked (the ledger's own
+/// challenger for the ledger's challenges), its deadlines, and its state: `open` (waiting for
+/// the commitment), `committed` (the rows are chosen at the end of the next block),
+/// `rows_chosen` (the rows to open, in order), `passed` or `failed` (with the reason).
+#[utoipa::path(get, path = "/challenges/{id}", params(("id" = String, Path, description = "challenge id")),
+    responses((status = 200, description = "The challenge"), (status = 404, description = "Unknown")))]
+async fn challenge(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult {
+    record(&s, "challenge", &id, |app, id: &u64| app.challenge(*id))
 }

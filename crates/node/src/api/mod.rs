@@ -323,7 +323,7 @@ mod tests {
         get /accounts/{address}  get /assets/{id}/holders  get /assets  get /assets/{id}
         get /claims/{address}  get /titles  get /titles/{id}  get /vaults/{asset}
         get /income/{shares}/{asset}  get /income/{shares}/{asset}/{holder}
-        get /feeds  get /feeds/{name}  get /titles/{id}/reports  get /pools/{a}/{b}
+        get /feeds  get /feeds/{name}  get /titles/{id}/reports  get /challenges/{id}  get /pools/{a}/{b}
         get /capacity/{token}  get /titles/{id}/capacity
         get /orders  get /orders/{id}  get /leases  get /leases/{id}
         get /contracts  get /contracts/{id}  get /titles/{id}/penalties";

@@ -1,4 +1,4 @@
-//! The command line: `init`, `show`, `run`, `challenge`.
+//! The command line: `init`, `show`, `run`, `feed`, `challenge`.
 
 use crate::chain::WINDOW_BLOCKS_DEFAULT;
 use crate::challenge::{self, Challenge};
@@ -56,6 +56,9 @@ enum Cmd {
     },
     /// Read the hardware, sign reports and submit them, every --interval-ms.
     Run(Box<RunArgs>),
+    /// Feed an oracle: read a value from a file or a command every --interval-ms, queue it and
+    /// submit it signed by the agent's key (a feeder of the feed in the genesis).
+    Feed(Box<FeedArgs>),
     /// Answer a GPU capacity challenge offline: expand the seed, compute C = A·B, print the
     /// commitment (and write A.bin, B.bin, C.bin for `computefi proof matmul`).
     Challenge {
@@ -133,6 +136,33 @@ struct RunArgs {
     rounds: Option<u64>,
 }
 
+#[derive(Args)]
+struct FeedArgs {
+    #[command(flatten)]
+    home: HomeArg,
+    /// The node's API URL.
+    #[arg(long, env = "COMPUTEFI_NODE", default_value = "http://127.0.0.1:26657")]
+    node: String,
+    /// The feed, e.g. `btc_usd`, `network_difficulty`, `gpu_hour_usd` or `btc_tip`.
+    #[arg(long)]
+    feed: String,
+    /// Read the value from this file's first line each round.
+    #[arg(long, conflicts_with = "command", required_unless_present = "command")]
+    file: Option<PathBuf>,
+    /// Or run this shell command each round and read the first line it prints.
+    #[arg(long)]
+    command: Option<String>,
+    /// Time between rounds, in milliseconds.
+    #[arg(long, default_value_t = 60_000)]
+    interval_ms: u64,
+    /// Fee per transaction in base units of CFI (default: the chain's minimum).
+    #[arg(long)]
+    fee: Option<Amount>,
+    /// Stop after this many rounds and print a summary.
+    #[arg(long)]
+    rounds: Option<u64>,
+}
+
 /// Parses the arguments, runs the command, returns the exit status.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -205,6 +235,7 @@ fn execute(cli: Cli) -> Result<i32> {
             });
             Ok(if summary.error.is_some() { 1 } else { 0 })
         }
+        Cmd::Feed(args) => feed(format, *args),
         Cmd::Challenge { seed, n, challenge, write_dir } => {
             let solved = challenge::solve(&Challenge { challenge, seed, n })?;
             let mut value =
@@ -228,6 +259,39 @@ fn execute(cli: Cli) -> Result<i32> {
             Ok(0)
         }
     }
+}
+
+fn feed(format: Format, a: FeedArgs) -> Result<i32> {
+    let source = match (a.file, a.command) {
+        (Some(path), None) => crate::feed::Source::File(path),
+        (None, Some(command)) => crate::feed::Source::Command(command),
+        _ => anyhow::bail!("give the value's source: --file PATH or --command CMD"),
+    };
+    let opts = crate::feed::FeedOptions {
+        home: a.home.home,
+        node: a.node,
+        feed: a.feed,
+        source,
+        interval_ms: a.interval_ms,
+        fee: a.fee,
+        rounds: a.rounds,
+    };
+    let summary = crate::feed::run(&opts)?;
+    let value = serde_json::to_value(&summary)?;
+    print(format, &value, || {
+        let mut text = format!(
+            "feed {} from {}: {} value(s) on the ledger this run, {} queued",
+            summary.feed,
+            summary.feeder,
+            summary.sent.len(),
+            summary.queued
+        );
+        if let Some(e) = &summary.error {
+            text.push_str(&format!("\nnot sent yet: {e}"));
+        }
+        text
+    });
+    Ok(if summary.error.is_some() { 1 } else { 0 })
 }
 
 fn run_options(a: RunArgs) -> RunOptions {

@@ -38,6 +38,7 @@
 pub mod chain;
 pub mod challenge;
 pub mod cli;
+pub mod feed;
 mod fsutil;
 pub mod gpu;
 pub mod input;

@@ -48,6 +48,6 @@ async fn title(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult {
     responses((status = 200, description = "Status and history"), (status = 404, description = "Unknown")))]
 async fn status(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult {
     let app = s.chain.app();
-    let (id, title) = require_title(&app, &id)?;
+    let (id, title) = require_title(app, &id)?;
     Ok(Json(json!({ "title": id, "status": title.status, "history": app.status_history(&id)? })))
 }

@@ -513,13 +513,16 @@ fn encode_signed<'a>(
     }
 }
 
+/// Height, round and value id of a certificate.
+type Scope = (Height, Round, Hash);
+
 /// Reads a certificate's scope and at most [`CERTIFICATE_SIGNATURES_MAX`] (address, signature)
 /// entries, each made into an entry of the certificate by `entry`.
 fn decode_signed<T>(
     r: &mut Reader<'_>,
     what: &'static str,
     entry: impl Fn(ConsensusAddress, Signature) -> T,
-) -> Result<((Height, Round, Hash), Vec<T>), CodecError> {
+) -> Result<(Scope, Vec<T>), CodecError> {
     let scope = (r.height()?, r.round()?, r.hash()?);
     let n = r.count(what, CERTIFICATE_SIGNATURES_MAX, SIGNATURE_ENTRY_BYTES)?;
     let mut entries = Vec::with_capacity(n);

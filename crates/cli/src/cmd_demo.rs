@@ -12,7 +12,7 @@
 mod circulate;
 mod session;
 
-use crate::client::NodeArg;
+use crate::client::{Client, NodeArg};
 use crate::keys::{Keyring, KeyringBackend, PassphraseSource};
 use crate::output::Format;
 use anyhow::Context;
@@ -36,28 +36,38 @@ pub struct DemoArgs {
     node: NodeArg,
 }
 
-/// Answers a capacity challenge as an honest GPU would: expand the seed, multiply, commit to C,
-/// then open the rows the ledger chose. Returns the receipts of the commitment and the opening,
-/// and the hash of the opening's envelope (the device's last).
-fn answer_challenge(
-    demo: &Demo,
-    title: TitleId,
-    challenge: &Value,
-    prev: Hash,
-) -> anyhow::Result<(Value, Value, Hash)> {
+/// Polls of a challenge while waiting for the ledger to choose its rows (every 100 ms: at most
+/// a minute).
+const ROWS_POLLS_MAX: u32 = 600;
+
+/// A challenge answered by the demo's device: the commitment's receipt, the rows the ledger chose
+/// after it, the opening's receipt, and the device's next sequence number and last envelope hash.
+struct Answered {
+    committed: Value,
+    rows: String,
+    opened: Value,
+    device: (u64, Hash),
+}
+
+/// Answers capacity challenge `id` as an honest GPU would: expand the seed, multiply, commit to
+/// C, wait until the ledger chooses the rows from the hash of the block that holds the
+/// commitment, then open them. The device's reports continue from `device` (next sequence
+/// number, hash of its last envelope).
+fn answer_challenge(demo: &Demo, title: TitleId, id: u64, device: (u64, Hash)) -> anyhow::Result<Answered> {
     use computefi_proofs::matmul;
-    let id: u64 = attr(challenge, "device.challenge", "challenge")?.parse()?;
-    let seed: Hash = attr(challenge, "device.challenge", "seed")?.parse()?;
-    let n: u32 = attr(challenge, "device.challenge", "n")?.parse()?;
+    let record = Client::new(&demo.node).get(&format!("/challenges/{id}"))?;
+    let seed: Hash = record["seed"].as_str().context("the challenge has no seed")?.parse()?;
+    let n: u32 = record["n"].as_u64().context("the challenge has no size")?.try_into()?;
     let c = matmul::Challenge::new(seed.0, n)?;
     let product = matmul::multiply(n as usize, &c.matrix_a()?, &c.matrix_b()?)?;
     let commitment = Hash(matmul::commit_product(n as usize, &product)?);
     let answer = device::Payload::ChallengeAnswer(device::ChallengeAnswer { challenge: id, commitment });
-    let (committed, hash) = device_report(demo, title, 2, prev, answer)?;
-    let rows = attr(&committed, "device.challenge_committed", "rows")?;
+    let (sequence, prev) = device;
+    let (committed, hash) = device_report(demo, title, sequence, prev, answer)?;
+    let rows = chosen_rows(demo, id)?;
     let mut opened = Vec::new();
-    for index in rows.split(',') {
-        let o = matmul::open_row(n as usize, &product, index.parse()?)?;
+    for index in &rows {
+        let o = matmul::open_row(n as usize, &product, *index as usize)?;
         opened.push(device::OpenedRow {
             index: o.index,
             row: o.row,
@@ -65,8 +75,30 @@ fn answer_challenge(
         });
     }
     let opening = device::Payload::ChallengeOpening(device::ChallengeOpening { challenge: id, rows: opened });
-    let (result, last) = device_report(demo, title, 3, hash, opening)?;
-    Ok((committed, result, last))
+    let (result, last) = device_report(demo, title, sequence + 1, hash, opening)?;
+    let rows = rows.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+    Ok(Answered { committed, rows, opened: result, device: (sequence + 2, last) })
+}
+
+/// The rows the ledger chose for challenge `id`, once it has (the end of the block after the
+/// commitment).
+fn chosen_rows(demo: &Demo, id: u64) -> anyhow::Result<Vec<u32>> {
+    for _ in 0..ROWS_POLLS_MAX {
+        let record = Client::new(&demo.node).get(&format!("/challenges/{id}"))?;
+        if let Some(rows) = record["state"]["rows_chosen"]["rows"].as_array() {
+            return rows
+                .iter()
+                .map(|r| r.as_u64().and_then(|r| u32::try_from(r).ok()).context("a row index"))
+                .collect();
+        }
+        anyhow::ensure!(
+            record["state"].get("failed").is_none(),
+            "challenge {id} failed before its rows were chosen: {}",
+            record["state"]
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    anyhow::bail!("the ledger chose no rows for challenge {id} within a minute")
 }
 
 fn gpu_server(tag: &str, issuer: Address, device_key: PublicKey) -> TitleSpec {
@@ -154,12 +186,16 @@ pub fn run(home: &Option<PathBuf>, args: DemoArgs, format: Format) -> anyhow::Re
         ),
         &challenge,
     );
-    let (committed, r, last_report) = answer_challenge(&demo, title, &challenge, first)?;
-    let rows = attr(&committed, "device.challenge_committed", "rows")?;
+    let id: u64 = attr(&challenge, "device.challenge", "challenge")?.parse()?;
+    let answered = answer_challenge(&demo, title, id, (2, first))?;
     demo.step(
-        format!("the device committed to C = A*B; the ledger then chose rows {rows} to open"),
-        &committed,
+        format!(
+            "the device committed to C = A*B; in the next block the ledger chose rows {} from that block's hash",
+            answered.rows
+        ),
+        &answered.committed,
     );
+    let r = answered.opened;
     let status = attr(&r, "device.challenge_passed", "status").context("the challenge did not pass")?;
     demo.step(
         format!(
@@ -236,7 +272,7 @@ pub fn run(home: &Option<PathBuf>, args: DemoArgs, format: Format) -> anyhow::Re
         shares,
         operator,
         investor,
-        device: (4, last_report),
+        device: answered.device,
     };
     let market = circulate::run(&mut demo, &spine)?;
 

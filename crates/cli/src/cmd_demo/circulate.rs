@@ -292,19 +292,28 @@ fn order_lease(demo: &mut Demo, spine: &Spine, dusd: AssetId) -> anyhow::Result<
 }
 
 /// The lease charges only while the title is active and fresh telemetry sees the GPUs: the
-/// device reports again, and the operator makes the title active if it is not.
+/// device reports again and, if the title is no longer active (a missed challenge of the
+/// ledger's, say), proves it again by passing a new challenge: only evidence makes it active.
 fn online(demo: &mut Demo, spine: &Spine) -> anyhow::Result<()> {
     let (sequence, prev) = spine.device;
-    let (r, _) = device_report(demo, spine.title, sequence, prev, simulated_telemetry())?;
+    let (r, last) = device_report(demo, spine.title, sequence, prev, simulated_telemetry())?;
     demo.step(
         "the device key reported fresh telemetry: 8 GPUs seen (SIMULATED: this demo has no GPU)".into(),
         &r,
     );
     let title = Client::new(&demo.node).get(&format!("/titles/{}", spine.title))?;
     if title["status"] != json!(TitleStatus::Active) {
-        let set = RegistryMsg::SetStatus { title: spine.title, status: TitleStatus::Active };
-        let r = demo.send("demo-operator", vec![Msg::Registry(set)])?;
-        demo.step(format!("operator set the title active (it was {})", title["status"]), &r);
+        let request = Msg::Device(DeviceMsg::RequestChallenge { title: spine.title });
+        let r = demo.send("demo-renter", vec![request])?;
+        let id: u64 = attr(&r, "device.challenge", "challenge")?.parse()?;
+        let answered = super::answer_challenge(demo, spine.title, id, (sequence + 1, last))?;
+        demo.step(
+            format!(
+                "the title was {}: it passed a new capacity challenge and is active again",
+                title["status"]
+            ),
+            &answered.opened,
+        );
     }
     Ok(())
 }

@@ -16,12 +16,14 @@ pub struct Params {
     /// judged, in ms of block time.
     #[serde(with = "computefi_types::serde_str::u64_str")]
     pub hashrate_window_ms: u64,
-    /// Matrix size n of GPU capacity challenges (work grows as n³, the check as n² per row).
+    /// Matrix size n of GPU capacity challenges of models not in `challenge_models` (work grows as
+    /// n³, the check as 64·n per opened row).
     pub challenge_n: u32,
-    /// Blocks a challenged device has to commit to its product.
+    /// Blocks a challenged device of a model not in `challenge_models` has to commit to its product.
     #[serde(with = "computefi_types::serde_str::u64_str")]
     pub challenge_answer_blocks: u64,
-    /// Blocks after the answer deadline to open the chosen rows.
+    /// Blocks a device has to open the rows once the ledger has chosen them (at the end of the
+    /// block after the one holding its commitment).
     #[serde(with = "computefi_types::serde_str::u64_str")]
     pub challenge_open_blocks: u64,
     /// Block time without a share after which anyone may mark an ASIC title offline, in ms.

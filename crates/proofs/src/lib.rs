@@ -5,14 +5,14 @@
 //! |---|---|---|---|
 //! | [`pow`] | a Bitcoin header meets a target; a coinbase carries a title's tag | work was done on a header bound to the title | which machine did it |
 //! | [`hashrate`] | 2^32·Σd/T and its exact Poisson 95 % interval | how much hashrate the shares show | that the hashrate is the title's own, without the coinbase binding |
-//! | [`matmul`] | C = A·B by Freivalds, in O(k·n²) | capacity of that speed was available when the seed appeared | which machine computed it |
+//! | [`matmul`] | rows of C = A·B chosen after the commitment, each recomputed in O(64·n); all of C by Freivalds in O(k·n²) | capacity of that speed was available when the seed appeared | which machine computed it |
 //! | [`attestation`] | NVIDIA SPDM report, signature, chain to the NVIDIA root, nonce | a genuine NVIDIA GPU in CC mode signed fresh measurements | utilisation, or that measurements are NVIDIA's golden values |
 //!
 //! # Invariants
 //! - Pure and deterministic: no I/O, no clock, no randomness, no floating point. Every input
 //!   is bounded by a named limit (`*_MAX`); no input can make a function panic.
 //! - No arithmetic can wrap or panic: the crate denies `clippy::arithmetic_side_effects`, and
-//!   the two places that allow it (`fixed::wide_mul`, `matmul::row_product`) state the bound
+//!   the two places that allow it (`fixed::wide_mul`, `matmul::dot_rows`) state the bound
 //!   that makes them exact.
 //! - Errors are `thiserror` enums whose messages name the cause and the fix. A check that ran
 //!   and failed is a value (`valid: false`, `Ok(false)`, `AboveInterval`), not an error, where

@@ -314,3 +314,89 @@ fn only_verified_gpu_titles_can_be_challenged() {
         ErrorCode::InvalidPayload,
     );
 }
+
+/// What a device does with one challenge.
+#[derive(Clone, Copy, Debug)]
+enum Answer {
+    /// The true product, opened in time.
+    Right,
+    /// A wrong product, opened in time.
+    Wrong,
+    /// No commitment.
+    NoCommitment,
+    /// A commitment, never opened.
+    NoOpening,
+}
+
+/// Runs one challenge of `title` answered as `answer`, to its settlement.
+fn settle_one(chain: &mut TestChain, title: TitleId, answer: Answer) {
+    if let Answer::Right = answer {
+        pass_challenge(chain, title);
+        return;
+    }
+    let id = request(chain, title);
+    let (_, c, n) = product(chain, title);
+    let wrong: Vec<i32> = c.iter().map(|x| x ^ 1).collect();
+    match answer {
+        Answer::NoCommitment => {}
+        _ => {
+            commit_challenge(chain, title, id, &wrong, n).unwrap();
+        }
+    }
+    if let Answer::Wrong = answer {
+        chain.produce(vec![]);
+        let rows = chosen_rows(chain, id).unwrap();
+        open_challenge_rows(chain, title, id, &rows, &wrong, n).unwrap();
+    }
+    for _ in 0..8 {
+        if chain.app().open_challenge(&title).unwrap().is_none() {
+            break;
+        }
+        chain.produce(vec![]);
+    }
+    assert!(chain.app().open_challenge(&title).unwrap().is_none(), "settled by its deadline");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 12, ..Default::default() })]
+
+    /// Whatever the device does, challenge after challenge, the title's status follows the rule:
+    /// a pass makes it active and resets its failures; a failure or a miss makes an active title
+    /// degraded and the third in a row takes a title in service offline; a verified title waits.
+    #[test]
+    fn a_titles_status_follows_its_challenges_whatever_the_device_does(
+        answers in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::strategy::Just(Answer::Right),
+                proptest::strategy::Just(Answer::Wrong),
+                proptest::strategy::Just(Answer::NoCommitment),
+                proptest::strategy::Just(Answer::NoOpening),
+            ],
+            1..10,
+        )
+    ) {
+        let mut chain = TestChain::new();
+        let title = verified_gpu(&mut chain);
+        let (mut expected, mut failures) = (TitleStatus::Verified, 0u32);
+        for answer in answers {
+            settle_one(&mut chain, title, answer);
+            if let Answer::Right = answer {
+                failures = 0;
+                expected = TitleStatus::Active;
+            } else {
+                failures += 1;
+                expected = match expected {
+                    TitleStatus::Active | TitleStatus::Degraded if failures >= 3 => TitleStatus::Offline,
+                    TitleStatus::Active => TitleStatus::Degraded,
+                    other => other,
+                };
+            }
+            proptest::prop_assert_eq!(status(&chain, title), expected, "after {:?}", answer);
+        }
+        // Every change on the record is a challenge's, and each one moved the status.
+        for change in chain.app().status_history(&title).unwrap().iter().skip(1) {
+            proptest::prop_assert!(change.cause.kind().starts_with("challenge_"));
+            proptest::prop_assert_ne!(change.from, change.to);
+        }
+    }
+}

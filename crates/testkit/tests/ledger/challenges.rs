@@ -400,3 +400,38 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn the_rows_of_more_commitments_than_one_block_serves_are_chosen_in_the_next_blocks() {
+    use computefi_app::modules::device::challenge::ROW_CHOICES_PER_BLOCK_MAX;
+    let mut chain = TestChain::new();
+    let titles: Vec<TitleId> = (0..=ROW_CHOICES_PER_BLOCK_MAX)
+        .map(|i| {
+            let title = register(&mut chain, gpu_title("XE9680", &[format!("GPU-B{i}")]));
+            verify(&mut chain, title, "audit");
+            title
+        })
+        .collect();
+    let requests: Vec<Msg> =
+        titles.iter().map(|t| Msg::Device(DeviceMsg::RequestChallenge { title: *t })).collect();
+    let txs: Vec<_> = requests.chunks(limits::TX_MSGS_MAX).map(|m| chain.tx(&carol(), m.to_vec())).collect();
+    assert!(chain.produce(txs).rejected.is_empty());
+    let mut ids = Vec::new();
+    let mut commits = Vec::new();
+    for title in &titles {
+        let (id, c, n) = product(&chain, *title);
+        let commitment = Hash(computefi_proofs::matmul::commit_product(n as usize, &c).unwrap());
+        let answer = device::Payload::ChallengeAnswer(device::ChallengeAnswer { challenge: id, commitment });
+        let env = computefi_testkit::fixtures::envelope(&chain, *title, 1, Hash::ZERO, answer);
+        commits.push(computefi_testkit::fixtures::report(env));
+        ids.push(id);
+    }
+    let txs: Vec<_> =
+        commits.chunks(limits::TX_MSGS_MAX).map(|m| chain.tx(&operator(), m.to_vec())).collect();
+    assert!(chain.produce(txs).rejected.is_empty(), "every commitment in one block");
+    let chosen = |chain: &TestChain| ids.iter().filter(|id| chosen_rows(chain, **id).is_some()).count();
+    chain.produce(vec![]);
+    assert_eq!(chosen(&chain), ROW_CHOICES_PER_BLOCK_MAX, "one block chooses at most its limit");
+    chain.produce(vec![]);
+    assert_eq!(chosen(&chain), ids.len(), "the rest in the next block");
+}

@@ -281,7 +281,8 @@ fn load_queue(path: &Path) -> Result<FeedQueue> {
         return Ok(FeedQueue::default());
     }
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("{} is not a feed queue; move it away", path.display()))
+    serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a feed queue; move it away", path.display()))
 }
 
 /// Runs the feeder: each round reads a value, queues it and flushes the queue.

@@ -122,10 +122,10 @@ fn a_value_the_ledger_never_takes_is_dropped_and_a_stranger_to_the_feed_stops() 
 
 #[test]
 fn values_are_parsed_as_fixed_point_integers_and_tips_as_height_and_header() {
-    assert_eq!(parse_value("btc_usd", " 97000500000\n").unwrap(), OracleMsg::Submit {
-        feed: "btc_usd".into(),
-        value: Amount(97_000_500_000)
-    });
+    assert_eq!(
+        parse_value("btc_usd", " 97000500000\n").unwrap(),
+        OracleMsg::Submit { feed: "btc_usd".into(), value: Amount(97_000_500_000) }
+    );
     assert!(parse_value("btc_usd", "97000.5").is_err(), "a decimal point is refused: fixed point only");
     let line = format!("840000 {}", "00".repeat(80));
     assert_eq!(parse_value(TIP_FEED, &line).unwrap(), tip(840_000));

@@ -60,7 +60,13 @@ fn send(chain: &mut TestChain, title: TitleId, which: &[usize], difficulty: u64)
 }
 
 /// The same, which must be refused with `code` (and change nothing).
-fn send_refused(chain: &mut TestChain, title: TitleId, which: &[usize], difficulty: u64, code: ErrorCode) -> TxError {
+fn send_refused(
+    chain: &mut TestChain,
+    title: TitleId,
+    which: &[usize],
+    difficulty: u64,
+    code: ErrorCode,
+) -> TxError {
     let headers: Vec<&str> = which.iter().map(|i| MAINNET_822528[*i]).collect();
     let (sequence, prev) = next_report(chain, title);
     let env = envelope(chain, title, sequence, prev, shares(&headers, difficulty));
@@ -171,7 +177,11 @@ fn a_tip_is_reported_by_a_header_that_meets_its_own_bits() {
     refused(&mut chain, &operator(), short, ErrorCode::InvalidPayload);
     let receipt = run(&mut chain, &operator(), tip_of(0)).unwrap();
     let event = receipt.events.iter().find(|e| e.kind == "oracle.tip").unwrap();
-    assert_eq!(event.attr("time_s"), Some(time_of(0).to_string().as_str()), "the ledger reads the header's time");
+    assert_eq!(
+        event.attr("time_s"),
+        Some(time_of(0).to_string().as_str()),
+        "the ledger reads the header's time"
+    );
 }
 
 // ---- header-time windows ----

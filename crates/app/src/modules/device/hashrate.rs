@@ -169,7 +169,10 @@ fn check_against_tip(
         ));
     }
     if !is_recent_tip(state, &Hash(header.prev_blockhash().0))? {
-        return Err(refuse(ErrorCode::StaleShare, format!("share {i} builds on {}", header.prev_blockhash())));
+        return Err(refuse(
+            ErrorCode::StaleShare,
+            format!("share {i} builds on {}", header.prev_blockhash()),
+        ));
     }
     Ok(())
 }
@@ -382,8 +385,12 @@ pub fn mark_offline(state: &mut Overlay<'_>, ctx: &TxContext, id: &TitleId) -> R
             format!("last share {silent_ms} ms ago, timeout {} ms", params.shares_offline_ms),
         ));
     }
-    let status =
-        state.change_status(&mut title, TitleStatus::Offline, StatusCause::SharesSilent { silent_ms }, ctx)?;
+    let status = state.change_status(
+        &mut title,
+        TitleStatus::Offline,
+        StatusCause::SharesSilent { silent_ms },
+        ctx,
+    )?;
     let mut events: Vec<Event> = vec![DeviceEvent::Offline { title: *id, silent_ms }.into()];
     events.extend(status);
     Ok(events)

@@ -32,7 +32,12 @@ fn tip_header(ctx: &TxContext, header: &[u8]) -> Result<(Hash, u64), ExecError> 
     let target = parsed.target().map_err(|e| bad(format!("tip header bits: {e}")))?;
     let check = parsed.check_share(&target);
     if !check.valid {
-        return Err(bad(format!("tip header {} does not meet its own bits {:#x}", check.hash, parsed.bits())).into());
+        return Err(bad(format!(
+            "tip header {} does not meet its own bits {:#x}",
+            check.hash,
+            parsed.bits()
+        ))
+        .into());
     }
     let time_s = u64::from(parsed.time());
     let latest_s = (ctx.time_ms / 1_000).saturating_add(TIP_FUTURE_S_MAX);
@@ -109,13 +114,11 @@ impl Handler for OracleMsg {
         let (feed, value) = match self {
             OracleMsg::Submit { feed, value } => (feed, value),
             OracleMsg::SubmitTipHeader { height, header } => return submit_tip(state, ctx, *height, header),
-            OracleMsg::SubmitTip { .. } => {
-                return Err(TxError::new(
-                    ErrorCode::InvalidPayload,
-                    "a tip without its header has no time: report the tip's 80-byte header (submit_tip_header)",
-                )
-                .into())
-            }
+            OracleMsg::SubmitTip { .. } => return Err(TxError::new(
+                ErrorCode::InvalidPayload,
+                "a tip without its header has no time: report the tip's 80-byte header (submit_tip_header)",
+            )
+            .into()),
         };
         require_feeder(state, feed, ctx)?;
         state.put(

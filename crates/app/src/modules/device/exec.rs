@@ -26,7 +26,9 @@ fn check_payload(payload: &Payload) -> Result<(), TxError> {
         Payload::Shares(s) if s.proofs.iter().any(|p| p.branch.len() > 32) => {
             bad("a merkle branch has more than 32 levels".into())
         }
-        Payload::ChallengeOpening(o) if o.rows.is_empty() || o.rows.len() > CHALLENGE_ROWS_OPENED_MAX as usize => {
+        Payload::ChallengeOpening(o)
+            if o.rows.is_empty() || o.rows.len() > CHALLENGE_ROWS_OPENED_MAX as usize =>
+        {
             bad(format!("{} opened rows, 1 to {CHALLENGE_ROWS_OPENED_MAX}", o.rows.len()))
         }
         Payload::Attestation(a)

@@ -42,6 +42,8 @@ pub enum Phase {
     Open,
     /// Committed; the ledger chooses the rows at the end of a later block.
     Committed,
+    /// Opened; the ledger checks the rows at the end of a block.
+    Opened,
     /// The rows to open, chosen after the commitment `commitment`.
     RowsChosen {
         /// The commitment on the ledger.

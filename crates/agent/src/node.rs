@@ -247,6 +247,8 @@ fn ledger_challenge(v: &Value) -> Option<Option<crate::challenge::LedgerChalleng
         Phase::Open
     } else if state.get("committed").is_some() {
         Phase::Committed
+    } else if state.get("opened").is_some() {
+        Phase::Opened
     } else if let Some(chosen) = state.get("rows_chosen") {
         Phase::RowsChosen {
             commitment: serde_json::from_value(chosen["commitment"].clone()).ok()?,

@@ -413,6 +413,11 @@ impl<N: NodeApi> Agent<'_, N> {
                 self.challenge_waiting = true;
                 Vec::new()
             }
+            Phase::Opened => {
+                // The ledger checks our rows at the end of a block.
+                self.challenge_waiting = self.state.opened_challenge == Some(id);
+                Vec::new()
+            }
         }
     }
 

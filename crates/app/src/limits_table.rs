@@ -65,6 +65,10 @@ mod tests {
             ),
             ("device::challenge::CHALLENGE_MODELS_MAX", device::challenge::CHALLENGE_MODELS_MAX as u128),
             (
+                "device::challenge::ROWS_CHECKED_PER_BLOCK_MAX",
+                device::challenge::ROWS_CHECKED_PER_BLOCK_MAX as u128,
+            ),
+            (
                 "device::attestation::ATTESTATION_LAPSES_PER_BLOCK_MAX",
                 device::attestation::ATTESTATION_LAPSES_PER_BLOCK_MAX as u128,
             ),

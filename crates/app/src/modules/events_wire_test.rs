@@ -437,6 +437,13 @@ fn device_events_are_the_wire_events_of_before() {
                 .with("rows_height", 12u64),
         ),
         (
+            D::ChallengeOpened { challenge: 3, title, ahead: 2 },
+            Event::new("device.challenge_opened")
+                .with("challenge", 3u64)
+                .with("title", title)
+                .with("ahead", 2u64),
+        ),
+        (
             D::ChallengeRows { challenge: 3, title, rows: vec![4, 9, 200], open_deadline: 40 },
             Event::new("device.challenge_rows")
                 .with("challenge", 3u64)

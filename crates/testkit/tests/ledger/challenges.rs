@@ -435,3 +435,63 @@ fn the_rows_of_more_commitments_than_one_block_serves_are_chosen_in_the_next_blo
     chain.produce(vec![]);
     assert_eq!(chosen(&chain), ids.len(), "the rest in the next block");
 }
+
+#[test]
+fn openings_past_a_blocks_checks_wait_in_order_and_still_count_as_in_time() {
+    use computefi_app::modules::device::challenge::ROWS_CHECKED_PER_BLOCK_MAX;
+    let mut chain = TestChain::new();
+    // 16 rows an opening: one more opening than a block checks.
+    let count = ROWS_CHECKED_PER_BLOCK_MAX as usize / 16 + 1;
+    let titles: Vec<TitleId> = (0..count)
+        .map(|i| {
+            let title = register(&mut chain, gpu_title("XE9680", &[format!("GPU-Q{i}")]));
+            verify(&mut chain, title, "audit");
+            title
+        })
+        .collect();
+    let requests = titles.iter().map(|t| Msg::Device(DeviceMsg::RequestChallenge { title: *t })).collect();
+    let tx = chain.tx(&carol(), requests);
+    chain.deliver(tx).expect("anyone may ask");
+    let mut answers = Vec::new();
+    let mut commits = Vec::new();
+    for title in &titles {
+        let (id, c, n) = product(&chain, *title);
+        let commitment = Hash(computefi_proofs::matmul::commit_product(n as usize, &c).unwrap());
+        let answer = device::Payload::ChallengeAnswer(device::ChallengeAnswer { challenge: id, commitment });
+        commits.push(computefi_testkit::fixtures::report(computefi_testkit::fixtures::envelope(
+            &chain,
+            *title,
+            1,
+            Hash::ZERO,
+            answer,
+        )));
+        answers.push((*title, id, c, n));
+    }
+    let tx = chain.tx(&operator(), commits);
+    chain.deliver(tx).expect("the commitments are accepted");
+    chain.produce(vec![]);
+    let openings: Vec<Msg> = answers
+        .iter()
+        .map(|(title, id, c, n)| opening(&chain, *title, *id, &chosen_rows(&chain, *id).unwrap(), c, *n))
+        .collect();
+    let tx = chain.tx(&operator(), openings);
+    let receipt = chain.deliver(tx).expect("every opening is accepted");
+    let kinds = |events: &[Event], kind: &str| events.iter().filter(|e| e.kind == kind).count();
+    assert_eq!(kinds(&receipt.events, "device.challenge_passed"), count - 1, "checked in the block");
+    assert_eq!(kinds(&receipt.events, "device.challenge_opened"), 1, "the last one waits");
+    let last = titles[count - 1];
+    assert_eq!(status(&chain, last), TitleStatus::Verified);
+    let deadline = chain.app().challenge(answers[count - 1].1).unwrap().unwrap().open_deadline;
+    while chain.height() <= deadline {
+        let out = chain.produce(vec![]);
+        if kinds(&out.end_events, "device.challenge_passed") == 1 {
+            break;
+        }
+    }
+    assert_eq!(
+        status(&chain, last),
+        TitleStatus::Active,
+        "checked at the end of a later block, as made in time"
+    );
+    assert!(titles.iter().all(|t| status(&chain, *t) == TitleStatus::Active));
+}

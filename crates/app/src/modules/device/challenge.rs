@@ -15,7 +15,9 @@
 //! 4. **Opened** within `challenge_open_blocks` of the choice: each opened row is recomputed
 //!    exactly from A and B. An opening before the rows are chosen (`rows_not_chosen`), of other
 //!    rows (`rows_not_asked`) or after its deadline (`challenge_deadline_passed`) is refused and
-//!    changes nothing; rows that do not match fail the challenge.
+//!    changes nothing; rows that do not match fail the challenge. A block recomputes at most
+//!    [`ROWS_CHECKED_PER_BLOCK_MAX`] rows: later openings wait, in order, for the end of a later
+//!    block, and count as made in time.
 //! 5. **Settled**: a pass makes the title active (from verified, degraded, offline or
 //!    maintenance), unless its model needs an attestation and it holds no fresh one; a failure
 //!    or a missed deadline makes an active title degraded, and `challenge_failures_offline`
@@ -30,7 +32,8 @@
 //! - The rows of a challenge are drawn from a block hash later than its commitment's block.
 //! - The end-of-block work is bounded: [`ROW_CHOICES_PER_BLOCK_MAX`] row choices,
 //!   [`CHALLENGE_EXPIRIES_PER_BLOCK_MAX`] expiries and [`AUTO_EXAMINED_PER_BLOCK_MAX`] titles
-//!   examined for the ledger's own challenges; what does not fit waits for the next block.
+//!   examined for the ledger's own challenges, and [`ROWS_CHECKED_PER_BLOCK_MAX`] rows
+//!   recomputed in a block (transactions and the end together); what does not fit waits.
 //! - A title's status moves only through `RegistryWrite::change_status`, with the challenge as
 //!   its cause.
 
@@ -57,6 +60,10 @@ pub const CHALLENGE_EXPIRIES_PER_BLOCK_MAX: usize = 64;
 pub const AUTO_EXAMINED_PER_BLOCK_MAX: u64 = 16;
 /// Lines of the per-model challenge table (`challenge_models`).
 pub const CHALLENGE_MODELS_MAX: usize = 64;
+/// Opened rows the ledger recomputes in one block (each costs up to n·64 multiply-adds and n
+/// hashes: about 8 ms at n = 16,384). Openings past it, or while earlier ones wait, are kept and
+/// checked in order at the end of later blocks; they count as made in time.
+pub const ROWS_CHECKED_PER_BLOCK_MAX: u64 = 64;
 
 /// Where a challenge stands.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
@@ -78,6 +85,14 @@ pub enum ChallengeState {
         commitment: Hash,
         /// The rows to open, in this order.
         rows: Vec<u32>,
+    },
+    /// Opened in time; the rows wait for their check at the end of a block (the block's checks
+    /// were used up, [`ROWS_CHECKED_PER_BLOCK_MAX`]).
+    Opened {
+        /// Merkle root over the rows of C's commitment.
+        commitment: Hash,
+        /// The opening, as the device sent it.
+        opening: ChallengeOpening,
     },
     /// Answered in time and correctly.
     Passed,
@@ -159,6 +174,10 @@ const COUNT_KEY: &str = "device/challenge_count";
 const OPEN_COUNT_KEY: &str = "device/challenges_open";
 const ROSTER_LEN_KEY: &str = "device/challenge_roster_len";
 const DOMAIN_AUTO: &[u8] = b"computefi/challenge/auto/v1";
+/// Rows checked so far in a block: `(height, rows)`.
+const CHECKED_KEY: &str = "device/challenge_rows_checked";
+/// Openings waiting for their check, oldest first.
+const CHECKS_KEY: &str = "device/challenge_checks";
 
 /// The requester of the ledger's own challenges.
 pub fn ledger_challenger() -> Address {
@@ -390,6 +409,15 @@ pub fn open(
     let record = for_title(state, title, opening.challenge, ctx.height, |c| c.open_deadline)?;
     let (commitment, rows) = match &record.state {
         ChallengeState::RowsChosen { commitment, rows } => (*commitment, rows.clone()),
+        ChallengeState::Opened { .. } => {
+            return Err(refuse(
+                ErrorCode::UnknownChallenge,
+                format!(
+                    "challenge {} is already opened; its rows are checked at the end of a block",
+                    record.id
+                ),
+            ))
+        }
         ChallengeState::Committed { height, .. } => {
             return Err(refuse(
                 ErrorCode::RowsNotChosen,
@@ -419,8 +447,80 @@ pub fn open(
             format!("challenge {} asks for rows {rows:?}, the opening gives {given:?}", record.id),
         ));
     }
+    let waiting: Vec<u64> = state.get(CHECKS_KEY)?.unwrap_or_default();
+    if !waiting.is_empty() || !take_checks(state, ctx, opening.rows.len())? {
+        return queue_check(state, ctx, record, commitment, opening, waiting);
+    }
     let verdict = check_rows(&record, &commitment, opening)?;
     settle(state, ctx, record, verdict)
+}
+
+/// Counts `rows` against this block's checks: false (and nothing counted) when they do not fit.
+/// One opening always fits an unused block, so none waits for ever.
+fn take_checks(state: &mut Overlay<'_>, ctx: &TxContext, rows: usize) -> Result<bool, ExecError> {
+    let used = match state.get::<(u64, u64)>(CHECKED_KEY)? {
+        Some((height, used)) if height == ctx.height => used,
+        _ => 0,
+    };
+    let rows = u64::try_from(rows).unwrap_or(u64::MAX);
+    let total = used.saturating_add(rows);
+    if used > 0 && total > ROWS_CHECKED_PER_BLOCK_MAX {
+        return Ok(false);
+    }
+    state.put(CHECKED_KEY.to_string(), &(ctx.height, total));
+    Ok(true)
+}
+
+/// Keeps an opening made in time for its check at the end of a later block.
+fn queue_check(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    mut record: ChallengeRecord,
+    commitment: Hash,
+    opening: &ChallengeOpening,
+    mut waiting: Vec<u64>,
+) -> Result<Vec<Event>, ExecError> {
+    record.state = ChallengeState::Opened { commitment, opening: opening.clone() };
+    record.updated_height = ctx.height;
+    state.put(challenge_key(record.id), &record);
+    waiting.push(record.id);
+    let ahead = u64::try_from(waiting.len()).unwrap_or(u64::MAX).saturating_sub(1);
+    state.put(CHECKS_KEY.to_string(), &waiting);
+    Ok(vec![DeviceEvent::ChallengeOpened { challenge: record.id, title: record.title, ahead }.into()])
+}
+
+/// Checks waiting openings in order, as many as this block's checks allow.
+fn check_waiting(state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
+    let mut waiting: Vec<u64> = state.get(CHECKS_KEY)?.unwrap_or_default();
+    let mut events = Vec::new();
+    // Each turn removes one waiting opening or stops, so the loop ends within CHALLENGES_OPEN_MAX.
+    while let Some(&id) = waiting.first() {
+        let Some(record) = challenge(&*state, id)? else {
+            waiting.remove(0);
+            continue;
+        };
+        let ChallengeState::Opened { commitment, opening } = record.state.clone() else {
+            waiting.remove(0);
+            continue;
+        };
+        if !take_checks(state, ctx, opening.rows.len())? {
+            break;
+        }
+        waiting.remove(0);
+        match contained(state, |s| {
+            let verdict = check_rows(&record, &commitment, &opening)?;
+            settle(s, ctx, record.clone(), verdict)
+        })? {
+            Ok(done) => events.extend(done),
+            Err(e) => events.push(DeviceEvent::Stalled { title: record.title, error: e.name }.into()),
+        }
+    }
+    if waiting.is_empty() {
+        state.delete(CHECKS_KEY.to_string());
+    } else {
+        state.put(CHECKS_KEY.to_string(), &waiting);
+    }
+    Ok(events)
 }
 
 fn check_rows(
@@ -553,6 +653,7 @@ fn state_name(state: &ChallengeState) -> &'static str {
         ChallengeState::Open => "open",
         ChallengeState::Committed { .. } => "committed",
         ChallengeState::RowsChosen { .. } => "rows_chosen",
+        ChallengeState::Opened { .. } => "opened",
         ChallengeState::Passed => "passed",
         ChallengeState::Failed { .. } => "failed",
     }
@@ -562,7 +663,8 @@ fn state_name(state: &ChallengeState) -> &'static str {
 /// rows of commitments of earlier blocks are chosen, missed deadlines are settled, and the ledger
 /// issues its own challenges.
 pub fn end_block(state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
-    let mut events = each_due(state, ctx, rows_due_key, ROW_CHOICES_PER_BLOCK_MAX, choose_rows)?;
+    let mut events = check_waiting(state, ctx)?;
+    events.extend(each_due(state, ctx, rows_due_key, ROW_CHOICES_PER_BLOCK_MAX, choose_rows)?);
     events.extend(each_due(state, ctx, deadline_key, CHALLENGE_EXPIRIES_PER_BLOCK_MAX, settle_missed)?);
     events.extend(auto_challenges(state, ctx)?);
     Ok(events)

@@ -94,6 +94,16 @@ pub enum DeviceEvent {
         /// Last height to open them.
         open_deadline: u64,
     },
+    /// `device.challenge_opened`: an opening made in time waits for its check at the end of a
+    /// later block.
+    ChallengeOpened {
+        /// The challenge.
+        challenge: u64,
+        /// The title.
+        title: TitleId,
+        /// Openings waiting ahead of it.
+        ahead: u64,
+    },
     /// `device.challenge_passed` (no reason) or `device.challenge_failed` (with its reason).
     ChallengeSettled {
         /// The challenge.
@@ -203,6 +213,10 @@ impl From<DeviceEvent> for Event {
                     .with("rows", rows.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(","))
                     .with("open_deadline", open_deadline)
             }
+            DeviceEvent::ChallengeOpened { challenge, title, ahead } => Event::new("device.challenge_opened")
+                .with("challenge", challenge)
+                .with("title", title)
+                .with("ahead", ahead),
             DeviceEvent::ChallengeSettled { challenge, title, failure, failures_in_row, status } => {
                 let kind =
                     if failure.is_none() { "device.challenge_passed" } else { "device.challenge_failed" };

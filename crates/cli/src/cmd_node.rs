@@ -88,9 +88,14 @@ fn now_ms() -> u64 {
     computefi_node::chain::now_ms()
 }
 
-/// The devnet's oracle feeds, fed by the dev account alone (quorum 1, one hour maximum age).
+pub mod feeder;
+
+/// The devnet's oracle feeds, fed by the dev account and by the devnet's SIMULATED feeder
+/// ([`feeder`], which submits made-up values and tips while `computefi devnet` runs): quorum 1,
+/// one hour maximum age.
 pub fn devnet_feeds(feeder: Address) -> Vec<computefi_app::modules::oracle::FeedConfig> {
     [
+        ("btc_tip", 0),
         ("btc_usd", 6),
         ("network_difficulty", 0),
         ("hashprice_usd_th_day", 6),
@@ -101,7 +106,7 @@ pub fn devnet_feeds(feeder: Address) -> Vec<computefi_app::modules::oracle::Feed
     .map(|(name, decimals)| computefi_app::modules::oracle::FeedConfig {
         name: name.to_string(),
         decimals,
-        feeders: vec![feeder],
+        feeders: vec![feeder, feeder::feeder_address()],
         quorum: 1,
         max_age_ms: 3_600_000,
     })
@@ -224,7 +229,10 @@ pub fn devnet(home: &Option<PathBuf>, args: DevnetArgs, format: Format) -> anyho
         let options = InitOptions {
             genesis: GenesisOptions {
                 chain_id: DEVNET_CHAIN_ID.to_string(),
-                balances: vec![GenesisBalance { address: dev.address, amount: DEV_FUNDS }],
+                balances: vec![
+                    GenesisBalance { address: dev.address, amount: DEV_FUNDS },
+                    GenesisBalance { address: feeder::feeder_address(), amount: feeder::FEEDER_FUNDS },
+                ],
                 // On a devnet the dev account plays every attestor role, so a newcomer can walk
                 // the whole pipeline alone (see `computefi demo`).
                 claim_issuers: vec![dev.address],
@@ -239,5 +247,28 @@ pub fn devnet(home: &Option<PathBuf>, args: DevnetArgs, format: Format) -> anyho
         init_home(&home, options)?;
     }
     let dev = keyring.show(DEV_KEY).ok().map(|k| k.address);
+    start_simulated_feeder(&home);
     run_node(&home, format, dev)
+}
+
+/// Starts the devnet's simulated feeder when the genesis lists it as the `btc_tip` feeder, and
+/// says so (on stderr, in both output formats).
+fn start_simulated_feeder(home: &Home) {
+    let (Ok(genesis), Ok(config)) = (home.load_genesis(), home.load_config()) else { return };
+    let listed = genesis
+        .oracle_feeds
+        .iter()
+        .any(|f| f.name == "btc_tip" && f.feeders.contains(&feeder::feeder_address()));
+    if !listed {
+        return;
+    }
+    eprintln!(
+        "SIMULATED oracle feeder {}: made-up btc_tip (self-mined easy headers), btc_usd, network_difficulty, \
+         hashprice_usd_th_day and gpu_hour_usd every {} s; devnet only, not market data. Archival mining \
+         headers allowed: {}",
+        feeder::feeder_address(),
+        feeder::FEED_INTERVAL_MS / 1_000,
+        genesis.params.allow_archival_headers
+    );
+    feeder::spawn(format!("http://{}", config.api.listen), genesis.genesis_time_ms);
 }

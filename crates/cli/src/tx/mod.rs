@@ -13,6 +13,7 @@ pub mod delivery;
 pub mod device;
 pub mod identity;
 pub mod lease;
+pub mod oracle;
 pub mod registry;
 pub mod revenue;
 pub mod shares;
@@ -61,6 +62,9 @@ pub enum TxCmd {
     /// Hashrate delivery contracts: offer, accept, cancel.
     #[command(subcommand)]
     Delivery(delivery::DeliveryCmd),
+    /// Oracle feeds: a feeder's value, a Bitcoin tip.
+    #[command(subcommand)]
+    Oracle(oracle::OracleCmd),
 }
 
 /// Runs a transaction command.
@@ -78,6 +82,7 @@ pub fn run(home: &Option<PathBuf>, cmd: TxCmd, format: Format) -> anyhow::Result
         TxCmd::Capacity(cmd) => capacity::build(cmd)?,
         TxCmd::Lease(cmd) => lease::build(cmd)?,
         TxCmd::Delivery(cmd) => delivery::build(cmd)?,
+        TxCmd::Oracle(cmd) => oracle::build(cmd)?,
     };
     let keyring = args.keyring.open(home)?;
     let msgs = build(&keyring)?;

@@ -8,6 +8,7 @@ mod agent;
 mod amm;
 mod api_limits;
 mod devnet;
+mod feeds;
 mod market;
 mod recovery;
 mod spine;

@@ -121,6 +121,10 @@ pub fn devnet_params() -> computefi_app::Params {
         // The devnet's tips are simulated, so real mainnet headers (a simulated ASIC agent's
         // shares) could never build on them: the devnet takes archival headers and says so.
         allow_archival_headers: true,
+        // Simulated GPUs answer capacity challenges on a CPU: no per-model table, so every title
+        // gets `challenge_n` (256, milliseconds on a CPU), and a passed challenge here says
+        // nothing about a GPU (docs/challenges.md).
+        challenge_models: Vec::new(),
         ..computefi_app::Params::default()
     }
 }

@@ -50,6 +50,7 @@ mod tests {
             ("title::DEVICE_KEYS_MAX", title::DEVICE_KEYS_MAX as u64),
             ("title::CAPACITY_ITEMS_MAX", title::CAPACITY_ITEMS_MAX as u64),
             ("title::TEXT_BYTES_MAX", title::TEXT_BYTES_MAX as u64),
+            ("title::STATUS_HISTORY_MAX", title::STATUS_HISTORY_MAX as u64),
             ("compliance::REQUIREMENTS_MAX", compliance::REQUIREMENTS_MAX as u64),
             ("compliance::CONDITIONS_MAX", compliance::CONDITIONS_MAX as u64),
             ("compliance::JURISDICTIONS_MAX", compliance::JURISDICTIONS_MAX as u64),

@@ -196,7 +196,11 @@ fn proof_payloads_from_files_stay_off_unless_send_proofs_is_given() {
         &[],
     );
     assert!(!run.ok);
-    assert!(run.stderr.contains("need --send-proofs") && run.stderr.contains("7007"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("need --send-proofs") && run.stderr.contains("send them on purpose"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

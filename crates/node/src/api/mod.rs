@@ -321,7 +321,7 @@ mod tests {
         post /txs  post /txs/batch  post /simulate  get /txs/{hash}
         get /blocks/{height}  get /proofs/{key}
         get /accounts/{address}  get /assets/{id}/holders  get /assets  get /assets/{id}
-        get /claims/{address}  get /titles  get /titles/{id}  get /vaults/{asset}
+        get /claims/{address}  get /titles  get /titles/{id}  get /titles/{id}/status  get /vaults/{asset}
         get /income/{shares}/{asset}  get /income/{shares}/{asset}/{holder}
         get /feeds  get /feeds/{name}  get /titles/{id}/reports  get /challenges/{id}  get /pools/{a}/{b}
         get /capacity/{token}  get /titles/{id}/capacity

@@ -495,3 +495,25 @@ fn openings_past_a_blocks_checks_wait_in_order_and_still_count_as_in_time() {
     );
     assert!(titles.iter().all(|t| status(&chain, *t) == TitleStatus::Active));
 }
+
+/// Blocks produced after a passed challenge, past every deadline it ever had.
+const BLOCKS_PAST_DEADLINES: u32 = 12;
+
+#[test]
+fn a_passed_challenge_leaves_no_work_behind_for_its_old_deadlines() {
+    let mut chain = TestChain::new();
+    let title = verified_gpu(&mut chain);
+    let idle_root = {
+        let before = chain.app_hash();
+        chain.produce(vec![]);
+        assert_eq!(chain.app_hash(), before, "an empty block changes nothing on its own");
+        before
+    };
+    pass_challenge(&mut chain, title);
+    assert_ne!(chain.app_hash(), idle_root);
+    let settled = chain.app_hash();
+    for _ in 0..BLOCKS_PAST_DEADLINES {
+        chain.produce(vec![]);
+        assert_eq!(chain.app_hash(), settled, "no deadline of a settled challenge is left to clear");
+    }
+}

@@ -341,6 +341,19 @@ fn push(state: &mut Overlay<'_>, key: String, id: u64) -> Result<(), ExecError> 
     Ok(())
 }
 
+/// Takes challenge `id` off the list at `key` (the list goes when it empties), so a deadline
+/// that no longer applies leaves no work, and no write, for the end of its block.
+fn pull(state: &mut Overlay<'_>, key: String, id: u64) -> Result<(), ExecError> {
+    let Some(mut ids) = state.get::<Vec<u64>>(&key)? else { return Ok(()) };
+    ids.retain(|i| *i != id);
+    if ids.is_empty() {
+        state.delete(key);
+    } else {
+        state.put(key, &ids);
+    }
+    Ok(())
+}
+
 /// The open challenge `id` of `title`. A challenge of the title that closed because `deadline`
 /// passed before `height` is refused as late (`challenge_deadline_passed`), any other as unknown.
 fn for_title(
@@ -385,6 +398,7 @@ pub fn answer(
             ),
         ));
     }
+    pull(state, deadline_key(record.answer_deadline), record.id)?;
     record.state = ChallengeState::Committed { commitment: answer.commitment, height: ctx.height };
     record.updated_height = ctx.height;
     state.put(challenge_key(record.id), &record);
@@ -570,6 +584,8 @@ fn settle(
         Err(reason) => ChallengeState::Failed { reason: reason.clone() },
     };
     record.updated_height = ctx.height;
+    pull(state, deadline_key(record.answer_deadline), record.id)?;
+    pull(state, deadline_key(record.open_deadline), record.id)?;
     state.put(challenge_key(record.id), &record);
     state.delete(open_challenge_key(&record.title));
     let open: u64 = state.get(OPEN_COUNT_KEY)?.unwrap_or(0);

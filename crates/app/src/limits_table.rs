@@ -49,6 +49,7 @@ mod tests {
             ("oracle::state::FEEDERS_MAX", oracle::state::FEEDERS_MAX as u128),
             ("oracle::state::FEED_NAME_BYTES_MAX", oracle::state::FEED_NAME_BYTES_MAX as u128),
             ("oracle::state::RECENT_TIPS_MAX", oracle::state::RECENT_TIPS_MAX as u128),
+            ("oracle::state::TIP_TIME_SKEW_S_MAX", oracle::state::TIP_TIME_SKEW_S_MAX as u128),
             ("device::state::SEEN_REPORTS_KEPT", device::state::SEEN_REPORTS_KEPT as u128),
             ("device::challenge::CHALLENGES_OPEN_MAX", device::challenge::CHALLENGES_OPEN_MAX as u128),
             (

@@ -14,7 +14,7 @@
 //! shares count only while the `btc_tip` feed is fresh (its latest tip reported within
 //! `params.btc_tip_fresh_ms` of block time; else `no_fresh_tip`), each must build on one of the
 //! last [`crate::modules::oracle::state::RECENT_TIPS_MAX`] tips (`stale_share`) and its header
-//! time must lie within two hours of the latest tip's ([`HEADER_TIME_SKEW_S_MAX`], Bitcoin's own
+//! time must lie within two hours of the latest tip's ([`TIP_TIME_SKEW_S_MAX`], Bitcoin's own
 //! rule; `share_time_out_of_window`). Where archival headers are allowed no tip is checked.
 //!
 //! # Status
@@ -37,7 +37,7 @@
 use super::event::DeviceEvent;
 use crate::modules::context::TxContext;
 use crate::modules::context::TxHooks;
-use crate::modules::oracle::state::{fresh_tip, is_recent_tip, TipRecord};
+use crate::modules::oracle::state::{fresh_tip, is_recent_tip, TipRecord, TIP_TIME_SKEW_S_MAX};
 use crate::modules::registry::{RegistryRead, RegistryWrite, Title};
 use crate::state::{refuse, ExecError, Overlay, StateRead, StateWrite};
 use borsh::{BorshDeserialize, BorshSerialize};
@@ -47,10 +47,6 @@ use computefi_types::device::ShareBatch;
 use computefi_types::title::{CapacityUnit, StatusCause, TitleClass, TitleStatus};
 use computefi_types::{ErrorCode, Event, Hash, TitleId};
 use serde::{Deserialize, Serialize};
-
-/// Farthest a share's header time may lie from the latest tip's, in seconds: Bitcoin's own limit
-/// on a block's time ahead of the network (2 h), applied both ways.
-pub const HEADER_TIME_SKEW_S_MAX: u64 = 7_200;
 
 /// The open share window of a title, in header time.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
@@ -150,7 +146,7 @@ fn tip_for_shares(state: &Overlay<'_>, ctx: &TxContext) -> Result<Option<TipReco
     }
 }
 
-/// Checks one header against the tip rules: its time lies within [`HEADER_TIME_SKEW_S_MAX`] of
+/// Checks one header against the tip rules: its time lies within [`TIP_TIME_SKEW_S_MAX`] of
 /// the latest tip's, and it builds on a recent tip.
 fn check_against_tip(
     state: &Overlay<'_>,
@@ -159,11 +155,11 @@ fn check_against_tip(
     tip: &TipRecord,
 ) -> Result<(), ExecError> {
     let time_s = u64::from(header.time());
-    if time_s.abs_diff(tip.time_s) > HEADER_TIME_SKEW_S_MAX {
+    if time_s.abs_diff(tip.time_s) > TIP_TIME_SKEW_S_MAX {
         return Err(refuse(
             ErrorCode::ShareTimeOutOfWindow,
             format!(
-                "share {i} header time {time_s} s is more than {HEADER_TIME_SKEW_S_MAX} s from the tip {}'s {} s",
+                "share {i} header time {time_s} s is more than {TIP_TIME_SKEW_S_MAX} s from the tip {}'s {} s",
                 tip.height, tip.time_s
             ),
         ));

@@ -19,13 +19,9 @@ fn require_feeder(state: &Overlay<'_>, feed: &str, ctx: &TxContext) -> Result<Fe
     Ok(config)
 }
 
-/// Farthest a tip header's time may lie past the block time: Bitcoin's own limit on a block's
-/// time ahead of the network's clock, 2 h in seconds.
-pub const TIP_FUTURE_S_MAX: u64 = 7_200;
-
 /// Reads a tip header: its hash and time. The header must meet its own `bits` (the ledger
 /// checks its form, not Bitcoin's chain: the feeders are trusted for that) and its time may lie
-/// at most [`TIP_FUTURE_S_MAX`] past the block time.
+/// at most [`TIP_TIME_SKEW_S_MAX`] past the block time.
 fn tip_header(ctx: &TxContext, header: &[u8]) -> Result<(Hash, u64), ExecError> {
     let bad = |why: String| TxError::new(ErrorCode::InvalidPayload, why);
     let parsed = Header::parse(header).map_err(|e| bad(format!("tip header: {e}")))?;
@@ -40,10 +36,10 @@ fn tip_header(ctx: &TxContext, header: &[u8]) -> Result<(Hash, u64), ExecError> 
         .into());
     }
     let time_s = u64::from(parsed.time());
-    let latest_s = (ctx.time_ms / 1_000).saturating_add(TIP_FUTURE_S_MAX);
+    let latest_s = (ctx.time_ms / 1_000).saturating_add(TIP_TIME_SKEW_S_MAX);
     if time_s > latest_s {
         return Err(bad(format!(
-            "tip header time {time_s} s is more than {TIP_FUTURE_S_MAX} s past the block time {} s",
+            "tip header time {time_s} s is more than {TIP_TIME_SKEW_S_MAX} s past the block time {} s",
             ctx.time_ms / 1_000
         ))
         .into());

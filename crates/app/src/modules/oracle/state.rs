@@ -159,6 +159,9 @@ pub fn hashprice_micro_usd_per_th_day(
 pub const TIP_FEED: &str = "btc_tip";
 /// Recent tips a share may build on (about two hours of Bitcoin blocks).
 pub const RECENT_TIPS_MAX: u64 = 12;
+/// Farthest, in seconds, a tip header's time may lie past the block time, and a share's header
+/// time from the latest tip's: Bitcoin's own two-hour limit on a block's time.
+pub const TIP_TIME_SKEW_S_MAX: u64 = 7_200;
 
 /// Key of a recent tip, by its hash (usual hex): holds its Bitcoin height.
 pub(super) fn tip_key(hash: &computefi_types::Hash) -> String {

@@ -10,6 +10,7 @@ use computefi_testkit::{refused, run, TestChain};
 use computefi_types::device::*;
 use computefi_types::title::*;
 use computefi_types::*;
+use proptest::prelude::*;
 
 /// Header time of `MAINNET_822528[i]`, s.
 fn time_of(i: usize) -> u64 {
@@ -216,6 +217,38 @@ fn a_share_timed_before_the_open_window_or_inside_the_last_closed_one_is_refused
     assert!(chain.app().hashrate(&title).unwrap().is_some());
     send_refused(&mut chain, title, &[13], 1_000, ErrorCode::ShareTimeOutOfWindow);
     send(&mut chain, title, &[15], 1_000).expect("a share after the closed window opens the next");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// However a window's shares are split into reports, and however long the chain waits between
+    /// them, the estimate is the same: it depends on the header times alone.
+    #[test]
+    fn the_estimate_does_not_depend_on_how_or_when_the_shares_are_sent(
+        cuts in proptest::collection::btree_set(1usize..6, 0..5),
+        gaps_s in proptest::collection::vec(0u64..7_200, 5),
+    ) {
+        let span_s = time_of(6) - time_of(1);
+        let mut chain = TestChain::with_genesis(|g| {
+            g.params.allow_archival_headers = true;
+            g.params.hashrate_window_ms = span_s * 1_000;
+        });
+        let title = verified_asic(&mut chain, 20_000);
+        let difficulty = difficulty_for(20_000_000_000_000, span_s);
+        let mut bounds: Vec<usize> = vec![1];
+        bounds.extend(cuts.iter().map(|c| c + 1));
+        bounds.push(7);
+        for (i, pair) in bounds.windows(2).enumerate() {
+            chain.skip_time(gaps_s[i] * 1_000);
+            let which: Vec<usize> = (pair[0]..pair[1]).collect();
+            send(&mut chain, title, &which, difficulty).unwrap();
+        }
+        let record = chain.app().hashrate(&title).unwrap().expect("the last share closes the window");
+        let expected = (1u128 << 32) * 5 * u128::from(difficulty) / u128::from(span_s);
+        prop_assert_eq!(record.estimate_hs, expected.to_string());
+        prop_assert_eq!((record.shares, record.window_s), (6, span_s));
+    }
 }
 
 // ---- status from evidence ----

@@ -1,7 +1,7 @@
 //! Capacity tokens, compute leases and hashrate delivery contracts: whole blocks through
 //! `TestChain`, with block time moved forward by hours where a test needs it.
 
-use crate::reports::{active_asic, two_shares_over_a_window};
+use crate::shares::{active_asic, two_shares_estimate_hs, two_shares_over_a_window};
 use computefi_app::modules::capacity::Holding;
 use computefi_app::modules::lease::{LeaseState, OrderState};
 use computefi_app::modules::{delivery, lease};
@@ -395,7 +395,7 @@ fn a_delivery_contract_that_under_delivers_refunds_the_buyer_and_records_a_penal
     let receipt = two_shares_over_a_window(&mut chain, title);
     let broken = receipt.events.iter().find(|e| e.kind == "delivery.broken").expect("the contract broke");
     let bps: u128 = broken.attr("delivered_bps").unwrap().parse().unwrap();
-    let estimate = (1u128 << 32) * 28_000 / 5;
+    let estimate = two_shares_estimate_hs();
     assert_eq!(bps, estimate * 10_000 / 100_000_000_000_000);
     let c = chain.app().contract(id).unwrap().unwrap();
     assert_eq!(c.state, delivery::ContractState::Broken);

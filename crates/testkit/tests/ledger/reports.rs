@@ -2,13 +2,9 @@
 
 use computefi_app::modules::oracle::{self, FeedConfig};
 use computefi_testkit::fixtures::{
-    alice, bob, carol, device, envelope, gpu_title, location, operator,
-    register, report, telemetry,
+    alice, bob, carol, device, envelope, gpu_title, location, operator, register, report, telemetry,
 };
 use computefi_testkit::{refused, run, TestAccount, TestChain};
-
-/// The share helpers moved to `shares`; the market tests still reach them here.
-pub(crate) use crate::shares::{active_asic, two_shares_over_a_window};
 use computefi_types::device::*;
 use computefi_types::title::*;
 use computefi_types::*;

@@ -4,7 +4,9 @@
 //! or at the edge of `u128`. A module added to the ledger adds its generators to [`KINDS`].
 
 use super::gen::Gen;
-use crate::fixtures::{self, device, BLOCK_1, BLOCK_100000, BLOCK_100001};
+use crate::fixtures::{
+    self, device, ACTIVATION_SHARES, BLOCK_1, BLOCK_100000, MAINNET_822528, MAINNET_822528_HEIGHT,
+};
 use crate::{auditor, issuer, TestAccount};
 use computefi_app::modules::capacity::provider_of;
 use computefi_app::modules::delivery::ContractState;
@@ -49,13 +51,13 @@ const KINDS: &[(u32, Maker)] = &[
     (3, revenue_deposit),
     (3, revenue_claim),
     (1, revenue_authorize),
-    (6, device_report),
+    (10, device_report),
     (2, device_request_challenge),
     (1, device_request_attestation),
     (1, device_mark_offline),
     (1, device_expire),
     (2, oracle_submit),
-    (1, oracle_tip),
+    (3, oracle_tip),
     (4, amm_create),
     (3, amm_add),
     (3, amm_remove),
@@ -551,13 +553,45 @@ fn payload(g: &mut Gen, t: &Title) -> Payload {
     match g.rng.gen_range(0..20) {
         0 => Payload::Meter(MeterReading { meter_wh: g.rng.gen() }),
         1 => Payload::Attestation(Attestation { report: vec![0; 64], cert_chain: String::new() }),
-        _ if t.spec.class == TitleClass::AsicMiner => {
-            let headers = [BLOCK_100000, BLOCK_100001, BLOCK_1];
-            let difficulty = if g.chance(80) { 14_000 } else { g.rng.gen_range(0..=u64::MAX) };
-            fixtures::shares(&[headers[g.rng.gen_range(0..3)]], difficulty)
-        }
+        _ if t.spec.class == TitleClass::AsicMiner => share_batch(g, t),
         _ => fixtures::telemetry(g.rng.gen_range(0..=t.spec.count + 1)),
     }
+}
+
+/// Mining shares for ASIC title `t`: mostly a run of consecutive recent mainnet headers at the
+/// difficulty that puts the window at the title's claim (they count where the tips they build on
+/// were reported, and each header only once), now and then one header at a weak difficulty, an
+/// archival header (no fresh tip covers it) or any difficulty at all.
+fn share_batch(g: &mut Gen, t: &Title) -> Payload {
+    // Mostly headers that build on the latest tips reported (the last one reported is index
+    // `latest`, so headers up to `latest + 1` have their parent among the recent tips).
+    let latest = g.world.tip_height.and_then(|h| h.checked_sub(MAINNET_822528_HEIGHT)).map(|i| i as usize);
+    let first = match latest {
+        Some(l) if g.chance(80) && l + 1 < MAINNET_822528.len() => {
+            g.rng.gen_range(l.saturating_sub(8).max(1)..=l + 1)
+        }
+        _ => g.rng.gen_range(1..MAINNET_822528.len()),
+    };
+    let count = g.rng.gen_range(1..=ACTIVATION_SHARES).min(MAINNET_822528.len() - first);
+    let headers = &MAINNET_822528[first..first + count];
+    let claimed_hs = t.spec.capacity.first().map_or(0, |c| u128::from(c.milli) * 1_000_000_000);
+    match g.rng.gen_range(0..10) {
+        0 => fixtures::shares(&[[BLOCK_100000, BLOCK_1][g.rng.gen_range(0..2)]], 14_000),
+        1 => fixtures::shares(headers, g.rng.gen_range(0..=u64::MAX)),
+        2 => fixtures::shares(&headers[..1], 14_000),
+        _ => {
+            let times: Vec<u64> =
+                headers.iter().map(|h| u64::from(u32::from_le_bytes(header_time(h)))).collect();
+            let span_s = times.iter().max().copied().unwrap_or(0) - times.iter().min().copied().unwrap_or(0);
+            fixtures::shares(headers, fixtures::difficulty_for(claimed_hs, span_s.max(1)))
+        }
+    }
+}
+
+/// The time field (bytes 68..72, little-endian) of an 80-byte header in hex.
+fn header_time(hex_text: &str) -> [u8; 4] {
+    let h = fixtures::header(hex_text);
+    [h[68], h[69], h[70], h[71]]
 }
 
 fn device_report(g: &mut Gen) -> Made {
@@ -617,10 +651,31 @@ fn oracle_submit(g: &mut Gen) -> Made {
     Some((who, Msg::Oracle(OracleMsg::Submit { feed, value })))
 }
 
+/// A `btc_tip` report by a feeder: a recent mainnet header at its height (so shares on it count
+/// for a while), now and then at a wrong height, a header that misses its own bits, or a retired
+/// hash-only tip.
 fn oracle_tip(g: &mut Gen) -> Made {
-    let height: u64 = g.rng.gen_range(0..=1_000_000);
-    let hash = sha256(&height.to_le_bytes());
-    Some((g.actors[0].clone(), Msg::Oracle(OracleMsg::SubmitTip { height, hash })))
+    // Mostly the next block after the latest tip, as a feeder following the chain reports it.
+    let next =
+        g.world.tip_height.and_then(|h| h.checked_sub(MAINNET_822528_HEIGHT)).map_or(0, |i| i as usize + 1);
+    let i = if g.chance(75) && next < MAINNET_822528.len() {
+        next
+    } else {
+        g.rng.gen_range(0..MAINNET_822528.len())
+    };
+    let mut height = MAINNET_822528_HEIGHT + i as u64;
+    let mut header = fixtures::header(MAINNET_822528[i]).to_vec();
+    match g.rng.gen_range(0..20) {
+        0 => height = g.rng.gen_range(0..=1_000_000),
+        1 => header[0] ^= 1, // no longer meets its bits
+        2 => {
+            let hash = sha256(&height.to_le_bytes());
+            return Some((g.actors[0].clone(), Msg::Oracle(OracleMsg::SubmitTip { height, hash })));
+        }
+        _ => {}
+    }
+    let who = g.actors[g.rng.gen_range(0..3)].clone();
+    Some((who, Msg::Oracle(OracleMsg::SubmitTipHeader { height, header })))
 }
 
 // ---- amm ----
@@ -751,7 +806,12 @@ fn amm_swap_out(g: &mut Gen) -> Made {
 
 fn capacity_issue(g: &mut Gen) -> Made {
     let class = if g.chance(70) { TitleClass::GpuServer } else { TitleClass::AsicMiner };
-    let t = title_where(g, verified(class))?;
+    // Mostly an active title (capacity comes only from live titles), now and then any verified.
+    let t = if g.chance(85) {
+        title_where(g, |t| t.spec.class == class && t.status == TitleStatus::Active)?
+    } else {
+        title_where(g, verified(class))?
+    };
     let who = g.signer_for(&provider_of(&t));
     let now = g.world.time_ms;
     let gpu = (t.spec.class == TitleClass::GpuServer) != g.chance(10);
@@ -939,7 +999,11 @@ fn lease_close(g: &mut Gen) -> Made {
 // ---- delivery ----
 
 fn delivery_offer(g: &mut Gen) -> Made {
-    let t = title_where(g, verified(TitleClass::AsicMiner))?;
+    let t = if g.chance(85) {
+        title_where(g, |t| t.spec.class == TitleClass::AsicMiner && t.status == TitleStatus::Active)?
+    } else {
+        title_where(g, verified(TitleClass::AsicMiner))?
+    };
     let who = g.funded();
     let claimed = t.spec.capacity.first().map_or(1, |c| c.milli);
     let ths_milli = if g.chance(10) { claimed + 1 } else { g.rng.gen_range(1..=claimed.max(1)) };

@@ -49,6 +49,8 @@ pub(crate) struct World {
     pub balances: BTreeMap<Address, Vec<(AssetId, u128)>>,
     /// Assets whose transfer rules name a controller, with the controller.
     pub controllers: Vec<(AssetId, Address)>,
+    /// Bitcoin height of the latest `btc_tip` reported.
+    pub tip_height: Option<u64>,
 }
 
 fn read<T>(what: &str, r: Result<T, impl std::fmt::Display>) -> Result<T, Broken> {
@@ -93,6 +95,7 @@ impl World {
             balances.insert(*who, view.balances.into_iter().map(|b| (b.asset, b.amount.0)).collect());
         }
         let (orders, leases) = check::orders_and_leases(app)?;
+        let tip = read("the latest tip", computefi_app::modules::oracle::state::latest_tip(&state))?;
         Ok(World {
             height: chain.height(),
             time_ms: chain.time_ms(),
@@ -108,6 +111,7 @@ impl World {
             reports,
             balances,
             controllers,
+            tip_height: tip.map(|t| t.height),
         })
     }
 

@@ -7,9 +7,9 @@
 //! | code | meaning | action |
 //! |---|---|---|
 //! | 7003 replayed, 7004 gap, 7005 broken chain, 7006 stale | out of step with the ledger (e.g. after a crash) | resync from `GET /titles/{id}/reports` |
-//! | 7007 invalid payload | this report can never be accepted | drop it (logged), resync the rest |
+//! | 7007 invalid payload; 7008 duplicate, 7009 weak, 7014 unbound, 7015 stale or 7025 mistimed shares; 7012 unknown challenge, 7016 past its deadline, 7017 rows not asked | this report can never be accepted | drop it (logged), resync the rest |
 //! | 7 / 8 nonce | another transaction of the account got there first | ask the nonce again, retry |
-//! | 10 no fee funds, 11 mempool full, 13 node unavailable, no answer | passing | keep the queue, retry later |
+//! | 10 no fee funds, 11 mempool full, 13 node unavailable, 7024 no fresh Bitcoin tip yet, 7018 rows not chosen yet, no answer | passing | keep the queue, retry later |
 //! | 7001 unknown key, anything else | configuration | stop with the ledger's message |
 
 use crate::chain::{is_stale, Link, Resync, Signer};
@@ -30,6 +30,16 @@ const SEQUENCE_GAP: u32 = ErrorCode::SequenceGap as u32;
 const BROKEN_CHAIN: u32 = ErrorCode::BrokenReportChain as u32;
 const STALE: u32 = ErrorCode::StaleReport as u32;
 const INVALID_PAYLOAD: u32 = ErrorCode::InvalidPayload as u32;
+const DUPLICATE_SHARE: u32 = ErrorCode::DuplicateShare as u32;
+const SHARE_TOO_WEAK: u32 = ErrorCode::ShareTooWeak as u32;
+const SHARE_NOT_BOUND: u32 = ErrorCode::ShareNotBound as u32;
+const STALE_SHARE: u32 = ErrorCode::StaleShare as u32;
+const SHARE_TIME_OUT_OF_WINDOW: u32 = ErrorCode::ShareTimeOutOfWindow as u32;
+const UNKNOWN_CHALLENGE: u32 = ErrorCode::UnknownChallenge as u32;
+const CHALLENGE_DEADLINE_PASSED: u32 = ErrorCode::ChallengeDeadlinePassed as u32;
+const ROWS_NOT_ASKED: u32 = ErrorCode::RowsNotAsked as u32;
+const NO_FRESH_TIP: u32 = ErrorCode::NoFreshTip as u32;
+const ROWS_NOT_CHOSEN: u32 = ErrorCode::RowsNotChosen as u32;
 const NONCE_REUSED: u32 = ErrorCode::NonceReused as u32;
 const NONCE_FUTURE: u32 = ErrorCode::NonceFuture as u32;
 const INSUFFICIENT_FEE: u32 = ErrorCode::InsufficientFee as u32;
@@ -176,7 +186,10 @@ impl<N: NodeApi> Flusher<'_, N> {
                 let height = self.node.status().map_err(retry)?.height;
                 self.resync(store, state, height)
             }
-            Some(INVALID_PAYLOAD) => {
+            Some(
+                INVALID_PAYLOAD | DUPLICATE_SHARE | SHARE_TOO_WEAK | SHARE_NOT_BOUND | STALE_SHARE
+                | SHARE_TIME_OUT_OF_WINDOW | UNKNOWN_CHALLENGE | CHALLENGE_DEADLINE_PASSED | ROWS_NOT_ASKED,
+            ) => {
                 tracing::error!(sequence, kind = kind(head), "the ledger refuses this report and always will; dropped: {e}");
                 state.queue.pop_front();
                 save(store, state)?;
@@ -194,7 +207,8 @@ impl<N: NodeApi> Flusher<'_, N> {
             // queue for the next round.
             Some(
                 MEMPOOL_FULL | DUPLICATE_TX | NODE_UNAVAILABLE | ACCOUNT_TXS_FULL | MEMPOOL_FEE_TOO_LOW
-                | TX_EVICTED | TX_EXPIRED | INTERNAL | REQUEST_TIMEOUT | CONNECTIONS_FULL,
+                | TX_EVICTED | TX_EXPIRED | INTERNAL | REQUEST_TIMEOUT | CONNECTIONS_FULL | NO_FRESH_TIP
+                | ROWS_NOT_CHOSEN,
             )
             | None => Err(retry(e)),
             Some(UNKNOWN_DEVICE_KEY) => Err(FlushError::Fatal(format!(

@@ -25,6 +25,8 @@ struct Ledger {
     unfunded_code: u32,
     /// Refuse the next transaction with this code, as a busy mempool would.
     busy_once: Option<u32>,
+    /// The code every share batch is refused with (the model node counts no shares).
+    shares_code: u32,
     /// Apply the next transaction, then answer as if the connection dropped.
     lose_next_answer: bool,
     unreachable: bool,
@@ -52,6 +54,7 @@ impl ModelNode {
                 keys,
                 balance_ok: true,
                 unfunded_code: 10,
+                shares_code: 7007,
                 ..Ledger::default()
             }),
         }
@@ -92,7 +95,7 @@ impl ModelNode {
         } else if env.prev_hash != last.hash {
             return Err(refused(7005));
         } else if matches!(env.payload, Payload::Shares(_)) {
-            return Err(refused(7007));
+            return Err(refused(l.shares_code));
         } else {
             l.last = Some(Link { sequence: env.sequence, hash });
             l.seen.insert(env.sequence, hash);
@@ -232,7 +235,23 @@ fn a_crash_after_the_ledger_accepted_a_report_resumes_without_sending_it_twice()
 
 #[test]
 fn a_payload_the_ledger_refuses_is_dropped_and_the_rest_chained_again() {
+    let never = [
+        ErrorCode::InvalidPayload,
+        ErrorCode::DuplicateShare,
+        ErrorCode::ShareTooWeak,
+        ErrorCode::ShareNotBound,
+        ErrorCode::StaleShare,
+        ErrorCode::ShareTimeOutOfWindow,
+    ];
+    for code in never {
+        dropped_and_chained_again(code as u32);
+    }
+}
+
+/// A share batch refused with `code` leaves the queue; the reports after it are chained again.
+fn dropped_and_chained_again(code: u32) {
     let s = Setup::new();
+    s.node.ledger.borrow_mut().shares_code = code;
     let (store, mut state) = s.open();
     let shares = Payload::Shares(ShareBatch { headers: vec![[0; 80]], difficulty: 1, proofs: Vec::new() });
     s.enqueue(&store, &mut state, vec![meter(1), shares, meter(2), meter(3)]);
@@ -331,6 +350,8 @@ fn a_busy_or_failing_node_keeps_the_report_queued_for_the_next_round() {
         ErrorCode::Internal,
         ErrorCode::RequestTimeout,
         ErrorCode::ConnectionsFull,
+        ErrorCode::NoFreshTip,
+        ErrorCode::RowsNotChosen,
     ];
     for code in busy {
         let s = Setup::new();

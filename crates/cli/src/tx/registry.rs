@@ -8,15 +8,12 @@ use computefi_types::title::{TitleSpec, TitleStatus};
 use computefi_types::{sha256, Amount, Hash, Msg, RegistryMsg, TitleId};
 use std::path::PathBuf;
 
-/// Title states an operator may set.
+/// The one status an operator may declare: every other comes from evidence (challenges, share
+/// windows, attestations) or from the holder (redeem, retire).
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum StatusArg {
-    /// In service.
-    Active,
-    /// Below declared capacity.
-    Degraded,
-    /// Not reachable.
-    Offline,
+    /// Down for maintenance: leases pause and are not charged; new evidence makes it active again.
+    Maintenance,
 }
 
 /// `tx registry …`.
@@ -62,7 +59,8 @@ pub enum RegistryCmd {
         #[command(flatten)]
         tx: TxArgs,
     },
-    /// Move a title between active, degraded and offline (operator only).
+    /// Declare a title in service down for maintenance (operator only); only evidence makes it
+    /// active again (`computefi tx device challenge`, share windows).
     SetStatus {
         /// The title.
         title: TitleId,
@@ -147,9 +145,7 @@ pub fn build(cmd: RegistryCmd) -> anyhow::Result<(TxArgs, BuildMsgs)> {
         }
         RegistryCmd::SetStatus { title, status, tx } => {
             let status = match status {
-                StatusArg::Active => TitleStatus::Active,
-                StatusArg::Degraded => TitleStatus::Degraded,
-                StatusArg::Offline => TitleStatus::Offline,
+                StatusArg::Maintenance => TitleStatus::Maintenance,
             };
             (tx, one(Msg::Registry(RegistryMsg::SetStatus { title, status })))
         }

@@ -266,6 +266,12 @@ impl App {
         Ok(Committed(self.store()).reservations(title)?)
     }
 
+    /// How many reservations (live capacity tokens, leases, delivery contracts) keep a title from
+    /// retiring or being redeemed.
+    pub fn reservation_count(&self, title: &TitleId) -> Result<u64, AppError> {
+        Ok(Committed(self.store()).reservation_count(title)?)
+    }
+
     /// An order.
     pub fn order(&self, id: u64) -> Result<Option<Order>, AppError> {
         Ok(Committed(self.store()).order(id)?)

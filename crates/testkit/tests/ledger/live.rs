@@ -80,8 +80,7 @@ fn status(chain: &TestChain, title: TitleId) -> TitleStatus {
 
 /// How many reservations the registry counts on the title.
 fn reservation_count(chain: &TestChain, title: TitleId) -> u64 {
-    let proof = chain.app().prove(&format!("registry/reservations/{title}"), None).unwrap();
-    proof.value.map_or(0, |v| borsh::from_slice(&v).unwrap())
+    chain.app().reservation_count(&title).unwrap()
 }
 
 // ---- messages ----

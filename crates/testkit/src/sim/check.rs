@@ -222,6 +222,40 @@ pub fn reservations_within_capacity(app: &App) -> Result<(), Broken> {
     Ok(())
 }
 
+/// Every title's reservation count (what keeps it from retiring) equals what rests on it: its
+/// capacity reservations, plus the open leases and running contracts redeemed from its tokens.
+pub fn reservation_counts_are_exact(app: &App) -> Result<(), Broken> {
+    let (_, leases) = orders_and_leases(app)?;
+    let contracts = contracts(app)?;
+    for title in read("titles", app.titles())? {
+        let reserved = read("reservations", app.reservations(&title.id))?.len();
+        let prepaid_leases = leases
+            .iter()
+            .filter(|l| {
+                l.title == title.id
+                    && l.token.is_some()
+                    && !matches!(l.state, lease::LeaseState::Closed { .. })
+            })
+            .count();
+        let prepaid_contracts = contracts
+            .iter()
+            .filter(|c| {
+                c.title == title.id && c.token.is_some() && c.state == delivery::ContractState::Active
+            })
+            .count();
+        let expected = (reserved + prepaid_leases + prepaid_contracts) as u64;
+        let count = read("the reservation count", app.reservation_count(&title.id))?;
+        if count != expected {
+            return Err(format!(
+                "title {}: the registry counts {count} reservations, but {reserved} capacity reservations, \
+                 {prepaid_leases} prepaid leases and {prepaid_contracts} prepaid contracts rest on it",
+                title.id
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Every pool, read from its state records.
 pub fn pools(app: &App) -> Result<Vec<Pool>, Broken> {
     let rows = app

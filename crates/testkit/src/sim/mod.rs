@@ -379,6 +379,7 @@ impl Sim {
         check::escrow_is_backed(app).map_err(|d| (Invariant::Escrow, d))?;
         check::income_is_backed(app, actors).map_err(|d| (Invariant::Income, d))?;
         check::reservations_within_capacity(app).map_err(|d| (Invariant::Reservations, d))?;
+        check::reservation_counts_are_exact(app).map_err(|d| (Invariant::Reservations, d))?;
         check::pool_reserves(app, &self.donated).map_err(|d| (Invariant::PoolReserves, d))
     }
 }

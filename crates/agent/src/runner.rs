@@ -289,6 +289,12 @@ impl<N: NodeApi> Agent<'_, N> {
         if payloads.is_empty() {
             return Ok(());
         }
+        self.sign_and_queue(payloads, height)
+    }
+
+    /// Signs `payloads` as the next envelopes of the key's chain, valid from `height`, and saves
+    /// them in the queue, all in one write.
+    fn sign_and_queue(&mut self, payloads: Vec<Payload>, height: u64) -> Result<(), FlushError> {
         let signer = Signer {
             title: self.state.title,
             key: self.key.signing(),
@@ -334,16 +340,7 @@ impl<N: NodeApi> Agent<'_, N> {
         if let Some(path) = self.opts.challenges_file.clone() {
             payloads.extend(self.read_challenges(&path, room.min(CHALLENGES_PER_ROUND_MAX)));
         }
-        let signer = Signer {
-            title: self.state.title,
-            key: self.key.signing(),
-            window_blocks: self.opts.window_blocks,
-        };
-        for payload in payloads {
-            let report = self.state.chain.sign(&signer, payload, height);
-            self.state.queue.push_back(report);
-        }
-        self.store.save(&self.state).map_err(|e| FlushError::Fatal(format!("{e:#}")))
+        self.sign_and_queue(payloads, height)
     }
 
     /// The next step of the title's open challenge, each made once: the commitment while the

@@ -492,6 +492,9 @@ error_codes! {
         /// Too many live capacity tokens.
         #[error("too many live capacity tokens: the title or the ledger holds the most unexpired capacity tokens it may; wait for some to expire")]
         TooManyTokens = 8105 => "too_many_tokens",
+        /// Not the whole token.
+        #[error("not the whole token: a capacity token is returned whole, by an account holding its entire issued supply with none redeemed; buy the rest back first, or let it expire")]
+        TokenNotWhole = 8106 => "token_not_whole",
         /// Bad order.
         #[error("bad order: GPUs, hours, the price limit and the deposit must be above zero and within their limits, the model named, the green share at most 10000 bps and an automatic acceptance height in the future; fix the order")]
         BadOrder = 8200 => "bad_order",

@@ -181,7 +181,12 @@ fn registry_events_are_the_wire_events_of_before() {
             before("registry.appraised").with("value", Amount(5)).with("appraiser", a),
         ),
         (
-            R::Status { title, from: TitleStatus::Active, status: TitleStatus::Degraded, cause: "share_window" },
+            R::Status {
+                title,
+                from: TitleStatus::Active,
+                status: TitleStatus::Degraded,
+                cause: "share_window",
+            },
             before("registry.status")
                 .with("from", "Active")
                 .with("status", format!("{:?}", TitleStatus::Degraded))
@@ -348,6 +353,15 @@ fn market_pool_and_capacity_events_are_the_wire_events_of_before() {
         (
             CapacityEvent::Redeemed { token: lp, amount: Amount(48_000) }.into(),
             Event::new("capacity.redeemed").with("token", lp).with("amount", Amount(48_000)),
+        ),
+        (
+            CapacityEvent::Returned { token: lp, title: TitleId([4; 20]), by: a, supply: Amount(48_000) }
+                .into(),
+            Event::new("capacity.returned")
+                .with("token", lp)
+                .with("title", TitleId([4; 20]))
+                .with("by", a)
+                .with("supply", Amount(48_000)),
         ),
         (
             CapacityEvent::Expired { token: lp, title: TitleId([4; 20]), end_ms: 9 }.into(),

@@ -68,6 +68,15 @@ pub enum CapacityCmd {
         #[command(flatten)]
         tx: TxArgs,
     },
+    /// Return a whole token before its window ends (you hold its entire issued supply, none
+    /// redeemed): it is burned and the title's capacity is free again, so the title may retire.
+    Return {
+        /// The capacity token.
+        token: AssetId,
+        /// Shared options.
+        #[command(flatten)]
+        tx: TxArgs,
+    },
 }
 
 /// Messages of `tx capacity …`.
@@ -89,6 +98,7 @@ pub fn build(cmd: CapacityCmd) -> anyhow::Result<(TxArgs, BuildMsgs)> {
         CapacityCmd::RedeemThsDay { token, amount, tx } => {
             (tx, one(Msg::Capacity(CapacityMsg::RedeemThsDay { token, amount })))
         }
+        CapacityCmd::Return { token, tx } => (tx, one(Msg::Capacity(CapacityMsg::Return { token }))),
     })
 }
 

@@ -4,10 +4,10 @@
 use computefi_app::modules::{amm, delivery, lease, revenue};
 use computefi_testkit::fixtures::{
     activate_asic, alice, asic_title, bob, carol, cfi, challenge_product, chosen_rows, commit_challenge,
-    envelope, gpu_title, issue, next_report, open_challenge_of, open_challenge_rows, operator,
+    envelope, gpu_title, issue, next_report, open_challenge_of, open_challenge_rows, operator, outsider,
     pass_challenge, register, report, set_status, telemetry, verify,
 };
-use computefi_testkit::{refused, run, TestAccount, TestChain};
+use computefi_testkit::{msgs, refused, run, TestAccount, TestChain};
 use computefi_types::device::Payload;
 use computefi_types::title::*;
 use computefi_types::*;
@@ -205,7 +205,7 @@ fn redeeming_gpu_hours_of_a_degraded_title_is_refused() {
     activate(&mut chain, title);
     let now = chain.time_ms();
     let token = token_of(&run(&mut chain, &alice(), gpu_hours(title, 2, now, 4)).unwrap());
-    run(&mut chain, &alice(), msgs_send(&carol().address, &token, 4_000)).unwrap();
+    run(&mut chain, &alice(), msgs::send(&carol().address, &token, 4_000)).unwrap();
     degrade(&mut chain, title);
     let err = refuses(&mut chain, &carol(), redeem(token, 1, 2), ErrorCode::TitleNotActive);
     assert!(err.detail.contains("Degraded"), "{err}");
@@ -214,10 +214,6 @@ fn redeeming_gpu_hours_of_a_degraded_title_is_refused() {
     activate(&mut chain, title);
     run(&mut chain, &carol(), redeem(token, 1, 2)).expect("redeemed once the title is active again");
     assert_eq!(chain.balance(&carol().address, &token), Amount(2_000));
-}
-
-fn msgs_send(to: &Address, asset: &AssetId, amount: u128) -> Msg {
-    computefi_testkit::msgs::send(to, asset, amount)
 }
 
 // ---- no retiring under reservations ----
@@ -270,7 +266,7 @@ fn the_reservation_count_follows_tokens_leases_and_prepaid_leases_back_to_zero()
     let token = token_of(&run(&mut chain, &alice(), gpu_hours(title, 2, now, 2)).unwrap());
     run(&mut chain, &alice(), gpu_hours(title, 1, now + 3 * HOUR_MS, 1)).unwrap();
     let ordered = lease(&mut chain, title, usd, 1, 1, 100);
-    run(&mut chain, &alice(), msgs_send(&carol().address, &token, 2_000)).unwrap();
+    run(&mut chain, &alice(), msgs::send(&carol().address, &token, 2_000)).unwrap();
     let prepaid = run(&mut chain, &carol(), redeem(token, 1, 1)).unwrap();
     assert!(prepaid.events.iter().any(|e| e.kind == "lease.opened"));
     // Two tokens, a lease from an order and a prepaid lease (which uses its token's GPUs).
@@ -397,7 +393,7 @@ fn income_of_shares_in_a_pool_goes_to_the_holders_outside_it() {
     let mut chain = TestChain::new();
     let (title, shares) = shares(&mut chain, 1_000_000);
     let usd = usd(&mut chain);
-    run(&mut chain, &alice(), msgs_send(&bob().address, &shares, 250_000)).unwrap();
+    run(&mut chain, &alice(), msgs::send(&bob().address, &shares, 250_000)).unwrap();
     run(&mut chain, &bob(), computefi_testkit::msgs::create_pool(&shares, &usd, 250_000, 250_000)).unwrap();
     // Alice holds 750,000 shares; the pool the other 250,000, which earn nothing.
     run(&mut chain, &alice(), deposit(title, 900_000)).unwrap();
@@ -424,7 +420,7 @@ fn income_deposited_while_every_share_sits_in_modules_waits_for_the_next_deposit
     let mut chain = TestChain::new();
     let (title, shares) = shares(&mut chain, 1_000_000);
     let usd = usd(&mut chain);
-    run(&mut chain, &alice(), msgs_send(&bob().address, &shares, 1_000_000)).unwrap();
+    run(&mut chain, &alice(), msgs::send(&bob().address, &shares, 1_000_000)).unwrap();
     run(&mut chain, &bob(), computefi_testkit::msgs::create_pool(&shares, &usd, 1_000_000, 1_000_000))
         .unwrap();
     run(&mut chain, &alice(), deposit(title, 500_000)).unwrap();
@@ -505,7 +501,7 @@ proptest! {
         let (title, shares) = shares(&mut chain, 3_000_000);
         let usd = issue(&mut chain, &bob(), "USD", 6, &[(alice().address, 10_000_000), (bob().address, 10_000_000), (carol().address, 10_000_000)]);
         for who in &people[1..] {
-            run(&mut chain, &alice(), msgs_send(&who.address, &shares, 1_000_000)).unwrap();
+            run(&mut chain, &alice(), msgs::send(&who.address, &shares, 1_000_000)).unwrap();
         }
         run(&mut chain, &carol(), computefi_testkit::msgs::create_pool(&shares, &usd, 400_000, 800_000)).unwrap();
         let lp = AssetId::derive(&amm::state::module_account(), &lp_name(&shares, &usd));
@@ -523,7 +519,7 @@ proptest! {
                     let held = chain.balance(&people[who].address, &lp).0;
                     run(&mut chain, &people[who], remove_liquidity(&shares, &usd, held * per_mille / 1_000))
                 }
-                Op::Move { from, to, amount } => run(&mut chain, &people[from], msgs_send(&people[to].address, &shares, amount)),
+                Op::Move { from, to, amount } => run(&mut chain, &people[from], msgs::send(&people[to].address, &shares, amount)),
                 Op::Claim { who } => run(&mut chain, &people[who], claim(shares)),
             };
             // Each settlement of a holder rounds down once, by less than one unit.
@@ -649,4 +645,46 @@ proptest! {
         prop_assert_eq!(reservation_count(&chain, title), 0, "everything has ended");
         run(&mut chain, &alice(), retire(title)).map_err(|e| TestCaseError::fail(e.to_string()))?;
     }
+}
+
+// ---- returning a whole token ----
+
+#[test]
+fn a_whole_token_bought_back_is_returned_and_the_title_may_retire_at_once() {
+    let mut chain = chain();
+    let title = verified_gpu(&mut chain, 2);
+    activate(&mut chain, title);
+    let start = chain.time_ms() + HOUR_MS;
+    let token = token_of(&run(&mut chain, &alice(), gpu_hours(title, 1, start, 2)).unwrap());
+    run(&mut chain, &alice(), msgs::send(&bob().address, &token, 1)).unwrap();
+    let give_back = Msg::Capacity(CapacityMsg::Return { token });
+    refused(&mut chain, &alice(), give_back.clone(), ErrorCode::TokenNotWhole);
+    refused(&mut chain, &bob(), give_back.clone(), ErrorCode::TokenNotWhole);
+    refused(&mut chain, &alice(), retire(title), ErrorCode::TitleHasReservations);
+
+    run(&mut chain, &bob(), msgs::send(&alice().address, &token, 1)).unwrap();
+    let receipt = run(&mut chain, &alice(), give_back.clone()).expect("the whole token goes back");
+    let returned = receipt.events.iter().find(|e| e.kind == "capacity.returned").expect("a returned event");
+    assert_eq!(returned.attr("supply"), Some("2000"), "2 GPU-hours in thousandths");
+    assert_eq!(chain.supply(&token), Amount::ZERO);
+    assert!(chain.app().reservations(&title).unwrap().is_empty(), "the window is free again");
+    assert_eq!(reservation_count(&chain, title), 0);
+    refused(&mut chain, &alice(), give_back, ErrorCode::TokenExpired);
+    run(&mut chain, &alice(), gpu_hours(title, 2, start, 2)).expect("the freed GPUs can be sold again");
+}
+
+#[test]
+fn a_token_partly_redeemed_cannot_be_returned_while_its_prepaid_lease_runs() {
+    let mut chain = chain();
+    let title = verified_gpu(&mut chain, 2);
+    activate(&mut chain, title);
+    let now = chain.time_ms();
+    let token = token_of(&run(&mut chain, &alice(), gpu_hours(title, 1, now, 3)).unwrap());
+    run(&mut chain, &alice(), redeem(token, 1, 1)).expect("one GPU-hour becomes a prepaid lease");
+    let err =
+        refuses(&mut chain, &alice(), Msg::Capacity(CapacityMsg::Return { token }), ErrorCode::TokenNotWhole);
+    assert!(err.to_string().contains("in circulation 2000"), "{err}");
+    let not_a_token = usd(&mut chain);
+    let msg = Msg::Capacity(CapacityMsg::Return { token: not_a_token });
+    refuses(&mut chain, &outsider(), msg, ErrorCode::NotCapacityToken);
 }

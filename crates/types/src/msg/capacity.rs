@@ -61,4 +61,11 @@ pub enum CapacityMsg {
         /// Amount to burn, thousandths of a TH/s-day (the contracted hashrate for the day).
         amount: Amount,
     },
+    /// Returns a whole capacity token before its window ends: whoever holds its entire issued
+    /// supply (none redeemed, so no prepaid lease or contract rests on it; a provider who bought
+    /// it all back, say) burns it, and the title's capacity for the window is free again.
+    Return {
+        /// The capacity token.
+        token: AssetId,
+    },
 }

@@ -137,6 +137,7 @@ const PINNED: &[(u32, &str)] = &[
     (8103, "not_capacity_token"),
     (8104, "not_provider"),
     (8105, "too_many_tokens"),
+    (8106, "token_not_whole"),
     (8200, "bad_order"),
     (8201, "unknown_order"),
     (8202, "order_closed"),

@@ -31,6 +31,17 @@ pub enum CapacityEvent {
         /// How much was burned.
         amount: Amount,
     },
+    /// `capacity.returned`: returned whole before its window ended; its reservation is free.
+    Returned {
+        /// The token.
+        token: AssetId,
+        /// Its title.
+        title: TitleId,
+        /// Who returned it.
+        by: Address,
+        /// The supply burned.
+        supply: Amount,
+    },
     /// `capacity.expired`: its window ended at the end of a block.
     Expired {
         /// The token.
@@ -58,6 +69,11 @@ impl From<CapacityEvent> for Event {
             CapacityEvent::Redeemed { token, amount } => {
                 Event::new("capacity.redeemed").with("token", token).with("amount", amount)
             }
+            CapacityEvent::Returned { token, title, by, supply } => Event::new("capacity.returned")
+                .with("token", token)
+                .with("title", title)
+                .with("by", by)
+                .with("supply", supply),
             CapacityEvent::Expired { token, title, end_ms } => Event::new("capacity.expired")
                 .with("token", token)
                 .with("title", title)

@@ -3,7 +3,7 @@
 use super::event::CapacityEvent;
 use super::state::*;
 use crate::modules::assets::{AssetInfo, AssetsRead, AssetsWrite};
-use crate::modules::bank::BankWrite;
+use crate::modules::bank::{BankRead, BankWrite};
 use crate::modules::context::{Handler, TxContext};
 use crate::modules::registry::RegistryRead;
 use crate::state::{ExecError, Overlay, StateRead, StateWrite};
@@ -142,6 +142,49 @@ pub fn burn(
     state.burn_from(&ctx.sender, asset, amount).map(|_| ())
 }
 
+/// Returns a whole live token: the sender holds its entire issued supply (so none was redeemed
+/// and nothing rests on it), burns it, takes it off the live list and frees its reservation.
+fn return_token(state: &mut Overlay<'_>, ctx: &TxContext, asset: &AssetId) -> Result<Vec<Event>, ExecError> {
+    let mut token = state.capacity_token(asset)?.ok_or_else(|| {
+        TxError::new(ErrorCode::NotCapacityToken, format!("{asset} is not a capacity token"))
+    })?;
+    require_unexpired(state, asset, ctx.time_ms)?;
+    if token.expired {
+        return Err(TxError::new(ErrorCode::TokenExpired, format!("{asset} has expired")).into());
+    }
+    let info = state
+        .asset(asset)?
+        .ok_or_else(|| ExecError::invariant(format!("capacity token {asset} has no asset record")))?;
+    let held = state.balance(&ctx.sender, asset)?;
+    if Some(info.supply) != info.max_supply || held != info.supply {
+        return Err(TxError::new(
+            ErrorCode::TokenNotWhole,
+            format!(
+                "{asset}: issued {}, in circulation {}, held by {} {}",
+                info.max_supply.unwrap_or_default(),
+                info.supply,
+                ctx.sender,
+                held
+            ),
+        )
+        .into());
+    }
+    state.burn_from(&ctx.sender, asset, info.supply)?;
+    token.expired = true;
+    state.put(token_key(asset), &token);
+    let mut live: Vec<(u64, AssetId)> = state.get(LIVE_KEY)?.unwrap_or_default();
+    live.retain(|(_, a)| a != asset);
+    state.put(LIVE_KEY.to_string(), &live);
+    release(state, &token.title, &Holding::Token(*asset))?;
+    Ok(vec![CapacityEvent::Returned {
+        token: *asset,
+        title: token.title,
+        by: ctx.sender,
+        supply: info.supply,
+    }
+    .into()])
+}
+
 impl Handler for CapacityMsg {
     fn check_stateless(&self, _ctx: &TxContext) -> Result<(), TxError> {
         match self {
@@ -158,12 +201,14 @@ impl Handler for CapacityMsg {
                 }
                 Ok(())
             }
+            CapacityMsg::Return { .. } => Ok(()),
         }
     }
 
     fn execute(&self, state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
         match self {
             CapacityMsg::Issue { title, window } => issue(state, ctx, title, window),
+            CapacityMsg::Return { token } => return_token(state, ctx, token),
             // Redeeming opens a lease or a delivery contract: those modules redeem their own
             // capacity, and the wiring table (`modules/mod.rs`) sends these messages to them.
             CapacityMsg::RedeemGpuHours { token, .. } | CapacityMsg::RedeemThsDay { token, .. } => {

@@ -52,7 +52,7 @@ const KINDS: &[(u32, Maker)] = &[
     (3, revenue_claim),
     (1, revenue_authorize),
     (10, device_report),
-    (2, device_request_challenge),
+    (4, device_request_challenge),
     (1, device_request_attestation),
     (1, device_mark_offline),
     (1, device_expire),
@@ -66,14 +66,15 @@ const KINDS: &[(u32, Maker)] = &[
     (4, capacity_issue),
     (2, capacity_redeem_gpu_hours),
     (1, capacity_redeem_ths_day),
+    (1, capacity_return),
     (4, lease_post),
     (4, lease_bid),
     (3, lease_accept),
     (1, lease_cancel),
     (2, lease_top_up),
     (2, lease_close),
-    (2, delivery_offer),
-    (2, delivery_accept),
+    (4, delivery_offer),
+    (3, delivery_accept),
     (1, delivery_cancel),
 ];
 
@@ -532,7 +533,7 @@ fn revenue_authorize(g: &mut Gen) -> Made {
 /// another kind.
 fn payload(g: &mut Gen, t: &Title) -> Payload {
     let world = g.world;
-    if let Some(ch) = world.challenges.iter().find(|c| c.title == t.id).filter(|_| g.chance(70)) {
+    if let Some(ch) = world.challenges.iter().find(|c| c.title == t.id).filter(|_| g.chance(90)) {
         let c = fixtures::challenge_product(&ch.seed, ch.n).unwrap_or_default();
         let n = ch.n as usize;
         match &ch.state {
@@ -596,7 +597,7 @@ fn header_time(hex_text: &str) -> [u8; 4] {
 
 fn device_report(g: &mut Gen) -> Made {
     let world = g.world;
-    let t = match g.chance(50).then(|| g.pick(&world.challenges)).flatten() {
+    let t = match g.chance(75).then(|| g.pick(&world.challenges)).flatten() {
         Some(c) => world.titles.iter().find(|t| t.id == c.title)?.clone(), // answer it in time
         None => title_where(g, |t| t.status.is_verified() && !t.spec.device_keys.is_empty())?,
     };
@@ -620,8 +621,16 @@ fn device_report(g: &mut Gen) -> Made {
     Some((who, Msg::Device(DeviceMsg::Report(Box::new(env.sign(&key.key))))))
 }
 
+/// A challenge, mostly of a GPU title not yet active (so that it may prove itself), now and then
+/// of any verified GPU title.
 fn device_request_challenge(g: &mut Gen) -> Made {
-    let t = title_where(g, verified(TitleClass::GpuServer))?;
+    let t = if g.chance(70) {
+        title_where(g, |t| {
+            t.spec.class == TitleClass::GpuServer && t.status.is_verified() && t.status != TitleStatus::Active
+        })?
+    } else {
+        title_where(g, verified(TitleClass::GpuServer))?
+    };
     Some((g.funded(), Msg::Device(DeviceMsg::RequestChallenge { title: t.id })))
 }
 
@@ -874,6 +883,14 @@ fn capacity_redeem_ths_day(g: &mut Gen) -> Made {
     let (token, who) = token_holder(g, false)?;
     let amount = Amount(g.amount(g.world.balance(&who.address, &token.asset)));
     Some((who, Msg::Capacity(CapacityMsg::RedeemThsDay { token: token.asset, amount })))
+}
+
+/// A holder of a capacity token returns it: whole when it holds the entire supply (a provider
+/// that sold none, or bought it all back), otherwise refused.
+fn capacity_return(g: &mut Gen) -> Made {
+    let gpu = g.chance(70);
+    let (token, who) = token_holder(g, gpu)?;
+    Some((who, Msg::Capacity(CapacityMsg::Return { token: token.asset })))
 }
 
 // ---- lease ----

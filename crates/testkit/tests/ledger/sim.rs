@@ -31,16 +31,16 @@ fn the_ledger_keeps_its_invariants_under_random_valid_and_hostile_blocks() {
 /// simulation) regenerates them on purpose, in its own commit that says why
 /// (`cargo test -p computefi-testkit --test ledger golden -- --nocapture` prints them).
 const GOLDEN_ROOTS: &[(u64, &str)] = &[
-    (1, "566828908ed57e00fca4b4f829ed182ab57234f7f01e8dbd70c5c91909a67151"),
-    (2, "c68bb43f87a7b0d47ab87f9a97506572342c4f9e5987c82fd025611e35439e6b"),
-    (3, "b4539cba6dec67de891c09d08168ae1e054b0cc3ea7882a6fa1fc8b1f38210be"),
-    (4, "3a9b676dc32bb126e307b4e551336edc4f8cb6f90901ec73374ec02b7a4e2764"),
-    (5, "169a049b1ead23cbba3b2d32c1d5e2c0a3ee1787bb2e3a87d0fc3f6da2cb689a"),
-    (6, "352cfe8d23ebacaf32e6c795c3e7e5ac1360a7c5f4fd3cb103cf8b1c9990c33a"),
-    (7, "081515fff52e9dbab88ed5a66497b9df5a9fbea25622256a428a3dc645d505b2"),
-    (8, "d8fefdf88ac3968135893c8bb196af2bb206ed17410730f48dea12a967ff9076"),
-    (9, "747f2e90a5a342714405e5d635aa7695f4c49f4bcd1d0466fb9a32740f6e9030"),
-    (10, "e162ff0b15b6598e1bfe20f408a412b3aee6ee2e3a7194e0134da24a1764c52e"),
+    (1, "66eb6e3a3e6c477168b449142b6ed970e0fa7e6efd6f6cab0ce93a6cfabcef1d"),
+    (2, "cd39c3dab222be67228befeb0f7c3ca18dc99e8fdb1fd70ae031a3aab0d85a9c"),
+    (3, "bf94e7da69984b07646dfe21a4d638a0d2803cf230879c3a7e5d7ee7041d4f1c"),
+    (4, "d6b7ee97e1729984fb1134dd0b9db3bcd6d2a58df2e4adcfbe5c21f9ab2feb9b"),
+    (5, "d92ad06413f4d2bcfbf3e143340b06993e873d0d0da5865baaf6ae98559cb5e8"),
+    (6, "41ccd297763fabdb050ea5c26c5ff01ad5d10c480d5be46a08e82c9810608de6"),
+    (7, "ea3636e801291fce221833c2ef6efc7594a92f0e33e54da6f068fa600cb8328b"),
+    (8, "289cc847b2f84bb03b33499b92c7db88bece387e15413a206149bd6efeb65256"),
+    (9, "1b71cb3af13217a690669325bf26aa27c7f8af19be77b49fe44a5189b32efc4b"),
+    (10, "ba84f0020bef7de0bc3827db65162c44dcce5c1716e9a551c4ff83c70ff9975c"),
 ];
 
 #[test]

@@ -79,13 +79,14 @@ fn check_spec(spec: &TitleSpec) -> Result<(), TxError> {
     spec.rules.check_bounds().map_err(|why| TxError::new(ErrorCode::InvalidRules, why))
 }
 
-fn refuse(code: ErrorCode, title: &Title, detail: &str) -> ExecError {
+/// A refusal whose detail starts with the title it concerns.
+fn refuse_title(code: ErrorCode, title: &Title, detail: &str) -> ExecError {
     TxError::new(code, format!("title {}: {detail}", title.id)).into()
 }
 
 fn live(title: &Title) -> Result<(), ExecError> {
     if title.status.is_final() {
-        return Err(refuse(ErrorCode::TitleEnded, title, &format!("{:?}", title.status)));
+        return Err(refuse_title(ErrorCode::TitleEnded, title, &format!("{:?}", title.status)));
     }
     Ok(())
 }
@@ -93,7 +94,7 @@ fn live(title: &Title) -> Result<(), ExecError> {
 fn by_holder(title: &Title, ctx: &TxContext) -> Result<(), ExecError> {
     live(title)?;
     if title.holder != ctx.sender {
-        return Err(refuse(
+        return Err(refuse_title(
             ErrorCode::NotTitleHolder,
             title,
             &format!("held by {}, not {}", title.holder, ctx.sender),
@@ -104,10 +105,10 @@ fn by_holder(title: &Title, ctx: &TxContext) -> Result<(), ExecError> {
 
 fn movable(title: &Title) -> Result<(), ExecError> {
     if title.locked_by.is_some() {
-        return Err(refuse(ErrorCode::TitleLocked, title, "split into shares"));
+        return Err(refuse_title(ErrorCode::TitleLocked, title, "split into shares"));
     }
     if let Some(lender) = title.lien {
-        return Err(refuse(ErrorCode::TitlePledged, title, &format!("pledged to {lender}")));
+        return Err(refuse_title(ErrorCode::TitlePledged, title, &format!("pledged to {lender}")));
     }
     Ok(())
 }
@@ -117,7 +118,7 @@ fn movable(title: &Title) -> Result<(), ExecError> {
 fn unreserved(state: &Overlay<'_>, title: &Title) -> Result<(), ExecError> {
     let held = state.reservation_count(&title.id)?;
     if held > 0 {
-        return Err(refuse(
+        return Err(refuse_title(
             ErrorCode::TitleHasReservations,
             title,
             &format!("{held} live capacity tokens, leases or delivery contracts rest on it"),
@@ -129,7 +130,7 @@ fn unreserved(state: &Overlay<'_>, title: &Title) -> Result<(), ExecError> {
 fn by_operator(title: &Title, ctx: &TxContext) -> Result<(), ExecError> {
     live(title)?;
     if title.operator != ctx.sender {
-        return Err(refuse(ErrorCode::NotOperator, title, &format!("operated by {}", title.operator)));
+        return Err(refuse_title(ErrorCode::NotOperator, title, &format!("operated by {}", title.operator)));
     }
     Ok(())
 }
@@ -147,14 +148,14 @@ fn by_auditor(state: &Overlay<'_>, ctx: &TxContext) -> Result<(), ExecError> {
 
 fn declare_maintenance(title: &Title, asked: TitleStatus) -> Result<(), ExecError> {
     if asked != TitleStatus::Maintenance {
-        return Err(refuse(
+        return Err(refuse_title(
             ErrorCode::StatusByEvidenceOnly,
             title,
             &format!("{:?} -> {asked:?} asked by the operator", title.status),
         ));
     }
     if !matches!(title.status, TitleStatus::Active | TitleStatus::Degraded | TitleStatus::Offline) {
-        return Err(refuse(
+        return Err(refuse_title(
             ErrorCode::BadStatusChange,
             title,
             &format!("{:?} -> Maintenance: only a title in service can go into maintenance", title.status),
@@ -263,7 +264,7 @@ impl Handler for RegistryMsg {
                 by_auditor(state, ctx)?;
                 live(&title)?;
                 if title.status != TitleStatus::Registered {
-                    return Err(refuse(
+                    return Err(refuse_title(
                         ErrorCode::BadStatusChange,
                         &title,
                         &format!("{:?} -> Verified", title.status),
@@ -328,7 +329,7 @@ impl Handler for RegistryMsg {
             RegistryMsg::Release { .. } => {
                 live(&title)?;
                 if title.lien != Some(ctx.sender) {
-                    return Err(refuse(
+                    return Err(refuse_title(
                         ErrorCode::NotLienHolder,
                         &title,
                         &format!("{} holds no lien on it", ctx.sender),

@@ -61,8 +61,8 @@ mod tests {
                 device::challenge::CHALLENGE_EXPIRIES_PER_BLOCK_MAX as u128,
             ),
             (
-                "device::challenge::AUTO_EXAMINED_PER_BLOCK_MAX",
-                device::challenge::AUTO_EXAMINED_PER_BLOCK_MAX as u128,
+                "device::roster::AUTO_EXAMINED_PER_BLOCK_MAX",
+                device::roster::AUTO_EXAMINED_PER_BLOCK_MAX as u128,
             ),
             ("device::challenge::CHALLENGE_MODELS_MAX", device::challenge::CHALLENGE_MODELS_MAX as u128),
             (

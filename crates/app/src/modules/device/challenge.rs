@@ -31,7 +31,7 @@
 //! - A title has at most one open challenge, and at most [`CHALLENGES_OPEN_MAX`] are open.
 //! - The rows of a challenge are drawn from a block hash later than its commitment's block.
 //! - The end-of-block work is bounded: [`ROW_CHOICES_PER_BLOCK_MAX`] row choices,
-//!   [`CHALLENGE_EXPIRIES_PER_BLOCK_MAX`] expiries and [`AUTO_EXAMINED_PER_BLOCK_MAX`] titles
+//!   [`CHALLENGE_EXPIRIES_PER_BLOCK_MAX`] expiries and [`super::roster::AUTO_EXAMINED_PER_BLOCK_MAX`] titles
 //!   examined for the ledger's own challenges, and [`ROWS_CHECKED_PER_BLOCK_MAX`] rows
 //!   recomputed in a block (transactions and the end together); what does not fit waits.
 //! - A title's status moves only through `RegistryWrite::change_status`, with the challenge as
@@ -47,7 +47,7 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use computefi_proofs::matmul::{self, Challenge, RowOpening};
 use computefi_types::device::{ChallengeAnswer, ChallengeOpening, CHALLENGE_ROWS_OPENED_MAX};
 use computefi_types::title::{StatusCause, TitleClass, TitleStatus, TEXT_BYTES_MAX};
-use computefi_types::{sha256, Address, ErrorCode, Event, Hash, TitleId};
+use computefi_types::{Address, ErrorCode, Event, Hash, TitleId};
 use serde::{Deserialize, Serialize};
 
 /// Challenges open on the ledger at once (requests past it are refused; the ledger skips its own).
@@ -56,8 +56,6 @@ pub const CHALLENGES_OPEN_MAX: u64 = 4_096;
 pub const ROW_CHOICES_PER_BLOCK_MAX: usize = 64;
 /// Challenges settled for a missed deadline at the end of one block (the rest wait a block).
 pub const CHALLENGE_EXPIRIES_PER_BLOCK_MAX: usize = 64;
-/// GPU titles examined for the ledger's own challenges at the end of one block.
-pub const AUTO_EXAMINED_PER_BLOCK_MAX: u64 = 16;
 /// Lines of the per-model challenge table (`challenge_models`).
 pub const CHALLENGE_MODELS_MAX: usize = 64;
 /// Opened rows the ledger recomputes in one block (each costs up to n·64 multiply-adds and n
@@ -160,20 +158,13 @@ fn failures_key(title: &TitleId) -> String {
     format!("device/challenge_failures/{title}")
 }
 
-/// Key of position `pos` of the roster (GPU titles that passed a challenge).
-fn roster_key(pos: u64) -> String {
-    format!("device/challenge_roster/{pos:020}")
-}
-
-/// Key of a title's position in the roster.
-fn roster_pos_key(title: &TitleId) -> String {
-    format!("device/challenge_roster_pos/{title}")
-}
-
 const COUNT_KEY: &str = "device/challenge_count";
 const OPEN_COUNT_KEY: &str = "device/challenges_open";
-const ROSTER_LEN_KEY: &str = "device/challenge_roster_len";
-const DOMAIN_AUTO: &[u8] = b"computefi/challenge/auto/v1";
+
+/// How many challenges are open on the whole ledger (at most [`CHALLENGES_OPEN_MAX`]).
+pub(super) fn open_count<S: StateRead + Sized>(state: &S) -> Result<u64, ExecError> {
+    Ok(state.get(OPEN_COUNT_KEY)?.unwrap_or(0))
+}
 /// Rows checked so far in a block: `(height, rows)`.
 const CHECKED_KEY: &str = "device/challenge_rows_checked";
 /// Openings waiting for their check, oldest first.
@@ -285,7 +276,7 @@ pub fn request(
 }
 
 /// Writes a new challenge of `title` (the caller checked that it may be challenged).
-fn issue(
+pub(super) fn issue(
     state: &mut Overlay<'_>,
     ctx: &TxContext,
     title: &Title,
@@ -592,7 +583,7 @@ fn settle(
     state.put(OPEN_COUNT_KEY.to_string(), &open.saturating_sub(1));
     let (to, cause) = match &verdict {
         Ok(()) => {
-            add_to_roster(state, &title.id)?;
+            super::roster::add_to_roster(state, &title.id)?;
             let may_activate = matches!(
                 title.status,
                 TitleStatus::Verified
@@ -682,7 +673,7 @@ pub fn end_block(state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>,
     let mut events = check_waiting(state, ctx)?;
     events.extend(each_due(state, ctx, rows_due_key, ROW_CHOICES_PER_BLOCK_MAX, choose_rows)?);
     events.extend(each_due(state, ctx, deadline_key, CHALLENGE_EXPIRIES_PER_BLOCK_MAX, settle_missed)?);
-    events.extend(auto_challenges(state, ctx)?);
+    events.extend(super::roster::auto_challenges(state, ctx)?);
     Ok(events)
 }
 
@@ -755,97 +746,6 @@ fn settle_missed(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Ve
         Some(reason) => settle(state, ctx, record, Err(reason.to_string())),
         None => Ok(Vec::new()),
     }
-}
-
-/// The ledger's own challenges. Every block it examines up to [`AUTO_EXAMINED_PER_BLOCK_MAX`]
-/// titles of the roster (all of them when the roster is that small, else drawn at random) and
-/// challenges each examined title in service with probability T / (E · I) (T titles on the
-/// roster, E examined, I = `auto_challenge_interval_blocks`), so each is challenged on average
-/// once every I blocks, at heights nobody knows before the previous block exists.
-fn auto_challenges(state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
-    let interval = ctx.params.auto_challenge_interval_blocks;
-    let roster: u64 = state.get(ROSTER_LEN_KEY)?.unwrap_or(0);
-    if interval == 0 || roster == 0 {
-        return Ok(Vec::new());
-    }
-    let examined = roster.min(AUTO_EXAMINED_PER_BLOCK_MAX);
-    let Some(odds) = examined.checked_mul(interval) else { return Ok(Vec::new()) };
-    let mut events = Vec::new();
-    for d in 0..examined {
-        let len: u64 = state.get(ROSTER_LEN_KEY)?.unwrap_or(0);
-        let pos = if roster <= AUTO_EXAMINED_PER_BLOCK_MAX {
-            d
-        } else {
-            draw(ctx, b'p', d).checked_rem(len).unwrap_or(0)
-        };
-        let Some(title) = state.get::<TitleId>(&roster_key(pos))? else { continue };
-        let fire = draw(ctx, b'f', d).checked_rem(odds).is_some_and(|r| r < roster);
-        match contained(state, |s| examine(s, ctx, &title, fire))? {
-            Ok(done) => events.extend(done),
-            Err(e) => events.push(DeviceEvent::Stalled { title, error: e.name }.into()),
-        }
-    }
-    Ok(events)
-}
-
-/// Draw `d` of kind `tag` of this block, from the previous block's hash.
-fn draw(ctx: &TxContext, tag: u8, d: u64) -> u64 {
-    let h = sha256(&[DOMAIN_AUTO, &ctx.prev_block.0, &[tag], &d.to_le_bytes()].concat());
-    u64::from_le_bytes([h.0[0], h.0[1], h.0[2], h.0[3], h.0[4], h.0[5], h.0[6], h.0[7]])
-}
-
-/// One examined title of the roster: dropped when it ended, challenged when `fire` and it is in
-/// service (active or degraded) with no open challenge.
-fn examine(
-    state: &mut Overlay<'_>,
-    ctx: &TxContext,
-    id: &TitleId,
-    fire: bool,
-) -> Result<Vec<Event>, ExecError> {
-    let Some(title) = state.title(id)? else {
-        remove_from_roster(state, id)?;
-        return Ok(Vec::new());
-    };
-    if title.status.is_final() {
-        remove_from_roster(state, id)?;
-        return Ok(Vec::new());
-    }
-    let in_service = matches!(title.status, TitleStatus::Active | TitleStatus::Degraded);
-    let open: u64 = state.get(OPEN_COUNT_KEY)?.unwrap_or(0);
-    if !fire || !in_service || open >= CHALLENGES_OPEN_MAX || open_challenge(&*state, id)?.is_some() {
-        return Ok(Vec::new());
-    }
-    Ok(vec![issue(state, ctx, &title, ledger_challenger())?])
-}
-
-fn add_to_roster(state: &mut Overlay<'_>, title: &TitleId) -> Result<(), ExecError> {
-    if state.get::<u64>(&roster_pos_key(title))?.is_some() {
-        return Ok(());
-    }
-    let len: u64 = state.get(ROSTER_LEN_KEY)?.unwrap_or(0);
-    state.put(roster_key(len), title);
-    state.put(roster_pos_key(title), &len);
-    state.put(ROSTER_LEN_KEY.to_string(), &len.saturating_add(1));
-    Ok(())
-}
-
-/// Removes `title` from the roster: the last entry takes its place.
-fn remove_from_roster(state: &mut Overlay<'_>, title: &TitleId) -> Result<(), ExecError> {
-    let Some(pos) = state.get::<u64>(&roster_pos_key(title))? else { return Ok(()) };
-    let len: u64 = state.get(ROSTER_LEN_KEY)?.unwrap_or(0);
-    let last =
-        len.checked_sub(1).ok_or_else(|| ExecError::invariant("the challenge roster is empty".into()))?;
-    if pos != last {
-        let moved: TitleId = state
-            .get(&roster_key(last))?
-            .ok_or_else(|| ExecError::invariant(format!("challenge roster has no entry {last}")))?;
-        state.put(roster_key(pos), &moved);
-        state.put(roster_pos_key(&moved), &pos);
-    }
-    state.delete(roster_key(last));
-    state.delete(roster_pos_key(title));
-    state.put(ROSTER_LEN_KEY.to_string(), &last);
-    Ok(())
 }
 
 #[cfg(test)]

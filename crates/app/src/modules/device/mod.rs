@@ -14,6 +14,7 @@ pub mod event;
 pub mod exec;
 pub mod hashrate;
 pub mod query;
+pub mod roster;
 pub mod state;
 pub use state::{DeviceRead, Evidence, LastReport};
 

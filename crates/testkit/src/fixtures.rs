@@ -151,7 +151,8 @@ pub fn verify(chain: &mut TestChain, title: TitleId, document: &str) {
     run(chain, &auditor(), msg).expect("the auditor verifies");
 }
 
-/// The [`operator`] sets `title`'s status.
+/// The [`operator`] declares `title`'s status: only `Maintenance` is accepted (every other
+/// status comes from evidence: [`pass_challenge`], [`activate_asic`]).
 pub fn set_status(chain: &mut TestChain, title: TitleId, status: TitleStatus) {
     let msg = Msg::Registry(RegistryMsg::SetStatus { title, status });
     run(chain, &operator(), msg).expect("the operator sets the status");

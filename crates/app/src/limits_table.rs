@@ -81,6 +81,13 @@ mod tests {
             ("capacity::state::TOKENS_LIVE_MAX", capacity::state::TOKENS_LIVE_MAX as u128),
             ("capacity::state::EXPIRIES_PER_BLOCK_MAX", capacity::state::EXPIRIES_PER_BLOCK_MAX as u128),
             ("capacity::state::WINDOW_HOURS_MAX", capacity::state::WINDOW_HOURS_MAX as u128),
+            ("valuation::math::VALUATION_MONTHS_MAX", valuation::math::VALUATION_MONTHS_MAX as u128),
+            ("valuation::math::ROOT_BISECTION_STEPS_MAX", valuation::math::ROOT_BISECTION_STEPS_MAX as u128),
+            (
+                "valuation::math::DIFFICULTY_GROWTH_BPS_MONTH_MAX",
+                valuation::math::DIFFICULTY_GROWTH_BPS_MONTH_MAX as u128,
+            ),
+            ("valuation::math::DISCOUNT_BPS_YEAR_MAX", valuation::math::DISCOUNT_BPS_YEAR_MAX as u128),
         ];
         for (name, value) in limits {
             assert_eq!(

@@ -1,9 +1,10 @@
 //! The ledger's modules, in the order a transaction meets them: auth, bank, assets, identity,
-//! compliance, registry, shares, revenue, device, oracle, amm, capacity, lease, delivery. Each has
-//! the same files: `mod.rs` (what it is, its invariants, and its [`Component`]: genesis and
-//! end-of-block work), `state.rs` (its keys, used only inside the module, and read/write
-//! extension traits), `exec.rs` (its message handlers), `query.rs` (what the API lists) where it
-//! has listings, and `event.rs` (its typed events) where it emits them.
+//! compliance, registry, shares, revenue, device, oracle, amm, capacity, lease, delivery, then
+//! valuation (no messages yet). Each has the same files: `mod.rs` (what it is, its invariants,
+//! and its [`Component`]: genesis and end-of-block work), `state.rs` (its keys, used only inside
+//! the module, and read/write extension traits), `exec.rs` (its message handlers), `query.rs`
+//! (what the API lists) where it has listings, and `event.rs` (its typed events) where it emits
+//! them.
 //!
 //! This file is the wiring table: the dispatch of messages to modules, the one table of the
 //! modules as components ([`COMPONENTS`]: the genesis order and the end-of-block order) and the
@@ -29,6 +30,7 @@ pub mod oracle;
 pub mod registry;
 pub mod revenue;
 pub mod shares;
+pub mod valuation;
 
 pub use context::{Component, Handler, ReadHooks, TxContext, TxHooks, WriteHooks};
 
@@ -98,6 +100,7 @@ pub const COMPONENTS: &[&dyn Component] = &[
     &capacity::CapacityModule,
     &lease::LeaseModule,
     &delivery::DeliveryModule,
+    &valuation::ValuationModule,
 ];
 
 /// Writes every module's part of `genesis`, in the order of [`COMPONENTS`]: claim issuers

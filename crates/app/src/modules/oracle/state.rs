@@ -147,12 +147,28 @@ pub fn hashprice_micro_usd_per_th_day(
     reward_sats: u128,
     btc_usd_micro: u128,
 ) -> Option<u128> {
-    const TH: u128 = 1_000_000_000_000;
+    hashprice_micro_usd_day(1_000_000_000_000, difficulty, reward_sats, btc_usd_micro)
+}
+
+/// Hashprice in micro-USD per day for `hashes_per_s` of hashrate (10^12 for TH/s, 10^15 for
+/// PH/s): `hashes_per_s·86400 / (D·2^32) × reward_sats / 10^8 × btc_usd_micro`, the one formula
+/// behind [`hashprice_micro_usd_per_th_day`] and the valuation module's PH/s figure. The product
+/// is taken in 256 bits and rounded down once; `None` when a factor is zero where it divides or
+/// the result passes 128 bits.
+pub fn hashprice_micro_usd_day(
+    hashes_per_s: u128,
+    difficulty: u128,
+    reward_sats: u128,
+    btc_usd_micro: u128,
+) -> Option<u128> {
     const SECONDS_PER_DAY: u128 = 86_400;
     const SATS_PER_BTC: u128 = 100_000_000;
-    let numerator = TH.checked_mul(SECONDS_PER_DAY)?.checked_mul(reward_sats)?.checked_mul(btc_usd_micro)?;
-    let denominator = difficulty.checked_mul(1u128 << 32)?.checked_mul(SATS_PER_BTC)?;
-    numerator.checked_div(denominator)
+    let numerator = ethnum::U256::from(hashes_per_s)
+        .checked_mul(SECONDS_PER_DAY.into())?
+        .checked_mul(reward_sats.into())?
+        .checked_mul(btc_usd_micro.into())?;
+    let denominator = ethnum::U256::from(difficulty).checked_mul((1u128 << 32).into())?.checked_mul(SATS_PER_BTC.into())?;
+    u128::try_from(numerator.checked_div(denominator)?).ok()
 }
 
 /// Name of the feed whose feeders report Bitcoin chain tips.

@@ -1,0 +1,42 @@
+//! `valuation`: what a hardware title is worth, in US dollars with 6 decimals (the unit of the
+//! oracle feeds), from the market and the title's own data, and the part of it a lender may
+//! count. This first part is the arithmetic alone ([`math`]), pure and deterministic, which
+//! `computefi value …` runs offline; valuing titles each epoch from the feeds, recording the
+//! inputs, NAV per share token and stress queries come later (`docs/valuation.md`).
+//!
+//! The formulas, month by month over the remaining life m = 1 … M (30.4375 days a month):
+//! - **Hashprice** per PH/s per day: `10^15 · 86400 / (D · 2^32) · (subsidy + fees) · BTC/USD`,
+//!   the subsidy 50 BTC halved every 210,000 blocks.
+//! - **ASIC**: `HP_m = HP₀ · h_m / (1 + g)^(m−1)`, where `h_m` cuts the subsidy part of the
+//!   reward at each halving (at its estimated height, 144 blocks a day); revenue
+//!   `T/1000 · HP_m · days`; power cost `T · J/TH · 24/1000 · $/kWh · days`.
+//! - **GPU**: rental rate `r_m = R · (1 − k)^(m/12)`; revenue `GPUs · 24 · days · u · r_m`;
+//!   operating cost `GPUs · 24 · days · opex`.
+//! - Both: cash `max(0, revenue − cost)`; value `Σ cash_m / (1 + d/12)^m + scrap / (1 + d/12)^M`.
+//! - **Value for lending**: `min(model value, appraisal) × the share kept for the title's status`
+//!   (Active 100 %, Maintenance 90 %, Degraded 50 %, Offline and the rest 0).
+//!
+//! # Invariants
+//! - Integer fixed point only, every figure rounded in the lender's favour: a value is never
+//!   above the exact value of its inputs.
+//! - Every loop is bounded by a named limit ([`math::VALUATION_MONTHS_MAX`],
+//!   [`math::ROOT_BISECTION_STEPS_MAX`]); bad input and overflow are errors, never panics.
+//! - A month's cash is never negative: a machine that loses money is switched off.
+//! - The module writes no state yet: it has no genesis and no end-of-block work.
+
+pub mod math;
+
+pub use math::{
+    hashprice_micro_usd_per_ph_day, value_asic, value_for_lending, value_gpu, AsicInputs, AsicMonth,
+    GpuInputs, GpuMonth, LendingHaircuts, Valuation, ValuationError,
+};
+
+/// `valuation` as a component of the wiring table: no genesis and no end-of-block work yet, so it
+/// writes nothing and leaves the state roots as they were.
+pub struct ValuationModule;
+
+impl crate::modules::context::Component for ValuationModule {
+    fn name(&self) -> &'static str {
+        "valuation"
+    }
+}

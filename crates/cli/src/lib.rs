@@ -11,6 +11,7 @@ pub mod cmd_proof;
 pub mod cmd_replay;
 pub mod cmd_sim;
 pub mod cmd_testnet;
+pub mod cmd_value;
 pub mod cmd_verify;
 pub mod home;
 pub mod keys;
@@ -76,6 +77,9 @@ enum Command {
     /// Pool arithmetic offline (quotes).
     #[command(subcommand)]
     Amm(cmd_amm::AmmCmd),
+    /// Valuation arithmetic offline: hashprice, an ASIC's or a GPU server's discounted cash flow.
+    #[command(subcommand)]
+    Value(cmd_value::ValueCmd),
 }
 
 /// Parses the command line, runs the command, and exits non-zero with a readable error.
@@ -99,6 +103,7 @@ pub fn run() {
         Command::Demo(args) => cmd_demo::run(&home, args, format),
         Command::Proof(cmd) => cmd_proof::run(cmd, format),
         Command::Amm(cmd) => cmd_amm::run(cmd, format),
+        Command::Value(cmd) => cmd_value::run(cmd, format),
     };
     if let Err(e) = result {
         output::print_error(format, &e);

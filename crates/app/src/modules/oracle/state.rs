@@ -167,7 +167,8 @@ pub fn hashprice_micro_usd_day(
         .checked_mul(SECONDS_PER_DAY.into())?
         .checked_mul(reward_sats.into())?
         .checked_mul(btc_usd_micro.into())?;
-    let denominator = ethnum::U256::from(difficulty).checked_mul((1u128 << 32).into())?.checked_mul(SATS_PER_BTC.into())?;
+    let denominator =
+        ethnum::U256::from(difficulty).checked_mul((1u128 << 32).into())?.checked_mul(SATS_PER_BTC.into())?;
     u128::try_from(numerator.checked_div(denominator)?).ok()
 }
 

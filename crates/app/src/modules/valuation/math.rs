@@ -276,7 +276,7 @@ pub struct AsicMonth {
     pub month: u32,
     /// `HP₀ · h_m / (1 + g)^(m−1)`, micro-USD per PH/s per day.
     pub hashprice_micro_usd_ph_day: u128,
-    /// `T/1000 · HP_m · days`, micro-USD.
+    /// `T/1000 · HP_m · days`, micro-USD (from the unrounded `HP_m`).
     pub revenue_micro_usd: u128,
     /// `T · J/TH · 24/1000 · $/kWh · days`, micro-USD.
     pub power_cost_micro_usd: u128,
@@ -341,12 +341,12 @@ pub fn value_asic(i: &AsicInputs) -> Result<Valuation<AsicMonth>> {
         .checked_mul(SCALE_PER_BPS)
         .ok_or(ValuationError::Overflow("the fee share"))?;
     let subsidy_share = SCALE.saturating_sub(fee_share);
-    // Month 1 has grown 0 times; both factors start at one and are rounded up as they compound.
     let power_cost = product_div_ceil(
         &[i.ths_micro, i.j_per_th_micro, i.power_micro_usd_kwh, 24, DAYS_PER_MONTH_E4],
         POWER_COST_DIVISOR,
         "the power cost",
     )?;
+    // Both factors start at one and are rounded up as they compound; month 1 has not grown.
     let mut grown = SCALE;
     let mut discounted = SCALE;
     let mut rows = Vec::with_capacity(months as usize);
@@ -408,7 +408,7 @@ pub struct GpuMonth {
     pub month: u32,
     /// `r_m = R · (1 − k)^(m/12)`, micro-USD per GPU-hour.
     pub rental_micro_usd_hour: u128,
-    /// `GPUs · 730.5 · u · r_m`, micro-USD.
+    /// `GPUs · 730.5 · u · r_m`, micro-USD (from the unrounded `r_m`).
     pub revenue_micro_usd: u128,
     /// `GPUs · 730.5 · opex`, micro-USD.
     pub opex_micro_usd: u128,

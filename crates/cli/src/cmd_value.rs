@@ -152,25 +152,25 @@ pub fn asic(a: &AsicArgs) -> anyhow::Result<Value> {
     };
     let v = math::value_asic(&inputs).context("no valuation")?;
     let f = math::format_micro;
-    let months: Vec<Value> = v
-        .months
-        .iter()
-        .map(|m| {
-            json!({
-                "month": m.month,
-                "hashprice_usd_ph_day": f(m.hashprice_micro_usd_ph_day),
-                "revenue_usd": f(m.revenue_micro_usd),
-                "power_cost_usd": f(m.power_cost_micro_usd),
-                "cash_usd": f(m.cash_micro_usd),
-                "present_value_usd": f(m.present_value_micro_usd),
-            })
+    Ok(valued(&v, |m| {
+        json!({
+            "month": m.month,
+            "hashprice_usd_ph_day": f(m.hashprice_micro_usd_ph_day),
+            "revenue_usd": f(m.revenue_micro_usd),
+            "power_cost_usd": f(m.power_cost_micro_usd),
+            "cash_usd": f(m.cash_micro_usd),
+            "present_value_usd": f(m.present_value_micro_usd),
         })
-        .collect();
-    Ok(json!({
-        "value_usd": f(v.value_micro_usd),
-        "scrap_present_value_usd": f(v.scrap_present_value_micro_usd),
-        "months": months,
     }))
+}
+
+/// A valuation as JSON: its value, the scrap's part of it and its months, each by `row`.
+fn valued<M>(v: &math::Valuation<M>, row: impl Fn(&M) -> Value) -> Value {
+    json!({
+        "value_usd": math::format_micro(v.value_micro_usd),
+        "scrap_present_value_usd": math::format_micro(v.scrap_present_value_micro_usd),
+        "months": v.months.iter().map(row).collect::<Vec<_>>(),
+    })
 }
 
 /// `value gpu`: `{"value_usd", "scrap_present_value_usd", "months": [{"month",
@@ -188,24 +188,15 @@ pub fn gpu(a: &GpuArgs) -> anyhow::Result<Value> {
     };
     let v = math::value_gpu(&inputs).context("no valuation")?;
     let f = math::format_micro;
-    let months: Vec<Value> = v
-        .months
-        .iter()
-        .map(|m| {
-            json!({
-                "month": m.month,
-                "rental_usd_hour": f(m.rental_micro_usd_hour),
-                "revenue_usd": f(m.revenue_micro_usd),
-                "opex_usd": f(m.opex_micro_usd),
-                "cash_usd": f(m.cash_micro_usd),
-                "present_value_usd": f(m.present_value_micro_usd),
-            })
+    Ok(valued(&v, |m| {
+        json!({
+            "month": m.month,
+            "rental_usd_hour": f(m.rental_micro_usd_hour),
+            "revenue_usd": f(m.revenue_micro_usd),
+            "opex_usd": f(m.opex_micro_usd),
+            "cash_usd": f(m.cash_micro_usd),
+            "present_value_usd": f(m.present_value_micro_usd),
         })
-        .collect();
-    Ok(json!({
-        "value_usd": f(v.value_micro_usd),
-        "scrap_present_value_usd": f(v.scrap_present_value_micro_usd),
-        "months": months,
     }))
 }
 

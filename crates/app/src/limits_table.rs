@@ -88,6 +88,7 @@ mod tests {
                 valuation::math::DIFFICULTY_GROWTH_BPS_MONTH_MAX as u128,
             ),
             ("valuation::math::DISCOUNT_BPS_YEAR_MAX", valuation::math::DISCOUNT_BPS_YEAR_MAX as u128),
+            ("valuation::math::SHOCK_CHANGE_BPS_MAX", valuation::math::SHOCK_CHANGE_BPS_MAX as u128),
         ];
         for (name, value) in limits {
             assert_eq!(

@@ -76,6 +76,10 @@ pub struct AsicArgs {
     /// Bitcoin height now, to place the halvings ahead (144 blocks a day).
     #[arg(long)]
     pub height: u64,
+    /// Value under a stress scenario instead: `halving` (the next halving now), `btc-50`,
+    /// `difficulty+30`.
+    #[arg(long, value_parser = scenario)]
+    pub stress: Option<math::Shock>,
 }
 
 /// Options of `value gpu`.
@@ -106,6 +110,17 @@ pub struct GpuArgs {
     /// Scrap value at the end, in USD.
     #[arg(long, allow_hyphen_values = true)]
     pub scrap_usd: String,
+    /// Value under a stress scenario instead: `rental-40` (GPU rental −40 %).
+    #[arg(long, value_parser = scenario)]
+    pub stress: Option<math::Shock>,
+}
+
+/// A stress scenario by name (`math::STRESS_SCENARIOS`).
+fn scenario(name: &str) -> Result<math::Shock, String> {
+    math::STRESS_SCENARIOS.iter().find(|(n, _)| *n == name).map(|(_, shock)| *shock).ok_or_else(|| {
+        let names: Vec<&str> = math::STRESS_SCENARIOS.iter().map(|(n, _)| *n).collect();
+        format!("no stress scenario {name:?}: choose one of {}", names.join(", "))
+    })
 }
 
 /// Runs a `value` subcommand.
@@ -150,6 +165,10 @@ pub fn asic(a: &AsicArgs) -> anyhow::Result<Value> {
         scrap_micro_usd: usd(&a.scrap_usd, "--scrap-usd")?,
         height: a.height,
     };
+    let inputs = match &a.stress {
+        Some(shock) => math::stressed_asic(&inputs, shock).context("no stressed valuation")?,
+        None => inputs,
+    };
     let v = math::value_asic(&inputs).context("no valuation")?;
     let f = math::format_micro;
     Ok(valued(&v, |m| {
@@ -185,6 +204,10 @@ pub fn gpu(a: &GpuArgs) -> anyhow::Result<Value> {
         months: a.months,
         discount_bps_year: a.discount_bps_year,
         scrap_micro_usd: usd(&a.scrap_usd, "--scrap-usd")?,
+    };
+    let inputs = match &a.stress {
+        Some(shock) => math::stressed_gpu(&inputs, shock).context("no stressed valuation")?,
+        None => inputs,
     };
     let v = math::value_gpu(&inputs).context("no valuation")?;
     let f = math::format_micro;
@@ -274,6 +297,24 @@ mod tests {
         }
         // 8 GPUs × 730.5 hours × $0.35 of opex a month.
         assert_eq!(months[0]["opex_usd"], "2045.400000");
+    }
+
+    #[test]
+    fn a_stress_scenario_values_the_same_title_lower_and_an_unknown_one_is_named() {
+        let value = |args: &str| {
+            let v = answer(args).unwrap();
+            math::parse_fixed(v["value_usd"].as_str().unwrap(), DECIMALS, "value").unwrap()
+        };
+        let base = value(ASIC);
+        for scenario in ["halving", "btc-50", "difficulty+30"] {
+            assert!(value(&format!("{ASIC} --stress {scenario}")) < base, "{scenario}");
+        }
+        assert_eq!(value(&format!("{ASIC} --stress rental-40")), base, "a GPU shock leaves an ASIC title");
+        let stressed = answer(&format!("{ASIC} --stress btc-50")).unwrap();
+        assert_eq!(stressed["months"][0]["hashprice_usd_ph_day"], "24.400000");
+        assert!(value(&format!("{GPU} --stress rental-40")) < value(GPU));
+        let err = format!("{:#}", answer(&format!("{GPU} --stress crash")).unwrap_err());
+        assert!(err.contains("no stress scenario \"crash\": choose one of halving, btc-50"), "{err}");
     }
 
     #[test]

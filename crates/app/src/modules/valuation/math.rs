@@ -541,6 +541,96 @@ pub fn value_for_lending(
 }
 
 // ---------------------------------------------------------------------------------------------
+// Stress
+
+/// A market shock applied to a valuation's inputs: relative changes in bps (−10,000 is −100 %)
+/// and whether the next halving happens now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shock {
+    /// Change of the BTC price, bps (hashprice moves with it).
+    pub btc_usd_change_bps: i32,
+    /// Change of the network difficulty, bps (hashprice moves inversely).
+    pub difficulty_change_bps: i32,
+    /// Change of the GPU rental rate, bps.
+    pub gpu_rental_change_bps: i32,
+    /// The next halving now: the subsidy part of the hashprice halves at once.
+    pub halving_now: bool,
+}
+
+impl Shock {
+    /// No shock.
+    pub const NONE: Shock = Shock {
+        btc_usd_change_bps: 0,
+        difficulty_change_bps: 0,
+        gpu_rental_change_bps: 0,
+        halving_now: false,
+    };
+}
+
+/// The stress scenarios, by name: the next halving now, BTC −50 %, difficulty +30 %,
+/// GPU rental −40 %.
+pub const STRESS_SCENARIOS: [(&str, Shock); 4] = [
+    ("halving", Shock { halving_now: true, ..Shock::NONE }),
+    ("btc-50", Shock { btc_usd_change_bps: -5_000, ..Shock::NONE }),
+    ("difficulty+30", Shock { difficulty_change_bps: 3_000, ..Shock::NONE }),
+    ("rental-40", Shock { gpu_rental_change_bps: -4_000, ..Shock::NONE }),
+];
+
+/// Most a shock may raise a figure, bps (+1,000 %).
+pub const SHOCK_CHANGE_BPS_MAX: i32 = 100_000;
+
+/// `value × (1 + change)`, rounded down; a change below −100 % or above the most is an error.
+fn shocked(value: u128, change_bps: i32, what: &'static str) -> Result<u128> {
+    if change_bps > SHOCK_CHANGE_BPS_MAX {
+        return Err(ValuationError::TooLarge {
+            what,
+            value: u128::from(change_bps.unsigned_abs()),
+            max: u128::from(SHOCK_CHANGE_BPS_MAX.unsigned_abs()),
+        });
+    }
+    let kept = BPS_ONE.checked_add_signed(i128::from(change_bps)).ok_or(ValuationError::Negative(what))?;
+    product_div_floor(&[value, kept], BPS_ONE, what)
+}
+
+/// An ASIC title's inputs after `shock`: the hashprice scaled by the BTC price and inversely by
+/// the difficulty (rounded down), and, for a halving now, its subsidy part halved and the height
+/// moved to the halving, so the next one falls a full interval later.
+pub fn stressed_asic(i: &AsicInputs, shock: &Shock) -> Result<AsicInputs> {
+    let mut hashprice =
+        shocked(i.hashprice_micro_usd_ph_day, shock.btc_usd_change_bps, "the BTC price change")?;
+    let difficulty = shocked(BPS_ONE, shock.difficulty_change_bps, "the difficulty change")?;
+    hashprice = product_div_floor(
+        &[hashprice, BPS_ONE],
+        nonzero(difficulty, "the shocked difficulty")?,
+        "the hashprice",
+    )?;
+    let mut height = i.height;
+    if shock.halving_now {
+        let fees = at_most(i.fee_share_bps.into(), BPS_ONE, "the fee share (bps)")?;
+        let kept = fees
+            .checked_add(BPS_ONE.saturating_sub(fees) / 2)
+            .ok_or(ValuationError::Overflow("the fee share"))?;
+        hashprice = product_div_floor(&[hashprice, kept], BPS_ONE, "the hashprice")?;
+        let interval = HALVING_INTERVAL_BLOCKS;
+        height = (i.height / interval)
+            .checked_add(1)
+            .and_then(|n| n.checked_mul(interval))
+            .ok_or(ValuationError::Overflow("the halving height"))?;
+    }
+    Ok(AsicInputs {
+        hashprice_micro_usd_ph_day: nonzero(hashprice, "the shocked hashprice")?,
+        height,
+        ..i.clone()
+    })
+}
+
+/// A GPU title's inputs after `shock`: the rental rate scaled, rounded down.
+pub fn stressed_gpu(i: &GpuInputs, shock: &Shock) -> Result<GpuInputs> {
+    let rental = shocked(i.rental_micro_usd_hour, shock.gpu_rental_change_bps, "the GPU rental change")?;
+    Ok(GpuInputs { rental_micro_usd_hour: nonzero(rental, "the shocked rental rate")?, ..i.clone() })
+}
+
+// ---------------------------------------------------------------------------------------------
 // Decimals
 
 /// `value` micro-units as a decimal string with 6 decimals, e.g. `48821000` → `"48.821000"`.
@@ -944,5 +1034,53 @@ mod tests {
     fn the_same_inputs_give_the_same_value_twice() {
         assert_eq!(value_asic(&asic()), value_asic(&asic()));
         assert_eq!(value_gpu(&gpu()), value_gpu(&gpu()));
+    }
+
+    #[test]
+    fn every_stress_scenario_lowers_the_value_of_the_titles_it_touches() {
+        let (base_asic, base_gpu) = (value_asic(&asic()).unwrap(), value_gpu(&gpu()).unwrap());
+        for (name, shock) in STRESS_SCENARIOS {
+            let a = value_asic(&stressed_asic(&asic(), &shock).unwrap()).unwrap();
+            let g = value_gpu(&stressed_gpu(&gpu(), &shock).unwrap()).unwrap();
+            let touches_asic =
+                shock.halving_now || shock.btc_usd_change_bps != 0 || shock.difficulty_change_bps != 0;
+            if touches_asic {
+                assert!(a.value_micro_usd < base_asic.value_micro_usd, "{name} lowers an ASIC title's value");
+            } else {
+                assert_eq!(a, base_asic, "{name} leaves an ASIC title as it was");
+            }
+            if shock.gpu_rental_change_bps != 0 {
+                assert!(g.value_micro_usd < base_gpu.value_micro_usd, "{name} lowers a GPU title's value");
+            } else {
+                assert_eq!(g, base_gpu, "{name} leaves a GPU title as it was");
+            }
+        }
+    }
+
+    #[test]
+    fn a_shock_scales_the_inputs_it_names_and_rounds_down() {
+        let i = asic();
+        let btc = stressed_asic(&i, &Shock { btc_usd_change_bps: -5_000, ..Shock::NONE }).unwrap();
+        assert_eq!(btc.hashprice_micro_usd_ph_day, i.hashprice_micro_usd_ph_day / 2);
+        let hard = stressed_asic(&i, &Shock { difficulty_change_bps: 3_000, ..Shock::NONE }).unwrap();
+        assert_eq!(hard.hashprice_micro_usd_ph_day, i.hashprice_micro_usd_ph_day * 10_000 / 13_000);
+        let halved = stressed_asic(&i, &Shock { halving_now: true, ..Shock::NONE }).unwrap();
+        let kept = u128::from(i.fee_share_bps) + (10_000 - u128::from(i.fee_share_bps)) / 2;
+        assert_eq!(halved.hashprice_micro_usd_ph_day, i.hashprice_micro_usd_ph_day * kept / 10_000);
+        assert_eq!(halved.height % HALVING_INTERVAL_BLOCKS, 0, "the height moves to the halving");
+        assert!(halved.height > i.height && halved.height - i.height <= HALVING_INTERVAL_BLOCKS);
+        assert_eq!(stressed_asic(&i, &Shock::NONE).unwrap(), i, "no shock, no change");
+        let rental = stressed_gpu(&gpu(), &Shock { gpu_rental_change_bps: -4_000, ..Shock::NONE }).unwrap();
+        assert_eq!(rental.rental_micro_usd_hour, gpu().rental_micro_usd_hour * 6 / 10);
+    }
+
+    #[test]
+    fn a_shock_past_minus_one_hundred_percent_or_to_nothing_is_refused() {
+        let gone = Shock { btc_usd_change_bps: -10_000, ..Shock::NONE };
+        assert_eq!(stressed_asic(&asic(), &gone), Err(ValuationError::Zero("the shocked hashprice")));
+        let below = Shock { gpu_rental_change_bps: -10_001, ..Shock::NONE };
+        assert_eq!(stressed_gpu(&gpu(), &below), Err(ValuationError::Negative("the GPU rental change")));
+        let wild = Shock { difficulty_change_bps: SHOCK_CHANGE_BPS_MAX + 1, ..Shock::NONE };
+        assert!(matches!(stressed_asic(&asic(), &wild), Err(ValuationError::TooLarge { .. })));
     }
 }

@@ -165,13 +165,8 @@ pub fn asic(a: &AsicArgs) -> anyhow::Result<Value> {
         scrap_micro_usd: usd(&a.scrap_usd, "--scrap-usd")?,
         height: a.height,
     };
-    let inputs = match &a.stress {
-        Some(shock) => math::stressed_asic(&inputs, shock).context("no stressed valuation")?,
-        None => inputs,
-    };
-    let v = math::value_asic(&inputs).context("no valuation")?;
     let f = math::format_micro;
-    Ok(valued(&v, |m| {
+    valued(inputs, a.stress.as_ref(), math::stressed_asic, math::value_asic, |m| {
         json!({
             "month": m.month,
             "hashprice_usd_ph_day": f(m.hashprice_micro_usd_ph_day),
@@ -180,16 +175,28 @@ pub fn asic(a: &AsicArgs) -> anyhow::Result<Value> {
             "cash_usd": f(m.cash_micro_usd),
             "present_value_usd": f(m.present_value_micro_usd),
         })
-    }))
+    })
 }
 
-/// A valuation as JSON: its value, the scrap's part of it and its months, each by `row`.
-fn valued<M>(v: &math::Valuation<M>, row: impl Fn(&M) -> Value) -> Value {
-    json!({
+/// A title's inputs, shocked when a stress scenario is given, valued by `value` and shown as
+/// JSON: its value, the scrap's part of it and its months, each by `row`.
+fn valued<I, M>(
+    inputs: I,
+    stress: Option<&math::Shock>,
+    stressed: fn(&I, &math::Shock) -> Result<I, math::ValuationError>,
+    value: fn(&I) -> Result<math::Valuation<M>, math::ValuationError>,
+    row: impl Fn(&M) -> Value,
+) -> anyhow::Result<Value> {
+    let inputs = match stress {
+        Some(shock) => stressed(&inputs, shock).context("no stressed valuation")?,
+        None => inputs,
+    };
+    let v = value(&inputs).context("no valuation")?;
+    Ok(json!({
         "value_usd": math::format_micro(v.value_micro_usd),
         "scrap_present_value_usd": math::format_micro(v.scrap_present_value_micro_usd),
         "months": v.months.iter().map(row).collect::<Vec<_>>(),
-    })
+    }))
 }
 
 /// `value gpu`: `{"value_usd", "scrap_present_value_usd", "months": [{"month",
@@ -205,13 +212,8 @@ pub fn gpu(a: &GpuArgs) -> anyhow::Result<Value> {
         discount_bps_year: a.discount_bps_year,
         scrap_micro_usd: usd(&a.scrap_usd, "--scrap-usd")?,
     };
-    let inputs = match &a.stress {
-        Some(shock) => math::stressed_gpu(&inputs, shock).context("no stressed valuation")?,
-        None => inputs,
-    };
-    let v = math::value_gpu(&inputs).context("no valuation")?;
     let f = math::format_micro;
-    Ok(valued(&v, |m| {
+    valued(inputs, a.stress.as_ref(), math::stressed_gpu, math::value_gpu, |m| {
         json!({
             "month": m.month,
             "rental_usd_hour": f(m.rental_micro_usd_hour),
@@ -220,7 +222,7 @@ pub fn gpu(a: &GpuArgs) -> anyhow::Result<Value> {
             "cash_usd": f(m.cash_micro_usd),
             "present_value_usd": f(m.present_value_micro_usd),
         })
-    }))
+    })
 }
 
 #[cfg(test)]

@@ -162,7 +162,7 @@ const COUNT_KEY: &str = "device/challenge_count";
 const OPEN_COUNT_KEY: &str = "device/challenges_open";
 
 /// How many challenges are open on the whole ledger (at most [`CHALLENGES_OPEN_MAX`]).
-pub(super) fn open_count<S: StateRead + Sized>(state: &S) -> Result<u64, ExecError> {
+fn open_count<S: StateRead + Sized>(state: &S) -> Result<u64, ExecError> {
     Ok(state.get(OPEN_COUNT_KEY)?.unwrap_or(0))
 }
 /// Rows checked so far in a block: `(height, rows)`.
@@ -268,7 +268,7 @@ pub fn request(
             format!("challenge {} issued at height {}", open.id, open.issued_height),
         ));
     }
-    let open: u64 = state.get(OPEN_COUNT_KEY)?.unwrap_or(0);
+    let open = open_count(&*state)?;
     if open >= CHALLENGES_OPEN_MAX {
         return Err(refuse(ErrorCode::ChallengesFull, format!("{open} challenges open")));
     }
@@ -276,7 +276,7 @@ pub fn request(
 }
 
 /// Writes a new challenge of `title` (the caller checked that it may be challenged).
-pub(super) fn issue(
+fn issue(
     state: &mut Overlay<'_>,
     ctx: &TxContext,
     title: &Title,
@@ -310,7 +310,7 @@ pub(super) fn issue(
     state.put(challenge_key(id), &record);
     state.put(open_challenge_key(&title.id), &id);
     push(state, deadline_key(answer_deadline), id)?;
-    let open: u64 = state.get(OPEN_COUNT_KEY)?.unwrap_or(0);
+    let open = open_count(&*state)?;
     state.put(OPEN_COUNT_KEY.to_string(), &open.saturating_add(1));
     Ok(DeviceEvent::Challenge {
         challenge: id,
@@ -579,7 +579,7 @@ fn settle(
     pull(state, deadline_key(record.open_deadline), record.id)?;
     state.put(challenge_key(record.id), &record);
     state.delete(open_challenge_key(&record.title));
-    let open: u64 = state.get(OPEN_COUNT_KEY)?.unwrap_or(0);
+    let open = open_count(&*state)?;
     state.put(OPEN_COUNT_KEY.to_string(), &open.saturating_sub(1));
     let (to, cause) = match &verdict {
         Ok(()) => {
@@ -673,7 +673,7 @@ pub fn end_block(state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>,
     let mut events = check_waiting(state, ctx)?;
     events.extend(each_due(state, ctx, rows_due_key, ROW_CHOICES_PER_BLOCK_MAX, choose_rows)?);
     events.extend(each_due(state, ctx, deadline_key, CHALLENGE_EXPIRIES_PER_BLOCK_MAX, settle_missed)?);
-    events.extend(super::roster::auto_challenges(state, ctx)?);
+    events.extend(super::roster::auto_challenges(state, ctx, examine_for_roster)?);
     Ok(events)
 }
 
@@ -746,6 +746,30 @@ fn settle_missed(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Ve
         Some(reason) => settle(state, ctx, record, Err(reason.to_string())),
         None => Ok(Vec::new()),
     }
+}
+
+/// One examined title of the roster: dropped when it ended, challenged when `fire` and it is in
+/// service (active or degraded) with no open challenge.
+fn examine_for_roster(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    id: &TitleId,
+    fire: bool,
+) -> Result<Vec<Event>, ExecError> {
+    let Some(title) = state.title(id)? else {
+        super::roster::remove_from_roster(state, id)?;
+        return Ok(Vec::new());
+    };
+    if title.status.is_final() {
+        super::roster::remove_from_roster(state, id)?;
+        return Ok(Vec::new());
+    }
+    let in_service = matches!(title.status, TitleStatus::Active | TitleStatus::Degraded);
+    let open = open_count(&*state)?;
+    if !fire || !in_service || open >= CHALLENGES_OPEN_MAX || open_challenge(&*state, id)?.is_some() {
+        return Ok(Vec::new());
+    }
+    Ok(vec![issue(state, ctx, &title, ledger_challenger())?])
 }
 
 #[cfg(test)]

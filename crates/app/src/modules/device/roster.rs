@@ -1,15 +1,18 @@
 //! The ledger's own capacity challenges: a roster of the GPU titles that have passed a
 //! challenge, from which every block examines a bounded number and challenges them at random
 //! heights, at a mean interval of `auto_challenge_interval_blocks`. The randomness is the
-//! previous block's hash, so nobody knows a title is due before that block exists.
+//! previous block's hash, so nobody knows a title is due before that block exists. What an
+//! examined title gets (a challenge, or leaving the roster) is `challenge.rs`'s to decide: it
+//! hands its `examine` in, so the roster calls nothing above it.
 
-use super::challenge::{issue, ledger_challenger, open_challenge, open_count, CHALLENGES_OPEN_MAX};
 use super::event::DeviceEvent;
 use crate::modules::context::TxContext;
-use crate::modules::registry::RegistryRead;
 use crate::state::{contained, ExecError, Overlay, StateRead, StateWrite};
-use computefi_types::title::TitleStatus;
 use computefi_types::{sha256, Event, TitleId};
+
+/// What the roster's caller does with one examined title: `fire` says whether this block's draw
+/// challenges it. It may take the title off the roster ([`remove_from_roster`]).
+pub(super) type Examine = fn(&mut Overlay<'_>, &TxContext, &TitleId, bool) -> Result<Vec<Event>, ExecError>;
 
 /// Most roster titles examined in one block.
 pub const AUTO_EXAMINED_PER_BLOCK_MAX: u64 = 16;
@@ -31,8 +34,13 @@ const DOMAIN_AUTO: &[u8] = b"computefi/challenge/auto/v1";
 /// titles of the roster (all of them when the roster is that small, else drawn at random) and
 /// challenges each examined title in service with probability T / (E · I) (T titles on the
 /// roster, E examined, I = `auto_challenge_interval_blocks`), so each is challenged on average
-/// once every I blocks, at heights nobody knows before the previous block exists.
-pub(super) fn auto_challenges(state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
+/// once every I blocks, at heights nobody knows before the previous block exists; `examine`
+/// acts on each.
+pub(super) fn auto_challenges(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    examine: Examine,
+) -> Result<Vec<Event>, ExecError> {
     let interval = ctx.params.auto_challenge_interval_blocks;
     let roster: u64 = state.get(ROSTER_LEN_KEY)?.unwrap_or(0);
     if interval == 0 || roster == 0 {
@@ -64,30 +72,6 @@ fn draw(ctx: &TxContext, tag: u8, d: u64) -> u64 {
     u64::from_le_bytes([h.0[0], h.0[1], h.0[2], h.0[3], h.0[4], h.0[5], h.0[6], h.0[7]])
 }
 
-/// One examined title of the roster: dropped when it ended, challenged when `fire` and it is in
-/// service (active or degraded) with no open challenge.
-fn examine(
-    state: &mut Overlay<'_>,
-    ctx: &TxContext,
-    id: &TitleId,
-    fire: bool,
-) -> Result<Vec<Event>, ExecError> {
-    let Some(title) = state.title(id)? else {
-        remove_from_roster(state, id)?;
-        return Ok(Vec::new());
-    };
-    if title.status.is_final() {
-        remove_from_roster(state, id)?;
-        return Ok(Vec::new());
-    }
-    let in_service = matches!(title.status, TitleStatus::Active | TitleStatus::Degraded);
-    let open = open_count(&*state)?;
-    if !fire || !in_service || open >= CHALLENGES_OPEN_MAX || open_challenge(&*state, id)?.is_some() {
-        return Ok(Vec::new());
-    }
-    Ok(vec![issue(state, ctx, &title, ledger_challenger())?])
-}
-
 /// Puts `title` on the roster (once).
 pub(super) fn add_to_roster(state: &mut Overlay<'_>, title: &TitleId) -> Result<(), ExecError> {
     if state.get::<u64>(&roster_pos_key(title))?.is_some() {
@@ -101,7 +85,7 @@ pub(super) fn add_to_roster(state: &mut Overlay<'_>, title: &TitleId) -> Result<
 }
 
 /// Removes `title` from the roster: the last entry takes its place.
-fn remove_from_roster(state: &mut Overlay<'_>, title: &TitleId) -> Result<(), ExecError> {
+pub(super) fn remove_from_roster(state: &mut Overlay<'_>, title: &TitleId) -> Result<(), ExecError> {
     let Some(pos) = state.get::<u64>(&roster_pos_key(title))? else { return Ok(()) };
     let len: u64 = state.get(ROSTER_LEN_KEY)?.unwrap_or(0);
     let last =

@@ -9,6 +9,13 @@ mod tests {
 
     const DOC: &str = include_str!("../../../docs/architecture.md");
 
+    /// A limit as the docs table names it (`module::file::NAME`), with its value.
+    macro_rules! limit {
+        ($($part:ident)::+) => {
+            ([$(stringify!($part)),+].join("::"), $($part)::+ as u128)
+        };
+    }
+
     fn documented_value(name: &str) -> Option<u128> {
         let row = DOC.lines().find(|l| l.starts_with(&format!("| `{name}` |")))?;
         let value = row.split('|').nth(2)?.trim();
@@ -32,65 +39,44 @@ mod tests {
 
     #[test]
     fn every_module_limit_is_in_the_docs_table_with_its_value() {
-        let limits: &[(&str, u128)] = &[
-            ("revenue::state::INCOME_ASSETS_MAX", revenue::state::INCOME_ASSETS_MAX as u128),
-            ("lease::state::LEASES_OPEN_MAX", lease::state::LEASES_OPEN_MAX as u128),
-            ("lease::state::AUTO_ACCEPT_MAX", lease::state::AUTO_ACCEPT_MAX as u128),
-            ("lease::state::AUTO_ACCEPTS_PER_BLOCK_MAX", lease::state::AUTO_ACCEPTS_PER_BLOCK_MAX as u128),
-            ("lease::state::BIDS_PER_ORDER_MAX", lease::state::BIDS_PER_ORDER_MAX as u128),
-            ("lease::state::LEASE_HOURS_MAX", lease::state::LEASE_HOURS_MAX as u128),
-            ("lease::state::MODEL_BYTES_MAX", lease::state::MODEL_BYTES_MAX as u128),
-            ("amm::exec::ROUTE_ASSETS_MAX", amm::exec::ROUTE_ASSETS_MAX as u128),
-            ("amm::state::OBSERVATIONS_MAX", amm::state::OBSERVATIONS_MAX as u128),
-            ("amm::math::FEE_BPS_MAX", amm::math::FEE_BPS_MAX as u128),
-            ("delivery::state::CONTRACTS_ACTIVE_MAX", delivery::state::CONTRACTS_ACTIVE_MAX as u128),
-            ("delivery::state::CONTRACT_DAYS_MAX", delivery::state::CONTRACT_DAYS_MAX as u128),
-            ("delivery::state::SILENT_WINDOWS_MAX", delivery::state::SILENT_WINDOWS_MAX as u128),
-            ("oracle::state::FEEDERS_MAX", oracle::state::FEEDERS_MAX as u128),
-            ("oracle::state::FEED_NAME_BYTES_MAX", oracle::state::FEED_NAME_BYTES_MAX as u128),
-            ("oracle::state::RECENT_TIPS_MAX", oracle::state::RECENT_TIPS_MAX as u128),
-            ("oracle::state::TIP_TIME_SKEW_S_MAX", oracle::state::TIP_TIME_SKEW_S_MAX as u128),
-            ("device::state::SEEN_REPORTS_KEPT", device::state::SEEN_REPORTS_KEPT as u128),
-            ("device::challenge::CHALLENGES_OPEN_MAX", device::challenge::CHALLENGES_OPEN_MAX as u128),
-            (
-                "device::challenge::ROW_CHOICES_PER_BLOCK_MAX",
-                device::challenge::ROW_CHOICES_PER_BLOCK_MAX as u128,
-            ),
-            (
-                "device::challenge::CHALLENGE_EXPIRIES_PER_BLOCK_MAX",
-                device::challenge::CHALLENGE_EXPIRIES_PER_BLOCK_MAX as u128,
-            ),
-            (
-                "device::roster::AUTO_EXAMINED_PER_BLOCK_MAX",
-                device::roster::AUTO_EXAMINED_PER_BLOCK_MAX as u128,
-            ),
-            ("device::challenge::CHALLENGE_MODELS_MAX", device::challenge::CHALLENGE_MODELS_MAX as u128),
-            (
-                "device::challenge::ROWS_CHECKED_PER_BLOCK_MAX",
-                device::challenge::ROWS_CHECKED_PER_BLOCK_MAX as u128,
-            ),
-            (
-                "device::attestation::ATTESTATION_LAPSES_PER_BLOCK_MAX",
-                device::attestation::ATTESTATION_LAPSES_PER_BLOCK_MAX as u128,
-            ),
-            ("shares::exec::VAULT_TITLES_MAX", shares::exec::VAULT_TITLES_MAX as u128),
-            (
-                "capacity::state::RESERVATIONS_PER_TITLE_MAX",
-                capacity::state::RESERVATIONS_PER_TITLE_MAX as u128,
-            ),
-            ("capacity::state::TOKENS_LIVE_MAX", capacity::state::TOKENS_LIVE_MAX as u128),
-            ("capacity::state::EXPIRIES_PER_BLOCK_MAX", capacity::state::EXPIRIES_PER_BLOCK_MAX as u128),
-            ("capacity::state::WINDOW_HOURS_MAX", capacity::state::WINDOW_HOURS_MAX as u128),
-            ("valuation::math::VALUATION_MONTHS_MAX", valuation::math::VALUATION_MONTHS_MAX as u128),
-            ("valuation::math::ROOT_BISECTION_STEPS_MAX", valuation::math::ROOT_BISECTION_STEPS_MAX as u128),
-            (
-                "valuation::math::DIFFICULTY_GROWTH_BPS_MONTH_MAX",
-                valuation::math::DIFFICULTY_GROWTH_BPS_MONTH_MAX as u128,
-            ),
-            ("valuation::math::DISCOUNT_BPS_YEAR_MAX", valuation::math::DISCOUNT_BPS_YEAR_MAX as u128),
-            ("valuation::math::SHOCK_CHANGE_BPS_MAX", valuation::math::SHOCK_CHANGE_BPS_MAX as u128),
+        let limits = [
+            limit!(revenue::state::INCOME_ASSETS_MAX),
+            limit!(lease::state::LEASES_OPEN_MAX),
+            limit!(lease::state::AUTO_ACCEPT_MAX),
+            limit!(lease::state::AUTO_ACCEPTS_PER_BLOCK_MAX),
+            limit!(lease::state::BIDS_PER_ORDER_MAX),
+            limit!(lease::state::LEASE_HOURS_MAX),
+            limit!(lease::state::MODEL_BYTES_MAX),
+            limit!(amm::exec::ROUTE_ASSETS_MAX),
+            limit!(amm::state::OBSERVATIONS_MAX),
+            limit!(amm::math::FEE_BPS_MAX),
+            limit!(delivery::state::CONTRACTS_ACTIVE_MAX),
+            limit!(delivery::state::CONTRACT_DAYS_MAX),
+            limit!(delivery::state::SILENT_WINDOWS_MAX),
+            limit!(oracle::state::FEEDERS_MAX),
+            limit!(oracle::state::FEED_NAME_BYTES_MAX),
+            limit!(oracle::state::RECENT_TIPS_MAX),
+            limit!(oracle::state::TIP_TIME_SKEW_S_MAX),
+            limit!(device::state::SEEN_REPORTS_KEPT),
+            limit!(device::challenge::CHALLENGES_OPEN_MAX),
+            limit!(device::challenge::ROW_CHOICES_PER_BLOCK_MAX),
+            limit!(device::challenge::CHALLENGE_EXPIRIES_PER_BLOCK_MAX),
+            limit!(device::roster::AUTO_EXAMINED_PER_BLOCK_MAX),
+            limit!(device::challenge::CHALLENGE_MODELS_MAX),
+            limit!(device::challenge::ROWS_CHECKED_PER_BLOCK_MAX),
+            limit!(device::attestation::ATTESTATION_LAPSES_PER_BLOCK_MAX),
+            limit!(shares::exec::VAULT_TITLES_MAX),
+            limit!(capacity::state::RESERVATIONS_PER_TITLE_MAX),
+            limit!(capacity::state::TOKENS_LIVE_MAX),
+            limit!(capacity::state::EXPIRIES_PER_BLOCK_MAX),
+            limit!(capacity::state::WINDOW_HOURS_MAX),
+            limit!(valuation::math::VALUATION_MONTHS_MAX),
+            limit!(valuation::math::ROOT_BISECTION_STEPS_MAX),
+            limit!(valuation::math::DIFFICULTY_GROWTH_BPS_MONTH_MAX),
+            limit!(valuation::math::DISCOUNT_BPS_YEAR_MAX),
+            limit!(valuation::math::SHOCK_CHANGE_BPS_MAX),
         ];
-        for (name, value) in limits {
+        for (name, value) in &limits {
             assert_eq!(
                 documented_value(name),
                 Some(*value),

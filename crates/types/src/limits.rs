@@ -30,36 +30,43 @@ mod tests {
     use crate::{compliance, device, limits, title};
     use std::path::Path;
 
+    /// A limit as the docs table names it (`module::NAME`), with its value.
+    macro_rules! limit {
+        ($($part:ident)::+) => {
+            ([$(stringify!($part)),+].join("::"), $($part)::+ as u64)
+        };
+    }
+
     /// Every limit of this crate, named as the table in `docs/architecture.md` names it.
-    fn every_limit() -> Vec<(&'static str, u64)> {
+    fn every_limit() -> Vec<(String, u64)> {
         vec![
-            ("limits::TX_BYTES_MAX", limits::TX_BYTES_MAX as u64),
-            ("limits::TX_MSGS_MAX", limits::TX_MSGS_MAX as u64),
-            ("limits::MULTI_SEND_OUTPUTS_MAX", limits::MULTI_SEND_OUTPUTS_MAX as u64),
-            ("limits::CHAIN_ID_BYTES_MAX", limits::CHAIN_ID_BYTES_MAX as u64),
-            ("limits::MEMO_BYTES_MAX", limits::MEMO_BYTES_MAX as u64),
-            ("limits::SYMBOL_BYTES_MIN", limits::SYMBOL_BYTES_MIN as u64),
-            ("limits::SYMBOL_BYTES_MAX", limits::SYMBOL_BYTES_MAX as u64),
-            ("limits::ASSET_NAME_BYTES_MAX", limits::ASSET_NAME_BYTES_MAX as u64),
-            ("limits::DECIMALS_MAX", u64::from(limits::DECIMALS_MAX)),
-            ("limits::BLOCK_BYTES_MAX", limits::BLOCK_BYTES_MAX as u64),
-            ("limits::BLOCK_TXS_MAX", limits::BLOCK_TXS_MAX as u64),
-            ("limits::TX_EVENTS_MAX", limits::TX_EVENTS_MAX as u64),
-            ("title::SERIALS_MAX", title::SERIALS_MAX as u64),
-            ("title::SERIAL_BYTES_MAX", title::SERIAL_BYTES_MAX as u64),
-            ("title::DEVICE_KEYS_MAX", title::DEVICE_KEYS_MAX as u64),
-            ("title::CAPACITY_ITEMS_MAX", title::CAPACITY_ITEMS_MAX as u64),
-            ("title::TEXT_BYTES_MAX", title::TEXT_BYTES_MAX as u64),
-            ("title::STATUS_HISTORY_MAX", title::STATUS_HISTORY_MAX as u64),
-            ("compliance::REQUIREMENTS_MAX", compliance::REQUIREMENTS_MAX as u64),
-            ("compliance::CONDITIONS_MAX", compliance::CONDITIONS_MAX as u64),
-            ("compliance::JURISDICTIONS_MAX", compliance::JURISDICTIONS_MAX as u64),
-            ("device::SHARES_PER_BATCH_MAX", device::SHARES_PER_BATCH_MAX as u64),
-            ("device::ATTESTATION_BYTES_MAX", device::ATTESTATION_BYTES_MAX as u64),
-            ("device::CERT_CHAIN_BYTES_MAX", device::CERT_CHAIN_BYTES_MAX as u64),
-            ("device::REPORT_WINDOW_BLOCKS_MAX", device::REPORT_WINDOW_BLOCKS_MAX),
-            ("device::SEQUENCE_GAP_MAX", device::SEQUENCE_GAP_MAX),
-            ("device::CHALLENGE_ROWS_OPENED_MAX", u64::from(device::CHALLENGE_ROWS_OPENED_MAX)),
+            limit!(limits::TX_BYTES_MAX),
+            limit!(limits::TX_MSGS_MAX),
+            limit!(limits::MULTI_SEND_OUTPUTS_MAX),
+            limit!(limits::CHAIN_ID_BYTES_MAX),
+            limit!(limits::MEMO_BYTES_MAX),
+            limit!(limits::SYMBOL_BYTES_MIN),
+            limit!(limits::SYMBOL_BYTES_MAX),
+            limit!(limits::ASSET_NAME_BYTES_MAX),
+            limit!(limits::DECIMALS_MAX),
+            limit!(limits::BLOCK_BYTES_MAX),
+            limit!(limits::BLOCK_TXS_MAX),
+            limit!(limits::TX_EVENTS_MAX),
+            limit!(title::SERIALS_MAX),
+            limit!(title::SERIAL_BYTES_MAX),
+            limit!(title::DEVICE_KEYS_MAX),
+            limit!(title::CAPACITY_ITEMS_MAX),
+            limit!(title::TEXT_BYTES_MAX),
+            limit!(title::STATUS_HISTORY_MAX),
+            limit!(compliance::REQUIREMENTS_MAX),
+            limit!(compliance::CONDITIONS_MAX),
+            limit!(compliance::JURISDICTIONS_MAX),
+            limit!(device::SHARES_PER_BATCH_MAX),
+            limit!(device::ATTESTATION_BYTES_MAX),
+            limit!(device::CERT_CHAIN_BYTES_MAX),
+            limit!(device::REPORT_WINDOW_BLOCKS_MAX),
+            limit!(device::SEQUENCE_GAP_MAX),
+            limit!(device::CHALLENGE_ROWS_OPENED_MAX),
         ]
     }
 

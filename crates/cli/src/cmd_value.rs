@@ -64,22 +64,12 @@ pub struct AsicArgs {
     /// Network difficulty growth in bps per month.
     #[arg(long)]
     pub difficulty_growth_bps_month: u32,
-    /// Months of useful life left (1 to 240).
-    #[arg(long)]
-    pub months: u32,
-    /// Discount rate in bps per year.
-    #[arg(long)]
-    pub discount_bps_year: u32,
-    /// Scrap value at the end, in USD.
-    #[arg(long, allow_hyphen_values = true)]
-    pub scrap_usd: String,
     /// Bitcoin height now, to place the halvings ahead (144 blocks a day).
     #[arg(long)]
     pub height: u64,
-    /// Value under a stress scenario instead: `halving` (the next halving now), `btc-50`,
-    /// `difficulty+30`.
-    #[arg(long, value_parser = scenario)]
-    pub stress: Option<math::Shock>,
+    /// Horizon, discounting, scrap and stress.
+    #[command(flatten)]
+    pub horizon: HorizonArgs,
 }
 
 /// Options of `value gpu`.
@@ -101,7 +91,15 @@ pub struct GpuArgs {
     /// Operating cost (power, hosting) in USD per GPU-hour.
     #[arg(long, allow_hyphen_values = true)]
     pub opex_usd_hour: String,
-    /// Months of useful life left (1 to 240; clouds use 48 to 72).
+    /// Horizon, discounting, scrap and stress.
+    #[command(flatten)]
+    pub horizon: HorizonArgs,
+}
+
+/// Options every title valuation takes.
+#[derive(Args)]
+pub struct HorizonArgs {
+    /// Months of useful life left (1 to 240; GPU clouds use 48 to 72).
     #[arg(long)]
     pub months: u32,
     /// Discount rate in bps per year.
@@ -110,7 +108,8 @@ pub struct GpuArgs {
     /// Scrap value at the end, in USD.
     #[arg(long, allow_hyphen_values = true)]
     pub scrap_usd: String,
-    /// Value under a stress scenario instead: `rental-40` (GPU rental −40 %).
+    /// Value under a stress scenario instead: `halving` (the next halving now), `btc-50`,
+    /// `difficulty+30` (ASIC titles), `rental-40` (GPU titles).
     #[arg(long, value_parser = scenario)]
     pub stress: Option<math::Shock>,
 }
@@ -160,13 +159,13 @@ pub fn asic(a: &AsicArgs) -> anyhow::Result<Value> {
         hashprice_micro_usd_ph_day: usd(&a.hashprice_usd_ph_day, "--hashprice-usd-ph-day")?,
         fee_share_bps: a.fee_share_bps,
         difficulty_growth_bps_month: a.difficulty_growth_bps_month,
-        months: a.months,
-        discount_bps_year: a.discount_bps_year,
-        scrap_micro_usd: usd(&a.scrap_usd, "--scrap-usd")?,
+        months: a.horizon.months,
+        discount_bps_year: a.horizon.discount_bps_year,
+        scrap_micro_usd: usd(&a.horizon.scrap_usd, "--scrap-usd")?,
         height: a.height,
     };
     let f = math::format_micro;
-    valued(inputs, a.stress.as_ref(), math::stressed_asic, math::value_asic, |m| {
+    valued(inputs, a.horizon.stress.as_ref(), math::stressed_asic, math::value_asic, |m| {
         json!({
             "month": m.month,
             "hashprice_usd_ph_day": f(m.hashprice_micro_usd_ph_day),
@@ -208,12 +207,12 @@ pub fn gpu(a: &GpuArgs) -> anyhow::Result<Value> {
         utilisation_bps: a.utilisation_bps,
         rate_decline_bps_year: a.rate_decline_bps_year,
         opex_micro_usd_hour: usd(&a.opex_usd_hour, "--opex-usd-hour")?,
-        months: a.months,
-        discount_bps_year: a.discount_bps_year,
-        scrap_micro_usd: usd(&a.scrap_usd, "--scrap-usd")?,
+        months: a.horizon.months,
+        discount_bps_year: a.horizon.discount_bps_year,
+        scrap_micro_usd: usd(&a.horizon.scrap_usd, "--scrap-usd")?,
     };
     let f = math::format_micro;
-    valued(inputs, a.stress.as_ref(), math::stressed_gpu, math::value_gpu, |m| {
+    valued(inputs, a.horizon.stress.as_ref(), math::stressed_gpu, math::value_gpu, |m| {
         json!({
             "month": m.month,
             "rental_usd_hour": f(m.rental_micro_usd_hour),

@@ -348,6 +348,18 @@ pub fn difficulty_for(claimed_hs: u128, window_s: u64) -> u64 {
     u64::try_from(claimed_hs * u128::from(window_s) / (1u128 << 32)).unwrap_or(u64::MAX).max(1)
 }
 
+/// The share difficulty at which `headers` (real ones, hex) estimate the ASIC `title`'s claim
+/// times their count less one, over the span of their header times ([`difficulty_for`]).
+pub fn claim_difficulty(title: &computefi_app::modules::registry::Title, headers: &[&str]) -> u64 {
+    let times: Vec<u64> = headers
+        .iter()
+        .map(|h| u64::from(computefi_proofs::pow::Header::from_hex(h).expect("a real header").time()))
+        .collect();
+    let span_s = times.iter().max().copied().unwrap_or(0) - times.iter().min().copied().unwrap_or(0);
+    let claimed_hs = computefi_app::modules::device::hashrate::claimed_hs(title).unwrap_or(0);
+    difficulty_for(claimed_hs, span_s.max(1))
+}
+
 /// Makes the ASIC `title` (verified, degraded, offline or in maintenance) active by a real share
 /// window: window `set` (0 to 4) of [`MAINNET_822528`], six consecutive headers found 29 to 73
 /// minutes apart, sent by [`device`] in one batch at a difficulty that puts the window's 95 %
@@ -364,18 +376,8 @@ pub fn prove_hashrate(chain: &mut TestChain, title: TitleId, set: usize) -> Rece
             run(chain, &operator(), tip(height, h)).expect("the operator feeds btc_tip on this chain");
         }
     }
-    let parsed: Vec<computefi_proofs::pow::Header> =
-        headers.iter().map(|h| computefi_proofs::pow::Header::from_hex(h).expect("a real header")).collect();
-    let times: Vec<u64> = parsed.iter().map(|h| u64::from(h.time())).collect();
-    let window_s = times.iter().max().unwrap() - times.iter().min().unwrap();
-    let spec = chain.app().title(&title).expect("reads").expect("the title exists").spec;
-    let claimed_milli = spec
-        .capacity
-        .iter()
-        .find(|c| c.unit == CapacityUnit::TerahashPerSecond)
-        .expect("an ASIC title claims TH/s")
-        .milli;
-    let difficulty = difficulty_for(u128::from(claimed_milli) * 1_000_000_000, window_s);
+    let record = chain.app().title(&title).expect("reads").expect("the title exists");
+    let difficulty = claim_difficulty(&record, headers);
     let (sequence, prev) = next_report(chain, title);
     let env = envelope(chain, title, sequence, prev, shares(headers, difficulty));
     run(chain, &operator(), report(env)).expect("a real share window is accepted")

@@ -575,24 +575,12 @@ fn share_batch(g: &mut Gen, t: &Title) -> Payload {
     };
     let count = g.rng.gen_range(1..=ACTIVATION_SHARES).min(MAINNET_822528.len() - first);
     let headers = &MAINNET_822528[first..first + count];
-    let claimed_hs = t.spec.capacity.first().map_or(0, |c| u128::from(c.milli) * 1_000_000_000);
     match g.rng.gen_range(0..10) {
         0 => fixtures::shares(&[[BLOCK_100000, BLOCK_1][g.rng.gen_range(0..2)]], 14_000),
         1 => fixtures::shares(headers, g.rng.gen_range(0..=u64::MAX)),
         2 => fixtures::shares(&headers[..1], 14_000),
-        _ => {
-            let times: Vec<u64> =
-                headers.iter().map(|h| u64::from(u32::from_le_bytes(header_time(h)))).collect();
-            let span_s = times.iter().max().copied().unwrap_or(0) - times.iter().min().copied().unwrap_or(0);
-            fixtures::shares(headers, fixtures::difficulty_for(claimed_hs, span_s.max(1)))
-        }
+        _ => fixtures::shares(headers, fixtures::claim_difficulty(t, headers)),
     }
-}
-
-/// The time field (bytes 68..72, little-endian) of an 80-byte header in hex.
-fn header_time(hex_text: &str) -> [u8; 4] {
-    let h = fixtures::header(hex_text);
-    [h[68], h[69], h[70], h[71]]
 }
 
 fn device_report(g: &mut Gen) -> Made {

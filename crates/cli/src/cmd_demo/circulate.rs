@@ -2,9 +2,10 @@
 //! dollar (DUSD, a simulated stablecoin) → a pool of the title's shares against DUSD, whose account
 //! gets a KYC claim so it may hold them → the investor buys shares from it → the provider issues
 //! GPU-hour capacity tokens of the title and pools them against DUSD → a renter buys GPU-hours,
-//! sells one back and redeems the rest for a prepaid lease → fresh (simulated) telemetry → an
-//! order → bid → accept lease paid from escrow streams for a few blocks → the renter closes it and
-//! the title's share holders are paid.
+//! sells one back and redeems the rest for a prepaid lease → fresh (simulated) telemetry → the
+//! operator declares maintenance (the prepaid lease pauses) → the renter's capacity challenge,
+//! passed, makes the title active again on proof → an order → bid → accept lease paid from
+//! escrow streams for a few blocks → the renter closes it and the title's share holders are paid.
 //!
 //! Amounts are chosen so that the title's 8 GPUs are never over-reserved: 2 GPUs for the tokens
 //! (the prepaid lease uses their reservation) and 4 for the order's lease.
@@ -291,9 +292,10 @@ fn order_lease(demo: &mut Demo, spine: &Spine, dusd: AssetId) -> anyhow::Result<
     Ok((order, lease, paid, refunded))
 }
 
-/// The lease charges only while the title is active and fresh telemetry sees the GPUs: the
-/// device reports again and, if the title is no longer active (a missed challenge of the
-/// ledger's, say), proves it again by passing a new challenge: only evidence makes it active.
+/// The lease charges only while the title is active and fresh telemetry sees the GPUs, and only
+/// evidence makes a title active: the device reports again, the operator takes the title down
+/// for maintenance (the prepaid lease pauses uncharged), and the renter's capacity challenge,
+/// passed, makes it active again on proof before the order is posted.
 fn online(demo: &mut Demo, spine: &Spine) -> anyhow::Result<()> {
     let (sequence, prev) = spine.device;
     let (r, last) = device_report(demo, spine.title, sequence, prev, simulated_telemetry())?;
@@ -302,26 +304,33 @@ fn online(demo: &mut Demo, spine: &Spine) -> anyhow::Result<()> {
         &r,
     );
     let title = Client::new(&demo.node).get(&format!("/titles/{}", spine.title))?;
-    if title["status"] != json!(TitleStatus::Active) {
-        let reports = Client::new(&demo.node).get(&format!("/titles/{}/reports", spine.title))?;
-        let id: u64 = match reports["open_challenge"]["id"].as_str() {
-            // The ledger's own challenge (or anyone's) is open: answer that one.
-            Some(id) => id.parse()?,
-            None => {
-                let request = Msg::Device(DeviceMsg::RequestChallenge { title: spine.title });
-                let r = demo.send("demo-renter", vec![request])?;
-                attr(&r, "device.challenge", "challenge")?.parse()?
-            }
-        };
-        let answered = super::answer_challenge(demo, spine.title, id, (sequence + 1, last))?;
+    if title["status"] == json!(TitleStatus::Active) {
+        let down = RegistryMsg::SetStatus { title: spine.title, status: TitleStatus::Maintenance };
+        let r = demo.send("demo-operator", vec![Msg::Registry(down)])?;
         demo.step(
-            format!(
-                "the title was {}: it passed a new capacity challenge and is active again",
-                title["status"]
-            ),
-            &answered.opened,
+            "operator took the title down for maintenance: its prepaid lease pauses uncharged, and only new \
+             evidence makes the title active again (the operator may declare nothing else)"
+                .into(),
+            &r,
         );
     }
+    let reports = Client::new(&demo.node).get(&format!("/titles/{}/reports", spine.title))?;
+    let id: u64 = match reports["open_challenge"]["id"].as_str() {
+        // The ledger's own challenge (or anyone's) is open: answer that one.
+        Some(id) => id.parse()?,
+        None => {
+            let request = Msg::Device(DeviceMsg::RequestChallenge { title: spine.title });
+            let r = demo.send("demo-renter", vec![request])?;
+            attr(&r, "device.challenge", "challenge")?.parse()?
+        }
+    };
+    let answered = super::answer_challenge(demo, spine.title, id, (sequence + 1, last))?;
+    let status = attr(&answered.opened, "device.challenge_passed", "status")
+        .context("the renter's challenge did not pass")?;
+    demo.step(
+        format!("the renter challenged the title before renting; its device answered and the title is {status} again on proof"),
+        &answered.opened,
+    );
     Ok(())
 }
 

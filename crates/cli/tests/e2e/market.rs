@@ -25,7 +25,20 @@ pub(crate) fn the_demo_trades_shares_and_gpu_hours_and_pays_a_lease_from_escrow_
     let [title, shares] = [&demo["title"], &demo["shares"]].map(|v| v.as_str().unwrap());
     let [stable, token, prepaid, order, lease] =
         ["stable", "capacity_token", "prepaid_lease", "order", "lease"].map(|k| market[k].as_str().unwrap());
-    assert_eq!(market["steps"].as_array().unwrap().len(), 15);
+    let steps = market["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 17);
+    let moves: Vec<[&str; 3]> = steps
+        .iter()
+        .filter_map(|s| s["result"]["receipt"]["events"].as_array())
+        .flatten()
+        .filter(|e| e["kind"] == "registry.status")
+        .map(|e| ["from", "status", "cause"].map(|k| e["attrs"][k].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        moves,
+        [["Active", "Maintenance", "maintenance"], ["Maintenance", "Active", "challenge_passed"]],
+        "the lease part takes the title down and makes it active again only on proof"
+    );
 
     let pool = get_ok(node, &format!("/pools/{stable}/{shares}"));
     assert!(amount(&pool["reserve_a"]) > 0 && amount(&pool["reserve_b"]) > 0, "{pool}");

@@ -109,6 +109,7 @@ impl Genesis {
                 return Err(format!("oracle feed {:?} appears twice", feed.name));
             }
         }
+        self.params.valuation.validate()?;
         if self.balances.len() > GENESIS_BALANCES_MAX {
             return Err(format!("balances: at most {GENESIS_BALANCES_MAX} entries"));
         }

@@ -60,6 +60,110 @@ pub struct Params {
     /// (test chains only: lets a published sample report, whose nonce is fixed, verify end to
     /// end; a chain with it set accepts replayed reports).
     pub attestation_fixed_nonce: Option<computefi_types::Hash>,
+    /// What the valuation module assumes where the market and the title say nothing
+    /// (`docs/valuation.md`): the epoch, useful lives, discount rates, costs and haircuts.
+    pub valuation: ValuationParams,
+}
+
+/// The valuation module's parameters. Money in micro-USD, rates in basis points.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(default)]
+pub struct ValuationParams {
+    /// Length of an epoch, ms of block time: every title is valued once an epoch.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub epoch_ms: u64,
+    /// Useful life of an ASIC miner, months from its commissioning.
+    pub asic_life_months: u32,
+    /// Useful life of a GPU server, months from its commissioning (CoreWeave 72, Lambda 60,
+    /// Nebius 48).
+    pub gpu_life_months: u32,
+    /// Discount rate of ASIC titles, bps a year.
+    pub asic_discount_bps_year: u32,
+    /// Discount rate of GPU titles, bps a year.
+    pub gpu_discount_bps_year: u32,
+    /// Growth of the network difficulty, bps a month.
+    pub difficulty_growth_bps_month: u32,
+    /// Power price of ASIC titles, micro-USD per kWh.
+    pub power_micro_usd_kwh: Amount,
+    /// Scrap value of one ASIC miner at the end of its life, micro-USD.
+    pub asic_scrap_micro_usd: Amount,
+    /// Scrap value of one GPU at the end of its life, micro-USD.
+    pub gpu_scrap_micro_usd: Amount,
+    /// Yearly decline of GPU rental rates, bps.
+    pub gpu_rate_decline_bps_year: u32,
+    /// Operating cost of one GPU-hour (power, hosting), rented or not, micro-USD.
+    pub gpu_opex_micro_usd_hour: Amount,
+    /// Utilisation assumed for a GPU title with no measured history, bps.
+    pub gpu_utilisation_default_bps: u32,
+    /// The share of a title's value that counts for lending, by status.
+    pub haircuts: crate::modules::valuation::LendingHaircuts,
+    /// Assets worth one US dollar per whole unit (the dollar unit, stablecoins): income held in
+    /// them counts in a share token's NAV; income in other assets is listed, not counted.
+    pub dollar_assets: Vec<computefi_types::AssetId>,
+}
+
+impl Default for ValuationParams {
+    fn default() -> Self {
+        ValuationParams {
+            epoch_ms: computefi_types::time::DAY_MS,
+            asic_life_months: 48,
+            gpu_life_months: 60,
+            asic_discount_bps_year: 1_500,
+            gpu_discount_bps_year: 1_200,
+            difficulty_growth_bps_month: 200,
+            power_micro_usd_kwh: Amount(60_000),
+            asic_scrap_micro_usd: Amount(100_000_000),
+            gpu_scrap_micro_usd: Amount(2_500_000_000),
+            gpu_rate_decline_bps_year: 2_500,
+            gpu_opex_micro_usd_hour: Amount(350_000),
+            gpu_utilisation_default_bps: 7_000,
+            haircuts: crate::modules::valuation::LendingHaircuts::default(),
+            dollar_assets: Vec::new(),
+        }
+    }
+}
+
+/// Most dollar assets the valuation counts income in.
+pub const DOLLAR_ASSETS_MAX: usize = 8;
+
+impl ValuationParams {
+    /// Checks the parameters against the valuation's limits; the error names the field.
+    pub fn validate(&self) -> Result<(), String> {
+        use crate::modules::valuation::math::{DISCOUNT_BPS_YEAR_MAX, DIFFICULTY_GROWTH_BPS_MONTH_MAX, VALUATION_MONTHS_MAX};
+        let bps = |name: &str, v: u32, max: u32| -> Result<(), String> {
+            if v > max {
+                return Err(format!("params.valuation.{name} is {v}, above {max}"));
+            }
+            Ok(())
+        };
+        if self.epoch_ms == 0 {
+            return Err("params.valuation.epoch_ms must be above 0 (a day is 86400000)".into());
+        }
+        for (name, months) in [("asic_life_months", self.asic_life_months), ("gpu_life_months", self.gpu_life_months)] {
+            if months == 0 || months > VALUATION_MONTHS_MAX {
+                return Err(format!("params.valuation.{name} is {months}: give 1 to {VALUATION_MONTHS_MAX}"));
+            }
+        }
+        bps("asic_discount_bps_year", self.asic_discount_bps_year, DISCOUNT_BPS_YEAR_MAX)?;
+        bps("gpu_discount_bps_year", self.gpu_discount_bps_year, DISCOUNT_BPS_YEAR_MAX)?;
+        bps("difficulty_growth_bps_month", self.difficulty_growth_bps_month, DIFFICULTY_GROWTH_BPS_MONTH_MAX)?;
+        bps("gpu_rate_decline_bps_year", self.gpu_rate_decline_bps_year, 10_000)?;
+        bps("gpu_utilisation_default_bps", self.gpu_utilisation_default_bps, 10_000)?;
+        let h = &self.haircuts;
+        for (name, kept) in [
+            ("haircuts.active_bps", h.active_bps),
+            ("haircuts.maintenance_bps", h.maintenance_bps),
+            ("haircuts.degraded_bps", h.degraded_bps),
+            ("haircuts.offline_bps", h.offline_bps),
+        ] {
+            bps(name, kept, 10_000)?;
+        }
+        if self.dollar_assets.len() > DOLLAR_ASSETS_MAX {
+            return Err(format!("params.valuation.dollar_assets: at most {DOLLAR_ASSETS_MAX}"));
+        }
+        Ok(())
+    }
 }
 
 /// The challenge size of one GPU model: sized from its published dense int8 throughput so that
@@ -109,6 +213,7 @@ impl Default for Params {
             allow_simulated_devices: false,
             allow_archival_headers: false,
             attestation_fixed_nonce: None,
+            valuation: ValuationParams::default(),
         }
     }
 }

@@ -12,6 +12,7 @@ use crate::modules::lease::{Lease, LeaseRead, Order};
 use crate::modules::registry::{RegistryRead, Title};
 use crate::modules::revenue::{self, state as income, IncomePool};
 use crate::modules::shares::{SharesRead, Vault};
+use crate::modules::valuation::{self, ValuationRead};
 use crate::modules::{assets, bank, device, identity, oracle, registry};
 use crate::state::{Committed, StateRead};
 use computefi_types::{Address, Amount, AssetId, Hash, Receipt, TitleId};
@@ -109,6 +110,44 @@ impl App {
     /// [`computefi_types::title::STATUS_HISTORY_MAX`]).
     pub fn status_history(&self, id: &TitleId) -> Result<Vec<computefi_types::title::StatusChange>, AppError> {
         Ok(registry::query::status_history(&Committed(self.store()), id)?)
+    }
+
+    /// A title's latest valuation: model value, value for lending, every input and feed, and
+    /// whether it is stale.
+    pub fn title_value(&self, id: &TitleId) -> Result<Option<valuation::TitleValue>, AppError> {
+        Ok(Committed(self.store()).title_value(id)?)
+    }
+
+    /// A share token's latest NAV.
+    pub fn nav(&self, shares: &AssetId) -> Result<Option<valuation::NavRecord>, AppError> {
+        Ok(Committed(self.store()).nav(shares)?)
+    }
+
+    /// A share token's NAV history, oldest first, at most `max` entries (the ledger keeps a year).
+    pub fn nav_history(&self, shares: &AssetId, max: u64) -> Result<Vec<valuation::NavRecord>, AppError> {
+        Ok(valuation::query::nav_history(&Committed(self.store()), shares, max)?)
+    }
+
+    /// A title's value under `shock`, from its latest valuation's inputs: `None` for no
+    /// valuation record, `Some(Err)` when the shock cannot be applied (never valued, a limit).
+    pub fn stress_title(
+        &self,
+        id: &TitleId,
+        shock: &valuation::math::Shock,
+    ) -> Result<Option<Result<valuation::stress::StressedTitle, computefi_types::TxError>>, AppError> {
+        let haircuts = self.params().valuation.haircuts;
+        let record = Committed(self.store()).title_value(id)?;
+        Ok(record.map(|r| valuation::stress::stress_title(&r, shock, &haircuts)))
+    }
+
+    /// A share token's NAV under `shock`: `None` when no NAV was published for it.
+    pub fn stress_shares(
+        &self,
+        shares: &AssetId,
+        shock: &valuation::math::Shock,
+    ) -> Result<Option<Result<valuation::stress::StressedShares, computefi_types::TxError>>, AppError> {
+        let haircuts = self.params().valuation.haircuts;
+        Ok(valuation::stress::stress_shares(&Committed(self.store()), shares, shock, &haircuts)?)
     }
 
     /// Claims held by an account (expired ones included; each says its expiry).

@@ -130,6 +130,7 @@ fn gpu_server(tag: &str, issuer: Address, device_key: PublicKey) -> TitleSpec {
         },
         coinbase_tag: None,
         green_bps: 0,
+        commissioned_ms: None,
     }
 }
 

@@ -79,6 +79,7 @@ pub fn gpu_title<S: AsRef<str>>(model: &str, serials: &[S]) -> TitleSpec {
         rules: TransferRules::default(),
         coinbase_tag: None,
         green_bps: 0,
+        commissioned_ms: None,
     }
 }
 
@@ -100,6 +101,7 @@ pub fn asic_title(th_milli: u64) -> TitleSpec {
         rules: TransferRules::default(),
         coinbase_tag: None,
         green_bps: 0,
+        commissioned_ms: None,
     }
 }
 

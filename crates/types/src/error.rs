@@ -2,7 +2,7 @@
 //! reused or renumbered. Ranges: 1–999 transaction envelope (20–39 of them: refusals of the HTTP
 //! API itself and the CLI's own failures), 1000s `bank`, 2000s `assets`, 3000s `identity` and
 //! 3100s `compliance`, 4000s `registry`, 5000s `shares`, 6000s `revenue`, 7000s `device`, 7100s `oracle`,
-//! 8000s `amm`, 8100s `capacity`, 8200s `lease`, 8300s `delivery`.
+//! 8000s `amm`, 8100s `capacity`, 8200s `lease`, 8300s `delivery`, 9000s `valuation`.
 //! The message of each code says the cause and what to do; [`TxError::detail`] adds the values
 //! involved. A message that states a limit of this crate quotes its constant (from [`crate::limits`])
 //! rather than repeating the number.
@@ -545,6 +545,15 @@ error_codes! {
         /// Too many delivery contracts.
         #[error("too many delivery contracts: the title or the ledger runs the most contracts it may at once; wait for one to end")]
         ContractsFull = 8304 => "contracts_full",
+        /// A valuation's arithmetic failed (an input past its limit, a figure past 128 bits).
+        #[error("valuation failed: an input is past its limit or a figure overflows; check the inputs named in the detail")]
+        ValuationFailed = 9000 => "valuation_failed",
+        /// The title or share token has no valuation yet.
+        #[error("not valued yet: the ledger values titles in service once an epoch (and share tokens after their titles); wait for the next epoch, or check that the oracle feeds are fresh")]
+        NotValued = 9001 => "not_valued",
+        /// An unknown stress scenario.
+        #[error("unknown stress scenario: use halving, btc-50, difficulty+30, rental-40 or custom")]
+        UnknownScenario = 9002 => "unknown_scenario",
     }
 }
 

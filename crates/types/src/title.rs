@@ -116,6 +116,11 @@ pub struct TitleSpec {
     /// operator declares it and the auditor verifies it. Renters may ask for a least share.
     #[serde(default)]
     pub green_bps: u16,
+    /// When the hardware went into service, Unix ms, as the operator declares it and the
+    /// auditor verifies it: the valuation counts the remaining useful life from it. `None`: the
+    /// block time at which the ledger first valued the title.
+    #[serde(default, with = "crate::serde_str::opt_u64_str")]
+    pub commissioned_ms: Option<u64>,
 }
 
 /// Lifecycle: `registered → verified → active ⇄ degraded/offline → redeemed | retired`.

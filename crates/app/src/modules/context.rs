@@ -100,6 +100,11 @@ pub trait WriteHooks {
         before: Amount,
         after: Amount,
     ) -> Result<(), ExecError>;
+
+    /// After a title's status or appraisal changed (`registry`) or it entered a vault
+    /// (`shares`): `valuation` values it again at the end of the block and publishes its vault's
+    /// NAV, so the value for lending follows the status and a new share token has a NAV.
+    fn title_changed(&mut self, title: &TitleId) -> Result<(), ExecError>;
 }
 
 /// Hooks on a transaction's overlay. The wiring table answers them.

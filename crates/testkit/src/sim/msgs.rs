@@ -319,6 +319,7 @@ fn title_spec(g: &mut Gen) -> TitleSpec {
         rules: if g.chance(15) { rules(g, controller) } else { TransferRules::default() },
         coinbase_tag: g.chance(3).then(|| "4c86041b".to_string()),
         green_bps: if g.chance(3) { 10_001 } else { g.rng.gen_range(0..=10_000) },
+        commissioned_ms: None,
     }
 }
 

@@ -154,6 +154,9 @@ const PINNED: &[(u32, &str)] = &[
     (8302, "contract_not_offered"),
     (8303, "not_buyer"),
     (8304, "contracts_full"),
+    (9000, "valuation_failed"),
+    (9001, "not_valued"),
+    (9002, "unknown_scenario"),
 ];
 
 fn declared() -> BTreeMap<u32, &'static str> {

@@ -106,6 +106,11 @@ pub trait DeviceRead: StateRead + Sized {
         self.get(&telemetry_key(title))
     }
 
+    /// The judgement of a title's last closed share window, if one closed.
+    fn hashrate_record(&self, title: &TitleId) -> Result<Option<super::hashrate::HashrateRecord>, ExecError> {
+        self.get(&super::hashrate::hashrate_key(title))
+    }
+
     /// Block time (ms) of a title's last accepted mining share, if it ever sent one.
     fn last_share_ms(&self, title: &TitleId) -> Result<Option<u64>, ExecError> {
         self.get(&super::hashrate::last_share_key(title))

@@ -292,6 +292,7 @@ impl Handler for RegistryMsg {
                     date_ms: *date_ms,
                     method: method.clone(),
                 });
+                crate::modules::context::WriteHooks::title_changed(state, &title.id)?;
                 RegistryEvent::Appraised { title: title.id, value: *value, appraiser: ctx.sender }
             }
             RegistryMsg::SetStatus { status, .. } => {

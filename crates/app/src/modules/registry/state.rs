@@ -134,6 +134,12 @@ pub trait RegistryRead: StateRead + Sized {
         Ok(self.get::<u64>(&reservations_key(id))?.unwrap_or(0))
     }
 
+    /// How many titles were ever registered: their ids are `TitleId::from_index(0 .. count)`,
+    /// so end-of-block work can walk every title without listing keys.
+    fn title_count(&self) -> Result<u64, ExecError> {
+        Ok(self.get::<u64>(COUNT_KEY)?.unwrap_or(0))
+    }
+
     /// Whether `who` is an approved auditor.
     fn is_auditor(&self, who: &Address) -> Result<bool, ExecError> {
         Ok(self.get_raw(&auditor_key(who))?.is_some())
@@ -172,6 +178,7 @@ pub trait RegistryWrite: StateWrite + RegistryRead {
         }
         title.status = to;
         self.put_title(title);
+        crate::modules::context::WriteHooks::title_changed(self, &title.id)?;
         Ok(Some(RegistryEvent::Status { title: title.id, from, status: to, cause: kind }.into()))
     }
 

@@ -122,6 +122,21 @@ pub fn module_held<S: StateRead + Sized>(state: &S, shares: &AssetId) -> Result<
     Ok(state.get(&module_held_key(shares))?.unwrap_or_default())
 }
 
+/// The income held for the holders of `shares`, by income asset: deposited and not yet claimed.
+pub fn income_held<S: StateRead + Sized>(state: &S, shares: &AssetId) -> Result<Vec<(AssetId, Amount)>, ExecError> {
+    let assets: Vec<AssetId> = state.get(&income_assets_key(shares))?.unwrap_or_default();
+    let mut held = Vec::with_capacity(assets.len());
+    for asset in assets {
+        let pool: IncomePool = state.get(&pool_key(shares, &asset))?.unwrap_or_default();
+        let left = pool
+            .net
+            .checked_sub(pool.claimed)
+            .ok_or_else(|| ExecError::invariant(format!("{shares}: more income claimed than deposited")))?;
+        held.push((asset, left));
+    }
+    Ok(held)
+}
+
 fn overflow(what: &str) -> ExecError {
     TxError::new(ErrorCode::AmountOverflow, format!("income arithmetic overflows: {what}")).into()
 }

@@ -51,7 +51,7 @@ fn fractionalise(
     }
     let index = state.next_in_sequence(COUNT_KEY.to_string())?;
     let issuer = module_account();
-    let asset = AssetId::derive(&issuer, &format!("vault-{index}"));
+    let asset = super::state::vault_asset(index);
     if state.asset(&asset)?.is_some() {
         return Err(ExecError::invariant(format!("share token {asset} exists before its vault")));
     }
@@ -71,6 +71,7 @@ fn fractionalise(
         t.locked_by = Some(asset);
         t.holder = issuer;
         state.put_title(t);
+        crate::modules::context::WriteHooks::title_changed(state, &t.id)?;
     }
     let vault = Vault {
         asset,

@@ -45,6 +45,11 @@ pub trait SharesRead: StateRead + Sized {
         self.get(&vault_key(asset))
     }
 
+    /// How many vaults were ever made: their share tokens are [`vault_asset`] of `0 .. count`.
+    fn vault_count(&self) -> Result<u64, ExecError> {
+        Ok(self.get::<u64>(COUNT_KEY)?.unwrap_or(0))
+    }
+
     /// An open vault, or `NotAVault`.
     fn require_open_vault(&self, asset: &AssetId) -> Result<Vault, ExecError> {
         match self.vault(asset)? {
@@ -54,6 +59,11 @@ pub trait SharesRead: StateRead + Sized {
     }
 }
 impl<T: StateRead + Sized> SharesRead for T {}
+
+/// The share token of the vault made `index`-th (from 0).
+pub fn vault_asset(index: u64) -> AssetId {
+    AssetId::derive(&module_account(), &format!("vault-{index}"))
+}
 
 /// Stores a vault.
 pub fn put_vault<S: StateWrite + Sized>(state: &mut S, vault: &Vault) {

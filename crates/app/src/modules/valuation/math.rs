@@ -245,15 +245,29 @@ fn horizon(months: u32) -> Result<u32> {
 // ASIC
 
 /// What an ASIC title's valuation starts from.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    borsh::BorshSerialize,
+    borsh::BorshDeserialize,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(deny_unknown_fields)]
 pub struct AsicInputs {
     /// Hashrate, micro-TH/s.
+    #[serde(with = "computefi_types::serde_str::u128_str")]
     pub ths_micro: u128,
     /// Efficiency, micro-J per TH.
+    #[serde(with = "computefi_types::serde_str::u128_str")]
     pub j_per_th_micro: u128,
     /// Power price, micro-USD per kWh.
+    #[serde(with = "computefi_types::serde_str::u128_str")]
     pub power_micro_usd_kwh: u128,
     /// Hashprice now, micro-USD per PH/s per day.
+    #[serde(with = "computefi_types::serde_str::u128_str")]
     pub hashprice_micro_usd_ph_day: u128,
     /// Fees' share of the hashprice, bps; the rest is subsidy, which halvings cut.
     pub fee_share_bps: u32,
@@ -264,8 +278,10 @@ pub struct AsicInputs {
     /// Discount rate d, bps per year.
     pub discount_bps_year: u32,
     /// Scrap value at the end of month M, micro-USD.
+    #[serde(with = "computefi_types::serde_str::u128_str")]
     pub scrap_micro_usd: u128,
     /// Bitcoin height now, for the halvings ahead.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
     pub height: u64,
 }
 
@@ -381,23 +397,36 @@ pub fn value_asic(i: &AsicInputs) -> Result<Valuation<AsicMonth>> {
 // GPU
 
 /// What a GPU title's valuation starts from.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    borsh::BorshSerialize,
+    borsh::BorshDeserialize,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(deny_unknown_fields)]
 pub struct GpuInputs {
     /// GPUs in the title.
     pub gpus: u32,
     /// Rental rate now, R, micro-USD per GPU-hour.
+    #[serde(with = "computefi_types::serde_str::u128_str")]
     pub rental_micro_usd_hour: u128,
     /// Utilisation u, bps.
     pub utilisation_bps: u32,
     /// Yearly decline of the rental rate k, bps.
     pub rate_decline_bps_year: u32,
     /// Operating cost per GPU-hour (power, hosting), micro-USD, paid whether rented or not.
+    #[serde(with = "computefi_types::serde_str::u128_str")]
     pub opex_micro_usd_hour: u128,
     /// Months of useful life left, M.
     pub months: u32,
     /// Discount rate d, bps per year.
     pub discount_bps_year: u32,
     /// Scrap value at the end of month M, micro-USD.
+    #[serde(with = "computefi_types::serde_str::u128_str")]
     pub scrap_micro_usd: u128,
 }
 
@@ -494,7 +523,18 @@ pub fn value_gpu(i: &GpuInputs) -> Result<Valuation<GpuMonth>> {
 
 /// The share of a title's value that counts for lending, by status, in bps (100 % less the
 /// haircut). Statuses not named here (registered, verified, redeemed, retired) count nothing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    borsh::BorshSerialize,
+    borsh::BorshDeserialize,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(deny_unknown_fields)]
 pub struct LendingHaircuts {
     /// In service: 10,000 (100 %).
     pub active_bps: u32,

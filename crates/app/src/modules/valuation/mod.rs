@@ -1,8 +1,10 @@
 //! `valuation`: what a hardware title is worth, in US dollars with 6 decimals (the unit of the
 //! oracle feeds), from the market and the title's own data, and the part of it a lender may
-//! count. This first part is the arithmetic alone ([`math`]), pure and deterministic, which
-//! `computefi value …` runs offline; valuing titles each epoch from the feeds, recording the
-//! inputs, NAV per share token and stress queries come later (`docs/valuation.md`).
+//! count. [`math`] is the arithmetic alone, pure and deterministic (`computefi value …` runs it
+//! offline); [`epoch`] values every title in service once an epoch (`params.valuation.epoch_ms`)
+//! from the oracle feeds and the title's own data, recording every input, and publishes each
+//! share token's NAV with a year of history; [`stress`] answers stress queries from the recorded
+//! inputs (`docs/valuation.md`).
 //!
 //! The formulas, month by month over the remaining life m = 1 … M (30.4375 days a month):
 //! - **Hashprice** per PH/s per day: `10^15 · 86400 / (D · 2^32) · (subsidy + fees) · BTC/USD`,
@@ -22,21 +24,40 @@
 //! - Every loop is bounded by a named limit ([`math::VALUATION_MONTHS_MAX`],
 //!   [`math::ROOT_BISECTION_STEPS_MAX`]); bad input and overflow are errors, never panics.
 //! - A month's cash is never negative: a machine that loses money is switched off.
-//! - The module writes no state yet: it has no genesis and no end-of-block work.
+//! - A valuation uses only this block's feeds: a feed missing, stale or below quorum marks the
+//!   title's valuation stale (the last value stands, with the reason), never a value from old data.
+//! - Each block values at most [`state::TITLES_VALUED_PER_BLOCK_MAX`] titles and publishes at most
+//!   [`state::NAVS_PER_BLOCK_MAX`] NAVs; the rest waits for the next blocks.
+//! - The module holds no money: it writes records only.
 
+pub mod epoch;
+pub mod event;
 pub mod math;
+pub mod query;
+pub mod state;
+pub mod stress;
 
 pub use math::{
     hashprice_micro_usd_per_ph_day, value_asic, value_for_lending, value_gpu, AsicInputs, AsicMonth,
     GpuInputs, GpuMonth, LendingHaircuts, Valuation, ValuationError,
 };
 
-/// `valuation` as a component of the wiring table: no genesis and no end-of-block work yet, so it
-/// writes nothing and leaves the state roots as they were.
+pub use state::{mark_due, NavRecord, TitleValue, ValuationRead};
+
+/// `valuation` as a component of the wiring table: its end-of-block work values titles and
+/// publishes NAVs ([`epoch`]).
 pub struct ValuationModule;
 
 impl crate::modules::context::Component for ValuationModule {
     fn name(&self) -> &'static str {
         "valuation"
+    }
+
+    fn end_block(
+        &self,
+        state: &mut crate::state::Overlay<'_>,
+        ctx: &crate::modules::context::TxContext,
+    ) -> Result<Vec<computefi_types::Event>, crate::state::ExecError> {
+        epoch::end_block(state, ctx)
     }
 }

@@ -1,8 +1,9 @@
 //! `computefi demo`: the confirm → split → financialise spine on a running devnet, step by step:
 //! register a GPU server title → verify → the device reports (simulated) telemetry and passes a
-//! capacity challenge, which makes the title active → split into 1,000 shares → sell shares to a KYC'd
-//! investor → a transfer to an account without KYC is refused → deposit a month of rental income
-//! net of power → the investor claims pro rata. Then the market on the same title ([`circulate`]):
+//! capacity challenge, which makes the title active → split into 1,000 shares → the ledger values
+//! the title from the oracle feeds and publishes the shares' NAV, shown with a stress line
+//! ([`valuation`]) → sell shares to a KYC'd investor → a transfer to an account without KYC is
+//! refused → deposit a month of rental income net of power → the investor claims pro rata. Then the market on the same title ([`circulate`]):
 //! shares traded in a pool, GPU-hour capacity tokens issued, traded and redeemed for a prepaid
 //! lease, and an order → bid → accept lease streamed from escrow to the title and closed.
 //!
@@ -11,6 +12,7 @@
 
 mod circulate;
 mod session;
+mod valuation;
 
 use crate::client::{Client, NodeArg};
 use crate::keys::{Keyring, KeyringBackend, PassphraseSource};
@@ -214,6 +216,7 @@ pub fn run(home: &Option<PathBuf>, args: DemoArgs, format: Format) -> anyhow::Re
     let r = demo.send("demo-operator", vec![Msg::Shares(split)])?;
     let shares: AssetId = attr(&r, "shares.fractionalised", "asset")?.parse()?;
     demo.step(format!("operator split it into 1,000 shares {shares} (holders need KYC)"), &r);
+    let valued = valuation::run(&mut demo, title, shares)?;
 
     let claim = compliance::Claim { claim_type: ClaimType::Kyc, jurisdiction: None };
     let grant = IdentityMsg::GrantClaim { subject: investor, claim, expires_at_ms: u64::MAX };
@@ -279,7 +282,7 @@ pub fn run(home: &Option<PathBuf>, args: DemoArgs, format: Format) -> anyhow::Re
 
     if format == Format::Json {
         let summary = json!({ "title": title, "shares": shares, "claimed": paid.to_string(),
-            "steps": spine_steps, "market": market });
+            "valuation": valued, "steps": spine_steps, "market": market });
         println!("{}", serde_json::to_string_pretty(&summary)?);
     }
     Ok(())

@@ -98,6 +98,7 @@ pub fn devnet_feeds(feeder: Address) -> Vec<computefi_app::modules::oracle::Feed
         ("btc_tip", 0),
         ("btc_usd", 6),
         ("network_difficulty", 0),
+        ("btc_fees_sats", 0),
         ("hashprice_usd_th_day", 6),
         ("gpu_hour_usd", 6),
         ("grid_gco2_kwh", 3),
@@ -268,7 +269,7 @@ fn start_simulated_feeder(home: &Home) {
     }
     eprintln!(
         "SIMULATED oracle feeder {}: made-up btc_tip (self-mined easy headers), btc_usd, network_difficulty, \
-         hashprice_usd_th_day and gpu_hour_usd every {} s; devnet only, not market data. Archival mining \
+         btc_fees_sats, hashprice_usd_th_day and gpu_hour_usd every {} s; devnet only, not market data. Archival mining \
          headers allowed: {}",
         feeder::feeder_address(),
         feeder::FEED_INTERVAL_MS / 1_000,

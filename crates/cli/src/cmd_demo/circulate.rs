@@ -76,7 +76,7 @@ pub(super) fn run(demo: &mut Demo, spine: &Spine) -> anyhow::Result<Value> {
 }
 
 /// `units` of a 10^`decimals` asset as a decimal number without trailing zeros.
-fn decimal(units: u128, decimals: u32) -> String {
+pub(super) fn decimal(units: u128, decimals: u32) -> String {
     let one = 10u128.pow(decimals);
     let fraction = format!("{:0width$}", units % one, width = decimals as usize);
     let fraction = fraction.trim_end_matches('0');

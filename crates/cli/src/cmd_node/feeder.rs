@@ -1,6 +1,6 @@
 //! The devnet's SIMULATED oracle feeder: a thread of the devnet process that submits plausible,
-//! made-up values for `btc_tip`, `btc_usd`, `network_difficulty`, `hashprice_usd_th_day` and
-//! `gpu_hour_usd` every [`FEED_INTERVAL_MS`], signed by a fixed devnet-only key (funded at the
+//! made-up values for `btc_tip`, `btc_usd`, `network_difficulty`, `btc_fees_sats`,
+//! `hashprice_usd_th_day` and `gpu_hour_usd` every [`FEED_INTERVAL_MS`], signed by a fixed devnet-only key (funded at the
 //! devnet's genesis and listed among the feeds' feeders). Nothing it sends is a market price or a
 //! Bitcoin block: the tips are headers it mines itself at the easiest target (`bits` 0x207fffff),
 //! so the ledger's freshness rule has a tip to read. Real mining shares do not build on these
@@ -53,19 +53,25 @@ pub fn simulated_tip(height: u64, time_s: u32, prev: [u8; 32]) -> Option<[u8; 80
     })
 }
 
-/// Plausible made-up values at round `round`: BTC/USD (6 decimals), network difficulty, the
-/// hashprice they give (micro-USD per TH/s per day) and a GPU-hour index (6 decimals).
+/// Subsidy of a Bitcoin block at the simulated heights (the fourth halving's 3.125 BTC), sats.
+pub const SIMULATED_SUBSIDY_SATS: u128 = 312_500_000;
+
+/// Plausible made-up values at round `round`: BTC/USD (6 decimals), network difficulty, the mean
+/// fees of a Bitcoin block (sats, 0 decimals), the hashprice they give with the subsidy
+/// (micro-USD per TH/s per day) and a GPU-hour index (6 decimals).
 pub fn simulated_values(round: u64) -> Vec<(&'static str, Amount)> {
     // A slow, bounded wobble so the values move but stay plausible.
     let wobble = u128::from(round % 21) * 1_000_000 / 20; // 0 to 1.0, in millionths
     let btc_usd = 95_000_000_000 + 4_000 * wobble; // 95,000 to 99,000 USD
     let difficulty: u128 = 110_000_000_000_000 + 2_000_000 * wobble;
-    let reward_sats: u128 = 315_500_000; // 3.125 BTC subsidy and about 0.03 BTC of fees
+    let fees_sats = 2_600_000 - 4 * wobble / 5; // 0.026 to 0.018 BTC, falling as the price rises
+    let reward_sats = SIMULATED_SUBSIDY_SATS + fees_sats;
     let hashprice = hashprice_micro_usd_per_th_day(difficulty, reward_sats, btc_usd).unwrap_or(0);
     let gpu_hour = 2_000_000 + wobble / 5; // 2.00 to 2.20 USD
     vec![
         ("btc_usd", Amount(btc_usd)),
         ("network_difficulty", Amount(difficulty)),
+        ("btc_fees_sats", Amount(fees_sats)),
         ("hashprice_usd_th_day", Amount(hashprice)),
         ("gpu_hour_usd", Amount(gpu_hour)),
     ]
@@ -147,7 +153,8 @@ mod tests {
             let values = simulated_values(round);
             let get = |name: &str| values.iter().find(|(n, _)| *n == name).unwrap().1 .0;
             assert!((95_000_000_000..=99_000_000_000).contains(&get("btc_usd")));
-            assert!(get("hashprice_usd_th_day") > 0, "a hashprice follows from the other two");
+            assert!((1_800_000..=2_600_000).contains(&get("btc_fees_sats")), "about 0.02 BTC a block");
+            assert!(get("hashprice_usd_th_day") > 0, "a hashprice follows from the others");
             assert!((2_000_000..=2_200_000).contains(&get("gpu_hour_usd")));
         }
     }

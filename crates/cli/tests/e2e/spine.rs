@@ -2,6 +2,38 @@
 //! auditor would run, then the market checks of `market.rs` on the same run.
 
 use super::support::*;
+use serde_json::Value;
+
+/// A USD amount of the demo's output (a decimal string with 6 decimals), in micro-USD.
+fn micro_usd(value: &Value) -> u128 {
+    let text = value.as_str().unwrap_or_else(|| panic!("{value} is not a USD amount"));
+    let (whole, fraction) = text.split_once('.').unwrap_or_else(|| panic!("{text} has no decimal point"));
+    assert_eq!(fraction.len(), 6, "{text} has 6 decimals");
+    format!("{whole}{fraction}").parse().unwrap_or_else(|e| panic!("{text}: {e}"))
+}
+
+/// The demo's valuation part (`demo` is its JSON output): the split title valued from the
+/// devnet's fresh simulated feeds, its shares' NAV, and a rental shock that lowers its value.
+fn the_demo_values_the_split_title_and_publishes_its_shares_nav(demo: &Value) {
+    let valuation = &demo["valuation"];
+    assert!(valuation["stale"].is_null(), "the simulated feeder keeps the feeds fresh: {valuation}");
+    let [value, lending, nav, base, stressed] = [
+        "title_value_usd",
+        "lending_value_usd",
+        "nav_per_share_usd",
+        "stress_rental_40_base_value_usd",
+        "stress_rental_40_value_usd",
+    ]
+    .map(|k| micro_usd(&valuation[k]));
+    assert!(value > 0, "an active GPU title renting above its costs is worth something: {valuation}");
+    assert!(lending <= value, "a lender never counts more than the model value: {valuation}");
+    assert!(nav > 0, "the shares of a valued title are worth something: {valuation}");
+    assert_eq!(base, value, "the stress starts from the published valuation: {valuation}");
+    assert!(stressed < base, "40 % lower rental rates lower the value: {valuation}");
+    assert_eq!(valuation["utilisation_bps"], 7_000, "a new title has no samples: the default utilisation");
+    let what = demo["steps"][8]["what"].as_str().unwrap();
+    assert!(what.contains("valued the title") && what.contains("gpu_hour_usd"), "{what}");
+}
 
 #[test]
 fn the_demo_walks_title_shares_kyc_income_pools_capacity_and_leases_on_a_devnet() {
@@ -11,11 +43,12 @@ fn the_demo_walks_title_shares_kyc_income_pools_capacity_and_leases_on_a_devnet(
 
     let demo = cli(home, &["demo", "--node", &node.api]).unwrap();
     assert_eq!(demo["claimed"], "2000000000", "250 of 1,000 shares of 8,000 CFI net");
-    assert_eq!(demo["steps"].as_array().unwrap().len(), 14);
+    assert_eq!(demo["steps"].as_array().unwrap().len(), 17);
     let passed = &demo["steps"][6]["result"]["receipt"]["events"][1];
     assert_eq!(passed["kind"], "device.challenge_passed", "the capacity challenge made the title active");
-    let refusal = demo["steps"][11]["result"]["refused"].as_str().unwrap();
+    let refusal = demo["steps"][14]["result"]["refused"].as_str().unwrap();
     assert!(refusal.contains("3106") && refusal.contains("kyc"), "{refusal}");
+    the_demo_values_the_split_title_and_publishes_its_shares_nav(&demo);
 
     let title = demo["title"].as_str().unwrap();
     let shares = demo["shares"].as_str().unwrap();

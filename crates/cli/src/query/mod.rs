@@ -14,6 +14,7 @@ pub mod lease;
 pub mod registry;
 pub mod revenue;
 pub mod shares;
+pub mod valuation;
 
 use crate::client::NodeArg;
 use crate::output::{print, Format};
@@ -70,6 +71,12 @@ pub enum QueryCmd {
     Contract(delivery::ContractQuery),
     /// Delivery contracts by id, a page at a time.
     Contracts(delivery::ContractsQuery),
+    /// A title's latest valuation: model value, value for lending, inputs and feeds.
+    Value(valuation::ValueQuery),
+    /// A share token's latest NAV, and with --history N its last N NAVs.
+    Nav(valuation::NavQuery),
+    /// A title or share token under a stress scenario (halving, btc-50, difficulty+30, rental-40, custom).
+    Stress(valuation::StressQuery),
     /// A proof of a state key's value at a height; save it with `-o json > proof.json` and check
     /// it offline with `computefi verify proof --file proof.json`.
     Proof(chain::StateProofQuery),
@@ -108,6 +115,9 @@ pub fn run(cmd: QueryCmd, format: Format) -> anyhow::Result<()> {
         QueryCmd::Leases(q) => q.get(),
         QueryCmd::Contract(q) => q.get(),
         QueryCmd::Contracts(q) => q.get(),
+        QueryCmd::Value(q) => q.get(format),
+        QueryCmd::Nav(q) => q.get(format),
+        QueryCmd::Stress(q) => q.get(format),
         QueryCmd::Proof(q) => q.get(),
     }?;
     print(format, &value);

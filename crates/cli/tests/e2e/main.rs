@@ -14,3 +14,4 @@ mod recovery;
 mod spine;
 mod support;
 mod testnet;
+mod valuation;

@@ -61,6 +61,7 @@ mod registry;
 mod revenue;
 mod shares;
 mod txs;
+mod valuation;
 
 /// API settings from the node's configuration (`[api]`). Every field has a default, so configs
 /// written before a field existed stay valid.
@@ -187,6 +188,7 @@ const PARTS: &[Part] = &[
     Part { routes: capacity::routes, doc: capacity::Doc::openapi },
     Part { routes: lease::routes, doc: lease::Doc::openapi },
     Part { routes: delivery::routes, doc: delivery::Doc::openapi },
+    Part { routes: valuation::routes, doc: valuation::Doc::openapi },
 ];
 
 /// The node's API routes over `chain`, inside the guards of [`crate::refusal::guard`].
@@ -326,7 +328,9 @@ mod tests {
         get /feeds  get /feeds/{name}  get /titles/{id}/reports  get /challenges/{id}  get /pools/{a}/{b}
         get /capacity/{token}  get /titles/{id}/capacity
         get /orders  get /orders/{id}  get /leases  get /leases/{id}
-        get /contracts  get /contracts/{id}  get /titles/{id}/penalties";
+        get /contracts  get /contracts/{id}  get /titles/{id}/penalties
+        get /titles/{id}/value  get /shares/{asset}/nav  get /stress
+        get /stress/{scenario}/titles/{id}  get /stress/{scenario}/shares/{asset}";
 
     #[test]
     fn the_openapi_document_lists_every_route_and_no_other() {

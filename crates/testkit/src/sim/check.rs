@@ -285,3 +285,32 @@ pub fn pool_reserves(app: &App, donated: &BTreeMap<(Address, AssetId), u128>) ->
     }
     Ok(())
 }
+
+/// Every title's valuation can be recomputed from its recorded inputs (when not stale), its value
+/// for lending is at most its model value and its appraisal, and every share token's NAV per
+/// share is its net value (titles + income held − debt) over its supply.
+pub fn valuations_add_up(app: &App) -> Result<(), Broken> {
+    use computefi_app::modules::valuation::epoch;
+    for title in read("titles", app.titles())? {
+        let Some(v) = read("a valuation", app.title_value(&title.id))? else { continue };
+        if let (None, Some(inputs)) = (&v.stale, &v.inputs) {
+            let again = epoch::model_value(inputs).map_err(|e| format!("title {}: {e}", title.id))?;
+            if again != v.model_value.0 {
+                return Err(format!("title {}: recorded {} but its inputs give {again}", title.id, v.model_value));
+            }
+        }
+        let cap = v.appraisal.map_or(v.model_value, |a| a.min(v.model_value));
+        if v.lending_value > cap {
+            return Err(format!("title {}: lends on {} above {cap}", title.id, v.lending_value));
+        }
+    }
+    for token in read("share tokens", app.assets()).map(|a| a.into_iter().map(|a| a.id))? {
+        let Some(nav) = read("a NAV", app.nav(&token))? else { continue };
+        let net = nav.titles_value.0.saturating_add(nav.income_held.0).saturating_sub(nav.debt.0);
+        let per_share = epoch::per_share(computefi_types::Amount(net), nav.decimals, nav.supply);
+        if nav.net_value.0 != net || per_share != Some(nav.nav_per_share) {
+            return Err(format!("share token {token}: NAV {:?} does not add up", nav));
+        }
+    }
+    Ok(())
+}

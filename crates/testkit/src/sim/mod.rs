@@ -31,6 +31,9 @@
 //! - [`Invariant::Reservations`]: a title's reservations never exceed its verified capacity.
 //! - [`Invariant::PoolReserves`]: pool reserves equal the pool account's balances (less gifts
 //!   sent to it directly).
+//! - [`Invariant::Valuation`]: every valuation can be recomputed from its recorded inputs, its
+//!   value for lending is at most its model value and appraisal, and every NAV per share is its
+//!   net value over the supply.
 //!
 //! # Bounds
 //! [`ACCOUNTS`] accounts, [`TXS_PER_BLOCK_MAX`] transactions per block, at most
@@ -89,6 +92,8 @@ pub enum Invariant {
     Reservations,
     /// Pool reserves equal the pool account's balances.
     PoolReserves,
+    /// Valuations are recomputable and NAVs add up.
+    Valuation,
 }
 
 /// A broken invariant, with what is needed to replay it.
@@ -197,11 +202,13 @@ pub fn genesis(seed: u64) -> Genesis {
     genesis.params.auto_challenge_interval_blocks = 200;
     genesis.params.allow_archival_headers = seed % 2 == 1;
     let feeders: Vec<Address> = refs[..3].iter().map(|n| TestAccount::named(n).address).collect();
-    genesis.oracle_feeds = ["btc_usd", "gpu_hour_usd"]
+    // Epochs of a minute, so the runs value titles many times, from fresh feeds and stale ones.
+    genesis.params.valuation.epoch_ms = 60_000;
+    genesis.oracle_feeds = [("btc_usd", 6), ("gpu_hour_usd", 6), ("network_difficulty", 0), ("btc_fees_sats", 0)]
         .into_iter()
-        .map(|name| FeedConfig {
+        .map(|(name, decimals)| FeedConfig {
             name: name.into(),
-            decimals: 6,
+            decimals,
             feeders: feeders.clone(),
             quorum: 2,
             max_age_ms: 60_000,
@@ -353,6 +360,9 @@ impl Sim {
         if let Some((hash, e)) = outcome.rejected.iter().find(|(_, e)| e.name == "invariant_broken") {
             return Err(format!("transaction {hash} refused by the ledger's net under bugs: {e}"));
         }
+        if let Some(e) = block_events.iter().find(|e| e.kind == "valuation.stalled") {
+            return Err(format!("valuation refused: {:?}", e.attrs));
+        }
         if let Some(e) = block_events.iter().find(|e| e.kind == "ledger.end_block_refused") {
             return Err(format!("end-of-block work refused: {:?}", e.attrs));
         }
@@ -380,7 +390,8 @@ impl Sim {
         check::income_is_backed(app, actors).map_err(|d| (Invariant::Income, d))?;
         check::reservations_within_capacity(app).map_err(|d| (Invariant::Reservations, d))?;
         check::reservation_counts_are_exact(app).map_err(|d| (Invariant::Reservations, d))?;
-        check::pool_reserves(app, &self.donated).map_err(|d| (Invariant::PoolReserves, d))
+        check::pool_reserves(app, &self.donated).map_err(|d| (Invariant::PoolReserves, d))?;
+        check::valuations_add_up(app).map_err(|d| (Invariant::Valuation, d))
     }
 }
 

@@ -643,7 +643,8 @@ fn device_expire(g: &mut Gen) -> Made {
 }
 
 fn oracle_submit(g: &mut Gen) -> Made {
-    let feed = ["btc_usd", "gpu_hour_usd", "eth_usd"][g.rng.gen_range(0..3)].to_string();
+    let names = ["btc_usd", "gpu_hour_usd", "network_difficulty", "btc_fees_sats", "eth_usd"];
+    let feed = names[g.rng.gen_range(0..names.len())].to_string();
     let value = Amount(g.amount(100_000_000_000));
     let who = if g.chance(80) { g.actors[g.rng.gen_range(0..3)].clone() } else { g.actor() };
     Some((who, Msg::Oracle(OracleMsg::Submit { feed, value })))

@@ -11,6 +11,7 @@ mod shares;
 mod sim;
 mod spine;
 mod status;
+mod valuation;
 
 use computefi_testkit::fixtures::{alice, bob, carol, cfi, issue};
 use computefi_testkit::{msgs, refused_tx, TestAccount, TestChain, FEE, GENESIS_BALANCE};

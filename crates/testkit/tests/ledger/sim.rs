@@ -96,6 +96,11 @@ fn golden_roots_of_the_conformance_runs_are_unchanged_and_cover_every_module() {
     for kind in evidence {
         assert!(events.contains(kind), "no {kind} event in the conformance runs");
     }
+    // Valuation joins the runs: titles valued from fresh feeds and marked stale by quiet ones,
+    // share tokens' NAVs published.
+    for kind in ["valuation.valued", "valuation.stale", "valuation.nav"] {
+        assert!(events.contains(kind), "no {kind} event in the conformance runs");
+    }
 }
 
 #[test]

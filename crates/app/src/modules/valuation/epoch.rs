@@ -110,7 +110,7 @@ fn value_contained(
 ) -> Result<Vec<Event>, ExecError> {
     Ok(match contained(state, |s| value_title(s, ctx, title, epoch, republish_nav))? {
         Ok(events) => events,
-        Err(e) => vec![ValuationEvent::Stale { title: *title, epoch, reason: e.message }.into()],
+        Err(e) => vec![ValuationEvent::Stalled { item: title.to_string(), error: e.name, reason: e.message }.into()],
     })
 }
 
@@ -121,7 +121,10 @@ fn nav_contained(
     epoch: u64,
 ) -> Result<Vec<Event>, ExecError> {
     // A NAV that cannot be computed (an overflow) is left as it was; the next epoch tries again.
-    Ok(contained(state, |s| publish_nav(s, ctx, shares, epoch))?.unwrap_or_default())
+    Ok(match contained(state, |s| publish_nav(s, ctx, shares, epoch))? {
+        Ok(events) => events,
+        Err(e) => vec![ValuationEvent::Stalled { item: shares.to_string(), error: e.name, reason: e.message }.into()],
+    })
 }
 
 /// Values one title now (module docs); `republish_nav` also publishes its vault's NAV again, for

@@ -27,6 +27,16 @@ pub enum ValuationEvent {
         /// Why (the feed or model data missing).
         reason: String,
     },
+    /// `valuation.stalled`: valuing a title or publishing a NAV was refused (a bug, or a figure
+    /// past 128 bits): nothing of it was kept, and the next epoch tries again.
+    Stalled {
+        /// The title or share token, as text.
+        item: String,
+        /// The refusal's code name.
+        error: String,
+        /// Its message.
+        reason: String,
+    },
     /// `valuation.nav`: a share token's NAV.
     Nav {
         /// The share token.
@@ -48,6 +58,9 @@ impl From<ValuationEvent> for Event {
                 .with("lending_value", lending_value),
             ValuationEvent::Stale { title, epoch, reason } => {
                 Event::new("valuation.stale").with("title", title).with("epoch", epoch).with("reason", reason)
+            }
+            ValuationEvent::Stalled { item, error, reason } => {
+                Event::new("valuation.stalled").with("item", item).with("error", error).with("reason", reason)
             }
             ValuationEvent::Nav { shares, epoch, nav_per_share } => Event::new("valuation.nav")
                 .with("shares", shares)

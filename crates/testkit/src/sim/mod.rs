@@ -181,8 +181,9 @@ fn account_names() -> Vec<String> {
 }
 
 /// The simulation's genesis: the funded accounts, small capacity challenges with short
-/// deadlines, the ledger's own challenges, short hashrate windows, and two price feeds and the
-/// `btc_tip` feed fed by the first three accounts. Odd seeds take old and archival headers as
+/// deadlines, the ledger's own challenges, short hashrate windows, one-minute valuation epochs,
+/// the market feeds (BTC price, GPU-hour rate, difficulty, fees: quorum 1, ten minutes old at
+/// most) and the `btc_tip` feed fed by the first three accounts. Odd seeds take old and archival headers as
 /// shares (no tip needed, as on a test chain); even seeds count only shares on the tips the
 /// feeders report.
 pub fn genesis(seed: u64) -> Genesis {
@@ -210,8 +211,8 @@ pub fn genesis(seed: u64) -> Genesis {
             name: name.into(),
             decimals,
             feeders: feeders.clone(),
-            quorum: 2,
-            max_age_ms: 60_000,
+            quorum: 1,
+            max_age_ms: 600_000,
         })
         .collect();
     // Tips of recent mainnet blocks, so shares count only on what the feeders reported.

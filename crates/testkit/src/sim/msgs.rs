@@ -57,6 +57,7 @@ const KINDS: &[(u32, Maker)] = &[
     (1, device_mark_offline),
     (1, device_expire),
     (2, oracle_submit),
+    (5, oracle_market),
     (3, oracle_tip),
     (4, amm_create),
     (3, amm_add),
@@ -292,14 +293,21 @@ fn title_spec(g: &mut Gen) -> TitleSpec {
     if g.chance(3) {
         count += 1; // one serial short
     }
-    let capacity = match class {
+    let mut capacity = vec![match class {
         TitleClass::GpuServer => CapacityItem { milli: u64::from(count) * 1_000, unit: CapacityUnit::Gpu },
         TitleClass::AsicMiner => {
             let milli = [20_000, 100_000, g.rng.gen_range(1..=1_000_000)][g.rng.gen_range(0..3)];
             CapacityItem { milli, unit: CapacityUnit::TerahashPerSecond }
         }
         TitleClass::EnergySite => CapacityItem { milli: 5_000_000, unit: CapacityUnit::Kilowatt },
-    };
+    }];
+    // Most miners declare their efficiency (the valuation needs it); some do not.
+    if class == TitleClass::AsicMiner && g.chance(85) {
+        let milli = g.rng.gen_range(12_000..=40_000);
+        capacity.push(CapacityItem { milli, unit: CapacityUnit::JoulePerTerahash });
+    }
+    // Some hardware went into service years before its title (a shorter life left, or none).
+    let commissioned_ms = g.chance(30).then(|| g.world.time_ms.saturating_sub(g.rng.gen_range(0..6 * 365) * time::DAY_MS));
     let model = if class == TitleClass::GpuServer { MODELS[g.rng.gen_range(0..2)] } else { "Antminer S21" };
     let controller = g.party();
     TitleSpec {
@@ -308,7 +316,7 @@ fn title_spec(g: &mut Gen) -> TitleSpec {
         model: model.into(),
         serials,
         count,
-        capacity: vec![capacity],
+        capacity,
         location: Location {
             country: if g.chance(3) { "xx".into() } else { "IS".into() },
             site: "Site".into(),
@@ -319,7 +327,7 @@ fn title_spec(g: &mut Gen) -> TitleSpec {
         rules: if g.chance(15) { rules(g, controller) } else { TransferRules::default() },
         coinbase_tag: g.chance(3).then(|| "4c86041b".to_string()),
         green_bps: if g.chance(3) { 10_001 } else { g.rng.gen_range(0..=10_000) },
-        commissioned_ms: None,
+        commissioned_ms,
     }
 }
 
@@ -648,6 +656,19 @@ fn oracle_submit(g: &mut Gen) -> Made {
     let value = Amount(g.amount(100_000_000_000));
     let who = if g.chance(80) { g.actors[g.rng.gen_range(0..3)].clone() } else { g.actor() };
     Some((who, Msg::Oracle(OracleMsg::Submit { feed, value })))
+}
+
+/// A plausible market value by a feeder (BTC price, difficulty, fees, GPU-hour rate), as an
+/// honest feeder sends: the valuation values titles from these.
+fn oracle_market(g: &mut Gen) -> Made {
+    let (feed, value) = match g.rng.gen_range(0..4) {
+        0 => ("btc_usd", g.rng.gen_range(20_000..=150_000u128) * 1_000_000),
+        1 => ("network_difficulty", g.rng.gen_range(50_000..=150_000u128) * 1_000_000_000),
+        2 => ("btc_fees_sats", g.rng.gen_range(0..=100_000_000u128)),
+        _ => ("gpu_hour_usd", g.rng.gen_range(300_000..=5_000_000u128)),
+    };
+    let who = g.actors[g.rng.gen_range(0..3)].clone();
+    Some((who, Msg::Oracle(OracleMsg::Submit { feed: feed.into(), value: Amount(value) })))
 }
 
 /// A `btc_tip` report by a feeder: a recent mainnet header at its height (so shares on it count

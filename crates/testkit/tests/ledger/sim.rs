@@ -31,16 +31,16 @@ fn the_ledger_keeps_its_invariants_under_random_valid_and_hostile_blocks() {
 /// simulation) regenerates them on purpose, in its own commit that says why
 /// (`cargo test -p computefi-testkit --test ledger golden -- --nocapture` prints them).
 const GOLDEN_ROOTS: &[(u64, &str)] = &[
-    (1, "66eb6e3a3e6c477168b449142b6ed970e0fa7e6efd6f6cab0ce93a6cfabcef1d"),
-    (2, "cd39c3dab222be67228befeb0f7c3ca18dc99e8fdb1fd70ae031a3aab0d85a9c"),
-    (3, "bf94e7da69984b07646dfe21a4d638a0d2803cf230879c3a7e5d7ee7041d4f1c"),
-    (4, "d6b7ee97e1729984fb1134dd0b9db3bcd6d2a58df2e4adcfbe5c21f9ab2feb9b"),
-    (5, "d92ad06413f4d2bcfbf3e143340b06993e873d0d0da5865baaf6ae98559cb5e8"),
-    (6, "41ccd297763fabdb050ea5c26c5ff01ad5d10c480d5be46a08e82c9810608de6"),
-    (7, "ea3636e801291fce221833c2ef6efc7594a92f0e33e54da6f068fa600cb8328b"),
-    (8, "289cc847b2f84bb03b33499b92c7db88bece387e15413a206149bd6efeb65256"),
-    (9, "1b71cb3af13217a690669325bf26aa27c7f8af19be77b49fe44a5189b32efc4b"),
-    (10, "ba84f0020bef7de0bc3827db65162c44dcce5c1716e9a551c4ff83c70ff9975c"),
+    (1, "cd9c65718d90d32761e3dde14b984bf073d5e5e2c1bb18da5efc2cc2ef5eaa75"),
+    (2, "98e93630b6a4c5ea880f661d7046ed7913575833b5b42e1ac266a39fb2b7c33a"),
+    (3, "a72e7941f0d34f806b972ad8743724760417c8468d5932c1839ee05954ca94be"),
+    (4, "84cccd42a6fd40504193649ea74bcd0672b74b217c3a71bb37136f4791610227"),
+    (5, "8c20cdbafbcb302db2f3b6d3a24438b5af8abdd4c401e34652e4cd090000c5bb"),
+    (6, "e91f31ce654f51a790e7998fde354a28c85ad8940c7a6d343e3b9dfe588fb599"),
+    (7, "c79d19382bc5dbce6c5a9405f186fc10197ecfdb2bea47bb18f89c08ded07204"),
+    (8, "1e472ac07329c05eb8e870e2d14e4afb4c27de2beb070cf833d840d4d7dd16fa"),
+    (9, "d3cbf04cff8ec7345a3edf9a38db924c9eaf88d457a9631d183c9f061a51ce3f"),
+    (10, "e33fb0049d2fc256055ebcd49bfc5c188c5f5a53f12689757d3db7240d9077e9"),
 ];
 
 #[test]

@@ -75,6 +75,11 @@ mod tests {
             limit!(valuation::math::DIFFICULTY_GROWTH_BPS_MONTH_MAX),
             limit!(valuation::math::DISCOUNT_BPS_YEAR_MAX),
             limit!(valuation::math::SHOCK_CHANGE_BPS_MAX),
+            limit!(valuation::state::TITLES_VALUED_PER_BLOCK_MAX),
+            limit!(valuation::state::NAVS_PER_BLOCK_MAX),
+            limit!(valuation::state::DUE_TITLES_MAX),
+            limit!(valuation::state::NAV_HISTORY_EPOCHS_MAX),
+            limit!(valuation::state::UTILISATION_SAMPLES_MAX),
         ];
         for (name, value) in &limits {
             assert_eq!(

@@ -130,7 +130,9 @@ pub const DOLLAR_ASSETS_MAX: usize = 8;
 impl ValuationParams {
     /// Checks the parameters against the valuation's limits; the error names the field.
     pub fn validate(&self) -> Result<(), String> {
-        use crate::modules::valuation::math::{DISCOUNT_BPS_YEAR_MAX, DIFFICULTY_GROWTH_BPS_MONTH_MAX, VALUATION_MONTHS_MAX};
+        use crate::modules::valuation::math::{
+            DIFFICULTY_GROWTH_BPS_MONTH_MAX, DISCOUNT_BPS_YEAR_MAX, VALUATION_MONTHS_MAX,
+        };
         let bps = |name: &str, v: u32, max: u32| -> Result<(), String> {
             if v > max {
                 return Err(format!("params.valuation.{name} is {v}, above {max}"));
@@ -140,14 +142,20 @@ impl ValuationParams {
         if self.epoch_ms == 0 {
             return Err("params.valuation.epoch_ms must be above 0 (a day is 86400000)".into());
         }
-        for (name, months) in [("asic_life_months", self.asic_life_months), ("gpu_life_months", self.gpu_life_months)] {
+        for (name, months) in
+            [("asic_life_months", self.asic_life_months), ("gpu_life_months", self.gpu_life_months)]
+        {
             if months == 0 || months > VALUATION_MONTHS_MAX {
                 return Err(format!("params.valuation.{name} is {months}: give 1 to {VALUATION_MONTHS_MAX}"));
             }
         }
         bps("asic_discount_bps_year", self.asic_discount_bps_year, DISCOUNT_BPS_YEAR_MAX)?;
         bps("gpu_discount_bps_year", self.gpu_discount_bps_year, DISCOUNT_BPS_YEAR_MAX)?;
-        bps("difficulty_growth_bps_month", self.difficulty_growth_bps_month, DIFFICULTY_GROWTH_BPS_MONTH_MAX)?;
+        bps(
+            "difficulty_growth_bps_month",
+            self.difficulty_growth_bps_month,
+            DIFFICULTY_GROWTH_BPS_MONTH_MAX,
+        )?;
         bps("gpu_rate_decline_bps_year", self.gpu_rate_decline_bps_year, 10_000)?;
         bps("gpu_utilisation_default_bps", self.gpu_utilisation_default_bps, 10_000)?;
         let h = &self.haircuts;
@@ -214,6 +222,38 @@ impl Default for Params {
             allow_archival_headers: false,
             attestation_fixed_nonce: None,
             valuation: ValuationParams::default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn valuation_parameters_past_their_limits_are_refused_naming_the_field() {
+        assert_eq!(ValuationParams::default().validate(), Ok(()));
+        let cases: [(ValuationParams, &str); 4] = [
+            (ValuationParams { epoch_ms: 0, ..Default::default() }, "epoch_ms"),
+            (ValuationParams { gpu_life_months: 241, ..Default::default() }, "gpu_life_months"),
+            (
+                ValuationParams { asic_discount_bps_year: 100_001, ..Default::default() },
+                "asic_discount_bps_year",
+            ),
+            (
+                ValuationParams {
+                    haircuts: crate::modules::valuation::LendingHaircuts {
+                        degraded_bps: 10_001,
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                },
+                "haircuts.degraded_bps",
+            ),
+        ];
+        for (params, field) in cases {
+            let err = params.validate().expect_err(field);
+            assert!(err.contains(field), "{err}");
         }
     }
 }

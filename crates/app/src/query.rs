@@ -108,7 +108,10 @@ impl App {
 
     /// A title's status changes, oldest first (the latest
     /// [`computefi_types::title::STATUS_HISTORY_MAX`]).
-    pub fn status_history(&self, id: &TitleId) -> Result<Vec<computefi_types::title::StatusChange>, AppError> {
+    pub fn status_history(
+        &self,
+        id: &TitleId,
+    ) -> Result<Vec<computefi_types::title::StatusChange>, AppError> {
         Ok(registry::query::status_history(&Committed(self.store()), id)?)
     }
 

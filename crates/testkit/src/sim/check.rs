@@ -296,7 +296,10 @@ pub fn valuations_add_up(app: &App) -> Result<(), Broken> {
         if let (None, Some(inputs)) = (&v.stale, &v.inputs) {
             let again = epoch::model_value(inputs).map_err(|e| format!("title {}: {e}", title.id))?;
             if again != v.model_value.0 {
-                return Err(format!("title {}: recorded {} but its inputs give {again}", title.id, v.model_value));
+                return Err(format!(
+                    "title {}: recorded {} but its inputs give {again}",
+                    title.id, v.model_value
+                ));
             }
         }
         let cap = v.appraisal.map_or(v.model_value, |a| a.min(v.model_value));

@@ -205,16 +205,17 @@ pub fn genesis(seed: u64) -> Genesis {
     let feeders: Vec<Address> = refs[..3].iter().map(|n| TestAccount::named(n).address).collect();
     // Epochs of a minute, so the runs value titles many times, from fresh feeds and stale ones.
     genesis.params.valuation.epoch_ms = 60_000;
-    genesis.oracle_feeds = [("btc_usd", 6), ("gpu_hour_usd", 6), ("network_difficulty", 0), ("btc_fees_sats", 0)]
-        .into_iter()
-        .map(|(name, decimals)| FeedConfig {
-            name: name.into(),
-            decimals,
-            feeders: feeders.clone(),
-            quorum: 1,
-            max_age_ms: 600_000,
-        })
-        .collect();
+    genesis.oracle_feeds =
+        [("btc_usd", 6), ("gpu_hour_usd", 6), ("network_difficulty", 0), ("btc_fees_sats", 0)]
+            .into_iter()
+            .map(|(name, decimals)| FeedConfig {
+                name: name.into(),
+                decimals,
+                feeders: feeders.clone(),
+                quorum: 1,
+                max_age_ms: 600_000,
+            })
+            .collect();
     // Tips of recent mainnet blocks, so shares count only on what the feeders reported.
     genesis.oracle_feeds.push(FeedConfig { feeders, quorum: 1, ..crate::fixtures::tip_feed() });
     genesis

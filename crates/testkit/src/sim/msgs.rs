@@ -307,7 +307,8 @@ fn title_spec(g: &mut Gen) -> TitleSpec {
         capacity.push(CapacityItem { milli, unit: CapacityUnit::JoulePerTerahash });
     }
     // Some hardware went into service years before its title (a shorter life left, or none).
-    let commissioned_ms = g.chance(30).then(|| g.world.time_ms.saturating_sub(g.rng.gen_range(0..6 * 365) * time::DAY_MS));
+    let commissioned_ms =
+        g.chance(30).then(|| g.world.time_ms.saturating_sub(g.rng.gen_range(0..6 * 365) * time::DAY_MS));
     let model = if class == TitleClass::GpuServer { MODELS[g.rng.gen_range(0..2)] } else { "Antminer S21" };
     let controller = g.party();
     TitleSpec {

@@ -8,8 +8,8 @@ use computefi_app::modules::valuation::state::ModelInputs;
 use computefi_app::modules::valuation::stress::scenario;
 use computefi_app::modules::valuation::{epoch, TitleValue};
 use computefi_testkit::fixtures::{
-    activate_asic, asic_title, bob, carol, challenge_product, chosen_rows, commit_challenge,
-    gpu_title, issue, open_challenge_of, open_challenge_rows, operator, pass_challenge, register, tip, verify,
+    activate_asic, asic_title, bob, carol, challenge_product, chosen_rows, commit_challenge, gpu_title,
+    issue, open_challenge_of, open_challenge_rows, operator, pass_challenge, register, tip, verify,
     with_tip_feed, MAINNET_822528, MAINNET_822528_HEIGHT,
 };
 use computefi_testkit::{auditor, run, TestChain};
@@ -52,9 +52,8 @@ fn chain() -> TestChain {
 /// The operator feeds the market: BTC price, difficulty, fees and the GPU-hour rate, and
 /// reports the Bitcoin tip again so that it is fresh.
 fn feed(chain: &mut TestChain, btc_usd: u128, difficulty: u128, fees: u128, gpu_hour: u128) {
-    let submit = |feed: &str, value: u128| {
-        Msg::Oracle(OracleMsg::Submit { feed: feed.into(), value: Amount(value) })
-    };
+    let submit =
+        |feed: &str, value: u128| Msg::Oracle(OracleMsg::Submit { feed: feed.into(), value: Amount(value) });
     let last = 5;
     let msgs = vec![
         submit("btc_usd", btc_usd),
@@ -197,7 +196,11 @@ fn a_gpu_title_is_valued_from_the_rental_index_and_its_value_for_lending_falls_w
     assert_eq!(degraded.status, TitleStatus::Degraded);
     assert_eq!(degraded.lending_value.0, appraisal / 2, "Degraded keeps 50 %");
     let Some(ModelInputs::Gpu(now)) = degraded.inputs.clone() else { panic!("GPU inputs") };
-    assert_eq!((now.rental_micro_usd_hour, now.utilisation_bps), (GPU_HOUR, 7_000), "the market did not move");
+    assert_eq!(
+        (now.rental_micro_usd_hour, now.utilisation_bps),
+        (GPU_HOUR, 7_000),
+        "the market did not move"
+    );
     assert_eq!(now.months, 59, "a begun month of life counts as gone");
 
     // The rental index falls 20 % by the next epoch: the model value falls with it.
@@ -214,7 +217,8 @@ fn utilisation_is_measured_from_reservations_once_a_week_of_samples_exists() {
     // The first sample (at activation) found nothing reserved; then half the GPUs are sold for
     // ten days as capacity tokens.
     let window = CapacityWindow::GpuHours { gpus: 4, start_ms: chain.time_ms() + 1_000, hours: 240 };
-    run(&mut chain, &operator(), Msg::Capacity(CapacityMsg::Issue { title, window })).expect("the operator sells");
+    run(&mut chain, &operator(), Msg::Capacity(CapacityMsg::Issue { title, window }))
+        .expect("the operator sells");
     for day in 1..=7 {
         next_epoch(&mut chain);
         feed(&mut chain, BTC_USD, DIFFICULTY, FEES_SATS, GPU_HOUR);
@@ -223,7 +227,11 @@ fn utilisation_is_measured_from_reservations_once_a_week_of_samples_exists() {
             assert_eq!(inputs.utilisation_bps, 7_000, "fewer than seven samples: the default");
         } else {
             let samples = day + 1;
-            assert_eq!(inputs.utilisation_bps, 5_000 * day / samples, "the mean of the samples: one idle, the rest half sold");
+            assert_eq!(
+                inputs.utilisation_bps,
+                5_000 * day / samples,
+                "the mean of the samples: one idle, the rest half sold"
+            );
         }
     }
 }

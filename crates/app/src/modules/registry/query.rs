@@ -1,9 +1,9 @@
 //! Listings of `registry` for the API.
 
 use super::state::{status_history_prefix, Title, TITLE_PREFIX};
+use crate::state::{ExecError, StateScan};
 use computefi_types::title::{StatusChange, STATUS_HISTORY_MAX};
 use computefi_types::TitleId;
-use crate::state::{ExecError, StateScan};
 
 /// All titles in id order, at most `max`.
 pub fn titles<S: StateScan + Sized>(state: &S, max: usize) -> Result<Vec<Title>, ExecError> {

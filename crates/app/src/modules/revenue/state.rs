@@ -123,7 +123,10 @@ pub fn module_held<S: StateRead + Sized>(state: &S, shares: &AssetId) -> Result<
 }
 
 /// The income held for the holders of `shares`, by income asset: deposited and not yet claimed.
-pub fn income_held<S: StateRead + Sized>(state: &S, shares: &AssetId) -> Result<Vec<(AssetId, Amount)>, ExecError> {
+pub fn income_held<S: StateRead + Sized>(
+    state: &S,
+    shares: &AssetId,
+) -> Result<Vec<(AssetId, Amount)>, ExecError> {
     let assets: Vec<AssetId> = state.get(&income_assets_key(shares))?.unwrap_or_default();
     let mut held = Vec::with_capacity(assets.len());
     for asset in assets {

@@ -110,7 +110,9 @@ fn value_contained(
 ) -> Result<Vec<Event>, ExecError> {
     Ok(match contained(state, |s| value_title(s, ctx, title, epoch, republish_nav))? {
         Ok(events) => events,
-        Err(e) => vec![ValuationEvent::Stalled { item: title.to_string(), error: e.name, reason: e.message }.into()],
+        Err(e) => {
+            vec![ValuationEvent::Stalled { item: title.to_string(), error: e.name, reason: e.message }.into()]
+        }
     })
 }
 
@@ -123,7 +125,9 @@ fn nav_contained(
     // A NAV that cannot be computed (an overflow) is left as it was; the next epoch tries again.
     Ok(match contained(state, |s| publish_nav(s, ctx, shares, epoch))? {
         Ok(events) => events,
-        Err(e) => vec![ValuationEvent::Stalled { item: shares.to_string(), error: e.name, reason: e.message }.into()],
+        Err(e) => {
+            vec![ValuationEvent::Stalled { item: shares.to_string(), error: e.name, reason: e.message }.into()]
+        }
     })
 }
 
@@ -202,13 +206,14 @@ fn value_title(
     };
     record.lending_value = Amount(lending_value(&record, &ctx.params.valuation.haircuts).map_err(refused)?);
     state.put_title_value(&record);
-    let mut events = vec![event.unwrap_or(ValuationEvent::Valued {
-        title: *id,
-        epoch,
-        value: record.model_value,
-        lending_value: record.lending_value,
-    })
-    .into()];
+    let mut events = vec![event
+        .unwrap_or(ValuationEvent::Valued {
+            title: *id,
+            epoch,
+            value: record.model_value,
+            lending_value: record.lending_value,
+        })
+        .into()];
     if republish_nav {
         if let Some(vault) = title.locked_by {
             events.extend(publish_nav(state, ctx, &vault, epoch)?);
@@ -343,7 +348,8 @@ fn asic_inputs(
     let fees = need!(to_whole(fees, f, false).ok_or_else(overflow));
     let subsidy = math::subsidy_sats(tip.height);
     let reward = need!(subsidy.checked_add(fees).ok_or_else(overflow));
-    let hashprice = need!(math::hashprice_micro_usd_per_ph_day(difficulty, reward, btc_usd).map_err(|e| e.to_string()));
+    let hashprice =
+        need!(math::hashprice_micro_usd_per_ph_day(difficulty, reward, btc_usd).map_err(|e| e.to_string()));
     let fee_share = fees.saturating_mul(math::BPS_ONE).checked_div(reward).unwrap_or(0);
     let units = u128::from(title.spec.count.max(1));
     Ok(Ok(ModelInputs::Asic(AsicInputs {
@@ -363,10 +369,8 @@ fn asic_inputs(
 /// The GPU-hour feed for `model`: `gpu_hour_usd_<model>` in lower case with other characters
 /// as `_`.
 pub fn model_feed(model: &str) -> String {
-    let tail: String = model
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
-        .collect();
+    let tail: String =
+        model.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
     format!("{FEED_GPU_HOUR}_{tail}")
 }
 
@@ -410,9 +414,13 @@ fn sample_utilisation(state: &mut Overlay<'_>, ctx: &TxContext, title: &Title) -
     let sampled = samples.last().is_some_and(|s| s.time_ms.checked_div(epoch_ms) == Some(this_epoch));
     if !sampled {
         let capacity = u128::from(title.spec.count).saturating_mul(1_000);
-        let reserved =
-            capacity::state::peak_reserved(&state.reservations(&title.id)?, ctx.time_ms, ctx.time_ms.saturating_add(1));
-        let bps = reserved.saturating_mul(math::BPS_ONE).checked_div(capacity).unwrap_or(0).min(math::BPS_ONE);
+        let reserved = capacity::state::peak_reserved(
+            &state.reservations(&title.id)?,
+            ctx.time_ms,
+            ctx.time_ms.saturating_add(1),
+        );
+        let bps =
+            reserved.saturating_mul(math::BPS_ONE).checked_div(capacity).unwrap_or(0).min(math::BPS_ONE);
         samples.push(UtilisationSample { time_ms: ctx.time_ms, bps: u32::try_from(bps).unwrap_or(0) });
         let since = ctx.time_ms.saturating_sub(UTILISATION_WINDOW_MS);
         samples.retain(|s| s.time_ms > since);
@@ -452,15 +460,19 @@ pub fn compute_nav<S: StateRead + Sized>(
 ) -> Result<Option<NavRecord>, ExecError> {
     let Some(vault) = state.vault(shares)?.filter(|v| v.open) else { return Ok(None) };
     let overflow = |what: &str| -> ExecError {
-        computefi_types::TxError::new(computefi_types::ErrorCode::ValuationFailed, format!("{shares}: {what} overflows"))
-            .into()
+        computefi_types::TxError::new(
+            computefi_types::ErrorCode::ValuationFailed,
+            format!("{shares}: {what} overflows"),
+        )
+        .into()
     };
     let mut titles_value = Amount::ZERO;
     let mut stale_titles = Vec::new();
     for title in &vault.titles {
         match state.title_value(title)? {
             Some(v) => {
-                titles_value = titles_value.checked_add(v.model_value).ok_or_else(|| overflow("the titles' value"))?;
+                titles_value =
+                    titles_value.checked_add(v.model_value).ok_or_else(|| overflow("the titles' value"))?;
                 if v.stale.is_some() || v.inputs.is_none() {
                     stale_titles.push(*title);
                 }
@@ -475,7 +487,8 @@ pub fn compute_nav<S: StateRead + Sized>(
         match decimals.filter(|_| ctx.params.valuation.dollar_assets.contains(&asset)) {
             Some(d) => {
                 let micro = to_micro(amount.0, d).ok_or_else(|| overflow("the income held"))?;
-                income_held = income_held.checked_add(Amount(micro)).ok_or_else(|| overflow("the income held"))?;
+                income_held =
+                    income_held.checked_add(Amount(micro)).ok_or_else(|| overflow("the income held"))?;
             }
             None => income_unpriced.push(Unpriced { asset, amount }),
         }
@@ -487,7 +500,8 @@ pub fn compute_nav<S: StateRead + Sized>(
         .checked_sub(debt)
         .unwrap_or(Amount::ZERO);
     let decimals = state.asset(shares)?.map_or(0, |a| a.decimals);
-    let nav_per_share = per_share(net_value, decimals, vault.shares).ok_or_else(|| overflow("the NAV per share"))?;
+    let nav_per_share =
+        per_share(net_value, decimals, vault.shares).ok_or_else(|| overflow("the NAV per share"))?;
     Ok(Some(NavRecord {
         shares: *shares,
         epoch,
@@ -511,4 +525,42 @@ pub fn per_share(net_value: Amount, decimals: u8, supply: Amount) -> Option<Amou
     let one = 10u128.checked_pow(u32::from(decimals))?;
     let n = ethnum::U256::from(net_value.0).checked_mul(one.into())?.checked_div(supply.0.into())?;
     u128::try_from(n).ok().map(Amount)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_begun_month_of_life_counts_as_gone_and_the_life_never_runs_below_zero() {
+        let start = 1_000_000;
+        assert_eq!(remaining_months(60, start, start), 60);
+        assert_eq!(remaining_months(60, start, start + 1), 59);
+        assert_eq!(remaining_months(60, start, start + 12 * MONTH_MS), 48);
+        assert_eq!(remaining_months(60, start, start + 100 * MONTH_MS), 0);
+        assert_eq!(remaining_months(60, start + 5, start), 60, "a date in the future counts no month gone");
+    }
+
+    #[test]
+    fn a_model_has_its_own_gpu_hour_feed_name_in_lower_case() {
+        assert_eq!(model_feed("H100-SXM"), "gpu_hour_usd_h100_sxm");
+        assert_eq!(model_feed("L40S"), "gpu_hour_usd_l40s");
+    }
+
+    #[test]
+    fn feed_values_convert_to_micro_units_rounding_down_and_whole_numbers_either_way() {
+        assert_eq!(to_micro(42_000, 0), Some(42_000_000_000));
+        assert_eq!(to_micro(4_200_000_000, 8), Some(42_000_000));
+        assert_eq!(to_micro(1_999, 9), Some(1), "rounded down");
+        assert_eq!(to_micro(u128::MAX, 0), None, "an overflow is no value");
+        assert_eq!(to_whole(1_500, 3, true), Some(2), "a difficulty rounds up (a lower hashprice)");
+        assert_eq!(to_whole(1_500, 3, false), Some(1), "fees round down");
+    }
+
+    #[test]
+    fn a_whole_share_is_worth_the_net_value_over_the_supply_rounded_down() {
+        assert_eq!(per_share(Amount(1_000_001), 0, Amount(1_000)), Some(Amount(1_000)));
+        assert_eq!(per_share(Amount(1_000), 6, Amount(3_000_000)), Some(Amount(333)));
+        assert_eq!(per_share(Amount(1), 0, Amount::ZERO), None, "no supply, no NAV");
+    }
 }

@@ -6,7 +6,11 @@ use computefi_types::AssetId;
 
 /// A share token's NAV history, oldest first: the latest `max` entries of the ring of
 /// [`NAV_HISTORY_EPOCHS_MAX`] (one a walk, one year of daily epochs).
-pub fn nav_history<S: StateRead + Sized>(state: &S, shares: &AssetId, max: u64) -> Result<Vec<NavRecord>, ExecError> {
+pub fn nav_history<S: StateRead + Sized>(
+    state: &S,
+    shares: &AssetId,
+    max: u64,
+) -> Result<Vec<NavRecord>, ExecError> {
     let count = state.nav_count(shares)?;
     let kept = count.min(NAV_HISTORY_EPOCHS_MAX).min(max);
     let mut history = Vec::with_capacity(usize::try_from(kept).unwrap_or(0));

@@ -69,7 +69,10 @@ pub fn stress_title(
     haircuts: &LendingHaircuts,
 ) -> Result<StressedTitle, TxError> {
     let Some(inputs) = &record.inputs else {
-        return Err(TxError::new(ErrorCode::NotValued, format!("title {} has no valuation yet", record.title)));
+        return Err(TxError::new(
+            ErrorCode::NotValued,
+            format!("title {} has no valuation yet", record.title),
+        ));
     };
     let shocked = match inputs {
         ModelInputs::Asic(i) => ModelInputs::Asic(math::stressed_asic(i, shock).map_err(failed)?),
@@ -108,16 +111,16 @@ pub fn stress_shares<S: StateRead + Sized>(
             Err(e) => return Ok(Some(Err(e))),
         }
     }
-    let overflow = || TxError::new(ErrorCode::ValuationFailed, format!("{shares}: the stressed value overflows"));
+    let overflow =
+        || TxError::new(ErrorCode::ValuationFailed, format!("{shares}: the stressed value overflows"));
     let titles_value =
         stressed.iter().try_fold(Amount::ZERO, |acc, t| acc.checked_add(t.value)).ok_or_else(overflow);
     let titles_value = match titles_value {
         Ok(v) => v,
         Err(e) => return Ok(Some(Err(e))),
     };
-    let net_value = titles_value
-        .checked_add(base.income_held)
-        .map(|v| v.checked_sub(base.debt).unwrap_or(Amount::ZERO));
+    let net_value =
+        titles_value.checked_add(base.income_held).map(|v| v.checked_sub(base.debt).unwrap_or(Amount::ZERO));
     let Some(net_value) = net_value else { return Ok(Some(Err(overflow()))) };
     let Some(nav) = super::epoch::per_share(net_value, base.decimals, base.supply) else {
         return Ok(Some(Err(overflow())));

@@ -23,6 +23,7 @@ pub mod error;
 pub mod event;
 pub mod hash;
 pub mod limits;
+pub mod loan;
 pub mod msg;
 pub mod private_file;
 pub mod serde_str;

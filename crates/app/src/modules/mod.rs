@@ -1,6 +1,6 @@
 //! The ledger's modules, in the order a transaction meets them: auth, bank, assets, identity,
 //! compliance, registry, shares, revenue, device, oracle, amm, capacity, lease, delivery, then
-//! valuation (no messages: it works at the end of blocks). Each has the same files: `mod.rs` (what it is, its invariants,
+//! valuation (no messages: it works at the end of blocks), then loans. Each has the same files: `mod.rs` (what it is, its invariants,
 //! and its [`Component`]: genesis and end-of-block work), `state.rs` (its keys, used only inside
 //! the module, and read/write extension traits), `exec.rs` (its message handlers), `query.rs`
 //! (what the API lists) where it has listings, and `event.rs` (its typed events) where it emits
@@ -26,6 +26,7 @@ mod events_wire_test;
 pub mod identity;
 pub mod layers;
 pub mod lease;
+pub mod loans;
 pub mod oracle;
 pub mod registry;
 pub mod revenue;
@@ -101,6 +102,7 @@ pub const COMPONENTS: &[&dyn Component] = &[
     &lease::LeaseModule,
     &delivery::DeliveryModule,
     &valuation::ValuationModule,
+    &loans::LoansModule,
 ];
 
 /// Writes every module's part of `genesis`, in the order of [`COMPONENTS`]: claim issuers

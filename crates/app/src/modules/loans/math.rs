@@ -1,0 +1,1 @@
+//! The schedule arithmetic of loans (to be written).

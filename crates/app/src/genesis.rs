@@ -110,6 +110,11 @@ impl Genesis {
             }
         }
         self.params.valuation.validate()?;
+        for (name, ltv) in [("gpu_max_ltv_bps", self.params.loans.gpu_max_ltv_bps), ("asic_max_ltv_bps", self.params.loans.asic_max_ltv_bps)] {
+            if ltv > 10_000 {
+                return Err(format!("params.loans.{name} is {ltv}, above 10000 (100 %)"));
+            }
+        }
         if self.balances.len() > GENESIS_BALANCES_MAX {
             return Err(format!("balances: at most {GENESIS_BALANCES_MAX} entries"));
         }

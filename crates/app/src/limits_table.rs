@@ -80,6 +80,10 @@ mod tests {
             limit!(valuation::state::DUE_TITLES_MAX),
             limit!(valuation::state::NAV_HISTORY_EPOCHS_MAX),
             limit!(valuation::state::UTILISATION_SAMPLES_MAX),
+            limit!(loans::math::PAYMENTS_MAX),
+            limit!(loans::math::RATE_BPS_YEAR_MAX),
+            limit!(loans::math::RATE_YEAR_MAX),
+            limit!(loans::math::INTERVAL_S_MAX),
         ];
         for (name, value) in &limits {
             assert_eq!(

@@ -63,6 +63,26 @@ pub struct Params {
     /// What the valuation module assumes where the market and the title say nothing
     /// (`docs/valuation.md`): the epoch, useful lives, discount rates, costs and haircuts.
     pub valuation: ValuationParams,
+    /// What the loans module allows (`docs/credit.md`).
+    pub loans: LoansParams,
+}
+
+/// The loans module's parameters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(default)]
+pub struct LoansParams {
+    /// Most a GPU title (or shares of GPU titles) may secure: principal ≤ value for lending ×
+    /// this, bps.
+    pub gpu_max_ltv_bps: u32,
+    /// The same for ASIC titles, bps.
+    pub asic_max_ltv_bps: u32,
+}
+
+impl Default for LoansParams {
+    fn default() -> Self {
+        LoansParams { gpu_max_ltv_bps: 7_000, asic_max_ltv_bps: 6_000 }
+    }
 }
 
 /// The valuation module's parameters. Money in micro-USD, rates in basis points.
@@ -222,6 +242,7 @@ impl Default for Params {
             allow_archival_headers: false,
             attestation_fixed_nonce: None,
             valuation: ValuationParams::default(),
+            loans: LoansParams::default(),
         }
     }
 }

@@ -121,6 +121,16 @@ impl App {
         Ok(Committed(self.store()).title_value(id)?)
     }
 
+    /// A loan: its terms, tranches, balance, schedule position and state.
+    pub fn loan(&self, id: u64) -> Result<Option<crate::modules::loans::Loan>, AppError> {
+        Ok(crate::modules::loans::LoansRead::loan(&Committed(self.store()), id)?)
+    }
+
+    /// How many loans were ever offered (their ids are `0 .. count`).
+    pub fn loan_count(&self) -> Result<u64, AppError> {
+        Ok(crate::modules::loans::LoansRead::loan_count(&Committed(self.store()))?)
+    }
+
     /// A share token's latest NAV.
     pub fn nav(&self, shares: &AssetId) -> Result<Option<valuation::NavRecord>, AppError> {
         Ok(Committed(self.store()).nav(shares)?)

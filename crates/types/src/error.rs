@@ -2,7 +2,7 @@
 //! reused or renumbered. Ranges: 1–999 transaction envelope (20–39 of them: refusals of the HTTP
 //! API itself and the CLI's own failures), 1000s `bank`, 2000s `assets`, 3000s `identity` and
 //! 3100s `compliance`, 4000s `registry`, 5000s `shares`, 6000s `revenue`, 7000s `device`, 7100s `oracle`,
-//! 8000s `amm`, 8100s `capacity`, 8200s `lease`, 8300s `delivery`, 9000s `valuation`.
+//! 8000s `amm`, 8100s `capacity`, 8200s `lease`, 8300s `delivery`, 9000s `valuation`, 9100s `loans`.
 //! The message of each code says the cause and what to do; [`TxError::detail`] adds the values
 //! involved. A message that states a limit of this crate quotes its constant (from [`crate::limits`])
 //! rather than repeating the number.
@@ -554,6 +554,33 @@ error_codes! {
         /// An unknown stress scenario.
         #[error("unknown stress scenario: use halving, btc-50, difficulty+30, rental-40 or custom")]
         UnknownScenario = 9002 => "unknown_scenario",
+        /// Loan terms that do not hold together.
+        #[error("bad loan terms: the duration must be a whole multiple of the interval, the grace at most the interval, 1 to 32 tranches that sum to the principal, fees below the principal; fix the terms named in the detail")]
+        BadLoanTerms = 9100 => "bad_loan_terms",
+        /// No such loan.
+        #[error("unknown loan: no loan has this id; list them with `computefi query loans`")]
+        UnknownLoan = 9101 => "unknown_loan",
+        /// The offer expired before every tranche was funded.
+        #[error("loan offer expired: its expiry passed before every tranche was funded; cancel it and offer again")]
+        LoanOfferExpired = 9102 => "loan_offer_expired",
+        /// The loan is not in the state the message needs.
+        #[error("loan not in that state: funding and cancelling need an open offer, repaying an active loan; check the loan with `computefi query loan`")]
+        LoanState = 9103 => "loan_state",
+        /// The tranche does not exist, is funded already, or the sender is not its lender.
+        #[error("not this tranche: the tranche does not exist, is funded already, or belongs to another lender; fund your own tranche once")]
+        BadTranche = 9104 => "bad_tranche",
+        /// Principal above the collateral's value for lending × the maximum LTV.
+        #[error("loan to value too high: the principal is above the collateral's value for lending times the maximum LTV; borrow less or add collateral")]
+        LtvTooHigh = 9105 => "ltv_too_high",
+        /// The collateral cannot secure the loan.
+        #[error("collateral unavailable: it must be the sender's, active, not pledged, not split into shares (a title) and valued from fresh feeds; check the collateral named in the detail")]
+        CollateralUnavailable = 9106 => "collateral_unavailable",
+        /// Nothing to pay out, or the sender does not hold the tranche's position token.
+        #[error("nothing to claim: the sender does not hold the tranche's position token, or the tranche has nothing unclaimed")]
+        TrancheNothingToClaim = 9107 => "tranche_nothing_to_claim",
+        /// Only the borrower may do this.
+        #[error("not the borrower: only the loan's borrower may cancel its offer before it expires; wait for the expiry or ask the borrower")]
+        NotBorrower = 9108 => "not_borrower",
     }
 }
 

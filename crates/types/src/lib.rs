@@ -39,7 +39,7 @@ pub use event::Event;
 pub use hash::{sha256, Hash};
 pub use msg::{
     AmmMsg, AssetsMsg, BankMsg, CapacityMsg, CapacityWindow, ComplianceMsg, DeliveryMsg, DeviceMsg,
-    IdentityMsg, LeaseMsg, Msg, OperatingCosts, OracleMsg, Output, RegistryMsg, RevenueMsg, RevenueTarget,
+    IdentityMsg, LeaseMsg, LoanTerms, LoansMsg, Msg, OperatingCosts, OracleMsg, Output, RegistryMsg, RevenueMsg, RevenueTarget,
     SharesMsg,
 };
 pub use tx::{Receipt, SignedTx, Tx, TxStatus};

@@ -54,6 +54,7 @@ impl Handler for Msg {
             Msg::Capacity(m) => m.check_stateless(ctx),
             Msg::Lease(m) => m.check_stateless(ctx),
             Msg::Delivery(m) => m.check_stateless(ctx),
+            Msg::Loans(m) => m.check_stateless(ctx),
         }
     }
 
@@ -79,6 +80,7 @@ impl Handler for Msg {
             Msg::Capacity(m) => m.execute(state, ctx),
             Msg::Lease(m) => m.execute(state, ctx),
             Msg::Delivery(m) => m.execute(state, ctx),
+            Msg::Loans(m) => m.execute(state, ctx),
         }
     }
 }

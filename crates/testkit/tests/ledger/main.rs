@@ -4,6 +4,7 @@
 mod amm;
 mod attestation;
 mod live;
+mod loans;
 mod challenges;
 mod market;
 mod reports;

@@ -17,13 +17,13 @@ use computefi_types::time::DAY_MS;
 use computefi_types::title::{CapacityItem, CapacityUnit, TitleSpec, TitleStatus};
 use computefi_types::*;
 
-const DIFFICULTY: u128 = 67_957_790_298_897;
-const BTC_USD: u128 = 42_000_000_000;
-const FEES_SATS: u128 = 25_000_000;
-const GPU_HOUR: u128 = 2_100_000;
+pub(super) const DIFFICULTY: u128 = 67_957_790_298_897;
+pub(super) const BTC_USD: u128 = 42_000_000_000;
+pub(super) const FEES_SATS: u128 = 25_000_000;
+pub(super) const GPU_HOUR: u128 = 2_100_000;
 
 /// The market feeds, fed by the operator alone (quorum 1, two hours maximum age).
-fn market_feeds() -> Vec<FeedConfig> {
+pub(super) fn market_feeds() -> Vec<FeedConfig> {
     [("btc_usd", 6), ("network_difficulty", 0), ("btc_fees_sats", 0), ("gpu_hour_usd", 6)]
         .into_iter()
         .map(|(name, decimals)| FeedConfig {
@@ -37,11 +37,11 @@ fn market_feeds() -> Vec<FeedConfig> {
 }
 
 /// The dollar asset bob issues: income held in it counts in a NAV.
-fn usd_id() -> AssetId {
+pub(super) fn usd_id() -> AssetId {
     AssetId::derive(&bob().address, "USD")
 }
 
-fn chain() -> TestChain {
+pub(super) fn chain() -> TestChain {
     TestChain::with_genesis(|g| {
         with_tip_feed(g);
         g.oracle_feeds.extend(market_feeds());
@@ -51,7 +51,7 @@ fn chain() -> TestChain {
 
 /// The operator feeds the market: BTC price, difficulty, fees and the GPU-hour rate, and
 /// reports the Bitcoin tip again so that it is fresh.
-fn feed(chain: &mut TestChain, btc_usd: u128, difficulty: u128, fees: u128, gpu_hour: u128) {
+pub(super) fn feed(chain: &mut TestChain, btc_usd: u128, difficulty: u128, fees: u128, gpu_hour: u128) {
     let submit =
         |feed: &str, value: u128| Msg::Oracle(OracleMsg::Submit { feed: feed.into(), value: Amount(value) });
     let last = 5;
@@ -71,18 +71,18 @@ fn tip_msg(index: usize) -> Msg {
 }
 
 /// Lets the next block land at the start of the next epoch (one day).
-fn next_epoch(chain: &mut TestChain) {
+pub(super) fn next_epoch(chain: &mut TestChain) {
     let now = chain.time_ms();
     let next = (now / DAY_MS + 1) * DAY_MS;
     chain.skip_time(next - now - 1_000);
 }
 
-fn value(chain: &TestChain, title: TitleId) -> TitleValue {
+pub(super) fn value(chain: &TestChain, title: TitleId) -> TitleValue {
     chain.app().title_value(&title).unwrap().expect("the title has a valuation")
 }
 
 /// An active ASIC title: 200 TH/s at 17.5 J/TH.
-fn active_asic(chain: &mut TestChain) -> TitleId {
+pub(super) fn active_asic(chain: &mut TestChain) -> TitleId {
     let mut spec = asic_title(200_000);
     spec.capacity.push(CapacityItem { milli: 17_500, unit: CapacityUnit::JoulePerTerahash });
     let title = register(chain, spec);
@@ -92,7 +92,7 @@ fn active_asic(chain: &mut TestChain) -> TitleId {
 }
 
 /// An active GPU title of eight H100s.
-fn active_gpu(chain: &mut TestChain) -> TitleId {
+pub(super) fn active_gpu(chain: &mut TestChain) -> TitleId {
     let serials: Vec<String> = (0..8).map(|i| format!("GPU-V{i}")).collect();
     let title = register(chain, gpu_title("MI300X", &serials));
     verify(chain, title, "audit");

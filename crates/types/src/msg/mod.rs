@@ -21,6 +21,7 @@ mod delivery;
 mod device;
 mod identity;
 mod lease;
+mod loans;
 mod oracle;
 mod registry;
 mod revenue;
@@ -35,6 +36,7 @@ pub use delivery::DeliveryMsg;
 pub use device::DeviceMsg;
 pub use identity::IdentityMsg;
 pub use lease::LeaseMsg;
+pub use loans::{LoanTerms, LoansMsg};
 pub use oracle::OracleMsg;
 pub use registry::RegistryMsg;
 pub use revenue::{OperatingCosts, RevenueMsg, RevenueTarget};
@@ -73,6 +75,8 @@ pub enum Msg {
     Lease(LeaseMsg),
     /// Hashrate delivery contracts paid from escrow.
     Delivery(DeliveryMsg),
+    /// Loans against hardware titles, funded by tranches.
+    Loans(LoansMsg),
 }
 
 impl Msg {
@@ -92,6 +96,7 @@ impl Msg {
             Msg::Capacity(_) => "capacity",
             Msg::Lease(_) => "lease",
             Msg::Delivery(_) => "delivery",
+            Msg::Loans(_) => "loans",
         }
     }
 }

@@ -157,6 +157,15 @@ const PINNED: &[(u32, &str)] = &[
     (9000, "valuation_failed"),
     (9001, "not_valued"),
     (9002, "unknown_scenario"),
+    (9100, "bad_loan_terms"),
+    (9101, "unknown_loan"),
+    (9102, "loan_offer_expired"),
+    (9103, "loan_state"),
+    (9104, "bad_tranche"),
+    (9105, "ltv_too_high"),
+    (9106, "collateral_unavailable"),
+    (9107, "tranche_nothing_to_claim"),
+    (9108, "not_borrower"),
 ];
 
 fn declared() -> BTreeMap<u32, &'static str> {

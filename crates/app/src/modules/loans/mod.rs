@@ -1,22 +1,38 @@
 //! `loans`: loans against hardware titles (or shares of a title vault), funded by tranches of
 //! lenders in seniority order, repaid on a schedule (`simple` or `amortized`, rates per second
 //! over a 365-day year), with grace, health checks against the valuation and liquidation
-//! (`docs/credit.md`). This first part is the schedule arithmetic ([`math`]), pure and
-//! deterministic, which `computefi loan schedule` runs offline.
+//! (`docs/credit.md`). [`math`] is the schedule arithmetic, pure and deterministic (`computefi
+//! loan schedule` runs it offline); [`exec`] offers, funds, opens, repays and closes loans. Health
+//! checks, liquidation auctions and the insurance fund come next.
 //!
 //! # Invariants
 //! - Integer arithmetic only; every division rounds in the lenders' favour for what a borrower
 //!   owes and down for what is paid out, and no unit is created or lost by rounding.
 //! - Every loop is bounded by a named limit; bad input and overflow are errors, never panics.
-//! - The module writes no state yet: it has no genesis and no end-of-block work.
+//! - Pledged collateral never moves: a title carries the module's lien (so it cannot be
+//!   transferred, split, redeemed, retired or pledged again), pledged shares sit in the
+//!   module's account; both come back only when the offer is cancelled or the loan repaid.
+//! - Every unit in the module's account is a funded tranche of an offer not yet open, a payment
+//!   not yet claimed by its tranche's holder, or pledged shares.
+//! - A loan opens only with every tranche funded, before its expiry, and a principal at most the
+//!   collateral's value for lending × the class's maximum LTV (`params.loans`).
 
+pub mod event;
+pub mod exec;
 pub mod math;
+pub mod state;
 
-/// `loans` as a component of the wiring table: no genesis and no end-of-block work yet.
+pub use state::{module_account, Loan, LoanState, LoansRead, TranchePosition};
+
+/// `loans` as a component of the wiring table: its fixed account holds escrow and pledged shares.
 pub struct LoansModule;
 
 impl crate::modules::context::Component for LoansModule {
     fn name(&self) -> &'static str {
         "loans"
+    }
+
+    fn module_account(&self) -> Option<computefi_types::Address> {
+        Some(state::module_account())
     }
 }

@@ -1,0 +1,110 @@
+//! Events of `loans`: what happened to a loan, typed. `From<LoansEvent> for Event` is the one
+//! place they become wire events (kind, then `loan`, then the rest in a fixed order).
+
+use computefi_types::{Address, Amount, AssetId, Event};
+
+/// Something `loans` did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoansEvent {
+    /// `loans.offered`: a borrower offered a loan and pledged its collateral.
+    Offered {
+        /// The loan.
+        loan: u64,
+        /// Who borrows.
+        borrower: Address,
+        /// The principal.
+        principal: Amount,
+    },
+    /// `loans.funded`: a tranche's amount went into escrow.
+    Funded {
+        /// The loan.
+        loan: u64,
+        /// The tranche.
+        tranche: u32,
+        /// Its lender.
+        lender: Address,
+        /// Its amount.
+        amount: Amount,
+    },
+    /// `loans.opened`: every tranche is in; the borrower received the principal less the fee.
+    Opened {
+        /// The loan.
+        loan: u64,
+        /// What the borrower received.
+        disbursed: Amount,
+        /// The first deadline, block time ms.
+        deadline_ms: u64,
+    },
+    /// `loans.position`: a tranche's position token, issued to its lender.
+    Position {
+        /// The loan.
+        loan: u64,
+        /// The tranche.
+        tranche: u32,
+        /// The token.
+        token: AssetId,
+    },
+    /// `loans.repaid`: an instalment (or a prepayment) was paid.
+    Repaid {
+        /// The loan.
+        loan: u64,
+        /// Interest paid (late charges included).
+        interest: Amount,
+        /// Principal paid.
+        principal: Amount,
+        /// Principal still owed.
+        balance: Amount,
+    },
+    /// `loans.closed`: paid in full (the collateral is released), or cancelled before opening.
+    Closed {
+        /// The loan.
+        loan: u64,
+        /// `repaid` or `cancelled`.
+        how: &'static str,
+    },
+    /// `loans.claimed`: a tranche's holder took what was paid to it.
+    Claimed {
+        /// The loan.
+        loan: u64,
+        /// The tranche.
+        tranche: u32,
+        /// Who took it.
+        holder: Address,
+        /// How much.
+        amount: Amount,
+    },
+}
+
+impl From<LoansEvent> for Event {
+    fn from(e: LoansEvent) -> Event {
+        match e {
+            LoansEvent::Offered { loan, borrower, principal } => Event::new("loans.offered")
+                .with("loan", loan)
+                .with("borrower", borrower)
+                .with("principal", principal),
+            LoansEvent::Funded { loan, tranche, lender, amount } => Event::new("loans.funded")
+                .with("loan", loan)
+                .with("tranche", tranche)
+                .with("lender", lender)
+                .with("amount", amount),
+            LoansEvent::Opened { loan, disbursed, deadline_ms } => Event::new("loans.opened")
+                .with("loan", loan)
+                .with("disbursed", disbursed)
+                .with("deadline_ms", deadline_ms),
+            LoansEvent::Position { loan, tranche, token } => {
+                Event::new("loans.position").with("loan", loan).with("tranche", tranche).with("token", token)
+            }
+            LoansEvent::Repaid { loan, interest, principal, balance } => Event::new("loans.repaid")
+                .with("loan", loan)
+                .with("interest", interest)
+                .with("principal", principal)
+                .with("balance", balance),
+            LoansEvent::Closed { loan, how } => Event::new("loans.closed").with("loan", loan).with("how", how),
+            LoansEvent::Claimed { loan, tranche, holder, amount } => Event::new("loans.claimed")
+                .with("loan", loan)
+                .with("tranche", tranche)
+                .with("holder", holder)
+                .with("amount", amount),
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! Keys, records and typed access of `loans`.
+
+use crate::state::{ExecError, StateRead, StateWrite};
+use borsh::{BorshDeserialize, BorshSerialize};
+use computefi_types::loan::Collateral;
+use computefi_types::{Address, Amount, AssetId, ErrorCode, LoanTerms, TxError};
+use serde::{Deserialize, Serialize};
+
+/// The account that holds funded tranches before a loan opens, the collateral shares pledged,
+/// and what borrowers paid until the tranches' holders claim it.
+pub fn module_account() -> Address {
+    Address::module("loans")
+}
+
+/// Where a loan stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoanState {
+    /// Offered: the collateral is pledged, the tranches are being funded.
+    Offered,
+    /// Open: the borrower holds the principal and repays on schedule.
+    Active,
+    /// Paid in full; the collateral is released.
+    Repaid,
+    /// Withdrawn before it opened; the funded tranches came back.
+    Cancelled,
+}
+
+/// One tranche of a loan, as funded and repaid.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct TranchePosition {
+    /// The lender who funded it.
+    pub lender: Address,
+    /// Its part of the principal.
+    pub amount: Amount,
+    /// Its rate, yearly bps.
+    pub rate_bps: u32,
+    /// Whether its amount is in escrow (or lent).
+    pub funded: bool,
+    /// The position token (one unit, no decimals), once the loan opens: whoever holds it claims.
+    pub token: Option<AssetId>,
+    /// Principal still owed to it.
+    pub outstanding: Amount,
+    /// Interest paid to it (late charges included).
+    pub interest_paid: Amount,
+    /// Principal paid back to it.
+    pub principal_paid: Amount,
+    /// What its holders have taken.
+    pub claimed: Amount,
+}
+
+impl TranchePosition {
+    /// What was paid to the tranche and not yet claimed.
+    pub fn unclaimed(&self) -> Result<Amount, ExecError> {
+        self.interest_paid
+            .checked_add(self.principal_paid)
+            .and_then(|paid| paid.checked_sub(self.claimed))
+            .ok_or_else(|| ExecError::invariant(format!("a tranche claimed more than it was paid: {self:?}")))
+    }
+}
+
+/// A loan as stored.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Loan {
+    /// Its id, from 0.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub id: u64,
+    /// Who borrows.
+    pub borrower: Address,
+    /// The terms offered (the tranches as offered).
+    pub terms: LoanTerms,
+    /// Where it stands.
+    pub state: LoanState,
+    /// The tranches, most senior first.
+    pub tranches: Vec<TranchePosition>,
+    /// The blended yearly rate, 10^18 = 100 %, fixed at origination.
+    pub rate_year: Amount,
+    /// Principal still owed.
+    pub balance: Amount,
+    /// Block time it opened, ms.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub opened_ms: u64,
+    /// Block time the current period began, ms (the last deadline, or the opening).
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub period_start_ms: u64,
+    /// Block time the next payment is due, ms.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub deadline_ms: u64,
+    /// Payments left, M.
+    pub payments_left: u32,
+    /// Interest paid so far (late charges included).
+    pub interest_paid: Amount,
+    /// Fees paid to the fee account (origination, exit).
+    pub fees_paid: Amount,
+}
+
+impl Loan {
+    /// The collateral's title, when the loan is secured by a title.
+    pub fn collateral(&self) -> Collateral {
+        self.terms.collateral
+    }
+}
+
+fn loan_key(id: u64) -> String {
+    format!("loans/loan/{id:020}")
+}
+
+pub(super) const LOAN_COUNT_KEY: &str = "loans/count";
+
+/// Reading loans.
+pub trait LoansRead: StateRead + Sized {
+    /// A loan, if it exists.
+    fn loan(&self, id: u64) -> Result<Option<Loan>, ExecError> {
+        self.get(&loan_key(id))
+    }
+
+    /// A loan, or `unknown_loan`.
+    fn require_loan(&self, id: u64) -> Result<Loan, ExecError> {
+        self.loan(id)?.ok_or_else(|| TxError::new(ErrorCode::UnknownLoan, format!("loan {id}")).into())
+    }
+
+    /// How many loans were ever offered: their ids are `0 .. count`.
+    fn loan_count(&self) -> Result<u64, ExecError> {
+        Ok(self.get::<u64>(LOAN_COUNT_KEY)?.unwrap_or(0))
+    }
+}
+impl<T: StateRead + Sized> LoansRead for T {}
+
+/// Writing loans (the module's own handlers only).
+pub(super) trait LoansWrite: StateWrite + Sized {
+    fn put_loan(&mut self, loan: &Loan) {
+        self.put(loan_key(loan.id), loan);
+    }
+}
+impl<T: StateWrite + Sized> LoansWrite for T {}

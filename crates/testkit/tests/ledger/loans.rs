@@ -1,0 +1,242 @@
+//! Loans through whole blocks: offered against a valued title, funded by tranches, opened with
+//! the principal to the borrower, repaid on schedule (simple and amortized) with exact amounts,
+//! late charges, prepayment, tranche claims by whoever holds the position token, and the
+//! refusals that change nothing.
+
+use super::valuation::{chain, feed, usd_id, BTC_USD, DIFFICULTY, FEES_SATS, GPU_HOUR};
+use computefi_app::modules::loans::{math, module_account, LoanState};
+use computefi_testkit::fixtures::{bob, carol, gpu_title, issue, operator, pass_challenge, register, verify};
+use computefi_testkit::{msgs, refused, run, TestChain};
+use computefi_types::loan::{Collateral, RateModel, Tranche};
+use computefi_types::*;
+
+const MONTH_S: u64 = 2_592_000; // 30 days
+const USD: u128 = 1_000_000; // one dollar in base units (6 decimals)
+
+/// A chain with market feeds, the dollar asset held by the lenders and the borrower, and an
+/// active, valued GPU title of eight GPUs held by the operator.
+fn setup() -> (TestChain, TitleId) {
+    let mut chain = chain();
+    feed(&mut chain, BTC_USD, DIFFICULTY, FEES_SATS, GPU_HOUR);
+    let usd = issue(
+        &mut chain,
+        &bob(),
+        "USD",
+        6,
+        &[(bob().address, 1_000_000 * USD), (carol().address, 1_000_000 * USD), (operator().address, 1_000_000 * USD)],
+    );
+    assert_eq!(usd, usd_id());
+    let serials: Vec<String> = (0..8).map(|i| format!("GPU-L{i}")).collect();
+    let title = register(&mut chain, gpu_title("MI300X", &serials));
+    verify(&mut chain, title, "audit");
+    pass_challenge(&mut chain, title);
+    assert!(chain.app().title_value(&title).unwrap().unwrap().lending_value.0 > 80_000 * USD);
+    (chain, title)
+}
+
+/// 50,000 USD over a year of monthly payments: 30,000 from bob at 8 % (senior), 20,000 from
+/// carol at 14 %. (The operator, who borrows, is alice.)
+fn terms(chain: &TestChain, title: TitleId, model: RateModel) -> LoanTerms {
+    LoanTerms {
+        collateral: Collateral::Title(title),
+        currency: usd_id(),
+        principal: Amount(50_000 * USD),
+        duration_s: 12 * MONTH_S,
+        interval_s: MONTH_S,
+        model,
+        grace_rate_bps: 2_400,
+        grace_s: 7 * 86_400,
+        origination_fee: Amount(500 * USD),
+        exit_fee: Amount(100 * USD),
+        expires_ms: chain.time_ms() + 86_400_000,
+        tranches: vec![
+            Tranche { lender: bob().address, amount: Amount(30_000 * USD), rate_bps: 800 },
+            Tranche { lender: carol().address, amount: Amount(20_000 * USD), rate_bps: 1_400 },
+        ],
+    }
+}
+
+fn offer(chain: &mut TestChain, terms: LoanTerms) -> u64 {
+    let receipt = run(chain, &operator(), Msg::Loans(LoansMsg::Offer { terms: Box::new(terms) })).expect("offered");
+    receipt.events.iter().find(|e| e.kind == "loans.offered").unwrap().attr("loan").unwrap().parse().unwrap()
+}
+
+fn fund_all(chain: &mut TestChain, loan: u64) {
+    run(chain, &bob(), Msg::Loans(LoansMsg::Fund { loan, tranche: 0 })).expect("bob funds");
+    run(chain, &carol(), Msg::Loans(LoansMsg::Fund { loan, tranche: 1 })).expect("carol funds");
+}
+
+fn balance(chain: &TestChain, who: &Address) -> u128 {
+    chain.balance(who, &usd_id()).0
+}
+
+/// Lets block time reach `at_ms` (the next block lands there).
+fn until(chain: &mut TestChain, at_ms: u64) {
+    let now = chain.time_ms();
+    chain.skip_time(at_ms.saturating_sub(now + 1_000));
+}
+
+fn repay(chain: &mut TestChain, loan: u64) -> Receipt {
+    run(chain, &operator(), Msg::Loans(LoansMsg::Repay { loan })).expect("the borrower repays")
+}
+
+fn claim(chain: &mut TestChain, who: &computefi_testkit::TestAccount, loan: u64, tranche: u32) -> u128 {
+    let receipt = run(chain, who, Msg::Loans(LoansMsg::Claim { loan, tranche })).expect("the holder claims");
+    receipt.events.iter().find(|e| e.kind == "loans.claimed").unwrap().attr("amount").unwrap().parse().unwrap()
+}
+
+fn repaid_on_schedule(model: RateModel) {
+    let (mut chain, title) = setup();
+    let t = terms(&chain, title, model);
+    let loan = offer(&mut chain, t);
+    let title_record = chain.app().title(&title).unwrap().unwrap();
+    assert_eq!(title_record.lien, Some(module_account()), "the title is pledged from the offer on");
+    let before = balance(&chain, &operator().address);
+    fund_all(&mut chain, loan);
+    let opened = chain.app().loan(loan).unwrap().unwrap();
+    assert_eq!(opened.state, LoanState::Active);
+    assert_eq!(balance(&chain, &operator().address), before + 49_500 * USD, "principal less the fee");
+    let rate = math::blended_rate(&[(30_000 * USD, 800), (20_000 * USD, 1_400)]).unwrap();
+    assert_eq!(opened.rate_year.0, rate);
+    let schedule = math::schedule(model, 50_000 * USD, rate, 12, MONTH_S).unwrap();
+
+    let mut paid_total = 0;
+    for (k, due) in schedule.iter().enumerate() {
+        let loan_now = chain.app().loan(loan).unwrap().unwrap();
+        until(&mut chain, loan_now.deadline_ms);
+        let payer_before = balance(&chain, &operator().address);
+        let receipt = repay(&mut chain, loan);
+        let event = receipt.events.iter().find(|e| e.kind == "loans.repaid").unwrap();
+        assert_eq!(event.attr("interest"), Some(due.interest.to_string().as_str()), "payment {k}'s interest");
+        assert_eq!(event.attr("principal"), Some(due.principal.to_string().as_str()), "payment {k}'s principal");
+        assert_eq!(event.attr("balance"), Some(due.balance_after.to_string().as_str()));
+        let exit = if k == 11 { 100 * USD } else { 0 };
+        assert_eq!(payer_before - balance(&chain, &operator().address), due.total + exit);
+        paid_total += due.total;
+    }
+    let closed = chain.app().loan(loan).unwrap().unwrap();
+    assert_eq!((closed.state, closed.balance), (LoanState::Repaid, Amount::ZERO));
+    assert_eq!(chain.app().title(&title).unwrap().unwrap().lien, None, "the collateral is released");
+    let interest: u128 = schedule.iter().map(|p| p.interest).sum();
+    assert_eq!(paid_total, 50_000 * USD + interest);
+
+    // Each tranche's holder takes what it was paid; carol sold her position to bob first.
+    let token = closed.tranches[1].token.unwrap();
+    run(&mut chain, &carol(), msgs::send(&bob().address, &token, 1)).expect("a position token moves");
+    let senior = claim(&mut chain, &bob(), loan, 0);
+    refused(&mut chain, &carol(), Msg::Loans(LoansMsg::Claim { loan, tranche: 1 }), ErrorCode::TrancheNothingToClaim);
+    let junior = claim(&mut chain, &bob(), loan, 1);
+    assert_eq!(senior + junior, paid_total, "every unit paid reaches a tranche");
+    assert!(senior > 30_000 * USD && junior > 20_000 * USD, "each gets its principal back and interest");
+    assert_eq!(balance(&chain, &module_account()), 0, "nothing is left behind in the module");
+}
+
+#[test]
+fn a_simple_loan_is_repaid_on_schedule_to_maturity_with_exact_amounts() {
+    repaid_on_schedule(RateModel::Simple);
+}
+
+#[test]
+fn an_amortized_loan_is_repaid_on_schedule_to_maturity_with_exact_amounts() {
+    repaid_on_schedule(RateModel::Amortized);
+}
+
+#[test]
+fn a_late_payment_pays_the_grace_rate_on_the_instalment_for_the_time_past_its_deadline() {
+    let (mut chain, title) = setup();
+    let t = terms(&chain, title, RateModel::Simple);
+    let loan = offer(&mut chain, t);
+    fund_all(&mut chain, loan);
+    let opened = chain.app().loan(loan).unwrap().unwrap();
+    let schedule = math::schedule(RateModel::Simple, 50_000 * USD, opened.rate_year.0, 12, MONTH_S).unwrap();
+    let late_s = 3 * 86_400;
+    until(&mut chain, opened.deadline_ms + late_s * 1_000);
+    let receipt = repay(&mut chain, loan);
+    let event = receipt.events.iter().find(|e| e.kind == "loans.repaid").unwrap();
+    let grace = math::rate_year_from_bps(2_400).unwrap();
+    let charge = math::period_interest(schedule[0].total, grace, late_s).unwrap();
+    assert!(charge > 0);
+    assert_eq!(event.attr("interest"), Some((schedule[0].interest + charge).to_string().as_str()));
+    assert_eq!(event.attr("principal"), Some(schedule[0].principal.to_string().as_str()));
+    let after = chain.app().loan(loan).unwrap().unwrap();
+    assert_eq!(after.deadline_ms, opened.deadline_ms + MONTH_S * 1_000, "the next deadline keeps the schedule");
+}
+
+#[test]
+fn a_prepayment_lowers_the_balance_and_leaves_the_deadline_where_it_was() {
+    let (mut chain, title) = setup();
+    let t = terms(&chain, title, RateModel::Simple);
+    let loan = offer(&mut chain, t);
+    fund_all(&mut chain, loan);
+    let opened = chain.app().loan(loan).unwrap().unwrap();
+    until(&mut chain, opened.opened_ms + 10 * 86_400_000);
+    let payer_before = balance(&chain, &operator().address);
+    run(&mut chain, &operator(), Msg::Loans(LoansMsg::Prepay { loan, amount: Amount(10_000 * USD) })).unwrap();
+    let after = chain.app().loan(loan).unwrap().unwrap();
+    assert_eq!(after.balance.0, 40_000 * USD);
+    assert_eq!(after.deadline_ms, opened.deadline_ms);
+    assert_eq!(after.payments_left, 12);
+    let elapsed_s = (chain.time_ms() - opened.opened_ms) / 1_000;
+    let interest = math::period_interest(10_000 * USD, opened.rate_year.0, elapsed_s).unwrap();
+    assert_eq!(payer_before - balance(&chain, &operator().address), 10_000 * USD + interest);
+    // The next instalment is on the lower balance: 40,000 / 12 of principal.
+    until(&mut chain, after.deadline_ms);
+    let receipt = repay(&mut chain, loan);
+    let event = receipt.events.iter().find(|e| e.kind == "loans.repaid").unwrap();
+    assert_eq!(event.attr("principal"), Some((40_000 * USD).div_ceil(12).to_string().as_str()));
+    // Prepaying the rest closes the loan, with the exit fee, and releases the title.
+    let rest = chain.app().loan(loan).unwrap().unwrap().balance;
+    run(&mut chain, &operator(), Msg::Loans(LoansMsg::Prepay { loan, amount: rest })).unwrap();
+    assert_eq!(chain.app().loan(loan).unwrap().unwrap().state, LoanState::Repaid);
+    assert_eq!(chain.app().title(&title).unwrap().unwrap().lien, None);
+}
+
+#[test]
+fn bad_offers_and_moves_of_pledged_collateral_are_refused_and_change_nothing() {
+    let (mut chain, title) = setup();
+    let offer_msg = |t: LoanTerms| Msg::Loans(LoansMsg::Offer { terms: Box::new(t) });
+    let base = terms(&chain, title, RateModel::Simple);
+    let cases = [
+        (LoanTerms { duration_s: 12 * MONTH_S + 1, ..base.clone() }, ErrorCode::BadLoanTerms),
+        (LoanTerms { grace_s: MONTH_S + 1, ..base.clone() }, ErrorCode::BadLoanTerms),
+        (LoanTerms { principal: Amount(49_000 * USD), ..base.clone() }, ErrorCode::BadLoanTerms),
+        (LoanTerms { tranches: vec![], ..base.clone() }, ErrorCode::BadLoanTerms),
+        (LoanTerms { expires_ms: chain.time_ms(), ..base.clone() }, ErrorCode::LoanOfferExpired),
+        (LoanTerms { currency: computefi_testkit::fixtures::cfi(), ..base.clone() }, ErrorCode::BadLoanTerms),
+    ];
+    for (t, code) in cases {
+        refused(&mut chain, &operator(), offer_msg(t), code);
+    }
+    let too_much = vec![
+        Tranche { lender: bob().address, amount: Amount(500_000 * USD), rate_bps: 800 },
+    ];
+    let big = LoanTerms { principal: Amount(500_000 * USD), tranches: too_much, ..base.clone() };
+    refused(&mut chain, &operator(), offer_msg(big), ErrorCode::LtvTooHigh);
+    refused(&mut chain, &carol(), offer_msg(base.clone()), ErrorCode::CollateralUnavailable);
+
+    let loan = offer(&mut chain, base.clone());
+    refused(&mut chain, &operator(), offer_msg(base.clone()), ErrorCode::CollateralUnavailable);
+    let transfer = Msg::Registry(RegistryMsg::Transfer { title, to: bob().address });
+    refused(&mut chain, &operator(), transfer, ErrorCode::TitlePledged);
+    refused(&mut chain, &operator(), Msg::Registry(RegistryMsg::Retire { title }), ErrorCode::TitlePledged);
+    refused(&mut chain, &carol(), Msg::Loans(LoansMsg::Fund { loan, tranche: 0 }), ErrorCode::BadTranche);
+    refused(&mut chain, &bob(), Msg::Loans(LoansMsg::Fund { loan, tranche: 5 }), ErrorCode::BadTranche);
+    run(&mut chain, &bob(), Msg::Loans(LoansMsg::Fund { loan, tranche: 0 })).unwrap();
+    refused(&mut chain, &bob(), Msg::Loans(LoansMsg::Fund { loan, tranche: 0 }), ErrorCode::BadTranche);
+    refused(&mut chain, &operator(), Msg::Loans(LoansMsg::Repay { loan }), ErrorCode::LoanState);
+    refused(&mut chain, &carol(), Msg::Loans(LoansMsg::Cancel { loan }), ErrorCode::NotBorrower);
+    refused(&mut chain, &operator(), Msg::Loans(LoansMsg::Repay { loan: 99 }), ErrorCode::UnknownLoan);
+
+    // Past its expiry the offer cannot be funded, and anyone may cancel it: bob gets his
+    // tranche back and the title its freedom.
+    let expired = chain.app().loan(loan).unwrap().unwrap().terms.expires_ms;
+    until(&mut chain, expired + 1_000);
+    chain.produce(vec![]); // the new epoch's valuation runs in this block
+    refused(&mut chain, &carol(), Msg::Loans(LoansMsg::Fund { loan, tranche: 1 }), ErrorCode::LoanOfferExpired);
+    let bob_before = balance(&chain, &bob().address);
+    run(&mut chain, &carol(), Msg::Loans(LoansMsg::Cancel { loan })).unwrap();
+    assert_eq!(balance(&chain, &bob().address), bob_before + 30_000 * USD);
+    assert_eq!(chain.app().title(&title).unwrap().unwrap().lien, None);
+    assert_eq!(chain.app().loan(loan).unwrap().unwrap().state, LoanState::Cancelled);
+    refused(&mut chain, &operator(), Msg::Loans(LoansMsg::Cancel { loan }), ErrorCode::LoanState);
+}

@@ -1,14 +1,21 @@
 //! `computefi demo`: the confirm → split → financialise spine on a running devnet, step by step:
-//! register a GPU server title → verify → the device reports (simulated) telemetry and passes a
-//! capacity challenge, which makes the title active → split into 1,000 shares → the ledger values
-//! the title from the oracle feeds and publishes the shares' NAV, shown with a stress line
-//! ([`valuation`]) → sell shares to a KYC'd investor → a transfer to an account without KYC is
-//! refused → deposit a month of rental income net of power → the investor claims pro rata. Then the market on the same title ([`circulate`]):
-//! shares traded in a pool, GPU-hour capacity tokens issued, traded and redeemed for a prepaid
-//! lease, and an order → bid → accept lease streamed from escrow to the title and closed.
+//! register a GPU server title → verify → the device reports (simulated) telemetry → the GPU-hour
+//! feed the title will be valued from has a fresh value (the dev account submits a SIMULATED one
+//! if not) → the device passes a capacity challenge, which makes the title active → split into
+//! 1,000 shares → the ledger values the title from the oracle feeds and publishes the shares'
+//! NAV, shown with a stress line ([`valuation`]) → sell shares to a KYC'd investor → a transfer
+//! to an account without KYC is refused → deposit a month of rental income net of power → the
+//! investor claims pro rata. Then the market on the same title ([`circulate`]): shares traded in
+//! a pool, GPU-hour capacity tokens issued, traded and redeemed for a prepaid lease, and an
+//! order → bid → accept lease streamed from escrow to the title and closed.
 //!
-//! The devnet's dev account is its claim issuer and auditor; the demo's own accounts live in the
-//! test keyring (`demo-operator`, `demo-investor`, `demo-outsider`, `demo-renter`).
+//! The spine prints the same number of steps on a fast or a slow devnet: the feed step says
+//! whether the feed was fresh or the dev account fed it, and the valuation's steps say why
+//! anything was not published in time ([`valuation`]).
+//!
+//! The devnet's dev account is its claim issuer, auditor and a feeder of every feed; the demo's
+//! own accounts live in the test keyring (`demo-operator`, `demo-investor`, `demo-outsider`,
+//! `demo-renter`).
 
 mod circulate;
 mod session;
@@ -30,7 +37,7 @@ use std::path::PathBuf;
 /// Options of `demo`.
 #[derive(Args)]
 pub struct DemoArgs {
-    /// Key that funds the demo and acts as claim issuer and auditor (the devnet's dev key).
+    /// Key that funds the demo and acts as claim issuer, auditor and feeder (the devnet's dev key).
     #[arg(long, default_value = "dev")]
     from: String,
     /// Shared options.
@@ -180,6 +187,7 @@ pub fn run(home: &Option<PathBuf>, args: DemoArgs, format: Format) -> anyhow::Re
 
     let (r, first) = device_report(&demo, title, 1, Hash::ZERO, simulated_telemetry())?;
     demo.step("the server's device key reported telemetry (SIMULATED: this demo has no GPU)".into(), &r);
+    valuation::ensure_gpu_feed(&mut demo, &args.from, &model)?;
 
     let challenge = demo.send("demo-investor", vec![Msg::Device(DeviceMsg::RequestChallenge { title })])?;
     let n = attr(&challenge, "device.challenge", "n")?;

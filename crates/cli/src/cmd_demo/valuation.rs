@@ -1,21 +1,31 @@
-//! The valuation part of `computefi demo`, on the title the spine made active and split: the
-//! ledger values a title at the end of the block in which it enters a vault, from the chain's
-//! oracle feeds (on a devnet, the SIMULATED feeder's `gpu_hour_usd`) and the title's own data,
+//! The valuation part of `computefi demo`. Before the title becomes active, [`ensure_gpu_feed`]
+//! makes sure the GPU-hour feed the ledger will value it from has a fresh value (on a devnet the
+//! SIMULATED feeder's `gpu_hour_usd`; if it has not fed yet, the dev account, one of the feed's
+//! feeders, submits a made-up value and the step says it is SIMULATED). Then, on the title the
+//! spine made active and split: the ledger values a title at the end of the block in which its
+//! status changes or it enters a vault, from the chain's oracle feeds and the title's own data,
 //! and publishes the vault's NAV. The demo waits a few blocks for both, then shows the title's
 //! model value and value for lending with the rental rate and utilisation they used, the share
 //! token's NAV per share, and the title under the `rental-40` stress scenario.
 //!
-//! A stale valuation (a feed missing or too old) or one not published in time is shown with its
-//! reason, never turned into a failure of the demo: the steps after it do not depend on it.
+//! # Invariants
+//!
+//! The part prints the same steps whatever the node answers or how slow it is: one feed step,
+//! then one step each for the title's value, the NAV and the stress, so the demo's step numbers
+//! never depend on timing. A stale valuation (a feed missing or too old) or one not published in
+//! time is shown with its reason, never turned into a failure of the demo: the steps after it do
+//! not depend on it.
 
 use super::circulate::decimal;
 use super::session::Demo;
 use crate::client::Client;
 use anyhow::Context;
+use computefi_app::modules::oracle::FeedValue;
+use computefi_app::modules::valuation::epoch::{model_feed, FEED_GPU_HOUR};
 use computefi_app::modules::valuation::math::format_micro;
 use computefi_app::modules::valuation::state::ModelInputs;
 use computefi_app::modules::valuation::{NavRecord, TitleValue};
-use computefi_types::{AssetId, TitleId};
+use computefi_types::{Amount, AssetId, Msg, OracleMsg, TitleId};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -25,6 +35,76 @@ const VALUATION_BLOCKS_MAX: u64 = 5;
 const VALUATION_POLLS_MAX: u32 = 600;
 /// The stress scenario the demo shows.
 const STRESS_SCENARIO: &str = "rental-40";
+/// The made-up GPU-hour rate the dev account submits when the feed has no fresh value (2.10 USD,
+/// micro-USD): within the devnet's simulated feeder's range, never a market price.
+const SIMULATED_GPU_HOUR_MICRO_USD: u128 = 2_100_000;
+
+/// The GPU-hour feed the ledger values a title of `model` from, as the valuation's epoch work
+/// chooses it: the model's own feed where the chain configures one, else the general index.
+fn gpu_feed(client: &Client, model: &str) -> anyhow::Result<String> {
+    let own = model_feed(model);
+    let feeds = client.get("/feeds")?;
+    let configured = feeds["feeds"].as_array().is_some_and(|f| f.iter().any(|f| f["feed"] == own.as_str()));
+    Ok(if configured { own } else { FEED_GPU_HOUR.to_string() })
+}
+
+/// Feed `name` as the node reads it at its last block.
+fn read_feed(client: &Client, name: &str) -> anyhow::Result<FeedValue> {
+    let body = client.get(&format!("/feeds/{name}"))?;
+    serde_json::from_value(body).with_context(|| format!("the node's feed {name} is not a feed record"))
+}
+
+/// `micro` (6 decimals) in a feed's units of `decimals`, rounded down.
+fn in_feed_units(micro: u128, decimals: u8) -> Option<u128> {
+    let d = u32::from(decimals);
+    if d >= 6 {
+        micro.checked_mul(10u128.checked_pow(d - 6)?)
+    } else {
+        Some(micro / 10u128.checked_pow(6 - d)?)
+    }
+}
+
+/// Makes sure the GPU-hour feed that titles of `model` are valued from has a fresh value before
+/// the demo's title becomes active (the ledger values it at the end of that block, from fresh
+/// feeds only): if it has none, key `dev_key` (a feeder of every devnet feed) submits
+/// [`SIMULATED_GPU_HOUR_MICRO_USD`]. Prints one step either way.
+pub(super) fn ensure_gpu_feed(demo: &mut Demo, dev_key: &str, model: &str) -> anyhow::Result<()> {
+    let client = Client::new(&demo.node);
+    let name = gpu_feed(&client, model)?;
+    let feed = read_feed(&client, &name)?;
+    if let Some(value) = feed.value {
+        let record = serde_json::to_value(&feed).unwrap_or(Value::Null);
+        demo.step(
+            format!(
+                "the GPU-hour feed {name} the ledger will value the title from is fresh: {} USD a GPU-hour \
+                 (median of {} feeder(s); on a devnet its values are SIMULATED)",
+                decimal(value.0, u32::from(feed.decimals)),
+                feed.contributors.len()
+            ),
+            &record,
+        );
+        return Ok(());
+    }
+    let units = in_feed_units(SIMULATED_GPU_HOUR_MICRO_USD, feed.decimals)
+        .with_context(|| format!("feed {name} has {} decimals: too many for a USD rate", feed.decimals))?;
+    let submit = OracleMsg::Submit { feed: name.clone(), value: Amount(units) };
+    let r = demo.send(dev_key, vec![Msg::Oracle(submit)]).with_context(|| {
+        format!(
+            "feed {name} has no fresh value and submitting one needs a feeder of it: the demo expects a \
+             devnet made by `computefi devnet`"
+        )
+    })?;
+    let why = feed.missing.unwrap_or_else(|| "no fresh value".to_string());
+    demo.step(
+        format!(
+            "the GPU-hour feed {name} had no fresh value ({why}): the dev account submitted a SIMULATED \
+             {} USD a GPU-hour (made up, devnet only) so the ledger can value the title",
+            format_micro(SIMULATED_GPU_HOUR_MICRO_USD)
+        ),
+        &r,
+    );
+    Ok(())
+}
 
 /// What the ledger had published for the title and its shares when the wait ended, and why
 /// anything missing was (the last answer of the node).
@@ -51,10 +131,13 @@ pub(super) fn run(demo: &mut Demo, title: TitleId, shares: AssetId) -> anyhow::R
     });
     show_value(demo, &published.value, &mut summary);
     show_nav(demo, shares, &published.nav, &mut summary);
-    if let Ok(value) = &published.value {
-        if value.inputs.is_some() {
-            show_stress(demo, title, &mut summary);
+    match &published.value {
+        Ok(value) if value.inputs.is_some() => show_stress(demo, title, &mut summary),
+        Ok(value) => {
+            let why = value.stale.clone().unwrap_or_else(|| "it has no recorded inputs".to_string());
+            no_stress(demo, format!("the title was never valued: {why}"));
         }
+        Err(why) => no_stress(demo, format!("the ledger has not valued the title: {why}")),
     }
     Ok(summary)
 }
@@ -186,6 +269,17 @@ fn usd(result: &Value, field: &str) -> anyhow::Result<String> {
         .parse()
         .with_context(|| format!("the stress answer's {field} is not an amount"))?;
     Ok(format_micro(micro))
+}
+
+/// The stress step when there is nothing to stress: a stress starts from a valuation's
+/// recorded inputs.
+fn no_stress(demo: &mut Demo, why: String) {
+    demo.step(
+        format!(
+            "stress {STRESS_SCENARIO} cannot be shown, it starts from a valuation's recorded inputs: {why}"
+        ),
+        &json!({ "stress_not_shown": why }),
+    );
 }
 
 fn show_stress(demo: &mut Demo, title: TitleId, summary: &mut Value) {

@@ -31,7 +31,7 @@ fn the_demo_values_the_split_title_and_publishes_its_shares_nav(demo: &Value) {
     assert_eq!(base, value, "the stress starts from the published valuation: {valuation}");
     assert!(stressed < base, "40 % lower rental rates lower the value: {valuation}");
     assert_eq!(valuation["utilisation_bps"], 7_000, "a new title has no samples: the default utilisation");
-    let what = demo["steps"][8]["what"].as_str().unwrap();
+    let what = demo["steps"][9]["what"].as_str().unwrap();
     assert!(what.contains("valued the title") && what.contains("gpu_hour_usd"), "{what}");
 }
 
@@ -43,10 +43,12 @@ fn the_demo_walks_title_shares_kyc_income_pools_capacity_and_leases_on_a_devnet(
 
     let demo = cli(home, &["demo", "--node", &node.api]).unwrap();
     assert_eq!(demo["claimed"], "2000000000", "250 of 1,000 shares of 8,000 CFI net");
-    assert_eq!(demo["steps"].as_array().unwrap().len(), 17);
-    let passed = &demo["steps"][6]["result"]["receipt"]["events"][1];
+    assert_eq!(demo["steps"].as_array().unwrap().len(), 18, "the same steps however slow the devnet is");
+    let feed = demo["steps"][4]["what"].as_str().unwrap();
+    assert!(feed.contains("gpu_hour_usd") && feed.contains("SIMULATED"), "{feed}");
+    let passed = &demo["steps"][7]["result"]["receipt"]["events"][1];
     assert_eq!(passed["kind"], "device.challenge_passed", "the capacity challenge made the title active");
-    let refusal = demo["steps"][14]["result"]["refused"].as_str().unwrap();
+    let refusal = demo["steps"][15]["result"]["refused"].as_str().unwrap();
     assert!(refusal.contains("3106") && refusal.contains("kyc"), "{refusal}");
     the_demo_values_the_split_title_and_publishes_its_shares_nav(&demo);
 

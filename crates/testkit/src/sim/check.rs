@@ -317,3 +317,51 @@ pub fn valuations_add_up(app: &App) -> Result<(), Broken> {
     }
     Ok(())
 }
+
+/// Every loan ever offered (their ids run from 0).
+pub fn loans(app: &App) -> Result<Vec<computefi_app::modules::loans::Loan>, Broken> {
+    let count = read("the loan count", app.loan_count())?;
+    let mut loans = Vec::new();
+    for id in 0..count {
+        loans.push(read("a loan", app.loan(id))?.ok_or_else(|| format!("loan {id} of {count} is missing"))?);
+    }
+    Ok(loans)
+}
+
+/// The loans module's account holds at least what it owes in each asset: the funded tranches of
+/// offers not yet open, what tranches were paid and not yet claimed, and the shares pledged by
+/// live loans; every title a live loan pledges carries the module's lien.
+pub fn loans_are_backed(app: &App) -> Result<(), Broken> {
+    use computefi_app::modules::loans::{module_account, LoanState};
+    use computefi_types::loan::Collateral;
+    let mut owed = PerAsset::new();
+    let mut pledged_titles = BTreeSet::new();
+    for loan in loans(app)? {
+        let live = matches!(loan.state, LoanState::Offered | LoanState::Active);
+        for t in &loan.tranches {
+            if loan.state == LoanState::Offered && t.funded {
+                add(&mut owed, loan.terms.currency, t.amount.0)?;
+            }
+            let unclaimed = t.unclaimed().map_err(|e| format!("loan {}: {e}", loan.id))?;
+            add(&mut owed, loan.terms.currency, unclaimed.0)?;
+        }
+        match loan.terms.collateral {
+            Collateral::Shares { asset, amount } if live => add(&mut owed, asset, amount.0)?,
+            Collateral::Title(id) if live => {
+                pledged_titles.insert(id);
+            }
+            _ => {}
+        }
+        let principal: u128 = loan.tranches.iter().map(|t| t.outstanding.0).sum();
+        if loan.state == LoanState::Active && principal != loan.balance.0 {
+            return Err(format!("loan {}: balance {} but the tranches are owed {principal}", loan.id, loan.balance));
+        }
+    }
+    holds_at_least(app, "the loans module", &module_account(), &owed)?;
+    for title in read("titles", app.titles())? {
+        if pledged_titles.contains(&title.id) && title.lien != Some(module_account()) {
+            return Err(format!("title {}: pledged by a live loan, but its lien is {:?}", title.id, title.lien));
+        }
+    }
+    Ok(())
+}

@@ -25,7 +25,9 @@
 //! - [`Invariant::Supply`]: every asset's supply equals the sum of its holders' balances, and
 //!   its holder count the holders listed.
 //! - [`Invariant::Escrow`]: the lease and delivery module accounts hold at least what open
-//!   orders, leases and contracts still owe, and each of them conserves its deposit.
+//!   orders, leases and contracts still owe, and each of them conserves its deposit; the loans
+//!   account holds funded tranches, unclaimed repayments and pledged shares, and the titles of
+//!   live loans carry its lien.
 //! - [`Invariant::Income`]: no income pool promises (claimed + claimable) more than its net
 //!   deposits, and the revenue account holds what is deposited and unclaimed.
 //! - [`Invariant::Reservations`]: a title's reservations never exceed its verified capacity.
@@ -205,6 +207,9 @@ pub fn genesis(seed: u64) -> Genesis {
     let feeders: Vec<Address> = refs[..3].iter().map(|n| TestAccount::named(n).address).collect();
     // Epochs of a minute, so the runs value titles many times, from fresh feeds and stale ones.
     genesis.params.valuation.epoch_ms = 60_000;
+    // Loans lend in a dollar asset: the simulation counts its native asset as one, so that
+    // funded accounts can lend.
+    genesis.params.valuation.dollar_assets = vec![crate::fixtures::cfi()];
     genesis.oracle_feeds =
         [("btc_usd", 6), ("gpu_hour_usd", 6), ("network_difficulty", 0), ("btc_fees_sats", 0)]
             .into_iter()
@@ -393,6 +398,7 @@ impl Sim {
         check::reservations_within_capacity(app).map_err(|d| (Invariant::Reservations, d))?;
         check::reservation_counts_are_exact(app).map_err(|d| (Invariant::Reservations, d))?;
         check::pool_reserves(app, &self.donated).map_err(|d| (Invariant::PoolReserves, d))?;
+        check::loans_are_backed(app).map_err(|d| (Invariant::Escrow, d))?;
         check::valuations_add_up(app).map_err(|d| (Invariant::Valuation, d))
     }
 }

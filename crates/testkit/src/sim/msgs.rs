@@ -12,6 +12,8 @@ use computefi_app::modules::capacity::provider_of;
 use computefi_app::modules::delivery::ContractState;
 use computefi_app::modules::device::challenge::ChallengeState;
 use computefi_app::modules::lease::{LeaseState, OrderState};
+use computefi_app::modules::loans::LoanState;
+use computefi_types::loan::{Collateral, RateModel, Tranche};
 use computefi_app::modules::registry::Title;
 use computefi_proofs::matmul;
 use computefi_types::compliance::{Claim, ClaimType, Condition, Requirement, TransferRules};
@@ -77,6 +79,12 @@ const KINDS: &[(u32, Maker)] = &[
     (4, delivery_offer),
     (3, delivery_accept),
     (1, delivery_cancel),
+    (3, loans_offer),
+    (4, loans_fund),
+    (1, loans_cancel),
+    (4, loans_repay),
+    (1, loans_prepay),
+    (2, loans_claim),
 ];
 
 /// GPU models the titles and orders name.
@@ -1069,4 +1077,92 @@ fn delivery_cancel(g: &mut Gen) -> Made {
     let c = contract(g)?;
     let who = g.signer_for(&c.buyer);
     Some((who, Msg::Delivery(DeliveryMsg::Cancel { contract: c.id })))
+}
+
+// ---- loans ----
+
+fn loans_offer(g: &mut Gen) -> Made {
+    let world = g.world;
+    let collateral = match world.vaults.first().filter(|_| g.chance(20)) {
+        Some(v) => {
+            let amount = Amount(g.rng.gen_range(1..=v.shares.0.max(1)));
+            Collateral::Shares { asset: v.asset, amount }
+        }
+        None => Collateral::Title(title_where(g, |t| t.status == TitleStatus::Active && t.lien.is_none())?.id),
+    };
+    let borrower = match collateral {
+        Collateral::Title(id) => world.titles.iter().find(|t| t.id == id).map_or(g.party(), |t| t.holder),
+        Collateral::Shares { .. } => g.party(),
+    };
+    let who = g.signer_for(&borrower);
+    let tranches: Vec<Tranche> = (0..g.rng.gen_range(1..=3))
+        .map(|_| Tranche {
+            lender: g.funded().address,
+            amount: Amount(g.rng.gen_range(1..=1_000_000_000)),
+            rate_bps: if g.chance(3) { 100_001 } else { g.rng.gen_range(0..=3_000) },
+        })
+        .collect();
+    let mut principal: u128 = tranches.iter().map(|t| t.amount.0).sum();
+    if g.chance(5) {
+        principal += 1;
+    }
+    let interval_s = g.rng.gen_range(30..=600u64);
+    let payments = g.rng.gen_range(1..=6u64);
+    let grace_max = interval_s + u64::from(g.chance(5));
+    let terms = LoanTerms {
+        collateral,
+        currency: if g.chance(90) { crate::fixtures::cfi() } else { g.asset() },
+        principal: Amount(principal),
+        duration_s: interval_s * payments + u64::from(g.chance(5)),
+        interval_s,
+        model: if g.chance(50) { RateModel::Simple } else { RateModel::Amortized },
+        grace_rate_bps: g.rng.gen_range(0..=5_000),
+        grace_s: g.rng.gen_range(0..=grace_max),
+        origination_fee: Amount(principal / g.rng.gen_range(20..=200)),
+        exit_fee: Amount(g.rng.gen_range(0..=1_000)),
+        expires_ms: world.time_ms.saturating_add(g.rng.gen_range(0..=600_000)),
+        tranches,
+    };
+    Some((who, Msg::Loans(LoansMsg::Offer { terms: Box::new(terms) })))
+}
+
+fn loan_where(g: &mut Gen, state: LoanState) -> Option<computefi_app::modules::loans::Loan> {
+    let world = g.world;
+    let fitting: Vec<_> = world.loans.iter().filter(|l| l.state == state || g.chance(5)).collect();
+    g.pick(&fitting).map(|l| (*l).clone())
+}
+
+fn loans_fund(g: &mut Gen) -> Made {
+    let loan = loan_where(g, LoanState::Offered)?;
+    let index = g.rng.gen_range(0..loan.tranches.len() + 1);
+    let lender = loan.tranches.get(index).map_or(g.party(), |t| t.lender);
+    let who = g.signer_for(&lender);
+    Some((who, Msg::Loans(LoansMsg::Fund { loan: loan.id, tranche: index as u32 })))
+}
+
+fn loans_cancel(g: &mut Gen) -> Made {
+    let loan = loan_where(g, LoanState::Offered)?;
+    let who = g.signer_for(&loan.borrower);
+    Some((who, Msg::Loans(LoansMsg::Cancel { loan: loan.id })))
+}
+
+fn loans_repay(g: &mut Gen) -> Made {
+    let loan = loan_where(g, LoanState::Active)?;
+    let who = g.signer_for(&loan.borrower);
+    Some((who, Msg::Loans(LoansMsg::Repay { loan: loan.id })))
+}
+
+fn loans_prepay(g: &mut Gen) -> Made {
+    let loan = loan_where(g, LoanState::Active)?;
+    let who = g.signer_for(&loan.borrower);
+    let amount = Amount(g.amount(loan.balance.0));
+    Some((who, Msg::Loans(LoansMsg::Prepay { loan: loan.id, amount })))
+}
+
+fn loans_claim(g: &mut Gen) -> Made {
+    let loan = loan_where(g, LoanState::Active).or_else(|| loan_where(g, LoanState::Repaid))?;
+    let index = g.rng.gen_range(0..loan.tranches.len());
+    let lender = loan.tranches[index].lender;
+    let who = g.signer_for(&lender);
+    Some((who, Msg::Loans(LoansMsg::Claim { loan: loan.id, tranche: index as u32 })))
 }

@@ -50,7 +50,8 @@ pub(crate) struct World {
     /// Assets whose transfer rules name a controller, with the controller.
     pub controllers: Vec<(AssetId, Address)>,
     /// Bitcoin height of the latest `btc_tip` reported.
-    pub tip_height: Option<u64>,
+    pub tip_height: Option<u64>,    /// Every loan ever offered.
+    pub loans: Vec<computefi_app::modules::loans::Loan>,
 }
 
 fn read<T>(what: &str, r: Result<T, impl std::fmt::Display>) -> Result<T, Broken> {
@@ -96,6 +97,7 @@ impl World {
         }
         let (orders, leases) = check::orders_and_leases(app)?;
         let tip = read("the latest tip", computefi_app::modules::oracle::state::latest_tip(&state))?;
+        let loans = check::loans(app)?;
         Ok(World {
             height: chain.height(),
             time_ms: chain.time_ms(),
@@ -112,6 +114,7 @@ impl World {
             balances,
             controllers,
             tip_height: tip.map(|t| t.height),
+            loans,
         })
     }
 

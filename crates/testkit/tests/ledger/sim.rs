@@ -31,16 +31,16 @@ fn the_ledger_keeps_its_invariants_under_random_valid_and_hostile_blocks() {
 /// simulation) regenerates them on purpose, in its own commit that says why
 /// (`cargo test -p computefi-testkit --test ledger golden -- --nocapture` prints them).
 const GOLDEN_ROOTS: &[(u64, &str)] = &[
-    (1, "cd9c65718d90d32761e3dde14b984bf073d5e5e2c1bb18da5efc2cc2ef5eaa75"),
-    (2, "98e93630b6a4c5ea880f661d7046ed7913575833b5b42e1ac266a39fb2b7c33a"),
-    (3, "a72e7941f0d34f806b972ad8743724760417c8468d5932c1839ee05954ca94be"),
-    (4, "84cccd42a6fd40504193649ea74bcd0672b74b217c3a71bb37136f4791610227"),
-    (5, "8c20cdbafbcb302db2f3b6d3a24438b5af8abdd4c401e34652e4cd090000c5bb"),
-    (6, "e91f31ce654f51a790e7998fde354a28c85ad8940c7a6d343e3b9dfe588fb599"),
-    (7, "c79d19382bc5dbce6c5a9405f186fc10197ecfdb2bea47bb18f89c08ded07204"),
-    (8, "1e472ac07329c05eb8e870e2d14e4afb4c27de2beb070cf833d840d4d7dd16fa"),
-    (9, "d3cbf04cff8ec7345a3edf9a38db924c9eaf88d457a9631d183c9f061a51ce3f"),
-    (10, "e33fb0049d2fc256055ebcd49bfc5c188c5f5a53f12689757d3db7240d9077e9"),
+    (1, "a422f15a842c7500b74678f3edd7fe6b661f465b2e76f727c6813bdaa826b903"),
+    (2, "ed7ad3d14ae989839abb2a9aa634bc564781c0249d28f5838a4e142665c56d6a"),
+    (3, "3a8736ba1d963229447d54dbb544371531ba1eae47ae23411b96b15289bb27a6"),
+    (4, "0bc267990bf51809e5a86e986d352a415efbca07225e644347ed343322457717"),
+    (5, "b4e1bd7fd4f19930a2fb00b6ce9b51ee58fc195c168692cb8fb668ede21d128d"),
+    (6, "405a851d5770c62cc398e88866aae7105d72f41bf22289b3ac3e159db6e28b3b"),
+    (7, "3e8443a21e71389d67f89dd025401cf3e61b62697fac9b9ada2bbd777a789296"),
+    (8, "d59c7c42f794ea34a3aec2ab640519a5ecd36bfab75c7dedb09b746224cddca7"),
+    (9, "0f673f425208262fcb82df5ca9f71e628f52da9c8aeb3c900f80e74e3db44586"),
+    (10, "948ed324c5f6f65c9a979f489bfd45a4b3a84ea7f873f6f6c7f6977dd321502d"),
 ];
 
 #[test]
@@ -68,6 +68,7 @@ fn golden_roots_of_the_conformance_runs_are_unchanged_and_cover_every_module() {
         "device",
         "identity",
         "lease",
+        "loans",
         "oracle",
         "registry",
         "revenue",
@@ -98,6 +99,10 @@ fn golden_roots_of_the_conformance_runs_are_unchanged_and_cover_every_module() {
     }
     // Valuation joins the runs: titles valued from fresh feeds and marked stale by quiet ones,
     // share tokens' NAVs published.
+    // Loans open on valued titles, are repaid and their tranches claimed.
+    for kind in ["loans.opened", "loans.repaid", "loans.claimed", "loans.closed"] {
+        assert!(events.contains(kind), "no {kind} event in the conformance runs");
+    }
     for kind in ["valuation.valued", "valuation.stale", "valuation.nav"] {
         assert!(events.contains(kind), "no {kind} event in the conformance runs");
     }

@@ -110,7 +110,10 @@ impl Genesis {
             }
         }
         self.params.valuation.validate()?;
-        for (name, ltv) in [("gpu_max_ltv_bps", self.params.loans.gpu_max_ltv_bps), ("asic_max_ltv_bps", self.params.loans.asic_max_ltv_bps)] {
+        for (name, ltv) in [
+            ("gpu_max_ltv_bps", self.params.loans.gpu_max_ltv_bps),
+            ("asic_max_ltv_bps", self.params.loans.asic_max_ltv_bps),
+        ] {
             if ltv > 10_000 {
                 return Err(format!("params.loans.{name} is {ltv}, above 10000 (100 %)"));
             }

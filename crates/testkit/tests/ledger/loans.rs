@@ -23,7 +23,11 @@ fn setup() -> (TestChain, TitleId) {
         &bob(),
         "USD",
         6,
-        &[(bob().address, 1_000_000 * USD), (carol().address, 1_000_000 * USD), (operator().address, 1_000_000 * USD)],
+        &[
+            (bob().address, 1_000_000 * USD),
+            (carol().address, 1_000_000 * USD),
+            (operator().address, 1_000_000 * USD),
+        ],
     );
     assert_eq!(usd, usd_id());
     let serials: Vec<String> = (0..8).map(|i| format!("GPU-L{i}")).collect();
@@ -57,7 +61,8 @@ fn terms(chain: &TestChain, title: TitleId, model: RateModel) -> LoanTerms {
 }
 
 fn offer(chain: &mut TestChain, terms: LoanTerms) -> u64 {
-    let receipt = run(chain, &operator(), Msg::Loans(LoansMsg::Offer { terms: Box::new(terms) })).expect("offered");
+    let receipt =
+        run(chain, &operator(), Msg::Loans(LoansMsg::Offer { terms: Box::new(terms) })).expect("offered");
     receipt.events.iter().find(|e| e.kind == "loans.offered").unwrap().attr("loan").unwrap().parse().unwrap()
 }
 
@@ -82,7 +87,15 @@ fn repay(chain: &mut TestChain, loan: u64) -> Receipt {
 
 fn claim(chain: &mut TestChain, who: &computefi_testkit::TestAccount, loan: u64, tranche: u32) -> u128 {
     let receipt = run(chain, who, Msg::Loans(LoansMsg::Claim { loan, tranche })).expect("the holder claims");
-    receipt.events.iter().find(|e| e.kind == "loans.claimed").unwrap().attr("amount").unwrap().parse().unwrap()
+    receipt
+        .events
+        .iter()
+        .find(|e| e.kind == "loans.claimed")
+        .unwrap()
+        .attr("amount")
+        .unwrap()
+        .parse()
+        .unwrap()
 }
 
 fn repaid_on_schedule(model: RateModel) {
@@ -108,7 +121,11 @@ fn repaid_on_schedule(model: RateModel) {
         let receipt = repay(&mut chain, loan);
         let event = receipt.events.iter().find(|e| e.kind == "loans.repaid").unwrap();
         assert_eq!(event.attr("interest"), Some(due.interest.to_string().as_str()), "payment {k}'s interest");
-        assert_eq!(event.attr("principal"), Some(due.principal.to_string().as_str()), "payment {k}'s principal");
+        assert_eq!(
+            event.attr("principal"),
+            Some(due.principal.to_string().as_str()),
+            "payment {k}'s principal"
+        );
         assert_eq!(event.attr("balance"), Some(due.balance_after.to_string().as_str()));
         let exit = if k == 11 { 100 * USD } else { 0 };
         assert_eq!(payer_before - balance(&chain, &operator().address), due.total + exit);
@@ -124,7 +141,12 @@ fn repaid_on_schedule(model: RateModel) {
     let token = closed.tranches[1].token.unwrap();
     run(&mut chain, &carol(), msgs::send(&bob().address, &token, 1)).expect("a position token moves");
     let senior = claim(&mut chain, &bob(), loan, 0);
-    refused(&mut chain, &carol(), Msg::Loans(LoansMsg::Claim { loan, tranche: 1 }), ErrorCode::TrancheNothingToClaim);
+    refused(
+        &mut chain,
+        &carol(),
+        Msg::Loans(LoansMsg::Claim { loan, tranche: 1 }),
+        ErrorCode::TrancheNothingToClaim,
+    );
     let junior = claim(&mut chain, &bob(), loan, 1);
     assert_eq!(senior + junior, paid_total, "every unit paid reaches a tranche");
     assert!(senior > 30_000 * USD && junior > 20_000 * USD, "each gets its principal back and interest");
@@ -159,7 +181,11 @@ fn a_late_payment_pays_the_grace_rate_on_the_instalment_for_the_time_past_its_de
     assert_eq!(event.attr("interest"), Some((schedule[0].interest + charge).to_string().as_str()));
     assert_eq!(event.attr("principal"), Some(schedule[0].principal.to_string().as_str()));
     let after = chain.app().loan(loan).unwrap().unwrap();
-    assert_eq!(after.deadline_ms, opened.deadline_ms + MONTH_S * 1_000, "the next deadline keeps the schedule");
+    assert_eq!(
+        after.deadline_ms,
+        opened.deadline_ms + MONTH_S * 1_000,
+        "the next deadline keeps the schedule"
+    );
 }
 
 #[test]
@@ -171,7 +197,8 @@ fn a_prepayment_lowers_the_balance_and_leaves_the_deadline_where_it_was() {
     let opened = chain.app().loan(loan).unwrap().unwrap();
     until(&mut chain, opened.opened_ms + 10 * 86_400_000);
     let payer_before = balance(&chain, &operator().address);
-    run(&mut chain, &operator(), Msg::Loans(LoansMsg::Prepay { loan, amount: Amount(10_000 * USD) })).unwrap();
+    run(&mut chain, &operator(), Msg::Loans(LoansMsg::Prepay { loan, amount: Amount(10_000 * USD) }))
+        .unwrap();
     let after = chain.app().loan(loan).unwrap().unwrap();
     assert_eq!(after.balance.0, 40_000 * USD);
     assert_eq!(after.deadline_ms, opened.deadline_ms);
@@ -207,9 +234,7 @@ fn bad_offers_and_moves_of_pledged_collateral_are_refused_and_change_nothing() {
     for (t, code) in cases {
         refused(&mut chain, &operator(), offer_msg(t), code);
     }
-    let too_much = vec![
-        Tranche { lender: bob().address, amount: Amount(500_000 * USD), rate_bps: 800 },
-    ];
+    let too_much = vec![Tranche { lender: bob().address, amount: Amount(500_000 * USD), rate_bps: 800 }];
     let big = LoanTerms { principal: Amount(500_000 * USD), tranches: too_much, ..base.clone() };
     refused(&mut chain, &operator(), offer_msg(big), ErrorCode::LtvTooHigh);
     refused(&mut chain, &carol(), offer_msg(base.clone()), ErrorCode::CollateralUnavailable);
@@ -232,7 +257,12 @@ fn bad_offers_and_moves_of_pledged_collateral_are_refused_and_change_nothing() {
     let expired = chain.app().loan(loan).unwrap().unwrap().terms.expires_ms;
     until(&mut chain, expired + 1_000);
     chain.produce(vec![]); // the new epoch's valuation runs in this block
-    refused(&mut chain, &carol(), Msg::Loans(LoansMsg::Fund { loan, tranche: 1 }), ErrorCode::LoanOfferExpired);
+    refused(
+        &mut chain,
+        &carol(),
+        Msg::Loans(LoansMsg::Fund { loan, tranche: 1 }),
+        ErrorCode::LoanOfferExpired,
+    );
     let bob_before = balance(&chain, &bob().address);
     run(&mut chain, &carol(), Msg::Loans(LoansMsg::Cancel { loan })).unwrap();
     assert_eq!(balance(&chain, &bob().address), bob_before + 30_000 * USD);

@@ -99,7 +99,9 @@ impl From<LoansEvent> for Event {
                 .with("interest", interest)
                 .with("principal", principal)
                 .with("balance", balance),
-            LoansEvent::Closed { loan, how } => Event::new("loans.closed").with("loan", loan).with("how", how),
+            LoansEvent::Closed { loan, how } => {
+                Event::new("loans.closed").with("loan", loan).with("how", how)
+            }
             LoansEvent::Claimed { loan, tranche, holder, amount } => Event::new("loans.claimed")
                 .with("loan", loan)
                 .with("tranche", tranche)

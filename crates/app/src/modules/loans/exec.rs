@@ -40,14 +40,14 @@ pub fn check_terms(t: &LoanTerms) -> Result<(), TxError> {
     if t.interval_s == 0
         || t.interval_s > INTERVAL_S_MAX
         || t.duration_s < t.interval_s
-        || t.duration_s % t.interval_s != 0
+        || !t.duration_s.is_multiple_of(t.interval_s)
     {
         return Err(bad_terms(format!(
             "duration {} s, interval {} s: the duration must be a whole multiple of an interval of 1 to {INTERVAL_S_MAX} s",
             t.duration_s, t.interval_s
         )));
     }
-    let payments = t.duration_s / t.interval_s;
+    let payments = t.duration_s.checked_div(t.interval_s).unwrap_or(0);
     if payments > u64::from(math::PAYMENTS_MAX) {
         return Err(bad_terms(format!("{payments} payments: at most {}", math::PAYMENTS_MAX)));
     }
@@ -72,9 +72,10 @@ impl Handler for LoansMsg {
     fn check_stateless(&self, _ctx: &TxContext) -> Result<(), TxError> {
         match self {
             LoansMsg::Offer { terms } => check_terms(terms),
-            LoansMsg::Prepay { amount, .. } if amount.is_zero() => {
-                Err(TxError::new(ErrorCode::ZeroAmount, "prepay 0: give the principal to pay early".to_string()))
-            }
+            LoansMsg::Prepay { amount, .. } if amount.is_zero() => Err(TxError::new(
+                ErrorCode::ZeroAmount,
+                "prepay 0: give the principal to pay early".to_string(),
+            )),
             _ => Ok(()),
         }
     }
@@ -148,9 +149,16 @@ fn check_ltv(state: &Overlay<'_>, ctx: &TxContext, terms: &LoanTerms) -> Result<
         TitleClass::EnergySite => 0,
     };
     // principal / 10^decimals USD ≤ value / 10^6 × ltv / 10^4, in integers.
-    let lhs = ethnum::U256::from(terms.principal.0) * ethnum::U256::from(1_000_000u128) * ethnum::U256::from(10_000u128);
-    let one = ethnum::U256::from(10u128).pow(u32::from(decimals));
-    let rhs = ethnum::U256::from(value) * ethnum::U256::from(max_ltv) * one;
+    let too_large =
+        || refuse(ErrorCode::LtvTooHigh, format!("principal {} overflows the check", terms.principal));
+    let lhs = ethnum::U256::from(terms.principal.0)
+        .checked_mul(ethnum::U256::from(10_000_000_000u128))
+        .ok_or_else(too_large)?;
+    let one = ethnum::U256::from(10u128).checked_pow(u32::from(decimals)).ok_or_else(too_large)?;
+    let rhs = ethnum::U256::from(value)
+        .checked_mul(ethnum::U256::from(max_ltv))
+        .and_then(|v| v.checked_mul(one))
+        .ok_or_else(too_large)?;
     if lhs > rhs {
         return Err(refuse(
             ErrorCode::LtvTooHigh,
@@ -165,7 +173,10 @@ fn check_ltv(state: &Overlay<'_>, ctx: &TxContext, terms: &LoanTerms) -> Result<
 
 fn offer(state: &mut Overlay<'_>, ctx: &TxContext, terms: &LoanTerms) -> Result<Vec<Event>, ExecError> {
     if terms.expires_ms <= ctx.time_ms {
-        return Err(refuse(ErrorCode::LoanOfferExpired, format!("expires at {} ms, now {}", terms.expires_ms, ctx.time_ms)));
+        return Err(refuse(
+            ErrorCode::LoanOfferExpired,
+            format!("expires at {} ms, now {}", terms.expires_ms, ctx.time_ms),
+        ));
     }
     check_ltv(state, ctx, terms)?;
     match terms.collateral {
@@ -229,7 +240,10 @@ fn offer(state: &mut Overlay<'_>, ctx: &TxContext, terms: &LoanTerms) -> Result<
 
 fn require_state(loan: &Loan, wanted: LoanState) -> Result<(), ExecError> {
     if loan.state != wanted {
-        return Err(refuse(ErrorCode::LoanState, format!("loan {} is {:?}, not {wanted:?}", loan.id, loan.state)));
+        return Err(refuse(
+            ErrorCode::LoanState,
+            format!("loan {} is {:?}, not {wanted:?}", loan.id, loan.state),
+        ));
     }
     Ok(())
 }
@@ -238,18 +252,21 @@ fn fund(state: &mut Overlay<'_>, ctx: &TxContext, id: u64, index: u32) -> Result
     let mut loan = state.require_loan(id)?;
     require_state(&loan, LoanState::Offered)?;
     if ctx.time_ms > loan.terms.expires_ms {
-        return Err(refuse(ErrorCode::LoanOfferExpired, format!("loan {id} expired at {} ms", loan.terms.expires_ms)));
+        return Err(refuse(
+            ErrorCode::LoanOfferExpired,
+            format!("loan {id} expired at {} ms", loan.terms.expires_ms),
+        ));
     }
     let currency = loan.terms.currency;
-    let tranche = loan
-        .tranches
-        .get_mut(index as usize)
-        .filter(|t| !t.funded && t.lender == ctx.sender)
-        .ok_or_else(|| refuse(ErrorCode::BadTranche, format!("loan {id} tranche {index} for {}", ctx.sender)))?;
+    let tranche =
+        loan.tranches.get_mut(index as usize).filter(|t| !t.funded && t.lender == ctx.sender).ok_or_else(
+            || refuse(ErrorCode::BadTranche, format!("loan {id} tranche {index} for {}", ctx.sender)),
+        )?;
     state.transfer(&ctx.sender, &module_account(), &currency, tranche.amount)?;
     tranche.funded = true;
     let mut events: Vec<Event> =
-        vec![LoansEvent::Funded { loan: id, tranche: index, lender: ctx.sender, amount: tranche.amount }.into()];
+        vec![LoansEvent::Funded { loan: id, tranche: index, lender: ctx.sender, amount: tranche.amount }
+            .into()];
     if loan.tranches.iter().all(|t| t.funded) {
         events.extend(open(state, ctx, &mut loan)?);
     }
@@ -265,9 +282,16 @@ fn open(state: &mut Overlay<'_>, ctx: &TxContext, loan: &mut Loan) -> Result<Vec
     let t = &loan.terms;
     let rates: Vec<(u128, u32)> = loan.tranches.iter().map(|p| (p.amount.0, p.rate_bps)).collect();
     let rate_year = math::blended_rate(&rates).map_err(|e| refuse(ErrorCode::BadLoanTerms, e.to_string()))?;
-    let interval_ms = t.interval_s.checked_mul(1_000).ok_or_else(|| refuse(ErrorCode::BadLoanTerms, "the interval overflows".into()))?;
-    let deadline_ms = ctx.time_ms.checked_add(interval_ms).ok_or_else(|| refuse(ErrorCode::BadLoanTerms, "the deadline overflows".into()))?;
-    let payments = u32::try_from(t.duration_s / t.interval_s).map_err(|_| refuse(ErrorCode::BadLoanTerms, "too many payments".into()))?;
+    let interval_ms = t
+        .interval_s
+        .checked_mul(1_000)
+        .ok_or_else(|| refuse(ErrorCode::BadLoanTerms, "the interval overflows".into()))?;
+    let deadline_ms = ctx
+        .time_ms
+        .checked_add(interval_ms)
+        .ok_or_else(|| refuse(ErrorCode::BadLoanTerms, "the deadline overflows".into()))?;
+    let payments = u32::try_from(t.duration_s.checked_div(t.interval_s).unwrap_or(0))
+        .map_err(|_| refuse(ErrorCode::BadLoanTerms, "too many payments".into()))?;
     let disbursed = t
         .principal
         .checked_sub(t.origination_fee)
@@ -326,7 +350,10 @@ fn cancel(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Vec<Event
     let mut loan = state.require_loan(id)?;
     require_state(&loan, LoanState::Offered)?;
     if ctx.sender != loan.borrower && ctx.time_ms <= loan.terms.expires_ms {
-        return Err(refuse(ErrorCode::NotBorrower, format!("loan {id} of {}, until {} ms", loan.borrower, loan.terms.expires_ms)));
+        return Err(refuse(
+            ErrorCode::NotBorrower,
+            format!("loan {id} of {}, until {} ms", loan.borrower, loan.terms.expires_ms),
+        ));
     }
     for tranche in loan.tranches.iter_mut().filter(|t| t.funded) {
         state.transfer(&module_account(), &tranche.lender, &loan.terms.currency, tranche.amount)?;
@@ -367,17 +394,22 @@ fn allocate(loan: &mut Loan, interest: u128, principal: u128) -> Result<(), Exec
         excess = total.saturating_sub(*owed);
     }
     if excess > 0 {
-        return Err(ExecError::invariant(format!("loan {}: {excess} of principal owed to no tranche", loan.id)));
+        return Err(ExecError::invariant(format!(
+            "loan {}: {excess} of principal owed to no tranche",
+            loan.id
+        )));
     }
     for ((tranche, i), p) in loan.tranches.iter_mut().zip(interest_parts).zip(principal_parts) {
-        tranche.interest_paid = tranche.interest_paid.checked_add(Amount(i)).ok_or_else(|| overflow("interest paid"))?;
-        tranche.principal_paid = tranche.principal_paid.checked_add(Amount(p)).ok_or_else(|| overflow("principal paid"))?;
-        tranche.outstanding = tranche
-            .outstanding
-            .checked_sub(Amount(p))
-            .ok_or_else(|| ExecError::invariant(format!("loan {}: a tranche repaid above its principal", loan.id)))?;
+        tranche.interest_paid =
+            tranche.interest_paid.checked_add(Amount(i)).ok_or_else(|| overflow("interest paid"))?;
+        tranche.principal_paid =
+            tranche.principal_paid.checked_add(Amount(p)).ok_or_else(|| overflow("principal paid"))?;
+        tranche.outstanding = tranche.outstanding.checked_sub(Amount(p)).ok_or_else(|| {
+            ExecError::invariant(format!("loan {}: a tranche repaid above its principal", loan.id))
+        })?;
     }
-    loan.interest_paid = loan.interest_paid.checked_add(Amount(interest)).ok_or_else(|| overflow("interest paid"))?;
+    loan.interest_paid =
+        loan.interest_paid.checked_add(Amount(interest)).ok_or_else(|| overflow("interest paid"))?;
     loan.balance = loan
         .balance
         .checked_sub(Amount(principal))
@@ -414,12 +446,14 @@ fn collect(
 pub fn instalment(loan: &Loan, now_ms: u64) -> Result<(u128, u128, u128), ExecError> {
     let t = &loan.terms;
     let interest = math::period_interest(loan.balance.0, loan.rate_year.0, t.interval_s).map_err(math_err)?;
-    let principal = math::principal_due(t.model, loan.balance.0, loan.rate_year.0, t.interval_s, loan.payments_left)
-        .map_err(math_err)?;
+    let principal =
+        math::principal_due(t.model, loan.balance.0, loan.rate_year.0, t.interval_s, loan.payments_left)
+            .map_err(math_err)?;
     let due = interest.checked_add(principal).ok_or_else(|| overflow("the instalment"))?;
     let late_s = now_ms.saturating_sub(loan.deadline_ms) / 1_000;
     let grace_rate = math::rate_year_from_bps(t.grace_rate_bps).map_err(math_err)?;
-    let charge = if late_s == 0 { 0 } else { math::period_interest(due, grace_rate, late_s).map_err(math_err)? };
+    let charge =
+        if late_s == 0 { 0 } else { math::period_interest(due, grace_rate, late_s).map_err(math_err)? };
     Ok((interest, principal, charge))
 }
 
@@ -446,17 +480,31 @@ fn repay(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Vec<Event>
     Ok(events)
 }
 
-fn prepay(state: &mut Overlay<'_>, ctx: &TxContext, id: u64, amount: Amount) -> Result<Vec<Event>, ExecError> {
+fn prepay(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    id: u64,
+    amount: Amount,
+) -> Result<Vec<Event>, ExecError> {
     let mut loan = state.require_loan(id)?;
     require_state(&loan, LoanState::Active)?;
     if amount > loan.balance {
-        return Err(refuse(ErrorCode::InsufficientBalance, format!("loan {id} owes {}, prepay {amount}", loan.balance)));
+        return Err(refuse(
+            ErrorCode::InsufficientBalance,
+            format!("loan {id} owes {}, prepay {amount}", loan.balance),
+        ));
     }
     let elapsed_s = ctx.time_ms.saturating_sub(loan.period_start_ms) / 1_000;
     let interest = math::period_interest(amount.0, loan.rate_year.0, elapsed_s).map_err(math_err)?;
     allocate(&mut loan, interest, amount.0)?;
     let paid = interest.checked_add(amount.0).ok_or_else(|| overflow("the payment"))?;
-    let mut events = vec![LoansEvent::Repaid { loan: id, interest: Amount(interest), principal: amount, balance: loan.balance }.into()];
+    let mut events = vec![LoansEvent::Repaid {
+        loan: id,
+        interest: Amount(interest),
+        principal: amount,
+        balance: loan.balance,
+    }
+    .into()];
     events.extend(collect(state, &ctx.sender, &mut loan, paid)?);
     state.put_loan(&loan);
     Ok(events)
@@ -477,7 +525,10 @@ fn claim(state: &mut Overlay<'_>, ctx: &TxContext, id: u64, index: u32) -> Resul
     if !holds || unclaimed.is_zero() {
         return Err(refuse(
             ErrorCode::TrancheNothingToClaim,
-            format!("loan {id} tranche {index}: {} holds its token: {holds}, unclaimed {unclaimed}", ctx.sender),
+            format!(
+                "loan {id} tranche {index}: {} holds its token: {holds}, unclaimed {unclaimed}",
+                ctx.sender
+            ),
         ));
     }
     tranche.claimed = tranche.claimed.checked_add(unclaimed).ok_or_else(|| overflow("claimed"))?;

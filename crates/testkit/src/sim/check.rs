@@ -354,13 +354,19 @@ pub fn loans_are_backed(app: &App) -> Result<(), Broken> {
         }
         let principal: u128 = loan.tranches.iter().map(|t| t.outstanding.0).sum();
         if loan.state == LoanState::Active && principal != loan.balance.0 {
-            return Err(format!("loan {}: balance {} but the tranches are owed {principal}", loan.id, loan.balance));
+            return Err(format!(
+                "loan {}: balance {} but the tranches are owed {principal}",
+                loan.id, loan.balance
+            ));
         }
     }
     holds_at_least(app, "the loans module", &module_account(), &owed)?;
     for title in read("titles", app.titles())? {
         if pledged_titles.contains(&title.id) && title.lien != Some(module_account()) {
-            return Err(format!("title {}: pledged by a live loan, but its lien is {:?}", title.id, title.lien));
+            return Err(format!(
+                "title {}: pledged by a live loan, but its lien is {:?}",
+                title.id, title.lien
+            ));
         }
     }
     Ok(())

@@ -13,11 +13,11 @@ use computefi_app::modules::delivery::ContractState;
 use computefi_app::modules::device::challenge::ChallengeState;
 use computefi_app::modules::lease::{LeaseState, OrderState};
 use computefi_app::modules::loans::LoanState;
-use computefi_types::loan::{Collateral, RateModel, Tranche};
 use computefi_app::modules::registry::Title;
 use computefi_proofs::matmul;
 use computefi_types::compliance::{Claim, ClaimType, Condition, Requirement, TransferRules};
 use computefi_types::device::{Attestation, ChallengeAnswer, ChallengeOpening, MeterReading, Payload};
+use computefi_types::loan::{Collateral, RateModel, Tranche};
 use computefi_types::title::*;
 use computefi_types::*;
 use rand::Rng;
@@ -1088,7 +1088,9 @@ fn loans_offer(g: &mut Gen) -> Made {
             let amount = Amount(g.rng.gen_range(1..=v.shares.0.max(1)));
             Collateral::Shares { asset: v.asset, amount }
         }
-        None => Collateral::Title(title_where(g, |t| t.status == TitleStatus::Active && t.lien.is_none())?.id),
+        None => {
+            Collateral::Title(title_where(g, |t| t.status == TitleStatus::Active && t.lien.is_none())?.id)
+        }
     };
     let borrower = match collateral {
         Collateral::Title(id) => world.titles.iter().find(|t| t.id == id).map_or(g.party(), |t| t.holder),

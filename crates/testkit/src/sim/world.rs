@@ -50,7 +50,8 @@ pub(crate) struct World {
     /// Assets whose transfer rules name a controller, with the controller.
     pub controllers: Vec<(AssetId, Address)>,
     /// Bitcoin height of the latest `btc_tip` reported.
-    pub tip_height: Option<u64>,    /// Every loan ever offered.
+    pub tip_height: Option<u64>,
+    /// Every loan ever offered.
     pub loans: Vec<computefi_app::modules::loans::Loan>,
 }
 

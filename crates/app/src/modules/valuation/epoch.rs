@@ -108,12 +108,7 @@ fn value_contained(
     epoch: u64,
     republish_nav: bool,
 ) -> Result<Vec<Event>, ExecError> {
-    Ok(match contained(state, |s| value_title(s, ctx, title, epoch, republish_nav))? {
-        Ok(events) => events,
-        Err(e) => {
-            vec![ValuationEvent::Stalled { item: title.to_string(), error: e.name, reason: e.message }.into()]
-        }
-    })
+    or_stalled(state, title.to_string(), |s| value_title(s, ctx, title, epoch, republish_nav))
 }
 
 fn nav_contained(
@@ -123,11 +118,19 @@ fn nav_contained(
     epoch: u64,
 ) -> Result<Vec<Event>, ExecError> {
     // A NAV that cannot be computed (an overflow) is left as it was; the next epoch tries again.
-    Ok(match contained(state, |s| publish_nav(s, ctx, shares, epoch))? {
+    or_stalled(state, shares.to_string(), |s| publish_nav(s, ctx, shares, epoch))
+}
+
+/// Runs `work` for `item` contained: its writes are kept only when it succeeds; a refusal becomes
+/// a `valuation.stalled` event and changes nothing.
+fn or_stalled(
+    state: &mut Overlay<'_>,
+    item: String,
+    work: impl FnOnce(&mut Overlay<'_>) -> Result<Vec<Event>, ExecError>,
+) -> Result<Vec<Event>, ExecError> {
+    Ok(match contained(state, work)? {
         Ok(events) => events,
-        Err(e) => {
-            vec![ValuationEvent::Stalled { item: shares.to_string(), error: e.name, reason: e.message }.into()]
-        }
+        Err(e) => vec![ValuationEvent::Stalled { item, error: e.name, reason: e.message }.into()],
     })
 }
 

@@ -270,3 +270,84 @@ fn bad_offers_and_moves_of_pledged_collateral_are_refused_and_change_nothing() {
     assert_eq!(chain.app().loan(loan).unwrap().unwrap().state, LoanState::Cancelled);
     refused(&mut chain, &operator(), Msg::Loans(LoansMsg::Cancel { loan }), ErrorCode::LoanState);
 }
+
+/// One step of a random loan's life.
+#[derive(Clone, Debug)]
+enum Step {
+    /// A lender funds its tranche.
+    Fund(u32),
+    /// The borrower pays the next instalment, `late_s` past its deadline.
+    Repay { late_s: u64 },
+    /// The borrower prepays this share of the balance, in bps.
+    Prepay(u32),
+    /// A tranche's holder claims.
+    Claim(u32),
+    /// The borrower cancels.
+    Cancel,
+}
+
+fn step() -> impl proptest::strategy::Strategy<Value = Step> {
+    use proptest::prelude::*;
+    prop_oneof![
+        (0u32..3).prop_map(Step::Fund),
+        (0u64..2 * MONTH_S).prop_map(|late_s| Step::Repay { late_s }),
+        (1u32..=10_000).prop_map(Step::Prepay),
+        (0u32..2).prop_map(Step::Claim),
+        Just(Step::Cancel),
+    ]
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 12, ..Default::default() })]
+
+    /// Every unit of the currency stays with the borrower, a lender, the fee account or the
+    /// module's account (what the module holds is exactly what it owes), and the title carries
+    /// the module's lien exactly while the loan is live.
+    #[test]
+    fn every_unit_of_a_loan_stays_with_a_party_or_is_held_and_the_pledge_holds_while_it_lives(
+        amortized in proptest::bool::ANY,
+        steps in proptest::collection::vec(step(), 1..24),
+    ) {
+        let (mut chain, title) = setup();
+        let model = if amortized { RateModel::Amortized } else { RateModel::Simple };
+        let t = terms(&chain, title, model);
+        let loan = offer(&mut chain, t);
+        let parties = [operator().address, bob().address, carol().address, computefi_app::modules::bank::fee_collector(), module_account()];
+        let total = |chain: &TestChain| parties.iter().map(|p| balance(chain, p)).sum::<u128>();
+        let start = total(&chain);
+        for s in steps {
+            let msg = match s {
+                Step::Fund(i) => (if i == 0 { bob() } else { carol() }, LoansMsg::Fund { loan, tranche: i }),
+                Step::Repay { late_s } => {
+                    let l = chain.app().loan(loan).unwrap().unwrap();
+                    if l.state == LoanState::Active {
+                        until(&mut chain, l.deadline_ms + late_s * 1_000);
+                    }
+                    (operator(), LoansMsg::Repay { loan })
+                }
+                Step::Prepay(bps) => {
+                    let l = chain.app().loan(loan).unwrap().unwrap();
+                    let amount = Amount((l.balance.0 * u128::from(bps) / 10_000).max(1));
+                    (operator(), LoansMsg::Prepay { loan, amount })
+                }
+                Step::Claim(i) => (if i == 0 { bob() } else { carol() }, LoansMsg::Claim { loan, tranche: i }),
+                Step::Cancel => (operator(), LoansMsg::Cancel { loan }),
+            };
+            let _ = run(&mut chain, &msg.0, Msg::Loans(msg.1));
+            let l = chain.app().loan(loan).unwrap().unwrap();
+            proptest::prop_assert_eq!(total(&chain), start, "no unit created or lost");
+            let owed: u128 = l.tranches.iter().map(|t| {
+                let escrow = if l.state == LoanState::Offered && t.funded { t.amount.0 } else { 0 };
+                escrow + t.unclaimed().unwrap().0
+            }).sum();
+            proptest::prop_assert_eq!(balance(&chain, &module_account()), owed, "the module holds what it owes");
+            let live = matches!(l.state, LoanState::Offered | LoanState::Active);
+            let lien = chain.app().title(&title).unwrap().unwrap().lien;
+            proptest::prop_assert_eq!(lien == Some(module_account()), live, "pledged exactly while live");
+            if l.state == LoanState::Active {
+                let outstanding: u128 = l.tranches.iter().map(|t| t.outstanding.0).sum();
+                proptest::prop_assert_eq!(outstanding, l.balance.0);
+            }
+        }
+    }
+}

@@ -110,12 +110,15 @@ impl Genesis {
             }
         }
         self.params.valuation.validate()?;
-        for (name, ltv) in [
-            ("gpu_max_ltv_bps", self.params.loans.gpu_max_ltv_bps),
-            ("asic_max_ltv_bps", self.params.loans.asic_max_ltv_bps),
-        ] {
-            if ltv > 10_000 {
-                return Err(format!("params.loans.{name} is {ltv}, above 10000 (100 %)"));
+        let loans = &self.params.loans;
+        for (name, ltv) in
+            [("gpu_max_ltv_bps", loans.gpu_max_ltv_bps), ("asic_max_ltv_bps", loans.asic_max_ltv_bps)]
+        {
+            if ltv > 10_000 || ltv > loans.margin_ltv_bps {
+                return Err(format!(
+                    "params.loans.{name} is {ltv}: at most 10000 (100 %) and at most margin_ltv_bps ({})",
+                    loans.margin_ltv_bps
+                ));
             }
         }
         if self.balances.len() > GENESIS_BALANCES_MAX {

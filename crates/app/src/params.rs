@@ -77,11 +77,22 @@ pub struct LoansParams {
     pub gpu_max_ltv_bps: u32,
     /// The same for ASIC titles, bps.
     pub asic_max_ltv_bps: u32,
+    /// Above this loan-to-value (bps), measured each epoch, a loan is called: it enters a cure
+    /// period (so does a loan whose title goes offline).
+    pub margin_ltv_bps: u32,
+    /// How long a called loan has to be cured (repaid down or given more collateral), ms.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub cure_period_ms: u64,
 }
 
 impl Default for LoansParams {
     fn default() -> Self {
-        LoansParams { gpu_max_ltv_bps: 7_000, asic_max_ltv_bps: 6_000 }
+        LoansParams {
+            gpu_max_ltv_bps: 7_000,
+            asic_max_ltv_bps: 6_000,
+            margin_ltv_bps: 8_500,
+            cure_period_ms: 3 * computefi_types::time::DAY_MS,
+        }
     }
 }
 

@@ -351,3 +351,66 @@ proptest::proptest! {
         }
     }
 }
+
+/// Degrades `title` by a wrong answer to a capacity challenge.
+fn degrade(chain: &mut TestChain, title: TitleId) {
+    use computefi_testkit::fixtures::{
+        challenge_product, chosen_rows, commit_challenge, open_challenge_of, open_challenge_rows,
+    };
+    run(chain, &carol(), Msg::Device(DeviceMsg::RequestChallenge { title })).unwrap();
+    let record = open_challenge_of(chain, title);
+    let c = challenge_product(&record.seed, record.n).unwrap();
+    let wrong: Vec<i32> = c.iter().map(|x| x + 1).collect();
+    commit_challenge(chain, title, record.id, &wrong, record.n).unwrap();
+    chain.produce(vec![]);
+    let rows = chosen_rows(chain, record.id).unwrap();
+    open_challenge_rows(chain, title, record.id, &rows, &wrong, record.n).unwrap();
+}
+
+/// A 90,000 USD loan (two tranches) on the title, open.
+fn big_loan(chain: &mut TestChain, title: TitleId) -> u64 {
+    let mut t = terms(chain, title, RateModel::Simple);
+    t.principal = Amount(90_000 * USD);
+    t.tranches[0].amount = Amount(60_000 * USD);
+    t.tranches[1].amount = Amount(30_000 * USD);
+    let loan = offer(chain, t);
+    fund_all(chain, loan);
+    loan
+}
+
+#[test]
+fn a_loan_above_the_margin_is_called_each_epoch_and_cured_when_repaid_down() {
+    let (mut chain, title) = setup();
+    let loan = big_loan(&mut chain, title);
+    super::valuation::next_epoch(&mut chain);
+    feed(&mut chain, BTC_USD, DIFFICULTY, FEES_SATS, GPU_HOUR);
+    let healthy = chain.app().loan(loan).unwrap().unwrap();
+    assert!(healthy.ltv_bps > 0 && healthy.ltv_bps <= 7_000, "measured each epoch: {}", healthy.ltv_bps);
+    assert_eq!(healthy.cure_until_ms, None);
+
+    // The title degrades: its value for lending halves, and the next epoch's check calls the loan.
+    degrade(&mut chain, title);
+    super::valuation::next_epoch(&mut chain);
+    feed(&mut chain, BTC_USD, DIFFICULTY, FEES_SATS, GPU_HOUR);
+    let called = chain.app().loan(loan).unwrap().unwrap();
+    assert!(called.ltv_bps > 8_500, "above the margin: {}", called.ltv_bps);
+    let until = called.cure_until_ms.expect("called");
+    assert_eq!(until, chain.time_ms() + 3 * 86_400_000, "three days to cure");
+    let events = chain.app().block(chain.height()).unwrap().unwrap().events;
+    let call = events.iter().find(|e| e.kind == "loans.margin_call").expect("a margin call event");
+    assert_eq!(call.attr("ltv_bps"), Some(called.ltv_bps.to_string().as_str()));
+
+    // Still above the margin the next epoch: the call stands, with its first deadline.
+    super::valuation::next_epoch(&mut chain);
+    feed(&mut chain, BTC_USD, DIFFICULTY, FEES_SATS, GPU_HOUR);
+    assert_eq!(chain.app().loan(loan).unwrap().unwrap().cure_until_ms, Some(until), "not cured, not moved");
+
+    // The borrower repays 40,000 early: the next epoch's check finds it under the margin.
+    run(&mut chain, &operator(), Msg::Loans(LoansMsg::Prepay { loan, amount: Amount(40_000 * USD) }))
+        .unwrap();
+    super::valuation::next_epoch(&mut chain);
+    feed(&mut chain, BTC_USD, DIFFICULTY, FEES_SATS, GPU_HOUR);
+    let cured = chain.app().loan(loan).unwrap().unwrap();
+    assert!(cured.ltv_bps <= 8_500, "{}", cured.ltv_bps);
+    assert_eq!(cured.cure_until_ms, None, "cured");
+}

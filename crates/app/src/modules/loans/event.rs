@@ -62,6 +62,30 @@ pub enum LoansEvent {
         /// `repaid` or `cancelled`.
         how: &'static str,
     },
+    /// `loans.margin_call`: the loan's LTV passed the margin (or its title went offline): it must
+    /// be cured before `cure_until_ms`.
+    MarginCall {
+        /// The loan.
+        loan: u64,
+        /// Its LTV, bps.
+        ltv_bps: u32,
+        /// The end of the cure period, block time ms.
+        cure_until_ms: u64,
+    },
+    /// `loans.cured`: a called loan is back under the margin.
+    Cured {
+        /// The loan.
+        loan: u64,
+        /// Its LTV, bps.
+        ltv_bps: u32,
+    },
+    /// `loans.stalled`: checking a loan's health was refused (a bug): nothing changed.
+    Stalled {
+        /// The loan.
+        loan: u64,
+        /// The refusal's code name.
+        error: String,
+    },
     /// `loans.claimed`: a tranche's holder took what was paid to it.
     Claimed {
         /// The loan.
@@ -101,6 +125,16 @@ impl From<LoansEvent> for Event {
                 .with("balance", balance),
             LoansEvent::Closed { loan, how } => {
                 Event::new("loans.closed").with("loan", loan).with("how", how)
+            }
+            LoansEvent::MarginCall { loan, ltv_bps, cure_until_ms } => Event::new("loans.margin_call")
+                .with("loan", loan)
+                .with("ltv_bps", ltv_bps)
+                .with("cure_until_ms", cure_until_ms),
+            LoansEvent::Cured { loan, ltv_bps } => {
+                Event::new("loans.cured").with("loan", loan).with("ltv_bps", ltv_bps)
+            }
+            LoansEvent::Stalled { loan, error } => {
+                Event::new("loans.stalled").with("loan", loan).with("error", error)
             }
             LoansEvent::Claimed { loan, tranche, holder, amount } => Event::new("loans.claimed")
                 .with("loan", loan)

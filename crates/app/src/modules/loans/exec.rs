@@ -132,39 +132,57 @@ fn collateral_value(state: &Overlay<'_>, collateral: &Collateral) -> Result<(u12
     }
 }
 
-/// Refuses a principal above the collateral's value for lending × the class's maximum LTV. The
-/// currency must be a dollar asset (`params.valuation.dollar_assets`), so the two compare.
-fn check_ltv(state: &Overlay<'_>, ctx: &TxContext, terms: &LoanTerms) -> Result<(), ExecError> {
-    if !ctx.params.valuation.dollar_assets.contains(&terms.currency) {
+/// The loan-to-value of `amount` of a dollar asset against `collateral`, in bps rounded up
+/// (`amount` in USD over the collateral's value for lending; `u32::MAX` for a value of zero),
+/// with the collateral's class. Refused when the currency is not one of the chain's dollar
+/// assets (`params.valuation.dollar_assets`) or a valuation is missing or stale.
+pub fn ltv_bps(
+    state: &Overlay<'_>,
+    ctx: &TxContext,
+    currency: &AssetId,
+    amount: Amount,
+    collateral: &Collateral,
+) -> Result<(u32, TitleClass), ExecError> {
+    if !ctx.params.valuation.dollar_assets.contains(currency) {
         return Err(refuse(
             ErrorCode::BadLoanTerms,
-            format!("currency {}: lend in one of the chain's dollar assets", terms.currency),
+            format!("currency {currency}: lend in one of the chain's dollar assets"),
         ));
     }
-    let decimals = state.require_asset(&terms.currency)?.decimals;
-    let (value, class) = collateral_value(state, &terms.collateral)?;
+    let decimals = state.require_asset(currency)?.decimals;
+    let (value, class) = collateral_value(state, collateral)?;
+    // amount / 10^decimals USD over value / 10^6 USD, in bps: amount · 10^10 / (value · 10^decimals).
+    let numerator = ethnum::U256::from(amount.0).checked_mul(ethnum::U256::from(10_000_000_000u128));
+    let denominator = ethnum::U256::from(10u128)
+        .checked_pow(u32::from(decimals))
+        .and_then(|one| one.checked_mul(ethnum::U256::from(value)));
+    let ltv = match (numerator, denominator) {
+        (Some(n), Some(d)) => match (n.checked_div(d), n.checked_rem(d)) {
+            (Some(q), Some(r)) => {
+                let up = if r > ethnum::U256::ZERO { q.saturating_add(ethnum::U256::ONE) } else { q };
+                u32::try_from(up).unwrap_or(u32::MAX)
+            }
+            _ => u32::MAX,
+        },
+        _ => u32::MAX,
+    };
+    Ok((ltv, class))
+}
+
+/// Refuses a principal above the collateral's value for lending × the class's maximum LTV.
+fn check_ltv(state: &Overlay<'_>, ctx: &TxContext, terms: &LoanTerms) -> Result<(), ExecError> {
+    let (ltv, class) = ltv_bps(state, ctx, &terms.currency, terms.principal, &terms.collateral)?;
     let max_ltv = match class {
         TitleClass::GpuServer => ctx.params.loans.gpu_max_ltv_bps,
         TitleClass::AsicMiner => ctx.params.loans.asic_max_ltv_bps,
         TitleClass::EnergySite => 0,
     };
-    // principal / 10^decimals USD ≤ value / 10^6 × ltv / 10^4, in integers.
-    let too_large =
-        || refuse(ErrorCode::LtvTooHigh, format!("principal {} overflows the check", terms.principal));
-    let lhs = ethnum::U256::from(terms.principal.0)
-        .checked_mul(ethnum::U256::from(10_000_000_000u128))
-        .ok_or_else(too_large)?;
-    let one = ethnum::U256::from(10u128).checked_pow(u32::from(decimals)).ok_or_else(too_large)?;
-    let rhs = ethnum::U256::from(value)
-        .checked_mul(ethnum::U256::from(max_ltv))
-        .and_then(|v| v.checked_mul(one))
-        .ok_or_else(too_large)?;
-    if lhs > rhs {
+    if ltv > max_ltv {
         return Err(refuse(
             ErrorCode::LtvTooHigh,
             format!(
-                "principal {} ({decimals} decimals) against a value for lending of {} micro-USD at {max_ltv} bps",
-                terms.principal, value
+                "principal {} is {ltv} bps of the collateral's value for lending; at most {max_ltv}",
+                terms.principal
             ),
         ));
     }
@@ -233,6 +251,8 @@ fn offer(state: &mut Overlay<'_>, ctx: &TxContext, terms: &LoanTerms) -> Result<
         payments_left: 0,
         interest_paid: Amount::ZERO,
         fees_paid: Amount::ZERO,
+        ltv_bps: 0,
+        cure_until_ms: None,
     };
     state.put_loan(&loan);
     Ok(vec![LoansEvent::Offered { loan: id, borrower: ctx.sender, principal: terms.principal }.into()])

@@ -2,8 +2,9 @@
 //! lenders in seniority order, repaid on a schedule (`simple` or `amortized`, rates per second
 //! over a 365-day year), with grace, health checks against the valuation and liquidation
 //! (`docs/credit.md`). [`math`] is the schedule arithmetic, pure and deterministic (`computefi
-//! loan schedule` runs it offline); [`exec`] offers, funds, opens, repays and closes loans. Health
-//! checks, liquidation auctions and the insurance fund come next.
+//! loan schedule` runs it offline); [`exec`] offers, funds, opens, repays and closes loans;
+//! [`health`] measures each active loan's LTV every epoch and calls those above the margin.
+//! Liquidation auctions and the insurance fund come next.
 //!
 //! # Invariants
 //! - Integer arithmetic only; every division rounds in the lenders' favour for what a borrower
@@ -19,6 +20,7 @@
 
 pub mod event;
 pub mod exec;
+pub mod health;
 pub mod math;
 pub mod state;
 
@@ -34,5 +36,13 @@ impl crate::modules::context::Component for LoansModule {
 
     fn module_account(&self) -> Option<computefi_types::Address> {
         Some(state::module_account())
+    }
+
+    fn end_block(
+        &self,
+        state: &mut crate::state::Overlay<'_>,
+        ctx: &crate::modules::context::TxContext,
+    ) -> Result<Vec<computefi_types::Event>, crate::state::ExecError> {
+        health::end_block(state, ctx)
     }
 }

@@ -92,6 +92,11 @@ pub struct Loan {
     pub interest_paid: Amount,
     /// Fees paid to the fee account (origination, exit).
     pub fees_paid: Amount,
+    /// Loan-to-value at the last health check, bps (0 before the first).
+    pub ltv_bps: u32,
+    /// While called (LTV above the margin, or the title offline): when the cure period ends, ms.
+    #[serde(with = "computefi_types::serde_str::opt_u64_str")]
+    pub cure_until_ms: Option<u64>,
 }
 
 impl Loan {
@@ -106,6 +111,17 @@ fn loan_key(id: u64) -> String {
 }
 
 pub(super) const LOAN_COUNT_KEY: &str = "loans/count";
+/// Key of this epoch's health walk over the loans.
+pub(super) const WALK_KEY: &str = "loans/walk";
+
+/// Where this epoch's health walk stands.
+#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub(super) struct Walk {
+    /// The epoch walked.
+    pub epoch: u64,
+    /// The next loan to check.
+    pub next: u64,
+}
 
 /// Reading loans.
 pub trait LoansRead: StateRead + Sized {

@@ -11,6 +11,7 @@ pub mod chain;
 pub mod delivery;
 pub mod identity;
 pub mod lease;
+pub mod loans;
 pub mod registry;
 pub mod revenue;
 pub mod shares;
@@ -71,6 +72,12 @@ pub enum QueryCmd {
     Contract(delivery::ContractQuery),
     /// Delivery contracts by id, a page at a time.
     Contracts(delivery::ContractsQuery),
+    /// A loan: terms, tranches, balance, state, and the next instalment of an active loan.
+    Loan(loans::LoanQuery),
+    /// Loans by id with their state, a page at a time.
+    Loans(loans::LoansQuery),
+    /// What a loan has left to pay: its schedule (an offer's whole schedule at its blended rate).
+    LoanSchedule(loans::LoanScheduleQuery),
     /// A title's latest valuation: model value, value for lending, inputs and feeds.
     Value(valuation::ValueQuery),
     /// A share token's latest NAV, and with --history N its last N NAVs.
@@ -115,6 +122,9 @@ pub fn run(cmd: QueryCmd, format: Format) -> anyhow::Result<()> {
         QueryCmd::Leases(q) => q.get(),
         QueryCmd::Contract(q) => q.get(),
         QueryCmd::Contracts(q) => q.get(),
+        QueryCmd::Loan(q) => q.get(),
+        QueryCmd::Loans(q) => q.get(),
+        QueryCmd::LoanSchedule(q) => q.get(),
         QueryCmd::Value(q) => q.get(format),
         QueryCmd::Nav(q) => q.get(format),
         QueryCmd::Stress(q) => q.get(format),

@@ -13,6 +13,7 @@ pub mod delivery;
 pub mod device;
 pub mod identity;
 pub mod lease;
+pub mod loans;
 pub mod oracle;
 pub mod registry;
 pub mod revenue;
@@ -62,6 +63,9 @@ pub enum TxCmd {
     /// Hashrate delivery contracts: offer, accept, cancel.
     #[command(subcommand)]
     Delivery(delivery::DeliveryCmd),
+    /// Loans against a title or vault shares: offer, fund, cancel, repay, prepay, claim.
+    #[command(subcommand)]
+    Loan(loans::LoanCmd),
     /// Oracle feeds: a feeder's value, a Bitcoin tip.
     #[command(subcommand)]
     Oracle(oracle::OracleCmd),
@@ -82,6 +86,7 @@ pub fn run(home: &Option<PathBuf>, cmd: TxCmd, format: Format) -> anyhow::Result
         TxCmd::Capacity(cmd) => capacity::build(cmd)?,
         TxCmd::Lease(cmd) => lease::build(cmd)?,
         TxCmd::Delivery(cmd) => delivery::build(cmd)?,
+        TxCmd::Loan(cmd) => loans::build(cmd)?,
         TxCmd::Oracle(cmd) => oracle::build(cmd)?,
     };
     let keyring = args.keyring.open(home)?;

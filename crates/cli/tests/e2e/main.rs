@@ -9,6 +9,7 @@ mod amm;
 mod api_limits;
 mod devnet;
 mod feeds;
+mod loans;
 mod market;
 mod recovery;
 mod spine;

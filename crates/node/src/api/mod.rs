@@ -55,6 +55,7 @@ mod device;
 mod handler;
 mod identity;
 mod lease;
+mod loans;
 mod node;
 mod oracle;
 mod registry;
@@ -189,6 +190,7 @@ const PARTS: &[Part] = &[
     Part { routes: lease::routes, doc: lease::Doc::openapi },
     Part { routes: delivery::routes, doc: delivery::Doc::openapi },
     Part { routes: valuation::routes, doc: valuation::Doc::openapi },
+    Part { routes: loans::routes, doc: loans::Doc::openapi },
 ];
 
 /// The node's API routes over `chain`, inside the guards of [`crate::refusal::guard`].
@@ -330,7 +332,8 @@ mod tests {
         get /orders  get /orders/{id}  get /leases  get /leases/{id}
         get /contracts  get /contracts/{id}  get /titles/{id}/penalties
         get /titles/{id}/value  get /shares/{asset}/nav  get /stress
-        get /stress/{scenario}/titles/{id}  get /stress/{scenario}/shares/{asset}";
+        get /stress/{scenario}/titles/{id}  get /stress/{scenario}/shares/{asset}
+        get /loans  get /loans/{id}  get /loans/{id}/schedule";
 
     #[test]
     fn the_openapi_document_lists_every_route_and_no_other() {

@@ -90,6 +90,9 @@ fn now_ms() -> u64 {
 
 pub mod feeder;
 
+/// Symbol of the demo dollar the dev account issues on a devnet (SIMULATED, no real money).
+pub const DEMO_DOLLAR_SYMBOL: &str = "DUSD";
+
 /// The devnet's oracle feeds, fed by the dev account and by the devnet's SIMULATED feeder
 /// ([`feeder`], which submits made-up values and tips while `computefi devnet` runs): quorum 1,
 /// one hour maximum age.
@@ -115,9 +118,16 @@ pub fn devnet_feeds(feeder: Address) -> Vec<computefi_app::modules::oracle::Feed
 }
 
 /// The devnet's parameters: the defaults, except that simulated devices' reports count (a
-/// devnet is for demos; `init` keeps the default, which refuses them).
-pub fn devnet_params() -> computefi_app::Params {
+/// devnet is for demos; `init` keeps the default, which refuses them), and that the demo dollar
+/// the dev account issues (`DUSD`, a SIMULATED stablecoin: `computefi demo` creates it) counts as
+/// a dollar asset, so loans can lend it and NAVs count income held in it.
+pub fn devnet_params(dev: Address) -> computefi_app::Params {
+    let defaults = computefi_app::Params::default();
     computefi_app::Params {
+        valuation: computefi_app::params::ValuationParams {
+            dollar_assets: vec![computefi_types::AssetId::derive(&dev, DEMO_DOLLAR_SYMBOL)],
+            ..defaults.valuation.clone()
+        },
         allow_simulated_devices: true,
         // The devnet's tips are simulated, so real mainnet headers (a simulated ASIC agent's
         // shares) could never build on them: the devnet takes archival headers and says so.
@@ -126,7 +136,7 @@ pub fn devnet_params() -> computefi_app::Params {
         // gets `challenge_n` (256, milliseconds on a CPU), and a passed challenge here says
         // nothing about a GPU (docs/challenges.md).
         challenge_models: Vec::new(),
-        ..computefi_app::Params::default()
+        ..defaults
     }
 }
 
@@ -244,7 +254,7 @@ pub fn devnet(home: &Option<PathBuf>, args: DevnetArgs, format: Format) -> anyho
                 auditors: vec![dev.address],
                 oracle_feeds: devnet_feeds(dev.address),
                 genesis_time_ms: now_ms(),
-                params: devnet_params(),
+                params: devnet_params(dev.address),
             },
             moniker: "devnet-validator".to_string(),
             config: config_with(&args.ports),

@@ -137,7 +137,7 @@ pub fn run(_home: &Option<PathBuf>, args: TestnetArgs, format: Format) -> anyhow
             auditors: vec![dev],
             oracle_feeds: crate::cmd_node::devnet_feeds(dev),
             genesis_time_ms: now_ms(),
-            params: crate::cmd_node::devnet_params(),
+            params: crate::cmd_node::devnet_params(dev),
         },
         nodes,
     })?;

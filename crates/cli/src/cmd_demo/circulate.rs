@@ -103,7 +103,7 @@ fn deadline_height(demo: &Demo) -> anyhow::Result<u64> {
 /// The demo dollar, issued by the dev account (created on the first run), minted to the demo's
 /// accounts; the renter also gets CFI for its fees.
 fn stable(demo: &mut Demo, spine: &Spine, renter: Address) -> anyhow::Result<AssetId> {
-    let dusd = AssetId::derive(&spine.issuer, "DUSD");
+    let dusd = AssetId::derive(&spine.issuer, crate::cmd_node::DEMO_DOLLAR_SYMBOL);
     let mut msgs = Vec::new();
     if Client::new(&demo.node).get(&format!("/assets/{dusd}")).is_err() {
         msgs.push(Msg::Assets(AssetsMsg::Create {

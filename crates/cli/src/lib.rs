@@ -6,6 +6,7 @@ pub mod cmd_amm;
 pub mod cmd_bench;
 pub mod cmd_demo;
 pub mod cmd_keys;
+pub mod cmd_loan;
 pub mod cmd_node;
 pub mod cmd_proof;
 pub mod cmd_replay;
@@ -80,6 +81,9 @@ enum Command {
     /// Valuation arithmetic offline: hashprice, an ASIC's or a GPU server's discounted cash flow.
     #[command(subcommand)]
     Value(cmd_value::ValueCmd),
+    /// Loan arithmetic offline: the repayment schedule of a simple or amortized loan.
+    #[command(subcommand)]
+    Loan(cmd_loan::LoanCmd),
 }
 
 /// Parses the command line, runs the command, and exits non-zero with a readable error.
@@ -104,6 +108,7 @@ pub fn run() {
         Command::Proof(cmd) => cmd_proof::run(cmd, format),
         Command::Amm(cmd) => cmd_amm::run(cmd, format),
         Command::Value(cmd) => cmd_value::run(cmd, format),
+        Command::Loan(cmd) => cmd_loan::run(cmd, format),
     };
     if let Err(e) = result {
         output::print_error(format, &e);

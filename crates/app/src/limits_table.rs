@@ -80,6 +80,7 @@ mod tests {
             limit!(valuation::state::DUE_TITLES_MAX),
             limit!(valuation::state::NAV_HISTORY_EPOCHS_MAX),
             limit!(valuation::state::UTILISATION_SAMPLES_MAX),
+            limit!(loans::health::LOANS_CHECKED_PER_BLOCK_MAX),
             limit!(loans::math::PAYMENTS_MAX),
             limit!(loans::math::RATE_BPS_YEAR_MAX),
             limit!(loans::math::RATE_YEAR_MAX),

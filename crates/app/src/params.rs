@@ -128,7 +128,7 @@ pub struct ValuationParams {
     /// Utilisation assumed for a GPU title with no measured history, bps.
     pub gpu_utilisation_default_bps: u32,
     /// The share of a title's value that counts for lending, by status.
-    pub haircuts: crate::modules::valuation::LendingHaircuts,
+    pub haircuts: crate::modules::valuation::math::LendingHaircuts,
     /// Assets worth one US dollar per whole unit (the dollar unit, stablecoins): income held in
     /// them counts in a share token's NAV; income in other assets is listed, not counted.
     pub dollar_assets: Vec<computefi_types::AssetId>,
@@ -149,7 +149,7 @@ impl Default for ValuationParams {
             gpu_rate_decline_bps_year: 2_500,
             gpu_opex_micro_usd_hour: Amount(350_000),
             gpu_utilisation_default_bps: 7_000,
-            haircuts: crate::modules::valuation::LendingHaircuts::default(),
+            haircuts: crate::modules::valuation::math::LendingHaircuts::default(),
             dollar_assets: Vec::new(),
         }
     }
@@ -274,7 +274,7 @@ mod tests {
             ),
             (
                 ValuationParams {
-                    haircuts: crate::modules::valuation::LendingHaircuts {
+                    haircuts: crate::modules::valuation::math::LendingHaircuts {
                         degraded_bps: 10_001,
                         ..Default::default()
                     },

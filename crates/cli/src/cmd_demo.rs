@@ -7,17 +7,22 @@
 //! to an account without KYC is refused → deposit a month of rental income net of power → the
 //! investor claims pro rata. Then the market on the same title ([`circulate`]): shares traded in
 //! a pool, GPU-hour capacity tokens issued, traded and redeemed for a prepaid lease, and an
-//! order → bid → accept lease streamed from escrow to the title and closed.
+//! order → bid → accept lease streamed from escrow to the title and closed. Last, credit
+//! ([`credit`]): the operator borrows demo dollars against some of its shares, sized from the
+//! published valuation, from a senior and a junior lender, pays an instalment, and the senior
+//! lender claims what it was paid.
 //!
 //! The spine prints the same number of steps on a fast or a slow devnet: the feed step says
 //! whether the feed was fresh or the dev account fed it, and the valuation's steps say why
-//! anything was not published in time ([`valuation`]).
+//! anything was not published in time ([`valuation`]), and the credit part says why it made no
+//! loan (a stale valuation) in as many steps as a loan takes ([`credit`]).
 //!
 //! The devnet's dev account is its claim issuer, auditor and a feeder of every feed; the demo's
 //! own accounts live in the test keyring (`demo-operator`, `demo-investor`, `demo-outsider`,
 //! `demo-renter`).
 
 mod circulate;
+mod credit;
 mod session;
 mod valuation;
 
@@ -287,10 +292,13 @@ pub fn run(home: &Option<PathBuf>, args: DemoArgs, format: Format) -> anyhow::Re
         device: answered.device,
     };
     let market = circulate::run(&mut demo, &spine)?;
+    demo.numbered += demo.steps.len();
+    demo.steps.clear();
+    let credit = credit::run(&mut demo, &spine)?;
 
     if format == Format::Json {
         let summary = json!({ "title": title, "shares": shares, "claimed": paid.to_string(),
-            "valuation": valued, "steps": spine_steps, "market": market });
+            "valuation": valued, "steps": spine_steps, "market": market, "credit": credit });
         println!("{}", serde_json::to_string_pretty(&summary)?);
     }
     Ok(())

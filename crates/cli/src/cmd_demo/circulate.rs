@@ -87,11 +87,13 @@ pub(super) fn decimal(units: u128, decimals: u32) -> String {
     }
 }
 
-fn dollars(units: u128) -> String {
+/// `units` of DUSD as a decimal number of DUSD.
+pub(super) fn dollars(units: u128) -> String {
     format!("{} DUSD", decimal(units, 6))
 }
 
-fn amount_attr(result: &Value, kind: &str, key: &str) -> anyhow::Result<u128> {
+/// Attribute `key` of the first `kind` event of a receipt, as an amount.
+pub(super) fn amount_attr(result: &Value, kind: &str, key: &str) -> anyhow::Result<u128> {
     attr(result, kind, key)?.parse().with_context(|| format!("{kind}.{key} is not an amount"))
 }
 

@@ -1,5 +1,6 @@
 //! The spine on a real devnet through the CLI: `computefi demo`, then the queries a holder and an
-//! auditor would run, then the market checks of `market.rs` on the same run.
+//! auditor would run, then the market checks of `market.rs` and the credit part's loan on the same
+//! run.
 
 use super::support::*;
 use serde_json::Value;
@@ -35,8 +36,38 @@ fn the_demo_values_the_split_title_and_publishes_its_shares_nav(demo: &Value) {
     assert!(what.contains("valued the title") && what.contains("gpu_hour_usd"), "{what}");
 }
 
+/// The demo's credit part (`demo` is its JSON output): the operator's loan against its shares
+/// opened from two tranches, one instalment paid, the senior lender's claim, and the loan as the
+/// API shows it after.
+fn the_demo_lends_against_the_operators_shares_and_the_senior_lender_claims(node: &Node, demo: &Value) {
+    let credit = &demo["credit"];
+    let steps = credit["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 7, "the same steps whether or not a loan is made: {credit}");
+    assert!(credit["skipped"].is_null(), "the valuation is fresh, so the loan is made: {credit}");
+    let opened = steps[4]["what"].as_str().unwrap();
+    assert!(opened.contains("loan opened:") && opened.contains("DUSD to the borrower"), "{opened}");
+    let amount =
+        |k: &str| -> u128 { credit[k].as_str().unwrap_or_else(|| panic!("{k}: {credit}")).parse().unwrap() };
+    let (principal, left, claimed) = (amount("principal"), amount("balance_after"), amount("claimed"));
+    assert!(principal > 0 && amount("disbursed") == principal, "no origination fee: {credit}");
+    assert!(left < principal, "an instalment repays principal: {credit}");
+    assert!(amount("paid_interest") > 0, "an instalment pays the period's interest: {credit}");
+    assert!(claimed > 0, "the senior tranche was paid part of the instalment: {credit}");
+    // The sizing step's record: the pledged shares' value for lending when the loan was sized.
+    let worth: u128 = steps[0]["result"]["lending_value"].as_str().unwrap().parse().unwrap();
+    assert!(principal * 10 <= worth * 7, "within 70 % of the pledged shares' value for lending: {credit}");
+
+    let loan = credit["loan"].as_str().unwrap();
+    let (status, record) = node.get(&format!("/loans/{loan}"));
+    assert_eq!(status, 200, "{record}");
+    assert_eq!(record["state"], "active", "two instalments are still to pay: {record}");
+    assert!(record["next_instalment"]["due_ms"].is_string(), "{record}");
+    assert_eq!(record["balance"].as_str(), Some(left.to_string().as_str()), "{record}");
+    assert_eq!(record["tranches"][0]["claimed"].as_str(), Some(claimed.to_string().as_str()), "{record}");
+}
+
 #[test]
-fn the_demo_walks_title_shares_kyc_income_pools_capacity_and_leases_on_a_devnet() {
+fn the_demo_walks_title_shares_kyc_income_pools_capacity_leases_and_a_loan_on_a_devnet() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path();
     let (node, _) = Node::fresh_devnet(home, 1);
@@ -68,7 +99,12 @@ fn the_demo_walks_title_shares_kyc_income_pools_capacity_and_leases_on_a_devnet(
     assert_eq!(income["checkpoints"][0]["power"], "2000000000");
     let holders = cli(home, &["query", "holders", shares, "--node", &node.api]).unwrap();
     let holders = holders["holders"].as_array().unwrap();
-    assert_eq!(holders.len(), 3, "operator, investor and the shares' pool (which keeps some for ever)");
+    assert_eq!(
+        holders.len(),
+        4,
+        "operator, investor, the shares' pool (which keeps some for ever) and the loans module (the shares \
+         pledged): {holders:?}"
+    );
     let investor = cli(home, &["keys", "show", "demo-investor", "--keyring-backend", "test"]).unwrap();
     let investor = investor["address"].as_str().unwrap();
     let claims = cli(home, &["query", "claims", investor, "--node", &node.api]).unwrap();
@@ -95,5 +131,6 @@ fn the_demo_walks_title_shares_kyc_income_pools_capacity_and_leases_on_a_devnet(
     super::market::the_demo_trades_shares_and_gpu_hours_and_pays_a_lease_from_escrow_to_the_title(
         &node, &demo,
     );
+    the_demo_lends_against_the_operators_shares_and_the_senior_lender_claims(&node, &demo);
     node.terminate();
 }

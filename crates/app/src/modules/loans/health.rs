@@ -19,6 +19,12 @@ use computefi_types::Event;
 /// Most loans whose health one block checks.
 pub const LOANS_CHECKED_PER_BLOCK_MAX: u64 = 16;
 
+/// Starts the genesis epoch's walk at genesis, so that blocks with no loan to check write nothing.
+pub(super) fn init_walk(state: &mut Overlay<'_>, genesis: &crate::genesis::Genesis) {
+    let epoch = genesis.genesis_time_ms.checked_div(genesis.params.valuation.epoch_ms).unwrap_or(0);
+    state.put(WALK_KEY.to_string(), &Walk { epoch, next: 0 });
+}
+
 /// The health walk (module docs).
 pub(super) fn end_block(state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
     let epoch = valuation::epoch::epoch_of(ctx);

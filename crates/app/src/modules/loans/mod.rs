@@ -38,6 +38,15 @@ impl crate::modules::context::Component for LoansModule {
         Some(state::module_account())
     }
 
+    fn init_genesis(
+        &self,
+        state: &mut crate::state::Overlay<'_>,
+        genesis: &crate::genesis::Genesis,
+    ) -> Result<(), crate::state::ExecError> {
+        health::init_walk(state, genesis);
+        Ok(())
+    }
+
     fn end_block(
         &self,
         state: &mut crate::state::Overlay<'_>,

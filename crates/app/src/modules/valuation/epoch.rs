@@ -88,6 +88,13 @@ pub(super) fn end_block(state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<
     Ok(events)
 }
 
+/// Starts the genesis epoch's walk at genesis, so that the first blocks of a chain with nothing
+/// to value write nothing (the walk is written only when it moves).
+pub(super) fn init_walk(state: &mut Overlay<'_>, genesis: &crate::genesis::Genesis) {
+    let epoch = genesis.genesis_time_ms.checked_div(genesis.params.valuation.epoch_ms).unwrap_or(0);
+    state.put(WALK_KEY.to_string(), &Walk { epoch, next_title: 0, next_vault: 0 });
+}
+
 /// The epoch of the block: block time / `epoch_ms` (validated above zero at genesis).
 pub fn epoch_of(ctx: &TxContext) -> u64 {
     ctx.time_ms.checked_div(ctx.params.valuation.epoch_ms).unwrap_or(0)

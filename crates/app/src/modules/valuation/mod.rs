@@ -53,6 +53,15 @@ impl crate::modules::context::Component for ValuationModule {
         "valuation"
     }
 
+    fn init_genesis(
+        &self,
+        state: &mut crate::state::Overlay<'_>,
+        genesis: &crate::genesis::Genesis,
+    ) -> Result<(), crate::state::ExecError> {
+        epoch::init_walk(state, genesis);
+        Ok(())
+    }
+
     fn end_block(
         &self,
         state: &mut crate::state::Overlay<'_>,

@@ -15,6 +15,7 @@ use crate::modules::shares::{SharesRead, Vault};
 use crate::modules::valuation::{self, ValuationRead};
 use crate::modules::{assets, bank, device, identity, oracle, registry};
 use crate::state::{Committed, StateRead};
+use computefi_types::loan::Collateral;
 use computefi_types::{Address, Amount, AssetId, Hash, Receipt, TitleId};
 use serde::{Deserialize, Serialize};
 
@@ -141,26 +142,84 @@ impl App {
         Ok(valuation::query::nav_history(&Committed(self.store()), shares, max)?)
     }
 
-    /// A title's value under `shock`, from its latest valuation's inputs: `None` for no
-    /// valuation record, `Some(Err)` when the shock cannot be applied (never valued, a limit).
+    /// A title's value under `shock`, from its latest valuation's inputs, with the health of the
+    /// active loans it secures: `None` for no valuation record, `Some(Err)` when the shock cannot
+    /// be applied (never valued, a limit).
     pub fn stress_title(
         &self,
         id: &TitleId,
         shock: &valuation::math::Shock,
     ) -> Result<Option<Result<valuation::stress::StressedTitle, computefi_types::TxError>>, AppError> {
         let haircuts = self.params().valuation.haircuts;
-        let record = Committed(self.store()).title_value(id)?;
-        Ok(record.map(|r| valuation::stress::stress_title(&r, shock, &haircuts)))
+        let Some(record) = Committed(self.store()).title_value(id)? else { return Ok(None) };
+        let mut stressed = match valuation::stress::stress_title(&record, shock, &haircuts) {
+            Ok(s) => s,
+            Err(e) => return Ok(Some(Err(e))),
+        };
+        let (base, under) = (stressed.base_lending_value.0, stressed.lending_value.0);
+        stressed.loans = self.loan_health(|c| match c {
+            Collateral::Title(t) if t == id => Some((base, under)),
+            _ => None,
+        })?;
+        Ok(Some(Ok(stressed)))
     }
 
-    /// A share token's NAV under `shock`: `None` when no NAV was published for it.
+    /// A share token's NAV under `shock`, with the health of the active loans its shares secure:
+    /// `None` when no NAV was published for it.
     pub fn stress_shares(
         &self,
         shares: &AssetId,
         shock: &valuation::math::Shock,
     ) -> Result<Option<Result<valuation::stress::StressedShares, computefi_types::TxError>>, AppError> {
         let haircuts = self.params().valuation.haircuts;
-        Ok(valuation::stress::stress_shares(&Committed(self.store()), shares, shock, &haircuts)?)
+        let answer = valuation::stress::stress_shares(&Committed(self.store()), shares, shock, &haircuts)?;
+        let Some(Ok(mut stressed)) = answer else { return Ok(answer) };
+        let sum = |f: fn(&valuation::stress::StressedTitle) -> u128| {
+            stressed.titles.iter().map(f).fold(0u128, u128::saturating_add)
+        };
+        let (base, under) = (sum(|t| t.base_lending_value.0), sum(|t| t.lending_value.0));
+        let supply = stressed.base.supply.0;
+        let part = |value: u128, amount: Amount| {
+            computefi_types::mul_div_floor(value, amount.0, supply).unwrap_or(0)
+        };
+        stressed.loans = self.loan_health(|c| match c {
+            Collateral::Shares { asset, amount } if asset == shares => {
+                Some((part(base, *amount), part(under, *amount)))
+            }
+            _ => None,
+        })?;
+        Ok(Some(Ok(stressed)))
+    }
+
+    /// The health of the active loans whose collateral `value_of` values (its value for lending
+    /// now and under a shock, micro-USD), at most [`LIST_ENTRIES_MAX`] loans looked at.
+    fn loan_health(
+        &self,
+        value_of: impl Fn(&Collateral) -> Option<(u128, u128)>,
+    ) -> Result<Vec<valuation::stress::LoanHealth>, AppError> {
+        use crate::modules::loans::{exec::ltv_of, LoanState, LoansRead};
+        let state = Committed(self.store());
+        let margin = self.params().loans.margin_ltv_bps;
+        let count = state.loan_count()?.min(LIST_ENTRIES_MAX as u64);
+        let mut health = Vec::new();
+        for id in 0..count {
+            let Some(loan) = state.loan(id)? else { continue };
+            let Some((now, under)) = value_of(&loan.terms.collateral) else { continue };
+            if loan.state != LoanState::Active {
+                continue;
+            }
+            let decimals = state.asset(&loan.terms.currency)?.map_or(0, |a| a.decimals);
+            let stressed_ltv_bps = ltv_of(loan.balance, decimals, under);
+            health.push(valuation::stress::LoanHealth {
+                loan: id,
+                balance: loan.balance,
+                ltv_bps: ltv_of(loan.balance, decimals, now),
+                stressed_ltv_bps,
+                margin_ltv_bps: margin,
+                called_under_stress: stressed_ltv_bps > margin,
+            });
+        }
+        Ok(health)
     }
 
     /// Claims held by an account (expired ones included; each says its expiry).

@@ -388,6 +388,15 @@ fn a_loan_above_the_margin_is_called_each_epoch_and_cured_when_repaid_down() {
     assert!(healthy.ltv_bps > 0 && healthy.ltv_bps <= 7_000, "measured each epoch: {}", healthy.ltv_bps);
     assert_eq!(healthy.cure_until_ms, None);
 
+    // A stress query on the title shows the loan's health: GPU rents 40 % lower would call it.
+    let shock = computefi_app::modules::valuation::stress::scenario("rental-40").unwrap();
+    let stressed = chain.app().stress_title(&title, &shock).unwrap().unwrap().unwrap();
+    let health = &stressed.loans;
+    assert_eq!(health.len(), 1);
+    assert_eq!((health[0].loan, health[0].ltv_bps), (loan, healthy.ltv_bps), "the same LTV as the check");
+    assert!(health[0].stressed_ltv_bps > health[0].ltv_bps);
+    assert_eq!(health[0].called_under_stress, health[0].stressed_ltv_bps > 8_500);
+
     // The title degrades: its value for lending halves, and the next epoch's check calls the loan.
     degrade(&mut chain, title);
     super::valuation::next_epoch(&mut chain);

@@ -151,12 +151,18 @@ pub fn ltv_bps(
     }
     let decimals = state.require_asset(currency)?.decimals;
     let (value, class) = collateral_value(state, collateral)?;
-    // amount / 10^decimals USD over value / 10^6 USD, in bps: amount · 10^10 / (value · 10^decimals).
+    Ok((ltv_of(amount, decimals, value), class))
+}
+
+/// The loan-to-value of `amount` base units of a dollar asset with `decimals` against a value of
+/// `value_micro_usd`, in bps rounded up: `amount · 10^10 / (value · 10^decimals)`; `u32::MAX`
+/// for a value of zero or a figure past the range.
+pub fn ltv_of(amount: Amount, decimals: u8, value_micro_usd: u128) -> u32 {
     let numerator = ethnum::U256::from(amount.0).checked_mul(ethnum::U256::from(10_000_000_000u128));
     let denominator = ethnum::U256::from(10u128)
         .checked_pow(u32::from(decimals))
-        .and_then(|one| one.checked_mul(ethnum::U256::from(value)));
-    let ltv = match (numerator, denominator) {
+        .and_then(|one| one.checked_mul(ethnum::U256::from(value_micro_usd)));
+    match (numerator, denominator) {
         (Some(n), Some(d)) => match (n.checked_div(d), n.checked_rem(d)) {
             (Some(q), Some(r)) => {
                 let up = if r > ethnum::U256::ZERO { q.saturating_add(ethnum::U256::ONE) } else { q };
@@ -165,8 +171,7 @@ pub fn ltv_bps(
             _ => u32::MAX,
         },
         _ => u32::MAX,
-    };
-    Ok((ltv, class))
+    }
 }
 
 /// Refuses a principal above the collateral's value for lending × the class's maximum LTV.

@@ -36,6 +36,27 @@ pub struct StressedTitle {
     pub lending_value: Amount,
     /// Why the valuation the shock was applied to is stale, if it is.
     pub stale: Option<String>,
+    /// The health of the active loans the title secures, before and under the shock.
+    pub loans: Vec<LoanHealth>,
+}
+
+/// An active loan's health before and under a shock (filled by the app from the loans module,
+/// which stands beside this one on the finance layer).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LoanHealth {
+    /// The loan.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub loan: u64,
+    /// Principal owed, base units of its currency.
+    pub balance: Amount,
+    /// Its LTV at the collateral's value for lending now, bps.
+    pub ltv_bps: u32,
+    /// Its LTV under the shock, bps.
+    pub stressed_ltv_bps: u32,
+    /// The margin above which the ledger calls a loan, bps.
+    pub margin_ltv_bps: u32,
+    /// Whether the shock would put it above the margin.
+    pub called_under_stress: bool,
 }
 
 /// A share token under a shock.
@@ -53,8 +74,8 @@ pub struct StressedShares {
     pub net_value: Amount,
     /// Micro-USD per whole share under the shock.
     pub nav_per_share: Amount,
-    /// The health of the loans the titles secure (none exist yet).
-    pub loans: Vec<String>,
+    /// The health of the active loans the share token secures, before and under the shock.
+    pub loans: Vec<LoanHealth>,
 }
 
 fn failed(e: ValuationError) -> TxError {
@@ -89,6 +110,7 @@ pub fn stress_title(
         base_lending_value: record.lending_value,
         lending_value: Amount(super::epoch::lending_value(&stressed, haircuts).map_err(failed)?),
         stale: record.stale.clone(),
+        loans: Vec::new(),
     })
 }
 

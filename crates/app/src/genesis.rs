@@ -111,6 +111,12 @@ impl Genesis {
         }
         self.params.valuation.validate()?;
         let loans = &self.params.loans;
+        if loans.insurance_share_bps > 10_000 {
+            return Err(format!(
+                "params.loans.insurance_share_bps is {}, above 10000",
+                loans.insurance_share_bps
+            ));
+        }
         for (name, ltv) in
             [("gpu_max_ltv_bps", loans.gpu_max_ltv_bps), ("asic_max_ltv_bps", loans.asic_max_ltv_bps)]
         {

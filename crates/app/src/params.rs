@@ -83,6 +83,8 @@ pub struct LoansParams {
     /// How long a called loan has to be cured (repaid down or given more collateral), ms.
     #[serde(with = "computefi_types::serde_str::u64_str")]
     pub cure_period_ms: u64,
+    /// The share of every interest payment that goes to the insurance fund, bps (rounded down).
+    pub insurance_share_bps: u32,
 }
 
 impl Default for LoansParams {
@@ -92,6 +94,7 @@ impl Default for LoansParams {
             asic_max_ltv_bps: 6_000,
             margin_ltv_bps: 8_500,
             cure_period_ms: 3 * computefi_types::time::DAY_MS,
+            insurance_share_bps: 1_000,
         }
     }
 }

@@ -227,6 +227,7 @@ mod tests {
             deadline_ms: 0,
             payments_left: 0,
             interest_paid: Amount::ZERO,
+            insured: Amount::ZERO,
             fees_paid: Amount::ZERO,
             ltv_bps: 0,
             cure_until_ms: None,

@@ -4,7 +4,7 @@
 //! refusals that change nothing.
 
 use super::valuation::{chain, feed, usd_id, BTC_USD, DIFFICULTY, FEES_SATS, GPU_HOUR};
-use computefi_app::modules::loans::{math, module_account, LoanState};
+use computefi_app::modules::loans::{insurance_account, math, module_account, LoanState};
 use computefi_testkit::fixtures::{bob, carol, gpu_title, issue, operator, pass_challenge, register, verify};
 use computefi_testkit::{msgs, refused, run, TestChain};
 use computefi_types::loan::{Collateral, RateModel, Tranche};
@@ -148,7 +148,14 @@ fn repaid_on_schedule(model: RateModel) {
         ErrorCode::TrancheNothingToClaim,
     );
     let junior = claim(&mut chain, &bob(), loan, 1);
-    assert_eq!(senior + junior, paid_total, "every unit paid reaches a tranche");
+    let insured = balance(&chain, &insurance_account());
+    assert_eq!(insured, closed.insured.0, "the insurance fund holds its share of the interest");
+    assert_eq!(
+        insured,
+        schedule.iter().map(|p| p.interest / 10).sum::<u128>(),
+        "10 % of each payment's interest"
+    );
+    assert_eq!(senior + junior + insured, paid_total, "every unit paid reaches a tranche or the fund");
     assert!(senior > 30_000 * USD && junior > 20_000 * USD, "each gets its principal back and interest");
     assert_eq!(balance(&chain, &module_account()), 0, "nothing is left behind in the module");
 }
@@ -300,8 +307,8 @@ fn step() -> impl proptest::strategy::Strategy<Value = Step> {
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig { cases: 12, ..Default::default() })]
 
-    /// Every unit of the currency stays with the borrower, a lender, the fee account or the
-    /// module's account (what the module holds is exactly what it owes), and the title carries
+    /// Every unit of the currency stays with the borrower, a lender, the fee account, the insurance
+    /// fund or the module's account (what the module holds is exactly what it owes), and the title carries
     /// the module's lien exactly while the loan is live.
     #[test]
     fn every_unit_of_a_loan_stays_with_a_party_or_is_held_and_the_pledge_holds_while_it_lives(
@@ -312,7 +319,14 @@ proptest::proptest! {
         let model = if amortized { RateModel::Amortized } else { RateModel::Simple };
         let t = terms(&chain, title, model);
         let loan = offer(&mut chain, t);
-        let parties = [operator().address, bob().address, carol().address, computefi_app::modules::bank::fee_collector(), module_account()];
+        let parties = [
+            operator().address,
+            bob().address,
+            carol().address,
+            computefi_app::modules::bank::fee_collector(),
+            module_account(),
+            insurance_account(),
+        ];
         let total = |chain: &TestChain| parties.iter().map(|p| balance(chain, p)).sum::<u128>();
         let start = total(&chain);
         for s in steps {

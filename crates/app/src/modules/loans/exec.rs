@@ -3,7 +3,10 @@
 
 use super::event::LoansEvent;
 use super::math::{self, INTERVAL_S_MAX, RATE_BPS_YEAR_MAX};
-use super::state::{module_account, Loan, LoanState, LoansRead, LoansWrite, TranchePosition, LOAN_COUNT_KEY};
+use super::state::{
+    insurance_account, module_account, Loan, LoanState, LoansRead, LoansWrite, TranchePosition,
+    LOAN_COUNT_KEY,
+};
 use crate::modules::assets::{AssetInfo, AssetsRead, AssetsWrite};
 use crate::modules::bank::{self, BankRead, BankWrite};
 use crate::modules::context::{Handler, TxContext};
@@ -13,7 +16,7 @@ use crate::modules::valuation::ValuationRead;
 use crate::state::{refuse, ExecError, Overlay, StateWrite};
 use computefi_types::loan::{Collateral, TRANCHES_MAX};
 use computefi_types::title::{TitleClass, TitleStatus};
-use computefi_types::{Address, Amount, AssetId, ErrorCode, Event, LoanTerms, LoansMsg, TxError};
+use computefi_types::{Amount, AssetId, ErrorCode, Event, LoanTerms, LoansMsg, TxError};
 
 fn bad_terms(detail: String) -> TxError {
     TxError::new(ErrorCode::BadLoanTerms, detail)
@@ -255,6 +258,7 @@ fn offer(state: &mut Overlay<'_>, ctx: &TxContext, terms: &LoanTerms) -> Result<
         deadline_ms: 0,
         payments_left: 0,
         interest_paid: Amount::ZERO,
+        insured: Amount::ZERO,
         fees_paid: Amount::ZERO,
         ltv_bps: 0,
         cure_until_ms: None,
@@ -442,16 +446,32 @@ fn allocate(loan: &mut Loan, interest: u128, principal: u128) -> Result<(), Exec
     Ok(())
 }
 
-/// Takes `amount` from the payer into the module's account, and the exit fee with the last
-/// payment; closes the loan and releases its collateral when nothing is owed.
+/// Pays `interest` and `principal` to the loan: the insurance fund's share of the interest
+/// (rounded down) to its account, the rest to the tranches (held in the module's account until
+/// claimed); the exit fee with the payment that clears the balance, which also closes the loan
+/// and releases its collateral.
 fn collect(
     state: &mut Overlay<'_>,
-    payer: &Address,
+    ctx: &TxContext,
     loan: &mut Loan,
-    amount: u128,
+    interest: u128,
+    principal: u128,
 ) -> Result<Vec<Event>, ExecError> {
+    let payer = &ctx.sender;
+    let share = u128::from(ctx.params.loans.insurance_share_bps);
+    let insured = computefi_types::mul_div_floor(interest, share, 10_000)
+        .ok_or_else(|| overflow("the insurance share"))?;
+    let to_tranches = interest.checked_sub(insured).ok_or_else(|| overflow("the interest"))?;
+    allocate(loan, to_tranches, principal)?;
+    loan.interest_paid =
+        loan.interest_paid.checked_add(Amount(insured)).ok_or_else(|| overflow("interest paid"))?;
+    loan.insured = loan.insured.checked_add(Amount(insured)).ok_or_else(|| overflow("insured"))?;
     let currency = loan.terms.currency;
-    state.transfer(payer, &module_account(), &currency, Amount(amount))?;
+    let held = to_tranches.checked_add(principal).ok_or_else(|| overflow("the payment"))?;
+    state.transfer(payer, &module_account(), &currency, Amount(held))?;
+    if insured > 0 {
+        state.transfer(payer, &insurance_account(), &currency, Amount(insured))?;
+    }
     if !loan.balance.is_zero() {
         return Ok(Vec::new());
     }
@@ -487,20 +507,18 @@ fn repay(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Vec<Event>
     require_state(&loan, LoanState::Active)?;
     let (interest, principal, charge) = instalment(&loan, ctx.time_ms)?;
     let earned = interest.checked_add(charge).ok_or_else(|| overflow("the interest"))?;
-    allocate(&mut loan, earned, principal)?;
-    let interval_ms = loan.terms.interval_s.saturating_mul(1_000);
-    loan.payments_left = loan.payments_left.saturating_sub(1);
-    loan.period_start_ms = loan.deadline_ms;
-    loan.deadline_ms = loan.deadline_ms.saturating_add(interval_ms);
-    let paid = earned.checked_add(principal).ok_or_else(|| overflow("the payment"))?;
     let mut events = vec![LoansEvent::Repaid {
         loan: id,
         interest: Amount(earned),
         principal: Amount(principal),
-        balance: loan.balance,
+        balance: loan.balance.checked_sub(Amount(principal)).unwrap_or(Amount::ZERO),
     }
     .into()];
-    events.extend(collect(state, &ctx.sender, &mut loan, paid)?);
+    let interval_ms = loan.terms.interval_s.saturating_mul(1_000);
+    loan.payments_left = loan.payments_left.saturating_sub(1);
+    loan.period_start_ms = loan.deadline_ms;
+    loan.deadline_ms = loan.deadline_ms.saturating_add(interval_ms);
+    events.extend(collect(state, ctx, &mut loan, earned, principal)?);
     state.put_loan(&loan);
     Ok(events)
 }
@@ -521,16 +539,10 @@ fn prepay(
     }
     let elapsed_s = ctx.time_ms.saturating_sub(loan.period_start_ms) / 1_000;
     let interest = math::period_interest(amount.0, loan.rate_year.0, elapsed_s).map_err(math_err)?;
-    allocate(&mut loan, interest, amount.0)?;
-    let paid = interest.checked_add(amount.0).ok_or_else(|| overflow("the payment"))?;
-    let mut events = vec![LoansEvent::Repaid {
-        loan: id,
-        interest: Amount(interest),
-        principal: amount,
-        balance: loan.balance,
-    }
-    .into()];
-    events.extend(collect(state, &ctx.sender, &mut loan, paid)?);
+    let balance = loan.balance.checked_sub(amount).unwrap_or(Amount::ZERO);
+    let mut events =
+        vec![LoansEvent::Repaid { loan: id, interest: Amount(interest), principal: amount, balance }.into()];
+    events.extend(collect(state, ctx, &mut loan, interest, amount.0)?);
     state.put_loan(&loan);
     Ok(events)
 }

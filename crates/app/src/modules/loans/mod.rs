@@ -14,7 +14,8 @@
 //!   transferred, split, redeemed, retired or pledged again), pledged shares sit in the
 //!   module's account; both come back only when the offer is cancelled or the loan repaid.
 //! - Every unit in the module's account is a funded tranche of an offer not yet open, a payment
-//!   not yet claimed by its tranche's holder, or pledged shares.
+//!   not yet claimed by its tranche's holder, or pledged shares; the insurance fund's account
+//!   ([`insurance_account`]) holds its share of every interest payment.
 //! - A loan opens only with every tranche funded, before its expiry, and a principal at most the
 //!   collateral's value for lending × the class's maximum LTV (`params.loans`).
 
@@ -24,7 +25,7 @@ pub mod health;
 pub mod math;
 pub mod state;
 
-pub use state::{module_account, Loan, LoanState, LoansRead, TranchePosition};
+pub use state::{insurance_account, module_account, Loan, LoanState, LoansRead, TranchePosition};
 
 /// `loans` as a component of the wiring table: its fixed account holds escrow and pledged shares.
 pub struct LoansModule;
@@ -43,6 +44,7 @@ impl crate::modules::context::Component for LoansModule {
         state: &mut crate::state::Overlay<'_>,
         genesis: &crate::genesis::Genesis,
     ) -> Result<(), crate::state::ExecError> {
+        crate::modules::bank::BankWrite::mark_module_account(state, &state::insurance_account());
         health::init_walk(state, genesis);
         Ok(())
     }

@@ -12,6 +12,13 @@ pub fn module_account() -> Address {
     Address::module("loans")
 }
 
+/// The insurance fund's account: a share of every interest payment (`params.loans
+/// .insurance_share_bps`), to cover shortfalls of liquidated loans before junior tranches bear
+/// them.
+pub fn insurance_account() -> Address {
+    Address::module("loans/insurance")
+}
+
 /// Where a loan stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -88,8 +95,10 @@ pub struct Loan {
     pub deadline_ms: u64,
     /// Payments left, M.
     pub payments_left: u32,
-    /// Interest paid so far (late charges included).
+    /// Interest paid so far (late charges included), the insurance fund's share included.
     pub interest_paid: Amount,
+    /// The insurance fund's share of that interest.
+    pub insured: Amount,
     /// Fees paid to the fee account (origination, exit).
     pub fees_paid: Amount,
     /// Loan-to-value at the last health check, bps (0 before the first).

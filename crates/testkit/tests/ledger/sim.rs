@@ -31,16 +31,16 @@ fn the_ledger_keeps_its_invariants_under_random_valid_and_hostile_blocks() {
 /// simulation) regenerates them on purpose, in its own commit that says why
 /// (`cargo test -p computefi-testkit --test ledger golden -- --nocapture` prints them).
 const GOLDEN_ROOTS: &[(u64, &str)] = &[
-    (1, "9d30266e821235893267f3547dfa96f25e86baf298436cd46f189f7b46b6d6c9"),
-    (2, "3fae50aa2c2862e8a21313286014f43f8fe897b4690a68698c72557a1be22e1a"),
-    (3, "425b9d64f0bae8bc6bd2500aeef51170b075d75566efe1be5e11514c93b774fc"),
-    (4, "32990d5e9172ffb0669f5216784cb52f5178409054d86f7dfc117e7e3ea60b5a"),
-    (5, "9001e490be8019e9551af753678f009692e376f283ae929fbb067f23d3694a21"),
-    (6, "965daadcbbe9ec81836dcc70d881bd315c34bc166eb782f68f2cecb99d93c0e7"),
-    (7, "4c90d49a2bd6082a41e35e85a4b471fa886cdeebe20191b226497a14fee5b51b"),
-    (8, "4d950fb53dbe5adef49afbe458ee91c15d6312f136c7022686b8d3467456ae1f"),
-    (9, "2d506ed58fc5d317182b3ecb0c0f607965672520f51178e7ebc3d8605d97da61"),
-    (10, "2f12688e56016104824bed1a5c0ecb755b5ad762a2f4d897358618b30c18c6d6"),
+    (1, "a6524b2045e3a47d008bb6e4316ca53c9785e83775c45294d936c374ed03cd70"),
+    (2, "4805740c4c4c5074cf94b7e46e28beea65c465f58d929ffe65ebe0b14da9f278"),
+    (3, "959c8f8ec96e75489f9c362614e1ddef0599b706ce60c36bfaed28438b14676a"),
+    (4, "132b0f0acd126726d6214ccf1ecc56eb2ad6deddf57e32879ebaa30b0fb58ff1"),
+    (5, "28a314c3a56f1eb0b9d05f3f99e3503441ee64e59a367d74b08f954db2223c2d"),
+    (6, "5f0fcf0e90b63f11acae34e672e5e1ba74b0c126d4804e8739e6d5ffb3f0020c"),
+    (7, "e345029f54988b2362bc145ded52a0a6b07ab2f894c8adfc82fb0d9eafc6ffb1"),
+    (8, "4f71c361ff0cbd8d8bec112fc29ddd8235b2a6d32cc692d2ee1c26b3268a2a6f"),
+    (9, "d22e5e0b45e8fd607a7d865748565db4223a20684064c8d067c007833073dd8e"),
+    (10, "9c46e1adbea1dd264cb022933bb2d6be838b4fd320d8480234af6cada76dc973"),
 ];
 
 #[test]

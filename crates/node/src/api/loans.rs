@@ -175,7 +175,6 @@ fn schedule_of(loan: &Loan) -> Result<Value, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use computefi_app::modules::loans::TranchePosition;
     use computefi_types::loan::{Collateral, RateModel, Tranche};
     use computefi_types::{Address, AssetId, LoanTerms};
 
@@ -187,51 +186,21 @@ mod tests {
         let tranche =
             |amount: u128, rate_bps| Tranche { lender: Address([2; 20]), amount: Amount(amount), rate_bps };
         let tranches = vec![tranche(75_000_000_000, 800), tranche(25_000_000_000, 1_600)];
-        let positions = tranches
-            .iter()
-            .map(|t| TranchePosition {
-                lender: t.lender,
-                amount: t.amount,
-                rate_bps: t.rate_bps,
-                funded: false,
-                token: None,
-                outstanding: Amount::ZERO,
-                interest_paid: Amount::ZERO,
-                principal_paid: Amount::ZERO,
-                claimed: Amount::ZERO,
-            })
-            .collect();
-        Loan {
-            id: 3,
-            borrower: Address([1; 20]),
-            terms: LoanTerms {
-                collateral: Collateral::Shares { asset: AssetId::native(), amount: Amount(1) },
-                currency: AssetId::native(),
-                principal: Amount(100_000_000_000),
-                duration_s: 12 * MONTH_S,
-                interval_s: MONTH_S,
-                model: RateModel::Amortized,
-                grace_rate_bps: 3_650,
-                grace_s: 86_400,
-                origination_fee: Amount::ZERO,
-                exit_fee: Amount::ZERO,
-                expires_ms: 1_000,
-                tranches,
-            },
-            state: LoanState::Offered,
-            tranches: positions,
-            rate_year: Amount::ZERO,
-            balance: Amount::ZERO,
-            opened_ms: 0,
-            period_start_ms: 0,
-            deadline_ms: 0,
-            payments_left: 0,
-            interest_paid: Amount::ZERO,
-            insured: Amount::ZERO,
-            fees_paid: Amount::ZERO,
-            ltv_bps: 0,
-            cure_until_ms: None,
-        }
+        let terms = LoanTerms {
+            collateral: Collateral::Shares { asset: AssetId::native(), amount: Amount(1) },
+            currency: AssetId::native(),
+            principal: Amount(100_000_000_000),
+            duration_s: 12 * MONTH_S,
+            interval_s: MONTH_S,
+            model: RateModel::Amortized,
+            grace_rate_bps: 3_650,
+            grace_s: 86_400,
+            origination_fee: Amount::ZERO,
+            exit_fee: Amount::ZERO,
+            expires_ms: 1_000,
+            tranches,
+        };
+        Loan::offered(3, Address([1; 20]), terms)
     }
 
     /// The offer once open at `opened_ms` with `payments_left` of its payments and `balance` left.

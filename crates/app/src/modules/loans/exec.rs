@@ -4,8 +4,7 @@
 use super::event::LoansEvent;
 use super::math::{self, INTERVAL_S_MAX, RATE_BPS_YEAR_MAX};
 use super::state::{
-    insurance_account, module_account, Loan, LoanState, LoansRead, LoansWrite, TranchePosition,
-    LOAN_COUNT_KEY,
+    insurance_account, module_account, Loan, LoanState, LoansRead, LoansWrite, LOAN_COUNT_KEY,
 };
 use crate::modules::assets::{AssetInfo, AssetsRead, AssetsWrite};
 use crate::modules::bank::{self, BankRead, BankWrite};
@@ -230,39 +229,7 @@ fn offer(state: &mut Overlay<'_>, ctx: &TxContext, terms: &LoanTerms) -> Result<
         }
     }
     let id = state.next_in_sequence(LOAN_COUNT_KEY.to_string())?;
-    let tranches = terms
-        .tranches
-        .iter()
-        .map(|t| TranchePosition {
-            lender: t.lender,
-            amount: t.amount,
-            rate_bps: t.rate_bps,
-            funded: false,
-            token: None,
-            outstanding: Amount::ZERO,
-            interest_paid: Amount::ZERO,
-            principal_paid: Amount::ZERO,
-            claimed: Amount::ZERO,
-        })
-        .collect();
-    let loan = Loan {
-        id,
-        borrower: ctx.sender,
-        terms: terms.clone(),
-        state: LoanState::Offered,
-        tranches,
-        rate_year: Amount::ZERO,
-        balance: Amount::ZERO,
-        opened_ms: 0,
-        period_start_ms: 0,
-        deadline_ms: 0,
-        payments_left: 0,
-        interest_paid: Amount::ZERO,
-        insured: Amount::ZERO,
-        fees_paid: Amount::ZERO,
-        ltv_bps: 0,
-        cure_until_ms: None,
-    };
+    let loan = Loan::offered(id, ctx.sender, terms.clone());
     state.put_loan(&loan);
     Ok(vec![LoansEvent::Offered { loan: id, borrower: ctx.sender, principal: terms.principal }.into()])
 }

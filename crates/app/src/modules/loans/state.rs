@@ -109,7 +109,44 @@ pub struct Loan {
 }
 
 impl Loan {
-    /// The collateral's title, when the loan is secured by a title.
+    /// A loan as offered: `terms` by `borrower`, no tranche funded yet.
+    pub fn offered(id: u64, borrower: Address, terms: LoanTerms) -> Loan {
+        let tranches = terms
+            .tranches
+            .iter()
+            .map(|t| TranchePosition {
+                lender: t.lender,
+                amount: t.amount,
+                rate_bps: t.rate_bps,
+                funded: false,
+                token: None,
+                outstanding: Amount::ZERO,
+                interest_paid: Amount::ZERO,
+                principal_paid: Amount::ZERO,
+                claimed: Amount::ZERO,
+            })
+            .collect();
+        Loan {
+            id,
+            borrower,
+            terms,
+            state: LoanState::Offered,
+            tranches,
+            rate_year: Amount::ZERO,
+            balance: Amount::ZERO,
+            opened_ms: 0,
+            period_start_ms: 0,
+            deadline_ms: 0,
+            payments_left: 0,
+            interest_paid: Amount::ZERO,
+            insured: Amount::ZERO,
+            fees_paid: Amount::ZERO,
+            ltv_bps: 0,
+            cure_until_ms: None,
+        }
+    }
+
+    /// What secures the loan.
     pub fn collateral(&self) -> Collateral {
         self.terms.collateral
     }

@@ -64,6 +64,13 @@ fn the_demo_lends_against_the_operators_shares_and_the_senior_lender_claims(node
     assert!(record["next_instalment"]["due_ms"].is_string(), "{record}");
     assert_eq!(record["balance"].as_str(), Some(left.to_string().as_str()), "{record}");
     assert_eq!(record["tranches"][0]["claimed"].as_str(), Some(claimed.to_string().as_str()), "{record}");
+    // The insurance fund took its share (10 %, rounded down) of the interest paid.
+    let insured: u128 = record["insured"].as_str().unwrap().parse().unwrap();
+    let (status, fund) = node.get("/insurance");
+    assert_eq!(status, 200, "{fund}");
+    assert_eq!(fund["share_bps"], 1_000, "{fund}");
+    let held: u128 = fund["holdings"][0]["amount"].as_str().unwrap().parse().unwrap();
+    assert_eq!(held, insured, "the fund holds what the one loan paid it: {fund}");
 }
 
 #[test]

@@ -28,10 +28,11 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/loans", get(loans))
         .route("/loans/{id}", get(loan))
         .route("/loans/{id}/schedule", get(schedule))
+        .route("/insurance", get(insurance))
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(loans, loan, schedule))]
+#[openapi(paths(loans, loan, schedule, insurance))]
 pub(super) struct Doc;
 
 /// Loans by id with their state, in any state, a page at a time (`?from=ID&limit=N`, at most
@@ -44,6 +45,24 @@ async fn loans(State(s): State<AppState>, Query(q): Query<PageQuery>) -> ApiResu
     page_by_id(&q, "loans", |id| {
         Ok(app.loan(id)?.map(|l| json!({ "id": l.id.to_string(), "state": l.state })))
     })
+}
+
+/// The loans' insurance fund: its account and what it holds in each of the chain's dollar assets
+/// (a share of every interest payment, `params.loans.insurance_share_bps`).
+#[utoipa::path(get, path = "/insurance",
+    responses((status = 200, description = "`{account, share_bps, holdings: [{asset, amount}]}`")))]
+async fn insurance(State(s): State<AppState>) -> ApiResult {
+    let app = s.chain.app();
+    let account = computefi_app::modules::loans::insurance_account();
+    let mut holdings = Vec::new();
+    for asset in &app.params().valuation.dollar_assets {
+        holdings.push(json!({ "asset": asset, "amount": app.balance(&account, asset)? }));
+    }
+    to_json(&json!({
+        "account": account,
+        "share_bps": app.params().loans.insurance_share_bps,
+        "holdings": holdings,
+    }))
 }
 
 /// The loan under the id in path segment `raw`, or `bad_path` / a 404.

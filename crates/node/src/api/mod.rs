@@ -333,7 +333,7 @@ mod tests {
         get /contracts  get /contracts/{id}  get /titles/{id}/penalties
         get /titles/{id}/value  get /shares/{asset}/nav  get /stress
         get /stress/{scenario}/titles/{id}  get /stress/{scenario}/shares/{asset}
-        get /loans  get /loans/{id}  get /loans/{id}/schedule";
+        get /loans  get /loans/{id}  get /loans/{id}/schedule  get /insurance";
 
     #[test]
     fn the_openapi_document_lists_every_route_and_no_other() {

@@ -332,6 +332,9 @@ error_codes! {
         /// The title is not active.
         #[error("title not active: capacity tokens, bids, leases and delivery contracts need a title that is active now (proven by evidence); prove it first (GET /titles/{{id}}/status)")]
         TitleNotActive = 4016 => "title_not_active",
+        /// A pledge to a module's account, which no key controls and so could never release it.
+        #[error("pledge to a module account: a module's account can never release a lien; pledge to a lender's own account, or borrow through `computefi tx loan offer`")]
+        PledgeToModuleAccount = 4017 => "pledge_to_module_account",
         /// zero shares.
         #[error("zero shares: a title must be split into at least 1 share")]
         ZeroShares = 5001 => "zero_shares",

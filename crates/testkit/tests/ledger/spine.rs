@@ -377,6 +377,9 @@ fn a_pledged_title_stays_put_until_the_lender_releases_it() {
     let mut chain = TestChain::new();
     let title = register(&mut chain, gpu_spec(&["GPU-1"]));
     verify(&mut chain, title, "audit report");
+    let to_module = computefi_app::modules::loans::module_account();
+    let pledge_to_module = Msg::Registry(RegistryMsg::Pledge { title, to: to_module });
+    refused(&mut chain, &operator(), pledge_to_module, ErrorCode::PledgeToModuleAccount);
     run(&mut chain, &operator(), Msg::Registry(RegistryMsg::Pledge { title, to: investor().address }))
         .unwrap();
     refused(

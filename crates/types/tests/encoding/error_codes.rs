@@ -86,6 +86,7 @@ const PINNED: &[(u32, &str)] = &[
     (4014, "status_by_evidence_only"),
     (4015, "title_has_reservations"),
     (4016, "title_not_active"),
+    (4017, "pledge_to_module_account"),
     (5001, "zero_shares"),
     (5002, "bad_vault"),
     (5003, "not_a_vault"),

@@ -324,6 +324,9 @@ impl Handler for RegistryMsg {
             RegistryMsg::Pledge { to, .. } => {
                 by_holder(&title, ctx)?;
                 movable(&title)?;
+                if crate::modules::bank::BankRead::is_module_account(&*state, to)? {
+                    return Err(refuse_title(ErrorCode::PledgeToModuleAccount, &title, &format!("to {to}")));
+                }
                 title.lien = Some(*to);
                 RegistryEvent::Pledged { title: title.id, lender: *to }
             }

@@ -1,5 +1,5 @@
 //! `tx loan …`: loans against a hardware title or shares of a title vault: offer, fund, cancel,
-//! repay, prepay, claim (`docs/credit.md`).
+//! repay, prepay, claim, add collateral (`docs/credit.md`).
 //!
 //! An offer's tranches are given as `--tranche LENDER:AMOUNT:RATE_BPS`, most senior first; the
 //! lender is an address or a key name of the keyring. A malformed tranche is refused when the
@@ -154,6 +154,17 @@ pub enum LoanCmd {
         #[command(flatten)]
         tx: TxArgs,
     },
+    /// Pledge more shares to a loan secured by shares (to cure a margin call).
+    AddCollateral {
+        /// The loan.
+        loan: u64,
+        /// Shares added, base units of the share token.
+        #[arg(long)]
+        amount: Amount,
+        /// Shared options.
+        #[command(flatten)]
+        tx: TxArgs,
+    },
     /// Take what the loan has paid a tranche whose position token you hold.
     Claim {
         /// The loan.
@@ -176,6 +187,7 @@ pub fn build(cmd: LoanCmd) -> anyhow::Result<(TxArgs, BuildMsgs)> {
         LoanCmd::Repay { loan, tx } => (tx, LoansMsg::Repay { loan }),
         LoanCmd::Prepay { loan, amount, tx } => (tx, LoansMsg::Prepay { loan, amount }),
         LoanCmd::Claim { loan, tranche, tx } => (tx, LoansMsg::Claim { loan, tranche }),
+        LoanCmd::AddCollateral { loan, amount, tx } => (tx, LoansMsg::AddCollateral { loan, amount }),
     };
     Ok((tx, one(Msg::Loans(msg))))
 }

@@ -85,6 +85,7 @@ const KINDS: &[(u32, Maker)] = &[
     (4, loans_repay),
     (1, loans_prepay),
     (2, loans_claim),
+    (1, loans_add_collateral),
 ];
 
 /// GPU models the titles and orders name.
@@ -1167,4 +1168,15 @@ fn loans_claim(g: &mut Gen) -> Made {
     let lender = loan.tranches[index].lender;
     let who = g.signer_for(&lender);
     Some((who, Msg::Loans(LoansMsg::Claim { loan: loan.id, tranche: index as u32 })))
+}
+
+fn loans_add_collateral(g: &mut Gen) -> Made {
+    let loan = loan_where(g, LoanState::Active)?;
+    let who = g.signer_for(&loan.borrower);
+    let held = match loan.terms.collateral {
+        Collateral::Shares { asset, .. } => g.world.balance(&who.address, &asset),
+        Collateral::Title(_) => 1,
+    };
+    let amount = Amount(g.amount(held));
+    Some((who, Msg::Loans(LoansMsg::AddCollateral { loan: loan.id, amount })))
 }

@@ -437,3 +437,47 @@ fn a_loan_above_the_margin_is_called_each_epoch_and_cured_when_repaid_down() {
     assert!(cured.ltv_bps <= 8_500, "{}", cured.ltv_bps);
     assert_eq!(cured.cure_until_ms, None, "cured");
 }
+
+#[test]
+fn a_loan_on_shares_called_after_its_title_degrades_is_cured_by_pledging_more_shares() {
+    let (mut chain, title) = setup();
+    let split = Msg::Shares(SharesMsg::Fractionalise {
+        titles: vec![title],
+        shares: Amount(1_000),
+        symbol: "MI300".into(),
+        name: "Eight MI300X".into(),
+    });
+    let receipt = run(&mut chain, &operator(), split).expect("the holder fractionalises");
+    let shares: AssetId = receipt.events.iter().find_map(|e| e.attr("asset")).unwrap().parse().unwrap();
+    let value = chain.app().title_value(&title).unwrap().unwrap().lending_value.0;
+    // 60 % of what 400 of the 1,000 shares are worth: within the 70 % maximum.
+    let principal = value * 400 / 1_000 * 6 / 10;
+    let mut t = terms(&chain, title, RateModel::Simple);
+    t.collateral = Collateral::Shares { asset: shares, amount: Amount(400) };
+    t.principal = Amount(principal);
+    t.tranches[0].amount = Amount(principal * 6 / 10);
+    t.tranches[1].amount = Amount(principal - principal * 6 / 10);
+    t.origination_fee = Amount::ZERO;
+    let loan = offer(&mut chain, t);
+    assert_eq!(chain.balance(&module_account(), &shares), Amount(400), "the pledged shares are held");
+    fund_all(&mut chain, loan);
+
+    degrade(&mut chain, title);
+    super::valuation::next_epoch(&mut chain);
+    feed(&mut chain, BTC_USD, DIFFICULTY, FEES_SATS, GPU_HOUR);
+    assert!(chain.app().loan(loan).unwrap().unwrap().cure_until_ms.is_some(), "called at half the value");
+
+    let add = |amount: u128| Msg::Loans(LoansMsg::AddCollateral { loan, amount: Amount(amount) });
+    refused(&mut chain, &bob(), add(600), ErrorCode::NotBorrower);
+    refused(&mut chain, &operator(), add(1_000), ErrorCode::CollateralUnavailable);
+    let receipt = run(&mut chain, &operator(), add(600)).expect("the borrower pledges more");
+    let event = receipt.events.iter().find(|e| e.kind == "loans.collateral_added").unwrap();
+    assert_eq!(event.attr("pledged"), Some("1000"));
+    assert_eq!(chain.balance(&module_account(), &shares), Amount(1_000));
+
+    super::valuation::next_epoch(&mut chain);
+    feed(&mut chain, BTC_USD, DIFFICULTY, FEES_SATS, GPU_HOUR);
+    let cured = chain.app().loan(loan).unwrap().unwrap();
+    assert_eq!(cured.cure_until_ms, None, "cured by the added shares: {} bps", cured.ltv_bps);
+    assert!(cured.ltv_bps <= 8_500);
+}

@@ -87,4 +87,13 @@ pub enum LoansMsg {
         /// The tranche's index.
         tranche: u32,
     },
+    /// The borrower pledges `amount` more shares to a loan secured by shares (to cure a margin
+    /// call, or before one).
+    AddCollateral {
+        /// The loan.
+        #[serde(with = "crate::serde_str::u64_str")]
+        loan: u64,
+        /// Shares added, base units of the loan's share token.
+        amount: Amount,
+    },
 }

@@ -86,6 +86,15 @@ pub enum LoansEvent {
         /// The refusal's code name.
         error: String,
     },
+    /// `loans.collateral_added`: the borrower pledged more shares.
+    CollateralAdded {
+        /// The loan.
+        loan: u64,
+        /// Shares added.
+        amount: Amount,
+        /// Shares now pledged.
+        pledged: Amount,
+    },
     /// `loans.claimed`: a tranche's holder took what was paid to it.
     Claimed {
         /// The loan.
@@ -136,6 +145,10 @@ impl From<LoansEvent> for Event {
             LoansEvent::Stalled { loan, error } => {
                 Event::new("loans.stalled").with("loan", loan).with("error", error)
             }
+            LoansEvent::CollateralAdded { loan, amount, pledged } => Event::new("loans.collateral_added")
+                .with("loan", loan)
+                .with("amount", amount)
+                .with("pledged", pledged),
             LoansEvent::Claimed { loan, tranche, holder, amount } => Event::new("loans.claimed")
                 .with("loan", loan)
                 .with("tranche", tranche)

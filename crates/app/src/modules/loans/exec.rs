@@ -74,6 +74,10 @@ impl Handler for LoansMsg {
     fn check_stateless(&self, _ctx: &TxContext) -> Result<(), TxError> {
         match self {
             LoansMsg::Offer { terms } => check_terms(terms),
+            LoansMsg::AddCollateral { amount, .. } if amount.is_zero() => Err(TxError::new(
+                ErrorCode::ZeroAmount,
+                "add 0 shares: give the shares to pledge".to_string(),
+            )),
             LoansMsg::Prepay { amount, .. } if amount.is_zero() => Err(TxError::new(
                 ErrorCode::ZeroAmount,
                 "prepay 0: give the principal to pay early".to_string(),
@@ -90,6 +94,7 @@ impl Handler for LoansMsg {
             LoansMsg::Repay { loan } => repay(state, ctx, *loan),
             LoansMsg::Prepay { loan, amount } => prepay(state, ctx, *loan, *amount),
             LoansMsg::Claim { loan, tranche } => claim(state, ctx, *loan, *tranche),
+            LoansMsg::AddCollateral { loan, amount } => add_collateral(state, ctx, *loan, *amount),
         }
     }
 }
@@ -539,4 +544,33 @@ fn claim(state: &mut Overlay<'_>, ctx: &TxContext, id: u64, index: u32) -> Resul
     state.transfer(&module_account(), &ctx.sender, &currency, unclaimed)?;
     state.put_loan(&loan);
     Ok(vec![LoansEvent::Claimed { loan: id, tranche: index, holder: ctx.sender, amount: unclaimed }.into()])
+}
+
+fn add_collateral(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    id: u64,
+    added: Amount,
+) -> Result<Vec<Event>, ExecError> {
+    let mut loan = state.require_loan(id)?;
+    if !matches!(loan.state, LoanState::Offered | LoanState::Active) {
+        return Err(refuse(ErrorCode::LoanState, format!("loan {id} is {:?}, no longer live", loan.state)));
+    }
+    if ctx.sender != loan.borrower {
+        return Err(refuse(ErrorCode::NotBorrower, format!("loan {id} of {}", loan.borrower)));
+    }
+    let Collateral::Shares { asset, amount } = loan.terms.collateral else {
+        return Err(unavailable(format!(
+            "loan {id} is secured by a title: cure it by repaying down (prepay)"
+        )));
+    };
+    let held = state.balance(&ctx.sender, &asset)?;
+    if held < added {
+        return Err(unavailable(format!("{} holds {held} of {asset}, adds {added}", ctx.sender)));
+    }
+    state.transfer(&ctx.sender, &module_account(), &asset, added)?;
+    let total = amount.checked_add(added).ok_or_else(|| overflow("the pledged shares"))?;
+    loan.terms.collateral = Collateral::Shares { asset, amount: total };
+    state.put_loan(&loan);
+    Ok(vec![LoansEvent::CollateralAdded { loan: id, amount: added, pledged: total }.into()])
 }

@@ -31,16 +31,16 @@ fn the_ledger_keeps_its_invariants_under_random_valid_and_hostile_blocks() {
 /// simulation) regenerates them on purpose, in its own commit that says why
 /// (`cargo test -p computefi-testkit --test ledger golden -- --nocapture` prints them).
 const GOLDEN_ROOTS: &[(u64, &str)] = &[
-    (1, "a6524b2045e3a47d008bb6e4316ca53c9785e83775c45294d936c374ed03cd70"),
-    (2, "4805740c4c4c5074cf94b7e46e28beea65c465f58d929ffe65ebe0b14da9f278"),
-    (3, "959c8f8ec96e75489f9c362614e1ddef0599b706ce60c36bfaed28438b14676a"),
-    (4, "132b0f0acd126726d6214ccf1ecc56eb2ad6deddf57e32879ebaa30b0fb58ff1"),
-    (5, "28a314c3a56f1eb0b9d05f3f99e3503441ee64e59a367d74b08f954db2223c2d"),
-    (6, "5f0fcf0e90b63f11acae34e672e5e1ba74b0c126d4804e8739e6d5ffb3f0020c"),
-    (7, "e345029f54988b2362bc145ded52a0a6b07ab2f894c8adfc82fb0d9eafc6ffb1"),
-    (8, "4f71c361ff0cbd8d8bec112fc29ddd8235b2a6d32cc692d2ee1c26b3268a2a6f"),
-    (9, "d22e5e0b45e8fd607a7d865748565db4223a20684064c8d067c007833073dd8e"),
-    (10, "9c46e1adbea1dd264cb022933bb2d6be838b4fd320d8480234af6cada76dc973"),
+    (1, "e1815efca5666de0d54545454c177c4b6e9d9fb7714da9ee80b88ec3756d3e38"),
+    (2, "2e4fd95f12442df4d5518632143a6c99450576759b584fd2c6263826d759c4f9"),
+    (3, "c14e17ce8b588dcefa2a962fb99ad4a4d58420ac660757a5de2cc28eeb152fc2"),
+    (4, "cebf9230c258b44138465b5b38deb9c0286dedb9369344d74697d1d424d1f617"),
+    (5, "82a76044a36913cd692bd29eab50cdeff000309fe5b5538730d0ee0f41b666be"),
+    (6, "5fc7bbd2a97b11e1b98c2582394d49edc394148eb6e3af595cc4a9109a4ffc40"),
+    (7, "e038ecfd01181c7e80f36978fd1513ff583c637c24683966b718202910c2e211"),
+    (8, "fc25694098f4428cb45326b66451563b3361e1592487b5d1b32d8d841a2339ac"),
+    (9, "3cd95b5e40efd083ad354e880f49382ee932686ef2db01aabf6fed642e84482c"),
+    (10, "9ea13f0ca2df3c01f866ad36186f0075b17ea7c615c969afccddfcfff0dd807f"),
 ];
 
 #[test]

@@ -80,7 +80,7 @@ const KINDS: &[(u32, Maker)] = &[
     (3, delivery_accept),
     (1, delivery_cancel),
     (3, loans_offer),
-    (4, loans_fund),
+    (8, loans_fund),
     (1, loans_cancel),
     (4, loans_repay),
     (1, loans_prepay),
@@ -1098,7 +1098,7 @@ fn loans_offer(g: &mut Gen) -> Made {
         Collateral::Shares { .. } => g.party(),
     };
     let who = g.signer_for(&borrower);
-    let tranches: Vec<Tranche> = (0..g.rng.gen_range(1..=3))
+    let tranches: Vec<Tranche> = (0..g.rng.gen_range(1..=2))
         .map(|_| Tranche {
             lender: g.funded().address,
             amount: Amount(g.rng.gen_range(1..=1_000_000_000)),

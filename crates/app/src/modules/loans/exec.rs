@@ -129,10 +129,7 @@ fn collateral_value(state: &Overlay<'_>, collateral: &Collateral) -> Result<(u12
         Collateral::Shares { asset, amount } => {
             let vault = state.require_open_vault(asset)?;
             let whole = titles_value(&vault.titles)?;
-            let part = ethnum::U256::from(whole)
-                .checked_mul(amount.0.into())
-                .and_then(|v| v.checked_div(vault.shares.0.into()))
-                .and_then(|v| u128::try_from(v).ok())
+            let part = computefi_types::mul_div_floor(whole, amount.0, vault.shares.0)
                 .ok_or_else(|| unavailable("the shares' value overflows".into()))?;
             Ok((part, vault.class))
         }

@@ -21,7 +21,7 @@ pub const LOANS_CHECKED_PER_BLOCK_MAX: u64 = 16;
 
 /// Starts the genesis epoch's walk at genesis, so that blocks with no loan to check write nothing.
 pub(super) fn init_walk(state: &mut Overlay<'_>, genesis: &crate::genesis::Genesis) {
-    let epoch = genesis.genesis_time_ms.checked_div(genesis.params.valuation.epoch_ms).unwrap_or(0);
+    let epoch = valuation::epoch::epoch_at(genesis.genesis_time_ms, &genesis.params);
     state.put(WALK_KEY.to_string(), &Walk { epoch, next: 0 });
 }
 

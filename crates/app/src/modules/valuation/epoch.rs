@@ -91,13 +91,19 @@ pub(super) fn end_block(state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<
 /// Starts the genesis epoch's walk at genesis, so that the first blocks of a chain with nothing
 /// to value write nothing (the walk is written only when it moves).
 pub(super) fn init_walk(state: &mut Overlay<'_>, genesis: &crate::genesis::Genesis) {
-    let epoch = genesis.genesis_time_ms.checked_div(genesis.params.valuation.epoch_ms).unwrap_or(0);
+    let epoch = epoch_at(genesis.genesis_time_ms, &genesis.params);
     state.put(WALK_KEY.to_string(), &Walk { epoch, next_title: 0, next_vault: 0 });
 }
 
 /// The epoch of the block: block time / `epoch_ms` (validated above zero at genesis).
 pub fn epoch_of(ctx: &TxContext) -> u64 {
-    ctx.time_ms.checked_div(ctx.params.valuation.epoch_ms).unwrap_or(0)
+    epoch_at(ctx.time_ms, &ctx.params)
+}
+
+/// The epoch of block time `time_ms`: `time_ms / params.valuation.epoch_ms` (validated above
+/// zero at genesis). The one epoch of the valuation's and the loans' walks.
+pub fn epoch_at(time_ms: u64, params: &crate::params::Params) -> u64 {
+    time_ms.checked_div(params.valuation.epoch_ms).unwrap_or(0)
 }
 
 /// Whether a title in `status` is valued: in service, or out of it with a value that may return.
@@ -533,8 +539,7 @@ pub fn compute_nav<S: StateRead + Sized>(
 /// no supply or an overflow.
 pub fn per_share(net_value: Amount, decimals: u8, supply: Amount) -> Option<Amount> {
     let one = 10u128.checked_pow(u32::from(decimals))?;
-    let n = ethnum::U256::from(net_value.0).checked_mul(one.into())?.checked_div(supply.0.into())?;
-    u128::try_from(n).ok().map(Amount)
+    computefi_types::mul_div_floor(net_value.0, one, supply.0).map(Amount)
 }
 
 #[cfg(test)]

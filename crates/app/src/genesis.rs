@@ -110,12 +110,16 @@ impl Genesis {
             }
         }
         self.params.valuation.validate()?;
+        self.params.auctions.validate()?;
         let loans = &self.params.loans;
-        if loans.insurance_share_bps > 10_000 {
-            return Err(format!(
-                "params.loans.insurance_share_bps is {}, above 10000",
-                loans.insurance_share_bps
-            ));
+        for (name, bps) in [
+            ("insurance_share_bps", loans.insurance_share_bps),
+            ("liquidation_fee_bps", loans.liquidation_fee_bps),
+            ("reserve_bps", loans.reserve_bps),
+        ] {
+            if bps > 10_000 {
+                return Err(format!("params.loans.{name} is {bps}, above 10000"));
+            }
         }
         for (name, ltv) in
             [("gpu_max_ltv_bps", loans.gpu_max_ltv_bps), ("asic_max_ltv_bps", loans.asic_max_ltv_bps)]

@@ -85,6 +85,9 @@ mod tests {
             limit!(loans::math::RATE_BPS_YEAR_MAX),
             limit!(loans::math::RATE_YEAR_MAX),
             limit!(loans::math::INTERVAL_S_MAX),
+            limit!(loans::math::WATERFALL_CLAIMS_MAX),
+            limit!(auctions::exec::AUCTIONS_OPEN_MAX),
+            limit!(auctions::exec::AUCTIONS_SETTLED_PER_BLOCK_MAX),
         ];
         for (name, value) in &limits {
             assert_eq!(

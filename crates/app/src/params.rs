@@ -65,6 +65,47 @@ pub struct Params {
     pub valuation: ValuationParams,
     /// What the loans module allows (`docs/credit.md`).
     pub loans: LoansParams,
+    /// How auctions of liquidated collateral run (`docs/credit.md`).
+    pub auctions: AuctionsParams,
+}
+
+/// The auctions module's parameters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(default)]
+pub struct AuctionsParams {
+    /// How long an auction takes bids, ms of block time from its start.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub duration_ms: u64,
+    /// A bid this close to the end moves the end to this long after the bid, ms.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub extension_ms: u64,
+    /// A later bid must beat the highest by at least this share of it, bps (rounded up, at
+    /// least one unit).
+    pub min_increment_bps: u32,
+}
+
+impl Default for AuctionsParams {
+    fn default() -> Self {
+        AuctionsParams {
+            duration_ms: computefi_types::time::DAY_MS,
+            extension_ms: 15 * 60 * 1_000,
+            min_increment_bps: 100,
+        }
+    }
+}
+
+impl AuctionsParams {
+    /// Refuses parameters that would make an auction end at once or never.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.duration_ms == 0 || self.extension_ms > self.duration_ms || self.min_increment_bps > 10_000 {
+            return Err(format!(
+                "params.auctions: duration_ms {} (above 0), extension_ms {} (at most the duration), min_increment_bps {} (at most 10000)",
+                self.duration_ms, self.extension_ms, self.min_increment_bps
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// The loans module's parameters.
@@ -85,6 +126,12 @@ pub struct LoansParams {
     pub cure_period_ms: u64,
     /// The share of every interest payment that goes to the insurance fund, bps (rounded down).
     pub insurance_share_bps: u32,
+    /// The share of a liquidation auction's proceeds paid to the fee account before the
+    /// tranches, bps (rounded down).
+    pub liquidation_fee_bps: u32,
+    /// A liquidation auction's reserve: this share of the collateral's last value for lending,
+    /// bps.
+    pub reserve_bps: u32,
 }
 
 impl Default for LoansParams {
@@ -95,6 +142,8 @@ impl Default for LoansParams {
             margin_ltv_bps: 8_500,
             cure_period_ms: 3 * computefi_types::time::DAY_MS,
             insurance_share_bps: 1_000,
+            liquidation_fee_bps: 200,
+            reserve_bps: 5_000,
         }
     }
 }
@@ -257,6 +306,7 @@ impl Default for Params {
             attestation_fixed_nonce: None,
             valuation: ValuationParams::default(),
             loans: LoansParams::default(),
+            auctions: AuctionsParams::default(),
         }
     }
 }

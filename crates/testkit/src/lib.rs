@@ -254,7 +254,12 @@ impl TestChain {
         }
         self.app.commit(&verified, Vec::new()).map_err(ProduceError::Commit)?;
         self.local_nonce.clear();
-        Ok(BlockOutcome { block: exec.block, receipts: exec.receipts, rejected: exec.rejected, end_events: exec.events })
+        Ok(BlockOutcome {
+            block: exec.block,
+            receipts: exec.receipts,
+            rejected: exec.rejected,
+            end_events: exec.events,
+        })
     }
 
     /// Runs one transaction in its own block: its receipt, or the error that kept it out.

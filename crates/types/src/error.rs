@@ -2,7 +2,7 @@
 //! reused or renumbered. Ranges: 1–999 transaction envelope (20–39 of them: refusals of the HTTP
 //! API itself and the CLI's own failures), 1000s `bank`, 2000s `assets`, 3000s `identity` and
 //! 3100s `compliance`, 4000s `registry`, 5000s `shares`, 6000s `revenue`, 7000s `device`, 7100s `oracle`,
-//! 8000s `amm`, 8100s `capacity`, 8200s `lease`, 8300s `delivery`, 9000s `valuation`, 9100s `loans`.
+//! 8000s `amm`, 8100s `capacity`, 8200s `lease`, 8300s `delivery`, 9000s `valuation`, 9100s `loans`, 9200s `auctions`.
 //! The message of each code says the cause and what to do; [`TxError::detail`] adds the values
 //! involved. A message that states a limit of this crate quotes its constant (from [`crate::limits`])
 //! rather than repeating the number.
@@ -584,6 +584,21 @@ error_codes! {
         /// Only the borrower may do this.
         #[error("not the borrower: only the loan's borrower may cancel its offer before it expires; wait for the expiry or ask the borrower")]
         NotBorrower = 9108 => "not_borrower",
+        /// The loan is not in default, so it cannot be liquidated.
+        #[error("loan not in default: a loan may be liquidated only after its deadline plus the grace period, or at the end of a margin call's cure period; check the loan's deadline_ms and cure_until_ms with `computefi query loan`")]
+        LoanNotInDefault = 9109 => "loan_not_in_default",
+        /// No such auction.
+        #[error("unknown auction: no auction has this id; list them with `computefi query auctions`")]
+        UnknownAuction = 9200 => "unknown_auction",
+        /// The auction has ended or was settled.
+        #[error("auction closed: its end has passed or it was settled; bids are taken only before its ends_ms")]
+        AuctionClosed = 9201 => "auction_closed",
+        /// A bid below the reserve, or below the highest bid plus the minimum increment.
+        #[error("bid too low: the first bid must reach the reserve, a later one the highest bid plus the minimum increment; bid at least the min_bid that `computefi query auction` shows")]
+        BidTooLow = 9202 => "bid_too_low",
+        /// The ledger runs the most auctions it may at once.
+        #[error("too many auctions: the ledger runs the most auctions it may at once; liquidate again once one has settled")]
+        AuctionsFull = 9203 => "auctions_full",
     }
 }
 

@@ -16,6 +16,7 @@
 
 pub mod address;
 pub mod amount;
+pub mod auction;
 pub mod block;
 pub mod compliance;
 pub mod device;
@@ -38,8 +39,8 @@ pub use error::{ErrorCode, TxError};
 pub use event::Event;
 pub use hash::{sha256, Hash};
 pub use msg::{
-    AmmMsg, AssetsMsg, BankMsg, CapacityMsg, CapacityWindow, ComplianceMsg, DeliveryMsg, DeviceMsg,
-    IdentityMsg, LeaseMsg, LoanTerms, LoansMsg, Msg, OperatingCosts, OracleMsg, Output, RegistryMsg, RevenueMsg, RevenueTarget,
-    SharesMsg,
+    AmmMsg, AssetsMsg, AuctionsMsg, BankMsg, CapacityMsg, CapacityWindow, ComplianceMsg, DeliveryMsg,
+    DeviceMsg, IdentityMsg, LeaseMsg, LoanTerms, LoansMsg, Msg, OperatingCosts, OracleMsg, Output,
+    RegistryMsg, RevenueMsg, RevenueTarget, SharesMsg,
 };
 pub use tx::{Receipt, SignedTx, Tx, TxStatus};

@@ -118,4 +118,16 @@ pub trait TxHooks {
         estimate_hs: u128,
         window: (u64, u64),
     ) -> Result<Vec<Event>, ExecError>;
+
+    /// An auction that `seller` (a module's account) started under its `reference` has settled
+    /// (`auctions`): sold, with the price (`Some`) paid to the seller, or unsold (`None`), the
+    /// lot back with the seller. `loans` shares out a liquidated loan's proceeds or collateral by
+    /// its waterfall.
+    fn auction_settled(
+        &mut self,
+        ctx: &TxContext,
+        seller: &Address,
+        reference: u64,
+        proceeds: Option<Amount>,
+    ) -> Result<Vec<Event>, ExecError>;
 }

@@ -14,6 +14,7 @@
 
 pub mod amm;
 pub mod assets;
+pub mod auctions;
 pub mod auth;
 pub mod bank;
 pub mod capacity;
@@ -55,6 +56,7 @@ impl Handler for Msg {
             Msg::Lease(m) => m.check_stateless(ctx),
             Msg::Delivery(m) => m.check_stateless(ctx),
             Msg::Loans(m) => m.check_stateless(ctx),
+            Msg::Auctions(m) => m.check_stateless(ctx),
         }
     }
 
@@ -81,6 +83,7 @@ impl Handler for Msg {
             Msg::Lease(m) => m.execute(state, ctx),
             Msg::Delivery(m) => m.execute(state, ctx),
             Msg::Loans(m) => m.execute(state, ctx),
+            Msg::Auctions(m) => m.execute(state, ctx),
         }
     }
 }
@@ -105,6 +108,7 @@ pub const COMPONENTS: &[&dyn Component] = &[
     &delivery::DeliveryModule,
     &valuation::ValuationModule,
     &loans::LoansModule,
+    &auctions::AuctionsModule,
 ];
 
 /// Writes every module's part of `genesis`, in the order of [`COMPONENTS`]: claim issuers
@@ -186,6 +190,19 @@ impl TxHooks for Overlay<'_> {
         window: (u64, u64),
     ) -> Result<Vec<Event>, ExecError> {
         delivery::settle_window(self, ctx, title, estimate_hs, window)
+    }
+
+    fn auction_settled(
+        &mut self,
+        ctx: &TxContext,
+        seller: &Address,
+        reference: u64,
+        proceeds: Option<Amount>,
+    ) -> Result<Vec<Event>, ExecError> {
+        if *seller == loans::module_account() {
+            return loans::liquidation::settled(self, ctx, reference, proceeds);
+        }
+        Err(ExecError::invariant(format!("an auction settled for {seller}, which sells nothing")))
     }
 }
 

@@ -148,7 +148,11 @@ fn schedule_basis(loan: &Loan) -> Result<Option<Basis>, ApiError> {
             Ok(Some(Basis { principal: t.principal.0, rate_year, payments, first_due_ms: None }))
         }
         // An active loan paid down to nothing waits only for its closing.
-        LoanState::Active | LoanState::Repaid | LoanState::Cancelled => Ok(None),
+        LoanState::Active
+        | LoanState::Repaid
+        | LoanState::Cancelled
+        | LoanState::Liquidating
+        | LoanState::Liquidated => Ok(None),
     }
 }
 

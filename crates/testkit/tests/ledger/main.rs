@@ -3,9 +3,9 @@
 
 mod amm;
 mod attestation;
+mod challenges;
 mod live;
 mod loans;
-mod challenges;
 mod market;
 mod reports;
 mod shares;

@@ -96,4 +96,12 @@ pub enum LoansMsg {
         /// Shares added, base units of the loan's share token.
         amount: Amount,
     },
+    /// Anyone, once the loan is in default (its deadline plus the grace period passed, or a
+    /// margin call not cured in time): the collateral goes to an English auction, whose proceeds
+    /// pay the tranches by the waterfall.
+    Liquidate {
+        /// The loan.
+        #[serde(with = "crate::serde_str::u64_str")]
+        loan: u64,
+    },
 }

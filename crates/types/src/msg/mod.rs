@@ -14,6 +14,7 @@
 
 mod amm;
 mod assets;
+mod auctions;
 mod bank;
 mod capacity;
 mod compliance;
@@ -29,6 +30,7 @@ mod shares;
 
 pub use amm::AmmMsg;
 pub use assets::AssetsMsg;
+pub use auctions::AuctionsMsg;
 pub use bank::{BankMsg, Output};
 pub use capacity::{CapacityMsg, CapacityWindow};
 pub use compliance::ComplianceMsg;
@@ -77,6 +79,8 @@ pub enum Msg {
     Delivery(DeliveryMsg),
     /// Loans against hardware titles, funded by tranches.
     Loans(LoansMsg),
+    /// English auctions of liquidated collateral.
+    Auctions(AuctionsMsg),
 }
 
 impl Msg {
@@ -97,6 +101,7 @@ impl Msg {
             Msg::Lease(_) => "lease",
             Msg::Delivery(_) => "delivery",
             Msg::Loans(_) => "loans",
+            Msg::Auctions(_) => "auctions",
         }
     }
 }

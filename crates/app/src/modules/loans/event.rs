@@ -59,7 +59,7 @@ pub enum LoansEvent {
     Closed {
         /// The loan.
         loan: u64,
-        /// `repaid` or `cancelled`.
+        /// `repaid`, `cancelled` or `liquidated`.
         how: &'static str,
     },
     /// `loans.margin_call`: the loan's LTV passed the margin (or its title went offline): it must
@@ -103,8 +103,53 @@ pub enum LoansEvent {
         tranche: u32,
         /// Who took it.
         holder: Address,
-        /// How much.
+        /// How much of the currency.
         amount: Amount,
+        /// Shares of an unsold collateral.
+        shares: Amount,
+    },
+    /// `loans.liquidated`: a loan in default was liquidated; its collateral is at auction.
+    Liquidated {
+        /// The loan.
+        loan: u64,
+        /// Who liquidated.
+        by: Address,
+        /// The auction.
+        auction: u64,
+        /// The auction's reserve.
+        reserve: Amount,
+    },
+    /// `loans.recovered`: what one tranche got from a liquidation.
+    Recovered {
+        /// The loan.
+        loan: u64,
+        /// The tranche.
+        tranche: u32,
+        /// Principal paid to it in the currency (the insurance fund's part included).
+        principal: Amount,
+        /// Interest paid to it in the currency (the insurance fund's part included).
+        interest: Amount,
+        /// Of which the insurance fund paid.
+        insurance: Amount,
+        /// Shares of the unsold collateral owed to it.
+        shares: Amount,
+        /// Owed to it and covered by nothing.
+        written_off: Amount,
+    },
+    /// `loans.liquidation_settled`: the auction settled and the waterfall ran.
+    LiquidationSettled {
+        /// The loan.
+        loan: u64,
+        /// The price (zero unsold).
+        proceeds: Amount,
+        /// The liquidation fee.
+        fee: Amount,
+        /// Paid by the insurance fund.
+        insurance: Amount,
+        /// Returned to the borrower in the currency.
+        surplus: Amount,
+        /// Written off across the tranches.
+        loss: Amount,
     },
 }
 
@@ -149,11 +194,36 @@ impl From<LoansEvent> for Event {
                 .with("loan", loan)
                 .with("amount", amount)
                 .with("pledged", pledged),
-            LoansEvent::Claimed { loan, tranche, holder, amount } => Event::new("loans.claimed")
+            LoansEvent::Claimed { loan, tranche, holder, amount, shares } => Event::new("loans.claimed")
                 .with("loan", loan)
                 .with("tranche", tranche)
                 .with("holder", holder)
-                .with("amount", amount),
+                .with("amount", amount)
+                .with("shares", shares),
+            LoansEvent::Liquidated { loan, by, auction, reserve } => Event::new("loans.liquidated")
+                .with("loan", loan)
+                .with("by", by)
+                .with("auction", auction)
+                .with("reserve", reserve),
+            LoansEvent::Recovered { loan, tranche, principal, interest, insurance, shares, written_off } => {
+                Event::new("loans.recovered")
+                    .with("loan", loan)
+                    .with("tranche", tranche)
+                    .with("principal", principal)
+                    .with("interest", interest)
+                    .with("insurance", insurance)
+                    .with("shares", shares)
+                    .with("written_off", written_off)
+            }
+            LoansEvent::LiquidationSettled { loan, proceeds, fee, insurance, surplus, loss } => {
+                Event::new("loans.liquidation_settled")
+                    .with("loan", loan)
+                    .with("proceeds", proceeds)
+                    .with("fee", fee)
+                    .with("insurance", insurance)
+                    .with("surplus", surplus)
+                    .with("loss", loss)
+            }
         }
     }
 }

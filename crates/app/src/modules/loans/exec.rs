@@ -95,6 +95,7 @@ impl Handler for LoansMsg {
             LoansMsg::Prepay { loan, amount } => prepay(state, ctx, *loan, *amount),
             LoansMsg::Claim { loan, tranche } => claim(state, ctx, *loan, *tranche),
             LoansMsg::AddCollateral { loan, amount } => add_collateral(state, ctx, *loan, *amount),
+            LoansMsg::Liquidate { loan } => super::liquidation::liquidate(state, ctx, *loan),
         }
     }
 }
@@ -104,15 +105,19 @@ fn unavailable(detail: String) -> ExecError {
 }
 
 /// The collateral's value for lending in micro-USD and the class of its hardware, from the
-/// latest valuations; refused when a valuation is missing or stale.
-fn collateral_value(state: &Overlay<'_>, collateral: &Collateral) -> Result<(u128, TitleClass), ExecError> {
+/// latest valuations; refused when a valuation is missing, or stale unless `stale_ok`.
+pub(super) fn collateral_value(
+    state: &Overlay<'_>,
+    collateral: &Collateral,
+    stale_ok: bool,
+) -> Result<(u128, TitleClass), ExecError> {
     let titles_value = |ids: &[computefi_types::TitleId]| -> Result<u128, ExecError> {
         let mut sum = 0u128;
         for id in ids {
             let value = state
                 .title_value(id)?
                 .ok_or_else(|| unavailable(format!("title {id} has no valuation yet")))?;
-            if let Some(why) = value.stale {
+            if let Some(why) = value.stale.filter(|_| !stale_ok) {
                 return Err(unavailable(format!("title {id}: its valuation is stale ({why})")));
             }
             sum = sum
@@ -154,7 +159,7 @@ pub fn ltv_bps(
         ));
     }
     let decimals = state.require_asset(currency)?.decimals;
-    let (value, class) = collateral_value(state, collateral)?;
+    let (value, class) = collateral_value(state, collateral, false)?;
     Ok((ltv_of(amount, decimals, value), class))
 }
 
@@ -236,7 +241,7 @@ fn offer(state: &mut Overlay<'_>, ctx: &TxContext, terms: &LoanTerms) -> Result<
     Ok(vec![LoansEvent::Offered { loan: id, borrower: ctx.sender, principal: terms.principal }.into()])
 }
 
-fn require_state(loan: &Loan, wanted: LoanState) -> Result<(), ExecError> {
+pub(super) fn require_state(loan: &Loan, wanted: LoanState) -> Result<(), ExecError> {
     if loan.state != wanted {
         return Err(refuse(
             ErrorCode::LoanState,
@@ -363,11 +368,11 @@ fn cancel(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Vec<Event
     Ok(vec![LoansEvent::Closed { loan: id, how: "cancelled" }.into()])
 }
 
-fn overflow(what: &str) -> ExecError {
+pub(super) fn overflow(what: &str) -> ExecError {
     refuse(ErrorCode::AmountOverflow, format!("{what} overflows"))
 }
 
-fn math_err(e: math::LoanMathError) -> ExecError {
+pub(super) fn math_err(e: math::LoanMathError) -> ExecError {
     refuse(ErrorCode::BadLoanTerms, e.to_string())
 }
 
@@ -519,6 +524,7 @@ fn prepay(
 fn claim(state: &mut Overlay<'_>, ctx: &TxContext, id: u64, index: u32) -> Result<Vec<Event>, ExecError> {
     let mut loan = state.require_loan(id)?;
     let currency = loan.terms.currency;
+    let recovery = loan.liquidation.as_ref().and_then(|l| l.recovery);
     let tranche = loan
         .tranches
         .get_mut(index as usize)
@@ -528,19 +534,29 @@ fn claim(state: &mut Overlay<'_>, ctx: &TxContext, id: u64, index: u32) -> Resul
         None => false,
     };
     let unclaimed = tranche.unclaimed()?;
-    if !holds || unclaimed.is_zero() {
+    let shares = tranche.shares_owed;
+    if !holds || (unclaimed.is_zero() && shares.is_zero()) {
         return Err(refuse(
             ErrorCode::TrancheNothingToClaim,
             format!(
-                "loan {id} tranche {index}: {} holds its token: {holds}, unclaimed {unclaimed}",
+                "loan {id} tranche {index}: {} holds its token: {holds}, unclaimed {unclaimed} and {shares} shares",
                 ctx.sender
             ),
         ));
     }
     tranche.claimed = tranche.claimed.checked_add(unclaimed).ok_or_else(|| overflow("claimed"))?;
-    state.transfer(&module_account(), &ctx.sender, &currency, unclaimed)?;
+    if !unclaimed.is_zero() {
+        state.transfer(&module_account(), &ctx.sender, &currency, unclaimed)?;
+    }
+    if !shares.is_zero() {
+        let asset = recovery
+            .ok_or_else(|| ExecError::invariant(format!("loan {id}: shares owed with no recovery token")))?;
+        tranche.shares_owed = Amount::ZERO;
+        state.transfer(&module_account(), &ctx.sender, &asset, shares)?;
+    }
     state.put_loan(&loan);
-    Ok(vec![LoansEvent::Claimed { loan: id, tranche: index, holder: ctx.sender, amount: unclaimed }.into()])
+    Ok(vec![LoansEvent::Claimed { loan: id, tranche: index, holder: ctx.sender, amount: unclaimed, shares }
+        .into()])
 }
 
 fn add_collateral(

@@ -420,6 +420,31 @@ pub fn split_pro_rata(amount: u128, weights: &[u128]) -> Result<Vec<u128>> {
     Ok(parts)
 }
 
+// ---------------------------------------------------------------------------------------------
+// Waterfall
+
+/// Most claims of one waterfall: each tranche's principal, then each tranche's interest.
+pub const WATERFALL_CLAIMS_MAX: usize = 2 * TRANCHES_MAX;
+
+/// `amount` paid to `claims` in their order, each in full before the next gets anything: the
+/// parts (each at most its claim) and what is left above them all. The parts and the rest sum to
+/// `amount` exactly.
+///
+/// Errors: more than [`WATERFALL_CLAIMS_MAX`] claims.
+pub fn waterfall(amount: u128, claims: &[u128]) -> Result<(Vec<u128>, u128)> {
+    count(claims.len().max(1), WATERFALL_CLAIMS_MAX, "the number of claims")?;
+    let mut left = amount;
+    let parts = claims
+        .iter()
+        .map(|claim| {
+            let part = left.min(*claim);
+            left = left.saturating_sub(part);
+            part
+        })
+        .collect();
+    Ok((parts, left))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -713,5 +738,13 @@ mod tests {
     fn the_same_terms_give_the_same_schedule_twice() {
         let run = || schedule(RateModel::Amortized, usd(77_777), SCALE / 7, 48, MONTH_S);
         assert_eq!(run(), run());
+    }
+
+    #[test]
+    fn a_waterfall_pays_each_claim_in_full_before_the_next() {
+        assert_eq!(waterfall(250, &[100, 100, 100]).unwrap(), (vec![100, 100, 50], 0));
+        assert_eq!(waterfall(350, &[100, 100, 100]).unwrap(), (vec![100, 100, 100], 50));
+        assert_eq!(waterfall(0, &[100, 0, 7]).unwrap(), (vec![0, 0, 0], 0));
+        assert!(waterfall(1, &[1; WATERFALL_CLAIMS_MAX + 1]).is_err());
     }
 }

@@ -22,10 +22,13 @@
 pub mod event;
 pub mod exec;
 pub mod health;
+pub mod liquidation;
 pub mod math;
 pub mod state;
 
-pub use state::{insurance_account, module_account, Loan, LoanState, LoansRead, TranchePosition};
+pub use state::{
+    insurance_account, module_account, Liquidation, Loan, LoanState, LoansRead, TranchePosition,
+};
 
 /// `loans` as a component of the wiring table: its fixed account holds escrow and pledged shares.
 pub struct LoansModule;

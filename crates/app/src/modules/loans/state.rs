@@ -31,6 +31,45 @@ pub enum LoanState {
     Repaid,
     /// Withdrawn before it opened; the funded tranches came back.
     Cancelled,
+    /// In default and liquidated: its collateral is at auction.
+    Liquidating,
+    /// The auction settled and its proceeds (or, unsold, the collateral) were shared out by the
+    /// waterfall; what they did not cover was written off.
+    Liquidated,
+}
+
+/// How a loan's liquidation went (`docs/credit.md`, "Default and liquidation").
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Liquidation {
+    /// The auction of the collateral.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub auction: u64,
+    /// Who liquidated.
+    pub by: Address,
+    /// Block time of the liquidation, ms: interest accrued until then.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub started_ms: u64,
+    /// The auction's reserve: `params.loans.reserve_bps` of the collateral's last value for
+    /// lending, in the loan's currency; an unsold collateral is shared out at this value.
+    pub reserve: Amount,
+    /// Whether the auction has settled.
+    pub settled: bool,
+    /// The price the collateral sold for (zero unsold).
+    pub proceeds: Amount,
+    /// The liquidation fee, to the fee account.
+    pub fee: Amount,
+    /// Paid by the insurance fund towards the shortfall.
+    pub insurance: Amount,
+    /// Returned to the borrower: the proceeds above what the tranches were owed.
+    pub surplus: Amount,
+    /// Owed to the tranches and covered by nothing: written off.
+    pub loss: Amount,
+    /// Unsold: the share token the tranches received (the pledged shares', or a new one for
+    /// the title).
+    pub recovery: Option<AssetId>,
+    /// Unsold: shares of `recovery` returned to the borrower (the collateral's value at the
+    /// reserve above what the tranches were owed).
+    pub surplus_shares: Amount,
 }
 
 /// One tranche of a loan, as funded and repaid.
@@ -54,6 +93,12 @@ pub struct TranchePosition {
     pub principal_paid: Amount,
     /// What its holders have taken.
     pub claimed: Amount,
+    /// Interest accrued at its own rate from the last deadline to the liquidation (0 before one).
+    pub accrued: Amount,
+    /// Owed to it at settlement and covered by nothing.
+    pub written_off: Amount,
+    /// Shares of the unsold collateral owed to its holder and not yet claimed.
+    pub shares_owed: Amount,
 }
 
 impl TranchePosition {
@@ -106,6 +151,8 @@ pub struct Loan {
     /// While called (LTV above the margin, or the title offline): when the cure period ends, ms.
     #[serde(with = "computefi_types::serde_str::opt_u64_str")]
     pub cure_until_ms: Option<u64>,
+    /// Once liquidated: the auction and how its proceeds were shared out.
+    pub liquidation: Option<Liquidation>,
 }
 
 impl Loan {
@@ -124,6 +171,9 @@ impl Loan {
                 interest_paid: Amount::ZERO,
                 principal_paid: Amount::ZERO,
                 claimed: Amount::ZERO,
+                accrued: Amount::ZERO,
+                written_off: Amount::ZERO,
+                shares_owed: Amount::ZERO,
             })
             .collect();
         Loan {
@@ -143,6 +193,7 @@ impl Loan {
             fees_paid: Amount::ZERO,
             ltv_bps: 0,
             cure_until_ms: None,
+            liquidation: None,
         }
     }
 

@@ -9,15 +9,18 @@ use crate::modules::compliance::ComplianceWrite;
 use crate::modules::context::{Handler, TxContext};
 use crate::modules::registry::{RegistryRead, RegistryWrite};
 use crate::state::{ExecError, Overlay, StateWrite};
-use computefi_types::{Amount, AssetId, ErrorCode, Event, SharesMsg, TitleId, TxError};
+use computefi_types::{Address, Amount, AssetId, ErrorCode, Event, SharesMsg, TitleId, TxError};
 use std::collections::BTreeSet;
 
 /// Most titles in one vault.
 pub const VAULT_TITLES_MAX: usize = 32;
 
-fn fractionalise(
+/// Splits titles that `holder` holds into `shares` units of a new share token, all to `holder`:
+/// the `fractionalise` message (the holder is its sender), and a module that holds a title (the
+/// loans module, sharing out an unsold liquidated title among its tranches).
+pub fn fractionalise(
     state: &mut Overlay<'_>,
-    ctx: &TxContext,
+    holder: &Address,
     ids: &[TitleId],
     shares: Amount,
     symbol: &str,
@@ -32,7 +35,7 @@ fn fractionalise(
         if t.status.is_final() {
             return Err(refuse(ErrorCode::TitleEnded, format!("{:?}", t.status)));
         }
-        if t.holder != ctx.sender {
+        if t.holder != *holder {
             return Err(refuse(ErrorCode::NotTitleHolder, format!("held by {}", t.holder)));
         }
         if let Some(lender) = t.lien {
@@ -66,7 +69,7 @@ fn fractionalise(
     };
     state.put_asset(&info);
     state.set_rules(&asset, &titles[0].spec.rules);
-    state.credit(&ctx.sender, &asset, shares)?;
+    state.credit(holder, &asset, shares)?;
     for t in &mut titles {
         t.locked_by = Some(asset);
         t.holder = issuer;
@@ -78,11 +81,11 @@ fn fractionalise(
         titles: ids.to_vec(),
         class: titles[0].spec.class,
         shares,
-        creator: ctx.sender,
+        creator: *holder,
         open: true,
     };
     put_vault(state, &vault);
-    Ok(vec![SharesEvent::Fractionalised { asset, shares, titles: ids.to_vec(), holder: ctx.sender }.into()])
+    Ok(vec![SharesEvent::Fractionalised { asset, shares, titles: ids.to_vec(), holder: *holder }.into()])
 }
 
 fn recombine(state: &mut Overlay<'_>, ctx: &TxContext, asset: &AssetId) -> Result<Vec<Event>, ExecError> {
@@ -141,7 +144,7 @@ impl Handler for SharesMsg {
     fn execute(&self, state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
         match self {
             SharesMsg::Fractionalise { titles, shares, symbol, name } => {
-                fractionalise(state, ctx, titles, *shares, symbol, name)
+                fractionalise(state, &ctx.sender, titles, *shares, symbol, name)
             }
             SharesMsg::Recombine { asset } => recombine(state, ctx, asset),
         }

@@ -127,6 +127,16 @@ impl App {
         Ok(crate::modules::loans::LoansRead::loan(&Committed(self.store()), id)?)
     }
 
+    /// An auction of liquidated collateral, if it exists.
+    pub fn auction(&self, id: u64) -> Result<Option<crate::modules::auctions::Auction>, AppError> {
+        Ok(crate::modules::auctions::AuctionsRead::auction(&Committed(self.store()), id)?)
+    }
+
+    /// How many auctions were ever started (their ids are `0 .. count`).
+    pub fn auction_count(&self) -> Result<u64, AppError> {
+        Ok(crate::modules::auctions::AuctionsRead::auction_count(&Committed(self.store()))?)
+    }
+
     /// How many loans were ever offered (their ids are `0 .. count`).
     pub fn loan_count(&self) -> Result<u64, AppError> {
         Ok(crate::modules::loans::LoansRead::loan_count(&Committed(self.store()))?)

@@ -15,7 +15,7 @@ const USD: u128 = 1_000_000; // one dollar in base units (6 decimals)
 
 /// A chain with market feeds, the dollar asset held by the lenders and the borrower, and an
 /// active, valued GPU title of eight GPUs held by the operator.
-fn setup() -> (TestChain, TitleId) {
+pub(super) fn setup() -> (TestChain, TitleId) {
     let mut chain = chain();
     feed(&mut chain, BTC_USD, DIFFICULTY, FEES_SATS, GPU_HOUR);
     let usd = issue(
@@ -40,7 +40,7 @@ fn setup() -> (TestChain, TitleId) {
 
 /// 50,000 USD over a year of monthly payments: 30,000 from bob at 8 % (senior), 20,000 from
 /// carol at 14 %. (The operator, who borrows, is alice.)
-fn terms(chain: &TestChain, title: TitleId, model: RateModel) -> LoanTerms {
+pub(super) fn terms(chain: &TestChain, title: TitleId, model: RateModel) -> LoanTerms {
     LoanTerms {
         collateral: Collateral::Title(title),
         currency: usd_id(),
@@ -60,32 +60,37 @@ fn terms(chain: &TestChain, title: TitleId, model: RateModel) -> LoanTerms {
     }
 }
 
-fn offer(chain: &mut TestChain, terms: LoanTerms) -> u64 {
+pub(super) fn offer(chain: &mut TestChain, terms: LoanTerms) -> u64 {
     let receipt =
         run(chain, &operator(), Msg::Loans(LoansMsg::Offer { terms: Box::new(terms) })).expect("offered");
     receipt.events.iter().find(|e| e.kind == "loans.offered").unwrap().attr("loan").unwrap().parse().unwrap()
 }
 
-fn fund_all(chain: &mut TestChain, loan: u64) {
+pub(super) fn fund_all(chain: &mut TestChain, loan: u64) {
     run(chain, &bob(), Msg::Loans(LoansMsg::Fund { loan, tranche: 0 })).expect("bob funds");
     run(chain, &carol(), Msg::Loans(LoansMsg::Fund { loan, tranche: 1 })).expect("carol funds");
 }
 
-fn balance(chain: &TestChain, who: &Address) -> u128 {
+pub(super) fn balance(chain: &TestChain, who: &Address) -> u128 {
     chain.balance(who, &usd_id()).0
 }
 
 /// Lets block time reach `at_ms` (the next block lands there).
-fn until(chain: &mut TestChain, at_ms: u64) {
+pub(super) fn until(chain: &mut TestChain, at_ms: u64) {
     let now = chain.time_ms();
     chain.skip_time(at_ms.saturating_sub(now + 1_000));
 }
 
-fn repay(chain: &mut TestChain, loan: u64) -> Receipt {
+pub(super) fn repay(chain: &mut TestChain, loan: u64) -> Receipt {
     run(chain, &operator(), Msg::Loans(LoansMsg::Repay { loan })).expect("the borrower repays")
 }
 
-fn claim(chain: &mut TestChain, who: &computefi_testkit::TestAccount, loan: u64, tranche: u32) -> u128 {
+pub(super) fn claim(
+    chain: &mut TestChain,
+    who: &computefi_testkit::TestAccount,
+    loan: u64,
+    tranche: u32,
+) -> u128 {
     let receipt = run(chain, who, Msg::Loans(LoansMsg::Claim { loan, tranche })).expect("the holder claims");
     receipt
         .events
@@ -367,7 +372,7 @@ proptest::proptest! {
 }
 
 /// Degrades `title` by a wrong answer to a capacity challenge.
-fn degrade(chain: &mut TestChain, title: TitleId) {
+pub(super) fn degrade(chain: &mut TestChain, title: TitleId) {
     use computefi_testkit::fixtures::{
         challenge_product, chosen_rows, commit_challenge, open_challenge_of, open_challenge_rows,
     };
@@ -382,7 +387,7 @@ fn degrade(chain: &mut TestChain, title: TitleId) {
 }
 
 /// A 90,000 USD loan (two tranches) on the title, open.
-fn big_loan(chain: &mut TestChain, title: TitleId) -> u64 {
+pub(super) fn big_loan(chain: &mut TestChain, title: TitleId) -> u64 {
     let mut t = terms(chain, title, RateModel::Simple);
     t.principal = Amount(90_000 * USD);
     t.tranches[0].amount = Amount(60_000 * USD);

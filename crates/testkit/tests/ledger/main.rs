@@ -4,6 +4,7 @@
 mod amm;
 mod attestation;
 mod challenges;
+mod liquidation;
 mod live;
 mod loans;
 mod market;

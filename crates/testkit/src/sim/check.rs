@@ -318,6 +318,59 @@ pub fn valuations_add_up(app: &App) -> Result<(), Broken> {
     Ok(())
 }
 
+/// Every auction ever started (their ids run from 0).
+pub fn auctions(app: &App) -> Result<Vec<computefi_app::modules::auctions::Auction>, Broken> {
+    let count = read("the auction count", app.auction_count())?;
+    let mut auctions = Vec::new();
+    for id in 0..count {
+        auctions.push(
+            read("an auction", app.auction(id))?
+                .ok_or_else(|| format!("auction {id} of {count} is missing"))?,
+        );
+    }
+    Ok(auctions)
+}
+
+/// The auctions account holds at least the highest bid of every open auction and the shares of
+/// every open auction of shares; an open auction's title is held by the account; a loan being
+/// liquidated has its auction open, and a liquidated loan's auction is settled.
+pub fn auctions_are_backed(app: &App) -> Result<(), Broken> {
+    use computefi_app::modules::auctions::{module_account, AuctionState};
+    use computefi_app::modules::loans::LoanState;
+    use computefi_types::auction::Lot;
+    let auctions = auctions(app)?;
+    let mut owed = PerAsset::new();
+    for a in auctions.iter().filter(|a| a.state == AuctionState::Open) {
+        if let Some(high) = &a.high {
+            add(&mut owed, a.currency, high.amount.0)?;
+        }
+        match a.lot {
+            Lot::Shares { asset, amount } => add(&mut owed, asset, amount.0)?,
+            Lot::Title(id) => {
+                let title = read("a title", app.title(&id))?
+                    .ok_or_else(|| format!("auction {}: no title {id}", a.id))?;
+                if title.holder != module_account() {
+                    return Err(format!("auction {}: its title {id} is held by {}", a.id, title.holder));
+                }
+            }
+        }
+    }
+    holds_at_least(app, "auctions module", &module_account(), &owed)?;
+    for loan in loans(app)? {
+        let Some(liq) = &loan.liquidation else { continue };
+        let state = auctions.get(liq.auction as usize).map(|a| a.state);
+        let fits = match loan.state {
+            LoanState::Liquidating => state == Some(AuctionState::Open),
+            LoanState::Liquidated => matches!(state, Some(AuctionState::Sold | AuctionState::Unsold)),
+            _ => false,
+        };
+        if !fits {
+            return Err(format!("loan {} is {:?} with its auction {:?}", loan.id, loan.state, state));
+        }
+    }
+    Ok(())
+}
+
 /// Every loan ever offered (their ids run from 0).
 pub fn loans(app: &App) -> Result<Vec<computefi_app::modules::loans::Loan>, Broken> {
     let count = read("the loan count", app.loan_count())?;
@@ -329,8 +382,9 @@ pub fn loans(app: &App) -> Result<Vec<computefi_app::modules::loans::Loan>, Brok
 }
 
 /// The loans module's account holds at least what it owes in each asset: the funded tranches of
-/// offers not yet open, what tranches were paid and not yet claimed, and the shares pledged by
-/// live loans; every title a live loan pledges carries the module's lien.
+/// offers not yet open, what tranches were paid and not yet claimed, the shares pledged by live
+/// loans and the shares of unsold collateral the tranches have not claimed; every title a live
+/// loan pledges carries the module's lien.
 pub fn loans_are_backed(app: &App) -> Result<(), Broken> {
     use computefi_app::modules::loans::{module_account, LoanState};
     use computefi_types::loan::Collateral;
@@ -344,6 +398,10 @@ pub fn loans_are_backed(app: &App) -> Result<(), Broken> {
             }
             let unclaimed = t.unclaimed().map_err(|e| format!("loan {}: {e}", loan.id))?;
             add(&mut owed, loan.terms.currency, unclaimed.0)?;
+        }
+        if let Some(shares) = loan.liquidation.as_ref().and_then(|l| l.recovery) {
+            let unclaimed: u128 = loan.tranches.iter().map(|t| t.shares_owed.0).sum();
+            add(&mut owed, shares, unclaimed)?;
         }
         match loan.terms.collateral {
             Collateral::Shares { asset, amount } if live => add(&mut owed, asset, amount.0)?,

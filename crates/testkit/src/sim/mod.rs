@@ -26,8 +26,9 @@
 //!   its holder count the holders listed.
 //! - [`Invariant::Escrow`]: the lease and delivery module accounts hold at least what open
 //!   orders, leases and contracts still owe, and each of them conserves its deposit; the loans
-//!   account holds funded tranches, unclaimed repayments and pledged shares, and the titles of
-//!   live loans carry its lien.
+//!   account holds funded tranches, unclaimed repayments, pledged shares and unclaimed shares of
+//!   unsold collateral, and the titles of live loans carry its lien; the auctions account holds
+//!   the highest bids and the lots of open auctions, and a liquidated loan's auction is settled.
 //! - [`Invariant::Income`]: no income pool promises (claimed + claimable) more than its net
 //!   deposits, and the revenue account holds what is deposited and unclaimed.
 //! - [`Invariant::Reservations`]: a title's reservations never exceed its verified capacity.
@@ -210,6 +211,9 @@ pub fn genesis(seed: u64) -> Genesis {
     // Loans lend in a dollar asset: the simulation counts its native asset as one, so that
     // funded accounts can lend.
     genesis.params.valuation.dollar_assets = vec![crate::fixtures::cfi()];
+    // Auctions of a few minutes, so liquidated loans' auctions settle within a run.
+    genesis.params.auctions.duration_ms = 300_000;
+    genesis.params.auctions.extension_ms = 60_000;
     genesis.oracle_feeds =
         [("btc_usd", 6), ("gpu_hour_usd", 6), ("network_difficulty", 0), ("btc_fees_sats", 0)]
             .into_iter()
@@ -399,6 +403,7 @@ impl Sim {
         check::reservation_counts_are_exact(app).map_err(|d| (Invariant::Reservations, d))?;
         check::pool_reserves(app, &self.donated).map_err(|d| (Invariant::PoolReserves, d))?;
         check::loans_are_backed(app).map_err(|d| (Invariant::Escrow, d))?;
+        check::auctions_are_backed(app).map_err(|d| (Invariant::Escrow, d))?;
         check::valuations_add_up(app).map_err(|d| (Invariant::Valuation, d))
     }
 }

@@ -86,6 +86,8 @@ const KINDS: &[(u32, Maker)] = &[
     (1, loans_prepay),
     (2, loans_claim),
     (1, loans_add_collateral),
+    (2, loans_liquidate),
+    (4, auctions_bid),
 ];
 
 /// GPU models the titles and orders name.
@@ -1163,7 +1165,9 @@ fn loans_prepay(g: &mut Gen) -> Made {
 }
 
 fn loans_claim(g: &mut Gen) -> Made {
-    let loan = loan_where(g, LoanState::Active).or_else(|| loan_where(g, LoanState::Repaid))?;
+    let loan = loan_where(g, LoanState::Active)
+        .or_else(|| loan_where(g, LoanState::Liquidated))
+        .or_else(|| loan_where(g, LoanState::Repaid))?;
     let index = g.rng.gen_range(0..loan.tranches.len());
     let lender = loan.tranches[index].lender;
     let who = g.signer_for(&lender);
@@ -1179,4 +1183,26 @@ fn loans_add_collateral(g: &mut Gen) -> Made {
     };
     let amount = Amount(g.amount(held));
     Some((who, Msg::Loans(LoansMsg::AddCollateral { loan: loan.id, amount })))
+}
+
+fn loans_liquidate(g: &mut Gen) -> Made {
+    let loan = loan_where(g, LoanState::Active)?;
+    let who = g.funded();
+    Some((who, Msg::Loans(LoansMsg::Liquidate { loan: loan.id })))
+}
+
+// ---- auctions ----
+
+fn auctions_bid(g: &mut Gen) -> Made {
+    use computefi_app::modules::auctions::AuctionState;
+    let world = g.world;
+    let open: Vec<_> =
+        world.auctions.iter().filter(|a| a.state == AuctionState::Open || g.chance(5)).collect();
+    let auction = (*g.pick(&open)?).clone();
+    // The least bid now, and sometimes less or a good deal more.
+    let least = computefi_app::modules::auctions::min_bid(&auction, 100).map_or(1, |a| a.0);
+    let amount =
+        if g.chance(10) { least.saturating_sub(1) } else { least.saturating_add(g.amount(least / 10 + 1)) };
+    let who = g.funded();
+    Some((who, Msg::Auctions(AuctionsMsg::Bid { auction: auction.id, amount: Amount(amount) })))
 }

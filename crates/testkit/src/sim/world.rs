@@ -53,6 +53,8 @@ pub(crate) struct World {
     pub tip_height: Option<u64>,
     /// Every loan ever offered.
     pub loans: Vec<computefi_app::modules::loans::Loan>,
+    /// Every auction ever started.
+    pub auctions: Vec<computefi_app::modules::auctions::Auction>,
 }
 
 fn read<T>(what: &str, r: Result<T, impl std::fmt::Display>) -> Result<T, Broken> {
@@ -99,6 +101,7 @@ impl World {
         let (orders, leases) = check::orders_and_leases(app)?;
         let tip = read("the latest tip", computefi_app::modules::oracle::state::latest_tip(&state))?;
         let loans = check::loans(app)?;
+        let auctions = check::auctions(app)?;
         Ok(World {
             height: chain.height(),
             time_ms: chain.time_ms(),
@@ -116,6 +119,7 @@ impl World {
             controllers,
             tip_height: tip.map(|t| t.height),
             loans,
+            auctions,
         })
     }
 

@@ -100,7 +100,16 @@ fn golden_roots_of_the_conformance_runs_are_unchanged_and_cover_every_module() {
     // Valuation joins the runs: titles valued from fresh feeds and marked stale by quiet ones,
     // share tokens' NAVs published.
     // Loans open on valued titles, are repaid and their tranches claimed.
-    for kind in ["loans.opened", "loans.repaid", "loans.claimed", "loans.closed"] {
+    // Loans in default are liquidated and their auctions bid on and settled.
+    for kind in [
+        "loans.opened",
+        "loans.repaid",
+        "loans.claimed",
+        "loans.closed",
+        "loans.liquidated",
+        "loans.liquidation_settled",
+        "auctions.bid",
+    ] {
         assert!(events.contains(kind), "no {kind} event in the conformance runs");
     }
     for kind in ["valuation.valued", "valuation.stale", "valuation.nav"] {

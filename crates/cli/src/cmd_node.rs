@@ -120,7 +120,8 @@ pub fn devnet_feeds(feeder: Address) -> Vec<computefi_app::modules::oracle::Feed
 /// The devnet's parameters: the defaults, except that simulated devices' reports count (a
 /// devnet is for demos; `init` keeps the default, which refuses them), and that the demo dollar
 /// the dev account issues (`DUSD`, a SIMULATED stablecoin: `computefi demo` creates it) counts as
-/// a dollar asset, so loans can lend it and NAVs count income held in it.
+/// a dollar asset, so loans can lend it and NAVs count income held in it; and an auction of
+/// liquidated collateral takes bids for 20 s, not a day.
 pub fn devnet_params(dev: Address) -> computefi_app::Params {
     let defaults = computefi_app::Params::default();
     computefi_app::Params {
@@ -136,6 +137,12 @@ pub fn devnet_params(dev: Address) -> computefi_app::Params {
         // gets `challenge_n` (256, milliseconds on a CPU), and a passed challenge here says
         // nothing about a GPU (docs/challenges.md).
         challenge_models: Vec::new(),
+        // A devnet's auctions end in seconds, so the demo and a reader can watch one settle.
+        auctions: computefi_app::params::AuctionsParams {
+            duration_ms: 20_000,
+            extension_ms: 5_000,
+            ..defaults.auctions.clone()
+        },
         ..defaults
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod amm;
 pub mod assets;
+pub mod auctions;
 pub mod bank;
 pub mod capacity;
 pub mod chain;
@@ -78,6 +79,11 @@ pub enum QueryCmd {
     Loans(loans::LoansQuery),
     /// What a loan has left to pay: its schedule (an offer's whole schedule at its blended rate).
     LoanSchedule(loans::LoanScheduleQuery),
+    /// An auction of liquidated collateral: lot, reserve, end, highest bid, state, and what a bid
+    /// must reach now.
+    Auction(auctions::AuctionQuery),
+    /// Auctions by id with their state, a page at a time.
+    Auctions(auctions::AuctionsQuery),
     /// A title's latest valuation: model value, value for lending, inputs and feeds.
     Value(valuation::ValueQuery),
     /// A share token's latest NAV, and with --history N its last N NAVs.
@@ -125,6 +131,8 @@ pub fn run(cmd: QueryCmd, format: Format) -> anyhow::Result<()> {
         QueryCmd::Loan(q) => q.get(),
         QueryCmd::Loans(q) => q.get(),
         QueryCmd::LoanSchedule(q) => q.get(),
+        QueryCmd::Auction(q) => q.get(),
+        QueryCmd::Auctions(q) => q.get(),
         QueryCmd::Value(q) => q.get(format),
         QueryCmd::Nav(q) => q.get(format),
         QueryCmd::Stress(q) => q.get(format),

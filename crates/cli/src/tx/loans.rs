@@ -1,5 +1,5 @@
 //! `tx loan …`: loans against a hardware title or shares of a title vault: offer, fund, cancel,
-//! repay, prepay, claim, add collateral (`docs/credit.md`).
+//! repay, prepay, claim, add collateral, liquidate (`docs/credit.md`).
 //!
 //! An offer's tranches are given as `--tranche LENDER:AMOUNT:RATE_BPS`, most senior first; the
 //! lender is an address or a key name of the keyring. A malformed tranche is refused when the
@@ -165,13 +165,23 @@ pub enum LoanCmd {
         #[command(flatten)]
         tx: TxArgs,
     },
-    /// Take what the loan has paid a tranche whose position token you hold.
+    /// Take what the loan has paid a tranche whose position token you hold (after a liquidation:
+    /// its recovery, and any shares of an unsold collateral owed to it).
     Claim {
         /// The loan.
         loan: u64,
         /// The tranche's index.
         #[arg(long)]
         tranche: u32,
+        /// Shared options.
+        #[command(flatten)]
+        tx: TxArgs,
+    },
+    /// Liquidate a loan in default (past its deadline plus the grace period, or a margin call not
+    /// cured in time; anyone may): its collateral goes to auction (`tx auction bid`).
+    Liquidate {
+        /// The loan.
+        loan: u64,
         /// Shared options.
         #[command(flatten)]
         tx: TxArgs,
@@ -188,6 +198,7 @@ pub fn build(cmd: LoanCmd) -> anyhow::Result<(TxArgs, BuildMsgs)> {
         LoanCmd::Prepay { loan, amount, tx } => (tx, LoansMsg::Prepay { loan, amount }),
         LoanCmd::Claim { loan, tranche, tx } => (tx, LoansMsg::Claim { loan, tranche }),
         LoanCmd::AddCollateral { loan, amount, tx } => (tx, LoansMsg::AddCollateral { loan, amount }),
+        LoanCmd::Liquidate { loan, tx } => (tx, LoansMsg::Liquidate { loan }),
     };
     Ok((tx, one(Msg::Loans(msg))))
 }
@@ -311,5 +322,14 @@ mod tests {
             build(&keyring(home.path())).unwrap(),
             vec![Msg::Loans(LoansMsg::Fund { loan: 4, tranche: 1 })]
         );
+    }
+
+    #[test]
+    fn liquidate_takes_the_loan_and_builds_its_message() {
+        let (args, build) = build(parse("liquidate 9 --from anyone").unwrap()).unwrap();
+        assert_eq!(args.from, "anyone");
+        let home = tempfile::tempdir().unwrap();
+        assert_eq!(build(&keyring(home.path())).unwrap(), vec![Msg::Loans(LoansMsg::Liquidate { loan: 9 })]);
+        assert!(parse("liquidate --from anyone").is_err(), "the loan is required");
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod amm;
 pub mod assets;
+pub mod auctions;
 pub mod bank;
 pub mod build;
 pub mod capacity;
@@ -63,9 +64,12 @@ pub enum TxCmd {
     /// Hashrate delivery contracts: offer, accept, cancel.
     #[command(subcommand)]
     Delivery(delivery::DeliveryCmd),
-    /// Loans against a title or vault shares: offer, fund, cancel, repay, prepay, claim.
+    /// Loans against a title or vault shares: offer, fund, cancel, repay, prepay, claim, liquidate.
     #[command(subcommand)]
     Loan(loans::LoanCmd),
+    /// Auctions of liquidated collateral: bid.
+    #[command(subcommand)]
+    Auction(auctions::AuctionCmd),
     /// Oracle feeds: a feeder's value, a Bitcoin tip.
     #[command(subcommand)]
     Oracle(oracle::OracleCmd),
@@ -87,6 +91,7 @@ pub fn run(home: &Option<PathBuf>, cmd: TxCmd, format: Format) -> anyhow::Result
         TxCmd::Lease(cmd) => lease::build(cmd)?,
         TxCmd::Delivery(cmd) => delivery::build(cmd)?,
         TxCmd::Loan(cmd) => loans::build(cmd)?,
+        TxCmd::Auction(cmd) => auctions::build(cmd)?,
         TxCmd::Oracle(cmd) => oracle::build(cmd)?,
     };
     let keyring = args.keyring.open(home)?;

@@ -1,6 +1,6 @@
-//! Loans on a real devnet through the CLI and the API: the routes with no loan, the CLI's check of
-//! `--tranche` before it asks any node, and an offer in an asset that is not one of the chain's
-//! dollar assets refused by name. (The devnet lists no dollar asset, so no loan can open on it.)
+//! Loans on a real devnet through the CLI and the API: the routes with no loan and no auction, the
+//! CLI's check of `--tranche` before it asks any node, and an offer in an asset that is not one of
+//! the chain's dollar assets refused by name. (The devnet lists no dollar asset, so no loan can open on it.)
 
 use super::support::*;
 use computefi_types::{AssetId, TitleId};
@@ -34,7 +34,7 @@ fn offer_args<'a>(title: &'a str, cfi: &'a str, tranche: &'a str) -> Vec<&'a str
 }
 
 #[test]
-fn loan_routes_answer_404_for_an_unknown_loan_and_an_offer_outside_the_dollar_assets_is_refused() {
+fn loan_and_auction_routes_answer_404_for_unknown_ids_and_an_offer_outside_the_dollar_assets_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path();
     let (title, cfi) = (TitleId::from_index(999_999).to_string(), AssetId::native().to_string());
@@ -54,8 +54,22 @@ fn loan_routes_answer_404_for_an_unknown_loan_and_an_offer_outside_the_dollar_as
         assert!(body["error"]["detail"].as_str().unwrap().contains("no loan 0"), "{body}");
     }
     assert_eq!(node.get("/loans/first").1["error"]["name"], "bad_path");
+    // No loan was liquidated, so no auction was ever started.
+    let auctions = get_ok(&node, "/auctions");
+    assert_eq!((&auctions["auctions"], &auctions["next_from"]), (&Value::Array(vec![]), &Value::Null));
+    let (status, body) = node.get("/auctions/0");
+    assert_eq!((status, &body["error"]["name"]), (404, &"not_found".into()), "{body}");
+    assert!(body["error"]["detail"].as_str().unwrap().contains("no auction 0"), "{body}");
+    assert_eq!(node.get("/auctions/first").1["error"]["name"], "bad_path");
+    let missing = cli(home, &["query", "auction", "0", "--node", &node.api]).unwrap_err();
+    assert!(missing.contains("no auction 0"), "{missing}");
+    assert_eq!(
+        cli(home, &["query", "auctions", "--node", &node.api]).unwrap()["auctions"],
+        Value::Array(vec![])
+    );
     let paths = get_ok(&node, "/openapi.json")["paths"].clone();
     assert!(paths["/loans/{id}/schedule"].is_object(), "the schedule is in the OpenAPI document");
+    assert!(paths["/auctions/{id}"].is_object(), "auctions are in the OpenAPI document");
     let missing = cli(home, &["query", "loan-schedule", "0", "--node", &node.api]).unwrap_err();
     assert!(missing.contains("no loan 0"), "{missing}");
 

@@ -1,6 +1,6 @@
 //! The spine on a real devnet through the CLI: `computefi demo`, then the queries a holder and an
-//! auditor would run, then the market checks of `market.rs` and the credit part's loan on the same
-//! run.
+//! auditor would run, then the market checks of `market.rs` and the credit part's loans on the same
+//! run: one repaid on schedule, one left to default, liquidated and its collateral auctioned.
 
 use super::support::*;
 use serde_json::Value;
@@ -42,7 +42,7 @@ fn the_demo_values_the_split_title_and_publishes_its_shares_nav(demo: &Value) {
 fn the_demo_lends_against_the_operators_shares_and_the_senior_lender_claims(node: &Node, demo: &Value) {
     let credit = &demo["credit"];
     let steps = credit["steps"].as_array().unwrap();
-    assert_eq!(steps.len(), 7, "the same steps whether or not a loan is made: {credit}");
+    assert_eq!(steps.len(), 16, "the same steps whether or not a loan is made: {credit}");
     assert!(credit["skipped"].is_null(), "the valuation is fresh, so the loan is made: {credit}");
     let opened = steps[4]["what"].as_str().unwrap();
     assert!(opened.contains("loan opened:") && opened.contains("DUSD to the borrower"), "{opened}");
@@ -73,8 +73,81 @@ fn the_demo_lends_against_the_operators_shares_and_the_senior_lender_claims(node
     assert_eq!(held, insured, "the fund holds what the one loan paid it: {fund}");
 }
 
+/// A decimal amount of the demo's output or of the node's answer.
+fn amount(value: &Value) -> u128 {
+    value.as_str().unwrap_or_else(|| panic!("{value} is not an amount")).parse().unwrap()
+}
+
+/// The credit part's default (`demo` is its JSON output): the second loan, never paid, liquidated
+/// by the outsider; its auction sold at least at the reserve; the price shared out whole by the
+/// waterfall; and the loan and the auction as the API and the CLI show them after.
+fn the_demo_liquidates_the_unpaid_loan_and_its_auction_pays_the_waterfall(
+    node: &Node,
+    home: &std::path::Path,
+    demo: &Value,
+) {
+    let default = &demo["credit"]["default"];
+    assert!(default["skipped"].is_null(), "the valuation is fresh, so the second loan is made: {default}");
+    let [reserve, price, fee, surplus, insurance, loss, claimed] =
+        ["reserve", "price", "fee", "surplus", "insurance", "loss", "claimed"].map(|k| amount(&default[k]));
+    let recoveries = default["recoveries"].as_array().unwrap();
+    assert_eq!(recoveries.len(), 2, "a senior and a junior tranche: {default}");
+    let recovered: u128 = recoveries.iter().map(|r| amount(&r["principal"]) + amount(&r["interest"])).sum();
+    assert!(price >= reserve && reserve > 0, "a sale reaches at least the reserve: {default}");
+    assert_eq!(fee, price * 200 / 10_000, "the liquidation fee is 2 % of the price: {default}");
+    assert_eq!(
+        price,
+        fee + (recovered - insurance) + surplus,
+        "the price is the fee, what the tranches got from it and the surplus: {default}"
+    );
+    // The loan asked 30 % of the shares' value for lending and the reserve is 50 % of it: the
+    // sale covers every tranche, and the rest goes back to the borrower.
+    assert_eq!((insurance, loss), (0, 0), "{default}");
+    assert!(surplus > 0, "{default}");
+    assert_eq!(
+        claimed,
+        amount(&recoveries[0]["principal"]) + amount(&recoveries[0]["interest"]),
+        "{default}"
+    );
+
+    let (loan, auction) = (default["loan"].as_str().unwrap(), default["auction"].as_str().unwrap());
+    let (status, record) = node.get(&format!("/loans/{loan}"));
+    assert_eq!(status, 200, "{record}");
+    assert_eq!(record["state"], "liquidated", "{record}");
+    let liquidation = &record["liquidation"];
+    assert_eq!(
+        (liquidation["settled"].as_bool(), liquidation["auction"].as_str()),
+        (Some(true), Some(auction))
+    );
+    assert_eq!(amount(&liquidation["proceeds"]), price, "{record}");
+    assert_eq!(liquidation["by"], default["liquidated_by"], "the outsider liquidated it: {record}");
+    for (t, r) in record["tranches"].as_array().unwrap().iter().zip(recoveries) {
+        assert_eq!(amount(&t["outstanding"]), 0, "{record}");
+        assert_eq!(
+            amount(&t["principal_paid"]),
+            amount(&t["amount"]),
+            "principal recovered in full: {record}"
+        );
+        assert_eq!((&t["interest_paid"], &t["written_off"]), (&r["interest"], &r["written_off"]), "{record}");
+    }
+    assert_eq!(amount(&record["tranches"][0]["claimed"]), claimed, "{record}");
+
+    let (status, sold) = node.get(&format!("/auctions/{auction}"));
+    assert_eq!(status, 200, "{sold}");
+    assert_eq!(
+        (&sold["state"], &sold["open"], &sold["min_bid"]),
+        (&"sold".into(), &false.into(), &Value::Null)
+    );
+    assert_eq!((&sold["reference"], &sold["high"]["bidder"]), (&loan.into(), &default["buyer"]), "{sold}");
+    assert_eq!((amount(&sold["high"]["amount"]), amount(&sold["reserve"])), (price, reserve), "{sold}");
+    let shown = cli(home, &["query", "auction", auction, "--node", &node.api]).unwrap();
+    assert_eq!(shown, sold, "the CLI shows what the API answers");
+    let listed = cli(home, &["query", "auctions", "--node", &node.api]).unwrap();
+    assert_eq!(listed["auctions"][0], serde_json::json!({ "id": auction, "state": "sold" }), "{listed}");
+}
+
 #[test]
-fn the_demo_walks_title_shares_kyc_income_pools_capacity_leases_and_a_loan_on_a_devnet() {
+fn the_demo_walks_title_shares_kyc_income_pools_capacity_leases_a_loan_and_a_default_on_a_devnet() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path();
     let (node, _) = Node::fresh_devnet(home, 1);
@@ -108,9 +181,9 @@ fn the_demo_walks_title_shares_kyc_income_pools_capacity_leases_and_a_loan_on_a_
     let holders = holders["holders"].as_array().unwrap();
     assert_eq!(
         holders.len(),
-        4,
-        "operator, investor, the shares' pool (which keeps some for ever) and the loans module (the shares \
-         pledged): {holders:?}"
+        5,
+        "operator, investor, the shares' pool (which keeps some for ever), the loans module (the shares \
+         pledged) and the renter (which bought the defaulted loan's shares at auction): {holders:?}"
     );
     let investor = cli(home, &["keys", "show", "demo-investor", "--keyring-backend", "test"]).unwrap();
     let investor = investor["address"].as_str().unwrap();
@@ -139,5 +212,6 @@ fn the_demo_walks_title_shares_kyc_income_pools_capacity_leases_and_a_loan_on_a_
         &node, &demo,
     );
     the_demo_lends_against_the_operators_shares_and_the_senior_lender_claims(&node, &demo);
+    the_demo_liquidates_the_unpaid_loan_and_its_auction_pays_the_waterfall(&node, home, &demo);
     node.terminate();
 }

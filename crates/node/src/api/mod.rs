@@ -47,6 +47,7 @@ use utoipa::OpenApi;
 
 mod amm;
 mod assets;
+mod auctions;
 mod bank;
 mod blocks;
 mod capacity;
@@ -191,6 +192,7 @@ const PARTS: &[Part] = &[
     Part { routes: delivery::routes, doc: delivery::Doc::openapi },
     Part { routes: valuation::routes, doc: valuation::Doc::openapi },
     Part { routes: loans::routes, doc: loans::Doc::openapi },
+    Part { routes: auctions::routes, doc: auctions::Doc::openapi },
 ];
 
 /// The node's API routes over `chain`, inside the guards of [`crate::refusal::guard`].
@@ -333,7 +335,8 @@ mod tests {
         get /contracts  get /contracts/{id}  get /titles/{id}/penalties
         get /titles/{id}/value  get /shares/{asset}/nav  get /stress
         get /stress/{scenario}/titles/{id}  get /stress/{scenario}/shares/{asset}
-        get /loans  get /loans/{id}  get /loans/{id}/schedule  get /insurance";
+        get /loans  get /loans/{id}  get /loans/{id}/schedule  get /insurance
+        get /auctions  get /auctions/{id}";
 
     #[test]
     fn the_openapi_document_lists_every_route_and_no_other() {

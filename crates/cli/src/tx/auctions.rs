@@ -9,9 +9,12 @@ use computefi_types::{Amount, AuctionsMsg, Msg};
 /// `tx auction …`.
 #[derive(Subcommand)]
 pub enum AuctionCmd {
-    /// Bid for an open auction's lot: at least the reserve, then at least the highest bid plus
-    /// the minimum increment (`query auction`); the bid is held in escrow and comes back when
-    /// outbid, and a bid close to the end moves the end on. You must be allowed to hold the lot.
+    /// Bid for an open auction's lot, at least its `min_bid` (`query auction`); the bid is held
+    /// in escrow and comes back when outbid.
+    ///
+    /// A first bid must reach the reserve, a later one the highest bid plus the minimum
+    /// increment; a bid close to the end moves the end on. The lot's transfer rules must let you
+    /// hold it.
     Bid {
         /// The auction.
         auction: u64,

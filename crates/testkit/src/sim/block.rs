@@ -19,6 +19,13 @@ impl Gen<'_> {
     pub fn block(&mut self) -> Vec<SignedTx> {
         let n = self.rng.gen_range(0..=TXS_PER_BLOCK_MAX);
         let mut txs: Vec<SignedTx> = (0..n).map(|_| self.transaction()).collect();
+        if self.chance(20) {
+            // A market feeder's round: every market feed in one transaction, as a feeder service
+            // posts them, so titles are valued from fresh feeds now and then (and loans offered).
+            let (who, round) = msgs::market_round(self);
+            let tx = self.sign(&who, round);
+            txs.push(tx);
+        }
         if txs.len() >= 2 && self.chance(10) {
             let (i, j) = (self.rng.gen_range(0..txs.len()), self.rng.gen_range(0..txs.len()));
             txs.swap(i, j); // an account's later nonce may now come first

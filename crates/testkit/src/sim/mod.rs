@@ -211,9 +211,6 @@ pub fn genesis(seed: u64) -> Genesis {
     // Loans lend in a dollar asset: the simulation counts its native asset as one, so that
     // funded accounts can lend.
     genesis.params.valuation.dollar_assets = vec![crate::fixtures::cfi()];
-    // Auctions of a few minutes, so liquidated loans' auctions settle within a run.
-    genesis.params.auctions.duration_ms = 300_000;
-    genesis.params.auctions.extension_ms = 60_000;
     genesis.oracle_feeds =
         [("btc_usd", 6), ("gpu_hour_usd", 6), ("network_difficulty", 0), ("btc_fees_sats", 0)]
             .into_iter()

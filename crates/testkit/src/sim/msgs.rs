@@ -87,7 +87,7 @@ const KINDS: &[(u32, Maker)] = &[
     (2, loans_claim),
     (1, loans_add_collateral),
     (2, loans_liquidate),
-    (4, auctions_bid),
+    (8, auctions_bid),
 ];
 
 /// GPU models the titles and orders name.
@@ -672,15 +672,28 @@ fn oracle_submit(g: &mut Gen) -> Made {
 
 /// A plausible market value by a feeder (BTC price, difficulty, fees, GPU-hour rate), as an
 /// honest feeder sends: the valuation values titles from these.
+/// A feeder's submission of every market feed, each at a random level.
+pub fn market_round(g: &mut Gen) -> (TestAccount, Vec<Msg>) {
+    let who = g.actors[g.rng.gen_range(0..3)].clone();
+    let round = (0..4).map(|i| market_feed(g, i)).collect();
+    (who, round)
+}
+
 fn oracle_market(g: &mut Gen) -> Made {
-    let (feed, value) = match g.rng.gen_range(0..4) {
+    let i = g.rng.gen_range(0..4);
+    let who = g.actors[g.rng.gen_range(0..3)].clone();
+    Some((who, market_feed(g, i)))
+}
+
+/// Market feed `i` (btc_usd, network_difficulty, btc_fees_sats, gpu_hour_usd) at a random level.
+fn market_feed(g: &mut Gen, i: u32) -> Msg {
+    let (feed, value) = match i {
         0 => ("btc_usd", g.rng.gen_range(20_000..=150_000u128) * 1_000_000),
         1 => ("network_difficulty", g.rng.gen_range(50_000..=150_000u128) * 1_000_000_000),
         2 => ("btc_fees_sats", g.rng.gen_range(0..=100_000_000u128)),
         _ => ("gpu_hour_usd", g.rng.gen_range(300_000..=5_000_000u128)),
     };
-    let who = g.actors[g.rng.gen_range(0..3)].clone();
-    Some((who, Msg::Oracle(OracleMsg::Submit { feed: feed.into(), value: Amount(value) })))
+    Msg::Oracle(OracleMsg::Submit { feed: feed.into(), value: Amount(value) })
 }
 
 /// A `btc_tip` report by a feeder: a recent mainnet header at its height (so shares on it count
@@ -1092,7 +1105,13 @@ fn loans_offer(g: &mut Gen) -> Made {
             Collateral::Shares { asset: v.asset, amount }
         }
         None => {
-            Collateral::Title(title_where(g, |t| t.status == TitleStatus::Active && t.lien.is_none())?.id)
+            // Mostly a title valued from fresh feeds, as a borrower would pick; now and then any.
+            let fresh = &world.fresh_values;
+            let valued = g.chance(90);
+            let fits = |t: &Title| {
+                t.status == TitleStatus::Active && t.lien.is_none() && (!valued || fresh.contains(&t.id))
+            };
+            Collateral::Title(title_where(g, fits)?.id)
         }
     };
     let borrower = match collateral {
@@ -1125,7 +1144,7 @@ fn loans_offer(g: &mut Gen) -> Made {
         grace_s: g.rng.gen_range(0..=grace_max),
         origination_fee: Amount(principal / g.rng.gen_range(20..=200)),
         exit_fee: Amount(g.rng.gen_range(0..=1_000)),
-        expires_ms: world.time_ms.saturating_add(g.rng.gen_range(0..=600_000)),
+        expires_ms: world.time_ms.saturating_add(g.rng.gen_range(0..=86_400_000)),
         tranches,
     };
     Some((who, Msg::Loans(LoansMsg::Offer { terms: Box::new(terms) })))

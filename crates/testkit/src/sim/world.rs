@@ -55,6 +55,8 @@ pub(crate) struct World {
     pub loans: Vec<computefi_app::modules::loans::Loan>,
     /// Every auction ever started.
     pub auctions: Vec<computefi_app::modules::auctions::Auction>,
+    /// Titles whose latest valuation is fresh (not stale): what a loan can be offered against.
+    pub fresh_values: std::collections::BTreeSet<TitleId>,
 }
 
 fn read<T>(what: &str, r: Result<T, impl std::fmt::Display>) -> Result<T, Broken> {
@@ -85,7 +87,11 @@ impl World {
         let titles = read("titles", app.titles())?;
         let mut challenges = Vec::new();
         let mut reports = BTreeMap::new();
+        let mut fresh_values = std::collections::BTreeSet::new();
         for t in &titles {
+            if read("a valuation", app.title_value(&t.id))?.is_some_and(|v| v.stale.is_none()) {
+                fresh_values.insert(t.id);
+            }
             if t.spec.class == TitleClass::GpuServer {
                 challenges.extend(read("a challenge", app.open_challenge(&t.id))?);
             }
@@ -120,6 +126,7 @@ impl World {
             tip_height: tip.map(|t| t.height),
             loans,
             auctions,
+            fresh_values,
         })
     }
 

@@ -10,7 +10,9 @@
 //! order → bid → accept lease streamed from escrow to the title and closed. Last, credit
 //! ([`credit`]): the operator borrows demo dollars against some of its shares, sized from the
 //! published valuation, from a senior and a junior lender, pays an instalment, and the senior
-//! lender claims what it was paid.
+//! lender claims what it was paid; a second loan on more of its shares goes unpaid, is
+//! liquidated, its shares auctioned and the price shared out by the waterfall
+//! (`credit.default` in the summary).
 //!
 //! The spine prints the same number of steps on a fast or a slow devnet: the feed step says
 //! whether the feed was fresh or the dev account fed it, and the valuation's steps say why

@@ -121,7 +121,7 @@ pub fn devnet_feeds(feeder: Address) -> Vec<computefi_app::modules::oracle::Feed
 /// devnet is for demos; `init` keeps the default, which refuses them), and that the demo dollar
 /// the dev account issues (`DUSD`, a SIMULATED stablecoin: `computefi demo` creates it) counts as
 /// a dollar asset, so loans can lend it and NAVs count income held in it; and an auction of
-/// liquidated collateral takes bids for 20 s, not a day.
+/// liquidated collateral takes bids for 10 s, not a day.
 pub fn devnet_params(dev: Address) -> computefi_app::Params {
     let defaults = computefi_app::Params::default();
     computefi_app::Params {
@@ -139,8 +139,8 @@ pub fn devnet_params(dev: Address) -> computefi_app::Params {
         challenge_models: Vec::new(),
         // A devnet's auctions end in seconds, so the demo and a reader can watch one settle.
         auctions: computefi_app::params::AuctionsParams {
-            duration_ms: 20_000,
-            extension_ms: 5_000,
+            duration_ms: 10_000,
+            extension_ms: 3_000,
             ..defaults.auctions.clone()
         },
         ..defaults

@@ -13,9 +13,8 @@ use crate::refusal::{ApiError, ApiPath as Path, ApiQuery as Query};
 use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
-use computefi_app::modules::auctions::{min_bid, Auction, AuctionState, AuctionsRead};
-use computefi_app::state::Committed;
-use computefi_app::{App, AppError, ExecError};
+use computefi_app::modules::auctions::{min_bid, Auction, AuctionState};
+use computefi_app::{App, ExecError};
 use serde_json::{json, Value};
 use utoipa::OpenApi;
 
@@ -28,11 +27,6 @@ pub(super) fn routes() -> Router<AppState> {
 #[openapi(paths(auctions, auction))]
 pub(super) struct Doc;
 
-/// The auction `id` of the last committed block, through the module's read trait.
-fn read_auction(app: &App, id: u64) -> Result<Option<Auction>, AppError> {
-    Ok(AuctionsRead::auction(&Committed(app.store()), id)?)
-}
-
 /// Auctions by id with their state, in any state, a page at a time (`?from=ID&limit=N`, at most
 /// 100).
 #[utoipa::path(get, path = "/auctions", params(("from" = Option<String>, Query, description = "first auction id (default 0)"),
@@ -41,7 +35,7 @@ fn read_auction(app: &App, id: u64) -> Result<Option<Auction>, AppError> {
 async fn auctions(State(s): State<AppState>, Query(q): Query<PageQuery>) -> ApiResult {
     let app = s.chain.app();
     page_by_id(&q, "auctions", |id| {
-        Ok(read_auction(app, id)?.map(|a| json!({ "id": a.id.to_string(), "state": a.state })))
+        Ok(app.auction(id)?.map(|a| json!({ "id": a.id.to_string(), "state": a.state })))
     })
 }
 
@@ -53,7 +47,7 @@ async fn auctions(State(s): State<AppState>, Query(q): Query<PageQuery>) -> ApiR
         (status = 404, description = "Unknown")))]
 async fn auction(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult {
     let app = s.chain.app();
-    let read = |app: &App, id: &u64| read_auction(app, *id);
+    let read = |app: &App, id: &u64| app.auction(*id);
     let (_, auction) = require(app, "auction id", &id, read, |id| format!("no auction {id}"))?;
     to_json(&with_min_bid(&auction, app.last().time_ms, app.params().auctions.min_increment_bps)?)
 }

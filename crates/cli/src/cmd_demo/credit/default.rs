@@ -6,7 +6,7 @@
 //! reserve of `params.loans.reserve_bps` of their last value for lending → the claim issuer
 //! grants the renter the KYC the shares' rules ask of a holder and mints it the DUSD it lacks →
 //! the renter bids what the auction asks (`min_bid` of `GET /auctions/{id}`) → the auction ends
-//! (20 s on a devnet) and settles at the end of the next block: the shares to the renter, the
+//! (10 s on a devnet) and settles at the end of the next block: the shares to the renter, the
 //! price down the waterfall (the liquidation fee, the principals senior first, the interest, the
 //! surplus to the operator; the insurance fund and then a write-off for any shortfall) → the
 //! investor claims its senior tranche's recovery.

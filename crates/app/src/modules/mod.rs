@@ -1,6 +1,6 @@
 //! The ledger's modules, in the order a transaction meets them: auth, bank, assets, identity,
 //! compliance, registry, shares, revenue, device, oracle, amm, capacity, lease, delivery, then
-//! valuation (no messages: it works at the end of blocks), then loans. Each has the same files: `mod.rs` (what it is, its invariants,
+//! valuation (no messages: it works at the end of blocks), then loans and auctions. Each has the same files: `mod.rs` (what it is, its invariants,
 //! and its [`Component`]: genesis and end-of-block work), `state.rs` (its keys, used only inside
 //! the module, and read/write extension traits), `exec.rs` (its message handlers), `query.rs`
 //! (what the API lists) where it has listings, and `event.rs` (its typed events) where it emits

@@ -3,8 +3,9 @@
 //! over a 365-day year), with grace, health checks against the valuation and liquidation
 //! (`docs/credit.md`). [`math`] is the schedule arithmetic, pure and deterministic (`computefi
 //! loan schedule` runs it offline); [`exec`] offers, funds, opens, repays and closes loans;
-//! [`health`] measures each active loan's LTV every epoch and calls those above the margin.
-//! Liquidation auctions and the insurance fund come next.
+//! [`health`] measures each active loan's LTV every epoch and calls those above the margin;
+//! [`liquidation`] sends a defaulted loan's collateral to auction (`auctions`) and shares out
+//! what it fetched by the waterfall, with the insurance fund covering a shortfall first.
 //!
 //! # Invariants
 //! - Integer arithmetic only; every division rounds in the lenders' favour for what a borrower
@@ -12,7 +13,8 @@
 //! - Every loop is bounded by a named limit; bad input and overflow are errors, never panics.
 //! - Pledged collateral never moves: a title carries the module's lien (so it cannot be
 //!   transferred, split, redeemed, retired or pledged again), pledged shares sit in the
-//!   module's account; both come back only when the offer is cancelled or the loan repaid.
+//!   module's account; both come back only when the offer is cancelled or the loan repaid, and
+//!   leave otherwise only to a liquidation's auction.
 //! - Every unit in the module's account is a funded tranche of an offer not yet open, a payment
 //!   not yet claimed by its tranche's holder, or pledged shares; the insurance fund's account
 //!   ([`insurance_account`]) holds its share of every interest payment.

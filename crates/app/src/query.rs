@@ -207,7 +207,7 @@ impl App {
         &self,
         value_of: impl Fn(&Collateral) -> Option<(u128, u128)>,
     ) -> Result<Vec<valuation::stress::LoanHealth>, AppError> {
-        use crate::modules::loans::{exec::ltv_of, LoanState, LoansRead};
+        use crate::modules::loans::{collateral::ltv_of, LoanState, LoansRead};
         let state = Committed(self.store());
         let margin = self.params().loans.margin_ltv_bps;
         let count = state.loan_count()?.min(LIST_ENTRIES_MAX as u64);

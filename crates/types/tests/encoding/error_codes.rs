@@ -167,6 +167,11 @@ const PINNED: &[(u32, &str)] = &[
     (9106, "collateral_unavailable"),
     (9107, "tranche_nothing_to_claim"),
     (9108, "not_borrower"),
+    (9109, "loan_not_in_default"),
+    (9200, "unknown_auction"),
+    (9201, "auction_closed"),
+    (9202, "bid_too_low"),
+    (9203, "auctions_full"),
 ];
 
 fn declared() -> BTreeMap<u32, &'static str> {

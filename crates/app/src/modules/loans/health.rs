@@ -5,8 +5,8 @@
 //! `cure_period_ms` to come back under the margin (repaid down); one that does is cured. A loan
 //! whose valuation is stale keeps its state: nothing is decided from old data.
 
+use super::collateral::ltv_bps;
 use super::event::LoansEvent;
-use super::exec::ltv_bps;
 use super::state::{LoanState, LoansRead, LoansWrite, Walk, WALK_KEY};
 use crate::modules::context::TxContext;
 use crate::modules::registry::RegistryRead;

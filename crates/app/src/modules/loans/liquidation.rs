@@ -8,10 +8,13 @@
 //! same waterfall, valued at the auction's reserve (a title is first split into
 //! [`RECOVERY_SHARES`] shares).
 
+use super::collateral::{collateral_value, ltv_bps};
 use super::event::LoansEvent;
-use super::exec::{collateral_value, ltv_bps, math_err, overflow, require_state};
 use super::math;
-use super::state::{insurance_account, module_account, Liquidation, Loan, LoanState, LoansRead, LoansWrite};
+use super::state::{
+    insurance_account, math_err, module_account, overflow, require_state, Liquidation, Loan, LoanState,
+    LoansRead, LoansWrite,
+};
 use crate::modules::assets::AssetsRead;
 use crate::modules::auctions;
 use crate::modules::bank::{self, BankRead, BankWrite};

@@ -21,6 +21,7 @@
 //! - A loan opens only with every tranche funded, before its expiry, and a principal at most the
 //!   collateral's value for lending × the class's maximum LTV (`params.loans`).
 
+pub mod collateral;
 pub mod event;
 pub mod exec;
 pub mod health;

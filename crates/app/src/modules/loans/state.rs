@@ -1,6 +1,6 @@
 //! Keys, records and typed access of `loans`.
 
-use crate::state::{ExecError, StateRead, StateWrite};
+use crate::state::{refuse, ExecError, StateRead, StateWrite};
 use borsh::{BorshDeserialize, BorshSerialize};
 use computefi_types::loan::Collateral;
 use computefi_types::{Address, Amount, AssetId, ErrorCode, LoanTerms, TxError};
@@ -246,3 +246,24 @@ pub(super) trait LoansWrite: StateWrite + Sized {
     }
 }
 impl<T: StateWrite + Sized> LoansWrite for T {}
+
+/// Refuses a loan that is not in state `wanted` (`loan_state`).
+pub(super) fn require_state(loan: &Loan, wanted: LoanState) -> Result<(), ExecError> {
+    if loan.state != wanted {
+        return Err(refuse(
+            ErrorCode::LoanState,
+            format!("loan {} is {:?}, not {wanted:?}", loan.id, loan.state),
+        ));
+    }
+    Ok(())
+}
+
+/// `amount_overflow` for a figure named `what`.
+pub(super) fn overflow(what: &str) -> ExecError {
+    refuse(ErrorCode::AmountOverflow, format!("{what} overflows"))
+}
+
+/// A failure of the schedule arithmetic as a refusal (`bad_loan_terms`).
+pub(super) fn math_err(e: super::math::LoanMathError) -> ExecError {
+    refuse(ErrorCode::BadLoanTerms, e.to_string())
+}

@@ -201,6 +201,27 @@ fn a_late_payment_pays_the_grace_rate_on_the_instalment_for_the_time_past_its_de
 }
 
 #[test]
+fn anyone_may_pay_an_instalment_and_it_reaches_the_loan_never_an_account_the_payer_names() {
+    let (mut chain, title) = setup();
+    let t = terms(&chain, title, RateModel::Simple);
+    let loan = offer(&mut chain, t);
+    fund_all(&mut chain, loan);
+    let opened = chain.app().loan(loan).unwrap().unwrap();
+    let (interest, principal, _) =
+        computefi_app::modules::loans::exec::instalment(&opened, opened.deadline_ms).unwrap();
+    let borrower_before = balance(&chain, &operator().address);
+    let carol_before = balance(&chain, &carol().address);
+    let held_before = balance(&chain, &module_account());
+    run(&mut chain, &carol(), Msg::Loans(LoansMsg::Repay { loan })).expect("a third party pays");
+    assert_eq!(carol_before - balance(&chain, &carol().address), interest + principal, "the payer pays");
+    assert_eq!(balance(&chain, &operator().address), borrower_before, "the borrower pays nothing");
+    let insured = interest / 10;
+    assert_eq!(balance(&chain, &module_account()) - held_before, interest - insured + principal);
+    assert_eq!(chain.app().loan(loan).unwrap().unwrap().balance.0, 50_000 * USD - principal);
+    refused(&mut chain, &carol(), Msg::Loans(LoansMsg::Repay { loan: loan + 1 }), ErrorCode::UnknownLoan);
+}
+
+#[test]
 fn a_prepayment_lowers_the_balance_and_leaves_the_deadline_where_it_was() {
     let (mut chain, title) = setup();
     let t = terms(&chain, title, RateModel::Simple);
@@ -250,6 +271,12 @@ fn bad_offers_and_moves_of_pledged_collateral_are_refused_and_change_nothing() {
     let big = LoanTerms { principal: Amount(500_000 * USD), tranches: too_much, ..base.clone() };
     refused(&mut chain, &operator(), offer_msg(big), ErrorCode::LtvTooHigh);
     refused(&mut chain, &carol(), offer_msg(base.clone()), ErrorCode::CollateralUnavailable);
+    // A title verified but not active (no capacity proof yet) secures nothing.
+    let serials: Vec<String> = (0..8).map(|i| format!("GPU-V{i}")).collect();
+    let idle = register(&mut chain, gpu_title("MI300X", &serials));
+    verify(&mut chain, idle, "audit");
+    let not_active = LoanTerms { collateral: Collateral::Title(idle), ..base.clone() };
+    refused(&mut chain, &operator(), offer_msg(not_active), ErrorCode::CollateralUnavailable);
 
     let loan = offer(&mut chain, base.clone());
     refused(&mut chain, &operator(), offer_msg(base.clone()), ErrorCode::CollateralUnavailable);

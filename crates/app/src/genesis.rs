@@ -57,6 +57,12 @@ pub struct Genesis {
     /// Oracle feeds and their feeders.
     #[serde(default)]
     pub oracle_feeds: Vec<crate::modules::oracle::state::FeedConfig>,
+    /// Accounts that post reports of the dollar unit's reserves and their yield.
+    #[serde(default)]
+    pub reserve_attestors: Vec<Address>,
+    /// Accounts that mint the dollar unit for payments received off the ledger.
+    #[serde(default)]
+    pub reserve_minters: Vec<Address>,
 }
 
 /// Key of the parameters.
@@ -99,8 +105,11 @@ impl Genesis {
                 ));
             }
         }
-        if self.claim_issuers.len() > GENESIS_VALIDATORS_MAX || self.auditors.len() > GENESIS_VALIDATORS_MAX {
-            return Err(format!("claim_issuers and auditors: at most {GENESIS_VALIDATORS_MAX} each"));
+        let roles = [&self.claim_issuers, &self.auditors, &self.reserve_attestors, &self.reserve_minters];
+        if roles.iter().any(|r| r.len() > GENESIS_VALIDATORS_MAX) {
+            return Err(format!(
+                "claim_issuers, auditors, reserve_attestors and reserve_minters: at most {GENESIS_VALIDATORS_MAX} each"
+            ));
         }
         let mut names = BTreeSet::new();
         for feed in &self.oracle_feeds {
@@ -111,6 +120,9 @@ impl Genesis {
         }
         self.params.valuation.validate()?;
         self.params.auctions.validate()?;
+        if self.params.vault.decimals_offset > 18 {
+            return Err(format!("params.vault.decimals_offset is {}, above 18", self.params.vault.decimals_offset));
+        }
         let loans = &self.params.loans;
         for (name, bps) in [
             ("insurance_share_bps", loans.insurance_share_bps),

@@ -67,6 +67,44 @@ pub struct Params {
     pub loans: LoansParams,
     /// How auctions of liquidated collateral run (`docs/credit.md`).
     pub auctions: AuctionsParams,
+    /// What the dollar unit's reserves must show (`docs/dollar.md`).
+    pub reserve: ReserveParams,
+    /// How yield vaults count shares (`docs/dollar.md`).
+    pub vault: VaultParams,
+}
+
+/// The reserve module's parameters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(default)]
+pub struct ReserveParams {
+    /// Age of the latest reserve report (block time less its `as_of_ms`) past which nothing is
+    /// minted, ms.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub report_max_age_ms: u64,
+}
+
+impl Default for ReserveParams {
+    fn default() -> Self {
+        ReserveParams { report_max_age_ms: 3 * computefi_types::time::DAY_MS }
+    }
+}
+
+/// The vault module's parameters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(default)]
+pub struct VaultParams {
+    /// The decimals offset of the virtual shares and assets (ERC-4626, OpenZeppelin): a vault
+    /// counts `10^offset` shares and one unit of assets it does not hold, so a donation to an
+    /// empty vault cannot take a later depositor's money. At most 18.
+    pub decimals_offset: u8,
+}
+
+impl Default for VaultParams {
+    fn default() -> Self {
+        VaultParams { decimals_offset: 6 }
+    }
 }
 
 /// The auctions module's parameters.
@@ -202,7 +240,7 @@ impl Default for ValuationParams {
             gpu_opex_micro_usd_hour: Amount(350_000),
             gpu_utilisation_default_bps: 7_000,
             haircuts: crate::modules::valuation::math::LendingHaircuts::default(),
-            dollar_assets: Vec::new(),
+            dollar_assets: vec![crate::modules::reserve::dollar_asset()],
         }
     }
 }
@@ -307,6 +345,8 @@ impl Default for Params {
             valuation: ValuationParams::default(),
             loans: LoansParams::default(),
             auctions: AuctionsParams::default(),
+            reserve: ReserveParams::default(),
+            vault: VaultParams::default(),
         }
     }
 }

@@ -249,6 +249,8 @@ fn end_to_end(
                 balances: g.balances,
                 claim_issuers: vec![],
                 auditors: vec![],
+                reserve_attestors: vec![],
+                reserve_minters: vec![],
                 oracle_feeds: vec![],
                 genesis_time_ms: crate::cmd_node::now_ms_for_bench(),
                 params: Params::default(),

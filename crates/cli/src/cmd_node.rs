@@ -35,6 +35,12 @@ pub struct InitArgs {
     /// Approve an auditor (may verify and appraise hardware titles); repeatable.
     #[arg(long = "auditor", value_name = "ADDRESS")]
     auditors: Vec<Address>,
+    /// Appoint a reserve attestor (posts reports of the dollar unit's reserves); repeatable.
+    #[arg(long = "reserve-attestor", value_name = "ADDRESS")]
+    reserve_attestors: Vec<Address>,
+    /// Appoint a reserve minter (mints the dollar unit for payments received); repeatable.
+    #[arg(long = "reserve-minter", value_name = "ADDRESS")]
+    reserve_minters: Vec<Address>,
     /// Shared options.
     #[command(flatten)]
     ports: PortArgs,
@@ -126,7 +132,10 @@ pub fn devnet_params(dev: Address) -> computefi_app::Params {
     let defaults = computefi_app::Params::default();
     computefi_app::Params {
         valuation: computefi_app::params::ValuationParams {
-            dollar_assets: vec![computefi_types::AssetId::derive(&dev, DEMO_DOLLAR_SYMBOL)],
+            dollar_assets: vec![
+                computefi_app::modules::reserve::dollar_asset(),
+                computefi_types::AssetId::derive(&dev, DEMO_DOLLAR_SYMBOL),
+            ],
             ..defaults.valuation.clone()
         },
         allow_simulated_devices: true,
@@ -162,6 +171,8 @@ pub fn init(home: &Option<PathBuf>, args: InitArgs, format: Format) -> anyhow::R
             balances,
             claim_issuers: args.claim_issuers,
             auditors: args.auditors,
+            reserve_attestors: args.reserve_attestors,
+            reserve_minters: args.reserve_minters,
             oracle_feeds: Vec::new(),
             genesis_time_ms: now_ms(),
             params: computefi_app::Params::default(),
@@ -259,6 +270,8 @@ pub fn devnet(home: &Option<PathBuf>, args: DevnetArgs, format: Format) -> anyho
                 // the whole pipeline alone (see `computefi demo`).
                 claim_issuers: vec![dev.address],
                 auditors: vec![dev.address],
+                reserve_attestors: vec![dev.address],
+                reserve_minters: vec![dev.address],
                 oracle_feeds: devnet_feeds(dev.address),
                 genesis_time_ms: now_ms(),
                 params: devnet_params(dev.address),

@@ -135,6 +135,8 @@ pub fn run(_home: &Option<PathBuf>, args: TestnetArgs, format: Format) -> anyhow
             // As on a devnet, the dev account plays every attestor role.
             claim_issuers: vec![dev],
             auditors: vec![dev],
+            reserve_attestors: vec![dev],
+            reserve_minters: vec![dev],
             oracle_feeds: crate::cmd_node::devnet_feeds(dev),
             genesis_time_ms: now_ms(),
             params: crate::cmd_node::devnet_params(dev),

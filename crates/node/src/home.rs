@@ -171,6 +171,10 @@ pub struct GenesisOptions {
     pub claim_issuers: Vec<computefi_types::Address>,
     /// Accounts approved to verify and appraise titles.
     pub auditors: Vec<computefi_types::Address>,
+    /// Accounts that post reports of the dollar unit's reserves.
+    pub reserve_attestors: Vec<computefi_types::Address>,
+    /// Accounts that mint the dollar unit for payments received.
+    pub reserve_minters: Vec<computefi_types::Address>,
     /// Oracle feeds.
     pub oracle_feeds: Vec<computefi_app::modules::oracle::FeedConfig>,
     /// Genesis time in ms.
@@ -191,6 +195,8 @@ impl GenesisOptions {
             claim_issuers: self.claim_issuers,
             auditors: self.auditors,
             oracle_feeds: self.oracle_feeds,
+            reserve_attestors: self.reserve_attestors,
+            reserve_minters: self.reserve_minters,
         };
         genesis.validate().map_err(|e| anyhow::anyhow!("invalid genesis: {e}"))?;
         Ok(genesis)
@@ -331,6 +337,8 @@ mod tests {
             balances: vec![],
             claim_issuers: vec![],
             auditors: vec![],
+            reserve_attestors: vec![],
+            reserve_minters: vec![],
             oracle_feeds: vec![],
             genesis_time_ms: 1,
             params: Params::default(),

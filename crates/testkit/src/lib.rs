@@ -42,6 +42,21 @@ pub fn auditor() -> TestAccount {
     TestAccount::named(AUDITOR)
 }
 
+/// Name of the reserve attestor of the default genesis.
+pub const ATTESTOR: &str = "attestor";
+/// Name of the reserve minter of the default genesis.
+pub const MINTER: &str = "minter";
+
+/// The default genesis's reserve attestor: posts reports of the dollar unit's reserves.
+pub fn attestor() -> TestAccount {
+    TestAccount::named(ATTESTOR)
+}
+
+/// The default genesis's reserve minter: mints the dollar unit for payments received.
+pub fn minter() -> TestAccount {
+    TestAccount::named(MINTER)
+}
+
 /// A deterministic test key: the same name gives the same key in every run.
 #[derive(Clone)]
 pub struct TestAccount {
@@ -146,7 +161,7 @@ impl TestChain {
             balances: names
                 .iter()
                 .copied()
-                .chain([ISSUER, AUDITOR])
+                .chain([ISSUER, AUDITOR, ATTESTOR, MINTER])
                 .map(|n| GenesisBalance { address: TestAccount::named(n).address, amount: GENESIS_BALANCE })
                 .collect(),
             validators: vec![GenesisValidator {
@@ -156,6 +171,8 @@ impl TestChain {
             }],
             claim_issuers: vec![issuer().address],
             auditors: vec![auditor().address],
+            reserve_attestors: vec![attestor().address],
+            reserve_minters: vec![minter().address],
             ..Genesis::default()
         }
     }

@@ -2,7 +2,7 @@
 //! reused or renumbered. Ranges: 1–999 transaction envelope (20–39 of them: refusals of the HTTP
 //! API itself and the CLI's own failures), 1000s `bank`, 2000s `assets`, 3000s `identity` and
 //! 3100s `compliance`, 4000s `registry`, 5000s `shares`, 6000s `revenue`, 7000s `device`, 7100s `oracle`,
-//! 8000s `amm`, 8100s `capacity`, 8200s `lease`, 8300s `delivery`, 9000s `valuation`, 9100s `loans`, 9200s `auctions`.
+//! 8000s `amm`, 8100s `capacity`, 8200s `lease`, 8300s `delivery`, 9000s `valuation`, 9100s `loans`, 9200s `auctions`, 9300s `reserve`, 9400s `vault`.
 //! The message of each code says the cause and what to do; [`TxError::detail`] adds the values
 //! involved. A message that states a limit of this crate quotes its constant (from [`crate::limits`])
 //! rather than repeating the number.
@@ -599,6 +599,48 @@ error_codes! {
         /// The ledger runs the most auctions it may at once.
         #[error("too many auctions: the ledger runs the most auctions it may at once; liquidate again once one has settled")]
         AuctionsFull = 9203 => "auctions_full",
+        /// The sender is not a reserve attestor.
+        #[error("not a reserve attestor: only the chain's reserve attestors post reserve reports and yield; sign with an attestor's key")]
+        NotAttestor = 9300 => "not_attestor",
+        /// A reserve report or reference that does not hold together.
+        #[error("bad reserve report: ids, custodians and references take 1 to 64 bytes, a report 1 to 32 holdings summing to its total, counted no later than the block, with an id not used before; fix the field named in the detail")]
+        BadReserveReport = 9301 => "bad_reserve_report",
+        /// Minting would take the supply above the attested reserves.
+        #[error("reserves exceeded: the dollar supply would exceed the latest attested reserves; wait for a new reserve report or mint less")]
+        ReservesExceeded = 9302 => "reserves_exceeded",
+        /// The latest reserve report is too old to mint against.
+        #[error("reserve report stale: the latest reserve report is older than params.reserve.report_max_age_ms, so nothing is minted; an attestor must post a new report (burning still works)")]
+        ReserveStale = 9303 => "reserve_stale",
+        /// The sender is not a reserve minter.
+        #[error("not a reserve minter: only the chain's reserve minters mint dollars for payments received; sign with a minter's key")]
+        NotMinter = 9304 => "not_minter",
+        /// No such yield vault.
+        #[error("unknown vault: no yield vault has this id; list them with `computefi query vaults`")]
+        UnknownVault = 9400 => "unknown_vault",
+        /// Vault terms that do not hold together.
+        #[error("bad vault terms: the asset must be a dollar asset, the window above zero, the symbol valid, at least one request per account and the policy's bounds within range; fix the field named in the detail")]
+        BadVaultTerms = 9401 => "bad_vault_terms",
+        /// A deposit above the vault's cap.
+        #[error("deposit cap exceeded: the vault takes no more assets than its deposit cap; deposit less or wait for redemptions")]
+        DepositCapExceeded = 9402 => "deposit_cap_exceeded",
+        /// A redemption request below the vault's minimum.
+        #[error("redemption below the minimum: a request must ask at least the vault's redeem_min shares; ask more")]
+        RedeemBelowMinimum = 9403 => "redeem_below_minimum",
+        /// The account has the most requests it may have waiting.
+        #[error("too many redemption requests: the account has as many requests waiting as the vault allows; wait for them to be served or cancel one")]
+        TooManyRequests = 9404 => "too_many_requests",
+        /// No request's window has come.
+        #[error("window not reached: no waiting request's window has begun yet; service the queue after the window start shown by `computefi query vault`")]
+        WindowNotReached = 9405 => "window_not_reached",
+        /// Not the request's owner, or the request is no longer waiting.
+        #[error("not your request: only the account that made a waiting redemption request may cancel it, before its window")]
+        NotRequestOwner = 9406 => "not_request_owner",
+        /// An allocation outside the vault's lending policy.
+        #[error("outside the lending policy: the loan or tranche breaks the vault's policy (per loan, per borrower, rate, LTV, class or green); check the policy with `computefi query vault`")]
+        OutsidePolicy = 9407 => "outside_policy",
+        /// Only the vault's manager may do this.
+        #[error("not the vault manager: only the account that created the vault sets its policy and allocates its funds")]
+        NotVaultManager = 9408 => "not_vault_manager",
     }
 }
 

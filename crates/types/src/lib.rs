@@ -27,10 +27,12 @@ pub mod limits;
 pub mod loan;
 pub mod msg;
 pub mod private_file;
+pub mod reserve;
 pub mod serde_str;
 pub mod time;
 pub mod title;
 pub mod tx;
+pub mod vault;
 
 pub use address::{Address, AddressKind, AssetId, PublicKey, TitleId};
 pub use amount::{mul_div_floor, Amount};
@@ -41,6 +43,6 @@ pub use hash::{sha256, Hash};
 pub use msg::{
     AmmMsg, AssetsMsg, AuctionsMsg, BankMsg, CapacityMsg, CapacityWindow, ComplianceMsg, DeliveryMsg,
     DeviceMsg, IdentityMsg, LeaseMsg, LoanTerms, LoansMsg, Msg, OperatingCosts, OracleMsg, Output,
-    RegistryMsg, RevenueMsg, RevenueTarget, SharesMsg,
+    RegistryMsg, ReserveMsg, RevenueMsg, RevenueTarget, SharesMsg, VaultMsg, VaultTerms,
 };
 pub use tx::{Receipt, SignedTx, Tx, TxStatus};

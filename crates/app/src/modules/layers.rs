@@ -15,7 +15,7 @@ pub const LAYERS: &[(u8, &str, &[&str])] = &[
     (1, "titles", &["registry", "shares", "revenue", "oracle"]),
     (2, "devices", &["device"]),
     (3, "market", &["amm", "capacity", "lease", "delivery"]),
-    (4, "finance", &["valuation", "auctions", "loans"]),
+    (4, "finance", &["valuation", "auctions", "loans", "reserve", "vault"]),
 ];
 
 /// The layer of module `name`, or `None` when it is not a module.

@@ -30,9 +30,11 @@ pub mod lease;
 pub mod loans;
 pub mod oracle;
 pub mod registry;
+pub mod reserve;
 pub mod revenue;
 pub mod shares;
 pub mod valuation;
+pub mod vault;
 
 pub use context::{Component, Handler, ReadHooks, TxContext, TxHooks, WriteHooks};
 
@@ -57,6 +59,8 @@ impl Handler for Msg {
             Msg::Delivery(m) => m.check_stateless(ctx),
             Msg::Loans(m) => m.check_stateless(ctx),
             Msg::Auctions(m) => m.check_stateless(ctx),
+            Msg::Reserve(m) => m.check_stateless(ctx),
+            Msg::Vault(m) => m.check_stateless(ctx),
         }
     }
 
@@ -84,6 +88,8 @@ impl Handler for Msg {
             Msg::Delivery(m) => m.execute(state, ctx),
             Msg::Loans(m) => m.execute(state, ctx),
             Msg::Auctions(m) => m.execute(state, ctx),
+            Msg::Reserve(m) => m.execute(state, ctx),
+            Msg::Vault(m) => m.execute(state, ctx),
         }
     }
 }
@@ -109,6 +115,8 @@ pub const COMPONENTS: &[&dyn Component] = &[
     &valuation::ValuationModule,
     &loans::LoansModule,
     &auctions::AuctionsModule,
+    &reserve::ReserveModule,
+    &vault::VaultModule,
 ];
 
 /// Writes every module's part of `genesis`, in the order of [`COMPONENTS`]: claim issuers

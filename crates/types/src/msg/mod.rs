@@ -25,8 +25,10 @@ mod lease;
 mod loans;
 mod oracle;
 mod registry;
+mod reserve;
 mod revenue;
 mod shares;
+mod vault;
 
 pub use amm::AmmMsg;
 pub use assets::AssetsMsg;
@@ -41,8 +43,10 @@ pub use lease::LeaseMsg;
 pub use loans::{LoanTerms, LoansMsg};
 pub use oracle::OracleMsg;
 pub use registry::RegistryMsg;
+pub use reserve::ReserveMsg;
 pub use revenue::{OperatingCosts, RevenueMsg, RevenueTarget};
 pub use shares::SharesMsg;
+pub use vault::{VaultMsg, VaultTerms};
 
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
@@ -81,6 +85,10 @@ pub enum Msg {
     Loans(LoansMsg),
     /// English auctions of liquidated collateral.
     Auctions(AuctionsMsg),
+    /// The dollar unit, minted and burned against attested reserves.
+    Reserve(ReserveMsg),
+    /// Yield vaults of a dollar asset that lend against hardware.
+    Vault(VaultMsg),
 }
 
 impl Msg {
@@ -102,6 +110,8 @@ impl Msg {
             Msg::Delivery(_) => "delivery",
             Msg::Loans(_) => "loans",
             Msg::Auctions(_) => "auctions",
+            Msg::Reserve(_) => "reserve",
+            Msg::Vault(_) => "vault",
         }
     }
 }

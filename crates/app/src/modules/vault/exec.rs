@@ -1,0 +1,15 @@
+//! Handlers of `vault`.
+
+use crate::modules::context::{Handler, TxContext};
+use crate::state::{ExecError, Overlay};
+use computefi_types::{Event, VaultMsg, TxError};
+
+impl Handler for VaultMsg {
+    fn check_stateless(&self, _ctx: &TxContext) -> Result<(), TxError> {
+        Ok(())
+    }
+
+    fn execute(&self, _state: &mut Overlay<'_>, _ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
+        Err(ExecError::invariant("the vault module's messages are being built".into()))
+    }
+}

@@ -121,7 +121,10 @@ impl Genesis {
         self.params.valuation.validate()?;
         self.params.auctions.validate()?;
         if self.params.vault.decimals_offset > 18 {
-            return Err(format!("params.vault.decimals_offset is {}, above 18", self.params.vault.decimals_offset));
+            return Err(format!(
+                "params.vault.decimals_offset is {}, above 18",
+                self.params.vault.decimals_offset
+            ));
         }
         let loans = &self.params.loans;
         for (name, bps) in [

@@ -2,7 +2,7 @@
 
 use crate::modules::context::{Handler, TxContext};
 use crate::state::{ExecError, Overlay};
-use computefi_types::{Event, VaultMsg, TxError};
+use computefi_types::{Event, TxError, VaultMsg};
 
 impl Handler for VaultMsg {
     fn check_stateless(&self, _ctx: &TxContext) -> Result<(), TxError> {

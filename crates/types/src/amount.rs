@@ -37,6 +37,16 @@ pub fn mul_div_floor(a: u128, b: u128, d: u128) -> Option<u128> {
     u128::try_from(product.checked_div(ethnum::U256::from(d))?).ok()
 }
 
+/// `ceil(a · b / d)` through a 256-bit product: [`mul_div_floor`] rounded up, for what is owed
+/// to the protocol; `None` when `d` is zero or the quotient needs more than 128 bits.
+pub fn mul_div_ceil(a: u128, b: u128, d: u128) -> Option<u128> {
+    let product = ethnum::U256::from(a).checked_mul(ethnum::U256::from(b))?;
+    let d = ethnum::U256::from(d);
+    let quotient = product.checked_div(d)?;
+    let up = if product.checked_rem(d)? == ethnum::U256::ZERO { quotient } else { quotient.checked_add(ethnum::U256::ONE)? };
+    u128::try_from(up).ok()
+}
+
 impl fmt::Display for Amount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)

@@ -35,7 +35,7 @@ pub mod tx;
 pub mod vault;
 
 pub use address::{Address, AddressKind, AssetId, PublicKey, TitleId};
-pub use amount::{mul_div_floor, Amount};
+pub use amount::{mul_div_ceil, mul_div_floor, Amount};
 pub use block::{Block, Header};
 pub use error::{ErrorCode, TxError};
 pub use event::Event;

@@ -53,6 +53,28 @@ pub trait AssetsWrite: StateWrite + AssetsRead {
         self.put(info_key(&info.id), info);
     }
 
+    /// Brings `amount` of `asset` into existence in `account`: raises the supply (within its
+    /// maximum) and credits the balance by as much, so the supply stays the sum of the balances.
+    /// Returns the supply after. For a module issuing its own tokens (a vault's shares); the
+    /// `mint` message checks the transfer rules first.
+    fn mint_to(&mut self, account: &Address, asset: &AssetId, amount: Amount) -> Result<Amount, ExecError> {
+        let mut info = self.require_asset(asset)?;
+        let supply = info.supply.checked_add(amount).ok_or_else(|| {
+            TxError::new(ErrorCode::AmountOverflow, format!("supply {} + {amount} of {asset}", info.supply))
+        })?;
+        if info.max_supply.is_some_and(|max| supply > max) {
+            return Err(TxError::new(
+                ErrorCode::MaxSupplyExceeded,
+                format!("supply {} + {amount} of {asset} > max supply {:?}", info.supply, info.max_supply),
+            )
+            .into());
+        }
+        info.supply = supply;
+        self.put_asset(&info);
+        crate::modules::bank::BankWrite::credit(self, account, asset, amount)?;
+        Ok(supply)
+    }
+
     /// Takes `amount` of `asset` out of existence from `account`: debits the balance and lowers
     /// the supply by as much, so the supply stays the sum of the balances. Returns the supply
     /// after. Every burn on the ledger (an issuer's burn, redeemed capacity, liquidity shares,

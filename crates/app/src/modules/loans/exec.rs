@@ -15,7 +15,7 @@ use crate::modules::registry::{RegistryRead, RegistryWrite};
 use crate::state::{refuse, ExecError, Overlay, StateWrite};
 use computefi_types::loan::{Collateral, TRANCHES_MAX};
 use computefi_types::title::{TitleClass, TitleStatus};
-use computefi_types::{Amount, AssetId, ErrorCode, Event, LoanTerms, LoansMsg, TxError};
+use computefi_types::{Address, Amount, AssetId, ErrorCode, Event, LoanTerms, LoansMsg, TxError};
 
 fn bad_terms(detail: String) -> TxError {
     TxError::new(ErrorCode::BadLoanTerms, detail)
@@ -89,11 +89,11 @@ impl Handler for LoansMsg {
     fn execute(&self, state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
         match self {
             LoansMsg::Offer { terms } => offer(state, ctx, terms),
-            LoansMsg::Fund { loan, tranche } => fund(state, ctx, *loan, *tranche),
+            LoansMsg::Fund { loan, tranche } => fund(state, ctx, &ctx.sender, *loan, *tranche),
             LoansMsg::Cancel { loan } => cancel(state, ctx, *loan),
             LoansMsg::Repay { loan } => repay(state, ctx, *loan),
             LoansMsg::Prepay { loan, amount } => prepay(state, ctx, *loan, *amount),
-            LoansMsg::Claim { loan, tranche } => claim(state, ctx, *loan, *tranche),
+            LoansMsg::Claim { loan, tranche } => claim(state, &ctx.sender, *loan, *tranche),
             LoansMsg::AddCollateral { loan, amount } => add_collateral(state, ctx, *loan, *amount),
             LoansMsg::Liquidate { loan } => super::liquidation::liquidate(state, ctx, *loan),
         }
@@ -158,7 +158,16 @@ fn offer(state: &mut Overlay<'_>, ctx: &TxContext, terms: &LoanTerms) -> Result<
     Ok(vec![LoansEvent::Offered { loan: id, borrower: ctx.sender, principal: terms.principal }.into()])
 }
 
-fn fund(state: &mut Overlay<'_>, ctx: &TxContext, id: u64, index: u32) -> Result<Vec<Event>, ExecError> {
+/// `lender` funds tranche `index` of offer `id` from its balance (the `fund` message, whose
+/// sender is the lender; a vault module funding from its account); the loan opens with the last
+/// tranche.
+pub fn fund(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    lender: &Address,
+    id: u64,
+    index: u32,
+) -> Result<Vec<Event>, ExecError> {
     let mut loan = state.require_loan(id)?;
     require_state(&loan, LoanState::Offered)?;
     if ctx.time_ms > loan.terms.expires_ms {
@@ -169,14 +178,13 @@ fn fund(state: &mut Overlay<'_>, ctx: &TxContext, id: u64, index: u32) -> Result
     }
     let currency = loan.terms.currency;
     let tranche =
-        loan.tranches.get_mut(index as usize).filter(|t| !t.funded && t.lender == ctx.sender).ok_or_else(
-            || refuse(ErrorCode::BadTranche, format!("loan {id} tranche {index} for {}", ctx.sender)),
+        loan.tranches.get_mut(index as usize).filter(|t| !t.funded && t.lender == *lender).ok_or_else(
+            || refuse(ErrorCode::BadTranche, format!("loan {id} tranche {index} for {}", *lender)),
         )?;
-    state.transfer(&ctx.sender, &module_account(), &currency, tranche.amount)?;
+    state.transfer(lender, &module_account(), &currency, tranche.amount)?;
     tranche.funded = true;
     let mut events: Vec<Event> =
-        vec![LoansEvent::Funded { loan: id, tranche: index, lender: ctx.sender, amount: tranche.amount }
-            .into()];
+        vec![LoansEvent::Funded { loan: id, tranche: index, lender: *lender, amount: tranche.amount }.into()];
     if loan.tranches.iter().all(|t| t.funded) {
         events.extend(open(state, ctx, &mut loan)?);
     }
@@ -420,7 +428,14 @@ fn prepay(
     Ok(events)
 }
 
-fn claim(state: &mut Overlay<'_>, ctx: &TxContext, id: u64, index: u32) -> Result<Vec<Event>, ExecError> {
+/// The holder of tranche `index`'s position token takes what loan `id` paid it (the `claim`
+/// message, whose sender is the holder; a vault module collecting into its account).
+pub fn claim(
+    state: &mut Overlay<'_>,
+    holder: &Address,
+    id: u64,
+    index: u32,
+) -> Result<Vec<Event>, ExecError> {
     let mut loan = state.require_loan(id)?;
     let currency = loan.terms.currency;
     let recovery = loan.liquidation.as_ref().and_then(|l| l.recovery);
@@ -429,7 +444,7 @@ fn claim(state: &mut Overlay<'_>, ctx: &TxContext, id: u64, index: u32) -> Resul
         .get_mut(index as usize)
         .ok_or_else(|| refuse(ErrorCode::BadTranche, format!("loan {id} has no tranche {index}")))?;
     let holds = match tranche.token {
-        Some(token) => state.balance(&ctx.sender, &token)? >= Amount(1),
+        Some(token) => state.balance(holder, &token)? >= Amount(1),
         None => false,
     };
     let unclaimed = tranche.unclaimed()?;
@@ -439,23 +454,24 @@ fn claim(state: &mut Overlay<'_>, ctx: &TxContext, id: u64, index: u32) -> Resul
             ErrorCode::TrancheNothingToClaim,
             format!(
                 "loan {id} tranche {index}: {} holds its token: {holds}, unclaimed {unclaimed} and {shares} shares",
-                ctx.sender
+                *holder
             ),
         ));
     }
     tranche.claimed = tranche.claimed.checked_add(unclaimed).ok_or_else(|| overflow("claimed"))?;
     if !unclaimed.is_zero() {
-        state.transfer(&module_account(), &ctx.sender, &currency, unclaimed)?;
+        state.transfer(&module_account(), holder, &currency, unclaimed)?;
     }
     if !shares.is_zero() {
         let asset = recovery
             .ok_or_else(|| ExecError::invariant(format!("loan {id}: shares owed with no recovery token")))?;
         tranche.shares_owed = Amount::ZERO;
-        state.transfer(&module_account(), &ctx.sender, &asset, shares)?;
+        state.transfer(&module_account(), holder, &asset, shares)?;
     }
     state.put_loan(&loan);
-    Ok(vec![LoansEvent::Claimed { loan: id, tranche: index, holder: ctx.sender, amount: unclaimed, shares }
-        .into()])
+    Ok(vec![
+        LoansEvent::Claimed { loan: id, tranche: index, holder: *holder, amount: unclaimed, shares }.into()
+    ])
 }
 
 fn add_collateral(

@@ -88,6 +88,7 @@ mod tests {
             limit!(loans::math::WATERFALL_CLAIMS_MAX),
             limit!(auctions::exec::AUCTIONS_OPEN_MAX),
             limit!(auctions::exec::AUCTIONS_SETTLED_PER_BLOCK_MAX),
+            limit!(reserve::state::REPORTS_KEPT),
         ];
         for (name, value) in &limits {
             assert_eq!(

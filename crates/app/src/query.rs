@@ -137,6 +137,15 @@ impl App {
         Ok(crate::modules::auctions::AuctionsRead::auction_count(&Committed(self.store()))?)
     }
 
+    /// Proof of reserve: the dollar unit's supply, the latest attested reserves, their age at the
+    /// last block's time and ratio, and up to `max` reports, latest first (at most
+    /// `reserve::state::REPORTS_KEPT`).
+    pub fn reserve(&self, max: u64) -> Result<crate::modules::reserve::ReserveView, AppError> {
+        let max_age_ms = self.params().reserve.report_max_age_ms;
+        let state = Committed(self.store());
+        Ok(crate::modules::reserve::reserve_view(&state, self.last().time_ms, max_age_ms, max)?)
+    }
+
     /// How many loans were ever offered (their ids are `0 .. count`).
     pub fn loan_count(&self) -> Result<u64, AppError> {
         Ok(crate::modules::loans::LoansRead::loan_count(&Committed(self.store()))?)

@@ -14,6 +14,7 @@ pub mod identity;
 pub mod lease;
 pub mod loans;
 pub mod registry;
+pub mod reserve;
 pub mod revenue;
 pub mod shares;
 pub mod valuation;
@@ -90,6 +91,9 @@ pub enum QueryCmd {
     Nav(valuation::NavQuery),
     /// A title or share token under a stress scenario (halving, btc-50, difficulty+30, rental-40, custom).
     Stress(valuation::StressQuery),
+    /// Proof of reserve of the dollar unit: supply, attested reserves, their age and ratio, and
+    /// the reports kept, latest first.
+    Reserve(reserve::ReserveQuery),
     /// A proof of a state key's value at a height; save it with `-o json > proof.json` and check
     /// it offline with `computefi verify proof --file proof.json`.
     Proof(chain::StateProofQuery),
@@ -136,6 +140,7 @@ pub fn run(cmd: QueryCmd, format: Format) -> anyhow::Result<()> {
         QueryCmd::Value(q) => q.get(format),
         QueryCmd::Nav(q) => q.get(format),
         QueryCmd::Stress(q) => q.get(format),
+        QueryCmd::Reserve(q) => q.get(),
         QueryCmd::Proof(q) => q.get(),
     }?;
     print(format, &value);

@@ -17,6 +17,7 @@ pub mod lease;
 pub mod loans;
 pub mod oracle;
 pub mod registry;
+pub mod reserve;
 pub mod revenue;
 pub mod shares;
 pub mod sign;
@@ -73,6 +74,12 @@ pub enum TxCmd {
     /// Oracle feeds: a feeder's value, a Bitcoin tip.
     #[command(subcommand)]
     Oracle(oracle::OracleCmd),
+    /// The dollar unit: mint for a payment received (reserve minters), burn for a payout.
+    #[command(subcommand)]
+    Dollar(reserve::DollarCmd),
+    /// The dollar's reserves: attest a report, mint a period's yield (reserve attestors).
+    #[command(subcommand)]
+    Reserve(reserve::ReserveCmd),
 }
 
 /// Runs a transaction command.
@@ -93,6 +100,8 @@ pub fn run(home: &Option<PathBuf>, cmd: TxCmd, format: Format) -> anyhow::Result
         TxCmd::Loan(cmd) => loans::build(cmd)?,
         TxCmd::Auction(cmd) => auctions::build(cmd)?,
         TxCmd::Oracle(cmd) => oracle::build(cmd)?,
+        TxCmd::Dollar(cmd) => reserve::build_dollar(cmd)?,
+        TxCmd::Reserve(cmd) => reserve::build(cmd)?,
     };
     let keyring = args.keyring.open(home)?;
     let msgs = build(&keyring)?;

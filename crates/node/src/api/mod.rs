@@ -60,6 +60,7 @@ mod loans;
 mod node;
 mod oracle;
 mod registry;
+mod reserve;
 mod revenue;
 mod shares;
 mod txs;
@@ -193,6 +194,7 @@ const PARTS: &[Part] = &[
     Part { routes: valuation::routes, doc: valuation::Doc::openapi },
     Part { routes: loans::routes, doc: loans::Doc::openapi },
     Part { routes: auctions::routes, doc: auctions::Doc::openapi },
+    Part { routes: reserve::routes, doc: reserve::Doc::openapi },
 ];
 
 /// The node's API routes over `chain`, inside the guards of [`crate::refusal::guard`].
@@ -336,7 +338,8 @@ mod tests {
         get /titles/{id}/value  get /shares/{asset}/nav  get /stress
         get /stress/{scenario}/titles/{id}  get /stress/{scenario}/shares/{asset}
         get /loans  get /loans/{id}  get /loans/{id}/schedule  get /insurance
-        get /auctions  get /auctions/{id}";
+        get /auctions  get /auctions/{id}
+        get /reserve";
 
     #[test]
     fn the_openapi_document_lists_every_route_and_no_other() {

@@ -9,6 +9,7 @@ mod live;
 mod loans;
 mod market;
 mod reports;
+mod reserve;
 mod shares;
 mod sim;
 mod spine;

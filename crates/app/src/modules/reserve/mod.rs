@@ -1,12 +1,30 @@
 //! `reserve`: the dollar unit (`CUSD`, 6 decimals), minted and burned only by this module
 //! against reserves that the chain's reserve attestors report (`docs/dollar.md`).
 //!
+//! Reserve attestors (a role of the genesis file) post reports of what a custodian holds (cash,
+//! T-bills); reserve minters (another role) mint dollars for payments received off the ledger;
+//! any holder burns dollars to be paid out; attestors mint the reserves' yield of a period to a
+//! module's account (the yield vault).
+//!
 //! # Invariants
-//! - The dollar unit's supply never exceeds the latest attested reserves: a mint or a yield that
-//!   would is refused, and so is any mint once the latest report is older than
-//!   `params.reserve.report_max_age_ms` (burning always works).
+//! - The dollar unit's supply never exceeds the latest attested reserves after a mint or a
+//!   yield: one that would is refused, and so is any mint or yield once the latest report is
+//!   older than `params.reserve.report_max_age_ms` (burning always works). A report showing
+//!   less than the supply is still recorded (it is what the custodian holds); it stops minting.
+//! - The supply is always `minted − burned + yield` of [`state::ReserveTotals`], and only this
+//!   module changes it.
+//! - A report id is used once; a report counts holdings no later than its block and no earlier
+//!   than the latest report; its holdings sum exactly to its total. The latest
+//!   [`state::REPORTS_KEPT`] reports are kept.
+//! - Yield periods do not overlap, and yield goes only to a module's account.
 
+pub mod event;
 pub mod exec;
+pub mod query;
+pub mod state;
+
+pub use query::{reserve_view, ReserveView};
+pub use state::{AttestedReport, ReserveRead, ReserveTotals};
 
 use computefi_types::{Address, AssetId};
 
@@ -25,7 +43,8 @@ pub fn dollar_asset() -> AssetId {
     AssetId::derive(&module_account(), DOLLAR_SYMBOL)
 }
 
-/// `reserve` as a component of the wiring table: it creates the dollar unit at genesis.
+/// `reserve` as a component of the wiring table: at genesis it creates the dollar unit and
+/// records the genesis file's reserve attestors and minters.
 pub struct ReserveModule;
 
 impl crate::modules::context::Component for ReserveModule {
@@ -40,9 +59,16 @@ impl crate::modules::context::Component for ReserveModule {
     fn init_genesis(
         &self,
         state: &mut crate::state::Overlay<'_>,
-        _genesis: &crate::genesis::Genesis,
+        genesis: &crate::genesis::Genesis,
     ) -> Result<(), crate::state::ExecError> {
+        use self::state::ReserveWrite;
         use crate::modules::assets::{AssetInfo, AssetsWrite};
+        for attestor in &genesis.reserve_attestors {
+            state.add_attestor(attestor);
+        }
+        for minter in &genesis.reserve_minters {
+            state.add_minter(minter);
+        }
         state.put_asset(&AssetInfo {
             id: dollar_asset(),
             issuer: module_account(),

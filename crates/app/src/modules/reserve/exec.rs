@@ -251,9 +251,10 @@ fn burn(
     amount: Amount,
     payout_ref: &str,
 ) -> Result<Vec<Event>, ExecError> {
+    // The balance first: a burn above it is refused as such, before any total moves.
+    let supply = state.burn_from(&ctx.sender, &dollar_asset(), amount)?;
     let mut totals = state.reserve_totals()?;
     totals.burned = totals.burned.checked_add(amount).ok_or_else(|| overflow("burned"))?;
-    let supply = state.burn_from(&ctx.sender, &dollar_asset(), amount)?;
     state.put_totals(&totals);
     Ok(vec![
         ReserveEvent::Burned { from: ctx.sender, amount, payout_ref: payout_ref.to_string(), supply }.into()

@@ -88,6 +88,13 @@ mod tests {
             limit!(loans::math::WATERFALL_CLAIMS_MAX),
             limit!(auctions::exec::AUCTIONS_OPEN_MAX),
             limit!(auctions::exec::AUCTIONS_SETTLED_PER_BLOCK_MAX),
+            limit!(vault::state::POSITIONS_MAX),
+            limit!(vault::state::QUEUE_MAX),
+            limit!(vault::state::SERVED_PER_TX_MAX),
+            limit!(vault::exec::WINDOW_MS_MAX),
+            limit!(vault::exec::NAME_BYTES_MAX),
+            limit!(vault::exec::REQUESTS_PER_ACCOUNT_MAX),
+            limit!(vault::math::DECIMALS_OFFSET_MAX),
             limit!(reserve::state::REPORTS_KEPT),
         ];
         for (name, value) in &limits {

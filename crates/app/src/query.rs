@@ -151,6 +151,35 @@ impl App {
         Ok(crate::modules::loans::LoansRead::loan_count(&Committed(self.store()))?)
     }
 
+    /// A yield vault, if it exists.
+    pub fn vault_record(&self, id: u64) -> Result<Option<crate::modules::vault::Vault>, AppError> {
+        Ok(crate::modules::vault::VaultRead::vault_record(&Committed(self.store()), id)?)
+    }
+
+    /// How many yield vaults were ever created (their ids are `0 .. count`).
+    pub fn vault_count(&self) -> Result<u64, AppError> {
+        Ok(crate::modules::vault::VaultRead::vault_count(&Committed(self.store()))?)
+    }
+
+    /// A yield vault's NAV both ways at the last block's time, if the vault exists.
+    pub fn vault_nav(&self, id: u64) -> Result<Option<crate::modules::vault::Nav>, AppError> {
+        let state = Committed(self.store());
+        let Some(vault) = crate::modules::vault::VaultRead::vault_record(&state, id)? else {
+            return Ok(None);
+        };
+        let share = self.params().loans.insurance_share_bps;
+        Ok(Some(crate::modules::vault::nav_at(&state, self.last().time_ms, share, &vault)?))
+    }
+
+    /// A waiting redemption request of a vault, if it exists.
+    pub fn vault_request(
+        &self,
+        vault: u64,
+        request: u64,
+    ) -> Result<Option<crate::modules::vault::Request>, AppError> {
+        Ok(crate::modules::vault::VaultRead::request(&Committed(self.store()), vault, request)?)
+    }
+
     /// A share token's latest NAV.
     pub fn nav(&self, shares: &AssetId) -> Result<Option<valuation::NavRecord>, AppError> {
         Ok(Committed(self.store()).nav(shares)?)

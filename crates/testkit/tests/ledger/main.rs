@@ -15,6 +15,7 @@ mod sim;
 mod spine;
 mod status;
 mod valuation;
+mod vault;
 
 use computefi_testkit::fixtures::{alice, bob, carol, cfi, issue};
 use computefi_testkit::{msgs, refused_tx, TestAccount, TestChain, FEE, GENESIS_BALANCE};
@@ -513,7 +514,10 @@ proptest! {
             // Nonces were counted for rejected transactions too: re-sync with the chain.
             let sum = |asset: &AssetId| -> u128 {
                 let mut holders: Vec<_> = people.iter().map(|p| p.address).collect();
-                holders.extend([computefi_testkit::issuer().address, computefi_testkit::auditor().address]);
+                holders.extend(
+                    [computefi_testkit::issuer(), computefi_testkit::auditor(), computefi_testkit::attestor(), computefi_testkit::minter()]
+                        .map(|a| a.address),
+                );
                 holders.push(computefi_app::modules::bank::fee_collector());
                 holders.iter().map(|h| chain.balance(h, asset).0).sum()
             };

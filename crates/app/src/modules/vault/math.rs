@@ -192,15 +192,18 @@ mod tests {
         // The victim loses 0.0025 USD of 10,000; the attacker loses half its donation.
         assert_eq!(victim_out, 9_999_997_500);
         assert!(victim_in - victim_out <= victim_in / 10u128.pow(6), "within the offset's precision");
-        assert!(attacker_out < attacker_in + donation / 2 + 1, "the donor loses: {attacker_out}");
+        assert!(attacker_out < attacker_in + donation * 51 / 100, "the donor loses half: {attacker_out}");
     }
 
     #[test]
-    fn without_the_offset_the_same_donation_takes_the_victims_deposit() {
+    fn without_the_offset_the_same_donation_takes_a_third_of_the_victims_deposit() {
         let mut v = Ledger::new(0);
         v.deposit(1);
         v.book.assets += 10_000 * USD;
-        assert_eq!(v.deposit(10_000 * USD), 0, "the victim's deposit buys no share at all");
+        let victim = v.deposit(10_000 * USD);
+        assert_eq!(victim, 1, "one share for 10,000 USD: 10^10 · 2 / (10^10 + 2), rounded down");
+        let out = v.book.preview_redeem(victim).unwrap();
+        assert!(out < 10_000 * USD * 7 / 10, "the victim keeps about two thirds: {out}");
     }
 
     #[test]

@@ -19,6 +19,13 @@ impl Gen<'_> {
     pub fn block(&mut self) -> Vec<SignedTx> {
         let n = self.rng.gen_range(0..=TXS_PER_BLOCK_MAX);
         let mut txs: Vec<SignedTx> = (0..n).map(|_| self.transaction()).collect();
+        if self.chance(50) {
+            // A device agent answers an open capacity challenge, as a running agent does.
+            if let Some((who, answer)) = msgs::challenge_answer(self) {
+                let tx = self.sign(&who, vec![answer]);
+                txs.push(tx);
+            }
+        }
         if self.chance(20) {
             // A market feeder's round: every market feed in one transaction, as a feeder service
             // posts them, so titles are valued from fresh feeds now and then (and loans offered).

@@ -318,6 +318,90 @@ pub fn valuations_add_up(app: &App) -> Result<(), Broken> {
     Ok(())
 }
 
+/// The dollar unit's supply is what the reserve module minted less what it burned plus the
+/// yield it minted.
+pub fn dollar_supply_adds_up(app: &App) -> Result<(), Broken> {
+    let view = read("the reserve", app.reserve(1))?;
+    let supply = read("the dollar unit", app.asset(&view.asset))?.map(|a| a.supply).unwrap_or_default();
+    let counted = view.minted.0.checked_add(view.yield_minted.0).and_then(|x| x.checked_sub(view.burned.0));
+    if counted != Some(supply.0) || view.supply != supply {
+        return Err(format!(
+            "the dollar supply is {supply}, but minted {} + yield {} − burned {} (view {})",
+            view.minted, view.yield_minted, view.burned, view.supply
+        ));
+    }
+    Ok(())
+}
+
+/// Every yield vault (their ids run from 0).
+pub fn vaults(app: &App) -> Result<Vec<computefi_app::modules::vault::Vault>, Broken> {
+    let count = read("the vault count", app.vault_count())?;
+    let mut vaults = Vec::new();
+    for id in 0..count {
+        vaults.push(
+            read("a vault", app.vault_record(id))?
+                .ok_or_else(|| format!("vault {id} of {count} is missing"))?,
+        );
+    }
+    Ok(vaults)
+}
+
+/// Every yield vault adds up: its conservative NAV is its deposits plus its income less its
+/// withdrawals and losses (counting what its tranches were paid and not yet collected, and the
+/// principal of ended loans not yet counted as lost); its account holds at least its idle funds
+/// and exactly the shares of its waiting requests; its share supply is at least those.
+pub fn vaults_add_up(app: &App) -> Result<(), Broken> {
+    use computefi_app::modules::loans::LoanState;
+    for v in vaults(app)? {
+        let nav = read("a vault's NAV", app.vault_nav(v.id))?
+            .ok_or_else(|| format!("vault {} has no NAV", v.id))?;
+        let (mut pending_interest, mut pending_losses) = (0u128, 0u128);
+        for p in &v.positions {
+            let loan = read("a loan", app.loan(p.loan))?
+                .ok_or_else(|| format!("vault {}: no loan {}", v.id, p.loan))?;
+            let t = loan
+                .tranches
+                .get(p.tranche as usize)
+                .ok_or_else(|| format!("loan {}: no tranche", p.loan))?;
+            pending_interest =
+                pending_interest.saturating_add(t.interest_paid.0.saturating_sub(p.interest_collected.0));
+            if matches!(loan.state, LoanState::Repaid | LoanState::Liquidated) {
+                pending_losses = pending_losses.saturating_add(p.amount.0.saturating_sub(t.principal_paid.0));
+            }
+        }
+        let out = nav
+            .conservative
+            .checked_add(v.withdrawn.0)
+            .and_then(|x| x.checked_add(v.losses.0))
+            .and_then(|x| x.checked_add(pending_losses));
+        let into = v.deposited.0.checked_add(v.income.0).and_then(|x| x.checked_add(pending_interest));
+        if out.is_none() || out != into {
+            return Err(format!(
+                "vault {}: NAV {} + withdrawn {} + losses {} + {pending_losses} != deposited {} + income {} + {pending_interest}",
+                v.id, nav.conservative, v.withdrawn, v.losses, v.deposited, v.income
+            ));
+        }
+        let idle_held = read("a balance", app.balance(&v.account, &v.terms.asset))?;
+        if idle_held < v.idle {
+            return Err(format!("vault {} counts {} idle but holds {idle_held}", v.id, v.idle));
+        }
+        let mut queued = 0u128;
+        for r in &v.queue {
+            let request = read("a request", app.vault_request(v.id, *r))?
+                .ok_or_else(|| format!("vault {}: request {r} queued but missing", v.id))?;
+            queued = queued.saturating_add(request.shares_left.0);
+        }
+        let shares_held = read("a balance", app.balance(&v.account, &v.share))?.0;
+        if shares_held != queued || nav.supply < queued {
+            return Err(format!(
+                "vault {} holds {shares_held} shares, its queue {queued}, supply {}",
+                v.id, nav.supply
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Every auction ever started (their ids run from 0).
 pub fn auctions(app: &App) -> Result<Vec<computefi_app::modules::auctions::Auction>, Broken> {
     let count = read("the auction count", app.auction_count())?;

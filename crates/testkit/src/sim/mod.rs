@@ -210,7 +210,8 @@ pub fn genesis(seed: u64) -> Genesis {
     genesis.params.valuation.epoch_ms = 60_000;
     // Loans lend in a dollar asset: the simulation counts its native asset as one, so that
     // funded accounts can lend.
-    genesis.params.valuation.dollar_assets = vec![crate::fixtures::cfi()];
+    genesis.params.valuation.dollar_assets =
+        vec![crate::fixtures::cfi(), computefi_app::modules::reserve::dollar_asset()];
     genesis.oracle_feeds =
         [("btc_usd", 6), ("gpu_hour_usd", 6), ("network_difficulty", 0), ("btc_fees_sats", 0)]
             .into_iter()
@@ -245,7 +246,13 @@ impl Sim {
     fn new(seed: u64) -> Result<Sim, SimFailure> {
         let chain = TestChain::from_genesis(&genesis(seed));
         let mut actors: Vec<TestAccount> = account_names().iter().map(|n| TestAccount::named(n)).collect();
-        actors.extend([crate::issuer(), crate::auditor(), TestAccount::named("sim-unfunded")]);
+        actors.extend([
+            crate::issuer(),
+            crate::auditor(),
+            crate::attestor(),
+            crate::minter(),
+            TestAccount::named("sim-unfunded"),
+        ]);
         let addresses: Vec<Address> = actors.iter().map(|a| a.address).collect();
         let world = World::read(&chain, &addresses).map_err(|detail| SimFailure {
             seed,
@@ -368,8 +375,25 @@ impl Sim {
         if let Some((hash, e)) = outcome.rejected.iter().find(|(_, e)| e.name == "invariant_broken") {
             return Err(format!("transaction {hash} refused by the ledger's net under bugs: {e}"));
         }
-        if let Some(e) = block_events.iter().find(|e| e.kind == "valuation.stalled") {
-            return Err(format!("valuation refused: {:?}", e.attrs));
+        let stalled = ["valuation.stalled", "loans.stalled", "auctions.stalled"];
+        if let Some(e) = block_events.iter().find(|e| stalled.contains(&e.kind.as_str())) {
+            return Err(format!("{} refused: {:?}", e.kind, e.attrs));
+        }
+        // A block that minted dollars (for payments or as yield) leaves the supply within the
+        // latest attested reserves.
+        let minted = outcome
+            .receipts
+            .iter()
+            .flat_map(|x: &Receipt| &x.events)
+            .any(|e| e.kind == "reserve.minted" || e.kind == "reserve.yield");
+        if minted {
+            let view = self.chain.app().reserve(1).map_err(|e| format!("reading the reserve: {e}"))?;
+            if view.reserves.is_none_or(|r| view.supply > r) {
+                return Err(format!(
+                    "dollars minted above the reserves: supply {} of {:?}",
+                    view.supply, view.reserves
+                ));
+            }
         }
         if let Some(e) = block_events.iter().find(|e| e.kind == "ledger.end_block_refused") {
             return Err(format!("end-of-block work refused: {:?}", e.attrs));
@@ -401,6 +425,8 @@ impl Sim {
         check::pool_reserves(app, &self.donated).map_err(|d| (Invariant::PoolReserves, d))?;
         check::loans_are_backed(app).map_err(|d| (Invariant::Escrow, d))?;
         check::auctions_are_backed(app).map_err(|d| (Invariant::Escrow, d))?;
+        check::vaults_add_up(app).map_err(|d| (Invariant::Escrow, d))?;
+        check::dollar_supply_adds_up(app).map_err(|d| (Invariant::Supply, d))?;
         check::valuations_add_up(app).map_err(|d| (Invariant::Valuation, d))
     }
 }

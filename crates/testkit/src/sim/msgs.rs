@@ -54,7 +54,7 @@ const KINDS: &[(u32, Maker)] = &[
     (3, revenue_claim),
     (1, revenue_authorize),
     (10, device_report),
-    (4, device_request_challenge),
+    (6, device_request_challenge),
     (1, device_request_attestation),
     (1, device_mark_offline),
     (1, device_expire),
@@ -79,7 +79,7 @@ const KINDS: &[(u32, Maker)] = &[
     (4, delivery_offer),
     (3, delivery_accept),
     (1, delivery_cancel),
-    (3, loans_offer),
+    (6, loans_offer),
     (8, loans_fund),
     (1, loans_cancel),
     (4, loans_repay),
@@ -88,6 +88,19 @@ const KINDS: &[(u32, Maker)] = &[
     (1, loans_add_collateral),
     (2, loans_liquidate),
     (8, auctions_bid),
+    (1, vault_create),
+    (4, vault_deposit),
+    (2, vault_mint),
+    (3, vault_request),
+    (1, vault_cancel),
+    (3, vault_service),
+    (3, vault_allocate),
+    (3, vault_collect),
+    (1, vault_policy),
+    (2, reserve_attest),
+    (4, reserve_mint),
+    (2, reserve_burn),
+    (1, reserve_yield),
 ];
 
 /// GPU models the titles and orders name.
@@ -605,8 +618,24 @@ fn share_batch(g: &mut Gen, t: &Title) -> Payload {
 }
 
 fn device_report(g: &mut Gen) -> Made {
+    let answering = g.chance(75);
+    report(g, answering)
+}
+
+/// A device agent's answer to an open capacity challenge (as a real agent answers every one it
+/// sees), or nothing when none is open.
+pub(crate) fn challenge_answer(g: &mut Gen) -> Made {
+    if g.world.challenges.is_empty() {
+        return None;
+    }
+    report(g, true)
+}
+
+/// A device report: mostly an answer to an open challenge when `answering`, else telemetry or
+/// shares of a verified title.
+fn report(g: &mut Gen, answering: bool) -> Made {
     let world = g.world;
-    let t = match g.chance(75).then(|| g.pick(&world.challenges)).flatten() {
+    let t = match answering.then(|| g.pick(&world.challenges)).flatten() {
         Some(c) => world.titles.iter().find(|t| t.id == c.title)?.clone(), // answer it in time
         None => title_where(g, |t| t.status.is_verified() && !t.spec.device_keys.is_empty())?,
     };
@@ -1121,7 +1150,10 @@ fn loans_offer(g: &mut Gen) -> Made {
     let who = g.signer_for(&borrower);
     let tranches: Vec<Tranche> = (0..g.rng.gen_range(1..=2))
         .map(|_| Tranche {
-            lender: g.funded().address,
+            lender: match world.yield_vaults.first().filter(|_| g.chance(30)) {
+                Some(v) => v.account,
+                None => g.funded().address,
+            },
             amount: Amount(g.rng.gen_range(1..=1_000_000_000)),
             rate_bps: if g.chance(3) { 100_001 } else { g.rng.gen_range(0..=3_000) },
         })
@@ -1224,4 +1256,201 @@ fn auctions_bid(g: &mut Gen) -> Made {
         if g.chance(10) { least.saturating_sub(1) } else { least.saturating_add(g.amount(least / 10 + 1)) };
     let who = g.funded();
     Some((who, Msg::Auctions(AuctionsMsg::Bid { auction: auction.id, amount: Amount(amount) })))
+}
+
+// ---- vault ----
+
+fn policy(g: &mut Gen) -> computefi_types::vault::LendingPolicy {
+    use computefi_types::vault::LendingPolicy;
+    let loan_max = Amount(g.rng.gen_range(1..=2_000_000_000u128));
+    LendingPolicy {
+        loan_max,
+        borrower_max: Amount(loan_max.0.saturating_mul(g.rng.gen_range(1..=3))),
+        rate_bps_min: if g.chance(5) { 100_001 } else { g.rng.gen_range(0..=1_500) },
+        ltv_bps_max: g.rng.gen_range(1_000..=10_000),
+        classes: vec![TitleClass::GpuServer, TitleClass::AsicMiner],
+        green_only: g.chance(10),
+    }
+}
+
+fn vault_where(g: &mut Gen) -> Option<computefi_app::modules::vault::Vault> {
+    let world = g.world;
+    let vaults: Vec<_> = world.yield_vaults.iter().collect();
+    g.pick(&vaults).map(|v| (*v).clone())
+}
+
+fn vault_create(g: &mut Gen) -> Made {
+    let n = g.unique();
+    let terms = VaultTerms {
+        asset: match g.rng.gen_range(0..10) {
+            0..=5 => crate::fixtures::cfi(),
+            6..=8 => computefi_app::modules::reserve::dollar_asset(),
+            _ => g.asset(),
+        },
+        symbol: if g.chance(5) { "bad symbol".into() } else { format!("SV{n}") },
+        name: format!("Sim vault {n}"),
+        window_ms: if g.chance(5) { 0 } else { g.rng.gen_range(60_000..=86_400_000) },
+        redeem_min: Amount(g.rng.gen_range(1..=1_000)),
+        requests_per_account_max: g.rng.gen_range(1..=4),
+        deposit_cap: if g.chance(30) {
+            Some(Amount(g.rng.gen_range(1..=1_000_000_000_000u128)))
+        } else {
+            None
+        },
+        policy: policy(g),
+    };
+    Some((g.funded(), Msg::Vault(VaultMsg::Create { terms: Box::new(terms) })))
+}
+
+fn vault_policy(g: &mut Gen) -> Made {
+    let v = vault_where(g)?;
+    let who = g.signer_for(&v.manager);
+    let policy = policy(g);
+    Some((who, Msg::Vault(VaultMsg::SetPolicy { vault: v.id, policy })))
+}
+
+fn vault_deposit(g: &mut Gen) -> Made {
+    let v = vault_where(g)?;
+    let who = g.funded();
+    let assets = Amount(g.amount(1_000_000_000));
+    Some((who, Msg::Vault(VaultMsg::Deposit { vault: v.id, assets })))
+}
+
+fn vault_mint(g: &mut Gen) -> Made {
+    let v = vault_where(g)?;
+    let who = g.funded();
+    let shares = Amount(g.amount(1_000_000_000_000_000));
+    Some((who, Msg::Vault(VaultMsg::Mint { vault: v.id, shares })))
+}
+
+fn vault_request(g: &mut Gen) -> Made {
+    let v = vault_where(g)?;
+    let who = g.funded();
+    let held = g.world.balance(&who.address, &v.share);
+    let shares = Amount(g.amount(held));
+    Some((who, Msg::Vault(VaultMsg::RequestRedeem { vault: v.id, shares })))
+}
+
+fn vault_cancel(g: &mut Gen) -> Made {
+    let v = vault_where(g)?;
+    let request = g.pick(&v.queue).copied().unwrap_or(0);
+    let who = g.funded();
+    Some((who, Msg::Vault(VaultMsg::Cancel { vault: v.id, request })))
+}
+
+fn vault_service(g: &mut Gen) -> Made {
+    let v = vault_where(g)?;
+    Some((g.funded(), Msg::Vault(VaultMsg::Service { vault: v.id })))
+}
+
+fn vault_allocate(g: &mut Gen) -> Made {
+    let world = g.world;
+    let offered: Vec<(u64, u64, u32)> = world
+        .loans
+        .iter()
+        .filter(|l| l.state == LoanState::Offered)
+        .flat_map(|l| {
+            l.tranches.iter().enumerate().filter_map(move |(i, t)| {
+                world
+                    .yield_vaults
+                    .iter()
+                    .find(|v| v.account == t.lender && !t.funded)
+                    .map(|v| (v.id, l.id, i as u32))
+            })
+        })
+        .collect();
+    let (vault, loan, tranche) = match g.pick(&offered) {
+        Some(x) => *x,
+        None => {
+            let v = vault_where(g)?;
+            let loan = loan_where(g, LoanState::Offered)?;
+            (v.id, loan.id, 0)
+        }
+    };
+    let manager = world.yield_vaults.iter().find(|v| v.id == vault).map_or(g.party(), |v| v.manager);
+    let who = g.signer_for(&manager);
+    Some((who, Msg::Vault(VaultMsg::Allocate { vault, loan, tranche })))
+}
+
+fn vault_collect(g: &mut Gen) -> Made {
+    let v = vault_where(g)?;
+    Some((g.funded(), Msg::Vault(VaultMsg::Collect { vault: v.id })))
+}
+
+// ---- reserve ----
+
+/// A reference of 1 to 64 bytes, now and then empty or too long.
+fn reference(g: &mut Gen, kind: &str) -> String {
+    match g.rng.gen_range(0..40) {
+        0 => String::new(),
+        1 => "x".repeat(computefi_types::reserve::REF_BYTES_MAX + 1),
+        _ => format!("{kind}-{}", g.unique()),
+    }
+}
+
+fn reserve_attest(g: &mut Gen) -> Made {
+    use computefi_types::reserve::{Holding, HoldingKind, ReserveReport};
+    let who = g.signer_for(&crate::attestor().address);
+    let now = g.world.time_ms;
+    let holdings: Vec<Holding> = (0..g.rng.gen_range(1..=3))
+        .map(|_| Holding {
+            kind: if g.chance(50) {
+                HoldingKind::Cash
+            } else {
+                HoldingKind::TBill { maturity_ms: now.saturating_add(g.rng.gen_range(0..=31_536_000_000)) }
+            },
+            amount: Amount(g.rng.gen_range(1..=10u128.pow(15))),
+        })
+        .collect();
+    let mut total: u128 = holdings.iter().map(|h| h.amount.0).sum();
+    if g.chance(5) {
+        total += 1;
+    }
+    let id = match (&g.world.reserve_report, g.chance(5)) {
+        (Some(last), true) => last.clone(),
+        _ => reference(g, "report"),
+    };
+    let report = ReserveReport {
+        id,
+        custodian: "Sim Custody".into(),
+        as_of_ms: now
+            .saturating_sub(g.rng.gen_range(0..=3_600_000))
+            .saturating_add(u64::from(g.chance(5)) * 7_200_000),
+        holdings,
+        total: Amount(total),
+        document_hash: sha256(&g.unique().to_le_bytes()),
+    };
+    Some((who, Msg::Reserve(ReserveMsg::Attest { report: Box::new(report) })))
+}
+
+fn reserve_mint(g: &mut Gen) -> Made {
+    let who = g.signer_for(&crate::minter().address);
+    let to = g.party();
+    let amount = Amount(g.amount(1_000_000_000_000));
+    let payment_ref = reference(g, "payment");
+    Some((who, Msg::Reserve(ReserveMsg::Mint { to, amount, payment_ref })))
+}
+
+fn reserve_burn(g: &mut Gen) -> Made {
+    let who = g.funded();
+    let held = g.world.balance(&who.address, &computefi_app::modules::reserve::dollar_asset());
+    let amount = Amount(g.amount(held));
+    let payout_ref = reference(g, "payout");
+    Some((who, Msg::Reserve(ReserveMsg::Burn { amount, payout_ref })))
+}
+
+fn reserve_yield(g: &mut Gen) -> Made {
+    let who = g.signer_for(&crate::attestor().address);
+    let to = match g.world.yield_vaults.first() {
+        Some(v) if g.chance(80) => v.account,
+        _ => g.anywhere(),
+    };
+    let now = g.world.time_ms;
+    let report_id = g.world.reserve_report.clone().unwrap_or_else(|| "none".into());
+    let amount = Amount(g.amount(1_000_000_000));
+    let start = now.saturating_sub(g.rng.gen_range(1..=86_400_000));
+    Some((
+        who,
+        Msg::Reserve(ReserveMsg::Yield { to, amount, period_start_ms: start, period_end_ms: now, report_id }),
+    ))
 }

@@ -55,6 +55,10 @@ pub(crate) struct World {
     pub loans: Vec<computefi_app::modules::loans::Loan>,
     /// Every auction ever started.
     pub auctions: Vec<computefi_app::modules::auctions::Auction>,
+    /// Every yield vault.
+    pub yield_vaults: Vec<computefi_app::modules::vault::Vault>,
+    /// The id of the latest reserve report, if any.
+    pub reserve_report: Option<String>,
     /// Titles whose latest valuation is fresh (not stale): what a loan can be offered against.
     pub fresh_values: std::collections::BTreeSet<TitleId>,
 }
@@ -108,6 +112,8 @@ impl World {
         let tip = read("the latest tip", computefi_app::modules::oracle::state::latest_tip(&state))?;
         let loans = check::loans(app)?;
         let auctions = check::auctions(app)?;
+        let yield_vaults = check::vaults(app)?;
+        let reserve_report = read("the reserve", app.reserve(1))?.report.map(|r| r.report.id);
         Ok(World {
             height: chain.height(),
             time_ms: chain.time_ms(),
@@ -126,6 +132,8 @@ impl World {
             tip_height: tip.map(|t| t.height),
             loans,
             auctions,
+            yield_vaults,
+            reserve_report,
             fresh_values,
         })
     }

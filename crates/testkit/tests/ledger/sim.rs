@@ -31,16 +31,16 @@ fn the_ledger_keeps_its_invariants_under_random_valid_and_hostile_blocks() {
 /// simulation) regenerates them on purpose, in its own commit that says why
 /// (`cargo test -p computefi-testkit --test ledger golden -- --nocapture` prints them).
 const GOLDEN_ROOTS: &[(u64, &str)] = &[
-    (1, "7163bc5ed75de300d6ac88c8aedb8d445d54c3e81f69ee0d224fa53222bb9554"),
-    (2, "f3b5d0ae03acc5eb0e9f9258e491570733690b3937b153a9c12c44bf76e1038f"),
-    (3, "bc29c7abb374c5909b7bd892cee8a407d1f8a0840e949a715bf84a91d25bbb06"),
-    (4, "fce62e48a519da5321b51bca70dcf560cd6bd0dc39b01c92625dd11b31634d69"),
-    (5, "c10850428723406e1c50777458588d65466a26186d6df0b9e9e9fcecd9543ec7"),
-    (6, "b8d0bcc73c4ebca298167831181929e83c5b26ecd5522ea4514ea157452ee524"),
-    (7, "e6b506279a265133f7527f4e6075e334698686af2fdfe5c86b0fc31e5d92945e"),
-    (8, "fecd214c87adb1724effd85a05eb1a3da1c8db9d9a4de5d792426e77214f68a0"),
-    (9, "29a59f6938592f31f1a3e72b8d8900f2f6875dc8ae7fe38e4647f2b589e7bb80"),
-    (10, "d8a8907afb3b0a4e88386f0c5230d43360a27133c2cffa45da0cf5590d9c2fa2"),
+    (1, "4778588c192290ad64d7c87694f68f84f14a4b6c89535f2b50a64252c2a5e5bb"),
+    (2, "bf4dad13a1a20fbdc7d2db5068e74b1cb084601832ae2d15ddb8980f848cd156"),
+    (3, "4d69c76ecdb56c71a69b8c58502c7550176b388abdb72845f7d35c3c85b5ec0a"),
+    (4, "7011c8a2cf628958e72d8e3a224e96d5d0a6f342a599309cb31add05c458c075"),
+    (5, "2efed1db290c6800987cbab0b1c51c5ab00185c963efafe2ed527e01240b1305"),
+    (6, "18e95b7717cf2ee4241cb897c50d982eb75436fac70b3362686882b36fa68fd6"),
+    (7, "cb73f0c49b6172fe957c945f672f6b080c9371f2ff7ec538fce26a2dcc2d3d82"),
+    (8, "7298d1472077fdfe948c852b978cb070498db1c292a9bc1fc400a7c1d8801a1d"),
+    (9, "07e5857c92df509b004c6d8f36f6697cdae80e2746e010a5cac5ca247e3f2e05"),
+    (10, "fbae43c4bc533668a87e34cd38c491dd7a7266a85ec966b5179abfc4c379fe89"),
 ];
 
 #[test]
@@ -109,6 +109,20 @@ fn golden_roots_of_the_conformance_runs_are_unchanged_and_cover_every_module() {
         "loans.liquidated",
         "loans.liquidation_settled",
         "auctions.bid",
+    ] {
+        assert!(events.contains(kind), "no {kind} event in the conformance runs");
+    }
+    // The dollar unit is minted against attested reserves, burned, and its yield paid; yield
+    // vaults take deposits, serve redemptions and collect.
+    for kind in [
+        "reserve.attested",
+        "reserve.minted",
+        "reserve.burned",
+        "reserve.yield",
+        "vault.deposited",
+        "vault.requested",
+        "vault.served",
+        "vault.collected",
     ] {
         assert!(events.contains(kind), "no {kind} event in the conformance runs");
     }

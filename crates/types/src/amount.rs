@@ -43,7 +43,11 @@ pub fn mul_div_ceil(a: u128, b: u128, d: u128) -> Option<u128> {
     let product = ethnum::U256::from(a).checked_mul(ethnum::U256::from(b))?;
     let d = ethnum::U256::from(d);
     let quotient = product.checked_div(d)?;
-    let up = if product.checked_rem(d)? == ethnum::U256::ZERO { quotient } else { quotient.checked_add(ethnum::U256::ONE)? };
+    let up = if product.checked_rem(d)? == ethnum::U256::ZERO {
+        quotient
+    } else {
+        quotient.checked_add(ethnum::U256::ONE)?
+    };
     u128::try_from(up).ok()
 }
 

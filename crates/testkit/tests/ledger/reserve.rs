@@ -34,7 +34,7 @@ fn attest(report: ReserveReport) -> Msg {
     Msg::Reserve(ReserveMsg::Attest { report: Box::new(report) })
 }
 
-fn mint(to: &Address, amount: u128, payment_ref: &str) -> Msg {
+pub(super) fn mint(to: &Address, amount: u128, payment_ref: &str) -> Msg {
     Msg::Reserve(ReserveMsg::Mint { to: *to, amount: Amount(amount), payment_ref: payment_ref.to_string() })
 }
 
@@ -42,7 +42,7 @@ fn burn(amount: u128, payout_ref: &str) -> Msg {
     Msg::Reserve(ReserveMsg::Burn { amount: Amount(amount), payout_ref: payout_ref.to_string() })
 }
 
-fn yield_to(to: &Address, amount: u128, period: (u64, u64), report_id: &str) -> Msg {
+pub(super) fn yield_to(to: &Address, amount: u128, period: (u64, u64), report_id: &str) -> Msg {
     Msg::Reserve(ReserveMsg::Yield {
         to: *to,
         amount: Amount(amount),
@@ -57,7 +57,7 @@ fn dollars(chain: &TestChain, who: &Address) -> u128 {
 }
 
 /// A chain whose attestor reported `cash` + `tbill` as of the last block, as report `r-1`.
-fn attested(cash: u128, tbill: u128) -> TestChain {
+pub(super) fn attested(cash: u128, tbill: u128) -> TestChain {
     let mut chain = TestChain::new();
     let now = chain.time_ms();
     run(&mut chain, &attestor(), attest(report("r-1", now, cash, tbill))).expect("the report is attested");

@@ -349,6 +349,37 @@ fn bad_vault_input_is_refused_with_its_code_and_changes_nothing() {
     refused(&mut chain, &carol(), allocate(big), ErrorCode::OutsidePolicy);
 }
 
+#[test]
+fn the_reserves_yield_minted_to_a_dollar_vault_is_income_once_collected() {
+    use computefi_app::modules::reserve::dollar_asset;
+    // The default genesis: the dollar unit is the chain's dollar asset.
+    let mut chain = super::reserve::attested(5_000_000 * USD, 5_000_000 * USD);
+    let terms = VaultTerms { asset: dollar_asset(), policy: policy(), ..vault_terms() };
+    let receipt = run(&mut chain, &carol(), Msg::Vault(VaultMsg::Create { terms: Box::new(terms) })).unwrap();
+    let id: u64 = receipt.events.iter().find_map(|e| e.attr("vault")).unwrap().parse().unwrap();
+    run(
+        &mut chain,
+        &computefi_testkit::minter(),
+        super::reserve::mint(&bob().address, 100_000 * USD, "wire-1"),
+    )
+    .expect("dollars for a wire");
+    run(&mut chain, &bob(), Msg::Vault(VaultMsg::Deposit { vault: id, assets: Amount(100_000 * USD) }))
+        .unwrap();
+    let before = nav(&chain, id);
+    let now = chain.time_ms();
+    let income = super::reserve::yield_to(&vault_account(id), 400 * USD, (now - DAY_MS, now), "r-1");
+    run(&mut chain, &computefi_testkit::attestor(), income)
+        .expect("the reserves' yield is minted to the vault");
+    assert_eq!(nav(&chain, id).conservative, before.conservative, "not counted before collection");
+    run(&mut chain, &bob(), Msg::Vault(VaultMsg::Collect { vault: id })).unwrap();
+    let v = record(&chain, id);
+    assert_eq!(v.income.0, 400 * USD);
+    assert_eq!(nav(&chain, id).conservative, before.conservative + 400 * USD, "the NAV grows by the yield");
+    let bob_shares = shares(&chain, id, &bob().address);
+    let worth = nav(&chain, id).redeem_book(6).preview_redeem(bob_shares).unwrap();
+    assert!(worth > 100_399 * USD && worth <= 100_400 * USD, "bob's shares carry the yield: {worth}");
+}
+
 /// One step of a random vault's life.
 #[derive(Clone, Debug)]
 enum Step {

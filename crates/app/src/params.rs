@@ -240,7 +240,7 @@ impl Default for ValuationParams {
             gpu_opex_micro_usd_hour: Amount(350_000),
             gpu_utilisation_default_bps: 7_000,
             haircuts: crate::modules::valuation::math::LendingHaircuts::default(),
-            dollar_assets: vec![crate::modules::reserve::dollar_asset()],
+            dollar_assets: vec![computefi_types::reserve::dollar_asset()],
         }
     }
 }

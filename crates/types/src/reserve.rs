@@ -1,9 +1,24 @@
 //! The dollar unit's reserves (`docs/dollar.md`): what a reserve attestor reports a custodian
 //! holds off the ledger, in base units of the dollar unit (6 decimals: micro-USD).
 
-use crate::{Amount, Hash};
+use crate::{Address, Amount, AssetId, Hash};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
+
+/// The dollar unit's symbol.
+pub const DOLLAR_SYMBOL: &str = "CUSD";
+/// The dollar unit's decimals: one base unit is one micro-dollar.
+pub const DOLLAR_DECIMALS: u8 = 6;
+
+/// The reserve module's account: the dollar unit's issuer.
+pub fn reserve_account() -> Address {
+    Address::module("reserve")
+}
+
+/// The dollar unit's asset id (issued by [`reserve_account`]).
+pub fn dollar_asset() -> AssetId {
+    AssetId::derive(&reserve_account(), DOLLAR_SYMBOL)
+}
 
 /// Most holdings in one reserve report.
 pub const HOLDINGS_MAX: usize = 32;

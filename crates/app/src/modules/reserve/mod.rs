@@ -26,21 +26,12 @@ pub mod state;
 pub use query::{reserve_view, ReserveView};
 pub use state::{AttestedReport, ReserveRead, ReserveTotals};
 
-use computefi_types::{Address, AssetId};
-
-/// The dollar unit's symbol.
-pub const DOLLAR_SYMBOL: &str = "CUSD";
-/// The dollar unit's decimals: one base unit is one micro-dollar.
-pub const DOLLAR_DECIMALS: u8 = 6;
+pub use computefi_types::reserve::{dollar_asset, DOLLAR_DECIMALS, DOLLAR_SYMBOL};
+use computefi_types::Address;
 
 /// The module's account: the dollar unit's issuer.
 pub fn module_account() -> Address {
-    Address::module("reserve")
-}
-
-/// The dollar unit's asset id.
-pub fn dollar_asset() -> AssetId {
-    AssetId::derive(&module_account(), DOLLAR_SYMBOL)
+    computefi_types::reserve::reserve_account()
 }
 
 /// `reserve` as a component of the wiring table: at genesis it creates the dollar unit and

@@ -318,16 +318,9 @@ proptest::proptest! {
     ) {
         let (mut chain, title) = setup();
         let t = terms(&chain, title, RateModel::Simple);
-    let loan = offer(&mut chain, t);
-        let parties = [
-            operator().address,
-            bob().address,
-            carol().address,
-            computefi_app::modules::bank::fee_collector(),
-            module_account(),
-            insurance_account(),
-            auctions::module_account(),
-        ];
+        let loan = offer(&mut chain, t);
+        let mut parties = super::loans::loan_parties();
+        parties.push(auctions::module_account());
         let total = |chain: &TestChain| parties.iter().map(|p| balance(chain, p)).sum::<u128>();
         let start = total(&chain);
         for s in steps {
@@ -364,10 +357,7 @@ proptest::proptest! {
             }
             let l = loan_of(&chain, loan);
             proptest::prop_assert_eq!(total(&chain), start, "no unit created or lost");
-            let owed: u128 = l.tranches.iter().map(|t| {
-                let escrow = if l.state == LoanState::Offered && t.funded { t.amount.0 } else { 0 };
-                escrow + t.unclaimed().unwrap().0
-            }).sum();
+            let owed = super::loans::owed_by_module(&l);
             proptest::prop_assert_eq!(balance(&chain, &module_account()), owed, "the loans account holds what it owes");
             let high = l.liquidation.as_ref().map(|q| auction_of(&chain, q.auction)).filter(|a| a.state == AuctionState::Open)
                 .and_then(|a| a.high).map_or(0, |h| h.amount.0);

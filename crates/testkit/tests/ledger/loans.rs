@@ -310,6 +310,31 @@ fn bad_offers_and_moves_of_pledged_collateral_are_refused_and_change_nothing() {
     refused(&mut chain, &operator(), Msg::Loans(LoansMsg::Cancel { loan }), ErrorCode::LoanState);
 }
 
+/// Everyone a loan's currency can reach: the borrower, the lenders, the fee account, the loans
+/// module and the insurance fund.
+pub(super) fn loan_parties() -> Vec<Address> {
+    vec![
+        operator().address,
+        bob().address,
+        carol().address,
+        computefi_app::modules::bank::fee_collector(),
+        module_account(),
+        insurance_account(),
+    ]
+}
+
+/// What the loans module's account owes for `l`: its funded tranches while offered, and what its
+/// tranches were paid and have not claimed.
+pub(super) fn owed_by_module(l: &computefi_app::modules::loans::Loan) -> u128 {
+    l.tranches
+        .iter()
+        .map(|t| {
+            let escrow = if l.state == LoanState::Offered && t.funded { t.amount.0 } else { 0 };
+            escrow + t.unclaimed().unwrap().0
+        })
+        .sum()
+}
+
 /// One step of a random loan's life.
 #[derive(Clone, Debug)]
 enum Step {
@@ -351,14 +376,7 @@ proptest::proptest! {
         let model = if amortized { RateModel::Amortized } else { RateModel::Simple };
         let t = terms(&chain, title, model);
         let loan = offer(&mut chain, t);
-        let parties = [
-            operator().address,
-            bob().address,
-            carol().address,
-            computefi_app::modules::bank::fee_collector(),
-            module_account(),
-            insurance_account(),
-        ];
+        let parties = loan_parties();
         let total = |chain: &TestChain| parties.iter().map(|p| balance(chain, p)).sum::<u128>();
         let start = total(&chain);
         for s in steps {
@@ -382,10 +400,7 @@ proptest::proptest! {
             let _ = run(&mut chain, &msg.0, Msg::Loans(msg.1));
             let l = chain.app().loan(loan).unwrap().unwrap();
             proptest::prop_assert_eq!(total(&chain), start, "no unit created or lost");
-            let owed: u128 = l.tranches.iter().map(|t| {
-                let escrow = if l.state == LoanState::Offered && t.funded { t.amount.0 } else { 0 };
-                escrow + t.unclaimed().unwrap().0
-            }).sum();
+            let owed = owed_by_module(&l);
             proptest::prop_assert_eq!(balance(&chain, &module_account()), owed, "the module holds what it owes");
             let live = matches!(l.state, LoanState::Offered | LoanState::Active);
             let lien = chain.app().title(&title).unwrap().unwrap().lien;

@@ -12,12 +12,17 @@
 //! published valuation, from a senior and a junior lender, pays an instalment, and the senior
 //! lender claims what it was paid; a second loan on more of its shares goes unpaid, is
 //! liquidated, its shares auctioned and the price shared out by the waterfall
-//! (`credit.default` in the summary).
+//! (`credit.default` in the summary). Then the dollar ([`dollar`]): the dev account attests the
+//! reserves behind CUSD and mints the investor CUSD for a SIMULATED wire, the investor deposits
+//! it in a yield vault that lends to a loan against more of the operator's shares, the loan's
+//! interest and the reserves' yield raise the vault's NAV, and the investor's redemption is
+//! served from the queue once its window begins (`dollar` in the summary).
 //!
 //! The spine prints the same number of steps on a fast or a slow devnet: the feed step says
 //! whether the feed was fresh or the dev account fed it, and the valuation's steps say why
 //! anything was not published in time ([`valuation`]), and the credit part says why it made no
-//! loan (a stale valuation) in as many steps as a loan takes ([`credit`]).
+//! loan (a stale valuation) in as many steps as a loan takes ([`credit`]), as does the dollar
+//! part ([`dollar`]).
 //!
 //! The devnet's dev account is its claim issuer, auditor and a feeder of every feed; the demo's
 //! own accounts live in the test keyring (`demo-operator`, `demo-investor`, `demo-outsider`,
@@ -25,6 +30,7 @@
 
 mod circulate;
 mod credit;
+mod dollar;
 mod session;
 mod valuation;
 
@@ -297,10 +303,14 @@ pub fn run(home: &Option<PathBuf>, args: DemoArgs, format: Format) -> anyhow::Re
     demo.numbered += demo.steps.len();
     demo.steps.clear();
     let credit = credit::run(&mut demo, &spine)?;
+    demo.numbered += demo.steps.len();
+    demo.steps.clear();
+    let dollar = dollar::run(&mut demo, &spine)?;
 
     if format == Format::Json {
         let summary = json!({ "title": title, "shares": shares, "claimed": paid.to_string(),
-            "valuation": valued, "steps": spine_steps, "market": market, "credit": credit });
+            "valuation": valued, "steps": spine_steps, "market": market, "credit": credit,
+            "dollar": dollar });
         println!("{}", serde_json::to_string_pretty(&summary)?);
     }
     Ok(())

@@ -18,6 +18,7 @@ pub mod reserve;
 pub mod revenue;
 pub mod shares;
 pub mod valuation;
+pub mod vault;
 
 use crate::client::NodeArg;
 use crate::output::{print, Format};
@@ -94,6 +95,13 @@ pub enum QueryCmd {
     /// Proof of reserve of the dollar unit: supply, attested reserves, their age and ratio, and
     /// the reports kept, latest first.
     Reserve(reserve::ReserveQuery),
+    /// A yield vault of the dollar: terms, policy, NAV both ways, share price both ways, loan
+    /// positions with their loans' state, queue, next window, and what its account holds.
+    YieldVault(vault::YieldVaultQuery),
+    /// Yield vaults by id, a page at a time.
+    YieldVaults(vault::YieldVaultsQuery),
+    /// A yield vault's waiting redemption requests in order, and whether each is due.
+    YieldVaultQueue(vault::YieldVaultQueueQuery),
     /// A proof of a state key's value at a height; save it with `-o json > proof.json` and check
     /// it offline with `computefi verify proof --file proof.json`.
     Proof(chain::StateProofQuery),
@@ -141,6 +149,9 @@ pub fn run(cmd: QueryCmd, format: Format) -> anyhow::Result<()> {
         QueryCmd::Nav(q) => q.get(format),
         QueryCmd::Stress(q) => q.get(format),
         QueryCmd::Reserve(q) => q.get(),
+        QueryCmd::YieldVault(q) => q.get(),
+        QueryCmd::YieldVaults(q) => q.get(),
+        QueryCmd::YieldVaultQueue(q) => q.get(),
         QueryCmd::Proof(q) => q.get(),
     }?;
     print(format, &value);

@@ -21,6 +21,7 @@ pub mod reserve;
 pub mod revenue;
 pub mod shares;
 pub mod sign;
+pub mod vault;
 
 use crate::output::{print, Format};
 use clap::Subcommand;
@@ -80,6 +81,10 @@ pub enum TxCmd {
     /// The dollar's reserves: attest a report, mint a period's yield (reserve attestors).
     #[command(subcommand)]
     Reserve(reserve::ReserveCmd),
+    /// Yield vaults of the dollar: create, set policy, deposit, mint, request a redemption,
+    /// cancel it, service the queue, allocate to a loan tranche, collect.
+    #[command(subcommand)]
+    Vault(vault::VaultCmd),
 }
 
 /// Runs a transaction command.
@@ -102,6 +107,7 @@ pub fn run(home: &Option<PathBuf>, cmd: TxCmd, format: Format) -> anyhow::Result
         TxCmd::Oracle(cmd) => oracle::build(cmd)?,
         TxCmd::Dollar(cmd) => reserve::build_dollar(cmd)?,
         TxCmd::Reserve(cmd) => reserve::build(cmd)?,
+        TxCmd::Vault(cmd) => vault::build(cmd)?,
     };
     let keyring = args.keyring.open(home)?;
     let msgs = build(&keyring)?;

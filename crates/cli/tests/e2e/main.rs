@@ -8,6 +8,7 @@ mod agent;
 mod amm;
 mod api_limits;
 mod devnet;
+mod dollar;
 mod feeds;
 mod loans;
 mod market;

@@ -1,6 +1,8 @@
 //! The spine on a real devnet through the CLI: `computefi demo`, then the queries a holder and an
 //! auditor would run, then the market checks of `market.rs` and the credit part's loans on the same
-//! run: one repaid on schedule, one left to default, liquidated and its collateral auctioned.
+//! run: one repaid on schedule, one left to default, liquidated and its collateral auctioned; then
+//! the dollar part: CUSD minted within its reserves into a yield vault that lends, earns, serves
+//! a redemption and counts the reserves' yield.
 
 use super::support::*;
 use serde_json::Value;
@@ -69,7 +71,10 @@ fn the_demo_lends_against_the_operators_shares_and_the_senior_lender_claims(node
     let (status, fund) = node.get("/insurance");
     assert_eq!(status, 200, "{fund}");
     assert_eq!(fund["share_bps"], 1_000, "{fund}");
-    let held: u128 = fund["holdings"][0]["amount"].as_str().unwrap().parse().unwrap();
+    // The fund holds each dollar asset (CUSD first); the loan lent DUSD.
+    let holdings = fund["holdings"].as_array().unwrap();
+    let dusd = holdings.iter().find(|h| h["asset"] == credit["currency"]).unwrap_or_else(|| panic!("{fund}"));
+    let held: u128 = dusd["amount"].as_str().unwrap().parse().unwrap();
     assert_eq!(held, insured, "the fund holds what the one loan paid it: {fund}");
 }
 
@@ -146,6 +151,66 @@ fn the_demo_liquidates_the_unpaid_loan_and_its_auction_pays_the_waterfall(
     assert_eq!(listed["auctions"][0], serde_json::json!({ "id": auction, "state": "sold" }), "{listed}");
 }
 
+/// The demo's dollar part (`demo` is its JSON output): CUSD minted within the attested reserves,
+/// a vault that lent it to a loan against the operator's shares and whose NAV grew with the
+/// interest, the investor's redemption served at the conservative NAV once its window began, and
+/// the reserves' yield counted as the vault's income; the vault and the reserve as the API shows
+/// them after.
+fn the_demo_mints_cusd_within_reserves_and_its_vault_lends_serves_and_counts_the_yield(
+    node: &Node,
+    demo: &Value,
+) {
+    let dollar = &demo["dollar"];
+    assert_eq!(dollar["steps"].as_array().unwrap().len(), 13, "the same steps whether or not a loan is made");
+    assert!(dollar["skipped"].is_null(), "the valuation is fresh, so the vault lends: {dollar}");
+    assert!(
+        amount(&dollar["reserve"]["ratio_bps"]) >= 10_000,
+        "CUSD is minted within its reserves: {dollar}"
+    );
+    assert_eq!(dollar["reserve"]["fresh"], true, "{dollar}");
+    let deposit = amount(&dollar["deposit"]);
+    assert_eq!(amount(&dollar["nav_after_deposit"]["conservative"]), deposit, "{dollar}");
+    let loan = &dollar["loan"];
+    let interest = amount(&loan["interest_collected"]);
+    assert!(
+        interest > 0 && interest <= amount(&loan["interest_paid"]),
+        "the loan paid the vault interest: {loan}"
+    );
+    let grown = amount(&dollar["nav_after_interest"]["conservative"]);
+    assert_eq!(grown, deposit + interest, "the NAV grew by the interest collected: {dollar}");
+    assert!(amount(&dollar["nav_after_interest"]["optimistic"]) >= grown, "{dollar}");
+
+    let served = amount(&dollar["served"]);
+    assert_eq!(dollar["served_at_conservative"], dollar["served"], "paid at the conservative NAV: {dollar}");
+    assert_eq!(amount(&dollar["received"]), served, "the investor received what was served: {dollar}");
+    let shares = amount(&dollar["request"]["shares"]);
+    assert!(
+        served * amount(&dollar["shares"]) > deposit * shares,
+        "the redeemer shares the interest: {dollar}"
+    );
+    let at_service = amount(&dollar["nav_at_service"]["conservative"]);
+    let yielded = amount(&dollar["yield"]["amount"]);
+    assert_eq!(amount(&dollar["yield"]["counted"]), yielded, "the collect counted the yield: {dollar}");
+    assert_eq!(
+        amount(&dollar["nav_after_yield"]["conservative"]),
+        at_service - served + yielded,
+        "the redemption left the NAV and the yield joined it: {dollar}"
+    );
+
+    let id = dollar["vault"].as_str().unwrap();
+    let (status, vault) = node.get(&format!("/yield-vaults/{id}"));
+    assert_eq!(status, 200, "{vault}");
+    assert_eq!((amount(&vault["deposited"]), amount(&vault["withdrawn"])), (deposit, served), "{vault}");
+    assert_eq!(amount(&vault["income"]), interest + yielded, "{vault}");
+    assert_eq!(vault["positions"][0]["loan_state"], "active", "two instalments are still to pay: {vault}");
+    assert_eq!((&vault["queue_len"], &vault["held"]), (&0.into(), &vault["idle"]), "{vault}");
+    let (status, queue) = node.get(&format!("/yield-vaults/{id}/queue"));
+    assert_eq!((status, &queue["requests"]), (200, &Value::Array(vec![])), "{queue}");
+    let (_, reserve) = node.get("/reserve");
+    assert_eq!((amount(&reserve["minted"]), amount(&reserve["yield"])), (amount(&dollar["minted"]), yielded));
+    assert!(amount(&reserve["ratio_bps"]) >= 10_000, "{reserve}");
+}
+
 #[test]
 fn the_demo_walks_title_shares_kyc_income_pools_capacity_leases_a_loan_and_a_default_on_a_devnet() {
     let dir = tempfile::tempdir().unwrap();
@@ -213,5 +278,6 @@ fn the_demo_walks_title_shares_kyc_income_pools_capacity_leases_a_loan_and_a_def
     );
     the_demo_lends_against_the_operators_shares_and_the_senior_lender_claims(&node, &demo);
     the_demo_liquidates_the_unpaid_loan_and_its_auction_pays_the_waterfall(&node, home, &demo);
+    the_demo_mints_cusd_within_reserves_and_its_vault_lends_serves_and_counts_the_yield(&node, &demo);
     node.terminate();
 }

@@ -65,6 +65,7 @@ mod revenue;
 mod shares;
 mod txs;
 mod valuation;
+mod vault;
 
 /// API settings from the node's configuration (`[api]`). Every field has a default, so configs
 /// written before a field existed stay valid.
@@ -195,6 +196,7 @@ const PARTS: &[Part] = &[
     Part { routes: loans::routes, doc: loans::Doc::openapi },
     Part { routes: auctions::routes, doc: auctions::Doc::openapi },
     Part { routes: reserve::routes, doc: reserve::Doc::openapi },
+    Part { routes: vault::routes, doc: vault::Doc::openapi },
 ];
 
 /// The node's API routes over `chain`, inside the guards of [`crate::refusal::guard`].
@@ -339,7 +341,8 @@ mod tests {
         get /stress/{scenario}/titles/{id}  get /stress/{scenario}/shares/{asset}
         get /loans  get /loans/{id}  get /loans/{id}/schedule  get /insurance
         get /auctions  get /auctions/{id}
-        get /reserve";
+        get /reserve
+        get /yield-vaults  get /yield-vaults/{id}  get /yield-vaults/{id}/queue";
 
     #[test]
     fn the_openapi_document_lists_every_route_and_no_other() {

@@ -94,6 +94,7 @@ mod tests {
             limit!(vault::exec::WINDOW_MS_MAX),
             limit!(vault::exec::NAME_BYTES_MAX),
             limit!(vault::exec::REQUESTS_PER_ACCOUNT_MAX),
+            limit!(vault::exec::SHARE_DECIMALS_MAX),
             limit!(vault::math::DECIMALS_OFFSET_MAX),
             limit!(reserve::state::REPORTS_KEPT),
         ];

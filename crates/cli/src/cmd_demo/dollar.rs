@@ -65,9 +65,10 @@ const PLEDGED_SHARES: u128 = 100;
 const ASK_BPS: u128 = 3_000;
 /// The vault's tranche's yearly rate, bps.
 const RATE_BPS: u32 = 1_000;
-/// Seconds between the loan's instalments, and how many.
-const INTERVAL_S: u64 = 60;
-const PAYMENTS: u64 = 3;
+/// Seconds between the loan's instalments (a day, so the instalment paid at once carries a
+/// visible day of interest), and how many.
+const INTERVAL_S: u64 = 86_400;
+const PAYMENTS: u64 = 30;
 /// The part of its shares the investor asks to redeem, bps.
 const REDEEM_BPS: u128 = 4_000;
 /// The period's reserve yield minted to the vault, dollars (SIMULATED T-bill interest).

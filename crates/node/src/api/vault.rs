@@ -9,9 +9,9 @@
 //! - Nothing here writes state. NAVs, `due` and `next_window_ms` are at the last committed
 //!   block's time; a service or a deposit is judged at its own block's time, so a price or a
 //!   `due` here can differ from what the next block does.
-//! - `share_price` prices `shares` = `10^(the share token's decimals +
-//!   params.vault.decimals_offset)` base units of shares, what one whole unit of the asset buys
-//!   in an empty vault, through the vault's own books (`Nav::deposit_book`, `Nav::redeem_book`):
+//! - `share_price` prices `shares` = `10^(the share token's decimals)` base units of shares (the
+//!   share counts the virtual offset in its decimals), what one whole unit of the asset buys in
+//!   an empty vault, through the vault's own books (`Nav::deposit_book`, `Nav::redeem_book`):
 //!   `deposit` is what minting them costs (rounded up), `redeem` what redeeming them pays
 //!   (rounded down), so `deposit >= redeem`.
 //! - Every answer is bounded: a page holds at most `LISTED_PER_PAGE_MAX` vaults, a vault at
@@ -110,10 +110,9 @@ fn described(
 ) -> Result<Value, ApiError> {
     let mut value = serde_json::to_value(vault).map_err(ApiError::internal)?;
     let Prices { nav, decimals, offset } = *prices;
-    let unit = u32::from(decimals)
-        .checked_add(u32::from(offset))
-        .and_then(|e| 10u128.checked_pow(e))
-        .ok_or_else(|| ApiError::internal(format!("10^({decimals} + {offset}) shares overflow 128 bits")))?;
+    let unit = 10u128
+        .checked_pow(u32::from(decimals))
+        .ok_or_else(|| ApiError::internal(format!("10^{decimals} shares overflow 128 bits")))?;
     let deposit = nav.deposit_book(offset).preview_mint(unit).map_err(ApiError::internal)?;
     let redeem = nav.redeem_book(offset).preview_redeem(unit).map_err(ApiError::internal)?;
     value["nav"] = json!({
@@ -227,7 +226,7 @@ mod tests {
     fn a_vault_with_accrued_interest_prices_deposits_above_redemptions() {
         // 100 USD deposited for 10^14 shares; the loan accrued 1 USD not yet paid.
         let nav = Nav { conservative: 100 * USD, optimistic: 101 * USD, supply: 100 * USD * USD };
-        let prices = Prices { nav, decimals: 6, offset: 6 };
+        let prices = Prices { nav, decimals: 12, offset: 6 };
         let states = [Some(LoanState::Active)];
         let value = described(&lending_vault(), &prices, &states, Amount(51 * USD), 61_500).unwrap();
         assert_eq!(value["share_price"]["shares"], json!("1000000000000"));
@@ -244,7 +243,7 @@ mod tests {
 
     #[test]
     fn an_empty_vault_prices_a_whole_unit_of_shares_at_a_whole_unit_of_its_asset() {
-        let prices = Prices { nav: Nav::default(), decimals: 6, offset: 6 };
+        let prices = Prices { nav: Nav::default(), decimals: 12, offset: 6 };
         let mut empty = lending_vault();
         empty.positions.clear();
         let value = described(&empty, &prices, &[], Amount::ZERO, 1_000).unwrap();

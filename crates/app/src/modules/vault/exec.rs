@@ -23,6 +23,8 @@ use computefi_types::{Amount, ErrorCode, Event, TxError, VaultMsg, VaultTerms};
 pub const WINDOW_MS_MAX: u64 = 366 * computefi_types::time::DAY_MS;
 /// Most bytes of a vault's share token name.
 pub const NAME_BYTES_MAX: usize = 64;
+/// Most decimals of a vault's share token (its asset's plus the virtual offset).
+pub const SHARE_DECIMALS_MAX: u8 = 36;
 /// Most requests one account may be allowed to have waiting.
 pub const REQUESTS_PER_ACCOUNT_MAX: u32 = 16;
 
@@ -121,7 +123,21 @@ fn create(state: &mut Overlay<'_>, ctx: &TxContext, terms: &VaultTerms) -> Resul
             format!("asset {}: a vault holds one of the chain's dollar assets", terms.asset),
         ));
     }
-    let decimals = state.require_asset(&terms.asset)?.decimals;
+    // The share token counts the virtual offset in its decimals (as ERC-4626 does), so one whole
+    // share of an empty vault costs one whole unit of the asset.
+    let asset_decimals = state.require_asset(&terms.asset)?.decimals;
+    let decimals = asset_decimals
+        .checked_add(ctx.params.vault.decimals_offset)
+        .filter(|d| *d <= SHARE_DECIMALS_MAX)
+        .ok_or_else(|| {
+            refuse(
+                ErrorCode::BadVaultTerms,
+                format!(
+                    "asset {} has {asset_decimals} decimals; with the offset of {} its shares would pass {SHARE_DECIMALS_MAX}",
+                    terms.asset, ctx.params.vault.decimals_offset
+                ),
+            )
+        })?;
     let id = state.next_in_sequence(COUNT_KEY.to_string())?;
     let account = vault_account(id);
     let share = computefi_types::AssetId::derive(&module_account(), &format!("vault-{id}"));

@@ -26,6 +26,13 @@ impl Gen<'_> {
                 txs.push(tx);
             }
         }
+        if self.chance(40) {
+            // A miner agent posts shares for a verified ASIC title, as a running agent does.
+            if let Some((who, shares)) = msgs::miner_shares(self) {
+                let tx = self.sign(&who, vec![shares]);
+                txs.push(tx);
+            }
+        }
         if self.chance(20) {
             // A market feeder's round: every market feed in one transaction, as a feeder service
             // posts them, so titles are valued from fresh feeds now and then (and loans offered).

@@ -55,7 +55,7 @@ mod world;
 use crate::{ProduceError, TestAccount, TestChain};
 use computefi_app::modules::oracle::FeedConfig;
 use computefi_app::Genesis;
-use computefi_types::{Address, Amount, AssetId, BankMsg, ComplianceMsg, Hash, Msg, Receipt, SignedTx};
+use computefi_types::{Address, Amount, AssetId, BankMsg, ComplianceMsg, Hash, Msg, Receipt, ReserveMsg, SignedTx};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
@@ -445,6 +445,9 @@ fn note_gift(donated: &mut BTreeMap<(Address, AssetId), u128>, world: &World, ms
             outputs.iter().for_each(|o| gift(&o.to, &o.asset, o.amount.0))
         }
         Msg::Compliance(ComplianceMsg::ForceTransfer { to, asset, amount, .. }) => gift(to, asset, amount.0),
+        Msg::Reserve(ReserveMsg::Mint { to, amount, .. } | ReserveMsg::Yield { to, amount, .. }) => {
+            gift(to, &computefi_app::modules::reserve::dollar_asset(), amount.0)
+        }
         _ => {}
     }
 }

@@ -639,6 +639,26 @@ fn report(g: &mut Gen, answering: bool) -> Made {
         Some(c) => world.titles.iter().find(|t| t.id == c.title)?.clone(), // answer it in time
         None => title_where(g, |t| t.status.is_verified() && !t.spec.device_keys.is_empty())?,
     };
+    report_of(g, t)
+}
+
+/// A miner agent's report of shares for a verified ASIC title (as a running agent posts them
+/// every window), or nothing when there is no such title.
+pub(crate) fn miner_shares(g: &mut Gen) -> Made {
+    let world = g.world;
+    let miners: Vec<&Title> = world
+        .titles
+        .iter()
+        .filter(|t| {
+            t.spec.class == TitleClass::AsicMiner && t.status.is_verified() && !t.spec.device_keys.is_empty()
+        })
+        .collect();
+    let t = (*g.pick(&miners)?).clone();
+    report_of(g, t)
+}
+
+/// A report of title `t`'s device, relayed by anyone, now and then malformed.
+fn report_of(g: &mut Gen, t: Title) -> Made {
     let who = g.funded(); // anyone may relay a report
     let (last, prev) = g.world.reports.get(&t.id).copied().unwrap_or((0, Hash::ZERO));
     let payload = payload(g, &t);

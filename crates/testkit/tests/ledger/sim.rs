@@ -31,16 +31,16 @@ fn the_ledger_keeps_its_invariants_under_random_valid_and_hostile_blocks() {
 /// simulation) regenerates them on purpose, in its own commit that says why
 /// (`cargo test -p computefi-testkit --test ledger golden -- --nocapture` prints them).
 const GOLDEN_ROOTS: &[(u64, &str)] = &[
-    (1, "4778588c192290ad64d7c87694f68f84f14a4b6c89535f2b50a64252c2a5e5bb"),
-    (2, "bf4dad13a1a20fbdc7d2db5068e74b1cb084601832ae2d15ddb8980f848cd156"),
-    (3, "4d69c76ecdb56c71a69b8c58502c7550176b388abdb72845f7d35c3c85b5ec0a"),
-    (4, "7011c8a2cf628958e72d8e3a224e96d5d0a6f342a599309cb31add05c458c075"),
-    (5, "2efed1db290c6800987cbab0b1c51c5ab00185c963efafe2ed527e01240b1305"),
-    (6, "18e95b7717cf2ee4241cb897c50d982eb75436fac70b3362686882b36fa68fd6"),
-    (7, "cb73f0c49b6172fe957c945f672f6b080c9371f2ff7ec538fce26a2dcc2d3d82"),
-    (8, "7298d1472077fdfe948c852b978cb070498db1c292a9bc1fc400a7c1d8801a1d"),
-    (9, "07e5857c92df509b004c6d8f36f6697cdae80e2746e010a5cac5ca247e3f2e05"),
-    (10, "fbae43c4bc533668a87e34cd38c491dd7a7266a85ec966b5179abfc4c379fe89"),
+    (1, "d82b2e6b1b198f915c2dfe3de9661b0908901587c6bd953e886c65c35ee1024e"),
+    (2, "9da551aa6ac18ceee4bbaaff4908a2f101291f14b73df88cf9eb3efcd58f3f8e"),
+    (3, "bac77ff51d66a4442d91301e55e8e74c692eece814e2be86a4a1d9d61f4338ef"),
+    (4, "8df5c8bcfdefc8a6c032ac164ee2f48e1ad7c468b65c44b32e9182057d9cae3c"),
+    (5, "b2a954b36cd631e6be305284aa1fa8f82e90478be8a41e6c57ccfa232ffacf25"),
+    (6, "46870f19c74ca9d03ca07ab35bcf394c20f620da060de00ee3b8b211c4a347c4"),
+    (7, "78e220c47cabc66b2c7543873d552a0439edcf674032447da955cd8d044070b0"),
+    (8, "a3939cf82b213a5773a52c643c7378ba648b2c33bb8208229177f0684b041455"),
+    (9, "b075ce1a35fe8de0c856ac4c44269f2e658d2d725b3ee54ee7204953b5020ff6"),
+    (10, "1c268e85bab5c871df52355d111d34227dba51d9c682641c621648e47c380cd1"),
 ];
 
 #[test]

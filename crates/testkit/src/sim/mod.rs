@@ -55,7 +55,9 @@ mod world;
 use crate::{ProduceError, TestAccount, TestChain};
 use computefi_app::modules::oracle::FeedConfig;
 use computefi_app::Genesis;
-use computefi_types::{Address, Amount, AssetId, BankMsg, ComplianceMsg, Hash, Msg, Receipt, ReserveMsg, SignedTx};
+use computefi_types::{
+    Address, Amount, AssetId, BankMsg, ComplianceMsg, Hash, Msg, Receipt, ReserveMsg, SignedTx,
+};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;

@@ -96,6 +96,9 @@ mod tests {
             limit!(vault::exec::REQUESTS_PER_ACCOUNT_MAX),
             limit!(vault::exec::SHARE_DECIMALS_MAX),
             limit!(vault::math::DECIMALS_OFFSET_MAX),
+            limit!(green::math::MATCH_HOURS_MAX),
+            limit!(green::math::PUE_MICRO_MAX),
+            limit!(green::math::INTENSITY_UG_KWH_MAX),
             limit!(reserve::state::REPORTS_KEPT),
         ];
         for (name, value) in &limits {

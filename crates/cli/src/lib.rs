@@ -5,6 +5,7 @@ pub mod client;
 pub mod cmd_amm;
 pub mod cmd_bench;
 pub mod cmd_demo;
+pub mod cmd_green;
 pub mod cmd_keys;
 pub mod cmd_loan;
 pub mod cmd_node;
@@ -81,6 +82,9 @@ enum Command {
     /// Valuation arithmetic offline: hashprice, an ASIC's or a GPU server's discounted cash flow.
     #[command(subcommand)]
     Value(cmd_value::ValueCmd),
+    /// Green arithmetic offline: a footprint, an hourly match, the grid intensities by zone.
+    #[command(subcommand)]
+    Green(cmd_green::GreenCmd),
     /// Loan arithmetic offline: the repayment schedule of a simple or amortized loan.
     #[command(subcommand)]
     Loan(cmd_loan::LoanCmd),
@@ -109,6 +113,7 @@ pub fn run() {
         Command::Amm(cmd) => cmd_amm::run(cmd, format),
         Command::Value(cmd) => cmd_value::run(cmd, format),
         Command::Loan(cmd) => cmd_loan::run(cmd, format),
+        Command::Green(cmd) => cmd_green::run(cmd, format),
     };
     if let Err(e) = result {
         output::print_error(format, &e);

@@ -24,6 +24,7 @@ pub mod delivery;
 pub mod device;
 #[cfg(test)]
 mod events_wire_test;
+pub mod green;
 pub mod identity;
 pub mod layers;
 pub mod lease;
@@ -107,6 +108,7 @@ pub const COMPONENTS: &[&dyn Component] = &[
     &shares::SharesModule,
     &revenue::RevenueModule,
     &device::DeviceModule,
+    &green::GreenModule,
     &oracle::OracleModule,
     &amm::AmmModule,
     &capacity::CapacityModule,

@@ -94,7 +94,6 @@ mod tests {
             limit!(vault::exec::WINDOW_MS_MAX),
             limit!(vault::exec::NAME_BYTES_MAX),
             limit!(vault::exec::REQUESTS_PER_ACCOUNT_MAX),
-            limit!(vault::exec::SHARE_DECIMALS_MAX),
             limit!(vault::math::DECIMALS_OFFSET_MAX),
             limit!(green::math::MATCH_HOURS_MAX),
             limit!(green::math::PUE_MICRO_MAX),

@@ -27,7 +27,7 @@ pub const TX_EVENTS_MAX: usize = 1_024;
 
 #[cfg(test)]
 mod tests {
-    use crate::{compliance, device, limits, loan, title};
+    use crate::{compliance, device, limits, loan, reserve, title};
     use std::path::Path;
 
     /// A limit as the docs table names it (`module::NAME`), with its value.
@@ -68,6 +68,8 @@ mod tests {
             limit!(device::SEQUENCE_GAP_MAX),
             limit!(device::CHALLENGE_ROWS_OPENED_MAX),
             limit!(loan::TRANCHES_MAX),
+            limit!(reserve::HOLDINGS_MAX),
+            limit!(reserve::REF_BYTES_MAX),
         ]
     }
 

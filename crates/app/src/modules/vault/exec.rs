@@ -15,6 +15,7 @@ use crate::modules::bank::{BankRead, BankWrite};
 use crate::modules::context::{Handler, TxContext};
 use crate::modules::loans::{self, LoanState, LoansRead};
 use crate::state::{refuse, ExecError, Overlay, StateWrite};
+use computefi_types::limits::DECIMALS_MAX;
 use computefi_types::loan::Collateral;
 use computefi_types::vault::LendingPolicy;
 use computefi_types::{Amount, ErrorCode, Event, TxError, VaultMsg, VaultTerms};
@@ -23,8 +24,6 @@ use computefi_types::{Amount, ErrorCode, Event, TxError, VaultMsg, VaultTerms};
 pub const WINDOW_MS_MAX: u64 = 366 * computefi_types::time::DAY_MS;
 /// Most bytes of a vault's share token name.
 pub const NAME_BYTES_MAX: usize = 64;
-/// Most decimals of a vault's share token (its asset's plus the virtual offset).
-pub const SHARE_DECIMALS_MAX: u8 = 36;
 /// Most requests one account may be allowed to have waiting.
 pub const REQUESTS_PER_ACCOUNT_MAX: u32 = 16;
 
@@ -128,12 +127,12 @@ fn create(state: &mut Overlay<'_>, ctx: &TxContext, terms: &VaultTerms) -> Resul
     let asset_decimals = state.require_asset(&terms.asset)?.decimals;
     let decimals = asset_decimals
         .checked_add(ctx.params.vault.decimals_offset)
-        .filter(|d| *d <= SHARE_DECIMALS_MAX)
+        .filter(|d| *d <= DECIMALS_MAX)
         .ok_or_else(|| {
             refuse(
                 ErrorCode::BadVaultTerms,
                 format!(
-                    "asset {} has {asset_decimals} decimals; with the offset of {} its shares would pass {SHARE_DECIMALS_MAX}",
+                    "asset {} has {asset_decimals} decimals; with the offset of {} its shares would pass {DECIMALS_MAX}",
                     terms.asset, ctx.params.vault.decimals_offset
                 ),
             )

@@ -96,6 +96,8 @@ mod tests {
             limit!(vault::exec::REQUESTS_PER_ACCOUNT_MAX),
             limit!(vault::math::DECIMALS_OFFSET_MAX),
             limit!(green::math::MATCH_HOURS_MAX),
+            limit!(green::state::ENERGY_HOURS_KEPT),
+            limit!(registry::exec::ZONE_BYTES_MAX),
             limit!(green::math::PUE_MICRO_MAX),
             limit!(green::math::INTENSITY_UG_KWH_MAX),
             limit!(reserve::state::REPORTS_KEPT),

@@ -71,6 +71,25 @@ pub struct Params {
     pub reserve: ReserveParams,
     /// How yield vaults count shares (`docs/dollar.md`).
     pub vault: VaultParams,
+    /// How long green certificates live (`docs/green.md`).
+    pub green: GreenParams,
+}
+
+/// The green module's parameters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(default)]
+pub struct GreenParams {
+    /// How long a certificate may be used after the end of its production hour, ms (two years,
+    /// as the EnergyTag reference registry).
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub certificate_life_ms: u64,
+}
+
+impl Default for GreenParams {
+    fn default() -> Self {
+        GreenParams { certificate_life_ms: 730 * computefi_types::time::DAY_MS }
+    }
 }
 
 /// The reserve module's parameters.
@@ -347,6 +366,7 @@ impl Default for Params {
             auctions: AuctionsParams::default(),
             reserve: ReserveParams::default(),
             vault: VaultParams::default(),
+            green: GreenParams::default(),
         }
     }
 }

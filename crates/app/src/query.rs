@@ -151,6 +151,35 @@ impl App {
         Ok(crate::modules::loans::LoansRead::loan_count(&Committed(self.store()))?)
     }
 
+    /// A certificate bundle, if it exists.
+    pub fn bundle(&self, id: u64) -> Result<Option<crate::modules::green::Bundle>, AppError> {
+        Ok(crate::modules::green::GreenRead::bundle(&Committed(self.store()), id)?)
+    }
+
+    /// How many certificate bundles exist (their ids are `0 .. count`).
+    pub fn bundle_count(&self) -> Result<u64, AppError> {
+        Ok(crate::modules::green::GreenRead::bundle_count(&Committed(self.store()))?)
+    }
+
+    /// Energy a title's meters measured in `hour` (hours since the Unix epoch), Wh.
+    pub fn energy_wh(&self, title: &TitleId, hour: u64) -> Result<u64, AppError> {
+        Ok(crate::modules::green::GreenRead::energy_wh(&Committed(self.store()), title, hour)?)
+    }
+
+    /// Certificates cancelled for a title's consumption in `hour`, Wh.
+    pub fn certified_wh(&self, title: &TitleId, hour: u64) -> Result<u64, AppError> {
+        Ok(crate::modules::green::GreenRead::certified_wh(&Committed(self.store()), title, hour)?)
+    }
+
+    /// The last reading of a title's meter (one of its device keys).
+    pub fn meter(
+        &self,
+        title: &TitleId,
+        key: &computefi_types::PublicKey,
+    ) -> Result<Option<crate::modules::green::Meter>, AppError> {
+        Ok(crate::modules::green::GreenRead::meter(&Committed(self.store()), title, key)?)
+    }
+
     /// A yield vault, if it exists.
     pub fn vault_record(&self, id: u64) -> Result<Option<crate::modules::vault::Vault>, AppError> {
         Ok(crate::modules::vault::VaultRead::vault_record(&Committed(self.store()), id)?)

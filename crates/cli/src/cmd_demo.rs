@@ -135,7 +135,11 @@ fn gpu_server(tag: &str, issuer: Address, device_key: PublicKey) -> TitleSpec {
             CapacityItem { milli: 8_000, unit: CapacityUnit::Gpu },
             CapacityItem { milli: 10_200, unit: CapacityUnit::Kilowatt },
         ],
-        location: Location { country: "DE".into(), site: "Frankfurt, FRA-2 hall 3".into() },
+        location: Location {
+            country: "DE".into(),
+            site: "Frankfurt, FRA-2 hall 3".into(),
+            zone: "DE".into(),
+        },
         custodian: "Demo Colocation GmbH".into(),
         insurance: Some(Insurance {
             insurer: "Demo Insurance AG".into(),

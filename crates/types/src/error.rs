@@ -2,7 +2,7 @@
 //! reused or renumbered. Ranges: 1–999 transaction envelope (20–39 of them: refusals of the HTTP
 //! API itself and the CLI's own failures), 1000s `bank`, 2000s `assets`, 3000s `identity` and
 //! 3100s `compliance`, 4000s `registry`, 5000s `shares`, 6000s `revenue`, 7000s `device`, 7100s `oracle`,
-//! 8000s `amm`, 8100s `capacity`, 8200s `lease`, 8300s `delivery`, 9000s `valuation`, 9100s `loans`, 9200s `auctions`, 9300s `reserve`, 9400s `vault`.
+//! 8000s `amm`, 8100s `capacity`, 8200s `lease`, 8300s `delivery`, 9000s `valuation`, 9100s `loans`, 9200s `auctions`, 9300s `reserve`, 9400s `vault`, 9500s `green`.
 //! The message of each code says the cause and what to do; [`TxError::detail`] adds the values
 //! involved. A message that states a limit of this crate quotes its constant (from [`crate::limits`])
 //! rather than repeating the number.
@@ -641,6 +641,33 @@ error_codes! {
         /// Only the vault's manager may do this.
         #[error("not the vault manager: only the account that created the vault sets its policy and allocates its funds")]
         NotVaultManager = 9408 => "not_vault_manager",
+        /// A meter's counter below its last reading.
+        #[error("meter ran backwards: a meter's cumulative counter never falls; report the counter as it is, or register a new device key for a replaced meter")]
+        MeterBackwards = 9500 => "meter_backwards",
+        /// A second reading of a meter in one block.
+        #[error("meter read twice in a block: a meter's readings count at their block's time, one a block; send the next reading in a later block")]
+        MeterTooSoon = 9501 => "meter_too_soon",
+        /// Certificates that cannot be issued for that site and hour.
+        #[error("bad issuance: certificates are issued by an energy site's holder for an hour that has ended and that its generation meter measured in full, at most the site's capacity × 1.1; check the detail")]
+        BadIssuance = 9502 => "bad_issuance",
+        /// The hour's certificates were issued already.
+        #[error("already issued: one issuance per site and hour; split the bundle issued for it instead")]
+        AlreadyIssued = 9503 => "already_issued",
+        /// No such certificate bundle.
+        #[error("unknown bundle: no certificate bundle has this id; list a holder's with `computefi query certificates`")]
+        UnknownBundle = 9504 => "unknown_bundle",
+        /// The bundle is not in a state that allows this.
+        #[error("bundle not active: only an active bundle is split, transferred, cancelled, expired or withdrawn, and only a cancelled one claimed; check its status")]
+        BundleState = 9505 => "bundle_state",
+        /// A split at or past the bundle's quantity.
+        #[error("split beyond the bundle: keep 1 to the bundle's quantity − 1 certificates in the first part")]
+        SplitBeyondBundle = 9506 => "split_beyond_bundle",
+        /// Only the bundle's holder may do this.
+        #[error("not the bundle's holder: only the holder of a bundle splits, transfers or cancels it, and only the beneficiary's holder claims it")]
+        NotBundleHolder = 9507 => "not_bundle_holder",
+        /// The beneficiary is in another zone, or is no consumer.
+        #[error("zone mismatch: a bundle is cancelled only for a GPU or ASIC title in the zone it was produced in")]
+        ZoneMismatch = 9508 => "zone_mismatch",
     }
 }
 

@@ -22,6 +22,7 @@ pub mod compliance;
 pub mod device;
 pub mod error;
 pub mod event;
+pub mod green;
 pub mod hash;
 pub mod limits;
 pub mod loan;
@@ -42,7 +43,7 @@ pub use event::Event;
 pub use hash::{sha256, Hash};
 pub use msg::{
     AmmMsg, AssetsMsg, AuctionsMsg, BankMsg, CapacityMsg, CapacityWindow, ComplianceMsg, DeliveryMsg,
-    DeviceMsg, IdentityMsg, LeaseMsg, LoanTerms, LoansMsg, Msg, OperatingCosts, OracleMsg, Output,
+    DeviceMsg, GreenMsg, IdentityMsg, LeaseMsg, LoanTerms, LoansMsg, Msg, OperatingCosts, OracleMsg, Output,
     RegistryMsg, ReserveMsg, RevenueMsg, RevenueTarget, SharesMsg, VaultMsg, VaultTerms,
 };
 pub use tx::{Receipt, SignedTx, Tx, TxStatus};

@@ -27,7 +27,7 @@ pub const TX_EVENTS_MAX: usize = 1_024;
 
 #[cfg(test)]
 mod tests {
-    use crate::{compliance, device, limits, loan, reserve, title};
+    use crate::{compliance, device, green, limits, loan, reserve, title};
     use std::path::Path;
 
     /// A limit as the docs table names it (`module::NAME`), with its value.
@@ -70,6 +70,7 @@ mod tests {
             limit!(loan::TRANCHES_MAX),
             limit!(reserve::HOLDINGS_MAX),
             limit!(reserve::REF_BYTES_MAX),
+            limit!(green::REASON_BYTES_MAX),
         ]
     }
 

@@ -63,6 +63,11 @@ pub struct Location {
     pub country: String,
     /// Site name or address.
     pub site: String,
+    /// The grid zone the site draws from or feeds into (such as `US-VA` or `SE-STO`; empty when
+    /// unknown): certificates match consumption only within one zone, and the zone's
+    /// `grid_gco2_kwh_<zone>` feed gives its carbon intensity.
+    #[serde(default)]
+    pub zone: String,
 }
 
 /// Insurance on the hardware.
@@ -221,6 +226,15 @@ pub enum StatusCause {
         /// The holder.
         holder: Address,
     },
+    /// An energy site's generation meter measured energy over an interval of at most an hour.
+    Metered {
+        /// Wh measured.
+        #[serde(with = "crate::serde_str::u64_str")]
+        energy_wh: u64,
+        /// The interval, ms.
+        #[serde(with = "crate::serde_str::u64_str")]
+        interval_ms: u64,
+    },
 }
 
 impl StatusCause {
@@ -237,6 +251,7 @@ impl StatusCause {
             StatusCause::Maintenance { .. } => "maintenance",
             StatusCause::Redeemed { .. } => "redeemed",
             StatusCause::Retired { .. } => "retired",
+            StatusCause::Metered { .. } => "metered",
         }
     }
 }

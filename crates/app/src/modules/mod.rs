@@ -62,6 +62,7 @@ impl Handler for Msg {
             Msg::Auctions(m) => m.check_stateless(ctx),
             Msg::Reserve(m) => m.check_stateless(ctx),
             Msg::Vault(m) => m.check_stateless(ctx),
+            Msg::Green(m) => m.check_stateless(ctx),
         }
     }
 
@@ -91,6 +92,7 @@ impl Handler for Msg {
             Msg::Auctions(m) => m.execute(state, ctx),
             Msg::Reserve(m) => m.execute(state, ctx),
             Msg::Vault(m) => m.execute(state, ctx),
+            Msg::Green(m) => m.execute(state, ctx),
         }
     }
 }

@@ -345,6 +345,7 @@ fn title_spec(g: &mut Gen) -> TitleSpec {
         location: Location {
             country: if g.chance(3) { "xx".into() } else { "IS".into() },
             site: "Site".into(),
+            zone: ["IS", "SE-STO", "US-VA", "bad zone!"][g.rng.gen_range(0..4)].into(),
         },
         custodian: "Custodian".into(),
         insurance: None,

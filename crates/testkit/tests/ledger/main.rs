@@ -4,6 +4,7 @@
 mod amm;
 mod attestation;
 mod challenges;
+mod green;
 mod liquidation;
 mod live;
 mod loans;

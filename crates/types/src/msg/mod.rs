@@ -20,6 +20,7 @@ mod capacity;
 mod compliance;
 mod delivery;
 mod device;
+mod green;
 mod identity;
 mod lease;
 mod loans;
@@ -38,6 +39,7 @@ pub use capacity::{CapacityMsg, CapacityWindow};
 pub use compliance::ComplianceMsg;
 pub use delivery::DeliveryMsg;
 pub use device::DeviceMsg;
+pub use green::GreenMsg;
 pub use identity::IdentityMsg;
 pub use lease::LeaseMsg;
 pub use loans::{LoanTerms, LoansMsg};
@@ -89,6 +91,8 @@ pub enum Msg {
     Reserve(ReserveMsg),
     /// Yield vaults of a dollar asset that lend against hardware.
     Vault(VaultMsg),
+    /// Granular certificates of green energy.
+    Green(GreenMsg),
 }
 
 impl Msg {
@@ -112,6 +116,7 @@ impl Msg {
             Msg::Auctions(_) => "auctions",
             Msg::Reserve(_) => "reserve",
             Msg::Vault(_) => "vault",
+            Msg::Green(_) => "green",
         }
     }
 }

@@ -109,9 +109,12 @@ fn apply_payload(
             Ok(vec![telemetry.into()])
         }
         Payload::Meter(m) => {
+            let mut events =
+                crate::modules::green::meter::record(state, ctx, &env.title, &env.device_key, m)?;
             state.put(meter_key(&env.title), &MeterRecord { reading: m.clone(), height: ctx.height });
             let meter = DeviceEvent::Meter { title: env.title, sequence: env.sequence, meter_wh: m.meter_wh };
-            Ok(vec![meter.into()])
+            events.insert(0, meter.into());
+            Ok(events)
         }
         Payload::Shares(batch) => super::hashrate::accept_shares(state, title, batch, ctx),
         Payload::ChallengeAnswer(a) => super::challenge::answer(state, ctx, title, a),

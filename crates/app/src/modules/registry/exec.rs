@@ -27,6 +27,9 @@ fn serial_is_valid(serial: &str) -> bool {
         && serial.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
 }
 
+/// Most bytes of a title's grid zone.
+pub const ZONE_BYTES_MAX: usize = 16;
+
 fn check_spec(spec: &TitleSpec) -> Result<(), TxError> {
     text("make", &spec.make, true)?;
     text("model", &spec.model, true)?;
@@ -34,6 +37,14 @@ fn check_spec(spec: &TitleSpec) -> Result<(), TxError> {
     text("location.site", &spec.location.site, true)?;
     if !is_country_code(&spec.location.country) {
         return Err(bad_spec("location.country: a two-letter ISO code such as DE".into()));
+    }
+    let zone = &spec.location.zone;
+    if zone.len() > ZONE_BYTES_MAX
+        || !zone.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(bad_spec(format!(
+            "location.zone {zone:?}: up to {ZONE_BYTES_MAX} capitals, digits and dashes, such as US-VA (empty when unknown)"
+        )));
     }
     if spec.serials.is_empty() || spec.serials.len() > SERIALS_MAX {
         return Err(bad_spec(format!("serials: 1 to {SERIALS_MAX}")));

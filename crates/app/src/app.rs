@@ -20,7 +20,7 @@ use std::sync::{Mutex, RwLock};
 pub mod admission;
 
 /// Version of the state layout and rules. A node refuses to open a store written by another.
-pub const PROTOCOL_VERSION: u32 = 6;
+pub const PROTOCOL_VERSION: u32 = 7;
 
 const META_PROTOCOL: &str = "protocol_version";
 const META_CHAIN_ID: &str = "chain_id";

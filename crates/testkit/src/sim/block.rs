@@ -33,6 +33,13 @@ impl Gen<'_> {
                 txs.push(tx);
             }
         }
+        if self.chance(30) {
+            // A site agent reads an energy site's generation meter.
+            if let Some((who, reading)) = msgs::site_meter(self) {
+                let tx = self.sign(&who, vec![reading]);
+                txs.push(tx);
+            }
+        }
         if self.chance(20) {
             // A market feeder's round: every market feed in one transaction, as a feeder service
             // posts them, so titles are valued from fresh feeds now and then (and loans offered).

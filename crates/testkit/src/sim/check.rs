@@ -12,7 +12,7 @@ use computefi_app::modules::{delivery, lease, revenue};
 use computefi_app::query::LIST_ENTRIES_MAX;
 use computefi_app::state::Committed;
 use computefi_app::App;
-use computefi_types::{Address, AssetId};
+use computefi_types::{Address, AssetId, TitleId};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What a check found wrong.
@@ -329,6 +329,52 @@ pub fn dollar_supply_adds_up(app: &App) -> Result<(), Broken> {
             "the dollar supply is {supply}, but minted {} + yield {} − burned {} (view {})",
             view.minted, view.yield_minted, view.burned, view.supply
         ));
+    }
+    Ok(())
+}
+
+/// Every certificate bundle (their ids run from 0).
+pub fn bundles(app: &App) -> Result<Vec<computefi_app::modules::green::Bundle>, Broken> {
+    let count = read("the bundle count", app.bundle_count())?;
+    let mut bundles = Vec::new();
+    for id in 0..count {
+        bundles.push(
+            read("a bundle", app.bundle(id))?.ok_or_else(|| format!("bundle {id} of {count} is missing"))?,
+        );
+    }
+    Ok(bundles)
+}
+
+/// Certificates never overlap: each site's bundles hold disjoint id ranges, each at least one
+/// certificate; and every hour's cancelled certificates of a title are what its cancelled and
+/// claimed bundles hold, so no Wh is cancelled twice.
+pub fn certificates_add_up(app: &App) -> Result<(), Broken> {
+    use computefi_types::green::CertificateStatus;
+    let mut ranges: BTreeMap<TitleId, Vec<(u64, u64)>> = BTreeMap::new();
+    let mut used: BTreeMap<(TitleId, u64), u64> = BTreeMap::new();
+    for b in bundles(app)? {
+        if b.start_id > b.end_id {
+            return Err(format!("bundle {} runs from {} to {}", b.id, b.start_id, b.end_id));
+        }
+        ranges.entry(b.site).or_default().push((b.start_id, b.end_id));
+        if let (Some(t), CertificateStatus::Cancelled | CertificateStatus::Claimed) =
+            (b.beneficiary, b.status)
+        {
+            let slot = used.entry((t, b.hour)).or_default();
+            *slot = slot.saturating_add(b.quantity());
+        }
+    }
+    for (site, mut r) in ranges {
+        r.sort_unstable();
+        if r.windows(2).any(|w| w[0].1 >= w[1].0) {
+            return Err(format!("site {site}: certificate ranges overlap: {r:?}"));
+        }
+    }
+    for ((title, hour), wh) in used {
+        let counted = read("certified energy", app.certified_wh(&title, hour))?;
+        if counted != wh {
+            return Err(format!("title {title} hour {hour}: {counted} Wh certified, its bundles hold {wh}"));
+        }
     }
     Ok(())
 }

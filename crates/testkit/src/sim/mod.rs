@@ -429,6 +429,7 @@ impl Sim {
         check::auctions_are_backed(app).map_err(|d| (Invariant::Escrow, d))?;
         check::vaults_add_up(app).map_err(|d| (Invariant::Escrow, d))?;
         check::dollar_supply_adds_up(app).map_err(|d| (Invariant::Supply, d))?;
+        check::certificates_add_up(app).map_err(|d| (Invariant::Supply, d))?;
         check::valuations_add_up(app).map_err(|d| (Invariant::Valuation, d))
     }
 }

@@ -101,6 +101,13 @@ const KINDS: &[(u32, Maker)] = &[
     (4, reserve_mint),
     (2, reserve_burn),
     (1, reserve_yield),
+    (3, green_issue),
+    (2, green_split),
+    (1, green_transfer),
+    (2, green_cancel),
+    (1, green_claim),
+    (1, green_expire),
+    (1, green_withdraw),
 ];
 
 /// GPU models the titles and orders name.
@@ -586,9 +593,20 @@ fn payload(g: &mut Gen, t: &Title) -> Payload {
             _ => {}
         }
     }
+    // Energy sites report their generation meter; other titles now and then a meter too.
+    let meter_rolls = if t.spec.class == TitleClass::EnergySite { 16 } else { 3 };
     match g.rng.gen_range(0..20) {
-        0 => Payload::Meter(MeterReading { meter_wh: g.rng.gen() }),
-        1 => Payload::Attestation(Attestation { report: vec![0; 64], cert_chain: String::new() }),
+        n if n < meter_rolls => {
+            // Mostly the counter moving on by up to the site's hour, now and then backwards.
+            let last = g.world.meters.get(&t.id).copied().unwrap_or(0);
+            let meter_wh = match g.rng.gen_range(0..10) {
+                0 => last.saturating_sub(1),
+                1 => g.rng.gen(),
+                _ => last.saturating_add(g.rng.gen_range(0..=1_000_000)),
+            };
+            Payload::Meter(MeterReading { meter_wh })
+        }
+        19 => Payload::Attestation(Attestation { report: vec![0; 64], cert_chain: String::new() }),
         _ if t.spec.class == TitleClass::AsicMiner => share_batch(g, t),
         _ => fixtures::telemetry(g.rng.gen_range(0..=t.spec.count + 1)),
     }
@@ -640,6 +658,21 @@ fn report(g: &mut Gen, answering: bool) -> Made {
         Some(c) => world.titles.iter().find(|t| t.id == c.title)?.clone(), // answer it in time
         None => title_where(g, |t| t.status.is_verified() && !t.spec.device_keys.is_empty())?,
     };
+    report_of(g, t)
+}
+
+/// A site agent's reading of a verified energy site's generation meter (as a running agent
+/// posts one every few minutes), or nothing when there is no such site.
+pub(crate) fn site_meter(g: &mut Gen) -> Made {
+    let world = g.world;
+    let sites: Vec<&Title> = world
+        .titles
+        .iter()
+        .filter(|t| {
+            t.spec.class == TitleClass::EnergySite && t.status.is_verified() && !t.spec.device_keys.is_empty()
+        })
+        .collect();
+    let t = (*g.pick(&sites)?).clone();
     report_of(g, t)
 }
 
@@ -1474,4 +1507,67 @@ fn reserve_yield(g: &mut Gen) -> Made {
         who,
         Msg::Reserve(ReserveMsg::Yield { to, amount, period_start_ms: start, period_end_ms: now, report_id }),
     ))
+}
+
+// ---- green ----
+
+fn bundle_where(g: &mut Gen) -> Option<computefi_app::modules::green::Bundle> {
+    let world = g.world;
+    let active: Vec<_> = world
+        .bundles
+        .iter()
+        .filter(|b| b.status == computefi_types::green::CertificateStatus::Active || g.chance(10))
+        .collect();
+    g.pick(&active).map(|b| (*b).clone())
+}
+
+fn green_issue(g: &mut Gen) -> Made {
+    let site = title_where(g, |t| t.spec.class == TitleClass::EnergySite && t.status.is_verified())?;
+    let who = g.signer_for(&site.holder);
+    let hour = (g.world.time_ms / time::HOUR_MS).saturating_sub(g.rng.gen_range(0..=3));
+    Some((who, Msg::Green(GreenMsg::Issue { site: site.id, hour })))
+}
+
+fn green_split(g: &mut Gen) -> Made {
+    let b = bundle_where(g)?;
+    let who = g.signer_for(&b.holder);
+    let first_wh = g.rng.gen_range(0..=b.quantity());
+    Some((who, Msg::Green(GreenMsg::Split { bundle: b.id, first_wh })))
+}
+
+fn green_transfer(g: &mut Gen) -> Made {
+    let b = bundle_where(g)?;
+    let who = g.signer_for(&b.holder);
+    let to = g.party();
+    Some((who, Msg::Green(GreenMsg::Transfer { bundle: b.id, to })))
+}
+
+fn green_cancel(g: &mut Gen) -> Made {
+    let b = bundle_where(g)?;
+    let who = g.signer_for(&b.holder);
+    let zone = b.zone.clone();
+    let beneficiary =
+        title_where(g, |t| t.spec.class != TitleClass::EnergySite && t.spec.location.zone == zone)?.id;
+    Some((who, Msg::Green(GreenMsg::Cancel { bundle: b.id, beneficiary })))
+}
+
+fn green_claim(g: &mut Gen) -> Made {
+    let b = bundle_where(g)?;
+    let holder = b
+        .beneficiary
+        .and_then(|t| g.world.titles.iter().find(|x| x.id == t).map(|x| x.holder))
+        .unwrap_or(b.holder);
+    let who = g.signer_for(&holder);
+    Some((who, Msg::Green(GreenMsg::Claim { bundle: b.id })))
+}
+
+fn green_expire(g: &mut Gen) -> Made {
+    let b = bundle_where(g)?;
+    Some((g.funded(), Msg::Green(GreenMsg::Expire { bundle: b.id })))
+}
+
+fn green_withdraw(g: &mut Gen) -> Made {
+    let b = bundle_where(g)?;
+    let who = g.signer_for(&crate::auditor().address);
+    Some((who, Msg::Green(GreenMsg::Withdraw { bundle: b.id, reason: "meter fault".into() })))
 }

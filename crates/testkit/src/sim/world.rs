@@ -57,6 +57,10 @@ pub(crate) struct World {
     pub auctions: Vec<computefi_app::modules::auctions::Auction>,
     /// Every yield vault.
     pub yield_vaults: Vec<computefi_app::modules::vault::Vault>,
+    /// Every certificate bundle.
+    pub bundles: Vec<computefi_app::modules::green::Bundle>,
+    /// The last counter of each title's meter (its first device key), Wh.
+    pub meters: BTreeMap<TitleId, u64>,
     /// The id of the latest reserve report, if any.
     pub reserve_report: Option<String>,
     /// Titles whose latest valuation is fresh (not stale): what a loan can be offered against.
@@ -114,6 +118,15 @@ impl World {
         let auctions = check::auctions(app)?;
         let yield_vaults = check::vaults(app)?;
         let reserve_report = read("the reserve", app.reserve(1))?.report.map(|r| r.report.id);
+        let bundles = check::bundles(app)?;
+        let mut meters = BTreeMap::new();
+        for t in &titles {
+            if let Some(key) = t.spec.device_keys.first() {
+                if let Some(m) = read("a meter", app.meter(&t.id, key))? {
+                    meters.insert(t.id, m.counter_wh);
+                }
+            }
+        }
         Ok(World {
             height: chain.height(),
             time_ms: chain.time_ms(),
@@ -134,6 +147,8 @@ impl World {
             auctions,
             yield_vaults,
             reserve_report,
+            bundles,
+            meters,
             fresh_values,
         })
     }

@@ -123,6 +123,7 @@ fn golden_roots_of_the_conformance_runs_are_unchanged_and_cover_every_module() {
         "vault.requested",
         "vault.served",
         "vault.collected",
+        "green.metered",
     ] {
         assert!(events.contains(kind), "no {kind} event in the conformance runs");
     }

@@ -40,6 +40,27 @@ impl Gen<'_> {
                 txs.push(tx);
             }
         }
+        if self.chance(40) {
+            // A keeper liquidates a loan in default.
+            if let Some((who, liquidate)) = msgs::keeper(self) {
+                let tx = self.sign(&who, vec![liquidate]);
+                txs.push(tx);
+            }
+        }
+        if self.chance(30) {
+            // A lender claims what a loan paid its tranche.
+            if let Some((who, claim)) = msgs::lender_claim(self) {
+                let tx = self.sign(&who, vec![claim]);
+                txs.push(tx);
+            }
+        }
+        if self.chance(40) {
+            // A bidder watching open auctions bids.
+            if let Some((who, bid)) = msgs::auction_bidder(self) {
+                let tx = self.sign(&who, vec![bid]);
+                txs.push(tx);
+            }
+        }
         if self.chance(20) {
             // A market feeder's round: every market feed in one transaction, as a feeder service
             // posts them, so titles are valued from fresh feeds now and then (and loans offered).

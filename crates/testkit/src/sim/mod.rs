@@ -212,6 +212,9 @@ pub fn genesis(seed: u64) -> Genesis {
     genesis.params.valuation.epoch_ms = 60_000;
     // Loans lend in a dollar asset: the simulation counts its native asset as one, so that
     // funded accounts can lend.
+    // Auctions of three hours, so liquidated loans' auctions settle within a run, some with bids.
+    genesis.params.auctions.duration_ms = 3 * 3_600_000;
+    genesis.params.auctions.extension_ms = 15 * 60_000;
     genesis.params.valuation.dollar_assets =
         vec![crate::fixtures::cfi(), computefi_app::modules::reserve::dollar_asset()];
     genesis.oracle_feeds =

@@ -1290,6 +1290,41 @@ fn loans_add_collateral(g: &mut Gen) -> Made {
     Some((who, Msg::Loans(LoansMsg::AddCollateral { loan: loan.id, amount })))
 }
 
+/// A keeper liquidates a loan past its deadline and grace, as keepers watching the chain do, or
+/// nothing when no loan is in default.
+pub(crate) fn keeper(g: &mut Gen) -> Made {
+    let world = g.world;
+    let due: Vec<_> = world
+        .loans
+        .iter()
+        .filter(|l| {
+            let grace_ms = l.terms.grace_s.saturating_mul(1_000);
+            l.state == LoanState::Active && world.time_ms > l.deadline_ms.saturating_add(grace_ms)
+        })
+        .collect();
+    let loan = (*g.pick(&due)?).clone();
+    Some((g.funded(), Msg::Loans(LoansMsg::Liquidate { loan: loan.id })))
+}
+
+/// A lender takes what a loan paid its tranche (as lenders' tools do), or nothing when no tranche
+/// has anything to claim.
+pub(crate) fn lender_claim(g: &mut Gen) -> Made {
+    let world = g.world;
+    let owed: Vec<(u64, u32, Address)> = world
+        .loans
+        .iter()
+        .flat_map(|l| {
+            l.tranches.iter().enumerate().filter_map(move |(i, t)| {
+                let unclaimed = t.unclaimed().map_or(false, |u| !u.is_zero()) || !t.shares_owed.is_zero();
+                unclaimed.then_some((l.id, i as u32, t.lender))
+            })
+        })
+        .collect();
+    let (loan, tranche, lender) = *g.pick(&owed)?;
+    let who = g.signer_for(&lender);
+    Some((who, Msg::Loans(LoansMsg::Claim { loan, tranche })))
+}
+
 fn loans_liquidate(g: &mut Gen) -> Made {
     let loan = loan_where(g, LoanState::Active)?;
     let who = g.funded();
@@ -1297,6 +1332,19 @@ fn loans_liquidate(g: &mut Gen) -> Made {
 }
 
 // ---- auctions ----
+
+/// A bidder watching open auctions bids what one asks now (and now and then a little more), or
+/// nothing when none is open.
+pub(crate) fn auction_bidder(g: &mut Gen) -> Made {
+    use computefi_app::modules::auctions::AuctionState;
+    let world = g.world;
+    let open: Vec<_> = world.auctions.iter().filter(|a| a.state == AuctionState::Open).collect();
+    let auction = (*g.pick(&open)?).clone();
+    let least = computefi_app::modules::auctions::min_bid(&auction, 100).map_or(1, |a| a.0);
+    let amount = least.saturating_add(if g.chance(30) { least / 20 } else { 0 });
+    let who = g.funded();
+    Some((who, Msg::Auctions(AuctionsMsg::Bid { auction: auction.id, amount: Amount(amount) })))
+}
 
 fn auctions_bid(g: &mut Gen) -> Made {
     use computefi_app::modules::auctions::AuctionState;

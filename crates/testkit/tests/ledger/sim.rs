@@ -31,16 +31,16 @@ fn the_ledger_keeps_its_invariants_under_random_valid_and_hostile_blocks() {
 /// simulation) regenerates them on purpose, in its own commit that says why
 /// (`cargo test -p computefi-testkit --test ledger golden -- --nocapture` prints them).
 const GOLDEN_ROOTS: &[(u64, &str)] = &[
-    (1, "d82b2e6b1b198f915c2dfe3de9661b0908901587c6bd953e886c65c35ee1024e"),
-    (2, "9da551aa6ac18ceee4bbaaff4908a2f101291f14b73df88cf9eb3efcd58f3f8e"),
-    (3, "bac77ff51d66a4442d91301e55e8e74c692eece814e2be86a4a1d9d61f4338ef"),
-    (4, "8df5c8bcfdefc8a6c032ac164ee2f48e1ad7c468b65c44b32e9182057d9cae3c"),
-    (5, "b2a954b36cd631e6be305284aa1fa8f82e90478be8a41e6c57ccfa232ffacf25"),
-    (6, "46870f19c74ca9d03ca07ab35bcf394c20f620da060de00ee3b8b211c4a347c4"),
-    (7, "78e220c47cabc66b2c7543873d552a0439edcf674032447da955cd8d044070b0"),
-    (8, "a3939cf82b213a5773a52c643c7378ba648b2c33bb8208229177f0684b041455"),
-    (9, "b075ce1a35fe8de0c856ac4c44269f2e658d2d725b3ee54ee7204953b5020ff6"),
-    (10, "1c268e85bab5c871df52355d111d34227dba51d9c682641c621648e47c380cd1"),
+    (1, "6e84d2faf99a8337ed3be701b7c0715d4f23e37ef6efd5c72b70a86f84e4e09a"),
+    (2, "d9bc84d36fb17102db3346baf100e0d84ff0662b6e94c63e5563efde0e1ec42b"),
+    (3, "e7d2a4dd797034a0fdfe75642c9d474bfa1cfa8be6f87c4d1af297c64d301948"),
+    (4, "f455048048f2fa6c83b3846bb1680863b9464604b144358ddd593b0fc6d55906"),
+    (5, "f2cb281fa6b40eaf7ab4fe68044ec61102a9e11505c603120a8185ad69fd4250"),
+    (6, "08c4783967daae93aeda3abf32e83651a81ef4dd51abbef92dbd85c81bd4404e"),
+    (7, "909c1ca4a1baa08cd9f1ecf18032fd32bd30e08a196cd6c54d72b4d75ca40d1c"),
+    (8, "7c290160e97ebca029b3d888c3fc65c170395156a973fe83d90c44b7a1ac7c32"),
+    (9, "404ad8a6b0f8a6dea2f4a2dff41834b0b5dbd719df26ab35fec064f2034735d3"),
+    (10, "6dea3aca5b38a894f94663f28771e5b496a80570d5b3a4a707730d9f52ea5ed5"),
 ];
 
 #[test]

@@ -1315,7 +1315,7 @@ pub(crate) fn lender_claim(g: &mut Gen) -> Made {
         .iter()
         .flat_map(|l| {
             l.tranches.iter().enumerate().filter_map(move |(i, t)| {
-                let unclaimed = t.unclaimed().map_or(false, |u| !u.is_zero()) || !t.shares_owed.is_zero();
+                let unclaimed = t.unclaimed().is_ok_and(|u| !u.is_zero()) || !t.shares_owed.is_zero();
                 unclaimed.then_some((l.id, i as u32, t.lender))
             })
         })

@@ -10,6 +10,7 @@ pub mod bank;
 pub mod capacity;
 pub mod chain;
 pub mod delivery;
+pub mod green;
 pub mod identity;
 pub mod lease;
 pub mod loans;
@@ -102,6 +103,15 @@ pub enum QueryCmd {
     YieldVaults(vault::YieldVaultsQuery),
     /// A yield vault's waiting redemption requests in order, and whether each is due.
     YieldVaultQueue(vault::YieldVaultQueueQuery),
+    /// A bundle of granular certificates: site, production hour, id range and quantity (Wh),
+    /// holder, status, expiry, beneficiary.
+    Certificate(green::CertificateQuery),
+    /// Certificate bundles by id with their site, hour, quantity, status and holder, a page at a
+    /// time.
+    Certificates(green::CertificatesQuery),
+    /// A title's metered energy and the certificates cancelled for it, hour by hour, their hourly
+    /// match, and its meters' last readings.
+    Energy(green::EnergyQuery),
     /// A proof of a state key's value at a height; save it with `-o json > proof.json` and check
     /// it offline with `computefi verify proof --file proof.json`.
     Proof(chain::StateProofQuery),
@@ -152,6 +162,9 @@ pub fn run(cmd: QueryCmd, format: Format) -> anyhow::Result<()> {
         QueryCmd::YieldVault(q) => q.get(),
         QueryCmd::YieldVaults(q) => q.get(),
         QueryCmd::YieldVaultQueue(q) => q.get(),
+        QueryCmd::Certificate(q) => q.get(),
+        QueryCmd::Certificates(q) => q.get(),
+        QueryCmd::Energy(q) => q.get(),
         QueryCmd::Proof(q) => q.get(),
     }?;
     print(format, &value);

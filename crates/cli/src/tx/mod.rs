@@ -12,6 +12,7 @@ pub mod capacity;
 pub mod compliance;
 pub mod delivery;
 pub mod device;
+pub mod green;
 pub mod identity;
 pub mod lease;
 pub mod loans;
@@ -85,6 +86,11 @@ pub enum TxCmd {
     /// cancel it, service the queue, allocate to a loan tranche, collect.
     #[command(subcommand)]
     Vault(vault::VaultCmd),
+    /// Granular certificates of green energy: issue a site's metered hour, split, transfer,
+    /// cancel for a consuming title, claim, expire, withdraw (`computefi green` is the offline
+    /// arithmetic).
+    #[command(subcommand)]
+    Green(green::GreenCmd),
 }
 
 /// Runs a transaction command.
@@ -108,6 +114,7 @@ pub fn run(home: &Option<PathBuf>, cmd: TxCmd, format: Format) -> anyhow::Result
         TxCmd::Dollar(cmd) => reserve::build_dollar(cmd)?,
         TxCmd::Reserve(cmd) => reserve::build(cmd)?,
         TxCmd::Vault(cmd) => vault::build(cmd)?,
+        TxCmd::Green(cmd) => green::build(cmd)?,
     };
     let keyring = args.keyring.open(home)?;
     let msgs = build(&keyring)?;

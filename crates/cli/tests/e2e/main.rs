@@ -10,6 +10,7 @@ mod api_limits;
 mod devnet;
 mod dollar;
 mod feeds;
+mod green;
 mod loans;
 mod market;
 mod recovery;

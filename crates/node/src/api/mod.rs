@@ -53,6 +53,7 @@ mod blocks;
 mod capacity;
 mod delivery;
 mod device;
+mod green;
 mod handler;
 mod identity;
 mod lease;
@@ -197,6 +198,7 @@ const PARTS: &[Part] = &[
     Part { routes: auctions::routes, doc: auctions::Doc::openapi },
     Part { routes: reserve::routes, doc: reserve::Doc::openapi },
     Part { routes: vault::routes, doc: vault::Doc::openapi },
+    Part { routes: green::routes, doc: green::Doc::openapi },
 ];
 
 /// The node's API routes over `chain`, inside the guards of [`crate::refusal::guard`].
@@ -342,7 +344,8 @@ mod tests {
         get /loans  get /loans/{id}  get /loans/{id}/schedule  get /insurance
         get /auctions  get /auctions/{id}
         get /reserve
-        get /yield-vaults  get /yield-vaults/{id}  get /yield-vaults/{id}/queue";
+        get /yield-vaults  get /yield-vaults/{id}  get /yield-vaults/{id}/queue
+        get /certificates  get /certificates/{id}  get /titles/{id}/energy";
 
     #[test]
     fn the_openapi_document_lists_every_route_and_no_other() {

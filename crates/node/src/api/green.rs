@@ -1,0 +1,266 @@
+//! `green`: granular certificates of green energy, and a title's metered energy hour by hour
+//! with its hourly match (`docs/green.md`).
+//!
+//! # Invariants
+//! - Nothing here writes state. Bundle ids are dense from 0 and a bundle's record is kept in
+//!   every status, so the certificates page like loans (the first id without a record is the
+//!   end).
+//! - A bundle's `quantity` is `end_id − start_id + 1`: one certificate per Wh.
+//! - The energy window is at most [`ENERGY_HOURS_MAX`] hours, contiguous, each hour once; its
+//!   match is `green::math::hourly_match` over exactly the hours listed, so a surplus of
+//!   certificates in one hour never counts in another.
+//! - Emissions are not computed here: they need the zone's hourly carbon intensity (its
+//!   `grid_gco2_kwh_<zone>` feed, hour by hour), which the ledger does not keep yet, so each
+//!   hour's intensity is taken as 0 and only the energy figures of the match are answered.
+
+use super::handler::{page_by_id, require, to_json, ApiResult, AppState, PageQuery};
+use super::registry::require_title;
+use crate::refusal::{parse_query, ApiError, ApiPath as Path, ApiQuery as Query};
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use computefi_app::modules::green::math::{hourly_match, Hour};
+use computefi_app::modules::green::meter::hour_of;
+use computefi_app::modules::green::Bundle;
+use computefi_app::App;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use utoipa::OpenApi;
+
+/// Most hours one `GET /titles/{id}/energy` answers: 31 days.
+pub const ENERGY_HOURS_MAX: u64 = 744;
+/// Hours `GET /titles/{id}/energy` answers when `hours` is not given: a day.
+pub const ENERGY_HOURS_DEFAULT: u64 = 24;
+
+/// The routes of `green`.
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/certificates", get(certificates))
+        .route("/certificates/{id}", get(certificate))
+        .route("/titles/{id}/energy", get(energy))
+}
+
+#[derive(OpenApi)]
+#[openapi(paths(certificates, certificate, energy))]
+pub(super) struct Doc;
+
+/// Certificate bundles by id in any status, a page at a time (`?from=ID&limit=N`, at most 100):
+/// each with its site, production hour, quantity (Wh), status and holder.
+#[utoipa::path(get, path = "/certificates", params(("from" = Option<String>, Query, description = "first bundle id (default 0)"),
+    ("limit" = Option<String>, Query, description = "most bundles (default and at most 100)")),
+    responses((status = 200, description = "`{certificates: [{id, site, hour, quantity, status, holder}], next_from}`")))]
+async fn certificates(State(s): State<AppState>, Query(q): Query<PageQuery>) -> ApiResult {
+    let app = s.chain.app();
+    page_by_id(&q, "certificates", |id| {
+        Ok(app.bundle(id)?.map(|b| {
+            json!({
+                "id": b.id.to_string(),
+                "site": b.site,
+                "hour": b.hour.to_string(),
+                "quantity": b.quantity().to_string(),
+                "status": b.status,
+                "holder": b.holder,
+            })
+        }))
+    })
+}
+
+/// One certificate bundle: the EnergyTag fields (carrier, site, capacity, technology, zone,
+/// country, production hour, id range, issuance time, issuer, storage), its holder, status,
+/// expiry and (once cancelled) beneficiary, with `quantity` (`end_id − start_id + 1` Wh).
+#[utoipa::path(get, path = "/certificates/{id}", params(("id" = String, Path, description = "bundle id")),
+    responses((status = 200, description = "The bundle with `quantity`"), (status = 404, description = "Unknown")))]
+async fn certificate(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult {
+    let read = |app: &App, id: &u64| app.bundle(*id);
+    let (_, bundle) = require(s.chain.app(), "bundle id", &id, read, |id| format!("no bundle {id}"))?;
+    Ok(Json(with_quantity(&bundle)?))
+}
+
+/// `bundle` as JSON with `quantity`.
+fn with_quantity(bundle: &Bundle) -> Result<Value, ApiError> {
+    let mut value = serde_json::to_value(bundle).map_err(ApiError::internal)?;
+    value["quantity"] = json!(bundle.quantity().to_string());
+    Ok(value)
+}
+
+/// `?from_hour=H&hours=N` of `GET /titles/{id}/energy`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EnergyQuery {
+    from_hour: Option<String>,
+    hours: Option<String>,
+}
+
+/// The hours `q` asks for when the last block fell in hour `now_hour`: `(first, count)`. `count`
+/// is 1 to [`ENERGY_HOURS_MAX`] (default [`ENERGY_HOURS_DEFAULT`]); `first` defaults to
+/// `now_hour − count` (the last `count` ended hours, floored at hour 0), and the window must end
+/// within a `u64`.
+fn window(q: &EnergyQuery, now_hour: u64) -> Result<(u64, u64), ApiError> {
+    let hours = q.hours.as_deref().map(|h| parse_query::<u64>("hours", h)).transpose()?;
+    let hours = hours.unwrap_or(ENERGY_HOURS_DEFAULT);
+    if hours == 0 || hours > ENERGY_HOURS_MAX {
+        return Err(ApiError::bad_query(format!("hours {hours}: give 1 to {ENERGY_HOURS_MAX}")));
+    }
+    let first = q.from_hour.as_deref().map(|h| parse_query::<u64>("from_hour", h)).transpose()?;
+    let first = first.unwrap_or_else(|| now_hour.saturating_sub(hours));
+    if first.checked_add(hours).is_none() {
+        let most = u64::MAX.saturating_sub(hours);
+        return Err(ApiError::bad_query(format!("from_hour {first}: give at most {most} for {hours} hours")));
+    }
+    Ok((first, hours))
+}
+
+/// One hour of a title's energy: `(hour, energy_wh, certified_wh)`.
+type EnergyHour = (u64, u64, u64);
+
+/// The hours as JSON rows and their hourly match (consumption = metered energy, certificates =
+/// those cancelled for the title, intensity 0): `{hours: [...], match: {score_bps, consumed_wh,
+/// matched_wh}}`.
+fn energy_answer(rows: &[EnergyHour]) -> Result<Value, ApiError> {
+    let hours: Vec<Hour> = rows
+        .iter()
+        .map(|&(hour, energy, certified)| Hour {
+            hour,
+            consumed_wh: u128::from(energy),
+            certified_wh: u128::from(certified),
+            intensity_ug_kwh: 0,
+        })
+        .collect();
+    let matched = hourly_match(&hours).map_err(ApiError::internal)?;
+    let listed: Vec<Value> = rows
+        .iter()
+        .map(|(hour, energy, certified)| {
+            json!({
+                "hour": hour.to_string(),
+                "energy_wh": energy.to_string(),
+                "certified_wh": certified.to_string(),
+            })
+        })
+        .collect();
+    Ok(json!({
+        "hours": listed,
+        "match": {
+            "score_bps": matched.score_bps,
+            "consumed_wh": matched.consumed_wh.to_string(),
+            "matched_wh": matched.matched_wh.to_string(),
+        },
+    }))
+}
+
+/// A title's metered energy hour by hour (`?from_hour=H&hours=N`: hours since the Unix epoch,
+/// N from 1 to 744, default 24, from the hour of the last block minus N, so the last N ended
+/// hours): each hour's `energy_wh` (what its meters measured: generation of an energy site,
+/// consumption of a GPU or ASIC title; hours older than a year and a day are no longer kept and
+/// read 0) and `certified_wh` (certificates cancelled for it), and the hourly `match` over those
+/// hours: `score_bps` (matched / consumed, rounded down), `consumed_wh`, `matched_wh`. The match
+/// counts metered energy as consumed, without the facility's PUE (an energy site's energy is its
+/// generation and no certificate is cancelled for it, so its match is 0). Emissions need the zone's
+/// hourly carbon intensity (its `grid_gco2_kwh_<zone>` feed, kept hour by hour), which the ledger
+/// does not keep yet: they are not computed here.
+/// Also each device key's meter: its last counter, when it was read, readings accepted, gaps
+/// (intervals over an hour, counted in no hour) and their energy; `readings` 0 for a key that
+/// never read one.
+#[utoipa::path(get, path = "/titles/{id}/energy", params(("id" = String, Path, description = "cfititle1…"),
+    ("from_hour" = Option<String>, Query, description = "first hour, hours since the Unix epoch (default: the last block's hour minus `hours`)"),
+    ("hours" = Option<String>, Query, description = "hours listed, 1 to 744 (default 24)")),
+    responses((status = 200, description = "`{title, zone, from_hour, hours: [{hour, energy_wh, certified_wh}], match: {score_bps, consumed_wh, matched_wh}, meters: [{device_key, counter_wh, read_ms, readings, gaps, gap_wh}]}`"),
+        (status = 400, description = "A bad `from_hour` or `hours`"), (status = 404, description = "Unknown title")))]
+async fn energy(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<EnergyQuery>,
+) -> ApiResult {
+    let app = s.chain.app();
+    let (id, title) = require_title(app, &id)?;
+    let (first, count) = window(&q, hour_of(app.last().time_ms))?;
+    let mut rows = Vec::new();
+    for hour in (first..).take(usize::try_from(count).unwrap_or(0)) {
+        rows.push((hour, app.energy_wh(&id, hour)?, app.certified_wh(&id, hour)?));
+    }
+    let mut answer = energy_answer(&rows)?;
+    let mut meters = Vec::with_capacity(title.spec.device_keys.len());
+    for key in &title.spec.device_keys {
+        let mut meter =
+            serde_json::to_value(app.meter(&id, key)?.unwrap_or_default()).map_err(ApiError::internal)?;
+        meter["device_key"] = json!(key);
+        meters.push(meter);
+    }
+    answer["title"] = json!(id);
+    answer["zone"] = json!(title.spec.location.zone);
+    answer["from_hour"] = json!(first.to_string());
+    answer["meters"] = json!(meters);
+    to_json(&answer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use computefi_types::green::CertificateStatus;
+    use computefi_types::{Address, ErrorCode, TitleId};
+
+    fn query(from_hour: Option<&str>, hours: Option<&str>) -> EnergyQuery {
+        EnergyQuery { from_hour: from_hour.map(str::to_string), hours: hours.map(str::to_string) }
+    }
+
+    fn refused(q: &EnergyQuery) -> String {
+        let e = window(q, 500_000).unwrap_err();
+        assert_eq!(e.error().code, ErrorCode::BadQuery.code());
+        e.error().detail.clone()
+    }
+
+    #[test]
+    fn the_default_window_is_the_last_24_ended_hours_and_an_early_chain_starts_at_hour_0() {
+        assert_eq!(window(&query(None, None), 500_000).unwrap(), (499_976, 24));
+        assert_eq!(window(&query(None, Some("744")), 500_000).unwrap(), (499_256, 744));
+        assert_eq!(window(&query(Some("7"), Some("3")), 500_000).unwrap(), (7, 3));
+        assert_eq!(window(&query(None, None), 10).unwrap(), (0, 24), "no hour before the epoch");
+    }
+
+    #[test]
+    fn a_window_of_no_hour_or_past_744_or_past_the_last_hour_or_not_a_number_is_a_bad_query() {
+        assert!(refused(&query(None, Some("0"))).contains("give 1 to 744"));
+        assert!(refused(&query(None, Some("745"))).contains("give 1 to 744"));
+        assert!(refused(&query(None, Some("-1"))).contains("hours"));
+        assert!(refused(&query(Some("soon"), None)).contains("from_hour"));
+        let last = u64::MAX.to_string();
+        assert!(refused(&query(Some(&last), None)).contains("give at most"));
+    }
+
+    #[test]
+    fn the_match_counts_each_hour_apart_and_never_carries_a_surplus() {
+        // 1,000 Wh matched by 1,500 in the first hour, 3,000 by none in the second.
+        let answer = energy_answer(&[(10, 1_000, 1_500), (11, 3_000, 0)]).unwrap();
+        let m = &answer["match"];
+        assert_eq!((&m["consumed_wh"], &m["matched_wh"]), (&json!("4000"), &json!("1000")));
+        assert_eq!(m["score_bps"], json!(2_500));
+        assert_eq!(answer["hours"][1], json!({"hour": "11", "energy_wh": "3000", "certified_wh": "0"}));
+        let none = energy_answer(&[(10, 0, 0)]).unwrap();
+        assert_eq!(none["match"]["score_bps"], json!(0), "no consumption scores 0");
+    }
+
+    #[test]
+    fn a_bundle_answers_its_record_with_its_quantity_counting_both_ends() {
+        let bundle = Bundle {
+            id: 4,
+            carrier: "electricity".into(),
+            site: TitleId::from_index(2),
+            capacity_w: 1_000_000,
+            technology: "solar-pv".into(),
+            zone: "SE-STO".into(),
+            country: "SE".into(),
+            hour: 490_000,
+            start_id: 101,
+            end_id: 350,
+            issued_ms: 1_764_000_000_000,
+            issuer: Address([1; 20]),
+            storage: false,
+            holder: Address([2; 20]),
+            status: CertificateStatus::Active,
+            expires_ms: 1_827_000_000_000,
+            beneficiary: None,
+        };
+        let value = with_quantity(&bundle).unwrap();
+        assert_eq!(value["quantity"], json!("250"));
+        assert_eq!((&value["start_id"], &value["status"]), (&json!("101"), &json!("active")));
+    }
+}

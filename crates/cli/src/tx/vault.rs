@@ -227,6 +227,29 @@ pub enum VaultCmd {
         #[command(flatten)]
         tx: TxArgs,
     },
+    /// Queue a deposit for a vault at its cap: the assets wait in escrow and `service` takes
+    /// them in as redemptions make room, for shares at the optimistic NAV of that moment.
+    QueueDeposit {
+        /// The vault.
+        vault: u64,
+        /// Assets put in escrow, base units.
+        #[arg(long)]
+        assets: Amount,
+        /// Shared options.
+        #[command(flatten)]
+        tx: TxArgs,
+    },
+    /// Take back what of your queued deposit is still waiting.
+    CancelDeposit {
+        /// The vault.
+        vault: u64,
+        /// The queued deposit.
+        #[arg(long)]
+        deposit: u64,
+        /// Shared options.
+        #[command(flatten)]
+        tx: TxArgs,
+    },
 }
 
 /// Messages of `tx vault …`.
@@ -243,6 +266,8 @@ pub fn build(cmd: VaultCmd) -> anyhow::Result<(TxArgs, BuildMsgs)> {
         VaultCmd::Service { vault, tx } => (tx, VaultMsg::Service { vault }),
         VaultCmd::Allocate { vault, loan, tranche, tx } => (tx, VaultMsg::Allocate { vault, loan, tranche }),
         VaultCmd::Collect { vault, tx } => (tx, VaultMsg::Collect { vault }),
+        VaultCmd::QueueDeposit { vault, assets, tx } => (tx, VaultMsg::QueueDeposit { vault, assets }),
+        VaultCmd::CancelDeposit { vault, deposit, tx } => (tx, VaultMsg::CancelDeposit { vault, deposit }),
     };
     Ok((tx, one(Msg::Vault(msg))))
 }
@@ -315,6 +340,8 @@ mod tests {
                 VaultMsg::Allocate { vault: 1, loan: 4, tranche: 0 },
             ),
             ("collect 1 --from a", VaultMsg::Collect { vault: 1 }),
+            ("queue-deposit 1 --assets 5 --from a", VaultMsg::QueueDeposit { vault: 1, assets: Amount(5) }),
+            ("cancel-deposit 1 --deposit 2 --from a", VaultMsg::CancelDeposit { vault: 1, deposit: 2 }),
         ];
         for (line, expected) in cases {
             assert_eq!(msgs(line), vec![Msg::Vault(expected)], "{line}");

@@ -215,6 +215,9 @@ mod tests {
             positions: vec![position],
             queue: vec![0],
             next_request: 1,
+            deposit_queue: Vec::new(),
+            next_deposit: 0,
+            queued_assets: Amount::ZERO,
         }
     }
 

@@ -428,8 +428,11 @@ pub fn vaults_add_up(app: &App) -> Result<(), Broken> {
             ));
         }
         let idle_held = read("a balance", app.balance(&v.account, &v.terms.asset))?;
-        if idle_held < v.idle {
-            return Err(format!("vault {} counts {} idle but holds {idle_held}", v.id, v.idle));
+        if idle_held.0 < v.idle.0.saturating_add(v.queued_assets.0) {
+            return Err(format!(
+                "vault {} counts {} idle and {} queued but holds {idle_held}",
+                v.id, v.idle, v.queued_assets
+            ));
         }
         let mut queued = 0u128;
         for r in &v.queue {

@@ -97,6 +97,8 @@ const KINDS: &[(u32, Maker)] = &[
     (3, vault_allocate),
     (3, vault_collect),
     (1, vault_policy),
+    (2, vault_queue_deposit),
+    (1, vault_cancel_deposit),
     (2, reserve_attest),
     (4, reserve_mint),
     (2, reserve_burn),
@@ -1472,6 +1474,19 @@ fn vault_allocate(g: &mut Gen) -> Made {
     let manager = world.yield_vaults.iter().find(|v| v.id == vault).map_or(g.party(), |v| v.manager);
     let who = g.signer_for(&manager);
     Some((who, Msg::Vault(VaultMsg::Allocate { vault, loan, tranche })))
+}
+
+fn vault_queue_deposit(g: &mut Gen) -> Made {
+    let v = vault_where(g)?;
+    let who = g.funded();
+    let assets = Amount(g.amount(1_000_000_000));
+    Some((who, Msg::Vault(VaultMsg::QueueDeposit { vault: v.id, assets })))
+}
+
+fn vault_cancel_deposit(g: &mut Gen) -> Made {
+    let v = vault_where(g)?;
+    let deposit = g.pick(&v.deposit_queue).copied().unwrap_or(0);
+    Some((g.funded(), Msg::Vault(VaultMsg::CancelDeposit { vault: v.id, deposit })))
 }
 
 fn vault_collect(g: &mut Gen) -> Made {

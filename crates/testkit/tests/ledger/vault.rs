@@ -380,6 +380,59 @@ fn the_reserves_yield_minted_to_a_dollar_vault_is_income_once_collected() {
     assert!(worth > 100_399 * USD && worth <= 100_400 * USD, "bob's shares carry the yield: {worth}");
 }
 
+#[test]
+fn a_deposit_over_the_cap_is_refused_or_queued_and_taken_in_as_redemptions_make_room() {
+    let (mut chain, _) = setup();
+    let id = create(&mut chain); // cap 500,000
+    deposit(&mut chain, &bob(), id, 450_000 * USD);
+    let over = Msg::Vault(VaultMsg::Deposit { vault: id, assets: Amount(100_000 * USD) });
+    refused(&mut chain, &carol(), over, ErrorCode::DepositCapExceeded);
+    // Queued instead: the dollars wait in escrow, outside the idle funds and the NAV.
+    let queue = |assets: u128| Msg::Vault(VaultMsg::QueueDeposit { vault: id, assets: Amount(assets) });
+    let carol_before = balance(&chain, &carol().address);
+    run(&mut chain, &carol(), queue(100_000 * USD)).expect("queued");
+    run(&mut chain, &operator(), queue(30_000 * USD)).expect("queued behind carol");
+    assert_eq!(carol_before - balance(&chain, &carol().address), 100_000 * USD);
+    let v = record(&chain, id);
+    assert_eq!(
+        (v.idle.0, v.queued_assets.0, nav(&chain, id).conservative),
+        (450_000 * USD, 130_000 * USD, 450_000 * USD)
+    );
+    // A service now takes in what the cap leaves room for: 50,000 of carol's 100,000.
+    run(&mut chain, &bob(), Msg::Vault(VaultMsg::Service { vault: id })).expect("deposits are served");
+    assert_eq!(nav(&chain, id).conservative, 500_000 * USD, "filled up to the cap");
+    assert!(shares(&chain, id, &carol().address) > 0);
+    assert_eq!(record(&chain, id).queued_assets.0, 80_000 * USD);
+    // The operator takes its queued deposit back; carol's rest waits for room.
+    refused(
+        &mut chain,
+        &carol(),
+        Msg::Vault(VaultMsg::CancelDeposit { vault: id, deposit: 1 }),
+        ErrorCode::NotRequestOwner,
+    );
+    let op_before = balance(&chain, &operator().address);
+    run(&mut chain, &operator(), Msg::Vault(VaultMsg::CancelDeposit { vault: id, deposit: 1 })).unwrap();
+    assert_eq!(balance(&chain, &operator().address) - op_before, 30_000 * USD);
+    // Bob redeems 100,000 worth after the window; the service pays him and takes in carol's rest.
+    let bob_shares = shares(&chain, id, &bob().address);
+    let r = request(&mut chain, &bob(), id, bob_shares / 4);
+    let window = chain.app().vault_request(id, r).unwrap().unwrap().window_ms;
+    until(&mut chain, window);
+    let receipt = run(&mut chain, &carol(), Msg::Vault(VaultMsg::Service { vault: id })).unwrap();
+    assert!(receipt.events.iter().any(|e| e.kind == "vault.served"));
+    let v = record(&chain, id);
+    assert_eq!(v.queued_assets.0, 0, "carol's deposit is in");
+    assert!(v.deposit_queue.is_empty());
+    assert!(nav(&chain, id).conservative <= 500_000 * USD, "never above the cap");
+    // A vault with no cap takes deposits directly: nothing to queue.
+    let uncapped = VaultTerms { deposit_cap: None, symbol: "VFREE".into(), ..vault_terms() };
+    let receipt =
+        run(&mut chain, &carol(), Msg::Vault(VaultMsg::Create { terms: Box::new(uncapped) })).unwrap();
+    let free: u64 = receipt.events.iter().find_map(|e| e.attr("vault")).unwrap().parse().unwrap();
+    let msg = Msg::Vault(VaultMsg::QueueDeposit { vault: free, assets: Amount(USD) });
+    refused(&mut chain, &carol(), msg, ErrorCode::BadVaultTerms);
+}
+
 /// One step of a random vault's life.
 #[derive(Clone, Debug)]
 enum Step {
@@ -493,7 +546,7 @@ proptest::proptest! {
             let held: u128 = [bob(), carol(), operator()].iter().map(|a| shares(&chain, id, &a.address)).sum();
             let queued = shares(&chain, id, &vault_account(id));
             proptest::prop_assert_eq!(n.supply, held + queued, "the supply is held or queued");
-            proptest::prop_assert!(balance(&chain, &vault_account(id)) >= v.idle.0, "idle funds are held");
+            proptest::prop_assert!(balance(&chain, &vault_account(id)) >= v.idle.0 + v.queued_assets.0, "idle funds and queued deposits are held");
             let mut pending_interest = 0u128;
             let mut pending_losses = 0u128;
             for p in &v.positions {

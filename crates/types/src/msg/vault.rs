@@ -105,4 +105,23 @@ pub enum VaultMsg {
         #[serde(with = "crate::serde_str::u64_str")]
         vault: u64,
     },
+    /// Queues a deposit of `assets` for a vault at its deposit cap: the assets wait in escrow,
+    /// first in first out, and `service` takes them in as redemptions make room under the cap
+    /// (in part when the room is short), for shares at the optimistic NAV of that moment.
+    QueueDeposit {
+        /// The vault.
+        #[serde(with = "crate::serde_str::u64_str")]
+        vault: u64,
+        /// Assets put in escrow, base units.
+        assets: crate::Amount,
+    },
+    /// The depositor takes back what of a queued deposit is still waiting.
+    CancelDeposit {
+        /// The vault.
+        #[serde(with = "crate::serde_str::u64_str")]
+        vault: u64,
+        /// The queued deposit.
+        #[serde(with = "crate::serde_str::u64_str")]
+        deposit: u64,
+    },
 }

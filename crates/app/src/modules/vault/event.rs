@@ -81,6 +81,26 @@ pub enum VaultEvent {
         /// How much.
         amount: Amount,
     },
+    /// `vault.deposit_queued`: a deposit put in escrow until the cap leaves room.
+    DepositQueued {
+        /// The vault.
+        vault: u64,
+        /// The queued deposit.
+        deposit: u64,
+        /// Who.
+        owner: Address,
+        /// Assets in escrow.
+        assets: Amount,
+    },
+    /// `vault.deposit_cancelled`: what was left of a queued deposit went back.
+    DepositCancelled {
+        /// The vault.
+        vault: u64,
+        /// The queued deposit.
+        deposit: u64,
+        /// Assets returned.
+        assets: Amount,
+    },
     /// `vault.collected`: repayments, recoveries and unannounced funds taken into idle funds.
     Collected {
         /// The vault.
@@ -136,6 +156,15 @@ impl From<VaultEvent> for Event {
                 .with("loan", loan)
                 .with("tranche", tranche)
                 .with("amount", amount),
+            VaultEvent::DepositQueued { vault, deposit, owner, assets } => Event::new("vault.deposit_queued")
+                .with("vault", vault)
+                .with("deposit", deposit)
+                .with("owner", owner)
+                .with("assets", assets),
+            VaultEvent::DepositCancelled { vault, deposit, assets } => Event::new("vault.deposit_cancelled")
+                .with("vault", vault)
+                .with("deposit", deposit)
+                .with("assets", assets),
             VaultEvent::Collected { vault, principal, interest, unannounced, losses } => {
                 Event::new("vault.collected")
                     .with("vault", vault)

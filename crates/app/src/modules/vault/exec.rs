@@ -6,8 +6,8 @@ use super::event::VaultEvent;
 use super::math::{Book, VaultMathError};
 use super::nav::{nav, Nav};
 use super::state::{
-    module_account, vault_account, Position, Request, Vault, VaultRead, VaultWrite, COUNT_KEY, POSITIONS_MAX,
-    QUEUE_MAX, SERVED_PER_TX_MAX,
+    module_account, vault_account, Position, QueuedDeposit, Request, Vault, VaultRead, VaultWrite, COUNT_KEY,
+    POSITIONS_MAX, QUEUE_MAX, SERVED_PER_TX_MAX,
 };
 use crate::modules::assets::exec::symbol_is_valid;
 use crate::modules::assets::{AssetInfo, AssetsRead, AssetsWrite};
@@ -84,7 +84,9 @@ impl Handler for VaultMsg {
         match self {
             VaultMsg::Create { terms } => check_terms(terms),
             VaultMsg::SetPolicy { policy, .. } => check_policy(policy),
-            VaultMsg::Deposit { assets, .. } if assets.is_zero() => Err(zero("the deposit")),
+            VaultMsg::Deposit { assets, .. } | VaultMsg::QueueDeposit { assets, .. } if assets.is_zero() => {
+                Err(zero("the deposit"))
+            }
             VaultMsg::Mint { shares, .. } | VaultMsg::RequestRedeem { shares, .. } if shares.is_zero() => {
                 Err(zero("the shares"))
             }
@@ -103,6 +105,8 @@ impl Handler for VaultMsg {
             VaultMsg::Service { vault } => service(state, ctx, *vault),
             VaultMsg::Allocate { vault, loan, tranche } => allocate(state, ctx, *vault, *loan, *tranche),
             VaultMsg::Collect { vault } => collect(state, ctx, *vault),
+            VaultMsg::QueueDeposit { vault, assets } => queue_deposit(state, ctx, *vault, *assets),
+            VaultMsg::CancelDeposit { vault, deposit } => cancel_deposit(state, ctx, *vault, *deposit),
         }
     }
 }
@@ -168,6 +172,9 @@ fn create(state: &mut Overlay<'_>, ctx: &TxContext, terms: &VaultTerms) -> Resul
         positions: Vec::new(),
         queue: Vec::new(),
         next_request: 0,
+        deposit_queue: Vec::new(),
+        next_deposit: 0,
+        queued_assets: Amount::ZERO,
     };
     state.put_vault(&vault);
     Ok(vec![VaultEvent::Created { vault: id, manager: ctx.sender, share, account }.into()])
@@ -326,7 +333,8 @@ fn cancel(
 
 /// Serves the queue from its head, at most [`SERVED_PER_TX_MAX`] requests, while their window
 /// has begun and idle funds remain: each in full at the conservative NAV (rounded down), or the
-/// last one in part (the idle funds, for shares rounded up).
+/// last one in part (the idle funds, for the shares they buy rounded up). Then takes in queued
+/// deposits, first in first out, as far as the deposit cap leaves room.
 fn service(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Vec<Event>, ExecError> {
     let mut vault = state.require_vault(id)?;
     let due = |r: &Request| r.window_ms <= ctx.time_ms;
@@ -334,11 +342,11 @@ fn service(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Vec<Even
         Some(first) => state.request(id, *first)?,
         None => None,
     };
-    if !head.as_ref().is_some_and(due) {
+    if !head.as_ref().is_some_and(due) && vault.deposit_queue.is_empty() {
         return Err(refuse(
             ErrorCode::WindowNotReached,
             format!(
-                "vault {id}: the queue's first request waits for {:?} ms, now {}",
+                "vault {id}: the queue's first request waits for {:?} ms, now {}, and no deposit is queued",
                 head.map(|r| r.window_ms),
                 ctx.time_ms
             ),
@@ -391,8 +399,116 @@ fn service(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Vec<Even
             state.put_request(id, &request);
         }
     }
+    events.extend(fill_deposits(state, ctx, &mut vault, SERVED_PER_TX_MAX.saturating_sub(served))?);
     state.put_vault(&vault);
     Ok(events)
+}
+
+/// Takes in queued deposits from the head, at most `max`, as far as the cap leaves room (the
+/// last in part), each for shares at the optimistic NAV of that moment (rounded down).
+fn fill_deposits(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    vault: &mut Vault,
+    max: usize,
+) -> Result<Vec<Event>, ExecError> {
+    let offset = ctx.params.vault.decimals_offset;
+    let mut events = Vec::new();
+    for _ in 0..max {
+        let Some(first) = vault.deposit_queue.first().copied() else { break };
+        let mut deposit = state.queued_deposit(vault.id, first)?.ok_or_else(|| {
+            ExecError::invariant(format!("vault {}: deposit {first} queued but missing", vault.id))
+        })?;
+        let now = nav(&*state, ctx, vault)?;
+        let room = vault.terms.deposit_cap.map_or(u128::MAX, |cap| cap.0.saturating_sub(now.optimistic));
+        let assets = deposit.assets_left.0.min(room);
+        let shares = now.deposit_book(offset).preview_deposit(assets).map_err(math)?;
+        if assets == 0 || shares == 0 {
+            break;
+        }
+        state.mint_to(&deposit.owner, &vault.share, Amount(shares))?;
+        vault.queued_assets =
+            vault.queued_assets.checked_sub(Amount(assets)).ok_or_else(|| overflow("queued assets"))?;
+        vault.idle = vault.idle.checked_add(Amount(assets)).ok_or_else(|| overflow("idle funds"))?;
+        vault.deposited = vault.deposited.checked_add(Amount(assets)).ok_or_else(|| overflow("deposits"))?;
+        deposit.assets_left = deposit.assets_left.checked_sub(Amount(assets)).unwrap_or(Amount::ZERO);
+        deposit.filled = deposit.filled.checked_add(Amount(assets)).ok_or_else(|| overflow("filled"))?;
+        let event = VaultEvent::Deposited {
+            vault: vault.id,
+            owner: deposit.owner,
+            assets: Amount(assets),
+            shares: Amount(shares),
+        };
+        events.push(event.into());
+        if deposit.assets_left.is_zero() {
+            vault.deposit_queue.remove(0);
+            state.delete_deposit(vault.id, deposit.id);
+        } else {
+            state.put_deposit(vault.id, &deposit);
+            break;
+        }
+    }
+    Ok(events)
+}
+
+fn queue_deposit(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    id: u64,
+    assets: Amount,
+) -> Result<Vec<Event>, ExecError> {
+    let mut vault = state.require_vault(id)?;
+    if vault.terms.deposit_cap.is_none() {
+        return Err(refuse(
+            ErrorCode::BadVaultTerms,
+            format!("vault {id} has no deposit cap: deposit directly"),
+        ));
+    }
+    if vault.deposit_queue.len() >= QUEUE_MAX {
+        return Err(refuse(
+            ErrorCode::TooManyRequests,
+            format!("vault {id} has {QUEUE_MAX} deposits queued, the most it may"),
+        ));
+    }
+    state.transfer(&ctx.sender, &vault.account, &vault.terms.asset, assets)?;
+    let deposit = QueuedDeposit {
+        id: vault.next_deposit,
+        owner: ctx.sender,
+        assets_left: assets,
+        filled: Amount::ZERO,
+        requested_ms: ctx.time_ms,
+    };
+    vault.next_deposit = vault.next_deposit.saturating_add(1);
+    vault.deposit_queue.push(deposit.id);
+    vault.queued_assets = vault.queued_assets.checked_add(assets).ok_or_else(|| overflow("queued assets"))?;
+    state.put_deposit(id, &deposit);
+    state.put_vault(&vault);
+    Ok(vec![VaultEvent::DepositQueued { vault: id, deposit: deposit.id, owner: ctx.sender, assets }.into()])
+}
+
+fn cancel_deposit(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    id: u64,
+    deposit_id: u64,
+) -> Result<Vec<Event>, ExecError> {
+    let mut vault = state.require_vault(id)?;
+    let deposit =
+        state.queued_deposit(id, deposit_id)?.filter(|d| d.owner == ctx.sender).ok_or_else(|| {
+            refuse(
+                ErrorCode::NotRequestOwner,
+                format!("vault {id} has no deposit {deposit_id} of {} waiting", ctx.sender),
+            )
+        })?;
+    state.transfer(&vault.account, &ctx.sender, &vault.terms.asset, deposit.assets_left)?;
+    vault.queued_assets =
+        vault.queued_assets.checked_sub(deposit.assets_left).ok_or_else(|| overflow("queued assets"))?;
+    vault.deposit_queue.retain(|d| *d != deposit_id);
+    state.delete_deposit(id, deposit_id);
+    state.put_vault(&vault);
+    Ok(vec![
+        VaultEvent::DepositCancelled { vault: id, deposit: deposit_id, assets: deposit.assets_left }.into()
+    ])
 }
 
 fn outside(detail: String) -> ExecError {
@@ -548,11 +664,17 @@ fn collect(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Vec<Even
         .checked_add(principal)
         .and_then(|x| x.checked_add(interest))
         .ok_or_else(|| overflow("idle funds"))?;
+    // What the account holds beyond its idle funds and the escrow of queued deposits arrived
+    // unannounced.
     let held = state.balance(&vault.account, &vault.terms.asset)?.0;
-    let unannounced = held
-        .checked_sub(counted)
-        .ok_or_else(|| ExecError::invariant(format!("vault {id} holds {held} but counts {counted} idle")))?;
-    vault.idle = Amount(held);
+    let unannounced =
+        held.checked_sub(counted).and_then(|x| x.checked_sub(vault.queued_assets.0)).ok_or_else(|| {
+            ExecError::invariant(format!(
+                "vault {id} holds {held} but counts {counted} idle and {} queued",
+                vault.queued_assets
+            ))
+        })?;
+    vault.idle = Amount(held.saturating_sub(vault.queued_assets.0));
     let income = interest.checked_add(unannounced).ok_or_else(|| overflow("income"))?;
     vault.income = vault.income.checked_add(Amount(income)).ok_or_else(|| overflow("income"))?;
     vault.losses = vault.losses.checked_add(Amount(losses)).ok_or_else(|| overflow("losses"))?;

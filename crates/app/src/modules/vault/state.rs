@@ -100,6 +100,34 @@ pub struct Vault {
     /// The id of the next request.
     #[serde(with = "computefi_types::serde_str::u64_str")]
     pub next_request: u64,
+    /// Queued deposits waiting for room under the cap, first in first out.
+    pub deposit_queue: Vec<u64>,
+    /// The id of the next queued deposit.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub next_deposit: u64,
+    /// Assets of queued deposits held in escrow (in the vault's account, not in its idle funds).
+    pub queued_assets: Amount,
+}
+
+/// A deposit waiting for room under a vault's cap.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct QueuedDeposit {
+    /// Its id within the vault, from 0.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub id: u64,
+    /// Who deposits: the shares go to it.
+    pub owner: Address,
+    /// Assets still waiting.
+    pub assets_left: Amount,
+    /// Assets taken in so far.
+    pub filled: Amount,
+    /// Block time of the request, ms.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub requested_ms: u64,
+}
+
+fn deposit_key(vault: u64, deposit: u64) -> String {
+    format!("vault/deposit/{vault:020}/{deposit:020}")
 }
 
 fn vault_key(id: u64) -> String {
@@ -139,6 +167,11 @@ pub trait VaultRead: StateRead + Sized {
         self.get(&request_key(vault, request))
     }
 
+    /// A queued deposit, if it is still waiting.
+    fn queued_deposit(&self, vault: u64, deposit: u64) -> Result<Option<QueuedDeposit>, ExecError> {
+        self.get(&deposit_key(vault, deposit))
+    }
+
     /// How many requests `owner` has waiting in `vault`.
     fn requests_of(&self, vault: u64, owner: &Address) -> Result<u32, ExecError> {
         Ok(self.get(&requests_of_key(vault, owner))?.unwrap_or(0))
@@ -158,6 +191,14 @@ pub(super) trait VaultWrite: StateWrite + Sized {
 
     fn delete_request(&mut self, vault: u64, request: u64) {
         self.delete(request_key(vault, request));
+    }
+
+    fn put_deposit(&mut self, vault: u64, deposit: &QueuedDeposit) {
+        self.put(deposit_key(vault, deposit.id), deposit);
+    }
+
+    fn delete_deposit(&mut self, vault: u64, deposit: u64) {
+        self.delete(deposit_key(vault, deposit));
     }
 
     fn put_requests_of(&mut self, vault: u64, owner: &Address, count: u32) {

@@ -31,16 +31,16 @@ fn the_ledger_keeps_its_invariants_under_random_valid_and_hostile_blocks() {
 /// simulation) regenerates them on purpose, in its own commit that says why
 /// (`cargo test -p computefi-testkit --test ledger golden -- --nocapture` prints them).
 const GOLDEN_ROOTS: &[(u64, &str)] = &[
-    (1, "6e84d2faf99a8337ed3be701b7c0715d4f23e37ef6efd5c72b70a86f84e4e09a"),
-    (2, "d9bc84d36fb17102db3346baf100e0d84ff0662b6e94c63e5563efde0e1ec42b"),
-    (3, "e7d2a4dd797034a0fdfe75642c9d474bfa1cfa8be6f87c4d1af297c64d301948"),
-    (4, "f455048048f2fa6c83b3846bb1680863b9464604b144358ddd593b0fc6d55906"),
-    (5, "f2cb281fa6b40eaf7ab4fe68044ec61102a9e11505c603120a8185ad69fd4250"),
-    (6, "08c4783967daae93aeda3abf32e83651a81ef4dd51abbef92dbd85c81bd4404e"),
-    (7, "909c1ca4a1baa08cd9f1ecf18032fd32bd30e08a196cd6c54d72b4d75ca40d1c"),
-    (8, "7c290160e97ebca029b3d888c3fc65c170395156a973fe83d90c44b7a1ac7c32"),
-    (9, "404ad8a6b0f8a6dea2f4a2dff41834b0b5dbd719df26ab35fec064f2034735d3"),
-    (10, "6dea3aca5b38a894f94663f28771e5b496a80570d5b3a4a707730d9f52ea5ed5"),
+    (1, "ecedb53df5ada9e815dbdfa22527cdff57d7c4024f79b8d2adf7af1566b52065"),
+    (2, "ff637234b59935743169b6157dd5c9763c77448db296485a02d18d6b2d338d97"),
+    (3, "f4a9b3ad1efc1b09ec813f0503b4569571be00c0020db90986464fecf4e24203"),
+    (4, "c306c509ff53d62264bf8d893e46ac464f2e545b26b8d3493be5e570f18474c0"),
+    (5, "1d7f7cdaebfad3b65014f2aed9b521dc66553620b9d6ec579d2719554be25bfb"),
+    (6, "83199198a3a8b20ffc0def4763b1d2089c542c28c3eca3e071f24963c99472dc"),
+    (7, "86488c43f214fe227690e2d6565f8ff1586a978bf4a8f261fa18e0b45f948aa8"),
+    (8, "fd6d0397a0817efd1898232e44061844b6b8ff46da2f2303b51498aec3ff7145"),
+    (9, "3fa6c03da7ee34f2418a75a059a76021565678982ff12bb5bf5a2bfb12845988"),
+    (10, "c479e55a3def9d8622e6775e29d0ef2cb9a5fabf1b71a0dc5f429e4a970b46c5"),
 ];
 
 #[test]

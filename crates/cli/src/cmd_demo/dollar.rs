@@ -586,18 +586,9 @@ fn reserve_yield(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys::{Keyring, KeyringBackend, PassphraseSource};
-    use crate::output::Format;
 
     fn demo(home: &std::path::Path) -> Demo {
-        let keyring = Keyring::open(home, KeyringBackend::Test, PassphraseSource::Env).unwrap();
-        Demo {
-            keyring,
-            node: "http://127.0.0.1:1".into(),
-            format: Format::Json,
-            steps: Vec::new(),
-            numbered: 0,
-        }
+        Demo::offline(home)
     }
 
     #[test]

@@ -27,6 +27,24 @@ pub(super) struct Demo {
     pub(super) numbered: usize,
 }
 
+#[cfg(test)]
+impl Demo {
+    /// A demo in the test keyring at `home` whose node nobody serves, for the parts' offline
+    /// tests (every call to the node fails).
+    pub(super) fn offline(home: &std::path::Path) -> Demo {
+        use crate::keys::{KeyringBackend, PassphraseSource};
+        let keyring =
+            Keyring::open(home, KeyringBackend::Test, PassphraseSource::Env).expect("a test keyring");
+        Demo {
+            keyring,
+            node: "http://127.0.0.1:1".into(),
+            format: Format::Json,
+            steps: Vec::new(),
+            numbered: 0,
+        }
+    }
+}
+
 impl Demo {
     /// Signs `msgs` with key `from` and waits for the commit.
     pub(super) fn send(&self, from: &str, msgs: Vec<Msg>) -> anyhow::Result<Value> {

@@ -120,6 +120,21 @@ impl Genesis {
         }
         self.params.valuation.validate()?;
         self.params.auctions.validate()?;
+        let green = &self.params.green;
+        if u128::from(green.pue_micro) < crate::modules::green::math::MICRO
+            || u128::from(green.pue_micro) > crate::modules::green::math::PUE_MICRO_MAX
+            || green.score_hours == 0
+            || green.score_hours as usize > crate::modules::green::math::MATCH_HOURS_MAX
+            || green.green_score_bps_min > 10_000
+        {
+            return Err(format!(
+                "params.green: pue_micro {} (1000000 to 10000000), score_hours {} (1 to {}), green_score_bps_min {} (at most 10000)",
+                green.pue_micro,
+                green.score_hours,
+                crate::modules::green::math::MATCH_HOURS_MAX,
+                green.green_score_bps_min
+            ));
+        }
         if self.params.vault.decimals_offset > 18 {
             return Err(format!(
                 "params.vault.decimals_offset is {}, above 18",

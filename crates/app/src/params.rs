@@ -84,11 +84,24 @@ pub struct GreenParams {
     /// as the EnergyTag reference registry).
     #[serde(with = "computefi_types::serde_str::u64_str")]
     pub certificate_life_ms: u64,
+    /// The PUE applied to a title's metered IT energy, millionths (the industry average of 2023,
+    /// 1.58, until titles declare their site's).
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub pue_micro: u64,
+    /// Hours a title's trailing match score covers (30 days).
+    pub score_hours: u32,
+    /// The least trailing match score, bps, that makes a title green for a green-only vault.
+    pub green_score_bps_min: u32,
 }
 
 impl Default for GreenParams {
     fn default() -> Self {
-        GreenParams { certificate_life_ms: 730 * computefi_types::time::DAY_MS }
+        GreenParams {
+            certificate_life_ms: 730 * computefi_types::time::DAY_MS,
+            pue_micro: 1_580_000,
+            score_hours: 720,
+            green_score_bps_min: 9_000,
+        }
     }
 }
 

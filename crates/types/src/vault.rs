@@ -20,7 +20,8 @@ pub struct LendingPolicy {
     pub ltv_bps_max: u32,
     /// The hardware classes the vault lends against.
     pub classes: Vec<TitleClass>,
-    /// Lend only against titles with green energy evidence (until that evidence exists on the
-    /// ledger, a green-only vault funds nothing).
+    /// Lend only against titles whose trailing hourly match of metered consumption with
+    /// cancelled certificates reaches `params.green.green_score_bps_min` (every title of a share
+    /// token's vault, for a loan on shares).
     pub green_only: bool,
 }

@@ -18,7 +18,7 @@ use computefi_types::title::{
 use computefi_types::*;
 
 /// A solar site of `kw` kW in Stockholm's zone, metered through the test device key.
-fn solar_site(kw: u64, serial: &str) -> TitleSpec {
+pub(super) fn solar_site(kw: u64, serial: &str) -> TitleSpec {
     TitleSpec {
         class: TitleClass::EnergySite,
         make: "Sun Arrays AB".into(),
@@ -32,7 +32,7 @@ fn solar_site(kw: u64, serial: &str) -> TitleSpec {
 }
 
 /// A GPU server in `zone`.
-fn gpu_in(zone: &str, serial: &str) -> TitleSpec {
+pub(super) fn gpu_in(zone: &str, serial: &str) -> TitleSpec {
     let mut spec = gpu_title("MI300X", &[serial]);
     spec.location.zone = zone.into();
     spec
@@ -44,14 +44,14 @@ fn meter_msg(chain: &TestChain, title: TitleId, wh: u64) -> Msg {
 }
 
 /// The site's meter reads `wh` in the next block, at block time `at_ms`.
-fn read(chain: &mut TestChain, title: TitleId, wh: u64, at_ms: u64) -> Receipt {
+pub(super) fn read(chain: &mut TestChain, title: TitleId, wh: u64, at_ms: u64) -> Receipt {
     let now = chain.time_ms();
     chain.skip_time(at_ms.saturating_sub(now + 1_000));
     let msg = meter_msg(chain, title, wh);
     run(chain, &bob(), msg).expect("a meter reading (anyone relays it)")
 }
 
-fn issue(site: TitleId, hour: u64) -> Msg {
+pub(super) fn issue(site: TitleId, hour: u64) -> Msg {
     Msg::Green(GreenMsg::Issue { site, hour })
 }
 

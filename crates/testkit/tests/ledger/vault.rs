@@ -433,6 +433,60 @@ fn a_deposit_over_the_cap_is_refused_or_queued_and_taken_in_as_redemptions_make_
     refused(&mut chain, &carol(), msg, ErrorCode::BadVaultTerms);
 }
 
+#[test]
+fn a_green_only_vault_lends_against_a_title_whose_metered_hours_are_matched_by_certificates() {
+    use super::green::{gpu_in, issue, read, solar_site};
+    use computefi_testkit::fixtures::{pass_challenge, register, verify};
+    use computefi_types::time::HOUR_MS;
+    let (mut chain, _) = setup();
+    let site = register(&mut chain, solar_site(1_000, "PV-V1"));
+    verify(&mut chain, site, "site audit");
+    let gpu = register(&mut chain, gpu_in("SE-STO", "GPU-V1"));
+    verify(&mut chain, gpu, "audit");
+    pass_challenge(&mut chain, gpu);
+    let green = LendingPolicy { green_only: true, ..policy() };
+    let terms = VaultTerms { policy: green, symbol: "VGRN".into(), ..vault_terms() };
+    let receipt = run(&mut chain, &carol(), Msg::Vault(VaultMsg::Create { terms: Box::new(terms) })).unwrap();
+    let id: u64 = receipt.events.iter().find_map(|e| e.attr("vault")).unwrap().parse().unwrap();
+    deposit(&mut chain, &bob(), id, 100_000 * USD);
+    let offer_on = |chain: &mut TestChain| {
+        let mut t = terms_on(chain, gpu);
+        t.tranches =
+            vec![Tranche { lender: vault_account(id), amount: Amount(5_000 * USD), rate_bps: 1_000 }];
+        t.principal = Amount(5_000 * USD);
+        t.origination_fee = Amount(50 * USD);
+        super::loans::offer(chain, t)
+    };
+    // Unmetered, the title is not green: the allocation is refused.
+    let first = offer_on(&mut chain);
+    let allocate = |loan: u64| Msg::Vault(VaultMsg::Allocate { vault: id, loan, tranche: 0 });
+    refused(&mut chain, &carol(), allocate(first), ErrorCode::OutsidePolicy);
+    run(&mut chain, &operator(), Msg::Loans(LoansMsg::Cancel { loan: first })).unwrap();
+
+    // An hour of the site's generation, certified and cancelled for the GPU's hour of use: 100 kWh
+    // of IT energy, 158 kWh at the facility, within the hour's certificates.
+    let hour = chain.time_ms() / HOUR_MS + 1;
+    let at = |minutes: u64| hour * HOUR_MS + minutes * 60_000;
+    read(&mut chain, site, 0, at(0));
+    read(&mut chain, gpu, 0, at(1));
+    read(&mut chain, site, 600_000, at(30));
+    read(&mut chain, gpu, 100_000, at(50));
+    read(&mut chain, site, 900_000, at(61));
+    read(&mut chain, gpu, 100_000, at(62)); // no more use
+    assert_eq!(chain.app().energy_wh(&gpu, hour).unwrap(), 100_000);
+    run(&mut chain, &operator(), issue(site, hour)).expect("issued");
+    run(&mut chain, &operator(), Msg::Green(GreenMsg::Cancel { bundle: 0, beneficiary: gpu }))
+        .expect("cancelled");
+    let second = offer_on(&mut chain);
+    let receipt = run(&mut chain, &carol(), allocate(second)).expect("green enough");
+    assert!(receipt.events.iter().any(|e| e.kind == "loans.opened"));
+}
+
+/// The test terms of `loans::terms` on `title`.
+fn terms_on(chain: &TestChain, title: TitleId) -> LoanTerms {
+    terms(chain, title, RateModel::Simple)
+}
+
 /// One step of a random vault's life.
 #[derive(Clone, Debug)]
 enum Step {

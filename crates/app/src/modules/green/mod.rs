@@ -25,6 +25,40 @@ pub mod state;
 
 pub use state::{Bundle, GreenRead, Meter};
 
+use crate::state::{ExecError, StateRead};
+use computefi_types::TitleId;
+
+/// A title's match over the `hours` whole hours before the one block time `now_ms` falls in:
+/// its metered IT energy × `pue_micro` against the certificates cancelled for it, hour by hour
+/// (emissions are not counted: no intensity is given).
+pub fn trailing_match<S: StateRead + Sized>(
+    state: &S,
+    title: &TitleId,
+    now_ms: u64,
+    hours: u32,
+    pue_micro: u64,
+) -> Result<math::Match, ExecError> {
+    let end = meter::hour_of(now_ms);
+    let start = end.saturating_sub(u64::from(hours));
+    let mut series = Vec::with_capacity(hours as usize);
+    for hour in start..end {
+        let it = state.energy_wh(title, hour)?;
+        let certified = state.certified_wh(title, hour)?;
+        if it == 0 && certified == 0 {
+            continue;
+        }
+        let consumed = math::facility_energy(u128::from(it), u128::from(pue_micro))
+            .map_err(|e| ExecError::invariant(format!("title {title}: {e}")))?;
+        series.push(math::Hour {
+            hour,
+            consumed_wh: consumed,
+            certified_wh: u128::from(certified),
+            intensity_ug_kwh: 0,
+        });
+    }
+    math::hourly_match(&series).map_err(|e| ExecError::invariant(format!("title {title}: {e}")))
+}
+
 /// `green` as a component of the wiring table: no state yet.
 pub struct GreenModule;
 

@@ -13,7 +13,9 @@ use crate::modules::assets::exec::symbol_is_valid;
 use crate::modules::assets::{AssetInfo, AssetsRead, AssetsWrite};
 use crate::modules::bank::{BankRead, BankWrite};
 use crate::modules::context::{Handler, TxContext};
+use crate::modules::green;
 use crate::modules::loans::{self, LoanState, LoansRead};
+use crate::modules::shares::SharesRead;
 use crate::state::{refuse, ExecError, Overlay, StateWrite};
 use computefi_types::limits::DECIMALS_MAX;
 use computefi_types::loan::Collateral;
@@ -576,13 +578,20 @@ fn check_allocation(
         )));
     }
     if p.green_only {
-        let collateral = match loan.terms.collateral {
-            Collateral::Title(t) => t.to_string(),
-            Collateral::Shares { asset, .. } => asset.to_string(),
+        let titles = match loan.terms.collateral {
+            Collateral::Title(t) => vec![t],
+            Collateral::Shares { asset, .. } => state.require_open_vault(&asset)?.titles,
         };
-        return Err(outside(format!(
-            "the vault lends only against green hardware, and {collateral} has no green energy evidence on the ledger"
-        )));
+        let g = &ctx.params.green;
+        for title in titles {
+            let m = green::trailing_match(state, &title, ctx.time_ms, g.score_hours, g.pue_micro)?;
+            if m.consumed_wh == 0 || m.score_bps < g.green_score_bps_min {
+                return Err(outside(format!(
+                    "the vault lends only against green hardware: title {title} matched {} of {} Wh ({} bps) hour by hour over the last {} hours, below {} bps",
+                    m.matched_wh, m.consumed_wh, m.score_bps, g.score_hours, g.green_score_bps_min
+                )));
+            }
+        }
     }
     if vault.positions.len() >= POSITIONS_MAX {
         return Err(outside(format!("vault {} holds {POSITIONS_MAX} tranches, the most it may", vault.id)));

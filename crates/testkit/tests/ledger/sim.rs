@@ -31,16 +31,16 @@ fn the_ledger_keeps_its_invariants_under_random_valid_and_hostile_blocks() {
 /// simulation) regenerates them on purpose, in its own commit that says why
 /// (`cargo test -p computefi-testkit --test ledger golden -- --nocapture` prints them).
 const GOLDEN_ROOTS: &[(u64, &str)] = &[
-    (1, "ecedb53df5ada9e815dbdfa22527cdff57d7c4024f79b8d2adf7af1566b52065"),
-    (2, "ff637234b59935743169b6157dd5c9763c77448db296485a02d18d6b2d338d97"),
-    (3, "f4a9b3ad1efc1b09ec813f0503b4569571be00c0020db90986464fecf4e24203"),
-    (4, "c306c509ff53d62264bf8d893e46ac464f2e545b26b8d3493be5e570f18474c0"),
-    (5, "1d7f7cdaebfad3b65014f2aed9b521dc66553620b9d6ec579d2719554be25bfb"),
-    (6, "83199198a3a8b20ffc0def4763b1d2089c542c28c3eca3e071f24963c99472dc"),
-    (7, "86488c43f214fe227690e2d6565f8ff1586a978bf4a8f261fa18e0b45f948aa8"),
-    (8, "fd6d0397a0817efd1898232e44061844b6b8ff46da2f2303b51498aec3ff7145"),
-    (9, "3fa6c03da7ee34f2418a75a059a76021565678982ff12bb5bf5a2bfb12845988"),
-    (10, "c479e55a3def9d8622e6775e29d0ef2cb9a5fabf1b71a0dc5f429e4a970b46c5"),
+    (1, "67ba483f759f22c11a938ad1aeee153fe36f5465e2d8b5afa901645199fd4dcf"),
+    (2, "788219a35e30f4a6420d4e3d5920c710906013584a1e36c8ddf4fa9814c3e1e6"),
+    (3, "18dd7b873bf5a1c12eea595f4c94f8d7941244f7111737528b2ef49f6437de93"),
+    (4, "b7bc1a0cf281cf22fec62f682a91862f6fee392d624f7a50dce34cc31fd58061"),
+    (5, "74a7a60df5cc919ae79f4ca7f8dce7af2dbfa616f72bb3048772d91f239d9b2d"),
+    (6, "a46b7979ea8bf40b11c0c0518c5a39f5fb6c57a2e9d618150cf229f9e07464ae"),
+    (7, "96c46ef787b8253fc6073633191ad5e681dd222287073842418f275f42f6e14e"),
+    (8, "a53ad72bb825943b3b6ce359ec4725abfaf1812074c2e34f889c870e94e03efd"),
+    (9, "c37a3c5d5a9ac4b97f61fd8c91d4e664ab141923297cc28d7b78161c44bad44f"),
+    (10, "b05d69f25b08ad7f1a9cc9dad8663aeaf9269cd91e48d8a5514d17965252f2dd"),
 ];
 
 #[test]

@@ -14,8 +14,6 @@
 //! Rounding is conservative for a claim of greenness: facility energy and emissions round up,
 //! the match score rounds down.
 
-use ethnum::U256;
-
 /// One million: the scale of PUE and of the micro-units.
 pub const MICRO: u128 = 1_000_000;
 /// Most hours one match may cover (a year and a day).
@@ -65,13 +63,9 @@ fn pue(pue_micro: u128) -> Result<u128> {
     at_most(pue_micro, PUE_MICRO_MAX, "the PUE (millionths)")
 }
 
-/// `ceil(a · b / d)` in 256 bits.
+/// `ceil(a · b / d)` (the types crate's 256-bit `mul_div_ceil`), or the overflow of `what`.
 fn mul_div_up(a: u128, b: u128, d: u128, what: &'static str) -> Result<u128> {
-    let product = U256::from(a).checked_mul(U256::from(b)).ok_or(GreenMathError::Overflow(what))?;
-    let d = U256::from(d);
-    let q = product.checked_div(d).ok_or(GreenMathError::Overflow(what))?;
-    let up = if product.checked_rem(d) == Some(U256::ZERO) { q } else { q.saturating_add(U256::ONE) };
-    u128::try_from(up).map_err(|_| GreenMathError::Overflow(what))
+    computefi_types::mul_div_ceil(a, b, d).ok_or(GreenMathError::Overflow(what))
 }
 
 /// Facility energy of `it` units of IT energy at a PUE of `pue_micro` millionths, rounded up:
@@ -147,9 +141,7 @@ pub fn hourly_match(hours: &[Hour]) -> Result<Match> {
     m.score_bps = if m.consumed_wh == 0 {
         0
     } else {
-        let score = U256::from(m.matched_wh)
-            .checked_mul(U256::from(10_000u32))
-            .and_then(|x| x.checked_div(U256::from(m.consumed_wh)))
+        let score = computefi_types::mul_div_floor(m.matched_wh, 10_000, m.consumed_wh)
             .ok_or(GreenMathError::Overflow("the score"))?;
         u32::try_from(score).map_err(|_| GreenMathError::Overflow("the score"))?
     };

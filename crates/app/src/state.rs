@@ -227,6 +227,19 @@ impl StateWrite for Overlay<'_> {
     }
 }
 
+/// `result`'s value, or `None` when it was refused (or read a stored value that does not decode,
+/// see [`ExecError::into_refusal`]): for a figure the ledger may go without, such as a valuation
+/// that is missing or stale. A storage failure is still an `Err`.
+pub fn unless_refused<T>(result: Result<T, ExecError>) -> Result<Option<T>, ExecError> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(e) => {
+            e.into_refusal().map_err(ExecError::Storage)?;
+            Ok(None)
+        }
+    }
+}
+
 /// Runs `f` on a child of `parent` and merges its writes only when it succeeds. A refusal (or a
 /// stored value that does not decode, see [`ExecError::into_refusal`]) comes back as `Ok(Err(..))`
 /// with nothing kept; only a storage failure is an `Err`, so work the ledger does on its own (at the

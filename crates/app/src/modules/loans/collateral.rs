@@ -2,14 +2,15 @@
 //! offer and the opening (`exec`), the health checks (`health`) and a liquidation's default test
 //! and reserve (`liquidation`).
 
+use super::state::Loan;
 use crate::modules::assets::AssetsRead;
 use crate::modules::context::TxContext;
 use crate::modules::registry::RegistryRead;
 use crate::modules::shares::SharesRead;
 use crate::modules::valuation::ValuationRead;
-use crate::state::{refuse, ExecError, Overlay};
+use crate::state::{refuse, unless_refused, ExecError, Overlay};
 use computefi_types::loan::Collateral;
-use computefi_types::title::TitleClass;
+use computefi_types::title::{TitleClass, TitleStatus};
 use computefi_types::{Amount, AssetId, ErrorCode};
 
 pub(super) fn unavailable(detail: String) -> ExecError {
@@ -93,4 +94,20 @@ pub fn ltv_of(amount: Amount, decimals: u8, value_micro_usd: u128) -> u32 {
         },
         _ => u32::MAX,
     }
+}
+
+/// The loan's LTV now, in bps, or `None` when it cannot be measured (a valuation missing or
+/// stale): then nothing is decided from it.
+pub(super) fn ltv_now(state: &Overlay<'_>, ctx: &TxContext, loan: &Loan) -> Result<Option<u32>, ExecError> {
+    let measured =
+        unless_refused(ltv_bps(state, ctx, &loan.terms.currency, loan.balance, &loan.terms.collateral))?;
+    Ok(measured.map(|(ltv, _)| ltv))
+}
+
+/// Whether the collateral is a title that is offline now (shares never are).
+pub(super) fn title_offline(state: &Overlay<'_>, collateral: &Collateral) -> Result<bool, ExecError> {
+    Ok(match collateral {
+        Collateral::Title(title) => state.require_title(title)?.status == TitleStatus::Offline,
+        Collateral::Shares { .. } => false,
+    })
 }

@@ -5,15 +5,12 @@
 //! `cure_period_ms` to come back under the margin (repaid down); one that does is cured. A loan
 //! whose valuation is stale keeps its state: nothing is decided from old data.
 
-use super::collateral::ltv_bps;
+use super::collateral::{ltv_now, title_offline};
 use super::event::LoansEvent;
 use super::state::{LoanState, LoansRead, LoansWrite, Walk, WALK_KEY};
 use crate::modules::context::TxContext;
-use crate::modules::registry::RegistryRead;
 use crate::modules::valuation;
 use crate::state::{contained, ExecError, Overlay, StateRead, StateWrite};
-use computefi_types::loan::Collateral;
-use computefi_types::title::TitleStatus;
 use computefi_types::Event;
 
 /// Most loans whose health one block checks.
@@ -57,18 +54,9 @@ fn check(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Vec<Event>
     if loan.state != LoanState::Active {
         return Ok(Vec::new());
     }
-    let offline = match loan.terms.collateral {
-        Collateral::Title(title) => state.require_title(&title)?.status == TitleStatus::Offline,
-        Collateral::Shares { .. } => false,
-    };
-    let measured = match ltv_bps(state, ctx, &loan.terms.currency, loan.balance, &loan.terms.collateral) {
-        Ok((ltv, _)) => Some(ltv),
-        // A missing or stale valuation: the health is unknown, nothing is decided.
-        Err(e) => {
-            e.into_refusal().map_err(ExecError::Storage)?;
-            None
-        }
-    };
+    let offline = title_offline(state, &loan.terms.collateral)?;
+    // A missing or stale valuation: the health is unknown, nothing is decided.
+    let measured = ltv_now(state, ctx, &loan)?;
     let margin = ctx.params.loans.margin_ltv_bps;
     let called = offline || measured.is_some_and(|ltv| ltv > margin);
     if let Some(ltv) = measured {

@@ -8,7 +8,7 @@
 //! same waterfall, valued at the auction's reserve (a title is first split into
 //! [`RECOVERY_SHARES`] shares).
 
-use super::collateral::{collateral_value, ltv_bps};
+use super::collateral::{collateral_value, ltv_now, title_offline};
 use super::event::LoansEvent;
 use super::math;
 use super::state::{
@@ -21,26 +21,14 @@ use crate::modules::bank::{self, BankRead, BankWrite};
 use crate::modules::context::TxContext;
 use crate::modules::registry::RegistryRead;
 use crate::modules::shares;
-use crate::state::{refuse, ExecError, Overlay};
+use crate::state::{refuse, unless_refused, ExecError, Overlay};
 use computefi_types::loan::Collateral;
-use computefi_types::title::TitleStatus;
 use computefi_types::{mul_div_floor, Amount, AssetId, ErrorCode, Event};
 
 /// Shares an unsold title is split into, to share it out among the tranches.
 pub const RECOVERY_SHARES: u128 = 1_000_000;
 /// The symbol of those shares.
 pub const RECOVERY_SYMBOL: &str = "LOANREC";
-
-/// The loan's LTV now, or `None` when its valuation is missing or stale.
-fn ltv_now(state: &Overlay<'_>, ctx: &TxContext, loan: &Loan) -> Result<Option<u32>, ExecError> {
-    match ltv_bps(state, ctx, &loan.terms.currency, loan.balance, &loan.terms.collateral) {
-        Ok((ltv, _)) => Ok(Some(ltv)),
-        Err(e) => {
-            e.into_refusal().map_err(ExecError::Storage)?;
-            Ok(None)
-        }
-    }
-}
 
 /// Refuses a loan that is not in default: its deadline plus the grace period has not passed,
 /// and it is not called past its cure period (or it was cured since: back under the margin with
@@ -59,10 +47,7 @@ fn require_default(state: &Overlay<'_>, ctx: &TxContext, loan: &Loan) -> Result<
             loan.deadline_ms, loan.terms.grace_s, loan.cure_until_ms
         )));
     };
-    let offline = match loan.terms.collateral {
-        Collateral::Title(title) => state.require_title(&title)?.status == TitleStatus::Offline,
-        Collateral::Shares { .. } => false,
-    };
+    let offline = title_offline(state, &loan.terms.collateral)?;
     let margin = ctx.params.loans.margin_ltv_bps;
     match ltv_now(state, ctx, loan)? {
         Some(ltv) if !offline && ltv <= margin => Err(not_in_default(format!(
@@ -75,13 +60,7 @@ fn require_default(state: &Overlay<'_>, ctx: &TxContext, loan: &Loan) -> Result<
 /// The auction's reserve: `params.loans.reserve_bps` of the collateral's last value for lending
 /// (stale or not), in base units of the currency, at least one unit.
 fn reserve_of(state: &Overlay<'_>, ctx: &TxContext, loan: &Loan) -> Result<Amount, ExecError> {
-    let value = match collateral_value(state, &loan.terms.collateral, true) {
-        Ok((value, _)) => value,
-        Err(e) => {
-            e.into_refusal().map_err(ExecError::Storage)?;
-            0
-        }
-    };
+    let value = unless_refused(collateral_value(state, &loan.terms.collateral, true))?.map_or(0, |(v, _)| v);
     let decimals = state.require_asset(&loan.terms.currency)?.decimals;
     let one = 10u128.checked_pow(u32::from(decimals)).ok_or_else(|| overflow("a unit of the currency"))?;
     let in_currency =

@@ -4,7 +4,7 @@
 
 use super::event::VaultEvent;
 use super::math::{Book, VaultMathError};
-use super::nav::{nav, Nav};
+use super::nav::nav;
 use super::state::{
     module_account, vault_account, Position, QueuedDeposit, Request, Vault, VaultRead, VaultWrite, COUNT_KEY,
     POSITIONS_MAX, QUEUE_MAX, SERVED_PER_TX_MAX,
@@ -106,7 +106,7 @@ impl Handler for VaultMsg {
             VaultMsg::Cancel { vault, request } => cancel(state, ctx, *vault, *request),
             VaultMsg::Service { vault } => service(state, ctx, *vault),
             VaultMsg::Allocate { vault, loan, tranche } => allocate(state, ctx, *vault, *loan, *tranche),
-            VaultMsg::Collect { vault } => collect(state, ctx, *vault),
+            VaultMsg::Collect { vault } => collect(state, *vault),
             VaultMsg::QueueDeposit { vault, assets } => queue_deposit(state, ctx, *vault, *assets),
             VaultMsg::CancelDeposit { vault, deposit } => cancel_deposit(state, ctx, *vault, *deposit),
         }
@@ -635,8 +635,7 @@ fn allocate(
 /// cancelled offer returned, and whatever reached the account unannounced (the reserves' yield,
 /// gifts: income); closes the positions of loans that ended, counting the principal not paid
 /// back in cash as a loss.
-fn collect(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Vec<Event>, ExecError> {
-    let _ = ctx;
+fn collect(state: &mut Overlay<'_>, id: u64) -> Result<Vec<Event>, ExecError> {
     let mut vault = state.require_vault(id)?;
     let (mut principal, mut interest, mut losses) = (0u128, 0u128, 0u128);
     let mut events = Vec::new();
@@ -699,9 +698,4 @@ fn collect(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Vec<Even
         .into(),
     );
     Ok(events)
-}
-
-/// The vault's NAV both ways, for the API.
-pub fn nav_of(state: &Overlay<'_>, ctx: &TxContext, vault: &Vault) -> Result<Nav, ExecError> {
-    nav(state, ctx, vault)
 }

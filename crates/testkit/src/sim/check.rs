@@ -25,6 +25,19 @@ fn read<T>(what: &str, r: Result<T, computefi_app::AppError>) -> Result<T, Broke
     r.map_err(|e| format!("reading {what}: {e}"))
 }
 
+/// Every record of one kind whose ids run from 0 below `count`, each read with `get`; one missing
+/// breaks the run.
+fn numbered<T>(
+    what: &str,
+    count: Result<u64, computefi_app::AppError>,
+    get: impl Fn(u64) -> Result<Option<T>, computefi_app::AppError>,
+) -> Result<Vec<T>, Broken> {
+    let count = read(what, count)?;
+    (0..count)
+        .map(|id| read(what, get(id))?.ok_or_else(|| format!("{what} {id} of {count} is missing")))
+        .collect()
+}
+
 fn add(map: &mut PerAsset, asset: AssetId, amount: u128) -> Result<(), Broken> {
     let slot = map.entry(asset).or_default();
     *slot = slot.checked_add(amount).ok_or_else(|| format!("the amounts owed in {asset} overflow u128"))?;
@@ -335,14 +348,7 @@ pub fn dollar_supply_adds_up(app: &App) -> Result<(), Broken> {
 
 /// Every certificate bundle (their ids run from 0).
 pub fn bundles(app: &App) -> Result<Vec<computefi_app::modules::green::Bundle>, Broken> {
-    let count = read("the bundle count", app.bundle_count())?;
-    let mut bundles = Vec::new();
-    for id in 0..count {
-        bundles.push(
-            read("a bundle", app.bundle(id))?.ok_or_else(|| format!("bundle {id} of {count} is missing"))?,
-        );
-    }
-    Ok(bundles)
+    numbered("bundle", app.bundle_count(), |id| app.bundle(id))
 }
 
 /// Certificates never overlap: each site's bundles hold disjoint id ranges, each at least one
@@ -381,15 +387,7 @@ pub fn certificates_add_up(app: &App) -> Result<(), Broken> {
 
 /// Every yield vault (their ids run from 0).
 pub fn vaults(app: &App) -> Result<Vec<computefi_app::modules::vault::Vault>, Broken> {
-    let count = read("the vault count", app.vault_count())?;
-    let mut vaults = Vec::new();
-    for id in 0..count {
-        vaults.push(
-            read("a vault", app.vault_record(id))?
-                .ok_or_else(|| format!("vault {id} of {count} is missing"))?,
-        );
-    }
-    Ok(vaults)
+    numbered("vault", app.vault_count(), |id| app.vault_record(id))
 }
 
 /// Every yield vault adds up: its conservative NAV is its deposits plus its income less its
@@ -453,15 +451,7 @@ pub fn vaults_add_up(app: &App) -> Result<(), Broken> {
 
 /// Every auction ever started (their ids run from 0).
 pub fn auctions(app: &App) -> Result<Vec<computefi_app::modules::auctions::Auction>, Broken> {
-    let count = read("the auction count", app.auction_count())?;
-    let mut auctions = Vec::new();
-    for id in 0..count {
-        auctions.push(
-            read("an auction", app.auction(id))?
-                .ok_or_else(|| format!("auction {id} of {count} is missing"))?,
-        );
-    }
-    Ok(auctions)
+    numbered("auction", app.auction_count(), |id| app.auction(id))
 }
 
 /// The auctions account holds at least the highest bid of every open auction and the shares of
@@ -506,12 +496,7 @@ pub fn auctions_are_backed(app: &App) -> Result<(), Broken> {
 
 /// Every loan ever offered (their ids run from 0).
 pub fn loans(app: &App) -> Result<Vec<computefi_app::modules::loans::Loan>, Broken> {
-    let count = read("the loan count", app.loan_count())?;
-    let mut loans = Vec::new();
-    for id in 0..count {
-        loans.push(read("a loan", app.loan(id))?.ok_or_else(|| format!("loan {id} of {count} is missing"))?);
-    }
-    Ok(loans)
+    numbered("loan", app.loan_count(), |id| app.loan(id))
 }
 
 /// The loans module's account holds at least what it owes in each asset: the funded tranches of

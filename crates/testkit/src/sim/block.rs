@@ -19,46 +19,13 @@ impl Gen<'_> {
     pub fn block(&mut self) -> Vec<SignedTx> {
         let n = self.rng.gen_range(0..=TXS_PER_BLOCK_MAX);
         let mut txs: Vec<SignedTx> = (0..n).map(|_| self.transaction()).collect();
-        if self.chance(50) {
-            // A device agent answers an open capacity challenge, as a running agent does.
-            if let Some((who, answer)) = msgs::challenge_answer(self) {
-                let tx = self.sign(&who, vec![answer]);
-                txs.push(tx);
-            }
-        }
-        if self.chance(40) {
-            // A miner agent posts shares for a verified ASIC title, as a running agent does.
-            if let Some((who, shares)) = msgs::miner_shares(self) {
-                let tx = self.sign(&who, vec![shares]);
-                txs.push(tx);
-            }
-        }
-        if self.chance(30) {
-            // A site agent reads an energy site's generation meter.
-            if let Some((who, reading)) = msgs::site_meter(self) {
-                let tx = self.sign(&who, vec![reading]);
-                txs.push(tx);
-            }
-        }
-        if self.chance(40) {
-            // A keeper liquidates a loan in default.
-            if let Some((who, liquidate)) = msgs::keeper(self) {
-                let tx = self.sign(&who, vec![liquidate]);
-                txs.push(tx);
-            }
-        }
-        if self.chance(30) {
-            // A lender claims what a loan paid its tranche.
-            if let Some((who, claim)) = msgs::lender_claim(self) {
-                let tx = self.sign(&who, vec![claim]);
-                txs.push(tx);
-            }
-        }
-        if self.chance(40) {
-            // A bidder watching open auctions bids.
-            if let Some((who, bid)) = msgs::auction_bidder(self) {
-                let tx = self.sign(&who, vec![bid]);
-                txs.push(tx);
+        // The agents of a live chain, each in some blocks: what they do when there is work.
+        for (percent, agent) in msgs::AGENTS {
+            if self.chance(*percent) {
+                if let Some((who, msg)) = agent(self) {
+                    let tx = self.sign(&who, vec![msg]);
+                    txs.push(tx);
+                }
             }
         }
         if self.chance(20) {

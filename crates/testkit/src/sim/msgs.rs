@@ -25,7 +25,21 @@ use rand::Rng;
 /// A message with its signer, or nothing when there is nothing to name yet.
 type Made = Option<(TestAccount, Msg)>;
 /// A generator of one kind of message.
-type Maker = fn(&mut Gen) -> Made;
+pub(crate) type Maker = fn(&mut Gen) -> Made;
+
+/// The agents a live chain has, each with the share of blocks (percent) it acts in, in order: a
+/// device agent answers an open capacity challenge, a miner agent posts shares for a verified
+/// ASIC title, a site agent reads an energy site's generation meter, a keeper liquidates a loan in
+/// default, a lender claims what a loan paid its tranche, and a bidder bids on an open auction.
+/// Each makes nothing when it has no work.
+pub(crate) const AGENTS: &[(u32, Maker)] = &[
+    (50, challenge_answer),
+    (40, miner_shares),
+    (30, site_meter),
+    (40, keeper),
+    (30, lender_claim),
+    (40, auction_bidder),
+];
 
 /// Every generator with its weight. A module added later joins the simulation here.
 const KINDS: &[(u32, Maker)] = &[
@@ -645,7 +659,7 @@ fn device_report(g: &mut Gen) -> Made {
 
 /// A device agent's answer to an open capacity challenge (as a real agent answers every one it
 /// sees), or nothing when none is open.
-pub(crate) fn challenge_answer(g: &mut Gen) -> Made {
+fn challenge_answer(g: &mut Gen) -> Made {
     if g.world.challenges.is_empty() {
         return None;
     }
@@ -665,7 +679,7 @@ fn report(g: &mut Gen, answering: bool) -> Made {
 
 /// A site agent's reading of a verified energy site's generation meter (as a running agent
 /// posts one every few minutes), or nothing when there is no such site.
-pub(crate) fn site_meter(g: &mut Gen) -> Made {
+fn site_meter(g: &mut Gen) -> Made {
     let world = g.world;
     let sites: Vec<&Title> = world
         .titles
@@ -680,7 +694,7 @@ pub(crate) fn site_meter(g: &mut Gen) -> Made {
 
 /// A miner agent's report of shares for a verified ASIC title (as a running agent posts them
 /// every window), or nothing when there is no such title.
-pub(crate) fn miner_shares(g: &mut Gen) -> Made {
+fn miner_shares(g: &mut Gen) -> Made {
     let world = g.world;
     let miners: Vec<&Title> = world
         .titles
@@ -1294,7 +1308,7 @@ fn loans_add_collateral(g: &mut Gen) -> Made {
 
 /// A keeper liquidates a loan past its deadline and grace, as keepers watching the chain do, or
 /// nothing when no loan is in default.
-pub(crate) fn keeper(g: &mut Gen) -> Made {
+fn keeper(g: &mut Gen) -> Made {
     let world = g.world;
     let due: Vec<_> = world
         .loans
@@ -1310,7 +1324,7 @@ pub(crate) fn keeper(g: &mut Gen) -> Made {
 
 /// A lender takes what a loan paid its tranche (as lenders' tools do), or nothing when no tranche
 /// has anything to claim.
-pub(crate) fn lender_claim(g: &mut Gen) -> Made {
+fn lender_claim(g: &mut Gen) -> Made {
     let world = g.world;
     let owed: Vec<(u64, u32, Address)> = world
         .loans
@@ -1337,7 +1351,7 @@ fn loans_liquidate(g: &mut Gen) -> Made {
 
 /// A bidder watching open auctions bids what one asks now (and now and then a little more), or
 /// nothing when none is open.
-pub(crate) fn auction_bidder(g: &mut Gen) -> Made {
+fn auction_bidder(g: &mut Gen) -> Made {
     use computefi_app::modules::auctions::AuctionState;
     let world = g.world;
     let open: Vec<_> = world.auctions.iter().filter(|a| a.state == AuctionState::Open).collect();

@@ -22,7 +22,7 @@
 mod default;
 
 use super::circulate::{amount_attr, dollars, Spine};
-use super::session::{attr, Demo};
+use super::session::{amount_of, attr, balance, Demo};
 use crate::client::Client;
 use anyhow::Context;
 use computefi_app::modules::loans::math::SCALE_PER_BPS;
@@ -147,23 +147,6 @@ fn skip_rest(demo: &mut Demo, done: usize, why: &str) {
         let missing = if k + 1 < LOAN_STEPS { "no loan" } else { "no default" };
         demo.step(format!("{what}: skipped, {missing} ({why})"), &json!({ "skipped": why }));
     }
-}
-
-/// A decimal amount of a node's answer (`field` names it in errors).
-fn amount_of(value: &Value, field: &str) -> anyhow::Result<u128> {
-    value
-        .as_str()
-        .with_context(|| format!("the node's answer has no {field}"))?
-        .parse()
-        .with_context(|| format!("the node's {field} is not an amount"))
-}
-
-/// `account`'s balance of `asset`.
-fn balance(demo: &Demo, account: &Address, asset: &AssetId) -> anyhow::Result<u128> {
-    let body = Client::new(&demo.node).get(&format!("/accounts/{account}"))?;
-    let asset = asset.to_string();
-    let held = body["balances"].as_array().and_then(|b| b.iter().find(|b| b["asset"] == asset.as_str()));
-    held.map_or(Ok(0), |b| amount_of(&b["amount"], "balance"))
 }
 
 /// `bps` as a percentage with 2 decimals.

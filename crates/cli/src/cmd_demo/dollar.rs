@@ -17,12 +17,12 @@
 //!   valuation, no shares left to pledge, an offer or allocation refused), the loan's steps say
 //!   why and the vault carries on without it, so the demo's step numbers never depend on the
 //!   oracle's timing.
-//! - Every wait is bounded ([`POLLS_MAX`] reads [`POLL_MS`] apart).
+//! - Every wait is bounded ([`POLLS_MAX`] reads [`POLL_MS`](super::session::POLL_MS) apart).
 //! - Amounts are base units: CUSD has 6 decimals (one base unit is a micro-dollar); the vault's
 //!   shares count `10^params.vault.decimals_offset` per base unit of CUSD in an empty vault.
 
 use super::circulate::{amount_attr, Spine};
-use super::session::{attr, Demo};
+use super::session::{amount_of, attr, balance, poll, u64_of, Demo};
 use crate::client::Client;
 use anyhow::Context;
 use computefi_app::modules::reserve::dollar_asset;
@@ -36,7 +36,6 @@ use computefi_types::title::TitleClass;
 use computefi_types::vault::LendingPolicy;
 use computefi_types::*;
 use serde_json::{json, Value};
-use std::time::Duration;
 
 /// Steps the part prints, in every branch.
 pub(super) const STEPS: usize = 13;
@@ -73,40 +72,12 @@ const PAYMENTS: u64 = 30;
 const REDEEM_BPS: u128 = 4_000;
 /// The period's reserve yield minted to the vault, dollars (SIMULATED T-bill interest).
 const YIELD_USD: u128 = 25;
-/// Milliseconds between reads of the node while waiting for the window.
-const POLL_MS: u64 = 100;
 /// Reads while waiting for the window: a minute, four windows.
 const POLLS_MAX: u32 = 600;
 
 /// `units` of CUSD as text.
 fn cusd(units: u128) -> String {
     format!("{} CUSD", format_micro(units))
-}
-
-/// A decimal amount of a node's answer (`field` names it in errors).
-fn amount_of(value: &Value, field: &str) -> anyhow::Result<u128> {
-    value
-        .as_str()
-        .with_context(|| format!("the node's answer has no {field}"))?
-        .parse()
-        .with_context(|| format!("the node's {field} is not an amount"))
-}
-
-/// A `u64` of a node's answer, a decimal string.
-fn u64_of(value: &Value, field: &str) -> anyhow::Result<u64> {
-    value
-        .as_str()
-        .with_context(|| format!("the node's answer has no {field}"))?
-        .parse()
-        .with_context(|| format!("the node's {field} is not a number"))
-}
-
-/// `account`'s balance of `asset`.
-fn balance(demo: &Demo, account: &Address, asset: &AssetId) -> anyhow::Result<u128> {
-    let body = Client::new(&demo.node).get(&format!("/accounts/{account}"))?;
-    let asset = asset.to_string();
-    let held = body["balances"].as_array().and_then(|b| b.iter().find(|b| b["asset"] == asset.as_str()));
-    held.map_or(Ok(0), |b| amount_of(&b["amount"], "balance"))
 }
 
 /// Vault `id` as the API shows it.
@@ -525,17 +496,10 @@ fn served(result: &Value, request: u64) -> anyhow::Result<u128> {
 
 /// Reads the last block until its time reaches `window_ms`: its height and time.
 fn wait_until(client: &Client, window_ms: u64) -> anyhow::Result<(u64, u64)> {
-    for _ in 0..POLLS_MAX {
+    poll(&format!("the block time reaching {window_ms} ms"), POLLS_MAX, || {
         let (height, now_ms) = client.last_block()?;
-        if now_ms >= window_ms {
-            return Ok((height, now_ms));
-        }
-        std::thread::sleep(Duration::from_millis(POLL_MS));
-    }
-    let waited_s = u64::from(POLLS_MAX) * POLL_MS / 1_000;
-    anyhow::bail!(
-        "the block time did not reach {window_ms} ms within {waited_s} s: is the devnet still making blocks?"
-    )
+        Ok((now_ms >= window_ms).then_some((height, now_ms)))
+    })
 }
 
 /// The attestor mints a period's yield to the vault's account, and a collect counts it: two

@@ -120,3 +120,53 @@ pub(super) fn simulated_telemetry() -> device::Payload {
         simulated: true,
     })
 }
+
+/// Milliseconds between reads of the node while a part waits for the chain.
+pub(super) const POLL_MS: u64 = 100;
+
+/// Reads the node every [`POLL_MS`] until `done` says what it waited for, at most `polls_max`
+/// times; `what` names it in the error.
+pub(super) fn poll<T>(
+    what: &str,
+    polls_max: u32,
+    mut done: impl FnMut() -> anyhow::Result<Option<T>>,
+) -> anyhow::Result<T> {
+    for _ in 0..polls_max {
+        if let Some(found) = done()? {
+            return Ok(found);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(POLL_MS));
+    }
+    let waited_s = u64::from(polls_max) * POLL_MS / 1_000;
+    anyhow::bail!("{what} did not happen within {waited_s} s: is the devnet still making blocks?")
+}
+
+/// A decimal amount of a node's answer (`field` names it in errors).
+pub(super) fn amount_of(value: &Value, field: &str) -> anyhow::Result<u128> {
+    value
+        .as_str()
+        .with_context(|| format!("the node's answer has no {field}"))?
+        .parse()
+        .with_context(|| format!("the node's {field} is not an amount"))
+}
+
+/// A `u64` of a node's answer, a decimal string (`field` names it in errors).
+pub(super) fn u64_of(value: &Value, field: &str) -> anyhow::Result<u64> {
+    value
+        .as_str()
+        .with_context(|| format!("the node's answer has no {field}"))?
+        .parse()
+        .with_context(|| format!("the node's {field} is not a number"))
+}
+
+/// `account`'s balance of `asset`.
+pub(super) fn balance(
+    demo: &Demo,
+    account: &Address,
+    asset: &computefi_types::AssetId,
+) -> anyhow::Result<u128> {
+    let body = Client::new(&demo.node).get(&format!("/accounts/{account}"))?;
+    let asset = asset.to_string();
+    let held = body["balances"].as_array().and_then(|b| b.iter().find(|b| b["asset"] == asset.as_str()));
+    held.map_or(Ok(0), |b| amount_of(&b["amount"], "balance"))
+}

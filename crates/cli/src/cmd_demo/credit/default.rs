@@ -14,18 +14,18 @@
 //! # Invariants
 //! - Prints [`STEPS`] steps, or only the refusal when the ledger refuses the offer (the credit
 //!   part then prints the rest as skipped).
-//! - Every wait is bounded ([`POLLS_MAX`] polls [`POLL_MS`] apart): a devnet that stops making
+//! - Every wait is bounded ([`POLLS_MAX`] polls [`POLL_MS`](super::super::session::POLL_MS) apart): a devnet that stops making
 //!   blocks fails the demo with the cause named, rather than hanging it.
 
 use super::super::circulate::{amount_attr, dollars, Spine};
+use super::super::session::{amount_of, balance, poll, u64_of};
 use super::super::session::{attr, Demo};
-use super::{amount_of, balance, offer, Schedule, Sized, RATES_BPS};
+use super::{offer, Schedule, Sized, RATES_BPS};
 use crate::client::Client;
 use anyhow::Context;
 use computefi_types::compliance::{Claim, ClaimType};
 use computefi_types::*;
 use serde_json::{json, Value};
-use std::time::Duration;
 
 /// Steps of the default, from the second loan's offer to the senior lender's recovery.
 pub(super) const STEPS: usize = 9;
@@ -35,10 +35,8 @@ pub(super) const PLEDGED_SHARES: u128 = 100;
 const INTERVAL_S: u64 = 5;
 /// Seconds of grace after that deadline before the loan is in default.
 const GRACE_S: u64 = 1;
-/// Milliseconds between reads of the node while waiting.
-const POLL_MS: u64 = 100;
 /// Reads of the node while waiting for a default or a settlement: two minutes, well past a
-/// devnet's 20-second auctions.
+/// devnet's 10-second auctions.
 const POLLS_MAX: u32 = 1_200;
 
 /// The `default` summary before anything happened: every figure `null`.
@@ -136,35 +134,13 @@ fn open(demo: &mut Demo, spine: &Spine, id: u64, loan: &Sized) -> anyhow::Result
     Ok(())
 }
 
-/// A `u64` of a node's answer, a decimal string (`field` names it in errors).
-fn u64_of(value: &Value, field: &str) -> anyhow::Result<u64> {
-    value
-        .as_str()
-        .with_context(|| format!("the node's answer has no {field}"))?
-        .parse()
-        .with_context(|| format!("the node's {field} is not a number"))
-}
-
-/// Reads the node every [`POLL_MS`] until `done` says what it waited for, at most [`POLLS_MAX`]
-/// times; `what` names it in the error.
-fn poll<T>(what: &str, mut done: impl FnMut() -> anyhow::Result<Option<T>>) -> anyhow::Result<T> {
-    for _ in 0..POLLS_MAX {
-        if let Some(found) = done()? {
-            return Ok(found);
-        }
-        std::thread::sleep(Duration::from_millis(POLL_MS));
-    }
-    let waited_s = u64::from(POLLS_MAX) * POLL_MS / 1_000;
-    anyhow::bail!("{what} did not happen within {waited_s} s: is the devnet still making blocks?")
-}
-
 /// Waits until the last block's time is past loan `id`'s deadline plus its grace: one step.
 fn wait_for_default(demo: &mut Demo, id: u64) -> anyhow::Result<()> {
     let client = Client::new(&demo.node);
     let record = client.get(&format!("/loans/{id}"))?;
     let deadline_ms = u64_of(&record["deadline_ms"], "loan's deadline")?;
     let due_ms = deadline_ms.saturating_add(GRACE_S * 1_000);
-    let (height, now_ms) = poll(&format!("loan {id}'s default"), || {
+    let (height, now_ms) = poll(&format!("loan {id}'s default"), POLLS_MAX, || {
         let (height, now_ms) = client.last_block()?;
         Ok((now_ms > due_ms).then_some((height, now_ms)))
     })?;
@@ -256,7 +232,7 @@ fn settle(
     out: &mut Value,
 ) -> anyhow::Result<()> {
     let client = Client::new(&demo.node);
-    let (sold, loan) = poll(&format!("auction {auction}'s settlement"), || {
+    let (sold, loan) = poll(&format!("auction {auction}'s settlement"), POLLS_MAX, || {
         let sold = client.get(&format!("/auctions/{auction}"))?;
         let loan = client.get(&format!("/loans/{id}"))?;
         Ok((sold["state"] != "open" && loan["state"] == "liquidated").then_some((sold, loan)))

@@ -166,6 +166,17 @@ impl App {
         Ok(crate::modules::green::GreenRead::energy_wh(&Committed(self.store()), title, hour)?)
     }
 
+    /// A title's energy over the `hours` hours from `first_hour` on, one row per hour
+    /// (`green::energy_window`).
+    pub fn energy_window(
+        &self,
+        title: &TitleId,
+        first_hour: u64,
+        hours: u64,
+    ) -> Result<Vec<crate::modules::green::EnergyHour>, AppError> {
+        Ok(crate::modules::green::energy_window(&Committed(self.store()), title, first_hour, hours)?)
+    }
+
     /// Certificates cancelled for a title's consumption in `hour`, Wh.
     pub fn certified_wh(&self, title: &TitleId, hour: u64) -> Result<u64, AppError> {
         Ok(crate::modules::green::GreenRead::certified_wh(&Committed(self.store()), title, hour)?)

@@ -19,9 +19,10 @@ use crate::refusal::{parse_query, ApiError, ApiPath as Path, ApiQuery as Query};
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use computefi_app::modules::green::math::{hourly_match, Hour};
+use computefi_app::modules::green::math::MICRO;
 use computefi_app::modules::green::meter::hour_of;
 use computefi_app::modules::green::Bundle;
+use computefi_app::modules::green::{match_of, EnergyHour};
 use computefi_app::App;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -110,23 +111,12 @@ fn window(q: &EnergyQuery, now_hour: u64) -> Result<(u64, u64), ApiError> {
     Ok((first, hours))
 }
 
-/// One hour of a title's energy: `(hour, energy_wh, certified_wh)`.
-type EnergyHour = (u64, u64, u64);
-
 /// The hours as JSON rows and their hourly match (consumption = metered energy, certificates =
 /// those cancelled for the title, intensity 0): `{hours: [...], match: {score_bps, consumed_wh,
 /// matched_wh}}`.
 fn energy_answer(rows: &[EnergyHour]) -> Result<Value, ApiError> {
-    let hours: Vec<Hour> = rows
-        .iter()
-        .map(|&(hour, energy, certified)| Hour {
-            hour,
-            consumed_wh: u128::from(energy),
-            certified_wh: u128::from(certified),
-            intensity_ug_kwh: 0,
-        })
-        .collect();
-    let matched = hourly_match(&hours).map_err(ApiError::internal)?;
+    // The metered energy as it is (a PUE of 1.0).
+    let matched = match_of(rows, MICRO as u64).map_err(ApiError::internal)?;
     let listed: Vec<Value> = rows
         .iter()
         .map(|(hour, energy, certified)| {
@@ -173,10 +163,7 @@ async fn energy(
     let app = s.chain.app();
     let (id, title) = require_title(app, &id)?;
     let (first, count) = window(&q, hour_of(app.last().time_ms))?;
-    let mut rows = Vec::new();
-    for hour in (first..).take(usize::try_from(count).unwrap_or(0)) {
-        rows.push((hour, app.energy_wh(&id, hour)?, app.certified_wh(&id, hour)?));
-    }
+    let rows = app.energy_window(&id, first, count)?;
     let mut answer = energy_answer(&rows)?;
     let mut meters = Vec::with_capacity(title.spec.device_keys.len());
     for key in &title.spec.device_keys {

@@ -28,9 +28,44 @@ pub use state::{Bundle, GreenRead, Meter};
 use crate::state::{ExecError, StateRead};
 use computefi_types::TitleId;
 
+/// One hour of a title's energy: `(hour, energy_wh, certified_wh)`, what its meters measured
+/// and what certificates were cancelled for it.
+pub type EnergyHour = (u64, u64, u64);
+
+/// A title's energy over the `hours` hours from `first_hour` on, one row per hour (at most
+/// [`math::MATCH_HOURS_MAX`] hours are read).
+pub fn energy_window<S: StateRead + Sized>(
+    state: &S,
+    title: &TitleId,
+    first_hour: u64,
+    hours: u64,
+) -> Result<Vec<EnergyHour>, ExecError> {
+    let hours = usize::try_from(hours).unwrap_or(usize::MAX).min(math::MATCH_HOURS_MAX);
+    let mut rows = Vec::with_capacity(hours);
+    for hour in (first_hour..).take(hours) {
+        rows.push((hour, state.energy_wh(title, hour)?, state.certified_wh(title, hour)?));
+    }
+    Ok(rows)
+}
+
+/// The hourly match of `rows`: each hour's metered energy × `pue_micro` against its cancelled
+/// certificates (emissions are not counted: no intensity is given).
+pub fn match_of(rows: &[EnergyHour], pue_micro: u64) -> Result<math::Match, math::GreenMathError> {
+    let mut series = Vec::with_capacity(rows.len());
+    for &(hour, energy, certified) in rows {
+        let consumed_wh = math::facility_energy(u128::from(energy), u128::from(pue_micro))?;
+        series.push(math::Hour {
+            hour,
+            consumed_wh,
+            certified_wh: u128::from(certified),
+            intensity_ug_kwh: 0,
+        });
+    }
+    math::hourly_match(&series)
+}
+
 /// A title's match over the `hours` whole hours before the one block time `now_ms` falls in:
-/// its metered IT energy × `pue_micro` against the certificates cancelled for it, hour by hour
-/// (emissions are not counted: no intensity is given).
+/// its metered IT energy × `pue_micro` against the certificates cancelled for it, hour by hour.
 pub fn trailing_match<S: StateRead + Sized>(
     state: &S,
     title: &TitleId,
@@ -40,23 +75,8 @@ pub fn trailing_match<S: StateRead + Sized>(
 ) -> Result<math::Match, ExecError> {
     let end = meter::hour_of(now_ms);
     let start = end.saturating_sub(u64::from(hours));
-    let mut series = Vec::with_capacity(hours as usize);
-    for hour in start..end {
-        let it = state.energy_wh(title, hour)?;
-        let certified = state.certified_wh(title, hour)?;
-        if it == 0 && certified == 0 {
-            continue;
-        }
-        let consumed = math::facility_energy(u128::from(it), u128::from(pue_micro))
-            .map_err(|e| ExecError::invariant(format!("title {title}: {e}")))?;
-        series.push(math::Hour {
-            hour,
-            consumed_wh: consumed,
-            certified_wh: u128::from(certified),
-            intensity_ug_kwh: 0,
-        });
-    }
-    math::hourly_match(&series).map_err(|e| ExecError::invariant(format!("title {title}: {e}")))
+    let rows = energy_window(state, title, start, end.saturating_sub(start))?;
+    match_of(&rows, pue_micro).map_err(|e| ExecError::invariant(format!("title {title}: {e}")))
 }
 
 /// `green` as a component of the wiring table: no state yet.

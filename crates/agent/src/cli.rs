@@ -5,6 +5,7 @@ use crate::challenge::{self, Challenge};
 use crate::gpu::nvml::NVML_LIB;
 use crate::gpu::simulated::SIMULATED_GPUS_DEFAULT;
 use crate::key::DeviceKey;
+use crate::meter::METER_INTERVAL_S_DEFAULT;
 use crate::runner::{self, RunOptions};
 use crate::state;
 use crate::submit::kind;
@@ -128,6 +129,13 @@ struct RunArgs {
     /// title (a test of the ledger's checks; labelled in the logs).
     #[arg(long, requires = "simulate")]
     simulate_wrong_answers: bool,
+    /// Seconds between meter readings (10 to 3600): the GPUs' cumulative energy in Wh, signed
+    /// as the title's consumption meter (with --simulate, the simulated GPUs' energy counter).
+    #[arg(long, default_value_t = METER_INTERVAL_S_DEFAULT)]
+    meter_interval_s: u64,
+    /// Sign no meter readings (telemetry still carries the energy counter).
+    #[arg(long, conflicts_with = "meter_interval_s")]
+    no_meter: bool,
     /// One round: read, sign, send the queue (a few retries), print a summary, exit.
     #[arg(long, conflicts_with = "rounds")]
     once: bool,
@@ -228,6 +236,17 @@ fn execute(cli: Cli) -> Result<i32> {
                     summary.last_accepted.sequence,
                     summary.queued
                 );
+                if let Some(wh) = summary.meter_wh {
+                    text.push_str(&format!(
+                        "\n{} meter reading(s) signed this run, the last {wh} Wh ({})",
+                        summary.meter_readings,
+                        if summary.simulated {
+                            "SIMULATED: the simulated GPUs' energy counter"
+                        } else {
+                            "the GPUs' cumulative energy"
+                        }
+                    ));
+                }
                 if let Some(e) = &summary.error {
                     text.push_str(&format!("\nnot sent yet: {e}"));
                 }
@@ -311,6 +330,8 @@ fn run_options(a: RunArgs) -> RunOptions {
         send_proofs: a.send_proofs,
         answer_challenges: a.answer_challenges,
         simulate_wrong_answers: a.simulate_wrong_answers,
+        meter: !a.no_meter,
+        meter_interval_s: a.meter_interval_s,
         once: a.once,
         rounds: a.rounds,
     }
@@ -335,7 +356,10 @@ fn show(format: Format, home: &Path, only: Option<TitleId>) -> Result<i32> {
             .collect();
         shown.push(json!({ "title": title, "chain_id": s.chain_id, "last_accepted": s.chain.accepted,
             "next_sequence": s.chain.next_sequence.to_string(), "queue": queue, "inputs": s.inputs,
-            "simulated_rounds": s.simulated.map(|sim| sim.round.to_string()) }));
+            "simulated_rounds": s.simulated.map(|sim| sim.round.to_string()),
+            "meter": { "total_wh": s.meter.wh().to_string(),
+                "last_signed_wh": s.meter.signed_wh.map(|wh| wh.to_string()),
+                "gpus": s.meter.gpus.len() } }));
     }
     let value =
         json!({ "public_key": hex::encode(key.public_key().0), "account": key.address(), "titles": shown });
@@ -344,11 +368,13 @@ fn show(format: Format, home: &Path, only: Option<TitleId>) -> Result<i32> {
             format!("public key: {}\naccount:    {}", hex::encode(key.public_key().0), key.address());
         for t in &shown {
             text.push_str(&format!(
-                "\ntitle {}: last accepted sequence {}, next {}, {} queued",
+                "\ntitle {}: last accepted sequence {}, next {}, {} queued; meter {} Wh{}",
                 t["title"].as_str().unwrap_or_default(),
                 t["last_accepted"]["sequence"].as_str().unwrap_or_default(),
                 t["next_sequence"].as_str().unwrap_or_default(),
-                t["queue"].as_array().map(Vec::len).unwrap_or_default()
+                t["queue"].as_array().map(Vec::len).unwrap_or_default(),
+                t["meter"]["total_wh"].as_str().unwrap_or_default(),
+                if t["simulated_rounds"].is_null() { "" } else { " (SIMULATED)" }
             ));
         }
         text
@@ -377,5 +403,32 @@ fn print(format: Format, value: &Value, text: impl FnOnce() -> String) {
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(value).unwrap_or_default()),
         Format::Text => println!("{}", text()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn run_args(extra: &[&str]) -> Result<RunOptions, clap::Error> {
+        let title = TitleId::from_index(0).to_string();
+        let args = [&["computefi-agent", "run", "--home", "/h", "--title", &title][..], extra].concat();
+        match Cli::try_parse_from(args)?.cmd {
+            Cmd::Run(a) => Ok(run_options(*a)),
+            _ => unreachable!("a run command"),
+        }
+    }
+
+    #[test]
+    fn meter_reports_are_on_every_300_seconds_unless_no_meter_is_given() {
+        Cli::command().debug_assert();
+        let default = run_args(&[]).unwrap();
+        assert_eq!((default.meter, default.meter_interval_s), (true, 300));
+        let every_minute = run_args(&["--meter-interval-s", "60"]).unwrap();
+        assert_eq!((every_minute.meter, every_minute.meter_interval_s), (true, 60));
+        assert!(!run_args(&["--no-meter"]).unwrap().meter);
+        let both = run_args(&["--no-meter", "--meter-interval-s", "60"]).expect_err("contradictory");
+        assert_eq!(both.kind(), clap::error::ErrorKind::ArgumentConflict);
     }
 }

@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! hardware ──► gpu (NVML, or the labelled simulator) ──► Telemetry ─┐
+//!                   └──► meter: Σ energy, monotonic ──► Meter (Wh) ──┤
 //! shares file (80-byte headers) ──► shares ──► ShareBatch ──────────┼─► chain: sign the next envelope
 //! challenges file ──► challenge: C = A·B, commit ──► ChallengeAnswer┘        │
 //!                                                                           ▼
@@ -17,8 +18,25 @@
 //! HOME/                          mode 0700
 //!   device_key.json              the ed25519 device key, mode 0600 (also the fee-paying account)
 //!   state/<title>.json           per title: the report chain, the queue of signed reports, the
-//!                                read position in each shares and challenges file, the simulator
+//!                                read position in each shares and challenges file, the energy
+//!                                meter, the simulator
 //!   state/<title>.lock           held (flock) while an agent runs for that title
+//! ```
+//!
+//! # Meter reports
+//!
+//! The agent is the title's consumption meter: every `--meter-interval-s` seconds (default 300,
+//! 10 to 3600) it signs a `Meter` report whose `meter_wh` is the cumulative energy of all the
+//! title's GPUs, from NVML's total energy counters, in whole Wh rounded down (3,600,000 mJ =
+//! 1 Wh). The counter never runs backwards: the agent adds each GPU's rise to a total kept in the
+//! state file, so NVML counter resets (driver reload, GPU reset), a GPU missing from one reading
+//! and agent restarts do not move it down ([`meter`]). At most one meter report waits in the
+//! queue, so two never land in one block. With `--simulate` the meter is the simulated GPUs'
+//! energy counter, and the log and the run summary say SIMULATED (a meter report itself carries
+//! no such flag; its telemetry does). `--no-meter` turns meter reports off.
+//!
+//! ```text
+//! computefi-agent run --home /var/lib/computefi-agent --title cfititle1… --meter-interval-s 300
 //! ```
 //!
 //! # Invariants
@@ -43,6 +61,7 @@ mod fsutil;
 pub mod gpu;
 pub mod input;
 pub mod key;
+pub mod meter;
 pub mod node;
 pub mod runner;
 pub mod shares;

@@ -107,6 +107,9 @@ pub trait NodeApi {
     fn title_reports(&self, title: &TitleId) -> Result<TitleReports, NodeError>;
     /// Broadcasts and waits until the transaction is in a block.
     fn broadcast_commit(&self, tx: &SignedTx) -> Result<Committed, NodeError>;
+    /// The ledger's last counter of `key`'s energy meter on `title`, Wh (0 before its first
+    /// reading, or when the key is not listed).
+    fn meter_counter(&self, title: &TitleId, key: &PublicKey) -> Result<u64, NodeError>;
 }
 
 /// The node's HTTP API.
@@ -227,6 +230,20 @@ impl NodeApi for HttpNode {
             (202 | 200, Some("pending")) => Err(NodeError::Pending { hash }),
             _ => Err(unexpected(&url, status, &v.to_string())),
         }
+    }
+
+    fn meter_counter(&self, title: &TitleId, key: &PublicKey) -> Result<u64, NodeError> {
+        // One hour is the shortest window; only the meters are read.
+        let path = format!("/titles/{title}/energy?hours=1");
+        let v = self.get_ok(&path)?;
+        let bad = || unexpected(&format!("{}{path}", self.base), 200, &v.to_string());
+        for meter in v["meters"].as_array().ok_or_else(bad)? {
+            let of: PublicKey = serde_json::from_value(meter["device_key"].clone()).map_err(|_| bad())?;
+            if of == *key {
+                return str_u64(meter, "counter_wh").ok_or_else(bad);
+            }
+        }
+        Ok(0)
     }
 }
 

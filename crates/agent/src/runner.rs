@@ -5,6 +5,11 @@
 //! moment (Ctrl-C, SIGKILL, power loss) loses nothing that was signed; the next run sends the
 //! queue first. Readings are signed only against a height the node just reported, so while the
 //! node is unreachable no new reports are made (the input files keep their unread lines).
+//!
+//! Every GPU reading also moves the energy meter ([`crate::meter`]); every `--meter-interval-s`
+//! (and never while an earlier one is queued) its total is signed as a meter reading, after the
+//! round's telemetry. With `--simulate` that is the simulated GPUs' energy counter, and the log
+//! says SIMULATED.
 
 use crate::chain::{Link, Signer, REPORT_WINDOW_BLOCKS_MAX, STALE_MARGIN_BLOCKS};
 use crate::challenge;
@@ -12,12 +17,13 @@ use crate::challenge::Phase;
 use crate::gpu::{self, simulated::SimulatedGpus, Gpus};
 use crate::input;
 use crate::key::DeviceKey;
+use crate::meter::{METER_INTERVAL_S_MAX, METER_INTERVAL_S_MIN};
 use crate::node::{HttpNode, NodeApi};
 use crate::state::{State, StateFile};
 use crate::submit::{FlushError, Flusher, Sent};
 use anyhow::{bail, Result};
 use computefi_proofs::matmul;
-use computefi_types::device::{ChallengeAnswer, Payload};
+use computefi_types::device::{ChallengeAnswer, MeterReading, Payload};
 use computefi_types::Hash;
 use computefi_types::{Address, Amount, PublicKey, TitleId};
 use serde::Serialize;
@@ -73,6 +79,10 @@ pub struct RunOptions {
     pub answer_challenges: bool,
     /// Answer challenges wrongly on purpose (simulated devices only), to watch the ledger catch it.
     pub simulate_wrong_answers: bool,
+    /// Sign the GPUs' cumulative energy as meter readings (off with `--no-meter`).
+    pub meter: bool,
+    /// Seconds between meter readings ([`METER_INTERVAL_S_MIN`] to [`METER_INTERVAL_S_MAX`]).
+    pub meter_interval_s: u64,
     /// One round, then send until the queue is empty (bounded retries) and exit.
     pub once: bool,
     /// Stop after this many rounds.
@@ -102,6 +112,11 @@ pub struct Summary {
     pub bad_share_lines: u64,
     /// Lines of the challenges file that were not challenges.
     pub bad_challenge_lines: u64,
+    /// Meter readings signed in this run.
+    pub meter_readings: u64,
+    /// The last meter reading signed in this run, Wh (of the simulated GPUs when `simulated`).
+    #[serde(with = "computefi_types::serde_str::opt_u64_str")]
+    pub meter_wh: Option<u64>,
     /// Why the queue is not empty, if it is not.
     pub error: Option<String>,
 }
@@ -126,6 +141,23 @@ pub fn validate(opts: &RunOptions) -> Result<()> {
     }
     if opts.rounds == Some(0) {
         bail!("--rounds 0: use 1 or more");
+    }
+    if opts.meter {
+        if !(METER_INTERVAL_S_MIN..=METER_INTERVAL_S_MAX).contains(&opts.meter_interval_s) {
+            bail!(
+                "--meter-interval-s {}: use {METER_INTERVAL_S_MIN} to {METER_INTERVAL_S_MAX} (the ledger counts an \
+                 interval of at most an hour in the hours it covers; a longer one is a gap), or --no-meter",
+                opts.meter_interval_s
+            );
+        }
+        if opts.interval_ms > METER_INTERVAL_S_MAX.saturating_mul(1_000) {
+            bail!(
+                "--interval-ms {}: meter readings are made in rounds, and rounds over an hour apart make \
+                 every meter interval a gap; use {} or less, or --no-meter",
+                opts.interval_ms,
+                METER_INTERVAL_S_MAX * 1_000
+            );
+        }
     }
     Ok(())
 }
@@ -160,6 +192,8 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
         bad_challenge_lines: 0,
         solved: None,
         challenge_waiting: false,
+        meter_readings: 0,
+        meter_wh: None,
     };
     let (rounds, error) = agent.run_rounds()?;
     Ok(Summary {
@@ -173,6 +207,8 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
         last_accepted: agent.state.chain.accepted,
         bad_share_lines: agent.bad_share_lines,
         bad_challenge_lines: agent.bad_challenge_lines,
+        meter_readings: agent.meter_readings,
+        meter_wh: agent.meter_wh,
         error,
     })
 }
@@ -193,6 +229,10 @@ struct Agent<'a, N: NodeApi> {
     solved: Option<(u64, Vec<i32>)>,
     /// A step of the open challenge (our commitment's rows, our opening) is still to come.
     challenge_waiting: bool,
+    /// Meter readings signed in this run.
+    meter_readings: u64,
+    /// The last of them, Wh.
+    meter_wh: Option<u64>,
 }
 
 fn delay(failures: u32) -> Duration {
@@ -271,7 +311,7 @@ impl<N: NodeApi> Agent<'_, N> {
             self.checked_in = true;
         }
         if produce {
-            self.produce(status.height)?;
+            self.produce(status.height, now_ms())?;
         } else if self.opts.answer_challenges {
             self.produce_challenge_step(status.height)?;
         }
@@ -307,8 +347,9 @@ impl<N: NodeApi> Agent<'_, N> {
         self.store.save(&self.state).map_err(|e| FlushError::Fatal(format!("{e:#}")))
     }
 
-    /// Signs this round's readings and saves them in the queue, all in one write.
-    fn produce(&mut self, height: u64) -> Result<(), FlushError> {
+    /// Signs this round's readings (at wall-clock `now_ms`) and saves them in the queue, all in
+    /// one write.
+    fn produce(&mut self, height: u64, now_ms: u64) -> Result<(), FlushError> {
         self.readings = self.readings.saturating_add(1);
         let mut payloads = Vec::new();
         if self.state.queue_room() == 0 {
@@ -323,6 +364,10 @@ impl<N: NodeApi> Agent<'_, N> {
                 let telemetry = gpu::telemetry(&reading, self.gpus.simulated());
                 log_telemetry(&telemetry);
                 payloads.push(Payload::Telemetry(telemetry));
+                self.state.meter.observe(&reading);
+                if self.state.queue_room() > payloads.len() {
+                    payloads.extend(self.meter_reading(now_ms));
+                }
             }
             Err(e) => tracing::warn!("cannot read the GPUs this round: {e}"),
         }
@@ -341,6 +386,25 @@ impl<N: NodeApi> Agent<'_, N> {
             payloads.extend(self.read_challenges(&path, room.min(CHALLENGES_PER_ROUND_MAX)));
         }
         self.sign_and_queue(payloads, height)
+    }
+
+    /// The meter reading due at wall-clock `now_ms`, if metering is on and one is due (the
+    /// interval has passed and no earlier reading is still queued).
+    fn meter_reading(&mut self, now_ms: u64) -> Option<Payload> {
+        if !self.opts.meter {
+            return None;
+        }
+        let queued = self.state.queue.iter().any(|r| matches!(r.envelope.payload, Payload::Meter(_)));
+        let interval_ms = self.opts.meter_interval_s.saturating_mul(1_000);
+        let meter_wh = self.state.meter.take_reading(now_ms, interval_ms, queued)?;
+        if self.gpus.simulated() {
+            tracing::info!("SIMULATED meter reading: {meter_wh} Wh, the simulated GPUs' energy counter");
+        } else {
+            tracing::info!("meter reading: {meter_wh} Wh, the GPUs' cumulative energy (NVML)");
+        }
+        self.meter_readings = self.meter_readings.saturating_add(1);
+        self.meter_wh = Some(meter_wh);
+        Some(Payload::Meter(MeterReading { meter_wh }))
     }
 
     /// The next step of the title's open challenge, each made once: the commitment while the
@@ -463,4 +527,177 @@ fn log_telemetry(t: &computefi_types::device::Telemetry) {
         t.temperature_c,
         t.xid_errors
     );
+}
+
+/// Wall-clock time, ms since the Unix epoch: only spaces the meter readings (the ledger counts
+/// them at their blocks' times).
+#[allow(clippy::disallowed_methods)] // the agent's own schedule, outside consensus
+fn now_ms() -> u64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::meter::MJ_PER_WH;
+    use crate::node::{Committed, Status, TitleReports};
+    use computefi_types::SignedTx;
+
+    /// A node the produce step never calls.
+    struct NoNode;
+
+    impl NodeApi for NoNode {
+        fn status(&self) -> Result<Status, crate::node::NodeError> {
+            unreachable!("producing reads no status")
+        }
+        fn next_nonce(&self, _: &Address) -> Result<u64, crate::node::NodeError> {
+            unreachable!("producing sends nothing")
+        }
+        fn title_reports(&self, _: &TitleId) -> Result<TitleReports, crate::node::NodeError> {
+            unreachable!("producing reads no title without --answer-challenges")
+        }
+        fn broadcast_commit(&self, _: &SignedTx) -> Result<Committed, crate::node::NodeError> {
+            unreachable!("producing sends nothing")
+        }
+        fn meter_counter(&self, _: &TitleId, _: &PublicKey) -> Result<u64, crate::node::NodeError> {
+            unreachable!("producing reads no meter")
+        }
+    }
+
+    fn options(home: &Path, meter: bool) -> RunOptions {
+        RunOptions {
+            home: home.to_path_buf(),
+            node: "http://127.0.0.1:1".into(),
+            title: TitleId::from_index(0),
+            simulate: true,
+            simulate_gpus: 2,
+            nvml_lib: String::new(),
+            interval_ms: 10_000,
+            window_blocks: 100,
+            fee: None,
+            shares_file: None,
+            share_difficulty: None,
+            challenges_file: None,
+            send_proofs: false,
+            answer_challenges: false,
+            simulate_wrong_answers: false,
+            meter,
+            meter_interval_s: 300,
+            once: false,
+            rounds: None,
+        }
+    }
+
+    /// Runs `f` on a simulated agent of two GPUs with `opts`.
+    fn with_agent(opts: &RunOptions, f: impl FnOnce(&mut Agent<'_, NoNode>)) {
+        let key = DeviceKey::from_seed([6; 32]);
+        let (store, state) = StateFile::open(&opts.home, &opts.title, &key.public_key()).unwrap();
+        let gpus = Gpus::Simulated(SimulatedGpus::new(key.public_key(), opts.simulate_gpus, None));
+        let mut agent = Agent {
+            opts,
+            key: &key,
+            node: &NoNode,
+            store,
+            state,
+            gpus,
+            checked_in: true,
+            readings: 0,
+            sent: Vec::new(),
+            bad_share_lines: 0,
+            bad_challenge_lines: 0,
+            solved: None,
+            challenge_waiting: false,
+            meter_readings: 0,
+            meter_wh: None,
+        };
+        f(&mut agent);
+    }
+
+    fn kinds(agent: &Agent<'_, NoNode>) -> Vec<&'static str> {
+        agent.state.queue.iter().map(crate::submit::kind).collect()
+    }
+
+    fn meter_of(payload: &Payload) -> Option<u64> {
+        match payload {
+            Payload::Meter(m) => Some(m.meter_wh),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_simulated_round_signs_the_simulated_energy_counter_as_a_meter_reading_after_its_telemetry() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = options(dir.path(), true);
+        with_agent(&opts, |agent| {
+            agent.produce(10, 1_000_000).unwrap();
+            assert_eq!(kinds(agent), ["telemetry", "meter"]);
+            let Payload::Telemetry(t) = &agent.state.queue[0].envelope.payload else { panic!("telemetry") };
+            assert!(t.simulated);
+            let wh = meter_of(&agent.state.queue[1].envelope.payload).unwrap();
+            assert_eq!(wh, t.energy_mj / MJ_PER_WH, "the simulated counter, in whole Wh");
+            assert_eq!((agent.meter_readings, agent.meter_wh), (1, Some(wh)));
+            let saved = crate::state::peek(dir.path(), &opts.title).unwrap().unwrap();
+            assert_eq!(saved.meter, agent.state.meter, "saved with the reading it made");
+        });
+    }
+
+    #[test]
+    fn a_meter_reading_is_signed_once_per_interval_and_never_while_one_is_queued() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = options(dir.path(), true);
+        with_agent(&opts, |agent| {
+            let t0 = 5_000_000;
+            let mut signed = Vec::new();
+            // A round every 100 s; the queue is emptied (accepted) after every round but those
+            // at 300, 400 and 500 s, as if the node was down then.
+            for round in 0..=9u64 {
+                let now = t0 + round * 100_000;
+                agent.produce(10 + round, now).unwrap();
+                let meters: Vec<u64> =
+                    agent.state.queue.iter().filter_map(|r| meter_of(&r.envelope.payload)).collect();
+                assert!(meters.len() <= 1, "round {round}: {meters:?}");
+                if let Some(Payload::Meter(m)) = agent.state.queue.back().map(|r| &r.envelope.payload) {
+                    signed.push((round, m.meter_wh));
+                }
+                if !(3..6).contains(&round) {
+                    agent.state.queue.clear();
+                }
+            }
+            let rounds: Vec<u64> = signed.iter().map(|(r, _)| *r).collect();
+            // 0, 3, then 6 is due but 3's reading is still queued, so the next is at 7.
+            assert_eq!(rounds, [0, 3, 7]);
+            assert!(signed.windows(2).all(|w| w[0].1 <= w[1].1), "never backwards: {signed:?}");
+        });
+    }
+
+    #[test]
+    fn no_meter_turns_meter_readings_off_but_telemetry_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = options(dir.path(), false);
+        with_agent(&opts, |agent| {
+            for round in 0..3u64 {
+                agent.produce(10 + round, round * 600_000).unwrap();
+            }
+            assert_eq!(kinds(agent), ["telemetry", "telemetry", "telemetry"]);
+            assert_eq!(agent.meter_readings, 0);
+        });
+    }
+
+    #[test]
+    fn a_meter_interval_outside_ten_seconds_to_an_hour_is_refused_with_the_range() {
+        let dir = tempfile::tempdir().unwrap();
+        for (interval, ok) in [(9, false), (10, true), (3_600, true), (3_601, false)] {
+            let opts = RunOptions { meter_interval_s: interval, ..options(dir.path(), true) };
+            let checked = validate(&opts);
+            assert_eq!(checked.is_ok(), ok, "{interval}: {checked:?}");
+            if let Err(e) = checked {
+                assert!(e.to_string().contains("use 10 to 3600"), "{e}");
+            }
+            let off = RunOptions { meter_interval_s: interval, ..options(dir.path(), false) };
+            assert!(validate(&off).is_ok(), "--no-meter ignores the interval");
+        }
+        let slow = RunOptions { interval_ms: 3_600_001, ..options(dir.path(), true) };
+        assert!(validate(&slow).unwrap_err().to_string().contains("--no-meter"));
+    }
 }

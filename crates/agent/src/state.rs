@@ -1,5 +1,6 @@
 //! What the agent remembers per title, in one file written whole: the report chain, the queue of
-//! signed reports not yet accepted, how far it has read its input files, and the simulator.
+//! signed reports not yet accepted, how far it has read its input files, the energy meter and the
+//! simulator.
 //!
 //! File `HOME/state/<title>.json` (JSON, so an operator can read it), replaced atomically on
 //! every change (temp file, fsync, rename, directory fsync); `HOME/state/<title>.lock` is held
@@ -10,11 +11,13 @@
 //! - The queue holds at most [`QUEUE_REPORTS_MAX`] reports, in sequence order, each chained on
 //!   the one before.
 //! - A report enters the queue in the same write that advances the chain (and the input
-//!   positions it consumed), before it is sent.
+//!   positions it consumed, and the meter it read), before it is sent.
+//! - The meter's total ([`Meter::total_mj`]) never goes down from one write to the next.
 
 use crate::chain::ReportChain;
 use crate::fsutil::{self, Lock};
 use crate::gpu::simulated::SimState;
+use crate::meter::Meter;
 use anyhow::{bail, Context, Result};
 use computefi_types::device::SignedReport;
 use computefi_types::{PublicKey, TitleId};
@@ -22,9 +25,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
-/// Version of the state file layout. Version 1 kept one read position per kind of input file
-/// (whatever file was named); it is upgraded on reading ([`migrate_v1`]).
-pub const STATE_FORMAT: u32 = 2;
+/// Version of the state file layout, upgraded on reading: version 1 kept one read position per
+/// kind of input file, whatever file was named ([`migrate_v1`]); version 2 had no energy meter
+/// ([`migrate_v2`]).
+pub const STATE_FORMAT: u32 = 3;
 /// Most signed reports waiting in the queue; new readings are skipped while it is full.
 pub const QUEUE_REPORTS_MAX: usize = 64;
 /// Most input files of one kind whose read positions are remembered; the file read least
@@ -144,6 +148,8 @@ pub struct State {
     /// Positions in the input files.
     #[serde(default)]
     pub inputs: Inputs,
+    /// The GPUs' energy meter: the monotonic total and each GPU's last counter.
+    pub meter: Meter,
     /// The simulated device, when one ran.
     #[serde(default)]
     pub simulated: Option<SimState>,
@@ -166,6 +172,7 @@ impl State {
             chain: ReportChain::default(),
             queue: VecDeque::new(),
             inputs: Inputs::default(),
+            meter: Meter::default(),
             simulated: None,
             answered_challenge: None,
             opened_challenge: None,
@@ -210,10 +217,14 @@ fn read(path: &Path) -> Result<State> {
     };
     let mut value: serde_json::Value = serde_json::from_slice(&bytes).with_context(damaged)?;
     match value.get("format").and_then(serde_json::Value::as_u64) {
-        Some(1) => migrate_v1(&mut value).with_context(damaged)?,
+        Some(1) => {
+            migrate_v1(&mut value).with_context(damaged)?;
+            migrate_v2(&mut value).with_context(damaged)?;
+        }
+        Some(2) => migrate_v2(&mut value).with_context(damaged)?,
         Some(format) if format == u64::from(STATE_FORMAT) => {}
         Some(format) => bail!(
-            "{}: state format {format}, this agent reads {STATE_FORMAT} (and upgrades 1); \
+            "{}: state format {format}, this agent reads {STATE_FORMAT} (and upgrades 1 and 2); \
              use the agent that wrote it",
             path.display()
         ),
@@ -227,7 +238,7 @@ fn read(path: &Path) -> Result<State> {
 /// position, without a path, and the first file of that kind read takes it (as version 1 did).
 pub fn migrate_v1(value: &mut serde_json::Value) -> Result<()> {
     let state = value.as_object_mut().context("a state is a JSON object")?;
-    state.insert("format".into(), STATE_FORMAT.into());
+    state.insert("format".into(), 2.into());
     let Some(inputs) = state.get_mut("inputs") else { return Ok(()) };
     let inputs = inputs.as_object_mut().context("`inputs` is a JSON object")?;
     for kind in ["shares", "challenges"] {
@@ -236,6 +247,22 @@ pub fn migrate_v1(value: &mut serde_json::Value) -> Result<()> {
         let kept = if old == FileCursor::default() { vec![] } else { vec![old] };
         inputs.insert(kind.into(), serde_json::to_value(Cursors(kept))?);
     }
+    Ok(())
+}
+
+/// Upgrades a version-2 state to version 3 in place: version 2 had no energy meter; it gets a
+/// fresh one, which starts at the GPUs' summed counters at the first reading (the ledger counts
+/// only rises between a meter's readings, so where it starts changes no hour's energy).
+pub fn migrate_v2(value: &mut serde_json::Value) -> Result<()> {
+    let state = value.as_object_mut().context("a state is a JSON object")?;
+    if state.get("format").and_then(serde_json::Value::as_u64) != Some(2) {
+        bail!("not a version-2 state");
+    }
+    state.insert("format".into(), 3.into());
+    if state.contains_key("meter") {
+        bail!("a version-2 state has no `meter`");
+    }
+    state.insert("meter".into(), serde_json::to_value(Meter::default())?);
     Ok(())
 }
 
@@ -352,6 +379,59 @@ mod tests {
         let carried = state.inputs.shares.get("/any/shares.txt").unwrap();
         assert_eq!((carried.path.as_deref(), carried.offset, carried.lines), (None, 161, 1));
         assert_eq!(state.inputs.challenges.get("/any/challenges.txt"), None);
+    }
+
+    #[test]
+    fn a_version_2_state_file_is_upgraded_with_a_fresh_meter_and_keeps_everything_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let (title, public) = (TitleId::from_index(1), PublicKey::from_signing_key(&key()));
+        let path = state_path(dir.path(), &title);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let chain = ReportChain { next_sequence: 9, highest_signed: 8, ..ReportChain::default() };
+        let simulated = SimState { round: 4, energy_mj: vec![5, 6] };
+        let v2 = serde_json::json!({
+            "format": 2, "title": title, "device_key": public, "chain_id": "devnet",
+            "chain": chain, "queue": [],
+            "inputs": {"shares": [{"path": "/var/shares.txt", "offset": "161", "lines": "1"}], "challenges": []},
+            "simulated": simulated, "answered_challenge": 3,
+        });
+        std::fs::write(&path, serde_json::to_vec(&v2).unwrap()).unwrap();
+        let (store, state) = StateFile::open(dir.path(), &title, &public).unwrap();
+        assert_eq!(state.format, STATE_FORMAT);
+        assert_eq!(state.meter, Meter::default());
+        assert_eq!(state.chain, chain);
+        assert_eq!(state.inputs.shares.get("/var/shares.txt").map(|c| c.offset), Some(161));
+        assert_eq!(state.simulated.as_ref().map(|s| s.round), Some(4));
+        assert_eq!(state.answered_challenge, Some(3));
+        store.save(&state).unwrap();
+        drop(store);
+        let (_store, again) = StateFile::open(dir.path(), &title, &public).unwrap();
+        assert_eq!(again, state, "written back as the current format");
+    }
+
+    #[test]
+    fn the_meter_total_survives_a_restart_so_readings_go_on_from_the_last_watt_hour() {
+        let dir = tempfile::tempdir().unwrap();
+        let (title, public) = (TitleId::from_index(2), PublicKey::from_signing_key(&key()));
+        let sample = |mj| crate::gpu::GpuSample {
+            id: "GPU-a".into(),
+            utilisation_pct: 90,
+            energy_mj: mj,
+            temperature_c: 60,
+        };
+        let reported = {
+            let (store, mut state) = StateFile::open(dir.path(), &title, &public).unwrap();
+            state.meter.observe(&crate::gpu::Reading { gpus: vec![sample(9_000_000)], xid_errors: 0 });
+            let wh = state.meter.take_reading(1_000, 300_000, false).unwrap();
+            store.save(&state).unwrap();
+            wh
+        };
+        assert_eq!(reported, 2);
+        let (_store, mut state) = StateFile::open(dir.path(), &title, &public).unwrap();
+        // The driver was reloaded while the agent was stopped: the counter starts again.
+        state.meter.observe(&crate::gpu::Reading { gpus: vec![sample(1_800_000)], xid_errors: 0 });
+        assert_eq!(state.meter.wh(), 3, "9.0 + 1.8 MJ: on from the saved total, not from 0");
+        assert_eq!(state.meter.take_reading(2_000, 300_000, false), None, "the interval carries over");
     }
 
     #[test]

@@ -8,9 +8,13 @@
 //! |---|---|---|
 //! | 7003 replayed, 7004 gap, 7005 broken chain, 7006 stale | out of step with the ledger (e.g. after a crash) | resync from `GET /titles/{id}/reports` |
 //! | 7007 invalid payload; 7008 duplicate, 7009 weak, 7014 unbound, 7015 stale or 7025 mistimed shares; 7012 unknown challenge, 7016 past its deadline, 7017 rows not asked | this report can never be accepted | drop it (logged), resync the rest |
+//! | 9500 meter backwards | the ledger's counter of this meter is above the reading (a lost or restored state file) | drop it (logged), raise the agent's meter to the ledger's counter, resync the rest |
 //! | 7 / 8 nonce | another transaction of the account got there first | ask the nonce again, retry |
-//! | 10 no fee funds, 11 mempool full, 13 node unavailable, 7024 no fresh Bitcoin tip yet, 7018 rows not chosen yet, no answer | passing | keep the queue, retry later |
+//! | 10 no fee funds, 11 mempool full, 13 node unavailable, 7024 no fresh Bitcoin tip yet, 7018 rows not chosen yet, 9501 meter read in this block already, no answer | passing | keep the queue, retry later |
 //! | 7001 unknown key, anything else | configuration | stop with the ledger's message |
+//!
+//! At check-in the agent also raises its energy meter ([`crate::meter`]) to the ledger's last
+//! counter of its key, so a lost state file does not make every meter reading run backwards.
 
 use crate::chain::{is_stale, Link, Resync, Signer};
 use crate::key::DeviceKey;
@@ -40,6 +44,8 @@ const CHALLENGE_DEADLINE_PASSED: u32 = ErrorCode::ChallengeDeadlinePassed as u32
 const ROWS_NOT_ASKED: u32 = ErrorCode::RowsNotAsked as u32;
 const NO_FRESH_TIP: u32 = ErrorCode::NoFreshTip as u32;
 const ROWS_NOT_CHOSEN: u32 = ErrorCode::RowsNotChosen as u32;
+const METER_BACKWARDS: u32 = ErrorCode::MeterBackwards as u32;
+const METER_TOO_SOON: u32 = ErrorCode::MeterTooSoon as u32;
 const NONCE_REUSED: u32 = ErrorCode::NonceReused as u32;
 const NONCE_FUTURE: u32 = ErrorCode::NonceFuture as u32;
 const INSUFFICIENT_FEE: u32 = ErrorCode::InsufficientFee as u32;
@@ -196,6 +202,14 @@ impl<N: NodeApi> Flusher<'_, N> {
                 let height = self.node.status().map_err(retry)?.height;
                 self.resync(store, state, height)
             }
+            Some(METER_BACKWARDS) => {
+                tracing::error!(sequence, "the ledger's meter is ahead of this reading; dropped: {e}");
+                state.queue.pop_front();
+                self.catch_up_meter(state);
+                save(store, state)?;
+                let height = self.node.status().map_err(retry)?.height;
+                self.resync(store, state, height)
+            }
             Some(NONCE_REUSED | NONCE_FUTURE) => Ok(()),
             Some(INSUFFICIENT_FEE | PENDING_FEES_UNCOVERED) => Err(FlushError::Retry(format!(
                 "{e}; fund the agent's account {} with CFI (e.g. `computefi tx bank send {} 10000000 --from …`)",
@@ -208,7 +222,7 @@ impl<N: NodeApi> Flusher<'_, N> {
             Some(
                 MEMPOOL_FULL | DUPLICATE_TX | NODE_UNAVAILABLE | ACCOUNT_TXS_FULL | MEMPOOL_FEE_TOO_LOW
                 | TX_EVICTED | TX_EXPIRED | INTERNAL | REQUEST_TIMEOUT | CONNECTIONS_FULL | NO_FRESH_TIP
-                | ROWS_NOT_CHOSEN,
+                | ROWS_NOT_CHOSEN | METER_TOO_SOON,
             )
             | None => Err(retry(e)),
             Some(UNKNOWN_DEVICE_KEY) => Err(FlushError::Fatal(format!(
@@ -253,8 +267,28 @@ impl<N: NodeApi> Flusher<'_, N> {
                 "the ledger is ahead of everything signed"
             );
         }
+        self.catch_up_meter(state);
         save(store, state)?;
         Ok(ledger)
+    }
+
+    /// Raises the agent's meter to the ledger's last counter of this key when the ledger is
+    /// ahead (a lost or restored state file), so the next reading does not run backwards. A node
+    /// that cannot say is logged and skipped: a reading refused as backwards comes back here.
+    fn catch_up_meter(&self, state: &mut State) {
+        match self.node.meter_counter(&state.title, &state.device_key) {
+            Ok(ledger_wh) => {
+                let before = state.meter.wh();
+                if state.meter.raise_to_wh(ledger_wh) {
+                    tracing::warn!(
+                        ledger_wh,
+                        agent_wh = before,
+                        "the ledger's meter of this key is ahead of this state file (lost or restored?); continuing from the ledger's counter"
+                    );
+                }
+            }
+            Err(e) => tracing::warn!("cannot read the ledger's meter of this key: {e}"),
+        }
     }
 
     fn ledger_link(&self, state: &State) -> Result<Link, FlushError> {

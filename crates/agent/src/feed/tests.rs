@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::node::{Committed, Status, TitleReports};
-use computefi_types::{Address, Hash, SignedTx, TitleId};
+use computefi_types::{Address, Hash, PublicKey, SignedTx, TitleId};
 use std::cell::RefCell;
 
 #[derive(Default)]
@@ -33,6 +33,9 @@ impl NodeApi for ModelNode {
     }
     fn title_reports(&self, _title: &TitleId) -> Result<TitleReports, NodeError> {
         unreachable!("a feeder reads no title")
+    }
+    fn meter_counter(&self, _title: &TitleId, _key: &PublicKey) -> Result<u64, NodeError> {
+        unreachable!("a feeder reads no meter")
     }
     fn broadcast_commit(&self, tx: &SignedTx) -> Result<Committed, NodeError> {
         let mut m = self.0.borrow_mut();

@@ -14,6 +14,9 @@ use computefi_types::device::Telemetry;
 /// One GPU's reading.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GpuSample {
+    /// Which GPU: NVML's UUID (stable across driver reloads and renumbering), or the simulator's
+    /// name for it. The meter follows each GPU's energy counter by it ([`crate::meter`]).
+    pub id: String,
     /// Utilisation over the driver's last sample period, percent (the driver says 0–100).
     pub utilisation_pct: u32,
     /// Energy counter since the driver was loaded, millijoules.
@@ -117,7 +120,7 @@ mod tests {
     use super::*;
 
     fn gpu(utilisation_pct: u32, energy_mj: u64, temperature_c: u32) -> GpuSample {
-        GpuSample { utilisation_pct, energy_mj, temperature_c }
+        GpuSample { id: "GPU-test".into(), utilisation_pct, energy_mj, temperature_c }
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! time, so the agent builds and starts on machines without a GPU and says so clearly.
 //!
 //! Energy is NVML's total energy counter (mJ since the driver loaded), not a sum of power samples:
-//! on A100/H100 the power sensor samples only part of the time. Critical Xid errors arrive as NVML
-//! events and are counted between readings.
+//! on A100/H100 the power sensor samples only part of the time; the agent's meter
+//! ([`crate::meter`]) follows each GPU's counter by its UUID and reports the sum in Wh. Critical
+//! Xid errors arrive as NVML events and are counted between readings.
 
 use super::{GpuError, GpuSample, Reading};
 use nvml_wrapper::bitmasks::event::EventTypes;
@@ -23,6 +24,8 @@ pub struct NvmlGpus {
     events: Option<EventSet<'static>>,
     count: u32,
     names: Vec<String>,
+    /// Each GPU's UUID (or `index-N` when the driver does not say), by index.
+    ids: Vec<String>,
 }
 
 fn nvml_error(doing: &'static str) -> impl Fn(NvmlError) -> GpuError {
@@ -52,8 +55,11 @@ impl NvmlGpus {
         let names = (0..count)
             .map(|i| nvml.device_by_index(i).and_then(|d| d.name()).unwrap_or_else(|_| "unknown GPU".into()))
             .collect();
+        let ids = (0..count)
+            .map(|i| nvml.device_by_index(i).and_then(|d| d.uuid()).unwrap_or_else(|_| format!("index-{i}")))
+            .collect();
         let events = register_xid_events(nvml, count);
-        Ok(NvmlGpus { nvml, events, count, names })
+        Ok(NvmlGpus { nvml, events, count, names, ids })
     }
 
     /// One line naming the GPUs.
@@ -84,7 +90,8 @@ impl NvmlGpus {
             other => other?,
         };
         let temperature_c = device.temperature(TemperatureSensor::Gpu)?;
-        Ok(GpuSample { utilisation_pct, energy_mj, temperature_c })
+        let id = self.ids.get(index as usize).cloned().unwrap_or_else(|| format!("index-{index}"));
+        Ok(GpuSample { id, utilisation_pct, energy_mj, temperature_c })
     }
 
     fn drain_xid_events(&self) -> u32 {
@@ -144,5 +151,24 @@ mod tests {
             err.to_string(),
             "no NVIDIA driver found (/nonexistent/libnvidia-ml.so.1): run with --simulate for a labelled simulated device"
         );
+    }
+
+    /// On a machine with NVIDIA GPUs: `cargo test -p computefi-agent -- --ignored`.
+    #[test]
+    #[ignore = "needs NVIDIA GPUs and their driver"]
+    fn on_a_gpu_machine_the_meter_follows_each_gpus_nvml_energy_counter_by_uuid() {
+        let mut gpus = NvmlGpus::open(NVML_LIB).expect("NVML opens on a GPU machine");
+        let first = gpus.read().unwrap();
+        assert!(!first.gpus.is_empty());
+        assert!(first.gpus.iter().all(|g| g.id.starts_with("GPU-")), "NVML UUIDs: {first:?}");
+        let mut meter = crate::meter::Meter::default();
+        meter.observe(&first);
+        let summed = first.gpus.iter().map(|g| g.energy_mj).sum::<u64>();
+        assert_eq!(meter.total_mj, summed, "a fresh meter starts at the summed counters");
+        std::thread::sleep(std::time::Duration::from_secs(2));
+        let second = gpus.read().unwrap();
+        meter.observe(&second);
+        let rises = first.gpus.iter().zip(&second.gpus).map(|(a, b)| b.energy_mj.saturating_sub(a.energy_mj));
+        assert_eq!(meter.total_mj, summed + rises.sum::<u64>(), "each GPU adds its rise");
     }
 }

@@ -58,6 +58,7 @@ impl SimulatedGpus {
                 *energy = energy
                     .saturating_add(watts.saturating_mul(SIMULATED_ROUND_SECONDS).saturating_mul(1_000));
                 GpuSample {
+                    id: format!("SIMULATED-GPU-{index}"),
                     utilisation_pct,
                     energy_mj: *energy,
                     temperature_c: 45 + utilisation_pct / 3 + u32::from(h[1] % 5),

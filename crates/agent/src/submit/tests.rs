@@ -31,6 +31,8 @@ struct Ledger {
     lose_next_answer: bool,
     unreachable: bool,
     accepted: Vec<u64>,
+    /// The key's meter counter, Wh, after its last accepted reading.
+    meter_wh: Option<u64>,
 }
 
 struct ModelNode {
@@ -96,6 +98,14 @@ impl ModelNode {
             return Err(refused(7005));
         } else if matches!(env.payload, Payload::Shares(_)) {
             return Err(refused(l.shares_code));
+        } else if let Payload::Meter(m) = &env.payload {
+            if l.meter_wh.is_some_and(|last| m.meter_wh < last) {
+                return Err(refused(9500));
+            }
+            l.meter_wh = Some(m.meter_wh);
+            l.last = Some(Link { sequence: env.sequence, hash });
+            l.seen.insert(env.sequence, hash);
+            l.accepted.push(env.sequence);
         } else {
             l.last = Some(Link { sequence: env.sequence, hash });
             l.seen.insert(env.sequence, hash);
@@ -135,6 +145,10 @@ impl NodeApi for ModelNode {
             return Err(NodeError::Unreachable { url: "model".into(), reason: "connection reset".into() });
         }
         result
+    }
+
+    fn meter_counter(&self, _title: &TitleId, _key: &PublicKey) -> Result<u64, NodeError> {
+        Ok(self.ledger.borrow().meter_wh.unwrap_or(0))
     }
 }
 
@@ -303,6 +317,42 @@ fn a_lost_state_file_continues_from_the_ledger_instead_of_equivocating() {
 }
 
 #[test]
+fn a_meter_reading_below_the_ledgers_counter_is_dropped_and_the_meter_catches_up() {
+    let s = Setup::new();
+    s.node.ledger.borrow_mut().meter_wh = Some(50);
+    let (store, mut state) = s.open();
+    state.meter.total_mj = 10 * crate::meter::MJ_PER_WH;
+    s.enqueue(&store, &mut state, vec![meter(10), telemetry()]);
+    let sent = s.flusher().flush(&store, &mut state).unwrap();
+    // 1 (the reading) was sent and refused, so it is never signed again; the telemetry is re-signed.
+    assert_eq!(sent.iter().map(|r| (r.sequence, r.kind)).collect::<Vec<_>>(), [(2, "telemetry")]);
+    assert_eq!(state.meter.wh(), 50, "the next reading goes on from the ledger's counter");
+    drop(store);
+    assert_eq!(s.open().1.meter.wh(), 50, "and that is saved");
+    s.assert_no_evidence();
+}
+
+#[test]
+fn a_lost_state_file_takes_up_the_ledgers_meter_counter_at_check_in() {
+    let s = Setup::new();
+    {
+        let (store, mut state) = s.open();
+        s.enqueue(&store, &mut state, vec![meter(120)]);
+        s.flusher().flush(&store, &mut state).unwrap();
+    }
+    std::fs::remove_file(crate::state::state_path(s.dir.path(), &s.title)).unwrap();
+    let (store, mut state) = s.open();
+    assert_eq!(state.meter.wh(), 0);
+    let status = s.node.status().unwrap();
+    s.flusher().check_in(&store, &mut state, &status).unwrap();
+    assert_eq!(state.meter.wh(), 120);
+    let next = state.meter.wh();
+    s.enqueue(&store, &mut state, vec![meter(next)]);
+    assert_eq!(s.flusher().flush(&store, &mut state).unwrap().len(), 1, "not backwards: accepted");
+    s.assert_no_evidence();
+}
+
+#[test]
 fn a_state_file_of_another_chain_is_refused_at_check_in() {
     let s = Setup::new();
     let (store, mut state) = s.open();
@@ -352,6 +402,7 @@ fn a_busy_or_failing_node_keeps_the_report_queued_for_the_next_round() {
         ErrorCode::ConnectionsFull,
         ErrorCode::NoFreshTip,
         ErrorCode::RowsNotChosen,
+        ErrorCode::MeterTooSoon,
     ];
     for code in busy {
         let s = Setup::new();
@@ -389,6 +440,9 @@ fn a_nonce_taken_by_another_transaction_is_asked_again() {
         }
         fn broadcast_commit(&self, tx: &SignedTx) -> Result<Committed, NodeError> {
             self.0.broadcast_commit(tx)
+        }
+        fn meter_counter(&self, t: &TitleId, k: &PublicKey) -> Result<u64, NodeError> {
+            self.0.meter_counter(t, k)
         }
     }
     let racing = Racing(&s.node, RefCell::new(true));

@@ -63,6 +63,9 @@ pub struct Genesis {
     /// Accounts that mint the dollar unit for payments received off the ledger.
     #[serde(default)]
     pub reserve_minters: Vec<Address>,
+    /// Accounts that immobilise carbon credits in their registry for the ledger to mint.
+    #[serde(default)]
+    pub registry_attestors: Vec<Address>,
 }
 
 /// Key of the parameters.
@@ -105,10 +108,16 @@ impl Genesis {
                 ));
             }
         }
-        let roles = [&self.claim_issuers, &self.auditors, &self.reserve_attestors, &self.reserve_minters];
+        let roles = [
+            &self.claim_issuers,
+            &self.auditors,
+            &self.reserve_attestors,
+            &self.reserve_minters,
+            &self.registry_attestors,
+        ];
         if roles.iter().any(|r| r.len() > GENESIS_VALIDATORS_MAX) {
             return Err(format!(
-                "claim_issuers, auditors, reserve_attestors and reserve_minters: at most {GENESIS_VALIDATORS_MAX} each"
+                "claim_issuers, auditors, reserve_attestors, reserve_minters and registry_attestors: at most {GENESIS_VALIDATORS_MAX} each"
             ));
         }
         let mut names = BTreeSet::new();

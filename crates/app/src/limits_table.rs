@@ -31,6 +31,7 @@ mod tests {
             (ErrorCode::TooManyIncomeAssets, format!("at most {} assets", revenue::state::INCOME_ASSETS_MAX)),
             (ErrorCode::BadRoute, format!("2 to {} assets", amm::exec::ROUTE_ASSETS_MAX)),
             (ErrorCode::BadFee, format!("1 to {} basis points", amm::math::FEE_BPS_MAX)),
+            (ErrorCode::BadCreditBatch, format!("1 to {} serials", carbon::state::SERIALS_PER_BATCH_MAX)),
         ];
         for (code, text) in stated {
             assert!(code.to_string().contains(text.as_str()), "{code:?} should say {text:?}: {code}");
@@ -101,6 +102,8 @@ mod tests {
             limit!(green::math::PUE_MICRO_MAX),
             limit!(green::math::INTENSITY_UG_KWH_MAX),
             limit!(reserve::state::REPORTS_KEPT),
+            limit!(carbon::state::SERIALS_PER_BATCH_MAX),
+            limit!(carbon::state::RANGES_PER_BUCKET_MAX),
         ];
         for (name, value) in &limits {
             assert_eq!(

@@ -251,6 +251,7 @@ fn end_to_end(
                 auditors: vec![],
                 reserve_attestors: vec![],
                 reserve_minters: vec![],
+                registry_attestors: vec![],
                 oracle_feeds: vec![],
                 genesis_time_ms: crate::cmd_node::now_ms_for_bench(),
                 params: Params::default(),

@@ -41,6 +41,9 @@ pub struct InitArgs {
     /// Appoint a reserve minter (mints the dollar unit for payments received); repeatable.
     #[arg(long = "reserve-minter", value_name = "ADDRESS")]
     reserve_minters: Vec<Address>,
+    /// Appoint a registry attestor (immobilises carbon credits for the ledger to mint); repeatable.
+    #[arg(long = "registry-attestor", value_name = "ADDRESS")]
+    registry_attestors: Vec<Address>,
     /// Shared options.
     #[command(flatten)]
     ports: PortArgs,
@@ -173,6 +176,7 @@ pub fn init(home: &Option<PathBuf>, args: InitArgs, format: Format) -> anyhow::R
             auditors: args.auditors,
             reserve_attestors: args.reserve_attestors,
             reserve_minters: args.reserve_minters,
+            registry_attestors: args.registry_attestors,
             oracle_feeds: Vec::new(),
             genesis_time_ms: now_ms(),
             params: computefi_app::Params::default(),
@@ -272,6 +276,7 @@ pub fn devnet(home: &Option<PathBuf>, args: DevnetArgs, format: Format) -> anyho
                 auditors: vec![dev.address],
                 reserve_attestors: vec![dev.address],
                 reserve_minters: vec![dev.address],
+                registry_attestors: vec![dev.address],
                 oracle_feeds: devnet_feeds(dev.address),
                 genesis_time_ms: now_ms(),
                 params: devnet_params(dev.address),

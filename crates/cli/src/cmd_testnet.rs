@@ -137,6 +137,7 @@ pub fn run(_home: &Option<PathBuf>, args: TestnetArgs, format: Format) -> anyhow
             auditors: vec![dev],
             reserve_attestors: vec![dev],
             reserve_minters: vec![dev],
+            registry_attestors: vec![dev],
             oracle_feeds: crate::cmd_node::devnet_feeds(dev),
             genesis_time_ms: now_ms(),
             params: crate::cmd_node::devnet_params(dev),

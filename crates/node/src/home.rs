@@ -175,6 +175,8 @@ pub struct GenesisOptions {
     pub reserve_attestors: Vec<computefi_types::Address>,
     /// Accounts that mint the dollar unit for payments received.
     pub reserve_minters: Vec<computefi_types::Address>,
+    /// Accounts that immobilise carbon credits for the ledger to mint.
+    pub registry_attestors: Vec<computefi_types::Address>,
     /// Oracle feeds.
     pub oracle_feeds: Vec<computefi_app::modules::oracle::FeedConfig>,
     /// Genesis time in ms.
@@ -197,6 +199,7 @@ impl GenesisOptions {
             oracle_feeds: self.oracle_feeds,
             reserve_attestors: self.reserve_attestors,
             reserve_minters: self.reserve_minters,
+            registry_attestors: self.registry_attestors,
         };
         genesis.validate().map_err(|e| anyhow::anyhow!("invalid genesis: {e}"))?;
         Ok(genesis)
@@ -339,6 +342,7 @@ mod tests {
             auditors: vec![],
             reserve_attestors: vec![],
             reserve_minters: vec![],
+            registry_attestors: vec![],
             oracle_feeds: vec![],
             genesis_time_ms: 1,
             params: Params::default(),

@@ -173,6 +173,7 @@ impl TestChain {
             auditors: vec![auditor().address],
             reserve_attestors: vec![attestor().address],
             reserve_minters: vec![minter().address],
+            registry_attestors: vec![attestor().address],
             ..Genesis::default()
         }
     }

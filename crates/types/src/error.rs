@@ -2,7 +2,7 @@
 //! reused or renumbered. Ranges: 1–999 transaction envelope (20–39 of them: refusals of the HTTP
 //! API itself and the CLI's own failures), 1000s `bank`, 2000s `assets`, 3000s `identity` and
 //! 3100s `compliance`, 4000s `registry`, 5000s `shares`, 6000s `revenue`, 7000s `device`, 7100s `oracle`,
-//! 8000s `amm`, 8100s `capacity`, 8200s `lease`, 8300s `delivery`, 9000s `valuation`, 9100s `loans`, 9200s `auctions`, 9300s `reserve`, 9400s `vault`, 9500s `green`.
+//! 8000s `amm`, 8100s `capacity`, 8200s `lease`, 8300s `delivery`, 9000s `valuation`, 9100s `loans`, 9200s `auctions`, 9300s `reserve`, 9400s `vault`, 9500s `green`, 9600s `carbon`.
 //! The message of each code says the cause and what to do; [`TxError::detail`] adds the values
 //! involved. A message that states a limit of this crate quotes its constant (from [`crate::limits`])
 //! rather than repeating the number.
@@ -668,6 +668,45 @@ error_codes! {
         /// The beneficiary is in another zone, or is no consumer.
         #[error("zone mismatch: a bundle is cancelled only for a GPU or ASIC title in the zone it was produced in")]
         ZoneMismatch = 9508 => "zone_mismatch",
+        /// The sender is not a registry attestor.
+        #[error("not a registry attestor: only the chain's registry attestors (a role of the genesis file) immobilise carbon credits; sign with an attestor's key")]
+        NotRegistryAttestor = 9600 => "not_registry_attestor",
+        /// A credit batch that does not hold together.
+        #[error(
+            "bad credit batch: the registry takes 1 to {registry} bytes of lower-case letters, digits and '-', the project 1 to {project} printable bytes, the vintage a year from {first} to {last}, and the serials an inclusive range of 1 to 1000000 serials (start at most end); fix the field named in the detail",
+            registry = crate::carbon::REGISTRY_BYTES_MAX,
+            project = crate::carbon::PROJECT_BYTES_MAX,
+            first = crate::carbon::VINTAGE_YEAR_FIRST,
+            last = crate::carbon::VINTAGE_YEAR_LAST,
+        )]
+        BadCreditBatch = 9601 => "bad_credit_batch",
+        /// A serial of the range was minted before.
+        #[error("serial already minted: a credit's serial is minted once per registry, and the range overlaps a batch immobilised before; immobilise only serials not yet on the ledger (GET /carbon/batches lists them)")]
+        SerialAlreadyMinted = 9602 => "serial_already_minted",
+        /// A serial bucket holds the most separate ranges it may.
+        #[error("serial bucket full: the range falls in a block of serials that already holds the most separate ranges the ledger keeps; immobilise the serials that close the gaps between them, or a range elsewhere")]
+        SerialBucketFull = 9603 => "serial_bucket_full",
+        /// No such credit batch.
+        #[error("unknown credit batch: no credit batch has this id; list them with `computefi query credit-batches`")]
+        UnknownCreditBatch = 9604 => "unknown_credit_batch",
+        /// Only the batch's holder may do this.
+        #[error("not the credit batch's holder: only the holder of a batch transfers or retires it; sign with the holder's key (`computefi query credit-batch` shows it)")]
+        NotCreditHolder = 9605 => "not_credit_holder",
+        /// The batch is retired.
+        #[error("credit batch retired: a retired batch never moves or retires again; use an active batch")]
+        CreditBatchRetired = 9606 => "credit_batch_retired",
+        /// A quantity of 0 or above the batch's.
+        #[error("bad credit quantity: move or retire 1 to the batch's quantity of tonnes (its serial_end − serial_start + 1)")]
+        BadCreditQuantity = 9607 => "bad_credit_quantity",
+        /// Only the lease's renter or provider may offset it.
+        #[error("not a party to the lease offset: only the lease's renter or provider retires credits against its emissions; sign with one of them, or retire without naming the lease")]
+        NotOffsetParty = 9608 => "not_offset_party",
+        /// The lease was offset before.
+        #[error("lease already offset: a lease's emissions are offset by one retirement; retire without naming the lease")]
+        LeaseAlreadyOffset = 9609 => "lease_already_offset",
+        /// Fewer tonnes than the lease's emissions.
+        #[error("retirement short of the lease's emissions: a retirement against a lease must be at least its market-based emissions so far, rounded up to whole tonnes; retire as many tonnes as the detail names")]
+        RetirementShort = 9610 => "retirement_short",
     }
 }
 

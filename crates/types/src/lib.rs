@@ -18,6 +18,7 @@ pub mod address;
 pub mod amount;
 pub mod auction;
 pub mod block;
+pub mod carbon;
 pub mod compliance;
 pub mod device;
 pub mod error;
@@ -42,8 +43,8 @@ pub use error::{ErrorCode, TxError};
 pub use event::Event;
 pub use hash::{sha256, Hash};
 pub use msg::{
-    AmmMsg, AssetsMsg, AuctionsMsg, BankMsg, CapacityMsg, CapacityWindow, ComplianceMsg, DeliveryMsg,
-    DeviceMsg, GreenMsg, IdentityMsg, LeaseMsg, LoanTerms, LoansMsg, Msg, OperatingCosts, OracleMsg, Output,
-    RegistryMsg, ReserveMsg, RevenueMsg, RevenueTarget, SharesMsg, VaultMsg, VaultTerms,
+    AmmMsg, AssetsMsg, AuctionsMsg, BankMsg, CapacityMsg, CapacityWindow, CarbonMsg, ComplianceMsg,
+    DeliveryMsg, DeviceMsg, GreenMsg, IdentityMsg, LeaseMsg, LoanTerms, LoansMsg, Msg, OperatingCosts,
+    OracleMsg, Output, RegistryMsg, ReserveMsg, RevenueMsg, RevenueTarget, SharesMsg, VaultMsg, VaultTerms,
 };
 pub use tx::{Receipt, SignedTx, Tx, TxStatus};

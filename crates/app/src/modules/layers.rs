@@ -14,7 +14,7 @@ pub const LAYERS: &[(u8, &str, &[&str])] = &[
     (0, "base", &["auth", "bank", "assets", "identity", "compliance"]),
     (1, "titles", &["registry", "shares", "revenue", "oracle"]),
     (2, "devices", &["device", "green"]),
-    (3, "market", &["amm", "capacity", "lease", "delivery"]),
+    (3, "market", &["amm", "capacity", "lease", "delivery", "carbon"]),
     (4, "finance", &["valuation", "auctions", "loans", "reserve", "vault"]),
 ];
 

@@ -18,6 +18,7 @@ pub mod auctions;
 pub mod auth;
 pub mod bank;
 pub mod capacity;
+pub mod carbon;
 pub mod compliance;
 pub mod context;
 pub mod delivery;
@@ -63,6 +64,7 @@ impl Handler for Msg {
             Msg::Reserve(m) => m.check_stateless(ctx),
             Msg::Vault(m) => m.check_stateless(ctx),
             Msg::Green(m) => m.check_stateless(ctx),
+            Msg::Carbon(m) => m.check_stateless(ctx),
         }
     }
 
@@ -93,6 +95,7 @@ impl Handler for Msg {
             Msg::Reserve(m) => m.execute(state, ctx),
             Msg::Vault(m) => m.execute(state, ctx),
             Msg::Green(m) => m.execute(state, ctx),
+            Msg::Carbon(m) => m.execute(state, ctx),
         }
     }
 }
@@ -116,6 +119,7 @@ pub const COMPONENTS: &[&dyn Component] = &[
     &capacity::CapacityModule,
     &lease::LeaseModule,
     &delivery::DeliveryModule,
+    &carbon::CarbonModule,
     &valuation::ValuationModule,
     &loans::LoansModule,
     &auctions::AuctionsModule,

@@ -17,6 +17,7 @@ mod assets;
 mod auctions;
 mod bank;
 mod capacity;
+mod carbon;
 mod compliance;
 mod delivery;
 mod device;
@@ -36,6 +37,7 @@ pub use assets::AssetsMsg;
 pub use auctions::AuctionsMsg;
 pub use bank::{BankMsg, Output};
 pub use capacity::{CapacityMsg, CapacityWindow};
+pub use carbon::CarbonMsg;
 pub use compliance::ComplianceMsg;
 pub use delivery::DeliveryMsg;
 pub use device::DeviceMsg;
@@ -93,6 +95,8 @@ pub enum Msg {
     Vault(VaultMsg),
     /// Granular certificates of green energy.
     Green(GreenMsg),
+    /// Carbon credits immobilised in a registry, minted once per serial, moved and retired.
+    Carbon(CarbonMsg),
 }
 
 impl Msg {
@@ -117,6 +121,7 @@ impl Msg {
             Msg::Reserve(_) => "reserve",
             Msg::Vault(_) => "vault",
             Msg::Green(_) => "green",
+            Msg::Carbon(_) => "carbon",
         }
     }
 }

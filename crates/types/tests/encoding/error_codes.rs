@@ -195,6 +195,17 @@ const PINNED: &[(u32, &str)] = &[
     (9506, "split_beyond_bundle"),
     (9507, "not_bundle_holder"),
     (9508, "zone_mismatch"),
+    (9600, "not_registry_attestor"),
+    (9601, "bad_credit_batch"),
+    (9602, "serial_already_minted"),
+    (9603, "serial_bucket_full"),
+    (9604, "unknown_credit_batch"),
+    (9605, "not_credit_holder"),
+    (9606, "credit_batch_retired"),
+    (9607, "bad_credit_quantity"),
+    (9608, "not_offset_party"),
+    (9609, "lease_already_offset"),
+    (9610, "retirement_short"),
 ];
 
 fn declared() -> BTreeMap<u32, &'static str> {

@@ -8,6 +8,7 @@ pub mod assets;
 pub mod auctions;
 pub mod bank;
 pub mod capacity;
+pub mod carbon;
 pub mod chain;
 pub mod delivery;
 pub mod green;
@@ -112,6 +113,12 @@ pub enum QueryCmd {
     /// A title's metered energy and the certificates cancelled for it, hour by hour, their hourly
     /// match, and its meters' last readings.
     Energy(green::EnergyQuery),
+    /// A carbon credit batch: registry, project, vintage, serials and quantity (tonnes), holder,
+    /// status and, once retired, its retirement (beneficiary, lease offset and its emissions).
+    CreditBatch(carbon::CreditBatchQuery),
+    /// Carbon credit batches by id with their registry, project, vintage, serials, quantity,
+    /// status and holder, a page at a time.
+    CreditBatches(carbon::CreditBatchesQuery),
     /// A proof of a state key's value at a height; save it with `-o json > proof.json` and check
     /// it offline with `computefi verify proof --file proof.json`.
     Proof(chain::StateProofQuery),
@@ -165,6 +172,8 @@ pub fn run(cmd: QueryCmd, format: Format) -> anyhow::Result<()> {
         QueryCmd::Certificate(q) => q.get(),
         QueryCmd::Certificates(q) => q.get(),
         QueryCmd::Energy(q) => q.get(),
+        QueryCmd::CreditBatch(q) => q.get(),
+        QueryCmd::CreditBatches(q) => q.get(),
         QueryCmd::Proof(q) => q.get(),
     }?;
     print(format, &value);

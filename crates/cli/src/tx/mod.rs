@@ -9,6 +9,7 @@ pub mod auctions;
 pub mod bank;
 pub mod build;
 pub mod capacity;
+pub mod carbon;
 pub mod compliance;
 pub mod delivery;
 pub mod device;
@@ -91,6 +92,10 @@ pub enum TxCmd {
     /// arithmetic).
     #[command(subcommand)]
     Green(green::GreenCmd),
+    /// Carbon credits: immobilise a registry's serials (registry attestors), transfer, retire
+    /// for a beneficiary, optionally against a lease's emissions.
+    #[command(subcommand)]
+    Carbon(carbon::CarbonCmd),
 }
 
 /// Runs a transaction command.
@@ -115,6 +120,7 @@ pub fn run(home: &Option<PathBuf>, cmd: TxCmd, format: Format) -> anyhow::Result
         TxCmd::Reserve(cmd) => reserve::build(cmd)?,
         TxCmd::Vault(cmd) => vault::build(cmd)?,
         TxCmd::Green(cmd) => green::build(cmd)?,
+        TxCmd::Carbon(cmd) => carbon::build(cmd)?,
     };
     let keyring = args.keyring.open(home)?;
     let msgs = build(&keyring)?;

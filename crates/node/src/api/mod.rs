@@ -51,6 +51,7 @@ mod auctions;
 mod bank;
 mod blocks;
 mod capacity;
+mod carbon;
 mod delivery;
 mod device;
 mod green;
@@ -199,6 +200,7 @@ const PARTS: &[Part] = &[
     Part { routes: reserve::routes, doc: reserve::Doc::openapi },
     Part { routes: vault::routes, doc: vault::Doc::openapi },
     Part { routes: green::routes, doc: green::Doc::openapi },
+    Part { routes: carbon::routes, doc: carbon::Doc::openapi },
 ];
 
 /// The node's API routes over `chain`, inside the guards of [`crate::refusal::guard`].
@@ -345,7 +347,8 @@ mod tests {
         get /auctions  get /auctions/{id}
         get /reserve
         get /yield-vaults  get /yield-vaults/{id}  get /yield-vaults/{id}/queue
-        get /certificates  get /certificates/{id}  get /titles/{id}/energy";
+        get /certificates  get /certificates/{id}  get /titles/{id}/energy
+        get /carbon/batches  get /carbon/batches/{id}";
 
     #[test]
     fn the_openapi_document_lists_every_route_and_no_other() {

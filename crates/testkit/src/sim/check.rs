@@ -547,3 +547,78 @@ pub fn loans_are_backed(app: &App) -> Result<(), Broken> {
     }
     Ok(())
 }
+
+/// Every carbon credit batch (their ids run from 0).
+pub fn credit_batches(app: &App) -> Result<Vec<computefi_app::modules::carbon::CreditBatch>, Broken> {
+    use computefi_app::modules::carbon::CarbonRead;
+    let state = Committed(app.store());
+    numbered("credit batch", state.credit_batch_count().map_err(Into::into), |id| {
+        state.credit_batch(id).map_err(Into::into)
+    })
+}
+
+/// Carbon credits add up: each batch holds 1 to `SERIALS_PER_BATCH_MAX` serials; a registry's
+/// batches hold disjoint serials, all recorded as immobilised; the batches split from one
+/// immobilisation tile one range without a gap, the first of them holding its first serials (so
+/// no tonne is made or lost by a split); a retired batch carries its retirement and an active one
+/// none; and each lease named by a retirement records that one retirement as its offset.
+pub fn credits_add_up(app: &App) -> Result<(), Broken> {
+    use computefi_app::modules::carbon::state::SERIALS_PER_BATCH_MAX;
+    use computefi_app::modules::carbon::{serials, CarbonRead};
+    use computefi_types::carbon::CreditStatus;
+    let state = Committed(app.store());
+    let mut by_registry: BTreeMap<&str, Vec<(u64, u64)>> = BTreeMap::new();
+    let mut by_origin: BTreeMap<u64, Vec<(u64, u64, u64)>> = BTreeMap::new();
+    let batches = credit_batches(app)?;
+    for b in &batches {
+        if b.serial_start > b.serial_end || b.quantity() > SERIALS_PER_BATCH_MAX {
+            return Err(format!("credit batch {} runs from {} to {}", b.id, b.serial_start, b.serial_end));
+        }
+        by_registry.entry(&b.registry).or_default().push((b.serial_start, b.serial_end));
+        by_origin.entry(b.origin).or_default().push((b.serial_start, b.serial_end, b.id));
+        for bucket in serials::bucket_of(b.serial_start)..=serials::bucket_of(b.serial_end) {
+            let Some((from, to)) = serials::clip(bucket, b.serial_start, b.serial_end) else { continue };
+            let kept =
+                state.immobilised(&b.registry, bucket).map_err(|e| format!("reading a bucket: {e}"))?;
+            if !kept.iter().any(|(s, e)| *s <= from && to <= *e) {
+                return Err(format!(
+                    "credit batch {}: serials {from}..={to} are not recorded as immobilised",
+                    b.id
+                ));
+            }
+        }
+        let retired = b.status == CreditStatus::Retired;
+        if retired != b.retirement.is_some() {
+            return Err(format!(
+                "credit batch {} is {:?} with retirement {:?}",
+                b.id, b.status, b.retirement
+            ));
+        }
+        if let Some(lease) = b.retirement.as_ref().and_then(|r| r.lease) {
+            let offset = state.lease_offset(lease).map_err(|e| format!("reading an offset: {e}"))?;
+            if offset != Some(b.id) {
+                return Err(format!(
+                    "credit batch {} offset lease {lease}, whose offset is {offset:?}",
+                    b.id
+                ));
+            }
+        }
+    }
+    for (registry, mut ranges) in by_registry {
+        ranges.sort_unstable();
+        if ranges.windows(2).any(|w| w[0].1 >= w[1].0) {
+            return Err(format!("registry {registry}: credit batches overlap: {ranges:?}"));
+        }
+    }
+    for (origin, mut parts) in by_origin {
+        parts.sort_unstable();
+        let first = parts.first().map(|p| p.2);
+        let gap = parts.windows(2).any(|w| w[0].1.checked_add(1) != Some(w[1].0));
+        if first != Some(origin) || gap {
+            return Err(format!(
+                "the batches split from credit batch {origin} do not tile its range: {parts:?}"
+            ));
+        }
+    }
+    Ok(())
+}

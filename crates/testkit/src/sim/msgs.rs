@@ -124,6 +124,9 @@ const KINDS: &[(u32, Maker)] = &[
     (1, green_claim),
     (1, green_expire),
     (1, green_withdraw),
+    (2, carbon_immobilise),
+    (2, carbon_transfer),
+    (2, carbon_retire),
 ];
 
 /// GPU models the titles and orders name.
@@ -1647,4 +1650,75 @@ fn green_withdraw(g: &mut Gen) -> Made {
     let b = bundle_where(g)?;
     let who = g.signer_for(&crate::auditor().address);
     Some((who, Msg::Green(GreenMsg::Withdraw { bundle: b.id, reason: "meter fault".into() })))
+}
+
+// ---- carbon ----
+
+/// A credit batch, usually an active one, read from the committed state.
+fn credit_batch_where(g: &mut Gen) -> Option<computefi_app::modules::carbon::CreditBatch> {
+    let batches = super::check::credit_batches(g.chain.app()).ok()?;
+    let fits: Vec<_> = batches
+        .into_iter()
+        .filter(|b| b.status == computefi_types::carbon::CreditStatus::Active || g.chance(10))
+        .collect();
+    g.pick(&fits).cloned()
+}
+
+fn carbon_immobilise(g: &mut Gen) -> Made {
+    use computefi_app::modules::carbon::state::SERIALS_PER_BATCH_MAX;
+    let who = g.signer_for(&crate::attestor().address);
+    let registry = match g.rng.gen_range(0..100) {
+        0..=59 => "verra",
+        60..=94 => "gold-standard",
+        _ => "Not A Registry",
+    };
+    let len = if g.chance(3) { SERIALS_PER_BATCH_MAX + 1 } else { g.rng.gen_range(1..=2_000) };
+    let start = match (g.rng.gen_range(0..100), credit_batch_where(g)) {
+        // Overlapping what was minted (refused), or right after it (merged).
+        (0..=24, Some(b)) => b.serial_start.saturating_add(g.rng.gen_range(0..=b.quantity())),
+        (25..=34, _) => u64::MAX - g.rng.gen_range(0..=2_000),
+        (35..=39, _) => 999_000 + g.rng.gen_range(0..=2_000), // across a bucket's edge
+        _ => g.unique().saturating_mul(10_000),
+    };
+    let end = if g.chance(3) { start.saturating_sub(1) } else { start.saturating_add(len - 1) };
+    let vintage = if g.chance(3) { 1_900 } else { g.rng.gen_range(2_010..=2_025) };
+    Some((
+        who,
+        Msg::Carbon(CarbonMsg::Immobilise {
+            registry: registry.into(),
+            project: format!("VCS-{}", g.rng.gen_range(1..=5_000)),
+            vintage,
+            serial_start: start,
+            serial_end: end,
+        }),
+    ))
+}
+
+fn carbon_transfer(g: &mut Gen) -> Made {
+    let b = credit_batch_where(g)?;
+    let who = g.signer_for(&b.holder);
+    let quantity = g.rng.gen_range(0..=b.quantity().saturating_add(1));
+    let to = g.party();
+    Some((who, Msg::Carbon(CarbonMsg::Transfer { batch: b.id, quantity, to })))
+}
+
+fn carbon_retire(g: &mut Gen) -> Made {
+    let b = credit_batch_where(g)?;
+    let who = g.signer_for(&b.holder);
+    let quantity = g.rng.gen_range(0..=b.quantity().saturating_add(1));
+    let beneficiary = match g.rng.gen_range(0..100) {
+        0..=2 => String::new(),
+        3..=4 => "x".repeat(computefi_types::carbon::BENEFICIARY_BYTES_MAX + 1),
+        _ => format!("beneficiary {}", g.unique()),
+    };
+    let holder = b.holder;
+    let world = g.world;
+    let theirs: Vec<u64> =
+        world.leases.iter().filter(|l| l.renter == holder || l.provider == holder).map(|l| l.id).collect();
+    let lease = match g.rng.gen_range(0..100) {
+        0..=39 => g.pick(&theirs).copied(),
+        40..=49 => g.pick(&world.leases).map(|l| l.id),
+        _ => None,
+    };
+    Some((who, Msg::Carbon(CarbonMsg::Retire { batch: b.id, quantity, beneficiary, lease })))
 }

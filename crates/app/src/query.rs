@@ -481,6 +481,16 @@ impl App {
         Ok(Committed(self.store()).lease(id)?)
     }
 
+    /// One epoch of the green compute index.
+    pub fn green_index(&self, epoch: u64) -> Result<crate::modules::lease::GreenIndex, AppError> {
+        Ok(Committed(self.store()).green_index(epoch)?)
+    }
+
+    /// The last epoch of the green compute index published.
+    pub fn green_index_published(&self) -> Result<Option<u64>, AppError> {
+        Ok(Committed(self.store()).green_index_published()?)
+    }
+
     /// Ids of the leases that stream now.
     pub fn open_leases(&self) -> Result<Vec<u64>, AppError> {
         Ok(Committed(self.store()).open_leases()?)

@@ -103,8 +103,9 @@ pub mod feeder;
 pub const DEMO_DOLLAR_SYMBOL: &str = "DUSD";
 
 /// The devnet's oracle feeds, fed by the dev account and by the devnet's SIMULATED feeder
-/// ([`feeder`], which submits made-up values and tips while `computefi devnet` runs): quorum 1,
-/// one hour maximum age.
+/// ([`feeder`], which submits made-up values and tips while `computefi devnet` runs, and each grid
+/// zone's yearly average carbon intensity as its `grid_gco2_kwh_<zone>` feed): quorum 1, one hour
+/// maximum age.
 pub fn devnet_feeds(feeder: Address) -> Vec<computefi_app::modules::oracle::FeedConfig> {
     [
         ("btc_tip", 0),
@@ -113,11 +114,12 @@ pub fn devnet_feeds(feeder: Address) -> Vec<computefi_app::modules::oracle::Feed
         ("btc_fees_sats", 0),
         ("hashprice_usd_th_day", 6),
         ("gpu_hour_usd", 6),
-        ("grid_gco2_kwh", 3),
     ]
     .into_iter()
+    .map(|(name, decimals)| (name.to_string(), decimals))
+    .chain(feeder::zone_feeds().into_iter().map(|(name, _)| (name, feeder::ZONE_FEED_DECIMALS)))
     .map(|(name, decimals)| computefi_app::modules::oracle::FeedConfig {
-        name: name.to_string(),
+        name,
         decimals,
         feeders: vec![feeder, feeder::feeder_address()],
         quorum: 1,

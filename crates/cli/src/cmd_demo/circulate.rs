@@ -264,6 +264,7 @@ fn order_lease(demo: &mut Demo, spine: &Spine, dusd: AssetId) -> anyhow::Result<
         hours,
         price_max: Amount(price_max),
         green_bps_min: 0,
+        green_premium: Amount::ZERO,
         asset: dusd,
         deposit: Amount(deposit),
         auto_accept_height: None,

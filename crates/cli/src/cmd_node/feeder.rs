@@ -1,7 +1,9 @@
 //! The devnet's SIMULATED oracle feeder: a thread of the devnet process that submits plausible,
 //! made-up values for `btc_tip`, `btc_usd`, `network_difficulty`, `btc_fees_sats`,
-//! `hashprice_usd_th_day` and `gpu_hour_usd` every [`FEED_INTERVAL_MS`], signed by a fixed devnet-only key (funded at the
-//! devnet's genesis and listed among the feeds' feeders). Nothing it sends is a market price or a
+//! `hashprice_usd_th_day` and `gpu_hour_usd` every [`FEED_INTERVAL_MS`], and every
+//! [`ZONE_FEED_ROUNDS`] rounds each grid zone's carbon intensity as its `grid_gco2_kwh_<zone>`
+//! feed (the yearly average of `data/grid-intensity-2024.csv`, not an hourly measurement), signed
+//! by a fixed devnet-only key (funded at the devnet's genesis and listed among the feeds' feeders). Nothing it sends is a market price or a
 //! Bitcoin block: the tips are headers it mines itself at the easiest target (`bits` 0x207fffff),
 //! so the ledger's freshness rule has a tip to read. Real mining shares do not build on these
 //! tips; the devnet's genesis allows archival headers (`params.allow_archival_headers`) so a
@@ -15,6 +17,10 @@ use std::time::Duration;
 
 /// Time between the simulated feeder's submissions, ms.
 pub const FEED_INTERVAL_MS: u64 = 10_000;
+/// Decimals of the zones' `grid_gco2_kwh_<zone>` feeds (g/kWh to the milligram).
+pub const ZONE_FEED_DECIMALS: u8 = 3;
+/// Rounds between two submissions of the zones' intensities (they are yearly averages).
+pub const ZONE_FEED_ROUNDS: u64 = 6;
 /// Bitcoin height of the first simulated tip.
 pub const SIMULATED_TIP_HEIGHT_BASE: u64 = 900_000;
 /// Minutes of wall time per simulated Bitcoin block.
@@ -77,6 +83,19 @@ pub fn simulated_values(round: u64) -> Vec<(&'static str, Amount)> {
     ]
 }
 
+/// Each zone of the grid intensity table with a feed name (`grid_gco2_kwh_<zone>`), and its yearly
+/// average in the feed's fixed point ([`ZONE_FEED_DECIMALS`]: the table's µg/kWh / 1000).
+pub fn zone_feeds() -> Vec<(String, Amount)> {
+    let zones = crate::cmd_green::zones().unwrap_or_default();
+    zones
+        .into_iter()
+        .filter_map(|(zone, (_, ug))| {
+            let feed = computefi_types::green::zone_feed(&zone)?;
+            Some((feed, Amount(ug / 1_000)))
+        })
+        .collect()
+}
+
 /// Starts the feeder thread against the node's API at `api` (it waits until the API answers).
 /// `genesis_ms` anchors the simulated Bitcoin heights, so a restarted devnet goes on from the
 /// height it had reached.
@@ -112,6 +131,11 @@ fn feed_once(
         .into_iter()
         .map(|(feed, value)| Msg::Oracle(OracleMsg::Submit { feed: feed.to_string(), value }))
         .collect();
+    if round % ZONE_FEED_ROUNDS == 0 {
+        msgs.extend(
+            zone_feeds().into_iter().map(|(feed, value)| Msg::Oracle(OracleMsg::Submit { feed, value })),
+        );
+    }
     if let Some(header) = simulated_tip(height, time_s, *prev) {
         let hash = computefi_proofs::pow::Header::parse(&header)?.block_hash();
         *prev = hash.to_internal();
@@ -145,6 +169,15 @@ mod tests {
         let second = simulated_tip(900_001, 1_800_000_600, parsed.block_hash().to_internal()).unwrap();
         let next = computefi_proofs::pow::Header::parse(&second).unwrap();
         assert_eq!(next.prev_blockhash(), parsed.block_hash());
+    }
+
+    #[test]
+    fn every_zone_of_the_table_has_a_feed_at_its_yearly_average() {
+        let feeds = zone_feeds();
+        let zones = crate::cmd_green::zones().unwrap();
+        assert_eq!(feeds.len(), zones.len(), "every zone's name fits a feed name");
+        let virginia = feeds.iter().find(|(name, _)| name == "grid_gco2_kwh_us_va").unwrap();
+        assert_eq!(virginia.1, Amount(323_050), "323.05 g/kWh with 3 decimals");
     }
 
     #[test]

@@ -28,9 +28,14 @@ pub enum LeaseCmd {
         /// Asset the lease is paid in (default: CFI).
         #[arg(long)]
         asset: Option<AssetId>,
-        /// Least green share of the title's power, basis points.
+        /// Least green share, basis points: the title's hourly match with cancelled certificates,
+        /// measured for every hour of the lease.
         #[arg(long, default_value_t = 0)]
         green_bps_min: u16,
+        /// Part of the price per GPU-hour paid for the green share, base units of --asset:
+        /// refunded for every hour whose measured match falls below --green-bps-min.
+        #[arg(long, default_value_t = Amount::ZERO)]
+        green_premium: Amount,
         /// Height at whose end the lowest bid is accepted (default: you accept).
         #[arg(long)]
         auto_accept_height: Option<u64>,
@@ -102,6 +107,7 @@ pub fn build(cmd: LeaseCmd) -> anyhow::Result<(TxArgs, BuildMsgs)> {
             deposit,
             asset,
             green_bps_min,
+            green_premium,
             auto_accept_height,
             tx,
         } => {
@@ -112,6 +118,7 @@ pub fn build(cmd: LeaseCmd) -> anyhow::Result<(TxArgs, BuildMsgs)> {
                 hours,
                 price_max,
                 green_bps_min,
+                green_premium,
                 asset,
                 deposit,
                 auto_accept_height,

@@ -22,14 +22,16 @@ pub(super) fn routes() -> Router<AppState> {
 #[openapi(paths(capacity_token, title_capacity))]
 pub(super) struct Doc;
 
-/// A capacity token: its title, window, rate and whether it expired, with its asset record.
+/// A capacity token: its title, window, rate and whether it expired, with its asset record and
+/// its title's measured green figures (`green`, as on `GET /titles/{id}`).
 #[utoipa::path(get, path = "/capacity/{token}", params(("token" = String, Path, description = "cfiasset1…")),
     responses((status = 200, description = "The token and its asset"), (status = 404, description = "Not a capacity token")))]
 async fn capacity_token(State(s): State<AppState>, Path(token): Path<String>) -> ApiResult {
     let app = s.chain.app();
     let missing = |token: &AssetId| format!("{token} is not a capacity token");
     let (token, record) = require(app, "capacity token", &token, App::capacity_token, missing)?;
-    Ok(Json(json!({ "token": record, "asset": app.asset(&token)? })))
+    let green = super::green::trailing(app, &record.title)?;
+    Ok(Json(json!({ "token": record, "asset": app.asset(&token)?, "green": green })))
 }
 
 /// What holds a title's capacity (live capacity tokens, leases, delivery contracts), each over

@@ -9,9 +9,9 @@
 //! - The energy window is at most [`ENERGY_HOURS_MAX`] hours, contiguous, each hour once; its
 //!   match is `green::math::hourly_match` over exactly the hours listed, so a surplus of
 //!   certificates in one hour never counts in another.
-//! - Emissions are not computed here: they need the zone's hourly carbon intensity (its
-//!   `grid_gco2_kwh_<zone>` feed, hour by hour), which the ledger does not keep yet, so each
-//!   hour's intensity is taken as 0 and only the energy figures of the match are answered.
+//! - Emissions are counted at each hour's intensity as the ledger recorded it (the zone's
+//!   `grid_gco2_kwh_<zone>` feed when a meter of the zone first counted energy in the hour); an
+//!   hour without one counts no emissions and is counted in `hours_without_intensity`.
 
 use super::handler::{page_by_id, require, to_json, ApiResult, AppState, PageQuery};
 use super::registry::require_title;
@@ -19,11 +19,13 @@ use crate::refusal::{parse_query, ApiError, ApiPath as Path, ApiQuery as Query};
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use computefi_app::modules::green::math::MICRO;
+use computefi_app::modules::green::math::{micro_decimal, MICRO};
 use computefi_app::modules::green::meter::hour_of;
 use computefi_app::modules::green::Bundle;
-use computefi_app::modules::green::{match_of, EnergyHour};
+use computefi_app::modules::green::{hours_without_intensity, match_of, EnergyHour};
 use computefi_app::App;
+use computefi_types::title::TitleClass;
+use computefi_types::TitleId;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use utoipa::OpenApi;
@@ -38,11 +40,12 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/certificates", get(certificates))
         .route("/certificates/{id}", get(certificate))
+        .route("/green/index", get(green_index))
         .route("/titles/{id}/energy", get(energy))
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(certificates, certificate, energy))]
+#[openapi(paths(certificates, certificate, energy, green_index))]
 pub(super) struct Doc;
 
 /// Certificate bundles by id in any status, a page at a time (`?from=ID&limit=N`, at most 100):
@@ -111,49 +114,120 @@ fn window(q: &EnergyQuery, now_hour: u64) -> Result<(u64, u64), ApiError> {
     Ok((first, hours))
 }
 
-/// The hours as JSON rows and their hourly match (consumption = metered energy, certificates =
-/// those cancelled for the title, intensity 0): `{hours: [...], match: {score_bps, consumed_wh,
-/// matched_wh}}`.
-fn energy_answer(rows: &[EnergyHour]) -> Result<Value, ApiError> {
-    // The metered energy as it is (a PUE of 1.0).
-    let matched = match_of(rows, MICRO as u64).map_err(ApiError::internal)?;
+/// The hours as JSON rows and their hourly match at `pue_micro` (consumption = metered energy ×
+/// PUE, certificates = those cancelled for the title, emissions at each hour's recorded zone
+/// intensity): `{hours: [...], match: {score_bps, consumed_wh, matched_wh, location_g, market_g,
+/// hours_without_intensity}}`.
+pub fn energy_answer(rows: &[EnergyHour], pue_micro: u64) -> Result<Value, ApiError> {
+    let matched = match_of(rows, pue_micro).map_err(ApiError::internal)?;
     let listed: Vec<Value> = rows
         .iter()
-        .map(|(hour, energy, certified)| {
+        .map(|row| {
             json!({
-                "hour": hour.to_string(),
-                "energy_wh": energy.to_string(),
-                "certified_wh": certified.to_string(),
+                "hour": row.hour.to_string(),
+                "energy_wh": row.energy_wh.to_string(),
+                "certified_wh": row.certified_wh.to_string(),
+                "intensity_g_kwh": row.intensity_ug_kwh.map(micro_decimal),
             })
         })
         .collect();
     Ok(json!({
         "hours": listed,
+        "pue": micro_decimal(u128::from(pue_micro)),
         "match": {
             "score_bps": matched.score_bps,
             "consumed_wh": matched.consumed_wh.to_string(),
             "matched_wh": matched.matched_wh.to_string(),
+            "location_g": micro_decimal(matched.location_ug),
+            "market_g": micro_decimal(matched.market_ug),
+            "hours_without_intensity": hours_without_intensity(rows),
         },
     }))
 }
+
+/// What a title's meters and cancelled certificates show over `hours` hours from `first_hour`
+/// (at `params.green.pue_micro`): `{declared_bps, score_bps, hours_metered, location_g_per_gpu_hour,
+/// market_g_per_gpu_hour, hours_without_intensity}`. The title's own `green_bps` is shown as
+/// declared only; the score is measured (null before any hour is metered). Emissions per GPU-hour
+/// divide the hours' emissions by the title's GPUs × its metered hours.
+pub fn measured(app: &App, title: &TitleId, first_hour: u64, hours: u64) -> Result<Value, ApiError> {
+    let record = app.title(title)?.ok_or_else(|| ApiError::internal(format!("title {title} is gone")))?;
+    let rows = app.energy_window(title, first_hour, hours)?;
+    let matched = match_of(&rows, app.params().green.pue_micro).map_err(ApiError::internal)?;
+    let metered = rows.iter().filter(|r| r.energy_wh > 0).count() as u128;
+    let gpu_hours = metered.saturating_mul(u128::from(record.spec.count.max(1)));
+    let per_gpu_hour = |ug: u128| ug.checked_div(gpu_hours).map(micro_decimal);
+    Ok(json!({
+        "declared_bps": record.spec.green_bps,
+        "score_bps": (metered > 0).then_some(matched.score_bps),
+        "from_hour": first_hour.to_string(),
+        "hours": hours.to_string(),
+        "hours_metered": metered.to_string(),
+        "location_g_per_gpu_hour": per_gpu_hour(matched.location_ug),
+        "market_g_per_gpu_hour": per_gpu_hour(matched.market_ug),
+        "hours_without_intensity": hours_without_intensity(&rows),
+    }))
+}
+
+/// A title's trailing measured green figures: the `params.green.score_hours` whole hours before
+/// the last block's ([`measured`]).
+pub fn trailing(app: &App, title: &TitleId) -> Result<Value, ApiError> {
+    let end = hour_of(app.last().time_ms);
+    let hours = u64::from(app.params().green.score_hours);
+    let start = end.saturating_sub(hours);
+    measured(app, title, start, end.saturating_sub(start))
+}
+
+/// The green compute index: the published epochs (newest first, at most 30) and the epoch being
+/// checked now, each with its volume-weighted price of a matched GPU-hour.
+#[utoipa::path(get, path = "/green/index", responses((status = 200, description = "`{epoch_ms, published: epoch|null, epochs: [{epoch, price, matched_gpu_hours, hours_checked, published}]}`")))]
+async fn green_index(State(s): State<AppState>) -> ApiResult {
+    let app = s.chain.app();
+    let epoch_ms = app.params().valuation.epoch_ms;
+    let now = computefi_app::modules::lease::green::epoch_of_hour(hour_of(app.last().time_ms), epoch_ms);
+    let published = app.green_index_published()?;
+    let mut epochs = Vec::new();
+    for epoch in (now.saturating_sub(GREEN_INDEX_EPOCHS_LISTED)..=now).rev() {
+        let index = app.green_index(epoch)?;
+        if index.hours_checked == 0 && epoch != now {
+            continue;
+        }
+        epochs.push(json!({
+            "epoch": epoch.to_string(),
+            "price": index.price(),
+            "matched_gpu_hours": index.matched_gpu_hours().to_string(),
+            "hours_checked": index.hours_checked.to_string(),
+            "published": published.is_some_and(|p| p >= epoch),
+        }));
+    }
+    to_json(&json!({
+        "epoch_ms": epoch_ms.to_string(),
+        "published": published.map(|p| p.to_string()),
+        "epochs": epochs,
+    }))
+}
+
+/// Epochs of the green compute index `GET /green/index` looks back over.
+pub const GREEN_INDEX_EPOCHS_LISTED: u64 = 30;
 
 /// A title's metered energy hour by hour (`?from_hour=H&hours=N`: hours since the Unix epoch,
 /// N from 1 to 744, default 24, from the hour of the last block minus N, so the last N ended
 /// hours): each hour's `energy_wh` (what its meters measured: generation of an energy site,
 /// consumption of a GPU or ASIC title; hours older than a year and a day are no longer kept and
-/// read 0) and `certified_wh` (certificates cancelled for it), and the hourly `match` over those
-/// hours: `score_bps` (matched / consumed, rounded down), `consumed_wh`, `matched_wh`. The match
-/// counts metered energy as consumed, without the facility's PUE (an energy site's energy is its
-/// generation and no certificate is cancelled for it, so its match is 0). Emissions need the zone's
-/// hourly carbon intensity (its `grid_gco2_kwh_<zone>` feed, kept hour by hour), which the ledger
-/// does not keep yet: they are not computed here.
+/// read 0), `certified_wh` (certificates cancelled for it) and `intensity_g_kwh` (the zone's
+/// `grid_gco2_kwh_<zone>` feed when the hour was first metered; null when the feed had none), and
+/// the hourly `match` over those hours: `score_bps` (matched / consumed, rounded down),
+/// `consumed_wh` (metered IT energy × `pue`, `params.green.pue_micro`), `matched_wh`, emissions
+/// `location_g` (Σ consumed · intensity) and `market_g` (Σ unmatched · intensity), rounded up,
+/// and `hours_without_intensity` (hours with energy whose emissions are unknown). An energy site's
+/// energy is its generation (PUE 1.0; no certificate is cancelled for it, so its match is 0).
 /// Also each device key's meter: its last counter, when it was read, readings accepted, gaps
 /// (intervals over an hour, counted in no hour) and their energy; `readings` 0 for a key that
 /// never read one.
 #[utoipa::path(get, path = "/titles/{id}/energy", params(("id" = String, Path, description = "cfititle1…"),
     ("from_hour" = Option<String>, Query, description = "first hour, hours since the Unix epoch (default: the last block's hour minus `hours`)"),
     ("hours" = Option<String>, Query, description = "hours listed, 1 to 744 (default 24)")),
-    responses((status = 200, description = "`{title, zone, from_hour, hours: [{hour, energy_wh, certified_wh}], match: {score_bps, consumed_wh, matched_wh}, meters: [{device_key, counter_wh, read_ms, readings, gaps, gap_wh}]}`"),
+    responses((status = 200, description = "`{title, zone, from_hour, pue, hours: [{hour, energy_wh, certified_wh, intensity_g_kwh}], match: {score_bps, consumed_wh, matched_wh, location_g, market_g, hours_without_intensity}, meters: [{device_key, counter_wh, read_ms, readings, gaps, gap_wh}]}`"),
         (status = 400, description = "A bad `from_hour` or `hours`"), (status = 404, description = "Unknown title")))]
 async fn energy(
     State(s): State<AppState>,
@@ -164,7 +238,11 @@ async fn energy(
     let (id, title) = require_title(app, &id)?;
     let (first, count) = window(&q, hour_of(app.last().time_ms))?;
     let rows = app.energy_window(&id, first, count)?;
-    let mut answer = energy_answer(&rows)?;
+    // Consumption is facility energy (IT × the PUE); an energy site's metered energy is its
+    // generation, counted as it is.
+    let pue =
+        if title.spec.class == TitleClass::EnergySite { MICRO as u64 } else { app.params().green.pue_micro };
+    let mut answer = energy_answer(&rows, pue)?;
     let mut meters = Vec::with_capacity(title.spec.device_keys.len());
     for key in &title.spec.device_keys {
         let mut meter =
@@ -216,12 +294,27 @@ mod tests {
     #[test]
     fn the_match_counts_each_hour_apart_and_never_carries_a_surplus() {
         // 1,000 Wh matched by 1,500 in the first hour, 3,000 by none in the second.
-        let answer = energy_answer(&[(10, 1_000, 1_500), (11, 3_000, 0)]).unwrap();
+        let row = |hour, energy_wh, certified_wh, intensity_ug_kwh| EnergyHour {
+            hour,
+            energy_wh,
+            certified_wh,
+            intensity_ug_kwh,
+        };
+        let rows = [row(10, 1_000, 1_500, Some(100_000_000)), row(11, 3_000, 0, None)];
+        let answer = energy_answer(&rows, MICRO as u64).unwrap();
         let m = &answer["match"];
         assert_eq!((&m["consumed_wh"], &m["matched_wh"]), (&json!("4000"), &json!("1000")));
         assert_eq!(m["score_bps"], json!(2_500));
-        assert_eq!(answer["hours"][1], json!({"hour": "11", "energy_wh": "3000", "certified_wh": "0"}));
-        let none = energy_answer(&[(10, 0, 0)]).unwrap();
+        // 1 kWh at 100 g/kWh; the second hour has no intensity, so no emissions and counted.
+        assert_eq!((&m["location_g"], &m["market_g"]), (&json!("100"), &json!("0")));
+        assert_eq!(m["hours_without_intensity"], json!(1));
+        assert_eq!(
+            answer["hours"][1],
+            json!({"hour": "11", "energy_wh": "3000", "certified_wh": "0", "intensity_g_kwh": null})
+        );
+        let at_pue = energy_answer(&rows, 1_500_000).unwrap();
+        assert_eq!(at_pue["match"]["consumed_wh"], json!("6000"), "consumption is IT energy × the PUE");
+        let none = energy_answer(&[row(10, 0, 0, None)], MICRO as u64).unwrap();
         assert_eq!(none["match"]["score_bps"], json!(0), "no consumption scores 0");
     }
 
@@ -236,6 +329,8 @@ mod tests {
             zone: "SE-STO".into(),
             country: "SE".into(),
             hour: 490_000,
+            from_ms: 490_000 * 3_600_000,
+            to_ms: 490_001 * 3_600_000,
             start_id: 101,
             end_id: 350,
             issued_ms: 1_764_000_000_000,

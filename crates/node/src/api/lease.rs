@@ -1,10 +1,13 @@
 //! `lease`: lease orders and leases.
 
-use super::handler::{page_by_id, record, ApiResult, AppState, PageQuery};
+use super::green::{measured, ENERGY_HOURS_MAX};
+use super::handler::{page_by_id, record, require, to_json, ApiResult, AppState, PageQuery};
+use crate::refusal::ApiError;
 use crate::refusal::{ApiPath as Path, ApiQuery as Query};
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
+use computefi_app::modules::green::meter::hour_of;
 use serde_json::json;
 use utoipa::OpenApi;
 
@@ -44,9 +47,31 @@ async fn leases(State(s): State<AppState>) -> ApiResult {
     Ok(Json(json!({ "open": open })))
 }
 
-/// One lease: parties, title, GPUs, price, period, escrow, owed, paid, refunded and state.
+/// One lease: parties, title, GPUs, price, period, escrow, owed, held, paid, refunded and state,
+/// and `green`: its measured green share (`measured_bps`, GPU-time checked × each hour's match
+/// score over GPU-time checked; null before an hour is checked) beside the share asked
+/// (`green_bps_min`), the green premiums held and refunded, and its title's measured figures over
+/// the lease's hours (`title`: score, gCO2 per GPU-hour location- and market-based).
 #[utoipa::path(get, path = "/leases/{id}", params(("id" = String, Path, description = "lease id")),
-    responses((status = 200, description = "The lease"), (status = 404, description = "Unknown")))]
+    responses((status = 200, description = "The lease, with `green`"), (status = 404, description = "Unknown")))]
 async fn lease(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult {
-    record(&s, "lease", &id, |app, id: &u64| app.lease(*id))
+    let app = s.chain.app();
+    let missing = |id: &u64| format!("no lease {id}");
+    let (_, lease) = require(app, "lease id", &id, |app, id: &u64| app.lease(*id), missing)?;
+    let measured_bps =
+        lease.matched_gpu_ms.saturating_mul(10_000).checked_div(lease.checked_gpu_ms).map(|x| x.to_string());
+    let first = hour_of(lease.start_ms);
+    let last = hour_of(lease.end_ms.min(app.last().time_ms).saturating_sub(1)).max(first);
+    let hours = last.saturating_sub(first).saturating_add(1).min(ENERGY_HOURS_MAX);
+    let mut answer = serde_json::to_value(&lease).map_err(ApiError::internal)?;
+    answer["green"] = json!({
+        "green_bps_min": lease.green_bps_min,
+        "measured_bps": measured_bps,
+        "premium": lease.green_premium,
+        "held": lease.held,
+        "refunded": lease.green_refunded,
+        "hours_pending": lease.green_hours.len(),
+        "title": measured(app, &lease.title, first, hours)?,
+    });
+    to_json(&answer)
 }

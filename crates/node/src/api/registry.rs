@@ -1,6 +1,6 @@
 //! `registry`: hardware titles.
 
-use super::handler::{record, require, ApiResult, AppState};
+use super::handler::{require, to_json, ApiResult, AppState};
 use crate::refusal::{ApiError, ApiPath as Path};
 use axum::extract::State;
 use axum::routing::get;
@@ -34,11 +34,18 @@ async fn titles(State(s): State<AppState>) -> ApiResult {
     Ok(Json(json!({ "titles": s.chain.app().titles()? })))
 }
 
-/// One hardware title: spec, operator, holder, status, verification, appraisal, lien, lock.
+/// One hardware title: spec, operator, holder, status, verification, appraisal, lien, lock, and
+/// `green`: its measured match score and gCO2 per GPU-hour over the trailing
+/// `params.green.score_hours` hours beside the share it declares (`declared_bps`, the spec's
+/// `green_bps`, which nothing on the ledger relies on).
 #[utoipa::path(get, path = "/titles/{id}", params(("id" = String, Path, description = "cfititle1…")),
-    responses((status = 200, description = "The title"), (status = 404, description = "Unknown")))]
+    responses((status = 200, description = "The title, with `green`"), (status = 404, description = "Unknown")))]
 async fn title(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult {
-    record(&s, "title", &id, App::title)
+    let app = s.chain.app();
+    let (id, title) = require_title(app, &id)?;
+    let mut answer = serde_json::to_value(&title).map_err(ApiError::internal)?;
+    answer["green"] = super::green::trailing(app, &id)?;
+    to_json(&answer)
 }
 
 /// A title's status now and the record of what moved it: each change with its height, block

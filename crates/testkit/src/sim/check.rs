@@ -103,9 +103,9 @@ pub fn contracts(app: &App) -> Result<Vec<delivery::Contract>, Broken> {
     Ok(all)
 }
 
-/// Checks `deposited = escrow + owed + paid + refunded` for every lease and returns what the
-/// lease module owes per asset: the open orders' deposits plus every lease's escrow and owed
-/// amounts.
+/// Checks `deposited = escrow + owed + held + paid + refunded` for every lease, and that its
+/// held green premium is its pending hours', and returns what the lease module owes per asset:
+/// the open orders' deposits plus every lease's escrow, owed and held amounts.
 pub fn lease_escrow(app: &App) -> Result<PerAsset, Broken> {
     let (orders, leases) = orders_and_leases(app)?;
     let mut owed = PerAsset::new();
@@ -113,16 +113,24 @@ pub fn lease_escrow(app: &App) -> Result<PerAsset, Broken> {
         add(&mut owed, o.asset, o.deposit.0)?;
     }
     for l in &leases {
-        let parts = [l.escrow.0, l.owed.0, l.paid.0, l.refunded.0];
+        let parts = [l.escrow.0, l.owed.0, l.held.0, l.paid.0, l.refunded.0];
         let total = parts.iter().try_fold(0u128, |sum, p| sum.checked_add(*p));
         if total != Some(l.deposited.0) {
             return Err(format!(
-                "lease {}: deposited {} but escrow {} + owed {} + paid {} + refunded {}",
-                l.id, l.deposited, l.escrow, l.owed, l.paid, l.refunded
+                "lease {}: deposited {} but escrow {} + owed {} + held {} + paid {} + refunded {}",
+                l.id, l.deposited, l.escrow, l.owed, l.held, l.paid, l.refunded
+            ));
+        }
+        let pending = l.green_hours.iter().try_fold(0u128, |sum, h| sum.checked_add(h.held.0));
+        if pending != Some(l.held.0) || l.green_refunded > l.refunded {
+            return Err(format!(
+                "lease {}: held {} but its pending hours hold {pending:?}; green refunded {} of {} refunded",
+                l.id, l.held, l.green_refunded, l.refunded
             ));
         }
         add(&mut owed, l.asset, l.escrow.0)?;
         add(&mut owed, l.asset, l.owed.0)?;
+        add(&mut owed, l.asset, l.held.0)?;
     }
     Ok(owed)
 }

@@ -1062,12 +1062,20 @@ fn lease_post(g: &mut Gen) -> Made {
     let (asset, held) = g.held(&who.address);
     let deposit = Amount(g.amount(held));
     let auto_accept_height = g.chance(30).then(|| g.world.height + g.rng.gen_range(1..=5));
+    let green_bps_min = if g.chance(50) { 0 } else { g.rng.gen_range(0..=green) };
+    // A green premium of up to half the price limit (now and then past it, or without a share).
+    let green_premium = match g.rng.gen_range(0..10) {
+        0 => Amount(price_max.0 + 1),
+        1..=5 if green_bps_min > 0 => Amount(g.rng.gen_range(0..=price_max.0 / 2)),
+        _ => Amount::ZERO,
+    };
     let msg = LeaseMsg::PostOrder {
         model,
         gpus,
         hours,
         price_max,
-        green_bps_min: if g.chance(50) { 0 } else { g.rng.gen_range(0..=green) },
+        green_bps_min,
+        green_premium,
         asset,
         deposit,
         auto_accept_height,
@@ -1087,7 +1095,6 @@ fn lease_bid(g: &mut Gen) -> Made {
     let fits = |t: &&Title| {
         leasable(t)
             && t.spec.model.eq_ignore_ascii_case(&order.model)
-            && t.spec.green_bps >= order.green_bps_min
             && t.spec.count >= order.gpus
     };
     let fitting: Vec<&Title> = world.titles.iter().filter(fits).collect();

@@ -218,6 +218,7 @@ fn leased(allow: bool) -> (TestChain, Gpu, u64) {
         hours: 3,
         price_max: Amount(90),
         green_bps_min: 0,
+        green_premium: Amount::ZERO,
         asset: usd,
         deposit: Amount(1_000),
         auto_accept_height: None,

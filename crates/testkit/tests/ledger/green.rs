@@ -101,8 +101,8 @@ fn a_site_is_active_on_its_meter_and_issues_the_certificates_of_a_metered_hour_o
     let first_part = 300_000 * (HOUR_MS / 2) / (HOUR_MS / 2 + 60_000); // rounded down
     assert_eq!(next, 300_000 - first_part, "shared by time, the rounding to the later hour");
 
-    // Not the next hour: it has not ended. This one: once, to the site's holder.
-    refused(&mut chain, &operator(), issue(site, hour + 1), ErrorCode::BadIssuance);
+    // Not an hour the meter has not read into yet. This one: once, to the site's holder.
+    refused(&mut chain, &operator(), issue(site, hour + 2), ErrorCode::BadIssuance);
     refused(&mut chain, &bob(), issue(site, hour), ErrorCode::BadIssuance);
     let receipt = run(&mut chain, &operator(), issue(site, hour)).expect("issued");
     let id: u64 = receipt
@@ -120,6 +120,7 @@ fn a_site_is_active_on_its_meter_and_issues_the_certificates_of_a_metered_hour_o
     assert_eq!((b.capacity_w, b.carrier.as_str(), b.storage), (1_000_000, "electricity", false));
     assert_eq!(b.expires_ms, (hour + 1) * HOUR_MS + 730 * DAY_MS, "two years after the hour");
     assert_eq!((b.holder, b.status), (operator().address, CertificateStatus::Active));
+    assert_eq!((b.from_ms, b.to_ms), (start, start + HOUR_MS), "the whole hour, read past its end");
     refused(&mut chain, &operator(), issue(site, hour), ErrorCode::AlreadyIssued);
 
     // The next hour, once metered past its end, continues the site's ids.
@@ -127,6 +128,35 @@ fn a_site_is_active_on_its_meter_and_issues_the_certificates_of_a_metered_hour_o
     let receipt = run(&mut chain, &operator(), issue(site, hour + 1)).expect("the next hour");
     let next_id: u64 = receipt.events.iter().find_map(|e| e.attr("bundle")).unwrap().parse().unwrap();
     assert_eq!(bundle(&chain, next_id).start_id, in_hour + 1, "contiguous per site");
+}
+
+#[test]
+fn an_hour_is_issued_in_back_to_back_intervals_up_to_each_reading_and_no_wh_twice() {
+    let (mut chain, site, hour) = site_chain();
+    let start = hour * HOUR_MS;
+    read(&mut chain, site, 0, start);
+    // 200 kWh in the first 20 minutes of a 1 MW site: within 1 MW × 20 min × 1.1.
+    read(&mut chain, site, 200_000, start + 20 * 60_000);
+    let first = run(&mut chain, &operator(), issue(site, hour)).expect("the first interval");
+    let first = bundle(&chain, first.events.iter().find_map(|e| e.attr("bundle")).unwrap().parse().unwrap());
+    assert_eq!((first.from_ms, first.to_ms, first.quantity()), (start, start + 20 * 60_000, 200_000));
+    chain.produce(vec![]);
+    refused(&mut chain, &operator(), issue(site, hour), ErrorCode::AlreadyIssued);
+
+    // 250 kWh over the next 10 minutes is past 1 MW × 10 min × 1.1 (183.3 kWh): refused, and
+    // the hour can still be issued once more energy spreads the interval.
+    read(&mut chain, site, 450_000, start + 30 * 60_000);
+    refused(&mut chain, &operator(), issue(site, hour), ErrorCode::BadIssuance);
+    read(&mut chain, site, 600_000, start + HOUR_MS + 60_000);
+    let second = run(&mut chain, &operator(), issue(site, hour)).expect("the rest of the hour");
+    let second =
+        bundle(&chain, second.events.iter().find_map(|e| e.attr("bundle")).unwrap().parse().unwrap());
+    let in_hour = chain.app().energy_wh(&site, hour).unwrap();
+    assert_eq!((second.from_ms, second.to_ms), (start + 20 * 60_000, start + HOUR_MS), "back to back");
+    assert_eq!(second.start_id, first.end_id + 1, "contiguous ids");
+    assert_eq!(first.quantity() + second.quantity(), in_hour, "every Wh of the hour issued once");
+    chain.produce(vec![]);
+    refused(&mut chain, &operator(), issue(site, hour), ErrorCode::AlreadyIssued);
 }
 
 #[test]
@@ -350,4 +380,130 @@ proptest::proptest! {
             proptest::prop_assert_eq!(chain.app().certified_wh(&consumer, hour).unwrap(), used, "each Wh cancelled once");
         }
     }
+}
+
+/// One GPU in Stockholm's zone, active and reporting, a 1 MW solar site there, the zone's
+/// intensity feed at 30 g/kWh, and a stable asset bob holds: `(chain, site, gpu, usd)`.
+fn green_market() -> (TestChain, TitleId, TitleId, AssetId) {
+    use computefi_app::modules::oracle::FeedConfig;
+    let mut chain = TestChain::with_genesis(|g| {
+        g.oracle_feeds.push(FeedConfig {
+            name: "grid_gco2_kwh_se_sto".into(),
+            decimals: 3,
+            feeders: vec![carol().address],
+            quorum: 1,
+            max_age_ms: 10 * DAY_MS,
+        })
+    });
+    let feed = OracleMsg::Submit { feed: "grid_gco2_kwh_se_sto".into(), value: Amount(30_000) };
+    run(&mut chain, &carol(), Msg::Oracle(feed)).expect("the zone's intensity");
+    let site = register(&mut chain, solar_site(1_000, "PV-0003"));
+    verify(&mut chain, site, "site audit");
+    let gpu = register(&mut chain, gpu_in("SE-STO", "GPU-G3"));
+    verify(&mut chain, gpu, "audit");
+    computefi_testkit::fixtures::pass_challenge(&mut chain, gpu);
+    let (seq, prev) = next_report(&chain, gpu);
+    let seen = envelope(&chain, gpu, seq, prev, computefi_testkit::fixtures::telemetry(1));
+    run(&mut chain, &operator(), report(seen)).expect("the GPU is seen");
+    let usd = computefi_testkit::fixtures::issue(&mut chain, &bob(), "USD", 6, &[(bob().address, 1_000_000)]);
+    (chain, site, gpu, usd)
+}
+
+/// Certificates of `site`'s `hour` cancelled for `gpu`: `bps` of the GPU's metered energy of that
+/// hour × the PUE of 1.58 (the rest of the bundle stays with the site's holder).
+fn cancel_share(chain: &mut TestChain, site: TitleId, gpu: TitleId, hour: u64, bps: u128) {
+    let receipt = run(chain, &operator(), issue(site, hour)).expect("the site's hour");
+    let id: u64 = receipt.events.iter().find_map(|e| e.attr("bundle")).unwrap().parse().unwrap();
+    let consumed = (u128::from(chain.app().energy_wh(&gpu, hour).unwrap()) * 158).div_ceil(100);
+    let wh = u64::try_from(consumed * bps / 10_000).unwrap();
+    run(chain, &operator(), Msg::Green(GreenMsg::Split { bundle: id, first_wh: wh })).unwrap();
+    run(chain, &operator(), Msg::Green(GreenMsg::Cancel { bundle: id, beneficiary: gpu })).unwrap();
+}
+
+fn green_checked(receipt_events: &[Event], hour: u64) -> Option<(u32, u128, u128)> {
+    receipt_events
+        .iter()
+        .find(|e| e.kind == "lease.green_checked" && e.attr("hour") == Some(&hour.to_string()))
+        .map(|e| {
+            let n = |k: &str| e.attr(k).unwrap().parse::<u128>().unwrap();
+            (n("score_bps") as u32, n("kept"), n("refunded"))
+        })
+}
+
+#[test]
+fn a_lease_asking_90_percent_keeps_the_premium_of_a_matched_hour_and_refunds_an_hour_matched_80() {
+    let (mut chain, site, gpu, usd) = green_market();
+    let order = LeaseMsg::PostOrder {
+        model: "MI300X".into(),
+        gpus: 1,
+        hours: 6,
+        price_max: Amount(100),
+        green_bps_min: 9_000,
+        green_premium: Amount(20),
+        asset: usd,
+        deposit: Amount(600),
+        auto_accept_height: None,
+    };
+    let posted = run(&mut chain, &bob(), Msg::Lease(order)).unwrap();
+    let order: u64 = posted.events.iter().find_map(|e| e.attr("order")).unwrap().parse().unwrap();
+    let bid = LeaseMsg::Bid { order, title: gpu, price: Amount(100) };
+    run(&mut chain, &operator(), Msg::Lease(bid)).expect("a measured share is not checked at the bid");
+    let accepted = run(&mut chain, &bob(), Msg::Lease(LeaseMsg::Accept { order, bid: 0 })).unwrap();
+    let lease: u64 = accepted
+        .events
+        .iter()
+        .find(|e| e.kind == "lease.opened")
+        .unwrap()
+        .attr("lease")
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    let (opened, before) = (chain.height(), chain.balance(&bob().address, &usd).0);
+
+    // Hour h: the GPU draws about 1 kWh an hour, the site 500 kWh; hour h matched 95 %, h + 1 80 %.
+    let h = chain.time_ms() / HOUR_MS + 1;
+    let at = |hours: u64, minutes: u64| h * HOUR_MS + hours * HOUR_MS + minutes * 60_000;
+    read(&mut chain, gpu, 0, at(0, 0));
+    read(&mut chain, site, 0, at(0, 1));
+    read(&mut chain, gpu, 500, at(0, 30));
+    read(&mut chain, site, 250_000, at(0, 31));
+    read(&mut chain, gpu, 1_000, at(1, 1));
+    read(&mut chain, site, 500_000, at(1, 2));
+    cancel_share(&mut chain, site, gpu, h, 9_500);
+    read(&mut chain, gpu, 2_000, at(2, 1));
+    read(&mut chain, site, 1_000_000, at(2, 2));
+    cancel_share(&mut chain, site, gpu, h + 1, 8_000);
+
+    // Each hour's intensity was recorded from the zone's feed when it was first metered.
+    let rows = chain.app().energy_window(&gpu, h, 2).unwrap();
+    assert!(rows.iter().all(|r| r.intensity_ug_kwh == Some(30_000_000)), "30 g/kWh: {rows:?}");
+    let matched = computefi_app::modules::green::match_of(&rows, 1_580_000).unwrap();
+    assert_eq!(matched.location_ug, matched.consumed_wh * 30_000_000 / 1_000, "Σ E·CI (exact here)");
+    assert!(matched.market_ug < matched.location_ug / 5, "market-based counts only the unmatched Wh");
+
+    // Hour h is checked once a whole hour has passed after it: 95 % ≥ 90 %, its premium kept.
+    chain.skip_time(at(3, 1) - chain.time_ms());
+    chain.produce(vec![]);
+    let events: Vec<Event> = (opened..=chain.height())
+        .flat_map(|height| chain.app().block(height).unwrap().unwrap().events)
+        .collect();
+    let (score, kept, refunded) = green_checked(&events, h).expect("hour h checked");
+    assert!((9_490..=9_500).contains(&score), "score {score}");
+    assert_eq!((kept, refunded), (20, 0), "a whole GPU-hour's premium of 20 kept");
+    let (score, kept, refunded) = green_checked(&events, h + 1).expect("hour h + 1 checked");
+    assert!((7_990..=8_000).contains(&score), "score {score}");
+    assert_eq!((kept, refunded), (0, 20), "the premium of an hour matched 80 % refunded");
+    let after = chain.balance(&bob().address, &usd).0;
+    let l = chain.app().lease(lease).unwrap().unwrap();
+    assert_eq!(after - before, l.green_refunded.0, "the renter got the premiums back");
+    assert!(l.green_refunded.0 >= 20 && l.green_refunded <= l.refunded);
+    assert_eq!(l.deposited.0, l.escrow.0 + l.owed.0 + l.held.0 + l.paid.0 + l.refunded.0);
+    assert!(l.checked_gpu_ms > 0 && l.matched_gpu_ms < l.checked_gpu_ms);
+
+    // Closing checks every pending hour at once; nothing is held afterwards.
+    run(&mut chain, &bob(), Msg::Lease(LeaseMsg::Close { lease })).unwrap();
+    let l = chain.app().lease(lease).unwrap().unwrap();
+    assert_eq!((l.held, l.green_hours.len()), (Amount::ZERO, 0));
+    assert_eq!(l.deposited.0, l.escrow.0 + l.owed.0 + l.held.0 + l.paid.0 + l.refunded.0);
 }

@@ -105,6 +105,7 @@ fn order(usd: AssetId, gpus: u32, hours: u32) -> Msg {
         hours,
         price_max: Amount(1_000),
         green_bps_min: 0,
+        green_premium: Amount::ZERO,
         asset: usd,
         deposit: Amount(100_000),
         auto_accept_height: None,

@@ -95,6 +95,7 @@ fn order_msg(usd: AssetId, gpus: u32, hours: u32, price_max: u128, deposit: u128
         hours,
         price_max: Amount(price_max),
         green_bps_min: 5_000,
+        green_premium: Amount::ZERO,
         asset: usd,
         deposit: Amount(deposit),
         auto_accept_height: None,
@@ -115,8 +116,8 @@ fn pass(chain: &mut TestChain, ms: u64) {
 fn escrow_is_conserved(l: &lease::Lease) {
     assert_eq!(
         l.deposited.0,
-        l.escrow.0 + l.owed.0 + l.paid.0 + l.refunded.0,
-        "deposited = held + paid + refunded for lease {l:?}"
+        l.escrow.0 + l.owed.0 + l.held.0 + l.paid.0 + l.refunded.0,
+        "deposited = escrow + owed + held + paid + refunded for lease {l:?}"
     );
 }
 

@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum GreenMsg {
-    /// The holder of an energy site issues the certificates of one production hour: one Wh each,
-    /// as much as the site's generation meter measured in that hour, to itself.
+    /// The holder of an energy site issues the certificates of one production interval of an
+    /// hour, to itself: one per Wh its generation meter measured from the end of what was issued
+    /// of the hour (or its start) to the meter's last reading (or the hour's end).
     Issue {
         /// The energy site's title.
         site: TitleId,

@@ -18,8 +18,13 @@ pub enum LeaseMsg {
         hours: u32,
         /// Most paid per GPU-hour, base units of `asset`.
         price_max: Amount,
-        /// Least green share of the title's power, basis points (0 for any).
+        /// Least green share, basis points (0 for any): the title's hourly match with cancelled
+        /// certificates, measured for every hour of the lease.
         green_bps_min: u16,
+        /// Part of the price per GPU-hour paid for the green share (at most `price_max`; 0
+        /// without a green share): refunded for every hour whose measured match falls below it.
+        #[serde(default)]
+        green_premium: Amount,
         /// Asset the lease is paid in.
         asset: AssetId,
         /// Deposit into escrow.

@@ -3,7 +3,7 @@
 //! cancelled for a consuming title's hour, claimed, expired or withdrawn.
 
 use super::event::GreenEvent;
-use super::state::{Bundle, GreenRead, GreenWrite, BUNDLE_COUNT_KEY};
+use super::state::{Bundle, GreenRead, GreenWrite, Issued, BUNDLE_COUNT_KEY};
 use crate::modules::context::{Handler, TxContext};
 use crate::modules::registry::{RegistryRead, Title};
 use crate::state::{refuse, ExecError, Overlay, StateWrite};
@@ -70,7 +70,8 @@ fn issue(
     if !matches!(site.status, TitleStatus::Active | TitleStatus::Degraded | TitleStatus::Maintenance) {
         return Err(bad_issuance(format!("site {site_id} is {:?}: it must be in service", site.status)));
     }
-    let hour_end_ms = hour.saturating_add(1).saturating_mul(HOUR_MS);
+    let hour_start_ms = hour.saturating_mul(HOUR_MS);
+    let hour_end_ms = hour_start_ms.saturating_add(HOUR_MS);
     let last_read_ms = site
         .spec
         .device_keys
@@ -80,22 +81,35 @@ fn issue(
         .into_iter()
         .max()
         .unwrap_or(0);
-    if hour_end_ms > ctx.time_ms || last_read_ms < hour_end_ms {
+    let before = state.issued(site_id, hour)?;
+    // The interval: from the hour's start, or the end of what was issued of it, to the last
+    // reading within the hour (or the hour's end).
+    let from_ms = before.as_ref().map_or(hour_start_ms, |b| b.to_ms);
+    let to_ms = last_read_ms.min(hour_end_ms);
+    if to_ms <= from_ms {
+        if let Some(b) = before {
+            return Err(refuse(
+                ErrorCode::AlreadyIssued,
+                format!(
+                    "site {site_id} hour {hour} is issued up to {} ms (bundle {}) and its meter last read at {last_read_ms} ms: issue again after a newer reading",
+                    b.to_ms, b.bundle
+                ),
+            ));
+        }
         return Err(bad_issuance(format!(
-            "hour {hour} ends at {hour_end_ms} ms; the block is at {} ms and the site's meter last read at {last_read_ms} ms: issue once a reading after the hour's end is in",
-            ctx.time_ms
+            "hour {hour} starts at {hour_start_ms} ms and the site's meter last read at {last_read_ms} ms: issue once a reading within or after the hour is in"
         )));
     }
-    if let Some(bundle) = state.issued(site_id, hour)? {
-        return Err(refuse(ErrorCode::AlreadyIssued, format!("site {site_id} hour {hour}: bundle {bundle}")));
-    }
-    let quantity = state.energy_wh(site_id, hour)?;
+    let issued_wh = before.as_ref().map_or(0, |b| b.wh);
+    let quantity = state.energy_wh(site_id, hour)?.saturating_sub(issued_wh);
     let capacity = capacity_w(&site).unwrap_or(0);
-    // At most the capacity for an hour × 1.1: quantity · 10 ≤ capacity · 11.
-    let over = u128::from(quantity).saturating_mul(10) > u128::from(capacity).saturating_mul(11);
+    // At most the capacity over the interval × 1.1: quantity · 10 · 1 h ≤ capacity · 11 · interval.
+    let interval_ms = to_ms.saturating_sub(from_ms);
+    let over = u128::from(quantity).saturating_mul(10).saturating_mul(u128::from(HOUR_MS))
+        > u128::from(capacity).saturating_mul(11).saturating_mul(u128::from(interval_ms));
     if quantity == 0 || over {
         return Err(bad_issuance(format!(
-            "site {site_id} hour {hour}: {quantity} Wh metered; give an hour with energy and at most its {capacity} W × 1 h × 1.1"
+            "site {site_id} hour {hour}: {quantity} Wh metered over {interval_ms} ms not yet issued; give an interval with energy and at most its {capacity} W × the interval × 1.1"
         )));
     }
     let start_id = state.next_certificate_id(site_id)?;
@@ -112,6 +126,8 @@ fn issue(
         zone: site.spec.location.zone.clone(),
         country: site.spec.location.country.clone(),
         hour,
+        from_ms,
+        to_ms,
         start_id,
         end_id,
         issued_ms: ctx.time_ms,
@@ -123,7 +139,8 @@ fn issue(
         beneficiary: None,
     };
     state.put_bundle(&bundle);
-    state.put_issued(site_id, hour, id);
+    let wh = issued_wh.saturating_add(quantity);
+    state.put_issued(site_id, hour, &Issued { wh, to_ms, bundle: id });
     state.put_next_certificate_id(site_id, end_id.saturating_add(1));
     Ok(vec![
         GreenEvent::Issued { bundle: id, site: *site_id, hour, start_id, end_id, holder: ctx.sender }.into()

@@ -2,7 +2,9 @@
 //! reading counts at the block time that includes it; the energy since the meter's last reading
 //! is shared between the hours that interval covers, in proportion to the time in each (rounded
 //! down, the rest to the later hour). An interval longer than an hour is a **gap**: its energy is
-//! recorded against the meter and counts in no hour. An energy site whose generation meter
+//! recorded against the meter and counts in no hour. The first reading of a zone that counts
+//! energy in an hour records the zone's carbon intensity of that hour (its `grid_gco2_kwh_<zone>`
+//! feed's value then): the hour's emissions are counted at it. An energy site whose generation meter
 //! measures energy over an interval of at most an hour becomes active on that evidence.
 
 use super::event::GreenEvent;
@@ -11,6 +13,7 @@ use crate::modules::context::TxContext;
 use crate::modules::registry::{RegistryRead, RegistryWrite};
 use crate::state::{refuse, ExecError, Overlay};
 use computefi_types::device::MeterReading;
+use computefi_types::green::zone_feed;
 use computefi_types::time::HOUR_MS;
 use computefi_types::title::{StatusCause, TitleClass, TitleStatus};
 use computefi_types::{mul_div_floor, ErrorCode, Event, PublicKey, TitleId};
@@ -78,8 +81,10 @@ pub fn record(
         meter.gaps = meter.gaps.saturating_add(1);
         meter.gap_wh = meter.gap_wh.saturating_add(energy_wh);
     } else {
+        let zone = state.require_title(title)?.spec.location.zone;
         for (hour, wh) in split_by_hour(energy_wh, meter.read_ms, ctx.time_ms) {
             state.add_energy(title, hour, wh)?;
+            record_intensity(state, ctx, &zone, hour)?;
         }
     }
     meter.counter_wh = reading.meter_wh;
@@ -92,6 +97,37 @@ pub fn record(
         events.extend(activate_site(state, ctx, title, energy_wh, interval_ms)?);
     }
     Ok(events)
+}
+
+/// Records the zone's carbon intensity of `hour` from its `grid_gco2_kwh_<zone>` feed, the first
+/// time a meter of the zone counts energy in that hour (later readings keep it); nothing when the
+/// title has no zone or the feed has no value.
+fn record_intensity(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    zone: &str,
+    hour: u64,
+) -> Result<(), ExecError> {
+    let Some(feed) = zone_feed(zone) else { return Ok(()) };
+    if state.intensity_ug_kwh(zone, hour)?.is_some() {
+        return Ok(());
+    }
+    let Some(read) = crate::modules::oracle::read(state, &feed, ctx.time_ms)? else { return Ok(()) };
+    let Some(value) = read.value else { return Ok(()) };
+    // g/kWh with `decimals` decimals → µg/kWh (rounded up past 6 decimals).
+    let intensity = match 6u32.checked_sub(u32::from(read.decimals)) {
+        Some(up) => 10u128.checked_pow(up).and_then(|scale| value.0.checked_mul(scale)),
+        None => {
+            let down = u32::from(read.decimals).saturating_sub(6);
+            10u128
+                .checked_pow(down)
+                .and_then(|scale| value.0.checked_add(scale.saturating_sub(1))?.checked_div(scale))
+        }
+    };
+    if let Some(intensity) = intensity.filter(|i| *i <= super::math::INTENSITY_UG_KWH_MAX) {
+        state.put_intensity(zone, hour, intensity);
+    }
+    Ok(())
 }
 
 /// An energy site verified (or degraded, or offline) whose generation meter measured energy

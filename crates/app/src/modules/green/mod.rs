@@ -2,7 +2,8 @@
 //! facility energy, emissions and the hourly match of consumption with granular certificates, pure
 //! and shared with `computefi green footprint` and `computefi green match`; [`meter`] turns the
 //! devices' signed energy counters into hourly energy per title (and makes an energy site active
-//! on its metered generation); [`exec`] issues granular certificates from a site's metered hours
+//! on its metered generation, and records the zone's carbon intensity of each metered hour from
+//! its `grid_gco2_kwh_<zone>` feed); [`exec`] issues granular certificates from a site's metered hours
 //! and splits, transfers, cancels, claims, expires and withdraws them.
 //!
 //! # Invariants
@@ -12,8 +13,11 @@
 //!   another.
 //! - A meter's counter never runs backwards; an interval longer than an hour is a gap whose
 //!   energy counts in no hour.
-//! - Certificates are issued once per site and hour, at most the metered energy of that hour and
-//!   the site's capacity × 1.1; each site's id ranges are contiguous; a split keeps every Wh (the
+//! - Certificates are issued for production intervals within one hour that run back to back (no
+//!   Wh of an hour is issued twice): each interval from the end of the last one issued (or the
+//!   hour's start) to the site's last meter reading (or the hour's end), at most the energy
+//!   metered in it and the site's capacity × the interval × 1.1; each site's id ranges are
+//!   contiguous; a split keeps every Wh (the
 //!   parts' quantities sum to the whole); a bundle is cancelled at most once, for one consuming
 //!   title in its zone and production hour.
 
@@ -28,40 +32,61 @@ pub use state::{Bundle, GreenRead, Meter};
 use crate::state::{ExecError, StateRead};
 use computefi_types::TitleId;
 
-/// One hour of a title's energy: `(hour, energy_wh, certified_wh)`, what its meters measured
-/// and what certificates were cancelled for it.
-pub type EnergyHour = (u64, u64, u64);
+/// One hour of a title's energy: what its meters measured, what certificates were cancelled for
+/// it, and its zone's grid carbon intensity in that hour (if its feed had a value).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EnergyHour {
+    /// The hour, since the Unix epoch.
+    pub hour: u64,
+    /// Metered energy, Wh (IT energy of a GPU or ASIC title, generation of an energy site).
+    pub energy_wh: u64,
+    /// Certificates cancelled for it, Wh.
+    pub certified_wh: u64,
+    /// The zone's carbon intensity recorded for the hour, µg CO2e per kWh.
+    pub intensity_ug_kwh: Option<u128>,
+}
 
 /// A title's energy over the `hours` hours from `first_hour` on, one row per hour (at most
-/// [`math::MATCH_HOURS_MAX`] hours are read).
+/// [`math::MATCH_HOURS_MAX`] hours are read), with its zone's intensity of each hour.
 pub fn energy_window<S: StateRead + Sized>(
     state: &S,
     title: &TitleId,
     first_hour: u64,
     hours: u64,
 ) -> Result<Vec<EnergyHour>, ExecError> {
+    let zone = crate::modules::registry::RegistryRead::require_title(state, title)?.spec.location.zone;
     let hours = usize::try_from(hours).unwrap_or(usize::MAX).min(math::MATCH_HOURS_MAX);
     let mut rows = Vec::with_capacity(hours);
     for hour in (first_hour..).take(hours) {
-        rows.push((hour, state.energy_wh(title, hour)?, state.certified_wh(title, hour)?));
+        rows.push(EnergyHour {
+            hour,
+            energy_wh: state.energy_wh(title, hour)?,
+            certified_wh: state.certified_wh(title, hour)?,
+            intensity_ug_kwh: state.intensity_ug_kwh(&zone, hour)?,
+        });
     }
     Ok(rows)
 }
 
 /// The hourly match of `rows`: each hour's metered energy × `pue_micro` against its cancelled
-/// certificates (emissions are not counted: no intensity is given).
+/// certificates, and its emissions at the hour's intensity (an hour without one counts none:
+/// [`hours_without_intensity`] says how many).
 pub fn match_of(rows: &[EnergyHour], pue_micro: u64) -> Result<math::Match, math::GreenMathError> {
     let mut series = Vec::with_capacity(rows.len());
-    for &(hour, energy, certified) in rows {
-        let consumed_wh = math::facility_energy(u128::from(energy), u128::from(pue_micro))?;
+    for row in rows {
         series.push(math::Hour {
-            hour,
-            consumed_wh,
-            certified_wh: u128::from(certified),
-            intensity_ug_kwh: 0,
+            hour: row.hour,
+            consumed_wh: math::facility_energy(u128::from(row.energy_wh), u128::from(pue_micro))?,
+            certified_wh: u128::from(row.certified_wh),
+            intensity_ug_kwh: row.intensity_ug_kwh.unwrap_or(0),
         });
     }
     math::hourly_match(&series)
+}
+
+/// Hours of `rows` with energy but no recorded intensity: their emissions are unknown.
+pub fn hours_without_intensity(rows: &[EnergyHour]) -> usize {
+    rows.iter().filter(|r| r.energy_wh > 0 && r.intensity_ug_kwh.is_none()).count()
 }
 
 /// A title's match over the `hours` whole hours before the one block time `now_ms` falls in:

@@ -52,6 +52,13 @@ pub struct Bundle {
     /// The production hour, hours since the Unix epoch.
     #[serde(with = "computefi_types::serde_str::u64_str")]
     pub hour: u64,
+    /// Start of the production interval (within the hour), ms.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub from_ms: u64,
+    /// End of the production interval (within the hour): the meter reading it was issued up to,
+    /// or the hour's end, ms.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub to_ms: u64,
     /// The first certificate's id (unique per site; each site's ids are contiguous).
     #[serde(with = "computefi_types::serde_str::u64_str")]
     pub start_id: u64,
@@ -83,6 +90,21 @@ impl Bundle {
     }
 }
 
+/// What has been issued of one site's hour: its production intervals run back to back from the
+/// hour's start up to `to_ms`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Issued {
+    /// Certificates issued for the hour so far, Wh.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub wh: u64,
+    /// End of the last interval issued, ms.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub to_ms: u64,
+    /// The last bundle issued for the hour.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub bundle: u64,
+}
+
 fn meter_key(title: &TitleId, key: &PublicKey) -> String {
     format!("green/meter/{title}/{}", hex::encode(key.0))
 }
@@ -93,6 +115,10 @@ fn energy_key(title: &TitleId, hour: u64) -> String {
 
 fn certified_key(title: &TitleId, hour: u64) -> String {
     format!("green/certified/{title}/{hour:020}")
+}
+
+fn intensity_key(zone: &str, hour: u64) -> String {
+    format!("green/intensity/{zone}/{hour:020}")
 }
 
 fn bundle_key(id: u64) -> String {
@@ -127,6 +153,15 @@ pub trait GreenRead: StateRead + Sized {
         Ok(self.get(&certified_key(title, hour))?.unwrap_or(0))
     }
 
+    /// The carbon intensity recorded for a zone's hour, µg CO2e per kWh: its feed's value when a
+    /// meter of the zone first counted energy in that hour.
+    fn intensity_ug_kwh(&self, zone: &str, hour: u64) -> Result<Option<u128>, ExecError> {
+        if zone.is_empty() {
+            return Ok(None);
+        }
+        self.get(&intensity_key(zone, hour))
+    }
+
     /// A certificate bundle, if it exists.
     fn bundle(&self, id: u64) -> Result<Option<Bundle>, ExecError> {
         self.get(&bundle_key(id))
@@ -142,8 +177,8 @@ pub trait GreenRead: StateRead + Sized {
         Ok(self.get(BUNDLE_COUNT_KEY)?.unwrap_or(0))
     }
 
-    /// The bundle issued for a site's hour, if any.
-    fn issued(&self, site: &TitleId, hour: u64) -> Result<Option<u64>, ExecError> {
+    /// What has been issued of a site's hour, if anything.
+    fn issued(&self, site: &TitleId, hour: u64) -> Result<Option<Issued>, ExecError> {
         self.get(&issued_key(site, hour))
     }
 
@@ -177,6 +212,14 @@ pub(super) trait GreenWrite: StateWrite + Sized {
         Ok(())
     }
 
+    /// Records a zone's intensity of `hour`, and deletes the hour that falls out of the kept span.
+    fn put_intensity(&mut self, zone: &str, hour: u64, intensity_ug_kwh: u128) {
+        self.put(intensity_key(zone, hour), &intensity_ug_kwh);
+        if let Some(old) = hour.checked_sub(ENERGY_HOURS_KEPT) {
+            self.delete(intensity_key(zone, old));
+        }
+    }
+
     fn add_certified(&mut self, title: &TitleId, hour: u64, wh: u64) -> Result<(), ExecError> {
         let now = self.certified_wh(title, hour)?;
         let next = now
@@ -190,8 +233,8 @@ pub(super) trait GreenWrite: StateWrite + Sized {
         self.put(bundle_key(bundle.id), bundle);
     }
 
-    fn put_issued(&mut self, site: &TitleId, hour: u64, bundle: u64) {
-        self.put(issued_key(site, hour), &bundle);
+    fn put_issued(&mut self, site: &TitleId, hour: u64, issued: &Issued) {
+        self.put(issued_key(site, hour), issued);
     }
 
     fn put_next_certificate_id(&mut self, site: &TitleId, next: u64) {

@@ -119,6 +119,32 @@ pub enum LeaseEvent {
         /// Refunded to the renter in all.
         refunded: Amount,
     },
+    /// `lease.green_checked`: one hour of a lease with a green share, checked against its
+    /// title's measured match.
+    GreenChecked {
+        /// The lease.
+        lease: u64,
+        /// The hour.
+        hour: u64,
+        /// The title's match score of the hour, bps.
+        score_bps: u32,
+        /// The green share asked, bps.
+        green_bps_min: u16,
+        /// Green premium paid on to the title (the hour met the share).
+        kept: Amount,
+        /// Green premium refunded to the renter (the hour fell below it).
+        refunded: Amount,
+    },
+    /// `lease.green_index`: an epoch of the green compute index, published once its hours are
+    /// checked.
+    GreenIndex {
+        /// The epoch.
+        epoch: u64,
+        /// Volume-weighted price of a matched GPU-hour (none when no GPU-hour was matched).
+        price: Option<Amount>,
+        /// Matched GPU-hours.
+        matched_gpu_hours: u128,
+    },
     /// `lease.stalled`: the end-of-block work skipped a lease it could not serve.
     Stalled {
         /// The lease.
@@ -199,6 +225,19 @@ impl From<LeaseEvent> for Event {
                     .with("paid", paid)
                     .with("refunded", refunded)
             }
+            LeaseEvent::GreenChecked { lease, hour, score_bps, green_bps_min, kept, refunded } => {
+                Event::new("lease.green_checked")
+                    .with("lease", lease)
+                    .with("hour", hour)
+                    .with("score_bps", score_bps)
+                    .with("green_bps_min", green_bps_min)
+                    .with("kept", kept)
+                    .with("refunded", refunded)
+            }
+            LeaseEvent::GreenIndex { epoch, price, matched_gpu_hours } => Event::new("lease.green_index")
+                .with("epoch", epoch)
+                .with("price", price.map_or_else(|| "none".to_string(), |p| p.to_string()))
+                .with("matched_gpu_hours", matched_gpu_hours),
             LeaseEvent::Stalled { lease, error } => {
                 Event::new("lease.stalled").with("lease", lease).with("error", error)
             }

@@ -1,6 +1,7 @@
 //! Handlers of `lease` messages and the end-of-block streaming.
 
 use super::event::LeaseEvent;
+use super::green;
 use super::state::*;
 use crate::modules::capacity::{self, CapacityRead, Holding};
 use crate::modules::compliance;
@@ -40,6 +41,10 @@ pub struct LeaseTerms {
     pub order: Option<u64>,
     /// The token it was redeemed from (prepaid, uses the token's reservation).
     pub token: Option<AssetId>,
+    /// Least green share, bps (0 for none).
+    pub green_bps_min: u16,
+    /// Green premium per GPU-hour, refunded for hours below the share.
+    pub green_premium: Amount,
 }
 
 /// Opens a lease: reserves the title's GPUs (unless a token already holds them), records it and
@@ -79,6 +84,14 @@ pub fn open_lease(state: &mut Overlay<'_>, terms: LeaseTerms) -> Result<(u64, Ve
         owed: Amount::ZERO,
         paid: Amount::ZERO,
         refunded: Amount::ZERO,
+        green_bps_min: terms.green_bps_min,
+        green_premium: terms.green_premium,
+        green_charged: Amount::ZERO,
+        held: Amount::ZERO,
+        green_refunded: Amount::ZERO,
+        green_hours: Vec::new(),
+        checked_gpu_ms: 0,
+        matched_gpu_ms: 0,
         remainder: 0,
         online: true,
         state: LeaseState::Active,
@@ -108,6 +121,7 @@ fn post_order(state: &mut Overlay<'_>, ctx: &TxContext, msg: &LeaseMsg) -> Resul
         hours,
         price_max,
         green_bps_min,
+        green_premium,
         asset,
         deposit,
         auto_accept_height,
@@ -149,6 +163,7 @@ fn post_order(state: &mut Overlay<'_>, ctx: &TxContext, msg: &LeaseMsg) -> Resul
         hours: *hours,
         price_max: *price_max,
         green_bps_min: *green_bps_min,
+        green_premium: *green_premium,
         asset: *asset,
         deposit: *deposit,
         auto_accept_height: *auto_accept_height,
@@ -178,27 +193,26 @@ fn open_order(state: &Overlay<'_>, id: u64) -> Result<Order, ExecError> {
 }
 
 /// Refuses unless `title` can serve `order` at `price` for `provider`: the provider's and active
-/// (`title_not_active` before any other mismatch), then model, green share and price (its GPUs
-/// are checked apart: against free capacity when bidding, by the reservation when accepting).
+/// (`title_not_active` before any other mismatch), then model and price (its GPUs are checked
+/// apart: against free capacity when bidding, by the reservation when accepting). The green share
+/// is not checked against the title's declared `green_bps`: it is measured hour by hour while the
+/// lease runs, and the green premium of hours below it is refunded.
 fn check_fit(order: &Order, title: &Title, provider: &Address, price: Amount) -> Result<(), ExecError> {
     capacity::require_provider(title, provider)?;
     let fits = title.spec.class == TitleClass::GpuServer
         && title.spec.model.eq_ignore_ascii_case(&order.model)
-        && title.spec.green_bps >= order.green_bps_min
         && price <= order.price_max;
     if !fits {
         return Err(refuse(
             ErrorCode::BidDoesNotFit,
             format!(
-                "title {} ({:?} {:?} {}, green {} bps) at {price} for order {} ({}, green ≥ {} bps, ≤ {})",
+                "title {} ({:?} {:?} {}) at {price} for order {} ({}, ≤ {})",
                 title.id,
                 title.spec.class,
                 title.status,
                 title.spec.model,
-                title.spec.green_bps,
                 order.id,
                 order.model,
-                order.green_bps_min,
                 order.price_max
             ),
         ));
@@ -278,6 +292,8 @@ fn accept(
         end_ms,
         order: Some(order.id),
         token: None,
+        green_bps_min: order.green_bps_min,
+        green_premium: order.green_premium,
     };
     let (lease, events) = open_lease(state, terms)?;
     order.state = OrderState::Leased { lease };
@@ -417,6 +433,8 @@ fn charge(
             lease.escrow = Amount(lease.escrow.0.saturating_sub(charged)); // charged ≤ escrow
             lease.owed = Amount(lease.owed.0.saturating_add(charged));
             lease.remainder = remainder;
+            let from_ms = lease.settled_ms;
+            green::accrue(&mut lease, from_ms, upto, charged)?;
             if charged < due && lease.state == LeaseState::Active {
                 lease.state = LeaseState::Overdrawn { since_height: ctx.height };
                 events.push(
@@ -432,6 +450,7 @@ fn charge(
         }
         lease.settled_ms = upto;
     }
+    events.extend(green::check(state, ctx, &mut lease, false)?);
     if !lease.owed.is_zero() && upto.saturating_sub(lease.paid_out_ms) >= PAYOUT_INTERVAL_MS {
         events.extend(pay_out(state, ctx, &mut lease)?);
     }
@@ -458,7 +477,8 @@ fn close(
     lease: &mut Lease,
     reason: &str,
 ) -> Result<Vec<Event>, ExecError> {
-    let mut events = pay_out(state, ctx, lease)?;
+    let mut events = green::check(state, ctx, lease, true)?;
+    events.extend(pay_out(state, ctx, lease)?);
     let refund = lease.escrow;
     if !refund.is_zero() {
         compliance::transfer_checked(
@@ -544,6 +564,7 @@ pub fn end_block(state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>,
             Err(why) => events.push(LeaseEvent::Stalled { lease: id, error: why.name }.into()),
         }
     }
+    events.extend(green::publish_index(state, ctx)?);
     Ok(events)
 }
 
@@ -567,7 +588,16 @@ fn accept_lowest(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Ve
 impl Handler for LeaseMsg {
     fn check_stateless(&self, _ctx: &TxContext) -> Result<(), TxError> {
         match self {
-            LeaseMsg::PostOrder { model, gpus, hours, price_max, green_bps_min, deposit, .. } => {
+            LeaseMsg::PostOrder {
+                model,
+                gpus,
+                hours,
+                price_max,
+                green_bps_min,
+                green_premium,
+                deposit,
+                ..
+            } => {
                 let ok = !model.is_empty()
                     && model.len() <= MODEL_BYTES_MAX
                     && *gpus > 0
@@ -575,12 +605,14 @@ impl Handler for LeaseMsg {
                     && *hours <= LEASE_HOURS_MAX
                     && !price_max.is_zero()
                     && !deposit.is_zero()
-                    && *green_bps_min <= 10_000;
+                    && *green_bps_min <= 10_000
+                    && *green_premium <= *price_max
+                    && (green_premium.is_zero() || *green_bps_min > 0);
                 if !ok {
                     return Err(TxError::new(
                         ErrorCode::BadOrder,
                         format!(
-                            "model {} bytes (1..{MODEL_BYTES_MAX}), {gpus} GPUs, {hours} h (1..{LEASE_HOURS_MAX}), price_max {price_max}, deposit {deposit}, green {green_bps_min} bps",
+                            "model {} bytes (1..{MODEL_BYTES_MAX}), {gpus} GPUs, {hours} h (1..{LEASE_HOURS_MAX}), price_max {price_max}, deposit {deposit}, green {green_bps_min} bps (≤ 10000) at a premium of {green_premium} (at most the price limit, and only with a green share)",
                             model.len()
                         ),
                     ));
@@ -657,6 +689,8 @@ pub fn redeem_gpu_hours(
         end_ms: end,
         order: None,
         token: Some(*asset),
+        green_bps_min: 0,
+        green_premium: Amount::ZERO,
     };
     let (_, mut events) = open_lease(state, terms)?;
     events.insert(0, capacity::event::CapacityEvent::Redeemed { token: *asset, amount }.into());

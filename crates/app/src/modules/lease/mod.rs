@@ -20,17 +20,23 @@
 //! Leases opened by redeeming GPU-hour tokens are prepaid: they stream nothing and use the
 //! token's reservation; each is still counted on the title in `registry` until it closes.
 //!
+//! A renter's green share is measured, not declared ([`green`]): each hour a lease is charged is
+//! checked against its title's hourly match once the hour is past its check, the order's green
+//! premium of that hour is held until then and refunded when the hour falls below the share, and
+//! the matched GPU-hours make the green compute index of each epoch.
+//!
 //! # Invariants
-//! - For every lease, `deposited = escrow + owed + paid + refunded`.
-//! - The module account holds exactly the open orders' deposits plus the open leases' escrow and
-//!   owed amounts, per asset.
+//! - For every lease, `deposited = escrow + owed + held + paid + refunded`.
+//! - The module account holds exactly the open orders' deposits plus the open leases' escrow,
+//!   owed and held amounts, per asset.
 //! - At most [`state::LEASES_OPEN_MAX`] leases stream at once: the end-of-block work is bounded.
 
 pub mod event;
 pub mod exec;
+pub mod green;
 pub mod state;
 pub use exec::{end_block, open_lease, redeem_gpu_hours, LeaseTerms};
-pub use state::{Bid, Lease, LeaseRead, LeaseState, Order, OrderState};
+pub use state::{Bid, GreenHour, GreenIndex, Lease, LeaseRead, LeaseState, Order, OrderState};
 
 /// `lease` as a component of the wiring table: it names its fixed account
 /// ([`state::module_account`]), which the wiring marks as a module's own at genesis; at the end of

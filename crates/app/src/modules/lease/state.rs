@@ -23,6 +23,12 @@ pub const OVERDRAWN_GRACE_BLOCKS: u64 = 20;
 pub const REPORT_FRESH_BLOCKS: u64 = 120;
 /// Longest time what a lease charged waits before it is paid to the title, ms.
 pub const PAYOUT_INTERVAL_MS: u64 = 3_600_000;
+/// Most hours of one lease waiting for their green check; the time of a block past them counts
+/// in the last.
+pub const GREEN_HOURS_PENDING_MAX: usize = 8;
+/// Whole hours after an hour's end before a lease's green share is checked for it: the time an
+/// energy site has to meter the hour, issue its certificates and cancel them for the title.
+pub const GREEN_CHECK_LAG_HOURS: u64 = 1;
 
 /// This module's account (holds deposits and escrow).
 pub fn module_account() -> Address {
@@ -75,8 +81,12 @@ pub struct Order {
     pub hours: u32,
     /// Most paid per GPU-hour.
     pub price_max: Amount,
-    /// Least green share, bps.
+    /// Least green share, bps: the hourly match the renter asks for (measured, at each hour's
+    /// check).
     pub green_bps_min: u16,
+    /// Part of the price per GPU-hour paid for the green share: refunded for each hour whose
+    /// measured match falls below `green_bps_min`.
+    pub green_premium: Amount,
     /// Payment asset.
     pub asset: AssetId,
     /// Deposit held in escrow.
@@ -114,6 +124,53 @@ pub enum LeaseState {
         height: u64,
     },
 }
+
+/// One hour of a lease waiting for its green check: time charged in it and the green premium
+/// held for it.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct GreenHour {
+    /// The hour, since the Unix epoch.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub hour: u64,
+    /// Time charged in the hour, ms.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub ms: u64,
+    /// Green premium held until the hour is checked.
+    pub held: Amount,
+}
+
+/// One epoch of the green compute index: GPU-hours leased that were matched by certificates, and
+/// what was paid for them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct GreenIndex {
+    /// The epoch (`params.valuation.epoch_ms` of block time).
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub epoch: u64,
+    /// Matched GPU-ms: each checked hour's GPUs × time × its match score.
+    #[serde(with = "computefi_types::serde_str::u128_str")]
+    pub matched_gpu_ms: u128,
+    /// Σ matched GPU-ms × the lease's price per GPU-hour.
+    #[serde(with = "computefi_types::serde_str::u128_str")]
+    pub value: u128,
+    /// Lease-hours checked in the epoch.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub hours_checked: u64,
+}
+
+impl GreenIndex {
+    /// The index: the volume-weighted price of a matched GPU-hour (rounded down), if any
+    /// GPU-hour was matched.
+    pub fn price(&self) -> Option<Amount> {
+        self.value.checked_div(self.matched_gpu_ms).map(Amount)
+    }
+
+    /// Matched GPU-hours (rounded down).
+    pub fn matched_gpu_hours(&self) -> u128 {
+        self.matched_gpu_ms.checked_div(u128::from(HOUR_MS)).unwrap_or(0)
+    }
+}
+
+const HOUR_MS: u64 = computefi_types::time::HOUR_MS;
 
 /// A lease.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
@@ -158,8 +215,28 @@ pub struct Lease {
     pub owed: Amount,
     /// Paid to the title.
     pub paid: Amount,
-    /// Returned to the renter.
+    /// Returned to the renter (the rest of the escrow, and green premiums of hours below the
+    /// green share).
     pub refunded: Amount,
+    /// Least green share, bps (from the order; 0 for a prepaid lease).
+    pub green_bps_min: u16,
+    /// Green premium per GPU-hour (from the order).
+    pub green_premium: Amount,
+    /// Everything charged while the lease has a green share: the premium held is its share of it.
+    pub green_charged: Amount,
+    /// Green premium charged and held until its hour is checked.
+    pub held: Amount,
+    /// Green premiums refunded for hours below the green share (part of `refunded`).
+    pub green_refunded: Amount,
+    /// Hours charged and not yet checked, oldest first.
+    pub green_hours: Vec<GreenHour>,
+    /// GPU-ms checked.
+    #[serde(with = "computefi_types::serde_str::u128_str")]
+    pub checked_gpu_ms: u128,
+    /// GPU-ms checked × each hour's match score: `matched / checked` is the lease's measured
+    /// green share.
+    #[serde(with = "computefi_types::serde_str::u128_str")]
+    pub matched_gpu_ms: u128,
     /// `gpus × price × ms` not yet charged because it is below one unit.
     #[serde(with = "computefi_types::serde_str::u128_str")]
     pub remainder: u128,
@@ -178,6 +255,14 @@ pub(super) fn order_key(id: u64) -> String {
 pub(super) fn lease_key(id: u64) -> String {
     format!("lease/lease/{id:020}")
 }
+
+/// Key of one epoch of the green compute index.
+pub(super) fn green_index_key(epoch: u64) -> String {
+    format!("lease/green_index/{epoch:020}")
+}
+
+/// Key of the last epoch of the green compute index published.
+pub(super) const GREEN_PUBLISHED_KEY: &str = "lease/green_index_published";
 
 /// Key of the number of orders ever posted.
 pub(super) const ORDER_COUNT_KEY: &str = "lease/order_count";
@@ -208,6 +293,16 @@ pub trait LeaseRead: StateRead + Sized {
     /// A lease, or `UnknownLease`.
     fn require_lease(&self, id: u64) -> Result<Lease, ExecError> {
         self.lease(id)?.ok_or_else(|| TxError::new(ErrorCode::UnknownLease, format!("lease {id}")).into())
+    }
+
+    /// One epoch of the green compute index (figures so far while hours of it are still checked).
+    fn green_index(&self, epoch: u64) -> Result<GreenIndex, ExecError> {
+        Ok(self.get(&green_index_key(epoch))?.unwrap_or(GreenIndex { epoch, ..GreenIndex::default() }))
+    }
+
+    /// The last epoch of the green compute index published, if any.
+    fn green_index_published(&self) -> Result<Option<u64>, ExecError> {
+        self.get(GREEN_PUBLISHED_KEY)
     }
 
     /// Ids of the open leases.

@@ -73,3 +73,43 @@ fn with_quantity(batch: &CreditBatch) -> Result<Value, ApiError> {
     value["quantity"] = json!(batch.quantity().to_string());
     Ok(value)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use computefi_app::modules::carbon::Retirement;
+    use computefi_types::carbon::CreditStatus;
+    use computefi_types::Address;
+
+    #[test]
+    fn a_batch_answers_with_its_quantity_and_its_retirement_with_large_numbers_as_strings() {
+        let batch = CreditBatch {
+            id: 3,
+            registry: "verra".into(),
+            project: "VCS-1234".into(),
+            vintage: 2021,
+            serial_start: 1_000,
+            serial_end: 1_999,
+            origin: 1,
+            attestor: Address([1; 20]),
+            immobilised_ms: 5,
+            holder: Address([2; 20]),
+            status: CreditStatus::Retired,
+            retirement: Some(Retirement {
+                beneficiary: "ACME".into(),
+                by: Address([2; 20]),
+                retired_ms: 9,
+                lease: Some(7),
+                lease_emissions_ug: 1_264_000_000_000,
+            }),
+        };
+        let value = with_quantity(&batch).unwrap();
+        assert_eq!(value["quantity"], json!("1000"), "serial_end − serial_start + 1 tonnes");
+        assert_eq!((&value["serial_start"], &value["status"]), (&json!("1000"), &json!("retired")));
+        let retirement = &value["retirement"];
+        assert_eq!(
+            (&retirement["lease"], &retirement["lease_emissions_ug"]),
+            (&json!("7"), &json!("1264000000000"))
+        );
+    }
+}

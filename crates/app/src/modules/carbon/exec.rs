@@ -13,7 +13,7 @@ use super::state::{
 };
 use crate::modules::context::{Handler, TxContext};
 use crate::modules::green;
-use crate::modules::lease::{Lease, LeaseRead};
+use crate::modules::lease::{Lease, LeaseRead, LeaseState};
 use crate::modules::registry::RegistryRead;
 use crate::state::{refuse, ExecError, Overlay, StateRead, StateWrite};
 use computefi_types::carbon::{self as credit, CreditStatus};
@@ -282,7 +282,8 @@ fn offset_needed(state: &Overlay<'_>, ctx: &TxContext, id: u64, quantity: u64) -
 }
 
 /// A lease's market-based emissions up to `now_ms`, µg CO2e: its title's hourly match over the
-/// hours the lease has run (the latest [`green::math::MATCH_HOURS_MAX`] of them), its metered IT
+/// hours the lease has run, from the hour of its start to the hour of its end, its close or
+/// `now_ms` rounded up (the latest [`green::math::MATCH_HOURS_MAX`] of them), its metered IT
 /// energy × `pue_micro` less the certificates cancelled for it, at each hour's intensity, shared
 /// by the lease's GPUs over the title's and rounded up.
 pub fn lease_emissions_ug<S: StateRead + Sized>(
@@ -293,7 +294,12 @@ pub fn lease_emissions_ug<S: StateRead + Sized>(
 ) -> Result<u128, ExecError> {
     let title = state.require_title(&lease.title)?;
     let first = green::meter::hour_of(lease.start_ms);
-    let end = lease.end_ms.min(now_ms).div_ceil(HOUR_MS);
+    // A closed lease ran until it was last charged (its close), unless it never was.
+    let closed_at = match lease.state {
+        LeaseState::Closed { .. } if lease.settled_ms > lease.start_ms => lease.settled_ms,
+        _ => lease.end_ms,
+    };
+    let end = closed_at.min(lease.end_ms).min(now_ms).div_ceil(HOUR_MS);
     let most = u64::try_from(green::math::MATCH_HOURS_MAX).unwrap_or(u64::MAX);
     let first = first.max(end.saturating_sub(most));
     let rows = green::energy_window(state, &lease.title, first, end.saturating_sub(first))?;

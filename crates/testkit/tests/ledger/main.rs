@@ -3,6 +3,7 @@
 
 mod amm;
 mod attestation;
+mod carbon;
 mod challenges;
 mod green;
 mod liquidation;

@@ -139,6 +139,7 @@ fn gpu_server(tag: &str, issuer: Address, device_key: PublicKey) -> TitleSpec {
             country: "DE".into(),
             site: "Frankfurt, FRA-2 hall 3".into(),
             zone: "DE".into(),
+            pue_micro: None,
         },
         custodian: "Demo Colocation GmbH".into(),
         insurance: Some(Insurance {

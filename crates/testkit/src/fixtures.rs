@@ -58,7 +58,7 @@ pub fn cfi() -> AssetId {
 
 /// A location from its ISO country code and site name.
 pub fn location(country: &str, site: &str) -> Location {
-    Location { country: country.into(), site: site.into(), zone: String::new() }
+    Location { country: country.into(), site: site.into(), zone: String::new(), pue_micro: None }
 }
 
 /// A GPU server title with one GPU per serial: a Supermicro `model` in Frankfurt (DE) kept by

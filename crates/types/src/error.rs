@@ -499,7 +499,7 @@ error_codes! {
         #[error("not the whole token: a capacity token is returned whole, by an account holding its entire issued supply with none redeemed; buy the rest back first, or let it expire")]
         TokenNotWhole = 8106 => "token_not_whole",
         /// Bad order.
-        #[error("bad order: GPUs, hours, the price limit and the deposit must be above zero and within their limits, the model named, the green share at most 10000 bps and an automatic acceptance height in the future; fix the order")]
+        #[error("bad order: GPUs, hours, the price limit and the deposit must be above zero and within their limits, the model named, the green share at most 10000 bps, a green premium at most the price limit and only with a green share, and an automatic acceptance height in the future; fix the order")]
         BadOrder = 8200 => "bad_order",
         /// Unknown order.
         #[error("unknown order: no order has this id; list orders with GET /orders")]
@@ -508,7 +508,7 @@ error_codes! {
         #[error("order closed: the order was accepted or cancelled and takes no more bids or acceptances; bid on an open order")]
         OrderClosed = 8202 => "order_closed",
         /// Bid does not fit the order.
-        #[error("bid does not fit the order: the title must be a GPU title of the order's model with the green share asked (and active: title_not_active otherwise), and the price at most the order's limit; bid with a fitting title and price")]
+        #[error("bid does not fit the order: the title must be a GPU title of the order's model (and active: title_not_active otherwise), and the price at most the order's limit; bid with a fitting title and price")]
         BidDoesNotFit = 8203 => "bid_does_not_fit",
         /// Too many bids.
         #[error("too many bids: the order holds the most bids it may; wait for the renter to accept one")]

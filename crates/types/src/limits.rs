@@ -58,6 +58,8 @@ mod tests {
             limit!(title::CAPACITY_ITEMS_MAX),
             limit!(title::TEXT_BYTES_MAX),
             limit!(title::STATUS_HISTORY_MAX),
+            limit!(title::PUE_MICRO_MIN),
+            limit!(title::PUE_MICRO_MAX),
             limit!(compliance::REQUIREMENTS_MAX),
             limit!(compliance::CONDITIONS_MAX),
             limit!(compliance::JURISDICTIONS_MAX),

@@ -68,7 +68,18 @@ pub struct Location {
     /// `grid_gco2_kwh_<zone>` feed gives its carbon intensity.
     #[serde(default)]
     pub zone: String,
+    /// The site's power usage effectiveness (facility energy / IT energy), millionths (1.2 is
+    /// 1,200,000; 1,000,000 to 10,000,000), as the operator declares it and the auditor verifies
+    /// it: a GPU or ASIC title's metered IT energy × this PUE is its consumption in the hourly
+    /// match. `None`: `params.green.pue_micro`, the industry average.
+    #[serde(default)]
+    pub pue_micro: Option<u32>,
 }
+
+/// Least site PUE: 1.0 (a facility uses at least its IT energy), millionths.
+pub const PUE_MICRO_MIN: u32 = 1_000_000;
+/// Largest site PUE: 10.0, millionths.
+pub const PUE_MICRO_MAX: u32 = 10_000_000;
 
 /// Insurance on the hardware.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
@@ -118,7 +129,8 @@ pub struct TitleSpec {
     #[serde(default)]
     pub coinbase_tag: Option<String>,
     /// Share of the site's power from renewable sources, basis points (0 to 10000), as the
-    /// operator declares it and the auditor verifies it. Renters may ask for a least share.
+    /// operator **declares** it. Shown beside the measured match score (metered energy against
+    /// cancelled certificates) and relied on by nothing: a lease's green share is measured.
     #[serde(default)]
     pub green_bps: u16,
     /// When the hardware went into service, Unix ms, as the operator declares it and the

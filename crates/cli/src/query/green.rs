@@ -1,4 +1,4 @@
-//! `query certificate|certificates|energy`: granular certificates of green energy and a title's
+//! `query certificate|certificates|energy|green-index`: granular certificates of green energy and a title's
 //! metered energy hour by hour with its hourly match (the node's `api/green.rs`). The node checks
 //! the window (`--hours` 1 to 744); the CLI passes what it is given.
 
@@ -39,6 +39,21 @@ impl CertificatesQuery {
     /// Asks the node.
     pub fn get(self) -> anyhow::Result<Value> {
         self.node.client().get(&format!("/certificates{}", self.page.query()))
+    }
+}
+
+/// `query green-index`.
+#[derive(Args)]
+pub struct GreenIndexQuery {
+    /// Shared options.
+    #[command(flatten)]
+    node: NodeArg,
+}
+
+impl GreenIndexQuery {
+    /// Asks the node.
+    pub fn get(self) -> anyhow::Result<Value> {
+        self.node.client().get("/green/index")
     }
 }
 

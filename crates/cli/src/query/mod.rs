@@ -113,6 +113,9 @@ pub enum QueryCmd {
     /// A title's metered energy and the certificates cancelled for it, hour by hour, their hourly
     /// match, and its meters' last readings.
     Energy(green::EnergyQuery),
+    /// The green compute index: each epoch's volume-weighted price of GPU-hours leased that were
+    /// matched by cancelled certificates, published once its hours are checked.
+    GreenIndex(green::GreenIndexQuery),
     /// A carbon credit batch: registry, project, vintage, serials and quantity (tonnes), holder,
     /// status and, once retired, its retirement (beneficiary, lease offset and its emissions).
     CreditBatch(carbon::CreditBatchQuery),
@@ -172,6 +175,7 @@ pub fn run(cmd: QueryCmd, format: Format) -> anyhow::Result<()> {
         QueryCmd::Certificate(q) => q.get(),
         QueryCmd::Certificates(q) => q.get(),
         QueryCmd::Energy(q) => q.get(),
+        QueryCmd::GreenIndex(q) => q.get(),
         QueryCmd::CreditBatch(q) => q.get(),
         QueryCmd::CreditBatches(q) => q.get(),
         QueryCmd::Proof(q) => q.get(),

@@ -146,14 +146,15 @@ pub fn energy_answer(rows: &[EnergyHour], pue_micro: u64) -> Result<Value, ApiEr
 }
 
 /// What a title's meters and cancelled certificates show over `hours` hours from `first_hour`
-/// (at `params.green.pue_micro`): `{declared_bps, score_bps, hours_metered, location_g_per_gpu_hour,
+/// (at its site's PUE, or `params.green.pue_micro`): `{declared_bps, score_bps, hours_metered, location_g_per_gpu_hour,
 /// market_g_per_gpu_hour, hours_without_intensity}`. The title's own `green_bps` is shown as
 /// declared only; the score is measured (null before any hour is metered). Emissions per GPU-hour
 /// divide the hours' emissions by the title's GPUs × its metered hours.
 pub fn measured(app: &App, title: &TitleId, first_hour: u64, hours: u64) -> Result<Value, ApiError> {
     let record = app.title(title)?.ok_or_else(|| ApiError::internal(format!("title {title} is gone")))?;
     let rows = app.energy_window(title, first_hour, hours)?;
-    let matched = match_of(&rows, app.params().green.pue_micro).map_err(ApiError::internal)?;
+    let pue = record.spec.location.pue_micro.map_or(app.params().green.pue_micro, u64::from);
+    let matched = match_of(&rows, pue).map_err(ApiError::internal)?;
     let metered = rows.iter().filter(|r| r.energy_wh > 0).count() as u128;
     let gpu_hours = metered.saturating_mul(u128::from(record.spec.count.max(1)));
     let per_gpu_hour = |ug: u128| ug.checked_div(gpu_hours).map(micro_decimal);
@@ -217,7 +218,7 @@ pub const GREEN_INDEX_EPOCHS_LISTED: u64 = 30;
 /// read 0), `certified_wh` (certificates cancelled for it) and `intensity_g_kwh` (the zone's
 /// `grid_gco2_kwh_<zone>` feed when the hour was first metered; null when the feed had none), and
 /// the hourly `match` over those hours: `score_bps` (matched / consumed, rounded down),
-/// `consumed_wh` (metered IT energy × `pue`, `params.green.pue_micro`), `matched_wh`, emissions
+/// `consumed_wh` (metered IT energy × `pue`: the site's, or `params.green.pue_micro`), `matched_wh`, emissions
 /// `location_g` (Σ consumed · intensity) and `market_g` (Σ unmatched · intensity), rounded up,
 /// and `hours_without_intensity` (hours with energy whose emissions are unknown). An energy site's
 /// energy is its generation (PUE 1.0; no certificate is cancelled for it, so its match is 0).
@@ -240,8 +241,11 @@ async fn energy(
     let rows = app.energy_window(&id, first, count)?;
     // Consumption is facility energy (IT × the PUE); an energy site's metered energy is its
     // generation, counted as it is.
-    let pue =
-        if title.spec.class == TitleClass::EnergySite { MICRO as u64 } else { app.params().green.pue_micro };
+    let pue = if title.spec.class == TitleClass::EnergySite {
+        MICRO as u64
+    } else {
+        title.spec.location.pue_micro.map_or(app.params().green.pue_micro, u64::from)
+    };
     let mut answer = energy_answer(&rows, pue)?;
     let mut meters = Vec::with_capacity(title.spec.device_keys.len());
     for key in &title.spec.device_keys {

@@ -372,6 +372,11 @@ fn title_spec(g: &mut Gen) -> TitleSpec {
             country: if g.chance(3) { "xx".into() } else { "IS".into() },
             site: "Site".into(),
             zone: ["IS", "SE-STO", "US-VA", "bad zone!"][g.rng.gen_range(0..4)].into(),
+            pue_micro: match g.rng.gen_range(0..8) {
+                0 => Some(g.rng.gen_range(0..=12_000_000)),
+                1 | 2 => Some(g.rng.gen_range(1_050_000..=1_600_000)),
+                _ => None,
+            },
         },
         custodian: "Custodian".into(),
         insurance: None,
@@ -1093,9 +1098,7 @@ fn lease_bid(g: &mut Gen) -> Made {
     let order = open_order(g)?;
     let world = g.world;
     let fits = |t: &&Title| {
-        leasable(t)
-            && t.spec.model.eq_ignore_ascii_case(&order.model)
-            && t.spec.count >= order.gpus
+        leasable(t) && t.spec.model.eq_ignore_ascii_case(&order.model) && t.spec.count >= order.gpus
     };
     let fitting: Vec<&Title> = world.titles.iter().filter(fits).collect();
     let t = match g.pick(&fitting) {

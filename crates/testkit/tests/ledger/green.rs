@@ -507,3 +507,64 @@ fn a_lease_asking_90_percent_keeps_the_premium_of_a_matched_hour_and_refunds_an_
     assert_eq!((l.held, l.green_hours.len()), (Amount::ZERO, 0));
     assert_eq!(l.deposited.0, l.escrow.0 + l.owed.0 + l.held.0 + l.paid.0 + l.refunded.0);
 }
+
+#[test]
+fn a_meter_key_of_another_title_cannot_report_for_this_one() {
+    let (mut chain, site, hour) = site_chain();
+    // A second site metered by its own key, device-2.
+    let other_key = computefi_testkit::TestAccount::named("device-2");
+    let mut spec = solar_site(1_000, "PV-0004");
+    spec.device_keys = vec![other_key.public_key()];
+    let other = register(&mut chain, spec);
+    verify(&mut chain, other, "site audit");
+    read(&mut chain, site, 0, hour * HOUR_MS);
+    // device-2 signs a reading for the first site: not one of its keys.
+    let (seq, prev) = next_report(&chain, site);
+    let mut env = envelope(&chain, site, seq, prev, Payload::Meter(MeterReading { meter_wh: 1_000 }));
+    env.device_key = other_key.public_key();
+    let forged = Msg::Device(DeviceMsg::Report(Box::new(env.sign(&other_key.key))));
+    chain.produce(vec![]);
+    refused(&mut chain, &bob(), forged, ErrorCode::UnknownDeviceKey);
+    assert_eq!(chain.app().energy_wh(&site, hour).unwrap(), 0, "no energy counted");
+}
+
+#[test]
+fn a_title_declaring_its_sites_pue_is_matched_at_it_and_a_pue_below_one_is_refused() {
+    use computefi_app::modules::{green, lease};
+    use computefi_app::state::Committed;
+    let (mut chain, site, hour) = site_chain();
+    let mut below_one = gpu_in("SE-STO", "GPU-P0");
+    below_one.location.pue_micro = Some(900_000);
+    let register_msg = |spec: TitleSpec| Msg::Registry(RegistryMsg::Register { spec: Box::new(spec) });
+    refused(&mut chain, &operator(), register_msg(below_one), ErrorCode::InvalidTitleSpec);
+    let mut efficient = gpu_in("SE-STO", "GPU-P1");
+    efficient.location.pue_micro = Some(1_200_000);
+    let gpu = register(&mut chain, efficient);
+    let plain = register(&mut chain, gpu_in("SE-STO", "GPU-P2"));
+    verify(&mut chain, gpu, "audit");
+    verify(&mut chain, plain, "audit");
+    let start = hour * HOUR_MS;
+    read(&mut chain, site, 0, start);
+    for title in [gpu, plain] {
+        read(&mut chain, title, 0, start + 60_000);
+    }
+    read(&mut chain, site, 600_000, start + HOUR_MS / 2);
+    for title in [gpu, plain] {
+        read(&mut chain, title, 1_000, start + HOUR_MS - 60_000);
+    }
+    read(&mut chain, site, 900_000, start + HOUR_MS + 60_000);
+    // 1,200 Wh of certificates for each: 1 kWh × 1.2 is covered in full, × 1.58 only in part.
+    run(&mut chain, &operator(), issue(site, hour)).unwrap();
+    run(&mut chain, &operator(), Msg::Green(GreenMsg::Split { bundle: 0, first_wh: 1_200 })).unwrap();
+    run(&mut chain, &operator(), Msg::Green(GreenMsg::Split { bundle: 1, first_wh: 1_200 })).unwrap();
+    run(&mut chain, &operator(), Msg::Green(GreenMsg::Cancel { bundle: 0, beneficiary: gpu })).unwrap();
+    run(&mut chain, &operator(), Msg::Green(GreenMsg::Cancel { bundle: 1, beneficiary: plain })).unwrap();
+    let state = Committed(chain.app().store());
+    let default = computefi_app::Params::default().green.pue_micro;
+    assert_eq!(green::pue_of(&state, &gpu, default).unwrap(), 1_200_000, "its own");
+    assert_eq!(green::pue_of(&state, &plain, default).unwrap(), 1_580_000, "the default");
+    let score =
+        |t| lease::green::hour_score(&state, &t, hour, green::pue_of(&state, &t, default).unwrap()).unwrap();
+    assert_eq!(score(gpu), 10_000);
+    assert_eq!(score(plain), 1_200 * 10_000 / 1_580, "1,200 of 1,580 Wh, rounded down");
+}

@@ -89,19 +89,32 @@ pub fn hours_without_intensity(rows: &[EnergyHour]) -> usize {
     rows.iter().filter(|r| r.energy_wh > 0 && r.intensity_ug_kwh.is_none()).count()
 }
 
+/// The PUE applied to a title's metered IT energy, millionths: its site's declared and audited
+/// PUE (`location.pue_micro`), or `default_micro` (`params.green.pue_micro`) when it declares none.
+pub fn pue_of<S: StateRead + Sized>(
+    state: &S,
+    title: &TitleId,
+    default_micro: u64,
+) -> Result<u64, ExecError> {
+    let record = crate::modules::registry::RegistryRead::require_title(state, title)?;
+    Ok(record.spec.location.pue_micro.map_or(default_micro, u64::from))
+}
+
 /// A title's match over the `hours` whole hours before the one block time `now_ms` falls in:
-/// its metered IT energy × `pue_micro` against the certificates cancelled for it, hour by hour.
+/// its metered IT energy × its PUE ([`pue_of`], `default_pue_micro` when it declares none)
+/// against the certificates cancelled for it, hour by hour.
 pub fn trailing_match<S: StateRead + Sized>(
     state: &S,
     title: &TitleId,
     now_ms: u64,
     hours: u32,
-    pue_micro: u64,
+    default_pue_micro: u64,
 ) -> Result<math::Match, ExecError> {
     let end = meter::hour_of(now_ms);
     let start = end.saturating_sub(u64::from(hours));
     let rows = energy_window(state, title, start, end.saturating_sub(start))?;
-    match_of(&rows, pue_micro).map_err(|e| ExecError::invariant(format!("title {title}: {e}")))
+    let pue = pue_of(state, title, default_pue_micro)?;
+    match_of(&rows, pue).map_err(|e| ExecError::invariant(format!("title {title}: {e}")))
 }
 
 /// `green` as a component of the wiring table: no state yet.

@@ -1,7 +1,7 @@
 //! A lease's green share, measured (`docs/green.md`, "Leases"): the time a lease is charged is
 //! recorded hour by hour, and once an hour is past its check ([`GREEN_CHECK_LAG_HOURS`] whole
 //! hours after its end, or at once when the lease closes) it is checked against its title's
-//! hourly match: metered IT energy × `params.green.pue_micro` against the certificates cancelled
+//! hourly match: metered IT energy × its site's PUE (`green::pue_of`) against the certificates cancelled
 //! for the title in that hour. For an order with a green share and a green premium, the premium
 //! part of each hour's charge is held until that check: kept (paid on to the title) when the
 //! hour's score meets the share, refunded to the renter when it falls below. Every checked hour
@@ -125,12 +125,17 @@ pub(super) fn check(
 ) -> Result<Vec<Event>, ExecError> {
     let mut events = Vec::new();
     let due_before = hour_of(ctx.time_ms).saturating_sub(GREEN_CHECK_LAG_HOURS);
+    let mut pue = None;
     while let Some(first) = lease.green_hours.first() {
         if !all && first.hour >= due_before {
             break;
         }
         let pending = lease.green_hours.remove(0);
-        let score = hour_score(state, &lease.title, pending.hour, ctx.params.green.pue_micro)?;
+        let pue = match pue {
+            Some(p) => p,
+            None => *pue.insert(green::pue_of(state, &lease.title, ctx.params.green.pue_micro)?),
+        };
+        let score = hour_score(state, &lease.title, pending.hour, pue)?;
         let gpu_ms =
             u128::from(lease.gpus).checked_mul(u128::from(pending.ms)).ok_or_else(|| overflow("GPU-ms"))?;
         let matched = mul_div_floor(gpu_ms, u128::from(score), 10_000).ok_or_else(|| overflow("matched"))?;

@@ -87,6 +87,12 @@ fn check_spec(spec: &TitleSpec) -> Result<(), TxError> {
     if spec.green_bps > 10_000 {
         return Err(bad_spec(format!("green_bps {}: 0 to 10000", spec.green_bps)));
     }
+    use computefi_types::title::{PUE_MICRO_MAX, PUE_MICRO_MIN};
+    if let Some(pue) = spec.location.pue_micro.filter(|p| !(PUE_MICRO_MIN..=PUE_MICRO_MAX).contains(p)) {
+        return Err(bad_spec(format!(
+            "location.pue_micro {pue}: give {PUE_MICRO_MIN} (1.0) to {PUE_MICRO_MAX} (10.0), or none for the default"
+        )));
+    }
     spec.rules.check_bounds().map_err(|why| TxError::new(ErrorCode::InvalidRules, why))
 }
 

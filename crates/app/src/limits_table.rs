@@ -43,6 +43,7 @@ mod tests {
         let limits = [
             limit!(revenue::state::INCOME_ASSETS_MAX),
             limit!(lease::state::LEASES_OPEN_MAX),
+            limit!(lease::state::GREEN_HOURS_PENDING_MAX),
             limit!(lease::state::AUTO_ACCEPT_MAX),
             limit!(lease::state::AUTO_ACCEPTS_PER_BLOCK_MAX),
             limit!(lease::state::BIDS_PER_ORDER_MAX),

@@ -37,6 +37,9 @@ pub enum CertificateStatus {
     Expired,
     /// Withdrawn by an auditor as issued in error (final).
     Withdrawn,
+    /// Locked by an auditor while its issuance is investigated: it cannot be split, transferred,
+    /// cancelled or expired until it is unlocked or withdrawn.
+    Locked,
 }
 
 #[cfg(test)]

@@ -131,7 +131,7 @@ fn feed_once(
         .into_iter()
         .map(|(feed, value)| Msg::Oracle(OracleMsg::Submit { feed: feed.to_string(), value }))
         .collect();
-    if round % ZONE_FEED_ROUNDS == 0 {
+    if round.is_multiple_of(ZONE_FEED_ROUNDS) {
         msgs.extend(
             zone_feeds().into_iter().map(|(feed, value)| Msg::Oracle(OracleMsg::Submit { feed, value })),
         );

@@ -81,7 +81,26 @@ pub enum GreenCmd {
         #[command(flatten)]
         tx: TxArgs,
     },
-    /// Withdraw an active bundle issued in error (approved auditors only).
+    /// Lock an active bundle while its issuance is investigated (approved auditors only).
+    Lock {
+        /// The bundle.
+        bundle: u64,
+        /// Why, 1 to 256 bytes.
+        #[arg(long)]
+        reason: String,
+        /// Shared options.
+        #[command(flatten)]
+        tx: TxArgs,
+    },
+    /// Unlock a locked bundle (approved auditors only).
+    Unlock {
+        /// The bundle.
+        bundle: u64,
+        /// Shared options.
+        #[command(flatten)]
+        tx: TxArgs,
+    },
+    /// Withdraw an active or locked bundle issued in error (approved auditors only).
     Withdraw {
         /// The bundle.
         bundle: u64,
@@ -94,8 +113,19 @@ pub enum GreenCmd {
     },
 }
 
-/// Messages of `tx green …`; a withdrawal's reason is checked for length before any node is
-/// asked.
+/// A lock's or withdrawal's reason, checked for length before any node is asked.
+fn reason_of(reason: String) -> anyhow::Result<String> {
+    if reason.is_empty() || reason.len() > REASON_BYTES_MAX {
+        anyhow::bail!(
+            "--reason is {} bytes: give 1 to {REASON_BYTES_MAX} bytes saying what is wrong with the bundle",
+            reason.len()
+        );
+    }
+    Ok(reason)
+}
+
+/// Messages of `tx green …`; a lock's or withdrawal's reason is checked for length before any
+/// node is asked.
 pub fn build(cmd: GreenCmd) -> anyhow::Result<(TxArgs, BuildMsgs)> {
     let green = |msg: GreenMsg| one(Msg::Green(msg));
     Ok(match cmd {
@@ -107,14 +137,12 @@ pub fn build(cmd: GreenCmd) -> anyhow::Result<(TxArgs, BuildMsgs)> {
         GreenCmd::Cancel { bundle, beneficiary, tx } => (tx, green(GreenMsg::Cancel { bundle, beneficiary })),
         GreenCmd::Claim { bundle, tx } => (tx, green(GreenMsg::Claim { bundle })),
         GreenCmd::Expire { bundle, tx } => (tx, green(GreenMsg::Expire { bundle })),
+        GreenCmd::Lock { bundle, reason, tx } => {
+            (tx, green(GreenMsg::Lock { bundle, reason: reason_of(reason)? }))
+        }
+        GreenCmd::Unlock { bundle, tx } => (tx, green(GreenMsg::Unlock { bundle })),
         GreenCmd::Withdraw { bundle, reason, tx } => {
-            if reason.is_empty() || reason.len() > REASON_BYTES_MAX {
-                anyhow::bail!(
-                    "--reason is {} bytes: give 1 to {REASON_BYTES_MAX} bytes saying why the bundle was issued in error",
-                    reason.len()
-                );
-            }
-            (tx, green(GreenMsg::Withdraw { bundle, reason }))
+            (tx, green(GreenMsg::Withdraw { bundle, reason: reason_of(reason)? }))
         }
     })
 }

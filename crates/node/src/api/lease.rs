@@ -7,7 +7,10 @@ use crate::refusal::{ApiPath as Path, ApiQuery as Query};
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use computefi_app::modules::green::meter::hour_of;
+use computefi_app::modules::carbon::exec::lease_emissions_ug;
+use computefi_app::modules::green::math::micro_decimal;
+use computefi_app::modules::green::{self, meter::hour_of};
+use computefi_app::AppError;
 use serde_json::json;
 use utoipa::OpenApi;
 
@@ -50,8 +53,10 @@ async fn leases(State(s): State<AppState>) -> ApiResult {
 /// One lease: parties, title, GPUs, price, period, escrow, owed, held, paid, refunded and state,
 /// and `green`: its measured green share (`measured_bps`, GPU-time checked × each hour's match
 /// score over GPU-time checked; null before an hour is checked) beside the share asked
-/// (`green_bps_min`), the green premiums held and refunded, and its title's measured figures over
-/// the lease's hours (`title`: score, gCO2 per GPU-hour location- and market-based).
+/// (`green_bps_min`), the green premiums held and refunded, its market-based emissions so far
+/// (`market_g`: its share of its title's unmatched consumption × each hour's intensity, what a
+/// carbon retirement against it must cover), and its title's measured figures over the lease's
+/// hours (`title`: score, gCO2 per GPU-hour location- and market-based).
 #[utoipa::path(get, path = "/leases/{id}", params(("id" = String, Path, description = "lease id")),
     responses((status = 200, description = "The lease, with `green`"), (status = 404, description = "Unknown")))]
 async fn lease(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult {
@@ -63,6 +68,9 @@ async fn lease(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult {
     let first = hour_of(lease.start_ms);
     let last = hour_of(lease.end_ms.min(app.last().time_ms).saturating_sub(1)).max(first);
     let hours = last.saturating_sub(first).saturating_add(1).min(ENERGY_HOURS_MAX);
+    let state = computefi_app::state::Committed(app.store());
+    let pue = green::pue_of(&state, &lease.title, app.params().green.pue_micro).map_err(AppError::from)?;
+    let market_ug = lease_emissions_ug(&state, &lease, app.last().time_ms, pue).map_err(AppError::from)?;
     let mut answer = serde_json::to_value(&lease).map_err(ApiError::internal)?;
     answer["green"] = json!({
         "green_bps_min": lease.green_bps_min,
@@ -71,6 +79,7 @@ async fn lease(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult {
         "held": lease.held,
         "refunded": lease.green_refunded,
         "hours_pending": lease.green_hours.len(),
+        "market_g": micro_decimal(market_ug),
         "title": measured(app, &lease.title, first, hours)?,
     });
     to_json(&answer)

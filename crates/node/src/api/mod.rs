@@ -347,7 +347,7 @@ mod tests {
         get /auctions  get /auctions/{id}
         get /reserve
         get /yield-vaults  get /yield-vaults/{id}  get /yield-vaults/{id}/queue
-        get /certificates  get /certificates/{id}  get /titles/{id}/energy
+        get /certificates  get /certificates/{id}  get /titles/{id}/energy  get /green/index
         get /carbon/batches  get /carbon/batches/{id}";
 
     #[test]

@@ -433,6 +433,7 @@ impl Sim {
         check::vaults_add_up(app).map_err(|d| (Invariant::Escrow, d))?;
         check::dollar_supply_adds_up(app).map_err(|d| (Invariant::Supply, d))?;
         check::certificates_add_up(app).map_err(|d| (Invariant::Supply, d))?;
+        check::credits_add_up(app).map_err(|d| (Invariant::Supply, d))?;
         check::valuations_add_up(app).map_err(|d| (Invariant::Valuation, d))
     }
 }

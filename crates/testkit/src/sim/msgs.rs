@@ -124,6 +124,8 @@ const KINDS: &[(u32, Maker)] = &[
     (1, green_claim),
     (1, green_expire),
     (1, green_withdraw),
+    (1, green_lock),
+    (1, green_unlock),
     (2, carbon_immobilise),
     (2, carbon_transfer),
     (2, carbon_retire),
@@ -1660,6 +1662,24 @@ fn green_withdraw(g: &mut Gen) -> Made {
     let b = bundle_where(g)?;
     let who = g.signer_for(&crate::auditor().address);
     Some((who, Msg::Green(GreenMsg::Withdraw { bundle: b.id, reason: "meter fault".into() })))
+}
+
+fn green_lock(g: &mut Gen) -> Made {
+    let b = bundle_where(g)?;
+    let who = if g.chance(10) { g.funded() } else { g.signer_for(&crate::auditor().address) };
+    Some((who, Msg::Green(GreenMsg::Lock { bundle: b.id, reason: "under investigation".into() })))
+}
+
+fn green_unlock(g: &mut Gen) -> Made {
+    let world = g.world;
+    let locked: Vec<_> = world
+        .bundles
+        .iter()
+        .filter(|b| b.status == computefi_types::green::CertificateStatus::Locked || g.chance(5))
+        .collect();
+    let b = (*g.pick(&locked)?).clone();
+    let who = g.signer_for(&crate::auditor().address);
+    Some((who, Msg::Green(GreenMsg::Unlock { bundle: b.id })))
 }
 
 // ---- carbon ----

@@ -568,3 +568,40 @@ fn a_title_declaring_its_sites_pue_is_matched_at_it_and_a_pue_below_one_is_refus
     assert_eq!(score(gpu), 10_000);
     assert_eq!(score(plain), 1_200 * 10_000 / 1_580, "1,200 of 1,580 Wh, rounded down");
 }
+
+#[test]
+fn an_auditor_locks_a_bundle_under_investigation_and_unlocks_or_withdraws_it() {
+    let (mut chain, site, hour) = site_chain();
+    meter_an_hour(&mut chain, site, hour, 0);
+    run(&mut chain, &operator(), issue(site, hour)).unwrap();
+    run(&mut chain, &operator(), Msg::Green(GreenMsg::Split { bundle: 0, first_wh: 1_000 })).unwrap();
+    let green = |m: GreenMsg| Msg::Green(m);
+    let lock = |bundle| green(GreenMsg::Lock { bundle, reason: "meter under investigation".into() });
+    refused(&mut chain, &operator(), lock(0), ErrorCode::NotAuditor);
+    let receipt = run(&mut chain, &auditor(), lock(0)).expect("locked");
+    assert!(receipt.events.iter().any(|e| e.kind == "green.locked"));
+    assert_eq!(bundle(&chain, 0).status, CertificateStatus::Locked);
+    // Locked: its holder can neither move, split nor cancel it; it cannot be locked twice.
+    let transfer = green(GreenMsg::Transfer { bundle: 0, to: bob().address });
+    refused(&mut chain, &operator(), transfer.clone(), ErrorCode::BundleState);
+    refused(
+        &mut chain,
+        &operator(),
+        green(GreenMsg::Split { bundle: 0, first_wh: 10 }),
+        ErrorCode::BundleState,
+    );
+    let stockholm = register(&mut chain, gpu_in("SE-STO", "GPU-L1"));
+    let cancel = green(GreenMsg::Cancel { bundle: 0, beneficiary: stockholm });
+    refused(&mut chain, &operator(), cancel, ErrorCode::BundleState);
+    refused(&mut chain, &auditor(), lock(0), ErrorCode::BundleState);
+    // Unlocked, it moves again; only a locked bundle unlocks.
+    refused(&mut chain, &operator(), green(GreenMsg::Unlock { bundle: 0 }), ErrorCode::NotAuditor);
+    run(&mut chain, &auditor(), green(GreenMsg::Unlock { bundle: 0 })).expect("unlocked");
+    refused(&mut chain, &auditor(), green(GreenMsg::Unlock { bundle: 0 }), ErrorCode::BundleState);
+    run(&mut chain, &operator(), transfer).expect("active again");
+    // A locked bundle found issued in error is withdrawn.
+    run(&mut chain, &auditor(), lock(1)).unwrap();
+    let withdraw = green(GreenMsg::Withdraw { bundle: 1, reason: "double counted".into() });
+    run(&mut chain, &auditor(), withdraw).expect("withdrawn from locked");
+    assert_eq!(bundle(&chain, 1).status, CertificateStatus::Withdrawn);
+}

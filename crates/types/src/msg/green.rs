@@ -58,7 +58,21 @@ pub enum GreenMsg {
         #[serde(with = "crate::serde_str::u64_str")]
         bundle: u64,
     },
-    /// An approved auditor withdraws an active bundle issued in error.
+    /// An approved auditor locks an active bundle while its issuance is investigated.
+    Lock {
+        /// The bundle.
+        #[serde(with = "crate::serde_str::u64_str")]
+        bundle: u64,
+        /// Why (1 to 256 bytes).
+        reason: String,
+    },
+    /// An approved auditor unlocks a locked bundle: it is active again.
+    Unlock {
+        /// The bundle.
+        #[serde(with = "crate::serde_str::u64_str")]
+        bundle: u64,
+    },
+    /// An approved auditor withdraws an active or locked bundle issued in error.
     Withdraw {
         /// The bundle.
         #[serde(with = "crate::serde_str::u64_str")]

@@ -270,7 +270,8 @@ fn offset_needed(state: &Overlay<'_>, ctx: &TxContext, id: u64, quantity: u64) -
     if let Some(batch) = state.lease_offset(id)? {
         return Err(refuse(ErrorCode::LeaseAlreadyOffset, format!("lease {id} by credit batch {batch}")));
     }
-    let emissions = lease_emissions_ug(state, &lease, ctx.time_ms, ctx.params.green.pue_micro)?;
+    let pue = green::pue_of(state, &lease.title, ctx.params.green.pue_micro)?;
+    let emissions = lease_emissions_ug(state, &lease, ctx.time_ms, pue)?;
     let tonnes = credit::tonnes_for_ug(emissions);
     if u128::from(quantity) < tonnes {
         return Err(refuse(

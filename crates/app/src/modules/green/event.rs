@@ -73,6 +73,22 @@ pub enum GreenEvent {
         /// The bundle.
         bundle: u64,
     },
+    /// `green.locked`: an auditor locked a bundle while its issuance is investigated.
+    Locked {
+        /// The bundle.
+        bundle: u64,
+        /// The auditor.
+        auditor: Address,
+        /// Why.
+        reason: String,
+    },
+    /// `green.unlocked`: an auditor unlocked a bundle.
+    Unlocked {
+        /// The bundle.
+        bundle: u64,
+        /// The auditor.
+        auditor: Address,
+    },
     /// `green.withdrawn`.
     Withdrawn {
         /// The bundle.
@@ -114,6 +130,13 @@ impl From<GreenEvent> for Event {
                 Event::new("green.claimed").with("bundle", bundle).with("by", by)
             }
             GreenEvent::Expired { bundle } => Event::new("green.expired").with("bundle", bundle),
+            GreenEvent::Locked { bundle, auditor, reason } => Event::new("green.locked")
+                .with("bundle", bundle)
+                .with("auditor", auditor)
+                .with("reason", reason),
+            GreenEvent::Unlocked { bundle, auditor } => {
+                Event::new("green.unlocked").with("bundle", bundle).with("auditor", auditor)
+            }
             GreenEvent::Withdrawn { bundle, auditor, reason } => Event::new("green.withdrawn")
                 .with("bundle", bundle)
                 .with("auditor", auditor)

@@ -22,7 +22,9 @@ impl Handler for GreenMsg {
                 ErrorCode::SplitBeyondBundle,
                 "split keeping 0: keep 1 to the bundle's quantity − 1".to_string(),
             )),
-            GreenMsg::Withdraw { reason, .. } if reason.is_empty() || reason.len() > REASON_BYTES_MAX => {
+            GreenMsg::Withdraw { reason, .. } | GreenMsg::Lock { reason, .. }
+                if reason.is_empty() || reason.len() > REASON_BYTES_MAX =>
+            {
                 Err(TxError::new(
                     ErrorCode::TxFieldTooLarge,
                     format!("reason of {} bytes: give 1 to {REASON_BYTES_MAX}", reason.len()),
@@ -40,6 +42,8 @@ impl Handler for GreenMsg {
             GreenMsg::Cancel { bundle, beneficiary } => cancel(state, ctx, *bundle, beneficiary),
             GreenMsg::Claim { bundle } => claim(state, ctx, *bundle),
             GreenMsg::Expire { bundle } => expire(state, ctx, *bundle),
+            GreenMsg::Lock { bundle, reason } => lock(state, ctx, *bundle, reason),
+            GreenMsg::Unlock { bundle } => unlock(state, ctx, *bundle),
             GreenMsg::Withdraw { bundle, reason } => withdraw(state, ctx, *bundle, reason),
         }
     }
@@ -280,12 +284,44 @@ fn withdraw(
     id: u64,
     reason: &str,
 ) -> Result<Vec<Event>, ExecError> {
-    if !state.is_auditor(&ctx.sender)? {
-        return Err(refuse(ErrorCode::NotAuditor, format!("{} is not an approved auditor", ctx.sender)));
-    }
+    require_auditor(state, ctx)?;
     let mut bundle = state.require_bundle(id)?;
-    active(&bundle, ctx)?;
+    if bundle.status != CertificateStatus::Locked {
+        active(&bundle, ctx)?;
+    }
     bundle.status = CertificateStatus::Withdrawn;
     state.put_bundle(&bundle);
     Ok(vec![GreenEvent::Withdrawn { bundle: id, auditor: ctx.sender, reason: reason.to_string() }.into()])
+}
+
+fn require_auditor(state: &Overlay<'_>, ctx: &TxContext) -> Result<(), ExecError> {
+    if !state.is_auditor(&ctx.sender)? {
+        return Err(refuse(ErrorCode::NotAuditor, format!("{} is not an approved auditor", ctx.sender)));
+    }
+    Ok(())
+}
+
+/// An auditor locks an active, unexpired bundle while its issuance is investigated.
+fn lock(state: &mut Overlay<'_>, ctx: &TxContext, id: u64, reason: &str) -> Result<Vec<Event>, ExecError> {
+    require_auditor(state, ctx)?;
+    let mut bundle = state.require_bundle(id)?;
+    active(&bundle, ctx)?;
+    bundle.status = CertificateStatus::Locked;
+    state.put_bundle(&bundle);
+    Ok(vec![GreenEvent::Locked { bundle: id, auditor: ctx.sender, reason: reason.to_string() }.into()])
+}
+
+/// An auditor unlocks a locked bundle: it is active again (and may expire as before).
+fn unlock(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Vec<Event>, ExecError> {
+    require_auditor(state, ctx)?;
+    let mut bundle = state.require_bundle(id)?;
+    if bundle.status != CertificateStatus::Locked {
+        return Err(refuse(
+            ErrorCode::BundleState,
+            format!("bundle {id} is {:?}, not locked", bundle.status),
+        ));
+    }
+    bundle.status = CertificateStatus::Active;
+    state.put_bundle(&bundle);
+    Ok(vec![GreenEvent::Unlocked { bundle: id, auditor: ctx.sender }.into()])
 }

@@ -12,9 +12,11 @@
 //! added to the total:   —   300           50   250        0             200
 //! ```
 //!
-//! A GPU's first reading (in a fresh state) counts whole, so a new meter starts at the GPUs'
-//! summed counters; a GPU first seen later starts counting from that reading, so energy it used
-//! before the agent saw it is not charged to one interval. The watt-hours reported are the
+//! A GPU's first reading counts whole in a brand-new meter, so a new meter starts at the GPUs'
+//! summed counters. A GPU first seen later, or by a meter that took up the ledger's counter
+//! ([`Meter::raise_to_wh`], after a lost state file), starts counting from that reading: energy it
+//! used before the agent saw it is not charged to one interval (the ledger would put it all in
+//! one hour). The watt-hours reported are the
 //! total rounded down (3,600,000 mJ = 1 Wh); the remainder stays in the total and counts later.
 //!
 //! # Invariants
@@ -80,11 +82,11 @@ impl Meter {
     }
 
     /// Adds each GPU's rise since its previous reading to the total: a counter that dropped was
-    /// reset and counts from 0; a GPU first seen counts whole when the meter has seen no GPU yet,
-    /// else from this reading. A GPU missing from `reading` keeps its last counter. Returns the
-    /// millijoules added.
+    /// reset and counts from 0; a GPU first seen counts whole in a brand-new meter (no GPU seen,
+    /// nothing counted), else from this reading. A GPU missing from `reading` keeps its last
+    /// counter. Returns the millijoules added.
     pub fn observe(&mut self, reading: &Reading) -> u64 {
-        let fresh = self.gpus.is_empty();
+        let fresh = self.gpus.is_empty() && self.total_mj == 0;
         let mut added = 0u64;
         for sample in &reading.gpus {
             let rise = match self.gpus.binary_search_by(|c| c.gpu.as_str().cmp(&sample.id)) {
@@ -250,8 +252,20 @@ mod tests {
         assert_eq!(meter.total_mj, 5 * MJ_PER_WH + 7);
         assert!(meter.raise_to_wh(40));
         assert_eq!(meter.wh(), 40);
-        meter.observe(&reading(&[("a", MJ_PER_WH)]));
+        meter.observe(&reading(&[("a", 7 * MJ_PER_WH)]));
+        meter.observe(&reading(&[("a", 8 * MJ_PER_WH)]));
         assert_eq!(meter.wh(), 41, "readings go on from the ledger's counter");
+    }
+
+    #[test]
+    fn a_meter_that_took_up_the_ledgers_counter_counts_gpus_from_their_first_reading() {
+        // A lost state file: the agent starts with the ledger's counter and no GPU counters.
+        let mut meter = Meter::default();
+        meter.raise_to_wh(1_000);
+        // Weeks of energy since the driver loaded would land in one hour if counted whole.
+        assert_eq!(meter.observe(&reading(&[("a", 900 * MJ_PER_WH)])), 0);
+        assert_eq!(meter.observe(&reading(&[("a", 901 * MJ_PER_WH)])), MJ_PER_WH);
+        assert_eq!(meter.wh(), 1_001);
     }
 
     #[test]

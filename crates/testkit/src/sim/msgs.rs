@@ -29,13 +29,15 @@ pub(crate) type Maker = fn(&mut Gen) -> Made;
 
 /// The agents a live chain has, each with the share of blocks (percent) it acts in, in order: a
 /// device agent answers an open capacity challenge, a miner agent posts shares for a verified
-/// ASIC title, a site agent reads an energy site's generation meter, a keeper liquidates a loan in
-/// default, a lender claims what a loan paid its tranche, and a bidder bids on an open auction.
+/// ASIC title, a site agent reads an energy site's generation meter, a site's holder issues the
+/// certificates of its hour so far, a keeper liquidates a loan in default, a lender claims what a
+/// loan paid its tranche, and a bidder bids on an open auction.
 /// Each makes nothing when it has no work.
 pub(crate) const AGENTS: &[(u32, Maker)] = &[
     (50, challenge_answer),
     (40, miner_shares),
     (30, site_meter),
+    (10, site_issuer),
     (40, keeper),
     (30, lender_claim),
     (40, auction_bidder),
@@ -623,12 +625,14 @@ fn payload(g: &mut Gen, t: &Title) -> Payload {
     let meter_rolls = if t.spec.class == TitleClass::EnergySite { 16 } else { 3 };
     match g.rng.gen_range(0..20) {
         n if n < meter_rolls => {
-            // Mostly the counter moving on by up to the site's hour, now and then backwards.
+            // Mostly the counter moving on by what a 5 MW site makes in a second or two (blocks
+            // are mostly a second apart), sometimes by up to its hour, now and then backwards.
             let last = g.world.meters.get(&t.id).copied().unwrap_or(0);
             let meter_wh = match g.rng.gen_range(0..10) {
                 0 => last.saturating_sub(1),
                 1 => g.rng.gen(),
-                _ => last.saturating_add(g.rng.gen_range(0..=1_000_000)),
+                2 | 3 => last.saturating_add(g.rng.gen_range(0..=1_000_000)),
+                _ => last.saturating_add(g.rng.gen_range(0..=2_500)),
             };
             Payload::Meter(MeterReading { meter_wh })
         }
@@ -700,6 +704,21 @@ fn site_meter(g: &mut Gen) -> Made {
         .collect();
     let t = (*g.pick(&sites)?).clone();
     report_of(g, t)
+}
+
+/// A site's holder issuing the certificates of an active energy site's current hour so far (as an
+/// operator's tooling does after each reading), or nothing when no site is active.
+fn site_issuer(g: &mut Gen) -> Made {
+    let world = g.world;
+    let sites: Vec<&Title> = world
+        .titles
+        .iter()
+        .filter(|t| t.spec.class == TitleClass::EnergySite && t.status == TitleStatus::Active)
+        .collect();
+    let site = (*g.pick(&sites)?).clone();
+    let who = g.signer_for(&site.holder);
+    let hour = g.world.time_ms / time::HOUR_MS;
+    Some((who, Msg::Green(GreenMsg::Issue { site: site.id, hour })))
 }
 
 /// A miner agent's report of shares for a verified ASIC title (as a running agent posts them
@@ -1072,7 +1091,7 @@ fn lease_post(g: &mut Gen) -> Made {
     let green_bps_min = if g.chance(50) { 0 } else { g.rng.gen_range(0..=green) };
     // A green premium of up to half the price limit (now and then past it, or without a share).
     let green_premium = match g.rng.gen_range(0..10) {
-        0 => Amount(price_max.0 + 1),
+        0 => Amount(price_max.0.saturating_add(1)),
         1..=5 if green_bps_min > 0 => Amount(g.rng.gen_range(0..=price_max.0 / 2)),
         _ => Amount::ZERO,
     };

@@ -31,16 +31,16 @@ fn the_ledger_keeps_its_invariants_under_random_valid_and_hostile_blocks() {
 /// simulation) regenerates them on purpose, in its own commit that says why
 /// (`cargo test -p computefi-testkit --test ledger golden -- --nocapture` prints them).
 const GOLDEN_ROOTS: &[(u64, &str)] = &[
-    (1, "67ba483f759f22c11a938ad1aeee153fe36f5465e2d8b5afa901645199fd4dcf"),
-    (2, "788219a35e30f4a6420d4e3d5920c710906013584a1e36c8ddf4fa9814c3e1e6"),
-    (3, "18dd7b873bf5a1c12eea595f4c94f8d7941244f7111737528b2ef49f6437de93"),
-    (4, "b7bc1a0cf281cf22fec62f682a91862f6fee392d624f7a50dce34cc31fd58061"),
-    (5, "74a7a60df5cc919ae79f4ca7f8dce7af2dbfa616f72bb3048772d91f239d9b2d"),
-    (6, "a46b7979ea8bf40b11c0c0518c5a39f5fb6c57a2e9d618150cf229f9e07464ae"),
-    (7, "96c46ef787b8253fc6073633191ad5e681dd222287073842418f275f42f6e14e"),
-    (8, "a53ad72bb825943b3b6ce359ec4725abfaf1812074c2e34f889c870e94e03efd"),
-    (9, "c37a3c5d5a9ac4b97f61fd8c91d4e664ab141923297cc28d7b78161c44bad44f"),
-    (10, "b05d69f25b08ad7f1a9cc9dad8663aeaf9269cd91e48d8a5514d17965252f2dd"),
+    (1, "08c84610bacdba6f1ba0f4c1e175e6549940a3adaffafd4d6a4efc8f447a640d"),
+    (2, "5550306f1b795ff4ab4ad67bf860c1f36c9c12a8c771a5c11cfb60a66cf66730"),
+    (3, "5c63aaa5f57071398ab633d6f0b1ae3e27d36dfb9b9750e96691d2c10a321bcb"),
+    (4, "5f5023b11c7223d847658ce2e44ed892fafbaccca6c7f3def28fba1fdcf3176e"),
+    (5, "95086bc536453ee3cc8a9dd6454a8cb07da3147ad07492ba297b12d2e92a17cd"),
+    (6, "c5396d3cf26f5c9347ee579d4ce11f45c53f19c972a8bf651f2b8d5c45a127a0"),
+    (7, "7584e7ea6d6858c3b4d2fd8ae7b8c7b8da1fba9f96dbd5031265a7af0a6f6441"),
+    (8, "f8e532eb6a6aafeb053301bb1f0d3e94831f5c5be18917e037506a33458540bc"),
+    (9, "1815cedaeae30c3fe4f9407c41b5da980786838715cce36e29fe085e6822102d"),
+    (10, "3ea6d007bb2b4027c0a2811012d0d2c40ab382bb2b9dcbc210bb5e4ba655d89d"),
 ];
 
 #[test]
@@ -73,6 +73,8 @@ fn golden_roots_of_the_conformance_runs_are_unchanged_and_cover_every_module() {
         "registry",
         "revenue",
         "shares",
+        "green",
+        "carbon",
     ];
     for module in every {
         assert!(modules.contains(module), "no {module} message was included in the conformance runs");
@@ -113,7 +115,9 @@ fn golden_roots_of_the_conformance_runs_are_unchanged_and_cover_every_module() {
         assert!(events.contains(kind), "no {kind} event in the conformance runs");
     }
     // The dollar unit is minted against attested reserves, burned, and its yield paid; yield
-    // vaults take deposits, serve redemptions and collect.
+    // vaults take deposits, serve redemptions and collect. Sites are metered and certificates
+    // issued, cancelled and locked; leases' green shares are checked hour by hour; carbon credits
+    // are immobilised, moved and retired.
     for kind in [
         "reserve.attested",
         "reserve.minted",
@@ -124,6 +128,13 @@ fn golden_roots_of_the_conformance_runs_are_unchanged_and_cover_every_module() {
         "vault.served",
         "vault.collected",
         "green.metered",
+        "green.issued",
+        "green.cancelled",
+        "green.locked",
+        "lease.green_checked",
+        "carbon.immobilised",
+        "carbon.transferred",
+        "carbon.retired",
     ] {
         assert!(events.contains(kind), "no {kind} event in the conformance runs");
     }

@@ -132,7 +132,21 @@ fn a_simulated_agent_reports_to_its_title_and_its_chain_survives_agent_and_node_
     let first = run(&["--simulate", "--once"], &[]);
     assert!(first.ok, "{}", first.stderr);
     assert!(first.stderr.contains("SIMULATED"), "the log says the device is simulated: {}", first.stderr);
-    assert_eq!((first.stdout["simulated"].as_bool(), sequences(&first)), (Some(true), vec!["1".to_string()]));
+    assert_eq!(
+        (first.stdout["simulated"].as_bool(), sequences(&first)),
+        (Some(true), vec!["1".to_string(), "2".to_string()]),
+        "the round's telemetry, then its meter reading"
+    );
+    assert!(first.stderr.contains("SIMULATED meter reading"), "{}", first.stderr);
+    let first_wh = first.stdout["meter_wh"].as_str().unwrap().to_string();
+    let (code, energy) = node.get(&format!("/titles/{title}/energy"));
+    assert_eq!(code, 200, "{energy}");
+    assert_eq!(
+        (energy["meters"][0]["counter_wh"].as_str(), energy["meters"][0]["readings"].as_str()),
+        (Some(first_wh.as_str()), Some("1")),
+        "{energy}"
+    );
+    let started = std::time::Instant::now();
     let (code, reports) = node.get(&format!("/titles/{title}/reports"));
     assert_eq!(code, 200, "{reports}");
     let telemetry = &reports["telemetry"]["telemetry"];
@@ -141,14 +155,14 @@ fn a_simulated_agent_reports_to_its_title_and_its_chain_survives_agent_and_node_
         (Some(true), Some(8)),
         "{reports}"
     );
-    assert_eq!(reports["device_keys"][0]["last"]["sequence"], "1");
+    assert_eq!(reports["device_keys"][0]["last"]["sequence"], "2");
 
     // A restarted agent continues the chain: two more rounds.
     let second = run(&["--simulate", "--rounds", "2", "--interval-ms", "200"], &[]);
     assert!(second.ok, "{}", second.stderr);
-    assert_eq!(sequences(&second), ["2", "3"]);
+    assert_eq!(sequences(&second), ["3", "4"], "no meter reading: the interval has not passed");
     let (_, reports) = node.get(&format!("/titles/{title}/reports"));
-    assert_eq!(reports["device_keys"][0]["last"]["sequence"], "3");
+    assert_eq!(reports["device_keys"][0]["last"]["sequence"], "4");
     assert_eq!(reports["device_keys"][0]["last"]["hash"], second.stdout["last_accepted"]["hash"]);
 
     // With the node down nothing is signed and the agent says why; when it is back the chain
@@ -159,19 +173,44 @@ fn a_simulated_agent_reports_to_its_title_and_its_chain_survives_agent_and_node_
     assert!(offline.stderr.contains("cannot reach the node"), "{}", offline.stderr);
     let node = Node::devnet(&home, &ports);
     assert_eq!(node.api, api);
-    let third = run(&["--simulate", "--once"], &[]);
+    std::thread::sleep(std::time::Duration::from_secs(10).saturating_sub(started.elapsed()));
+    let third = run(&["--simulate", "--once", "--meter-interval-s", "10"], &[]);
     assert!(third.ok, "{}", third.stderr);
-    assert_eq!(sequences(&third), ["4"]);
+    assert_eq!(sequences(&third), ["5", "6"]);
+    let third_wh: u64 = third.stdout["meter_wh"].as_str().unwrap().parse().unwrap();
+    assert!(third_wh >= first_wh.parse::<u64>().unwrap());
+    let (_, energy) = node.get(&format!("/titles/{title}/energy"));
+    assert_eq!(
+        (energy["meters"][0]["counter_wh"].as_str(), energy["meters"][0]["readings"].as_str()),
+        (Some(third_wh.to_string().as_str()), Some("2")),
+        "{energy}"
+    );
     let (_, reports) = node.get(&format!("/titles/{title}/reports"));
-    assert_eq!(reports["device_keys"][0]["last"]["sequence"], "4");
+    assert_eq!(reports["device_keys"][0]["last"]["sequence"], "6");
     assert_eq!(reports["evidence"], json!([]), "no two envelopes ever shared a sequence number");
     let energy_now: u64 = reports["telemetry"]["telemetry"]["energy_mj"].as_str().unwrap().parse().unwrap();
     let energy_first: u64 = telemetry["energy_mj"].as_str().unwrap().parse().unwrap();
     assert!(energy_now > energy_first, "the simulated energy counter only grows across restarts");
 
     let shown = agent(&["show", "--home", a_home], &[]);
-    assert_eq!(shown.stdout["titles"][0]["last_accepted"]["sequence"], "4", "{}", shown.stderr);
+    assert_eq!(shown.stdout["titles"][0]["last_accepted"]["sequence"], "6", "{}", shown.stderr);
     assert_eq!(shown.stdout["titles"][0]["queue"], json!([]));
+    assert_eq!(shown.stdout["titles"][0]["meter"]["last_signed_wh"], json!(third_wh.to_string()));
+
+    // A lost state file: the agent takes up the ledger's meter counter, so its next reading
+    // (of a simulator started again from 0) is not refused as running backwards.
+    let state_dir = std::path::Path::new(a_home).join("state");
+    std::fs::remove_file(state_dir.join(format!("{title}.json"))).unwrap();
+    let fourth = run(&["--simulate", "--once"], &[]);
+    assert!(fourth.ok, "{}", fourth.stderr);
+    assert!(fourth.stderr.contains("continuing from the ledger's counter"), "{}", fourth.stderr);
+    assert_eq!(sequences(&fourth).len(), 2, "{}", fourth.stderr);
+    let fourth_wh: u64 = fourth.stdout["meter_wh"].as_str().unwrap().parse().unwrap();
+    assert!(fourth_wh >= third_wh, "{fourth_wh} < {third_wh}");
+    let (_, energy) = node.get(&format!("/titles/{title}/energy"));
+    assert_eq!(energy["meters"][0]["readings"].as_str(), Some("3"), "{energy}");
+    let (_, reports) = node.get(&format!("/titles/{title}/reports"));
+    assert_eq!(reports["evidence"], json!([]));
     node.terminate();
 }
 

@@ -447,7 +447,7 @@ fn a_delivery_contract_within_tolerance_pays_the_delivered_part_and_returns_the_
 
 #[derive(Clone, Debug)]
 enum Op {
-    Post { gpus: u32, hours: u32, deposit: u128 },
+    Post { gpus: u32, hours: u32, deposit: u128, premium: u128 },
     Bid { order: u64, price: u128 },
     Accept { order: u64 },
     TopUp { lease: u64, amount: u128 },
@@ -459,7 +459,12 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        (1u32..3, 1u32..4, 1u128..2_000).prop_map(|(gpus, hours, deposit)| Op::Post { gpus, hours, deposit }),
+        (1u32..3, 1u32..4, 1u128..2_000, 0u128..=100).prop_map(|(gpus, hours, deposit, premium)| Op::Post {
+            gpus,
+            hours,
+            deposit,
+            premium
+        }),
         (0u64..4, 1u128..200).prop_map(|(order, price)| Op::Bid { order, price }),
         (0u64..4).prop_map(|order| Op::Accept { order }),
         (0u64..3, 1u128..500).prop_map(|(lease, amount)| Op::TopUp { lease, amount }),
@@ -473,16 +478,24 @@ fn op() -> impl Strategy<Value = Op> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
 
-    /// Whatever happens, every lease keeps deposited = escrow + owed + paid + refunded, the
-    /// module account holds exactly the open orders' deposits and the open leases' escrow and
-    /// owed amounts, and the stable asset's supply is where it started.
+    /// Whatever happens, every lease keeps deposited = escrow + owed + held + paid + refunded
+    /// (green premiums held for unchecked hours included), the module account holds exactly the
+    /// open orders' deposits and the open leases' escrow, owed and held amounts, and the stable
+    /// asset's supply is where it started.
     #[test]
     fn escrow_is_conserved_through_any_sequence_of_lease_actions(ops in proptest::collection::vec(op(), 1..24)) {
         let mut m = Market::new(3);
         let supply = m.chain.supply(&m.usd);
         for op in ops {
             let msg: Option<(TestAccount, Msg)> = match op {
-                Op::Post { gpus, hours, deposit } => Some((bob(), order_msg(m.usd, gpus, hours, 100, deposit))),
+                Op::Post { gpus, hours, deposit, premium } => {
+                    // A green premium the unmetered title never earns: held, then refunded.
+                    let mut msg = order_msg(m.usd, gpus, hours, 100, deposit);
+                    if let Msg::Lease(LeaseMsg::PostOrder { green_premium, .. }) = &mut msg {
+                        *green_premium = Amount(premium);
+                    }
+                    Some((bob(), msg))
+                }
                 Op::Bid { order, price } => {
                     Some((alice(), Msg::Lease(LeaseMsg::Bid { order, title: m.title, price: Amount(price) })))
                 }

@@ -506,6 +506,25 @@ fn a_lease_asking_90_percent_keeps_the_premium_of_a_matched_hour_and_refunds_an_
     let l = chain.app().lease(lease).unwrap().unwrap();
     assert_eq!((l.held, l.green_hours.len()), (Amount::ZERO, 0));
     assert_eq!(l.deposited.0, l.escrow.0 + l.owed.0 + l.held.0 + l.paid.0 + l.refunded.0);
+
+    // The green compute index: once the epoch's hours are all past their check it is published,
+    // once, at the one price its matched GPU-hours were leased at.
+    let epoch_ms = computefi_app::Params::default().valuation.epoch_ms;
+    let epoch = h * HOUR_MS / epoch_ms;
+    let index = chain.app().green_index(epoch).unwrap();
+    assert_eq!(index.price(), Some(Amount(100)));
+    assert!(index.matched_gpu_ms > 0 && index.hours_checked >= 2);
+    assert_eq!(chain.app().green_index_published().unwrap(), None, "the epoch is still open");
+    let published_at = (epoch + 1) * epoch_ms + 2 * HOUR_MS;
+    chain.skip_time(published_at - chain.time_ms());
+    chain.produce(vec![]);
+    let events = chain.app().block(chain.height()).unwrap().unwrap().events;
+    let published = events.iter().find(|e| e.kind == "lease.green_index").expect("published");
+    assert_eq!((published.attr("epoch"), published.attr("price")), (Some(&*epoch.to_string()), Some("100")));
+    assert_eq!(chain.app().green_index_published().unwrap(), Some(epoch));
+    chain.produce(vec![]);
+    let again = chain.app().block(chain.height()).unwrap().unwrap().events;
+    assert!(again.iter().all(|e| e.kind != "lease.green_index"), "published once");
 }
 
 #[test]

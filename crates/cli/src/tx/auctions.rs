@@ -38,28 +38,18 @@ pub fn build(cmd: AuctionCmd) -> anyhow::Result<(TxArgs, BuildMsgs)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys::{passphrase_source, Keyring, KeyringBackend};
-    use clap::Parser;
-
-    /// `computefi tx auction …` as the binary parses it.
-    #[derive(Parser)]
-    struct Line {
-        #[command(subcommand)]
-        cmd: AuctionCmd,
-    }
 
     fn parse(line: &str) -> Result<AuctionCmd, clap::Error> {
-        Line::try_parse_from(std::iter::once("auction").chain(line.split(' '))).map(|l| l.cmd)
+        crate::tx::build::testing::parse("auction", &line.split(' ').collect::<Vec<_>>())
     }
 
     #[test]
     fn a_bid_names_the_auction_and_its_amount_and_builds_its_message() {
-        let (args, build) = build(parse("bid 3 --amount 6270000000 --from bidder").unwrap()).unwrap();
+        let built = build(parse("bid 3 --amount 6270000000 --from bidder").unwrap()).unwrap();
+        let (args, msgs) = crate::tx::build::testing::messages(built).unwrap();
         assert_eq!(args.from, "bidder");
-        let home = tempfile::tempdir().unwrap();
-        let keyring = Keyring::open(home.path(), KeyringBackend::Test, passphrase_source(None)).unwrap();
         let expected = AuctionsMsg::Bid { auction: 3, amount: Amount(6_270_000_000) };
-        assert_eq!(build(&keyring).unwrap(), vec![Msg::Auctions(expected)]);
+        assert_eq!(msgs, vec![Msg::Auctions(expected)]);
         assert!(parse("bid 3 --from bidder").is_err(), "the amount is required");
         assert!(parse("bid 3 --amount 1.5 --from bidder").is_err(), "amounts are whole base units");
     }

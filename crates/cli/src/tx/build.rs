@@ -51,3 +51,34 @@ pub fn deadline(node: &str, given: Option<u64>) -> anyhow::Result<u64> {
         None => Ok(Client::new(node).last_block()?.0.saturating_add(DEADLINE_BLOCKS_DEFAULT)),
     }
 }
+
+/// Test support for the module commands: a subcommand parsed as the binary parses it, and the
+/// messages it builds with a fresh test keyring.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::BuildMsgs;
+    use crate::keys::{passphrase_source, Keyring, KeyringBackend};
+    use crate::tx::sign::TxArgs;
+    use clap::{Parser, Subcommand};
+    use computefi_types::Msg;
+
+    /// `computefi tx <module> …` as the binary parses it.
+    #[derive(Parser)]
+    struct Line<C: Subcommand> {
+        #[command(subcommand)]
+        cmd: C,
+    }
+
+    /// `args` as they follow `computefi tx <module>`.
+    pub fn parse<C: Subcommand>(module: &str, args: &[&str]) -> Result<C, clap::Error> {
+        Line::<C>::try_parse_from(std::iter::once(module).chain(args.iter().copied())).map(|l| l.cmd)
+    }
+
+    /// The messages `built` makes with a fresh test keyring, and its transaction options.
+    pub fn messages(built: (TxArgs, BuildMsgs)) -> anyhow::Result<(TxArgs, Vec<Msg>)> {
+        let (tx, build) = built;
+        let home = tempfile::tempdir()?;
+        let msgs = build(&Keyring::open(home.path(), KeyringBackend::Test, passphrase_source(None))?)?;
+        Ok((tx, msgs))
+    }
+}

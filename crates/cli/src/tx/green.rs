@@ -150,26 +150,17 @@ pub fn build(cmd: GreenCmd) -> anyhow::Result<(TxArgs, BuildMsgs)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys::{passphrase_source, Keyring, KeyringBackend};
-    use clap::Parser;
     use computefi_types::{Address, PublicKey};
 
-    /// `computefi tx green …` as the binary parses it.
-    #[derive(Parser)]
-    struct Line {
-        #[command(subcommand)]
-        cmd: GreenCmd,
-    }
-
     fn parse(args: &[&str]) -> Result<GreenCmd, clap::Error> {
-        Line::try_parse_from(std::iter::once("green").chain(args.iter().copied())).map(|l| l.cmd)
+        crate::tx::build::testing::parse("green", args)
     }
 
     fn msgs(args: &[&str]) -> anyhow::Result<Vec<Msg>> {
-        let (tx, build) = build(parse(args).unwrap_or_else(|e| panic!("{args:?}: {e}")))?;
+        let built = build(parse(args).unwrap_or_else(|e| panic!("{args:?}: {e}")))?;
+        let (tx, msgs) = crate::tx::build::testing::messages(built)?;
         assert_eq!(tx.from, "holder");
-        let home = tempfile::tempdir().unwrap();
-        build(&Keyring::open(home.path(), KeyringBackend::Test, passphrase_source(None)).unwrap())
+        Ok(msgs)
     }
 
     #[test]

@@ -52,22 +52,13 @@ pub fn build(cmd: OracleCmd) -> anyhow::Result<(TxArgs, BuildMsgs)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys::{passphrase_source, Keyring, KeyringBackend};
-    use clap::Parser;
-
-    /// `computefi tx oracle …` as the binary parses it.
-    #[derive(Parser)]
-    struct Line {
-        #[command(subcommand)]
-        cmd: OracleCmd,
-    }
 
     fn built(line: &str) -> anyhow::Result<Vec<Msg>> {
-        let parsed = Line::try_parse_from(line.split(' '))?;
-        let (args, build) = build(parsed.cmd)?;
+        let args: Vec<&str> = line.split(' ').skip(1).collect();
+        let parsed = crate::tx::build::testing::parse("oracle", &args)?;
+        let (args, msgs) = crate::tx::build::testing::messages(build(parsed)?)?;
         assert_eq!(args.from, "feeder");
-        let home = tempfile::tempdir()?;
-        build(&Keyring::open(home.path(), KeyringBackend::Test, passphrase_source(None))?)
+        Ok(msgs)
     }
 
     #[test]

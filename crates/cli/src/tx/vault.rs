@@ -275,24 +275,14 @@ pub fn build(cmd: VaultCmd) -> anyhow::Result<(TxArgs, BuildMsgs)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys::{passphrase_source, Keyring, KeyringBackend};
-    use clap::Parser;
-
-    /// `computefi tx vault …` as the binary parses it.
-    #[derive(Parser)]
-    struct Line {
-        #[command(subcommand)]
-        cmd: VaultCmd,
-    }
 
     fn parse(line: &str) -> Result<VaultCmd, clap::Error> {
-        Line::try_parse_from(std::iter::once("vault").chain(line.split(' '))).map(|l| l.cmd)
+        crate::tx::build::testing::parse("vault", &line.split(' ').collect::<Vec<_>>())
     }
 
     fn msgs(line: &str) -> Vec<Msg> {
-        let (_, build) = build(parse(line).unwrap_or_else(|e| panic!("{line}: {e}"))).unwrap();
-        let home = tempfile::tempdir().unwrap();
-        build(&Keyring::open(home.path(), KeyringBackend::Test, passphrase_source(None)).unwrap()).unwrap()
+        let built = build(parse(line).unwrap_or_else(|e| panic!("{line}: {e}"))).unwrap();
+        crate::tx::build::testing::messages(built).unwrap().1
     }
 
     const POLICY: &str =

@@ -178,23 +178,7 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
         tracing::info!("{}", gpus.describe());
     }
     let node = HttpNode::new(&opts.node);
-    let mut agent = Agent {
-        opts,
-        key: &key,
-        node: &node,
-        store,
-        state,
-        gpus,
-        checked_in: false,
-        readings: 0,
-        sent: Vec::new(),
-        bad_share_lines: 0,
-        bad_challenge_lines: 0,
-        solved: None,
-        challenge_waiting: false,
-        meter_readings: 0,
-        meter_wh: None,
-    };
+    let mut agent = Agent::new(opts, &key, &node, store, state, gpus);
     let (rounds, error) = agent.run_rounds()?;
     Ok(Summary {
         title: opts.title,
@@ -239,7 +223,35 @@ fn delay(failures: u32) -> Duration {
     Duration::from_millis(RETRY_DELAY_MS.saturating_mul(1 << failures.min(16)).min(RETRY_DELAY_MS_MAX))
 }
 
-impl<N: NodeApi> Agent<'_, N> {
+impl<'a, N: NodeApi> Agent<'a, N> {
+    /// An agent at the start of a run: nothing read, sent or solved yet, not checked in.
+    fn new(
+        opts: &'a RunOptions,
+        key: &'a DeviceKey,
+        node: &'a N,
+        store: StateFile,
+        state: State,
+        gpus: Gpus,
+    ) -> Self {
+        Agent {
+            opts,
+            key,
+            node,
+            store,
+            state,
+            gpus,
+            checked_in: false,
+            readings: 0,
+            sent: Vec::new(),
+            bad_share_lines: 0,
+            bad_challenge_lines: 0,
+            solved: None,
+            challenge_waiting: false,
+            meter_readings: 0,
+            meter_wh: None,
+        }
+    }
+
     /// Rounds until done; returns the readings made and, when the queue is not empty at the
     /// end, the last passing error.
     fn run_rounds(&mut self) -> Result<(u64, Option<String>)> {
@@ -594,23 +606,8 @@ mod tests {
         let key = DeviceKey::from_seed([6; 32]);
         let (store, state) = StateFile::open(&opts.home, &opts.title, &key.public_key()).unwrap();
         let gpus = Gpus::Simulated(SimulatedGpus::new(key.public_key(), opts.simulate_gpus, None));
-        let mut agent = Agent {
-            opts,
-            key: &key,
-            node: &NoNode,
-            store,
-            state,
-            gpus,
-            checked_in: true,
-            readings: 0,
-            sent: Vec::new(),
-            bad_share_lines: 0,
-            bad_challenge_lines: 0,
-            solved: None,
-            challenge_waiting: false,
-            meter_readings: 0,
-            meter_wh: None,
-        };
+        let mut agent = Agent::new(opts, &key, &NoNode, store, state, gpus);
+        agent.checked_in = true;
         f(&mut agent);
     }
 

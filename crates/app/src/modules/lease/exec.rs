@@ -47,25 +47,9 @@ pub struct LeaseTerms {
     pub green_premium: Amount,
 }
 
-/// Opens a lease: reserves the title's GPUs (unless a token already holds them), records it and
-/// adds it to the streaming list. Returns its id and the `lease.opened` event.
-pub fn open_lease(state: &mut Overlay<'_>, terms: LeaseTerms) -> Result<(u64, Vec<Event>), ExecError> {
-    let mut open = state.open_leases()?;
-    if open.len() >= LEASES_OPEN_MAX {
-        return Err(refuse(ErrorCode::TooManyLeases, format!("{} leases open", open.len())));
-    }
-    let title = state.require_title(&terms.title)?;
-    capacity::require_active(&title)?;
-    let id = state.next_in_sequence(LEASE_COUNT_KEY.to_string())?;
-    if terms.token.is_none() {
-        let rate = u64::from(terms.gpus).saturating_mul(1_000);
-        let period = (terms.start_ms, terms.end_ms);
-        capacity::reserve(state, &title, Holding::Lease(id), period, rate).map_err(gpus_unavailable)?;
-    } else {
-        // The token holds the GPUs; the lease is still counted on the title until it closes.
-        state.hold_reservation(&title.id)?;
-    }
-    let lease = Lease {
+/// A lease as it opens on `terms`: its escrow the deposit, nothing charged, paid or held yet.
+pub(super) fn new_lease(id: u64, terms: LeaseTerms) -> Lease {
+    Lease {
         id,
         order: terms.order,
         token: terms.token,
@@ -95,7 +79,28 @@ pub fn open_lease(state: &mut Overlay<'_>, terms: LeaseTerms) -> Result<(u64, Ve
         remainder: 0,
         online: true,
         state: LeaseState::Active,
-    };
+    }
+}
+
+/// Opens a lease: reserves the title's GPUs (unless a token already holds them), records it and
+/// adds it to the streaming list. Returns its id and the `lease.opened` event.
+pub fn open_lease(state: &mut Overlay<'_>, terms: LeaseTerms) -> Result<(u64, Vec<Event>), ExecError> {
+    let mut open = state.open_leases()?;
+    if open.len() >= LEASES_OPEN_MAX {
+        return Err(refuse(ErrorCode::TooManyLeases, format!("{} leases open", open.len())));
+    }
+    let title = state.require_title(&terms.title)?;
+    capacity::require_active(&title)?;
+    let id = state.next_in_sequence(LEASE_COUNT_KEY.to_string())?;
+    if terms.token.is_none() {
+        let rate = u64::from(terms.gpus).saturating_mul(1_000);
+        let period = (terms.start_ms, terms.end_ms);
+        capacity::reserve(state, &title, Holding::Lease(id), period, rate).map_err(gpus_unavailable)?;
+    } else {
+        // The token holds the GPUs; the lease is still counted on the title until it closes.
+        state.hold_reservation(&title.id)?;
+    }
+    let lease = new_lease(id, terms);
     state.put(lease_key(id), &lease);
     open.push(id);
     state.put(OPEN_KEY.to_string(), &open);

@@ -243,37 +243,23 @@ mod tests {
 
     #[test]
     fn the_premium_is_held_by_hour_and_never_more_than_was_charged() {
-        let mut lease = Lease {
-            id: 0,
-            order: None,
-            token: None,
+        let terms = crate::modules::lease::exec::LeaseTerms {
             renter: computefi_types::Address([1; 20]),
             provider: computefi_types::Address([2; 20]),
             title: TitleId::from_index(0),
             gpus: 2,
             price: Amount(100),
             asset: computefi_types::AssetId([0; 20]),
+            deposit: Amount(2_000),
             start_ms: 0,
             end_ms: 10 * HOUR_MS,
-            settled_ms: 0,
-            paid_out_ms: 0,
-            deposited: Amount(2_000),
-            escrow: Amount(1_800),
-            owed: Amount(200),
-            paid: Amount::ZERO,
-            refunded: Amount::ZERO,
+            order: None,
+            token: None,
             green_bps_min: 9_000,
             green_premium: Amount(30),
-            green_charged: Amount::ZERO,
-            held: Amount::ZERO,
-            green_refunded: Amount::ZERO,
-            green_hours: Vec::new(),
-            checked_gpu_ms: 0,
-            matched_gpu_ms: 0,
-            remainder: 0,
-            online: true,
-            state: LeaseState::Active,
         };
+        let mut lease = crate::modules::lease::exec::new_lease(0, terms);
+        (lease.escrow, lease.owed) = (Amount(1_800), Amount(200));
         // One hour charged over an hour boundary: 200 × 30 / 100 = 60 held, shared 3:1.
         accrue(&mut lease, HOUR_MS / 4, HOUR_MS + HOUR_MS / 4, 200).unwrap();
         assert_eq!((lease.held, lease.owed), (Amount(60), Amount(140)));

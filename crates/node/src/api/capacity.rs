@@ -1,7 +1,7 @@
 //! `capacity`: capacity tokens, and what holds a title's capacity.
 
+use super::handler::require_title;
 use super::handler::{require, ApiResult, AppState};
-use super::registry::require_title;
 use crate::refusal::ApiPath as Path;
 use axum::extract::State;
 use axum::routing::get;

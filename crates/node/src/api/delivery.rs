@@ -1,7 +1,7 @@
 //! `delivery`: hashrate delivery contracts, and the penalties of the titles that broke them.
 
+use super::handler::require_title;
 use super::handler::{page_by_id, record, ApiResult, AppState, PageQuery};
-use super::registry::require_title;
 use crate::refusal::{ApiPath as Path, ApiQuery as Query};
 use axum::extract::State;
 use axum::routing::get;

@@ -1,7 +1,7 @@
 //! `device`: what the devices behind a title reported.
 
+use super::handler::require_title;
 use super::handler::{record, ApiResult, AppState};
-use super::registry::require_title;
 use crate::refusal::ApiPath as Path;
 use axum::extract::State;
 use axum::routing::get;

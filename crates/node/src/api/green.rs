@@ -13,8 +13,8 @@
 //!   `grid_gco2_kwh_<zone>` feed when a meter of the zone first counted energy in the hour); an
 //!   hour without one counts no emissions and is counted in `hours_without_intensity`.
 
+use super::handler::require_title;
 use super::handler::{page_by_id, require, to_json, ApiResult, AppState, PageQuery};
-use super::registry::require_title;
 use crate::refusal::{parse_query, ApiError, ApiPath as Path, ApiQuery as Query};
 use axum::extract::State;
 use axum::routing::get;

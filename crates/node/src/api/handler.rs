@@ -113,3 +113,12 @@ pub(super) fn page_by_id<T: Serialize>(
     }
     Ok(Json(json!({ name: records, "next_from": next_from.map(|n| n.to_string()) })))
 }
+
+/// The title `id` (parsed from a path), or a 404 when there is none: what every route under
+/// `/titles/{id}` reads first.
+pub(super) fn require_title(
+    app: &App,
+    id: &str,
+) -> Result<(computefi_types::TitleId, computefi_app::modules::registry::Title), ApiError> {
+    require(app, "title id", id, App::title, |id| format!("no title {id}"))
+}

@@ -1,12 +1,10 @@
 //! `registry`: hardware titles.
 
-use super::handler::{require, to_json, ApiResult, AppState};
+use super::handler::{require_title, to_json, ApiResult, AppState};
 use crate::refusal::{ApiError, ApiPath as Path};
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use computefi_app::{modules::registry::Title, App};
-use computefi_types::TitleId;
 use serde_json::json;
 use utoipa::OpenApi;
 
@@ -21,12 +19,6 @@ pub(super) fn routes() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(paths(titles, title, status))]
 pub(super) struct Doc;
-
-/// The title `id` (parsed from a path), or a 404 when there is none: what every route under
-/// `/titles/{id}` reads first.
-pub(super) fn require_title(app: &App, id: &str) -> Result<(TitleId, Title), ApiError> {
-    require(app, "title id", id, App::title, |id| format!("no title {id}"))
-}
 
 /// Hardware titles, by id.
 #[utoipa::path(get, path = "/titles", responses((status = 200, description = "Titles")))]

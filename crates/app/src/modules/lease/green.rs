@@ -205,8 +205,13 @@ fn add_to_index(
 /// once (`lease.green_index`), when any lease-hour of it was checked.
 pub(super) fn publish_index(state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>, ExecError> {
     let epoch_ms = ctx.params.valuation.epoch_ms;
-    let checked_until_ms = hour_of(ctx.time_ms).saturating_sub(GREEN_CHECK_LAG_HOURS).saturating_mul(HOUR_MS);
-    let Some(latest) = checked_until_ms.checked_div(epoch_ms).and_then(|e| e.checked_sub(1)) else {
+    // Every hour up to `last` is past its check; an epoch is complete once the hour after `last`
+    // falls in a later one (an epoch shorter than an hour holds at most one hour's start).
+    let Some(last) = hour_of(ctx.time_ms).checked_sub(GREEN_CHECK_LAG_HOURS.saturating_add(1)) else {
+        return Ok(Vec::new());
+    };
+    let (of_last, of_next) = (epoch_of_hour(last, epoch_ms), epoch_of_hour(last.saturating_add(1), epoch_ms));
+    let Some(latest) = (if of_last < of_next { Some(of_last) } else { of_last.checked_sub(1) }) else {
         return Ok(Vec::new());
     };
     if state.green_index_published()?.is_some_and(|last| last >= latest) {
@@ -229,6 +234,15 @@ pub(super) fn publish_index(state: &mut Overlay<'_>, ctx: &TxContext) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_epoch_is_complete_once_the_hour_after_the_last_checked_one_falls_in_a_later_one() {
+        // Daily epochs: hour 23 of day 0 is checked at hour 25; from then on day 0 is complete.
+        let day = 24 * HOUR_MS;
+        assert_eq!((epoch_of_hour(23, day), epoch_of_hour(24, day)), (0, 1));
+        // A ten-minute epoch holds the start of at most one hour.
+        assert_eq!((epoch_of_hour(2, 600_000), epoch_of_hour(3, 600_000)), (12, 18));
+    }
 
     #[test]
     fn charged_time_is_shared_by_hour_and_a_long_gap_ends_in_the_last_hour_listed() {

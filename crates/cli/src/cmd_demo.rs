@@ -16,7 +16,11 @@
 //! reserves behind CUSD and mints the investor CUSD for a SIMULATED wire, the investor deposits
 //! it in a yield vault that lends to a loan against more of the operator's shares, the loan's
 //! interest and the reserves' yield raise the vault's NAV, and the investor's redemption is
-//! served from the queue once its window begins (`dollar` in the summary).
+//! served from the queue once its window begins (`dollar` in the summary). Last, green compute
+//! ([`green`]): a solar park's metered generation is issued as certificates, 80 % of the GPU
+//! title's metered consumption in the hour is matched by cancelling them, and a lease that asked
+//! a 90 % green share has the premium of its hours below it refunded; the renter retires carbon
+//! credits against the lease (`green` in the summary).
 //!
 //! The spine prints the same number of steps on a fast or a slow devnet: the feed step says
 //! whether the feed was fresh or the dev account fed it, and the valuation's steps say why
@@ -31,6 +35,7 @@
 mod circulate;
 mod credit;
 mod dollar;
+mod green;
 mod session;
 mod valuation;
 
@@ -311,11 +316,14 @@ pub fn run(home: &Option<PathBuf>, args: DemoArgs, format: Format) -> anyhow::Re
     demo.numbered += demo.steps.len();
     demo.steps.clear();
     let dollar = dollar::run(&mut demo, &spine)?;
+    demo.numbered += demo.steps.len();
+    demo.steps.clear();
+    let green = green::run(&mut demo, &spine)?;
 
     if format == Format::Json {
         let summary = json!({ "title": title, "shares": shares, "claimed": paid.to_string(),
             "valuation": valued, "steps": spine_steps, "market": market, "credit": credit,
-            "dollar": dollar });
+            "dollar": dollar, "green": green });
         println!("{}", serde_json::to_string_pretty(&summary)?);
     }
     Ok(())

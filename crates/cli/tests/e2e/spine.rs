@@ -2,7 +2,9 @@
 //! auditor would run, then the market checks of `market.rs` and the credit part's loans on the same
 //! run: one repaid on schedule, one left to default, liquidated and its collateral auctioned; then
 //! the dollar part: CUSD minted within its reserves into a yield vault that lends, earns, serves
-//! a redemption and counts the reserves' yield.
+//! a redemption and counts the reserves' yield; last, the green part: a metered solar park's
+//! certificates match 80 % of the GPU title's hour, and a lease that asked 90 % has its green
+//! premium refunded.
 
 use super::support::*;
 use serde_json::Value;
@@ -211,6 +213,62 @@ fn the_demo_mints_cusd_within_reserves_and_its_vault_lends_serves_and_counts_the
     assert!(amount(&reserve["ratio_bps"]) >= 10_000, "{reserve}");
 }
 
+/// The demo's green part (`demo` is its JSON output): the solar park is active on its metered
+/// generation; the GPU title's hours match about 80 % of its metered consumption (certificates
+/// cancelled for it); the lease that asked a 90 % green share was refunded exactly the premium
+/// held for the hours that scored below it, and nothing else of it was held back; the carbon
+/// credits, when the demo retired some, are retired against that lease.
+fn the_demo_refunds_a_lease_for_the_hours_below_its_green_share(node: &Node, demo: &Value) {
+    let green = &demo["green"];
+    let [site, gpu, lease] = ["site", "gpu_title", "lease"].map(|k| green[k].as_str().unwrap());
+    assert_eq!(gpu, demo["title"], "the green part leases the spine's GPU title: {green}");
+    let (status, record) = node.get(&format!("/titles/{site}"));
+    assert_eq!((status, record["status"].as_str()), (200, Some("active")), "metered into service: {record}");
+    assert_eq!(record["spec"]["class"], "energy_site", "{record}");
+
+    let hours = green["hours"].as_array().unwrap();
+    let [from, to] = [&hours[0], &hours[1]].map(amount);
+    let (status, energy) =
+        node.get(&format!("/titles/{gpu}/energy?from_hour={from}&hours={}", to - from + 1));
+    assert_eq!(status, 200, "{energy}");
+    let score = energy["match"]["score_bps"].as_u64().unwrap();
+    assert!((7_900..=8_000).contains(&score), "the GPU title's hours match about 80 %: {energy}");
+
+    let (status, record) = node.get(&format!("/leases/{lease}"));
+    assert_eq!(status, 200, "{record}");
+    assert_eq!(record["state"]["closed"]["reason"], "closed_by_renter", "{record}");
+    let measured: u128 = amount(&record["green"]["measured_bps"]);
+    assert!((7_900..=8_000).contains(&measured), "the lease's measured share is about 80 %: {record}");
+    let refunded = amount(&record["green_refunded"]);
+    assert!(refunded > 0, "the hours below 90 % had their premium refunded: {record}");
+    assert_eq!(amount(&record["green"]["refunded"]), refunded, "{record}");
+    assert_eq!(amount(&record["held"]), 0, "every hour was checked at the close: {record}");
+    let checks = green["checks"].as_array().unwrap();
+    assert!(!checks.is_empty(), "the close checked the lease's hours: {green}");
+    let min = record["green_bps_min"].as_u64().unwrap();
+    let failed: Vec<&Value> = checks.iter().filter(|c| c["score_bps"].as_u64().unwrap() < min).collect();
+    assert_eq!(failed.len(), checks.len(), "every hour scored below the {min} bps asked: {green}");
+    assert_eq!(
+        failed.iter().map(|c| amount(&c["refunded"])).sum::<u128>(),
+        refunded,
+        "the refund is the premium held for the failed hours: {green}"
+    );
+    assert!(failed.iter().all(|c| amount(&c["kept"]) == 0), "no premium of a failed hour was kept: {green}");
+    assert_eq!(
+        amount(&record["deposited"]),
+        amount(&record["paid"]) + amount(&record["refunded"]),
+        "escrow is all accounted for: {record}"
+    );
+
+    if !green["carbon"].is_null() {
+        let retired = green["carbon"]["retired"].as_str().unwrap();
+        let (status, batch) = node.get(&format!("/carbon/batches/{retired}"));
+        assert_eq!(status, 200, "{batch}");
+        assert_eq!(batch["status"], "retired", "{batch}");
+        assert_eq!(batch["retirement"]["lease"].as_str(), Some(lease), "retired against the lease: {batch}");
+    }
+}
+
 #[test]
 fn the_demo_walks_title_shares_kyc_income_pools_capacity_leases_a_loan_and_a_default_on_a_devnet() {
     let dir = tempfile::tempdir().unwrap();
@@ -279,5 +337,6 @@ fn the_demo_walks_title_shares_kyc_income_pools_capacity_leases_a_loan_and_a_def
     the_demo_lends_against_the_operators_shares_and_the_senior_lender_claims(&node, &demo);
     the_demo_liquidates_the_unpaid_loan_and_its_auction_pays_the_waterfall(&node, home, &demo);
     the_demo_mints_cusd_within_reserves_and_its_vault_lends_serves_and_counts_the_yield(&node, &demo);
+    the_demo_refunds_a_lease_for_the_hours_below_its_green_share(&node, &demo);
     node.terminate();
 }

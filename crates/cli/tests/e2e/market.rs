@@ -81,7 +81,10 @@ pub(crate) fn the_demo_trades_shares_and_gpu_hours_and_pays_a_lease_from_escrow_
     let redeemed = get_ok(node, &format!("/leases/{prepaid}"));
     assert_eq!((redeemed["token"].as_str(), redeemed["price"].as_str()), (Some(token), Some("0")));
 
-    assert_eq!(get_ok(node, "/orders")["orders"].as_array().unwrap().len(), 1);
+    // The market part's order comes first; the green part posts the only other one.
+    let orders = get_ok(node, "/orders");
+    assert_eq!(orders["orders"][0]["id"].as_str(), Some(order), "{orders}");
+    assert_eq!(orders["orders"].as_array().unwrap().len(), 2, "{orders}");
     assert_eq!(get_ok(node, "/contracts")["contracts"], serde_json::json!([]));
     assert_eq!(get_ok(node, &format!("/titles/{title}/penalties"))["penalties"], serde_json::json!([]));
     assert_eq!(node.get("/orders/999").0, 404);

@@ -30,13 +30,15 @@
 //! - Every wait is bounded ([`POLLS_MAX`] reads [`POLL_MS`](super::session::POLL_MS) apart).
 
 use super::circulate::{amount_attr, decimal, Spine};
-use super::session::{amount_of, attr, device_report, poll, simulated_telemetry, u64_of, Demo};
+use super::session::{
+    amount_of, attr, device_report, poll, signed_report, simulated_telemetry, u64_of, Demo,
+};
 use crate::client::Client;
 use anyhow::Context;
 use computefi_app::modules::green::meter::hour_of;
 use computefi_app::modules::reserve::dollar_asset;
 use computefi_types::compliance::TransferRules;
-use computefi_types::device::{Envelope, MeterReading, Payload};
+use computefi_types::device::{MeterReading, Payload};
 use computefi_types::time::HOUR_MS;
 use computefi_types::title::*;
 use computefi_types::*;
@@ -231,20 +233,10 @@ fn server_report(demo: &Demo, title: TitleId, payload: Payload) -> anyhow::Resul
 
 /// Reads `meter_wh` as the site meter's next envelope, relayed by the operator.
 fn site_reading(demo: &Demo, site: TitleId, meter_wh: u64) -> anyhow::Result<Value> {
-    let key = demo.keyring.signing_key(METER_KEY)?;
-    let device_key = PublicKey::from_signing_key(&key);
-    let (sequence, prev_hash) = last_envelope(demo, site, &device_key)?;
-    let height = Client::new(&demo.node).last_block()?.0;
-    let envelope = Envelope {
-        title: site,
-        device_key,
-        sequence: sequence + 1,
-        prev_hash,
-        window_start: height,
-        window_end: height + 100,
-        payload: Payload::Meter(MeterReading { meter_wh }),
-    };
-    demo.send("demo-operator", vec![Msg::Device(DeviceMsg::Report(Box::new(envelope.sign(&key))))])
+    let key = PublicKey::from_signing_key(&demo.keyring.signing_key(METER_KEY)?);
+    let (sequence, prev) = last_envelope(demo, site, &key)?;
+    let reading = Payload::Meter(MeterReading { meter_wh });
+    Ok(signed_report(demo, METER_KEY, site, sequence + 1, prev, reading)?.0)
 }
 
 /// A title's first meter as the node has it: its counter (Wh), when it last read (ms) and its

@@ -81,7 +81,21 @@ pub(super) fn device_report(
     prev: Hash,
     payload: device::Payload,
 ) -> anyhow::Result<(Value, Hash)> {
-    let key = demo.keyring.signing_key("demo-device")?;
+    signed_report(demo, "demo-device", title, sequence, prev, payload)
+}
+
+/// Signs `payload` with the test-keyring key `key_name` as envelope `sequence` of that device
+/// key's chain on `title` (valid for 100 blocks from the node's height) and relays it as the
+/// operator: the receipt and the envelope's hash.
+pub(super) fn signed_report(
+    demo: &Demo,
+    key_name: &str,
+    title: TitleId,
+    sequence: u64,
+    prev: Hash,
+    payload: device::Payload,
+) -> anyhow::Result<(Value, Hash)> {
+    let key = demo.keyring.signing_key(key_name)?;
     let status = Client::new(&demo.node).get("/status")?;
     let height: u64 = status["height"].as_str().unwrap_or("0").parse()?;
     let envelope = device::Envelope {

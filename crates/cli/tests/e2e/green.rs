@@ -75,7 +75,15 @@ fn certificate_and_energy_routes_answer_empty_or_404_on_a_fresh_devnet_and_the_c
     let now_ms: u64 = get_ok(&node, "/status")["block_time_ms"].as_str().unwrap().parse().unwrap();
     assert!(from + 24 <= now_ms / 3_600_000, "the last ended hours: {energy}");
     assert!(hours.iter().all(|h| h["energy_wh"] == "0" && h["certified_wh"] == "0"), "{energy}");
-    assert_eq!(energy["match"], json!({"score_bps": 0, "consumed_wh": "0", "matched_wh": "0"}));
+    let nothing = json!({"score_bps": 0, "consumed_wh": "0", "matched_wh": "0", "location_g": "0",
+        "market_g": "0", "hours_without_intensity": 0});
+    assert_eq!(energy["match"], nothing, "{energy}");
+    assert_eq!(energy["pue"], "1.58", "the default PUE: {energy}");
+    assert!(hours.iter().all(|h| h["intensity_g_kwh"].is_null()), "no hour metered, none recorded: {energy}");
+    // The title shows its measured green beside the share it declares: nothing metered yet.
+    let green = &get_ok(&node, &format!("/titles/{title}"))["green"];
+    assert_eq!((&green["declared_bps"], &green["score_bps"]), (&json!(0), &json!(null)), "{green}");
+    assert_eq!(get_ok(&node, "/green/index")["published"], json!(null), "no lease-hour checked yet");
     let meters = energy["meters"].as_array().unwrap();
     assert_eq!((meters.len(), &meters[0]["readings"]), (1, &json!("0")), "never read: {energy}");
     let (status, body) = node.get(&format!("/titles/{title}/energy?hours=745"));

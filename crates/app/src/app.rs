@@ -133,7 +133,9 @@ pub struct LastBlock {
 pub struct App {
     store: Store,
     chain_id: String,
-    params: Params,
+    /// The parameters of the next block: those of the last committed state (governance changes
+    /// them from the block after the one that ran its proposal).
+    params: RwLock<Params>,
     last: RwLock<LastBlock>,
     commit_lock: Mutex<()>,
     verified: Mutex<VerifiedSignatures>,
@@ -276,7 +278,7 @@ impl App {
         Ok(App {
             store,
             chain_id,
-            params,
+            params: RwLock::new(params),
             last: RwLock::new(last),
             commit_lock: Mutex::new(()),
             verified: Mutex::new(VerifiedSignatures::default()),
@@ -289,8 +291,8 @@ impl App {
     }
 
     /// The chain parameters.
-    pub fn params(&self) -> &Params {
-        &self.params
+    pub fn params(&self) -> Params {
+        self.params.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// The store (read access for queries and proofs).
@@ -373,7 +375,7 @@ impl App {
             time_ms,
             tx_hash: tx.hash(),
             prev_block,
-            params: self.params.clone(),
+            params: self.params(),
         }
     }
 
@@ -414,12 +416,11 @@ impl App {
                 .into());
             }
             let fee = tx.tx.fee;
-            if fee < self.params.min_fee {
-                return Err(TxError::new(
-                    ErrorCode::FeeTooLow,
-                    format!("fee {fee}, minimum {}", self.params.min_fee),
-                )
-                .into());
+            let min_fee = self.params.read().unwrap_or_else(|p| p.into_inner()).min_fee;
+            if fee < min_fee {
+                return Err(
+                    TxError::new(ErrorCode::FeeTooLow, format!("fee {fee}, minimum {min_fee}")).into()
+                );
             }
             let native = AssetId::native();
             let held = o.balance(&sender, &native)?;
@@ -514,7 +515,7 @@ impl App {
             time_ms: input.time_ms,
             tx_hash: Hash::ZERO,
             prev_block: last.hash,
-            params: self.params.clone(),
+            params: self.params(),
         };
         let mut events = match contained(&mut block, |o| guarded(|| crate::modules::end_block(o, &end_ctx)))?
         {
@@ -604,6 +605,13 @@ impl App {
                 "height {}: committed root differs from the executed app hash",
                 header.height
             )));
+        }
+        // Parameters changed by governance apply from the next block.
+        if let Some(Some(bytes)) = exec.writes.get(PARAMS_KEY.as_bytes()) {
+            let params: Params = borsh::from_slice(bytes).map_err(|e| {
+                AppError::Corrupt(format!("height {}: parameters written unreadable: {e}", header.height))
+            })?;
+            *self.params.write().unwrap_or_else(|p| p.into_inner()) = params;
         }
         *self.last.write().unwrap_or_else(|p| p.into_inner()) = LastBlock {
             height: header.height,

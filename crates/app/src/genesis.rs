@@ -127,49 +127,7 @@ impl Genesis {
                 return Err(format!("oracle feed {:?} appears twice", feed.name));
             }
         }
-        self.params.valuation.validate()?;
-        self.params.auctions.validate()?;
-        let green = &self.params.green;
-        if u128::from(green.pue_micro) < crate::modules::green::math::MICRO
-            || u128::from(green.pue_micro) > crate::modules::green::math::PUE_MICRO_MAX
-            || green.score_hours == 0
-            || green.score_hours as usize > crate::modules::green::math::MATCH_HOURS_MAX
-            || green.green_score_bps_min > 10_000
-        {
-            return Err(format!(
-                "params.green: pue_micro {} (1000000 to 10000000), score_hours {} (1 to {}), green_score_bps_min {} (at most 10000)",
-                green.pue_micro,
-                green.score_hours,
-                crate::modules::green::math::MATCH_HOURS_MAX,
-                green.green_score_bps_min
-            ));
-        }
-        if self.params.vault.decimals_offset > 18 {
-            return Err(format!(
-                "params.vault.decimals_offset is {}, above 18",
-                self.params.vault.decimals_offset
-            ));
-        }
-        let loans = &self.params.loans;
-        for (name, bps) in [
-            ("insurance_share_bps", loans.insurance_share_bps),
-            ("liquidation_fee_bps", loans.liquidation_fee_bps),
-            ("reserve_bps", loans.reserve_bps),
-        ] {
-            if bps > 10_000 {
-                return Err(format!("params.loans.{name} is {bps}, above 10000"));
-            }
-        }
-        for (name, ltv) in
-            [("gpu_max_ltv_bps", loans.gpu_max_ltv_bps), ("asic_max_ltv_bps", loans.asic_max_ltv_bps)]
-        {
-            if ltv > 10_000 || ltv > loans.margin_ltv_bps {
-                return Err(format!(
-                    "params.loans.{name} is {ltv}: at most 10000 (100 %) and at most margin_ltv_bps ({})",
-                    loans.margin_ltv_bps
-                ));
-            }
-        }
+        validate_params(&self.params)?;
         if self.balances.len() > GENESIS_BALANCES_MAX {
             return Err(format!("balances: at most {GENESIS_BALANCES_MAX} entries"));
         }
@@ -191,4 +149,67 @@ impl Genesis {
         state.put(PARAMS_KEY.to_string(), &self.params);
         state.put(VALIDATORS_KEY.to_string(), &self.validators);
     }
+}
+
+/// Checks that parameters hold together (genesis, and every governance change); the error names
+/// the field and its bounds.
+pub fn validate_params(params: &crate::params::Params) -> Result<(), String> {
+    params.valuation.validate()?;
+    params.auctions.validate()?;
+    let green = &params.green;
+    if u128::from(green.pue_micro) < crate::modules::green::math::MICRO
+        || u128::from(green.pue_micro) > crate::modules::green::math::PUE_MICRO_MAX
+        || green.score_hours == 0
+        || green.score_hours as usize > crate::modules::green::math::MATCH_HOURS_MAX
+        || green.green_score_bps_min > 10_000
+    {
+        return Err(format!(
+            "params.green: pue_micro {} (1000000 to 10000000), score_hours {} (1 to {}), green_score_bps_min {} (at most 10000)",
+            green.pue_micro,
+            green.score_hours,
+            crate::modules::green::math::MATCH_HOURS_MAX,
+            green.green_score_bps_min
+        ));
+    }
+    if params.vault.decimals_offset > 18 {
+        return Err(format!("params.vault.decimals_offset is {}, above 18", params.vault.decimals_offset));
+    }
+    let loans = &params.loans;
+    for (name, bps) in [
+        ("insurance_share_bps", loans.insurance_share_bps),
+        ("liquidation_fee_bps", loans.liquidation_fee_bps),
+        ("reserve_bps", loans.reserve_bps),
+    ] {
+        if bps > 10_000 {
+            return Err(format!("params.loans.{name} is {bps}, above 10000"));
+        }
+    }
+    for (name, ltv) in
+        [("gpu_max_ltv_bps", loans.gpu_max_ltv_bps), ("asic_max_ltv_bps", loans.asic_max_ltv_bps)]
+    {
+        if ltv > 10_000 || ltv > loans.margin_ltv_bps {
+            return Err(format!(
+                "params.loans.{name} is {ltv}: at most 10000 (100 %) and at most margin_ltv_bps ({})",
+                loans.margin_ltv_bps
+            ));
+        }
+    }
+    let gov = &params.gov;
+    for (name, bps) in [
+        ("quorum_bps", gov.quorum_bps),
+        ("threshold_bps", gov.threshold_bps),
+        ("veto_bps", gov.veto_bps),
+        ("cancel_burn_bps", gov.cancel_burn_bps),
+    ] {
+        if bps > 10_000 {
+            return Err(format!("params.gov.{name} is {bps}, above 10000"));
+        }
+    }
+    if gov.min_initial_deposit > gov.min_deposit || gov.voting_period_ms == 0 || gov.deposit_period_ms == 0 {
+        return Err(format!(
+            "params.gov: min_initial_deposit {} must be at most min_deposit {}, and the deposit and voting periods above 0",
+            gov.min_initial_deposit, gov.min_deposit
+        ));
+    }
+    Ok(())
 }

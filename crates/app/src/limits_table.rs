@@ -105,6 +105,17 @@ mod tests {
             limit!(reserve::state::REPORTS_KEPT),
             limit!(carbon::state::SERIALS_PER_BATCH_MAX),
             limit!(carbon::state::RANGES_PER_BUCKET_MAX),
+            limit!(gov::state::PROPOSALS_OPEN_MAX),
+            limit!(gov::state::VOTERS_PER_PROPOSAL_MAX),
+            limit!(gov::state::DEPOSITORS_PER_PROPOSAL_MAX),
+            limit!(gov::state::UNBONDINGS_MAX),
+            limit!(gov::state::UNBONDINGS_PER_BLOCK_MAX),
+            limit!(gov::state::VALIDATOR_CHANGES_PENDING_MAX),
+            limit!(passes::state::EXPIRY_AHEAD_MS_MAX),
+            limit!(passes::state::SERIES_PER_SHARES_MAX),
+            limit!(passes::state::SERIES_LIVE_MAX),
+            limit!(passes::state::LOCKERS_PER_SERIES_MAX),
+            limit!(passes::state::RELEASES_PER_BLOCK_MAX),
         ];
         for (name, value) in &limits {
             assert_eq!(

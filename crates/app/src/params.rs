@@ -5,6 +5,25 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use computefi_types::Amount;
 use serde::{Deserialize, Serialize};
 
+/// One governable parameter a module declares: its path in [`Params`] (`green.pue_micro`, or
+/// `min_fee` at the top) and the bounds a proposal's value must keep (0 and 1 for a flag).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParamBound {
+    /// Path in the parameters.
+    pub path: &'static str,
+    /// Least value.
+    pub min: u128,
+    /// Largest value.
+    pub max: u128,
+    /// Its unit, for people.
+    pub unit: &'static str,
+}
+
+/// A [`ParamBound`]: `bound("green.pue_micro", 1_000_000, 10_000_000, "millionths")`.
+pub const fn bound(path: &'static str, min: u128, max: u128, unit: &'static str) -> ParamBound {
+    ParamBound { path, min, max, unit }
+}
+
 /// Chain parameters (changed later only by governance).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 #[serde(deny_unknown_fields)]
@@ -73,6 +92,62 @@ pub struct Params {
     pub vault: VaultParams,
     /// How long green certificates live (`docs/green.md`).
     pub green: GreenParams,
+    /// How governance runs (`docs/gov.md`); governable within its bounds.
+    pub gov: GovParams,
+}
+
+/// The governance module's parameters (after Cosmos `x/gov`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(default)]
+pub struct GovParams {
+    /// Least first deposit of a proposal, CFI base units (against spam).
+    pub min_initial_deposit: Amount,
+    /// Deposit that opens a proposal's voting period, CFI base units.
+    pub min_deposit: Amount,
+    /// Longest deposit period, ms of block time.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub deposit_period_ms: u64,
+    /// Voting period, ms of block time.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub voting_period_ms: u64,
+    /// Least share of all locked power that must vote (abstain counts), bps.
+    pub quorum_bps: u32,
+    /// Share of yes among yes, no and no-with-veto that a proposal must pass (strictly), bps.
+    pub threshold_bps: u32,
+    /// Share of no-with-veto among all votes above which a proposal is vetoed, bps.
+    pub veto_bps: u32,
+    /// Time from the end of voting to a passed proposal's execution, ms.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub execution_delay_ms: u64,
+    /// Time unlocked CFI waits before it returns (it votes no more at once), ms.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub unbonding_ms: u64,
+    /// Share of the deposits burned when the proposer cancels, bps.
+    pub cancel_burn_bps: u32,
+    /// Blocks from a validator action's execution to the height its change applies at.
+    #[serde(with = "computefi_types::serde_str::u64_str")]
+    pub validator_delay_blocks: u64,
+}
+
+impl Default for GovParams {
+    fn default() -> Self {
+        const CFI: u128 = 1_000_000;
+        let day = computefi_types::time::DAY_MS;
+        GovParams {
+            min_initial_deposit: Amount(100 * CFI),
+            min_deposit: Amount(1_000 * CFI),
+            deposit_period_ms: 2 * day,
+            voting_period_ms: 2 * day,
+            quorum_bps: 3_340,
+            threshold_bps: 5_000,
+            veto_bps: 3_340,
+            execution_delay_ms: day,
+            unbonding_ms: 3 * day,
+            cancel_burn_bps: 5_000,
+            validator_delay_blocks: 10,
+        }
+    }
 }
 
 /// The green module's parameters.
@@ -380,6 +455,7 @@ impl Default for Params {
             reserve: ReserveParams::default(),
             vault: VaultParams::default(),
             green: GreenParams::default(),
+            gov: GovParams::default(),
         }
     }
 }

@@ -151,6 +151,55 @@ impl App {
         Ok(crate::modules::loans::LoansRead::loan_count(&Committed(self.store()))?)
     }
 
+    /// A governance proposal, if it exists.
+    pub fn proposal(&self, id: u64) -> Result<Option<crate::modules::gov::Proposal>, AppError> {
+        Ok(crate::modules::gov::GovRead::proposal(&Committed(self.store()), id)?)
+    }
+
+    /// How many proposals were ever submitted (their ids are `0 .. count`).
+    pub fn proposal_count(&self) -> Result<u64, AppError> {
+        Ok(crate::modules::gov::GovRead::proposal_count(&Committed(self.store()))?)
+    }
+
+    /// Ids of the open proposals.
+    pub fn open_proposals(&self) -> Result<Vec<u64>, AppError> {
+        Ok(crate::modules::gov::GovRead::open_proposals(&Committed(self.store()))?)
+    }
+
+    /// `voter`'s vote on a proposal, if any.
+    pub fn vote(
+        &self,
+        id: u64,
+        voter: &Address,
+    ) -> Result<Option<computefi_types::gov::VoteOption>, AppError> {
+        Ok(crate::modules::gov::GovRead::vote(&Committed(self.store()), id, voter)?)
+    }
+
+    /// CFI an account has locked in governance: its voting power.
+    pub fn locked(&self, who: &Address) -> Result<Amount, AppError> {
+        Ok(crate::modules::gov::GovRead::locked(&Committed(self.store()), who)?)
+    }
+
+    /// All CFI locked in governance.
+    pub fn total_locked(&self) -> Result<Amount, AppError> {
+        Ok(crate::modules::gov::GovRead::total_locked(&Committed(self.store()))?)
+    }
+
+    /// Unlocks waiting to return, soonest first.
+    pub fn unbondings(&self) -> Result<Vec<crate::modules::gov::Unbonding>, AppError> {
+        Ok(crate::modules::gov::GovRead::unbondings(&Committed(self.store()))?)
+    }
+
+    /// Accounts with CFI locked, at most `max`.
+    pub fn locks(&self, max: usize) -> Result<Vec<(Address, Amount)>, AppError> {
+        Ok(crate::modules::gov::query::locks(&Committed(self.store()), max)?)
+    }
+
+    /// Validator changes waiting for their height.
+    pub fn validator_changes(&self) -> Result<Vec<crate::modules::gov::ValidatorChange>, AppError> {
+        Ok(crate::modules::gov::GovRead::validator_changes(&Committed(self.store()))?)
+    }
+
     /// A certificate bundle, if it exists.
     pub fn bundle(&self, id: u64) -> Result<Option<crate::modules::green::Bundle>, AppError> {
         Ok(crate::modules::green::GreenRead::bundle(&Committed(self.store()), id)?)

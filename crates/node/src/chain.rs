@@ -69,7 +69,8 @@ pub struct Chain {
     mempool: Mutex<Mempool>,
     executed: Mutex<BTreeMap<Hash, BlockExecution>>,
     events: broadcast::Sender<ChainEvent>,
-    validators: Vec<ValidatorInfo>,
+    /// The validator set last read from the ledger (governance changes it at a height).
+    validators: Mutex<Vec<ValidatorInfo>>,
     catching_up: AtomicBool,
 }
 
@@ -89,7 +90,7 @@ impl Chain {
             mempool: Mutex::new(Mempool::new(mempool)),
             executed: Mutex::new(BTreeMap::new()),
             events,
-            validators,
+            validators: Mutex::new(validators),
             catching_up: AtomicBool::new(false),
         })
     }
@@ -263,8 +264,20 @@ impl Ledger for Chain {
         self.app.chain_id().to_string()
     }
 
+    /// The validators of the committed state (a governance proposal may have changed them); the
+    /// set read last when the store cannot answer, which the log says.
     fn validators(&self) -> Vec<ValidatorInfo> {
-        self.validators.clone()
+        let mut known = self.validators.lock().unwrap_or_else(|p| p.into_inner());
+        match self.app.validators() {
+            Ok(set) => {
+                *known = set
+                    .into_iter()
+                    .map(|v| ValidatorInfo { public_key: v.public_key, power: v.power })
+                    .collect();
+            }
+            Err(e) => tracing::error!(error = %e, "reading the validator set; keeping the last one read"),
+        }
+        known.clone()
     }
 
     fn committed_height(&self) -> u64 {

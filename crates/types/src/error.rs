@@ -2,7 +2,7 @@
 //! reused or renumbered. Ranges: 1–999 transaction envelope (20–39 of them: refusals of the HTTP
 //! API itself and the CLI's own failures), 1000s `bank`, 2000s `assets`, 3000s `identity` and
 //! 3100s `compliance`, 4000s `registry`, 5000s `shares`, 6000s `revenue`, 7000s `device`, 7100s `oracle`,
-//! 8000s `amm`, 8100s `capacity`, 8200s `lease`, 8300s `delivery`, 9000s `valuation`, 9100s `loans`, 9200s `auctions`, 9300s `reserve`, 9400s `vault`, 9500s `green`, 9600s `carbon`.
+//! 8000s `amm`, 8100s `capacity`, 8200s `lease`, 8300s `delivery`, 9000s `valuation`, 9100s `loans`, 9200s `auctions`, 9300s `reserve`, 9400s `vault`, 9500s `green`, 9600s `carbon`, 9700s `passes`, 9800s `gov`.
 //! The message of each code says the cause and what to do; [`TxError::detail`] adds the values
 //! involved. A message that states a limit of this crate quotes its constant (from [`crate::limits`])
 //! rather than repeating the number.
@@ -707,6 +707,66 @@ error_codes! {
         /// Fewer tonnes than the lease's emissions.
         #[error("retirement short of the lease's emissions: a retirement against a lease must be at least its market-based emissions so far, rounded up to whole tonnes; retire as many tonnes as the detail names")]
         RetirementShort = 9610 => "retirement_short",
+        /// No yield-pass series has this asset id.
+        #[error("unknown pass series: no yield-pass series has this asset id; list the series with `computefi query pass-series`")]
+        UnknownPassSeries = 9700 => "unknown_pass_series",
+        /// The expiry of a lock is not ahead of the block time, or too far ahead.
+        #[error("bad pass expiry: a lock's expiry must be later than the block time and at most passes::state::EXPIRY_AHEAD_MS_MAX ahead (the detail names both); choose an expiry in that range")]
+        BadPassExpiry = 9701 => "bad_pass_expiry",
+        /// The locker holds fewer shares than it locks.
+        #[error("shares not held: the locker holds fewer of the share token than it locks; lock at most its balance (`computefi query balance`)")]
+        SharesNotHeld = 9702 => "shares_not_held",
+        /// The asset locked is not a share token of a title vault.
+        #[error("not a share token: only the share token of an open title vault can be locked for yield passes; name a vault's share token (`computefi query vault`)")]
+        NotShareToken = 9703 => "not_share_token",
+        /// Too many series, lockers or series waiting for release.
+        #[error("passes full: a share token has the most live series, a series the most lockers, or the ledger the most live series it keeps; lock into an existing series or wait for one to expire")]
+        PassesFull = 9704 => "passes_full",
+        /// The lock would mint no pass unit.
+        #[error("lock too small: the lock mints no pass unit (the shares times the time left, over the series' term, rounds down to zero); lock more shares or choose a later expiry")]
+        LockTooSmall = 9705 => "lock_too_small",
+        /// The holder's passes are owed nothing.
+        #[error("no pass income: the sender's passes of this series are owed nothing now; claim after the share token's next income (`computefi query pass-claimable`)")]
+        NoPassIncome = 9706 => "no_pass_income",
+        /// Release or burn before the series expired, or a release of a series released before.
+        #[error("series not expired: shares are released and passes burned only once the series' expiry has passed, and a series is released once; wait for the expiry the detail names")]
+        SeriesNotExpired = 9707 => "series_not_expired",
+        /// No CFI locked in governance.
+        #[error("no voting power: votes weigh what the voter has locked in governance; lock CFI with `computefi tx gov lock` first")]
+        NoVotingPower = 9800 => "no_voting_power",
+        /// A proposal that does not hold together.
+        #[error(
+            "bad proposal: a title of 1 to {title} bytes, a summary of at most {summary} bytes and at most {actions} actions; a parameter action names a governable parameter (`computefi query gov-params`), a role action an existing feed or vault, a validator action a name of 1 to {name} bytes; fix what the detail names",
+            title = crate::gov::TITLE_BYTES_MAX,
+            summary = crate::gov::SUMMARY_BYTES_MAX,
+            actions = crate::gov::ACTIONS_PER_PROPOSAL_MAX,
+            name = crate::gov::VALIDATOR_NAME_BYTES_MAX,
+        )]
+        BadProposal = 9801 => "bad_proposal",
+        /// A parameter value outside its bounds, or one that leaves the parameters invalid.
+        #[error("parameter out of bounds: each governable parameter has bounds (`computefi query gov-params`), and the parameters it leaves must hold together; propose a value within them")]
+        ParamOutOfBounds = 9802 => "param_out_of_bounds",
+        /// No such proposal.
+        #[error("unknown proposal: no proposal has this id; list them with `computefi query proposals`")]
+        UnknownProposal = 9803 => "unknown_proposal",
+        /// A deposit outside the deposit period, or a vote outside the voting period.
+        #[error("not in its period: deposits are taken during a proposal's deposit period and votes during its voting period; check its status and times with `computefi query proposal`")]
+        ProposalPeriodOver = 9804 => "proposal_period_over",
+        /// Only the proposer may cancel.
+        #[error("not the proposer: only the account that submitted a proposal cancels it")]
+        NotProposer = 9805 => "not_proposer",
+        /// Before the execution delay, or a proposal that has not passed.
+        #[error("not executable yet: a passed proposal runs once its execution delay after the end of voting has passed; wait for the time the detail names")]
+        ExecutionTooEarly = 9806 => "execution_too_early",
+        /// A first deposit below the minimum.
+        #[error("deposit too small: a proposal is submitted with at least params.gov.min_initial_deposit of CFI; deposit more")]
+        DepositTooSmall = 9807 => "deposit_too_small",
+        /// Too many proposals open, or too many voters or depositors on one.
+        #[error("governance full: too many proposals are open, or this proposal has the most voters or depositors the ledger counts; wait for proposals to end")]
+        GovernanceFull = 9808 => "governance_full",
+        /// More unlocked than locked, or too many unlocks waiting.
+        #[error("cannot unlock: unlock at most what you have locked, with fewer than the most unlocks waiting at once; `computefi query gov-lock` shows both")]
+        CannotUnlock = 9809 => "cannot_unlock",
     }
 }
 

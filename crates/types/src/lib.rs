@@ -23,6 +23,7 @@ pub mod compliance;
 pub mod device;
 pub mod error;
 pub mod event;
+pub mod gov;
 pub mod green;
 pub mod hash;
 pub mod limits;
@@ -44,7 +45,8 @@ pub use event::Event;
 pub use hash::{sha256, Hash};
 pub use msg::{
     AmmMsg, AssetsMsg, AuctionsMsg, BankMsg, CapacityMsg, CapacityWindow, CarbonMsg, ComplianceMsg,
-    DeliveryMsg, DeviceMsg, GreenMsg, IdentityMsg, LeaseMsg, LoanTerms, LoansMsg, Msg, OperatingCosts,
-    OracleMsg, Output, RegistryMsg, ReserveMsg, RevenueMsg, RevenueTarget, SharesMsg, VaultMsg, VaultTerms,
+    DeliveryMsg, DeviceMsg, GovMsg, GreenMsg, IdentityMsg, LeaseMsg, LoanTerms, LoansMsg, Msg, OperatingCosts,
+    OracleMsg, Output, PassesMsg, RegistryMsg, ReserveMsg, RevenueMsg, RevenueTarget, SharesMsg, VaultMsg,
+    VaultTerms,
 };
 pub use tx::{Receipt, SignedTx, Tx, TxStatus};

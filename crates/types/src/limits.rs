@@ -27,7 +27,7 @@ pub const TX_EVENTS_MAX: usize = 1_024;
 
 #[cfg(test)]
 mod tests {
-    use crate::{carbon, compliance, device, green, limits, loan, reserve, title};
+    use crate::{carbon, compliance, device, gov, green, limits, loan, reserve, title};
     use std::path::Path;
 
     /// A limit as the docs table names it (`module::NAME`), with its value.
@@ -73,6 +73,12 @@ mod tests {
             limit!(reserve::HOLDINGS_MAX),
             limit!(reserve::REF_BYTES_MAX),
             limit!(green::REASON_BYTES_MAX),
+            limit!(gov::ACTIONS_PER_PROPOSAL_MAX),
+            limit!(gov::TITLE_BYTES_MAX),
+            limit!(gov::SUMMARY_BYTES_MAX),
+            limit!(gov::PARAM_PATH_BYTES_MAX),
+            limit!(gov::PARAM_VALUE_BYTES_MAX),
+            limit!(gov::VALIDATOR_NAME_BYTES_MAX),
             limit!(carbon::REGISTRY_BYTES_MAX),
             limit!(carbon::PROJECT_BYTES_MAX),
             limit!(carbon::BENEFICIARY_BYTES_MAX),

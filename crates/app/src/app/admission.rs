@@ -122,10 +122,10 @@ impl App {
         if follows {
             let ctx = self.context(tx, height, time_ms);
             self.execute_tx(&mut o, tx, &ctx).map_err(refusal)?;
-        } else if tx.tx.fee < self.params.min_fee {
+        } else if tx.tx.fee < self.params().min_fee {
             return Err(TxError::new(
                 ErrorCode::FeeTooLow,
-                format!("fee {}, minimum {}", tx.tx.fee, self.params.min_fee),
+                format!("fee {}, minimum {}", tx.tx.fee, self.params().min_fee),
             ));
         }
         let mut not_run =

@@ -25,12 +25,14 @@ pub mod delivery;
 pub mod device;
 #[cfg(test)]
 mod events_wire_test;
+pub mod gov;
 pub mod green;
 pub mod identity;
 pub mod layers;
 pub mod lease;
 pub mod loans;
 pub mod oracle;
+pub mod passes;
 pub mod registry;
 pub mod reserve;
 pub mod revenue;
@@ -65,6 +67,8 @@ impl Handler for Msg {
             Msg::Vault(m) => m.check_stateless(ctx),
             Msg::Green(m) => m.check_stateless(ctx),
             Msg::Carbon(m) => m.check_stateless(ctx),
+            Msg::Gov(m) => m.check_stateless(ctx),
+            Msg::Passes(m) => m.check_stateless(ctx),
         }
     }
 
@@ -96,6 +100,8 @@ impl Handler for Msg {
             Msg::Vault(m) => m.execute(state, ctx),
             Msg::Green(m) => m.execute(state, ctx),
             Msg::Carbon(m) => m.execute(state, ctx),
+            Msg::Gov(m) => m.execute(state, ctx),
+            Msg::Passes(m) => m.execute(state, ctx),
         }
     }
 }
@@ -125,6 +131,8 @@ pub const COMPONENTS: &[&dyn Component] = &[
     &auctions::AuctionsModule,
     &reserve::ReserveModule,
     &vault::VaultModule,
+    &passes::PassesModule,
+    &gov::GovModule,
 ];
 
 /// Writes every module's part of `genesis`, in the order of [`COMPONENTS`]: claim issuers
@@ -189,7 +197,8 @@ impl<T: StateWrite + Sized> WriteHooks for T {
         before: Amount,
         after: Amount,
     ) -> Result<(), ExecError> {
-        revenue::state::settle(self, asset, account, before, after)
+        revenue::state::settle(self, asset, account, before, after)?;
+        passes::state::settle(self, asset, account, before, after)
     }
 
     fn title_changed(&mut self, title: &TitleId) -> Result<(), ExecError> {

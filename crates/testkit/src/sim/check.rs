@@ -630,3 +630,46 @@ pub fn credits_add_up(app: &App) -> Result<(), Broken> {
     }
     Ok(())
 }
+
+/// What the governance account must hold: every lock (the locks listed sum to the recorded
+/// total), every unlock waiting to return, and the deposits of proposals still collecting or
+/// voting (the others' deposits were returned or burned). Checks that each proposal's deposits
+/// sum to its total and that only proposals with work left are open.
+pub fn gov_holds(app: &App) -> Result<u128, Broken> {
+    use computefi_types::gov::ProposalStatus;
+    let read = |what: &str, e: computefi_app::AppError| format!("reading {what}: {e}");
+    let locks = app.locks(LIST_ENTRIES_MAX).map_err(|e| read("locks", e))?;
+    let listed = locks.iter().try_fold(0u128, |sum, (_, a)| sum.checked_add(a.0)).ok_or("locks overflow")?;
+    let total = app.total_locked().map_err(|e| read("the total locked", e))?;
+    if listed != total.0 {
+        return Err(format!("locks sum to {listed} but {total} is recorded as locked"));
+    }
+    let unbonding = app
+        .unbondings()
+        .map_err(|e| read("unlocks", e))?
+        .iter()
+        .try_fold(0u128, |sum, u| sum.checked_add(u.amount.0))
+        .ok_or("unlocks overflow")?;
+    let open = app.open_proposals().map_err(|e| read("open proposals", e))?;
+    let mut deposits = 0u128;
+    for id in 0..app.proposal_count().map_err(|e| read("proposals", e))? {
+        let p =
+            app.proposal(id).map_err(|e| read("a proposal", e))?.ok_or(format!("proposal {id} missing"))?;
+        let sum =
+            p.deposits.iter().try_fold(0u128, |s, (_, a)| s.checked_add(a.0)).ok_or("deposits overflow")?;
+        if sum != p.total_deposit.0 {
+            return Err(format!("proposal {id}: deposits sum to {sum}, total {}", p.total_deposit));
+        }
+        if open.contains(&id) == p.status.is_final() {
+            return Err(format!("proposal {id} is {:?} and open: {}", p.status, open.contains(&id)));
+        }
+        if matches!(p.status, ProposalStatus::DepositPeriod | ProposalStatus::VotingPeriod) {
+            deposits = deposits.checked_add(sum).ok_or("deposits overflow")?;
+        }
+    }
+    total
+        .0
+        .checked_add(unbonding)
+        .and_then(|s| s.checked_add(deposits))
+        .ok_or_else(|| "gov holdings overflow".into())
+}

@@ -21,11 +21,13 @@ mod carbon;
 mod compliance;
 mod delivery;
 mod device;
+mod gov;
 mod green;
 mod identity;
 mod lease;
 mod loans;
 mod oracle;
+mod passes;
 mod registry;
 mod reserve;
 mod revenue;
@@ -41,11 +43,13 @@ pub use carbon::CarbonMsg;
 pub use compliance::ComplianceMsg;
 pub use delivery::DeliveryMsg;
 pub use device::DeviceMsg;
+pub use gov::GovMsg;
 pub use green::GreenMsg;
 pub use identity::IdentityMsg;
 pub use lease::LeaseMsg;
 pub use loans::{LoanTerms, LoansMsg};
 pub use oracle::OracleMsg;
+pub use passes::PassesMsg;
 pub use registry::RegistryMsg;
 pub use reserve::ReserveMsg;
 pub use revenue::{OperatingCosts, RevenueMsg, RevenueTarget};
@@ -97,6 +101,10 @@ pub enum Msg {
     Green(GreenMsg),
     /// Carbon credits immobilised in a registry, minted once per serial, moved and retired.
     Carbon(CarbonMsg),
+    /// Governance: voting power, proposals, deposits and votes.
+    Gov(GovMsg),
+    /// Yield passes: the income of locked share tokens until an expiry.
+    Passes(PassesMsg),
 }
 
 impl Msg {
@@ -122,6 +130,8 @@ impl Msg {
             Msg::Vault(_) => "vault",
             Msg::Green(_) => "green",
             Msg::Carbon(_) => "carbon",
+            Msg::Gov(_) => "gov",
+            Msg::Passes(_) => "passes",
         }
     }
 }

@@ -21,6 +21,16 @@ pub mod state;
 pub use exec::{min_bid, start};
 pub use state::{module_account, Auction, AuctionState, AuctionsRead, HighBid};
 
+/// The parameters of `auctions` that governance may change, with their bounds.
+pub const GOVERNABLE: &[crate::params::ParamBound] = {
+    use crate::params::bound;
+    &[
+        bound("auctions.duration_ms", 10_000, 30 * 86_400_000, "ms"),
+        bound("auctions.extension_ms", 0, 86_400_000, "ms"),
+        bound("auctions.min_increment_bps", 1, 10_000, "bps"),
+    ]
+};
+
 /// `auctions` as a component of the wiring table: its fixed account holds bids and lots.
 pub struct AuctionsModule;
 

@@ -22,6 +22,10 @@ pub fn fee_collector() -> Address {
     Address(a)
 }
 
+/// The parameters of `bank` that governance may change, with their bounds.
+pub const GOVERNABLE: &[crate::params::ParamBound] =
+    &[crate::params::bound("min_fee", 0, 1_000_000_000_000, "CFI base units")];
+
 /// `bank` as a component of the wiring table: at genesis it marks the fee collector as a module's
 /// account and credits the genesis file's native balances (`assets` records the native asset).
 pub struct BankModule;

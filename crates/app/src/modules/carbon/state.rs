@@ -138,6 +138,15 @@ pub trait CarbonRead: StateRead + Sized {
 }
 impl<T: StateRead + Sized> CarbonRead for T {}
 
+/// Grants (or, with `granted` false, revokes) the registry attestor role: what governance does.
+pub fn set_registry_attestor<S: StateWrite + Sized>(state: &mut S, who: &Address, granted: bool) {
+    if granted {
+        state.put(attestor_key(who), &true);
+    } else {
+        state.delete(attestor_key(who));
+    }
+}
+
 /// Writing `carbon` (the module's own code and genesis only).
 pub(super) trait CarbonWrite: StateWrite + Sized {
     fn add_registry_attestor(&mut self, who: &Address) {

@@ -18,6 +18,23 @@ pub mod roster;
 pub mod state;
 pub use state::{DeviceRead, Evidence, LastReport};
 
+/// The parameters of `device` that governance may change, with their bounds.
+pub const GOVERNABLE: &[crate::params::ParamBound] = {
+    use crate::params::bound;
+    &[
+        bound("hashrate_window_ms", 60_000, 7 * 86_400_000, "ms"),
+        bound("challenge_answer_blocks", 1, 10_000, "blocks"),
+        bound("challenge_open_blocks", 1, 10_000, "blocks"),
+        bound("shares_offline_ms", 60_000, 30 * 86_400_000, "ms"),
+        bound("challenge_rows_opened", 1, 64, "rows"),
+        bound("auto_challenge_interval_blocks", 0, 10_000_000, "blocks"),
+        bound("challenge_failures_offline", 1, 100, "challenges"),
+        bound("attestation_period_ms", 60_000, 365 * 86_400_000, "ms"),
+        bound("hashrate_active_bps", 0, 10_000, "bps"),
+        bound("allow_simulated_devices", 0, 1, "flag"),
+    ]
+};
+
 /// `device` as a component of the wiring table: at genesis it checks the challenge parameters
 /// ([`challenge::check_params`]); at the end of every block, the
 /// challenge work ([`challenge::end_block`]: rows chosen for commitments of earlier blocks,

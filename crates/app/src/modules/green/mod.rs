@@ -117,6 +117,17 @@ pub fn trailing_match<S: StateRead + Sized>(
     match_of(&rows, pue).map_err(|e| ExecError::invariant(format!("title {title}: {e}")))
 }
 
+/// The parameters of `green` that governance may change, with their bounds.
+pub const GOVERNABLE: &[crate::params::ParamBound] = {
+    use crate::params::bound;
+    &[
+        bound("green.certificate_life_ms", 86_400_000, 3_650 * 86_400_000, "ms"),
+        bound("green.pue_micro", 1_000_000, 10_000_000, "millionths"),
+        bound("green.score_hours", 1, 8_784, "hours"),
+        bound("green.green_score_bps_min", 0, 10_000, "bps"),
+    ]
+};
+
 /// `green` as a component of the wiring table: no state yet.
 pub struct GreenModule;
 

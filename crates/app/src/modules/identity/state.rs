@@ -66,6 +66,16 @@ pub trait IdentityRead: StateRead + Sized {
 }
 impl<T: StateRead + Sized> IdentityRead for T {}
 
+/// Grants (or, with `granted` false, revokes) the claim-issuer role: what governance does. Claims
+/// an issuer granted before stay on record; the compliance rules name the issuers they trust.
+pub fn set_claim_issuer<S: StateWrite + Sized>(state: &mut S, who: &Address, granted: bool) {
+    if granted {
+        state.put(issuer_key(who), &true);
+    } else {
+        state.delete(issuer_key(who));
+    }
+}
+
 /// Writing issuers and claims.
 pub trait IdentityWrite: StateWrite + IdentityRead {
     /// Registers a claim issuer.

@@ -33,6 +33,21 @@ pub use state::{
     insurance_account, module_account, Liquidation, Loan, LoanState, LoansRead, TranchePosition,
 };
 
+/// The parameters of `loans` that governance may change, with their bounds (and the loans
+/// parameters must hold together: LTV limits at most the margin LTV).
+pub const GOVERNABLE: &[crate::params::ParamBound] = {
+    use crate::params::bound;
+    &[
+        bound("loans.gpu_max_ltv_bps", 0, 10_000, "bps"),
+        bound("loans.asic_max_ltv_bps", 0, 10_000, "bps"),
+        bound("loans.margin_ltv_bps", 0, 10_000, "bps"),
+        bound("loans.cure_period_ms", 3_600_000, 90 * 86_400_000, "ms"),
+        bound("loans.insurance_share_bps", 0, 10_000, "bps"),
+        bound("loans.liquidation_fee_bps", 0, 2_000, "bps"),
+        bound("loans.reserve_bps", 0, 10_000, "bps"),
+    ]
+};
+
 /// `loans` as a component of the wiring table: its fixed account holds escrow and pledged shares.
 pub struct LoansModule;
 

@@ -21,6 +21,12 @@ pub mod query;
 pub mod state;
 pub use state::{hashprice_micro_usd_per_th_day, read, FeedConfig, FeedValue};
 
+/// The parameters of `oracle` that governance may change, with their bounds.
+pub const GOVERNABLE: &[crate::params::ParamBound] = {
+    use crate::params::bound;
+    &[bound("btc_tip_fresh_ms", 60_000, 86_400_000, "ms"), bound("allow_archival_headers", 0, 1, "flag")]
+};
+
 /// `oracle` as a component of the wiring table: at genesis it writes the genesis file's feeds and
 /// their feeders.
 pub struct OracleModule;

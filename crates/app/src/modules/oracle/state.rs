@@ -92,6 +92,30 @@ pub fn put_feed<S: StateWrite + Sized>(state: &mut S, feed: &FeedConfig) {
     state.put(feed_key(&feed.name), feed);
 }
 
+/// Adds (or, with `granted` false, removes) a feeder of feed `name` (what governance does):
+/// `unknown_feed` when there is no such feed; refused with `bad_proposal` when it would leave more
+/// than [`FEEDERS_MAX`] feeders or fewer than the feed's quorum.
+pub fn set_feeder<S: StateWrite + Sized>(
+    state: &mut S,
+    name: &str,
+    who: &Address,
+    granted: bool,
+) -> Result<(), ExecError> {
+    let mut feed: FeedConfig = state.get(&feed_key(name))?.ok_or_else(|| {
+        computefi_types::TxError::new(computefi_types::ErrorCode::UnknownFeed, format!("feed {name:?}"))
+    })?;
+    feed.feeders.retain(|f| f != who);
+    if granted {
+        feed.feeders.push(*who);
+        feed.feeders.sort();
+    }
+    feed.validate().map_err(|why| {
+        computefi_types::TxError::new(computefi_types::ErrorCode::BadProposal, format!("feed {name}: {why}"))
+    })?;
+    put_feed(state, &feed);
+    Ok(())
+}
+
 /// Prefix of all feed configurations.
 pub(super) const FEED_PREFIX: &str = "oracle/feed/";
 

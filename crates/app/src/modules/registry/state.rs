@@ -213,3 +213,12 @@ pub trait RegistryWrite: StateWrite + RegistryRead {
     }
 }
 impl<T: StateWrite + Sized> RegistryWrite for T {}
+
+/// Grants (or, with `granted` false, revokes) the auditor role: what governance does.
+pub fn set_auditor<S: StateWrite + Sized>(state: &mut S, who: &Address, granted: bool) {
+    if granted {
+        state.put(auditor_key(who), &true);
+    } else {
+        state.delete(auditor_key(who));
+    }
+}

@@ -34,6 +34,10 @@ pub fn module_account() -> Address {
     computefi_types::reserve::reserve_account()
 }
 
+/// The parameters of `reserve` that governance may change, with their bounds.
+pub const GOVERNABLE: &[crate::params::ParamBound] =
+    &[crate::params::bound("reserve.report_max_age_ms", 60_000, 30 * 86_400_000, "ms")];
+
 /// `reserve` as a component of the wiring table: at genesis it creates the dollar unit and
 /// records the genesis file's reserve attestors and minters.
 pub struct ReserveModule;

@@ -113,6 +113,24 @@ pub trait ReserveRead: StateRead + Sized {
 }
 impl<T: StateRead + Sized> ReserveRead for T {}
 
+/// Grants (or, with `granted` false, revokes) the reserve attestor role: what governance does.
+pub fn set_attestor<S: StateWrite + Sized>(state: &mut S, who: &Address, granted: bool) {
+    if granted {
+        state.put(attestor_key(who), &true);
+    } else {
+        state.delete(attestor_key(who));
+    }
+}
+
+/// Grants (or, with `granted` false, revokes) the reserve minter role: what governance does.
+pub fn set_minter<S: StateWrite + Sized>(state: &mut S, who: &Address, granted: bool) {
+    if granted {
+        state.put(minter_key(who), &true);
+    } else {
+        state.delete(minter_key(who));
+    }
+}
+
 /// Writing the reserve module's state (its own handlers and genesis only).
 pub(super) trait ReserveWrite: StateWrite + ReserveRead {
     fn add_attestor(&mut self, who: &Address) {

@@ -238,28 +238,14 @@ fn claim(
     shares: &AssetId,
     asset: &AssetId,
 ) -> Result<Vec<Event>, ExecError> {
-    let balance = state.balance(&ctx.sender, shares)?;
-    settle(state, shares, &ctx.sender, balance, balance)?;
-    let key = holder_key(shares, asset, &ctx.sender);
-    let mut rec: HolderIncome = state.get(&key)?.unwrap_or_default();
-    if rec.owed.is_zero() {
+    let paid = collect(state, shares, asset, &ctx.sender, &ctx.sender)?;
+    if paid.is_zero() {
         return Err(TxError::new(
             ErrorCode::NothingToClaim,
             format!("{} in {asset} for {shares}", ctx.sender),
         )
         .into());
     }
-    let paid = rec.owed;
-    rec.owed = Amount::ZERO;
-    state.put(key, &rec);
-    let mut pool: IncomePool = state.get(&pool_key(shares, asset))?.unwrap_or_default();
-    pool.claimed =
-        pool.claimed.checked_add(paid).ok_or_else(|| ExecError::invariant("claimed overflows".into()))?;
-    if pool.claimed > pool.net {
-        return Err(ExecError::invariant(format!("pool {shares}/{asset} would pay out more than deposited")));
-    }
-    state.put(pool_key(shares, asset), &pool);
-    state.transfer(&module_account(), &ctx.sender, asset, paid)?;
     let claimed = RevenueEvent::Claimed { holder: ctx.sender, shares: *shares, asset: *asset, amount: paid };
     Ok(vec![claimed.into()])
 }

@@ -175,6 +175,37 @@ pub fn claimable<S: StateRead + Sized>(
     earned(balance, pool.acc, rec.snapshot)?.checked_add(rec.owed).ok_or_else(|| overflow("owed"))
 }
 
+/// Settles `holder`'s income of `shares` in `asset` on its current balance and pays what it is
+/// owed from this module's account to `to`; returns the amount (zero when nothing is owed). The
+/// `Claim` message and `passes` (collecting the income of a series' locked shares) pay this way.
+pub fn collect<S: StateWrite + Sized>(
+    state: &mut S,
+    shares: &AssetId,
+    asset: &AssetId,
+    holder: &Address,
+    to: &Address,
+) -> Result<Amount, ExecError> {
+    let balance = state.balance(holder, shares)?;
+    settle(state, shares, holder, balance, balance)?;
+    let key = holder_key(shares, asset, holder);
+    let Some(mut rec) = state.get::<HolderIncome>(&key)? else { return Ok(Amount::ZERO) };
+    if rec.owed.is_zero() {
+        return Ok(Amount::ZERO);
+    }
+    let paid = rec.owed;
+    rec.owed = Amount::ZERO;
+    state.put(key, &rec);
+    let mut pool: IncomePool = state.get(&pool_key(shares, asset))?.unwrap_or_default();
+    pool.claimed =
+        pool.claimed.checked_add(paid).ok_or_else(|| ExecError::invariant("claimed overflows".into()))?;
+    if pool.claimed > pool.net {
+        return Err(ExecError::invariant(format!("pool {shares}/{asset} would pay out more than deposited")));
+    }
+    state.put(pool_key(shares, asset), &pool);
+    crate::modules::bank::BankWrite::transfer(state, &module_account(), to, asset, paid)?;
+    Ok(paid)
+}
+
 /// Settles `holder`'s income in every income asset of `shares` on `balance_before`, the
 /// balance it held up to now, before it becomes `balance_after`. Called by `bank` before any
 /// balance of any asset changes; a no-op for assets that pay no income. A module's account

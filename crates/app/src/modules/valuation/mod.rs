@@ -33,6 +33,7 @@
 pub mod epoch;
 pub mod event;
 pub mod math;
+pub mod pass;
 pub mod query;
 pub mod state;
 pub mod stress;
@@ -42,7 +43,25 @@ pub use math::{
     GpuInputs, GpuMonth, LendingHaircuts, Valuation, ValuationError,
 };
 
+pub use pass::{pass_value, PassValue};
 pub use state::{mark_due, NavRecord, TitleValue, ValuationRead};
+
+/// The parameters of `valuation` that governance may change, with their bounds.
+pub const GOVERNABLE: &[crate::params::ParamBound] = {
+    use crate::params::bound;
+    &[
+        bound("valuation.epoch_ms", 3_600_000, 30 * 86_400_000, "ms"),
+        bound("valuation.asic_life_months", 1, 240, "months"),
+        bound("valuation.gpu_life_months", 1, 240, "months"),
+        bound("valuation.asic_discount_bps_year", 0, 10_000, "bps a year"),
+        bound("valuation.gpu_discount_bps_year", 0, 10_000, "bps a year"),
+        bound("valuation.difficulty_growth_bps_month", 0, 10_000, "bps a month"),
+        bound("valuation.power_micro_usd_kwh", 0, 10_000_000, "micro-USD per kWh"),
+        bound("valuation.gpu_rate_decline_bps_year", 0, 10_000, "bps a year"),
+        bound("valuation.gpu_opex_micro_usd_hour", 0, 100_000_000, "micro-USD per GPU-hour"),
+        bound("valuation.gpu_utilisation_default_bps", 0, 10_000, "bps"),
+    ]
+};
 
 /// `valuation` as a component of the wiring table: its end-of-block work values titles and
 /// publishes NAVs ([`epoch`]).

@@ -179,6 +179,19 @@ pub trait VaultRead: StateRead + Sized {
 }
 impl<T: StateRead + Sized> VaultRead for T {}
 
+/// Makes `manager` the manager of vault `id` (what governance does); `unknown_vault` when there is
+/// none.
+pub fn set_manager<S: StateWrite + Sized>(
+    state: &mut S,
+    id: u64,
+    manager: &Address,
+) -> Result<(), ExecError> {
+    let mut vault = state.require_vault(id)?;
+    vault.manager = *manager;
+    state.put(vault_key(id), &vault);
+    Ok(())
+}
+
 /// Writing vaults (the module's own handlers only).
 pub(super) trait VaultWrite: StateWrite + Sized {
     fn put_vault(&mut self, vault: &Vault) {

@@ -15,6 +15,7 @@ pub mod green;
 pub mod identity;
 pub mod lease;
 pub mod loans;
+pub mod passes;
 pub mod registry;
 pub mod reserve;
 pub mod revenue;
@@ -122,6 +123,13 @@ pub enum QueryCmd {
     /// Carbon credit batches by id with their registry, project, vintage, serials, quantity,
     /// status and holder, a page at a time.
     CreditBatches(carbon::CreditBatchesQuery),
+    /// A series of yield passes: share token, start, expiry, shares locked, passes minted,
+    /// lockers, income received and claimed, and its value per pass.
+    PassSeries(passes::PassSeriesQuery),
+    /// Series of yield passes in the order they were opened, a page at a time.
+    PassSeriesList(passes::PassSeriesListQuery),
+    /// What a holder of a series' passes could claim now, by income asset.
+    PassClaimable(passes::PassClaimableQuery),
     /// A proof of a state key's value at a height; save it with `-o json > proof.json` and check
     /// it offline with `computefi verify proof --file proof.json`.
     Proof(chain::StateProofQuery),
@@ -178,6 +186,9 @@ pub fn run(cmd: QueryCmd, format: Format) -> anyhow::Result<()> {
         QueryCmd::GreenIndex(q) => q.get(),
         QueryCmd::CreditBatch(q) => q.get(),
         QueryCmd::CreditBatches(q) => q.get(),
+        QueryCmd::PassSeries(q) => q.get(),
+        QueryCmd::PassSeriesList(q) => q.get(),
+        QueryCmd::PassClaimable(q) => q.get(),
         QueryCmd::Proof(q) => q.get(),
     }?;
     print(format, &value);

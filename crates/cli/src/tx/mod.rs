@@ -18,6 +18,7 @@ pub mod identity;
 pub mod lease;
 pub mod loans;
 pub mod oracle;
+pub mod passes;
 pub mod registry;
 pub mod reserve;
 pub mod revenue;
@@ -96,6 +97,10 @@ pub enum TxCmd {
     /// for a beneficiary, optionally against a lease's emissions.
     #[command(subcommand)]
     Carbon(carbon::CarbonCmd),
+    /// Yield passes: lock vault shares until an expiry for passes that carry their income, claim
+    /// that income, release an expired series, burn its passes.
+    #[command(subcommand)]
+    Pass(passes::PassCmd),
 }
 
 /// Runs a transaction command.
@@ -121,6 +126,7 @@ pub fn run(home: &Option<PathBuf>, cmd: TxCmd, format: Format) -> anyhow::Result
         TxCmd::Vault(cmd) => vault::build(cmd)?,
         TxCmd::Green(cmd) => green::build(cmd)?,
         TxCmd::Carbon(cmd) => carbon::build(cmd)?,
+        TxCmd::Pass(cmd) => passes::build(cmd)?,
     };
     let keyring = args.keyring.open(home)?;
     let msgs = build(&keyring)?;

@@ -61,6 +61,7 @@ mod lease;
 mod loans;
 mod node;
 mod oracle;
+mod passes;
 mod registry;
 mod reserve;
 mod revenue;
@@ -201,6 +202,7 @@ const PARTS: &[Part] = &[
     Part { routes: vault::routes, doc: vault::Doc::openapi },
     Part { routes: green::routes, doc: green::Doc::openapi },
     Part { routes: carbon::routes, doc: carbon::Doc::openapi },
+    Part { routes: passes::routes, doc: passes::Doc::openapi },
 ];
 
 /// The node's API routes over `chain`, inside the guards of [`crate::refusal::guard`].
@@ -348,7 +350,8 @@ mod tests {
         get /reserve
         get /yield-vaults  get /yield-vaults/{id}  get /yield-vaults/{id}/queue
         get /certificates  get /certificates/{id}  get /titles/{id}/energy  get /green/index
-        get /carbon/batches  get /carbon/batches/{id}";
+        get /carbon/batches  get /carbon/batches/{id}
+        get /passes  get /passes/{asset}  get /passes/{asset}/{holder}";
 
     #[test]
     fn the_openapi_document_lists_every_route_and_no_other() {

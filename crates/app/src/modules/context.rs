@@ -86,6 +86,10 @@ pub trait ReadHooks {
     /// Before `asset` moves at block time `now_ms` (`compliance`): `capacity` refuses a capacity
     /// token whose window has ended.
     fn asset_moving(&self, asset: &AssetId, now_ms: u64) -> Result<(), ExecError>;
+    /// The window `(start_ms, end_ms)` of an asset whose value runs out at `end_ms` (`amm`: a
+    /// pool holding one is time-aware): `capacity` answers for its tokens (their window),
+    /// `passes` for its series (first lock to expiry); `None` for every other asset.
+    fn expiring_window(&self, asset: &AssetId) -> Result<Option<(u64, u64)>, ExecError>;
 }
 
 /// Hooks on any state that writes. The wiring table answers them for every state.

@@ -187,6 +187,13 @@ impl<T: StateRead + Sized> ReadHooks for T {
     fn asset_moving(&self, asset: &AssetId, now_ms: u64) -> Result<(), ExecError> {
         capacity::state::require_unexpired(self, asset, now_ms)
     }
+
+    fn expiring_window(&self, asset: &AssetId) -> Result<Option<(u64, u64)>, ExecError> {
+        if let Some(token) = capacity::CapacityRead::capacity_token(self, asset)? {
+            return Ok(Some((token.start_ms, token.end_ms)));
+        }
+        Ok(passes::PassesRead::pass_series(self, asset)?.map(|s| (s.start_ms, s.expiry_ms)))
+    }
 }
 
 impl<T: StateWrite + Sized> WriteHooks for T {

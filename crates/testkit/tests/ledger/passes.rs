@@ -227,6 +227,32 @@ fn bad_locks_and_claims_are_refused_with_stable_codes_and_change_nothing() {
     refused(&mut chain, &operator(), claim(pass), ErrorCode::NoPassIncome);
 }
 
+#[test]
+fn passes_trade_in_a_time_aware_pool_that_earns_no_income_and_stops_at_expiry() {
+    let mut chain = TestChain::new();
+    let (title, shares) = vault(&mut chain, 1_000);
+    let expiry = chain.time_ms() + 10 * DAY_MS;
+    run(&mut chain, &operator(), lock(shares, 1_000, expiry)).unwrap();
+    let pass = passes::state::series_asset(&shares, expiry);
+    let units = passes::state::PASS_UNITS_PER_SHARE;
+    run(&mut chain, &operator(), msgs::create_pool(&pass, &cfi(), 500 * units, 1_000_000)).unwrap();
+    // The pool holds half the passes; they earn nothing, so the other half gets all the income.
+    run(&mut chain, &operator(), deposit(title, 1_000)).unwrap();
+    assert_eq!(claim_passes(&mut chain, &operator(), pass), 1_000);
+    let quote = |chain: &mut TestChain| {
+        let deadline = chain.height() + 5;
+        let receipt = run(chain, &operator(), msgs::swap_in(&[pass, cfi()], 10 * units, 1, deadline)).unwrap();
+        receipt.events.iter().find_map(|e| e.attr("amount_out")).map(|a| a.parse::<u128>().unwrap())
+    };
+    let early = quote(&mut chain);
+    chain.skip_time(7 * DAY_MS);
+    let late = quote(&mut chain);
+    assert!(late < early, "the pool counts passes sold near expiry for less: {late:?} < {early:?}");
+    pass_expiry(&mut chain, expiry);
+    let deadline = chain.height() + 5;
+    refused(&mut chain, &operator(), msgs::swap_in(&[pass, cfi()], units, 1, deadline), ErrorCode::TokenExpired);
+}
+
 // ---- income conservation ----
 
 #[derive(Clone, Debug)]

@@ -5,9 +5,9 @@ use super::math::{self, MathError, FEE_BPS_MAX, LIQUIDITY_LOCKED};
 use super::state::{module_account, ordered, pool_account, put_pool, AmmRead, Pool};
 use crate::modules::assets::{AssetInfo, AssetsRead, AssetsWrite};
 use crate::modules::bank::BankWrite;
-use crate::modules::context::{Handler, TxContext};
-use crate::modules::{capacity, compliance};
-use crate::state::{ExecError, Overlay};
+use crate::modules::compliance;
+use crate::modules::context::{Handler, ReadHooks, TxContext};
+use crate::state::{ExecError, Overlay, StateRead};
 use computefi_types::{Address, AmmMsg, Amount, AssetId, ErrorCode, Event, TxError};
 use ethnum::U256;
 use std::collections::BTreeSet;
@@ -195,8 +195,8 @@ fn remove_liquidity(
         .map_err(|e| math_error(e, "withdrawal"))?;
     let out_b = math::share_of(liquidity.0, pool.reserve_b.0, info.supply.0)
         .map_err(|e| math_error(e, "withdrawal"))?;
-    let expired_a = capacity::state::require_unexpired(&*state, &pool.asset_a, ctx.time_ms).is_err();
-    let expired_b = capacity::state::require_unexpired(&*state, &pool.asset_b, ctx.time_ms).is_err();
+    let expired_a = expired(&*state, &pool.asset_a, ctx.time_ms)?;
+    let expired_b = expired(&*state, &pool.asset_b, ctx.time_ms)?;
     if (out_a == 0 && !expired_a) || (out_b == 0 && !expired_b) {
         return Err(TxError::new(
             ErrorCode::ZeroLiquidity,
@@ -230,9 +230,32 @@ fn remove_liquidity(
     .into()])
 }
 
-/// How much of its amount a time-aware pool counts when an asset is paid in (see
-/// [`capacity::value_weight`]; `None`: all of it).
+/// How much of its amount a time-aware pool counts when an asset is paid in, as `(remaining,
+/// window)`; `None`: all of it.
 type Weight = Option<(u128, u128)>;
+
+/// Whether `asset` expires (a capacity token, a yield-pass series: the `expiring_window` hook)
+/// and its window has ended at `now_ms`.
+fn expired<S: StateRead + Sized>(state: &S, asset: &AssetId, now_ms: u64) -> Result<bool, ExecError> {
+    Ok(state.expiring_window(asset)?.is_some_and(|(_, end)| now_ms >= end))
+}
+
+/// The part of an expiring asset's value left at `now_ms`: `(end − now, end − start)` inside its
+/// window, `None` before it starts and for assets that do not expire; `TokenExpired` once it has
+/// ended, so its pools stop trading. The same rule as `capacity`'s `value_weight`, for every
+/// asset the `expiring_window` hook names.
+fn value_weight<S: StateRead + Sized>(state: &S, asset: &AssetId, now_ms: u64) -> Result<Weight, ExecError> {
+    let Some((start, end)) = state.expiring_window(asset)? else { return Ok(None) };
+    if now_ms >= end {
+        return Err(TxError::new(
+            ErrorCode::TokenExpired,
+            format!("{asset} expired at {end} ms; block time is {now_ms} ms"),
+        )
+        .into());
+    }
+    let remaining = u128::from(end.saturating_sub(now_ms));
+    Ok((now_ms > start).then(|| (remaining, u128::from(end.saturating_sub(start)))))
+}
 
 /// The pools of a route, hop by hop, and the weight of each asset of the route, read once. An
 /// expired capacity token no longer trades (its pools stop at expiry).
@@ -241,8 +264,7 @@ fn route_pools(
     ctx: &TxContext,
     route: &[AssetId],
 ) -> Result<(Vec<Pool>, Vec<Weight>), ExecError> {
-    let weights =
-        route.iter().map(|a| capacity::value_weight(state, a, ctx.time_ms)).collect::<Result<_, _>>()?;
+    let weights = route.iter().map(|a| value_weight(state, a, ctx.time_ms)).collect::<Result<_, _>>()?;
     let pools = route.windows(2).map(|w| state.require_pool(&w[0], &w[1])).collect::<Result<_, _>>()?;
     Ok((pools, weights))
 }

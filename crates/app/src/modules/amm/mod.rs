@@ -8,7 +8,9 @@
 //! take in a restricted share only if its account satisfies the share's rules (a claim issuer
 //! may grant it claims), and only accounts the rules admit can take the share out.
 //!
-//! A pool that holds a capacity token (which expires at its window's end) is time-aware, with a
+//! A pool that holds an expiring asset (a capacity token, which expires at its window's end, or
+//! a series of yield passes, which earn nothing after their expiry: the `expiring_window` hook
+//! names both, with the window from a pass series' first lock to its expiry) is time-aware, with a
 //! simpler curve than Pendle's rate-scalar curve but the same purpose: liquidity providers are not
 //! drained as expiry nears. Inside the token's window, what a seller pays in of the token counts
 //! at `remaining / window` of its amount (the part of the window still usable), so the pool's

@@ -27,8 +27,12 @@
 //! - For each series and income asset, `claimed ≤ received`, and what holders are owed plus
 //!   `claimed` never exceeds `received` (floor division; the remainder and per-holder rounding dust
 //!   stay in this module's account, which received exactly the income collected).
-//! - A module's account (a pool) holding passes is owed nothing: its part of the income stays in
-//!   this module's account.
+//! - A module's account (a pool) earns nothing on the passes it holds: `module_held` counts them
+//!   and every collection divides over the pass supply less them, so the other holders get all of
+//!   the income (the pool's liquidity providers earn its fees, as for shares in `revenue`).
+//! - Passes trade in the AMM's time-aware pools: the wiring's `expiring_window` hook answers a
+//!   series' `(start, expiry)`, so a pool counts passes paid in at the part of the term left and
+//!   stops trading at expiry.
 //!
 //! # Hazards
 //! - The series' account is not a module's account (so it earns income); a share token's

@@ -131,6 +131,30 @@ pub(super) fn holder_key(series: &AssetId, asset: &AssetId, holder: &Address) ->
     format!("passes/holder/{series}/{asset}/{holder}")
 }
 
+/// Passes of a series that modules' accounts (pools) hold: they earn nothing, so a collection
+/// divides over the pass supply less this.
+pub(super) fn module_held_key(series: &AssetId) -> String {
+    format!("passes/module_held/{series}")
+}
+
+/// One module account's part of [`module_held_key`], as last counted.
+pub(super) fn module_position_key(series: &AssetId, account: &Address) -> String {
+    format!("passes/module_position/{series}/{account}")
+}
+
+/// Passes of `series` that modules' accounts hold (pools), which earn no income.
+pub fn module_held<S: StateRead + Sized>(state: &S, series: &AssetId) -> Result<Amount, ExecError> {
+    Ok(state.get(&module_held_key(series))?.unwrap_or_default())
+}
+
+/// The passes of `series` that earn: the supply less what modules' accounts hold.
+fn earning<S: StateRead + Sized>(state: &S, series: &AssetId) -> Result<Amount, ExecError> {
+    let supply = state.require_asset(series)?.supply;
+    supply
+        .checked_sub(module_held(state, series)?)
+        .ok_or_else(|| ExecError::invariant(format!("{series}: modules hold more passes than the supply")))
+}
+
 fn overflow(what: &str) -> ExecError {
     TxError::new(ErrorCode::AmountOverflow, format!("pass income arithmetic overflows: {what}")).into()
 }
@@ -186,7 +210,7 @@ pub fn collect<S: StateWrite + Sized>(state: &mut S, series: &Series) -> Result<
     if series.released {
         return Ok(());
     }
-    let supply = state.require_asset(&series.asset)?.supply;
+    let supply = earning(&*state, &series.asset)?;
     let holder = series_account(&series.asset);
     for asset in revenue::query::income_assets(&*state, &series.shares)? {
         let got = revenue::state::collect(state, &series.shares, &asset, &holder, &module_account())?;
@@ -218,19 +242,20 @@ pub fn collect<S: StateWrite + Sized>(state: &mut S, series: &Series) -> Result<
 /// before it becomes `after` (called by `bank` through the wiring's `balance_changing` before any
 /// balance of any asset changes; a no-op for assets that are not passes). The series' income is
 /// collected first, so income paid before a transfer stays with the sender. A module's account
-/// (a pool) is owed nothing: its part stays in this module's account.
+/// (a pool) earns nothing: its passes are counted apart ([`module_held`]) and left out of every
+/// collection's per-pass figure, so the other holders get all of it.
 pub fn settle<S: StateWrite + Sized>(
     state: &mut S,
     series_id: &AssetId,
     holder: &Address,
     before: Amount,
-    _after: Amount,
+    after: Amount,
 ) -> Result<(), ExecError> {
-    if state.is_module_account(holder)? {
-        return Ok(());
-    }
     let Some(series) = state.pass_series(series_id)? else { return Ok(()) };
     collect(state, &series)?;
+    if state.is_module_account(holder)? {
+        return count_module_position(state, series_id, holder, before, after);
+    }
     for asset in revenue::query::income_assets(&*state, &series.shares)? {
         let line = state.series_income(series_id, &asset)?;
         let key = holder_key(series_id, &asset, holder);
@@ -251,6 +276,40 @@ pub fn settle<S: StateWrite + Sized>(
     Ok(())
 }
 
+/// Keeps [`module_held`] exact as a module account's passes of `series` change from `before` to
+/// `after`. Passes an account held before it became a module's were counted with the holders:
+/// what they earned until now stays owed to it (no key can claim it, so it stays in this
+/// module's account), and from now on they are counted apart.
+fn count_module_position<S: StateWrite + Sized>(
+    state: &mut S,
+    series: &AssetId,
+    account: &Address,
+    before: Amount,
+    after: Amount,
+) -> Result<(), ExecError> {
+    let position_key = module_position_key(series, account);
+    let counted: Amount = state.get(&position_key)?.unwrap_or_default();
+    let held = module_held(&*state, series)?
+        .checked_sub(counted)
+        .ok_or_else(|| ExecError::invariant(format!("{series}: module-held passes below one account's")))?
+        .checked_add(after)
+        .ok_or_else(|| overflow("module-held passes"))?;
+    if before < counted {
+        return Err(ExecError::invariant(format!("{account} holds fewer passes of {series} than counted")));
+    }
+    if after.is_zero() {
+        state.delete(position_key);
+    } else {
+        state.put(position_key, &after);
+    }
+    if held.is_zero() {
+        state.delete(module_held_key(series));
+    } else {
+        state.put(module_held_key(series), &held);
+    }
+    Ok(())
+}
+
 /// The series' accumulator in `asset` as a collection now would leave it: with the income
 /// `revenue` holds for the series' locked shares added over the pass supply.
 fn acc_now<S: StateRead + Sized>(state: &S, series: &Series, asset: &AssetId) -> Result<Amount, ExecError> {
@@ -258,7 +317,7 @@ fn acc_now<S: StateRead + Sized>(state: &S, series: &Series, asset: &AssetId) ->
     if series.released {
         return Ok(line.acc);
     }
-    let supply = state.require_asset(&series.asset)?.supply;
+    let supply = earning(state, &series.asset)?;
     let account = series_account(&series.asset);
     let held = state.balance(&account, &series.shares)?;
     let pending = revenue::claimable(state, &series.shares, asset, &account, held)?;

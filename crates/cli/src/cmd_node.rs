@@ -132,7 +132,8 @@ pub fn devnet_feeds(feeder: Address) -> Vec<computefi_app::modules::oracle::Feed
 /// devnet is for demos; `init` keeps the default, which refuses them), and that the demo dollar
 /// the dev account issues (`DUSD`, a SIMULATED stablecoin: `computefi demo` creates it) counts as
 /// a dollar asset, so loans can lend it and NAVs count income held in it; and an auction of
-/// liquidated collateral takes bids for 10 s, not a day.
+/// liquidated collateral takes bids for 10 s, not a day; and governance votes for 30 s, not two
+/// days.
 pub fn devnet_params(dev: Address) -> computefi_app::Params {
     let defaults = computefi_app::Params::default();
     computefi_app::Params {
@@ -156,6 +157,16 @@ pub fn devnet_params(dev: Address) -> computefi_app::Params {
             duration_ms: 10_000,
             extension_ms: 3_000,
             ..defaults.auctions.clone()
+        },
+        // A devnet's governance runs in seconds: deposits for two minutes, votes for 30 s, a
+        // passed proposal runs 5 s later, unlocks return after 30 s.
+        gov: computefi_app::params::GovParams {
+            deposit_period_ms: 120_000,
+            voting_period_ms: 30_000,
+            execution_delay_ms: 5_000,
+            unbonding_ms: 30_000,
+            validator_delay_blocks: 5,
+            ..defaults.gov.clone()
         },
         ..defaults
     }

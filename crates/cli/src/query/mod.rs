@@ -11,6 +11,7 @@ pub mod capacity;
 pub mod carbon;
 pub mod chain;
 pub mod delivery;
+pub mod gov;
 pub mod green;
 pub mod identity;
 pub mod lease;
@@ -130,6 +131,16 @@ pub enum QueryCmd {
     PassSeriesList(passes::PassSeriesListQuery),
     /// What a holder of a series' passes could claim now, by income asset.
     PassClaimable(passes::PassClaimableQuery),
+    /// Governance proposals by id with their status, a page at a time.
+    Proposals(gov::ProposalsQuery),
+    /// A proposal: actions, status, times, deposits, voters, its count once voting ended.
+    Proposal(gov::ProposalQuery),
+    /// A proposal's count as it stands (while voting: the outcome if voting ended now).
+    Tally(gov::ProposalQuery),
+    /// Governance's parameters, and every governable parameter with its bounds and value.
+    GovParams(gov::GovParamsQuery),
+    /// What an account has locked in governance and its unlocks waiting to return.
+    GovLock(gov::GovLockQuery),
     /// A proof of a state key's value at a height; save it with `-o json > proof.json` and check
     /// it offline with `computefi verify proof --file proof.json`.
     Proof(chain::StateProofQuery),
@@ -189,6 +200,11 @@ pub fn run(cmd: QueryCmd, format: Format) -> anyhow::Result<()> {
         QueryCmd::PassSeries(q) => q.get(),
         QueryCmd::PassSeriesList(q) => q.get(),
         QueryCmd::PassClaimable(q) => q.get(),
+        QueryCmd::Proposals(q) => q.get(),
+        QueryCmd::Proposal(q) => q.get(),
+        QueryCmd::Tally(q) => q.tally(),
+        QueryCmd::GovParams(q) => q.get(),
+        QueryCmd::GovLock(q) => q.get(),
         QueryCmd::Proof(q) => q.get(),
     }?;
     print(format, &value);

@@ -13,6 +13,7 @@ pub mod carbon;
 pub mod compliance;
 pub mod delivery;
 pub mod device;
+pub mod gov;
 pub mod green;
 pub mod identity;
 pub mod lease;
@@ -101,6 +102,9 @@ pub enum TxCmd {
     /// that income, release an expired series, burn its passes.
     #[command(subcommand)]
     Pass(passes::PassCmd),
+    /// Governance: lock CFI for voting power, submit proposals, deposit, vote, cancel, execute.
+    #[command(subcommand)]
+    Gov(gov::GovCmd),
 }
 
 /// Runs a transaction command.
@@ -127,6 +131,7 @@ pub fn run(home: &Option<PathBuf>, cmd: TxCmd, format: Format) -> anyhow::Result
         TxCmd::Green(cmd) => green::build(cmd)?,
         TxCmd::Carbon(cmd) => carbon::build(cmd)?,
         TxCmd::Pass(cmd) => passes::build(cmd)?,
+        TxCmd::Gov(cmd) => gov::build(cmd)?,
     };
     let keyring = args.keyring.open(home)?;
     let msgs = build(&keyring)?;

@@ -54,6 +54,7 @@ mod capacity;
 mod carbon;
 mod delivery;
 mod device;
+mod gov;
 mod green;
 mod handler;
 mod identity;
@@ -203,6 +204,7 @@ const PARTS: &[Part] = &[
     Part { routes: green::routes, doc: green::Doc::openapi },
     Part { routes: carbon::routes, doc: carbon::Doc::openapi },
     Part { routes: passes::routes, doc: passes::Doc::openapi },
+    Part { routes: gov::routes, doc: gov::Doc::openapi },
 ];
 
 /// The node's API routes over `chain`, inside the guards of [`crate::refusal::guard`].
@@ -351,7 +353,9 @@ mod tests {
         get /yield-vaults  get /yield-vaults/{id}  get /yield-vaults/{id}/queue
         get /certificates  get /certificates/{id}  get /titles/{id}/energy  get /green/index
         get /carbon/batches  get /carbon/batches/{id}
-        get /passes  get /passes/{asset}  get /passes/{asset}/{holder}";
+        get /passes  get /passes/{asset}  get /passes/{asset}/{holder}
+        get /gov/proposals  get /gov/proposals/{id}  get /gov/proposals/{id}/tally  get /gov/params
+        get /gov/locks/{address}";
 
     #[test]
     fn the_openapi_document_lists_every_route_and_no_other() {

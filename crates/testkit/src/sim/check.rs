@@ -565,6 +565,79 @@ pub fn credit_batches(app: &App) -> Result<Vec<computefi_app::modules::carbon::C
     })
 }
 
+/// Every yield-pass series, read from the committed state in the order the series opened.
+pub fn pass_series(app: &App) -> Result<Vec<computefi_app::modules::passes::Series>, Broken> {
+    use computefi_app::modules::passes::PassesRead;
+    let state = Committed(app.store());
+    numbered("pass series", state.pass_series_count().map_err(Into::into), |i| {
+        state.pass_series_at(i).map_err(Into::into)
+    })
+}
+
+/// Yield passes add up: a series' locks sum to what it has locked (nothing once released) and to
+/// the passes it minted; its account holds at least the shares locked; its pass supply is at most
+/// what was minted, and what pools hold of it at most the supply; for each income asset, what
+/// was claimed plus what every pass holder may still claim is at most what the series collected
+/// plus what `revenue` still owes its account; and the passes module account holds at least what
+/// was collected and not yet claimed. `others` are accounts that may be owed without holding
+/// passes now (they sold after earning).
+pub fn passes_add_up(app: &App, others: &[Address]) -> Result<(), Broken> {
+    use computefi_app::modules::passes::{self, state as pass_state};
+    let state = Committed(app.store());
+    let mut unclaimed = PerAsset::new();
+    for s in pass_series(app)? {
+        let (locked, minted) = s
+            .locks
+            .iter()
+            .fold((0u128, 0u128), |(l, m), x| (l.saturating_add(x.shares.0), m.saturating_add(x.passes.0)));
+        if (!s.released && locked != s.locked.0)
+            || (s.released && !s.locked.is_zero())
+            || minted != s.minted.0
+        {
+            return Err(format!(
+                "pass series {}: locks sum to {locked} shares and {minted} passes, the record says {} and {} (released {})",
+                s.asset, s.locked, s.minted, s.released
+            ));
+        }
+        let account = pass_state::series_account(&s.asset);
+        let held = read("a balance", app.balance(&account, &s.shares))?;
+        let supply = read("an asset", app.asset(&s.asset))?.map(|a| a.supply).unwrap_or_default();
+        let pooled =
+            read("module-held passes", pass_state::module_held(&state, &s.asset).map_err(Into::into))?;
+        if held < s.locked || supply > s.minted || pooled > supply {
+            return Err(format!(
+                "pass series {}: its account holds {held} of {} shares locked; supply {supply} of {} minted, {pooled} in pools",
+                s.asset, s.locked, s.minted
+            ));
+        }
+        let mut owners: BTreeSet<Address> = others.iter().copied().collect();
+        owners.extend(read("holders", app.holders(&s.asset))?.into_iter().map(|h| h.address));
+        let lines = read("pass income", passes::query::income(&state, &s).map_err(Into::into))?;
+        let mut promised: BTreeMap<AssetId, u128> = lines.iter().map(|(a, l)| (*a, l.claimed.0)).collect();
+        for owner in &owners {
+            for (asset, amount) in
+                read("claimable passes", passes::claimable(&state, &s, owner).map_err(Into::into))?
+            {
+                let slot = promised.entry(asset).or_default();
+                *slot = slot.saturating_add(amount.0);
+            }
+        }
+        for (asset, line) in &lines {
+            let pending = read("a claimable amount", app.claimable(&s.shares, asset, &account))?;
+            let limit = line.received.0.saturating_add(pending.0);
+            let promise = promised.get(asset).copied().unwrap_or_default();
+            if line.claimed > line.received || promise > limit {
+                return Err(format!(
+                    "pass series {} in {asset}: claimed {} plus claimable exceeds {} collected plus {pending} pending",
+                    s.asset, line.claimed, line.received
+                ));
+            }
+            add(&mut unclaimed, *asset, line.received.0 - line.claimed.0)?;
+        }
+    }
+    holds_at_least(app, "passes module", &pass_state::module_account(), &unclaimed)
+}
+
 /// Carbon credits add up: each batch holds 1 to `SERIALS_PER_BATCH_MAX` serials; a registry's
 /// batches hold disjoint serials, all recorded as immobilised; the batches split from one
 /// immobilisation tile one range without a gap, the first of them holding its first serials (so
@@ -672,4 +745,11 @@ pub fn gov_holds(app: &App) -> Result<u128, Broken> {
         .checked_add(unbonding)
         .and_then(|s| s.checked_add(deposits))
         .ok_or_else(|| "gov holdings overflow".into())
+}
+
+/// The governance account holds at least what is locked, unbonding and deposited
+/// ([`gov_holds`]; a gift sent to it is more, never less).
+pub fn gov_is_backed(app: &App) -> Result<(), Broken> {
+    let owed: PerAsset = [(AssetId::native(), gov_holds(app)?)].into_iter().collect();
+    holds_at_least(app, "gov module", &computefi_app::modules::gov::module_account(), &owed)
 }

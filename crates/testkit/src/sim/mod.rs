@@ -215,6 +215,12 @@ pub fn genesis(seed: u64) -> Genesis {
     // Auctions of three hours, so liquidated loans' auctions settle within a run, some with bids.
     genesis.params.auctions.duration_ms = 3 * 3_600_000;
     genesis.params.auctions.extension_ms = 15 * 60_000;
+    // Governance in hours, so proposals are voted on, counted and run within a run.
+    let gov = &mut genesis.params.gov;
+    gov.deposit_period_ms = 6 * 3_600_000;
+    gov.voting_period_ms = 3 * 3_600_000;
+    gov.execution_delay_ms = 3_600_000;
+    gov.unbonding_ms = 6 * 3_600_000;
     genesis.params.valuation.dollar_assets =
         vec![crate::fixtures::cfi(), computefi_app::modules::reserve::dollar_asset()];
     genesis.oracle_feeds =
@@ -434,6 +440,8 @@ impl Sim {
         check::dollar_supply_adds_up(app).map_err(|d| (Invariant::Supply, d))?;
         check::certificates_add_up(app).map_err(|d| (Invariant::Supply, d))?;
         check::credits_add_up(app).map_err(|d| (Invariant::Supply, d))?;
+        check::gov_is_backed(app).map_err(|d| (Invariant::Escrow, d))?;
+        check::passes_add_up(app, actors).map_err(|d| (Invariant::Income, d))?;
         check::valuations_add_up(app).map_err(|d| (Invariant::Valuation, d))
     }
 }

@@ -131,6 +131,17 @@ const KINDS: &[(u32, Maker)] = &[
     (2, carbon_immobilise),
     (2, carbon_transfer),
     (2, carbon_retire),
+    (4, passes_lock),
+    (3, passes_claim),
+    (2, passes_release),
+    (2, passes_burn),
+    (3, gov_lock),
+    (1, gov_unlock),
+    (1, gov_submit),
+    (2, gov_deposit),
+    (4, gov_vote),
+    (1, gov_cancel),
+    (1, gov_execute),
 ];
 
 /// GPU models the titles and orders name.
@@ -1770,4 +1781,205 @@ fn carbon_retire(g: &mut Gen) -> Made {
         _ => None,
     };
     Some((who, Msg::Carbon(CarbonMsg::Retire { batch: b.id, quantity, beneficiary, lease })))
+}
+
+// ---- passes ----
+
+/// A yield-pass series, usually an unreleased one, read from the committed state.
+fn pass_series_where(g: &mut Gen) -> Option<computefi_app::modules::passes::Series> {
+    let all = super::check::pass_series(g.chain.app()).ok()?;
+    let fits: Vec<_> = all.into_iter().filter(|s| !s.released || g.chance(15)).collect();
+    g.pick(&fits).cloned()
+}
+
+/// A holder of `series`' passes among the actors (usually), or anyone.
+fn pass_holder(g: &mut Gen, series: &AssetId) -> TestAccount {
+    let world = g.world;
+    let holders: Vec<&TestAccount> =
+        g.actors.iter().filter(|a| world.balance(&a.address, series) > 0).collect();
+    match g.pick(&holders) {
+        Some(a) if !g.chance(10) => (*a).clone(),
+        _ => g.actor(),
+    }
+}
+
+fn passes_lock(g: &mut Gen) -> Made {
+    use computefi_app::modules::passes::state::EXPIRY_AHEAD_MS_MAX;
+    let (shares, who) = share_holder(g)?;
+    let now = g.world.time_ms;
+    let existing: Vec<u64> = super::check::pass_series(g.chain.app())
+        .ok()?
+        .iter()
+        .filter(|s| s.shares == shares && !s.released)
+        .map(|s| s.expiry_ms)
+        .collect();
+    let expiry_ms = match (g.rng.gen_range(0..100), g.pick(&existing).copied()) {
+        (0..=49, Some(e)) => e,
+        (50..=54, _) => now.saturating_sub(g.rng.gen_range(0..=3_600_000)), // past
+        (55..=57, _) => now.saturating_add(EXPIRY_AHEAD_MS_MAX + g.rng.gen_range(2_000..=90_000)), // beyond
+        _ => now.saturating_add(g.rng.gen_range(3_600_000..=10 * 86_400_000)),
+    };
+    let held = g.balance_of(&who.address, &shares);
+    let amount = Amount(if g.chance(70) { g.rng.gen_range(1..=held.max(1)) } else { g.amount(held) });
+    Some((who, Msg::Passes(PassesMsg::Lock { shares, amount, expiry_ms })))
+}
+
+fn passes_claim(g: &mut Gen) -> Made {
+    let s = pass_series_where(g)?;
+    let who = pass_holder(g, &s.asset);
+    let series = if g.chance(5) { g.asset() } else { s.asset };
+    Some((who, Msg::Passes(PassesMsg::Claim { series })))
+}
+
+/// A series whose expiry has passed or is the nearest ahead (the next block may pass it, and a
+/// `Release` or `Burn` in that block runs before the end of the block releases it), or any.
+fn pass_series_expiring(g: &mut Gen) -> Option<computefi_app::modules::passes::Series> {
+    let mut all = super::check::pass_series(g.chain.app()).ok()?;
+    let now = g.world.time_ms;
+    all.sort_by_key(|s| (s.released, s.expiry_ms));
+    let due: Vec<_> = all.iter().filter(|s| s.expiry_ms <= now || !s.released).take(3).cloned().collect();
+    match g.pick(&due) {
+        Some(s) if !g.chance(20) => Some(s.clone()),
+        _ => g.pick(&all).cloned(),
+    }
+}
+
+fn passes_release(g: &mut Gen) -> Made {
+    let s = pass_series_expiring(g)?;
+    let who = g.actor();
+    Some((who, Msg::Passes(PassesMsg::Release { series: s.asset })))
+}
+
+fn passes_burn(g: &mut Gen) -> Made {
+    let s = pass_series_expiring(g)?;
+    let who = pass_holder(g, &s.asset);
+    let held = g.balance_of(&who.address, &s.asset);
+    let amount = Amount(g.amount(held));
+    Some((who, Msg::Passes(PassesMsg::Burn { series: s.asset, amount })))
+}
+
+// ---- gov ----
+
+/// CFI base units in one CFI.
+const CFI: u128 = 1_000_000;
+
+/// A proposal to name: usually an open one, read from the committed state.
+fn proposal_id(g: &mut Gen) -> u64 {
+    let open = g.chain.app().open_proposals().unwrap_or_default();
+    match g.pick(&open) {
+        Some(id) if !g.chance(10) => *id,
+        _ => g.rng.gen_range(0..=g.chain.app().proposal_count().unwrap_or(0)),
+    }
+}
+
+fn gov_lock(g: &mut Gen) -> Made {
+    let who = g.funded();
+    let amount = Amount(if g.chance(80) { g.rng.gen_range(1..=50_000) * CFI } else { g.amount(CFI) });
+    Some((who, Msg::Gov(GovMsg::Lock { amount })))
+}
+
+fn gov_unlock(g: &mut Gen) -> Made {
+    let who = g.funded();
+    let locked = g.chain.app().locked(&who.address).map(|a| a.0).unwrap_or(0);
+    let amount = Amount(g.amount(locked));
+    Some((who, Msg::Gov(GovMsg::Unlock { amount })))
+}
+
+/// A proposal's actions: a parameter within or outside its bounds, a role for a simulation
+/// account, a validator; or none (text).
+fn gov_actions(g: &mut Gen) -> Vec<computefi_types::gov::GovAction> {
+    use computefi_types::gov::{GovAction, Role};
+    let mut actions = Vec::new();
+    for _ in 0..g.rng.gen_range(0..=2) {
+        let action = match g.rng.gen_range(0..10) {
+            0..=3 => {
+                let (path, value) = [
+                    ("green.pue_micro", g.rng.gen_range(900_000..=2_000_000).to_string()),
+                    ("auctions.min_increment_bps", g.rng.gen_range(0..=200).to_string()),
+                    ("min_fee", g.rng.gen_range(0..=1_000).to_string()),
+                    ("gov.voting_period_ms", g.rng.gen_range(5_000..=200_000_000).to_string()),
+                    ("no.such.param", "1".to_string()),
+                ][g.rng.gen_range(0..5)]
+                .clone();
+                GovAction::SetParam { path: path.into(), value }
+            }
+            4..=7 => {
+                let role = match g.rng.gen_range(0..6) {
+                    0 => Role::ClaimIssuer,
+                    1 => Role::Auditor,
+                    2 => Role::ReserveAttestor,
+                    3 => Role::RegistryAttestor,
+                    4 => Role::OracleFeeder { feed: "btc_usd".into() },
+                    _ => Role::VaultManager { vault: g.rng.gen_range(0..3) },
+                };
+                let address = g.party();
+                if g.chance(50) {
+                    GovAction::GrantRole { role, address }
+                } else {
+                    GovAction::RevokeRole { role, address }
+                }
+            }
+            _ => GovAction::SetValidator {
+                name: "sim-validator".into(),
+                public_key: crate::TestAccount::named(&format!("validator-{}", g.rng.gen_range(0..3)))
+                    .public_key(),
+                power: g.rng.gen_range(0..=5),
+            },
+        };
+        actions.push(action);
+    }
+    actions
+}
+
+fn gov_submit(g: &mut Gen) -> Made {
+    let who = g.funded();
+    let actions = gov_actions(g);
+    let deposit = Amount(match g.rng.gen_range(0..10) {
+        0 => g.rng.gen_range(1..100) * CFI,
+        1..=4 => g.rng.gen_range(100..1_000) * CFI,
+        _ => g.rng.gen_range(1_000..=2_000) * CFI,
+    });
+    let title = if g.chance(3) { String::new() } else { format!("proposal {}", g.unique()) };
+    Some((who, Msg::Gov(GovMsg::Submit { title, summary: "simulated".into(), actions, deposit })))
+}
+
+fn gov_deposit(g: &mut Gen) -> Made {
+    let who = g.funded();
+    let proposal = proposal_id(g);
+    let amount = Amount(g.rng.gen_range(1..=1_000) * CFI);
+    Some((who, Msg::Gov(GovMsg::Deposit { proposal, amount })))
+}
+
+fn gov_vote(g: &mut Gen) -> Made {
+    use computefi_types::gov::VoteOption;
+    // Usually an account with voting power.
+    let mut who = g.actor();
+    for _ in 0..4 {
+        if g.chain.app().locked(&who.address).is_ok_and(|a| !a.is_zero()) || g.chance(10) {
+            break;
+        }
+        who = g.actor();
+    }
+    let proposal = proposal_id(g);
+    let option =
+        [VoteOption::Yes, VoteOption::Yes, VoteOption::No, VoteOption::Abstain, VoteOption::NoWithVeto]
+            [g.rng.gen_range(0..5)];
+    Some((who, Msg::Gov(GovMsg::Vote { proposal, option })))
+}
+
+fn gov_cancel(g: &mut Gen) -> Made {
+    let proposal = proposal_id(g);
+    let proposer = g.chain.app().proposal(proposal).ok().flatten().map(|p| p.proposer);
+    // Mostly someone else (refused): proposers seldom cancel.
+    let who = match proposer {
+        Some(p) if g.chance(25) => g.signer_for(&p),
+        _ => g.actor(),
+    };
+    Some((who, Msg::Gov(GovMsg::Cancel { proposal })))
+}
+
+fn gov_execute(g: &mut Gen) -> Made {
+    let who = g.actor();
+    let proposal = proposal_id(g);
+    Some((who, Msg::Gov(GovMsg::Execute { proposal })))
 }

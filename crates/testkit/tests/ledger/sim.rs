@@ -75,6 +75,7 @@ fn golden_roots_of_the_conformance_runs_are_unchanged_and_cover_every_module() {
         "shares",
         "green",
         "carbon",
+        "gov",
     ];
     for module in every {
         assert!(modules.contains(module), "no {module} message was included in the conformance runs");
@@ -135,6 +136,10 @@ fn golden_roots_of_the_conformance_runs_are_unchanged_and_cover_every_module() {
         "carbon.immobilised",
         "carbon.transferred",
         "carbon.retired",
+        "gov.locked",
+        "gov.voted",
+        "gov.ended",
+        "gov.executed",
     ] {
         assert!(events.contains(kind), "no {kind} event in the conformance runs");
     }

@@ -463,8 +463,9 @@ fn set_role(state: &mut Overlay<'_>, role: &Role, who: &Address, granted: bool) 
     Ok(())
 }
 
-/// Counts a proposal whose voting ended: each voter weighs what it has locked now.
-fn count<S: StateRead + Sized>(state: &S, proposal: &Proposal) -> Result<Tally, ExecError> {
+/// Counts a proposal's votes as they stand: each voter weighs what it has locked now (at the end
+/// of voting, the count that decides it).
+pub fn count<S: StateRead + Sized>(state: &S, proposal: &Proposal) -> Result<Tally, ExecError> {
     let mut tally = Tally { total_power: state.total_locked()?, ..Tally::default() };
     for voter in &proposal.voters {
         let Some(option) = state.vote(proposal.id, voter)? else { continue };

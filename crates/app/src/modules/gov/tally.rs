@@ -20,9 +20,10 @@ pub enum Outcome {
     Vetoed,
 }
 
-/// `a · b > c · d`, without overflow.
+/// `a · b > c · d`, without overflow (a 128-bit by 32-bit product fits 256 bits).
 fn above(a: u128, b: u32, c: u128, d: u32) -> bool {
-    U256::from(a) * U256::from(b) > U256::from(c) * U256::from(d)
+    let product = |x: u128, y: u32| U256::from(x).checked_mul(U256::from(y)).unwrap_or(U256::MAX);
+    product(a, b) > product(c, d)
 }
 
 /// The outcome of `tally` under `params`.

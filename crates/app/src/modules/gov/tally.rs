@@ -110,6 +110,16 @@ mod tests {
     }
 
     #[test]
+    fn quorum_reached_thanks_to_abstain_passes_on_the_votes_that_count() {
+        // 3 yes, 1 no, 2 abstain of 10: 60 % voted; yes is 75 % of yes + no.
+        assert_eq!(of(tally(3, 1, 2, 0, 10)), Outcome::Passed);
+        // The same votes of 20: 30 % voted, below the quorum.
+        assert_eq!(of(tally(3, 1, 2, 0, 20)), Outcome::Rejected("quorum not reached"));
+        // A majority against with enough turnout is rejected, its deposit returned (no veto).
+        assert_eq!(of(tally(1, 5, 3, 0, 10)), Outcome::Rejected("threshold not reached"));
+    }
+
+    #[test]
     fn a_tally_of_the_largest_amounts_does_not_overflow() {
         let max = u128::MAX / 4;
         assert_eq!(of(tally(max, 0, 0, 0, max)), Outcome::Passed);

@@ -11,6 +11,7 @@ pub mod cmd_loan;
 pub mod cmd_node;
 pub mod cmd_proof;
 pub mod cmd_replay;
+pub mod cmd_shell;
 pub mod cmd_sim;
 pub mod cmd_testnet;
 pub mod cmd_value;
@@ -88,6 +89,10 @@ enum Command {
     /// Loan arithmetic offline: the repayment schedule of a simple or amortized loan.
     #[command(subcommand)]
     Loan(cmd_loan::LoanCmd),
+    /// Print the shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(cmd_shell::CompletionsArgs),
+    /// Write the manual pages (one per command with --out-dir, else the top page to stdout).
+    Man(cmd_shell::ManArgs),
 }
 
 /// Parses the command line, runs the command, and exits non-zero with a readable error.
@@ -114,9 +119,45 @@ pub fn run() {
         Command::Value(cmd) => cmd_value::run(cmd, format),
         Command::Loan(cmd) => cmd_loan::run(cmd, format),
         Command::Green(cmd) => cmd_green::run(cmd, format),
+        Command::Completions(args) => cmd_shell::completions::<Cli>(args),
+        Command::Man(args) => cmd_shell::man::<Cli>(args),
     };
     if let Err(e) = result {
         output::print_error(format, &e);
         std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn render(shell: clap_complete::Shell) -> String {
+        let mut out = Vec::new();
+        clap_complete::generate(shell, &mut Cli::command(), "computefi", &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn completions_name_the_commands_down_to_the_newest_subcommands() {
+        for shell in [clap_complete::Shell::Bash, clap_complete::Shell::Zsh, clap_complete::Shell::Fish] {
+            let script = render(shell);
+            for word in ["devnet", "query", "proposals", "gov", "vote", "green-index"] {
+                assert!(script.contains(word), "{shell}: {word} missing");
+            }
+        }
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn manual_pages_are_written_for_every_subcommand() {
+        let dir = tempfile::tempdir().unwrap();
+        clap_mangen::generate_to(Cli::command(), dir.path()).unwrap();
+        let top = std::fs::read_to_string(dir.path().join("computefi.1")).unwrap();
+        assert!(top.starts_with(".ie") || top.contains(".TH computefi"), "{}", &top[..top.len().min(200)]);
+        for page in ["computefi-tx-gov-vote.1", "computefi-query-proposal.1", "computefi-devnet.1"] {
+            assert!(dir.path().join(page).exists(), "{page}");
+        }
     }
 }

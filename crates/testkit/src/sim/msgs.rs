@@ -133,7 +133,7 @@ const KINDS: &[(u32, Maker)] = &[
     (2, carbon_retire),
     (4, passes_lock),
     (3, passes_claim),
-    (2, passes_release),
+    (12, passes_release),
     (2, passes_burn),
     (3, gov_lock),
     (1, gov_unlock),
@@ -1817,6 +1817,8 @@ fn passes_lock(g: &mut Gen) -> Made {
         (0..=49, Some(e)) => e,
         (50..=54, _) => now.saturating_sub(g.rng.gen_range(0..=3_600_000)), // past
         (55..=57, _) => now.saturating_add(EXPIRY_AHEAD_MS_MAX + g.rng.gen_range(2_000..=90_000)), // beyond
+        // Expires within the run, at the time of a block that follows one second after another.
+        (58..=84, _) => now.saturating_add(1_000 * g.rng.gen_range(20..=300)),
         _ => now.saturating_add(g.rng.gen_range(3_600_000..=10 * 86_400_000)),
     };
     let held = g.balance_of(&who.address, &shares);
@@ -1837,9 +1839,18 @@ fn pass_series_expiring(g: &mut Gen) -> Option<computefi_app::modules::passes::S
     let mut all = super::check::pass_series(g.chain.app()).ok()?;
     let now = g.world.time_ms;
     all.sort_by_key(|s| (s.released, s.expiry_ms));
-    let due: Vec<_> = all.iter().filter(|s| s.expiry_ms <= now || !s.released).take(3).cloned().collect();
+    let next_block = now.saturating_add(1_000);
+    let mut due: Vec<_> = all.iter().filter(|s| !s.released && s.expiry_ms <= next_block).cloned().collect();
+    // A block may jump hours ahead: the nearest expiry within three hours may pass in it.
+    if let Some(s) = all.iter().find(|s| !s.released && s.expiry_ms <= now.saturating_add(3 * 3_600_000)) {
+        if due.is_empty() && g.chance(50) {
+            due.push(s.clone());
+        }
+    }
     match g.pick(&due) {
         Some(s) if !g.chance(20) => Some(s.clone()),
+        // Nothing due: now and then a series that is not (refused), else another kind.
+        _ if due.is_empty() && !g.chance(10) => None,
         _ => g.pick(&all).cloned(),
     }
 }
@@ -1851,7 +1862,13 @@ fn passes_release(g: &mut Gen) -> Made {
 }
 
 fn passes_burn(g: &mut Gen) -> Made {
-    let s = pass_series_expiring(g)?;
+    let now = g.world.time_ms;
+    let all = super::check::pass_series(g.chain.app()).ok()?;
+    let expired: Vec<_> = all.iter().filter(|s| s.expiry_ms <= now).cloned().collect();
+    let s = match g.pick(&expired) {
+        Some(s) if !g.chance(20) => s.clone(),
+        _ => g.pick(&all)?.clone(),
+    };
     let who = pass_holder(g, &s.asset);
     let held = g.balance_of(&who.address, &s.asset);
     let amount = Amount(g.amount(held));

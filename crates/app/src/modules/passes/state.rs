@@ -252,10 +252,14 @@ pub fn settle<S: StateWrite + Sized>(
     after: Amount,
 ) -> Result<(), ExecError> {
     let Some(series) = state.pass_series(series_id)? else { return Ok(()) };
-    collect(state, &series)?;
     if state.is_module_account(holder)? {
+        // No collection here: a collection moves income between the revenue and passes
+        // accounts, which may be this very balance (passes paid as income of their own share
+        // token) while its change is under way. Income not yet collected is shared over the
+        // passes that earn when it is.
         return count_module_position(state, series_id, holder, before, after);
     }
+    collect(state, &series)?;
     for asset in revenue::query::income_assets(&*state, &series.shares)? {
         let line = state.series_income(series_id, &asset)?;
         let key = holder_key(series_id, &asset, holder);

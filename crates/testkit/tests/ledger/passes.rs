@@ -241,7 +241,8 @@ fn passes_trade_in_a_time_aware_pool_that_earns_no_income_and_stops_at_expiry() 
     assert_eq!(claim_passes(&mut chain, &operator(), pass), 1_000);
     let quote = |chain: &mut TestChain| {
         let deadline = chain.height() + 5;
-        let receipt = run(chain, &operator(), msgs::swap_in(&[pass, cfi()], 10 * units, 1, deadline)).unwrap();
+        let receipt =
+            run(chain, &operator(), msgs::swap_in(&[pass, cfi()], 10 * units, 1, deadline)).unwrap();
         receipt.events.iter().find_map(|e| e.attr("amount_out")).map(|a| a.parse::<u128>().unwrap())
     };
     let early = quote(&mut chain);
@@ -250,7 +251,44 @@ fn passes_trade_in_a_time_aware_pool_that_earns_no_income_and_stops_at_expiry() 
     assert!(late < early, "the pool counts passes sold near expiry for less: {late:?} < {early:?}");
     pass_expiry(&mut chain, expiry);
     let deadline = chain.height() + 5;
-    refused(&mut chain, &operator(), msgs::swap_in(&[pass, cfi()], units, 1, deadline), ErrorCode::TokenExpired);
+    refused(
+        &mut chain,
+        &operator(),
+        msgs::swap_in(&[pass, cfi()], units, 1, deadline),
+        ErrorCode::TokenExpired,
+    );
+}
+
+#[test]
+fn passes_paid_as_income_of_their_own_share_token_keep_their_supply_whole() {
+    let mut chain = TestChain::new();
+    let (title, shares) = vault(&mut chain, 1_000);
+    let expiry = chain.time_ms() + 10 * DAY_MS;
+    run(&mut chain, &operator(), lock(shares, 500, expiry)).unwrap();
+    let pass = passes::state::series_asset(&shares, expiry);
+    let income = Msg::Revenue(RevenueMsg::Deposit {
+        target: RevenueTarget::Title(title),
+        asset: pass,
+        gross: Amount(100_000_000),
+        costs: OperatingCosts::default(),
+        period: "2026-11".into(),
+    });
+    run(&mut chain, &operator(), income).unwrap();
+    run(&mut chain, &operator(), msgs::send(&investor().address, &pass, 1_000_000)).unwrap();
+    // The share holder's claim pays passes out of the revenue account while the series' own
+    // income in passes waits there too.
+    let share_claim = Msg::Revenue(RevenueMsg::Claim { shares, asset: pass });
+    run(&mut chain, &operator(), share_claim).unwrap();
+    run(&mut chain, &operator(), claim(pass)).unwrap();
+    run(&mut chain, &operator(), msgs::send(&investor().address, &pass, 1_000_000)).unwrap();
+    let holders = [
+        operator().address,
+        investor().address,
+        revenue::state::module_account(),
+        passes::state::module_account(),
+    ];
+    let held: u128 = holders.iter().map(|h| chain.balance(h, &pass).0).sum();
+    assert_eq!(held, chain.supply(&pass).0, "every pass unit is held by someone, none made from nothing");
 }
 
 // ---- income conservation ----

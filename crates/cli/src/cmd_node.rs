@@ -72,6 +72,17 @@ pub struct DevnetArgs {
     /// Shared options.
     #[command(flatten)]
     ports: PortArgs,
+    /// Where the node's log goes (default: `devnet.log` in the home); the terminal keeps the
+    /// start banner and a status line.
+    #[arg(long)]
+    log_file: Option<PathBuf>,
+    /// Log to the terminal (stderr) instead of the log file.
+    #[arg(long, conflicts_with = "log_file")]
+    log_stderr: bool,
+    /// Log level or filter (`info`, `debug`, `computefi_node=debug`; default `info`, or
+    /// `RUST_LOG` when set).
+    #[arg(long)]
+    log_level: Option<String>,
 }
 
 fn config_with(ports: &PortArgs) -> NodeConfig {
@@ -98,6 +109,10 @@ fn now_ms() -> u64 {
 }
 
 pub mod feeder;
+pub mod status_line;
+
+/// The devnet's log file in its home.
+pub const DEVNET_LOG: &str = "devnet.log";
 
 /// Symbol of the demo dollar the dev account issues on a devnet (SIMULATED, no real money).
 pub const DEMO_DOLLAR_SYMBOL: &str = "DUSD";
@@ -210,9 +225,18 @@ pub fn init(home: &Option<PathBuf>, args: InitArgs, format: Format) -> anyhow::R
     Ok(())
 }
 
-/// Logs to stderr; `RUST_LOG` overrides the default. A solo validator with no peers has nobody
-/// to gossip to, so the network's "no peers subscribed" errors are expected and silenced there.
-fn logging(home: &Home) {
+/// Where a node logs.
+enum LogTo {
+    /// The terminal (stderr).
+    Stderr,
+    /// A file, appended to, without colours.
+    File(PathBuf),
+}
+
+/// Logs to `to` at `level` (else `RUST_LOG`, else INFO with the consensus engine's chatter
+/// quieted). A solo validator with no peers has nobody to gossip to, so the network's "no peers
+/// subscribed" errors are expected and silenced there.
+fn logging(home: &Home, to: &LogTo, level: Option<&str>) -> anyhow::Result<()> {
     let solo = home.load_genesis().map(|g| g.validators.len() == 1).unwrap_or(false)
         && home.load_config().map(|c| c.consensus.persistent_peers.is_empty()).unwrap_or(false);
     let mut default = String::from(
@@ -221,13 +245,38 @@ fn logging(home: &Home) {
     if solo {
         default.push_str(",arc_malachitebft_network=off");
     }
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let filter = match level {
+        Some(level) => tracing_subscriber::EnvFilter::try_new(level)
+            .with_context(|| format!("--log-level {level:?}: give a level (info, debug, …) or a filter"))?,
+        None => tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default)),
+    };
+    match to {
+        LogTo::Stderr => {
+            let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+        }
+        LogTo::File(path) => {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .with_context(|| format!("opening the log file {}", path.display()))?;
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_ansi(false)
+                .with_writer(std::sync::Mutex::new(file))
+                .try_init();
+        }
+    }
+    Ok(())
 }
 
-fn run_node(home: &Home, format: Format, dev_account: Option<Address>) -> anyhow::Result<()> {
-    logging(home);
+/// Runs the node of `home` (logging already set up to `log`), printing the start banner.
+fn run_node(home: &Home, format: Format, dev_account: Option<Address>, log: LogTo) -> anyhow::Result<()> {
+    let log_shown = match &log {
+        LogTo::File(path) => Some(path.display().to_string()),
+        LogTo::Stderr => None,
+    };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let home_shown = home.root().display().to_string();
     let simulated = home.load_genesis().map(|g| g.params.allow_simulated_devices).unwrap_or(false);
@@ -237,13 +286,16 @@ fn run_node(home: &Home, format: Format, dev_account: Option<Address>) -> anyhow
             Format::Json => println!(
                 "{}",
                 json!({ "api": api, "chain_id": ready.chain_id, "height": ready.height.to_string(),
-                        "home": home_shown, "dev_account": dev_account.map(|a| a.to_string()),
+                        "home": home_shown, "log": log_shown, "dev_account": dev_account.map(|a| a.to_string()),
                         "simulated_devices_allowed": simulated })
             ),
             Format::Text => {
                 println!("ComputeFi node running: chain {} from height {}", ready.chain_id, ready.height);
                 println!("API:         {api}");
                 println!("Home:        {home_shown}");
+                if let Some(path) = &log_shown {
+                    println!("Log:         {path}");
+                }
                 if let Some(dev) = dev_account {
                     println!("Dev account: {dev} (key \"{DEV_KEY}\", --keyring-backend test: INSECURE, devnet only)");
                     println!("Try:         computefi status");
@@ -254,6 +306,9 @@ fn run_node(home: &Home, format: Format, dev_account: Option<Address>) -> anyhow
                     println!("Simulated devices allowed on this chain (params.allow_simulated_devices): their reports count and are labelled simulated");
                 }
                 println!("Stop with Ctrl-C.");
+                if log_shown.is_some() {
+                    status_line::spawn(api.clone());
+                }
             }
         }
         use std::io::Write;
@@ -264,7 +319,8 @@ fn run_node(home: &Home, format: Format, dev_account: Option<Address>) -> anyhow
 /// `computefi start`.
 pub fn start(home: &Option<PathBuf>, format: Format) -> anyhow::Result<()> {
     let home = Home::new(crate::home::home_dir(home)?);
-    run_node(&home, format, None)
+    logging(&home, &LogTo::Stderr, None)?;
+    run_node(&home, format, None, LogTo::Stderr)
 }
 
 /// `computefi devnet`: a home with a funded dev key (created once), then the node.
@@ -300,8 +356,14 @@ pub fn devnet(home: &Option<PathBuf>, args: DevnetArgs, format: Format) -> anyho
         init_home(&home, options)?;
     }
     let dev = keyring.show(DEV_KEY).ok().map(|k| k.address);
+    let log = if args.log_stderr {
+        LogTo::Stderr
+    } else {
+        LogTo::File(args.log_file.clone().unwrap_or_else(|| home.root().join(DEVNET_LOG)))
+    };
+    logging(&home, &log, args.log_level.as_deref())?;
     start_simulated_feeder(&home);
-    run_node(&home, format, dev)
+    run_node(&home, format, dev, log)
 }
 
 /// Starts the devnet's simulated feeder when the genesis lists it as the `btc_tip` feeder, and
@@ -323,5 +385,6 @@ fn start_simulated_feeder(home: &Home) {
         feeder::FEED_INTERVAL_MS / 1_000,
         genesis.params.allow_archival_headers
     );
+    tracing::warn!(feeder = %feeder::feeder_address(), "SIMULATED oracle feeder running: made-up values, devnet only");
     feeder::spawn(format!("http://{}", config.api.listen), genesis.genesis_time_ms);
 }

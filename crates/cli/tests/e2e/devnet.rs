@@ -9,6 +9,11 @@ fn a_devnet_commits_a_transfer_refuses_a_tampered_signature_and_survives_a_resta
     let home = dir.path();
     let (node, ports) = Node::fresh_devnet(home, 2);
     let dev = node.ready["dev_account"].as_str().expect("the devnet names its dev account").to_string();
+    // A quiet devnet: its log goes to a file in its home, which the ready line names.
+    let log = node.ready["log"].as_str().expect("the devnet names its log file").to_string();
+    assert_eq!(std::path::Path::new(&log), home.join("devnet.log"));
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("store opened") && !logged.contains("\x1b["), "plain INFO lines: {logged}");
 
     // status over the CLI
     let status = cli(home, &["status", "--node", &node.api]).unwrap();

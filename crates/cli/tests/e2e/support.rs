@@ -79,9 +79,10 @@ impl Node {
         (node, ports)
     }
 
-    /// [`Node::devnet`] with the node's log (stderr) in `log`.
+    /// [`Node::devnet`] logging to stderr (`--log-stderr`), which goes to `log`.
     pub fn devnet_logged(home: &Path, ports: &Ports, log: &Path) -> Node {
         let mut command = Node::devnet_command(home, ports);
+        command.arg("--log-stderr");
         command.stderr(std::fs::File::create(log).expect("the log file is created"));
         Node::spawn(command, home)
     }

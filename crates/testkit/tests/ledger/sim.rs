@@ -76,6 +76,7 @@ fn golden_roots_of_the_conformance_runs_are_unchanged_and_cover_every_module() {
         "green",
         "carbon",
         "gov",
+        "passes",
     ];
     for module in every {
         assert!(modules.contains(module), "no {module} message was included in the conformance runs");
@@ -98,6 +99,10 @@ fn golden_roots_of_the_conformance_runs_are_unchanged_and_cover_every_module() {
         "oracle.tip",
     ];
     for kind in evidence {
+        assert!(events.contains(kind), "no {kind} event in the conformance runs");
+    }
+    // Yield passes are locked, claimed, released (by a message or at the end of a block) and burned.
+    for kind in ["passes.locked", "passes.claimed", "passes.released", "passes.burned"] {
         assert!(events.contains(kind), "no {kind} event in the conformance runs");
     }
     // Valuation joins the runs: titles valued from fresh feeds and marked stale by quiet ones,

@@ -213,6 +213,8 @@ pub fn init(home: &Option<PathBuf>, args: InitArgs, format: Format) -> anyhow::R
         config: config_with(&args.ports),
     };
     let key = init_home(&home, options)?;
+    let api = format!("http://{}", args.ports.api_listen);
+    crate::client_config::remember_node(home.root(), &api, &args.chain_id, None)?;
     print(
         format,
         &json!({
@@ -356,6 +358,11 @@ pub fn devnet(home: &Option<PathBuf>, args: DevnetArgs, format: Format) -> anyho
         init_home(&home, options)?;
     }
     let dev = keyring.show(DEV_KEY).ok().map(|k| k.address);
+    // The wallet of this home talks to this devnet with no flag (`computefi config` shows it).
+    if let (Ok(config), Ok(genesis)) = (home.load_config(), home.load_genesis()) {
+        let api = format!("http://{}", config.api.listen);
+        crate::client_config::remember_node(home.root(), &api, &genesis.chain_id, Some("test"))?;
+    }
     let log = if args.log_stderr {
         LogTo::Stderr
     } else {

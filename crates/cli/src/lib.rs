@@ -2,8 +2,10 @@
 //! queries. The binary is a thin `main` over [`run`].
 
 pub mod client;
+pub mod client_config;
 pub mod cmd_amm;
 pub mod cmd_bench;
+pub mod cmd_config;
 pub mod cmd_demo;
 pub mod cmd_green;
 pub mod cmd_keys;
@@ -34,7 +36,7 @@ struct Cli {
     #[arg(long, global = true, env = "COMPUTEFI_HOME")]
     home: Option<PathBuf>,
     /// Output format.
-    #[arg(short = 'o', long = "output", global = true, value_enum, default_value_t = Format::Text)]
+    #[arg(short = 'o', long = "output", global = true, value_enum, default_value_t = Format::Text, env = "COMPUTEFI_OUTPUT")]
     output: Format,
     #[command(subcommand)]
     command: Command,
@@ -89,6 +91,10 @@ enum Command {
     /// Loan arithmetic offline: the repayment schedule of a simple or amortized loan.
     #[command(subcommand)]
     Loan(cmd_loan::LoanCmd),
+    /// Read or write the wallet's client config of the home (`client.toml`: node, chain-id,
+    /// keyring-backend, output, fee); flags and environment variables still win over it.
+    #[command(subcommand)]
+    Config(cmd_config::ConfigCmd),
     /// Print the shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(cmd_shell::CompletionsArgs),
     /// Write the manual pages (one per command with --out-dir, else the top page to stdout).
@@ -97,7 +103,9 @@ enum Command {
 
 /// Parses the command line, runs the command, and exits non-zero with a readable error.
 pub fn run() {
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    client_config::apply_to_environment(&args);
+    let cli = Cli::parse_from(args);
     let format = cli.output;
     let home = cli.home.clone();
     let result = match cli.command {
@@ -119,6 +127,7 @@ pub fn run() {
         Command::Value(cmd) => cmd_value::run(cmd, format),
         Command::Loan(cmd) => cmd_loan::run(cmd, format),
         Command::Green(cmd) => cmd_green::run(cmd, format),
+        Command::Config(cmd) => cmd_config::run(&home, cmd, format),
         Command::Completions(args) => cmd_shell::completions::<Cli>(args),
         Command::Man(args) => cmd_shell::man::<Cli>(args),
     };

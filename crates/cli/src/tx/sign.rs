@@ -15,8 +15,8 @@ pub struct TxArgs {
     /// Key that signs (a name in the keyring).
     #[arg(long)]
     pub from: String,
-    /// Fee in base units of CFI (default: the chain's minimum fee).
-    #[arg(long)]
+    /// Fee in base units of CFI (default: the client config's, else the chain's minimum fee).
+    #[arg(long, env = "COMPUTEFI_FEE")]
     pub fee: Option<Amount>,
     /// `commit`: wait until the transaction is in a block (default); `sync`: return once accepted.
     #[arg(long, default_value = "commit", value_parser = ["sync", "commit"])]
@@ -31,8 +31,8 @@ pub struct TxArgs {
     /// --chain-id, --nonce and --fee no node is contacted (offline signing).
     #[arg(long)]
     pub sign_only: bool,
-    /// Chain id to sign for (default: ask the node).
-    #[arg(long)]
+    /// Chain id to sign for (default: the client config's, else ask the node).
+    #[arg(long, env = "COMPUTEFI_CHAIN_ID")]
     pub chain_id: Option<String>,
     /// Nonce to sign with (default: ask the node for the account's next one).
     #[arg(long)]

@@ -15,6 +15,14 @@ fn a_devnet_commits_a_transfer_refuses_a_tampered_signature_and_survives_a_resta
     let logged = std::fs::read_to_string(&log).unwrap();
     assert!(logged.contains("store opened") && !logged.contains("\x1b["), "plain INFO lines: {logged}");
 
+    // The devnet runs on fresh ports and wrote them into its home's client config: every command
+    // given only --home reaches it, and a flag still wins over the config.
+    assert_eq!(cli(home, &["config", "get", "node"]).unwrap()["value"], node.api.as_str());
+    let status = cli(home, &["status"]).unwrap();
+    assert_eq!(status["chain_id"], "computefi-devnet", "{status}");
+    let elsewhere = cli(home, &["status", "--node", "http://127.0.0.1:9"]).unwrap_err();
+    assert!(elsewhere.contains("127.0.0.1:9"), "the flag wins: {elsewhere}");
+
     // status over the CLI
     let status = cli(home, &["status", "--node", &node.api]).unwrap();
     assert_eq!(status["chain_id"], "computefi-devnet");

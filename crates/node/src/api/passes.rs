@@ -91,3 +91,30 @@ async fn claimable(State(s): State<AppState>, Path((asset, holder)): Path<(Strin
         owed.iter().map(|(asset, amount)| json!({ "asset": asset, "amount": amount })).collect();
     Ok(Json(json!({ "series": series.asset, "holder": holder, "balance": balance, "claimable": owed })))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use computefi_app::modules::passes::state::Lock;
+    use computefi_types::Amount;
+
+    #[test]
+    fn a_series_answers_with_its_times_and_amounts_as_strings() {
+        let series = Series {
+            asset: AssetId([1; 20]),
+            index: 3,
+            shares: AssetId([2; 20]),
+            start_ms: 1_000,
+            expiry_ms: 86_401_000,
+            locked: Amount(400),
+            minted: Amount(400_000_000),
+            locks: vec![Lock { locker: Address([3; 20]), shares: Amount(400), passes: Amount(400_000_000) }],
+            released: false,
+        };
+        let value = serde_json::to_value(&series).unwrap();
+        assert_eq!((&value["start_ms"], &value["expiry_ms"]), (&json!("1000"), &json!("86401000")));
+        assert_eq!((&value["locked"], &value["minted"]), (&json!("400"), &json!("400000000")));
+        assert_eq!(value["locks"][0]["passes"], json!("400000000"));
+        assert_eq!((&value["index"], &value["released"]), (&json!("3"), &json!(false)));
+    }
+}

@@ -145,6 +145,13 @@ pub fn run(_home: &Option<PathBuf>, args: TestnetArgs, format: Format) -> anyhow
         nodes,
     })?;
 
+    // Each home's wallet talks to its own node with no flag (node0 holds the dev key, in the test
+    // keyring).
+    for (k, (home, p)) in homes.iter().zip(&ports).enumerate() {
+        let api = format!("http://127.0.0.1:{}", p.api);
+        let backend = (k == 0).then_some("test");
+        crate::client_config::remember_node(home.root(), &api, &args.chain_id, backend)?;
+    }
     let listed: Vec<Value> = homes
         .iter()
         .zip(&ports)

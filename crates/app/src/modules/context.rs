@@ -134,4 +134,10 @@ pub trait TxHooks {
         reference: u64,
         proceeds: Option<Amount>,
     ) -> Result<Vec<Event>, ExecError>;
+
+    /// Income is about to be paid to the holders of the share token `shares` (`revenue`: a
+    /// deposit, or a lease's or contract's payment): `passes` first releases the series of
+    /// `shares` whose expiry has passed, so income paid at or after a series' expiry goes to the
+    /// lockers' returned shares, never to the passes.
+    fn income_arriving(&mut self, ctx: &TxContext, shares: &AssetId) -> Result<Vec<Event>, ExecError>;
 }

@@ -236,6 +236,10 @@ impl TxHooks for Overlay<'_> {
         }
         Err(ExecError::invariant(format!("an auction settled for {seller}, which sells nothing")))
     }
+
+    fn income_arriving(&mut self, ctx: &TxContext, shares: &AssetId) -> Result<Vec<Event>, ExecError> {
+        passes::exec::release_due(self, ctx, shares)
+    }
 }
 
 #[cfg(test)]

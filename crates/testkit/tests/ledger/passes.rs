@@ -112,6 +112,26 @@ fn a_pass_receives_exactly_the_income_of_its_locked_shares_until_expiry_and_noth
 }
 
 #[test]
+fn income_paid_in_the_block_that_reaches_the_expiry_goes_to_the_lockers_not_the_passes() {
+    let mut chain = TestChain::new();
+    let (title, shares) = vault(&mut chain, 1_000);
+    run(&mut chain, &operator(), msgs::send(&investor().address, &shares, 400)).unwrap();
+    let expiry = chain.time_ms() + DAY_MS;
+    run(&mut chain, &investor(), lock(shares, 400, expiry)).unwrap();
+    let pass = passes::state::series_asset(&shares, expiry);
+    run(&mut chain, &operator(), deposit(title, 1_000)).unwrap();
+    // The next block's time is the expiry: the deposit in it first releases the series.
+    chain.skip_time(expiry - chain.time_ms() - 1_000);
+    let receipt = run(&mut chain, &operator(), deposit(title, 1_000)).unwrap();
+    let kinds: Vec<&str> = receipt.events.iter().map(|e| e.kind.as_str()).collect();
+    let released = kinds.iter().position(|k| *k == "passes.released").expect("released by the deposit");
+    assert!(released < kinds.iter().position(|k| *k == "revenue.income").unwrap(), "{kinds:?}");
+    assert_eq!(chain.balance(&investor().address, &shares), Amount(400));
+    assert_eq!(claim_passes(&mut chain, &investor(), pass), 400, "only the income paid before the expiry");
+    assert_eq!(claim_shares(&mut chain, &investor(), shares), 400, "the income paid at the expiry");
+}
+
+#[test]
 fn two_lockers_at_different_times_get_passes_in_proportion_to_time_left() {
     let mut chain = TestChain::new();
     let (_, shares) = vault(&mut chain, 1_000);

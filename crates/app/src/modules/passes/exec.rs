@@ -243,6 +243,27 @@ fn burn(
     Ok(events)
 }
 
+/// Releases every series of `shares` whose expiry has passed (at most
+/// [`SERIES_PER_SHARES_MAX`]), before income reaches the share token's holders (the wiring's
+/// `income_arriving` hook): income paid at or after a series' expiry is the lockers'. Each
+/// release runs on its own overlay; one that cannot be served (its account short of the shares)
+/// is skipped with `passes.stalled`, so it never stops the income.
+pub fn release_due(
+    state: &mut Overlay<'_>,
+    ctx: &TxContext,
+    shares: &AssetId,
+) -> Result<Vec<Event>, ExecError> {
+    let of_shares: Vec<(u64, AssetId)> = state.get(&of_shares_key(shares))?.unwrap_or_default();
+    let mut events = Vec::new();
+    for (_, series) in of_shares.iter().filter(|(expiry, _)| *expiry <= ctx.time_ms) {
+        match contained(state, |s| release(s, series, ctx.time_ms))? {
+            Ok(released) => events.extend(released),
+            Err(refusal) => events.push(PassesEvent::Stalled { series: *series, error: refusal.name }.into()),
+        }
+    }
+    Ok(events)
+}
+
 /// Releases up to [`RELEASES_PER_BLOCK_MAX`] series whose expiry has passed, earliest first,
 /// each on its own overlay: one that cannot be released (its account short of the shares) is
 /// taken off the live list with a `passes.stalled` event and waits for a `Release` message.

@@ -14,11 +14,13 @@
 //!   collects what `revenue` owes that account into its own account and adds it to a per-series
 //!   income-per-pass accumulator; each pass holder keeps a snapshot and what it is owed, settled
 //!   on its balance before the change, so income paid before a transfer stays with the sender.
-//! - **Expiry**: the end of the first block at or after the expiry (at most
-//!   [`state::RELEASES_PER_BLOCK_MAX`] series a block, earliest first), or a `Release` message
-//!   anyone sends once the expiry has passed, collects the series' last income, marks it released
-//!   and returns each locker's shares. Income paid to the shares after the release is the
-//!   lockers' own; the passes earn nothing more and their holders may burn them.
+//! - **Expiry**: income about to reach the share token's holders once the expiry has passed (a
+//!   deposit, a lease's or contract's payment: the wiring's `income_arriving` hook), the end of
+//!   the first block at or after the expiry (at most [`state::RELEASES_PER_BLOCK_MAX`] series a
+//!   block, earliest first), or a `Release` message anyone sends, whichever comes first, collects
+//!   the series' last income, marks it released and returns each locker's shares. So income paid
+//!   at or after the expiry is the lockers' own; the passes earn nothing more and their holders
+//!   may burn them.
 //!
 //! # Invariants
 //! - A series' account holds exactly `locked` of its share token until release, and nothing after.
@@ -38,9 +40,8 @@
 //! - The series' account is not a module's account (so it earns income); a share token's
 //!   controller could force a transfer out of it. A release short of shares is then refused and
 //!   the end of the block skips the series with `passes.stalled`.
-//! - Income paid in the block that first reaches the expiry, before its end, still goes to the
-//!   passes (the release runs at the end of that block, after the other modules' end-of-block
-//!   payments).
+//! - A release that cannot be served when income arrives is skipped with `passes.stalled` (the
+//!   income is not stopped); until it is served, that income still reaches the series.
 
 pub mod event;
 pub mod exec;

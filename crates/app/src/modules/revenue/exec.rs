@@ -4,7 +4,7 @@ use super::event::{PaidTo, RevenueEvent};
 use super::state::*;
 use crate::modules::assets::AssetsRead;
 use crate::modules::bank::{BankRead, BankWrite};
-use crate::modules::context::{Handler, TxContext};
+use crate::modules::context::{Handler, TxContext, TxHooks};
 use crate::modules::registry::{RegistryRead, RegistryWrite, Title};
 use crate::modules::shares::SharesRead;
 use crate::state::{ExecError, Overlay, StateRead, StateWrite};
@@ -175,9 +175,11 @@ fn deposit(
             Ok(vec![head(PaidTo::Holder(holder))])
         }
         Payee::Shares(shares) => {
+            let mut events = state.income_arriving(ctx, &shares)?;
             state.transfer(&ctx.sender, &module_account(), asset, net)?;
             let distributed = distribute(state, ctx, &shares, asset, gross, costs, net, period)?;
-            Ok(vec![head(PaidTo::Shares(shares)), distributed])
+            events.extend([head(PaidTo::Shares(shares)), distributed]);
+            Ok(events)
         }
     }
 }
@@ -212,11 +214,13 @@ pub fn pay_title(
     };
     match title.locked_by {
         Some(shares) => {
+            let mut events = state.income_arriving(ctx, &shares)?;
             state.transfer(from, &module_account(), asset, amount)?;
             let by = TxContext { sender: *from, ..ctx.clone() };
             let costs = OperatingCosts::default();
             let distributed = distribute(state, &by, &shares, asset, amount, &costs, amount, period)?;
-            Ok(vec![head(PaidTo::Shares(shares)), distributed])
+            events.extend([head(PaidTo::Shares(shares)), distributed]);
+            Ok(events)
         }
         None => {
             crate::modules::compliance::transfer_checked(

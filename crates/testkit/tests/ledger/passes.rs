@@ -311,6 +311,36 @@ fn passes_paid_as_income_of_their_own_share_token_keep_their_supply_whole() {
     assert_eq!(held, chain.supply(&pass).0, "every pass unit is held by someone, none made from nothing");
 }
 
+#[test]
+fn a_pass_is_valued_at_its_shares_average_income_for_the_time_left_and_nothing_after_expiry() {
+    use computefi_app::modules::valuation;
+    let mut chain = TestChain::new();
+    let (title, shares) = vault(&mut chain, 1_000);
+    let expiry = chain.time_ms() + 20 * DAY_MS;
+    run(&mut chain, &operator(), lock(shares, 1_000, expiry)).unwrap();
+    let pass = passes::state::series_asset(&shares, expiry);
+    let value = |chain: &TestChain| {
+        let state = Committed(chain.app().store());
+        let s = state.pass_series(&pass).unwrap().unwrap();
+        valuation::pass_value(&state, &s, chain.time_ms()).unwrap()
+    };
+    assert!(value(&chain).is_empty(), "no income asset yet: nothing to go by");
+    run(&mut chain, &operator(), deposit(title, 1_000_000)).unwrap();
+    let first = chain.time_ms();
+    chain.skip_time(5 * DAY_MS - 1_000);
+    chain.produce(vec![]);
+    let now = chain.time_ms();
+    // 1,000,000 over 1,000 shares in the time since the first deposit, for the time left: one
+    // whole pass (a whole share's income right) is worth 1,000 × left / elapsed.
+    let expected = 1_000u128 * u128::from(expiry - now) / u128::from(now - first);
+    let got = value(&chain);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].asset, cfi());
+    assert!(got[0].per_pass.0 <= expected && got[0].per_pass.0 + 2 >= expected, "{got:?} vs {expected}");
+    pass_expiry(&mut chain, expiry);
+    assert_eq!(value(&chain)[0].per_pass, Amount::ZERO, "an expired series is worth nothing");
+}
+
 // ---- income conservation ----
 
 #[derive(Clone, Debug)]

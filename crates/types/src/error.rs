@@ -708,7 +708,7 @@ error_codes! {
         #[error("retirement short of the lease's emissions: a retirement against a lease must be at least its market-based emissions so far, rounded up to whole tonnes; retire as many tonnes as the detail names")]
         RetirementShort = 9610 => "retirement_short",
         /// No yield-pass series has this asset id.
-        #[error("unknown pass series: no yield-pass series has this asset id; list the series with `computefi query pass-series`")]
+        #[error("unknown pass series: no yield-pass series has this asset id; list the series with `computefi query pass-series-list`")]
         UnknownPassSeries = 9700 => "unknown_pass_series",
         /// The expiry of a lock is not ahead of the block time, or too far ahead.
         #[error("bad pass expiry: a lock's expiry must be later than the block time and at most passes::state::EXPIRY_AHEAD_MS_MAX ahead (the detail names both); choose an expiry in that range")]

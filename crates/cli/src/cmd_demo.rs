@@ -16,11 +16,17 @@
 //! reserves behind CUSD and mints the investor CUSD for a SIMULATED wire, the investor deposits
 //! it in a yield vault that lends to a loan against more of the operator's shares, the loan's
 //! interest and the reserves' yield raise the vault's NAV, and the investor's redemption is
-//! served from the queue once its window begins (`dollar` in the summary). Last, green compute
+//! served from the queue once its window begins (`dollar` in the summary). Then green compute
 //! ([`green`]): a solar park's metered generation is issued as certificates, 80 % of the GPU
 //! title's metered consumption in the hour is matched by cancelling them, and a lease that asked
 //! a 90 % green share has the premium of its hours below it refunded; the renter retires carbon
-//! credits against the lease (`green` in the summary).
+//! credits against the lease (`green` in the summary). Then yield passes ([`passes`]): the
+//! investor and the operator lock shares for a minute's series of passes, the operator pools its
+//! passes against DUSD, the outsider (no KYC for the shares) buys some and claims their part of
+//! the title's next income, and the shares return at expiry (`passes` in the summary). Last,
+//! governance ([`gov`]): the investor and the operator lock CFI, vote a proposal that makes a new
+//! account a claim issuer and raises an auction parameter, and the demo waits for it to run
+//! (`gov` in the summary).
 //!
 //! The spine prints the same number of steps on a fast or a slow devnet: the feed step says
 //! whether the feed was fresh or the dev account fed it, and the valuation's steps say why
@@ -35,7 +41,9 @@
 mod circulate;
 mod credit;
 mod dollar;
+mod gov;
 mod green;
+mod passes;
 mod session;
 mod valuation;
 
@@ -319,11 +327,17 @@ pub fn run(home: &Option<PathBuf>, args: DemoArgs, format: Format) -> anyhow::Re
     demo.numbered += demo.steps.len();
     demo.steps.clear();
     let green = green::run(&mut demo, &spine)?;
+    demo.numbered += demo.steps.len();
+    demo.steps.clear();
+    let passes = passes::run(&mut demo, &spine)?;
+    demo.numbered += demo.steps.len();
+    demo.steps.clear();
+    let gov = gov::run(&mut demo, &args.from)?;
 
     if format == Format::Json {
         let summary = json!({ "title": title, "shares": shares, "claimed": paid.to_string(),
             "valuation": valued, "steps": spine_steps, "market": market, "credit": credit,
-            "dollar": dollar, "green": green });
+            "dollar": dollar, "green": green, "passes": passes, "gov": gov });
         println!("{}", serde_json::to_string_pretty(&summary)?);
     }
     Ok(())

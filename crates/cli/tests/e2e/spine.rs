@@ -4,7 +4,8 @@
 //! the dollar part: CUSD minted within its reserves into a yield vault that lends, earns, serves
 //! a redemption and counts the reserves' yield; last, the green part: a metered solar park's
 //! certificates match 80 % of the GPU title's hour, and a lease that asked 90 % has its green
-//! premium refunded.
+//! premium refunded; then a yield pass bought in a pool is paid its part of the locked shares'
+//! income; last, governance grants a claim issuer and changes a parameter.
 
 use super::support::*;
 use serde_json::Value;
@@ -269,6 +270,113 @@ fn the_demo_refunds_a_lease_for_the_hours_below_its_green_share(node: &Node, dem
     }
 }
 
+/// The demo's yield-pass part (`demo` is its JSON output): the series' locked shares earned their
+/// part of the deposit (over the shares that earn at its record date), the pass holder who bought
+/// passes in the pool claimed its part of that (over the passes that earn: the supply less the
+/// pool's), each to the unit the accumulators round down to, nothing is left for it to claim, and
+/// the series is released with its shares back with their lockers.
+fn the_demo_pays_a_yield_pass_the_income_of_its_locked_shares(node: &Node, demo: &Value) {
+    let passes = &demo["passes"];
+    assert_eq!(passes["steps"].as_array().unwrap().len(), 9, "{passes}");
+    let [series, shares, dusd, pool, holder] =
+        ["series", "shares", "income_asset", "pool_account", "holder"].map(|k| passes[k].as_str().unwrap());
+    assert_eq!(shares, demo["shares"], "the passes lock the spine's shares: {passes}");
+    let locked = amount(&passes["locked"]["investor"]) + amount(&passes["locked"]["operator"]);
+    let (status, view) = node.get(&format!("/passes/{series}"));
+    assert_eq!(status, 200, "{view}");
+    assert_eq!((&view["released"], amount(&view["locked"])), (&true.into(), 0), "released at expiry: {view}");
+    let lockers: u128 = view["locks"].as_array().unwrap().iter().map(|l| amount(&l["shares"])).sum();
+    assert_eq!(lockers, locked, "{view}");
+    let line = view["income"].as_array().unwrap().iter().find(|l| l["asset"] == dusd).unwrap();
+    let (received, claimed) = (amount(&line["received"]), amount(&passes["claimed"]));
+    assert_eq!((amount(&passes["received"]), amount(&line["claimed"])), (received, claimed), "{view}");
+
+    // The series' shares earned their part of the deposit: locked / earning shares of it.
+    let (status, income) = node.get(&format!("/income/{shares}/{dusd}"));
+    assert_eq!(status, 200, "{income}");
+    let deposit = amount(&passes["deposit"]);
+    let checkpoint = income["checkpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["period"] == "a week of H100 rental")
+        .unwrap_or_else(|| panic!("{income}"));
+    assert_eq!(amount(&checkpoint["net"]), deposit, "{checkpoint}");
+    let earning_shares = amount(&checkpoint["earning"]);
+    assert_eq!(amount(&passes["earning_shares"]), earning_shares, "{passes}");
+    let due = deposit * locked / earning_shares;
+    assert!(received.abs_diff(due) <= 1, "the series got {received} of {deposit}: {locked}/{earning_shares}");
+
+    // The holder's claim is its passes' part of that, over the passes that earn.
+    let (status, asset) = node.get(&format!("/assets/{series}"));
+    assert_eq!(status, 200, "{asset}");
+    let (_, account) = node.get(&format!("/accounts/{pool}"));
+    let pooled = account["balances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["asset"] == series)
+        .map_or(0, |b| amount(&b["amount"]));
+    assert_eq!(amount(&passes["pooled"]), pooled, "nothing traded after the claim: {account}");
+    let earning = amount(&asset["supply"]) - pooled;
+    assert_eq!(amount(&passes["earning"]), earning, "{passes}");
+    let (status, owed) = node.get(&format!("/passes/{series}/{holder}"));
+    assert_eq!(status, 200, "{owed}");
+    let held = amount(&owed["balance"]);
+    assert_eq!((held, amount(&passes["holder_passes"])), (amount(&passes["bought"]), held), "{owed}");
+    let share = received * held / earning;
+    assert!(
+        claimed > 0 && claimed <= share && claimed + 1 >= share,
+        "claimed {claimed} of {received}: {held}/{earning}"
+    );
+    assert_eq!(amount(&passes["claimable"]), claimed, "the node's claimable was what the claim paid");
+    let left = owed["claimable"].as_array().unwrap().iter().find(|c| c["asset"] == dusd).unwrap();
+    assert_eq!(amount(&left["amount"]), 0, "the holder claimed it all: {owed}");
+    let back = demo["passes"]["steps"][8]["what"].as_str().unwrap();
+    assert!(back.contains("shares back to the investor"), "{back}");
+}
+
+/// The demo's governance part (`demo` is its JSON output): the new account was refused a claim
+/// (not a claim issuer, 3001) before the proposal; the proposal passed with every locked vote
+/// and ran; the parameter has its new value in `GET /gov/params`; the new claim issuer's KYC claim
+/// is on the outsider's record.
+fn the_demo_changes_a_parameter_and_a_role_by_governance(node: &Node, demo: &Value) {
+    let gov = &demo["gov"];
+    assert_eq!(gov["steps"].as_array().unwrap().len(), 10, "{gov}");
+    assert_eq!(gov["refused_code"], 3001, "{gov}");
+    assert!(gov["refused"].as_str().unwrap().contains("not_claim_issuer"), "{gov}");
+    let [id, issuer, subject, path] =
+        [&gov["proposal"], &gov["issuer"], &gov["subject"], &gov["param"]["path"]]
+            .map(|v| v.as_str().unwrap());
+    let (status, proposal) = node.get(&format!("/gov/proposals/{id}"));
+    assert_eq!(status, 200, "{proposal}");
+    assert_eq!(proposal["status"], "executed", "{proposal}");
+    assert_eq!(amount(&proposal["total_deposit"]), amount(&gov["deposit"]), "{proposal}");
+    let tally = &proposal["tally"];
+    assert_eq!(tally["yes"], tally["total_power"], "both lockers voted yes: {proposal}");
+    assert!(amount(&tally["yes"]) > 0, "{proposal}");
+    let actions = proposal["actions"].as_array().unwrap();
+    assert_eq!(actions[0]["grant_role"], serde_json::json!({ "address": issuer, "role": "claim_issuer" }));
+    assert_eq!(actions[1]["set_param"]["path"], path, "{proposal}");
+
+    let (status, params) = node.get("/gov/params");
+    assert_eq!(status, 200, "{params}");
+    let value = params["governable"].as_array().unwrap().iter().find(|p| p["path"] == path).unwrap()["value"]
+        .to_string()
+        .trim_matches('"')
+        .to_string();
+    let [before, after] = ["before", "after"].map(|k| gov["param"][k].as_str().unwrap());
+    assert_eq!(value, after, "{params}");
+    assert_ne!(before, after, "{gov}");
+
+    let (status, claims) = node.get(&format!("/claims/{subject}"));
+    assert_eq!(status, 200, "{claims}");
+    let by_issuer: Vec<&Value> =
+        claims["claims"].as_array().unwrap().iter().filter(|c| c["issuer"] == issuer).collect();
+    assert_eq!(by_issuer.len(), 1, "the new issuer's claim: {claims}");
+    assert_eq!(by_issuer[0]["claim"]["type"], "kyc", "{claims}");
+}
+
 #[test]
 fn the_demo_walks_title_shares_kyc_income_pools_capacity_leases_a_loan_and_a_default_on_a_devnet() {
     let dir = tempfile::tempdir().unwrap();
@@ -338,5 +446,7 @@ fn the_demo_walks_title_shares_kyc_income_pools_capacity_leases_a_loan_and_a_def
     the_demo_liquidates_the_unpaid_loan_and_its_auction_pays_the_waterfall(&node, home, &demo);
     the_demo_mints_cusd_within_reserves_and_its_vault_lends_serves_and_counts_the_yield(&node, &demo);
     the_demo_refunds_a_lease_for_the_hours_below_its_green_share(&node, &demo);
+    the_demo_pays_a_yield_pass_the_income_of_its_locked_shares(&node, &demo);
+    the_demo_changes_a_parameter_and_a_role_by_governance(&node, &demo);
     node.terminate();
 }

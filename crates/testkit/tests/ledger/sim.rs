@@ -31,16 +31,16 @@ fn the_ledger_keeps_its_invariants_under_random_valid_and_hostile_blocks() {
 /// simulation) regenerates them on purpose, in its own commit that says why
 /// (`cargo test -p computefi-testkit --test ledger golden -- --nocapture` prints them).
 const GOLDEN_ROOTS: &[(u64, &str)] = &[
-    (1, "08c84610bacdba6f1ba0f4c1e175e6549940a3adaffafd4d6a4efc8f447a640d"),
-    (2, "5550306f1b795ff4ab4ad67bf860c1f36c9c12a8c771a5c11cfb60a66cf66730"),
-    (3, "cfb79eb90f484e762bb2d32c0fcd1f9ebcd350364f472434e1e48a785b293ce4"),
-    (4, "5f5023b11c7223d847658ce2e44ed892fafbaccca6c7f3def28fba1fdcf3176e"),
-    (5, "95086bc536453ee3cc8a9dd6454a8cb07da3147ad07492ba297b12d2e92a17cd"),
-    (6, "c22581af2049683506bf968e999196784d61c665a3a7baa3c6c350ad8e9e240c"),
-    (7, "7584e7ea6d6858c3b4d2fd8ae7b8c7b8da1fba9f96dbd5031265a7af0a6f6441"),
-    (8, "f8e532eb6a6aafeb053301bb1f0d3e94831f5c5be18917e037506a33458540bc"),
-    (9, "e8c02948d2a4d43a0e88cdf8128fc0cc5003892d2968343f5526f4994e84425f"),
-    (10, "3ea6d007bb2b4027c0a2811012d0d2c40ab382bb2b9dcbc210bb5e4ba655d89d"),
+    (1, "f8d30af2efef4940457a55ab34dced65b8e8b33c22b8d485790a0e4769039e24"),
+    (2, "c8834d92e9c40340c08f24c647d9b5ee48a5ff33b545fe450d492cd92faca2ac"),
+    (3, "acc01dd47c3a10cf35998aa23f14e9d9843409da2f676a371ae081ff1acb1cf9"),
+    (4, "5a45931e9ba61284a70bcf467a7689214cef8c8ca40167e72967c1e6d24ba735"),
+    (5, "b4fb2c3fadd248d53efb4d86c6ae05ac8ebdb04f7144ea763501189b4b7eae51"),
+    (6, "568ede0d6a400ebacff9ef9e4df5060e98ab7e26f85e988744250a023e71c680"),
+    (7, "0ad6434fada391d42ae08df0854973abe37fe1ca3e38faea3faff910f124a3f4"),
+    (8, "7bf551a2b970cb119fcbe4307ab22895aeadcf924086838a74b86b7f28cfe350"),
+    (9, "598cdbea439f98d166d37e25692f2efca979cc87ae37228849f3532346dc9c25"),
+    (10, "423cec92483ce1322bb7e982f0e659356056306521d96a6f702e475efac0f17a"),
 ];
 
 #[test]

@@ -238,7 +238,7 @@ error_codes! {
         InvalidMaxSupply = 2007 => "invalid_max_supply",
 
         /// not a claim issuer.
-        #[error("not a claim issuer: only a registered claim issuer may grant or revoke claims; sign with a registered issuer's key (see `computefi query claim-issuers`)")]
+        #[error("not a claim issuer: only a registered claim issuer may grant or revoke claims; sign with a registered issuer's key; claim issuers are named in the genesis file and added or removed by governance (`computefi tx gov submit --grant claim-issuer=ADDRESS`)")]
         NotClaimIssuer = 3001 => "not_claim_issuer",
         /// invalid claim.
         #[error("invalid claim: a jurisdiction claim needs a two-letter country code (e.g. DE) and other claims none; fix the claim")]

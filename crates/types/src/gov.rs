@@ -16,9 +16,24 @@ pub const PARAM_PATH_BYTES_MAX: usize = 64;
 pub const PARAM_VALUE_BYTES_MAX: usize = 40;
 /// Longest validator name, bytes.
 pub const VALIDATOR_NAME_BYTES_MAX: usize = 64;
+/// Largest voting power a proposal gives one validator (the consensus engine sums them in 64
+/// bits).
+pub const VALIDATOR_POWER_MAX: u64 = 1_000_000_000;
 
 /// A vote's option, as in Cosmos `x/gov`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum VoteOption {
     /// For.

@@ -79,6 +79,7 @@ mod tests {
             limit!(gov::PARAM_PATH_BYTES_MAX),
             limit!(gov::PARAM_VALUE_BYTES_MAX),
             limit!(gov::VALIDATOR_NAME_BYTES_MAX),
+            limit!(gov::VALIDATOR_POWER_MAX),
             limit!(carbon::REGISTRY_BYTES_MAX),
             limit!(carbon::PROJECT_BYTES_MAX),
             limit!(carbon::BENEFICIARY_BYTES_MAX),

@@ -246,6 +246,16 @@ fn every_bad_input_is_refused_by_name_and_changes_nothing() {
     let no_vault = GovAction::GrantRole { role: Role::VaultManager { vault: 9 }, address: bob().address };
     refused(&mut chain, &alice(), m(vec![no_vault], 1_000), ErrorCode::BadProposal);
     refused(&mut chain, &alice(), m(vec![], 99), ErrorCode::DepositTooSmall);
+    // A validator whose key is not on the curve, or whose power passes the limit.
+    let off_curve = (0u8..=255)
+        .map(|b| PublicKey([b; 32]))
+        .find(|k| ed25519_consensus::VerificationKey::try_from(k.0).is_err())
+        .expect("some 32-byte strings are not points");
+    let bad_key = GovAction::SetValidator { name: "v".into(), public_key: off_curve, power: 1 };
+    refused(&mut chain, &alice(), m(vec![bad_key], 1_000), ErrorCode::BadProposal);
+    let key = TestAccount::named("validator-9").public_key();
+    let too_strong = GovAction::SetValidator { name: "v".into(), public_key: key, power: u64::MAX };
+    refused(&mut chain, &alice(), m(vec![too_strong], 1_000), ErrorCode::BadProposal);
     refused(&mut chain, &alice(), msg(GovMsg::Unlock { amount: Amount(1) }), ErrorCode::CannotUnlock);
     refused(
         &mut chain,

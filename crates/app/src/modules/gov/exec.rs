@@ -85,13 +85,19 @@ fn check_form(title: &str, summary: &str, actions: &[GovAction]) -> Result<(), T
                     value.len()
                 )));
             }
-            GovAction::SetValidator { name, .. }
-                if name.is_empty() || name.len() > VALIDATOR_NAME_BYTES_MAX =>
-            {
-                return Err(bad(format!(
-                    "validator name of {} bytes: 1 to {VALIDATOR_NAME_BYTES_MAX}",
-                    name.len()
-                )));
+            GovAction::SetValidator { name, public_key, power } => {
+                let key_ok = ed25519_consensus::VerificationKey::try_from(public_key.0).is_ok();
+                if name.is_empty()
+                    || name.len() > VALIDATOR_NAME_BYTES_MAX
+                    || !key_ok
+                    || *power > VALIDATOR_POWER_MAX
+                {
+                    return Err(bad(format!(
+                        "validator {name:?}: a name of 1 to {VALIDATOR_NAME_BYTES_MAX} bytes (this one {}), a valid ed25519 key (this one {}), a power of at most {VALIDATOR_POWER_MAX} (this one {power})",
+                        name.len(),
+                        if key_ok { "valid" } else { "not a point of the curve" }
+                    )));
+                }
             }
             GovAction::RevokeRole { role: Role::VaultManager { vault }, .. } => {
                 return Err(bad(format!(
@@ -439,7 +445,9 @@ fn run_actions(
                 let height = ctx.height.saturating_add(ctx.params.gov.validator_delay_blocks);
                 let validator =
                     GenesisValidator { name: name.clone(), public_key: *public_key, power: *power };
-                changes.push(ValidatorChange { height, validator, proposal: id });
+                // In height order, even after governance shortened the delay.
+                let at = changes.partition_point(|c| c.height <= height);
+                changes.insert(at, ValidatorChange { height, validator, proposal: id });
                 state.put_validator_changes(&changes);
             }
         }

@@ -34,6 +34,9 @@
 //! loan (a stale valuation) in as many steps as a loan takes ([`credit`]), as does the dollar
 //! part ([`dollar`]).
 //!
+//! With no node answering at its address the demo starts a devnet of its own ([`own_devnet`]) and
+//! stops it at the end unless `--keep`; `--until PART` stops after that part.
+//!
 //! The devnet's dev account is its claim issuer, auditor and a feeder of every feed; the demo's
 //! own accounts live in the test keyring (`demo-operator`, `demo-investor`, `demo-outsider`,
 //! `demo-renter`).
@@ -43,6 +46,7 @@ mod credit;
 mod dollar;
 mod gov;
 mod green;
+mod own_devnet;
 mod passes;
 mod session;
 mod valuation;
@@ -66,9 +70,34 @@ pub struct DemoArgs {
     /// Key that funds the demo and acts as claim issuer, auditor and feeder (the devnet's dev key).
     #[arg(long, default_value = "dev")]
     from: String,
+    /// The last part to run: spine, market, credit, dollar, green, passes or gov (all).
+    #[arg(long, value_enum, default_value_t = DemoPart::Gov)]
+    until: DemoPart,
+    /// When no node answered and the demo started a devnet of its own, leave it running.
+    #[arg(long)]
+    keep: bool,
     /// Shared options.
     #[command(flatten)]
     node: NodeArg,
+}
+
+/// The demo's parts, in the order they run (each needs the ones before it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+pub enum DemoPart {
+    /// Title, proof, shares, KYC, income.
+    Spine,
+    /// Pools, capacity tokens, leases.
+    Market,
+    /// Loans, a default, an auction.
+    Credit,
+    /// The dollar unit and its yield vault.
+    Dollar,
+    /// Meters, certificates, a green lease, carbon credits.
+    Green,
+    /// Yield passes.
+    Passes,
+    /// Governance.
+    Gov,
 }
 
 /// Polls of a challenge while waiting for the ledger to choose its rows (every 100 ms: at most
@@ -174,8 +203,33 @@ fn gpu_server(tag: &str, issuer: Address, device_key: PublicKey) -> TitleSpec {
     }
 }
 
-/// Runs the demo against the node.
+/// Runs the demo against the node; when none answers, against a devnet of its own, stopped at the
+/// end unless `--keep`.
 pub fn run(home: &Option<PathBuf>, args: DemoArgs, format: Format) -> anyhow::Result<()> {
+    if Client::new(&args.node.node).get("/status").is_ok() {
+        return walk(home, &args, format, Value::Null);
+    }
+    let dir = crate::home::home_dir(home)?;
+    let own = own_devnet::start(&args.node.node, &dir)?;
+    eprintln!(
+        "No node answered at {}: the demo started a devnet of its own (home {}, log {}); it stops at the end{}.",
+        args.node.node,
+        dir.display(),
+        own.ready["log"].as_str().unwrap_or("in the home"),
+        if args.keep { " unless --keep (given: it keeps running)" } else { " (--keep leaves it running)" }
+    );
+    let mut started = json!({ "started": true, "home": dir.display().to_string(), "api": own.ready["api"] });
+    if args.keep {
+        let pid = own.keep();
+        started["kept_pid"] = json!(pid);
+        eprintln!("The devnet keeps running as process {pid}: stop it with `kill {pid}`.");
+    }
+    // Dropping `own` (at the end, or on an error) stops the devnet.
+    walk(home, &args, format, started)
+}
+
+/// The demo's steps, part by part up to `--until`; `devnet` says whether it started its own.
+fn walk(home: &Option<PathBuf>, args: &DemoArgs, format: Format, devnet: Value) -> anyhow::Result<()> {
     let keyring = Keyring::open(&crate::home::home_dir(home)?, KeyringBackend::Test, PassphraseSource::Env)?;
     let mut demo = Demo { keyring, node: args.node.node.clone(), format, steps: Vec::new(), numbered: 0 };
     let dev = demo.keyring.show(&args.from).with_context(|| {
@@ -317,27 +371,37 @@ pub fn run(home: &Option<PathBuf>, args: DemoArgs, format: Format) -> anyhow::Re
         investor,
         device: answered.device,
     };
-    let market = circulate::run(&mut demo, &spine)?;
-    demo.numbered += demo.steps.len();
-    demo.steps.clear();
-    let credit = credit::run(&mut demo, &spine)?;
-    demo.numbered += demo.steps.len();
-    demo.steps.clear();
-    let dollar = dollar::run(&mut demo, &spine)?;
-    demo.numbered += demo.steps.len();
-    demo.steps.clear();
-    let green = green::run(&mut demo, &spine)?;
-    demo.numbered += demo.steps.len();
-    demo.steps.clear();
-    let passes = passes::run(&mut demo, &spine)?;
-    demo.numbered += demo.steps.len();
-    demo.steps.clear();
-    let gov = gov::run(&mut demo, &args.from)?;
+    // Each part runs when `--until` reaches it; a part not run is null in the summary.
+    let mut parts = serde_json::Map::new();
+    let order = [
+        DemoPart::Market,
+        DemoPart::Credit,
+        DemoPart::Dollar,
+        DemoPart::Green,
+        DemoPart::Passes,
+        DemoPart::Gov,
+    ];
+    for part in order.into_iter().filter(|p| *p <= args.until) {
+        let (name, value) = match part {
+            DemoPart::Market => ("market", circulate::run(&mut demo, &spine)?),
+            DemoPart::Credit => ("credit", credit::run(&mut demo, &spine)?),
+            DemoPart::Dollar => ("dollar", dollar::run(&mut demo, &spine)?),
+            DemoPart::Green => ("green", green::run(&mut demo, &spine)?),
+            DemoPart::Passes => ("passes", passes::run(&mut demo, &spine)?),
+            DemoPart::Gov => ("gov", gov::run(&mut demo, &args.from)?),
+            DemoPart::Spine => continue,
+        };
+        parts.insert(name.to_string(), value);
+        demo.numbered += demo.steps.len();
+        demo.steps.clear();
+    }
+    let part = |name: &str| parts.get(name).cloned().unwrap_or(Value::Null);
 
     if format == Format::Json {
         let summary = json!({ "title": title, "shares": shares, "claimed": paid.to_string(),
-            "valuation": valued, "steps": spine_steps, "market": market, "credit": credit,
-            "dollar": dollar, "green": green, "passes": passes, "gov": gov });
+            "valuation": valued, "steps": spine_steps, "market": part("market"), "credit": part("credit"),
+            "dollar": part("dollar"), "green": part("green"), "passes": part("passes"), "gov": part("gov"),
+            "devnet": devnet });
         println!("{}", serde_json::to_string_pretty(&summary)?);
     }
     Ok(())

@@ -70,8 +70,9 @@ enum Command {
     /// Read the ledger.
     #[command(subcommand)]
     Query(query::QueryCmd),
-    /// Walk the whole pipeline on a running devnet: title, verification, shares, KYC, income,
-    /// then the market: pools, capacity tokens, leases paid from escrow.
+    /// Walk the whole pipeline on a devnet (one of its own when none answers): title, proof,
+    /// shares, KYC, income, the market, credit, the dollar, green compute, yield passes and
+    /// governance.
     Demo(cmd_demo::DemoArgs),
     /// Check things offline.
     #[command(subcommand)]

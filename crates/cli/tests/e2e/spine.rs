@@ -450,3 +450,23 @@ fn the_demo_walks_title_shares_kyc_income_pools_capacity_leases_a_loan_and_a_def
     the_demo_changes_a_parameter_and_a_role_by_governance(&node, &demo);
     node.terminate();
 }
+
+#[test]
+fn the_demo_starts_a_devnet_of_its_own_when_none_answers_and_stops_it_at_the_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let addr = format!("127.0.0.1:{}", Ports::fresh().api);
+    assert!(std::net::TcpStream::connect(&addr).is_err(), "nothing answers at {addr} yet");
+    let api = format!("http://{addr}");
+    let demo = cli(home, &["demo", "--until", "spine", "--node", &api]).unwrap();
+    assert_eq!(demo["devnet"]["started"], true, "{}", demo["devnet"]);
+    assert_eq!(demo["devnet"]["api"], api.as_str());
+    assert_eq!(demo["steps"].as_array().unwrap().len(), 18, "the spine ran on it");
+    assert!(demo["market"].is_null() && demo["gov"].is_null(), "and only the spine (--until spine)");
+    // Stopped at the end: nothing answers at the address any more.
+    let start = std::time::Instant::now();
+    while std::net::TcpStream::connect(&addr).is_ok() {
+        assert!(start.elapsed() < std::time::Duration::from_secs(15), "the demo's devnet still answers");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}

@@ -373,16 +373,29 @@ pub fn run(_home: &Option<PathBuf>, args: BenchArgs, format: Format) -> anyhow::
     let keys: Vec<SigningKey> = (0..accounts).map(key).collect();
     let dir = std::env::temp_dir().join(format!("computefi-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
+    let progress = crate::progress::bar(7, "bench");
+    let phase = |what: &str| {
+        progress.set_message(format!("bench: {what}"));
+        progress.inc(1);
+    };
     let exec_txs = transfers(&keys, args.txs.div_ceil(accounts));
     let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    phase("signature ceiling, one core");
     let one_core_per_s = ceiling(&exec_txs, 1)?;
+    phase("signature ceiling, every core");
     let ceiling_per_s = ceiling(&exec_txs, cpus)?;
+    phase("execution, sequential");
     let sequential_per_s = execution(&dir, &keys, exec_txs.clone(), false)?;
+    phase("execution, pipelined");
     let exec_per_s = execution(&dir, &keys, exec_txs, true)?;
+    phase("commit by writes");
     let commits = commit_times(&dir)?;
     let e2e_txs = || transfers(&keys, args.e2e_txs.div_ceil(accounts).min(60));
+    phase("end to end, one transaction a request");
     let e2e = end_to_end(&dir, &keys, e2e_txs(), args.clients, 1)?;
+    phase("end to end, batched");
     let e2e_batched = end_to_end(&dir, &keys, e2e_txs(), args.clients, args.batch.max(2))?;
+    progress.finish_and_clear();
     let _ = std::fs::remove_dir_all(&dir);
     print(
         format,

@@ -14,7 +14,13 @@ pub struct ReplayArgs {}
 pub fn run(home: &Option<PathBuf>, _args: ReplayArgs, format: Format) -> anyhow::Result<()> {
     let home = Home::new(crate::home::home_dir(home)?);
     let scratch = std::env::temp_dir().join(format!("computefi-replay-{}", std::process::id()));
-    let report = computefi_node::replay::replay(&home, &scratch)?;
+    let bar = crate::progress::bar(0, "replaying blocks");
+    let report = computefi_node::replay::replay_with(&home, &scratch, |height, latest| {
+        bar.set_length(latest);
+        bar.set_position(height);
+    });
+    bar.finish_and_clear();
+    let report = report?;
     print(
         format,
         &json!({ "ok": true, "heights": report.heights.to_string(), "app_hash": report.app_hash,

@@ -21,6 +21,7 @@ pub mod cmd_verify;
 pub mod home;
 pub mod keys;
 pub mod output;
+pub mod progress;
 pub mod query;
 pub mod tx;
 

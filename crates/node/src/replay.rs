@@ -20,6 +20,15 @@ pub struct ReplayReport {
 /// Replays the chain of `home` into a fresh store under `scratch` (removed afterwards). The node
 /// must be stopped: its store is opened here.
 pub fn replay(home: &Home, scratch: &std::path::Path) -> anyhow::Result<ReplayReport> {
+    replay_with(home, scratch, |_, _| {})
+}
+
+/// [`replay`], telling `progress` `(height, latest)` after each block (for a progress bar).
+pub fn replay_with(
+    home: &Home,
+    scratch: &std::path::Path,
+    mut progress: impl FnMut(u64, u64),
+) -> anyhow::Result<ReplayReport> {
     let genesis = home.load_genesis()?;
     let path = home.store_path();
     let source = Store::open(&path).with_context(|| {
@@ -27,7 +36,7 @@ pub fn replay(home: &Home, scratch: &std::path::Path) -> anyhow::Result<ReplayRe
     })?;
     let source = App::open(source)?;
     std::fs::create_dir_all(scratch).with_context(|| format!("cannot create {}", scratch.display()))?;
-    let outcome = replay_into(&source, &genesis, scratch);
+    let outcome = replay_into(&source, &genesis, scratch, &mut progress);
     let _ = std::fs::remove_dir_all(scratch);
     outcome
 }
@@ -36,6 +45,7 @@ fn replay_into(
     source: &App,
     genesis: &computefi_app::Genesis,
     scratch: &std::path::Path,
+    progress: &mut impl FnMut(u64, u64),
 ) -> anyhow::Result<ReplayReport> {
     let fresh = App::init(Store::open(&scratch.join("state.redb"))?, genesis)?;
     let stored_genesis = Hash(source.store().root_hash(0)?);
@@ -63,6 +73,7 @@ fn replay_into(
                 stored.block.header.app_hash
             );
         }
+        progress(height, latest);
     }
     Ok(ReplayReport { heights: latest, app_hash: fresh.last().app_hash })
 }

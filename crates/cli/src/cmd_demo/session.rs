@@ -145,11 +145,22 @@ pub(super) fn poll<T>(
     polls_max: u32,
     mut done: impl FnMut() -> anyhow::Result<Option<T>>,
 ) -> anyhow::Result<T> {
-    for _ in 0..polls_max {
+    // A wait longer than a second shows a spinner on a terminal.
+    let mut spinner: Option<indicatif::ProgressBar> = None;
+    for polled in 0..polls_max {
         if let Some(found) = done()? {
+            if let Some(s) = spinner {
+                s.finish_and_clear();
+            }
             return Ok(found);
         }
+        if u64::from(polled) * POLL_MS >= 1_000 && spinner.is_none() {
+            spinner = Some(crate::progress::spinner(&format!("waiting for {what}")));
+        }
         std::thread::sleep(std::time::Duration::from_millis(POLL_MS));
+    }
+    if let Some(s) = spinner {
+        s.finish_and_clear();
     }
     let waited_s = u64::from(polls_max) * POLL_MS / 1_000;
     anyhow::bail!("{what} did not happen within {waited_s} s: is the devnet still making blocks?")

@@ -128,6 +128,7 @@ pub fn run(_home: &Option<PathBuf>, args: TestnetArgs, format: Format) -> anyhow
     nodes[0].config.consensus.validate().context("the consensus settings of this testnet")?;
 
     let dev = add_dev_key(homes[0].root())?;
+    let writing = crate::progress::spinner(&format!("writing {} homes", homes.len()));
     let keys = init_network(NetworkOptions {
         genesis: GenesisOptions {
             chain_id: args.chain_id.clone(),
@@ -143,7 +144,9 @@ pub fn run(_home: &Option<PathBuf>, args: TestnetArgs, format: Format) -> anyhow
             params: crate::cmd_node::devnet_params(dev),
         },
         nodes,
-    })?;
+    });
+    writing.finish_and_clear();
+    let keys = keys?;
 
     // Each home's wallet talks to its own node with no flag (node0 holds the dev key, in the test
     // keyring).

@@ -76,6 +76,11 @@ pub struct DevnetArgs {
     /// start banner and a status line.
     #[arg(long)]
     log_file: Option<PathBuf>,
+    /// Mean blocks between the ledger's own capacity challenges to each active GPU title, in the
+    /// genesis of a new devnet home (0: none; default: the chain's, 3600). Nobody answers them on
+    /// a devnet unless an agent runs, so they degrade titles at random; tests turn them off.
+    #[arg(long)]
+    auto_challenge_interval_blocks: Option<u64>,
     /// Log to the terminal (stderr) instead of the log file.
     #[arg(long, conflicts_with = "log_file")]
     log_stderr: bool,
@@ -350,7 +355,12 @@ pub fn devnet(home: &Option<PathBuf>, args: DevnetArgs, format: Format) -> anyho
                 registry_attestors: vec![dev.address],
                 oracle_feeds: devnet_feeds(dev.address),
                 genesis_time_ms: now_ms(),
-                params: devnet_params(dev.address),
+                params: computefi_app::Params {
+                    auto_challenge_interval_blocks: args
+                        .auto_challenge_interval_blocks
+                        .unwrap_or(computefi_app::Params::default().auto_challenge_interval_blocks),
+                    ..devnet_params(dev.address)
+                },
             },
             moniker: "devnet-validator".to_string(),
             config: config_with(&args.ports),

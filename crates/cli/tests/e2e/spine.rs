@@ -403,14 +403,8 @@ fn the_demo_walks_title_shares_kyc_income_pools_capacity_leases_a_loan_and_a_def
     let causes: Vec<&str> =
         status["history"].as_array().unwrap().iter().filter_map(|c| c["cause"]["kind"].as_str()).collect();
     assert_eq!(causes[..2], ["audit", "challenge_passed"], "the title became active on proof: {status}");
-    // The demo plays the device only while it acts: a challenge the ledger issues on its own
-    // (params.auto_challenge_interval_blocks) during the demo's last waits goes unanswered and
-    // degrades the title, as it would a real server whose agent stopped. Anything else keeps it
-    // active.
-    let degraded_by_a_missed_challenge =
-        t["status"] == "degraded" && causes.last() == Some(&"challenge_failed");
-    assert!(t["status"] == "active" || degraded_by_a_missed_challenge, "{t} {status}");
-    assert_eq!(t["locked_by"].as_str(), Some(shares));
+    // The test's devnet issues no challenge of its own (support.rs), so the title stays active.
+    assert_eq!((t["status"].as_str(), t["locked_by"].as_str()), (Some("active"), Some(shares)), "{status}");
     let income = cli(home, &["query", "income", shares, "--node", &node.api]).unwrap();
     assert_eq!(income["pool"]["net"], "8000000000");
     assert_eq!(income["pool"]["costs"], "2000000000");

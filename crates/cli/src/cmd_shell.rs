@@ -23,8 +23,14 @@ pub struct ManArgs {
 /// Prints the completion script of `shell` for the command tree of `C`.
 pub fn completions<C: CommandFactory>(args: CompletionsArgs) -> anyhow::Result<()> {
     let mut command = C::command();
-    clap_complete::generate(args.shell, &mut command, "computefi", &mut std::io::stdout());
-    Ok(())
+    // Written whole from memory: a closed pipe (`| head`) ends the command, never a panic.
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "computefi", &mut script);
+    use std::io::Write;
+    match std::io::stdout().write_all(&script) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 /// Writes the manual pages of the command tree of `C`.

@@ -74,6 +74,16 @@ pub(crate) mod testing {
         Line::<C>::try_parse_from(std::iter::once(module).chain(args.iter().copied())).map(|l| l.cmd)
     }
 
+    /// `args` of `computefi tx <module>` parsed (they must parse) and built by `build` with a
+    /// fresh test keyring: the transaction options and the messages.
+    pub fn build_line<C: Subcommand>(
+        module: &str,
+        args: &[&str],
+        build: impl FnOnce(C) -> anyhow::Result<(TxArgs, BuildMsgs)>,
+    ) -> anyhow::Result<(TxArgs, Vec<Msg>)> {
+        messages(build(parse(module, args).unwrap_or_else(|e| panic!("{args:?}: {e}")))?)
+    }
+
     /// The messages `built` makes with a fresh test keyring, and its transaction options.
     pub fn messages(built: (TxArgs, BuildMsgs)) -> anyhow::Result<(TxArgs, Vec<Msg>)> {
         let (tx, build) = built;

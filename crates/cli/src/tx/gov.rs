@@ -202,12 +202,11 @@ pub fn build(cmd: GovCmd) -> anyhow::Result<(TxArgs, BuildMsgs)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tx::build::testing::{messages, parse};
+    use crate::tx::build::testing::build_line;
     use computefi_types::Address;
 
     fn msgs(args: &[&str]) -> anyhow::Result<Vec<Msg>> {
-        let cmd: GovCmd = parse("gov", args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
-        Ok(messages(build(cmd)?)?.1)
+        Ok(build_line("gov", args, build)?.1)
     }
 
     #[test]

@@ -157,8 +157,7 @@ mod tests {
     }
 
     fn msgs(args: &[&str]) -> anyhow::Result<Vec<Msg>> {
-        let built = build(parse(args).unwrap_or_else(|e| panic!("{args:?}: {e}")))?;
-        let (tx, msgs) = crate::tx::build::testing::messages(built)?;
+        let (tx, msgs) = crate::tx::build::testing::build_line("green", args, build)?;
         assert_eq!(tx.from, "holder");
         Ok(msgs)
     }

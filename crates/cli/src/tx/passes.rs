@@ -72,11 +72,10 @@ pub fn build(cmd: PassCmd) -> anyhow::Result<(TxArgs, BuildMsgs)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tx::build::testing::{messages, parse};
+    use crate::tx::build::testing::{build_line, parse};
 
     fn msgs(args: &[&str]) -> anyhow::Result<Vec<Msg>> {
-        let built = build(parse::<PassCmd>("pass", args).unwrap_or_else(|e| panic!("{args:?}: {e}")))?;
-        let (tx, msgs) = messages(built)?;
+        let (tx, msgs) = build_line("pass", args, build)?;
         assert_eq!(tx.from, "holder");
         Ok(msgs)
     }

@@ -22,7 +22,7 @@ use axum::{Json, Router};
 use computefi_app::modules::green::math::{micro_decimal, MICRO};
 use computefi_app::modules::green::meter::hour_of;
 use computefi_app::modules::green::Bundle;
-use computefi_app::modules::green::{hours_without_intensity, match_of, EnergyHour};
+use computefi_app::modules::green::{hours_without_intensity, match_of, site_pue, EnergyHour};
 use computefi_app::App;
 use computefi_types::title::TitleClass;
 use computefi_types::TitleId;
@@ -153,7 +153,7 @@ pub fn energy_answer(rows: &[EnergyHour], pue_micro: u64) -> Result<Value, ApiEr
 pub fn measured(app: &App, title: &TitleId, first_hour: u64, hours: u64) -> Result<Value, ApiError> {
     let record = app.title(title)?.ok_or_else(|| ApiError::internal(format!("title {title} is gone")))?;
     let rows = app.energy_window(title, first_hour, hours)?;
-    let pue = record.spec.location.pue_micro.map_or(app.params().green.pue_micro, u64::from);
+    let pue = site_pue(&record, app.params().green.pue_micro);
     let matched = match_of(&rows, pue).map_err(ApiError::internal)?;
     let metered = rows.iter().filter(|r| r.energy_wh > 0).count() as u128;
     let gpu_hours = metered.saturating_mul(u128::from(record.spec.count.max(1)));
@@ -244,7 +244,7 @@ async fn energy(
     let pue = if title.spec.class == TitleClass::EnergySite {
         MICRO as u64
     } else {
-        title.spec.location.pue_micro.map_or(app.params().green.pue_micro, u64::from)
+        site_pue(&title, app.params().green.pue_micro)
     };
     let mut answer = energy_answer(&rows, pue)?;
     let mut meters = Vec::with_capacity(title.spec.device_keys.len());

@@ -97,7 +97,12 @@ pub fn pue_of<S: StateRead + Sized>(
     default_micro: u64,
 ) -> Result<u64, ExecError> {
     let record = crate::modules::registry::RegistryRead::require_title(state, title)?;
-    Ok(record.spec.location.pue_micro.map_or(default_micro, u64::from))
+    Ok(site_pue(&record, default_micro))
+}
+
+/// The PUE of a title record in hand: its site's declared PUE, or `default_micro`.
+pub fn site_pue(title: &crate::modules::registry::Title, default_micro: u64) -> u64 {
+    title.spec.location.pue_micro.map_or(default_micro, u64::from)
 }
 
 /// A title's match over the `hours` whole hours before the one block time `now_ms` falls in:

@@ -72,6 +72,19 @@ pub struct Chain {
     /// The validator set last read from the ledger (governance changes it at a height).
     validators: Mutex<Vec<ValidatorInfo>>,
     catching_up: AtomicBool,
+    /// Transactions dropped from the mempool lately, and why, oldest first: what
+    /// `GET /txs/{hash}` answers for a transaction that was accepted but never committed.
+    dropped: Mutex<Dropped>,
+}
+
+/// Most dropped transactions remembered; the oldest are forgotten first.
+pub const DROPPED_KEPT_MAX: usize = 10_000;
+
+/// The dropped transactions remembered, in the order they were dropped.
+#[derive(Default)]
+struct Dropped {
+    order: std::collections::VecDeque<Hash>,
+    errors: BTreeMap<Hash, TxError>,
 }
 
 impl Chain {
@@ -92,6 +105,7 @@ impl Chain {
             events,
             validators: Mutex::new(validators),
             catching_up: AtomicBool::new(false),
+            dropped: Mutex::new(Dropped::default()),
         })
     }
 
@@ -243,7 +257,25 @@ impl Chain {
         }
     }
 
+    /// Why the transaction `hash` was dropped from the mempool, if it was lately.
+    pub fn dropped(&self, hash: &Hash) -> Option<TxError> {
+        lock(&self.dropped).errors.get(hash).cloned()
+    }
+
     fn tell_dropped(&self, dropped: Vec<(Hash, TxError)>) {
+        {
+            let mut kept = lock(&self.dropped);
+            for (hash, error) in &dropped {
+                if kept.errors.insert(*hash, error.clone()).is_none() {
+                    kept.order.push_back(*hash);
+                }
+                while kept.order.len() > DROPPED_KEPT_MAX {
+                    if let Some(old) = kept.order.pop_front() {
+                        kept.errors.remove(&old);
+                    }
+                }
+            }
+        }
         for (hash, error) in dropped {
             // Nobody may be listening; that is fine.
             let _ = self.events.send(ChainEvent::Dropped { hash, error });

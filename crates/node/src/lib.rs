@@ -5,6 +5,7 @@ pub mod api;
 pub mod chain;
 pub mod consensus;
 pub mod evidence;
+pub mod explorer;
 pub mod files;
 pub mod home;
 pub mod ledger;

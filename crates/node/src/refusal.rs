@@ -272,11 +272,20 @@ async fn head_limits(State(limits): State<HeadLimits>, request: Request, next: N
 }
 
 fn is_json(response: &Response) -> bool {
+    content_type_is(response, "application/json")
+}
+
+/// Whether `response` is an HTML page (the explorer's own error pages stay pages).
+fn is_html(response: &Response) -> bool {
+    content_type_is(response, "text/html")
+}
+
+fn content_type_is(response: &Response, kind: &str) -> bool {
     response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"))
+        .is_some_and(|v| v.starts_with(kind))
 }
 
 /// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
@@ -293,7 +302,7 @@ fn clip(s: &str, max: usize) -> &str {
 pub async fn json_refusals(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) || is_json(&response) {
+    if !(status.is_client_error() || status.is_server_error()) || is_json(&response) || is_html(&response) {
         return response;
     }
     let (mut parts, body) = response.into_parts();

@@ -102,7 +102,7 @@ pub async fn run(
         let _ = rx.wait_for(|stopped| *stopped).await;
     };
     let evidence = crate::evidence::EvidenceLog::open(&crate::evidence::EvidenceLog::path_in(home.root()))?;
-    let router = api::router(chain.clone(), &config.api).layer(axum::Extension(evidence.clone()));
+    let router = api::router(chain.clone(), &config.api, evidence.clone());
     let limits = crate::serve::ServeLimits::new(&config.api, connections_max);
     let api_task = tokio::spawn(crate::serve::serve(listener, router, limits, stop_rx.clone()));
     on_ready(&Ready {

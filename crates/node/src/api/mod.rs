@@ -54,6 +54,7 @@ mod capacity;
 mod carbon;
 mod delivery;
 mod device;
+mod events;
 mod gov;
 mod green;
 mod handler;
@@ -106,6 +107,8 @@ pub struct ApiConfig {
     pub header_bytes_max: usize,
     /// Most request header lines (then 431); at most 100, the most the HTTP layer parses.
     pub headers_max: usize,
+    /// Whether the explorer's pages are served at `/` and `/explorer/…` beside the API.
+    pub explorer: bool,
 }
 
 impl Default for ApiConfig {
@@ -123,6 +126,7 @@ impl Default for ApiConfig {
             uri_bytes_max: 8 * 1024,
             header_bytes_max: 16 * 1024,
             headers_max: 64,
+            explorer: true,
         }
     }
 }
@@ -184,6 +188,7 @@ const PARTS: &[Part] = &[
     Part { routes: node::routes, doc: node::Doc::openapi },
     Part { routes: txs::routes, doc: txs::Doc::openapi },
     Part { routes: blocks::routes, doc: blocks::Doc::openapi },
+    Part { routes: events::routes, doc: events::Doc::openapi },
     Part { routes: bank::routes, doc: bank::Doc::openapi },
     Part { routes: assets::routes, doc: assets::Doc::openapi },
     Part { routes: identity::routes, doc: identity::Doc::openapi },
@@ -207,8 +212,9 @@ const PARTS: &[Part] = &[
     Part { routes: gov::routes, doc: gov::Doc::openapi },
 ];
 
-/// The node's API routes over `chain`, inside the guards of [`crate::refusal::guard`].
-pub fn router(chain: Arc<Chain>, config: &ApiConfig) -> Router {
+/// The node's API routes over `chain`, and the explorer's pages when `config.explorer` is on,
+/// inside the guards of [`crate::refusal::guard`]. `evidence` serves `GET /evidence`.
+pub fn router(chain: Arc<Chain>, config: &ApiConfig, evidence: crate::evidence::EvidenceLog) -> Router {
     let commit_wait = Duration::from_millis(config.commit_wait_ms);
     // The batch route has its own, larger body limit, and takes turns so that at most
     // `batch_requests_max` large bodies are held at once.
@@ -223,7 +229,13 @@ pub fn router(chain: Arc<Chain>, config: &ApiConfig) -> Router {
         .layer(RequestBodyLimitLayer::new(config.body_bytes_max))
         .merge(batch)
         .fallback(crate::refusal::route_not_found)
-        .with_state(AppState { chain, commit_wait });
+        .with_state(AppState { chain, commit_wait })
+        .layer(axum::Extension(evidence));
+    // The explorer reads through the API's own routes, so its pages show what the API answers.
+    let routes = match config.explorer {
+        true => routes.clone().merge(crate::explorer::routes(routes)),
+        false => routes,
+    };
     crate::refusal::guard(routes, config.head_limits(), Duration::from_millis(config.request_timeout_ms))
 }
 
@@ -335,9 +347,9 @@ mod tests {
 
     /// Every route as `method path`, by part: what the OpenAPI document must list.
     const ROUTES: &str = "
-        get /health  get /status  get /evidence
+        get /health  get /status  get /evidence  get /validators
         post /txs  post /txs/batch  post /simulate  get /txs/{hash}
-        get /blocks/{height}  get /proofs/{key}
+        get /blocks/{height}  get /proofs/{key}  get /events
         get /accounts/{address}  get /assets/{id}/holders  get /assets  get /assets/{id}
         get /claims/{address}  get /titles  get /titles/{id}  get /titles/{id}/status  get /vaults/{asset}
         get /income/{shares}/{asset}  get /income/{shares}/{asset}/{holder}

@@ -15,10 +15,11 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/health", get(health))
         .route("/status", get(status))
         .route("/evidence", get(crate::evidence::list))
+        .route("/validators", get(validators))
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(health, status, crate::evidence::list))]
+#[openapi(paths(health, status, validators, crate::evidence::list))]
 pub(super) struct Doc;
 
 /// Liveness.
@@ -45,4 +46,24 @@ async fn status(State(s): State<AppState>) -> ApiResult {
         "protocol_version": computefi_app::PROTOCOL_VERSION,
         "node_version": env!("CARGO_PKG_VERSION"),
     })))
+}
+
+#[utoipa::path(get, path = "/validators", responses((status = 200,
+    description = "{\"validators\": [{name, public_key, power, address, consensus_address}], \"changes\": [...]}: the set that signs the next block, and changes governance scheduled")))]
+async fn validators(State(s): State<AppState>) -> ApiResult {
+    let app = s.chain.app();
+    let validators: Vec<Value> = app
+        .validators()?
+        .into_iter()
+        .map(|v| {
+            json!({
+                "name": v.name,
+                "public_key": v.public_key,
+                "power": v.power.to_string(),
+                "address": computefi_types::Address::from_public_key(&v.public_key),
+                "consensus_address": v.public_key.validator_address(),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "validators": validators, "changes": app.validator_changes()? })))
 }

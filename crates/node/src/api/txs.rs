@@ -216,9 +216,10 @@ async fn simulate(State(s): State<AppState>, body: Bytes) -> ApiResult {
     Ok(Json(json!({ "ok": true, "events": events })))
 }
 
-/// A transaction by hash: its receipt once committed, or `pending`.
+/// A transaction by hash: its receipt once committed, `pending`, or `refused` with the error
+/// when it was dropped from the mempool lately (the node remembers the last 10,000).
 #[utoipa::path(get, path = "/txs/{hash}", params(("hash" = String, Path, description = "64 hex characters")),
-    responses((status = 200, description = "Committed or pending"), (status = 404, description = "Unknown")))]
+    responses((status = 200, description = "Committed, pending, or refused with its error"), (status = 404, description = "Unknown")))]
 async fn tx_by_hash(State(s): State<AppState>, Path(hash): Path<String>) -> ApiResult {
     let hash: Hash = parse("transaction hash", &hash)?;
     if let Some(r) = s.chain.app().receipt(&hash)? {
@@ -226,6 +227,9 @@ async fn tx_by_hash(State(s): State<AppState>, Path(hash): Path<String>) -> ApiR
     }
     if s.chain.is_pending(&hash) {
         return Ok(Json(json!({ "hash": hash, "status": "pending" })));
+    }
+    if let Some(error) = s.chain.dropped(&hash) {
+        return Ok(Json(json!({ "hash": hash, "status": "refused", "error": error })));
     }
     Err(ApiError::not_found(format!("no committed or pending transaction has hash {hash}")))
 }

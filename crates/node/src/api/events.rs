@@ -1,0 +1,154 @@
+//! `GET /events`: recent events found by kind, by one attribute, or by any attribute naming an
+//! id, newest first, from the transactions' receipts and the blocks' own events. The ledger
+//! keeps no index of events, so this reads blocks backward from a height, within bounds: at most
+//! [`EVENTS_SCAN_BLOCKS_MAX`] blocks and [`EVENTS_SCAN_TXS_MAX`] transactions a request, at most
+//! [`EVENTS_LISTED_MAX`] events. The answer says where it stopped (`next_to_height`), so a
+//! client reads further back with another request.
+
+use super::handler::{ApiResult, AppState};
+use crate::refusal::{parse_query, ApiError, ApiQuery as Query};
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use computefi_types::Event;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use utoipa::OpenApi;
+
+/// Most blocks one request reads.
+pub const EVENTS_SCAN_BLOCKS_MAX: u64 = 2_000;
+/// Most transactions (receipts) one request reads.
+pub const EVENTS_SCAN_TXS_MAX: u64 = 20_000;
+/// Most events one answer lists.
+pub const EVENTS_LISTED_MAX: usize = 500;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new().route("/events", get(events))
+}
+
+#[derive(OpenApi)]
+#[openapi(paths(events))]
+pub(super) struct Doc;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventsQuery {
+    kind: Option<String>,
+    attr: Option<String>,
+    involving: Option<String>,
+    to_height: Option<String>,
+    blocks: Option<String>,
+    limit: Option<String>,
+}
+
+/// What an event must match.
+struct Filter {
+    kind: Option<String>,
+    attr: Option<(String, String)>,
+    involving: Option<String>,
+}
+
+impl Filter {
+    fn matches(&self, e: &Event) -> bool {
+        let kind = self.kind.as_deref().is_none_or(|k| {
+            e.kind == k || (e.kind.len() > k.len() && e.kind.starts_with(k) && e.kind.as_bytes()[k.len()] == b'.')
+        });
+        let attr = self.attr.as_ref().is_none_or(|(n, v)| e.attrs.iter().any(|(an, av)| an == n && av == v));
+        let involving = self.involving.as_deref().is_none_or(|id| e.attrs.iter().any(|(_, v)| v == id));
+        kind && attr && involving
+    }
+}
+
+#[utoipa::path(get, path = "/events", params(
+        ("kind" = Option<String>, Query, description = "an event kind (`amm.swap`) or a module (`amm`)"),
+        ("attr" = Option<String>, Query, description = "`name:value`: an attribute the event must carry"),
+        ("involving" = Option<String>, Query, description = "an id (address, title, asset) that any attribute must equal"),
+        ("to_height" = Option<String>, Query, description = "the newest height read (default: the last)"),
+        ("blocks" = Option<String>, Query, description = "how many blocks back to read, at most 2000 (default 2000)"),
+        ("limit" = Option<String>, Query, description = "most events listed, at most 500 (default 100)")),
+    responses((status = 200, description = "{\"events\": [{height, time_ms, tx, kind, attrs}], \"next_to_height\"}, newest first"),
+        (status = 400, description = "A malformed query")))]
+async fn events(State(s): State<AppState>, Query(q): Query<EventsQuery>) -> ApiResult {
+    let app = s.chain.app();
+    let last = app.last().height;
+    let to = q.to_height.as_deref().map(|h| parse_query::<u64>("to_height", h)).transpose()?.unwrap_or(last).min(last);
+    let blocks = q.blocks.as_deref().map(|b| parse_query::<u64>("blocks", b)).transpose()?.unwrap_or(EVENTS_SCAN_BLOCKS_MAX);
+    if blocks == 0 || blocks > EVENTS_SCAN_BLOCKS_MAX {
+        return Err(ApiError::bad_query(format!("blocks {blocks}: give 1 to {EVENTS_SCAN_BLOCKS_MAX}")));
+    }
+    let limit = q.limit.as_deref().map(|l| parse_query::<usize>("limit", l)).transpose()?.unwrap_or(100);
+    if limit == 0 || limit > EVENTS_LISTED_MAX {
+        return Err(ApiError::bad_query(format!("limit {limit}: give 1 to {EVENTS_LISTED_MAX}")));
+    }
+    let attr = match q.attr.as_deref() {
+        None => None,
+        Some(a) => match a.split_once(':') {
+            Some((n, v)) if !n.is_empty() => Some((n.to_string(), v.to_string())),
+            _ => return Err(ApiError::bad_query(format!("attr {a:?}: give name:value, e.g. title:cfititle1…"))),
+        },
+    };
+    let filter = Filter { kind: q.kind.filter(|k| !k.is_empty()), attr, involving: q.involving.filter(|i| !i.is_empty()) };
+    let lowest = to.saturating_sub(blocks - 1).max(1);
+    let mut found: Vec<Value> = Vec::new();
+    let mut txs_read: u64 = 0;
+    let mut next_to_height = lowest.checked_sub(1).filter(|h| *h >= 1);
+    let mut height = to;
+    while height >= lowest && height >= 1 {
+        let Some(stored) = app.block(height)? else { break };
+        let time_ms = stored.block.header.time_ms.to_string();
+        let mut here: Vec<Value> = Vec::new();
+        for tx in &stored.block.txs {
+            txs_read += 1;
+            let hash = tx.hash();
+            let Some(receipt) = app.receipt(&hash)? else { continue };
+            for e in receipt.events.iter().filter(|e| filter.matches(e)) {
+                here.push(json!({ "height": height.to_string(), "time_ms": time_ms, "tx": hash, "kind": e.kind, "attrs": e }));
+            }
+        }
+        for e in stored.events.iter().filter(|e| filter.matches(e)) {
+            here.push(json!({ "height": height.to_string(), "time_ms": time_ms, "tx": null, "kind": e.kind, "attrs": e }));
+        }
+        // Newest first: the block's events in reverse order.
+        found.extend(here.into_iter().rev());
+        let full = found.len() >= limit || txs_read >= EVENTS_SCAN_TXS_MAX;
+        if full {
+            found.truncate(limit);
+            next_to_height = height.checked_sub(1).filter(|h| *h >= 1);
+            break;
+        }
+        height -= 1;
+    }
+    for e in &mut found {
+        // `attrs` held the whole event for its ordered serialisation; keep its attributes only.
+        e["attrs"] = e["attrs"]["attrs"].take();
+    }
+    Ok(Json(json!({ "events": found, "next_to_height": next_to_height.map(|h| h.to_string()) })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(kind: &str, attrs: &[(&str, &str)]) -> Event {
+        Event { kind: kind.into(), attrs: attrs.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect() }
+    }
+
+    #[test]
+    fn a_module_name_matches_its_events_and_not_a_longer_module() {
+        let f = Filter { kind: Some("amm".into()), attr: None, involving: None };
+        assert!(f.matches(&event("amm.swap", &[])));
+        assert!(!f.matches(&event("ammx.swap", &[])));
+        assert!(!f.matches(&event("bank.transfer", &[])));
+        let exact = Filter { kind: Some("amm.swap".into()), attr: None, involving: None };
+        assert!(exact.matches(&event("amm.swap", &[])) && !exact.matches(&event("amm.add", &[])));
+    }
+
+    #[test]
+    fn an_attribute_filter_and_an_involved_id_must_both_match() {
+        let e = event("bank.transfer", &[("from", "a"), ("to", "b")]);
+        let f = Filter { kind: None, attr: Some(("to".into(), "b".into())), involving: Some("a".into()) };
+        assert!(f.matches(&e));
+        let other = Filter { kind: None, attr: Some(("from".into(), "b".into())), involving: None };
+        assert!(!other.matches(&e));
+    }
+}

@@ -23,7 +23,11 @@
 mod api;
 mod chain;
 mod chart;
+mod finance;
+mod gov;
+mod green;
 mod home;
+mod market;
 mod title;
 mod view;
 
@@ -51,6 +55,10 @@ pub fn routes(api: Router) -> Router {
         .route("/explorer/static/explorer.js", get(script))
         .merge(chain::routes())
         .merge(title::routes())
+        .merge(market::routes())
+        .merge(finance::routes())
+        .merge(green::routes())
+        .merge(gov::routes())
         .with_state(api)
 }
 

@@ -1,0 +1,8 @@
+//! Pages of the market modules (being built).
+
+use super::api::Api;
+use axum::Router;
+
+pub(super) fn routes() -> Router<Api> {
+    Router::new()
+}

@@ -289,16 +289,20 @@ fn run_node(home: &Home, format: Format, dev_account: Option<Address>, log: LogT
     let simulated = home.load_genesis().map(|g| g.params.allow_simulated_devices).unwrap_or(false);
     runtime.block_on(computefi_node::run::run(home, computefi_node::run::shutdown_signal(), |ready| {
         let api = format!("http://{}", ready.api);
+        let explorer = ready.explorer.then(|| format!("{api}/"));
         match format {
             Format::Json => println!(
                 "{}",
-                json!({ "api": api, "chain_id": ready.chain_id, "height": ready.height.to_string(),
+                json!({ "api": api, "explorer": explorer, "chain_id": ready.chain_id, "height": ready.height.to_string(),
                         "home": home_shown, "log": log_shown, "dev_account": dev_account.map(|a| a.to_string()),
                         "simulated_devices_allowed": simulated })
             ),
             Format::Text => {
                 println!("ComputeFi node running: chain {} from height {}", ready.chain_id, ready.height);
                 println!("API:         {api}");
+                if let Some(explorer) = &explorer {
+                    println!("Explorer:    {explorer}  (open it in a browser)");
+                }
                 println!("Home:        {home_shown}");
                 if let Some(path) = &log_shown {
                     println!("Log:         {path}");

@@ -20,6 +20,8 @@ pub struct Ready {
     pub chain_id: String,
     /// The last committed height at start.
     pub height: u64,
+    /// Whether the explorer's pages are served on the API's port.
+    pub explorer: bool,
 }
 
 /// Opens the store of `home`, writing genesis on first start, and checks that it belongs to
@@ -109,6 +111,7 @@ pub async fn run(
         api: api_addr,
         chain_id: chain.app().chain_id().to_string(),
         height: chain.app().last().height,
+        explorer: config.api.explorer,
     });
     tracing::info!(api = %api_addr, chain_id = chain.app().chain_id(), "node started");
 

@@ -9,6 +9,7 @@ mod amm;
 mod api_limits;
 mod devnet;
 mod dollar;
+mod explorer;
 mod feeds;
 mod green;
 mod loans;

@@ -5,7 +5,8 @@
 //! a redemption and counts the reserves' yield; last, the green part: a metered solar park's
 //! certificates match 80 % of the GPU title's hour, and a lease that asked 90 % has its green
 //! premium refunded; then a yield pass bought in a pool is paid its part of the locked shares'
-//! income; last, governance grants a claim issuer and changes a parameter.
+//! income; then governance grants a claim issuer and changes a parameter; last, the explorer's
+//! pages of all this are checked in a real browser (`explorer.rs`).
 
 use super::support::*;
 use serde_json::Value;
@@ -449,6 +450,7 @@ fn the_demo_walks_title_shares_kyc_income_pools_capacity_leases_a_loan_and_a_def
     the_demo_refunds_a_lease_for_the_hours_below_its_green_share(&node, &demo);
     the_demo_pays_a_yield_pass_the_income_of_its_locked_shares(&node, &demo);
     the_demo_changes_a_parameter_and_a_role_by_governance(&node, &demo);
+    super::explorer::the_explorer_shows_the_demo_in_a_real_browser(&node);
     node.terminate();
 }
 

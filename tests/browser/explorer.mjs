@@ -160,6 +160,11 @@ const leased = orders.filter((o) => o.state?.leased).reduce((sum, o) => sum + o.
 await expectFigure("/", "gpu_hours", decimal(leased, 0));
 const reserve = await json("/reserve");
 await expectFigure("/", "dollar_supply", amount(reserve.supply, reserve.asset));
+if (vaults.length) {
+  let nav = 0n;
+  for (const v of vaults) nav += BigInt((await json(`/yield-vaults/${v.id}`)).nav.conservative);
+  await expectFigure("/", "vault_nav", amount(nav.toString(), vaults[0].asset));
+}
 for (const t of titles) {
   const value = await fetch(`${api}/titles/${t.id}/value`);
   if (value.ok) await expectFigure(`/explorer/titles/${t.id}`, "model_value", "$" + decimal((await value.json()).model_value, 6));

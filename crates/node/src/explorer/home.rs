@@ -53,10 +53,12 @@ pub(super) async fn home(State(api): State<Api>) -> PageResult {
     let vaults = api.get("/yield-vaults").await?;
     let vaults = vaults["vaults"].as_array().cloned().unwrap_or_default();
     let mut vault_rows = Vec::new();
+    let mut vault_nav: BTreeMap<String, u128> = BTreeMap::new();
     for v in vaults.iter().take(super::PAGE_ROWS_MAX) {
         let id = view::text(&v["id"]);
         let record = api.get(&format!("/yield-vaults/{id}")).await?;
         let asset = view::text(&v["asset"]);
+        *vault_nav.entry(asset.clone()).or_default() += int(&record["nav"]["conservative"]).unwrap_or(0);
         vault_rows.push(html! { tr {
             td { a href={"/explorer/yield-vaults/" (id)} { "vault " (id) } }
             td.num { (assets.amount(&record["nav"]["conservative"], &asset)) }
@@ -86,11 +88,14 @@ pub(super) async fn home(State(api): State<Api>) -> PageResult {
                 None => html! { span.empty { "no data yet" } },
             }))
             (stat("Titles", html! { span data-figure="titles" { (titles.len()) } }))
-            (stat("Hardware value (model)", match value {
+            (stat("Value locked (titles, model)", match value {
                 Some(v) => html! { span data-figure="hardware_value" { "$" (view::decimal(v, 6)) } },
                 None => html! { span.empty { "no valuation yet" } },
             }))
             (stat("GPU-hours leased", html! { span data-figure="gpu_hours" { (view::group(gpu_hours)) } }))
+            @for (asset, nav) in &vault_nav {
+                (stat("Vault NAV", html! { span data-figure="vault_nav" { (assets.amount(&Value::String(nav.to_string()), asset)) } }))
+            }
             @if let Some(r) = &reserve {
                 (stat("Dollar supply", html! { span data-figure="dollar_supply" { (assets.amount(&r["supply"], &view::text(&r["asset"]))) } }))
                 (stat("Reserves", html! { span data-figure="reserves" { "$" (assets.number(&r["reserves"], &view::text(&r["asset"]))) } }))

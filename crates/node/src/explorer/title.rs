@@ -53,6 +53,8 @@ async fn title(State(api): State<Api>, Path(id): Path<String>) -> PageResult {
     let energy = api.find(&format!("/titles/{id}/energy")).await?;
     let device = api.get(&format!("/events?kind=device&attr=title:{id}&limit={REPORTS_CHARTED_MAX}")).await?;
     let device = device["events"].as_array().cloned().unwrap_or_default();
+    let valued = api.get(&format!("/events?kind=valuation.valued&attr=title:{id}&limit={REPORTS_CHARTED_MAX}")).await?;
+    let valued = valued["events"].as_array().cloned().unwrap_or_default();
     let shares = t["locked_by"].as_str().map(str::to_string);
     let nav = match &shares {
         Some(s) => api.find(&format!("/shares/{s}/nav")).await?,
@@ -132,6 +134,11 @@ async fn title(State(api): State<Api>, Path(id): Path<String>) -> PageResult {
             h2 { "Capacity reservations" }
             (chart::timeline("Reserved capacity", &reservations(&capacity), Some(view::now_ms() as f64), "no capacity reserved"))
             (reservation_table(&capacity, &assets))
+        }
+        section {
+            h2 { "Value history" }
+            (chart::line("Model value", "USD", Axis::Time, &value_points(&valued, "value"), None))
+            (chart::line("Lending value", "USD", Axis::Time, &value_points(&valued, "lending_value"), None))
         }
         div.grid2 {
             section { h2 { "Income" } (table(&["height", "period", "gross", "net"], income, "no income paid yet")) }
@@ -367,6 +374,15 @@ async fn income_rows(api: &Api, assets: &Assets, shares: &str) -> Result<Vec<Mar
         }
     }
     Ok(rows)
+}
+
+/// A title's valuations in recent blocks (`valuation.valued` events, newest first) as USD over
+/// time, oldest first: the attribute `field` (`value` or `lending_value`, micro-USD).
+fn value_points(valued: &[Value], field: &str) -> Vec<Point> {
+    let mut points: Vec<Point> =
+        valued.iter().filter_map(|e| Some(Point { x: ms(e), y: int(&e["attrs"][field])? as f64 / 1e6 })).collect();
+    points.reverse();
+    points
 }
 
 /// NAV per share over time from `GET /shares/{asset}/nav`, in USD.

@@ -17,8 +17,9 @@
 //! `chart.rs` (SVG charts), then one file per group of pages. [`routes`] joins them.
 //!
 //! # Limits
-//! Listings read at most [`PAGE_ROWS_MAX`] records; pages that scan recent blocks read at most
-//! [`SCAN_BLOCKS_MAX`] of them.
+//! Listings read at most [`PAGE_ROWS_MAX`] records. Histories the ledger's state does not keep
+//! (telemetry, swaps, payments, votes) come from `GET /events`, which reads a bounded number of
+//! recent blocks (`crate::api` names its limits); a page says when its history is "recent".
 
 mod api;
 mod chain;
@@ -40,10 +41,6 @@ pub use api::Api;
 
 /// Most rows a listing on a page shows.
 pub const PAGE_ROWS_MAX: usize = 100;
-
-/// Most recent blocks a page reads to find transactions per second, swaps and other recent
-/// activity.
-pub const SCAN_BLOCKS_MAX: u64 = 200;
 
 /// The explorer's routes, reading the ledger through `api`, the API's own router.
 pub fn routes(api: Router) -> Router {

@@ -1,8 +1,0 @@
-//! Pages of the finance modules (being built).
-
-use super::api::Api;
-use axum::Router;
-
-pub(super) fn routes() -> Router<Api> {
-    Router::new()
-}

@@ -1,6 +1,7 @@
 //! The `computefi` command: run a node, a one-command devnet, and a wallet that signs and
 //! queries. The binary is a thin `main` over [`run`].
 
+pub mod bench_peers;
 pub mod client;
 pub mod client_config;
 pub mod cmd_amm;

@@ -27,10 +27,11 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/gov/proposals/{id}/tally", get(proposal_tally))
         .route("/gov/params", get(params))
         .route("/gov/locks/{address}", get(lock))
+        .route("/gov/locked", get(locked))
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(proposals, proposal, proposal_tally, params, lock))]
+#[openapi(paths(proposals, proposal, proposal_tally, params, lock, locked))]
 pub(super) struct Doc;
 
 fn read(app: &App, id: &u64) -> Result<Option<Proposal>, AppError> {
@@ -119,5 +120,20 @@ async fn lock(State(s): State<AppState>, Path(address): Path<String>) -> ApiResu
         "locked": app.locked(&who)?,
         "total_locked": app.total_locked()?,
         "unbonding": unbonding,
+    }))
+}
+
+/// All CFI locked in governance (all voting power now), and the unlocks waiting to return:
+/// their sum and how many.
+#[utoipa::path(get, path = "/gov/locked", responses((status = 200, description = "`{total_locked, unbonding_total, unbonding_count}`")))]
+async fn locked(State(s): State<AppState>) -> ApiResult {
+    let app = s.chain.app();
+    let unbondings = app.unbondings()?;
+    let waiting = unbondings.iter().try_fold(0u128, |sum, u| sum.checked_add(u.amount.0));
+    let waiting = waiting.ok_or_else(|| ApiError::internal("the unlocks waiting sum past u128"))?;
+    to_json(&json!({
+        "total_locked": app.total_locked()?,
+        "unbonding_total": waiting.to_string(),
+        "unbonding_count": unbondings.len().to_string(),
     }))
 }

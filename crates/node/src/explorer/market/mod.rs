@@ -77,10 +77,14 @@ pub fn fmt_price(p: f64) -> String {
     }
 }
 
-/// `part` of `whole` as a percentage with two decimals (`12.5 %`), rounded down; `None` when
-/// `whole` is zero or the product overflows.
+/// `part` of `whole` as a percentage with two decimals (`12.5 %`), rounded down, and
+/// `< 0.01 %` for a part that is not nothing but rounds down to it; `None` when `whole` is zero
+/// or the product overflows.
 pub fn share_of(part: u128, whole: u128) -> Option<String> {
     let bps = part.checked_mul(10_000)?.checked_div(whole)?;
+    if bps == 0 && part > 0 {
+        return Some("< 0.01 %".into());
+    }
     Some(format!("{} %", view::decimal(bps, 2)))
 }
 
@@ -261,6 +265,8 @@ mod tests {
         assert_eq!(share_of(500, 1000).as_deref(), Some("50 %"));
         assert_eq!(share_of(1, 3).as_deref(), Some("33.33 %"));
         assert_eq!(share_of(1000, 1000).as_deref(), Some("100 %"));
+        assert_eq!(share_of(1_000, 28_040_860).as_deref(), Some("< 0.01 %"));
+        assert_eq!(share_of(0, 5).as_deref(), Some("0 %"));
         assert_eq!(share_of(1, 0), None);
         assert_eq!(share_of(u128::MAX, u128::MAX), None);
     }

@@ -113,9 +113,12 @@ pub fn run(w: Workload, mut progress: impl FnMut(&str)) -> anyhow::Result<Value>
     progress("signing the ComputeFi transfers");
     let signed = computefi_run::transfers(&keys, per_account);
     let (mut revm, mut with_commit, mut execute) = (Vec::new(), Vec::new(), Vec::new());
+    let mut gas_per_transfer = 0;
     for rep in 1..=w.repetitions.max(1) {
         progress(&format!("repetition {rep}: revm"));
-        revm.push(revm_peer::measure(accounts, per_account)?);
+        let peer = revm_peer::measure(accounts, per_account)?;
+        revm.push(peer.per_s);
+        gas_per_transfer = peer.gas_per_transfer;
         progress(&format!("repetition {rep}: ComputeFi"));
         let dir = tempfile::tempdir()?;
         let t = computefi_run::measure(dir.path(), &keys, signed.clone(), w.block_txs)?;
@@ -140,6 +143,7 @@ pub fn run(w: Workload, mut progress: impl FnMut(&str)) -> anyhow::Result<Value>
             "engine": "revm",
             "version": REVM_VERSION,
             "hard_fork": format!("{:?}", revm::primitives::hardfork::SpecId::default()),
+            "gas_per_transfer": gas_per_transfer,
         },
         "revm_erc20_transfers_per_s": r.round() as u64,
         "computefi_transfers_per_s_execute_root_commit": c.round() as u64,
@@ -165,9 +169,9 @@ pub fn human(report: &Value) -> String {
     format!(
         "ComputeFi and revm, same machine ({} cpus, {} build), same run, median of {} repetitions\n\
          workload: {} transfers among {} accounts (ComputeFi in blocks of {})\n\
-         revm {} ERC-20 transfers, execution + in-memory commit:     {:>10}/s\n\
-         ComputeFi transfers, execution + state root + durable commit: {:>10}/s  ({} of revm)\n\
-         ComputeFi transfers, execution + state root:                  {:>10}/s  ({} of revm)\n\
+         revm {} ERC-20 transfers ({} gas each), execution + in-memory commit\n    {:>10}/s\n\
+         ComputeFi transfers, execution + state root + durable commit\n    {:>10}/s  ({} of revm)\n\
+         ComputeFi transfers, execution + state root\n    {:>10}/s  ({} of revm)\n\
          Signatures: none on the revm side; verified before the clock on ComputeFi's.\n",
         report["machine"]["cpus"],
         report["machine"]["build"].as_str().unwrap_or("?"),
@@ -176,6 +180,7 @@ pub fn human(report: &Value) -> String {
         w["accounts"],
         w["computefi_block_txs"],
         report["peer"]["version"].as_str().unwrap_or("?"),
+        report["peer"]["gas_per_transfer"],
         n("revm_erc20_transfers_per_s"),
         n("computefi_transfers_per_s_execute_root_commit"),
         ratios["computefi_execute_root_commit_to_revm"],

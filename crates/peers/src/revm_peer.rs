@@ -126,18 +126,30 @@ pub fn transfers(holders: &[Address], per_account: usize) -> anyhow::Result<Vec<
     Ok(out)
 }
 
+/// One timed run of the peer.
+#[derive(Debug, Clone, Copy)]
+pub struct Run {
+    /// Transfers executed and committed per second.
+    pub per_s: f64,
+    /// Gas each transfer used, on average (a sign of the work the EVM did).
+    pub gas_per_transfer: u64,
+}
+
 /// One timed run: builds the world (not timed), then executes and commits every transfer.
-/// Returns the transfers per second. Any transfer that does not succeed fails the run.
-pub fn measure(accounts: usize, per_account: usize) -> anyhow::Result<f64> {
+/// Any transfer that does not succeed fails the run.
+pub fn measure(accounts: usize, per_account: usize) -> anyhow::Result<Run> {
     let mut w = world(accounts)?;
     let txs = transfers(&w.holders, per_account)?;
     let count = txs.len();
+    let mut gas = 0u64;
     let started = std::time::Instant::now();
     for tx in txs {
         let result = execute(&mut w, tx)?;
         if !result.is_success() {
             bail!("a benchmark transfer did not succeed: {result:?}");
         }
+        gas = gas.saturating_add(result.gas_used());
     }
-    Ok(count as f64 / started.elapsed().as_secs_f64().max(1e-9))
+    let per_s = count as f64 / started.elapsed().as_secs_f64().max(1e-9);
+    Ok(Run { per_s, gas_per_transfer: gas / count.max(1) as u64 })
 }

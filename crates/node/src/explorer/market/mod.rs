@@ -37,6 +37,37 @@ async fn read_pools(api: &Api) -> Result<Vec<Value>, Refused> {
     Ok(api.get("/pools").await?["pools"].as_array().cloned().unwrap_or_default())
 }
 
+/// Most blocks a market page reads back for a history the ledger does not keep (swaps,
+/// payments, measurements, challenges), in requests of `GET /events`.
+pub const HISTORY_BLOCKS_MAX: u64 = 10_000;
+
+/// Blocks one `GET /events` request reads (its own bound).
+const EVENTS_BLOCKS_PER_REQUEST: u64 = 2_000;
+
+/// The events `path` (a `GET /events` query that ends in `&limit=N`, without `to_height`)
+/// lists, newest first, read further back through each answer's `next_to_height` until `limit`
+/// are found or [`HISTORY_BLOCKS_MAX`] blocks are read.
+async fn history(api: &Api, path: &str, limit: usize) -> Result<Vec<Value>, Refused> {
+    let mut found: Vec<Value> = Vec::new();
+    let mut to_height: Option<String> = None;
+    let mut read: u64 = 0;
+    while found.len() < limit && read < HISTORY_BLOCKS_MAX {
+        let request = match &to_height {
+            Some(h) => format!("{path}&to_height={h}"),
+            None => path.to_string(),
+        };
+        let answer = api.get(&request).await?;
+        found.extend(answer["events"].as_array().cloned().unwrap_or_default());
+        read += EVENTS_BLOCKS_PER_REQUEST;
+        match answer["next_to_height"].as_str() {
+            Some(h) => to_height = Some(h.to_string()),
+            None => break,
+        }
+    }
+    found.truncate(limit);
+    Ok(found)
+}
+
 /// The capacity tokens among the listed assets: each `GET /capacity/{token}` answer.
 async fn read_capacity_tokens(api: &Api) -> Result<Vec<Value>, Refused> {
     let listed = api.get("/assets").await?;
@@ -258,6 +289,27 @@ mod tests {
         assert_eq!(fmt_price(1234.5678), "1234.57");
         assert_eq!(fmt_price(0.000_123_456_78), "0.000123457");
         assert_eq!(fmt_price(0.0), "0");
+    }
+
+    #[tokio::test]
+    async fn a_history_reads_further_back_until_it_has_enough_events_or_the_chain_ends() {
+        use axum::extract::Query;
+        use std::collections::HashMap;
+        let router = Router::new().route(
+            "/events",
+            get(|Query(q): Query<HashMap<String, String>>| async move {
+                axum::Json(match q.get("to_height").map(String::as_str) {
+                    None => serde_json::json!({ "events": [{ "height": "3000" }], "next_to_height": "999" }),
+                    Some("999") => serde_json::json!({ "events": [{ "height": "10" }, { "height": "9" }], "next_to_height": null }),
+                    Some(_) => serde_json::json!({ "events": [], "next_to_height": null }),
+                })
+            }),
+        );
+        let api = Api::new(router);
+        let all = history(&api, "/events?kind=amm&limit=5", 5).await.unwrap();
+        let heights: Vec<String> = all.iter().map(|e| text(&e["height"])).collect();
+        assert_eq!(heights, ["3000", "10", "9"]);
+        assert_eq!(history(&api, "/events?kind=amm&limit=2", 2).await.unwrap().len(), 2);
     }
 
     #[test]

@@ -140,13 +140,10 @@ async fn pool(State(api): State<Api>, Path((a, b)): Path<(String, String)>) -> P
     let assets = Assets::read(&api).await?;
     let (pa, pb) = (text(&p["asset_a"]), text(&p["asset_b"]));
     let events_path = format!("/events?kind=amm&attr=asset_a:{pa}&limit={POOL_EVENTS_MAX}");
-    let listed = api.get(&events_path).await?;
-    let events: Vec<Value> = listed["events"]
-        .as_array()
+    let events: Vec<Value> = super::history(&api, &events_path, POOL_EVENTS_MAX)
+        .await?
         .into_iter()
-        .flatten()
         .filter(|e| text(&e["attrs"]["asset_b"]) == pb)
-        .cloned()
         .collect();
     let swaps: Vec<&Value> = events.iter().filter(|e| e["kind"] == "amm.swapped").collect();
     let end_ms = chain_time_ms(&api).await?;
@@ -195,7 +192,8 @@ async fn pool(State(api): State<Api>, Path((a, b)): Path<(String, String)>) -> P
         section {
             h2 { "Price" }
             p { "Price of 1 " (sa) " in " (sb) " after each pool event (creation, liquidity, swap) among the last "
-                (POOL_EVENTS_MAX) " events of the last 2,000 blocks. The TWAP weights each price by how long it stood, up to the last block." }
+                (POOL_EVENTS_MAX) " events of the last "
+                (view::group(u128::from(super::HISTORY_BLOCKS_MAX))) " blocks. The TWAP weights each price by how long it stood, up to the last block." }
             div.grid2 {
                 (chart::line(&format!("Price of {sa} in {sb}"), &sb, Axis::Time, &price_points, None))
                 (chart::line("Time-weighted average price since the first event shown", &sb, Axis::Time, &twap_line(&prices, end_ms), None))
@@ -216,11 +214,10 @@ async fn capacity(State(api): State<Api>, Path(token): Path<String>) -> PageResu
     let id = text(&t["asset"]);
     let end_ms = int(&t["end_ms"]).and_then(|e| u64::try_from(e).ok()).unwrap_or(0);
     let swaps_path = format!("/events?kind=amm.swapped&involving={id}&limit={POOL_EVENTS_MAX}");
-    let swaps = api.get(&swaps_path).await?;
-    let swaps: Vec<&Value> = swaps["events"].as_array().into_iter().flatten().collect();
+    let swaps = super::history(&api, &swaps_path, POOL_EVENTS_MAX).await?;
+    let swaps: Vec<&Value> = swaps.iter().collect();
     let redeemed_path = format!("/events?kind=capacity&involving={id}&limit={POOL_EVENTS_MAX}");
-    let history = api.get(&redeemed_path).await?;
-    let history: Vec<Value> = history["events"].as_array().cloned().unwrap_or_default();
+    let history = super::history(&api, &redeemed_path, POOL_EVENTS_MAX).await?;
     let redeemed: u128 = history
         .iter()
         .filter(|e| e["kind"] == "capacity.redeemed")
@@ -278,7 +275,7 @@ async fn capacity(State(api): State<Api>, Path(token): Path<String>) -> PageResu
         }
         section {
             h2 { "Price against time to expiry" }
-            p { "Each swap of " (symbol) " in recent blocks: the price paid per whole token"
+            p { "Each swap of " (symbol) " in the last " (view::group(u128::from(super::HISTORY_BLOCKS_MAX))) " blocks: the price paid per whole token"
                 @if let Some(q) = &quote { " in " (assets.symbol(q)) } ", against the hours left in its window when it traded." }
             (chart::line(&format!("Price of {symbol} by hours to expiry"), &quote.as_deref().map(|q| assets.symbol(q)).unwrap_or_default(), Axis::Number, &curve, None))
         }

@@ -90,6 +90,7 @@ async fn gov(State(api): State<Api>) -> PageResult {
         section {
             h2 { "Proposals" }
             (table(&["id", "title", "state", "voting ends", "deposit", "proposer"], rows, "no proposals yet"))
+            (super::green::more("/gov/proposals", &listed["next_from"]))
         }
         div.grid2 {
             section {
@@ -227,7 +228,7 @@ async fn proposal(State(api): State<Api>, Path(id): Path<String>) -> PageResult 
     let body = html! {
         div.stats {
             (stat("State", badge(&status)))
-            (stat("Outcome", html! { (text(&tally["outcome"])) }))
+            (stat(if tally["final"] == true { "Outcome" } else { "Outcome if voting ended now" }, html! { (text(&tally["outcome"])) }))
             (stat("Deposit", cfi(&assets, &p["total_deposit"], Some("total_deposit"))))
             (stat("Voting ends", when(&p["voting_end_ms"])))
         }

@@ -60,8 +60,8 @@ async fn green(State(api): State<Api>) -> PageResult {
         }
     }
     let index = api.get("/green/index").await?;
-    let batches = api.get("/carbon/batches").await?;
-    let batches: Vec<Value> = batches["batches"].as_array().cloned().unwrap_or_default();
+    let batch_page = api.get("/carbon/batches").await?;
+    let batches: Vec<Value> = batch_page["batches"].as_array().cloned().unwrap_or_default();
 
     let active_wh: u128 =
         certificates.iter().filter(|c| c["status"] == "active").filter_map(|c| int(&c["quantity"])).sum();
@@ -79,6 +79,7 @@ async fn green(State(api): State<Api>) -> PageResult {
             p { small { "One certificate per Wh of green energy produced in an hour at an energy site (EnergyTag granular certificates). "
                 "A bundle is cancelled for a consuming title in its production hour; only then does it count in that title's match." } }
             (certificate_table(&bundles))
+            (more("/certificates", &listed["next_from"]))
         }
         section {
             h2 { "Hourly matching per title" }
@@ -106,9 +107,20 @@ async fn green(State(api): State<Api>) -> PageResult {
         section {
             h2 { "Carbon credit batches" }
             (batch_table(&batches))
+            (more("/carbon/batches", &batch_page["next_from"]))
         }
     };
     Ok(page("Green energy and carbon", &["/certificates", "/green/index", "/carbon/batches"], true, body))
+}
+
+/// A note that a listing has more records than the page shows, with the JSON of the next page.
+pub(super) fn more(path: &str, next_from: &Value) -> Markup {
+    match next_from.as_str() {
+        Some(from) => {
+            html! { p { small { "The first page only; the next: " a href={(path) "?from=" (from)} { (path) "?from=" (from) } } } }
+        }
+        None => html! {},
+    }
 }
 
 /// The certificates, each with the interval from its own record when it could be read.

@@ -294,10 +294,10 @@ mod tests {
     #[tokio::test]
     async fn a_history_reads_further_back_until_it_has_enough_events_or_the_chain_ends() {
         use axum::extract::Query;
-        use std::collections::HashMap;
+        use std::collections::BTreeMap;
         let router = Router::new().route(
             "/events",
-            get(|Query(q): Query<HashMap<String, String>>| async move {
+            get(|Query(q): Query<BTreeMap<String, String>>| async move {
                 axum::Json(match q.get("to_height").map(String::as_str) {
                     None => serde_json::json!({ "events": [{ "height": "3000" }], "next_to_height": "999" }),
                     Some("999") => serde_json::json!({ "events": [{ "height": "10" }, { "height": "9" }], "next_to_height": null }),

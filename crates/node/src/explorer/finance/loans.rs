@@ -9,7 +9,7 @@
 //!   (`loans::collateral::ltv_of`: up), from the valuations the API gives; the ledger's own last
 //!   measure (`ltv_bps`) is shown beside it.
 
-use super::{collateral, figure, record};
+use super::{collateral, figure, governable, record};
 use crate::explorer::api::{Api, Refused};
 use crate::explorer::chart::{self, Axis, Point};
 use crate::explorer::view::{
@@ -33,6 +33,7 @@ pub(super) async fn loan(State(api): State<Api>, Path(id): Path<String>) -> Page
     let currency = text(&l["terms"]["currency"]);
     let decimals = assets.decimals(&currency);
     let value = lending_value(&api, &l["terms"]["collateral"]).await?;
+    let margin = governable(&api.get("/gov/params").await?, "loans.margin_ltv_bps");
     let (axis, points) = outstanding_series(&schedule, decimals);
     let body = html! {
         div.stats {
@@ -43,7 +44,7 @@ pub(super) async fn loan(State(api): State<Api>, Path(id): Path<String>) -> Page
         }
         div.grid2 {
             section { h2 { "Terms" } (terms(&l, &assets)) }
-            section { h2 { "Health" } (health(&l, &assets, value)) }
+            section { h2 { "Health" } (health(&l, &assets, value, &margin)) }
         }
         section {
             h2 { "Schedule" }
@@ -99,7 +100,7 @@ fn terms(l: &Value, assets: &Assets) -> Markup {
 
 /// The loan's health: its LTV against the collateral's value for lending, the ledger's last
 /// measure, a margin call and its cure deadline, the next instalment.
-fn health(l: &Value, assets: &Assets, value_micro_usd: Option<u128>) -> Markup {
+fn health(l: &Value, assets: &Assets, value_micro_usd: Option<u128>, margin_bps: &Value) -> Markup {
     let currency = text(&l["terms"]["currency"]);
     let decimals = assets.decimals(&currency);
     let balance = int(&l["balance"]).unwrap_or(0);
@@ -129,6 +130,10 @@ fn health(l: &Value, assets: &Assets, value_micro_usd: Option<u128>) -> Markup {
             } else {
                 html! { (view::bps(&l["ltv_bps"])) }
             },
+        ),
+        (
+            "Margin call above",
+            html! { (view::bps(margin_bps)) " " small { "(params.loans.margin_ltv_bps)" } },
         ),
         (
             "Margin call",
@@ -360,13 +365,7 @@ pub(super) async fn auction(State(api): State<Api>, Path(id): Path<String>) -> P
     let events = api.get(&format!("/events?kind=auctions&attr=auction:{id}&limit={EVENTS_READ_MAX}")).await?;
     let events = events["events"].as_array().cloned().unwrap_or_default();
     let currency = text(&a["currency"]);
-    let increment = params["governable"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|p| p["path"] == "auctions.min_increment_bps")
-        .map(|p| p["value"].clone())
-        .unwrap_or(Value::Null);
+    let increment = governable(&params, "auctions.min_increment_bps");
     let high = &a["high"];
     let body = html! {
         div.stats {

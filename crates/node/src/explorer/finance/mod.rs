@@ -46,6 +46,18 @@ fn record(kind: &str, id: &str) -> Markup {
     html! { a href={"/explorer/" (kind) "/" (id)} { (id) } }
 }
 
+/// The value of the governable parameter at `path` (`auctions.min_increment_bps`) in a
+/// `GET /gov/params` answer, or null.
+fn governable(params: &Value, path: &str) -> Value {
+    params["governable"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|p| p["path"] == path)
+        .map(|p| p["value"].clone())
+        .unwrap_or(Value::Null)
+}
+
 /// The collateral of a loan or the lot of an auction: `{shares: {asset, amount}}` or
 /// `{title: id}`.
 fn collateral(c: &Value, assets: &Assets) -> Markup {
@@ -215,5 +227,22 @@ fn stress_table(stress: &Value) -> Markup {
     html! {
         (table(&["scenario", "BTC/USD", "difficulty", "GPU rental", "halving"], rows, "no stress scenarios defined"))
         p { small { "A title or share token under a scenario: " code { "/stress/{scenario}/titles/{id}" } ", " code { "/stress/{scenario}/shares/{asset}" } "." } }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_governable_parameter_is_found_by_its_path_and_an_unknown_one_is_null() {
+        let params = json!({ "governable": [
+            { "path": "loans.margin_ltv_bps", "value": "8500" },
+            { "path": "auctions.min_increment_bps", "value": "200" },
+        ] });
+        assert_eq!(governable(&params, "auctions.min_increment_bps"), json!("200"));
+        assert_eq!(governable(&params, "auctions.duration_ms"), Value::Null);
+        assert_eq!(governable(&Value::Null, "loans.margin_ltv_bps"), Value::Null);
     }
 }

@@ -7,8 +7,9 @@
 //!   `/gov/params`, `/gov/locked`, `/events`). The count's checks (quorum, veto, threshold) are
 //!   recomputed here in integers for display only, as `gov/tally.rs` counts; the API's own
 //!   `outcome` is shown beside them and decides nothing here.
-//! - Votes, deposits and execution results come from recent `gov.*` events naming the proposal
-//!   (`GET /events`, its scan bounds apply); the record's own deposits and voters are always shown.
+//! - Votes and execution results come from the `gov.*` events naming the proposal (`GET /events`
+//!   read back up to ten pages of its scan: about the last 20,000 blocks); deposits come from the
+//!   record itself.
 
 use super::api::Api;
 use super::view::{
@@ -21,7 +22,7 @@ use computefi_types::AssetId;
 use maud::{html, Markup};
 use serde_json::Value;
 
-/// Most events a proposal's history reads.
+/// Most `gov.param_set` events read in the block that executed a proposal.
 const PROPOSAL_EVENTS_MAX: usize = 500;
 
 pub(super) fn routes() -> Router<Api> {
@@ -172,8 +173,7 @@ async fn proposal(State(api): State<Api>, Path(id): Path<String>) -> PageResult 
     let tally = api.get(&tally_path).await?;
     let params = api.get("/gov/params").await?;
     let assets = Assets::read(&api).await?;
-    let found = api.get(&format!("/events?kind=gov&attr=proposal:{id}&limit={PROPOSAL_EVENTS_MAX}")).await?;
-    let events: Vec<Value> = found["events"].as_array().cloned().unwrap_or_default();
+    let events = super::green::events_back(&api, &format!("kind=gov&attr=proposal:{id}")).await?;
     // Parameters set by this proposal: `gov.param_set` names no proposal, so those in the block
     // that executed it.
     let mut param_sets = Vec::new();
@@ -258,7 +258,7 @@ async fn proposal(State(api): State<Api>, Path(id): Path<String>) -> PageResult 
             }
         }
         div.grid2 {
-            section { h2 { "Votes" } (table(&["height", "time", "voter", "vote"], votes, "no votes in recent blocks")) }
+            section { h2 { "Votes" } (table(&["height", "time", "voter", "vote"], votes, "no votes in the blocks read")) }
             section { h2 { "Deposits" } (table(&["depositor", "amount"], deposits, "no deposits")) }
         }
         section {
@@ -268,7 +268,7 @@ async fn proposal(State(api): State<Api>, Path(id): Path<String>) -> PageResult 
                     ("Ended", match ended {
                         Some(e) => html! { "at height " (text(&e["height"])) ": " (text(&e["attrs"]["reason"])) "; deposits returned "
                             (cfi(&assets, &e["attrs"]["returned"], None)) ", burned " (cfi(&assets, &e["attrs"]["burned"], None)) },
-                        None => html! { "not in recent blocks" },
+                        None => html! { "not in the blocks read" },
                     }),
                     ("Executed", match executed {
                         Some(e) if e["attrs"]["ok"] == "true" => html! { "at height " (text(&e["height"])) ": every action ran" },
@@ -279,7 +279,7 @@ async fn proposal(State(api): State<Api>, Path(id): Path<String>) -> PageResult 
             }
             (activity(&results, "not ended yet"))
         }
-        section { h2 { "All events naming this proposal" } (activity(&events, "no events naming this proposal in recent blocks")) }
+        section { h2 { "All events naming this proposal" } (activity(&events, "no events naming this proposal in the blocks read")) }
         (raw(&p))
     };
     Ok(page(&format!("Proposal #{id}"), &[&path, &tally_path], true, body))

@@ -7,7 +7,8 @@
 //!   `/green/index`, `/carbon/batches`, `/events`); the match of an hour is computed with the
 //!   ledger's own rules (`green::math::facility_energy`, matched over consumed rounded down), so
 //!   a chart agrees with the API's `score_bps`.
-//! - Histories come from recent events (`GET /events`, its scan bounds apply): a bundle's from
+//! - Histories come from events (`GET /events` read back at most [`HISTORY_PAGES_MAX`] pages of
+//!   its scan: about the last 20,000 blocks): a bundle's from
 //!   the `green.*` events naming it as `bundle` or `rest`, a batch's from the `carbon.*` events
 //!   naming it as `batch`, `moved` or `retired`.
 
@@ -23,8 +24,11 @@ use computefi_app::modules::green::math::{facility_energy, parse_micro};
 use maud::{html, Markup};
 use serde_json::Value;
 
-/// Most events a bundle's or a batch's history reads per attribute.
+/// Most events a history reads per query.
 const HISTORY_EVENTS_MAX: usize = 200;
+
+/// Most pages of `GET /events` (each a scan of up to 2,000 blocks) a history reads per query.
+const HISTORY_PAGES_MAX: usize = 10;
 
 /// Hours of each title's match on the green page, the hour of the last block the last of them.
 const MATCH_HOURS: u128 = 24;
@@ -321,15 +325,32 @@ fn batch_table(batches: &[Value]) -> Markup {
     )
 }
 
-/// Recent events of `kind` whose attribute is `id` under any of `names`, newest first, each once.
+/// Events `GET /events?{query}` lists, newest first, read back page after page (each page one
+/// scan of `GET /events`) until [`HISTORY_EVENTS_MAX`] are found, the first block is read, or
+/// [`HISTORY_PAGES_MAX`] pages were read.
+pub(super) async fn events_back(api: &Api, query: &str) -> Result<Vec<Value>, Refused> {
+    let mut events: Vec<Value> = Vec::new();
+    let mut to_height: Option<String> = None;
+    for _ in 0..HISTORY_PAGES_MAX {
+        let from = to_height.as_deref().map(|h| format!("&to_height={h}")).unwrap_or_default();
+        let found = api.get(&format!("/events?{query}&limit={HISTORY_EVENTS_MAX}{from}")).await?;
+        events.extend(found["events"].as_array().into_iter().flatten().cloned());
+        match found["next_to_height"].as_str() {
+            Some(next) if events.len() < HISTORY_EVENTS_MAX => to_height = Some(next.to_string()),
+            _ => break,
+        }
+    }
+    events.truncate(HISTORY_EVENTS_MAX);
+    Ok(events)
+}
+
+/// Events of `kind` whose attribute is `id` under any of `names`, newest first, each once.
 async fn history(api: &Api, kind: &str, names: &[&str], id: &str) -> Result<Vec<Value>, Refused> {
     let mut events: Vec<Value> = Vec::new();
     for name in names {
-        let found =
-            api.get(&format!("/events?kind={kind}&attr={name}:{id}&limit={HISTORY_EVENTS_MAX}")).await?;
-        for e in found["events"].as_array().into_iter().flatten() {
-            if !events.contains(e) {
-                events.push(e.clone());
+        for e in events_back(api, &format!("kind={kind}&attr={name}:{id}")).await? {
+            if !events.contains(&e) {
+                events.push(e);
             }
         }
     }
@@ -406,9 +427,9 @@ async fn certificate(State(api): State<Api>, Path(id): Path<String>) -> PageResu
                 ]))
             }
         }
-        section { h2 { "Splits" } (table(&["height", "time", "split"], splits, "never split (in recent blocks)")) }
-        section { h2 { "Cancellations, claims, transfers and audits" } (table(&["height", "time", "event", "what"], uses, "none in recent blocks")) }
-        section { h2 { "All events naming this bundle" } (activity(&events, "no events naming this bundle in recent blocks")) }
+        section { h2 { "Splits" } (table(&["height", "time", "split"], splits, "never split (in the blocks read)")) }
+        section { h2 { "Cancellations, claims, transfers and audits" } (table(&["height", "time", "event", "what"], uses, "none in the blocks read")) }
+        section { h2 { "All events naming this bundle" } (activity(&events, "no events naming this bundle in the blocks read")) }
         (raw(&b))
     };
     Ok(page(&format!("Certificate bundle {id}"), &[&path], true, body))
@@ -487,8 +508,8 @@ async fn batch(State(api): State<Api>, Path(id): Path<String>) -> PageResult {
                 }
             }
         }
-        section { h2 { "Transfers" } (table(&["height", "time", "amount", "from → to", "batches"], transfers, "no transfers in recent blocks")) }
-        section { h2 { "All events naming this batch" } (activity(&events, "no events naming this batch in recent blocks")) }
+        section { h2 { "Transfers" } (table(&["height", "time", "amount", "from → to", "batches"], transfers, "no transfers in the blocks read")) }
+        section { h2 { "All events naming this batch" } (activity(&events, "no events naming this batch in the blocks read")) }
         (raw(&b))
     };
     Ok(page(&format!("Carbon credit batch {id}"), &[&path], true, body))

@@ -43,12 +43,12 @@ pub(super) async fn loan(State(api): State<Api>, Path(id): Path<String>) -> Page
             (view::stat("Payments left", html! { (text(&l["payments_left"])) }))
         }
         div.grid2 {
-            section { h2 { "Terms" } (terms(&l, &assets)) }
+            section { h2 { "Terms" } (terms(&l, &schedule, &assets)) }
             section { h2 { "Health" } (health(&l, &assets, value, &margin)) }
         }
         section {
             h2 { "Schedule" }
-            (chart::line("Outstanding principal over the due dates", &assets.symbol(&currency), axis, &points, None))
+            (chart::line(chart_title(axis), &assets.symbol(&currency), axis, &points, None))
             (schedule_table(&schedule, &assets, &currency))
         }
         section { h2 { "Payments made" } (payments(&events, &assets, &currency)) }
@@ -65,7 +65,7 @@ pub(super) async fn loan(State(api): State<Api>, Path(id): Path<String>) -> Page
 }
 
 /// The loan's terms.
-fn terms(l: &Value, assets: &Assets) -> Markup {
+fn terms(l: &Value, schedule: &Value, assets: &Assets) -> Markup {
     let t = &l["terms"];
     let currency = text(&t["currency"]);
     facts(vec![
@@ -76,7 +76,14 @@ fn terms(l: &Value, assets: &Assets) -> Markup {
             "Rate per tranche",
             html! { @for tr in t["tranches"].as_array().into_iter().flatten() { (view::bps(&tr["rate_bps"])) " a year on " (assets.amount(&tr["amount"], &currency)) br; } },
         ),
-        ("Blended rate", html! { (rate_year(&l["rate_year"])) }),
+        (
+            "Blended rate",
+            if l["state"] == "offered" {
+                html! { (rate_year(&schedule["rate_year"])) " " small { "(fixed when it opens)" } }
+            } else {
+                html! { (rate_year(&l["rate_year"])) }
+            },
+        ),
         ("Collateral", collateral(&t["collateral"], assets)),
         ("Model", html! { (text(&t["model"])) }),
         ("Interval", html! { (seconds(&t["interval_s"])) }),
@@ -103,7 +110,9 @@ fn terms(l: &Value, assets: &Assets) -> Markup {
 fn health(l: &Value, assets: &Assets, value_micro_usd: Option<u128>, margin_bps: &Value) -> Markup {
     let currency = text(&l["terms"]["currency"]);
     let decimals = assets.decimals(&currency);
-    let balance = int(&l["balance"]).unwrap_or(0);
+    let offered = l["state"] == "offered";
+    let active = l["state"] == "active";
+    let owed = if offered { int(&l["terms"]["principal"]) } else { int(&l["balance"]) }.unwrap_or(0);
     let next = &l["next_instalment"];
     let measured = int(&l["ltv_bps"]).unwrap_or(0);
     facts(vec![
@@ -115,10 +124,10 @@ fn health(l: &Value, assets: &Assets, value_micro_usd: Option<u128>, margin_bps:
             },
         ),
         (
-            "LTV now",
-            match value_micro_usd.and_then(|v| ltv_bps(balance, decimals, v)) {
+            if offered { "LTV of the principal" } else { "LTV now" },
+            match value_micro_usd.filter(|_| offered || active).and_then(|v| ltv_bps(owed, decimals, v)) {
                 Some(b) => {
-                    html! { span data-figure="loan_ltv" { (view::decimal(b, 2)) } " % " small { "balance over the value for lending, rounded up" } }
+                    html! { span data-figure="loan_ltv" { (view::decimal(b, 2)) } " % " small { (if offered { "principal" } else { "balance" }) " over the value for lending, rounded up" } }
                 }
                 None => html! { "—" },
             },
@@ -334,6 +343,14 @@ pub(super) fn outstanding_series(schedule: &Value, decimals: u32) -> (Axis, Vec<
             .filter_map(|r| Some(Point { x: at(r)? as f64, y: int(&r["balance_after"])? as f64 / unit })),
     );
     (if dated { Axis::Time } else { Axis::Number }, points)
+}
+
+/// The schedule chart's title: due dates, or seconds after opening for an offer.
+fn chart_title(axis: Axis) -> &'static str {
+    match axis {
+        Axis::Time => "Outstanding principal over the due dates",
+        Axis::Number => "Outstanding principal over the due dates (seconds after opening)",
+    }
 }
 
 /// A yearly rate in `loans::math::SCALE` units (10^18) as a percentage.

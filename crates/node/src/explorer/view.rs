@@ -196,7 +196,7 @@ pub fn group(n: u128) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -328,33 +328,6 @@ pub fn raw(v: &Value) -> Markup {
     html! { details.raw { summary { "raw JSON" } pre { (pretty) } } }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_amount_is_shown_with_its_decimals_separators_and_no_trailing_zeros() {
-        assert_eq!(decimal(1_234_500_000, 6), "1,234.5");
-        assert_eq!(decimal(1_000_000, 6), "1");
-        assert_eq!(decimal(5, 6), "0.000005");
-        assert_eq!(decimal(1_234_567, 0), "1,234,567");
-        assert_eq!(decimal(u128::MAX, 0).len(), 39 + 12);
-    }
-
-    #[test]
-    fn a_long_id_is_shortened_to_its_head_and_tail() {
-        assert_eq!(shorten("cfi1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq26uxqu"), "cfi1qqqqqq…26uxqu");
-        assert_eq!(shorten("short"), "short");
-    }
-
-    #[test]
-    fn times_are_utc_and_relative_both_ways() {
-        assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
-        assert_eq!(utc(1_796_213_345_221), "2026-12-02 12:09:05 UTC");
-        assert_eq!(ago(1_000, 6_000), "5 s ago");
-        assert_eq!(ago(10_000_000, 0), "in 2 h");
-    }
-}
 
 /// An attribute value: a link when it is an id the explorer has a page for, else the text.
 pub fn value(v: &str) -> Markup {
@@ -404,5 +377,33 @@ pub fn attrs(attrs: &Value) -> Markup {
         @for (name, v) in map {
             span.attr { small { (name) } " " (value(&text(v))) } " "
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_amount_is_shown_with_its_decimals_separators_and_no_trailing_zeros() {
+        assert_eq!(decimal(1_234_500_000, 6), "1,234.5");
+        assert_eq!(decimal(1_000_000, 6), "1");
+        assert_eq!(decimal(5, 6), "0.000005");
+        assert_eq!(decimal(1_234_567, 0), "1,234,567");
+        assert_eq!(decimal(u128::MAX, 0).len(), 39 + 12);
+    }
+
+    #[test]
+    fn a_long_id_is_shortened_to_its_head_and_tail() {
+        assert_eq!(shorten("cfi1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq26uxqu"), "cfi1qqqqqq…26uxqu");
+        assert_eq!(shorten("short"), "short");
+    }
+
+    #[test]
+    fn times_are_utc_and_relative_both_ways() {
+        assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(utc(1_796_213_345_221), "2026-12-02 12:09:05 UTC");
+        assert_eq!(ago(1_000, 6_000), "5 s ago");
+        assert_eq!(ago(10_000_000, 0), "in 2 h");
     }
 }

@@ -10,6 +10,13 @@ use tower::ServiceExt;
 /// Largest JSON answer a page reads, in bytes.
 const ANSWER_BYTES_MAX: usize = 16 * 1024 * 1024;
 
+/// Most blocks a page reads back for a history the ledger's state does not keep (swaps,
+/// payments, measurements, votes), in requests of `GET /events`.
+pub const HISTORY_BLOCKS_MAX: u64 = 20_000;
+
+/// Blocks one `GET /events` request reads at most (its own bound).
+const EVENTS_BLOCKS_PER_REQUEST: u64 = 2_000;
+
 /// The API's router, for pages to read JSON from.
 #[derive(Clone)]
 pub struct Api {
@@ -54,6 +61,30 @@ impl Api {
             .map(str::to_string)
             .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
         Err(Refused { status, message })
+    }
+
+    /// The events `path` (a `GET /events` query that ends in `&limit=N`, without `to_height`)
+    /// lists, newest first, read further back through each answer's `next_to_height` until
+    /// `limit` are found or [`HISTORY_BLOCKS_MAX`] blocks are read.
+    pub async fn history(&self, path: &str, limit: usize) -> Result<Vec<Value>, Refused> {
+        let mut found: Vec<Value> = Vec::new();
+        let mut to_height: Option<String> = None;
+        let mut read: u64 = 0;
+        while found.len() < limit && read < HISTORY_BLOCKS_MAX {
+            let request = match &to_height {
+                Some(h) => format!("{path}&to_height={h}"),
+                None => path.to_string(),
+            };
+            let answer = self.get(&request).await?;
+            found.extend(answer["events"].as_array().cloned().unwrap_or_default());
+            read += EVENTS_BLOCKS_PER_REQUEST;
+            match answer["next_to_height"].as_str() {
+                Some(h) => to_height = Some(h.to_string()),
+                None => break,
+            }
+        }
+        found.truncate(limit);
+        Ok(found)
     }
 
     /// `GET path` as JSON, or `None` when the API answers 404.

@@ -27,9 +27,6 @@ use serde_json::Value;
 /// Most events a history reads per query.
 const HISTORY_EVENTS_MAX: usize = 200;
 
-/// Most pages of `GET /events` (each a scan of up to 2,000 blocks) a history reads per query.
-const HISTORY_PAGES_MAX: usize = 10;
-
 /// Hours of each title's match on the green page, the hour of the last block the last of them.
 const MATCH_HOURS: u128 = 24;
 
@@ -325,23 +322,11 @@ fn batch_table(batches: &[Value]) -> Markup {
     )
 }
 
-/// Events `GET /events?{query}` lists, newest first, read back page after page (each page one
-/// scan of `GET /events`) until [`HISTORY_EVENTS_MAX`] are found, the first block is read, or
-/// [`HISTORY_PAGES_MAX`] pages were read.
+/// Events `GET /events?{query}` lists, newest first, read back (`Api::history`) until
+/// [`HISTORY_EVENTS_MAX`] are found, the first block is read, or
+/// [`super::api::HISTORY_BLOCKS_MAX`] blocks were read.
 pub(super) async fn events_back(api: &Api, query: &str) -> Result<Vec<Value>, Refused> {
-    let mut events: Vec<Value> = Vec::new();
-    let mut to_height: Option<String> = None;
-    for _ in 0..HISTORY_PAGES_MAX {
-        let from = to_height.as_deref().map(|h| format!("&to_height={h}")).unwrap_or_default();
-        let found = api.get(&format!("/events?{query}&limit={HISTORY_EVENTS_MAX}{from}")).await?;
-        events.extend(found["events"].as_array().into_iter().flatten().cloned());
-        match found["next_to_height"].as_str() {
-            Some(next) if events.len() < HISTORY_EVENTS_MAX => to_height = Some(next.to_string()),
-            _ => break,
-        }
-    }
-    events.truncate(HISTORY_EVENTS_MAX);
-    Ok(events)
+    api.history(&format!("/events?{query}&limit={HISTORY_EVENTS_MAX}"), HISTORY_EVENTS_MAX).await
 }
 
 /// Events of `kind` whose attribute is `id` under any of `names`, newest first, each once.

@@ -53,7 +53,7 @@ async fn order(State(api): State<Api>, Path(id): Path<String>) -> PageResult {
         })
         .collect();
     let events_path = format!("/events?kind=lease&attr=order:{}&limit={DEAL_EVENTS_MAX}", text(&o["id"]));
-    let events = super::history(&api, &events_path, DEAL_EVENTS_MAX).await?;
+    let events = api.history(&events_path, DEAL_EVENTS_MAX).await?;
     let open = state_word(&o["state"]) == "open";
     let body = html! {
         section {
@@ -109,7 +109,7 @@ async fn lease(State(api): State<Api>, Path(id): Path<String>) -> PageResult {
     let asset = text(&l["asset"]);
     let decimals = assets.decimals(&asset);
     let events_path = format!("/events?kind=lease&attr=lease:{}&limit={DEAL_EVENTS_MAX}", text(&l["id"]));
-    let events = super::history(&api, &events_path, DEAL_EVENTS_MAX).await?;
+    let events = api.history(&events_path, DEAL_EVENTS_MAX).await?;
     let paid: Vec<Point> = paid_points(&events, &l)
         .into_iter()
         .map(|p| Point { x: p.x, y: p.y / 10f64.powi(decimals as i32) })
@@ -218,7 +218,7 @@ async fn contract(State(api): State<Api>, Path(id): Path<String>) -> PageResult 
     let asset = text(&c["asset"]);
     let events_path =
         format!("/events?kind=delivery&attr=contract:{}&limit={DEAL_EVENTS_MAX}", text(&c["id"]));
-    let events = super::history(&api, &events_path, DEAL_EVENTS_MAX).await?;
+    let events = api.history(&events_path, DEAL_EVENTS_MAX).await?;
     let measured: Vec<&Value> = events.iter().filter(|e| e["kind"] == "delivery.measured").collect();
     let curve: Vec<Point> = measured
         .iter()
@@ -288,7 +288,7 @@ async fn challenge(State(api): State<Api>, Path(id): Path<String>) -> PageResult
     let c = api.get(&path).await?;
     let events_path =
         format!("/events?kind=device&attr=challenge:{}&limit={DEAL_EVENTS_MAX}", text(&c["id"]));
-    let events = super::history(&api, &events_path, DEAL_EVENTS_MAX).await?;
+    let events = api.history(&events_path, DEAL_EVENTS_MAX).await?;
     let state = text(&c["state"]);
     let n = text(&c["n"]);
     let body = html! {

@@ -37,36 +37,7 @@ async fn read_pools(api: &Api) -> Result<Vec<Value>, Refused> {
     Ok(api.get("/pools").await?["pools"].as_array().cloned().unwrap_or_default())
 }
 
-/// Most blocks a market page reads back for a history the ledger does not keep (swaps,
-/// payments, measurements, challenges), in requests of `GET /events`.
-pub const HISTORY_BLOCKS_MAX: u64 = 10_000;
-
-/// Blocks one `GET /events` request reads (its own bound).
-const EVENTS_BLOCKS_PER_REQUEST: u64 = 2_000;
-
-/// The events `path` (a `GET /events` query that ends in `&limit=N`, without `to_height`)
-/// lists, newest first, read further back through each answer's `next_to_height` until `limit`
-/// are found or [`HISTORY_BLOCKS_MAX`] blocks are read.
-async fn history(api: &Api, path: &str, limit: usize) -> Result<Vec<Value>, Refused> {
-    let mut found: Vec<Value> = Vec::new();
-    let mut to_height: Option<String> = None;
-    let mut read: u64 = 0;
-    while found.len() < limit && read < HISTORY_BLOCKS_MAX {
-        let request = match &to_height {
-            Some(h) => format!("{path}&to_height={h}"),
-            None => path.to_string(),
-        };
-        let answer = api.get(&request).await?;
-        found.extend(answer["events"].as_array().cloned().unwrap_or_default());
-        read += EVENTS_BLOCKS_PER_REQUEST;
-        match answer["next_to_height"].as_str() {
-            Some(h) => to_height = Some(h.to_string()),
-            None => break,
-        }
-    }
-    found.truncate(limit);
-    Ok(found)
-}
+pub use super::api::HISTORY_BLOCKS_MAX;
 
 /// The capacity tokens among the listed assets: each `GET /capacity/{token}` answer.
 async fn read_capacity_tokens(api: &Api) -> Result<Vec<Value>, Refused> {
@@ -306,10 +277,10 @@ mod tests {
             }),
         );
         let api = Api::new(router);
-        let all = history(&api, "/events?kind=amm&limit=5", 5).await.unwrap();
+        let all = api.history("/events?kind=amm&limit=5", 5).await.unwrap();
         let heights: Vec<String> = all.iter().map(|e| text(&e["height"])).collect();
         assert_eq!(heights, ["3000", "10", "9"]);
-        assert_eq!(history(&api, "/events?kind=amm&limit=2", 2).await.unwrap().len(), 2);
+        assert_eq!(api.history("/events?kind=amm&limit=2", 2).await.unwrap().len(), 2);
     }
 
     #[test]

@@ -140,7 +140,7 @@ async fn pool(State(api): State<Api>, Path((a, b)): Path<(String, String)>) -> P
     let assets = Assets::read(&api).await?;
     let (pa, pb) = (text(&p["asset_a"]), text(&p["asset_b"]));
     let events_path = format!("/events?kind=amm&attr=asset_a:{pa}&limit={POOL_EVENTS_MAX}");
-    let events: Vec<Value> = super::history(&api, &events_path, POOL_EVENTS_MAX)
+    let events: Vec<Value> = api.history(&events_path, POOL_EVENTS_MAX)
         .await?
         .into_iter()
         .filter(|e| text(&e["attrs"]["asset_b"]) == pb)
@@ -214,10 +214,10 @@ async fn capacity(State(api): State<Api>, Path(token): Path<String>) -> PageResu
     let id = text(&t["asset"]);
     let end_ms = int(&t["end_ms"]).and_then(|e| u64::try_from(e).ok()).unwrap_or(0);
     let swaps_path = format!("/events?kind=amm.swapped&involving={id}&limit={POOL_EVENTS_MAX}");
-    let swaps = super::history(&api, &swaps_path, POOL_EVENTS_MAX).await?;
+    let swaps = api.history(&swaps_path, POOL_EVENTS_MAX).await?;
     let swaps: Vec<&Value> = swaps.iter().collect();
     let redeemed_path = format!("/events?kind=capacity&involving={id}&limit={POOL_EVENTS_MAX}");
-    let history = super::history(&api, &redeemed_path, POOL_EVENTS_MAX).await?;
+    let history = api.history(&redeemed_path, POOL_EVENTS_MAX).await?;
     let redeemed: u128 = history
         .iter()
         .filter(|e| e["kind"] == "capacity.redeemed")

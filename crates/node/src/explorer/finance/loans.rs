@@ -9,18 +9,15 @@
 //!   (`loans::collateral::ltv_of`: up), from the valuations the API gives; the ledger's own last
 //!   measure (`ltv_bps`) is shown beside it.
 
-use super::{collateral, figure, governable, record};
+use super::{collateral, figure, governable, history, record};
 use crate::explorer::api::{Api, Refused};
 use crate::explorer::chart::{self, Axis, Point};
 use crate::explorer::view::{
-    self, account, activity, badge, facts, int, link, page, raw, table, text, when, Assets, PageResult,
+    self, account, badge, facts, int, link, page, raw, table, text, when, Assets, PageResult,
 };
 use axum::extract::{Path, State};
 use maud::{html, Markup};
 use serde_json::Value;
-
-/// Events read for a loan's or an auction's history.
-const EVENTS_READ_MAX: usize = 200;
 
 /// One loan.
 pub(super) async fn loan(State(api): State<Api>, Path(id): Path<String>) -> PageResult {
@@ -28,8 +25,7 @@ pub(super) async fn loan(State(api): State<Api>, Path(id): Path<String>) -> Page
     let l = api.get(&path).await?;
     let schedule = api.get(&format!("{path}/schedule")).await?;
     let assets = Assets::read(&api).await?;
-    let events = api.get(&format!("/events?kind=loans&attr=loan:{id}&limit={EVENTS_READ_MAX}")).await?;
-    let events = events["events"].as_array().cloned().unwrap_or_default();
+    let events = history(&api, &format!("kind=loans&attr=loan:{id}")).await?;
     let currency = text(&l["terms"]["currency"]);
     let decimals = assets.decimals(&currency);
     let value = lending_value(&api, &l["terms"]["collateral"]).await?;
@@ -56,7 +52,7 @@ pub(super) async fn loan(State(api): State<Api>, Path(id): Path<String>) -> Page
         @if !l["liquidation"].is_null() {
             section { h2 { "Liquidation" } (liquidation(&l["liquidation"], &assets, &currency)) }
         }
-        section { h2 { "Activity" } (activity(&events, "no events of this loan in recent blocks")) }
+        section { h2 { "Activity" } (super::latest(&events, "no events of this loan in recent blocks")) }
         (raw(&l))
     };
     let json = [path.clone(), format!("{path}/schedule"), format!("/events?kind=loans&attr=loan:{id}")];
@@ -152,9 +148,10 @@ fn health(l: &Value, assets: &Assets, value_micro_usd: Option<u128>, margin_bps:
                 html! { span.badge.warn { "called" } " cure until " (when(&l["cure_until_ms"])) }
             },
         ),
+        ("Standing", standing(l, view::now_ms())),
         (
             "Next deadline",
-            if l["state"] == "active" {
+            if active {
                 when(&l["deadline_ms"])
             } else {
                 html! { "—" }
@@ -179,6 +176,24 @@ fn health(l: &Value, assets: &Assets, value_micro_usd: Option<u128>, margin_bps:
             html! { (assets.amount(&l["insured"], &currency)) " " small { "to the insurance fund" } },
         ),
     ])
+}
+
+/// Whether an active loan is on time, late (a late charge runs) or past its deadline and grace
+/// (anyone may liquidate it), at `now_ms` (the page's clock, for display).
+fn standing(l: &Value, now_ms: u64) -> Markup {
+    if l["state"] != "active" {
+        return html! { "—" };
+    }
+    let deadline = int(&l["deadline_ms"]).unwrap_or(u128::MAX);
+    let grace_ms = int(&l["terms"]["grace_s"]).unwrap_or(0).saturating_mul(1_000);
+    let now = u128::from(now_ms);
+    if now > deadline.saturating_add(grace_ms) {
+        html! { span.badge.bad { "in default" } " " small { "past its deadline and grace: anyone may liquidate it" } }
+    } else if now > deadline {
+        html! { span.badge.warn { "late" } " " small { "in its grace period; a late charge runs" } }
+    } else {
+        badge("current")
+    }
 }
 
 /// The remaining schedule as a table.
@@ -244,7 +259,7 @@ fn tranches(l: &Value, assets: &Assets, currency: &str) -> Markup {
             td.num { (assets.amount(&t["principal_paid"], currency)) }
             td.num { (assets.amount(&t["interest_paid"], currency)) }
             td.num { (assets.amount(&t["claimed"], currency)) }
-            td.num { span data-figure={"tranche_" (k) "_outstanding"} { (assets.number(&t["outstanding"], currency)) } }
+            td.num { span data-figure={"tranche_" (k) "_outstanding"} { (assets.number(&t["outstanding"], currency)) } " " (assets.symbol(currency)) }
             td.num { (assets.amount(&t["written_off"], currency)) }
             td { @if let Some(token) = t["token"].as_str() { (link("assets", token)) } @else { "—" } }
         } })
@@ -379,8 +394,7 @@ pub(super) async fn auction(State(api): State<Api>, Path(id): Path<String>) -> P
     let a = api.get(&path).await?;
     let assets = Assets::read(&api).await?;
     let params = api.get("/gov/params").await?;
-    let events = api.get(&format!("/events?kind=auctions&attr=auction:{id}&limit={EVENTS_READ_MAX}")).await?;
-    let events = events["events"].as_array().cloned().unwrap_or_default();
+    let events = history(&api, &format!("kind=auctions&attr=auction:{id}")).await?;
     let currency = text(&a["currency"]);
     let increment = governable(&params, "auctions.min_increment_bps");
     let high = &a["high"];
@@ -407,7 +421,7 @@ pub(super) async fn auction(State(api): State<Api>, Path(id): Path<String>) -> P
         }
         section { h2 { "Bids" } (bids(&events, &assets, &currency)) }
         section { h2 { "Outcome" } (outcome(&a, &events, &assets, &currency)) }
-        section { h2 { "Activity" } (activity(&events, "no events of this auction in recent blocks")) }
+        section { h2 { "Activity" } (super::latest(&events, "no events of this auction in recent blocks")) }
         (raw(&a))
     };
     let json = [path.clone(), format!("/events?kind=auctions&attr=auction:{id}")];
@@ -491,6 +505,16 @@ mod tests {
         assert_eq!(ltv_bps(1, 6, 0), None);
         assert_eq!(part(127_432_225_811, 100, 1_000), Some(12_743_222_581));
         assert_eq!(part(1, 1, 0), None);
+    }
+
+    #[test]
+    fn an_active_loan_is_current_then_late_then_in_default_past_its_grace() {
+        let loan = json!({ "state": "active", "deadline_ms": "10000", "terms": { "grace_s": "5" } });
+        let at = |now| standing(&loan, now).into_string();
+        assert!(at(10_000).contains("current"));
+        assert!(at(12_000).contains("late"));
+        assert!(at(15_001).contains("in default"));
+        assert!(standing(&json!({ "state": "repaid" }), 0).into_string().contains('—'));
     }
 
     #[test]

@@ -11,18 +11,15 @@
 //! - The ratio over time is reserves over supply at each change of either, in bps rounded down
 //!   (display only; the ledger's `ratio_bps` is the figure marked on the page).
 
-use super::figure;
+use super::{figure, history};
 use crate::explorer::api::Api;
 use crate::explorer::chart::{self, Axis, Point};
 use crate::explorer::view::{
-    self, account, activity, badge, facts, int, page, raw, short, table, text, when, Assets, PageResult,
+    self, account, badge, facts, int, page, raw, short, table, text, when, Assets, PageResult,
 };
 use axum::extract::State;
 use maud::{html, Markup};
 use serde_json::Value;
-
-/// Events read for the supply's history.
-const EVENTS_READ_MAX: usize = 500;
 
 /// The reserve's headline figures, for the finance index.
 pub(super) fn summary(r: &Value, assets: &Assets) -> Markup {
@@ -41,8 +38,7 @@ pub(super) fn summary(r: &Value, assets: &Assets) -> Markup {
 pub(super) async fn reserve(State(api): State<Api>) -> PageResult {
     let r = api.get("/reserve").await?;
     let assets = Assets::read(&api).await?;
-    let events = api.get(&format!("/events?kind=reserve&limit={EVENTS_READ_MAX}")).await?;
-    let events = events["events"].as_array().cloned().unwrap_or_default();
+    let events = history(&api, "kind=reserve").await?;
     let asset = text(&r["asset"]);
     let unit = 10f64.powi(i32::try_from(assets.decimals(&asset)).unwrap_or(0));
     let series = Series::of(&r["history"], &events);
@@ -82,7 +78,7 @@ pub(super) async fn reserve(State(api): State<Api>) -> PageResult {
             p { small { "Reserves from the reports the ledger keeps; supply from mint, burn and yield events in recent blocks." } }
         }
         section { h2 { "Attestations" } (attestations(&r["history"], &assets, &asset)) }
-        section { h2 { "Mints, burns and yield" } (activity(&events, "no reserve events in recent blocks")) }
+        section { h2 { "Mints, burns and yield" } (super::latest(&events, "no reserve events in recent blocks")) }
         (raw(&r))
     };
     Ok(page("Proof of reserve", &["/reserve", "/events?kind=reserve"], true, body))

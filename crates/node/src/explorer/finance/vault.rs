@@ -5,17 +5,14 @@
 //! - The ledger keeps a vault's current NAV only; `vault.*` events carry flows (deposits,
 //!   redemptions, collections), not the NAV, so no NAV history is drawn and the page says so.
 
-use super::{figure, record};
+use super::{figure, history, record};
 use crate::explorer::api::Api;
 use crate::explorer::view::{
-    self, account, activity, badge, facts, int, link, page, raw, table, text, when, Assets, PageResult,
+    self, account, badge, facts, int, link, page, raw, table, text, when, Assets, PageResult,
 };
 use axum::extract::{Path, State};
 use maud::{html, Markup};
 use serde_json::Value;
-
-/// Events read for a vault's activity.
-const EVENTS_READ_MAX: usize = 200;
 
 /// One yield vault.
 pub(super) async fn vault(State(api): State<Api>, Path(id): Path<String>) -> PageResult {
@@ -23,8 +20,7 @@ pub(super) async fn vault(State(api): State<Api>, Path(id): Path<String>) -> Pag
     let v = api.get(&path).await?;
     let queue = api.get(&format!("{path}/queue")).await?;
     let assets = Assets::read(&api).await?;
-    let events = api.get(&format!("/events?kind=vault&attr=vault:{id}&limit={EVENTS_READ_MAX}")).await?;
-    let events = events["events"].as_array().cloned().unwrap_or_default();
+    let events = history(&api, &format!("kind=vault&attr=vault:{id}")).await?;
     let asset = text(&v["terms"]["asset"]);
     let share = text(&v["share"]);
     let nav = &v["nav"];
@@ -76,7 +72,7 @@ pub(super) async fn vault(State(api): State<Api>, Path(id): Path<String>) -> Pag
             h2 { "NAV over time" }
             (view::empty("The ledger keeps only the current NAV of a yield vault and its events carry flows, not the NAV: no history to chart. The current NAV is above."))
         }
-        section { h2 { "Activity" } (activity(&events, "no events of this vault in recent blocks")) }
+        section { h2 { "Activity" } (super::latest(&events, "no events of this vault in recent blocks")) }
         (raw(&v))
     };
     let json = [path.clone(), format!("{path}/queue"), format!("/events?kind=vault&attr=vault:{id}")];

@@ -28,7 +28,8 @@ pub struct Api {
 pub struct Refused {
     /// The API's status.
     pub status: StatusCode,
-    /// The API's message (`error.message`), or the body when it has none.
+    /// The API's detail and message (`error.detail: error.message`), or the body when it has
+    /// none.
     pub message: String,
 }
 
@@ -56,10 +57,11 @@ impl Api {
         if status == StatusCode::OK {
             return Ok(json);
         }
-        let message = json["error"]["message"]
-            .as_str()
-            .map(str::to_string)
-            .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
+        let message = match (json["error"]["message"].as_str(), json["error"]["detail"].as_str()) {
+            (Some(message), Some(detail)) if !detail.is_empty() => format!("{detail}: {message}"),
+            (Some(message), _) => message.to_string(),
+            _ => String::from_utf8_lossy(&body).into_owned(),
+        };
         Err(Refused { status, message })
     }
 

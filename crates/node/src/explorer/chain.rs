@@ -2,7 +2,9 @@
 //! validators and the evidence against them.
 
 use super::api::{Api, Refused};
-use super::view::{self, account, activity, badge, facts, int, link, page, raw, short, table, text, when, Assets, PageResult};
+use super::view::{
+    self, account, activity, badge, facts, int, link, page, raw, short, table, text, when, Assets, PageResult,
+};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
@@ -50,13 +52,19 @@ pub async fn find(api: &Api, q: &str) -> Result<Option<String>, Refused> {
         ("cfi1", "/accounts/", "/explorer/accounts/"),
     ] {
         if q_lower.starts_with(prefix) {
-            return Ok(api.find(&format!("{api_path}{q_lower}")).await.ok().flatten().map(|_| format!("{page_path}{q_lower}")));
+            return Ok(api
+                .find(&format!("{api_path}{q_lower}"))
+                .await
+                .ok()
+                .flatten()
+                .map(|_| format!("{page_path}{q_lower}")));
         }
     }
     // A symbol or an asset's name.
     let assets = api.get("/assets").await?;
     let hit = assets["assets"].as_array().and_then(|all| {
-        all.iter().find(|a| text(&a["symbol"]).eq_ignore_ascii_case(q) || text(&a["name"]).eq_ignore_ascii_case(q))
+        all.iter()
+            .find(|a| text(&a["symbol"]).eq_ignore_ascii_case(q) || text(&a["name"]).eq_ignore_ascii_case(q))
     });
     Ok(hit.map(|a| format!("/explorer/assets/{}", text(&a["id"]))))
 }
@@ -185,7 +193,9 @@ async fn tx(State(api): State<Api>, Path(hash): Path<String>) -> PageResult {
     let mut body_json = Value::Null;
     if let Some(height) = receipt["height"].as_str() {
         let b = api.get(&format!("/blocks/{height}")).await?;
-        if let Some(found) = b["txs"].as_array().and_then(|txs| txs.iter().find(|x| text(&x["hash"]) == text(&t["hash"]))) {
+        if let Some(found) =
+            b["txs"].as_array().and_then(|txs| txs.iter().find(|x| text(&x["hash"]) == text(&t["hash"])))
+        {
             body_json = found["tx"]["tx"].clone();
         }
     }
@@ -266,11 +276,13 @@ async fn account_page(State(api): State<Api>, Path(address): Path<String>) -> Pa
         .as_array()
         .into_iter()
         .flatten()
-        .map(|c| html! { tr {
-            td { code { (c["claim"].to_string()) } }
-            td { (account(&c["issuer"])) }
-            td { (when(&c["expires_at_ms"])) }
-        } })
+        .map(|c| {
+            html! { tr {
+                td { code { (c["claim"].to_string()) } }
+                td { (account(&c["issuer"])) }
+                td { (when(&c["expires_at_ms"])) }
+            } }
+        })
         .collect();
     let title_rows: Vec<Markup> = titles["titles"]
         .as_array()
@@ -316,7 +328,11 @@ async fn native_of(api: &Api) -> Result<String, Refused> {
 }
 
 /// The leases and loans in which `address` takes part, as table rows.
-async fn leases_and_loans(api: &Api, assets: &Assets, address: &str) -> Result<(Vec<Markup>, Vec<Markup>), Refused> {
+async fn leases_and_loans(
+    api: &Api,
+    assets: &Assets,
+    address: &str,
+) -> Result<(Vec<Markup>, Vec<Markup>), Refused> {
     let orders = api.get("/orders").await?;
     let mut leases = Vec::new();
     for o in orders["orders"].as_array().into_iter().flatten() {
@@ -341,7 +357,8 @@ async fn leases_and_loans(api: &Api, assets: &Assets, address: &str) -> Result<(
     for entry in loans["loans"].as_array().into_iter().flatten().take(super::PAGE_ROWS_MAX) {
         let id = text(&entry["id"]);
         let Some(loan) = api.find(&format!("/loans/{id}")).await? else { continue };
-        let lender = loan["terms"]["tranches"].as_array().into_iter().flatten().any(|t| text(&t["lender"]) == address);
+        let lender =
+            loan["terms"]["tranches"].as_array().into_iter().flatten().any(|t| text(&t["lender"]) == address);
         let role = if text(&loan["borrower"]) == address {
             "borrower"
         } else if lender {
@@ -360,7 +377,12 @@ async fn leases_and_loans(api: &Api, assets: &Assets, address: &str) -> Result<(
 }
 
 /// The redemption requests of `address` in every yield vault.
-async fn redemptions(api: &Api, assets: &Assets, address: &str, vaults: &Value) -> Result<Vec<Markup>, Refused> {
+async fn redemptions(
+    api: &Api,
+    assets: &Assets,
+    address: &str,
+    vaults: &Value,
+) -> Result<Vec<Markup>, Refused> {
     let mut rows = Vec::new();
     for v in vaults["vaults"].as_array().into_iter().flatten() {
         let id = text(&v["id"]);

@@ -47,7 +47,10 @@ pub fn line(title: &str, unit: &str, axis: Axis, points: &[Point], band: Option<
     if let Some(band) = band {
         ys.extend(band.iter().flat_map(|(_, lo, hi)| [*lo, *hi]));
     }
-    let (y_min, y_max) = span(ys.iter().copied().fold(f64::INFINITY, f64::min).min(0.0), ys.iter().copied().fold(f64::NEG_INFINITY, f64::max));
+    let (y_min, y_max) = span(
+        ys.iter().copied().fold(f64::INFINITY, f64::min).min(0.0),
+        ys.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+    );
     let (x_min, x_max) = span(points[0].x, points[points.len() - 1].x);
     let sx = |x: f64| LEFT + (x - x_min) / (x_max - x_min) * (WIDTH - LEFT - 8.0);
     let sy = |y: f64| 8.0 + (1.0 - (y - y_min) / (y_max - y_min)) * (HEIGHT - BOTTOM - 8.0);

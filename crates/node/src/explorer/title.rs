@@ -6,7 +6,9 @@
 use super::api::Api;
 use super::chain::state_word;
 use super::chart::{self, Axis, Band, Point, Span};
-use super::view::{self, account, activity, badge, facts, int, link, page, raw, short, table, text, when, Assets, PageResult};
+use super::view::{
+    self, account, activity, badge, facts, int, link, page, raw, short, table, text, when, Assets, PageResult,
+};
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::Router;
@@ -53,7 +55,9 @@ async fn title(State(api): State<Api>, Path(id): Path<String>) -> PageResult {
     let energy = api.find(&format!("/titles/{id}/energy")).await?;
     let device = api.get(&format!("/events?kind=device&attr=title:{id}&limit={REPORTS_CHARTED_MAX}")).await?;
     let device = device["events"].as_array().cloned().unwrap_or_default();
-    let valued = api.get(&format!("/events?kind=valuation.valued&attr=title:{id}&limit={REPORTS_CHARTED_MAX}")).await?;
+    let valued = api
+        .get(&format!("/events?kind=valuation.valued&attr=title:{id}&limit={REPORTS_CHARTED_MAX}"))
+        .await?;
     let valued = valued["events"].as_array().cloned().unwrap_or_default();
     let shares = t["locked_by"].as_str().map(str::to_string);
     let nav = match &shares {
@@ -250,7 +254,8 @@ fn telemetry_note(reports: &Value) -> Markup {
 
 /// Telemetry reports, oldest first.
 fn telemetry(device: &[Value]) -> Vec<&Value> {
-    let mut reports: Vec<&Value> = device.iter().filter(|e| e["kind"] == "device.report" && e["attrs"]["kind"] == "telemetry").collect();
+    let mut reports: Vec<&Value> =
+        device.iter().filter(|e| e["kind"] == "device.report" && e["attrs"]["kind"] == "telemetry").collect();
     reports.reverse();
     reports
 }
@@ -284,7 +289,10 @@ pub fn power(device: &[Value]) -> Vec<Point> {
 
 /// Metered energy per hour in kWh, from `GET /titles/{id}/energy`.
 fn energy_per_hour(energy: Option<&Value>) -> Vec<Point> {
-    hours(energy).filter_map(|h| Some(Point { x: hour_ms(h)?, y: int(&h["energy_wh"])? as f64 / 1000.0 })).filter(|p| p.y > 0.0).collect()
+    hours(energy)
+        .filter_map(|h| Some(Point { x: hour_ms(h)?, y: int(&h["energy_wh"])? as f64 / 1000.0 }))
+        .filter(|p| p.y > 0.0)
+        .collect()
 }
 
 /// Certified over metered energy per hour, in %, for hours with energy.
@@ -292,7 +300,10 @@ fn green_match(energy: Option<&Value>) -> Vec<Point> {
     hours(energy)
         .filter_map(|h| {
             let used = int(&h["energy_wh"])?;
-            (used > 0).then(|| Point { x: hour_ms(h).unwrap_or(0.0), y: (int(&h["certified_wh"]).unwrap_or(0) as f64 / used as f64 * 100.0).min(100.0) })
+            (used > 0).then(|| Point {
+                x: hour_ms(h).unwrap_or(0.0),
+                y: (int(&h["certified_wh"]).unwrap_or(0) as f64 / used as f64 * 100.0).min(100.0),
+            })
         })
         .collect()
 }
@@ -312,7 +323,9 @@ fn hashrate(device: &[Value]) -> (Vec<Point>, Band) {
     let mut band = Vec::new();
     for e in device.iter().rev().filter(|e| e["kind"] == "device.hashrate") {
         let a = &e["attrs"];
-        if let (Some(est), Some(lo), Some(hi)) = (th(&a["estimate_hs"]), th(&a["lower_hs"]), th(&a["upper_hs"])) {
+        if let (Some(est), Some(lo), Some(hi)) =
+            (th(&a["estimate_hs"]), th(&a["lower_hs"]), th(&a["upper_hs"]))
+        {
             points.push(Point { x: ms(e), y: est });
             band.push((ms(e), lo, hi));
         }
@@ -340,15 +353,17 @@ fn reservation_table(capacity: &Value, assets: &Assets) -> Markup {
         .as_array()
         .into_iter()
         .flatten()
-        .map(|r| html! { tr {
-            td { (when(&r["start_ms"])) }
-            td { (when(&r["end_ms"])) }
-            td.num { (view::decimal(int(&r["rate_milli"]).unwrap_or(0), 3)) }
-            td { @match r["holding"]["token"].as_str() {
-                Some(token) => { a href={"/explorer/capacity/" (token)} { (assets.symbol(token)) } }
-                None => { code { (r["holding"].to_string()) } }
+        .map(|r| {
+            html! { tr {
+                td { (when(&r["start_ms"])) }
+                td { (when(&r["end_ms"])) }
+                td.num { (view::decimal(int(&r["rate_milli"]).unwrap_or(0), 3)) }
+                td { @match r["holding"]["token"].as_str() {
+                    Some(token) => { a href={"/explorer/capacity/" (token)} { (assets.symbol(token)) } }
+                    None => { code { (r["holding"].to_string()) } }
+                } }
             } }
-        } })
+        })
         .collect();
     table(&["from", "to", "GPUs", "held by"], rows, "no reservations")
 }
@@ -379,8 +394,10 @@ async fn income_rows(api: &Api, assets: &Assets, shares: &str) -> Result<Vec<Mar
 /// A title's valuations in recent blocks (`valuation.valued` events, newest first) as USD over
 /// time, oldest first: the attribute `field` (`value` or `lending_value`, micro-USD).
 fn value_points(valued: &[Value], field: &str) -> Vec<Point> {
-    let mut points: Vec<Point> =
-        valued.iter().filter_map(|e| Some(Point { x: ms(e), y: int(&e["attrs"][field])? as f64 / 1e6 })).collect();
+    let mut points: Vec<Point> = valued
+        .iter()
+        .filter_map(|e| Some(Point { x: ms(e), y: int(&e["attrs"][field])? as f64 / 1e6 }))
+        .collect();
     points.reverse();
     points
 }
@@ -390,19 +407,27 @@ fn nav_points(nav: Option<&Value>) -> Vec<Point> {
     nav.and_then(|n| n["history"].as_array())
         .into_iter()
         .flatten()
-        .filter_map(|r| Some(Point { x: int(&r["time_ms"])? as f64, y: int(&r["nav_per_share"])? as f64 / 1e6 }))
+        .filter_map(|r| {
+            Some(Point { x: int(&r["time_ms"])? as f64, y: int(&r["nav_per_share"])? as f64 / 1e6 })
+        })
         .collect()
 }
 
 /// Loans whose collateral is the title or its shares.
-async fn loans_against(api: &Api, assets: &Assets, title: &str, shares: Option<&str>) -> Result<Vec<Markup>, super::api::Refused> {
+async fn loans_against(
+    api: &Api,
+    assets: &Assets,
+    title: &str,
+    shares: Option<&str>,
+) -> Result<Vec<Markup>, super::api::Refused> {
     let loans = api.get("/loans").await?;
     let mut rows = Vec::new();
     for entry in loans["loans"].as_array().into_iter().flatten().take(super::PAGE_ROWS_MAX) {
         let id = text(&entry["id"]);
         let Some(loan) = api.find(&format!("/loans/{id}")).await? else { continue };
         let collateral = &loan["terms"]["collateral"];
-        let against = collateral.to_string().contains(title) || shares.is_some_and(|s| text(&collateral["shares"]["asset"]) == s);
+        let against = collateral.to_string().contains(title)
+            || shares.is_some_and(|s| text(&collateral["shares"]["asset"]) == s);
         if !against {
             continue;
         }

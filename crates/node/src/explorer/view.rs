@@ -255,6 +255,15 @@ impl Assets {
         }
     }
 
+    /// [`Assets::amount`] with the number marked `data-figure="name"`, for the browser test that
+    /// compares it with the API.
+    pub fn figure(&self, name: &str, raw: &Value, asset: &str) -> Markup {
+        html! {
+            span.amount data-figure=(name) title={(text(raw)) " units"} { (self.number(raw, asset)) }
+            " " a.symbol href={"/explorer/assets/" (asset)} { (self.symbol(asset)) }
+        }
+    }
+
     /// `raw` units of `asset` with its decimals and symbol, the raw integer in the tooltip and
     /// the symbol linked to the asset's page.
     pub fn amount(&self, raw: &Value, asset: &str) -> Markup {
@@ -327,7 +336,6 @@ pub fn raw(v: &Value) -> Markup {
     let pretty = serde_json::to_string_pretty(v).unwrap_or_default();
     html! { details.raw { summary { "raw JSON" } pre { (pretty) } } }
 }
-
 
 /// An attribute value: a link when it is an id the explorer has a page for, else the text.
 pub fn value(v: &str) -> Markup {

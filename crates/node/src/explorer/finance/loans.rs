@@ -9,7 +9,7 @@
 //!   (`loans::collateral::ltv_of`: up), from the valuations the API gives; the ledger's own last
 //!   measure (`ltv_bps`) is shown beside it.
 
-use super::{collateral, figure, governable, history, record};
+use super::{collateral, governable, record, HISTORY_EVENTS_MAX};
 use crate::explorer::api::{Api, Refused};
 use crate::explorer::chart::{self, Axis, Point};
 use crate::explorer::view::{
@@ -25,7 +25,9 @@ pub(super) async fn loan(State(api): State<Api>, Path(id): Path<String>) -> Page
     let l = api.get(&path).await?;
     let schedule = api.get(&format!("{path}/schedule")).await?;
     let assets = Assets::read(&api).await?;
-    let events = history(&api, &format!("kind=loans&attr=loan:{id}")).await?;
+    let events = api
+        .history(&format!("/events?kind=loans&attr=loan:{id}&limit={HISTORY_EVENTS_MAX}"), HISTORY_EVENTS_MAX)
+        .await?;
     let currency = text(&l["terms"]["currency"]);
     let decimals = assets.decimals(&currency);
     let value = lending_value(&api, &l["terms"]["collateral"]).await?;
@@ -34,8 +36,8 @@ pub(super) async fn loan(State(api): State<Api>, Path(id): Path<String>) -> Page
     let body = html! {
         div.stats {
             (view::stat("State", badge(&text(&l["state"]))))
-            (view::stat("Balance", figure("loan_balance", &assets, &l["balance"], &currency)))
-            (view::stat("Principal", figure("loan_principal", &assets, &l["terms"]["principal"], &currency)))
+            (view::stat("Balance", assets.figure("loan_balance", &l["balance"], &currency)))
+            (view::stat("Principal", assets.figure("loan_principal", &l["terms"]["principal"], &currency)))
             (view::stat("Payments left", html! { (text(&l["payments_left"])) }))
         }
         div.grid2 {
@@ -394,14 +396,19 @@ pub(super) async fn auction(State(api): State<Api>, Path(id): Path<String>) -> P
     let a = api.get(&path).await?;
     let assets = Assets::read(&api).await?;
     let params = api.get("/gov/params").await?;
-    let events = history(&api, &format!("kind=auctions&attr=auction:{id}")).await?;
+    let events = api
+        .history(
+            &format!("/events?kind=auctions&attr=auction:{id}&limit={HISTORY_EVENTS_MAX}"),
+            HISTORY_EVENTS_MAX,
+        )
+        .await?;
     let currency = text(&a["currency"]);
     let increment = governable(&params, "auctions.min_increment_bps");
     let high = &a["high"];
     let body = html! {
         div.stats {
             (view::stat("State", html! { (badge(&text(&a["state"]))) @if a["open"] == true { " " (badge("open")) } }))
-            (view::stat("High bid", if high.is_null() { html! { "no bid" } } else { figure("auction_high", &assets, &high["amount"], &currency) }))
+            (view::stat("High bid", if high.is_null() { html! { "no bid" } } else { assets.figure("auction_high", &high["amount"], &currency) }))
             (view::stat("Bids", html! { (text(&a["bids"])) }))
             (view::stat("Ends", when(&a["ends_ms"])))
         }

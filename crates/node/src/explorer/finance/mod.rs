@@ -7,8 +7,9 @@
 //!   answers; derived figures (an LTV, a principal series, a coverage ratio) are computed here
 //!   from those answers with integers, and floats only place points on a chart.
 //! - Listings read at most [`super::PAGE_ROWS_MAX`] records each.
-//! - Histories (payments, bids, vault flows, mints) come from `GET /events`, read back at most
-//!   [`HISTORY_PAGES_MAX`] scans and [`HISTORY_EVENTS_MAX`] events: older ones are not shown.
+//! - Histories (payments, bids, vault flows, mints) come from `GET /events`, read back
+//!   (`Api::history`) at most [`super::api::HISTORY_BLOCKS_MAX`] blocks and
+//!   [`HISTORY_EVENTS_MAX`] events: older ones are not shown.
 
 mod loans;
 mod passes;
@@ -24,10 +25,7 @@ use maud::{html, Markup};
 use serde_json::Value;
 
 /// Most events a page's history shows.
-const HISTORY_EVENTS_MAX: usize = 500;
-
-/// Most scans of `GET /events` (each up to its block limit) a page's history reads back.
-const HISTORY_PAGES_MAX: usize = 10;
+pub(super) const HISTORY_EVENTS_MAX: usize = 500;
 
 pub(super) fn routes() -> Router<Api> {
     Router::new()
@@ -46,33 +44,6 @@ const ACTIVITY_ROWS_MAX: usize = 50;
 /// `when_empty`.
 fn latest(events: &[Value], when_empty: &str) -> Markup {
     view::activity(&events[..events.len().min(ACTIVITY_ROWS_MAX)], when_empty)
-}
-
-/// Events `GET /events?{query}` lists, newest first, read back scan after scan until
-/// [`HISTORY_EVENTS_MAX`] are found, the first block is read, or [`HISTORY_PAGES_MAX`] scans
-/// were made.
-async fn history(api: &Api, query: &str) -> Result<Vec<Value>, Refused> {
-    let mut events: Vec<Value> = Vec::new();
-    let mut to_height = String::new();
-    for _ in 0..HISTORY_PAGES_MAX {
-        let found = api.get(&format!("/events?{query}&limit={HISTORY_EVENTS_MAX}{to_height}")).await?;
-        events.extend(found["events"].as_array().into_iter().flatten().cloned());
-        match found["next_to_height"].as_str() {
-            Some(next) if events.len() < HISTORY_EVENTS_MAX => to_height = format!("&to_height={next}"),
-            _ => break,
-        }
-    }
-    events.truncate(HISTORY_EVENTS_MAX);
-    Ok(events)
-}
-
-/// `raw` units of `asset` as [`Assets::amount`] shows them, the number marked
-/// `data-figure="name"` for a test that compares it with the API.
-fn figure(name: &str, assets: &Assets, raw: &Value, asset: &str) -> Markup {
-    html! {
-        span.amount data-figure=(name) title={(text(raw)) " units"} { (assets.number(raw, asset)) }
-        " " a.symbol href={"/explorer/assets/" (asset)} { (assets.symbol(asset)) }
-    }
 }
 
 /// A link to the explorer page of a finance record (`loans`, `auctions`, `yield-vaults`) by its

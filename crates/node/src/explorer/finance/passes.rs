@@ -2,7 +2,6 @@
 //! expiry, passes minted and outstanding (the pass asset's supply: holders may burn theirs),
 //! income received and claimed, value per pass, lockers, holders with what each could claim.
 
-use super::figure;
 use crate::explorer::api::{Api, Refused};
 use crate::explorer::view::{
     self, account, badge, facts, int, link, page, raw, table, text, when, Assets, PageResult,
@@ -63,8 +62,8 @@ pub(super) async fn series(State(api): State<Api>, Path(asset): Path<String>) ->
     let body = html! {
         div.stats {
             (view::stat("Status", status(&s)))
-            (view::stat("Passes minted", figure("passes_minted", &assets, &s["minted"], &asset)))
-            (view::stat("Passes outstanding", figure("passes_outstanding", &assets, &outstanding, &asset)))
+            (view::stat("Passes minted", assets.figure("passes_minted", &s["minted"], &asset)))
+            (view::stat("Passes outstanding", assets.figure("passes_outstanding", &outstanding, &asset)))
             (view::stat("Shares locked", html! { span data-figure="passes_locked" { (assets.number(&s["locked"], &shares)) } }))
             (view::stat("Expiry", when(&s["expiry_ms"])))
         }

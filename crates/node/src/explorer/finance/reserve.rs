@@ -11,7 +11,7 @@
 //! - The ratio over time is reserves over supply at each change of either, in bps rounded down
 //!   (display only; the ledger's `ratio_bps` is the figure marked on the page).
 
-use super::{figure, history};
+use super::HISTORY_EVENTS_MAX;
 use crate::explorer::api::Api;
 use crate::explorer::chart::{self, Axis, Point};
 use crate::explorer::view::{
@@ -38,7 +38,8 @@ pub(super) fn summary(r: &Value, assets: &Assets) -> Markup {
 pub(super) async fn reserve(State(api): State<Api>) -> PageResult {
     let r = api.get("/reserve").await?;
     let assets = Assets::read(&api).await?;
-    let events = history(&api, "kind=reserve").await?;
+    let events =
+        api.history(&format!("/events?kind=reserve&limit={HISTORY_EVENTS_MAX}"), HISTORY_EVENTS_MAX).await?;
     let asset = text(&r["asset"]);
     let unit = 10f64.powi(i32::try_from(assets.decimals(&asset)).unwrap_or(0));
     let series = Series::of(&r["history"], &events);
@@ -50,8 +51,8 @@ pub(super) async fn reserve(State(api): State<Api>) -> PageResult {
     let symbol = assets.symbol(&asset);
     let body = html! {
         div.stats {
-            (view::stat("Dollar supply", figure("reserve_supply", &assets, &r["supply"], &asset)))
-            (view::stat("Reserves", if r["reserves"].is_null() { html! { "none attested" } } else { figure("reserve_reserves", &assets, &r["reserves"], &asset) }))
+            (view::stat("Dollar supply", assets.figure("reserve_supply", &r["supply"], &asset)))
+            (view::stat("Reserves", if r["reserves"].is_null() { html! { "none attested" } } else { assets.figure("reserve_reserves", &r["reserves"], &asset) }))
             (view::stat("Reserves to supply", html! {
                 @if r["ratio_bps"].is_null() { (ratio(&r["ratio_bps"])) } @else { span data-figure="reserve_ratio" { (ratio_number(&r["ratio_bps"])) } " %" }
             }))

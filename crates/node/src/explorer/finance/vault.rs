@@ -5,7 +5,7 @@
 //! - The ledger keeps a vault's current NAV only; `vault.*` events carry flows (deposits,
 //!   redemptions, collections), not the NAV, so no NAV history is drawn and the page says so.
 
-use super::{figure, history, record};
+use super::{record, HISTORY_EVENTS_MAX};
 use crate::explorer::api::Api;
 use crate::explorer::view::{
     self, account, badge, facts, int, link, page, raw, table, text, when, Assets, PageResult,
@@ -20,18 +20,23 @@ pub(super) async fn vault(State(api): State<Api>, Path(id): Path<String>) -> Pag
     let v = api.get(&path).await?;
     let queue = api.get(&format!("{path}/queue")).await?;
     let assets = Assets::read(&api).await?;
-    let events = history(&api, &format!("kind=vault&attr=vault:{id}")).await?;
+    let events = api
+        .history(
+            &format!("/events?kind=vault&attr=vault:{id}&limit={HISTORY_EVENTS_MAX}"),
+            HISTORY_EVENTS_MAX,
+        )
+        .await?;
     let asset = text(&v["terms"]["asset"]);
     let share = text(&v["share"]);
     let nav = &v["nav"];
     let price = &v["share_price"];
     let body = html! {
         div.stats {
-            (view::stat("NAV conservative", figure("nav_conservative", &assets, &nav["conservative"], &asset)))
-            (view::stat("NAV optimistic", figure("nav_optimistic", &assets, &nav["optimistic"], &asset)))
-            (view::stat("Share price to deposit", figure("share_price_deposit", &assets, &price["deposit"], &asset)))
-            (view::stat("Share price to redeem", figure("share_price_redeem", &assets, &price["redeem"], &asset)))
-            (view::stat("Idle", figure("vault_idle", &assets, &v["idle"], &asset)))
+            (view::stat("NAV conservative", assets.figure("nav_conservative", &nav["conservative"], &asset)))
+            (view::stat("NAV optimistic", assets.figure("nav_optimistic", &nav["optimistic"], &asset)))
+            (view::stat("Share price to deposit", assets.figure("share_price_deposit", &price["deposit"], &asset)))
+            (view::stat("Share price to redeem", assets.figure("share_price_redeem", &price["redeem"], &asset)))
+            (view::stat("Idle", assets.figure("vault_idle", &v["idle"], &asset)))
         }
         p {
             small {

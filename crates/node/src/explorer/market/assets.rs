@@ -6,7 +6,7 @@
 use super::super::api::{Api, Refused};
 use super::super::chart::{self, Axis, Point};
 use super::super::view::{self, account, facts, int, link, page, raw, table, text, Assets, PageResult};
-use super::{figure_amount, pool_path, pool_rows, read_pools, share_of};
+use super::{pool_path, pool_rows, read_pools, share_of};
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::Router;
@@ -125,8 +125,8 @@ async fn asset(State(api): State<Api>, Path(id): Path<String>) -> PageResult {
     let symbol = text(&a["symbol"]);
     let body = html! {
         div.stats {
-            (view::stat("Supply", figure_amount(&assets, "supply", &a["supply"], &id)))
-            (view::stat("Max supply", if a["max_supply"].is_null() { html! { span data-figure="max_supply" { "no limit" } } } else { figure_amount(&assets, "max_supply", &a["max_supply"], &id) }))
+            (view::stat("Supply", assets.figure("supply", &a["supply"], &id)))
+            (view::stat("Max supply", if a["max_supply"].is_null() { html! { span data-figure="max_supply" { "no limit" } } } else { assets.figure("max_supply", &a["max_supply"], &id) }))
             (view::stat("Holders", html! { (holder_rows.len()) }))
             (view::stat("Decimals", html! { (text(&a["decimals"])) }))
         }

@@ -7,7 +7,7 @@ use super::super::chart::{self, Axis, Point};
 use super::super::view::{
     self, account, activity, badge, facts, int, link, page, raw, short, table, text, when, Assets, PageResult,
 };
-use super::{figure_amount, order_state};
+use super::order_state;
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::Router;
@@ -63,7 +63,7 @@ async fn order(State(api): State<Api>, Path(id): Path<String>) -> PageResult {
                 ("Model", html! { (text(&o["model"])) }),
                 ("Size", html! { (text(&o["gpus"])) " GPUs × " (text(&o["hours"])) " h" }),
                 ("Price limit", html! { (assets.amount(&o["price_max"], &asset)) " per GPU-hour" }),
-                ("Deposit", figure_amount(&assets, "order_deposit", &o["deposit"], &asset)),
+                ("Deposit", assets.figure("order_deposit", &o["deposit"], &asset)),
                 ("Green share asked", html! { (view::bps(&o["green_bps_min"])) ", premium " (assets.amount(&o["green_premium"], &asset)) }),
                 ("Posted at height", height_link(&o["height"])),
                 ("Accepts the best bid at", if o["auto_accept_height"].is_null() { html! { "the renter's choice" } } else { height_link(&o["auto_accept_height"]) }),
@@ -134,12 +134,12 @@ async fn lease(State(api): State<Api>, Path(id): Path<String>) -> PageResult {
     let green = &l["green"];
     let body = html! {
         div.stats {
-            (view::stat("Paid", figure_amount(&assets, "lease_paid", &l["paid"], &asset)))
-            (view::stat("Escrow", figure_amount(&assets, "lease_escrow", &l["escrow"], &asset)))
-            (view::stat("Deposited", figure_amount(&assets, "lease_deposited", &l["deposited"], &asset)))
-            (view::stat("Refunded", figure_amount(&assets, "lease_refunded", &l["refunded"], &asset)))
-            (view::stat("Owed", figure_amount(&assets, "lease_owed", &l["owed"], &asset)))
-            (view::stat("Held", figure_amount(&assets, "lease_held", &l["held"], &asset)))
+            (view::stat("Paid", assets.figure("lease_paid", &l["paid"], &asset)))
+            (view::stat("Escrow", assets.figure("lease_escrow", &l["escrow"], &asset)))
+            (view::stat("Deposited", assets.figure("lease_deposited", &l["deposited"], &asset)))
+            (view::stat("Refunded", assets.figure("lease_refunded", &l["refunded"], &asset)))
+            (view::stat("Owed", assets.figure("lease_owed", &l["owed"], &asset)))
+            (view::stat("Held", assets.figure("lease_held", &l["held"], &asset)))
         }
         div.grid2 {
             section {
@@ -251,8 +251,8 @@ async fn contract(State(api): State<Api>, Path(id): Path<String>) -> PageResult 
             (view::stat("Promised", html! { span data-figure="contract_promised" { (view::decimal(ths, 3)) } " TH/s" }))
             (view::stat("Delivered", html! { span data-figure="contract_delivered" { (view::decimal(delivered_milli(ths, bps), 3)) } " TH/s" }))
             (view::stat("Delivered share", html! { span data-figure="contract_delivered_share" { (view::bps(&c["delivered_bps"])) } }))
-            (view::stat("Escrow", figure_amount(&assets, "contract_escrow", &c["escrow"], &asset)))
-            (view::stat("Paid", figure_amount(&assets, "contract_paid", &c["paid"], &asset)))
+            (view::stat("Escrow", assets.figure("contract_escrow", &c["escrow"], &asset)))
+            (view::stat("Paid", assets.figure("contract_paid", &c["paid"], &asset)))
         }
         (delivery_bars(ths, bps))
         section {

@@ -90,15 +90,6 @@ pub fn share_of(part: u128, whole: u128) -> Option<String> {
     Some(format!("{} %", view::decimal(bps, 2)))
 }
 
-/// `raw` units of `asset` with decimals and symbol, the number marked as the figure `name`
-/// (exactly the number as shown, for a browser test to compare with the API).
-pub fn figure_amount(assets: &Assets, name: &str, raw: &Value, asset: &str) -> Markup {
-    html! {
-        span.amount data-figure=(name) title={(text(raw)) " units"} { (assets.number(raw, asset)) }
-        " " a.symbol href={"/explorer/assets/" (asset)} { (assets.symbol(asset)) }
-    }
-}
-
 /// The page path of a pool.
 pub fn pool_path(a: &str, b: &str) -> String {
     format!("/explorer/pools/{a}/{b}")

@@ -7,7 +7,7 @@ use super::super::chart::{self, Axis, Point};
 use super::super::view::{
     self, account, badge, facts, int, link, page, raw, table, text, when, Assets, PageResult,
 };
-use super::{figure_amount, fmt_price, pool_price, price, window_words};
+use super::{fmt_price, pool_price, price, window_words};
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::Router;
@@ -140,7 +140,8 @@ async fn pool(State(api): State<Api>, Path((a, b)): Path<(String, String)>) -> P
     let assets = Assets::read(&api).await?;
     let (pa, pb) = (text(&p["asset_a"]), text(&p["asset_b"]));
     let events_path = format!("/events?kind=amm&attr=asset_a:{pa}&limit={POOL_EVENTS_MAX}");
-    let events: Vec<Value> = api.history(&events_path, POOL_EVENTS_MAX)
+    let events: Vec<Value> = api
+        .history(&events_path, POOL_EVENTS_MAX)
         .await?
         .into_iter()
         .filter(|e| text(&e["attrs"]["asset_b"]) == pb)
@@ -163,8 +164,8 @@ async fn pool(State(api): State<Api>, Path((a, b)): Path<(String, String)>) -> P
     let (sa, sb) = (assets.symbol(&pa), assets.symbol(&pb));
     let body = html! {
         div.stats {
-            (view::stat(&format!("Reserve {sa}"), figure_amount(&assets, "reserve_a", &p["reserve_a"], &pa)))
-            (view::stat(&format!("Reserve {sb}"), figure_amount(&assets, "reserve_b", &p["reserve_b"], &pb)))
+            (view::stat(&format!("Reserve {sa}"), assets.figure("reserve_a", &p["reserve_a"], &pa)))
+            (view::stat(&format!("Reserve {sb}"), assets.figure("reserve_b", &p["reserve_b"], &pb)))
             (view::stat(&format!("Price of 1 {sa}"), html! { span data-figure="price" { (spot.map(fmt_price).unwrap_or_else(|| "—".into())) } " " (sb) }))
             (view::stat(&format!("Price of 1 {sb}"), html! { (inverse.map(fmt_price).unwrap_or_else(|| "—".into())) " " (sa) }))
             (view::stat("TWAP (events shown)", html! { span data-figure="twap" { (average.map(fmt_price).unwrap_or_else(|| "—".into())) } " " (sb) }))
@@ -246,8 +247,8 @@ async fn capacity(State(api): State<Api>, Path(token): Path<String>) -> PageResu
     });
     let body = html! {
         div.stats {
-            (view::stat("Supply left", figure_amount(&assets, "capacity_supply", &asset["supply"], &id)))
-            (view::stat("Issued (max supply)", figure_amount(&assets, "capacity_max_supply", &asset["max_supply"], &id)))
+            (view::stat("Supply left", assets.figure("capacity_supply", &asset["supply"], &id)))
+            (view::stat("Issued (max supply)", assets.figure("capacity_max_supply", &asset["max_supply"], &id)))
             (view::stat("Redeemed (recent blocks)", html! { span data-figure="capacity_redeemed" { (view::decimal(redeemed, assets.decimals(&id))) } " " (symbol) }))
             (view::stat("Hours to expiry", html! { (format!("{:.1}", hours_to_expiry(end_ms, view::now_ms()))) }))
         }

@@ -169,7 +169,7 @@ for (const t of titles) {
   const value = await fetch(`${api}/titles/${t.id}/value`);
   if (value.ok) await expectFigure(`/explorer/titles/${t.id}`, "model_value", "$" + decimal((await value.json()).model_value, 6));
 }
-for (const extra of (await import("./figures.mjs")).figures({ json, decimal, amount, ids: { titles, assets, orders, leaseIds, loans, vaults, certificates, proposals, shares, dollar, capacityToken } })) {
+for (const extra of (await import("./figures.mjs")).figures({ json, decimal, amount, ids: { titles, assets, orders, leaseIds, loans, vaults, certificates, proposals, passes, shares, dollar, capacityToken } })) {
   await expectFigure(extra.path, extra.name, await extra.expected());
 }
 

@@ -32,6 +32,40 @@ export function figures({ json, decimal, ids }) {
     }
   }
 
+  // Finance: a loan's balance and principal, a vault's NAV and share prices, the reserve, passes.
+  for (const l of ids.loans) {
+    add(`/explorer/loans/${l.id}`, "loan_principal", async () => {
+      const loan = await json(`/loans/${l.id}`);
+      return decimal(loan.terms.principal, decimals(loan.terms.currency));
+    });
+    add(`/explorer/loans/${l.id}`, "loan_balance", async () => {
+      const loan = await json(`/loans/${l.id}`);
+      return decimal(loan.balance, decimals(loan.terms.currency));
+    });
+  }
+  for (const v of ids.vaults) {
+    for (const [figure, pick] of [
+      ["nav_conservative", (x) => x.nav.conservative],
+      ["nav_optimistic", (x) => x.nav.optimistic],
+      ["share_price_deposit", (x) => x.share_price.deposit],
+      ["share_price_redeem", (x) => x.share_price.redeem],
+      ["vault_idle", (x) => x.idle],
+    ]) {
+      add(`/explorer/yield-vaults/${v.id}`, figure, async () => decimal(pick(await json(`/yield-vaults/${v.id}`)), decimals(v.asset)));
+    }
+  }
+  for (const [figure, field] of [["reserve_supply", "supply"], ["reserve_reserves", "reserves"]]) {
+    add("/explorer/reserve", figure, async () => {
+      const r = await json("/reserve");
+      return decimal(r[field], decimals(r.asset));
+    });
+  }
+  add("/explorer/reserve", "reserve_ratio", async () => decimal((await json("/reserve")).ratio_bps, 2));
+  for (const p of ids.passes.slice(0, 3)) {
+    const asset = p.asset ?? p.id;
+    add(`/explorer/passes/${asset}`, "passes_outstanding", async () => decimal((await json(`/assets/${asset}`)).supply, decimals(asset)));
+  }
+
   // Green: a certificate's energy.
   for (const c of ids.certificates.slice(0, 3)) {
     add(`/explorer/certificates/${c.id}`, "certificate_wh", async () => decimal((await json(`/certificates/${c.id}`)).quantity, 0));

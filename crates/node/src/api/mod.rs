@@ -353,7 +353,7 @@ mod tests {
         get /accounts/{address}  get /assets/{id}/holders  get /assets  get /assets/{id}
         get /claims/{address}  get /titles  get /titles/{id}  get /titles/{id}/status  get /vaults/{asset}
         get /income/{shares}/{asset}  get /income/{shares}/{asset}/{holder}
-        get /feeds  get /feeds/{name}  get /titles/{id}/reports  get /challenges/{id}  get /pools/{a}/{b}
+        get /feeds  get /feeds/{name}  get /titles/{id}/reports  get /challenges/{id}  get /pools/{a}/{b}  get /pools
         get /capacity/{token}  get /titles/{id}/capacity
         get /orders  get /orders/{id}  get /leases  get /leases/{id}
         get /contracts  get /contracts/{id}  get /titles/{id}/penalties
@@ -366,7 +366,7 @@ mod tests {
         get /certificates  get /certificates/{id}  get /titles/{id}/energy  get /green/index
         get /carbon/batches  get /carbon/batches/{id}
         get /passes  get /passes/{asset}  get /passes/{asset}/{holder}
-        get /gov/proposals  get /gov/proposals/{id}  get /gov/proposals/{id}/tally  get /gov/params
+        get /gov/proposals  get /gov/proposals/{id}  get /gov/proposals/{id}/tally  get /gov/params  get /gov/locked
         get /gov/locks/{address}";
 
     #[test]

@@ -53,12 +53,18 @@ async fn title(State(api): State<Api>, Path(id): Path<String>) -> PageResult {
     let capacity = api.get(&format!("/titles/{id}/capacity")).await?;
     let value = api.find(&format!("/titles/{id}/value")).await?;
     let energy = api.find(&format!("/titles/{id}/energy")).await?;
-    let device = api.get(&format!("/events?kind=device&attr=title:{id}&limit={REPORTS_CHARTED_MAX}")).await?;
-    let device = device["events"].as_array().cloned().unwrap_or_default();
-    let valued = api
-        .get(&format!("/events?kind=valuation.valued&attr=title:{id}&limit={REPORTS_CHARTED_MAX}"))
+    let device = api
+        .history(
+            &format!("/events?kind=device&attr=title:{id}&limit={REPORTS_CHARTED_MAX}"),
+            REPORTS_CHARTED_MAX,
+        )
         .await?;
-    let valued = valued["events"].as_array().cloned().unwrap_or_default();
+    let valued = api
+        .history(
+            &format!("/events?kind=valuation.valued&attr=title:{id}&limit={REPORTS_CHARTED_MAX}"),
+            REPORTS_CHARTED_MAX,
+        )
+        .await?;
     let shares = t["locked_by"].as_str().map(str::to_string);
     let nav = match &shares {
         Some(s) => api.find(&format!("/shares/{s}/nav")).await?,
@@ -203,7 +209,8 @@ async fn challenges(api: &Api, device: &[Value]) -> Result<Markup, super::api::R
     for e in device.iter().filter(|e| e["kind"] == "device.challenge").take(super::PAGE_ROWS_MAX) {
         let id = text(&e["attrs"]["challenge"]);
         let Some(c) = api.find(&format!("/challenges/{id}")).await? else { continue };
-        let state = text(&c["state"]);
+        let state = state_word(&c["state"]);
+        let reason = c["state"][state.as_str()]["reason"].as_str().map(str::to_string);
         match state.as_str() {
             "passed" => passed += 1,
             "failed" => failed += 1,
@@ -214,7 +221,7 @@ async fn challenges(api: &Api, device: &[Value]) -> Result<Markup, super::api::R
             td { a href={"/explorer/blocks/" (text(&c["issued_height"]))} { (text(&c["issued_height"])) } }
             td { (text(&c["n"])) "×" (text(&c["n"])) ", " (text(&c["rows_opened"])) " rows opened" }
             td { (account(&c["requester"])) }
-            td { (badge(&state)) }
+            td { (badge(&state)) @if let Some(reason) = &reason { " " small { (reason) } } }
         } });
     }
     Ok(html! {

@@ -409,8 +409,9 @@ fn value_points(valued: &[Value], field: &str) -> Vec<Point> {
     points
 }
 
-/// NAV per share over time from `GET /shares/{asset}/nav`, in USD.
-fn nav_points(nav: Option<&Value>) -> Vec<Point> {
+/// NAV per share over time from `GET /shares/{asset}/nav`, in USD (the title's page and its
+/// share token's page).
+pub(super) fn nav_points(nav: Option<&Value>) -> Vec<Point> {
     nav.and_then(|n| n["history"].as_array())
         .into_iter()
         .flatten()

@@ -4,8 +4,9 @@
 //! share, its pool.
 
 use super::super::api::{Api, Refused};
-use super::super::chart::{self, Axis, Point};
+use super::super::chart::{self, Axis};
 use super::super::view::{self, account, facts, int, link, page, raw, table, text, Assets, PageResult};
+use super::super::title::nav_points;
 use super::{pool_path, pool_rows, read_pools, share_of};
 use axum::extract::{Path, State};
 use axum::routing::get;
@@ -69,17 +70,6 @@ async fn income_rows(api: &Api, assets: &Assets, shares: &str) -> Result<Vec<Mar
         } });
     }
     Ok(rows)
-}
-
-/// NAV per share over time from `GET /shares/{asset}/nav`, in USD.
-fn nav_points(nav: Option<&Value>) -> Vec<Point> {
-    nav.and_then(|n| n["history"].as_array())
-        .into_iter()
-        .flatten()
-        .filter_map(|r| {
-            Some(Point { x: int(&r["time_ms"])? as f64, y: int(&r["nav_per_share"])? as f64 / 1e6 })
-        })
-        .collect()
 }
 
 async fn asset(State(api): State<Api>, Path(id): Path<String>) -> PageResult {

@@ -131,6 +131,8 @@ for (const [name, path] of pages) {
   else if (errors.length) fail(`${name} ${path}: console errors ${JSON.stringify(errors)}`);
   else ok(`${name} ${path}`);
   if (screenshots.has(name)) await page.screenshot({ path: join(out, `${name}.png`), fullPage: true });
+  // The top of the title page, as the README shows it.
+  if (name === "title") await page.screenshot({ path: join(out, "title-top.png"), clip: { x: 0, y: 0, width: 1280, height: 1500 } });
 }
 if (outside.length) fail(`pages asked for things outside the node: ${outside.join(", ")}`);
 else ok("no page asked for anything outside the node");

@@ -54,7 +54,7 @@ pub fn page(title: &str, json: &[&str], live: bool, body: Markup) -> Response {
                     div.pagehead {
                         h1 { (title) }
                         @if !json.is_empty() {
-                            span.json { "JSON: " @for path in json { a href=(path) { (path) } " " } }
+                            span.json { "JSON: " @for path in json { a href=(path) title=(path) { (short_path(path)) } " " } }
                         }
                     }
                     (body)
@@ -132,6 +132,27 @@ pub fn copy(text: &str) -> Markup {
                 path d="M3 11V3a1 1 0 0 1 1-1h7" fill="none" stroke="currentColor" stroke-width="1.5" {}
             }
         }
+    }
+}
+
+/// A path with each long segment (an id) shortened: `/titles/cfititle1…ap6n3u/status`.
+pub fn short_path(path: &str) -> String {
+    let (path, query) = path.split_once('?').map_or((path, None), |(p, q)| (p, Some(q)));
+    let segments: Vec<String> = path.split('/').map(shorten).collect();
+    match query {
+        Some(q) => format!(
+            "{}?{}",
+            segments.join("/"),
+            q.split('&')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, v)) =>
+                        format!("{k}={}", v.split(':').map(shorten).collect::<Vec<_>>().join(":")),
+                    None => kv.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("&")
+        ),
+        None => segments.join("/"),
     }
 }
 
@@ -399,6 +420,18 @@ mod tests {
         assert_eq!(decimal(5, 6), "0.000005");
         assert_eq!(decimal(1_234_567, 0), "1,234,567");
         assert_eq!(decimal(u128::MAX, 0).len(), 39 + 12);
+    }
+
+    #[test]
+    fn a_json_link_shows_its_path_with_the_ids_shortened() {
+        assert_eq!(
+            short_path("/titles/cfititle149qh0seq945qyj88fdn6mk7ggjecvvuvap6n3u/status"),
+            "/titles/cfititle14…ap6n3u/status"
+        );
+        assert_eq!(
+            short_path("/events?kind=device&attr=title:cfititle149qh0seq945qyj88fdn6mk7ggjecvvuvap6n3u"),
+            "/events?kind=device&attr=title:cfititle14…ap6n3u"
+        );
     }
 
     #[test]

@@ -11,7 +11,8 @@
 //! | `P + 10k + 4` | Prometheus metrics |
 //!
 //! so with the default `P = 26656`, node0 uses the same ports as a single node. Every config
-//! lists every other node as a persistent peer; discovery is off.
+//! lists every other node as a persistent peer (discovery is off) and every other node's API in
+//! `[mempool] forward_to`, so a transaction sent to any node reaches the next proposer.
 
 use crate::cmd_node::{DEV_FUNDS, DEV_KEY};
 use crate::keys::{Keyring, KeyringBackend, PassphraseSource};
@@ -80,8 +81,8 @@ fn p2p_addr(port: u16) -> String {
     format!("/ip4/127.0.0.1/tcp/{port}")
 }
 
-/// The config of node `index`: its ports, every other node as a peer.
-fn node_config(all: &[NodePorts], index: usize, block_time_ms: u64) -> NodeConfig {
+/// The config of node `index`: its ports, every other node as a peer and as a forwarding target.
+pub(crate) fn node_config(all: &[NodePorts], index: usize, block_time_ms: u64) -> NodeConfig {
     let mut config = NodeConfig::default();
     let me = all[index];
     config.api.listen = format!("127.0.0.1:{}", me.api);
@@ -90,6 +91,14 @@ fn node_config(all: &[NodePorts], index: usize, block_time_ms: u64) -> NodeConfi
     config.consensus.persistent_peers =
         all.iter().enumerate().filter(|(i, _)| *i != index).map(|(_, p)| p2p_addr(p.p2p)).collect();
     config.consensus.block_time_ms = block_time_ms;
+    // Transactions a node admits from its clients go on to every other node's API, so the next
+    // proposer holds them whichever node a client chose.
+    config.mempool.forward_to = all
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != index)
+        .map(|(_, p)| format!("127.0.0.1:{}", p.api))
+        .collect();
     config
 }
 
@@ -228,6 +237,7 @@ mod tests {
         assert_eq!(c.api.listen, "127.0.0.1:30021");
         assert_eq!(c.metrics.listen, "127.0.0.1:30024");
         assert_eq!(c.consensus.block_time_ms, 200);
+        assert_eq!(c.mempool.forward_to, ["127.0.0.1:30001", "127.0.0.1:30011", "127.0.0.1:30031"]);
         c.consensus.validate().unwrap();
     }
 }

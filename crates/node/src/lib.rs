@@ -7,6 +7,7 @@ pub mod consensus;
 pub mod evidence;
 pub mod explorer;
 pub mod files;
+pub mod forward;
 pub mod home;
 pub mod ledger;
 pub mod mempool;

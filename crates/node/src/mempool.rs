@@ -48,6 +48,11 @@ pub struct MempoolConfig {
     pub account_txs_max: usize,
     /// How long a transaction may wait in the pool, in milliseconds of this node's clock.
     pub tx_ttl_ms: u64,
+    /// Peers' API addresses (`host:port`) to which this node forwards the transactions it
+    /// admits from its clients, so that the next proposer holds them (`crate::forward`);
+    /// empty: none. `computefi testnet` lists every other node of the network.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub forward_to: Vec<String>,
 }
 
 impl Default for MempoolConfig {
@@ -60,6 +65,7 @@ impl Default for MempoolConfig {
             block_bytes_max: 4 * 1024 * 1024,
             account_txs_max: 64,
             tx_ttl_ms: 10 * 60 * 1_000,
+            forward_to: Vec::new(),
         }
     }
 }

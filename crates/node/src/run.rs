@@ -105,6 +105,18 @@ pub async fn run(
     };
     let evidence = crate::evidence::EvidenceLog::open(&crate::evidence::EvidenceLog::path_in(home.root()))?;
     let router = api::router(chain.clone(), &config.api, evidence.clone());
+    // Single submissions are admitted in batches on one thread (`crate::admission`).
+    let admission = crate::admission::AdmissionQueue::start(Arc::downgrade(&chain))?;
+    let router = router.layer(axum::Extension(Arc::new(admission)));
+    // Transactions admitted from clients go on to the peers listed, so the next proposer holds them.
+    let router = match config.mempool.forward_to.is_empty() {
+        true => router,
+        false => {
+            let forwarder = crate::forward::Forwarder::start(&config.mempool.forward_to, stop_rx.clone());
+            tracing::info!(peers = ?config.mempool.forward_to, "forwarding admitted transactions to peers");
+            router.layer(axum::Extension(forwarder))
+        }
+    };
     let limits = crate::serve::ServeLimits::new(&config.api, connections_max);
     let api_task = tokio::spawn(crate::serve::serve(listener, router, limits, stop_rx.clone()));
     on_ready(&Ready {

@@ -11,6 +11,7 @@ mod devnet;
 mod dollar;
 mod explorer;
 mod feeds;
+mod forwarding;
 mod green;
 mod loans;
 mod market;

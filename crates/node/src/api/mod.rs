@@ -348,7 +348,7 @@ mod tests {
     /// Every route as `method path`, by part: what the OpenAPI document must list.
     const ROUTES: &str = "
         get /health  get /status  get /evidence  get /validators
-        post /txs  post /txs/batch  post /simulate  get /txs/{hash}
+        post /txs  post /txs/batch  post /txs/bin  post /txs/bin/batch  post /simulate  get /txs/{hash}
         get /blocks/{height}  get /proofs/{key}  get /events
         get /accounts/{address}  get /assets/{id}/holders  get /assets  get /assets/{id}
         get /claims/{address}  get /titles  get /titles/{id}  get /titles/{id}/status  get /vaults/{asset}

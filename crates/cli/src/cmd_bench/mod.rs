@@ -1,0 +1,293 @@
+//! `computefi bench`: the performance baseline, measured in one run on this machine.
+//!
+//! 1. ceiling: ed25519 batch verifications per second (batches of 256);
+//! 2. execution: signed transfers per second through the state machine — stateless checks with
+//!    batch verification, execution, state root and durable commit to a real store — and its
+//!    ratio to the ceiling;
+//! 3. end to end: transfers per second submitted over HTTP to a solo node (a child process on
+//!    loopback) and committed, with p50 and p99 latency from submission to commit — one
+//!    transaction per request as borsh bytes (`POST /txs/bin`), and in JSON batches
+//!    (`POST /txs/batch`);
+//! 4. several validators: the same with a network of `--validators` nodes on loopback (written
+//!    as `computefi testnet` writes one), submissions spread over the nodes, one transaction per
+//!    request; the nodes forward what their clients send to each other;
+//! 5. state-root computation and durable commit time against the number of writes per block.
+//!
+//! Build it in release: `cargo run --release --bin computefi -- bench`. Each phase is a function
+//! that returns its figures; [`run`] lists the phases and puts each figure under its name in one
+//! JSON object, so a new phase is one more entry there.
+
+// A benchmark measures wall-clock time; nothing here reaches consensus.
+#![allow(clippy::disallowed_methods)]
+
+mod e2e;
+mod http;
+
+use crate::output::{print, Format};
+use anyhow::bail;
+use clap::Args;
+use computefi_app::{App, BlockInput, ExecMode, Genesis, GenesisBalance, GenesisValidator, Params};
+use computefi_store::Store;
+use computefi_types::{Address, Amount, AssetId, BankMsg, Msg, PublicKey, SignedTx, Tx};
+use ed25519_consensus::SigningKey;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Options of `bench`.
+#[derive(Args)]
+pub struct BenchArgs {
+    /// Transfers for the execution figure.
+    #[arg(long, default_value_t = 20_000)]
+    txs: usize,
+    /// Transfers for the end-to-end figure.
+    #[arg(long, default_value_t = 10_000)]
+    e2e_txs: usize,
+    /// Sending accounts (each sends its share of the transfers in nonce order).
+    #[arg(long, default_value_t = 250)]
+    accounts: usize,
+    /// Client threads submitting over HTTP (each on its own keep-alive connection).
+    #[arg(long, default_value_t = 8)]
+    clients: usize,
+    /// Transactions per request in the batched end-to-end run (`POST /txs/batch`).
+    #[arg(long, default_value_t = 50)]
+    batch: usize,
+    /// Validators of the network phase (0: skip it).
+    #[arg(long, default_value_t = 4)]
+    validators: usize,
+    /// Endpoint of the one-transaction-per-request runs: `bin` (`POST /txs/bin`, borsh bytes)
+    /// or `json` (`POST /txs`, hex in JSON).
+    #[arg(long, value_enum, default_value_t = e2e::Single::Bin)]
+    single: e2e::Single,
+    /// Only the end-to-end phases (no signature ceiling, execution or commit figures).
+    #[arg(long)]
+    e2e_only: bool,
+    /// The binary the end-to-end phases start as their nodes (default: this one), to compare
+    /// the node of another build under the same client.
+    #[arg(long, value_name = "PATH")]
+    node_bin: Option<PathBuf>,
+}
+
+const CHAIN_ID: &str = "computefi-bench";
+const FEE: Amount = Amount(1_000);
+
+fn key(i: usize) -> SigningKey {
+    SigningKey::from(computefi_types::sha256(format!("computefi/bench/{i}").as_bytes()).0)
+}
+
+fn address(k: &SigningKey) -> Address {
+    Address::from_public_key(&PublicKey::from_signing_key(k))
+}
+
+/// `per_account` rounds of one transfer from every account to the next one.
+fn transfers(keys: &[SigningKey], per_account: usize) -> Vec<SignedTx> {
+    let to: Vec<Address> = keys.iter().map(address).collect();
+    let mut out = Vec::with_capacity(keys.len() * per_account);
+    for nonce in 0..per_account as u64 {
+        for (i, k) in keys.iter().enumerate() {
+            let msg = Msg::Bank(BankMsg::Send {
+                to: to[(i + 1) % to.len()],
+                asset: AssetId::native(),
+                amount: Amount(1),
+            });
+            let tx = Tx {
+                chain_id: CHAIN_ID.into(),
+                signer: PublicKey::from_signing_key(k),
+                nonce,
+                fee: FEE,
+                msgs: vec![msg],
+                memo: String::new(),
+            };
+            out.push(tx.sign(k));
+        }
+    }
+    out
+}
+
+fn genesis(keys: &[SigningKey], validator: PublicKey) -> Genesis {
+    Genesis {
+        chain_id: CHAIN_ID.into(),
+        genesis_time_ms: 1_767_225_600_000,
+        params: Params::default(),
+        balances: keys
+            .iter()
+            .map(|k| GenesisBalance { address: address(k), amount: Amount(1_000_000_000_000) })
+            .collect(),
+        validators: vec![GenesisValidator { name: "bench".into(), public_key: validator, power: 1 }],
+        ..Genesis::default()
+    }
+}
+
+fn verify_in_batches(txs: &[SignedTx]) -> anyhow::Result<()> {
+    for chunk in txs.chunks(256) {
+        let mut batch = ed25519_consensus::batch::Verifier::new();
+        for tx in chunk {
+            tx.queue_signature(&mut batch).map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+        batch
+            .verify(rand_core::OsRng)
+            .map_err(|_| anyhow::anyhow!("a benchmark signature did not verify"))?;
+    }
+    Ok(())
+}
+
+/// Batch verifications per second on `threads` cores, each verifying its own part.
+fn ceiling(txs: &[SignedTx], threads: usize) -> anyhow::Result<f64> {
+    let started = Instant::now();
+    let part = txs.len().div_ceil(threads.max(1));
+    std::thread::scope(|s| {
+        let handles: Vec<_> = txs.chunks(part).map(|p| s.spawn(move || verify_in_batches(p))).collect();
+        handles.into_iter().try_for_each(|h| h.join().map_err(|_| anyhow::anyhow!("verifier panicked"))?)
+    })?;
+    Ok(txs.len() as f64 / started.elapsed().as_secs_f64())
+}
+
+/// Executes and commits `txs` in blocks of 5,000. With `pipelined`, a verifier thread checks the
+/// signatures of the next block while the current one executes and commits, as the node's
+/// admission does for transactions waiting in its mempool; the block then finds them verified.
+/// Without it, each block verifies its own signatures before executing.
+fn execution(dir: &Path, keys: &[SigningKey], txs: Vec<SignedTx>, pipelined: bool) -> anyhow::Result<f64> {
+    let name = if pipelined { "exec-pipelined.redb" } else { "exec.redb" };
+    let app = App::init(
+        Store::open(&dir.join(name))?,
+        &genesis(keys, PublicKey::from_signing_key(&key(usize::MAX))),
+    )?;
+    let count = txs.len();
+    let mut blocks: Vec<Vec<SignedTx>> = Vec::new();
+    let mut pending = txs;
+    while !pending.is_empty() {
+        let rest = pending.split_off(pending.len().min(5_000));
+        blocks.push(pending);
+        pending = rest;
+    }
+    let app = &app;
+    let run_block = |block: Vec<SignedTx>| -> anyhow::Result<()> {
+        let last = app.last();
+        let input =
+            BlockInput { height: last.height + 1, time_ms: last.time_ms + 1_000, proposer: Address([0; 20]) };
+        let exec = app.execute_block(&input, block, ExecMode::Build)?;
+        if !exec.rejected.is_empty() {
+            bail!("{} benchmark transfers were refused: {}", exec.rejected.len(), exec.rejected[0].1);
+        }
+        app.commit(&exec, Vec::new())?;
+        Ok(())
+    };
+    let started = Instant::now();
+    if pipelined {
+        std::thread::scope(|s| -> anyhow::Result<()> {
+            let (ready, verified) = std::sync::mpsc::sync_channel::<Vec<SignedTx>>(1);
+            s.spawn(move || {
+                for block in blocks {
+                    let _ = app.check_stateless_batch(&block);
+                    if ready.send(block).is_err() {
+                        break;
+                    }
+                }
+            });
+            verified.into_iter().try_for_each(run_block)
+        })?;
+    } else {
+        blocks.into_iter().try_for_each(run_block)?;
+    }
+    Ok(count as f64 / started.elapsed().as_secs_f64())
+}
+
+fn commit_times(dir: &Path) -> anyhow::Result<Vec<Value>> {
+    let mut out = Vec::new();
+    for writes in [100usize, 1_000, 5_000, 10_000] {
+        let store = Store::open(&dir.join(format!("commit-{writes}.redb")))?;
+        let base: computefi_store::WriteSet =
+            (0..20_000u32).map(|i| (format!("base/{i}").into_bytes(), Some(vec![7u8; 40]))).collect();
+        store.commit(0, &base, None)?;
+        let set: computefi_store::WriteSet = (0..writes)
+            .map(|i| (format!("key/{}", i * 7919 % 1_000_003).into_bytes(), Some(vec![1u8; 40])))
+            .collect();
+        let started = Instant::now();
+        let root = store.compute_root(1, &set)?;
+        let root_ms = started.elapsed().as_secs_f64() * 1e3;
+        let record = computefi_store::BlockRecord {
+            height: 1,
+            block_hash: root,
+            block_bytes: vec![0; 64],
+            certificate: Vec::new(),
+            receipts: Vec::new(),
+        };
+        let started = Instant::now();
+        store.commit(1, &set, Some(&record))?;
+        let commit_ms = started.elapsed().as_secs_f64() * 1e3;
+        out.push(json!({ "writes": writes, "state_root_ms": format!("{root_ms:.2}"), "commit_ms": format!("{commit_ms:.2}") }));
+    }
+    Ok(out)
+}
+
+/// Runs the benchmark: each phase in turn, its figures under its name in one JSON object.
+pub fn run(_home: &Option<PathBuf>, args: BenchArgs, format: Format) -> anyhow::Result<()> {
+    let accounts = args.accounts.max(2);
+    let keys: Vec<SigningKey> = (0..accounts).map(key).collect();
+    let dir = std::env::temp_dir().join(format!("computefi-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let outcome = phases(&dir, &keys, &args);
+    let _ = std::fs::remove_dir_all(&dir);
+    print(format, &Value::Object(outcome?));
+    Ok(())
+}
+
+/// The phases, in order; each adds its figures to the answer.
+fn phases(
+    dir: &Path,
+    keys: &[SigningKey],
+    args: &BenchArgs,
+) -> anyhow::Result<serde_json::Map<String, Value>> {
+    let accounts = keys.len();
+    let steps = 2 + u64::from(args.validators > 0) + if args.e2e_only { 0 } else { 5 };
+    let progress = crate::progress::bar(steps, "bench");
+    let phase = |what: &str| {
+        progress.set_message(format!("bench: {what}"));
+        progress.inc(1);
+    };
+    let mut out = serde_json::Map::new();
+    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let build = if cfg!(debug_assertions) { "debug (use --release for figures)" } else { "release" };
+    out.insert("machine".into(), json!({ "cpus": cpus, "build": build }));
+
+    if !args.e2e_only {
+        let exec_txs = transfers(keys, args.txs.div_ceil(accounts));
+        phase("signature ceiling, one core");
+        let one_core_per_s = ceiling(&exec_txs, 1)?;
+        phase("signature ceiling, every core");
+        let ceiling_per_s = ceiling(&exec_txs, cpus)?;
+        out.insert("ceiling_batch_verifications_per_s".into(), json!(format!("{ceiling_per_s:.0}")));
+        out.insert("ceiling_one_core_per_s".into(), json!(format!("{one_core_per_s:.0}")));
+        phase("execution, sequential");
+        let sequential_per_s = execution(dir, keys, exec_txs.clone(), false)?;
+        phase("execution, pipelined");
+        let exec_per_s = execution(dir, keys, exec_txs, true)?;
+        out.insert("execution_transfers_per_s".into(), json!(format!("{exec_per_s:.0}")));
+        out.insert("execution_to_ceiling_ratio".into(), json!(format!("{:.2}", exec_per_s / ceiling_per_s)));
+        out.insert("execution_sequential_transfers_per_s".into(), json!(format!("{sequential_per_s:.0}")));
+        phase("commit by writes");
+        out.insert("commit_by_writes".into(), json!(commit_times(dir)?));
+    }
+    let e2e_txs = || transfers(keys, args.e2e_txs.div_ceil(accounts).min(60));
+    let node_bin = match &args.node_bin {
+        Some(path) => path.clone(),
+        None => std::env::current_exe()?,
+    };
+    let single = e2e::Submit::One(args.single);
+    phase("end to end, one transaction a request");
+    let solo = e2e::Nodes::solo(&node_bin, &dir.join("solo-one"), keys)?;
+    out.insert("end_to_end".into(), e2e::measure(&solo, e2e_txs(), args.clients, single)?);
+    drop(solo);
+    phase("end to end, batched");
+    let solo = e2e::Nodes::solo(&node_bin, &dir.join("solo-batch"), keys)?;
+    let batched = e2e::Submit::BatchJson(args.batch.max(2));
+    out.insert("end_to_end_batched".into(), e2e::measure(&solo, e2e_txs(), args.clients, batched)?);
+    drop(solo);
+    if args.validators > 0 {
+        phase("end to end, several validators");
+        let network = e2e::Nodes::network(&node_bin, &dir.join("network"), keys, args.validators)?;
+        out.insert("end_to_end_validators".into(), e2e::measure(&network, e2e_txs(), args.clients, single)?);
+    }
+    progress.finish_and_clear();
+    Ok(out)
+}

@@ -29,7 +29,7 @@ pub mod revm_peer;
 use serde_json::{json, Value};
 
 /// The revm release this crate builds against (the requirement in its Cargo.toml).
-pub const REVM_VERSION: &str = "36";
+pub const REVM_VERSION: &str = "43";
 
 /// What one run measures.
 #[derive(Debug, Clone, Copy)]

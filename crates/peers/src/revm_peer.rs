@@ -148,7 +148,7 @@ pub fn measure(accounts: usize, per_account: usize) -> anyhow::Result<Run> {
         if !result.is_success() {
             bail!("a benchmark transfer did not succeed: {result:?}");
         }
-        gas = gas.saturating_add(result.gas_used());
+        gas = gas.saturating_add(result.tx_gas_used());
     }
     let per_s = count as f64 / started.elapsed().as_secs_f64().max(1e-9);
     Ok(Run { per_s, gas_per_transfer: gas / count.max(1) as u64 })

@@ -66,6 +66,11 @@ pub struct BenchArgs {
     /// the node of another build under the same client.
     #[arg(long, value_name = "PATH")]
     node_bin: Option<PathBuf>,
+    /// Also measure a peer engine on the same machine: `computefi-peers` (built beside this
+    /// binary with `cargo build --release -p computefi-peers`) runs revm's ERC-20 transfers next
+    /// to ComputeFi's on the same transfers and gives the ratios.
+    #[arg(long)]
+    peers: bool,
 }
 
 const CHAIN_ID: &str = "computefi-bench";
@@ -239,7 +244,8 @@ fn phases(
     args: &BenchArgs,
 ) -> anyhow::Result<serde_json::Map<String, Value>> {
     let accounts = keys.len();
-    let steps = 2 + u64::from(args.validators > 0) + if args.e2e_only { 0 } else { 5 };
+    let steps =
+        2 + u64::from(args.validators > 0) + u64::from(args.peers) + if args.e2e_only { 0 } else { 5 };
     let progress = crate::progress::bar(steps, "bench");
     let phase = |what: &str| {
         progress.set_message(format!("bench: {what}"));
@@ -287,6 +293,12 @@ fn phases(
         phase("end to end, several validators");
         let network = e2e::Nodes::network(&node_bin, &dir.join("network"), keys, args.validators)?;
         out.insert("end_to_end_validators".into(), e2e::measure(&network, e2e_txs(), args.clients, single)?);
+    }
+    if args.peers {
+        phase("a peer engine (revm) on the same transfers");
+        let peer_args =
+            ["--accounts".to_string(), accounts.to_string(), "--txs".to_string(), args.txs.to_string()];
+        out.insert("peers".into(), crate::bench_peers::run_peers(&peer_args)?);
     }
     progress.finish_and_clear();
     Ok(out)

@@ -2,6 +2,7 @@
 //! queries. The binary is a thin `main` over [`run`].
 
 pub mod bench_peers;
+pub mod bench_state;
 pub mod client;
 pub mod client_config;
 pub mod cmd_amm;

@@ -174,11 +174,18 @@ pub struct SimReport {
 /// Runs `blocks` blocks (at most [`BLOCKS_MAX`]) of seed `seed`, checking every invariant after
 /// each block.
 pub fn run(seed: u64, blocks: u32) -> Result<SimReport, SimFailure> {
+    run_keeping_chain(seed, blocks).map(|(report, _)| report)
+}
+
+/// [`run`] that also hands back the chain the run left (its store still on disk), so a
+/// measurement can run over a ledger in which every module holds state. The accounts the run
+/// signed for are `TestAccount::named("sim-0")` to `"sim-5"`.
+pub fn run_keeping_chain(seed: u64, blocks: u32) -> Result<(SimReport, TestChain), SimFailure> {
     let mut sim = Sim::new(seed)?;
     for block in 1..=blocks.min(BLOCKS_MAX) {
         sim.step(block)?;
     }
-    Ok(sim.report)
+    Ok((sim.report, sim.chain))
 }
 
 fn account_names() -> Vec<String> {

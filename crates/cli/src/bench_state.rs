@@ -1,0 +1,245 @@
+//! Execution figures over a busy ledger and over large states, beside `computefi bench`.
+//!
+//! - [`execution_with_modules`]: signed transfers per second through full blocks over the state
+//!   the whole-ledger simulation leaves (open leases, loans, yield vaults, proposals, pools,
+//!   passes), with every module's end-of-block work, against the bare-state figure and the
+//!   both-core signature ceiling of the same run;
+//! - [`growth`]: the same figure, commit time per block and the process's memory at 10^4, 10^5,
+//!   10^6 … funded accounts, each state generated once into a cache directory and reused.
+//!
+//! Both measure as `bench` does: blocks of [`BLOCK_TXS`] transfers, signatures batch-verified one
+//! block ahead by a verifier thread (as admission does for the mempool), then execution with the
+//! end-of-block work and the state root, then a durable commit to a redb store on disk.
+//!
+//! # Invariants
+//! - Nothing here reaches consensus: every store is the benchmark's own; the simulation's chain
+//!   lives in its own temporary directory and is removed when the measurement ends.
+//! - A refused benchmark transfer fails the measurement (a figure never counts refusals).
+
+// A benchmark measures wall-clock time; nothing here reaches consensus.
+#![allow(clippy::disallowed_methods)]
+
+mod growth;
+mod measure;
+
+pub use growth::growth;
+use measure::{ceiling_per_s, run_blocks, sender_key, transfers, Measured};
+
+use anyhow::{bail, Context};
+use computefi_app::{App, Genesis, GenesisBalance, GenesisValidator, Params};
+use computefi_store::Store;
+use computefi_testkit::sim::{self, check};
+use computefi_testkit::{msgs, TestAccount, TestChain};
+use computefi_types::{Address, Amount, AssetId, PublicKey};
+use ed25519_consensus::SigningKey;
+use serde_json::{json, Value};
+use std::path::Path;
+use std::time::Instant;
+
+/// Transfers in each measured block (as `bench`).
+pub const BLOCK_TXS: usize = 5_000;
+/// CFI each benchmark sender receives before the busy-ledger measurement.
+const SENDER_FUNDS: u128 = 1_000_000_000_000;
+
+/// Options of [`execution_with_modules`].
+#[derive(Clone, Copy, Debug)]
+pub struct ModulesOptions {
+    /// Seed of the whole-ledger simulation that builds the busy state.
+    pub seed: u64,
+    /// Blocks of simulation before measuring.
+    pub sim_blocks: u32,
+    /// Transfers in each measured run (rounded up to whole rounds of every sender).
+    pub txs: usize,
+    /// Sending accounts (at most 256: one multi-send funds them all).
+    pub senders: usize,
+    /// Measured runs of each kind, interleaved (bare, busy, bare, busy …).
+    pub runs: usize,
+}
+
+impl Default for ModulesOptions {
+    fn default() -> Self {
+        ModulesOptions { seed: 1, sim_blocks: 1_000, txs: 20_000, senders: 250, runs: 2 }
+    }
+}
+
+/// Signed transfers per second through full blocks over the state `opts.sim_blocks` blocks of
+/// the whole-ledger simulation left, interleaved with runs over a bare state (only the senders
+/// funded) in `dir`; the both-core signature ceiling of the same run; and what was open in the
+/// busy state when measured.
+pub fn execution_with_modules(dir: &Path, opts: ModulesOptions) -> anyhow::Result<Value> {
+    if opts.senders < 2 || opts.senders > computefi_types::limits::MULTI_SEND_OUTPUTS_MAX {
+        bail!("{} senders: use 2 to 256 (one multi-send funds them)", opts.senders);
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let keys: Vec<SigningKey> = (0..opts.senders).map(sender_key).collect();
+    let rounds = opts.txs.div_ceil(opts.senders);
+    let started = Instant::now();
+    let (report, mut chain) =
+        sim::run_keeping_chain(opts.seed, opts.sim_blocks).map_err(|f| anyhow::anyhow!("{f}"))?;
+    let sim_s = started.elapsed().as_secs_f64();
+    fund_senders(&mut chain, &keys)?;
+    let open = open_counts(chain.app())?;
+    let ceiling =
+        ceiling_per_s(&transfers(computefi_testkit::CHAIN_ID, &keys, rounds, &vec![0; keys.len()], None))?;
+    let bare = bare_app(dir, &keys)?;
+    let (mut bare_runs, mut busy_runs) = (Vec::new(), Vec::new());
+    for run in 0..opts.runs.max(1) as u64 {
+        let first_nonce = vec![run * rounds as u64; keys.len()];
+        let txs = transfers(BARE_CHAIN_ID, &keys, rounds, &first_nonce, None);
+        bare_runs.push(run_blocks(&bare, txs, Address([0; 20]))?);
+        let txs = transfers(computefi_testkit::CHAIN_ID, &keys, rounds, &first_nonce, None);
+        busy_runs.push(run_blocks(chain.app(), txs, TestAccount::named("validator-0").address)?);
+    }
+    let best = |runs: &[Measured]| runs.iter().map(|m| m.per_s).fold(0.0, f64::max);
+    Ok(json!({
+        "ceiling_batch_verifications_per_s": format!("{ceiling:.0}"),
+        "bare": bare_runs.iter().map(Measured::to_json).collect::<Vec<_>>(),
+        "with_modules": busy_runs.iter().map(Measured::to_json).collect::<Vec<_>>(),
+        "with_modules_best_to_ceiling_ratio": format!("{:.2}", best(&busy_runs) / ceiling),
+        "bare_best_to_ceiling_ratio": format!("{:.2}", best(&bare_runs) / ceiling),
+        "open_when_measured": open,
+        "simulation": {
+            "seed": opts.seed, "blocks": report.blocks, "height": report.height,
+            "included": report.included, "refused": report.refused, "seconds": format!("{sim_s:.1}"),
+        },
+        "transfers_per_run": rounds * opts.senders,
+        "block_txs": BLOCK_TXS,
+    }))
+}
+
+/// Chain id of the bare-state comparison (as `bench`).
+const BARE_CHAIN_ID: &str = "computefi-bench";
+
+/// The bare state: a genesis funding only the senders, as `bench`'s execution figure.
+fn bare_app(dir: &Path, keys: &[SigningKey]) -> anyhow::Result<App> {
+    let path = dir.join("bare.redb");
+    let _ = std::fs::remove_file(&path);
+    let genesis = Genesis {
+        chain_id: BARE_CHAIN_ID.into(),
+        genesis_time_ms: computefi_testkit::GENESIS_TIME_MS,
+        params: Params::default(),
+        balances: keys
+            .iter()
+            .map(|k| GenesisBalance { address: measure::address(k), amount: Amount(SENDER_FUNDS) })
+            .collect(),
+        validators: vec![GenesisValidator {
+            name: "bench".into(),
+            public_key: PublicKey::from_signing_key(&sender_key(usize::MAX)),
+            power: 1,
+        }],
+        ..Genesis::default()
+    };
+    Ok(App::init(Store::open(&path)?, &genesis)?)
+}
+
+/// One multi-send from the richest simulation account gives every sender [`SENDER_FUNDS`].
+fn fund_senders(chain: &mut TestChain, keys: &[SigningKey]) -> anyhow::Result<()> {
+    let need = SENDER_FUNDS.saturating_mul(keys.len() as u128).saturating_add(1 << 40);
+    let richest = (0..sim::ACCOUNTS)
+        .map(|i| TestAccount::named(&format!("sim-{i}")))
+        .max_by_key(|a| chain.native_balance(&a.address).0)
+        .context("the simulation has no accounts")?;
+    if chain.native_balance(&richest.address).0 < need {
+        bail!("the simulation left no account with {need} CFI to fund the senders; try another seed");
+    }
+    let to: Vec<Address> = keys.iter().map(measure::address).collect();
+    let native = AssetId::native();
+    let outputs: Vec<(&Address, &AssetId, u128)> = to.iter().map(|a| (a, &native, SENDER_FUNDS)).collect();
+    let tx = chain.tx(&richest, vec![msgs::multi_send(&outputs)]);
+    let outcome = chain.produce(vec![tx]);
+    if let Some((_, e)) = outcome.rejected.first() {
+        bail!("funding the senders was refused: {e}");
+    }
+    Ok(())
+}
+
+/// What the busy state holds open: the work every block's end-of-block pass walks or skips.
+fn open_counts(app: &App) -> anyhow::Result<Value> {
+    let err = |e: String| anyhow::anyhow!(e);
+    let now = app.last().time_ms;
+    let loans = check::loans(app).map_err(err)?;
+    let count_loans = |state: &str| loans.iter().filter(|l| format!("{:?}", l.state) == state).count();
+    let (orders, leases) = check::orders_and_leases(app).map_err(err)?;
+    let vaults = check::vaults(app).map_err(err)?;
+    let series = check::pass_series(app).map_err(err)?;
+    let auctions = check::auctions(app).map_err(err)?;
+    Ok(json!({
+        "leases_open": app.open_leases()?.len(),
+        "leases_ever": leases.len(),
+        "orders_ever": orders.len(),
+        "loans_active": count_loans("Active"),
+        "loans_offered": count_loans("Offered"),
+        "loans_ever": loans.len(),
+        "yield_vaults": vaults.len(),
+        "yield_vault_positions": vaults.iter().map(|v| v.positions.len()).sum::<usize>(),
+        "proposals_open": app.open_proposals()?.len(),
+        "proposals_ever": app.proposal_count()?,
+        "pools": check::pools(app).map_err(err)?.len(),
+        "pass_series_unexpired": series.iter().filter(|s| s.expiry_ms > now).count(),
+        "auctions_open": auctions.iter().filter(|a| a.ends_ms > now).count(),
+        "titles": app.titles()?.len(),
+        "assets": app.assets()?.len(),
+        "delivery_contracts": check::contracts(app).map_err(err)?.len(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("computefi-bench-state-{name}-{}", std::process::id()))
+    }
+
+    #[test]
+    fn a_short_busy_ledger_run_reports_its_figure_and_what_was_open() {
+        let dir = scratch("modules-small");
+        let opts = ModulesOptions { seed: 2, sim_blocks: 20, txs: 40, senders: 4, runs: 1 };
+        let out = execution_with_modules(&dir, opts).expect("the measurement runs");
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(out["with_modules"].as_array().map(Vec::len), Some(1));
+        assert!(out["open_when_measured"]["pools"].is_u64());
+        assert_eq!(out["simulation"]["blocks"], 20);
+    }
+
+    #[test]
+    fn growth_of_a_small_state_reports_each_size_and_reuses_the_cache() {
+        let dir = scratch("growth-small");
+        let first = growth::growth_with(&dir, &[300], 60).expect("the first measurement runs");
+        let second = growth::growth_with(&dir, &[300], 60).expect("the second measurement runs");
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(first["sizes"][0]["accounts"], 300);
+        assert_eq!(first["sizes"][0]["generated"], true);
+        assert_eq!(second["sizes"][0]["generated"], false, "the cached state is reused");
+    }
+
+    /// `cargo test --release -p computefi-cli bench_state -- --ignored --nocapture`
+    #[test]
+    #[ignore = "a measurement of minutes; run in release"]
+    fn busy_ledger_execution_figure_prints_as_json() {
+        let dir = scratch("modules");
+        let blocks =
+            std::env::var("BENCH_STATE_SIM_BLOCKS").ok().and_then(|b| b.parse().ok()).unwrap_or(1_000);
+        let opts = ModulesOptions { sim_blocks: blocks, ..ModulesOptions::default() };
+        let out = execution_with_modules(&dir, opts).expect("the measurement runs");
+        let _ = std::fs::remove_dir_all(&dir);
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    }
+
+    /// `BENCH_STATE_SIZES=10000,100000,1000000 BENCH_STATE_CACHE=/var/tmp/cfi-growth cargo test
+    /// --release -p computefi-cli bench_state -- --ignored --nocapture`
+    #[test]
+    #[ignore = "a measurement of minutes; run in release"]
+    fn growth_figures_print_as_json() {
+        let sizes: Vec<u64> = std::env::var("BENCH_STATE_SIZES")
+            .unwrap_or_else(|_| "10000,100000,1000000".into())
+            .split(',')
+            .filter_map(|s| s.trim().parse().ok())
+            .collect();
+        let dir = std::env::var("BENCH_STATE_CACHE")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|_| std::env::temp_dir().join("computefi-bench-state-cache"));
+        let out = growth(&dir, &sizes).expect("the measurement runs");
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    }
+}

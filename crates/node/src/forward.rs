@@ -35,8 +35,9 @@ pub const FORWARDED_HEADER: &str = "x-computefi-forwarded";
 pub const FORWARD_INTERVAL_MS: u64 = 5;
 /// Most transactions waiting to be batched; more are not forwarded.
 pub const FORWARD_QUEUE_TXS_MAX: usize = 50_000;
-/// Most transactions in one forwarded body (the batch endpoint's own limit).
-pub const FORWARD_BATCH_TXS_MAX: usize = crate::api::TXS_PER_BATCH_MAX;
+/// Most transactions in one forwarded body: the batch endpoint's own limit
+/// (`api::TXS_PER_BATCH_MAX`, which the API checks at compile time is not below it).
+pub const FORWARD_BATCH_TXS_MAX: usize = 1_000;
 /// Most bodies waiting for one peer; more are not sent to it.
 pub const FORWARD_PEER_BATCHES_MAX: usize = 64;
 /// Longest time to connect to a peer, send a body and read its answer, in ms.

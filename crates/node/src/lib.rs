@@ -1,6 +1,7 @@
 //! The ComputeFi node: consensus by Malachite BFT, the mempool, the HTTP API and metrics.
 
 pub mod admission;
+pub mod admission_queue;
 pub mod api;
 pub mod chain;
 pub mod consensus;

@@ -106,7 +106,7 @@ pub async fn run(
     let evidence = crate::evidence::EvidenceLog::open(&crate::evidence::EvidenceLog::path_in(home.root()))?;
     let router = api::router(chain.clone(), &config.api, evidence.clone());
     // Single submissions are admitted in batches on one thread (`crate::admission`).
-    let admission = crate::admission::AdmissionQueue::start(Arc::downgrade(&chain))?;
+    let admission = crate::admission_queue::AdmissionQueue::start(Arc::downgrade(&chain))?;
     let router = router.layer(axum::Extension(Arc::new(admission)));
     // Transactions admitted from clients go on to the peers listed, so the next proposer holds them.
     let router = match config.mempool.forward_to.is_empty() {

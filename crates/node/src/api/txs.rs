@@ -4,7 +4,7 @@
 //! admitted but not passed on.
 
 use super::handler::{ApiResult, AppState};
-use crate::admission::AdmissionQueue;
+use crate::admission_queue::AdmissionQueue;
 use crate::chain::ChainEvent;
 use crate::forward::{decode_batch, Forwarder, FORWARDED_HEADER};
 use crate::refusal::{parse_path as parse, ApiError, ApiPath as Path};
@@ -103,6 +103,9 @@ fn decode_request(body: &Bytes) -> Result<(SignedTx, Option<String>), ApiError> 
 
 /// Most transactions in one `POST /txs/batch`.
 pub const TXS_PER_BATCH_MAX: usize = 1_000;
+
+// A peer's forwarded batch must fit this node's batch endpoint.
+const _: () = assert!(crate::forward::FORWARD_BATCH_TXS_MAX <= TXS_PER_BATCH_MAX);
 
 /// Transactions submitted together.
 #[derive(Deserialize)]

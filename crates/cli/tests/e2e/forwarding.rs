@@ -4,31 +4,13 @@
 
 use super::support::*;
 use computefi_types::{Address, PublicKey};
-use std::path::PathBuf;
 
 const VALIDATORS: usize = 4;
 
 #[test]
 fn a_transaction_sent_to_one_validator_is_committed_in_a_block_another_validator_proposed() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("net");
-    let base = free_port_block(10 * VALIDATORS as u16).to_string();
-    let written = cli(
-        dir.path(),
-        &[
-            "testnet",
-            "--validators",
-            "4",
-            "--out",
-            out.to_str().unwrap(),
-            "--base-port",
-            &base,
-            "--block-time-ms",
-            "200",
-        ],
-    )
-    .unwrap();
-    let homes: Vec<PathBuf> = (0..VALIDATORS).map(|k| out.join(format!("node{k}"))).collect();
+    let (written, homes) = write_testnet(dir.path(), VALIDATORS);
     let via = 1;
     let via_key: PublicKey =
         serde_json::from_value(written["nodes"][via]["validator_public_key"].clone()).unwrap();

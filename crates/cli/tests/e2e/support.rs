@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -228,4 +228,29 @@ pub fn as_dev(home: &Path, node: &Node, args: &[&str]) -> Result<Value, String> 
     let mut all = args.to_vec();
     all.extend_from_slice(&["--from", "dev", "--keyring-backend", "test", "--node", &node.api]);
     cli(home, &all)
+}
+
+/// The `computefi testnet` arguments for `validators` nodes under `dir/net` on a fresh block
+/// of ports, a block every 200 ms.
+pub fn testnet_args(dir: &Path, validators: usize) -> Vec<String> {
+    let out = dir.join("net");
+    let base = free_port_block(10 * validators as u16).to_string();
+    ["testnet", "--validators", &validators.to_string(), "--out", out.to_str().unwrap()]
+        .into_iter()
+        .chain(["--base-port", &base, "--block-time-ms", "200"])
+        .map(str::to_string)
+        .collect()
+}
+
+/// The homes `computefi testnet` wrote under `dir/net` for `validators` nodes.
+pub fn testnet_homes(dir: &Path, validators: usize) -> Vec<PathBuf> {
+    (0..validators).map(|k| dir.join("net").join(format!("node{k}"))).collect()
+}
+
+/// Writes a testnet of `validators` nodes under `dir/net` ([`testnet_args`]): what the command
+/// answered, and the nodes' homes.
+pub fn write_testnet(dir: &Path, validators: usize) -> (Value, Vec<PathBuf>) {
+    let args = testnet_args(dir, validators);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    (cli(dir, &args).unwrap(), testnet_homes(dir, validators))
 }

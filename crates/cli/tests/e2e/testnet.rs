@@ -51,24 +51,13 @@ fn send_through(node: &Node, keyring: &Path, to: &str, amount: &str, after: u64)
 #[test]
 fn four_validators_agree_on_every_app_hash_keep_going_with_one_down_and_catch_it_up() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("net");
-    let base = free_port_block(10 * VALIDATORS as u16).to_string();
-    let args = [
-        "testnet",
-        "--validators",
-        "4",
-        "--out",
-        out.to_str().unwrap(),
-        "--base-port",
-        &base,
-        "--block-time-ms",
-        "200",
-    ];
+    let args = testnet_args(dir.path(), VALIDATORS);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let written = cli(dir.path(), &args).unwrap();
     assert_eq!(written["nodes"].as_array().unwrap().len(), VALIDATORS);
     let err = cli(dir.path(), &args).unwrap_err();
     assert!(err.contains("already exists"), "a second run refuses to overwrite: {err}");
-    let homes: Vec<PathBuf> = (0..VALIDATORS).map(|k| out.join(format!("node{k}"))).collect();
+    let homes = testnet_homes(dir.path(), VALIDATORS);
     let keyring = &homes[0];
 
     let mut nodes = start_all(&homes);
@@ -159,27 +148,10 @@ fn dev_tx(keyring: &Path, node: &Node, args: &[&str]) -> Vec<Value> {
 fn a_validator_added_by_governance_signs_blocks_in_the_multi_validator_network() {
     let started = Instant::now();
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("net");
     let all = VALIDATORS + 1;
-    let base = free_port_block(10 * all as u16).to_string();
-    let written = cli(
-        dir.path(),
-        &[
-            "testnet",
-            "--validators",
-            &all.to_string(),
-            "--out",
-            out.to_str().unwrap(),
-            "--base-port",
-            &base,
-            "--block-time-ms",
-            "200",
-        ],
-    )
-    .unwrap();
+    let (written, homes) = write_testnet(dir.path(), all);
     let listed = written["nodes"].as_array().unwrap();
     assert_eq!(listed.len(), all);
-    let homes: Vec<PathBuf> = (0..all).map(|k| out.join(format!("node{k}"))).collect();
     let keyring = &homes[0];
 
     // The fifth home keeps its consensus key, config and peers; no genesis gives it power.

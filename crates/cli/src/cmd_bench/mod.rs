@@ -11,7 +11,11 @@
 //! 4. several validators: the same with a network of `--validators` nodes on loopback (written
 //!    as `computefi testnet` writes one), submissions spread over the nodes, one transaction per
 //!    request; the nodes forward what their clients send to each other;
-//! 5. state-root computation and durable commit time against the number of writes per block.
+//! 5. state-root computation and durable commit time against the number of writes per block;
+//! 6. execution over a busy ledger (the state a whole-ledger simulation leaves, every module's
+//!    end-of-block work) beside a bare state, and with `--growth` the figures at 10^4, 10^5 and
+//!    10^6 accounts in the state with peak memory (`crate::bench_state`);
+//! 7. with `--peers`, revm on the same transfers (`computefi-peers`, `crate::bench_peers`).
 //!
 //! Build it in release: `cargo run --release --bin computefi -- bench`. Each phase is a function
 //! that returns its figures; [`run`] lists the phases and puts each figure under its name in one
@@ -71,6 +75,14 @@ pub struct BenchArgs {
     /// to ComputeFi's on the same transfers and gives the ratios.
     #[arg(long)]
     peers: bool,
+    /// Also measure growth with state size: execution and commit at 10^4, 10^5 and 10^6 funded
+    /// accounts, and peak memory (states generated once and kept in `--growth-cache`; the 10^6
+    /// state takes a few minutes to make the first time).
+    #[arg(long)]
+    growth: bool,
+    /// Where the growth states are kept between runs.
+    #[arg(long, value_name = "DIR")]
+    growth_cache: Option<PathBuf>,
 }
 
 const CHAIN_ID: &str = "computefi-bench";
@@ -244,8 +256,10 @@ fn phases(
     args: &BenchArgs,
 ) -> anyhow::Result<serde_json::Map<String, Value>> {
     let accounts = keys.len();
-    let steps =
-        2 + u64::from(args.validators > 0) + u64::from(args.peers) + if args.e2e_only { 0 } else { 5 };
+    let steps = 2
+        + u64::from(args.validators > 0)
+        + u64::from(args.peers)
+        + if args.e2e_only { 0 } else { 6 + u64::from(args.growth) };
     let progress = crate::progress::bar(steps, "bench");
     let phase = |what: &str| {
         progress.set_message(format!("bench: {what}"));
@@ -273,6 +287,20 @@ fn phases(
         out.insert("execution_sequential_transfers_per_s".into(), json!(format!("{sequential_per_s:.0}")));
         phase("commit by writes");
         out.insert("commit_by_writes".into(), json!(commit_times(dir)?));
+        phase("execution over a busy ledger (every module)");
+        let busy = crate::bench_state::execution_with_modules(
+            &dir.join("busy"),
+            crate::bench_state::ModulesOptions { txs: args.txs, ..Default::default() },
+        )?;
+        out.insert("execution_with_modules".into(), busy);
+        if args.growth {
+            phase("growth with state size");
+            let cache = args
+                .growth_cache
+                .clone()
+                .unwrap_or_else(|| std::env::temp_dir().join("computefi-bench-growth"));
+            out.insert("growth".into(), crate::bench_state::growth(&cache, &[10_000, 100_000, 1_000_000])?);
+        }
     }
     let e2e_txs = || transfers(keys, args.e2e_txs.div_ceil(accounts).min(60));
     let node_bin = match &args.node_bin {

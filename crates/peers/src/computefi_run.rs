@@ -16,62 +16,26 @@
 //!   tree nodes, block record and receipts (the root is reused from execution).
 
 use anyhow::bail;
-use computefi_app::{App, BlockInput, ExecMode, Genesis, GenesisBalance, GenesisValidator, Params};
+use computefi_app::{App, BlockInput, ExecMode, Genesis};
 use computefi_store::Store;
-use computefi_types::{Address, Amount, AssetId, BankMsg, Msg, PublicKey, SignedTx, Tx};
+use computefi_testkit::workload;
+use computefi_types::{Address, PublicKey, SignedTx};
 use ed25519_consensus::SigningKey;
 use std::time::{Duration, Instant};
 
 const CHAIN_ID: &str = "computefi-peers";
-const FEE: Amount = Amount(1_000);
-
 /// The `i`-th account's key, derived from a label so every run builds the same accounts.
 pub fn key(i: usize) -> SigningKey {
-    SigningKey::from(computefi_types::sha256(format!("computefi/peers/{i}").as_bytes()).0)
-}
-
-fn address(k: &SigningKey) -> Address {
-    Address::from_public_key(&PublicKey::from_signing_key(k))
+    workload::key("computefi/peers", i)
 }
 
 /// `per_account` rounds of one signed transfer of 1 CFI from every account to the next one.
 pub fn transfers(keys: &[SigningKey], per_account: usize) -> Vec<SignedTx> {
-    let to: Vec<Address> = keys.iter().map(address).collect();
-    let mut out = Vec::with_capacity(keys.len() * per_account);
-    for nonce in 0..per_account as u64 {
-        for (i, k) in keys.iter().enumerate() {
-            let msg = Msg::Bank(BankMsg::Send {
-                to: to[(i + 1) % to.len()],
-                asset: AssetId::native(),
-                amount: Amount(1),
-            });
-            let tx = Tx {
-                chain_id: CHAIN_ID.into(),
-                signer: PublicKey::from_signing_key(k),
-                nonce,
-                fee: FEE,
-                msgs: vec![msg],
-                memo: String::new(),
-            };
-            out.push(tx.sign(k));
-        }
-    }
-    out
+    workload::ring_transfers(CHAIN_ID, keys, per_account)
 }
 
 fn genesis(keys: &[SigningKey]) -> Genesis {
-    let validator = PublicKey::from_signing_key(&key(usize::MAX));
-    Genesis {
-        chain_id: CHAIN_ID.into(),
-        genesis_time_ms: 1_767_225_600_000,
-        params: Params::default(),
-        balances: keys
-            .iter()
-            .map(|k| GenesisBalance { address: address(k), amount: Amount(1_000_000_000_000) })
-            .collect(),
-        validators: vec![GenesisValidator { name: "peers".into(), public_key: validator, power: 1 }],
-        ..Genesis::default()
-    }
+    workload::funded_genesis(CHAIN_ID, keys, PublicKey::from_signing_key(&key(usize::MAX)))
 }
 
 /// One run's timings.

@@ -5,6 +5,7 @@
 
 pub mod fixtures;
 pub mod sim;
+pub mod workload;
 
 use computefi_app::{App, AppError, BlockInput, ExecMode, Genesis, GenesisBalance, GenesisValidator, Params};
 use computefi_store::Store;

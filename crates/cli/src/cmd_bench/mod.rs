@@ -30,9 +30,10 @@ mod http;
 use crate::output::{print, Format};
 use anyhow::bail;
 use clap::Args;
-use computefi_app::{App, BlockInput, ExecMode, Genesis, GenesisBalance, GenesisValidator, Params};
+use computefi_app::{App, BlockInput, ExecMode, Genesis};
 use computefi_store::Store;
-use computefi_types::{Address, Amount, AssetId, BankMsg, Msg, PublicKey, SignedTx, Tx};
+use computefi_testkit::workload;
+use computefi_types::{Address, PublicKey, SignedTx};
 use ed25519_consensus::SigningKey;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -86,77 +87,24 @@ pub struct BenchArgs {
 }
 
 const CHAIN_ID: &str = "computefi-bench";
-const FEE: Amount = Amount(1_000);
-
+/// Sender `i` of the bench's workload.
 fn key(i: usize) -> SigningKey {
-    SigningKey::from(computefi_types::sha256(format!("computefi/bench/{i}").as_bytes()).0)
-}
-
-fn address(k: &SigningKey) -> Address {
-    Address::from_public_key(&PublicKey::from_signing_key(k))
+    workload::key("computefi/bench", i)
 }
 
 /// `per_account` rounds of one transfer from every account to the next one.
 fn transfers(keys: &[SigningKey], per_account: usize) -> Vec<SignedTx> {
-    let to: Vec<Address> = keys.iter().map(address).collect();
-    let mut out = Vec::with_capacity(keys.len() * per_account);
-    for nonce in 0..per_account as u64 {
-        for (i, k) in keys.iter().enumerate() {
-            let msg = Msg::Bank(BankMsg::Send {
-                to: to[(i + 1) % to.len()],
-                asset: AssetId::native(),
-                amount: Amount(1),
-            });
-            let tx = Tx {
-                chain_id: CHAIN_ID.into(),
-                signer: PublicKey::from_signing_key(k),
-                nonce,
-                fee: FEE,
-                msgs: vec![msg],
-                memo: String::new(),
-            };
-            out.push(tx.sign(k));
-        }
-    }
-    out
+    workload::ring_transfers(CHAIN_ID, keys, per_account)
 }
 
+/// The bench chain's genesis: every sender funded, one validator.
 fn genesis(keys: &[SigningKey], validator: PublicKey) -> Genesis {
-    Genesis {
-        chain_id: CHAIN_ID.into(),
-        genesis_time_ms: 1_767_225_600_000,
-        params: Params::default(),
-        balances: keys
-            .iter()
-            .map(|k| GenesisBalance { address: address(k), amount: Amount(1_000_000_000_000) })
-            .collect(),
-        validators: vec![GenesisValidator { name: "bench".into(), public_key: validator, power: 1 }],
-        ..Genesis::default()
-    }
-}
-
-fn verify_in_batches(txs: &[SignedTx]) -> anyhow::Result<()> {
-    for chunk in txs.chunks(256) {
-        let mut batch = ed25519_consensus::batch::Verifier::new();
-        for tx in chunk {
-            tx.queue_signature(&mut batch).map_err(|e| anyhow::anyhow!("{e}"))?;
-        }
-        batch
-            .verify(rand_core::OsRng)
-            .map_err(|_| anyhow::anyhow!("a benchmark signature did not verify"))?;
-    }
-    Ok(())
+    workload::funded_genesis(CHAIN_ID, keys, validator)
 }
 
 /// Batch verifications per second on `threads` cores, each verifying its own part.
 fn ceiling(txs: &[SignedTx], threads: usize) -> anyhow::Result<f64> {
-    let started = Instant::now();
-    let part = txs.len().div_ceil(threads.max(1));
-    std::thread::scope(|s| {
-        let handles: Vec<_> = txs.chunks(part).map(|p| s.spawn(move || verify_in_batches(p))).collect();
-        handles.into_iter().try_for_each(|h| h.join().map_err(|_| anyhow::anyhow!("verifier panicked"))?)
-    })?;
-    Ok(txs.len() as f64 / started.elapsed().as_secs_f64())
+    workload::ceiling_per_s(txs, threads).map_err(anyhow::Error::msg)
 }
 
 /// Executes and commits `txs` in blocks of 5,000. With `pipelined`, a verifier thread checks the

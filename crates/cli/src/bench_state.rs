@@ -23,6 +23,7 @@ mod growth;
 mod measure;
 
 pub use growth::growth;
+pub use measure::run_blocks_with;
 use measure::{ceiling_per_s, run_blocks, sender_key, transfers, Measured};
 
 use anyhow::{bail, Context};

@@ -28,9 +28,8 @@ mod e2e;
 mod http;
 
 use crate::output::{print, Format};
-use anyhow::bail;
 use clap::Args;
-use computefi_app::{App, BlockInput, ExecMode, Genesis};
+use computefi_app::{App, Genesis};
 use computefi_store::Store;
 use computefi_testkit::workload;
 use computefi_types::{Address, PublicKey, SignedTx};
@@ -117,44 +116,7 @@ fn execution(dir: &Path, keys: &[SigningKey], txs: Vec<SignedTx>, pipelined: boo
         Store::open(&dir.join(name))?,
         &genesis(keys, PublicKey::from_signing_key(&key(usize::MAX))),
     )?;
-    let count = txs.len();
-    let mut blocks: Vec<Vec<SignedTx>> = Vec::new();
-    let mut pending = txs;
-    while !pending.is_empty() {
-        let rest = pending.split_off(pending.len().min(5_000));
-        blocks.push(pending);
-        pending = rest;
-    }
-    let app = &app;
-    let run_block = |block: Vec<SignedTx>| -> anyhow::Result<()> {
-        let last = app.last();
-        let input =
-            BlockInput { height: last.height + 1, time_ms: last.time_ms + 1_000, proposer: Address([0; 20]) };
-        let exec = app.execute_block(&input, block, ExecMode::Build)?;
-        if !exec.rejected.is_empty() {
-            bail!("{} benchmark transfers were refused: {}", exec.rejected.len(), exec.rejected[0].1);
-        }
-        app.commit(&exec, Vec::new())?;
-        Ok(())
-    };
-    let started = Instant::now();
-    if pipelined {
-        std::thread::scope(|s| -> anyhow::Result<()> {
-            let (ready, verified) = std::sync::mpsc::sync_channel::<Vec<SignedTx>>(1);
-            s.spawn(move || {
-                for block in blocks {
-                    let _ = app.check_stateless_batch(&block);
-                    if ready.send(block).is_err() {
-                        break;
-                    }
-                }
-            });
-            verified.into_iter().try_for_each(run_block)
-        })?;
-    } else {
-        blocks.into_iter().try_for_each(run_block)?;
-    }
-    Ok(count as f64 / started.elapsed().as_secs_f64())
+    Ok(crate::bench_state::run_blocks_with(&app, txs, Address([0; 20]), pipelined)?.per_s)
 }
 
 fn commit_times(dir: &Path) -> anyhow::Result<Vec<Value>> {

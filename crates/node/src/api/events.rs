@@ -2,8 +2,9 @@
 //! id, newest first, from the transactions' receipts and the blocks' own events. The ledger
 //! keeps no index of events, so this reads blocks backward from a height, within bounds: at most
 //! [`EVENTS_SCAN_BLOCKS_MAX`] blocks and [`EVENTS_SCAN_TXS_MAX`] transactions a request, at most
-//! [`EVENTS_LISTED_MAX`] events. The answer says where it stopped (`next_to_height`), so a
-//! client reads further back with another request.
+//! [`EVENTS_LISTED_MAX`] events. A page holds whole blocks (only a single block with more
+//! matching events than the limit is cut), and the answer says where the next page starts
+//! (`next_to_height`), so a client reads further back with another request and misses nothing.
 
 use super::handler::{ApiResult, AppState};
 use crate::refusal::{parse_query, ApiError, ApiQuery as Query};
@@ -51,7 +52,8 @@ struct Filter {
 impl Filter {
     fn matches(&self, e: &Event) -> bool {
         let kind = self.kind.as_deref().is_none_or(|k| {
-            e.kind == k || (e.kind.len() > k.len() && e.kind.starts_with(k) && e.kind.as_bytes()[k.len()] == b'.')
+            e.kind == k
+                || (e.kind.len() > k.len() && e.kind.starts_with(k) && e.kind.as_bytes()[k.len()] == b'.')
         });
         let attr = self.attr.as_ref().is_none_or(|(n, v)| e.attrs.iter().any(|(an, av)| an == n && av == v));
         let involving = self.involving.as_deref().is_none_or(|id| e.attrs.iter().any(|(_, v)| v == id));
@@ -71,8 +73,19 @@ impl Filter {
 async fn events(State(s): State<AppState>, Query(q): Query<EventsQuery>) -> ApiResult {
     let app = s.chain.app();
     let last = app.last().height;
-    let to = q.to_height.as_deref().map(|h| parse_query::<u64>("to_height", h)).transpose()?.unwrap_or(last).min(last);
-    let blocks = q.blocks.as_deref().map(|b| parse_query::<u64>("blocks", b)).transpose()?.unwrap_or(EVENTS_SCAN_BLOCKS_MAX);
+    let to = q
+        .to_height
+        .as_deref()
+        .map(|h| parse_query::<u64>("to_height", h))
+        .transpose()?
+        .unwrap_or(last)
+        .min(last);
+    let blocks = q
+        .blocks
+        .as_deref()
+        .map(|b| parse_query::<u64>("blocks", b))
+        .transpose()?
+        .unwrap_or(EVENTS_SCAN_BLOCKS_MAX);
     if blocks == 0 || blocks > EVENTS_SCAN_BLOCKS_MAX {
         return Err(ApiError::bad_query(format!("blocks {blocks}: give 1 to {EVENTS_SCAN_BLOCKS_MAX}")));
     }
@@ -84,10 +97,18 @@ async fn events(State(s): State<AppState>, Query(q): Query<EventsQuery>) -> ApiR
         None => None,
         Some(a) => match a.split_once(':') {
             Some((n, v)) if !n.is_empty() => Some((n.to_string(), v.to_string())),
-            _ => return Err(ApiError::bad_query(format!("attr {a:?}: give name:value, e.g. title:cfititle1…"))),
+            _ => {
+                return Err(ApiError::bad_query(format!(
+                    "attr {a:?}: give name:value, e.g. title:cfititle1…"
+                )))
+            }
         },
     };
-    let filter = Filter { kind: q.kind.filter(|k| !k.is_empty()), attr, involving: q.involving.filter(|i| !i.is_empty()) };
+    let filter = Filter {
+        kind: q.kind.filter(|k| !k.is_empty()),
+        attr,
+        involving: q.involving.filter(|i| !i.is_empty()),
+    };
     let lowest = to.saturating_sub(blocks - 1).max(1);
     let mut found: Vec<Value> = Vec::new();
     let mut txs_read: u64 = 0;
@@ -96,31 +117,40 @@ async fn events(State(s): State<AppState>, Query(q): Query<EventsQuery>) -> ApiR
     while height >= lowest && height >= 1 {
         let Some(stored) = app.block(height)? else { break };
         let time_ms = stored.block.header.time_ms.to_string();
+        // An event as listed: its kind and attributes, with where and when it happened.
+        let listed = |e: &Event, tx: Value| -> Result<Value, ApiError> {
+            let mut v = serde_json::to_value(e).map_err(ApiError::internal)?;
+            v["height"] = json!(height.to_string());
+            v["time_ms"] = json!(time_ms);
+            v["tx"] = tx;
+            Ok(v)
+        };
         let mut here: Vec<Value> = Vec::new();
         for tx in &stored.block.txs {
             txs_read += 1;
             let hash = tx.hash();
             let Some(receipt) = app.receipt(&hash)? else { continue };
             for e in receipt.events.iter().filter(|e| filter.matches(e)) {
-                here.push(json!({ "height": height.to_string(), "time_ms": time_ms, "tx": hash, "kind": e.kind, "attrs": e }));
+                here.push(listed(e, json!(hash))?);
             }
         }
         for e in stored.events.iter().filter(|e| filter.matches(e)) {
-            here.push(json!({ "height": height.to_string(), "time_ms": time_ms, "tx": null, "kind": e.kind, "attrs": e }));
+            here.push(listed(e, Value::Null)?);
+        }
+        // A page holds whole blocks: a block that would pass the limit starts the next page.
+        if !found.is_empty() && found.len() + here.len() > limit {
+            next_to_height = Some(height);
+            break;
         }
         // Newest first: the block's events in reverse order.
         found.extend(here.into_iter().rev());
-        let full = found.len() >= limit || txs_read >= EVENTS_SCAN_TXS_MAX;
-        if full {
+        if found.len() >= limit || txs_read >= EVENTS_SCAN_TXS_MAX {
+            // Cuts only a single block that alone holds more events than the limit.
             found.truncate(limit);
             next_to_height = height.checked_sub(1).filter(|h| *h >= 1);
             break;
         }
         height -= 1;
-    }
-    for e in &mut found {
-        // `attrs` held the whole event for its ordered serialisation; keep its attributes only.
-        e["attrs"] = e["attrs"]["attrs"].take();
     }
     Ok(Json(json!({ "events": found, "next_to_height": next_to_height.map(|h| h.to_string()) })))
 }
@@ -130,7 +160,10 @@ mod tests {
     use super::*;
 
     fn event(kind: &str, attrs: &[(&str, &str)]) -> Event {
-        Event { kind: kind.into(), attrs: attrs.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect() }
+        Event {
+            kind: kind.into(),
+            attrs: attrs.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
+        }
     }
 
     #[test]

@@ -75,6 +75,7 @@ async fn title(State(api): State<Api>, Path(id): Path<String>) -> PageResult {
         None => Vec::new(),
     };
     let loans = loans_against(&api, &assets, &id, shares.as_deref()).await?;
+    let (estimate, band) = hashrate(&device);
     let spec = &t["spec"];
     let body = html! {
         div.grid2 {
@@ -133,10 +134,9 @@ async fn title(State(api): State<Api>, Path(id): Path<String>) -> PageResult {
             }
             (chart::line("Energy per hour", "kWh", Axis::Time, &energy_per_hour(energy.as_ref()), None))
         }
-        @if spec["class"] == "asic_miner" || !hashrate(&device).0.is_empty() {
+        @if spec["class"] == "asic_miner" || !estimate.is_empty() {
             section {
                 h2 { "Hashrate" }
-                @let (estimate, band) = hashrate(&device);
                 (chart::line("Hashrate estimate with its 95 % band", "TH/s", Axis::Time, &estimate, Some(&band)))
             }
         }

@@ -1,9 +1,10 @@
 //! Execution figures over a busy ledger and over large states, beside `computefi bench`.
 //!
 //! - [`execution_with_modules`]: signed transfers per second through full blocks over the state
-//!   the whole-ledger simulation leaves (open leases, loans, yield vaults, proposals, pools,
-//!   passes), with every module's end-of-block work, against the bare-state figure and the
-//!   both-core signature ceiling of the same run;
+//!   the whole-ledger simulation leaves (pools, yield vaults, passes, titles), with open leases,
+//!   active loans and open proposals added on top ([`computefi_testkit::busy`]), with every
+//!   module's end-of-block work, against the bare-state figure and the both-core signature
+//!   ceiling of the same run;
 //! - [`growth`]: the same figure, commit time per block and the process's memory at 10^4, 10^5,
 //!   10^6 … funded accounts, each state generated once into a cache directory and reused.
 //!
@@ -29,6 +30,7 @@ use measure::{ceiling_per_s, run_blocks, sender_key, transfers, Measured};
 use anyhow::{bail, Context};
 use computefi_app::{App, Genesis, GenesisBalance, GenesisValidator, Params};
 use computefi_store::Store;
+use computefi_testkit::busy::{self, Busy};
 use computefi_testkit::sim::{self, check};
 use computefi_testkit::{msgs, TestAccount, TestChain};
 use computefi_types::{Address, Amount, AssetId, PublicKey};
@@ -55,18 +57,39 @@ pub struct ModulesOptions {
     pub senders: usize,
     /// Measured runs of each kind, interleaved (bare, busy, bare, busy …).
     pub runs: usize,
+    /// Leases opened on the simulation's state before measuring (at most
+    /// [`busy::LEASES_MAX`] open with those it left).
+    pub leases: usize,
+    /// Loans opened (funded and active) on the simulation's state before measuring (at most
+    /// [`busy::LOANS_MAX`]).
+    pub loans: usize,
+    /// Proposals opened (voting, with votes) on the simulation's state before measuring (at most
+    /// [`busy::PROPOSALS_MAX`] open with those it left).
+    pub proposals: usize,
 }
 
 impl Default for ModulesOptions {
     fn default() -> Self {
-        ModulesOptions { seed: 1, sim_blocks: 1_000, txs: 20_000, senders: 250, runs: 2 }
+        let busy = Busy::default();
+        ModulesOptions {
+            seed: 1,
+            sim_blocks: 1_000,
+            txs: 20_000,
+            senders: 250,
+            runs: 2,
+            leases: busy.leases,
+            loans: busy.loans,
+            proposals: busy.proposals,
+        }
     }
 }
 
 /// Signed transfers per second through full blocks over the state `opts.sim_blocks` blocks of
-/// the whole-ledger simulation left, interleaved with runs over a bare state (only the senders
-/// funded) in `dir`; the both-core signature ceiling of the same run; and what was open in the
-/// busy state when measured.
+/// the whole-ledger simulation left, with `opts.leases` leases, `opts.loans` loans and
+/// `opts.proposals` proposals opened on top ([`busy::populate`], its time reported as
+/// `population`), interleaved with runs over a bare state (only the senders funded) in `dir`;
+/// the both-core signature ceiling of the same run; and what was open in the busy state when
+/// measured.
 pub fn execution_with_modules(dir: &Path, opts: ModulesOptions) -> anyhow::Result<Value> {
     if opts.senders < 2 || opts.senders > computefi_types::limits::MULTI_SEND_OUTPUTS_MAX {
         bail!("{} senders: use 2 to 256 (one multi-send funds them)", opts.senders);
@@ -78,6 +101,11 @@ pub fn execution_with_modules(dir: &Path, opts: ModulesOptions) -> anyhow::Resul
     let (report, mut chain) =
         sim::run_keeping_chain(opts.seed, opts.sim_blocks).map_err(|f| anyhow::anyhow!("{f}"))?;
     let sim_s = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let want = Busy { leases: opts.leases, loans: opts.loans, proposals: opts.proposals };
+    let opened =
+        busy::populate(&mut chain, want).map_err(|e| anyhow::anyhow!("populating the busy ledger: {e}"))?;
+    let populate_s = started.elapsed().as_secs_f64();
     fund_senders(&mut chain, &keys)?;
     let open = open_counts(chain.app())?;
     let ceiling =
@@ -102,6 +130,11 @@ pub fn execution_with_modules(dir: &Path, opts: ModulesOptions) -> anyhow::Resul
         "simulation": {
             "seed": opts.seed, "blocks": report.blocks, "height": report.height,
             "included": report.included, "refused": report.refused, "seconds": format!("{sim_s:.1}"),
+        },
+        "population": {
+            "leases": opened.leases.len(), "loans": opened.loans.len(), "proposals": opened.proposals.len(),
+            "titles": opened.titles.len(), "blocks": opened.blocks, "transactions": opened.transactions,
+            "seconds": format!("{populate_s:.1}"),
         },
         "transfers_per_run": rounds * opts.senders,
         "block_txs": BLOCK_TXS,
@@ -195,11 +228,25 @@ mod tests {
     #[test]
     fn a_short_busy_ledger_run_reports_its_figure_and_what_was_open() {
         let dir = scratch("modules-small");
-        let opts = ModulesOptions { seed: 2, sim_blocks: 20, txs: 40, senders: 4, runs: 1 };
+        let opts = ModulesOptions {
+            seed: 2,
+            sim_blocks: 20,
+            txs: 40,
+            senders: 4,
+            runs: 1,
+            leases: 10,
+            loans: 4,
+            proposals: 3,
+        };
         let out = execution_with_modules(&dir, opts).expect("the measurement runs");
         let _ = std::fs::remove_dir_all(&dir);
         assert_eq!(out["with_modules"].as_array().map(Vec::len), Some(1));
-        assert!(out["open_when_measured"]["pools"].is_u64());
+        let open = &out["open_when_measured"];
+        assert!(open["pools"].is_u64());
+        assert!(open["leases_open"].as_u64().is_some_and(|n| n >= 10), "{open}");
+        assert!(open["loans_active"].as_u64().is_some_and(|n| n >= 4), "{open}");
+        assert!(open["proposals_open"].as_u64().is_some_and(|n| n >= 3), "{open}");
+        assert_eq!(out["population"]["leases"], 10);
         assert_eq!(out["simulation"]["blocks"], 20);
     }
 

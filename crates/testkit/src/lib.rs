@@ -3,6 +3,7 @@
 //! ledger through it, so what they test is what a node commits. [`sim`] drives random
 //! operations of every module through it and checks the ledger's invariants after every block.
 
+pub mod busy;
 pub mod fixtures;
 pub mod sim;
 pub mod workload;

@@ -3,6 +3,7 @@
 
 mod amm;
 mod attestation;
+mod busy;
 mod carbon;
 mod challenges;
 mod gov;

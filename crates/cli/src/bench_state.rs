@@ -103,8 +103,11 @@ pub fn execution_with_modules(dir: &Path, opts: ModulesOptions) -> anyhow::Resul
     let sim_s = started.elapsed().as_secs_f64();
     let started = Instant::now();
     let want = Busy { leases: opts.leases, loans: opts.loans, proposals: opts.proposals };
-    let opened =
-        busy::populate(&mut chain, want).map_err(|e| anyhow::anyhow!("populating the busy ledger: {e}"))?;
+    let opened = if want == (Busy { leases: 0, loans: 0, proposals: 0 }) {
+        busy::Opened::default()
+    } else {
+        busy::populate(&mut chain, want).map_err(|e| anyhow::anyhow!("populating the busy ledger: {e}"))?
+    };
     let populate_s = started.elapsed().as_secs_f64();
     fund_senders(&mut chain, &keys)?;
     let open = open_counts(chain.app())?;
@@ -261,14 +264,25 @@ mod tests {
         assert_eq!(second["sizes"][0]["generated"], false, "the cached state is reused");
     }
 
-    /// `cargo test --release -p computefi-cli bench_state -- --ignored --nocapture`
+    /// `cargo test --release -p computefi-cli bench_state -- --ignored --nocapture`; the
+    /// simulation's blocks and the counts opened on top from `BENCH_STATE_SIM_BLOCKS`,
+    /// `BENCH_STATE_LEASES`, `BENCH_STATE_LOANS` and `BENCH_STATE_PROPOSALS` (all three 0: the
+    /// simulation's state alone).
     #[test]
     #[ignore = "a measurement of minutes; run in release"]
     fn busy_ledger_execution_figure_prints_as_json() {
         let dir = scratch("modules");
-        let blocks =
-            std::env::var("BENCH_STATE_SIM_BLOCKS").ok().and_then(|b| b.parse().ok()).unwrap_or(1_000);
-        let opts = ModulesOptions { sim_blocks: blocks, ..ModulesOptions::default() };
+        let defaults = ModulesOptions::default();
+        let env = |name: &str, default: usize| -> usize {
+            std::env::var(name).ok().and_then(|b| b.parse().ok()).unwrap_or(default)
+        };
+        let opts = ModulesOptions {
+            sim_blocks: env("BENCH_STATE_SIM_BLOCKS", 1_000) as u32,
+            leases: env("BENCH_STATE_LEASES", defaults.leases),
+            loans: env("BENCH_STATE_LOANS", defaults.loans),
+            proposals: env("BENCH_STATE_PROPOSALS", defaults.proposals),
+            ..defaults
+        };
         let out = execution_with_modules(&dir, opts).expect("the measurement runs");
         let _ = std::fs::remove_dir_all(&dir);
         println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());

@@ -39,6 +39,17 @@ fn a_busy_ledger_keeps_the_leases_loans_and_proposals_it_opened_across_blocks() 
 }
 
 #[test]
+fn the_same_simulation_populated_twice_gives_the_same_state_root() {
+    let want = Busy { leases: 8, loans: 3, proposals: 2 };
+    let root = || {
+        let (_, mut chain) = sim::run_keeping_chain(3, 10).expect("the simulation runs");
+        let opened = busy::populate(&mut chain, want).expect("the population is accepted");
+        (opened, chain.height(), chain.app_hash())
+    };
+    assert_eq!(root(), root(), "no clock and no random numbers: the same blocks");
+}
+
+#[test]
 fn a_busy_ledger_refuses_more_leases_or_proposals_than_the_ledger_keeps_open() {
     let (_, mut chain) = sim::run_keeping_chain(1, 2).expect("the simulation runs");
     let height = chain.height();

@@ -15,7 +15,7 @@ use computefi_store::{BlockRecord, Store, StoreError};
 use computefi_types::{
     Address, AssetId, Block, ErrorCode, Event, Hash, Header, Receipt, SignedTx, TxError, TxStatus,
 };
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 pub mod admission;
 
@@ -129,13 +129,34 @@ pub struct LastBlock {
     pub app_hash: Hash,
 }
 
+/// What every transaction of one block shares, from which each one's [`TxContext`] is made.
+struct BlockContext {
+    height: u64,
+    time_ms: u64,
+    prev_block: Hash,
+    params: Arc<Params>,
+}
+
+impl BlockContext {
+    /// The context of `tx`.
+    fn for_tx(&self, tx: &SignedTx) -> TxContext {
+        TxContext {
+            sender: tx.tx.sender(),
+            height: self.height,
+            time_ms: self.time_ms,
+            prev_block: self.prev_block,
+            params: Arc::clone(&self.params),
+        }
+    }
+}
+
 /// The state machine over one store.
 pub struct App {
     store: Store,
     chain_id: String,
     /// The parameters of the next block: those of the last committed state (governance changes
     /// them from the block after the one that ran its proposal).
-    params: RwLock<Params>,
+    params: RwLock<Arc<Params>>,
     last: RwLock<LastBlock>,
     commit_lock: Mutex<()>,
     verified: Mutex<VerifiedSignatures>,
@@ -278,7 +299,7 @@ impl App {
         Ok(App {
             store,
             chain_id,
-            params: RwLock::new(params),
+            params: RwLock::new(Arc::new(params)),
             last: RwLock::new(last),
             commit_lock: Mutex::new(()),
             verified: Mutex::new(VerifiedSignatures::default()),
@@ -292,7 +313,12 @@ impl App {
 
     /// The chain parameters.
     pub fn params(&self) -> Params {
-        self.params.read().unwrap_or_else(|p| p.into_inner()).clone()
+        Params::clone(&self.shared_params())
+    }
+
+    /// The chain parameters, shared by every transaction of a block instead of copied for each.
+    fn shared_params(&self) -> Arc<Params> {
+        Arc::clone(&self.params.read().unwrap_or_else(|p| p.into_inner()))
     }
 
     /// The store (read access for queries and proofs).
@@ -330,6 +356,11 @@ impl App {
 
     /// Stateless checks other than the signature: bounds, chain id, each message's own checks.
     pub fn check_envelope(&self, tx: &SignedTx) -> Result<(), TxError> {
+        self.check_envelope_in(tx, &self.block_context(0, 0, Hash::ZERO)).map(|_| ())
+    }
+
+    /// [`App::check_envelope`] in `block`, giving the transaction's context there.
+    fn check_envelope_in(&self, tx: &SignedTx, block: &BlockContext) -> Result<TxContext, TxError> {
         tx.check_bounds()?;
         if tx.tx.chain_id != self.chain_id {
             let shown: String = tx.tx.chain_id.chars().take(64).collect();
@@ -338,18 +369,30 @@ impl App {
                 format!("transaction is for {shown:?}, this chain is {:?}", self.chain_id),
             ));
         }
-        let ctx = self.context(tx, 0, 0);
+        let ctx = block.for_tx(tx);
         for (i, msg) in tx.tx.msgs.iter().enumerate() {
             msg.check_stateless(&ctx).map_err(|e| e.at_msg(i))?;
         }
-        Ok(())
+        Ok(ctx)
     }
 
     /// Stateless checks of many transactions. Signatures this node has not verified before are
     /// batch-verified, split across the machine's cores; only a failing batch is checked one
     /// signature at a time to find the bad ones.
     pub fn check_stateless_batch(&self, txs: &[SignedTx]) -> Vec<Result<(), TxError>> {
-        let mut results: Vec<Result<(), TxError>> = txs.iter().map(|tx| self.check_envelope(tx)).collect();
+        let (results, _) = self.check_stateless_hashed(txs, &self.block_context(0, 0, Hash::ZERO));
+        results.into_iter().map(|r| r.map(|_| ())).collect()
+    }
+
+    /// [`App::check_stateless_batch`] in `block`, giving each transaction's context there and its
+    /// hash (each computed once here, for the signature cache, the execution and the receipts).
+    fn check_stateless_hashed(
+        &self,
+        txs: &[SignedTx],
+        block: &BlockContext,
+    ) -> (Vec<Result<TxContext, TxError>>, Vec<Hash>) {
+        let mut results: Vec<Result<TxContext, TxError>> =
+            txs.iter().map(|tx| self.check_envelope_in(tx, block)).collect();
         let hashes: Vec<Hash> = txs.iter().map(SignedTx::hash).collect();
         let unknown: Vec<usize> = {
             let known = self.verified.lock().unwrap_or_else(|p| p.into_inner());
@@ -359,24 +402,20 @@ impl App {
         let verified = verify_signatures_parallel(&to_verify);
         let mut known = self.verified.lock().unwrap_or_else(|p| p.into_inner());
         for (i, r) in unknown.into_iter().zip(verified) {
-            if r.is_ok() {
-                known.insert(hashes[i]);
+            match r {
+                Ok(()) => {
+                    known.insert(hashes[i]);
+                }
+                Err(e) => results[i] = Err(e),
             }
-            results[i] = r;
         }
-        results
+        (results, hashes)
     }
 
-    fn context(&self, tx: &SignedTx, height: u64, time_ms: u64) -> TxContext {
-        let prev_block = self.last().hash;
-        TxContext {
-            sender: tx.tx.sender(),
-            height,
-            time_ms,
-            tx_hash: tx.hash(),
-            prev_block,
-            params: self.params(),
-        }
+    /// What every transaction of the block at `height` shares: its time, the previous block's
+    /// hash and the parameters (read once, not copied per transaction).
+    fn block_context(&self, height: u64, time_ms: u64, prev_block: Hash) -> BlockContext {
+        BlockContext { height, time_ms, prev_block, params: self.shared_params() }
     }
 
     /// Runs one transaction on a child of `parent`, merging its writes only on success. A panic
@@ -416,7 +455,7 @@ impl App {
                 .into());
             }
             let fee = tx.tx.fee;
-            let min_fee = self.params.read().unwrap_or_else(|p| p.into_inner()).min_fee;
+            let min_fee = ctx.params.min_fee;
             if fee < min_fee {
                 return Err(
                     TxError::new(ErrorCode::FeeTooLow, format!("fee {fee}, minimum {min_fee}")).into()
@@ -475,20 +514,21 @@ impl App {
         if txs.len() > computefi_types::limits::BLOCK_TXS_MAX {
             return Err(invalid(format!("{} transactions", txs.len())));
         }
-        let stateless = self.check_stateless_batch(&txs);
+        let block_ctx = self.block_context(input.height, input.time_ms, last.hash);
+        let (stateless, hashes) = self.check_stateless_hashed(&txs, &block_ctx);
         let base = Snapshot::of(&self.store)?;
         let mut block = Overlay::new(&base);
         let (mut included, mut receipts, mut rejected) = (Vec::new(), Vec::new(), Vec::new());
         let mut fees = computefi_types::Amount::ZERO;
-        for (tx, check) in txs.into_iter().zip(stateless) {
-            let ctx = self.context(&tx, input.height, input.time_ms);
-            let outcome =
-                check.map_err(ExecError::Rejected).and_then(|()| self.execute_tx(&mut block, &tx, &ctx));
+        for ((tx, checked), hash) in txs.into_iter().zip(stateless).zip(hashes) {
+            let outcome = checked
+                .map_err(ExecError::Rejected)
+                .and_then(|ctx| self.execute_tx(&mut block, &tx, &ctx).map(|events| (ctx, events)));
             match outcome {
-                Ok(events) => {
+                Ok((ctx, events)) => {
                     fees = fees.checked_add(tx.tx.fee).unwrap_or(fees);
                     receipts.push(Receipt {
-                        tx_hash: ctx.tx_hash,
+                        tx_hash: hash,
                         height: input.height,
                         index: u32::try_from(included.len()).unwrap_or(u32::MAX),
                         status: TxStatus::Committed,
@@ -503,9 +543,9 @@ impl App {
                 Err(failed) => {
                     let e = failed.into_refusal()?;
                     if mode == ExecMode::Verify {
-                        return Err(invalid(format!("transaction {} is refused: {e}", ctx.tx_hash)));
+                        return Err(invalid(format!("transaction {} is refused: {e}", hash)));
                     }
-                    rejected.push((ctx.tx_hash, e));
+                    rejected.push((hash, e));
                 }
             }
         }
@@ -513,9 +553,8 @@ impl App {
             sender: Address::module("ledger"),
             height: input.height,
             time_ms: input.time_ms,
-            tx_hash: Hash::ZERO,
             prev_block: last.hash,
-            params: self.params(),
+            params: block_ctx.params,
         };
         let mut events = match contained(&mut block, |o| guarded(|| crate::modules::end_block(o, &end_ctx)))?
         {
@@ -538,7 +577,8 @@ impl App {
             time_ms: input.time_ms,
             prev_hash: last.hash,
             proposer: input.proposer,
-            txs_hash: Block::txs_hash_of(&included),
+            // The receipts list the included transactions' hashes, in order.
+            txs_hash: Block::txs_hash_of_hashes(receipts.iter().map(|r| r.tx_hash)),
             app_hash,
         };
         events.push(
@@ -611,7 +651,7 @@ impl App {
             let params: Params = borsh::from_slice(bytes).map_err(|e| {
                 AppError::Corrupt(format!("height {}: parameters written unreadable: {e}", header.height))
             })?;
-            *self.params.write().unwrap_or_else(|p| p.into_inner()) = params;
+            *self.params.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(params);
         }
         *self.last.write().unwrap_or_else(|p| p.into_inner()) = LastBlock {
             height: header.height,
@@ -655,7 +695,9 @@ impl App {
         let last = self.last();
         let base = Snapshot::of(&self.store).map_err(|e| internal(e.into()))?;
         let mut o = Overlay::new(&base);
-        let ctx = self.context(tx, last.height.saturating_add(1), last.time_ms.saturating_add(1));
+        let block =
+            self.block_context(last.height.saturating_add(1), last.time_ms.saturating_add(1), last.hash);
+        let ctx = block.for_tx(tx);
         self.execute_tx(&mut o, tx, &ctx).map_err(refusal)
     }
 

@@ -164,19 +164,30 @@ impl StateScan for Committed<'_> {
 }
 
 /// The latest committed state as one consistent snapshot (one store read transaction for all
-/// reads), for executing a block or a dry run.
-pub struct Snapshot(pub computefi_store::LatestSnapshot);
+/// reads), for executing a block or a dry run. Values read are kept for the snapshot's life: a
+/// block reads the same keys (an asset's rules and flags, the fee collector's balance) once per
+/// transaction, and the snapshot never changes, so a repeated read is a map lookup instead of a
+/// store lookup. What it keeps is bounded by the keys one block reads.
+pub struct Snapshot {
+    latest: computefi_store::LatestSnapshot,
+    read: std::cell::RefCell<BTreeMap<String, Option<Vec<u8>>>>,
+}
 
 impl Snapshot {
     /// A snapshot of `store`'s latest state.
     pub fn of(store: &Store) -> Result<Snapshot, StoreError> {
-        store.latest_snapshot().map(Snapshot)
+        Ok(Snapshot { latest: store.latest_snapshot()?, read: Default::default() })
     }
 }
 
 impl StateRead for Snapshot {
     fn get_raw(&self, key: &str) -> Result<Option<Vec<u8>>, ExecError> {
-        Ok(self.0.get(key.as_bytes())?)
+        if let Some(value) = self.read.borrow().get(key) {
+            return Ok(value.clone());
+        }
+        let value = self.latest.get(key.as_bytes())?;
+        self.read.borrow_mut().insert(key.to_string(), value.clone());
+        Ok(value)
     }
 }
 

@@ -242,9 +242,11 @@ impl AssetId {
         AssetId(hash20(&[b"computefi/asset", &issuer.0, symbol.as_bytes()]))
     }
 
-    /// The native token (`CFI`): pays fees; its id is derived from the zero address.
+    /// The native token (`CFI`): pays fees; its id is derived from the zero address (once per
+    /// process: every fee reads it).
     pub fn native() -> AssetId {
-        AssetId::derive(&Address([0; 20]), NATIVE_SYMBOL)
+        static NATIVE: std::sync::OnceLock<AssetId> = std::sync::OnceLock::new();
+        *NATIVE.get_or_init(|| AssetId::derive(&Address([0; 20]), NATIVE_SYMBOL))
     }
 }
 

@@ -68,9 +68,14 @@ impl Block {
 
     /// sha256 over the concatenated hashes of `txs`.
     pub fn txs_hash_of(txs: &[SignedTx]) -> Hash {
-        let mut buf = Vec::with_capacity(txs.len().saturating_mul(32));
-        for tx in txs {
-            buf.extend_from_slice(&tx.hash().0);
+        Block::txs_hash_of_hashes(txs.iter().map(SignedTx::hash))
+    }
+
+    /// [`Block::txs_hash_of`] from the transactions' hashes, for a caller that has them already.
+    pub fn txs_hash_of_hashes(hashes: impl ExactSizeIterator<Item = Hash>) -> Hash {
+        let mut buf = Vec::with_capacity(hashes.len().saturating_mul(32));
+        for hash in hashes {
+            buf.extend_from_slice(&hash.0);
         }
         sha256(&buf)
     }

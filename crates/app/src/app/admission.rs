@@ -108,9 +108,10 @@ impl App {
             }
             _ => 0,
         };
-        let (height, time_ms) = (last.height.saturating_add(1), last.time_ms.saturating_add(1));
+        let block =
+            self.block_context(last.height.saturating_add(1), last.time_ms.saturating_add(1), last.hash);
         for pending in earlier.iter().skip(executed) {
-            let ctx = self.context(pending, height, time_ms);
+            let ctx = block.for_tx(pending);
             match self.execute_tx(&mut o, pending, &ctx) {
                 Ok(_) => executed = executed.saturating_add(1),
                 Err(ExecError::Storage(e)) => return Err(internal(ExecError::Storage(e))),
@@ -120,12 +121,12 @@ impl App {
         }
         let follows = executed == earlier.len() && o.next_nonce(&sender).map_err(internal)? == tx.tx.nonce;
         if follows {
-            let ctx = self.context(tx, height, time_ms);
+            let ctx = block.for_tx(tx);
             self.execute_tx(&mut o, tx, &ctx).map_err(refusal)?;
-        } else if tx.tx.fee < self.params().min_fee {
+        } else if tx.tx.fee < block.params.min_fee {
             return Err(TxError::new(
                 ErrorCode::FeeTooLow,
-                format!("fee {}, minimum {}", tx.tx.fee, self.params().min_fee),
+                format!("fee {}, minimum {}", tx.tx.fee, block.params.min_fee),
             ));
         }
         let mut not_run =

@@ -17,13 +17,12 @@ pub struct TxContext {
     pub height: u64,
     /// Block time from the header, in ms.
     pub time_ms: u64,
-    /// Hash of the transaction.
-    pub tx_hash: Hash,
     /// Hash of the previous block (seeds challenges; fixed before the block is built).
     pub prev_block: Hash,
     /// The chain parameters, read once from the state when the app opens (only genesis writes
     /// them; a store without them is damaged and does not open), so no handler reads them.
-    pub params: Params,
+    /// Shared by every transaction of a block.
+    pub params: std::sync::Arc<Params>,
 }
 
 /// A message handler in two steps, so cheap checks run before any state is touched.

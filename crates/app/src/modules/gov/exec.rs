@@ -114,7 +114,7 @@ fn check_form(title: &str, summary: &str, actions: &[GovAction]) -> Result<(), T
 /// parameter within its bounds (the parameters they leave together valid), each feed and vault
 /// named existing.
 fn check_actions(state: &Overlay<'_>, ctx: &TxContext, actions: &[GovAction]) -> Result<(), ExecError> {
-    let mut params = ctx.params.clone();
+    let mut params = crate::params::Params::clone(&ctx.params);
     for action in actions {
         match action {
             GovAction::SetParam { path, value } => params = super::paths::apply(&params, path, value)?,

@@ -12,6 +12,23 @@
 use computefi_store::{Store, StoreError, WriteSet};
 use std::collections::BTreeMap;
 
+/// Room a state key is spelled into at once (the longest keys, with three ids, are about 150
+/// bytes).
+pub const KEY_CAPACITY_BYTES: usize = 160;
+
+/// A state key spelled as `format!` would, into a string given room for a key at once: a
+/// transfer spells keys a few dozen times, and growing each string step by step cost as much as
+/// the spelling itself.
+#[macro_export]
+macro_rules! state_key {
+    ($($arg:tt)*) => {{
+        let mut key = String::with_capacity($crate::state::KEY_CAPACITY_BYTES);
+        // Writing into a String cannot fail.
+        let _ = std::fmt::Write::write_fmt(&mut key, format_args!($($arg)*));
+        key
+    }};
+}
+
 /// Why execution could not go on: the transaction was refused, or the node's storage failed.
 /// A storage failure is never turned into a refusal (that would make nodes disagree).
 #[derive(Debug)]

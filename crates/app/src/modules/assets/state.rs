@@ -26,7 +26,7 @@ pub struct AssetInfo {
 
 /// Key of an asset's record.
 pub(super) fn info_key(asset: &AssetId) -> String {
-    format!("assets/info/{asset}")
+    crate::state_key!("assets/info/{asset}")
 }
 
 /// Prefix of all asset records.

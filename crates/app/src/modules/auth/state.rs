@@ -5,7 +5,7 @@ use computefi_types::Address;
 
 /// Key of an account's next nonce.
 pub(super) fn nonce_key(account: &Address) -> String {
-    format!("auth/nonce/{account}")
+    crate::state_key!("auth/nonce/{account}")
 }
 
 /// Reading nonces.

@@ -6,27 +6,27 @@ use computefi_types::{Address, Amount, AssetId, ErrorCode, TxError};
 
 /// Key of one balance.
 pub fn balance_key(account: &Address, asset: &AssetId) -> String {
-    format!("bank/balance/{account}/{asset}")
+    crate::state_key!("bank/balance/{account}/{asset}")
 }
 
 /// Prefix of all balances of an account.
 pub(super) fn balance_prefix(account: &Address) -> String {
-    format!("bank/balance/{account}/")
+    crate::state_key!("bank/balance/{account}/")
 }
 
 /// Key of an asset's holder count.
 pub(super) fn holders_key(asset: &AssetId) -> String {
-    format!("bank/holders/{asset}")
+    crate::state_key!("bank/holders/{asset}")
 }
 
 /// Prefix of the index of an asset's holders.
 pub(super) fn holder_index_prefix(asset: &AssetId) -> String {
-    format!("bank/holder/{asset}/")
+    crate::state_key!("bank/holder/{asset}/")
 }
 
 /// Key that marks an account as a module's own (a pool, an escrow, unclaimed income).
 fn module_account_key(account: &Address) -> String {
-    format!("bank/module_account/{account}")
+    crate::state_key!("bank/module_account/{account}")
 }
 
 /// Reading balances.
@@ -124,7 +124,7 @@ fn replace_balance<S: StateWrite + Sized>(
     }
     // The holder count and index change only when an account starts or stops holding.
     if before.is_zero() || amount.is_zero() {
-        let index = format!("{}{account}", holder_index_prefix(asset));
+        let index = crate::state_key!("{}{account}", holder_index_prefix(asset));
         let count = state.holder_count(asset)?;
         if amount.is_zero() {
             state.delete(index);

@@ -83,17 +83,17 @@ pub struct CapacityToken {
 
 /// Key of a token's record.
 pub(super) fn token_key(asset: &AssetId) -> String {
-    format!("capacity/token/{asset}")
+    crate::state_key!("capacity/token/{asset}")
 }
 
 /// Key of a title's reservations.
 pub(super) fn reservations_key(title: &TitleId) -> String {
-    format!("capacity/reserved/{title}")
+    crate::state_key!("capacity/reserved/{title}")
 }
 
 /// Key of the number of tokens a title ever issued.
 pub(super) fn issued_count_key(title: &TitleId) -> String {
-    format!("capacity/issued/{title}")
+    crate::state_key!("capacity/issued/{title}")
 }
 
 /// Key of the live tokens, `(end_ms, asset)` in ascending order.

@@ -6,17 +6,17 @@ use computefi_types::{Address, AssetId};
 
 /// Key of an asset's transfer rules.
 pub(super) fn rules_key(asset: &AssetId) -> String {
-    format!("compliance/rules/{asset}")
+    crate::state_key!("compliance/rules/{asset}")
 }
 
 /// Key marking an asset frozen.
 pub(super) fn frozen_asset_key(asset: &AssetId) -> String {
-    format!("compliance/frozen_asset/{asset}")
+    crate::state_key!("compliance/frozen_asset/{asset}")
 }
 
 /// Key marking one account's holding frozen.
 pub(super) fn frozen_account_key(asset: &AssetId, account: &Address) -> String {
-    format!("compliance/frozen_account/{asset}/{account}")
+    crate::state_key!("compliance/frozen_account/{asset}/{account}")
 }
 
 /// Reading rules and freezes.

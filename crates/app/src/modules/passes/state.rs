@@ -106,40 +106,40 @@ pub struct HolderIncome {
 }
 
 pub(super) fn series_key(series: &AssetId) -> String {
-    format!("passes/series/{series}")
+    crate::state_key!("passes/series/{series}")
 }
 
 pub(super) fn index_key(index: u64) -> String {
-    format!("passes/index/{index:020}")
+    crate::state_key!("passes/index/{index:020}")
 }
 
 pub(super) const COUNT_KEY: &str = "passes/count";
 
 /// Live series of one share token, `(expiry, series)`.
 pub(super) fn of_shares_key(shares: &AssetId) -> String {
-    format!("passes/of/{shares}")
+    crate::state_key!("passes/of/{shares}")
 }
 
 /// Live series of the ledger, `(expiry, series)` sorted by expiry.
 pub(super) const LIVE_KEY: &str = "passes/live";
 
 pub(super) fn income_key(series: &AssetId, asset: &AssetId) -> String {
-    format!("passes/income/{series}/{asset}")
+    crate::state_key!("passes/income/{series}/{asset}")
 }
 
 pub(super) fn holder_key(series: &AssetId, asset: &AssetId, holder: &Address) -> String {
-    format!("passes/holder/{series}/{asset}/{holder}")
+    crate::state_key!("passes/holder/{series}/{asset}/{holder}")
 }
 
 /// Passes of a series that modules' accounts (pools) hold: they earn nothing, so a collection
 /// divides over the pass supply less this.
 pub(super) fn module_held_key(series: &AssetId) -> String {
-    format!("passes/module_held/{series}")
+    crate::state_key!("passes/module_held/{series}")
 }
 
 /// One module account's part of [`module_held_key`], as last counted.
 pub(super) fn module_position_key(series: &AssetId, account: &Address) -> String {
-    format!("passes/module_position/{series}/{account}")
+    crate::state_key!("passes/module_position/{series}/{account}")
 }
 
 /// Passes of `series` that modules' accounts hold (pools), which earn no income.

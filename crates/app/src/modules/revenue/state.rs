@@ -83,22 +83,22 @@ pub struct Checkpoint {
 
 /// Key of a pool.
 pub(super) fn pool_key(shares: &AssetId, asset: &AssetId) -> String {
-    format!("revenue/pool/{shares}/{asset}")
+    crate::state_key!("revenue/pool/{shares}/{asset}")
 }
 
 /// Key of a holder's position.
 pub(super) fn holder_key(shares: &AssetId, asset: &AssetId, holder: &Address) -> String {
-    format!("revenue/holder/{shares}/{asset}/{holder}")
+    crate::state_key!("revenue/holder/{shares}/{asset}/{holder}")
 }
 
 /// Key of the list of income assets of a share token.
 pub(super) fn income_assets_key(shares: &AssetId) -> String {
-    format!("revenue/assets/{shares}")
+    crate::state_key!("revenue/assets/{shares}")
 }
 
 /// Prefix of a pool's checkpoints.
 pub(super) fn checkpoint_prefix(shares: &AssetId, asset: &AssetId) -> String {
-    format!("revenue/checkpoint/{shares}/{asset}/")
+    crate::state_key!("revenue/checkpoint/{shares}/{asset}/")
 }
 
 /// Key of one checkpoint (index zero-padded so keys sort in order).
@@ -109,12 +109,12 @@ pub(super) fn checkpoint_key(shares: &AssetId, asset: &AssetId, index: u64) -> S
 /// Key of the shares of a token that modules' accounts hold (pools, escrow): they earn no income,
 /// so a deposit divides over the supply less this.
 pub(super) fn module_held_key(shares: &AssetId) -> String {
-    format!("revenue/module_held/{shares}")
+    crate::state_key!("revenue/module_held/{shares}")
 }
 
 /// Key of one module account's part of [`module_held_key`], as last counted.
 pub(super) fn module_position_key(shares: &AssetId, account: &Address) -> String {
-    format!("revenue/module_position/{shares}/{account}")
+    crate::state_key!("revenue/module_position/{shares}/{account}")
 }
 
 /// Shares of `shares` held by modules' accounts (pools, escrow), which earn no income.

@@ -30,7 +30,7 @@ pub struct Vault {
 
 /// Key of a vault, by share token.
 pub(super) fn vault_key(asset: &AssetId) -> String {
-    format!("{VAULT_PREFIX}{asset}")
+    crate::state_key!("{VAULT_PREFIX}{asset}")
 }
 
 /// Prefix of all vaults.

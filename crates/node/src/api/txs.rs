@@ -139,45 +139,17 @@ async fn broadcast_batch(
             req.txs.len()
         )));
     }
-    let decoded: Vec<Result<SignedTx, TxError>> = req
+    let decoded: Vec<Result<(SignedTx, Bytes), TxError>> = req
         .txs
         .iter()
         .map(|h| {
             let bytes = hex::decode(h.trim()).map_err(|e| {
                 TxError::new(computefi_types::ErrorCode::MalformedTx, format!("not hex: {e}"))
             })?;
-            SignedTx::decode(&bytes)
+            SignedTx::decode(&bytes).map(|tx| (tx, Bytes::from(bytes)))
         })
         .collect();
-    let chain = s.chain.clone();
-    let results = tokio::task::spawn_blocking(move || {
-        let mut results: Vec<Result<Hash, TxError>> = Vec::with_capacity(decoded.len());
-        let mut good = Vec::new();
-        for d in decoded {
-            match d {
-                Ok(tx) => {
-                    good.push((results.len(), tx));
-                    // Replaced below by the admission result.
-                    results.push(Ok(Hash::ZERO));
-                }
-                Err(e) => results.push(Err(e)),
-            }
-        }
-        let (index, txs): (Vec<usize>, Vec<SignedTx>) = good.into_iter().unzip();
-        let bytes: Vec<Bytes> = match &forward {
-            Some(_) => txs.iter().map(|t| Bytes::from(t.to_bytes())).collect(),
-            None => Vec::new(),
-        };
-        for (k, (i, r)) in index.into_iter().zip(chain.submit_many(txs)).enumerate() {
-            if let (Some(f), Ok(_), Some(b)) = (&forward, &r, bytes.get(k)) {
-                f.push(b.clone());
-            }
-            results[i] = r;
-        }
-        results
-    })
-    .await
-    .map_err(ApiError::internal)?;
+    let results = admit_batch(&s, decoded, forward).await?;
     let results: Vec<Value> = results
         .into_iter()
         .map(|r| match r {
@@ -186,6 +158,43 @@ async fn broadcast_batch(
         })
         .collect();
     Ok(Json(json!({ "results": results })))
+}
+
+/// Admits decoded transactions together (their signatures verified in one batch) and forwards
+/// the accepted ones as the bytes they came in; one result per entry, in the order given.
+async fn admit_batch(
+    s: &AppState,
+    decoded: Vec<Result<(SignedTx, Bytes), TxError>>,
+    forward: Option<Arc<Forwarder>>,
+) -> Result<Vec<Result<Hash, TxError>>, ApiError> {
+    let chain = s.chain.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut results: Vec<Result<Hash, TxError>> = Vec::with_capacity(decoded.len());
+        let (mut index, mut txs, mut bytes) = (Vec::new(), Vec::new(), Vec::new());
+        for d in decoded {
+            match d {
+                Ok((tx, b)) => {
+                    index.push(results.len());
+                    txs.push(tx);
+                    bytes.push(b);
+                    // Replaced below by the admission result.
+                    results.push(Ok(Hash::ZERO));
+                }
+                Err(e) => results.push(Err(e)),
+            }
+        }
+        for ((i, r), b) in index.into_iter().zip(chain.submit_many(txs)).zip(bytes) {
+            if let (Some(f), Ok(_)) = (&forward, &r) {
+                f.push(b);
+            }
+            if let Some(slot) = results.get_mut(i) {
+                *slot = r;
+            }
+        }
+        results
+    })
+    .await
+    .map_err(ApiError::internal)
 }
 
 /// Broadcast one signed transaction as its borsh bytes, the body itself
@@ -255,37 +264,16 @@ async fn broadcast_bin_batch(
             parts.len()
         )));
     }
-    let mut refused: Vec<Value> = Vec::new();
-    let mut good: Vec<(usize, SignedTx)> = Vec::with_capacity(parts.len());
-    let mut spans: Vec<Bytes> = Vec::new();
-    for (i, part) in parts.into_iter().enumerate() {
-        match SignedTx::decode(part) {
-            Ok(tx) => {
-                good.push((i, tx));
-                if forward.is_some() {
-                    spans.push(body.slice_ref(part));
-                }
-            }
-            Err(e) => refused.push(json!({ "index": i, "error": e })),
-        }
-    }
-    let chain = s.chain.clone();
-    let (index, txs): (Vec<usize>, Vec<SignedTx>) = good.into_iter().unzip();
-    let results =
-        tokio::task::spawn_blocking(move || chain.submit_many(txs)).await.map_err(ApiError::internal)?;
+    let decoded = parts.into_iter().map(|part| SignedTx::decode(part).map(|tx| (tx, body.slice_ref(part))));
+    let results = admit_batch(&s, decoded.collect(), forward).await?;
     let mut accepted: u64 = 0;
-    for (k, (i, r)) in index.into_iter().zip(results).enumerate() {
+    let mut refused: Vec<Value> = Vec::new();
+    for (i, r) in results.into_iter().enumerate() {
         match r {
-            Ok(_) => {
-                accepted = accepted.saturating_add(1);
-                if let (Some(f), Some(b)) = (&forward, spans.get(k)) {
-                    f.push(b.clone());
-                }
-            }
+            Ok(_) => accepted = accepted.saturating_add(1),
             Err(e) => refused.push(json!({ "index": i, "error": e })),
         }
     }
-    refused.sort_by_key(|r| r["index"].as_u64());
     Ok(Json(json!({ "accepted": accepted, "refused": refused })))
 }
 

@@ -110,49 +110,82 @@ async fn events(State(s): State<AppState>, Query(q): Query<EventsQuery>) -> ApiR
         involving: q.involving.filter(|i| !i.is_empty()),
     };
     let lowest = to.saturating_sub(blocks - 1).max(1);
+    let read = (lowest..=to).rev().map_while(|height| {
+        let stored = match app.block(height) {
+            Ok(Some(stored)) => stored,
+            Ok(None) => return None,
+            Err(e) => return Some(Err(ApiError::from(e))),
+        };
+        Some(block_events(&app, &filter, height, &stored))
+    });
+    let (found, next_to_height) = page(read, limit, lowest.checked_sub(1).filter(|h| *h >= 1))?;
+    Ok(Json(json!({ "events": found, "next_to_height": next_to_height.map(|h| h.to_string()) })))
+}
+
+/// One block's matching events as listed, in the block's order, and how many transactions it
+/// held.
+struct BlockEvents {
+    height: u64,
+    txs: u64,
+    events: Vec<Value>,
+}
+
+/// The events of the stored block at `height` that match `filter`: its transactions' (from their
+/// receipts) and then the block's own, each with where and when it happened.
+fn block_events(
+    app: &computefi_app::App,
+    filter: &Filter,
+    height: u64,
+    stored: &computefi_app::StoredBlock,
+) -> Result<BlockEvents, ApiError> {
+    let time_ms = stored.block.header.time_ms.to_string();
+    let listed = |e: &Event, tx: Value| -> Result<Value, ApiError> {
+        let mut v = serde_json::to_value(e).map_err(ApiError::internal)?;
+        v["height"] = json!(height.to_string());
+        v["time_ms"] = json!(time_ms);
+        v["tx"] = tx;
+        Ok(v)
+    };
+    let mut events: Vec<Value> = Vec::new();
+    for tx in &stored.block.txs {
+        let hash = tx.hash();
+        let Some(receipt) = app.receipt(&hash)? else { continue };
+        for e in receipt.events.iter().filter(|e| filter.matches(e)) {
+            events.push(listed(e, json!(hash))?);
+        }
+    }
+    for e in stored.events.iter().filter(|e| filter.matches(e)) {
+        events.push(listed(e, Value::Null)?);
+    }
+    Ok(BlockEvents { height, txs: stored.block.txs.len() as u64, events })
+}
+
+/// One page of events from `blocks`, read newest first: at most `limit` events, newest first, and
+/// the height the next page starts at. A page holds whole blocks: a block that would pass the
+/// limit starts the next page, and only a single block with more matching events than the limit
+/// is cut. Reading stops once [`EVENTS_SCAN_TXS_MAX`] transactions were read. When every block
+/// was read, the next page starts at `below` (the height under the range read).
+fn page(
+    blocks: impl Iterator<Item = Result<BlockEvents, ApiError>>,
+    limit: usize,
+    below: Option<u64>,
+) -> Result<(Vec<Value>, Option<u64>), ApiError> {
     let mut found: Vec<Value> = Vec::new();
     let mut txs_read: u64 = 0;
-    let mut next_to_height = lowest.checked_sub(1).filter(|h| *h >= 1);
-    let mut height = to;
-    while height >= lowest && height >= 1 {
-        let Some(stored) = app.block(height)? else { break };
-        let time_ms = stored.block.header.time_ms.to_string();
-        // An event as listed: its kind and attributes, with where and when it happened.
-        let listed = |e: &Event, tx: Value| -> Result<Value, ApiError> {
-            let mut v = serde_json::to_value(e).map_err(ApiError::internal)?;
-            v["height"] = json!(height.to_string());
-            v["time_ms"] = json!(time_ms);
-            v["tx"] = tx;
-            Ok(v)
-        };
-        let mut here: Vec<Value> = Vec::new();
-        for tx in &stored.block.txs {
-            txs_read += 1;
-            let hash = tx.hash();
-            let Some(receipt) = app.receipt(&hash)? else { continue };
-            for e in receipt.events.iter().filter(|e| filter.matches(e)) {
-                here.push(listed(e, json!(hash))?);
-            }
-        }
-        for e in stored.events.iter().filter(|e| filter.matches(e)) {
-            here.push(listed(e, Value::Null)?);
-        }
-        // A page holds whole blocks: a block that would pass the limit starts the next page.
-        if !found.is_empty() && found.len() + here.len() > limit {
-            next_to_height = Some(height);
-            break;
+    for block in blocks {
+        let BlockEvents { height, txs, events } = block?;
+        txs_read = txs_read.saturating_add(txs);
+        if !found.is_empty() && found.len() + events.len() > limit {
+            return Ok((found, Some(height)));
         }
         // Newest first: the block's events in reverse order.
-        found.extend(here.into_iter().rev());
+        found.extend(events.into_iter().rev());
         if found.len() >= limit || txs_read >= EVENTS_SCAN_TXS_MAX {
-            // Cuts only a single block that alone holds more events than the limit.
             found.truncate(limit);
-            next_to_height = height.checked_sub(1).filter(|h| *h >= 1);
-            break;
+            return Ok((found, height.checked_sub(1).filter(|h| *h >= 1)));
         }
-        height -= 1;
     }
-    Ok(Json(json!({ "events": found, "next_to_height": next_to_height.map(|h| h.to_string()) })))
+    Ok((found, below))
 }
 
 #[cfg(test)]
@@ -164,6 +197,62 @@ mod tests {
             kind: kind.into(),
             attrs: attrs.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
         }
+    }
+
+    /// Blocks `heights` (newest first), each with `counts[i]` events numbered by height and
+    /// position, and one transaction.
+    fn blocks(heights: &[u64], counts: &[usize]) -> Vec<Result<BlockEvents, ApiError>> {
+        heights
+            .iter()
+            .zip(counts)
+            .map(|(&height, &n)| {
+                let events = (0..n).map(|i| json!(format!("{height}.{i}"))).collect();
+                Ok(BlockEvents { height, txs: 1, events })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_block_that_would_pass_the_limit_starts_the_next_page_whole() {
+        let (found, next) = page(blocks(&[10, 9, 8], &[2, 3, 1]).into_iter(), 4, Some(7)).unwrap();
+        assert_eq!(found, vec![json!("10.1"), json!("10.0")]);
+        assert_eq!(next, Some(9), "block 9's three events do not fit beside two: it starts the next page");
+        let (found, next) = page(blocks(&[9, 8], &[3, 1]).into_iter(), 4, Some(7)).unwrap();
+        assert_eq!(found, vec![json!("9.2"), json!("9.1"), json!("9.0"), json!("8.0")]);
+        assert_eq!(next, Some(7));
+    }
+
+    #[test]
+    fn only_a_single_block_with_more_events_than_the_limit_is_cut() {
+        let (found, next) = page(blocks(&[5, 4], &[6, 1]).into_iter(), 4, None).unwrap();
+        assert_eq!(found, vec![json!("5.5"), json!("5.4"), json!("5.3"), json!("5.2")]);
+        assert_eq!(next, Some(4));
+    }
+
+    #[test]
+    fn reading_every_page_lists_every_event_once_when_no_block_passes_the_limit() {
+        let heights: Vec<u64> = (1..=30).rev().collect();
+        let counts: Vec<usize> = heights.iter().map(|h| (*h as usize * 7) % 5).collect();
+        let mut listed = Vec::new();
+        let mut to = Some(30u64);
+        while let Some(top) = to {
+            let from = heights.iter().position(|h| *h == top).unwrap();
+            let (found, next) = page(blocks(&heights[from..], &counts[from..]).into_iter(), 5, None).unwrap();
+            assert!(found.len() <= 5 && (!found.is_empty() || next.is_none()));
+            listed.extend(found);
+            to = next;
+        }
+        let every: Vec<Value> =
+            blocks(&heights, &counts).into_iter().flat_map(|b| b.unwrap().events.into_iter().rev()).collect();
+        assert_eq!(listed, every);
+    }
+
+    #[test]
+    fn reading_stops_at_the_transactions_bound_and_the_next_page_starts_below() {
+        let many = |height| Ok(BlockEvents { height, txs: EVENTS_SCAN_TXS_MAX / 2, events: vec![] });
+        let (found, next) = page([many(9), many(8), many(7)].into_iter(), 4, Some(1)).unwrap();
+        assert!(found.is_empty());
+        assert_eq!(next, Some(7));
     }
 
     #[test]

@@ -116,7 +116,7 @@ async fn events(State(s): State<AppState>, Query(q): Query<EventsQuery>) -> ApiR
             Ok(None) => return None,
             Err(e) => return Some(Err(ApiError::from(e))),
         };
-        Some(block_events(&app, &filter, height, &stored))
+        Some(block_events(app, &filter, height, &stored))
     });
     let (found, next_to_height) = page(read, limit, lowest.checked_sub(1).filter(|h| *h >= 1))?;
     Ok(Json(json!({ "events": found, "next_to_height": next_to_height.map(|h| h.to_string()) })))

@@ -573,7 +573,15 @@ impl Store {
         let mut by_position = self.open_write(txn, tables::RECEIPTS)?;
         let mut index = self.open_write(txn, tables::TX_INDEX)?;
         for (position, (tx_hash, receipt)) in receipts.iter().enumerate() {
-            if let Some(existing) = index.get(tx_hash.as_slice()).map_err(self.db_err("read tx index"))? {
+            // check_record bounds the count by RECEIPTS_PER_BLOCK_MAX, far below u32::MAX.
+            let position = u32::try_from(position).expect("receipt count checked against its limit");
+            let locator = codec::receipt_key(height, position);
+            // One lookup for both the index entry and the duplicate check: a hash indexed before
+            // fails the commit, whose transaction then writes nothing.
+            let before = index
+                .insert(tx_hash.as_slice(), locator.as_slice())
+                .map_err(self.db_err("write tx index"))?;
+            if let Some(existing) = before {
                 let existing_height =
                     codec::height_of_receipt_key(existing.value()).map_err(|d| self.corrupted(d))?;
                 return Err(StoreError::DuplicateTxHash {
@@ -582,13 +590,9 @@ impl Store {
                     existing_height,
                 });
             }
-            // check_record bounds the count by RECEIPTS_PER_BLOCK_MAX, far below u32::MAX.
-            let position = u32::try_from(position).expect("receipt count checked against its limit");
-            let locator = codec::receipt_key(height, position);
             by_position
                 .insert(locator.as_slice(), codec::receipt(tx_hash, receipt).as_slice())
                 .map_err(self.db_err("write receipt"))?;
-            index.insert(tx_hash.as_slice(), locator.as_slice()).map_err(self.db_err("write tx index"))?;
         }
         Ok(())
     }

@@ -204,6 +204,12 @@ impl<T: StateWrite + Sized> WriteHooks for T {
         before: Amount,
         after: Amount,
     ) -> Result<(), ExecError> {
+        // CFI is neither a vault's share token nor a pass series (both are ids derived from a
+        // module's account), so a change of a CFI balance settles no income: every fee and
+        // transfer of CFI skips the two reads that would find nothing.
+        if *asset == AssetId::native() {
+            return Ok(());
+        }
         revenue::state::settle(self, asset, account, before, after)?;
         passes::state::settle(self, asset, account, before, after)
     }

@@ -363,23 +363,44 @@ fn close_by(state: &mut Overlay<'_>, ctx: &TxContext, id: u64) -> Result<Vec<Eve
             format!("lease {id} is between {} and {}, not {}", lease.renter, lease.provider, ctx.sender),
         ));
     };
-    let leased = leased_gpus(state, ctx.time_ms)?;
+    let leased = leased_titles(state, ctx.time_ms)?;
     let (mut lease, mut events) = charge(state, ctx, lease, &leased)?;
     events.extend(close(state, ctx, &mut lease, reason)?);
     Ok(events)
 }
 
-/// GPUs each title has in leases running at `now_ms` (open, started, not ended).
-fn leased_gpus(state: &Overlay<'_>, now_ms: u64) -> Result<BTreeMap<TitleId, u64>, ExecError> {
-    let mut leased = BTreeMap::new();
+/// A title with leases running now, as charging finds it before any lease is charged.
+struct LeasedTitle {
+    /// GPUs its running leases hold.
+    gpus: u64,
+    /// Whether it is active (its challenges pass). Charging never changes a title's status, so
+    /// it is read once for all the title's leases (a title record spells every GPU's serial, and
+    /// reading it per lease was most of the end of a block with many leases).
+    active: bool,
+}
+
+/// The titles of the leases running at `now_ms` (open, started, not ended): the GPUs each holds
+/// and whether it is active.
+fn leased_titles(state: &Overlay<'_>, now_ms: u64) -> Result<BTreeMap<TitleId, LeasedTitle>, ExecError> {
+    let mut leased: BTreeMap<TitleId, LeasedTitle> = BTreeMap::new();
     for id in state.open_leases()? {
         let lease = state.require_lease(id)?;
         if lease.start_ms <= now_ms && now_ms < lease.end_ms {
-            let gpus = leased.entry(lease.title).or_insert(0u64);
-            *gpus = gpus.saturating_add(u64::from(lease.gpus));
+            match leased.get_mut(&lease.title) {
+                Some(t) => t.gpus = t.gpus.saturating_add(u64::from(lease.gpus)),
+                None => {
+                    let active = title_active(state, &lease.title)?;
+                    leased.insert(lease.title, LeasedTitle { gpus: u64::from(lease.gpus), active });
+                }
+            }
         }
     }
     Ok(leased)
+}
+
+/// Whether the title exists and is active.
+fn title_active(state: &Overlay<'_>, title: &TitleId) -> Result<bool, ExecError> {
+    Ok(state.title(title)?.is_some_and(|t| t.status == TitleStatus::Active))
 }
 
 /// Whether the title is active (its challenges pass) and a fresh report sees every GPU its
@@ -388,13 +409,17 @@ fn online(
     state: &Overlay<'_>,
     ctx: &TxContext,
     lease: &Lease,
-    leased: &BTreeMap<TitleId, u64>,
+    leased: &BTreeMap<TitleId, LeasedTitle>,
 ) -> Result<bool, ExecError> {
-    let Some(title) = state.title(&lease.title)? else { return Ok(false) };
-    if title.status != TitleStatus::Active {
+    let known = leased.get(&lease.title);
+    let active = match known {
+        Some(t) => t.active,
+        None => title_active(state, &lease.title)?,
+    };
+    if !active {
         return Ok(false);
     }
-    let needed = leased.get(&lease.title).copied().unwrap_or(0).max(u64::from(lease.gpus));
+    let needed = known.map_or(0, |t| t.gpus).max(u64::from(lease.gpus));
     // `device` refuses simulated telemetry where the chain does not allow it; checked again here
     // so that a simulated reading never pays on such a chain, whatever path stored it.
     Ok(state.telemetry(&lease.title)?.is_some_and(|r| {
@@ -411,7 +436,7 @@ fn charge(
     state: &mut Overlay<'_>,
     ctx: &TxContext,
     mut lease: Lease,
-    leased: &BTreeMap<TitleId, u64>,
+    leased: &BTreeMap<TitleId, LeasedTitle>,
 ) -> Result<(Lease, Vec<Event>), ExecError> {
     let mut events = Vec::new();
     let upto = ctx.time_ms.min(lease.end_ms);
@@ -528,7 +553,7 @@ fn stream(
     state: &mut Overlay<'_>,
     ctx: &TxContext,
     id: u64,
-    leased: &BTreeMap<TitleId, u64>,
+    leased: &BTreeMap<TitleId, LeasedTitle>,
 ) -> Result<Vec<Event>, ExecError> {
     let lease = state.require_lease(id)?;
     let (mut lease, mut events) = charge(state, ctx, lease, leased)?;
@@ -562,7 +587,7 @@ pub fn end_block(state: &mut Overlay<'_>, ctx: &TxContext) -> Result<Vec<Event>,
         }
     }
     // What each title must show online is fixed for the block before any lease closes in it.
-    let leased = leased_gpus(state, ctx.time_ms)?;
+    let leased = leased_titles(state, ctx.time_ms)?;
     for id in state.open_leases()? {
         match contained(state, |s| stream(s, ctx, id, &leased))? {
             Ok(more) => events.extend(more),

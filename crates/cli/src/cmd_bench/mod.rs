@@ -12,8 +12,10 @@
 //!    as `computefi testnet` writes one), submissions spread over the nodes, one transaction per
 //!    request; the nodes forward what their clients send to each other;
 //! 5. state-root computation and durable commit time against the number of writes per block;
-//! 6. execution over a busy ledger (the state a whole-ledger simulation leaves, every module's
-//!    end-of-block work) beside a bare state, and with `--growth` the figures at 10^4, 10^5 and
+//! 6. execution over a busy ledger (the state a whole-ledger simulation leaves, with open
+//!    leases, active loans and voting proposals added, and every module's end-of-block work)
+//!    beside a bare state, each run against a ceiling measured beside it, and with `--growth`
+//!    the figures at 10^4, 10^5 and
 //!    10^6 accounts in the state with peak memory (`crate::bench_state`);
 //! 7. with `--peers`, revm on the same transfers (`computefi-peers`, `crate::bench_peers`).
 //!

@@ -20,7 +20,9 @@ use std::sync::{Arc, Mutex, RwLock};
 pub mod admission;
 
 /// Version of the state layout and rules. A node refuses to open a store written by another.
-pub const PROTOCOL_VERSION: u32 = 7;
+/// 8: the stored parameters gained the finance modules' (governance, green, reserve, vault), so
+/// a store of 7 would otherwise fail to decode them and be reported damaged.
+pub const PROTOCOL_VERSION: u32 = 8;
 
 const META_PROTOCOL: &str = "protocol_version";
 const META_CHAIN_ID: &str = "chain_id";

@@ -33,7 +33,12 @@ pub fn open_app(home: &Home) -> anyhow::Result<App> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let store = Store::open(&path).with_context(|| format!("cannot open the store {}", path.display()))?;
-    let app = if store.latest_version().is_none() { App::init(store, &genesis)? } else { App::open(store)? };
+    let app = if store.latest_version().is_none() {
+        App::init(store, &genesis)?
+    } else {
+        // Name the home, so the way to a new one is plain.
+        App::open(store).with_context(|| format!("the home {} cannot be opened", home.root().display()))?
+    };
     if app.chain_id() != genesis.chain_id {
         bail!(
             "the store in {} belongs to chain {:?} but genesis.json is for {:?}; use the matching home",

@@ -91,6 +91,17 @@ pub struct BenchArgs {
     /// Where the growth states are kept between runs.
     #[arg(long, value_name = "DIR")]
     growth_cache: Option<PathBuf>,
+    /// Open leases the busy ledger gets before it is measured (with those the simulation left,
+    /// at most the ledger's 256).
+    #[arg(long, default_value_t = computefi_testkit::busy::Busy::default().leases)]
+    busy_leases: usize,
+    /// Active loans the busy ledger gets before it is measured.
+    #[arg(long, default_value_t = computefi_testkit::busy::Busy::default().loans)]
+    busy_loans: usize,
+    /// Proposals in their vote the busy ledger gets before it is measured (with those the
+    /// simulation left, at most the ledger's 16).
+    #[arg(long, default_value_t = computefi_testkit::busy::Busy::default().proposals)]
+    busy_proposals: usize,
 }
 
 const CHAIN_ID: &str = "computefi-bench";
@@ -214,7 +225,13 @@ fn phases(
         phase("execution over a busy ledger (every module)");
         let busy = crate::bench_state::execution_with_modules(
             &dir.join("busy"),
-            crate::bench_state::ModulesOptions { txs: args.txs, ..Default::default() },
+            crate::bench_state::ModulesOptions {
+                txs: args.txs,
+                leases: args.busy_leases,
+                loans: args.busy_loans,
+                proposals: args.busy_proposals,
+                ..Default::default()
+            },
         )?;
         out.insert("execution_with_modules".into(), busy);
         if args.growth {

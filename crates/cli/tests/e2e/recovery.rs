@@ -171,7 +171,9 @@ fn a_truncated_or_corrupted_store_or_another_protocol_version_is_refused_at_star
 fn the_benchmark_reports_its_four_figures() {
     // A functional check of `computefi bench` on tiny numbers; speed is never asserted here.
     let dir = tempfile::tempdir().unwrap();
-    let out = cli(dir.path(), &["bench", "--txs", "400", "--e2e-txs", "200", "--accounts", "20"]).unwrap();
+    let small = ["--busy-leases", "10", "--busy-loans", "4", "--busy-proposals", "3"];
+    let args = [&["bench", "--txs", "400", "--e2e-txs", "200", "--accounts", "20"][..], &small[..]].concat();
+    let out = cli(dir.path(), &args).unwrap();
     for figure in
         ["ceiling_batch_verifications_per_s", "execution_transfers_per_s", "execution_to_ceiling_ratio"]
     {
@@ -179,4 +181,10 @@ fn the_benchmark_reports_its_four_figures() {
     }
     assert_eq!(out["end_to_end"]["committed"], out["end_to_end"]["submitted"], "{out}");
     assert_eq!(out["commit_by_writes"].as_array().unwrap().len(), 4);
+    // The busy ledger holds what the flags asked for.
+    let busy = &out["execution_with_modules"];
+    assert_eq!(busy["population"]["leases"], 10, "{busy}");
+    assert_eq!(busy["population"]["loans"], 4, "{busy}");
+    assert_eq!(busy["population"]["proposals"], 3, "{busy}");
+    assert!(busy["open_when_measured"]["leases_open"].as_u64().is_some_and(|n| n >= 10), "{busy}");
 }

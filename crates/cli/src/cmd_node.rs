@@ -210,9 +210,8 @@ pub fn init(home: &Option<PathBuf>, args: InitArgs, format: Format) -> anyhow::R
             reserve_attestors: args.reserve_attestors,
             reserve_minters: args.reserve_minters,
             registry_attestors: args.registry_attestors,
-            oracle_feeds: Vec::new(),
             genesis_time_ms: now_ms(),
-            params: computefi_app::Params::default(),
+            ..GenesisOptions::default()
         },
         moniker: args.moniker,
         config: config_with(&args.ports),

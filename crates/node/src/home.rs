@@ -160,8 +160,9 @@ impl Home {
 }
 
 /// What a new chain's genesis holds besides its validators (the same for one node and for a
-/// network).
-#[derive(Clone, Debug)]
+/// network). The default is an empty chain: no id, no balances, no roles, time 0, default
+/// parameters; callers name what differs.
+#[derive(Clone, Debug, Default)]
 pub struct GenesisOptions {
     /// Chain id.
     pub chain_id: String,
@@ -335,18 +336,7 @@ mod tests {
     }
 
     fn empty_genesis() -> GenesisOptions {
-        GenesisOptions {
-            chain_id: "net".into(),
-            balances: vec![],
-            claim_issuers: vec![],
-            auditors: vec![],
-            reserve_attestors: vec![],
-            reserve_minters: vec![],
-            registry_attestors: vec![],
-            oracle_feeds: vec![],
-            genesis_time_ms: 1,
-            params: Params::default(),
-        }
+        GenesisOptions { chain_id: "net".into(), genesis_time_ms: 1, ..GenesisOptions::default() }
     }
 
     fn one_node_home(dir: &Path) -> Home {

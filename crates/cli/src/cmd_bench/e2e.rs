@@ -108,14 +108,8 @@ fn genesis_options(keys: &[SigningKey]) -> GenesisOptions {
     GenesisOptions {
         chain_id: CHAIN_ID.into(),
         balances: genesis(keys, PublicKey([0; 32])).balances,
-        claim_issuers: vec![],
-        auditors: vec![],
-        reserve_attestors: vec![],
-        reserve_minters: vec![],
-        registry_attestors: vec![],
-        oracle_feeds: vec![],
         genesis_time_ms: crate::cmd_node::now_ms_for_bench(),
-        params: computefi_app::Params::default(),
+        ..GenesisOptions::default()
     }
 }
 

@@ -48,15 +48,35 @@ type Forwarding = Option<Extension<Arc<Forwarder>>>;
 /// transaction on a blocking thread of its own.
 type Admitting = Option<Extension<Arc<AdmissionQueue>>>;
 
-/// Admits one transaction through the queue when there is one.
-async fn admit_one(s: &AppState, admitting: Admitting, tx: SignedTx) -> Result<Hash, ApiError> {
-    match admitting {
-        Some(Extension(queue)) => Ok(queue.submit(tx).await?),
+/// Admits one transaction through the queue when there is one, then hands it to `forward` (the
+/// forwarder and the transaction's bytes) once admitted.
+async fn admit_one(
+    s: &AppState,
+    admitting: Admitting,
+    tx: SignedTx,
+    forward: Option<(Arc<Forwarder>, Bytes)>,
+) -> Result<Hash, ApiError> {
+    let hash = match admitting {
+        Some(Extension(queue)) => queue.submit(tx).await?,
         None => {
             let chain = s.chain.clone();
-            Ok(tokio::task::spawn_blocking(move || chain.submit(tx)).await.map_err(ApiError::internal)??)
+            tokio::task::spawn_blocking(move || chain.submit(tx)).await.map_err(ApiError::internal)??
         }
+    };
+    if let Some((f, bytes)) = forward {
+        f.push(bytes);
     }
+    Ok(hash)
+}
+
+/// Refuses a batch of `count` transactions unless it holds 1 to [`TXS_PER_BATCH_MAX`].
+fn check_batch_len(count: usize) -> Result<(), ApiError> {
+    if count == 0 || count > TXS_PER_BATCH_MAX {
+        return Err(ApiError::bad_request(format!(
+            "{count} transactions; send 1 to {TXS_PER_BATCH_MAX} per batch"
+        )));
+    }
+    Ok(())
 }
 
 /// The forwarder to hand admitted transactions to: none for a request a peer forwarded.
@@ -133,12 +153,7 @@ async fn broadcast_batch(
     let forward = forwarder(forwarding, &headers);
     let req: BatchRequest = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("request body: {e}; send {{\"txs\": [\"<hex>\", …]}}")))?;
-    if req.txs.is_empty() || req.txs.len() > TXS_PER_BATCH_MAX {
-        return Err(ApiError::bad_request(format!(
-            "{} transactions; send 1 to {TXS_PER_BATCH_MAX} per batch",
-            req.txs.len()
-        )));
-    }
+    check_batch_len(req.txs.len())?;
     let decoded: Vec<Result<(SignedTx, Bytes), TxError>> = req
         .txs
         .iter()
@@ -225,10 +240,8 @@ async fn broadcast_bin(
             e
         }
     })?;
-    let hash = admit_one(&s, admitting, tx).await?;
-    if let Some(f) = forwarder(forwarding, &headers) {
-        f.push(body);
-    }
+    let forward = forwarder(forwarding, &headers).map(|f| (f, body.clone()));
+    let hash = admit_one(&s, admitting, tx, forward).await?;
     Ok(Json(json!({ "hash": hash, "status": "pending" })))
 }
 
@@ -258,12 +271,7 @@ async fn broadcast_bin_batch(
             format!("the body is not a borsh list of transactions' bytes: {e}"),
         ))
     })?;
-    if parts.is_empty() || parts.len() > TXS_PER_BATCH_MAX {
-        return Err(ApiError::bad_request(format!(
-            "{} transactions; send 1 to {TXS_PER_BATCH_MAX} per batch",
-            parts.len()
-        )));
-    }
+    check_batch_len(parts.len())?;
     let decoded = parts.into_iter().map(|part| SignedTx::decode(part).map(|tx| (tx, body.slice_ref(part))));
     let results = admit_batch(&s, decoded.collect(), forward).await?;
     let mut accepted: u64 = 0;
@@ -303,10 +311,7 @@ async fn broadcast(
     // Subscribed before submitting, so that a commit right after admission is not missed.
     let mut events = wait.then(|| s.chain.subscribe());
     let forward = forwarder(forwarding, &headers).map(|f| (f, Bytes::from(tx.to_bytes())));
-    let hash = admit_one(&s, admitting, tx).await?;
-    if let Some((f, bytes)) = forward {
-        f.push(bytes);
-    }
+    let hash = admit_one(&s, admitting, tx, forward).await?;
     let Some(events) = events.as_mut() else {
         return Ok(Json(json!({ "hash": hash, "status": "pending" })).into_response());
     };

@@ -28,12 +28,12 @@ pub use measure::run_blocks_with;
 use measure::{ceiling_per_s, run_blocks, sender_key, transfers, Measured};
 
 use anyhow::{bail, Context};
-use computefi_app::{App, Genesis, GenesisBalance, GenesisValidator, Params};
+use computefi_app::App;
 use computefi_store::Store;
 use computefi_testkit::busy::{self, Busy};
 use computefi_testkit::sim::{self, check};
-use computefi_testkit::{msgs, TestAccount, TestChain};
-use computefi_types::{Address, Amount, AssetId, PublicKey};
+use computefi_testkit::{msgs, workload, TestAccount, TestChain};
+use computefi_types::{Address, AssetId, PublicKey};
 use ed25519_consensus::SigningKey;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -41,8 +41,8 @@ use std::time::Instant;
 
 /// Transfers in each measured block (as `bench`).
 pub const BLOCK_TXS: usize = 5_000;
-/// CFI each benchmark sender receives before the busy-ledger measurement.
-const SENDER_FUNDS: u128 = 1_000_000_000_000;
+/// CFI each benchmark sender holds, in the bare state and the busy one alike.
+const SENDER_FUNDS: u128 = workload::SENDER_FUNDS.0;
 
 /// Options of [`execution_with_modules`].
 #[derive(Clone, Copy, Debug)]
@@ -155,21 +155,8 @@ const BARE_CHAIN_ID: &str = "computefi-bench";
 fn bare_app(dir: &Path, keys: &[SigningKey]) -> anyhow::Result<App> {
     let path = dir.join("bare.redb");
     let _ = std::fs::remove_file(&path);
-    let genesis = Genesis {
-        chain_id: BARE_CHAIN_ID.into(),
-        genesis_time_ms: computefi_testkit::GENESIS_TIME_MS,
-        params: Params::default(),
-        balances: keys
-            .iter()
-            .map(|k| GenesisBalance { address: measure::address(k), amount: Amount(SENDER_FUNDS) })
-            .collect(),
-        validators: vec![GenesisValidator {
-            name: "bench".into(),
-            public_key: PublicKey::from_signing_key(&sender_key(usize::MAX)),
-            power: 1,
-        }],
-        ..Genesis::default()
-    };
+    let genesis =
+        workload::funded_genesis(BARE_CHAIN_ID, keys, PublicKey::from_signing_key(&sender_key(usize::MAX)));
     Ok(App::init(Store::open(&path)?, &genesis)?)
 }
 

@@ -81,7 +81,7 @@ fn mix(x: u64) -> u64 {
 pub fn funded_genesis(chain_id: &str, keys: &[SigningKey], validator: PublicKey) -> Genesis {
     Genesis {
         chain_id: chain_id.into(),
-        genesis_time_ms: 1_767_225_600_000,
+        genesis_time_ms: crate::GENESIS_TIME_MS,
         params: Params::default(),
         balances: keys.iter().map(|k| GenesisBalance { address: address(k), amount: SENDER_FUNDS }).collect(),
         validators: vec![GenesisValidator { name: chain_id.into(), public_key: validator, power: 1 }],

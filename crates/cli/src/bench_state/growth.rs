@@ -24,8 +24,8 @@ use std::time::Instant;
 const CHAIN_ID: &str = "computefi-growth";
 /// Accounts that send the measured transfers (the first accounts of every state).
 const SENDERS: usize = 250;
-/// CFI each sender holds at genesis.
-const SENDER_FUNDS: Amount = Amount(1_000_000_000_000);
+/// CFI each sender holds at genesis (as every benchmark's).
+const SENDER_FUNDS: Amount = computefi_testkit::workload::SENDER_FUNDS;
 /// CFI every other account holds.
 const ACCOUNT_FUNDS: Amount = Amount(1_000_000);
 /// Multi-sends in each generation block (256 new accounts each).
